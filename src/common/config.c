@@ -1,0 +1,1 @@
+/* config.c — see config.h. (to be implemented) */

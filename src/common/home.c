@@ -1,0 +1,1 @@
+/* home.c — see home.h. (to be implemented) */

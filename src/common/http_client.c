@@ -1,0 +1,1 @@
+/* http_client.c — see http_client.h. (to be implemented) */

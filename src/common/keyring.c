@@ -1,0 +1,1 @@
+/* keyring.c — see keyring.h. (to be implemented) */

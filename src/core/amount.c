@@ -1,0 +1,1 @@
+/* amount.c — see amount.h. (to be implemented) */

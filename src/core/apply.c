@@ -1,0 +1,1 @@
+/* apply.c — see apply.h. (to be implemented) */

@@ -1,0 +1,73 @@
+/* apply.h — the pure state transition: apply_tx, apply_block, block building.
+ *
+ * Deterministic, no I/O, no clocks: time and proposer come in the block.
+ * Fee = gas * gas_price goes from the sender to the block proposer's
+ * account, and is charged even when the tx's own effects fail after
+ * inclusion (the result then carries the error). A tx that cannot be
+ * included at all (wrong nonce, cannot pay the fee) is rejected and leaves
+ * the state untouched. The base state is never mutated: results come back
+ * as a delta for the caller to persist and merge.
+ */
+#ifndef CPC_CORE_APPLY_H
+#define CPC_CORE_APPLY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "block.h"
+#include "err.h"
+#include "state.h"
+#include "tx.h"
+
+struct cpc_chain_params {
+    char chain_id[CPC_CHAIN_ID_MAX + 1];
+    uint64_t min_gas_price;    /* base units per gas */
+    uint32_t max_block_txs;    /* txs per block */
+};
+
+struct cpc_block_ctx {
+    const struct cpc_chain_params *params;
+    uint64_t height;
+    uint64_t time_ms;
+    uint8_t proposer[CPC_ADDR_HASH_LEN];  /* fee recipient */
+};
+
+/* Apply one tx on top of ov (signature NOT checked here; see cpc_tx_check).
+ * Returns 0 when the tx is included: *res tells success or failure-after-inclusion
+ * (fee charged, nonce bumped). Returns a negative code (CPC_ERR_NONCE_REPLAYED,
+ * CPC_ERR_NONCE_GAP, CPC_ERR_INSUFFICIENT_BALANCE for the fee, CPC_ERR_WRONG_CHAIN,
+ * CPC_ERR_FEE_TOO_LOW ...) when it cannot be included; ov is then unchanged. */
+int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                 const struct cpc_tx *tx, struct cpc_tx_result *res,
+                 struct cpc_err *err);
+
+/* Validate and apply a complete block on top of `state` (not modified).
+ * Checks: chain id, height == prev->height + 1, prev_hash == hash(prev),
+ * time >= prev->time, n_txs <= max, proposer == validator_pub and its
+ * signature, every tx includable (and, when verify_sigs, cpc_tx_check),
+ * tx_root, compute_root, state_root, and results equal b->results when those
+ * are present. On success *delta_out receives the changed accounts (caller
+ * frees) and, if results_out is non-NULL, a heap array of n_txs results (caller frees).
+ * Returns 0 or CPC_ERR_INVALID_BLOCK (message says which check failed). */
+int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header *prev,
+                    const struct cpc_block *b, const struct cpc_chain_params *params,
+                    const uint8_t validator_pub[CPC_PUBKEY_LEN], bool verify_sigs,
+                    struct cpc_state **delta_out, struct cpc_tx_result **results_out,
+                    struct cpc_err *err);
+
+/* Build and sign the next block from candidate txs (already signature-checked),
+ * in the given order, skipping those that cannot be included, up to
+ * params->max_block_txs. Candidates are copied into out->txs; out->results is
+ * filled. If skipped is non-NULL it receives a heap array of candidate indexes
+ * that were skipped (*n_skipped; caller frees) with their codes in skipped_codes
+ * (heap, caller frees; may be NULL). *delta_out receives the state changes
+ * (caller frees). Caller frees out with cpc_block_clear. Returns 0 or error. */
+int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header *prev,
+                    const struct cpc_chain_params *params, uint64_t time_ms,
+                    const struct cpc_tx *const *candidates, size_t n_candidates,
+                    const struct cpc_signer *signer, const uint8_t validator_sk[CPC_SECKEY_LEN],
+                    struct cpc_block *out, struct cpc_state **delta_out,
+                    size_t **skipped, int **skipped_codes, size_t *n_skipped,
+                    struct cpc_err *err);
+
+#endif

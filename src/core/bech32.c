@@ -1,0 +1,1 @@
+/* bech32.c — see bech32.h. (to be implemented) */

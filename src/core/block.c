@@ -1,0 +1,1 @@
+/* block.c — see block.h. (to be implemented) */

@@ -1,0 +1,1 @@
+/* codec.c — see codec.h. (to be implemented) */

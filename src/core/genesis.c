@@ -1,0 +1,1 @@
+/* genesis.c — see genesis.h. (to be implemented) */

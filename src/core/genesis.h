@@ -1,0 +1,50 @@
+/* genesis.h — genesis document: chain id, time, validator, params, balances.
+ *
+ * JSON: {"chain_id":"cpc-devnet-1","genesis_time":1700000000000,
+ *        "validator":"02..(pubkey hex)",
+ *        "params":{"min_gas_price":1,"max_block_txs":10000},
+ *        "accounts":[{"address":"cpc1...","balance":N,"stake":N}, ...]}
+ * Total supply (sum of balances and stakes) must fit in INT64_MAX so every
+ * amount is exact in JSON and SQLite.
+ */
+#ifndef CPC_CORE_GENESIS_H
+#define CPC_CORE_GENESIS_H
+
+#include <jansson.h>
+
+#include "apply.h"
+#include "block.h"
+#include "state.h"
+
+struct cpc_genesis_account {
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    uint64_t balance;
+    uint64_t stake;
+};
+
+struct cpc_genesis {
+    struct cpc_chain_params params;       /* includes chain_id */
+    uint64_t genesis_time_ms;
+    uint8_t validator[CPC_PUBKEY_LEN];
+    struct cpc_genesis_account *accounts; /* heap, owned */
+    size_t n_accounts;
+};
+
+/* Strict decode. Caller frees with cpc_genesis_clear. Returns 0 or CPC_ERR_INVALID/OVERFLOW. */
+int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err *err);
+/* New reference, NULL on OOM. */
+json_t *cpc_genesis_to_json(const struct cpc_genesis *g);
+/* Free accounts and zero g; NULL accepted. */
+void cpc_genesis_clear(struct cpc_genesis *g);
+
+/* Build the genesis state (caller frees) and its total supply. Returns 0 or error
+ * (duplicate address, overflow, supply > INT64_MAX). */
+int cpc_genesis_state(const struct cpc_genesis *g, struct cpc_state **out,
+                      uint64_t *total_supply, struct cpc_err *err);
+
+/* Header of block 0: no txs, zero prev_hash, state_root of the genesis
+ * state, proposer = validator, zero signature. Returns 0 or error. */
+int cpc_genesis_header(const struct cpc_genesis *g, const struct cpc_state *st,
+                       struct cpc_block_header *out, struct cpc_err *err);
+
+#endif

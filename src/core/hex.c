@@ -1,0 +1,1 @@
+/* hex.c — see hex.h. (to be implemented) */

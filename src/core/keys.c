@@ -1,0 +1,1 @@
+/* keys.c — see keys.h. (to be implemented) */

@@ -1,0 +1,1 @@
+/* merkle.c — see merkle.h. (to be implemented) */

@@ -1,0 +1,1 @@
+/* state.c — see state.h. (to be implemented) */

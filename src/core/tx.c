@@ -1,0 +1,1 @@
+/* tx.c — see tx.h. (to be implemented) */

@@ -1,0 +1,132 @@
+/* tx.h — transactions: types, canonical encoding, signing, JSON wire form.
+ *
+ * Wire form (JSON, amounts in base units as integers):
+ *   {"tx_type":"TRANSFER","chain_id":"cpc-devnet-1","from":"cpc1...",
+ *    "pubkey":"02..(66 hex)","nonce":0,"gas_price":1,
+ *    "payload":{"to":"cpc1...","amount":100000000000},
+ *    "signature":"(128 hex)"}
+ * Output adds "hash" (64 hex) and "gas". On input "hash", if present, must
+ * equal the computed hash; "gas" and "fee" are ignored; other unknown keys
+ * are rejected.
+ *
+ * Canonical encoding (what is hashed and signed), big-endian, see codec.h:
+ *   u8 1 | var chain_id | u8 type | pubkey[33] | u64 nonce | u64 gas_price |
+ *   payload (per type, see tx_types.c) [| sig[64]]
+ * sighash = SHA256(encoding without sig); tx hash = SHA256(encoding with sig).
+ * `from` is not encoded: it must equal hash160(pubkey).
+ */
+#ifndef CPC_CORE_TX_H
+#define CPC_CORE_TX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bech32.h"
+#include "codec.h"
+#include "err.h"
+#include "keys.h"
+
+enum cpc_tx_type {
+    CPC_TX_NONE = 0,
+    CPC_TX_TRANSFER = 1,
+    CPC_TX_STAKE = 2,
+    CPC_TX_UNSTAKE = 3,
+    CPC_TX_SUBMIT_RESULT = 4,
+    /* reserved for the market (issue 3); the dispatch table has no entry yet */
+    CPC_TX_JOB_CREATE = 5,
+    CPC_TX_JOB_CANCEL = 6,
+    CPC_TX_REVEAL = 7,
+    CPC_TX_VERDICT = 8,
+    CPC_TX_WORKER_REGISTER = 9,
+    CPC_TX_TYPE_COUNT
+};
+
+#define CPC_CHAIN_ID_MAX 64
+#define CPC_RESULT_HASH_MAX 64   /* bytes */
+#define CPC_TX_JSON_MAX 65536    /* largest accepted tx JSON text, bytes */
+
+struct cpc_payload_transfer {
+    uint8_t to[CPC_ADDR_HASH_LEN];
+    uint64_t amount;
+};
+
+struct cpc_payload_stake { /* STAKE and UNSTAKE */
+    uint64_t amount;
+};
+
+struct cpc_payload_submit_result {
+    uint8_t task_id[16];
+    uint8_t result_hash[CPC_RESULT_HASH_MAX];
+    size_t result_hash_len;   /* 1..CPC_RESULT_HASH_MAX */
+    uint8_t worker[CPC_ADDR_HASH_LEN];
+};
+
+struct cpc_tx {
+    enum cpc_tx_type type;
+    char chain_id[CPC_CHAIN_ID_MAX + 1];
+    uint8_t pubkey[CPC_PUBKEY_LEN];
+    uint8_t from[CPC_ADDR_HASH_LEN]; /* as claimed on the wire; checked against pubkey */
+    uint64_t nonce;
+    uint64_t gas_price;
+    union {
+        struct cpc_payload_transfer transfer;
+        struct cpc_payload_stake stake;
+        struct cpc_payload_submit_result result;
+    } u;
+    uint8_t sig[CPC_SIG_LEN];
+    uint8_t hash[32];  /* filled by cpc_tx_from_json / cpc_tx_sign / cpc_tx_compute_hash */
+};
+
+/* Name <-> type. cpc_tx_type_name returns a static string ("UNKNOWN" for bad values). */
+const char *cpc_tx_type_name(enum cpc_tx_type t);
+/* Returns CPC_TX_NONE for an unknown name. */
+enum cpc_tx_type cpc_tx_type_from_name(const char *name);
+
+/* Gas declared by the tx's type (0 for an unknown type). */
+uint64_t cpc_tx_gas(const struct cpc_tx *tx);
+/* *fee = gas * gas_price. Returns 0 or CPC_ERR_OVERFLOW. */
+int cpc_tx_fee(const struct cpc_tx *tx, uint64_t *fee);
+/* *cost = fee + value the tx spends from the sender's balance (transfer/stake amount).
+ * Returns 0 or CPC_ERR_OVERFLOW. */
+int cpc_tx_max_cost(const struct cpc_tx *tx, uint64_t *cost);
+/* If the tx names a counterparty address (TRANSFER to), copy it and return true. */
+bool cpc_tx_recipient(const struct cpc_tx *tx, uint8_t out[CPC_ADDR_HASH_LEN]);
+
+/* Append the canonical encoding (with or without the signature) to b. */
+void cpc_tx_encode(const struct cpc_tx *tx, struct cpc_buf *b, bool with_sig);
+/* Append the canonical payload encoding only (used for compute_root leaves). */
+void cpc_tx_encode_payload(const struct cpc_tx *tx, struct cpc_buf *b);
+/* out = SHA256(encoding without sig). Returns 0 or CPC_ERR_NOMEM. */
+int cpc_tx_sighash(const struct cpc_tx *tx, uint8_t out[32]);
+/* tx->hash = SHA256(encoding with sig). Returns 0 or CPC_ERR_NOMEM. */
+int cpc_tx_compute_hash(struct cpc_tx *tx);
+
+/* Set tx->pubkey/from from sk, sign (low-S RFC 6979) and fill tx->hash.
+ * All other fields must already be set. Returns 0 or an error code. */
+int cpc_tx_sign(struct cpc_tx *tx, const struct cpc_signer *s,
+                const uint8_t sk[CPC_SECKEY_LEN], struct cpc_err *err);
+
+/* Stateless validation of the payload only (e.g. SUBMIT_RESULT: task id,
+ * hash length, worker == sender -> CPC_ERR_INVALID_RESULT "Invalid ComputeResult: ..."). */
+int cpc_tx_check_payload(const struct cpc_tx *tx, struct cpc_err *err);
+
+/* Full stateless validation against a chain: known type, chain id
+ * (CPC_ERR_WRONG_CHAIN), gas price >= min_gas_price (CPC_ERR_FEE_TOO_LOW),
+ * pubkey -> from (CPC_ERR_PUBKEY_MISMATCH), payload, and signature
+ * (CPC_ERR_HIGH_S / CPC_ERR_BAD_SIGNATURE). Returns 0 or the first error. */
+int cpc_tx_check(const struct cpc_tx *tx, const char *chain_id,
+                 uint64_t min_gas_price, struct cpc_err *err);
+
+/* Decode the wire JSON object strictly into tx (fills tx->hash). Does not
+ * verify the signature. Returns 0 or CPC_ERR_INVALID / CPC_ERR_UNKNOWN_TYPE /
+ * CPC_ERR_INVALID_RESULT with a message naming the field. */
+int cpc_tx_from_json(struct cpc_tx *tx, const json_t *j, struct cpc_err *err);
+/* Parse JSON text (rejects duplicate keys, > CPC_TX_JSON_MAX) then cpc_tx_from_json. */
+int cpc_tx_from_json_text(struct cpc_tx *tx, const char *text, size_t len,
+                          struct cpc_err *err);
+/* Wire JSON of tx including "hash" and "gas". Returns a new reference (caller json_decref's) or NULL on OOM. */
+json_t *cpc_tx_to_json(const struct cpc_tx *tx);
+
+#endif

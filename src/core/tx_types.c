@@ -1,0 +1,1 @@
+/* tx_types.c — see tx_types.h. (to be implemented) */

@@ -1,0 +1,39 @@
+/* tx_types.h — the per-type dispatch table (internal to core).
+ *
+ * One entry per tx type: its name, declared gas, payload codec and its
+ * state effects. The market issue adds JOB_CREATE, JOB_CANCEL, REVEAL,
+ * VERDICT and WORKER_REGISTER by adding entries here; nothing else in the
+ * ledger switches on the type.
+ */
+#ifndef CPC_CORE_TX_TYPES_H
+#define CPC_CORE_TX_TYPES_H
+
+#include "state.h"
+#include "tx.h"
+
+struct cpc_block_ctx;
+
+struct cpc_tx_kind {
+    enum cpc_tx_type type;
+    const char *name;          /* "TRANSFER" */
+    uint64_t gas;              /* declared gas */
+    /* append canonical payload bytes */
+    void (*encode_payload)(const struct cpc_tx *tx, struct cpc_buf *b);
+    /* strict decode of the "payload" JSON object into tx->u */
+    int (*payload_from_json)(struct cpc_tx *tx, const json_t *payload, struct cpc_err *err);
+    /* new reference of the payload JSON object, NULL on OOM */
+    json_t *(*payload_to_json)(const struct cpc_tx *tx);
+    /* stateless payload checks; NULL = none */
+    int (*check)(const struct cpc_tx *tx, struct cpc_err *err);
+    /* value spent from the sender's balance besides the fee */
+    uint64_t (*value)(const struct cpc_tx *tx);
+    /* state effects after fee and nonce were taken. Must check everything
+     * before writing anything: on error the overlay is left unchanged. */
+    int (*apply)(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                 const struct cpc_tx *tx, struct cpc_err *err);
+};
+
+/* Table entry for a type, or NULL if the type has none. Static storage. */
+const struct cpc_tx_kind *cpc_tx_kind_of(enum cpc_tx_type t);
+
+#endif

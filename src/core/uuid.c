@@ -1,0 +1,1 @@
+/* uuid.c — see uuid.h. (to be implemented) */

@@ -1,0 +1,1 @@
+/* httpd.c — see httpd.h. (to be implemented) */

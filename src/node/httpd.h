@@ -1,0 +1,105 @@
+/* httpd.h — the node's HTTP server: libmicrohttpd + a small routing table.
+ *
+ * MHD runs with an internal polling thread, epoll and a thread pool sized
+ * to the cores. The access handler never queues a response on its first
+ * call (that would force `Connection: close`, see STACK.md): it allocates
+ * per-request state, accumulates the upload (413 past max_body), then
+ * dispatches to the route and queues the answer. Routes are method +
+ * pattern; a pattern segment "{name}" captures one path segment. An unknown
+ * path answers 404, a known path with another method 405; every error body
+ * is {"error":{"code","message"}}. Each request's latency and status feed
+ * the metrics (metrics.h).
+ */
+#ifndef CPC_NODE_HTTPD_H
+#define CPC_NODE_HTTPD_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+
+struct cpc_metrics;
+struct cpc_sse_hub;
+struct MHD_Connection;
+
+#define CPC_HTTP_MAX_PARAMS 8
+
+struct cpc_http_req {
+    const char *method;              /* "GET" */
+    const char *path;                /* without query string */
+    const char *params[CPC_HTTP_MAX_PARAMS]; /* captured {name} segments, URL-decoded, in order */
+    size_t n_params;
+    const char *body;                /* upload, NUL-terminated (may contain NULs) */
+    size_t body_len;
+    const char *remote_ip;           /* textual peer address */
+    void *app;                       /* the `app` pointer given to cpc_httpd_start */
+    struct MHD_Connection *conn;     /* for the accessors below */
+};
+
+/* Query-string value or NULL (belongs to the request). */
+const char *cpc_http_req_query(const struct cpc_http_req *req, const char *key);
+/* Request header value or NULL (belongs to the request). */
+const char *cpc_http_req_header(const struct cpc_http_req *req, const char *name);
+
+#define CPC_HTTP_MAX_HEADERS 8
+
+struct cpc_http_res {
+    int status;                      /* HTTP status, default 200 */
+    char *body;                      /* malloc'd; the server frees it */
+    size_t body_len;
+    const char *content_type;        /* static string; default application/json */
+    char *headers[CPC_HTTP_MAX_HEADERS][2]; /* extra headers, malloc'd name/value pairs */
+    size_t n_headers;
+    struct cpc_sse_hub *sse;         /* set by cpc_http_res_sse: stream events instead */
+};
+
+/* Answer with JSON (j is stolen: decref'd by this call), compact. */
+void cpc_http_res_json(struct cpc_http_res *res, int status, json_t *j);
+/* Answer {"error":{"code":code,"message":...}} with the given status. */
+void cpc_http_res_error(struct cpc_http_res *res, int status, const char *code,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Answer an error from a struct cpc_err, status from cpc_errcode_http_status. */
+void cpc_http_res_from_err(struct cpc_http_res *res, const struct cpc_err *err);
+/* Answer with a copy of text. content_type is a static string. */
+void cpc_http_res_text(struct cpc_http_res *res, int status, const char *content_type,
+                       const char *text, size_t len);
+/* Add a header (copied). */
+void cpc_http_res_header(struct cpc_http_res *res, const char *name, const char *value);
+/* Turn the answer into a Server-Sent Events stream fed by hub (see sse.h). */
+void cpc_http_res_sse(struct cpc_http_res *res, struct cpc_sse_hub *hub);
+
+typedef void (*cpc_http_handler)(struct cpc_http_req *req, struct cpc_http_res *res);
+
+struct cpc_route {
+    const char *method;      /* "GET", "POST", ... */
+    const char *pattern;     /* "/block/{height}" */
+    cpc_http_handler handler;
+};
+
+struct cpc_httpd_opts {
+    const char *listen;      /* "127.0.0.1:8000", "[::1]:8000", "0.0.0.0:8000" */
+    unsigned threads;        /* 0 = number of online cores */
+    size_t max_body;         /* 0 = 4 MiB */
+    void *app;               /* passed to handlers as req->app */
+    struct cpc_metrics *metrics; /* may be NULL */
+};
+
+struct cpc_httpd; /* opaque */
+
+/* Start serving routes (array copied by reference: must outlive the server).
+ * Returns 0 or CPC_ERR_IO ("cannot listen on ADDR: reason"). Stop with cpc_httpd_stop. */
+int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size_t n_routes,
+                    const struct cpc_httpd_opts *opts, struct cpc_err *err);
+/* The port actually bound (useful with port 0). */
+uint16_t cpc_httpd_port(const struct cpc_httpd *d);
+/* Stop the daemon and free it; NULL accepted. Open SSE streams are closed. */
+void cpc_httpd_stop(struct cpc_httpd *d);
+
+/* Match path against pattern, capturing {name} segments into params (pointers
+ * into buf, which receives a copy of path). Returns 1 on match, 0 otherwise.
+ * Exposed for tests and the path fuzz target. */
+int cpc_route_match(const char *pattern, const char *path, char *buf, size_t buf_cap,
+                    const char **params, size_t *n_params);
+
+#endif

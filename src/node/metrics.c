@@ -1,0 +1,1 @@
+/* metrics.c — see metrics.h. (to be implemented) */

@@ -1,0 +1,1 @@
+/* node.c — the node object. (to be implemented) */

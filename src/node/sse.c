@@ -1,0 +1,1 @@
+/* sse.c — see sse.h. (to be implemented) */

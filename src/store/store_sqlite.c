@@ -1,0 +1,1 @@
+/* store_sqlite.c — see store.h. (to be implemented) */
