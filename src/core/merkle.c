@@ -1,1 +1,126 @@
-/* merkle.c — see merkle.h. (to be implemented) */
+/* merkle.c — domain-separated binary Merkle trees and inclusion proofs (see merkle.h).
+ *
+ * Used for block tx_root / compute_root and for matmul row commitments, where
+ * a worker opens a few rows with proofs. Leaf = SHA256(0x00 || item), node =
+ * SHA256(0x01 || left || right); an odd node at the end of a level is promoted
+ * unchanged to the next level (never duplicated). The root of an empty tree is
+ * 32 zero bytes. Building works level by level in one heap array of n hashes.
+ * A proof lists only the siblings actually hashed (promotions add none), so
+ * verification needs the tree size to know where promotions happen.
+ */
+#include "merkle.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "hash.h"
+
+static void hash_leaf(uint8_t out[32], const uint8_t item[32])
+{
+    static const uint8_t prefix = 0x00;
+    cpc_sha256_2(out, &prefix, 1, item, 32);
+}
+
+static void hash_node(uint8_t out[32], const uint8_t left[32], const uint8_t right[32])
+{
+    uint8_t buf[65];
+    buf[0] = 0x01;
+    memcpy(buf + 1, left, 32);
+    memcpy(buf + 33, right, 32);
+    cpc_sha256(out, buf, sizeof buf);
+}
+
+/* Allocate the leaf level (n >= 1). Returns NULL on overflow/out of memory. */
+static uint8_t (*leaf_level(const uint8_t (*items)[32], size_t n))[32]
+{
+    if (n > SIZE_MAX / 32)
+        return NULL;
+    uint8_t (*lvl)[32] = malloc(n * 32);
+    if (!lvl)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        hash_leaf(lvl[i], items[i]);
+    return lvl;
+}
+
+/* Replace lvl[0..m) by the next level in place; returns its size. */
+static size_t next_level(uint8_t (*lvl)[32], size_t m)
+{
+    size_t j = 0;
+    for (size_t i = 0; i + 1 < m; i += 2)
+        hash_node(lvl[j++], lvl[i], lvl[i + 1]);
+    if (m % 2)
+        memmove(lvl[j++], lvl[m - 1], 32); /* odd node promoted */
+    return j;
+}
+
+int cpc_merkle_root(uint8_t root[32], const uint8_t (*items)[32], size_t n)
+{
+    if (n == 0) {
+        memset(root, 0, 32);
+        return CPC_OK;
+    }
+    uint8_t (*lvl)[32] = leaf_level(items, n);
+    if (!lvl)
+        return CPC_ERR_NOMEM;
+    size_t m = n;
+    while (m > 1)
+        m = next_level(lvl, m);
+    memcpy(root, lvl[0], 32);
+    free(lvl);
+    return CPC_OK;
+}
+
+int cpc_merkle_prove(struct cpc_merkle_proof *proof, const uint8_t (*items)[32],
+                     size_t n, size_t index)
+{
+    if (!proof || index >= n)
+        return CPC_ERR_INVALID;
+    memset(proof, 0, sizeof *proof);
+    uint8_t (*lvl)[32] = leaf_level(items, n);
+    if (!lvl)
+        return CPC_ERR_NOMEM;
+    proof->index = index;
+    proof->n_leaves = n;
+    size_t m = n, idx = index, depth = 0;
+    while (m > 1) {
+        size_t sib = idx ^ 1u;
+        if (sib < m) /* else idx is the promoted odd node: no sibling */
+            memcpy(proof->siblings[depth++], lvl[sib], 32);
+        m = next_level(lvl, m);
+        idx /= 2;
+    }
+    proof->depth = depth;
+    free(lvl);
+    return CPC_OK;
+}
+
+int cpc_merkle_verify(const uint8_t root[32], const uint8_t item[32],
+                      const struct cpc_merkle_proof *proof)
+{
+    if (!root || !item || !proof)
+        return CPC_ERR_INVALID;
+    if (proof->n_leaves == 0 || proof->index >= proof->n_leaves ||
+        proof->depth > CPC_MERKLE_MAX_DEPTH)
+        return CPC_ERR_INVALID;
+    uint8_t h[32];
+    hash_leaf(h, item);
+    size_t m = proof->n_leaves, idx = proof->index, k = 0;
+    while (m > 1) {
+        if (idx & 1u) {
+            if (k >= proof->depth)
+                return CPC_ERR_INVALID;
+            hash_node(h, proof->siblings[k++], h);
+        } else if (idx + 1 < m) {
+            if (k >= proof->depth)
+                return CPC_ERR_INVALID;
+            hash_node(h, h, proof->siblings[k++]);
+        } /* else: promoted, no hashing at this level */
+        idx /= 2;
+        m = m / 2 + m % 2;
+    }
+    if (k != proof->depth)
+        return CPC_ERR_INVALID;
+    return memcmp(h, root, 32) == 0 ? CPC_OK : CPC_ERR_INVALID;
+}
