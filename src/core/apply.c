@@ -1,1 +1,345 @@
-/* apply.c — see apply.h. (to be implemented) */
+/* apply.c — the pure state transition (see apply.h).
+ *
+ * cpc_apply_tx: inclusion checks (type, chain, gas price, payload, exact
+ * nonce, fee affordable), then fee sender -> proposer and nonce++ on the
+ * caller's overlay, then the type's effects on a child overlay that is
+ * committed only when they succeed (so a failed tx still pays its fee).
+ * cpc_block_build runs candidates through cpc_apply_tx on one overlay and
+ * signs the result; cpc_apply_block re-runs a received block the same way
+ * and compares every commitment. Both are deterministic in their inputs.
+ */
+#include "apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amount.h"
+#include "hash.h"
+#include "hex.h"
+#include "tx_types.h"
+
+int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                 const struct cpc_tx *tx, struct cpc_tx_result *res,
+                 struct cpc_err *err)
+{
+    const struct cpc_chain_params *p = ctx->params;
+    const struct cpc_tx_kind *k = cpc_tx_kind_of(tx->type);
+    struct cpc_err sub;
+    int rc;
+
+    if (!k)
+        return cpc_err_set(err, CPC_ERR_UNKNOWN_TYPE, "Unknown tx type %d", (int)tx->type);
+    if (strncmp(tx->chain_id, p->chain_id, CPC_CHAIN_ID_MAX + 1) != 0)
+        return cpc_err_set(err, CPC_ERR_WRONG_CHAIN, "Wrong chain id: expected %s, got %.64s",
+                           p->chain_id, tx->chain_id);
+    if (tx->gas_price < p->min_gas_price)
+        return cpc_err_set(err, CPC_ERR_FEE_TOO_LOW, "Gas price %llu is below the minimum %llu",
+                           (unsigned long long)tx->gas_price,
+                           (unsigned long long)p->min_gas_price);
+    if ((rc = cpc_tx_check_payload(tx, err)) != 0)
+        return rc;
+
+    uint64_t fee;
+    if (cpc_tx_fee(tx, &fee) != 0)
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "Fee (gas x gas price) overflows");
+
+    struct cpc_account sender;
+    cpc_overlay_get(ov, tx->from, &sender);
+    if (tx->nonce < sender.nonce)
+        return cpc_err_set(err, CPC_ERR_NONCE_REPLAYED, "Nonce %llu already used (account nonce is %llu)",
+                           (unsigned long long)tx->nonce, (unsigned long long)sender.nonce);
+    if (tx->nonce > sender.nonce)
+        return cpc_err_set(err, CPC_ERR_NONCE_GAP, "Nonce %llu is ahead of the account nonce %llu",
+                           (unsigned long long)tx->nonce, (unsigned long long)sender.nonce);
+    if (sender.balance < fee) {
+        char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+        cpc_amount_format(have, sender.balance);
+        cpc_amount_format(need, fee);
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_BALANCE,
+                           "Insufficient balance: have %s CPC, need %s CPC for the fee", have, need);
+    }
+    if (sender.nonce == UINT64_MAX)
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "Account nonce would overflow");
+
+    /* Fee and nonce: compute both accounts fully before the first write. */
+    bool self = memcmp(tx->from, ctx->proposer, CPC_ADDR_HASH_LEN) == 0;
+    struct cpc_account prop;
+    sender.nonce++;
+    if (!self) {
+        cpc_overlay_get(ov, ctx->proposer, &prop);
+        if (!cpc_add_u64(&prop.balance, prop.balance, fee))
+            return cpc_err_set(err, CPC_ERR_OVERFLOW, "Proposer balance would overflow");
+        sender.balance -= fee;
+    }
+    if ((rc = cpc_overlay_put(ov, tx->from, &sender)) != 0 ||
+        (!self && (rc = cpc_overlay_put(ov, ctx->proposer, &prop)) != 0))
+        return cpc_err_set(err, rc, "out of memory");
+
+    /* The type's own effects, kept only when they succeed. */
+    struct cpc_overlay child;
+    if ((rc = cpc_overlay_init(&child, NULL, ov)) != 0)
+        return cpc_err_set(err, rc, "out of memory");
+    cpc_err_clear(&sub);
+    rc = k->apply(&child, ctx, tx, &sub);
+    if (rc == 0)
+        rc = cpc_overlay_commit(ov, &child);
+    cpc_overlay_free(&child);
+    if (rc == CPC_ERR_NOMEM || rc == CPC_ERR_INTERNAL)
+        return cpc_err_set(err, rc, "out of memory while applying tx");
+
+    memset(res, 0, sizeof *res);
+    res->code = rc;
+    res->gas_used = k->gas;
+    res->fee = fee;
+    if (rc != 0)
+        snprintf(res->error, sizeof res->error, "%s", sub.msg[0] ? sub.msg : cpc_errcode_name(rc));
+    return 0;
+}
+
+static void short_hex(char out[17], const uint8_t *h)
+{
+    cpc_hex_encode(out, h, 8);
+}
+
+static bool results_equal(const struct cpc_tx_result *a, const struct cpc_tx_result *b)
+{
+    if ((a->code == 0) != (b->code == 0))
+        return false;
+    if (a->gas_used != b->gas_used || a->fee != b->fee)
+        return false;
+    return a->code == 0 || strncmp(a->error, b->error, sizeof a->error) == 0;
+}
+
+#define BLOCK_FAIL(...)                                                    \
+    do {                                                                   \
+        rc = cpc_err_set(err, CPC_ERR_INVALID_BLOCK, __VA_ARGS__);         \
+        goto out;                                                          \
+    } while (0)
+
+int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header *prev,
+                    const struct cpc_block *b, const struct cpc_chain_params *params,
+                    const uint8_t validator_pub[CPC_PUBKEY_LEN], bool verify_sigs,
+                    struct cpc_state **delta_out, struct cpc_tx_result **results_out,
+                    struct cpc_err *err)
+{
+    const struct cpc_block_header *h = &b->header;
+    struct cpc_overlay ov = {0};
+    struct cpc_tx_result *results = NULL;
+    struct cpc_tx *scratch = NULL;
+    struct cpc_err e;
+    uint8_t root[32], prev_hash[32];
+    int rc = 0;
+
+    *delta_out = NULL;
+    if (results_out)
+        *results_out = NULL;
+    if (!prev)
+        BLOCK_FAIL("Invalid block: no previous header");
+    if (strncmp(h->chain_id, params->chain_id, CPC_CHAIN_ID_MAX + 1) != 0)
+        BLOCK_FAIL("Invalid block: wrong chain id: expected %s, got %.64s", params->chain_id,
+                   h->chain_id);
+    if (prev->height == UINT64_MAX || h->height != prev->height + 1)
+        BLOCK_FAIL("Invalid block: height %llu does not follow %llu",
+                   (unsigned long long)h->height, (unsigned long long)prev->height);
+    if ((rc = cpc_block_header_hash(prev, prev_hash)) != 0)
+        BLOCK_FAIL("Invalid block: out of memory");
+    if (memcmp(prev_hash, h->prev_hash, 32) != 0)
+        BLOCK_FAIL("Invalid block: prev_hash does not match block %llu",
+                   (unsigned long long)prev->height);
+    if (h->time_ms < prev->time_ms)
+        BLOCK_FAIL("Invalid block: time %llu is before the previous block's %llu",
+                   (unsigned long long)h->time_ms, (unsigned long long)prev->time_ms);
+    if (b->n_txs != h->n_txs)
+        BLOCK_FAIL("Invalid block: header says %u txs, body has %zu", (unsigned)h->n_txs,
+                   b->n_txs);
+    if (h->n_txs > params->max_block_txs)
+        BLOCK_FAIL("Invalid block: %u txs exceed the maximum %u", (unsigned)h->n_txs,
+                   (unsigned)params->max_block_txs);
+    if (memcmp(h->proposer, validator_pub, CPC_PUBKEY_LEN) != 0)
+        BLOCK_FAIL("Invalid block: proposer is not the validator");
+    if (cpc_block_verify_sig(h, &e) != 0)
+        BLOCK_FAIL("Invalid block: %s", e.msg);
+
+    struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms};
+    if (cpc_pubkey_hash(ctx.proposer, h->proposer) != 0)
+        BLOCK_FAIL("Invalid block: cannot hash the proposer key");
+
+    if (b->n_txs) {
+        results = calloc(b->n_txs, sizeof *results);
+        scratch = malloc(sizeof *scratch);
+        if (!results || !scratch)
+            BLOCK_FAIL("Invalid block: out of memory");
+    }
+    if (cpc_overlay_init(&ov, state, NULL) != 0)
+        BLOCK_FAIL("Invalid block: out of memory");
+    for (size_t i = 0; i < b->n_txs; i++) {
+        const struct cpc_tx *tx = &b->txs[i];
+        char hx[17];
+        /* the tx hash is committed by tx_root: recompute it */
+        *scratch = *tx;
+        if (cpc_tx_compute_hash(scratch) != 0)
+            BLOCK_FAIL("Invalid block: out of memory");
+        short_hex(hx, scratch->hash);
+        if (memcmp(scratch->hash, tx->hash, 32) != 0)
+            BLOCK_FAIL("Invalid block: tx %zu (%s...) carries a wrong hash", i, hx);
+        if (verify_sigs && cpc_tx_check(tx, params->chain_id, params->min_gas_price, &e) != 0)
+            BLOCK_FAIL("Invalid block: tx %zu (%s...): %s", i, hx, e.msg);
+        if (cpc_apply_tx(&ov, &ctx, tx, &results[i], &e) != 0)
+            BLOCK_FAIL("Invalid block: tx %zu (%s...) cannot be included: %s", i, hx, e.msg);
+        if (b->results && !results_equal(&results[i], &b->results[i]))
+            BLOCK_FAIL("Invalid block: tx %zu (%s...) result differs from the recomputed one (%s%s)",
+                       i, hx, results[i].code ? "failed: " : "success", results[i].error);
+    }
+    if (cpc_block_tx_root(b->txs, b->n_txs, root) != 0)
+        BLOCK_FAIL("Invalid block: out of memory");
+    if (memcmp(root, h->tx_root, 32) != 0)
+        BLOCK_FAIL("Invalid block: tx_root mismatch");
+    if (cpc_block_compute_root(b->txs, b->n_txs, root) != 0)
+        BLOCK_FAIL("Invalid block: out of memory");
+    if (memcmp(root, h->compute_root, 32) != 0)
+        BLOCK_FAIL("Invalid block: compute_root mismatch");
+    if (cpc_overlay_root(&ov, root) != 0)
+        BLOCK_FAIL("Invalid block: out of memory");
+    if (memcmp(root, h->state_root, 32) != 0)
+        BLOCK_FAIL("Invalid block: state_root mismatch");
+
+    *delta_out = cpc_overlay_take_delta(&ov);
+    if (!*delta_out)
+        BLOCK_FAIL("Invalid block: out of memory");
+    if (results_out) {
+        *results_out = results;
+        results = NULL;
+    }
+out:
+    cpc_overlay_free(&ov);
+    free(results);
+    free(scratch);
+    return rc;
+}
+
+int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header *prev,
+                    const struct cpc_chain_params *params, uint64_t time_ms,
+                    const struct cpc_tx *const *candidates, size_t n_candidates,
+                    const struct cpc_signer *signer, const uint8_t validator_sk[CPC_SECKEY_LEN],
+                    struct cpc_block *out, struct cpc_state **delta_out,
+                    size_t **skipped, int **skipped_codes, size_t *n_skipped,
+                    struct cpc_err *err)
+{
+    struct cpc_overlay ov = {0};
+    size_t *sk_idx = NULL;
+    int *sk_codes = NULL;
+    size_t n_sk = 0, sk_cap = 0;
+    struct cpc_err e;
+    int rc = 0;
+
+    memset(out, 0, sizeof *out);
+    *delta_out = NULL;
+    if (skipped)
+        *skipped = NULL;
+    if (skipped_codes)
+        *skipped_codes = NULL;
+    if (n_skipped)
+        *n_skipped = 0;
+    if (!prev || prev->height == UINT64_MAX)
+        return cpc_err_set(err, CPC_ERR_INVALID, "Cannot build a block without a previous header");
+
+    struct cpc_block_header *h = &out->header;
+    snprintf(h->chain_id, sizeof h->chain_id, "%s", params->chain_id);
+    h->height = prev->height + 1;
+    /* block time never goes backwards: clamp to the previous block's time */
+    h->time_ms = time_ms < prev->time_ms ? prev->time_ms : time_ms;
+    if ((rc = cpc_block_header_hash(prev, h->prev_hash)) != 0) {
+        cpc_err_set(err, rc, "out of memory");
+        goto fail;
+    }
+    if ((rc = cpc_pubkey_from_seckey(signer, h->proposer, validator_sk)) != 0) {
+        cpc_err_set(err, rc, "Invalid validator secret key");
+        goto fail;
+    }
+    struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms};
+    if ((rc = cpc_pubkey_hash(ctx.proposer, h->proposer)) != 0) {
+        cpc_err_set(err, rc, "Cannot hash the validator key");
+        goto fail;
+    }
+
+    size_t cap = n_candidates < params->max_block_txs ? n_candidates : params->max_block_txs;
+    if (cap) {
+        out->txs = malloc(cap * sizeof *out->txs);
+        out->results = malloc(cap * sizeof *out->results);
+        if (!out->txs || !out->results) {
+            rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+    }
+    if ((rc = cpc_overlay_init(&ov, state, NULL)) != 0) {
+        cpc_err_set(err, rc, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < n_candidates && out->n_txs < cap; i++) {
+        int trc = cpc_apply_tx(&ov, &ctx, candidates[i], &out->results[out->n_txs], &e);
+        if (trc == CPC_ERR_NOMEM || trc == CPC_ERR_INTERNAL) {
+            rc = cpc_err_set(err, trc, "%s", e.msg);
+            goto fail;
+        }
+        if (trc == 0) {
+            out->txs[out->n_txs++] = *candidates[i];
+            continue;
+        }
+        if (n_sk == sk_cap) {
+            size_t ncap = sk_cap ? sk_cap * 2 : 16;
+            size_t *ni = realloc(sk_idx, ncap * sizeof *ni);
+            if (ni)
+                sk_idx = ni;
+            int *nc = ni ? realloc(sk_codes, ncap * sizeof *nc) : NULL;
+            if (nc)
+                sk_codes = nc;
+            if (!ni || !nc) {
+                rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            sk_cap = ncap;
+        }
+        sk_idx[n_sk] = i;
+        sk_codes[n_sk] = trc;
+        n_sk++;
+    }
+    h->n_txs = (uint32_t)out->n_txs;
+    if ((rc = cpc_block_tx_root(out->txs, out->n_txs, h->tx_root)) != 0 ||
+        (rc = cpc_block_compute_root(out->txs, out->n_txs, h->compute_root)) != 0 ||
+        (rc = cpc_overlay_root(&ov, h->state_root)) != 0) {
+        cpc_err_set(err, rc, "out of memory");
+        goto fail;
+    }
+    if ((rc = cpc_block_sign(h, signer, validator_sk, err)) != 0)
+        goto fail;
+    *delta_out = cpc_overlay_take_delta(&ov);
+    if (!*delta_out) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    if (out->n_txs == 0) {
+        free(out->txs);
+        free(out->results);
+        out->txs = NULL;
+        out->results = NULL;
+    }
+    cpc_overlay_free(&ov);
+    if (n_skipped)
+        *n_skipped = n_sk;
+    if (skipped)
+        *skipped = sk_idx;
+    else
+        free(sk_idx);
+    if (skipped_codes)
+        *skipped_codes = sk_codes;
+    else
+        free(sk_codes);
+    return 0;
+fail:
+    cpc_overlay_free(&ov);
+    cpc_block_clear(out);
+    free(sk_idx);
+    free(sk_codes);
+    return rc;
+}

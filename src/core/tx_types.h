@@ -27,6 +27,8 @@ struct cpc_tx_kind {
     int (*check)(const struct cpc_tx *tx, struct cpc_err *err);
     /* value spent from the sender's balance besides the fee */
     uint64_t (*value)(const struct cpc_tx *tx);
+    /* counterparty address named by the tx (TRANSFER "to"); NULL = none */
+    bool (*recipient)(const struct cpc_tx *tx, uint8_t out[CPC_ADDR_HASH_LEN]);
     /* state effects after fee and nonce were taken. Must check everything
      * before writing anything: on error the overlay is left unchanged. */
     int (*apply)(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
