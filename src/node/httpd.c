@@ -1,1 +1,774 @@
-/* httpd.c — see httpd.h. (to be implemented) */
+/* httpd.c — the node's HTTP server: libmicrohttpd glue, routing table,
+ * response helpers (see httpd.h).
+ *
+ * Request life cycle (the common case is a small GET or a JSON POST on a
+ * keep-alive connection):
+ *   1. MHD_OPTION_URI_LOG_CALLBACK sees the raw URI first (before MHD
+ *      unescapes it): we allocate the request state there and keep a copy
+ *      of the raw path, so "%2F" inside a segment stays inside that segment
+ *      and is decoded only after matching.
+ *   2. First access-handler call: mark started, return MHD_YES — never
+ *      queue here (STACK.md: that forces "Connection: close"), except for an
+ *      announced Content-Length above max_body, which is refused at once
+ *      with 413 and the connection closed (the body is never read).
+ *   3. Upload calls append to a growing buffer; past max_body we stop
+ *      reading and answer 413.
+ *   4. Final call: validate the path, route (404 / 405 + Allow), run the
+ *      handler, queue its answer (JSON answers get Cache-Control: no-store),
+ *      or turn it into an SSE stream (sse.c).
+ *   5. MHD_OPTION_NOTIFY_COMPLETED records status + latency in the metrics
+ *      (SSE streams are left out: their "latency" is the stream's lifetime)
+ *      and frees the state.
+ * Stop: set `stopping`, resume every SSE stream so it ends, then
+ * MHD_stop_daemon (which would panic on a still-suspended connection: a
+ * handler that suspends req->conn itself must resume it before the stop).
+ */
+#include "httpd.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "httpd_internal.h"
+#include "metrics.h"
+
+#define DEFAULT_MAX_BODY (4u * 1024 * 1024)
+#define CONN_TIMEOUT_S 60
+#define CONN_LIMIT 4096
+#define SSE_BLOCK 4096
+
+struct cpc_httpd {
+    struct MHD_Daemon *mhd;
+    const struct cpc_route *routes;
+    size_t n_routes;
+    size_t max_body;
+    void *app;
+    struct cpc_metrics *metrics;
+    uint16_t port;
+    atomic_int stopping;
+    pthread_mutex_t hubs_mu;
+    struct cpc_sse_hub **hubs; /* distinct hubs that served a stream */
+    size_t n_hubs, cap_hubs;
+};
+
+struct req_state {
+    struct cpc_httpd *d;
+    struct timespec t0;
+    char *raw_path;   /* malloc'd copy of the path part of the raw URI */
+    int path_bad;     /* path over the limit (not copied) */
+    int started;
+    char *body;
+    size_t len, cap;
+    int too_large;
+    int queued;
+    int status;       /* status queued, 0 if none */
+    int is_sse;
+    char remote_ip[INET6_ADDRSTRLEN];
+};
+
+/* ------------------------------------------------------------------ */
+/* Path helpers                                                        */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+ssize_t cpc__url_decode(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r == '%') {
+            int hi = hexval((unsigned char)r[1]);
+            int lo = hi < 0 ? -1 : hexval((unsigned char)r[2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            int v = hi * 16 + lo;
+            if (v == 0)
+                return -1;
+            *w++ = (char)v;
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    return w - s;
+}
+
+int cpc__http_path_check(const char *path, size_t len)
+{
+    if (!path || len == 0 || len > CPC__HTTP_MAX_PATH || path[0] != '/')
+        return -1;
+    if (memchr(path, '\0', len))
+        return -1;
+    char seg[CPC__HTTP_MAX_PATH + 1];
+    size_t i = 1;
+    while (i <= len) {
+        size_t j = i;
+        while (j < len && path[j] != '/')
+            j++;
+        size_t n = j - i;
+        memcpy(seg, path + i, n);
+        seg[n] = '\0';
+        if (strcmp(seg, "..") == 0 || strcmp(seg, ".") == 0)
+            return -1;
+        ssize_t dl = cpc__url_decode(seg);
+        if (dl < 0)
+            return -1;
+        /* an encoded '/' may sit inside a segment, but no decoded form may
+         * spell a "." or ".." component ("..%2Fx", "%2E%2E") */
+        if (strcmp(seg, "..") == 0 || strcmp(seg, ".") == 0 || strncmp(seg, "../", 3) == 0 ||
+            strstr(seg, "/../") || (dl >= 3 && strcmp(seg + dl - 3, "/..") == 0))
+            return -1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+int cpc_route_match(const char *pattern, const char *path, char *buf, size_t buf_cap,
+                    const char **params, size_t *n_params)
+{
+    size_t np = 0;
+    if (n_params)
+        *n_params = 0;
+    if (!pattern || !path || !buf)
+        return 0;
+    size_t plen = strlen(path);
+    if (plen + 1 > buf_cap)
+        return 0;
+    memcpy(buf, path, plen + 1);
+
+    const char *p = pattern;
+    char *s = buf;
+    if (*p != '/' || *s != '/')
+        return 0;
+    for (;;) {
+        /* both at a '/' */
+        p++;
+        s++;
+        const char *pe = strchr(p, '/');
+        size_t plen_seg = pe ? (size_t)(pe - p) : strlen(p);
+        char *se = strchr(s, '/');
+        size_t slen_seg = se ? (size_t)(se - s) : strlen(s);
+        if (plen_seg >= 2 && p[0] == '{' && p[plen_seg - 1] == '}') {
+            if (slen_seg == 0)
+                return 0;
+            if (np >= CPC_HTTP_MAX_PARAMS)
+                return 0;
+            if (params)
+                params[np] = s;
+            np++;
+        } else if (plen_seg != slen_seg || memcmp(p, s, plen_seg) != 0) {
+            return 0;
+        }
+        if (!pe || !se) {
+            if (pe || se)
+                return 0; /* one has more segments */
+            break;
+        }
+        *se = '\0'; /* terminate the captured/literal segment in buf */
+        p = pe;
+        s = se;
+    }
+    if (n_params)
+        *n_params = np;
+    return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Request accessors and response helpers                             */
+
+const char *cpc_http_req_query(const struct cpc_http_req *req, const char *key)
+{
+    if (!req || !req->conn || !key)
+        return NULL;
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *cpc_http_req_header(const struct cpc_http_req *req, const char *name)
+{
+    if (!req || !req->conn || !name)
+        return NULL;
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+static void res_set_body(struct cpc_http_res *res, int status, const char *ctype, char *body,
+                         size_t len)
+{
+    free(res->body);
+    res->body = body;
+    res->body_len = len;
+    res->status = status;
+    res->content_type = ctype;
+}
+
+/* Static fallback when even the error body cannot be allocated. */
+static void res_oom(struct cpc_http_res *res)
+{
+    static const char msg[] = "{\"error\":{\"code\":\"out_of_memory\",\"message\":\"out of memory\"}}";
+    char *b = malloc(sizeof msg);
+    if (b)
+        memcpy(b, msg, sizeof msg);
+    res_set_body(res, 500, "application/json", b, b ? sizeof msg - 1 : 0);
+}
+
+void cpc_http_res_json(struct cpc_http_res *res, int status, json_t *j)
+{
+    if (!res) {
+        json_decref(j);
+        return;
+    }
+    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    if (!s) {
+        res_oom(res);
+        return;
+    }
+    res_set_body(res, status, "application/json", s, strlen(s));
+}
+
+static void res_error_v(struct cpc_http_res *res, int status, const char *code, const char *fmt,
+                        va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code ? code : "internal_error",
+                          "message", msg);
+    if (!j) {
+        /* json_pack fails on invalid UTF-8 in msg: retry with a safe text */
+        j = json_pack("{s:{s:s, s:s}}", "error", "code", code ? code : "internal_error",
+                      "message", "(message not valid UTF-8)");
+    }
+    if (!j) {
+        res_oom(res);
+        return;
+    }
+    cpc_http_res_json(res, status, j);
+}
+
+void cpc_http_res_error(struct cpc_http_res *res, int status, const char *code, const char *fmt,
+                        ...)
+{
+    if (!res)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    res_error_v(res, status, code, fmt, ap);
+    va_end(ap);
+}
+
+void cpc_http_res_from_err(struct cpc_http_res *res, const struct cpc_err *err)
+{
+    if (!res)
+        return;
+    int code = err ? err->code : CPC_ERR_INTERNAL;
+    if (code == CPC_OK)
+        code = CPC_ERR_INTERNAL;
+    const char *msg = (err && err->msg[0]) ? err->msg : cpc_errcode_name(code);
+    cpc_http_res_error(res, cpc_errcode_http_status(code), cpc_errcode_name(code), "%s", msg);
+}
+
+void cpc_http_res_text(struct cpc_http_res *res, int status, const char *content_type,
+                       const char *text, size_t len)
+{
+    if (!res)
+        return;
+    char *b = malloc(len + 1);
+    if (!b) {
+        res_oom(res);
+        return;
+    }
+    if (len)
+        memcpy(b, text, len);
+    b[len] = '\0';
+    res_set_body(res, status, content_type ? content_type : "text/plain; charset=utf-8", b, len);
+}
+
+void cpc_http_res_header(struct cpc_http_res *res, const char *name, const char *value)
+{
+    if (!res || !name || !value || res->n_headers >= CPC_HTTP_MAX_HEADERS)
+        return;
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        return;
+    }
+    res->headers[res->n_headers][0] = n;
+    res->headers[res->n_headers][1] = v;
+    res->n_headers++;
+}
+
+void cpc_http_res_sse(struct cpc_http_res *res, struct cpc_sse_hub *hub)
+{
+    if (!res)
+        return;
+    res->sse = hub;
+    res->status = 200;
+}
+
+static void res_clear(struct cpc_http_res *res)
+{
+    free(res->body);
+    res->body = NULL;
+    for (size_t i = 0; i < res->n_headers; i++) {
+        free(res->headers[i][0]);
+        free(res->headers[i][1]);
+    }
+    res->n_headers = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Queueing                                                            */
+
+static int is_json_type(const char *ct)
+{
+    return ct && strncmp(ct, "application/json", 16) == 0;
+}
+
+/* Queue res on conn; takes ownership of res->body. Returns the MHD result. */
+static enum MHD_Result queue_res(struct req_state *st, struct MHD_Connection *conn,
+                                 struct cpc_http_res *res, int close_conn)
+{
+    const char *ct = res->content_type ? res->content_type : "application/json";
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        res->body_len, res->body ? res->body : (void *)"", res->body ? MHD_RESPMEM_MUST_FREE
+                                                                     : MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO; /* res->body still ours; caller clears */
+    res->body = NULL;  /* owned by MHD now */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
+    if (is_json_type(ct))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    for (size_t i = 0; i < res->n_headers; i++)
+        MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
+    if (close_conn)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)res->status, r);
+    MHD_destroy_response(r);
+    if (ret == MHD_YES) {
+        st->queued = 1;
+        st->status = res->status;
+    }
+    return ret;
+}
+
+static enum MHD_Result queue_error(struct req_state *st, struct MHD_Connection *conn, int status,
+                                   const char *code, const char *msg, const char *allow,
+                                   int close_conn)
+{
+    struct cpc_http_res res = {0};
+    cpc_http_res_error(&res, status, code, "%s", msg);
+    if (allow)
+        cpc_http_res_header(&res, MHD_HTTP_HEADER_ALLOW, allow);
+    enum MHD_Result ret = queue_res(st, conn, &res, close_conn);
+    res_clear(&res);
+    return ret;
+}
+
+static void remember_hub(struct cpc_httpd *d, struct cpc_sse_hub *hub)
+{
+    pthread_mutex_lock(&d->hubs_mu);
+    for (size_t i = 0; i < d->n_hubs; i++)
+        if (d->hubs[i] == hub)
+            goto out;
+    if (d->n_hubs == d->cap_hubs) {
+        size_t nc = d->cap_hubs ? d->cap_hubs * 2 : 4;
+        struct cpc_sse_hub **nh = realloc(d->hubs, nc * sizeof *nh);
+        if (!nh)
+            goto out; /* streams still end: each checks `stopping` when it wakes */
+        d->hubs = nh;
+        d->cap_hubs = nc;
+    }
+    d->hubs[d->n_hubs++] = hub;
+out:
+    pthread_mutex_unlock(&d->hubs_mu);
+}
+
+static enum MHD_Result queue_sse(struct req_state *st, struct MHD_Connection *conn,
+                                 struct cpc_http_res *res)
+{
+    struct cpc_httpd *d = st->d;
+    remember_hub(d, res->sse);
+    struct cpc__sse_sub *sub = cpc__sse_sub_new(res->sse, conn, &d->stopping);
+    if (!sub)
+        return queue_error(st, conn, 500, "out_of_memory", "cannot open event stream", NULL, 0);
+    struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK,
+                                                               cpc__sse_read, sub,
+                                                               cpc__sse_sub_free);
+    if (!r) {
+        cpc__sse_sub_free(sub);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/event-stream");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    for (size_t i = 0; i < res->n_headers; i++)
+        MHD_add_response_header(r, res->headers[i][0], res->headers[i][1]);
+    enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+    MHD_destroy_response(r); /* frees sub via the callback if queueing failed */
+    if (ret == MHD_YES) {
+        st->queued = 1;
+        st->status = 200;
+        st->is_sse = 1;
+    }
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Dispatch                                                            */
+
+static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *conn,
+                                const char *method)
+{
+    struct cpc_httpd *d = st->d;
+    if (st->path_bad || !st->raw_path ||
+        cpc__http_path_check(st->raw_path, strlen(st->raw_path)) != 0)
+        return queue_error(st, conn, 400, "invalid_argument", "invalid request path", NULL, 0);
+
+    char buf[CPC__HTTP_MAX_PATH + 1];
+    struct cpc_http_req req = {0};
+    const struct cpc_route *hit = NULL;
+    char allow[128] = "";
+    for (size_t i = 0; i < d->n_routes; i++) {
+        const struct cpc_route *rt = &d->routes[i];
+        if (strcmp(rt->method, method) == 0) {
+            if (cpc_route_match(rt->pattern, st->raw_path, buf, sizeof buf, req.params,
+                                &req.n_params)) {
+                hit = rt;
+                break;
+            }
+        } else if (cpc_route_match(rt->pattern, st->raw_path, buf, sizeof buf, NULL, NULL)) {
+            /* same path, other method: collect for Allow (no duplicates) */
+            size_t ml = strlen(rt->method);
+            const char *a = allow;
+            int dup = 0;
+            while ((a = strstr(a, rt->method))) {
+                if ((a == allow || a[-1] == ' ') && (a[ml] == ',' || a[ml] == '\0')) {
+                    dup = 1;
+                    break;
+                }
+                a += ml;
+            }
+            if (!dup && strlen(allow) + ml + 3 < sizeof allow) {
+                if (allow[0])
+                    strcat(allow, ", ");
+                strcat(allow, rt->method);
+            }
+        }
+    }
+    if (!hit) {
+        if (allow[0]) {
+            char msg[192];
+            snprintf(msg, sizeof msg, "method %.16s not allowed here (allowed: %s)", method,
+                     allow);
+            return queue_error(st, conn, 405, "method_not_allowed", msg, allow, 0);
+        }
+        return queue_error(st, conn, 404, "not_found", "no such endpoint", NULL, 0);
+    }
+    for (size_t i = 0; i < req.n_params; i++)
+        if (cpc__url_decode((char *)req.params[i]) < 0)
+            return queue_error(st, conn, 400, "invalid_argument", "invalid escape in path",
+                               NULL, 0);
+
+    req.method = method;
+    req.path = st->raw_path;
+    req.body = st->body ? st->body : "";
+    req.body_len = st->len;
+    req.remote_ip = st->remote_ip;
+    req.app = d->app;
+    req.conn = conn;
+
+    struct cpc_http_res res = {0};
+    res.status = 200;
+    res.content_type = "application/json";
+    hit->handler(&req, &res);
+
+    enum MHD_Result ret;
+    if (res.sse) {
+        ret = queue_sse(st, conn, &res);
+    } else if (!res.body || res.status < 100 || res.status > 599) {
+        res_clear(&res);
+        ret = queue_error(st, conn, 500, "internal_error", "handler produced no answer", NULL,
+                          0);
+    } else {
+        ret = queue_res(st, conn, &res, 0);
+    }
+    res_clear(&res);
+    return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* MHD callbacks                                                       */
+
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct req_state *st = calloc(1, sizeof *st);
+    if (!st)
+        return NULL;
+    st->d = cls;
+    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    size_t n = strcspn(uri, "?#");
+    if (n > CPC__HTTP_MAX_PATH) {
+        st->path_bad = 1;
+    } else {
+        st->raw_path = malloc(n + 1);
+        if (st->raw_path) {
+            memcpy(st->raw_path, uri, n);
+            st->raw_path[n] = '\0';
+        }
+    }
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                      st->remote_ip, sizeof st->remote_ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                      st->remote_ip, sizeof st->remote_ip);
+    }
+    return st;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct cpc_httpd *d = cls;
+    struct req_state *st = *con_cls;
+    if (!st)
+        return;
+    *con_cls = NULL;
+    if (d->metrics && st->status && !st->is_sse) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - st->t0.tv_sec) +
+                      (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e9;
+        cpc_metrics_http(d->metrics, st->status, secs < 0 ? 0 : secs);
+    }
+    free(st->raw_path);
+    free(st->body);
+    free(st);
+}
+
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version,
+                                 const char *upload_data, size_t *upload_data_size,
+                                 void **con_cls)
+{
+    struct cpc_httpd *d = cls;
+    struct req_state *st = *con_cls;
+    if (!st)
+        return MHD_NO; /* state allocation failed in on_uri: drop the connection */
+    if (!st->started) {
+        st->started = 1;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long v = strtoull(cl, &end, 10);
+            if (errno == ERANGE || (end && *end == '\0' && v > d->max_body)) {
+                st->too_large = 1;
+                char msg[96];
+                snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
+                return queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (st->too_large || st->queued)
+            return MHD_YES;
+        if (n > d->max_body - st->len) {
+            st->too_large = 1;
+            free(st->body);
+            st->body = NULL;
+            st->len = st->cap = 0;
+            char msg[96];
+            snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
+            /* try to answer now (MHD may refuse mid-upload; then at the end) */
+            (void)queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+            return MHD_YES;
+        }
+        if (st->len + n + 1 > st->cap) {
+            size_t nc = st->cap ? st->cap : 1024;
+            while (nc < st->len + n + 1)
+                nc *= 2;
+            char *nb = realloc(st->body, nc);
+            if (!nb)
+                return MHD_NO;
+            st->body = nb;
+            st->cap = nc;
+        }
+        memcpy(st->body + st->len, upload_data, n);
+        st->len += n;
+        st->body[st->len] = '\0';
+        return MHD_YES;
+    }
+    if (st->queued)
+        return MHD_YES;
+    if (st->too_large) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
+        return queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+    }
+    return dispatch(st, conn, method);
+}
+
+/* ------------------------------------------------------------------ */
+/* Start / stop                                                        */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+                        int *v6, struct cpc_err *err)
+{
+    memset(ss, 0, sizeof *ss);
+    if (!listen || !*listen)
+        return cpc_err_set(err, CPC_ERR_INVALID, "listen address is empty");
+    char host[128];
+    const char *port_s;
+    if (listen[0] == '[') {
+        const char *rb = strchr(listen, ']');
+        if (!rb || rb[1] != ':' || (size_t)(rb - listen - 1) >= sizeof host)
+            return cpc_err_set(err, CPC_ERR_INVALID,
+                               "bad listen address '%s' (expected [IPV6]:PORT)", listen);
+        memcpy(host, listen + 1, (size_t)(rb - listen - 1));
+        host[rb - listen - 1] = '\0';
+        port_s = rb + 2;
+        *v6 = 1;
+    } else {
+        const char *c = strrchr(listen, ':');
+        if (!c || (size_t)(c - listen) >= sizeof host || strchr(listen, ':') != c)
+            return cpc_err_set(err, CPC_ERR_INVALID,
+                               "bad listen address '%s' (expected HOST:PORT)", listen);
+        memcpy(host, listen, (size_t)(c - listen));
+        host[c - listen] = '\0';
+        port_s = c + 1;
+        *v6 = 0;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long port = strtoul(port_s, &end, 10);
+    if (!*port_s || errno || !end || *end || port > 65535 || port_s[0] == '-' ||
+        port_s[0] == '+')
+        return cpc_err_set(err, CPC_ERR_INVALID, "bad port in listen address '%s'", listen);
+    if (*v6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)port);
+        if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+            return cpc_err_set(err, CPC_ERR_INVALID, "bad IPv6 address in '%s'", listen);
+        *len = sizeof *a;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)port);
+        if (strcmp(host, "localhost") == 0)
+            strcpy(host, "127.0.0.1");
+        if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+            return cpc_err_set(err, CPC_ERR_INVALID, "bad IPv4 address in '%s'", listen);
+        *len = sizeof *a;
+    }
+    return 0;
+}
+
+int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size_t n_routes,
+                    const struct cpc_httpd_opts *opts, struct cpc_err *err)
+{
+    int rc;
+    struct cpc_httpd *d = NULL;
+    if (!out || !opts || (n_routes && !routes))
+        return cpc_err_set(err, CPC_ERR_INVALID, "cpc_httpd_start: missing argument");
+    *out = NULL;
+
+    struct sockaddr_storage ss;
+    socklen_t slen = 0;
+    int v6 = 0;
+    if ((rc = parse_listen(opts->listen, &ss, &slen, &v6, err)) != 0)
+        return rc;
+
+    d = calloc(1, sizeof *d);
+    if (!d)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&d->hubs_mu, NULL);
+    atomic_init(&d->stopping, 0);
+    d->routes = routes;
+    d->n_routes = n_routes;
+    d->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    d->app = opts->app;
+    d->metrics = opts->metrics;
+
+    unsigned threads = opts->threads;
+    if (threads == 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = nc > 0 ? (unsigned)nc : 1;
+    }
+    if (threads > 256)
+        threads = 256;
+
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    errno = 0;
+    d->mhd = MHD_start_daemon(
+        /* MHD's default is SO_REUSEADDR, never SO_REUSEPORT: a second node
+         * on the same port fails instead of silently sharing it */
+        flags, 0, NULL, NULL, on_access, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, d, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+        MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u, MHD_OPTION_END);
+    if (!d->mhd) {
+        int e = errno;
+        rc = cpc_err_set(err, CPC_ERR_IO, "cannot listen on %s: %s", opts->listen,
+                         e ? strerror(e) : "libmicrohttpd failed to start");
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
+    d->port = di ? di->port : 0;
+    *out = d;
+    return 0;
+fail:
+    pthread_mutex_destroy(&d->hubs_mu);
+    free(d);
+    return rc;
+}
+
+uint16_t cpc_httpd_port(const struct cpc_httpd *d)
+{
+    return d ? d->port : 0;
+}
+
+void cpc_httpd_stop(struct cpc_httpd *d)
+{
+    if (!d)
+        return;
+    atomic_store(&d->stopping, 1);
+    pthread_mutex_lock(&d->hubs_mu);
+    for (size_t i = 0; i < d->n_hubs; i++)
+        cpc__sse_wake_all(d->hubs[i]);
+    pthread_mutex_unlock(&d->hubs_mu);
+    MHD_stop_daemon(d->mhd);
+    free(d->hubs);
+    pthread_mutex_destroy(&d->hubs_mu);
+    free(d);
+}
