@@ -1,0 +1,107 @@
+/* cli.h — private header shared by the cpc-cli source files.
+ *
+ * main.c parses the whole command line once into struct cli_ctx (global and
+ * command flags may appear anywhere), picks the command from the positional
+ * words and calls its handler. Handlers return 0, CLI_USAGE (bad usage: exit 2)
+ * or a negative cpc_errcode with err filled (printed as "Error: <msg>", exit 1).
+ */
+#ifndef CPC_CLI_CLI_H
+#define CPC_CLI_CLI_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../common/home.h"
+#include "../common/http_client.h"
+#include "../common/keyring.h"
+#include "../core/err.h"
+
+#define CLI_USAGE 2   /* handler return: usage error (message in err), exit 2 */
+#define CLI_MAX_ARGS 16
+
+/* flag bits: which flags were given (and which a command accepts) */
+enum {
+    F_HOME = 1u << 0,
+    F_NODE = 1u << 1,
+    F_OUTPUT = 1u << 2,
+    F_FROM = 1u << 3,
+    F_GAS_PRICE = 1u << 4,
+    F_WAIT = 1u << 5,
+    F_TIMEOUT = 1u << 6,
+    F_NONCE = 1u << 7,
+    F_ENCRYPT = 1u << 8,
+    F_YES = 1u << 9,
+    F_TASK_ID = 1u << 10,
+    F_RESULT_HASH = 1u << 11,
+    F_WORKER_ADDR = 1u << 12,
+    F_CHAIN_ID = 1u << 13,
+    F_DRY_RUN = 1u << 14,
+};
+#define F_GLOBAL (F_HOME | F_NODE | F_OUTPUT)
+#define F_TX (F_FROM | F_GAS_PRICE | F_WAIT | F_TIMEOUT | F_NONCE | F_CHAIN_ID | F_DRY_RUN)
+
+struct cli_ctx {
+    char home[CPC_PATH_MAX];
+    const char *node_url;     /* never NULL after main's setup */
+    bool json;                /* --output json */
+    unsigned flags;           /* F_* seen */
+    const char *from;         /* --from KEY */
+    uint64_t gas_price;       /* valid when flags & F_GAS_PRICE */
+    uint64_t nonce;           /* valid when flags & F_NONCE */
+    unsigned timeout_s;       /* --wait timeout, default 60 */
+    const char *task_id, *result_hash, *worker_addr;
+    const char *chain_id;     /* --chain-id override (else the node's) */
+    const char *args[CLI_MAX_ARGS]; /* positional words after "group sub" */
+    int nargs;
+    struct cpc_http *http;    /* created lazily by cli_http */
+};
+
+/* A command: group ("keys", or NULL for top level) + name, its positional
+ * arity, the non-global flags it accepts, and its help. */
+struct cli_cmd {
+    const char *group;
+    const char *name;
+    int min_args, max_args;
+    unsigned flags;
+    const char *synopsis;     /* "keys add NAME [--encrypt]" */
+    const char *help;         /* one-paragraph description */
+    int (*run)(struct cli_ctx *c, struct cpc_err *err);
+};
+
+/* command tables (cmd_*.c), each terminated by a zeroed entry */
+extern const struct cli_cmd cli_keys_cmds[];
+extern const struct cli_cmd cli_tx_cmds[];
+extern const struct cli_cmd cli_query_cmds[];
+
+/* output.c */
+void cli_print_json(const json_t *j);              /* pretty (indent 2) + newline on stdout */
+void cli_print_key_info(const struct cli_ctx *c, const struct cpc_key_info *k, bool always_json);
+json_t *cli_key_info_json(const struct cpc_key_info *k);
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* passphrase.c — TTY input with echo off. */
+/* Read one line from the terminal on stdin (echo off) into buf. CPC_ERR_INVALID with a
+ * clear message when stdin is not a TTY. Caller wipes buf. */
+int cli_read_secret(const char *prompt, char *buf, size_t cap, struct cpc_err *err);
+/* Passphrase for unlocking an existing key: $CPC_PASSPHRASE if set, else one TTY prompt
+ * if the key is encrypted and a TTY exists; else buf = "" (the keyring then explains). */
+int cli_unlock_passphrase(const struct cpc_key_info *k, char *buf, size_t cap,
+                          struct cpc_err *err);
+/* Passphrase for a new key: $CPC_PASSPHRASE if set (non-empty); else if encrypt, two TTY
+ * prompts that must match; else buf = "" (unencrypted). */
+int cli_new_passphrase(bool encrypt, char *buf, size_t cap, struct cpc_err *err);
+/* Ask a yes/no question on the TTY; true only for y/yes. */
+bool cli_confirm(const char *question);
+
+/* shared helpers (cmd_query.c) */
+/* Lazily create the HTTP client for ctx->node_url. */
+struct cpc_http *cli_http(struct cli_ctx *c, struct cpc_err *err);
+/* Resolve ADDR or KEYNAME into a canonical lowercase cpc1 address and its hash. */
+int cli_resolve_address(const struct cli_ctx *c, const char *arg, char out[CPC_ADDR_STR_MAX],
+                        uint8_t hash[CPC_ADDR_HASH_LEN], struct cpc_err *err);
+
+#define CLI_PASS_MAX 1024
+
+#endif
