@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake ninja-build pkg-config git jq curl
+  build-essential cmake ninja-build pkg-config git jq curl python3
   libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
   libsecp256k1-dev libsodium-dev libsqlite3-dev libssl-dev
   liboath-dev libjwt-dev libcmocka-dev

@@ -1,0 +1,453 @@
+/* mempool.c — pending transactions (see mempool.h for the rules).
+ *
+ * Layout: a hash set of all pending tx hashes (open addressing) for
+ * duplicate detection and lookup, and a table of senders (open addressing
+ * on the 20-byte address) each holding its txs sorted by nonce. The common
+ * case is one sender submitting a run of consecutive nonces, so per-sender
+ * arrays stay short and insertion at the end is O(1).
+ */
+#include "mempool.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/amount.h"
+#include "../core/hex.h"
+
+struct mp_sender {
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    uint64_t arrival;         /* order of first appearance */
+    struct cpc_tx **txs;      /* sorted by nonce, owned */
+    size_t n, cap;
+    int used;                 /* slot in use (sender table) */
+};
+
+struct mp_hslot {
+    struct cpc_tx *tx;        /* NULL = empty, TOMB = deleted */
+};
+
+#define TOMB ((struct cpc_tx *)1)
+
+struct cpc_mempool {
+    pthread_mutex_t mu;
+    size_t max_txs;
+    size_t count;
+    uint64_t arrivals;
+
+    struct mp_hslot *hset;    /* by tx hash */
+    size_t hcap, hused;       /* hused counts live + tombstones */
+
+    struct mp_sender *senders;
+    size_t scap, sused;
+};
+
+static uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* ---- hash set ---- */
+
+static int hset_grow(struct cpc_mempool *mp);
+
+static struct mp_hslot *hset_find(struct cpc_mempool *mp, const uint8_t hash[32])
+{
+    size_t mask = mp->hcap - 1;
+    for (size_t i = load64(hash) & mask;; i = (i + 1) & mask) {
+        struct mp_hslot *s = &mp->hset[i];
+        if (!s->tx)
+            return NULL;
+        if (s->tx != TOMB && memcmp(s->tx->hash, hash, 32) == 0)
+            return s;
+    }
+}
+
+static int hset_insert(struct cpc_mempool *mp, struct cpc_tx *tx)
+{
+    if ((mp->hused + 1) * 4 >= mp->hcap * 3 && hset_grow(mp) != 0)
+        return CPC_ERR_NOMEM;
+    size_t mask = mp->hcap - 1;
+    for (size_t i = load64(tx->hash) & mask;; i = (i + 1) & mask) {
+        struct mp_hslot *s = &mp->hset[i];
+        if (!s->tx) {
+            s->tx = tx;
+            mp->hused++;
+            return 0;
+        }
+    }
+}
+
+static int hset_grow(struct cpc_mempool *mp)
+{
+    size_t ncap = mp->hcap ? mp->hcap * 2 : 1024;
+    /* Rehash at the same size when mostly tombstones. */
+    if (mp->hcap && mp->count * 2 < mp->hcap / 2)
+        ncap = mp->hcap;
+    struct mp_hslot *old = mp->hset;
+    size_t ocap = mp->hcap;
+    struct mp_hslot *nh = calloc(ncap, sizeof *nh);
+    if (!nh)
+        return CPC_ERR_NOMEM;
+    mp->hset = nh;
+    mp->hcap = ncap;
+    mp->hused = 0;
+    for (size_t i = 0; i < ocap; i++)
+        if (old[i].tx && old[i].tx != TOMB)
+            hset_insert(mp, old[i].tx);
+    free(old);
+    return 0;
+}
+
+/* ---- senders ---- */
+
+static struct mp_sender *sender_find(struct cpc_mempool *mp, const uint8_t addr[20], int create)
+{
+    if (create && (mp->sused + 1) * 4 >= mp->scap * 3) {
+        size_t ncap = mp->scap ? mp->scap * 2 : 256;
+        struct mp_sender *ns = calloc(ncap, sizeof *ns);
+        if (!ns)
+            return NULL;
+        size_t nused = 0;
+        for (size_t i = 0; i < mp->scap; i++) {
+            struct mp_sender *o = &mp->senders[i];
+            if (!o->used)
+                continue;
+            if (o->n == 0) { /* drop empty senders on rehash */
+                free(o->txs);
+                continue;
+            }
+            size_t m = ncap - 1;
+            for (size_t j = load64(o->addr) & m;; j = (j + 1) & m)
+                if (!ns[j].used) {
+                    ns[j] = *o;
+                    nused++;
+                    break;
+                }
+        }
+        free(mp->senders);
+        mp->senders = ns;
+        mp->scap = ncap;
+        mp->sused = nused;
+    }
+    if (!mp->scap)
+        return NULL;
+    size_t mask = mp->scap - 1;
+    for (size_t i = load64(addr) & mask;; i = (i + 1) & mask) {
+        struct mp_sender *s = &mp->senders[i];
+        if (!s->used) {
+            if (!create)
+                return NULL;
+            memset(s, 0, sizeof *s);
+            memcpy(s->addr, addr, CPC_ADDR_HASH_LEN);
+            s->used = 1;
+            s->arrival = mp->arrivals++;
+            mp->sused++;
+            return s;
+        }
+        if (memcmp(s->addr, addr, CPC_ADDR_HASH_LEN) == 0)
+            return s;
+    }
+}
+
+/* Index of the first tx with nonce >= nonce. */
+static size_t sender_lower_bound(const struct mp_sender *s, uint64_t nonce)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->txs[mid]->nonce < nonce)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void drop_tx(struct cpc_mempool *mp, struct cpc_tx *tx)
+{
+    struct mp_hslot *h = hset_find(mp, tx->hash);
+    if (h)
+        h->tx = TOMB;
+    free(tx);
+    mp->count--;
+}
+
+/* Remove txs [from, to) from sender s. */
+static void sender_erase(struct cpc_mempool *mp, struct mp_sender *s, size_t from, size_t to)
+{
+    if (from >= to)
+        return;
+    for (size_t i = from; i < to; i++)
+        drop_tx(mp, s->txs[i]);
+    memmove(&s->txs[from], &s->txs[to], (s->n - to) * sizeof *s->txs);
+    s->n -= to - from;
+}
+
+/* Drop the sender's txs below the committed nonce. */
+static void sender_prune(struct cpc_mempool *mp, struct mp_sender *s, uint64_t committed_nonce)
+{
+    sender_erase(mp, s, 0, sender_lower_bound(s, committed_nonce));
+}
+
+/* ---- public ---- */
+
+struct cpc_mempool *cpc_mempool_new(size_t max_txs)
+{
+    struct cpc_mempool *mp = calloc(1, sizeof *mp);
+    if (!mp)
+        return NULL;
+    pthread_mutex_init(&mp->mu, NULL);
+    mp->max_txs = max_txs ? max_txs : 100000;
+    if (hset_grow(mp) != 0) {
+        cpc_mempool_free(mp);
+        return NULL;
+    }
+    return mp;
+}
+
+void cpc_mempool_free(struct cpc_mempool *mp)
+{
+    if (!mp)
+        return;
+    for (size_t i = 0; i < mp->scap; i++) {
+        struct mp_sender *s = &mp->senders[i];
+        if (!s->used)
+            continue;
+        for (size_t j = 0; j < s->n; j++)
+            free(s->txs[j]);
+        free(s->txs);
+    }
+    free(mp->senders);
+    free(mp->hset);
+    pthread_mutex_destroy(&mp->mu);
+    free(mp);
+}
+
+int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
+                    const struct cpc_account *committed, struct cpc_err *err)
+{
+    int rc = 0;
+    char a[CPC_AMOUNT_STR_MAX], b[CPC_AMOUNT_STR_MAX];
+    uint64_t cost;
+    if (cpc_tx_max_cost(tx, &cost) != 0)
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "Transaction cost overflows");
+    if (tx->nonce < committed->nonce)
+        return cpc_err_set(err, CPC_ERR_NONCE_REPLAYED,
+                           "Nonce %llu already used (account nonce is %llu)",
+                           (unsigned long long)tx->nonce, (unsigned long long)committed->nonce);
+    if (tx->nonce - committed->nonce >= CPC_MEMPOOL_MAX_AHEAD)
+        return cpc_err_set(err, CPC_ERR_NONCE_GAP,
+                           "Nonce %llu is too far ahead of the account nonce %llu",
+                           (unsigned long long)tx->nonce, (unsigned long long)committed->nonce);
+
+    pthread_mutex_lock(&mp->mu);
+    if (hset_find(mp, tx->hash)) {
+        rc = cpc_err_set(err, CPC_ERR_DUPLICATE, "Transaction already known");
+        goto out;
+    }
+    struct mp_sender *s = sender_find(mp, tx->from, 1);
+    if (!s) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    sender_prune(mp, s, committed->nonce);
+    size_t pos = sender_lower_bound(s, tx->nonce);
+    int replace = pos < s->n && s->txs[pos]->nonce == tx->nonce;
+    if (replace && tx->gas_price <= s->txs[pos]->gas_price) {
+        rc = cpc_err_set(err, CPC_ERR_FEE_TOO_LOW,
+                         "Replacement transaction underpriced: gas price must exceed %llu",
+                         (unsigned long long)s->txs[pos]->gas_price);
+        goto out;
+    }
+    /* Costs of the pending txs before this nonce, plus this one. */
+    uint64_t total = cost;
+    for (size_t i = 0; i < pos; i++) {
+        uint64_t c;
+        if (cpc_tx_max_cost(s->txs[i], &c) != 0 || !cpc_add_u64(&total, total, c)) {
+            rc = cpc_err_set(err, CPC_ERR_OVERFLOW, "Pending costs overflow");
+            goto out;
+        }
+    }
+    if (total > committed->balance) {
+        cpc_amount_format(a, committed->balance);
+        cpc_amount_format(b, total);
+        rc = cpc_err_set(err, CPC_ERR_INSUFFICIENT_BALANCE,
+                         "Insufficient balance: have %s CPC, need %s CPC (amount + fee%s)", a, b,
+                         pos ? " + pending txs" : "");
+        goto out;
+    }
+    if (!replace && mp->count >= mp->max_txs) {
+        rc = cpc_err_set(err, CPC_ERR_MEMPOOL_FULL,
+                         "Mempool is full (%zu transactions); retry later", mp->count);
+        goto out;
+    }
+    struct cpc_tx *copy = malloc(sizeof *copy);
+    if (!copy) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    *copy = *tx;
+    if (hset_insert(mp, copy) != 0) {
+        free(copy);
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if (replace) {
+        struct mp_hslot *h = hset_find(mp, s->txs[pos]->hash);
+        if (h)
+            h->tx = TOMB;
+        free(s->txs[pos]);
+        s->txs[pos] = copy;
+        goto out;
+    }
+    if (s->n == s->cap) {
+        size_t ncap = s->cap ? s->cap * 2 : 4;
+        struct cpc_tx **nt = realloc(s->txs, ncap * sizeof *nt);
+        if (!nt) {
+            struct mp_hslot *h = hset_find(mp, copy->hash);
+            if (h)
+                h->tx = TOMB;
+            free(copy);
+            rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        s->txs = nt;
+        s->cap = ncap;
+    }
+    memmove(&s->txs[pos + 1], &s->txs[pos], (s->n - pos) * sizeof *s->txs);
+    s->txs[pos] = copy;
+    s->n++;
+    mp->count++;
+out:
+    pthread_mutex_unlock(&mp->mu);
+    return rc;
+}
+
+struct sel {
+    struct mp_sender *s;
+    size_t start;    /* first index of the consecutive run */
+    size_t len;      /* run length */
+};
+
+static int sel_cmp(const void *pa, const void *pb)
+{
+    const struct sel *a = pa, *b = pb;
+    uint64_t ga = a->s->txs[a->start]->gas_price, gb = b->s->txs[b->start]->gas_price;
+    if (ga != gb)
+        return ga > gb ? -1 : 1;
+    return a->s->arrival < b->s->arrival ? -1 : (a->s->arrival > b->s->arrival);
+}
+
+size_t cpc_mempool_select(struct cpc_mempool *mp, cpc_account_lookup_fn lookup, void *arg,
+                          size_t max, struct cpc_tx **out)
+{
+    *out = NULL;
+    size_t n_out = 0;
+    pthread_mutex_lock(&mp->mu);
+    struct sel *sels = mp->sused ? malloc(mp->sused * sizeof *sels) : NULL;
+    size_t n_sel = 0;
+    for (size_t i = 0; sels && i < mp->scap; i++) {
+        struct mp_sender *s = &mp->senders[i];
+        if (!s->used || s->n == 0)
+            continue;
+        struct cpc_account acc;
+        lookup(arg, s->addr, &acc);
+        sender_prune(mp, s, acc.nonce);
+        if (s->n == 0 || s->txs[0]->nonce != acc.nonce)
+            continue; /* empty, or waiting for a missing nonce */
+        size_t len = 1;
+        while (len < s->n && s->txs[len]->nonce == acc.nonce + len)
+            len++;
+        sels[n_sel++] = (struct sel){s, 0, len};
+    }
+    if (n_sel) {
+        qsort(sels, n_sel, sizeof *sels, sel_cmp);
+        size_t total = 0;
+        for (size_t i = 0; i < n_sel; i++)
+            total += sels[i].len;
+        if (total > max)
+            total = max;
+        struct cpc_tx *arr = total ? malloc(total * sizeof *arr) : NULL;
+        for (size_t i = 0; arr && i < n_sel && n_out < total; i++)
+            for (size_t j = 0; j < sels[i].len && n_out < total; j++)
+                arr[n_out++] = *sels[i].s->txs[sels[i].start + j];
+        *out = arr;
+        if (!arr)
+            n_out = 0;
+    }
+    free(sels);
+    pthread_mutex_unlock(&mp->mu);
+    return n_out;
+}
+
+void cpc_mempool_remove_block(struct cpc_mempool *mp, const struct cpc_block *b,
+                              cpc_account_lookup_fn lookup, void *arg)
+{
+    pthread_mutex_lock(&mp->mu);
+    for (size_t i = 0; i < b->n_txs; i++) {
+        struct mp_sender *s = sender_find(mp, b->txs[i].from, 0);
+        if (!s)
+            continue;
+        struct cpc_account acc;
+        lookup(arg, s->addr, &acc);
+        sender_prune(mp, s, acc.nonce);
+    }
+    pthread_mutex_unlock(&mp->mu);
+}
+
+void cpc_mempool_remove(struct cpc_mempool *mp, const uint8_t hash[32])
+{
+    pthread_mutex_lock(&mp->mu);
+    struct mp_hslot *h = hset_find(mp, hash);
+    if (h) {
+        struct cpc_tx *tx = h->tx;
+        struct mp_sender *s = sender_find(mp, tx->from, 0);
+        if (s) {
+            size_t pos = sender_lower_bound(s, tx->nonce);
+            if (pos < s->n && s->txs[pos] == tx)
+                sender_erase(mp, s, pos, pos + 1);
+        }
+    }
+    pthread_mutex_unlock(&mp->mu);
+}
+
+size_t cpc_mempool_size(struct cpc_mempool *mp)
+{
+    pthread_mutex_lock(&mp->mu);
+    size_t n = mp->count;
+    pthread_mutex_unlock(&mp->mu);
+    return n;
+}
+
+uint64_t cpc_mempool_pending_nonce(struct cpc_mempool *mp, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                                   uint64_t committed_nonce)
+{
+    uint64_t next = committed_nonce;
+    pthread_mutex_lock(&mp->mu);
+    struct mp_sender *s = sender_find(mp, addr, 0);
+    if (s) {
+        for (size_t i = sender_lower_bound(s, committed_nonce); i < s->n; i++) {
+            if (s->txs[i]->nonce != next)
+                break;
+            next++;
+        }
+    }
+    pthread_mutex_unlock(&mp->mu);
+    return next;
+}
+
+int cpc_mempool_get(struct cpc_mempool *mp, const uint8_t hash[32], struct cpc_tx *out)
+{
+    int rc = CPC_ERR_NOT_FOUND;
+    pthread_mutex_lock(&mp->mu);
+    struct mp_hslot *h = hset_find(mp, hash);
+    if (h) {
+        *out = *h->tx;
+        rc = 0;
+    }
+    pthread_mutex_unlock(&mp->mu);
+    return rc;
+}

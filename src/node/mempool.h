@@ -1,0 +1,60 @@
+/* mempool.h — pending transactions, per sender in nonce order.
+ *
+ * Admission rules: nonce >= the sender's committed nonce (else
+ * nonce_replayed) and < committed + CPC_MEMPOOL_MAX_AHEAD (else nonce_gap);
+ * the same hash again is a duplicate; the same sender+nonce replaces the
+ * pending tx only with a strictly higher gas price; the sender's pending
+ * costs (fees + values) up to this nonce must fit the committed balance
+ * (else insufficient_balance); the pool holds at most max_txs (else
+ * mempool_full). Selection for a block: senders ordered by their next tx's
+ * gas price (then arrival), each contributing its consecutive run of nonces.
+ * Thread-safe (one mutex). Transactions are copied in and out.
+ */
+#ifndef CPC_NODE_MEMPOOL_H
+#define CPC_NODE_MEMPOOL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/block.h"
+#include "../core/state.h"
+#include "../core/tx.h"
+
+#define CPC_MEMPOOL_MAX_AHEAD 4096
+
+struct cpc_mempool; /* opaque */
+
+/* Committed account of addr (zeros if unknown). */
+typedef void (*cpc_account_lookup_fn)(void *arg, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                                      struct cpc_account *out);
+
+/* NULL on OOM; free with cpc_mempool_free (NULL accepted). */
+struct cpc_mempool *cpc_mempool_new(size_t max_txs);
+void cpc_mempool_free(struct cpc_mempool *mp);
+
+/* Admit a signature-checked tx given the sender's committed account. Returns 0,
+ * CPC_ERR_DUPLICATE, CPC_ERR_NONCE_REPLAYED, CPC_ERR_NONCE_GAP, CPC_ERR_FEE_TOO_LOW,
+ * CPC_ERR_INSUFFICIENT_BALANCE, CPC_ERR_OVERFLOW, CPC_ERR_MEMPOOL_FULL or CPC_ERR_NOMEM. */
+int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
+                    const struct cpc_account *committed, struct cpc_err *err);
+
+/* Up to max candidates for the next block into a malloc'd array of tx copies
+ * (*out, caller frees). Stale txs (nonce below committed) are dropped here. */
+size_t cpc_mempool_select(struct cpc_mempool *mp, cpc_account_lookup_fn lookup, void *arg,
+                          size_t max, struct cpc_tx **out);
+
+/* Drop the block's txs and every tx whose nonce fell below its sender's committed nonce. */
+void cpc_mempool_remove_block(struct cpc_mempool *mp, const struct cpc_block *b,
+                              cpc_account_lookup_fn lookup, void *arg);
+/* Drop one tx by hash (no-op if absent). */
+void cpc_mempool_remove(struct cpc_mempool *mp, const uint8_t hash[32]);
+
+size_t cpc_mempool_size(struct cpc_mempool *mp);
+/* Next nonce a client should use: committed nonce + length of the consecutive pending run. */
+uint64_t cpc_mempool_pending_nonce(struct cpc_mempool *mp, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                                   uint64_t committed_nonce);
+/* Copy a pending tx by hash. Returns 0 or CPC_ERR_NOT_FOUND. */
+int cpc_mempool_get(struct cpc_mempool *mp, const uint8_t hash[32], struct cpc_tx *out);
+
+#endif

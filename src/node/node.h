@@ -1,0 +1,96 @@
+/* node.h — the running cpcd: everything one node holds, and its lifecycle.
+ *
+ * Threads: the HTTP pool serves requests (reads take the state read lock,
+ * writes go through the mempool); one consensus thread (solo producer)
+ * builds, persists and applies blocks. The producer is the only writer of
+ * `state`, `latest` and the store; it takes the write lock only to merge a
+ * block's delta after the block is durably committed.
+ */
+#ifndef CPC_NODE_NODE_H
+#define CPC_NODE_NODE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../common/home.h"
+#include "../common/keyring.h"
+#include "../core/apply.h"
+#include "../core/genesis.h"
+#include "../store/store.h"
+
+struct cpc_mempool;
+struct cpc_httpd;
+struct cpc_sse_hub;
+struct cpc_metrics;
+struct cpc_consensus_ops;
+
+struct cpc_node_config {
+    char home[CPC_PATH_MAX];
+    char listen[128];            /* default 127.0.0.1:8000 */
+    uint64_t block_time_ms;      /* default 1000 */
+    uint64_t mempool_max;        /* default 100000 txs */
+    uint64_t http_threads;       /* 0 = cores */
+    char log_level[16];          /* default info */
+    bool quiet_empty_blocks;     /* log empty blocks at debug level only */
+};
+
+struct cpc_node {
+    struct cpc_node_config cfg;
+    struct cpc_genesis genesis;
+    struct cpc_chain_params params;
+    uint64_t total_supply;
+
+    struct cpc_store *store;
+    struct cpc_mempool *mempool;
+    struct cpc_sse_hub *sse;
+    struct cpc_metrics *metrics;
+    struct cpc_httpd *httpd;
+
+    pthread_rwlock_t lock;              /* guards state, latest, latest_hash */
+    struct cpc_state *state;            /* committed state */
+    struct cpc_block_header latest;     /* last committed header */
+    uint8_t latest_hash[32];
+
+    struct cpc_key validator;           /* block signing key (wiped on close) */
+    uint8_t validator_addr[CPC_ADDR_HASH_LEN];
+    struct cpc_signer *signer;
+
+    atomic_uint_fast64_t tx_total;      /* committed txs, all blocks */
+
+    const struct cpc_consensus_ops *consensus;
+    pthread_t producer;
+    atomic_bool running;
+    pthread_mutex_t wake_mu;            /* producer sleeps on wake_cv between blocks */
+    pthread_cond_t wake_cv;
+};
+
+/* Fill cfg with defaults, then HOME/config [node] values. Flags are applied by main after. */
+int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct cpc_err *err);
+
+/* Create HOME (config, devnet genesis.json, faucet + validator keys) if it has no
+ * genesis yet. Prints nothing; returns 0 or error. *created tells whether it did. */
+int cpc_node_init_home(const char *home, const char *chain_id, bool *created, struct cpc_err *err);
+
+/* Open everything (genesis, store, state, keys) without serving. Caller closes with cpc_node_close. */
+int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct cpc_err *err);
+/* Start HTTP and consensus. */
+int cpc_node_start(struct cpc_node *n, struct cpc_err *err);
+/* Stop serving and producing (idempotent). */
+void cpc_node_stop(struct cpc_node *n);
+/* Free everything opened; safe after a failed open. */
+void cpc_node_close(struct cpc_node *n);
+
+/* Re-execute every stored block from genesis with full validation and compare the
+ * result with the stored state. Returns 0 when they match; *blocks gets the count. */
+int cpc_node_replay(struct cpc_node *n, uint64_t *blocks, struct cpc_err *err);
+
+/* Copy the committed account (zeros if unknown) under the read lock. */
+void cpc_node_account(struct cpc_node *n, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                      struct cpc_account *out);
+
+/* Wall clock in unix milliseconds. */
+uint64_t cpc_now_ms(void);
+
+#endif

@@ -1,0 +1,39 @@
+/* node_config.c — cpcd settings: defaults, then HOME/config [node]. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/config.h"
+#include "node.h"
+
+int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct cpc_err *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->home, sizeof cfg->home, "%s", home);
+    snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1:8000");
+    snprintf(cfg->log_level, sizeof cfg->log_level, "info");
+    cfg->block_time_ms = 1000;
+    cfg->mempool_max = 100000;
+
+    char path[CPC_PATH_MAX];
+    if (cpc_home_path(path, sizeof path, home, "config") != 0)
+        return cpc_err_set(err, CPC_ERR_TOO_LARGE, "home path too long");
+    struct cpc_config *c = NULL;
+    int rc = cpc_config_load(&c, path, err);
+    if (rc != 0)
+        return cpc_err_prefix(err, "%s", path);
+    const char *v;
+    if ((v = cpc_config_get(c, "node", "listen")))
+        snprintf(cfg->listen, sizeof cfg->listen, "%s", v);
+    if ((v = cpc_config_get(c, "node", "log_level")))
+        snprintf(cfg->log_level, sizeof cfg->log_level, "%s", v);
+    if ((rc = cpc_config_get_u64(c, "node", "block_time_ms", cfg->block_time_ms,
+                                 &cfg->block_time_ms, err)) != 0 ||
+        (rc = cpc_config_get_u64(c, "node", "mempool_max", cfg->mempool_max,
+                                 &cfg->mempool_max, err)) != 0 ||
+        (rc = cpc_config_get_u64(c, "node", "http_threads", 0, &cfg->http_threads, err)) != 0) {
+        cpc_config_free(c);
+        return cpc_err_prefix(err, "%s", path);
+    }
+    cpc_config_free(c);
+    return 0;
+}

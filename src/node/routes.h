@@ -1,0 +1,26 @@
+/* routes.h — the node's routing table and the chain area's handlers.
+ * Each area (chain, market, platform, ...) declares its handlers here and
+ * routes.c lists every route once, so tests can enumerate the table. */
+#ifndef CPC_NODE_ROUTES_H
+#define CPC_NODE_ROUTES_H
+
+#include "httpd.h"
+
+/* The full table (static storage); *n receives its length. */
+const struct cpc_route *cpc_node_routes(size_t *n);
+
+/* chain area (routes_chain.c) */
+void cpc_h_index(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_status(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_block(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_blocks(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_tx_get(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_tx_post(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_txs_post(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_account(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_account_txs(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_balance(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_events(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_metrics(struct cpc_http_req *req, struct cpc_http_res *res);
+
+#endif

@@ -1,0 +1,399 @@
+/* test_node_api.c — the chain REST API of a real node in this process, over
+ * real HTTP on 127.0.0.1 (ephemeral port). Blocks are produced on demand with
+ * cpc_produce_block (the producer's own timer is set to an hour), so every
+ * step is deterministic. Covers the named admission errors the CLI relays. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/keyring.h"
+#include "core/hex.h"
+#include "core/tx.h"
+#include "node/consensus.h"
+#include "node/httpd.h"
+#include "node/node.h"
+
+struct fixture {
+    char home[256];
+    struct cpc_node node;
+    char base[64];
+    struct cpc_key faucet;
+    struct cpc_key other;
+    struct cpc_signer *signer;
+    CURL *curl;
+};
+
+struct buf {
+    char *p;
+    size_t n;
+};
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
+{
+    struct buf *b = arg;
+    size_t len = sz * nm;
+    char *np = realloc(b->p, b->n + len + 1);
+    if (!np)
+        return 0;
+    memcpy(np + b->n, d, len);
+    b->p = np;
+    b->n += len;
+    b->p[b->n] = 0;
+    return len;
+}
+
+/* Returns HTTP status; *out = parsed JSON (or NULL). */
+static long http(struct fixture *f, const char *method, const char *path, const char *body,
+                 json_t **out)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s%s", f->base, path);
+    struct buf b = {0};
+    CURL *c = f->curl;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    struct curl_slist *h = NULL;
+    if (body) {
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    long status = 0;
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    if (out)
+        *out = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    free(b.p);
+    return status;
+}
+
+static const char *err_code(json_t *j)
+{
+    return json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+}
+static const char *err_msg(json_t *j)
+{
+    return json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->home, sizeof f->home, "/tmp/cpc-api-XXXXXX");
+    assert_non_null(mkdtemp(f->home));
+    struct cpc_err err = {0};
+    bool created;
+    assert_int_equal(cpc_node_init_home(f->home, "api-test", &created, &err), 0);
+    assert_true(created);
+    struct cpc_node_config cfg;
+    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    cfg.block_time_ms = 3600000; /* blocks only when the test asks */
+    cfg.mempool_max = 50;
+    int rc = cpc_node_open(&f->node, &cfg, &err);
+    if (rc)
+        fprintf(stderr, "open: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    rc = cpc_node_start(&f->node, &err);
+    if (rc)
+        fprintf(stderr, "start: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
+    assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &f->faucet, &err), 0);
+    assert_int_equal(cpc_keyring_create(f->home, "other", NULL, &f->other, &err), 0);
+    f->signer = cpc_signer_new_random();
+    f->curl = curl_easy_init();
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    curl_easy_cleanup(f->curl);
+    cpc_signer_free(f->signer);
+    cpc_node_close(&f->node);
+    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static struct cpc_tx transfer(struct fixture *f, const struct cpc_key *from, uint64_t nonce,
+                              const char *to, uint64_t amount)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_TRANSFER;
+    snprintf(tx.chain_id, sizeof tx.chain_id, "api-test");
+    tx.nonce = nonce;
+    tx.gas_price = 1;
+    assert_int_equal(cpc_address_decode(tx.u.transfer.to, to), 0);
+    tx.u.transfer.amount = amount;
+    assert_int_equal(cpc_tx_sign(&tx, f->signer, from->seckey, NULL), 0);
+    return tx;
+}
+
+static char *tx_text(const struct cpc_tx *tx)
+{
+    json_t *j = cpc_tx_to_json(tx);
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+static long post_tx(struct fixture *f, const struct cpc_tx *tx, json_t **out)
+{
+    char *s = tx_text(tx);
+    long st = http(f, "POST", "/tx", s, out);
+    free(s);
+    return st;
+}
+
+static void produce(struct fixture *f)
+{
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
+}
+
+/* s' = n - s on the 32-byte big-endian s half of a compact signature. */
+static void make_high_s(uint8_t sig[64])
+{
+    static const uint8_t n[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                  0xFF, 0xFF, 0xFF, 0xFF, 0xFE, 0xBA, 0xAE, 0xDC, 0xE6, 0xAF, 0x48,
+                                  0xA0, 0x3B, 0xBF, 0xD2, 0x5E, 0x8C, 0xD0, 0x36, 0x41, 0x41};
+    int borrow = 0;
+    for (int i = 31; i >= 0; i--) {
+        int d = n[i] - sig[32 + i] - borrow;
+        borrow = d < 0;
+        sig[32 + i] = (uint8_t)(d + (borrow ? 256 : 0));
+    }
+}
+
+static void test_status_and_blocks(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    assert_int_equal(http(f, "GET", "/status", NULL, &j), 200);
+    assert_string_equal(json_string_value(json_object_get(j, "chain_id")), "api-test");
+    assert_int_equal(json_integer_value(json_object_get(j, "height")), 0);
+    assert_true(json_is_integer(json_object_get(j, "mempool_size")));
+    assert_true(json_is_integer(json_object_get(j, "peers")));
+    assert_true(json_is_string(json_object_get(j, "version")));
+    assert_int_equal(strlen(json_string_value(json_object_get(j, "latest_block_hash"))), 64);
+    json_decref(j);
+    produce(f);
+    produce(f);
+    assert_int_equal(http(f, "GET", "/block/latest", NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "header"), "height")), 2);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/blocks?from=0&limit=2", NULL, &j), 200);
+    assert_int_equal(json_array_size(json_object_get(j, "blocks")), 2);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/blocks?limit=0", NULL, &j), 400);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/block/99", NULL, &j), 404);
+    assert_string_equal(err_code(j), "not_found");
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/block/-1", NULL, &j), 400);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/nope", NULL, &j), 404);
+    json_decref(j);
+    assert_int_equal(http(f, "DELETE", "/status", NULL, &j), 405);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/metrics", NULL, NULL), 200);
+}
+
+static void test_transfer_flow(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    struct cpc_tx tx = transfer(f, &f->faucet, 0, f->other.info.address, 5000000000ULL);
+    assert_int_equal(post_tx(f, &tx, &j), 200);
+    char hash[65];
+    cpc_hex_encode(hash, tx.hash, 32);
+    assert_string_equal(json_string_value(json_object_get(j, "hash")), hash);
+    json_decref(j);
+    char path[128];
+    snprintf(path, sizeof path, "/tx/%s", hash);
+    assert_int_equal(http(f, "GET", path, NULL, &j), 200);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "pending");
+    json_decref(j);
+    /* the same tx again is a harmless duplicate */
+    assert_int_equal(post_tx(f, &tx, &j), 200);
+    assert_true(json_is_true(json_object_get(j, "duplicate")));
+    json_decref(j);
+    snprintf(path, sizeof path, "/account/%s", f->faucet.info.address);
+    assert_int_equal(http(f, "GET", path, NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "pending_nonce")), 1);
+    json_decref(j);
+    produce(f);
+    snprintf(path, sizeof path, "/tx/%s", hash);
+    assert_int_equal(http(f, "GET", path, NULL, &j), 200);
+    assert_string_equal(json_string_value(json_object_get(j, "status")), "success");
+    assert_int_equal(json_integer_value(json_object_get(j, "height")), 1);
+    json_decref(j);
+    snprintf(path, sizeof path, "/balance/%s", f->other.info.address);
+    assert_int_equal(http(f, "GET", path, NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "balance")), 5000000000LL);
+    json_decref(j);
+    snprintf(path, sizeof path, "/account/%s/txs", f->other.info.address);
+    assert_int_equal(http(f, "GET", path, NULL, &j), 200);
+    assert_int_equal(json_array_size(json_object_get(j, "txs")), 1);
+    json_decref(j);
+    /* replaying nonce 0 now fails with a named error */
+    struct cpc_tx again = transfer(f, &f->faucet, 0, f->other.info.address, 7);
+    assert_int_equal(post_tx(f, &again, &j), 409);
+    assert_string_equal(err_code(j), "nonce_replayed");
+    json_decref(j);
+}
+
+static void test_named_errors(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    /* wrong chain id */
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_TRANSFER;
+    strcpy(tx.chain_id, "other-chain");
+    tx.gas_price = 1;
+    cpc_address_decode(tx.u.transfer.to, f->other.info.address);
+    tx.u.transfer.amount = 1;
+    assert_int_equal(cpc_tx_sign(&tx, f->signer, f->faucet.seckey, NULL), 0);
+    assert_int_equal(post_tx(f, &tx, &j), 400);
+    assert_string_equal(err_code(j), "wrong_chain_id");
+    assert_non_null(strstr(err_msg(j), "api-test"));
+    json_decref(j);
+
+    /* high-S signature */
+    tx = transfer(f, &f->faucet, 0, f->other.info.address, 1);
+    make_high_s(tx.sig);
+    cpc_tx_compute_hash(&tx);
+    assert_int_equal(post_tx(f, &tx, &j), 400);
+    assert_string_equal(err_code(j), "high_s_signature");
+    json_decref(j);
+
+    /* bad signature */
+    tx = transfer(f, &f->faucet, 0, f->other.info.address, 1);
+    tx.sig[5] ^= 0x01;
+    cpc_tx_compute_hash(&tx);
+    assert_int_equal(post_tx(f, &tx, &j), 400);
+    assert_string_equal(err_code(j), "invalid_signature");
+    json_decref(j);
+
+    /* pubkey does not match from */
+    tx = transfer(f, &f->faucet, 0, f->other.info.address, 1);
+    cpc_address_decode(tx.from, f->other.info.address);
+    assert_int_equal(post_tx(f, &tx, &j), 400);
+    assert_string_equal(err_code(j), "pubkey_mismatch");
+    json_decref(j);
+
+    /* cannot pay: "other" has nothing yet in this fixture */
+    tx = transfer(f, &f->other, 0, f->faucet.info.address, 1);
+    assert_int_equal(post_tx(f, &tx, &j), 400);
+    assert_string_equal(err_code(j), "insufficient_balance");
+    assert_non_null(strstr(err_msg(j), "Insufficient balance"));
+    json_decref(j);
+
+    /* SUBMIT_RESULT whose worker is not the sender */
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_SUBMIT_RESULT;
+    strcpy(tx.chain_id, "api-test");
+    tx.gas_price = 1;
+    memset(tx.u.result.task_id, 0x11, 16);
+    tx.u.result.result_hash_len = 4;
+    memset(tx.u.result.result_hash, 0xab, 4);
+    cpc_address_decode(tx.u.result.worker, f->other.info.address);
+    assert_int_equal(cpc_tx_sign(&tx, f->signer, f->faucet.seckey, NULL), 0);
+    assert_int_equal(post_tx(f, &tx, &j), 400);
+    assert_string_equal(err_code(j), "invalid_compute_result");
+    assert_non_null(strstr(err_msg(j), "Invalid ComputeResult"));
+    json_decref(j);
+
+    /* malformed bodies */
+    assert_int_equal(http(f, "POST", "/tx", "{\"tx_type\":", &j), 400);
+    assert_string_equal(err_code(j), "invalid_json");
+    json_decref(j);
+    assert_int_equal(http(f, "POST", "/tx", "{\"tx_type\":\"TRANSFER\"}", &j), 400);
+    json_decref(j);
+    assert_int_equal(http(f, "POST", "/tx", "[1,2,3]", &j), 400);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/tx/zz", NULL, &j), 400);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/account/cpc1notanaddress", NULL, &j), 400);
+    assert_string_equal(err_code(j), "invalid_address");
+    json_decref(j);
+}
+
+static void test_batch_and_full_mempool(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    /* 60 txs against a mempool of 50: the batch reports each outcome */
+    json_t *arr = json_array();
+    for (uint64_t i = 0; i < 60; i++) {
+        struct cpc_tx tx = transfer(f, &f->faucet, i, f->other.info.address, 1000);
+        json_array_append_new(arr, cpc_tx_to_json(&tx));
+    }
+    json_t *body = json_pack("{s:o}", "txs", arr);
+    char *s = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    assert_int_equal(http(f, "POST", "/txs", s, &j), 200);
+    free(s);
+    assert_int_equal(json_integer_value(json_object_get(j, "accepted")), 50);
+    assert_int_equal(json_integer_value(json_object_get(j, "rejected")), 10);
+    json_t *r = json_array_get(json_object_get(j, "results"), 55);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "error"), "code")),
+                        "mempool_full");
+    json_decref(j);
+    struct cpc_tx one = transfer(f, &f->faucet, 50, f->other.info.address, 1000);
+    assert_int_equal(post_tx(f, &one, &j), 503);
+    assert_string_equal(err_code(j), "mempool_full");
+    json_decref(j);
+    produce(f);
+    assert_int_equal(http(f, "GET", "/status", NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "mempool_size")), 0);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/block/1", NULL, &j), 200);
+    assert_int_equal(json_array_size(json_object_get(j, "txs")), 50);
+    json_decref(j);
+    /* the whole chain replays from genesis to the same state */
+    struct cpc_err err = {0};
+    uint64_t blocks = 0;
+    assert_int_equal(cpc_node_replay(&f->node, &blocks, &err), 0);
+    assert_int_equal(blocks, 1);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_status_and_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transfer_flow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_named_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_and_full_mempool, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
