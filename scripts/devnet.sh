@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Start a local devnet: one cpcd (solo validator) on 127.0.0.1:8000 with its
-# home in ./.devnet (override with CPC_HOME), printing blocks as they happen.
+# Start a local devnet: one cpcd (solo validator) on 127.0.0.1:8000 with the
+# default home (~/.cpc, or CPC_HOME), printing blocks as they happen. The CLI
+# uses the same home by default, so `./cpc-cli ... --from faucet` just works.
 # WORKERS=N starts N cpc-worker agents once the worker binary supports it.
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-HOME_DIR="${CPC_HOME:-$PWD/.devnet}"
+HOME_DIR="${CPC_HOME:-$HOME/.cpc}"
 LISTEN="${CPC_LISTEN:-127.0.0.1:8000}"
 WORKERS="${WORKERS:-3}"
 BIN="${CPC_BIN:-$PWD/build/bin}"
@@ -28,8 +29,8 @@ for _ in $(seq 1 50); do
   if curl -fsS "http://$LISTEN/status" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
-faucet=$("$BIN/cpc-cli" --home "$HOME_DIR" keys show faucet 2>/dev/null | grep '"address"' | awk '{print $2}' | tr -d '",' || true)
-echo "devnet: faucet $faucet  (use: ./cpc-cli --home $HOME_DIR tx send ADDR 100 --from faucet)"
+faucet=$(CPC_HOME="$HOME_DIR" "$BIN/cpc-cli" keys show faucet 2>/dev/null | grep '"address"' | awk '{print $2}' | tr -d '",' || true)
+echo "devnet: faucet $faucet  (try: ./cpc-cli tx send ADDR 100 --from faucet)"
 
 if [ "$WORKERS" -gt 0 ]; then
   if "$BIN/cpc-worker" --help 2>/dev/null | grep -q "Not implemented yet"; then

@@ -22,8 +22,7 @@ void cpc_hex_encode(char *out, const uint8_t *in, size_t len)
     out[2 * len] = '\0';
 }
 
-/* Value of one hex digit, or -1. */
-static int hex_val(char c)
+int cpc_hex_digit(int c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -51,12 +50,12 @@ int cpc_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len,
     /* Validate everything first so a too-large input of garbage reports INVALID
      * and out is never partially written on error. */
     for (size_t i = 0; i < in_len; i++)
-        if (hex_val(in[i]) < 0)
+        if (cpc_hex_digit(in[i]) < 0)
             return CPC_ERR_INVALID;
     if (n > out_cap)
         return CPC_ERR_TOO_LARGE;
     for (size_t i = 0; i < n; i++)
-        out[i] = (uint8_t)((hex_val(in[2 * i]) << 4) | hex_val(in[2 * i + 1]));
+        out[i] = (uint8_t)((cpc_hex_digit(in[2 * i]) << 4) | cpc_hex_digit(in[2 * i + 1]));
     if (out_len)
         *out_len = n;
     return CPC_OK;

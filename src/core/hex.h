@@ -15,6 +15,9 @@ void cpc_hex_encode(char *out, const uint8_t *in, size_t len);
 int cpc_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len,
                    const char *in, size_t in_len);
 
+/* Value 0..15 of one hex digit (either case), or -1. */
+int cpc_hex_digit(int c);
+
 /* Same as cpc_hex_decode but requires exactly `len` bytes. Returns 0 or CPC_ERR_INVALID. */
 int cpc_hex_decode_exact(uint8_t *out, size_t len, const char *in);
 

@@ -10,17 +10,7 @@
 #include <stddef.h>
 
 #include "err.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "hex.h"
 
 static int is_dash_pos(size_t i)
 {
@@ -42,10 +32,10 @@ int cpc_uuid_parse(uint8_t out[16], const char *text)
                 return CPC_ERR_INVALID;
             continue;
         }
-        int hi = hexval(text[i]);
+        int hi = cpc_hex_digit(text[i]);
         if (hi < 0 || is_dash_pos(i + 1))
             return CPC_ERR_INVALID;
-        int lo = hexval(text[i + 1]);
+        int lo = cpc_hex_digit(text[i + 1]);
         if (lo < 0)
             return CPC_ERR_INVALID;
         tmp[nb++] = (uint8_t)((hi << 4) | lo);

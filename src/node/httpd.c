@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/hex.h"
 #include "httpd_internal.h"
 #include "metrics.h"
 
@@ -79,24 +80,13 @@ struct req_state {
 /* ------------------------------------------------------------------ */
 /* Path helpers                                                        */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 ssize_t cpc__url_decode(char *s)
 {
     char *w = s;
     for (const char *r = s; *r; r++) {
         if (*r == '%') {
-            int hi = hexval((unsigned char)r[1]);
-            int lo = hi < 0 ? -1 : hexval((unsigned char)r[2]);
+            int hi = cpc_hex_digit((unsigned char)r[1]);
+            int lo = hi < 0 ? -1 : cpc_hex_digit((unsigned char)r[2]);
             if (hi < 0 || lo < 0)
                 return -1;
             int v = hi * 16 + lo;
