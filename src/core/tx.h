@@ -27,6 +27,7 @@
 #include "codec.h"
 #include "err.h"
 #include "keys.h"
+#include "market.h"
 
 enum cpc_tx_type {
     CPC_TX_NONE = 0,
@@ -74,6 +75,11 @@ struct cpc_tx {
         struct cpc_payload_transfer transfer;
         struct cpc_payload_stake stake;
         struct cpc_payload_submit_result result;
+        struct cpc_payload_job_create job_create;
+        struct cpc_payload_job_cancel job_cancel;
+        struct cpc_payload_worker_register worker_register;
+        struct cpc_payload_reveal reveal;
+        struct cpc_payload_verdict verdict;
     } u;
     uint8_t sig[CPC_SIG_LEN];
     uint8_t hash[32];  /* filled by cpc_tx_from_json / cpc_tx_sign / cpc_tx_compute_hash */

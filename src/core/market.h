@@ -1,0 +1,274 @@
+/* market.h — the compute market's on-chain data: contracts, jobs, tasks,
+ * workers, leases, and the payloads of the market's transactions.
+ *
+ * Records live in the state's object map (state.h) under 1-byte prefixed
+ * keys and are stored in the canonical binary encoding (codec.h); the state
+ * root commits to them. Money never sits in a record: a job's escrow is the
+ * balance of its escrow account (cpc_escrow_address), a worker's locked
+ * stake is part of its account's `stake`, so the supply invariant over
+ * accounts keeps covering the market.
+ *
+ * Economics (fixed in this version):
+ *   budget     = tasks x replication x (reward + early_bonus)
+ *   commission = budget x 10%, also escrowed at JOB_CREATE; budget + commission <= max_budget
+ *   accepted result: escrow -> worker reward (+ early_bonus when settled within
+ *                    early_blocks of creation); escrow -> treasury 10% of that payment
+ *   rejected result (wrong, missed reveal, outvoted, no lease): 10% of the task reward
+ *                    moves from the worker's stake to the treasury
+ *   completion, cancel or expiry: what is left in escrow goes back to the creator
+ */
+#ifndef CPC_CORE_MARKET_H
+#define CPC_CORE_MARKET_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bech32.h"
+#include "codec.h"
+#include "err.h"
+#include "keys.h"
+#include "kinds.h"
+
+#define CPC_COMMISSION_BPS 1000       /* 10% platform commission */
+#define CPC_SLASH_BPS 1000            /* 10% of the task reward */
+#define CPC_REVEAL_WINDOW 10          /* blocks after the commit to send REVEAL */
+#define CPC_DEFAULT_CHALLENGES 16     /* matmul rows opened per task */
+#define CPC_MAX_TASKS 100000          /* tasks per job */
+#define CPC_MAX_REPLICATION CPC_EXEC_MAX_REPLICAS
+#define CPC_MAX_EXEC_INPUTS 8
+#define CPC_GPU_MODEL_MAX 32
+#define CPC_MAX_DEADLINE_BLOCKS 10000000ULL
+
+enum cpc_job_kind {
+    CPC_KIND_NONE = 0,
+    CPC_KIND_HASHPOW = 1,
+    CPC_KIND_MATMUL = 2,
+    CPC_KIND_VANITY = 3,
+    CPC_KIND_EXEC = 4,
+};
+
+enum cpc_priority { CPC_PRIORITY_LOW = 0, CPC_PRIORITY_NORMAL = 1, CPC_PRIORITY_HIGH = 2 };
+
+struct cpc_requirements {
+    char gpu_model[CPC_GPU_MODEL_MAX + 1]; /* "" = any */
+    uint32_t min_vram_gb;
+    uint32_t min_cpu_cores;
+};
+
+/* A declarative job contract (JOB_CREATE payload). */
+struct cpc_contract {
+    enum cpc_job_kind kind;
+    union {
+        struct { uint8_t bits; } hashpow;                          /* 1..64 */
+        struct { uint32_t m, k, n; uint16_t challenges; } matmul;  /* dims 1..16384; challenges 1..64 */
+        struct { uint8_t pubkey[CPC_PUBKEY_LEN]; char prefix[CPC_VANITY_MAX_PREFIX + 1]; } vanity;
+        struct {
+            uint8_t app[32];                             /* content hash of the registered app */
+            uint8_t inputs[CPC_MAX_EXEC_INPUTS][32];     /* content hashes */
+            uint8_t n_inputs;
+            uint32_t timeout_s;                          /* 1..86400 */
+            uint32_t memory_mb;                          /* 1..1048576 */
+        } exec;
+    } p;
+    uint32_t tasks;            /* 1..CPC_MAX_TASKS */
+    uint64_t reward;           /* per task (per replica), base units, > 0 */
+    uint8_t replication;       /* 1 for hashpow/matmul/vanity; 1..9 for exec */
+    uint64_t deadline_blocks;  /* 1..CPC_MAX_DEADLINE_BLOCKS after creation */
+    enum cpc_priority priority;
+    uint64_t max_budget;       /* cap on budget + commission */
+    struct cpc_requirements req;
+    uint64_t early_bonus;      /* extra per result settled within early_blocks; 0 = none */
+    uint64_t early_blocks;
+};
+
+/* ---- contract codec ----
+ * JSON (kind-level form; amounts in base units):
+ *  {"kind":"hashpow|matmul|vanity|exec",
+ *   "params":{ hashpow: "bits" | matmul: "m","k","n",["challenges"] |
+ *              vanity: "pubkey","prefix" | exec: "app","inputs":[..],"timeout_s","memory_mb" },
+ *   "tasks":N,"reward":N,["replication":N],"deadline":BLOCKS,["priority":"low|normal|high"],
+ *   "max_budget":N,["requirements":{"gpu_model","min_vram_gb","min_cpu_cores"}],
+ *   ["early_bonus":N,"early_blocks":N]}
+ * Strict: unknown keys, wrong types, out-of-range values -> CPC_ERR_INVALID naming the field;
+ * unknown kind -> CPC_ERR_INVALID "contract.kind: unknown kind X"; budget overflow or
+ * budget + commission > max_budget -> CPC_ERR_OVERFLOW / CPC_ERR_INVALID. */
+int cpc_contract_from_json(struct cpc_contract *c, const json_t *j, struct cpc_err *err);
+/* New reference, NULL on OOM. */
+json_t *cpc_contract_to_json(const struct cpc_contract *c);
+void cpc_contract_encode(const struct cpc_contract *c, struct cpc_buf *b);
+/* Decode from a reader; sets r->failed or returns CPC_ERR_INVALID on bad values. */
+int cpc_contract_decode(struct cpc_contract *c, struct cpc_reader *r, struct cpc_err *err);
+/* Range and consistency checks (also run by from_json and decode). */
+int cpc_contract_check(const struct cpc_contract *c, struct cpc_err *err);
+/* budget and commission (see top). Returns 0, CPC_ERR_OVERFLOW, or CPC_ERR_INVALID when
+ * budget + commission > max_budget. */
+int cpc_contract_budget(const struct cpc_contract *c, uint64_t *budget, uint64_t *commission,
+                        struct cpc_err *err);
+/* 10% of amount (floor). */
+uint64_t cpc_commission_of(uint64_t amount);
+const char *cpc_kind_name(enum cpc_job_kind k);          /* "hashpow" ..., "unknown" */
+enum cpc_job_kind cpc_kind_from_name(const char *name); /* CPC_KIND_NONE if unknown */
+
+/* ---- records ---- */
+
+enum cpc_job_status {
+    CPC_JOB_ACTIVE = 1,
+    CPC_JOB_COMPLETED = 2,
+    CPC_JOB_CANCELLED = 3,
+    CPC_JOB_EXPIRED = 4,
+};
+
+struct cpc_job {
+    uint8_t id[32];                  /* hash of the JOB_CREATE tx */
+    uint8_t creator[CPC_ADDR_HASH_LEN];
+    struct cpc_contract contract;
+    uint8_t seed[32];                /* SHA256("cpc-job" | prev block hash | id) */
+    uint64_t created_height;
+    uint8_t status;                  /* enum cpc_job_status */
+    uint8_t refunded;                /* escrow leftovers returned */
+    uint32_t tasks_done;             /* tasks accepted (all replicas settled) */
+    uint32_t tasks_committed;        /* matmul tasks awaiting REVEAL */
+};
+
+enum cpc_task_status {
+    CPC_TASK_OPEN = 0,       /* waiting for results */
+    CPC_TASK_COMMITTED = 1,  /* matmul root committed, waiting for REVEAL */
+    CPC_TASK_DONE = 2,       /* accepted and paid */
+    CPC_TASK_CLOSED = 3,     /* job ended before the task was done */
+};
+
+struct cpc_task_result {
+    uint8_t worker[CPC_ADDR_HASH_LEN];
+    uint8_t hash[64];
+    uint8_t hash_len;
+};
+
+struct cpc_task {
+    uint8_t id[16];                  /* cpc_task_id(job, index) */
+    uint8_t job_id[32];
+    uint32_t index;
+    uint8_t status;                  /* enum cpc_task_status */
+    uint32_t attempts;               /* rejected results so far */
+    uint8_t worker[CPC_ADDR_HASH_LEN]; /* committing worker (matmul) */
+    uint8_t commit_root[32];
+    uint64_t commit_height;
+    uint64_t reveal_deadline;        /* last height at which REVEAL is accepted */
+    uint8_t n_results;               /* exec replicas collected */
+    struct cpc_task_result results[CPC_MAX_REPLICATION];
+};
+
+struct cpc_worker {
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    uint64_t locked;                 /* part of the account's stake locked for slashing */
+    uint32_t cpu_cores;
+    uint32_t ram_gb;
+    char gpu_model[CPC_GPU_MODEL_MAX + 1];
+    uint32_t vram_gb;
+    uint32_t gpu_count;
+    uint64_t accepted, rejected, timed_out;
+    uint64_t registered_height;
+};
+
+/* Reputation score in per-mille: (accepted + 1) * 1000 / (accepted + 4*rejected + timed_out + 1),
+ * capped to 1000. */
+uint32_t cpc_worker_score(const struct cpc_worker *w);
+
+void cpc_job_encode(const struct cpc_job *j, struct cpc_buf *b);
+int cpc_job_decode(struct cpc_job *j, const uint8_t *data, size_t len, struct cpc_err *err);
+void cpc_task_encode(const struct cpc_task *t, struct cpc_buf *b);
+int cpc_task_decode(struct cpc_task *t, const uint8_t *data, size_t len, struct cpc_err *err);
+void cpc_worker_encode(const struct cpc_worker *w, struct cpc_buf *b);
+int cpc_worker_decode(struct cpc_worker *w, const uint8_t *data, size_t len, struct cpc_err *err);
+/* JSON views for the API (new references, NULL on OOM). */
+json_t *cpc_job_to_json(const struct cpc_job *j);
+json_t *cpc_task_to_json(const struct cpc_task *t);
+json_t *cpc_worker_to_json(const struct cpc_worker *w);
+
+/* ---- keys in the state's object map ---- */
+#define CPC_KEY_JOB 'J'       /* 'J' | job id[32]            -> job */
+#define CPC_KEY_TASK 'T'      /* 'T' | task id[16]           -> task */
+#define CPC_KEY_WORKER 'W'    /* 'W' | address[20]           -> worker */
+#define CPC_KEY_BLOCKHASH 'H' /* 'H' | u64be height          -> block hash[32] (recent) */
+#define CPC_KEY_DEADLINE 'D'  /* 'D' | u64be height          -> deadline list */
+#define CPC_KEY_MAX 33
+
+size_t cpc_key_job(uint8_t key[CPC_KEY_MAX], const uint8_t id[32]);
+size_t cpc_key_task(uint8_t key[CPC_KEY_MAX], const uint8_t id[16]);
+size_t cpc_key_worker(uint8_t key[CPC_KEY_MAX], const uint8_t addr[CPC_ADDR_HASH_LEN]);
+size_t cpc_key_blockhash(uint8_t key[CPC_KEY_MAX], uint64_t height);
+size_t cpc_key_deadline(uint8_t key[CPC_KEY_MAX], uint64_t height);
+
+/* Task id: SHA256("cpc-task" | job id | u32be index)[0..16] with the UUID version
+ * nibble set to 8 and the variant bits to 10 (RFC 9562 custom UUID). */
+void cpc_task_id(uint8_t out[16], const uint8_t job_id[32], uint32_t index);
+/* Escrow account: SHA256("cpc-escrow" | job id)[0..20]. */
+void cpc_escrow_address(uint8_t out[CPC_ADDR_HASH_LEN], const uint8_t job_id[32]);
+/* Job seed: SHA256("cpc-job" | prev block hash | job id). */
+void cpc_job_seed(uint8_t out[32], const uint8_t prev_hash[32], const uint8_t job_id[32]);
+/* Challenge seed of a matmul commit: SHA256("cpc-challenge" | hash of the commit block | task id). */
+void cpc_challenge_seed(uint8_t out[32], const uint8_t commit_block_hash[32], const uint8_t task_id[16]);
+
+/* ---- leases: issued off-chain by the scheduler, signed by the validator ----
+ * digest = SHA256("cpc-lease" | var chain_id | task id[16] | worker[20] | u64be expires) */
+void cpc_lease_digest(uint8_t out[32], const char *chain_id, const uint8_t task_id[16],
+                      const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires);
+int cpc_lease_sign(uint8_t sig[CPC_SIG_LEN], const struct cpc_signer *s,
+                   const uint8_t validator_sk[CPC_SECKEY_LEN], const char *chain_id,
+                   const uint8_t task_id[16], const uint8_t worker[CPC_ADDR_HASH_LEN],
+                   uint64_t expires);
+/* 0 if sig is the validator's over this lease, else CPC_ERR_UNAUTHORIZED. */
+int cpc_lease_verify(const uint8_t sig[CPC_SIG_LEN], const uint8_t validator_pub[CPC_PUBKEY_LEN],
+                     const char *chain_id, const uint8_t task_id[16],
+                     const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires);
+
+/* ---- payloads of the market's transactions (members of struct cpc_tx's union) ---- */
+
+struct cpc_payload_job_create {        /* JOB_CREATE: payload JSON = the contract object */
+    struct cpc_contract contract;
+};
+struct cpc_payload_job_cancel {        /* JOB_CANCEL: {"job_id":"hex32"} */
+    uint8_t job_id[32];
+};
+struct cpc_payload_worker_register {   /* WORKER_REGISTER: {"stake",["cpu_cores","ram_gb","gpu_model","vram_gb","gpu_count"]} */
+    uint64_t stake;                    /* moved balance -> stake and locked; may be 0 to update capabilities */
+    uint32_t cpu_cores, ram_gb, vram_gb, gpu_count;
+    char gpu_model[CPC_GPU_MODEL_MAX + 1];
+};
+struct cpc_payload_reveal {            /* REVEAL: {"task_id":uuid,"proofs":[["hex32",...],...]} */
+    uint8_t task_id[16];
+    uint16_t count;                    /* proofs, one per challenged row, in challenge order */
+    /* the proofs themselves live in the tx's heap `ext` bytes: count x (u8 depth | depth x 32) */
+};
+struct cpc_payload_verdict {           /* VERDICT (validator only): {"task_id","accept":bool,["result_hash":hex]} */
+    uint8_t task_id[16];
+    uint8_t accept;
+    uint8_t result_hash[64];           /* exec: the hash declared correct (when accept) */
+    uint8_t result_hash_len;
+};
+
+/* Binary payload codecs (append / decode) and JSON codecs for the market tx types,
+ * used by the dispatch table. `ext`: REVEAL proofs (see above). */
+void cpc_payload_job_create_encode(const struct cpc_payload_job_create *p, struct cpc_buf *b);
+int cpc_payload_job_create_from_json(struct cpc_payload_job_create *p, const json_t *j, struct cpc_err *err);
+json_t *cpc_payload_job_create_to_json(const struct cpc_payload_job_create *p);
+void cpc_payload_job_cancel_encode(const struct cpc_payload_job_cancel *p, struct cpc_buf *b);
+int cpc_payload_job_cancel_from_json(struct cpc_payload_job_cancel *p, const json_t *j, struct cpc_err *err);
+json_t *cpc_payload_job_cancel_to_json(const struct cpc_payload_job_cancel *p);
+void cpc_payload_worker_register_encode(const struct cpc_payload_worker_register *p, struct cpc_buf *b);
+int cpc_payload_worker_register_from_json(struct cpc_payload_worker_register *p, const json_t *j, struct cpc_err *err);
+json_t *cpc_payload_worker_register_to_json(const struct cpc_payload_worker_register *p);
+void cpc_payload_reveal_encode(const struct cpc_payload_reveal *p, const uint8_t *ext, size_t ext_len, struct cpc_buf *b);
+/* Decodes the payload and allocates *ext (caller owns, free()). */
+int cpc_payload_reveal_from_json(struct cpc_payload_reveal *p, uint8_t **ext, size_t *ext_len, const json_t *j, struct cpc_err *err);
+json_t *cpc_payload_reveal_to_json(const struct cpc_payload_reveal *p, const uint8_t *ext, size_t ext_len);
+/* Unpack proof i of a REVEAL's ext bytes into a merkle proof (index/n_leaves left for the caller). */
+int cpc_reveal_proof(const uint8_t *ext, size_t ext_len, uint16_t count, uint16_t i, struct cpc_merkle_proof *out);
+/* Pack count proofs into malloc'd ext bytes (caller frees). */
+int cpc_reveal_pack(const struct cpc_merkle_proof *proofs, uint16_t count, uint8_t **ext, size_t *ext_len);
+void cpc_payload_verdict_encode(const struct cpc_payload_verdict *p, struct cpc_buf *b);
+int cpc_payload_verdict_from_json(struct cpc_payload_verdict *p, const json_t *j, struct cpc_err *err);
+json_t *cpc_payload_verdict_to_json(const struct cpc_payload_verdict *p);
+
+#endif
