@@ -285,6 +285,7 @@ int main(int argc, char **argv)
     g.params.max_block_txs = 10000;
     g.genesis_time_ms = (uint64_t)time(NULL) * 1000;
     memcpy(g.validator, val.info.pubkey, 33);
+    memset(g.params.treasury, 0x7e, sizeof g.params.treasury); /* no market in this bench: any address */
     g.n_accounts = o.accounts;
     g.accounts = calloc(o.accounts, sizeof *g.accounts);
     for (size_t i = 0; i < o.accounts; i++) {

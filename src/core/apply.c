@@ -7,6 +7,8 @@
  * cpc_block_build runs candidates through cpc_apply_tx on one overlay and
  * signs the result; cpc_apply_block re-runs a received block the same way
  * and compares every commitment. Both are deterministic in their inputs.
+ * Both call the market's block hooks (market_apply.h) on the block-level
+ * overlay before the first tx and after the last, so they agree on them.
  */
 #include "apply.h"
 
@@ -17,6 +19,7 @@
 #include "amount.h"
 #include "hash.h"
 #include "hex.h"
+#include "market_apply.h"
 #include "tx_types.h"
 
 int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
@@ -76,14 +79,19 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
         (!self && (rc = cpc_overlay_put(ov, ctx->proposer, &prop)) != 0))
         return cpc_err_set(err, rc, "out of memory");
 
-    /* The type's own effects, kept only when they succeed. */
+    /* The type's own effects, kept only when they succeed. One exception: a
+     * rejected compute result (CPC_ERR_INVALID_RESULT from the market) is a
+     * penalty, not a no-op: its slash is kept and the tx reports the reason. */
     struct cpc_overlay child;
     if ((rc = cpc_overlay_init(&child, NULL, ov)) != 0)
         return cpc_err_set(err, rc, "out of memory");
     cpc_err_clear(&sub);
     rc = k->apply(&child, ctx, tx, &sub);
-    if (rc == 0)
-        rc = cpc_overlay_commit(ov, &child);
+    if (rc == 0 || rc == CPC_ERR_INVALID_RESULT) {
+        int crc = cpc_overlay_commit(ov, &child);
+        if (crc != 0)
+            rc = crc;
+    }
     cpc_overlay_free(&child);
     if (rc == CPC_ERR_NOMEM || rc == CPC_ERR_INTERNAL)
         return cpc_err_set(err, rc, "out of memory while applying tx");
@@ -94,6 +102,21 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     res->fee = fee;
     if (rc != 0)
         snprintf(res->error, sizeof res->error, "%s", sub.msg[0] ? sub.msg : cpc_errcode_name(rc));
+    return 0;
+}
+
+/* out = SHA256(canonical encoding with signature), without copying the tx. */
+static int recompute_tx_hash(const struct cpc_tx *tx, uint8_t out[32])
+{
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_tx_encode(tx, &b, true);
+    if (b.failed) {
+        cpc_buf_free(&b);
+        return CPC_ERR_NOMEM;
+    }
+    cpc_sha256(out, b.data, b.len);
+    cpc_buf_free(&b);
     return 0;
 }
 
@@ -126,8 +149,7 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
     const struct cpc_block_header *h = &b->header;
     struct cpc_overlay ov = {0};
     struct cpc_tx_result *results = NULL;
-    struct cpc_tx *scratch = NULL;
-    struct cpc_err e;
+    struct cpc_err e = {0};
     uint8_t root[32], prev_hash[32];
     int rc = 0;
 
@@ -161,27 +183,30 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
     if (cpc_block_verify_sig(h, &e) != 0)
         BLOCK_FAIL("Invalid block: %s", e.msg);
 
-    struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms};
+    struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
+                                .validator_pub = validator_pub};
+    memcpy(ctx.prev_hash, prev_hash, 32);
     if (cpc_pubkey_hash(ctx.proposer, h->proposer) != 0)
         BLOCK_FAIL("Invalid block: cannot hash the proposer key");
 
     if (b->n_txs) {
         results = calloc(b->n_txs, sizeof *results);
-        scratch = malloc(sizeof *scratch);
-        if (!results || !scratch)
+        if (!results)
             BLOCK_FAIL("Invalid block: out of memory");
     }
     if (cpc_overlay_init(&ov, state, NULL) != 0)
         BLOCK_FAIL("Invalid block: out of memory");
+    if (cpc_market_begin_block(&ov, &ctx, &e) != 0)
+        BLOCK_FAIL("Invalid block: %s", e.msg);
     for (size_t i = 0; i < b->n_txs; i++) {
         const struct cpc_tx *tx = &b->txs[i];
         char hx[17];
+        uint8_t txh[32];
         /* the tx hash is committed by tx_root: recompute it */
-        *scratch = *tx;
-        if (cpc_tx_compute_hash(scratch) != 0)
+        if (recompute_tx_hash(tx, txh) != 0)
             BLOCK_FAIL("Invalid block: out of memory");
-        short_hex(hx, scratch->hash);
-        if (memcmp(scratch->hash, tx->hash, 32) != 0)
+        short_hex(hx, txh);
+        if (memcmp(txh, tx->hash, 32) != 0)
             BLOCK_FAIL("Invalid block: tx %zu (%s...) carries a wrong hash", i, hx);
         if (verify_sigs && cpc_tx_check(tx, params->chain_id, params->min_gas_price, &e) != 0)
             BLOCK_FAIL("Invalid block: tx %zu (%s...): %s", i, hx, e.msg);
@@ -191,6 +216,8 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
             BLOCK_FAIL("Invalid block: tx %zu (%s...) result differs from the recomputed one (%s%s)",
                        i, hx, results[i].code ? "failed: " : "success", results[i].error);
     }
+    if (cpc_market_end_block(&ov, &ctx, &e) != 0)
+        BLOCK_FAIL("Invalid block: %s", e.msg);
     if (cpc_block_tx_root(b->txs, b->n_txs, root) != 0)
         BLOCK_FAIL("Invalid block: out of memory");
     if (memcmp(root, h->tx_root, 32) != 0)
@@ -214,7 +241,6 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
 out:
     cpc_overlay_free(&ov);
     free(results);
-    free(scratch);
     return rc;
 }
 
@@ -230,7 +256,7 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
     size_t *sk_idx = NULL;
     int *sk_codes = NULL;
     size_t n_sk = 0, sk_cap = 0;
-    struct cpc_err e;
+    struct cpc_err e = {0};
     int rc = 0;
 
     memset(out, 0, sizeof *out);
@@ -257,7 +283,9 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
         cpc_err_set(err, rc, "Invalid validator secret key");
         goto fail;
     }
-    struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms};
+    struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
+                                .validator_pub = h->proposer};
+    memcpy(ctx.prev_hash, h->prev_hash, 32);
     if ((rc = cpc_pubkey_hash(ctx.proposer, h->proposer)) != 0) {
         cpc_err_set(err, rc, "Cannot hash the validator key");
         goto fail;
@@ -276,6 +304,10 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
         cpc_err_set(err, rc, "out of memory");
         goto fail;
     }
+    if ((rc = cpc_market_begin_block(&ov, &ctx, err)) != 0) {
+        cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)h->height);
+        goto fail;
+    }
     for (size_t i = 0; i < n_candidates && out->n_txs < cap; i++) {
         int trc = cpc_apply_tx(&ov, &ctx, candidates[i], &out->results[out->n_txs], &e);
         if (trc == CPC_ERR_NOMEM || trc == CPC_ERR_INTERNAL) {
@@ -283,7 +315,11 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
             goto fail;
         }
         if (trc == 0) {
-            out->txs[out->n_txs++] = *candidates[i];
+            if (cpc_tx_copy(&out->txs[out->n_txs], candidates[i]) != 0) {
+                rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+                goto fail;
+            }
+            out->n_txs++;
             continue;
         }
         if (n_sk == sk_cap) {
@@ -303,6 +339,10 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
         sk_idx[n_sk] = i;
         sk_codes[n_sk] = trc;
         n_sk++;
+    }
+    if ((rc = cpc_market_end_block(&ov, &ctx, err)) != 0) {
+        cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)h->height);
+        goto fail;
     }
     h->n_txs = (uint32_t)out->n_txs;
     if ((rc = cpc_block_tx_root(out->txs, out->n_txs, h->tx_root)) != 0 ||

@@ -6,7 +6,10 @@
  * inclusion (the result then carries the error). A tx that cannot be
  * included at all (wrong nonce, cannot pay the fee) is rejected and leaves
  * the state untouched. The base state is never mutated: results come back
- * as a delta for the caller to persist and merge.
+ * as a delta for the caller to persist and merge. Around a block's txs both
+ * cpc_block_build and cpc_apply_block run the market's block hooks
+ * (market_apply.h: cpc_market_begin_block before the first tx,
+ * cpc_market_end_block after the last); a hook error fails the block.
  */
 #ifndef CPC_CORE_APPLY_H
 #define CPC_CORE_APPLY_H
@@ -23,6 +26,7 @@ struct cpc_chain_params {
     char chain_id[CPC_CHAIN_ID_MAX + 1];
     uint64_t min_gas_price;    /* base units per gas */
     uint32_t max_block_txs;    /* txs per block */
+    uint8_t treasury[CPC_ADDR_HASH_LEN]; /* receives the market's commission and slashes */
 };
 
 struct cpc_block_ctx {
@@ -30,6 +34,9 @@ struct cpc_block_ctx {
     uint64_t height;
     uint64_t time_ms;
     uint8_t proposer[CPC_ADDR_HASH_LEN];  /* fee recipient */
+    uint8_t prev_hash[32];                /* hash of the parent header */
+    const uint8_t *validator_pub;         /* CPC_PUBKEY_LEN bytes: the chain's validator
+                                           * (signs leases, sends VERDICTs); not owned */
 };
 
 /* Apply one tx on top of ov (signature NOT checked here; see cpc_tx_check).
@@ -46,7 +53,7 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
  * time >= prev->time, n_txs <= max, proposer == validator_pub and its
  * signature, every tx includable (and, when verify_sigs, cpc_tx_check),
  * tx_root, compute_root, state_root, and results equal b->results when those
- * are present. On success *delta_out receives the changed accounts (caller
+ * are present. On success *delta_out receives the changed accounts and objects (caller
  * frees) and, if results_out is non-NULL, a heap array of n_txs results (caller frees).
  * Returns 0 or CPC_ERR_INVALID_BLOCK (message says which check failed). */
 int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header *prev,
@@ -57,8 +64,9 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
 
 /* Build and sign the next block from candidate txs (already signature-checked),
  * in the given order, skipping those that cannot be included, up to
- * params->max_block_txs. Candidates are copied into out->txs; out->results is
- * filled. If skipped is non-NULL it receives a heap array of candidate indexes
+ * params->max_block_txs. The validator's public key (for the market's checks) is
+ * derived from validator_sk. Candidates are deep-copied (cpc_tx_copy) into
+ * out->txs; out->results is filled. If skipped is non-NULL it receives a heap array of candidate indexes
  * that were skipped (*n_skipped; caller frees) with their codes in skipped_codes
  * (heap, caller frees; may be NULL). *delta_out receives the state changes
  * (caller frees). Caller frees out with cpc_block_clear. Returns 0 or error. */

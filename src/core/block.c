@@ -25,6 +25,8 @@ void cpc_block_clear(struct cpc_block *b)
 {
     if (!b)
         return;
+    for (size_t i = 0; b->txs && i < b->n_txs; i++)
+        cpc_tx_clear(&b->txs[i]);
     free(b->txs);
     free(b->results);
     memset(b, 0, sizeof *b);
@@ -339,6 +341,7 @@ int cpc_block_from_json(struct cpc_block *b, const json_t *j, struct cpc_err *er
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         goto fail;
     }
+    b->n_txs = n; /* zeroed txs own nothing: cpc_block_clear may run over all n */
     for (size_t i = 0; i < n; i++) {
         const json_t *t = json_array_get(txs, i);
         if (!json_is_object(t)) {

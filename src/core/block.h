@@ -52,7 +52,7 @@ struct cpc_block {
     size_t n_txs;
 };
 
-/* Free txs/results and zero the block; NULL accepted. */
+/* Clear every tx (cpc_tx_clear), free txs/results and zero the block; NULL accepted. */
 void cpc_block_clear(struct cpc_block *b);
 
 /* Append canonical header encoding (without signature). */

@@ -53,7 +53,7 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
 {
     static const char *const keys[] = {"chain_id", "genesis_time", "validator", "params",
                                        "accounts", NULL};
-    static const char *const pkeys[] = {"min_gas_price", "max_block_txs", NULL};
+    static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury", NULL};
     static const char *const akeys[] = {"address", "balance", "stake", NULL};
     const int E = CPC_ERR_INVALID;
     const json_t *pj = NULL, *aj = NULL;
@@ -81,7 +81,8 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
         (rc = cpc__json_check_object(pj, "params", pkeys, E, err)) ||
         (rc = cpc__json_u64(pj, "params", "min_gas_price", 0, INT64_MAX, &g->params.min_gas_price,
                             E, err)) ||
-        (rc = cpc__json_u64(pj, "params", "max_block_txs", 1, UINT32_MAX, &v, E, err)))
+        (rc = cpc__json_u64(pj, "params", "max_block_txs", 1, UINT32_MAX, &v, E, err)) ||
+        (rc = cpc__json_addr(pj, "params", "treasury", g->params.treasury, E, err)))
         goto fail;
     g->params.max_block_txs = (uint32_t)v;
     if ((rc = cpc__json_req(j, NULL, "accounts", &aj, E, err)))
@@ -141,16 +142,19 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
     char chain[CPC_CHAIN_ID_MAX + 1];
     memcpy(chain, g->params.chain_id, CPC_CHAIN_ID_MAX);
     chain[CPC_CHAIN_ID_MAX] = '\0';
+    char treasury[CPC_ADDR_STR_MAX];
+    cpc_address_encode(treasury, g->params.treasury);
     json_t *validator = cpc__json_hex(g->validator, CPC_PUBKEY_LEN);
     if (!validator) {
         json_decref(accounts);
         return NULL;
     }
     /* "o" steals validator and accounts, also on failure */
-    o = json_pack("{s:s, s:I, s:o, s:{s:I, s:I}, s:o}", "chain_id", chain, "genesis_time",
+    o = json_pack("{s:s, s:I, s:o, s:{s:I, s:I, s:s}, s:o}", "chain_id", chain, "genesis_time",
                   (json_int_t)g->genesis_time_ms, "validator", validator, "params",
                   "min_gas_price", (json_int_t)g->params.min_gas_price, "max_block_txs",
-                  (json_int_t)g->params.max_block_txs, "accounts", accounts);
+                  (json_int_t)g->params.max_block_txs, "treasury", treasury, "accounts",
+                  accounts);
     return o;
 }
 

@@ -2,8 +2,9 @@
  *
  * JSON: {"chain_id":"cpc-devnet-1","genesis_time":1700000000000,
  *        "validator":"02..(pubkey hex)",
- *        "params":{"min_gas_price":1,"max_block_txs":10000},
+ *        "params":{"min_gas_price":1,"max_block_txs":10000,"treasury":"cpc1..."},
  *        "accounts":[{"address":"cpc1...","balance":N,"stake":N}, ...]}
+ * "treasury" (required) receives the market's commission and slashes.
  * Total supply (sum of balances and stakes) must fit in INT64_MAX so every
  * amount is exact in JSON and SQLite.
  */

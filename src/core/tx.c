@@ -9,6 +9,7 @@
 #include "tx.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "amount.h"
@@ -18,6 +19,32 @@
 #include "tx_types.h"
 
 #define TX_ENCODING_VERSION 1
+
+void cpc_tx_clear(struct cpc_tx *tx)
+{
+    if (!tx)
+        return;
+    free(tx->ext);
+    tx->ext = NULL;
+    tx->ext_len = 0;
+}
+
+int cpc_tx_copy(struct cpc_tx *dst, const struct cpc_tx *src)
+{
+    uint8_t *ext = NULL;
+    if (src->ext && src->ext_len) {
+        ext = malloc(src->ext_len);
+        if (!ext) {
+            memset(dst, 0, sizeof *dst);
+            return CPC_ERR_NOMEM;
+        }
+        memcpy(ext, src->ext, src->ext_len);
+    }
+    memcpy(dst, src, sizeof *dst);
+    dst->ext = ext;
+    dst->ext_len = ext ? src->ext_len : 0;
+    return 0;
+}
 
 const char *cpc_tx_type_name(enum cpc_tx_type t)
 {
@@ -220,29 +247,38 @@ int cpc_tx_from_json(struct cpc_tx *tx, const json_t *j, struct cpc_err *err)
         return rc;
     if (!json_is_object(v))
         return cpc_err_set(err, CPC_ERR_INVALID, "payload: expected an object");
+    /* From the payload decoder on, tx may own ext: every failure goes through fail. */
     if ((rc = k->payload_from_json(tx, v, err)))
-        return rc;
+        goto fail;
     if ((rc = cpc__json_hex_exact(j, NULL, "signature", tx->sig, CPC_SIG_LEN, CPC_ERR_INVALID,
                                   err)))
-        return rc;
+        goto fail;
     if ((rc = cpc_tx_check_payload(tx, err)))
-        return rc;
-    if ((rc = cpc_tx_compute_hash(tx)))
-        return cpc_err_set(err, rc, "out of memory");
+        goto fail;
+    if ((rc = cpc_tx_compute_hash(tx))) {
+        cpc_err_set(err, rc, "out of memory");
+        goto fail;
+    }
     if (json_object_get(j, "hash")) {
         uint8_t claimed[32];
         if ((rc = cpc__json_hex_exact(j, NULL, "hash", claimed, 32, CPC_ERR_INVALID, err)))
-            return rc;
-        if (memcmp(claimed, tx->hash, 32) != 0)
-            return cpc_err_set(err, CPC_ERR_INVALID,
-                               "hash: does not match the transaction's computed hash");
+            goto fail;
+        if (memcmp(claimed, tx->hash, 32) != 0) {
+            rc = cpc_err_set(err, CPC_ERR_INVALID,
+                             "hash: does not match the transaction's computed hash");
+            goto fail;
+        }
     }
     return 0;
+fail:
+    cpc_tx_clear(tx);
+    return rc;
 }
 
 int cpc_tx_from_json_text(struct cpc_tx *tx, const char *text, size_t len,
                           struct cpc_err *err)
 {
+    memset(tx, 0, sizeof *tx); /* a failure leaves nothing to free */
     if (len > CPC_TX_JSON_MAX)
         return cpc_err_set(err, CPC_ERR_TOO_LARGE, "Transaction JSON is larger than %d bytes",
                            CPC_TX_JSON_MAX);

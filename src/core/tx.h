@@ -14,6 +14,12 @@
  *   payload (per type, see tx_types.c) [| sig[64]]
  * sighash = SHA256(encoding without sig); tx hash = SHA256(encoding with sig).
  * `from` is not encoded: it must equal hash160(pubkey).
+ *
+ * Ownership: a struct cpc_tx may own heap bytes in `ext` (variable payload
+ * data, e.g. REVEAL proofs; NULL/0 for most txs). A struct cpc_tx filled by a
+ * decoder (cpc_tx_from_json, cpc_tx_from_json_text) owns ext: cpc_tx_clear it.
+ * Copy txs with cpc_tx_copy, never with `a = b` (that shares ext and leads to
+ * a double free). A decoder fails without leaving anything to free.
  */
 #ifndef CPC_CORE_TX_H
 #define CPC_CORE_TX_H
@@ -62,6 +68,11 @@ struct cpc_payload_submit_result {
     uint8_t result_hash[CPC_RESULT_HASH_MAX];
     size_t result_hash_len;   /* 1..CPC_RESULT_HASH_MAX */
     uint8_t worker[CPC_ADDR_HASH_LEN];
+    /* optional lease issued by the scheduler (market.h, cpc_lease_sign):
+     * JSON "lease":{"expires":N,"signature":"hex128"} */
+    uint8_t has_lease;        /* 0 or 1 */
+    uint64_t lease_expires;   /* block height; 0 when !has_lease */
+    uint8_t lease_sig[64];    /* the validator's signature; zeros when !has_lease */
 };
 
 struct cpc_tx {
@@ -83,7 +94,15 @@ struct cpc_tx {
     } u;
     uint8_t sig[CPC_SIG_LEN];
     uint8_t hash[32];  /* filled by cpc_tx_from_json / cpc_tx_sign / cpc_tx_compute_hash */
+    uint8_t *ext;      /* heap, owned by the tx (see top); NULL for most txs */
+    size_t ext_len;
 };
+
+/* Free tx->ext and zero ext/ext_len (the other fields are kept); NULL accepted. */
+void cpc_tx_clear(struct cpc_tx *tx);
+/* Deep copy src into dst (dst must not own ext: fresh or cleared). Returns 0 or
+ * CPC_ERR_NOMEM (dst then owns nothing). */
+int cpc_tx_copy(struct cpc_tx *dst, const struct cpc_tx *src);
 
 /* Name <-> type. cpc_tx_type_name returns a static string ("UNKNOWN" for bad values). */
 const char *cpc_tx_type_name(enum cpc_tx_type t);
@@ -126,8 +145,10 @@ int cpc_tx_check(const struct cpc_tx *tx, const char *chain_id,
                  uint64_t min_gas_price, struct cpc_err *err);
 
 /* Decode the wire JSON object strictly into tx (fills tx->hash). Does not
- * verify the signature. Returns 0 or CPC_ERR_INVALID / CPC_ERR_UNKNOWN_TYPE /
- * CPC_ERR_INVALID_RESULT with a message naming the field. */
+ * verify the signature. tx is overwritten (it must not own ext); on success it
+ * may own ext (cpc_tx_clear it), on failure it owns nothing. Returns 0 or
+ * CPC_ERR_INVALID / CPC_ERR_UNKNOWN_TYPE / CPC_ERR_INVALID_RESULT with a
+ * message naming the field. */
 int cpc_tx_from_json(struct cpc_tx *tx, const json_t *j, struct cpc_err *err);
 /* Parse JSON text (rejects duplicate keys, > CPC_TX_JSON_MAX) then cpc_tx_from_json. */
 int cpc_tx_from_json_text(struct cpc_tx *tx, const char *text, size_t len,

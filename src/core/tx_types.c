@@ -9,7 +9,8 @@
  * Payload encodings (big-endian, codec.h):
  *   TRANSFER       to[20] | u64 amount
  *   STAKE/UNSTAKE  u64 amount
- *   SUBMIT_RESULT  task_id[16] | var result_hash | worker[20]
+ *   SUBMIT_RESULT  task_id[16] | var result_hash | worker[20] | u8 has_lease
+ *                  [| u64 lease_expires | lease_sig[64]]   (when has_lease = 1)
  *
  * State effects run after the fee and nonce were charged, on a child
  * overlay; each checks everything before its first write.
@@ -23,6 +24,7 @@
 #include "apply.h"
 #include "hex.h"
 #include "ledger_json.h"
+#include "market_apply.h"
 #include "uuid.h"
 
 #define RESULT_PREFIX "Invalid ComputeResult: "
@@ -183,9 +185,13 @@ static int unstake_apply(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
     uint64_t bal;
     if (!cpc_add_u64(&bal, a.balance, amount))
         return cpc_err_set(err, CPC_ERR_OVERFLOW, "Balance would overflow");
+    /* a worker's locked stake stays bonded */
+    int rc = cpc_market_check_unstake(ov, tx->from, a.stake - amount, err);
+    if (rc)
+        return rc;
     a.stake -= amount;
     a.balance = bal;
-    int rc = cpc_overlay_put(ov, tx->from, &a);
+    rc = cpc_overlay_put(ov, tx->from, &a);
     return rc ? cpc_err_set(err, rc, "out of memory") : 0;
 }
 
@@ -198,12 +204,38 @@ static void result_encode(const struct cpc_tx *tx, struct cpc_buf *b)
     cpc_buf_put(b, r->task_id, sizeof r->task_id);
     cpc_buf_put_var(b, r->result_hash, n);
     cpc_buf_put(b, r->worker, CPC_ADDR_HASH_LEN);
+    cpc_buf_put_u8(b, r->has_lease);
+    if (r->has_lease) {
+        cpc_buf_put_u64(b, r->lease_expires);
+        cpc_buf_put(b, r->lease_sig, sizeof r->lease_sig);
+    }
+}
+
+/* Optional "lease":{"expires":N,"signature":"hex128"}. */
+static int lease_from_json(struct cpc_payload_submit_result *r, const json_t *p,
+                           struct cpc_err *err)
+{
+    static const char *const keys[] = {"expires", "signature", NULL};
+    const int E = CPC_ERR_INVALID_RESULT;
+    const json_t *l = json_object_get(p, "lease");
+    int rc;
+    if (!l)
+        return 0;
+    if ((rc = cpc__json_check_object(l, "lease", keys, E, err)) ||
+        (rc = cpc__json_u64(l, "lease", "expires", 0, INT64_MAX, &r->lease_expires, E, err)) ||
+        (rc = cpc__json_hex_exact(l, "lease", "signature", r->lease_sig, sizeof r->lease_sig, E,
+                                  err))) {
+        cpc_err_prefix(err, "Invalid ComputeResult");
+        return rc;
+    }
+    r->has_lease = 1;
+    return 0;
 }
 
 /* Every problem with a SUBMIT_RESULT payload is an invalid ComputeResult. */
 static int result_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
 {
-    static const char *const keys[] = {"task_id", "result_hash", "worker_address", NULL};
+    static const char *const keys[] = {"task_id", "result_hash", "worker_address", "lease", NULL};
     struct cpc_payload_submit_result *r = &tx->u.result;
     int rc = cpc__json_check_object(p, "payload", keys, CPC_ERR_INVALID_RESULT, err);
     if (rc) {
@@ -259,7 +291,7 @@ static int result_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *
         cpc_address_decode(r->worker, json_string_value(v)) != 0)
         return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
                            RESULT_PREFIX "worker_address is not a valid cpc1 address");
-    return 0;
+    return lease_from_json(r, p, err);
 }
 
 static json_t *result_to_json(const struct cpc_tx *tx)
@@ -272,8 +304,19 @@ static json_t *result_to_json(const struct cpc_tx *tx)
     cpc_uuid_format(uuid, r->task_id);
     cpc_address_encode(worker, r->worker);
     cpc_hex_encode(hash, r->result_hash, n);
-    return json_pack("{s:s, s:s, s:s}", "task_id", uuid, "result_hash", hash,
-                     "worker_address", worker);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "task_id", uuid, "result_hash", hash,
+                          "worker_address", worker);
+    if (o && r->has_lease) {
+        json_t *sig = cpc__json_hex(r->lease_sig, sizeof r->lease_sig);
+        json_t *l = sig ? json_pack("{s:I, s:o}", "expires", (json_int_t)r->lease_expires,
+                                    "signature", sig)
+                        : NULL; /* "o" steals sig, also on failure */
+        if (cpc__json_set(o, "lease", l)) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
 }
 
 static int result_check(const struct cpc_tx *tx, struct cpc_err *err)
@@ -294,18 +337,25 @@ static int result_check(const struct cpc_tx *tx, struct cpc_err *err)
     if (memcmp(r->worker, tx->from, CPC_ADDR_HASH_LEN) != 0)
         return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
                            RESULT_PREFIX "worker_address must equal the sender");
+    if (r->has_lease > 1)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT, RESULT_PREFIX "lease flag must be 0 or 1");
+    if (r->has_lease && r->lease_expires > (uint64_t)INT64_MAX)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
+                           RESULT_PREFIX "lease.expires must not exceed %lld", (long long)INT64_MAX);
+    if (!r->has_lease) {
+        static const uint8_t zero[64];
+        if (r->lease_expires != 0 || memcmp(r->lease_sig, zero, sizeof zero) != 0)
+            return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
+                               RESULT_PREFIX "lease fields are set but has_lease is 0");
+    }
     return 0;
 }
 
 static int result_apply(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                         const struct cpc_tx *tx, struct cpc_err *err)
 {
-    /* No state effect beyond the fee until the market adds settlement. */
-    (void)ov;
-    (void)ctx;
-    (void)tx;
-    (void)err;
-    return 0;
+    /* settlement of a market task; no effect for a task id the chain does not know */
+    return cpc_market_apply_result(ov, ctx, tx, err);
 }
 
 /* ---- the table ---- */
@@ -328,5 +378,5 @@ const struct cpc_tx_kind *cpc_tx_kind_of(enum cpc_tx_type t)
     if ((int)t <= 0 || (int)t >= CPC_TX_TYPE_COUNT)
         return NULL;
     const struct cpc_tx_kind *k = &KINDS[t];
-    return k->name ? k : NULL;
+    return k->name ? k : cpc__market_tx_kind(t);
 }

@@ -35,6 +35,9 @@ struct cpc_tx_kind {
                  const struct cpc_tx *tx, struct cpc_err *err);
 };
 
+/* The market's entries (tx_types_market.c), or NULL. Static storage. */
+const struct cpc_tx_kind *cpc__market_tx_kind(enum cpc_tx_type t);
+
 /* Table entry for a type, or NULL if the type has none. Static storage. */
 const struct cpc_tx_kind *cpc_tx_kind_of(enum cpc_tx_type t);
 

@@ -11,7 +11,8 @@
  * Tables: meta(key,value), blocks(height,hash,time_ms,n_txs,header_json),
  * txs(hash,height,idx,tx_type,sender,recipient,status,error,gas_used,fee,
  * json) indexed by hash, (sender,height), (recipient,height), (height,idx);
- * accounts(address,balance,nonce,stake,updated_height).
+ * accounts(address,balance,nonce,stake,updated_height);
+ * objects(key,value): the state's object map (state.h; migration 2).
  */
 #ifndef CPC_STORE_STORE_H
 #define CPC_STORE_STORE_H
@@ -40,13 +41,15 @@ int cpc_store_meta_get(struct cpc_store *s, const char *key, char **value, struc
 int cpc_store_meta_set(struct cpc_store *s, const char *key, const char *value, struct cpc_err *err);
 
 /* In one transaction: meta chain_id/genesis/total_supply, block 0 (header h0,
- * no txs) and every account of st. Fails with CPC_ERR_INVALID if a block exists. */
+ * no txs), every account and every live object of st. Fails with CPC_ERR_INVALID
+ * if a block exists. */
 int cpc_store_init_genesis(struct cpc_store *s, const char *genesis_json,
                            const struct cpc_block_header *h0, const struct cpc_state *st,
                            uint64_t total_supply, struct cpc_err *err);
 
 /* In one transaction: the block row, one txs row per tx (with b->results,
- * which must be set), and an upsert of every account in delta. Requires
+ * which must be set), an upsert of every account and live object in delta and
+ * a delete of every tombstoned object key of delta. Requires
  * b->header.height == latest + 1 (else CPC_ERR_INVALID). */
 int cpc_store_commit_block(struct cpc_store *s, const struct cpc_block *b,
                            const struct cpc_state *delta, struct cpc_err *err);
@@ -70,7 +73,7 @@ int cpc_store_get_tx_json(struct cpc_store *s, const uint8_t hash[32], json_t **
 int cpc_store_list_txs_by_address(struct cpc_store *s, const uint8_t addr[CPC_ADDR_HASH_LEN],
                                   uint32_t limit, uint32_t offset, json_t **out,
                                   struct cpc_err *err);
-/* Load every account into a new state (caller frees). */
+/* Load every account and object into a new state (caller frees). */
 int cpc_store_load_state(struct cpc_store *s, struct cpc_state **out, struct cpc_err *err);
 /* One account from the DB (CPC_ERR_NOT_FOUND if never seen). */
 int cpc_store_get_account(struct cpc_store *s, const uint8_t addr[CPC_ADDR_HASH_LEN],

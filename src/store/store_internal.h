@@ -27,6 +27,8 @@ enum cpc__store_wstmt {
     W_INS_TX,
     W_UPSERT_ACCT,
     W_META_SET,
+    W_UPSERT_OBJ,
+    W_DEL_OBJ,
     W__COUNT
 };
 
@@ -41,6 +43,7 @@ enum cpc__store_rstmt {
     R_ACCOUNTS,
     R_ACCOUNT,
     R_TX_COUNT,
+    R_OBJECTS,
     R__COUNT
 };
 

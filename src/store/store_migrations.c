@@ -59,6 +59,29 @@ static const struct migration migrations[] = {
      "  stake INTEGER NOT NULL CHECK (stake >= 0),"
      "  updated_height INTEGER NOT NULL CHECK (updated_height >= 0)"
      ") STRICT, WITHOUT ROWID;"},
+    {2, "state objects",
+     "CREATE TABLE objects("
+     "  key BLOB PRIMARY KEY NOT NULL CHECK (length(key) BETWEEN 1 AND 33),"
+     "  value BLOB NOT NULL"
+     ") STRICT, WITHOUT ROWID;"},
+    {3, "legacy API clients and receipts (store_legacy.h)",
+     "CREATE TABLE legacy_clients("
+     "  client_id TEXT PRIMARY KEY NOT NULL CHECK (length(client_id) BETWEEN 1 AND 64),"
+     "  address TEXT NOT NULL UNIQUE,"
+     "  created_at INTEGER NOT NULL CHECK (created_at >= 0)"
+     ") STRICT, WITHOUT ROWID;"
+     "CREATE TABLE legacy_receipts("
+     "  client_id TEXT NOT NULL REFERENCES legacy_clients(client_id),"
+     "  contract_id TEXT NOT NULL,"
+     "  result_data TEXT NOT NULL,"
+     "  task_id TEXT NOT NULL,"
+     "  work_units INTEGER NOT NULL CHECK (work_units >= 0),"
+     "  reward INTEGER NOT NULL CHECK (reward >= 0),"
+     "  receipt_tx BLOB NOT NULL UNIQUE CHECK (length(receipt_tx) = 32),"
+     "  reward_tx BLOB NOT NULL UNIQUE CHECK (length(reward_tx) = 32),"
+     "  created_at INTEGER NOT NULL CHECK (created_at >= 0),"
+     "  PRIMARY KEY (client_id, contract_id, result_data)"
+     ") STRICT, WITHOUT ROWID;"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -386,6 +386,49 @@ static int account_cols(sqlite3_stmt *st, int off, struct cpc_account *acc, stru
     return rc;
 }
 
+/* Load the objects table into state with reader r (statement reset on return). */
+static int load_objects(struct cpc__store_reader *r, struct cpc_state *state, struct cpc_err *err)
+{
+    sqlite3_stmt *st = r->st[R_OBJECTS];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const uint8_t *key = sqlite3_column_blob(st, 0);
+        int klen = sqlite3_column_bytes(st, 0);
+        if (sqlite3_column_type(st, 0) != SQLITE_BLOB || !key || klen < 1 ||
+            klen > CPC_OBJ_KEY_MAX) {
+            rc = cpc_err_set(err, CPC_ERR_DB, "store: corrupt row: bad object key (%d bytes)",
+                             klen);
+            goto out;
+        }
+        if (sqlite3_column_type(st, 1) != SQLITE_BLOB) {
+            rc = cpc_err_set(err, CPC_ERR_DB, "store: corrupt row: object value is not a BLOB");
+            goto out;
+        }
+        const uint8_t *val = sqlite3_column_blob(st, 1); /* NULL for an empty BLOB */
+        int vlen = sqlite3_column_bytes(st, 1);
+        if (vlen < 0 || vlen > CPC_OBJ_VALUE_MAX || (vlen > 0 && !val)) {
+            rc = vlen > CPC_OBJ_VALUE_MAX
+                     ? cpc_err_set(err, CPC_ERR_DB, "store: corrupt row: object value of %d bytes",
+                                   vlen)
+                     : cpc_err_set(err, CPC_ERR_NOMEM, "store: out of memory");
+            goto out;
+        }
+        rc = cpc_state_obj_put(state, key, (size_t)klen, val, (size_t)vlen);
+        if (rc) {
+            rc = cpc_err_set(err, rc, "store: out of memory");
+            goto out;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        rc = cpc__store_sqlerr(err, r->db, rc, "loading objects");
+        goto out;
+    }
+    rc = 0;
+out:
+    cpc__store_stmt_done(st);
+    return rc;
+}
+
 int cpc_store_load_state(struct cpc_store *s, struct cpc_state **out, struct cpc_err *err)
 {
     struct cpc_state *state = NULL;
@@ -420,6 +463,10 @@ int cpc_store_load_state(struct cpc_store *s, struct cpc_state **out, struct cpc
         rc = cpc__store_sqlerr(err, r->db, rc, "loading accounts");
         goto out;
     }
+    cpc__store_stmt_done(st);
+    rc = load_objects(r, state, err);
+    if (rc)
+        goto out;
     *out = state;
     state = NULL;
     rc = 0;

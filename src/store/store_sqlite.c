@@ -35,6 +35,9 @@ const char *const cpc__store_wsql[W__COUNT] = {
                       "stake = excluded.stake, updated_height = excluded.updated_height",
     [W_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [W_UPSERT_OBJ] = "INSERT INTO objects(key, value) VALUES (?1, ?2) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    [W_DEL_OBJ] = "DELETE FROM objects WHERE key = ?1",
 };
 
 #define TX_COLS "height, idx, status, error, gas_used, fee, json"
@@ -54,6 +57,7 @@ const char *const cpc__store_rsql[R__COUNT] = {
     [R_ACCOUNTS] = "SELECT address, balance, nonce, stake FROM accounts",
     [R_ACCOUNT] = "SELECT balance, nonce, stake FROM accounts WHERE address = ?1",
     [R_TX_COUNT] = "SELECT count(*) FROM txs",
+    [R_OBJECTS] = "SELECT key, value FROM objects",
 };
 
 int cpc__store_sqlerr(struct cpc_err *err, sqlite3 *db, int rc, const char *what)

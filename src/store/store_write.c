@@ -5,7 +5,8 @@
  * block row, one txs row per tx, and an upsert per changed account; any
  * failure rolls the whole block back, so a crash or a SIGKILL at any point
  * leaves either the complete block or nothing (WAL + synchronous=FULL make
- * the COMMIT durable). Per row the work is: bind pre-prepared statements
+ * the COMMIT durable). Objects of the delta (state.h) go in the same
+ * transaction: live ones are upserted, tombstoned keys deleted. Per row the work is: bind pre-prepared statements
  * (hashes bound SQLITE_STATIC, no copies), dump the tx JSON once into a
  * reused scratch buffer (no per-row malloc for the text, no re-parsing),
  * step, reset. The height/prev_hash check happens inside the transaction,
@@ -220,6 +221,26 @@ static int upsert_account(const uint8_t addr[CPC_ADDR_HASH_LEN], const struct cp
     return step_done(s, st, "writing an account", c->err);
 }
 
+/* Upsert a live object, delete a tombstoned key. */
+static int write_object(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                        int tombstone, void *arg)
+{
+    struct upsert_ctx *c = arg;
+    struct cpc_store *s = c->s;
+    sqlite3_stmt *st = s->w[tombstone ? W_DEL_OBJ : W_UPSERT_OBJ];
+    int brc = sqlite3_bind_blob(st, 1, key, (int)klen, SQLITE_STATIC);
+    if (brc == SQLITE_OK && !tombstone)
+        brc = vlen ? sqlite3_bind_blob(st, 2, val, (int)vlen, SQLITE_STATIC)
+                   : sqlite3_bind_zeroblob(st, 2, 0); /* empty BLOB, not NULL */
+    if (brc != SQLITE_OK) {
+        int rc = cpc__store_sqlerr(c->err, s->wdb, brc, "binding an object");
+        cpc__store_stmt_done(st);
+        return rc;
+    }
+    return step_done(s, st, tombstone ? "deleting an object" : "writing an object", c->err);
+}
+
+/* Accounts and objects of st (a delta's tombstones delete). */
 static int upsert_state(struct cpc_store *s, const struct cpc_state *st, uint64_t height,
                         struct cpc_err *err)
 {
@@ -227,8 +248,10 @@ static int upsert_state(struct cpc_store *s, const struct cpc_state *st, uint64_
     if (!st)
         return 0;
     int rc = cpc_state_foreach(st, upsert_account, &c);
+    if (rc == 0)
+        rc = cpc_state_obj_foreach(st, write_object, &c);
     if (rc > 0) /* defensive: a visitor only returns 0 or a negative code */
-        rc = cpc_err_set(err, CPC_ERR_INTERNAL, "store: account iteration failed");
+        rc = cpc_err_set(err, CPC_ERR_INTERNAL, "store: state iteration failed");
     return rc;
 }
 

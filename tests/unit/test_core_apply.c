@@ -293,7 +293,7 @@ static void test_wrong_chain_and_type(void **state)
     strcpy(tx.chain_id, "other-1");
     assert_int_equal(cpc_apply_tx(&e->ov, &e->ctx, &tx, &res, &err), CPC_ERR_WRONG_CHAIN);
     assert_string_equal(err.msg, "Wrong chain id: expected cpc-test-1, got other-1");
-    tx.type = CPC_TX_VERDICT;
+    tx.type = CPC_TX_TYPE_COUNT; /* no table entry */
     assert_int_equal(cpc_apply_tx(&e->ov, &e->ctx, &tx, &res, &err), CPC_ERR_UNKNOWN_TYPE);
     assert_int_equal(cpc_state_count(e->ov.delta), 0);
 }

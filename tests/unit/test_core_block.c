@@ -359,6 +359,44 @@ static void test_strict_decoding(void **state)
     cpc_state_free(st);
 }
 
+
+/* cpc_block_build deep-copies candidates that own ext bytes; cpc_apply_block
+ * re-hashes txs without copying them; cpc_block_clear frees the copies. */
+static void test_build_copies_ext(void **state)
+{
+    (void)state;
+    struct cpc_state *st = cpc_state_new();
+    struct cpc_account a = {1000000000, 0, 0};
+    cpc_state_put(st, K0.addr, &a);
+    struct cpc_block_header prev;
+    sample_header(&prev);
+    struct cpc_tx tx;
+    assert_int_equal(fx_transfer(&tx, S, &K0, 0, K1.addr, 10), 0);
+    tx.ext = malloc(40);
+    assert_non_null(tx.ext);
+    memset(tx.ext, 0x3c, 40);
+    tx.ext_len = 40;
+    const struct cpc_tx *cand[1] = {&tx};
+    struct cpc_block b;
+    struct cpc_state *delta = NULL, *d2 = NULL;
+    struct cpc_err err;
+    assert_int_equal(cpc_block_build(st, &prev, &P, prev.time_ms + 1, cand, 1, S, KV.sk, &b,
+                                      &delta, NULL, NULL, NULL, &err),
+                     0);
+    assert_int_equal(b.n_txs, 1);
+    assert_non_null(b.txs[0].ext);
+    assert_ptr_not_equal(b.txs[0].ext, tx.ext);
+    assert_int_equal(b.txs[0].ext_len, 40);
+    assert_memory_equal(b.txs[0].ext, tx.ext, 40);
+    cpc_tx_clear(&tx); /* the block's copy outlives the candidate */
+    assert_int_equal(b.txs[0].ext[39], 0x3c);
+    assert_int_equal(cpc_apply_block(st, &prev, &b, &P, KV.pub, true, &d2, NULL, &err), 0);
+    cpc_state_free(d2);
+    cpc_state_free(delta);
+    cpc_block_clear(&b); /* LeakSanitizer fails the test if the copy leaked */
+    cpc_state_free(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_roots),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_strict_decoding),
+        cmocka_unit_test(test_build_copies_ext),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

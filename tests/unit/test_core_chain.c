@@ -441,16 +441,78 @@ static void test_build_limits_and_determinism(void **state)
     cpc_block_clear(&b1);
     cpc_block_clear(&b2);
 
-    /* an empty block is valid and keeps the state root */
+    /* an empty block is valid: no account changes, but the market's begin_block
+     * hook records the parent's hash ('H' | u64be(0) -> hash of block 0) */
     assert_int_equal(cpc_block_build(st, &prev, &P, prev.time_ms + 1, NULL, 0, S, KV.sk, &b1, &d1,
                                       NULL, NULL, NULL, &err), 0);
     assert_int_equal(b1.n_txs, 0);
-    assert_memory_equal(b1.header.state_root, prev.state_root, 32);
     assert_int_equal(cpc_state_count(d1), 0);
+    assert_int_equal(cpc_state_obj_count(d1), 1);
+    uint8_t key[9] = {'H', 0, 0, 0, 0, 0, 0, 0, 0}, prev_hash[32];
+    struct cpc_buf v;
+    cpc_buf_init(&v);
+    assert_int_equal(cpc_state_obj_get(d1, key, sizeof key, &v), 0);
+    assert_int_equal(cpc_block_header_hash(&prev, prev_hash), 0);
+    assert_int_equal(v.len, 32);
+    assert_memory_equal(v.data, prev_hash, 32);
+    cpc_buf_free(&v);
+    assert_memory_not_equal(b1.header.state_root, prev.state_root, 32);
+    struct cpc_state *after = cpc_state_clone(st);
+    uint8_t root[32];
+    assert_int_equal(cpc_state_merge(after, d1), 0);
+    assert_int_equal(cpc_state_root(after, root), 0);
+    assert_memory_equal(b1.header.state_root, root, 32);
+    cpc_state_free(after);
     assert_int_equal(cpc_apply_block(st, &prev, &b1, &P, KV.pub, true, &d3, NULL, &err), 0);
     cpc_state_free(d1);
     cpc_state_free(d3);
     cpc_block_clear(&b1);
+    cpc_state_free(st);
+}
+
+
+/* The market's begin_block hook keeps the hashes of the last CPC_BLOCKHASH_KEEP
+ * (256) blocks under 'H' | u64be(height): older ones are deleted through
+ * tombstones in the block's delta, and every block re-validates. */
+static void test_blockhash_window(void **state)
+{
+    (void)state;
+    rng_state = 99;
+    uint64_t supply;
+    struct cpc_block_header prev;
+    struct cpc_state *st = genesis_state(&supply, &prev);
+    const uint64_t last = 260;
+    for (uint64_t h = 1; h <= last; h++) {
+        struct cpc_block b;
+        struct cpc_state *d = NULL, *d2 = NULL;
+        struct cpc_err err;
+        assert_int_equal(cpc_block_build(st, &prev, &P, prev.time_ms + 1000, NULL, 0, S, KV.sk,
+                                          &b, &d, NULL, NULL, NULL, &err),
+                         0);
+        assert_int_equal(cpc_apply_block(st, &prev, &b, &P, KV.pub, true, &d2, NULL, &err), 0);
+        assert_int_equal(cpc_state_merge(st, d), 0);
+        uint8_t root[32];
+        assert_int_equal(cpc_state_root(st, root), 0);
+        assert_memory_equal(root, b.header.state_root, 32);
+        prev = b.header;
+        cpc_state_free(d);
+        cpc_state_free(d2);
+        cpc_block_clear(&b);
+    }
+    assert_int_equal(cpc_state_obj_count(st), 256);
+    struct cpc_buf v;
+    cpc_buf_init(&v);
+    for (uint64_t h = 0; h < last; h++) {
+        uint8_t key[9] = {'H'};
+        for (int i = 0; i < 8; i++)
+            key[1 + i] = (uint8_t)(h >> (56 - 8 * i));
+        int want = h < last - 256 ? CPC_ERR_NOT_FOUND : 0;
+        assert_int_equal(cpc_state_obj_get(st, key, sizeof key, &v), want);
+        if (want == 0)
+            assert_int_equal(v.len, 32);
+    }
+    cpc_buf_free(&v);
+    assert_int_equal(cpc_state_check_supply(st, supply, NULL), 0);
     cpc_state_free(st);
 }
 
@@ -460,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_random_chain),
         cmocka_unit_test(test_tamper),
         cmocka_unit_test(test_build_limits_and_determinism),
+        cmocka_unit_test(test_blockhash_window),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

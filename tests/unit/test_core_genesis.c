@@ -16,8 +16,8 @@
 #include "core_ledger_fixtures.h"
 
 static struct cpc_signer *S;
-static struct fx_key K0, K1, KV;
-static char A0[CPC_ADDR_STR_MAX], A1[CPC_ADDR_STR_MAX], VHEX[67];
+static struct fx_key K0, K1, KV, KT;
+static char A0[CPC_ADDR_STR_MAX], A1[CPC_ADDR_STR_MAX], AT[CPC_ADDR_STR_MAX], VHEX[67];
 
 static int setup(void **state)
 {
@@ -26,7 +26,9 @@ static int setup(void **state)
     fx_key(S, &K0, 0);
     fx_key(S, &K1, 1);
     fx_key(S, &KV, 2);
+    fx_key(S, &KT, 3);
     cpc_address_encode(A0, K0.addr);
+    cpc_address_encode(AT, KT.addr);
     cpc_address_encode(A1, K1.addr);
     cpc_hex_encode(VHEX, KV.pub, 33);
     return S ? 0 : -1;
@@ -41,10 +43,11 @@ static int teardown(void **state)
 
 static json_t *good_json(void)
 {
-    json_t *j = json_pack("{s:s, s:I, s:s, s:{s:I, s:I}, s:[{s:s, s:I, s:I}, {s:s, s:I}]}",
+    json_t *j = json_pack("{s:s, s:I, s:s, s:{s:I, s:I, s:s}, s:[{s:s, s:I, s:I}, {s:s, s:I}]}",
                           "chain_id", "cpc-devnet-1", "genesis_time", (json_int_t)1700000000000LL,
                           "validator", VHEX, "params", "min_gas_price", (json_int_t)1,
-                          "max_block_txs", (json_int_t)10000, "accounts", "address", A0,
+                          "max_block_txs", (json_int_t)10000, "treasury", AT, "accounts",
+                          "address", A0,
                           "balance", (json_int_t)5000000000LL, "stake", (json_int_t)7, "address",
                           A1, "balance", (json_int_t)3);
     assert_non_null(j);
@@ -61,6 +64,7 @@ static void test_decode_and_state(void **state)
     assert_string_equal(g.params.chain_id, "cpc-devnet-1");
     assert_int_equal(g.params.min_gas_price, 1);
     assert_int_equal(g.params.max_block_txs, 10000);
+    assert_memory_equal(g.params.treasury, KT.addr, 20);
     assert_int_equal(g.genesis_time_ms, 1700000000000ULL);
     assert_memory_equal(g.validator, KV.pub, 33);
     assert_int_equal(g.n_accounts, 2);
@@ -112,6 +116,9 @@ static void test_decode_and_state(void **state)
     char *s2 = json_dumps(out2, JSON_COMPACT | JSON_SORT_KEYS);
     assert_string_equal(s1, s2);
     assert_non_null(strstr(s1, "\"max_block_txs\":10000"));
+    char tr[80];
+    snprintf(tr, sizeof tr, "\"treasury\":\"%s\"", AT);
+    assert_non_null(strstr(s1, tr));
     free(s1);
     free(s2);
     json_decref(out);
@@ -146,6 +153,15 @@ static void m_max_zero(json_t *j)
 }
 static void m_neg_balance(json_t *j) { json_object_set_new(ACC(j, 1), "balance", json_integer(-1)); }
 static void m_no_params(json_t *j) { json_object_del(j, "params"); }
+static void m_no_treasury(json_t *j) { json_object_del(json_object_get(j, "params"), "treasury"); }
+static void m_bad_treasury(json_t *j)
+{
+    json_object_set_new(json_object_get(j, "params"), "treasury", json_string("cpc1xyz"));
+}
+static void m_int_treasury(json_t *j)
+{
+    json_object_set_new(json_object_get(j, "params"), "treasury", json_integer(5));
+}
 static void m_acc_obj(json_t *j) { json_object_set_new(j, "accounts", json_object()); }
 static void m_bad_addr(json_t *j) { json_object_set_new(ACC(j, 0), "address", json_string("cpc1")); }
 static void m_time_str(json_t *j) { json_object_set_new(j, "genesis_time", json_string("now")); }
@@ -168,6 +184,9 @@ static void test_rejections(void **state)
         {m_max_zero, CPC_ERR_INVALID, "params.max_block_txs"},
         {m_neg_balance, CPC_ERR_INVALID, "accounts[1].balance"},
         {m_no_params, CPC_ERR_INVALID, "params: missing"},
+        {m_no_treasury, CPC_ERR_INVALID, "params.treasury: missing"},
+        {m_bad_treasury, CPC_ERR_INVALID, "params.treasury: not a valid cpc1 address"},
+        {m_int_treasury, CPC_ERR_INVALID, "params.treasury: expected a string"},
         {m_acc_obj, CPC_ERR_INVALID, "accounts: expected an array"},
         {m_bad_addr, CPC_ERR_INVALID, "accounts[0].address: not a valid cpc1 address"},
         {m_time_str, CPC_ERR_INVALID, "genesis_time: expected an integer"},

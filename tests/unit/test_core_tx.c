@@ -1,6 +1,7 @@
 /* test_core_tx.c — transactions: canonical encoding, signing and
  * verification, every named cpc_tx_check error, SUBMIT_RESULT validation
- * ("Invalid ComputeResult: ..."), and strict JSON decoding. */
+ * ("Invalid ComputeResult: ...") and its optional lease, strict JSON
+ * decoding, and the ownership of the heap `ext` bytes (cpc_tx_copy/clear). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +56,8 @@ static int decode_mutated(const struct cpc_tx *tx, void (*mut)(json_t *), struct
     assert_non_null(s);
     struct cpc_tx out;
     int rc = cpc_tx_from_json_text(&out, s, strlen(s), err);
+    if (rc == 0)
+        cpc_tx_clear(&out);
     free(s);
     return rc;
 }
@@ -62,7 +65,10 @@ static int decode_mutated(const struct cpc_tx *tx, void (*mut)(json_t *), struct
 static int decode_text(const char *s, struct cpc_err *err)
 {
     struct cpc_tx out;
-    return cpc_tx_from_json_text(&out, s, strlen(s), err);
+    int rc = cpc_tx_from_json_text(&out, s, strlen(s), err);
+    if (rc == 0)
+        cpc_tx_clear(&out);
+    return rc;
 }
 
 static void test_names_gas_fee(void **state)
@@ -73,7 +79,21 @@ static void test_names_gas_fee(void **state)
     assert_string_equal(cpc_tx_type_name((enum cpc_tx_type)99), "UNKNOWN");
     assert_int_equal(cpc_tx_type_from_name("UNSTAKE"), CPC_TX_UNSTAKE);
     assert_int_equal(cpc_tx_type_from_name("transfer"), CPC_TX_NONE);
-    assert_int_equal(cpc_tx_type_from_name("JOB_CREATE"), CPC_TX_NONE); /* no entry yet */
+    assert_int_equal(cpc_tx_type_from_name("JOB_CREATE"), CPC_TX_JOB_CREATE);
+    assert_int_equal(cpc_tx_type_from_name("WORKER_REGISTER"), CPC_TX_WORKER_REGISTER);
+    assert_int_equal(cpc_tx_type_from_name("job_create"), CPC_TX_NONE);
+    {
+        static const struct { enum cpc_tx_type t; uint64_t gas; } market_gas[] = {
+            {CPC_TX_JOB_CREATE, 100000}, {CPC_TX_JOB_CANCEL, 50000}, {CPC_TX_REVEAL, 200000},
+            {CPC_TX_VERDICT, 50000},     {CPC_TX_WORKER_REGISTER, 60000},
+        };
+        for (size_t i = 0; i < sizeof market_gas / sizeof market_gas[0]; i++) {
+            struct cpc_tx m;
+            memset(&m, 0, sizeof m);
+            m.type = market_gas[i].t;
+            assert_int_equal(cpc_tx_gas(&m), market_gas[i].gas);
+        }
+    }
 
     struct cpc_tx tx;
     assert_int_equal(fx_transfer(&tx, S, &K0, 0, K1.addr, 500), 0);
@@ -134,14 +154,29 @@ static void test_canonical_encoding(void **state)
     assert_memory_equal(tx.hash, want, 32);
     cpc_buf_free(&b);
 
-    /* SUBMIT_RESULT payload: task_id[16] | var result_hash | worker[20] */
+    /* SUBMIT_RESULT payload: task_id[16] | var result_hash | worker[20] | u8 has_lease */
     assert_int_equal(fx_result(&tx, S, &K0, 0, 0xab, 3), 0);
     cpc_buf_init(&b);
     cpc_tx_encode_payload(&tx, &b);
-    assert_int_equal(b.len, 16 + 4 + 3 + 20);
+    assert_int_equal(b.len, 16 + 4 + 3 + 20 + 1);
     assert_int_equal(b.data[0], 0xab);
     assert_int_equal(b.data[19], 3);
     assert_memory_equal(b.data + 23, K0.addr, 20);
+    assert_int_equal(b.data[43], 0);
+    cpc_buf_free(&b);
+
+    /* with a lease: ... | u8 1 | u64 expires | sig[64] */
+    tx.u.result.has_lease = 1;
+    tx.u.result.lease_expires = 0x0102030405060708ULL;
+    memset(tx.u.result.lease_sig, 0x5c, 64);
+    cpc_buf_init(&b);
+    cpc_tx_encode_payload(&tx, &b);
+    assert_int_equal(b.len, 16 + 4 + 3 + 20 + 1 + 8 + 64);
+    assert_int_equal(b.data[43], 1);
+    assert_int_equal(b.data[44], 0x01);
+    assert_int_equal(b.data[51], 0x08);
+    assert_int_equal(b.data[52], 0x5c);
+    assert_int_equal(b.data[b.len - 1], 0x5c);
     cpc_buf_free(&b);
 }
 
@@ -288,7 +323,7 @@ static void test_check_errors(void **state)
     assert_string_equal(err.msg, "Gas price 1 is below the minimum 2");
 
     t = tx;
-    t.type = CPC_TX_JOB_CREATE;
+    t.type = CPC_TX_TYPE_COUNT; /* no table entry */
     assert_int_equal(cpc_tx_check(&t, FX_CHAIN, 1, &err), CPC_ERR_UNKNOWN_TYPE);
 
     t = tx;
@@ -527,6 +562,169 @@ static void test_strict_decoding(void **state)
     free(good);
 }
 
+
+/* ---- SUBMIT_RESULT lease ---- */
+
+static void with_lease(struct cpc_tx *tx, uint64_t expires, uint8_t sig_byte)
+{
+    tx->u.result.has_lease = 1;
+    tx->u.result.lease_expires = expires;
+    memset(tx->u.result.lease_sig, sig_byte, 64);
+    assert_int_equal(cpc_tx_sign(tx, S, K0.sk, NULL), 0);
+}
+
+static void test_result_lease(void **state)
+{
+    (void)state;
+    struct cpc_tx plain, tx, back;
+    struct cpc_err err;
+    assert_int_equal(fx_result(&plain, S, &K0, 0, 1, 32), 0);
+    char *s = dump(&plain);
+    assert_null(strstr(s, "lease")); /* no lease: no key */
+    free(s);
+
+    tx = plain;
+    with_lease(&tx, 1234, 0xa7);
+    assert_memory_not_equal(tx.hash, plain.hash, 32); /* the lease is signed over */
+    assert_int_equal(cpc_tx_check(&tx, FX_CHAIN, 1, &err), 0);
+    s = dump(&tx);
+    char want[200];
+    char sig[129];
+    memset(sig, 0, sizeof sig);
+    for (int i = 0; i < 64; i++)
+        memcpy(sig + 2 * i, "a7", 2);
+    snprintf(want, sizeof want, "\"lease\":{\"expires\":1234,\"signature\":\"%s\"}", sig);
+    assert_non_null(strstr(s, want));
+    assert_int_equal(cpc_tx_from_json_text(&back, s, strlen(s), &err), 0);
+    assert_int_equal(back.u.result.has_lease, 1);
+    assert_int_equal(back.u.result.lease_expires, 1234);
+    assert_memory_equal(back.u.result.lease_sig, tx.u.result.lease_sig, 64);
+    assert_memory_equal(back.hash, tx.hash, 32);
+    cpc_tx_clear(&back);
+    free(s);
+
+    /* binary-level checks */
+    struct cpc_tx t = tx;
+    t.u.result.has_lease = 2;
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    assert_string_equal(err.msg, "Invalid ComputeResult: lease flag must be 0 or 1");
+    t = plain;
+    t.u.result.lease_expires = 5;
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    assert_string_equal(err.msg, "Invalid ComputeResult: lease fields are set but has_lease is 0");
+    t = tx;
+    t.u.result.lease_expires = (uint64_t)INT64_MAX + 1;
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    assert_true(strncmp(err.msg, "Invalid ComputeResult: lease.expires", 36) == 0);
+}
+
+static json_t *LEASE(json_t *j) { return json_object_get(json_object_get(j, "payload"), "lease"); }
+static void m_lease_arr(json_t *j)
+{
+    json_object_set_new(json_object_get(j, "payload"), "lease", json_array());
+}
+static void m_lease_extra(json_t *j) { json_object_set_new(LEASE(j), "worker", json_true()); }
+static void m_lease_no_exp(json_t *j) { json_object_del(LEASE(j), "expires"); }
+static void m_lease_no_sig(json_t *j) { json_object_del(LEASE(j), "signature"); }
+static void m_lease_exp_neg(json_t *j) { json_object_set_new(LEASE(j), "expires", json_integer(-1)); }
+static void m_lease_exp_str(json_t *j) { json_object_set_new(LEASE(j), "expires", json_string("9")); }
+static void m_lease_sig_short(json_t *j)
+{
+    json_object_set_new(LEASE(j), "signature", json_string("abcd"));
+}
+static void m_lease_sig_nothex(json_t *j)
+{
+    char buf[129];
+    memset(buf, 'q', 128);
+    buf[128] = 0;
+    json_object_set_new(LEASE(j), "signature", json_string(buf));
+}
+
+static void test_result_lease_json_errors(void **state)
+{
+    (void)state;
+    struct cpc_tx tx;
+    struct cpc_err err;
+    assert_int_equal(fx_result(&tx, S, &K0, 0, 1, 32), 0);
+    with_lease(&tx, 77, 0x11);
+    struct {
+        void (*m)(json_t *);
+        const char *msg;
+    } cases[] = {
+        {m_lease_arr, "Invalid ComputeResult: lease: expected an object"},
+        {m_lease_extra, "Invalid ComputeResult: lease: unknown field 'worker'"},
+        {m_lease_no_exp, "Invalid ComputeResult: lease.expires: missing"},
+        {m_lease_no_sig, "Invalid ComputeResult: lease.signature: missing"},
+        {m_lease_exp_neg, "Invalid ComputeResult: lease.expires: -1 is out of range"},
+        {m_lease_exp_str, "Invalid ComputeResult: lease.expires: expected an integer"},
+        {m_lease_sig_short, "Invalid ComputeResult: lease.signature: expected 128 hex characters"},
+        {m_lease_sig_nothex, "Invalid ComputeResult: lease.signature: expected 128 hex characters"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memset(&err, 0, sizeof err);
+        int rc = decode_mutated(&tx, cases[i].m, &err);
+        if (rc != CPC_ERR_INVALID_RESULT || strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)))
+            fail_msg("case %zu: rc %d msg '%s' (want '%s')", i, rc, err.msg, cases[i].msg);
+    }
+}
+
+/* ---- ext ownership ---- */
+
+static void test_ext_copy_clear(void **state)
+{
+    (void)state;
+    struct cpc_tx tx, copy, copy2;
+    assert_int_equal(fx_transfer(&tx, S, &K0, 3, K1.addr, 1000), 0);
+    assert_null(tx.ext);
+    assert_int_equal(tx.ext_len, 0);
+
+    /* no ext: a plain field copy */
+    assert_int_equal(cpc_tx_copy(&copy, &tx), 0);
+    assert_memory_equal(&copy, &tx, sizeof tx);
+    cpc_tx_clear(&copy);
+
+    /* a fake ext set by hand */
+    tx.ext_len = 100;
+    tx.ext = malloc(tx.ext_len);
+    assert_non_null(tx.ext);
+    for (size_t i = 0; i < tx.ext_len; i++)
+        tx.ext[i] = (uint8_t)(i * 3 + 1);
+    assert_int_equal(cpc_tx_copy(&copy, &tx), 0);
+    assert_non_null(copy.ext);
+    assert_ptr_not_equal(copy.ext, tx.ext); /* deep */
+    assert_int_equal(copy.ext_len, 100);
+    assert_memory_equal(copy.ext, tx.ext, 100);
+    assert_memory_equal(copy.hash, tx.hash, 32);
+    assert_int_equal(copy.nonce, 3);
+    assert_int_equal(copy.u.transfer.amount, 1000);
+    /* a copy of a copy, then the original goes away first */
+    assert_int_equal(cpc_tx_copy(&copy2, &copy), 0);
+    copy.ext[0] ^= 0xff; /* independent buffers */
+    assert_int_equal(copy2.ext[0], 1);
+    cpc_tx_clear(&tx);
+    assert_null(tx.ext);
+    assert_int_equal(tx.ext_len, 0);
+    assert_int_equal(tx.nonce, 3); /* other fields kept */
+    cpc_tx_clear(&tx);              /* idempotent */
+    cpc_tx_clear(NULL);
+    assert_int_equal(copy2.ext[99], (uint8_t)(99 * 3 + 1));
+    cpc_tx_clear(&copy);
+    cpc_tx_clear(&copy2);
+
+    /* blocks own their txs' ext: cpc_block_clear frees them */
+    struct cpc_block b;
+    memset(&b, 0, sizeof b);
+    b.n_txs = 2;
+    b.txs = calloc(2, sizeof *b.txs);
+    assert_non_null(b.txs);
+    b.txs[1].ext = malloc(16);
+    assert_non_null(b.txs[1].ext);
+    b.txs[1].ext_len = 16;
+    cpc_block_clear(&b); /* LeakSanitizer fails the test if ext leaked */
+    assert_null(b.txs);
+    assert_int_equal(b.n_txs, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +737,9 @@ int main(void)
         cmocka_unit_test(test_invalid_results),
         cmocka_unit_test(test_invalid_results_json),
         cmocka_unit_test(test_strict_decoding),
+        cmocka_unit_test(test_result_lease),
+        cmocka_unit_test(test_result_lease_json_errors),
+        cmocka_unit_test(test_ext_copy_clear),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,7 @@
 /* test_store_sqlite.c — the SQLite store against the real core: migrations,
- * genesis, block commits and read-back, rejection and rollback of bad
- * commits, corruption detection, and concurrent readers during commits. */
+ * genesis, block commits and read-back, state objects (upserts, deletes,
+ * reload, root), rejection and rollback of bad commits, corruption
+ * detection, and concurrent readers during commits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -268,16 +269,17 @@ static void test_open_migrate_reopen(void **state)
     uint64_t h = 99, n = 99;
 
     open_store(c);
-    assert_int_equal(cpc_store_schema_version(c->s), 1);
+    int version = cpc_store_schema_version(c->s); /* 2 (objects) or later */
+    assert_true(version >= 2);
     assert_int_equal(cpc_store_latest_height(c->s, &h, &err), CPC_ERR_NOT_FOUND);
     assert_int_equal(cpc_store_tx_count(c->s, &n, &err), 0);
     assert_true(n == 0);
     cpc_store_close(c->s);
     c->s = NULL;
 
-    /* reopen: no-op migration, still version 1, one row in schema_migrations */
+    /* reopen: no-op migration, same version, one row per migration */
     open_store(c);
-    assert_int_equal(cpc_store_schema_version(c->s), 1);
+    assert_int_equal(cpc_store_schema_version(c->s), version);
     cpc_store_close(c->s);
     c->s = NULL;
 
@@ -288,8 +290,8 @@ static void test_open_migrate_reopen(void **state)
                                         -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(st, 0), 1);
-    assert_int_equal(sqlite3_column_int(st, 1), 1);
+    assert_int_equal(sqlite3_column_int(st, 0), version);
+    assert_int_equal(sqlite3_column_int(st, 1), version);
     sqlite3_finalize(st);
     /* WAL is persistent in the file */
     assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
@@ -303,6 +305,50 @@ static void test_open_migrate_reopen(void **state)
                                       NULL, &msg),
                          SQLITE_OK);
     sqlite3_free(msg);
+    msg = NULL;
+    /* objects: keys are 1..33 bytes, values BLOBs (not NULL, not text) */
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO objects VALUES (x'', x'00')", NULL, NULL,
+                                      &msg),
+                         SQLITE_OK);
+    sqlite3_free(msg);
+    msg = NULL;
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO objects VALUES (x'01', NULL)", NULL, NULL,
+                                      &msg),
+                         SQLITE_OK);
+    sqlite3_free(msg);
+    msg = NULL;
+    assert_int_not_equal(sqlite3_exec(db, "INSERT INTO objects VALUES (x'01', 'text')", NULL, NULL,
+                                      &msg),
+                         SQLITE_OK);
+    sqlite3_free(msg);
+    /* a version-1 file (only the ledger tables) is migrated on open: drop every
+     * table a later migration created and forget those migrations */
+    for (;;) {
+        char drop[160] = "";
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                            "AND name NOT IN ('meta', 'blocks', 'txs', "
+                                            "'accounts', 'schema_migrations') LIMIT 1",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            snprintf(drop, sizeof drop, "DROP TABLE \"%s\"", sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        if (!drop[0])
+            break;
+        assert_int_equal(sqlite3_exec(db, drop, NULL, NULL, NULL), SQLITE_OK);
+    }
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM schema_migrations WHERE version >= 2", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    open_store(c);
+    assert_int_equal(cpc_store_schema_version(c->s), version);
+    cpc_store_close(c->s);
+    c->s = NULL;
+    assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM objects", NULL, NULL, NULL),
+                     SQLITE_OK);
     /* a newer schema than this binary knows is refused with a clear message */
     assert_int_equal(
         sqlite3_exec(db, "INSERT INTO schema_migrations VALUES (99, 0)", NULL, NULL, NULL),
@@ -921,6 +967,132 @@ static void test_sigkill_leaves_consistent_db(void **state)
     assert_true(last > 0); /* the children did commit something */
 }
 
+
+/* Objects of a block's delta: upserted, replaced and deleted in the block's
+ * transaction; they survive reopening and load_state gives the same root. */
+static int count_objects(struct chain *c)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    int n = -1;
+    assert_int_equal(sqlite3_open_v2(c->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM objects", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+static void assert_obj(const struct cpc_state *st, const uint8_t *key, size_t klen,
+                       const void *val, size_t vlen)
+{
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    assert_int_equal(cpc_state_obj_get(st, key, klen, &b), 0);
+    assert_int_equal(b.len, vlen);
+    if (vlen)
+        assert_memory_equal(b.data, val, vlen);
+    cpc_buf_free(&b);
+}
+
+static void test_objects_persist(void **state)
+{
+    struct chain *c = *state;
+    struct cpc_err err = {0};
+    struct cpc_block b;
+    struct cpc_state *delta = NULL, *loaded = NULL;
+    static const uint8_t k1[] = {'J', 1, 2, 3}, k2[] = {'T', 9}, k3[] = {'W'};
+    uint8_t k33[33], big[5000];
+    memset(k33, 0xee, sizeof k33);
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 13);
+
+    /* genesis with one object of its own */
+    assert_int_equal(cpc_state_obj_put(c->state, k3, sizeof k3, (const uint8_t *)"genesis", 7), 0);
+    assert_int_equal(cpc_genesis_header(&c->g, c->state, &c->prev, &err), 0);
+    open_store(c);
+    init_genesis(c);
+    assert_int_equal(count_objects(c), 1);
+    assert_state_matches(c);
+
+    /* block 1: the delta adds objects (an empty value and a 33-byte key among them) */
+    build_block(c, NULL, 0, &b, &delta);
+    assert_int_equal(cpc_state_obj_put(delta, k1, sizeof k1, big, sizeof big), 0);
+    assert_int_equal(cpc_state_obj_put(delta, k2, sizeof k2, NULL, 0), 0);
+    assert_int_equal(cpc_state_obj_put(delta, k33, sizeof k33, (const uint8_t *)"x", 1), 0);
+    assert_int_equal(cpc_store_commit_block(c->s, &b, delta, &err), 0);
+    advance(c, &b, delta);
+    cpc_state_free(delta);
+    cpc_block_clear(&b);
+    /* W, the market stub's H|0, J, T, and the 33-byte key */
+    assert_int_equal(count_objects(c), 5);
+    assert_int_equal(cpc_state_obj_count(c->state), 5);
+    assert_state_matches(c);
+
+    /* block 2: replace one, delete two (tombstones in the delta), delete an absent key */
+    build_block(c, NULL, 0, &b, &delta);
+    assert_int_equal(cpc_state_obj_put(delta, k1, sizeof k1, (const uint8_t *)"v2", 2), 0);
+    assert_int_equal(cpc_state_obj_del(delta, k2, sizeof k2), 0);
+    assert_int_equal(cpc_state_obj_del(delta, k3, sizeof k3), 0);
+    static const uint8_t never[] = {'Z', 0};
+    assert_int_equal(cpc_state_obj_del(delta, never, sizeof never), 0);
+    assert_int_equal(cpc_state_obj_count(delta), 2); /* H|1 and J: tombstones are not live */
+    assert_int_equal(cpc_store_commit_block(c->s, &b, delta, &err), 0);
+    advance(c, &b, delta);
+    cpc_state_free(delta);
+    cpc_block_clear(&b);
+    assert_int_equal(count_objects(c), 4); /* H|0, H|1, J, 33-byte key */
+    assert_state_matches(c);
+
+    /* a failed commit (wrong height) writes no object */
+    build_block(c, NULL, 0, &b, &delta);
+    b.header.height += 5;
+    assert_int_equal(cpc_state_obj_put(delta, k2, sizeof k2, (const uint8_t *)"no", 2), 0);
+    assert_int_equal(cpc_store_commit_block(c->s, &b, delta, &err), CPC_ERR_INVALID);
+    cpc_state_free(delta);
+    cpc_block_clear(&b);
+    assert_int_equal(count_objects(c), 4);
+
+    /* reopen: everything is still there, deletes included, and the root agrees */
+    cpc_store_close(c->s);
+    c->s = NULL;
+    open_store(c);
+    assert_int_equal(cpc_store_load_state(c->s, &loaded, &err), 0);
+    assert_int_equal(cpc_state_obj_count(loaded), 4);
+    assert_obj(loaded, k1, sizeof k1, "v2", 2);
+    assert_obj(loaded, k33, sizeof k33, "x", 1);
+    struct cpc_buf v;
+    cpc_buf_init(&v);
+    assert_int_equal(cpc_state_obj_get(loaded, k2, sizeof k2, &v), CPC_ERR_NOT_FOUND);
+    assert_int_equal(cpc_state_obj_get(loaded, k3, sizeof k3, &v), CPC_ERR_NOT_FOUND);
+    cpc_buf_free(&v);
+    uint8_t r1[32], r2[32];
+    assert_int_equal(cpc_state_root(loaded, r1), 0);
+    assert_int_equal(cpc_state_root(c->state, r2), 0);
+    assert_memory_equal(r1, r2, 32);
+    cpc_state_free(loaded);
+
+    /* a corrupt object row is reported, never trusted */
+    cpc_store_close(c->s);
+    c->s = NULL;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(c->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO objects VALUES (zeroblob(40), x'00')", NULL,
+                                  NULL, NULL),
+                     SQLITE_CONSTRAINT); /* the CHECK holds */
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA ignore_check_constraints = ON;"
+                                  "INSERT INTO objects VALUES (zeroblob(40), x'00')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    open_store(c);
+    assert_int_equal(cpc_store_load_state(c->s, &loaded, &err), CPC_ERR_DB);
+    assert_null(loaded);
+    assert_non_null(strstr(err.msg, "bad object key (40 bytes)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -928,6 +1100,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_paths, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_genesis_and_blocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_objects_persist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejects_and_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corruption_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_readers, setup, teardown),

@@ -1,0 +1,776 @@
+/* market_apply.c — the market's state transition: escrow, results,
+ * commit-reveal, quorum, settlement, slashing, deadlines (see market_apply.h
+ * and the economics note in market.h).
+ *
+ * Every function reads what it needs, checks everything, then writes through
+ * the overlay it was given. A *rejected result* is not an error of the tx: the
+ * worker pays for it (slash), so those paths write the penalty and then
+ * return CPC_ERR_INVALID_RESULT, which apply.c reports as a failed tx while
+ * keeping the writes. Any other error discards the tx's effects.
+ *
+ * Common case: a SUBMIT_RESULT for a hashpow or vanity task is verified on
+ * the spot (one hash / one point addition) and paid in the same tx; a matmul
+ * result commits a row root and is paid when its REVEAL checks out.
+ */
+#include "market_apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "amount.h"
+#include "hex.h"
+#include "uuid.h"
+
+#define DL_JOB_EXPIRY 1
+#define DL_REVEAL 2
+
+/* ---------------- record access ---------------- */
+
+static int obj_get(const struct cpc_overlay *ov, const uint8_t *key, size_t klen, struct cpc_buf *b)
+{
+    return cpc_overlay_obj_get(ov, key, klen, b);
+}
+
+int cpc_market_get_job(const struct cpc_overlay *ov, const uint8_t id[32], struct cpc_job *out)
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, cpc_key_job(key, id), &b);
+    if (rc == 0)
+        rc = cpc_job_decode(out, b.data, b.len, NULL) == 0 ? 0 : CPC_ERR_INVALID;
+    cpc_buf_free(&b);
+    return rc;
+}
+
+int cpc_market_get_task(const struct cpc_overlay *ov, const uint8_t id[16], struct cpc_task *out)
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, cpc_key_task(key, id), &b);
+    if (rc == 0)
+        rc = cpc_task_decode(out, b.data, b.len, NULL) == 0 ? 0 : CPC_ERR_INVALID;
+    cpc_buf_free(&b);
+    return rc;
+}
+
+int cpc_market_get_worker(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                          struct cpc_worker *out)
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, cpc_key_worker(key, addr), &b);
+    if (rc == 0)
+        rc = cpc_worker_decode(out, b.data, b.len, NULL) == 0 ? 0 : CPC_ERR_INVALID;
+    cpc_buf_free(&b);
+    return rc;
+}
+
+static int put_encoded(struct cpc_overlay *ov, const uint8_t *key, size_t klen, struct cpc_buf *b,
+                       struct cpc_err *err)
+{
+    int rc = b->failed ? CPC_ERR_NOMEM : cpc_overlay_obj_put(ov, key, klen, b->data, b->len);
+    cpc_buf_free(b);
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+static int put_job(struct cpc_overlay *ov, const struct cpc_job *j, struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_job_encode(j, &b);
+    return put_encoded(ov, key, cpc_key_job(key, j->id), &b, err);
+}
+
+static int put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_task_encode(t, &b);
+    return put_encoded(ov, key, cpc_key_task(key, t->id), &b, err);
+}
+
+static int put_worker(struct cpc_overlay *ov, const struct cpc_worker *w, struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_worker_encode(w, &b);
+    return put_encoded(ov, key, cpc_key_worker(key, w->addr), &b, err);
+}
+
+/* Worker record, or a fresh one (not yet stored) for an address never registered. */
+static int load_worker(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                       uint64_t height, struct cpc_worker *w, struct cpc_err *err)
+{
+    int rc = cpc_market_get_worker(ov, addr, w);
+    if (rc == CPC_ERR_NOT_FOUND) {
+        memset(w, 0, sizeof *w);
+        memcpy(w->addr, addr, CPC_ADDR_HASH_LEN);
+        w->registered_height = height;
+        return 0;
+    }
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt worker record");
+    return 0;
+}
+
+/* ---------------- money ---------------- */
+
+static int move(struct cpc_overlay *ov, const uint8_t from[CPC_ADDR_HASH_LEN],
+                const uint8_t to[CPC_ADDR_HASH_LEN], uint64_t amount, struct cpc_err *err)
+{
+    if (amount == 0 || memcmp(from, to, CPC_ADDR_HASH_LEN) == 0)
+        return 0;
+    struct cpc_account a, b;
+    cpc_overlay_get(ov, from, &a);
+    cpc_overlay_get(ov, to, &b);
+    if (a.balance < amount) {
+        char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+        cpc_amount_format(have, a.balance);
+        cpc_amount_format(need, amount);
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_BALANCE,
+                           "Insufficient balance: have %s CPC, need %s CPC", have, need);
+    }
+    if (!cpc_add_u64(&b.balance, b.balance, amount))
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "balance overflow");
+    a.balance -= amount;
+    if (cpc_overlay_put(ov, from, &a) != 0 || cpc_overlay_put(ov, to, &b) != 0)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* Take 10% of the task reward from the worker's stake (as much as there is)
+ * into the treasury and count a rejection. */
+static int slash(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                 const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t task_reward, int timed_out,
+                 struct cpc_err *err)
+{
+    struct cpc_worker w;
+    int rc = load_worker(ov, worker, ctx->height, &w, err);
+    if (rc != 0)
+        return rc;
+    uint64_t amount = task_reward / 10000 * CPC_SLASH_BPS + task_reward % 10000 * CPC_SLASH_BPS / 10000;
+    struct cpc_account acc, tre;
+    cpc_overlay_get(ov, worker, &acc);
+    if (amount > acc.stake)
+        amount = acc.stake;
+    if (amount) {
+        cpc_overlay_get(ov, ctx->params->treasury, &tre);
+        if (!cpc_add_u64(&tre.balance, tre.balance, amount))
+            return cpc_err_set(err, CPC_ERR_OVERFLOW, "treasury balance overflow");
+        acc.stake -= amount;
+        w.locked = w.locked > amount ? w.locked - amount : 0;
+        if (memcmp(worker, ctx->params->treasury, CPC_ADDR_HASH_LEN) == 0) {
+            acc.balance = tre.balance; /* degenerate: treasury is the worker */
+        } else if (cpc_overlay_put(ov, ctx->params->treasury, &tre) != 0) {
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        }
+        if (cpc_overlay_put(ov, worker, &acc) != 0)
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    }
+    w.rejected++;
+    if (timed_out)
+        w.timed_out++;
+    return put_worker(ov, &w, err);
+}
+
+/* ---------------- deadlines ---------------- */
+
+static int deadline_add(struct cpc_overlay *ov, uint64_t height, uint8_t type, const uint8_t *id,
+                        size_t id_len, uint64_t extra, struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    size_t klen = cpc_key_deadline(key, height);
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, klen, &b);
+    if (rc != 0 && rc != CPC_ERR_NOT_FOUND) {
+        cpc_buf_free(&b);
+        return cpc_err_set(err, rc, "cannot read the deadline list");
+    }
+    if (rc == CPC_ERR_NOT_FOUND)
+        b.len = 0;
+    cpc_buf_put_u8(&b, type);
+    cpc_buf_put(&b, id, id_len);
+    if (type == DL_REVEAL)
+        cpc_buf_put_u64(&b, extra);
+    return put_encoded(ov, key, klen, &b, err);
+}
+
+/* ---------------- settlement ---------------- */
+
+/* Close the job's open tasks (job ended before they were done). */
+static int close_open_tasks(struct cpc_overlay *ov, const struct cpc_job *job, struct cpc_err *err)
+{
+    for (uint32_t i = 0; i < job->contract.tasks; i++) {
+        uint8_t tid[16];
+        struct cpc_task t;
+        cpc_task_id(tid, job->id, i);
+        if (cpc_market_get_task(ov, tid, &t) != 0)
+            return cpc_err_set(err, CPC_ERR_INTERNAL, "job task %u missing", i);
+        if (t.status != CPC_TASK_OPEN)
+            continue;
+        t.status = CPC_TASK_CLOSED;
+        int rc = put_task(ov, &t, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Refund what is left in escrow once the job has ended and no commit is pending. */
+static int try_finish(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_err *err)
+{
+    if (job->status == CPC_JOB_ACTIVE || job->tasks_committed > 0 || job->refunded)
+        return 0;
+    uint8_t escrow[CPC_ADDR_HASH_LEN];
+    struct cpc_account e;
+    cpc_escrow_address(escrow, job->id);
+    cpc_overlay_get(ov, escrow, &e);
+    int rc = move(ov, escrow, job->creator, e.balance, err);
+    if (rc != 0)
+        return rc;
+    job->refunded = 1;
+    return 0;
+}
+
+/* Pay one accepted result: reward (+ early bonus) to the worker, 10% of it to the treasury. */
+static int pay_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const struct cpc_job *job,
+                      const uint8_t worker[CPC_ADDR_HASH_LEN], struct cpc_err *err)
+{
+    const struct cpc_contract *c = &job->contract;
+    uint64_t pay = c->reward;
+    if (c->early_bonus && ctx->height - job->created_height <= c->early_blocks &&
+        !cpc_add_u64(&pay, pay, c->early_bonus))
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "reward overflow");
+    uint8_t escrow[CPC_ADDR_HASH_LEN];
+    cpc_escrow_address(escrow, job->id);
+    int rc = move(ov, escrow, worker, pay, err);
+    if (rc == 0)
+        rc = move(ov, escrow, ctx->params->treasury, cpc_commission_of(pay), err);
+    if (rc != 0)
+        return cpc_err_prefix(err, "escrow of job");
+    struct cpc_worker w;
+    if ((rc = load_worker(ov, worker, ctx->height, &w, err)) != 0)
+        return rc;
+    w.accepted++;
+    return put_worker(ov, &w, err);
+}
+
+/* A task is done: count it, complete the job when it was the last one. */
+static int task_done(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_task *task,
+                     struct cpc_err *err)
+{
+    task->status = CPC_TASK_DONE;
+    job->tasks_done++;
+    if (job->tasks_done == job->contract.tasks && job->status == CPC_JOB_ACTIVE)
+        job->status = CPC_JOB_COMPLETED;
+    int rc = put_task(ov, task, err);
+    if (rc == 0)
+        rc = try_finish(ov, job, err);
+    if (rc == 0)
+        rc = put_job(ov, job, err);
+    return rc;
+}
+
+/* Reject a result: slash the worker and report the reason as the tx's failure
+ * while keeping the penalty (see top of file). */
+static int reject(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const struct cpc_job *job,
+                  const uint8_t worker[CPC_ADDR_HASH_LEN], const struct cpc_err *why,
+                  struct cpc_err *err)
+{
+    struct cpc_err tmp = *why;
+    int rc = slash(ov, ctx, worker, job->contract.reward, 0, err);
+    if (rc != 0)
+        return rc;
+    if (err)
+        *err = tmp;
+    if (err)
+        err->code = CPC_ERR_INVALID_RESULT;
+    return CPC_ERR_INVALID_RESULT;
+}
+
+/* ---------------- transactions ---------------- */
+
+int cpc_market_apply_job_create(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_contract *c = &tx->u.job_create.contract;
+    uint64_t budget, commission, total;
+    int rc = cpc_contract_check(c, err);
+    if (rc == 0)
+        rc = cpc_contract_budget(c, &budget, &commission, err);
+    if (rc != 0)
+        return rc;
+    if (!cpc_add_u64(&total, budget, commission))
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "contract: budget overflows");
+    struct cpc_job job;
+    memset(&job, 0, sizeof job);
+    memcpy(job.id, tx->hash, 32);
+    if (cpc_market_get_job(ov, job.id, &job) != CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_DUPLICATE, "job already exists");
+    memset(&job, 0, sizeof job);
+    memcpy(job.id, tx->hash, 32);
+    memcpy(job.creator, tx->from, CPC_ADDR_HASH_LEN);
+    job.contract = *c;
+    cpc_job_seed(job.seed, ctx->prev_hash, job.id);
+    job.created_height = ctx->height;
+    job.status = CPC_JOB_ACTIVE;
+
+    uint8_t escrow[CPC_ADDR_HASH_LEN];
+    cpc_escrow_address(escrow, job.id);
+    if ((rc = move(ov, tx->from, escrow, total, err)) != 0)
+        return cpc_err_prefix(err, "job escrow (budget + 10%% commission)");
+    for (uint32_t i = 0; i < c->tasks; i++) {
+        struct cpc_task t;
+        memset(&t, 0, sizeof t);
+        cpc_task_id(t.id, job.id, i);
+        memcpy(t.job_id, job.id, 32);
+        t.index = i;
+        t.status = CPC_TASK_OPEN;
+        if ((rc = put_task(ov, &t, err)) != 0)
+            return rc;
+    }
+    if ((rc = deadline_add(ov, ctx->height + c->deadline_blocks, DL_JOB_EXPIRY, job.id, 32, 0,
+                           err)) != 0)
+        return rc;
+    return put_job(ov, &job, err);
+}
+
+int cpc_market_apply_job_cancel(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx, struct cpc_err *err)
+{
+    (void)ctx;
+    struct cpc_job job;
+    int rc = cpc_market_get_job(ov, tx->u.job_cancel.job_id, &job);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "job not found");
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt job record");
+    if (memcmp(job.creator, tx->from, CPC_ADDR_HASH_LEN) != 0)
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "only the job's creator can cancel it");
+    if (job.status != CPC_JOB_ACTIVE)
+        return cpc_err_set(err, CPC_ERR_INVALID, "job is not active");
+    job.status = CPC_JOB_CANCELLED;
+    if ((rc = close_open_tasks(ov, &job, err)) != 0 || (rc = try_finish(ov, &job, err)) != 0)
+        return rc;
+    return put_job(ov, &job, err);
+}
+
+int cpc_market_apply_worker_register(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                     const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_worker_register *p = &tx->u.worker_register;
+    struct cpc_worker w;
+    int rc = load_worker(ov, tx->from, ctx->height, &w, err);
+    if (rc != 0)
+        return rc;
+    struct cpc_account acc;
+    cpc_overlay_get(ov, tx->from, &acc);
+    if (acc.balance < p->stake) {
+        char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+        cpc_amount_format(have, acc.balance);
+        cpc_amount_format(need, p->stake);
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_BALANCE,
+                           "Insufficient balance: have %s CPC, need %s CPC to stake", have, need);
+    }
+    if (!cpc_add_u64(&acc.stake, acc.stake, p->stake) || !cpc_add_u64(&w.locked, w.locked, p->stake))
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "stake overflow");
+    acc.balance -= p->stake;
+    w.cpu_cores = p->cpu_cores;
+    w.ram_gb = p->ram_gb;
+    w.vram_gb = p->vram_gb;
+    w.gpu_count = p->gpu_count;
+    memcpy(w.gpu_model, p->gpu_model, sizeof w.gpu_model);
+    if (cpc_overlay_put(ov, tx->from, &acc) != 0)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    return put_worker(ov, &w, err);
+}
+
+int cpc_market_check_unstake(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                             uint64_t stake_after, struct cpc_err *err)
+{
+    struct cpc_worker w;
+    if (cpc_market_get_worker(ov, addr, &w) != 0 || stake_after >= w.locked)
+        return 0;
+    char locked[CPC_AMOUNT_STR_MAX];
+    cpc_amount_format(locked, w.locked);
+    return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
+                       "Insufficient stake: %s CPC is locked by the worker registration", locked);
+}
+
+/* Shared checks of a result for a known task: job active, task state, lease. */
+static int result_context(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                          const struct cpc_tx *tx, struct cpc_task *task, struct cpc_job *job,
+                          struct cpc_err *err)
+{
+    const struct cpc_payload_submit_result *p = &tx->u.result;
+    if (cpc_market_get_job(ov, task->job_id, job) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "task without a job");
+    if (job->status != CPC_JOB_ACTIVE)
+        return cpc_err_set(err, CPC_ERR_INVALID, "job is not active");
+    if (task->status != CPC_TASK_OPEN)
+        return cpc_err_set(err, CPC_ERR_INVALID, "task is not open (%s)",
+                           task->status == CPC_TASK_COMMITTED ? "a result is committed" : "done");
+    for (unsigned i = 0; i < task->n_results; i++)
+        if (memcmp(task->results[i].worker, tx->from, CPC_ADDR_HASH_LEN) == 0)
+            return cpc_err_set(err, CPC_ERR_DUPLICATE, "this worker already submitted a replica");
+    struct cpc_err why = {0};
+    if (!p->has_lease)
+        cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
+                    "Invalid ComputeResult: no lease for a market task");
+    else if (p->lease_expires < ctx->height)
+        cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
+                    "Invalid ComputeResult: lease expired at height %llu",
+                    (unsigned long long)p->lease_expires);
+    else if (cpc_lease_verify(p->lease_sig, ctx->validator_pub, ctx->params->chain_id, task->id,
+                              tx->from, p->lease_expires) != 0)
+        cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
+                    "Invalid ComputeResult: the sender does not hold the lease for this task");
+    if (why.code)
+        return reject(ov, ctx, job, tx->from, &why, err);
+    return 0;
+}
+
+static int result_exec(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const struct cpc_tx *tx,
+                       struct cpc_task *task, struct cpc_job *job, struct cpc_err *err)
+{
+    const struct cpc_payload_submit_result *p = &tx->u.result;
+    struct cpc_task_result *r = &task->results[task->n_results++];
+    memcpy(r->worker, tx->from, CPC_ADDR_HASH_LEN);
+    memcpy(r->hash, p->result_hash, p->result_hash_len);
+    r->hash_len = (uint8_t)p->result_hash_len;
+    if (task->n_results < job->contract.replication)
+        return put_task(ov, task, err);
+    uint8_t hashes[CPC_MAX_REPLICATION][64];
+    uint8_t lens[CPC_MAX_REPLICATION];
+    for (unsigned i = 0; i < task->n_results; i++) {
+        memcpy(hashes[i], task->results[i].hash, 64);
+        lens[i] = task->results[i].hash_len;
+    }
+    int win = cpc_exec_quorum((const uint8_t(*)[64])hashes, lens, task->n_results);
+    int rc = 0;
+    if (win < 0) { /* no majority: every replica is disputed; run it again */
+        task->n_results = 0;
+        task->attempts++;
+        return put_task(ov, task, err);
+    }
+    int sender_lost = 0;
+    for (unsigned i = 0; i < task->n_results && rc == 0; i++) {
+        const struct cpc_task_result *x = &task->results[i];
+        int agrees = x->hash_len == lens[win] && memcmp(x->hash, hashes[win], lens[win]) == 0;
+        if (agrees)
+            rc = pay_result(ov, ctx, job, x->worker, err);
+        else {
+            rc = slash(ov, ctx, x->worker, job->contract.reward, 0, err);
+            if (memcmp(x->worker, tx->from, CPC_ADDR_HASH_LEN) == 0)
+                sender_lost = 1;
+        }
+    }
+    if (rc == 0)
+        rc = task_done(ov, job, task, err);
+    if (rc == 0 && sender_lost)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
+                           "Invalid ComputeResult: outvoted by the replica quorum");
+    return rc;
+}
+
+int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_submit_result *p = &tx->u.result;
+    struct cpc_task task;
+    struct cpc_job job;
+    int rc = cpc_market_get_task(ov, p->task_id, &task);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return 0; /* not a market task: the result is only recorded */
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task record");
+    if ((rc = result_context(ov, ctx, tx, &task, &job, err)) != 0)
+        return rc;
+    const struct cpc_contract *c = &job.contract;
+    struct cpc_err why = {0};
+    switch (c->kind) {
+    case CPC_KIND_HASHPOW: {
+        if (p->result_hash_len != 8) {
+            cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
+                        "Invalid ComputeResult: a hashpow result is the 8-byte nonce");
+            return reject(ov, ctx, &job, tx->from, &why, err);
+        }
+        uint64_t nonce = 0;
+        for (int i = 0; i < 8; i++)
+            nonce = nonce << 8 | p->result_hash[i];
+        uint8_t seed[32];
+        cpc_hashpow_task_seed(seed, job.seed, task.index);
+        if (cpc_hashpow_verify(seed, c->p.hashpow.bits, nonce, &why) != 0)
+            return reject(ov, ctx, &job, tx->from, &why, err);
+        if ((rc = pay_result(ov, ctx, &job, tx->from, err)) != 0)
+            return rc;
+        return task_done(ov, &job, &task, err);
+    }
+    case CPC_KIND_VANITY:
+        if (p->result_hash_len != 32) {
+            cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
+                        "Invalid ComputeResult: a vanity result is the 32-byte partial key");
+            return reject(ov, ctx, &job, tx->from, &why, err);
+        }
+        if (cpc_vanity_verify(c->p.vanity.pubkey, c->p.vanity.prefix, p->result_hash, &why) != 0)
+            return reject(ov, ctx, &job, tx->from, &why, err);
+        if ((rc = pay_result(ov, ctx, &job, tx->from, err)) != 0)
+            return rc;
+        return task_done(ov, &job, &task, err);
+    case CPC_KIND_MATMUL:
+        if (p->result_hash_len != 32) {
+            cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
+                        "Invalid ComputeResult: a matmul result is the 32-byte row root");
+            return reject(ov, ctx, &job, tx->from, &why, err);
+        }
+        task.status = CPC_TASK_COMMITTED;
+        memcpy(task.worker, tx->from, CPC_ADDR_HASH_LEN);
+        memcpy(task.commit_root, p->result_hash, 32);
+        task.commit_height = ctx->height;
+        task.reveal_deadline = ctx->height + CPC_REVEAL_WINDOW;
+        job.tasks_committed++;
+        if ((rc = deadline_add(ov, task.reveal_deadline, DL_REVEAL, task.id, 16, task.commit_height,
+                               err)) != 0 ||
+            (rc = put_task(ov, &task, err)) != 0)
+            return rc;
+        return put_job(ov, &job, err);
+    case CPC_KIND_EXEC:
+        return result_exec(ov, ctx, tx, &task, &job, err);
+    default:
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "job of unknown kind");
+    }
+}
+
+/* Hash of the block at height, from the recent-hash ring. */
+static int block_hash_at(const struct cpc_overlay *ov, uint64_t height, uint8_t out[32])
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, cpc_key_blockhash(key, height), &b);
+    if (rc == 0 && b.len == 32)
+        memcpy(out, b.data, 32);
+    else if (rc == 0)
+        rc = CPC_ERR_INVALID;
+    cpc_buf_free(&b);
+    return rc;
+}
+
+int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_reveal *p = &tx->u.reveal;
+    struct cpc_task task;
+    struct cpc_job job;
+    int rc = cpc_market_get_task(ov, p->task_id, &task);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "task not found");
+    if (rc != 0 || cpc_market_get_job(ov, task.job_id, &job) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task or job record");
+    if (task.status != CPC_TASK_COMMITTED)
+        return cpc_err_set(err, CPC_ERR_INVALID, "task has no commitment waiting for a reveal");
+    if (memcmp(task.worker, tx->from, CPC_ADDR_HASH_LEN) != 0)
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "only the committing worker can reveal");
+    if (ctx->height <= task.commit_height)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "the challenge is drawn from the commit block's hash: reveal from height %llu",
+                           (unsigned long long)task.commit_height + 1);
+    if (ctx->height > task.reveal_deadline)
+        return cpc_err_set(err, CPC_ERR_INVALID, "reveal deadline passed");
+    const struct cpc_contract *c = &job.contract;
+    uint8_t bh[32], cseed[32];
+    if (block_hash_at(ov, task.commit_height, bh) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "commit block hash unavailable");
+    cpc_challenge_seed(cseed, bh, task.id);
+    uint32_t count = c->p.matmul.challenges;
+    struct cpc_err why = {0};
+    uint32_t *rows = calloc(count, sizeof *rows);
+    struct cpc_merkle_proof *proofs = calloc(count, sizeof *proofs);
+    if (!rows || !proofs) {
+        free(rows);
+        free(proofs);
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    }
+    cpc_matmul_challenge(cseed, c->p.matmul.m, count, rows);
+    if (p->count != count) {
+        cpc_err_set(&why, CPC_ERR_INVALID_RESULT, "Invalid ComputeResult: %u proofs for %u challenged rows",
+                    p->count, count);
+    } else {
+        for (uint32_t i = 0; i < count && !why.code; i++) {
+            if (cpc_reveal_proof(tx->ext, tx->ext_len, p->count, (uint16_t)i, &proofs[i]) != 0)
+                cpc_err_set(&why, CPC_ERR_INVALID_RESULT, "Invalid ComputeResult: proof %u is malformed", i);
+            proofs[i].index = rows[i];
+            proofs[i].n_leaves = c->p.matmul.m;
+        }
+    }
+    if (!why.code) {
+        struct cpc_matmul_spec spec;
+        cpc_matmul_task_seed(spec.seed, job.seed, task.index);
+        spec.m = c->p.matmul.m;
+        spec.k = c->p.matmul.k;
+        spec.n = c->p.matmul.n;
+        rc = cpc_matmul_verify_rows(&spec, task.commit_root, rows, count, proofs, &why);
+        if (rc == CPC_ERR_NOMEM) {
+            free(rows);
+            free(proofs);
+            return cpc_err_set(err, rc, "out of memory");
+        }
+    }
+    free(rows);
+    free(proofs);
+    job.tasks_committed--;
+    if (why.code) {
+        task.status = CPC_TASK_OPEN;
+        task.attempts++;
+        if (job.status != CPC_JOB_ACTIVE)
+            task.status = CPC_TASK_CLOSED;
+        if ((rc = put_task(ov, &task, err)) != 0 || (rc = try_finish(ov, &job, err)) != 0 ||
+            (rc = put_job(ov, &job, err)) != 0)
+            return rc;
+        return reject(ov, ctx, &job, tx->from, &why, err);
+    }
+    if ((rc = pay_result(ov, ctx, &job, tx->from, err)) != 0)
+        return rc;
+    return task_done(ov, &job, &task, err);
+}
+
+int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                             const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_verdict *p = &tx->u.verdict;
+    uint8_t vaddr[CPC_ADDR_HASH_LEN];
+    if (cpc_pubkey_hash(vaddr, ctx->validator_pub) != 0 ||
+        memcmp(vaddr, tx->from, CPC_ADDR_HASH_LEN) != 0)
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "VERDICT is for the validator only");
+    struct cpc_task task;
+    struct cpc_job job;
+    int rc = cpc_market_get_task(ov, p->task_id, &task);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "task not found");
+    if (rc != 0 || cpc_market_get_job(ov, task.job_id, &job) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task or job record");
+    if (task.status != CPC_TASK_OPEN || task.n_results == 0)
+        return cpc_err_set(err, CPC_ERR_INVALID, "task has no replicas waiting for a verdict");
+    for (unsigned i = 0; i < task.n_results; i++) {
+        const struct cpc_task_result *x = &task.results[i];
+        int ok = p->accept && x->hash_len == p->result_hash_len &&
+                 memcmp(x->hash, p->result_hash, x->hash_len) == 0;
+        rc = ok ? pay_result(ov, ctx, &job, x->worker, err)
+                : slash(ov, ctx, x->worker, job.contract.reward, 0, err);
+        if (rc != 0)
+            return rc;
+    }
+    if (p->accept)
+        return task_done(ov, &job, &task, err);
+    task.n_results = 0;
+    task.attempts++;
+    return put_task(ov, &task, err);
+}
+
+/* ---------------- block hooks ---------------- */
+
+int cpc_market_begin_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                           struct cpc_err *err)
+{
+    if (ctx->height == 0)
+        return 0;
+    uint8_t key[CPC_KEY_MAX];
+    size_t klen = cpc_key_blockhash(key, ctx->height - 1);
+    if (cpc_overlay_obj_put(ov, key, klen, ctx->prev_hash, 32) != 0)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if (ctx->height - 1 >= CPC_BLOCKHASH_KEEP) {
+        klen = cpc_key_blockhash(key, ctx->height - 1 - CPC_BLOCKHASH_KEEP);
+        if (cpc_overlay_obj_del(ov, key, klen) != 0)
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int expire_job(struct cpc_overlay *ov, const uint8_t id[32], struct cpc_err *err)
+{
+    struct cpc_job job;
+    if (cpc_market_get_job(ov, id, &job) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "deadline names a missing job");
+    if (job.status != CPC_JOB_ACTIVE)
+        return 0;
+    job.status = CPC_JOB_EXPIRED;
+    int rc = close_open_tasks(ov, &job, err);
+    if (rc == 0)
+        rc = try_finish(ov, &job, err);
+    if (rc == 0)
+        rc = put_job(ov, &job, err);
+    return rc;
+}
+
+static int missed_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const uint8_t id[16],
+                         uint64_t commit_height, struct cpc_err *err)
+{
+    struct cpc_task task;
+    struct cpc_job job;
+    if (cpc_market_get_task(ov, id, &task) != 0 || cpc_market_get_job(ov, task.job_id, &job) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "deadline names a missing task");
+    if (task.status != CPC_TASK_COMMITTED || task.commit_height != commit_height)
+        return 0; /* revealed (or re-committed) in time */
+    int rc = slash(ov, ctx, task.worker, job.contract.reward, 1, err);
+    if (rc != 0)
+        return rc;
+    task.status = job.status == CPC_JOB_ACTIVE ? CPC_TASK_OPEN : CPC_TASK_CLOSED;
+    task.attempts++;
+    job.tasks_committed--;
+    if ((rc = put_task(ov, &task, err)) != 0 || (rc = try_finish(ov, &job, err)) != 0)
+        return rc;
+    return put_job(ov, &job, err);
+}
+
+int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                         struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    size_t klen = cpc_key_deadline(key, ctx->height);
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, klen, &b);
+    if (rc == CPC_ERR_NOT_FOUND) {
+        cpc_buf_free(&b);
+        return 0;
+    }
+    if (rc != 0) {
+        cpc_buf_free(&b);
+        return cpc_err_set(err, rc, "cannot read the deadline list");
+    }
+    struct cpc_reader r;
+    cpc_reader_init(&r, b.data, b.len);
+    while (rc == 0 && r.left > 0 && !r.failed) {
+        uint8_t type = cpc_read_u8(&r);
+        if (type == DL_JOB_EXPIRY) {
+            uint8_t id[32];
+            cpc_read_bytes(&r, id, 32);
+            if (!r.failed)
+                rc = expire_job(ov, id, err);
+        } else if (type == DL_REVEAL) {
+            uint8_t id[16];
+            cpc_read_bytes(&r, id, 16);
+            uint64_t ch = cpc_read_u64(&r);
+            if (!r.failed)
+                rc = missed_reveal(ov, ctx, id, ch, err);
+        } else {
+            rc = cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline list");
+        }
+    }
+    if (rc == 0 && r.failed)
+        rc = cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline list");
+    cpc_buf_free(&b);
+    if (rc == 0 && cpc_overlay_obj_del(ov, key, klen) != 0)
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    return rc;
+}

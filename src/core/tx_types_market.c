@@ -1,0 +1,155 @@
+/* tx_types_market.c — dispatch-table entries of the market's tx types:
+ * JOB_CREATE, JOB_CANCEL, WORKER_REGISTER, REVEAL, VERDICT (see tx_types.h).
+ * Codecs come from market_codec.c, state effects from market_apply.c; this
+ * file only binds them to a type, a name and a declared gas.
+ *
+ *   JOB_CREATE       100,000 gas   value = budget + commission (escrowed)
+ *   JOB_CANCEL        50,000 gas
+ *   WORKER_REGISTER   60,000 gas   value = stake locked
+ *   REVEAL           200,000 gas   (the verifier recomputes the challenged rows)
+ *   VERDICT           50,000 gas   (validator only)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "market.h"
+#include "market_apply.h"
+#include "tx_types.h"
+
+/* ---- JOB_CREATE ---- */
+static void job_create_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    cpc_payload_job_create_encode(&tx->u.job_create, b);
+}
+static int job_create_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    return cpc_payload_job_create_from_json(&tx->u.job_create, p, err);
+}
+static json_t *job_create_to_json(const struct cpc_tx *tx)
+{
+    return cpc_payload_job_create_to_json(&tx->u.job_create);
+}
+static int job_create_check(const struct cpc_tx *tx, struct cpc_err *err)
+{
+    uint64_t budget, commission;
+    int rc = cpc_contract_check(&tx->u.job_create.contract, err);
+    if (rc == 0)
+        rc = cpc_contract_budget(&tx->u.job_create.contract, &budget, &commission, err);
+    return rc;
+}
+static uint64_t job_create_value(const struct cpc_tx *tx)
+{
+    uint64_t budget = 0, commission = 0;
+    if (cpc_contract_budget(&tx->u.job_create.contract, &budget, &commission, NULL) != 0)
+        return UINT64_MAX; /* unaffordable by construction; check() rejects it anyway */
+    return budget + commission;
+}
+
+/* ---- JOB_CANCEL ---- */
+static void job_cancel_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    cpc_payload_job_cancel_encode(&tx->u.job_cancel, b);
+}
+static int job_cancel_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    return cpc_payload_job_cancel_from_json(&tx->u.job_cancel, p, err);
+}
+static json_t *job_cancel_to_json(const struct cpc_tx *tx)
+{
+    return cpc_payload_job_cancel_to_json(&tx->u.job_cancel);
+}
+
+/* ---- WORKER_REGISTER ---- */
+static void worker_register_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    cpc_payload_worker_register_encode(&tx->u.worker_register, b);
+}
+static int worker_register_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    return cpc_payload_worker_register_from_json(&tx->u.worker_register, p, err);
+}
+static json_t *worker_register_to_json(const struct cpc_tx *tx)
+{
+    return cpc_payload_worker_register_to_json(&tx->u.worker_register);
+}
+static int worker_register_check(const struct cpc_tx *tx, struct cpc_err *err)
+{
+    if (tx->u.worker_register.stake > (uint64_t)INT64_MAX)
+        return cpc_err_set(err, CPC_ERR_INVALID, "payload.stake: too large");
+    return 0;
+}
+static uint64_t worker_register_value(const struct cpc_tx *tx)
+{
+    return tx->u.worker_register.stake;
+}
+
+/* ---- REVEAL ---- */
+static void reveal_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    cpc_payload_reveal_encode(&tx->u.reveal, tx->ext, tx->ext_len, b);
+}
+static int reveal_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    free(tx->ext);
+    tx->ext = NULL;
+    tx->ext_len = 0;
+    return cpc_payload_reveal_from_json(&tx->u.reveal, &tx->ext, &tx->ext_len, p, err);
+}
+static json_t *reveal_to_json(const struct cpc_tx *tx)
+{
+    return cpc_payload_reveal_to_json(&tx->u.reveal, tx->ext, tx->ext_len);
+}
+static int reveal_check(const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_reveal *p = &tx->u.reveal;
+    if (p->count == 0 || p->count > CPC_MATMUL_MAX_CHALLENGES)
+        return cpc_err_set(err, CPC_ERR_INVALID, "payload.proofs: 1..%d proofs",
+                           CPC_MATMUL_MAX_CHALLENGES);
+    struct cpc_merkle_proof pr;
+    for (uint16_t i = 0; i < p->count; i++)
+        if (cpc_reveal_proof(tx->ext, tx->ext_len, p->count, i, &pr) != 0)
+            return cpc_err_set(err, CPC_ERR_INVALID, "payload.proofs[%u]: malformed", i);
+    return 0;
+}
+
+/* ---- VERDICT ---- */
+static void verdict_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    cpc_payload_verdict_encode(&tx->u.verdict, b);
+}
+static int verdict_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    return cpc_payload_verdict_from_json(&tx->u.verdict, p, err);
+}
+static json_t *verdict_to_json(const struct cpc_tx *tx)
+{
+    return cpc_payload_verdict_to_json(&tx->u.verdict);
+}
+
+static uint64_t no_value(const struct cpc_tx *tx)
+{
+    (void)tx;
+    return 0;
+}
+
+static const struct cpc_tx_kind MARKET_KINDS[] = {
+    {CPC_TX_JOB_CREATE, "JOB_CREATE", 100000, job_create_encode, job_create_from_json,
+     job_create_to_json, job_create_check, job_create_value, NULL, cpc_market_apply_job_create},
+    {CPC_TX_JOB_CANCEL, "JOB_CANCEL", 50000, job_cancel_encode, job_cancel_from_json,
+     job_cancel_to_json, NULL, no_value, NULL, cpc_market_apply_job_cancel},
+    {CPC_TX_REVEAL, "REVEAL", 200000, reveal_encode, reveal_from_json, reveal_to_json, reveal_check,
+     no_value, NULL, cpc_market_apply_reveal},
+    {CPC_TX_VERDICT, "VERDICT", 50000, verdict_encode, verdict_from_json, verdict_to_json, NULL,
+     no_value, NULL, cpc_market_apply_verdict},
+    {CPC_TX_WORKER_REGISTER, "WORKER_REGISTER", 60000, worker_register_encode,
+     worker_register_from_json, worker_register_to_json, worker_register_check,
+     worker_register_value, NULL, cpc_market_apply_worker_register},
+};
+
+const struct cpc_tx_kind *cpc__market_tx_kind(enum cpc_tx_type t)
+{
+    for (size_t i = 0; i < sizeof MARKET_KINDS / sizeof MARKET_KINDS[0]; i++)
+        if (MARKET_KINDS[i].type == t)
+            return &MARKET_KINDS[i];
+    return NULL;
+}

@@ -1,0 +1,589 @@
+/* test_core_market.c — the market end to end in core: jobs of every kind,
+ * honest workers paid exactly (reward, 10% commission, fees, refunds),
+ * cheaters rejected and slashed (lazy matmul, wrong vanity key, skipped
+ * reveal, outvoted exec replica, result without the lease), a missed reveal
+ * reissued and paid once, cancel and expiry refunds. Every block is built
+ * with cpc_block_build, re-validated with cpc_apply_block (signatures on) and
+ * the supply invariant is checked after it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/amount.h"
+#include "core/apply.h"
+#include "core/genesis.h"
+#include "core/hash.h"
+#include "core/kinds.h"
+#include "core/market.h"
+#include "core/market_apply.h"
+#include "core_ledger_fixtures.h"
+
+#define CPC(x) ((uint64_t)(x) * CPC_BASE_PER_CPC)
+
+struct chain {
+    struct cpc_signer *s;
+    struct fx_key val, treasury, customer, w1, w2, cheat;
+    struct cpc_chain_params params;
+    struct cpc_state *st;
+    struct cpc_block_header prev;
+    uint8_t prev_hash[32];
+    uint64_t supply;
+    uint64_t fees[8]; /* fees paid per key index, see key_index */
+};
+
+static struct chain C;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&C, 0, sizeof C);
+    C.s = cpc_signer_new(NULL);
+    fx_key(C.s, &C.val, 100);
+    fx_key(C.s, &C.treasury, 101);
+    fx_key(C.s, &C.customer, 102);
+    fx_key(C.s, &C.w1, 103);
+    fx_key(C.s, &C.w2, 104);
+    fx_key(C.s, &C.cheat, 105);
+    struct cpc_genesis g;
+    memset(&g, 0, sizeof g);
+    fx_params(&g.params);
+    memcpy(g.params.treasury, C.treasury.addr, 20);
+    g.genesis_time_ms = 1000;
+    memcpy(g.validator, C.val.pub, 33);
+    struct cpc_genesis_account acc[4];
+    memset(acc, 0, sizeof acc);
+    memcpy(acc[0].addr, C.customer.addr, 20);
+    acc[0].balance = CPC(1000000);
+    memcpy(acc[1].addr, C.w1.addr, 20);
+    acc[1].balance = CPC(1000);
+    memcpy(acc[2].addr, C.w2.addr, 20);
+    acc[2].balance = CPC(1000);
+    memcpy(acc[3].addr, C.cheat.addr, 20);
+    acc[3].balance = CPC(1000);
+    g.accounts = acc;
+    g.n_accounts = 4;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_genesis_state(&g, &C.st, &C.supply, &err), 0);
+    assert_int_equal(cpc_genesis_header(&g, C.st, &C.prev, &err), 0);
+    cpc_block_header_hash(&C.prev, C.prev_hash);
+    C.params = g.params;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cpc_state_free(C.st);
+    cpc_signer_free(C.s);
+    return 0;
+}
+
+static struct cpc_account acct(const struct fx_key *k)
+{
+    struct cpc_account a;
+    cpc_state_get(C.st, k->addr, &a);
+    return a;
+}
+
+/* Build the next block from txs (all must be included), re-validate it, apply it.
+ * results (may be NULL) receives each tx's result code. */
+static void step(struct cpc_tx *txs, size_t n, int *codes)
+{
+    const struct cpc_tx **ptrs = calloc(n ? n : 1, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &txs[i];
+    struct cpc_block b;
+    struct cpc_state *delta = NULL, *delta2 = NULL;
+    size_t *skipped = NULL, n_skipped = 0;
+    int *skipped_codes = NULL;
+    struct cpc_err err = {0};
+    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s, C.val.sk,
+                             &b, &delta, &skipped, &skipped_codes, &n_skipped, &err);
+    if (rc)
+        fail_msg("build: %s", err.msg);
+    if (n_skipped)
+        fail_msg("tx %zu skipped (code %d)", skipped[0], skipped_codes ? skipped_codes[0] : 0);
+    rc = cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL, &err);
+    if (rc)
+        fail_msg("re-validate: %s", err.msg);
+    assert_int_equal(cpc_state_merge(C.st, delta), 0);
+    assert_int_equal(cpc_state_check_supply(C.st, C.supply, &err), 0);
+    for (size_t i = 0; i < b.n_txs; i++) {
+        if (codes)
+            codes[i] = b.results[i].code;
+    }
+    C.prev = b.header;
+    cpc_block_header_hash(&C.prev, C.prev_hash);
+    cpc_state_free(delta);
+    cpc_state_free(delta2);
+    free(skipped);
+    free(skipped_codes);
+    free(ptrs);
+    cpc_block_clear(&b);
+}
+
+static void step1(struct cpc_tx *tx, int expect_code)
+{
+    int code = -999;
+    step(tx, 1, &code);
+    assert_int_equal(code, expect_code);
+    cpc_tx_clear(tx);
+}
+
+static void sign_from(struct cpc_tx *tx, const struct fx_key *k)
+{
+    snprintf(tx->chain_id, sizeof tx->chain_id, "%s", FX_CHAIN);
+    tx->nonce = acct(k).nonce;
+    tx->gas_price = 1;
+    assert_int_equal(cpc_tx_sign(tx, C.s, k->sk, NULL), 0);
+}
+
+static void register_worker(const struct fx_key *k, uint64_t stake)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_WORKER_REGISTER;
+    tx.u.worker_register.stake = stake;
+    tx.u.worker_register.cpu_cores = 2;
+    sign_from(&tx, k);
+    step1(&tx, 0);
+}
+
+/* JOB_CREATE; returns the job id. */
+static void create_job(const struct cpc_contract *c, uint8_t job_id[32], int expect)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CREATE;
+    tx.u.job_create.contract = *c;
+    sign_from(&tx, &C.customer);
+    memcpy(job_id, tx.hash, 32);
+    step1(&tx, expect);
+}
+
+static struct cpc_job job_of(const uint8_t id[32])
+{
+    struct cpc_overlay ov;
+    struct cpc_job j;
+    cpc_overlay_init(&ov, C.st, NULL);
+    assert_int_equal(cpc_market_get_job(&ov, id, &j), 0);
+    cpc_overlay_free(&ov);
+    return j;
+}
+
+static struct cpc_task task_of(const uint8_t job_id[32], uint32_t index)
+{
+    struct cpc_overlay ov;
+    struct cpc_task t;
+    uint8_t tid[16];
+    cpc_task_id(tid, job_id, index);
+    cpc_overlay_init(&ov, C.st, NULL);
+    assert_int_equal(cpc_market_get_task(&ov, tid, &t), 0);
+    cpc_overlay_free(&ov);
+    return t;
+}
+
+static struct cpc_worker worker_of(const struct fx_key *k)
+{
+    struct cpc_overlay ov;
+    struct cpc_worker w;
+    cpc_overlay_init(&ov, C.st, NULL);
+    memset(&w, 0, sizeof w);
+    cpc_market_get_worker(&ov, k->addr, &w);
+    cpc_overlay_free(&ov);
+    return w;
+}
+
+/* A SUBMIT_RESULT for task index of job, with a lease for `lease_to` (NULL: no lease). */
+static void result_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t job_id[32],
+                      uint32_t index, const uint8_t *hash, size_t len, const struct fx_key *lease_to)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->type = CPC_TX_SUBMIT_RESULT;
+    struct cpc_payload_submit_result *p = &tx->u.result;
+    cpc_task_id(p->task_id, job_id, index);
+    memcpy(p->result_hash, hash, len);
+    p->result_hash_len = len;
+    memcpy(p->worker, k->addr, 20);
+    if (lease_to) {
+        p->has_lease = 1;
+        p->lease_expires = C.prev.height + 20;
+        assert_int_equal(cpc_lease_sign(p->lease_sig, C.s, C.val.sk, FX_CHAIN, p->task_id,
+                                        lease_to->addr, p->lease_expires),
+                         0);
+    }
+    sign_from(tx, k);
+}
+
+static uint64_t fee_of(enum cpc_tx_type t)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = t;
+    tx.gas_price = 1;
+    uint64_t f = 0;
+    assert_int_equal(cpc_tx_fee(&tx, &f), 0);
+    return f;
+}
+
+static void base_contract(struct cpc_contract *c, enum cpc_job_kind kind, uint32_t tasks, uint64_t reward)
+{
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->tasks = tasks;
+    c->reward = reward;
+    c->replication = 1;
+    c->deadline_blocks = 200;
+    c->priority = CPC_PRIORITY_NORMAL;
+    c->max_budget = CPC(1000000);
+}
+
+static uint64_t escrow_balance(const uint8_t job_id[32])
+{
+    uint8_t e[20];
+    struct cpc_account a;
+    cpc_escrow_address(e, job_id);
+    cpc_state_get(C.st, e, &a);
+    return a.balance;
+}
+
+/* ---------------- tests ---------------- */
+
+static void test_hashpow_paid_exactly(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 2, CPC(10));
+    c.p.hashpow.bits = 8;
+    uint64_t cust0 = acct(&C.customer).balance, w10 = acct(&C.w1).balance,
+             tre0 = acct(&C.treasury).balance;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    assert_int_equal(escrow_balance(job), CPC(20) + CPC(2));
+    struct cpc_job j = job_of(job);
+    for (uint32_t i = 0; i < 2; i++) {
+        uint8_t seed[32], nb[8];
+        uint64_t nonce;
+        cpc_hashpow_task_seed(seed, j.seed, i);
+        assert_int_equal(cpc_hashpow_search(seed, 8, 0, 1u << 20, &nonce), 0);
+        for (int b = 0; b < 8; b++)
+            nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
+        struct cpc_tx tx;
+        result_tx(&tx, &C.w1, job, i, nb, 8, &C.w1);
+        step1(&tx, 0);
+    }
+    j = job_of(job);
+    assert_int_equal(j.status, CPC_JOB_COMPLETED);
+    assert_int_equal(j.tasks_done, 2);
+    assert_int_equal(escrow_balance(job), 0);
+    uint64_t fr = fee_of(CPC_TX_SUBMIT_RESULT), fj = fee_of(CPC_TX_JOB_CREATE);
+    assert_int_equal(acct(&C.w1).balance, w10 + CPC(20) - 2 * fr);
+    assert_int_equal(acct(&C.customer).balance, cust0 - CPC(22) - fj);
+    assert_int_equal(acct(&C.treasury).balance, tre0 + CPC(2));
+    assert_int_equal(worker_of(&C.w1).accepted, 2);
+    assert_int_equal(worker_of(&C.w1).rejected, 0);
+    /* a second result for a done task is refused without penalty */
+    struct cpc_tx tx;
+    uint8_t nb[8] = {0};
+    result_tx(&tx, &C.w1, job, 0, nb, 8, &C.w1);
+    step1(&tx, CPC_ERR_INVALID);
+}
+
+static void test_no_lease_and_wrong_holder_slashed(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 1, CPC(10));
+    c.p.hashpow.bits = 4;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    struct cpc_job j = job_of(job);
+    uint8_t seed[32], nb[8];
+    uint64_t nonce;
+    cpc_hashpow_task_seed(seed, j.seed, 0);
+    assert_int_equal(cpc_hashpow_search(seed, 4, 0, 1u << 20, &nonce), 0);
+    for (int b = 0; b < 8; b++)
+        nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
+    uint64_t stake0 = acct(&C.cheat).stake, tre0 = acct(&C.treasury).balance;
+    struct cpc_tx tx;
+    result_tx(&tx, &C.cheat, job, 0, nb, 8, NULL); /* valid work, no lease */
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    result_tx(&tx, &C.cheat, job, 0, nb, 8, &C.w1); /* lease belongs to w1 */
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    assert_int_equal(acct(&C.cheat).stake, stake0 - 2 * CPC(1));
+    assert_int_equal(acct(&C.treasury).balance, tre0 + 2 * CPC(1));
+    assert_int_equal(worker_of(&C.cheat).rejected, 2);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_OPEN);
+    /* the lease holder is paid */
+    result_tx(&tx, &C.w1, job, 0, nb, 8, &C.w1);
+    step1(&tx, 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+    assert_int_equal(worker_of(&C.w1).rejected, 0);
+}
+
+/* Commit a matmul task for worker k with C (computed honestly unless lazy). */
+static void matmul_commit(const struct fx_key *k, const uint8_t job[32], uint32_t index, int lazy,
+                          int32_t **C_out, struct cpc_matmul_spec *spec)
+{
+    struct cpc_job j = job_of(job);
+    cpc_matmul_task_seed(spec->seed, j.seed, index);
+    spec->m = j.contract.p.matmul.m;
+    spec->k = j.contract.p.matmul.k;
+    spec->n = j.contract.p.matmul.n;
+    int8_t *A = malloc((size_t)spec->m * spec->k), *B = malloc((size_t)spec->k * spec->n);
+    int32_t *Cm = malloc((size_t)spec->m * spec->n * sizeof *Cm);
+    cpc_matmul_gen_a(spec, A);
+    cpc_matmul_gen_b(spec, B);
+    cpc_matmul_reference(spec, A, B, Cm);
+    if (lazy)
+        for (size_t i = 0; i < (size_t)spec->m * spec->n; i++)
+            Cm[i] = (int32_t)(i * 2654435761u);
+    uint8_t root[32];
+    assert_int_equal(cpc_matmul_commit(spec, Cm, root), 0);
+    struct cpc_tx tx;
+    result_tx(&tx, k, job, index, root, 32, k);
+    step1(&tx, 0);
+    free(A);
+    free(B);
+    *C_out = Cm;
+}
+
+static void matmul_reveal(const struct fx_key *k, const uint8_t job[32], uint32_t index, const int32_t *Cm,
+                          const struct cpc_matmul_spec *spec, int expect)
+{
+    struct cpc_task t = task_of(job, index);
+    struct cpc_job j = job_of(job);
+    uint8_t bh[32], cseed[32];
+    struct cpc_overlay ov;
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    if (t.commit_height == C.prev.height) {
+        memcpy(bh, C.prev_hash, 32); /* the worker saw the commit block itself */
+    } else {                         /* recorded by the next block's begin hook */
+        cpc_overlay_init(&ov, C.st, NULL);
+        assert_int_equal(cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t.commit_height), &b), 0);
+        memcpy(bh, b.data, 32);
+        cpc_overlay_free(&ov);
+    }
+    cpc_buf_free(&b);
+    cpc_challenge_seed(cseed, bh, t.id);
+    uint32_t count = j.contract.p.matmul.challenges;
+    uint32_t rows[64];
+    struct cpc_merkle_proof proofs[64];
+    cpc_matmul_challenge(cseed, spec->m, count, rows);
+    assert_int_equal(cpc_matmul_prove(spec, Cm, rows, count, proofs), 0);
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_REVEAL;
+    memcpy(tx.u.reveal.task_id, t.id, 16);
+    tx.u.reveal.count = (uint16_t)count;
+    assert_int_equal(cpc_reveal_pack(proofs, (uint16_t)count, &tx.ext, &tx.ext_len), 0);
+    sign_from(&tx, k);
+    step1(&tx, expect);
+}
+
+static void empty_blocks(int n)
+{
+    for (int i = 0; i < n; i++)
+        step(NULL, 0, NULL);
+}
+
+static void test_matmul_honest_lazy_and_missed_reveal(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.w2, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_MATMUL, 3, CPC(10));
+    c.p.matmul.m = 40;
+    c.p.matmul.k = 24;
+    c.p.matmul.n = 33;
+    c.p.matmul.challenges = 8;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint64_t w1_0 = acct(&C.w1).balance, cheat_stake0 = acct(&C.cheat).stake;
+    struct cpc_matmul_spec spec;
+    int32_t *honest = NULL, *lazy = NULL, *skipped = NULL;
+
+    matmul_commit(&C.w1, job, 0, 0, &honest, &spec);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_COMMITTED);
+    matmul_reveal(&C.w1, job, 0, honest, &spec, 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+
+    matmul_commit(&C.cheat, job, 1, 1, &lazy, &spec);
+    matmul_reveal(&C.cheat, job, 1, lazy, &spec, CPC_ERR_INVALID_RESULT);
+    assert_int_equal(task_of(job, 1).status, CPC_TASK_OPEN); /* reissued */
+    assert_int_equal(acct(&C.cheat).stake, cheat_stake0 - CPC(1));
+
+    matmul_commit(&C.cheat, job, 2, 0, &skipped, &spec); /* commits, never reveals */
+    empty_blocks(CPC_REVEAL_WINDOW + 1);
+    assert_int_equal(task_of(job, 2).status, CPC_TASK_OPEN);
+    assert_int_equal(acct(&C.cheat).stake, cheat_stake0 - CPC(2));
+    assert_int_equal(worker_of(&C.cheat).timed_out, 1);
+    assert_int_equal(worker_of(&C.cheat).rejected, 2);
+
+    /* failover: honest workers take over the reissued tasks, each paid exactly once */
+    int32_t *c1 = NULL, *c2 = NULL;
+    matmul_commit(&C.w2, job, 1, 0, &c1, &spec);
+    matmul_reveal(&C.w2, job, 1, c1, &spec, 0);
+    matmul_commit(&C.w1, job, 2, 0, &c2, &spec);
+    matmul_reveal(&C.w1, job, 2, c2, &spec, 0);
+    struct cpc_job j = job_of(job);
+    assert_int_equal(j.status, CPC_JOB_COMPLETED);
+    assert_int_equal(escrow_balance(job), 0);
+    uint64_t fr = fee_of(CPC_TX_SUBMIT_RESULT), fv = fee_of(CPC_TX_REVEAL);
+    assert_int_equal(acct(&C.w1).balance, w1_0 + CPC(20) - 2 * (fr + fv));
+    assert_int_equal(worker_of(&C.w1).rejected, 0);
+    assert_int_equal(worker_of(&C.w2).rejected, 0);
+    free(honest);
+    free(lazy);
+    free(skipped);
+    free(c1);
+    free(c2);
+}
+
+static void test_vanity(void **state)
+{
+    (void)state;
+    register_worker(&C.w2, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_VANITY, 1, CPC(5));
+    memcpy(c.p.vanity.pubkey, C.customer.pub, 33);
+    strcpy(c.p.vanity.prefix, "qq");
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint8_t start[32] = {0}, found[32], bad[32];
+    start[31] = 1;
+    assert_int_equal(cpc_vanity_search(C.customer.pub, "qq", start, 1u << 20, found), 0);
+    memcpy(bad, found, 32);
+    bad[31] ^= 1;
+    struct cpc_tx tx;
+    uint64_t stake0 = acct(&C.cheat).stake;
+    result_tx(&tx, &C.cheat, job, 0, bad, 32, &C.cheat);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    assert_int_equal(acct(&C.cheat).stake, stake0 - CPC(1) / 2);
+    uint64_t w2_0 = acct(&C.w2).balance;
+    result_tx(&tx, &C.w2, job, 0, found, 32, &C.w2);
+    step1(&tx, 0);
+    assert_int_equal(acct(&C.w2).balance, w2_0 + CPC(5) - fee_of(CPC_TX_SUBMIT_RESULT));
+    assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+}
+
+static void test_exec_quorum(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.w2, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_EXEC, 1, CPC(3));
+    c.replication = 3;
+    memset(c.p.exec.app, 0xAB, 32);
+    c.p.exec.timeout_s = 60;
+    c.p.exec.memory_mb = 256;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint8_t good[32], evil[32];
+    memset(good, 0x11, 32);
+    memset(evil, 0x22, 32);
+    uint64_t w1_0 = acct(&C.w1).balance, stake0 = acct(&C.cheat).stake;
+    struct cpc_tx txs[3];
+    result_tx(&txs[0], &C.w1, job, 0, good, 32, &C.w1);
+    result_tx(&txs[1], &C.cheat, job, 0, evil, 32, &C.cheat);
+    result_tx(&txs[2], &C.w2, job, 0, good, 32, &C.w2);
+    int codes[3];
+    step(txs, 3, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[1], 0);                      /* collected */
+    assert_int_equal(codes[2], 0);                      /* the quorum settles on w2's result */
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+    assert_int_equal(acct(&C.cheat).stake, stake0 - CPC(3) / 10);
+    assert_int_equal(worker_of(&C.cheat).rejected, 1);
+    assert_int_equal(acct(&C.w1).balance, w1_0 + CPC(3) - fee_of(CPC_TX_SUBMIT_RESULT));
+    assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+    assert_int_equal(escrow_balance(job), 0);
+}
+
+static void test_cancel_and_expiry_refund(void **state)
+{
+    (void)state;
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 4, CPC(10));
+    c.p.hashpow.bits = 30;
+    uint64_t cust0 = acct(&C.customer).balance;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    memcpy(tx.u.job_cancel.job_id, job, 32);
+    sign_from(&tx, &C.w1); /* not the creator */
+    step1(&tx, CPC_ERR_UNAUTHORIZED);
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    memcpy(tx.u.job_cancel.job_id, job, 32);
+    sign_from(&tx, &C.customer);
+    step1(&tx, 0);
+    assert_int_equal(job_of(job).status, CPC_JOB_CANCELLED);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(task_of(job, 3).status, CPC_TASK_CLOSED);
+    assert_int_equal(acct(&C.customer).balance,
+                     cust0 - fee_of(CPC_TX_JOB_CREATE) - fee_of(CPC_TX_JOB_CANCEL));
+
+    /* expiry */
+    c.deadline_blocks = 3;
+    cust0 = acct(&C.customer).balance;
+    create_job(&c, job, 0);
+    empty_blocks(3);
+    assert_int_equal(job_of(job).status, CPC_JOB_EXPIRED);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(acct(&C.customer).balance, cust0 - fee_of(CPC_TX_JOB_CREATE));
+}
+
+static void test_bad_contracts(void **state)
+{
+    (void)state;
+    struct cpc_tx tx;
+    struct cpc_err err = {0};
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CREATE;
+    base_contract(&tx.u.job_create.contract, CPC_KIND_HASHPOW, 2, UINT64_MAX / 2);
+    tx.u.job_create.contract.p.hashpow.bits = 8;
+    assert_int_equal(cpc_tx_check_payload(&tx, &err), CPC_ERR_OVERFLOW);
+    base_contract(&tx.u.job_create.contract, CPC_KIND_HASHPOW, 2, CPC(10));
+    tx.u.job_create.contract.p.hashpow.bits = 8;
+    tx.u.job_create.contract.max_budget = CPC(21); /* 20 + 2 commission > 21 */
+    assert_int_equal(cpc_tx_check_payload(&tx, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "max_budget"));
+    /* unstaking below the locked stake is refused */
+    register_worker(&C.w1, CPC(100));
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_UNSTAKE;
+    tx.u.stake.amount = CPC(1);
+    sign_from(&tx, &C.w1);
+    step1(&tx, CPC_ERR_INSUFFICIENT_STAKE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_hashpow_paid_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_lease_and_wrong_holder_slashed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_matmul_honest_lazy_and_missed_reveal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vanity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_quorum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_and_expiry_refund, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_contracts, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
