@@ -18,6 +18,7 @@
 #include "mempool.h"
 #include "metrics.h"
 #include "node.h"
+#include "scheduler.h"
 #include "sse.h"
 
 static void lookup_committed(void *arg, const uint8_t addr[CPC_ADDR_HASH_LEN],
@@ -60,6 +61,8 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
     if (n_cands) {
         ptrs = malloc(n_cands * sizeof *ptrs);
         if (!ptrs) {
+            for (size_t i = 0; i < n_cands; i++)
+                cpc_tx_clear(&cands[i]);
             free(cands);
             return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         }
@@ -93,6 +96,10 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
                      (unsigned long long)b.header.height);
             abort();
         }
+        /* the scheduler follows the committed market records (off chain) */
+        if (n->scheduler && cpc_scheduler_on_block(n->scheduler, delta, b.header.height) != 0)
+            CPC_LOGE("scheduler: out of memory at block %llu (a restart rebuilds it)",
+                     (unsigned long long)b.header.height);
         atomic_fetch_add(&n->tx_total, b.n_txs);
         cpc_mempool_remove_block(n->mempool, &b, lookup_committed, n);
         for (size_t i = 0; i < n_skipped; i++) {
@@ -118,6 +125,8 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
     free(skipped);
     free(skipped_codes);
     free(ptrs);
+    for (size_t i = 0; i < n_cands; i++)
+        cpc_tx_clear(&cands[i]); /* selected copies own their ext */
     free(cands);
     return rc;
 }

@@ -22,6 +22,15 @@
  * Stop: set `stopping`, resume every SSE stream so it ends, then
  * MHD_stop_daemon (which would panic on a still-suspended connection: a
  * handler that suspends req->conn itself must resume it before the stop).
+ *
+ * Deferred answers (long-poll, cpc_http_res_defer): the request state joins
+ * the `deferred` list and its connection is suspended, both under defer_mu.
+ * cpc_httpd_wake, the deadline thread (defer_main) and stop take entries
+ * off the list and resume them under the same mutex, so a connection is
+ * resumed at most once per suspension and never after stop's sweep (a
+ * request deferred while stopping is answered at once). MHD then calls the
+ * access handler again, which re-polls the handler's callback: it answers,
+ * or the request is suspended again. Lock order: defer_mu, then MHD's.
  */
 #include "httpd.h"
 
@@ -60,6 +69,12 @@ struct cpc_httpd {
     pthread_mutex_t hubs_mu;
     struct cpc_sse_hub **hubs; /* distinct hubs that served a stream */
     size_t n_hubs, cap_hubs;
+    pthread_mutex_t defer_mu;  /* guards the deferred list and defer_quit */
+    pthread_cond_t defer_cv;
+    pthread_t defer_thr;
+    int defer_thr_started;
+    int defer_quit;
+    struct req_state *deferred; /* suspended deferred requests */
 };
 
 struct req_state {
@@ -75,7 +90,20 @@ struct req_state {
     int status;       /* status queued, 0 if none */
     int is_sse;
     char remote_ip[INET6_ADDRSTRLEN];
+    int has_defer;              /* a deferred answer is pending or was given */
+    struct cpc_http_defer defer;
+    uint64_t deadline_ms;       /* CLOCK_MONOTONIC */
+    int in_list;                /* on d->deferred (suspended) */
+    struct MHD_Connection *conn;
+    struct req_state *dprev, *dnext;
 };
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* ------------------------------------------------------------------ */
 /* Path helpers                                                        */
@@ -306,6 +334,19 @@ void cpc_http_res_header(struct cpc_http_res *res, const char *name, const char 
     res->n_headers++;
 }
 
+void cpc_http_res_defer(struct cpc_http_res *res,
+                        int (*poll)(void *ctx, struct cpc_http_res *res, int why), void *ctx,
+                        void (*free_ctx)(void *ctx), uint64_t timeout_ms)
+{
+    if (!res)
+        return;
+    res->defer.poll = poll;
+    res->defer.ctx = ctx;
+    res->defer.free_ctx = free_ctx;
+    res->defer.timeout_ms = timeout_ms;
+    res->status = 200;
+}
+
 void cpc_http_res_sse(struct cpc_http_res *res, struct cpc_sse_hub *hub)
 {
     if (!res)
@@ -422,6 +463,124 @@ static enum MHD_Result queue_sse(struct req_state *st, struct MHD_Connection *co
 }
 
 /* ------------------------------------------------------------------ */
+/* Deferred answers                                                    */
+
+/* Must hold defer_mu. */
+static void defer_unlink(struct cpc_httpd *d, struct req_state *st)
+{
+    if (!st->in_list)
+        return;
+    if (st->dprev)
+        st->dprev->dnext = st->dnext;
+    else
+        d->deferred = st->dnext;
+    if (st->dnext)
+        st->dnext->dprev = st->dprev;
+    st->dprev = st->dnext = NULL;
+    st->in_list = 0;
+}
+
+/* Must hold defer_mu. */
+static void defer_resume(struct cpc_httpd *d, struct req_state *st)
+{
+    defer_unlink(d, st);
+    MHD_resume_connection(st->conn);
+}
+
+static enum MHD_Result defer_wait(struct req_state *st, struct MHD_Connection *conn);
+
+/* Poll the handler's callback and queue its answer, or wait again. */
+static enum MHD_Result defer_answer(struct req_state *st, struct MHD_Connection *conn, int why)
+{
+    struct cpc_http_res res = {0};
+    res.status = 200;
+    res.content_type = "application/json";
+    int done = st->defer.poll(st->defer.ctx, &res, why);
+    if (!done && why == CPC_HTTP_WAKE) {
+        res_clear(&res);
+        return defer_wait(st, conn);
+    }
+    enum MHD_Result ret;
+    if (!res.body || res.status < 100 || res.status > 599) {
+        res_clear(&res);
+        ret = queue_error(st, conn, 500, "internal_error", "handler produced no answer", NULL, 0);
+    } else {
+        ret = queue_res(st, conn, &res, 0);
+    }
+    res_clear(&res);
+    return ret;
+}
+
+static enum MHD_Result defer_wait(struct req_state *st, struct MHD_Connection *conn)
+{
+    struct cpc_httpd *d = st->d;
+    pthread_mutex_lock(&d->defer_mu);
+    if (atomic_load(&d->stopping) || d->defer_quit) {
+        pthread_mutex_unlock(&d->defer_mu);
+        return defer_answer(st, conn, CPC_HTTP_STOP);
+    }
+    st->conn = conn;
+    st->in_list = 1;
+    st->dprev = NULL;
+    st->dnext = d->deferred;
+    if (d->deferred)
+        d->deferred->dprev = st;
+    d->deferred = st;
+    MHD_suspend_connection(conn);
+    pthread_cond_signal(&d->defer_cv);
+    pthread_mutex_unlock(&d->defer_mu);
+    return MHD_YES;
+}
+
+/* Called again by MHD after a resume. */
+static enum MHD_Result defer_continue(struct req_state *st, struct MHD_Connection *conn)
+{
+    int why = CPC_HTTP_WAKE;
+    if (atomic_load(&st->d->stopping))
+        why = CPC_HTTP_STOP;
+    else if (mono_ms() >= st->deadline_ms)
+        why = CPC_HTTP_TIMEOUT;
+    return defer_answer(st, conn, why);
+}
+
+/* Deadline thread: resumes deferred requests whose timeout passed. */
+static void *defer_main(void *arg)
+{
+    struct cpc_httpd *d = arg;
+    pthread_mutex_lock(&d->defer_mu);
+    while (!d->defer_quit) {
+        uint64_t now = mono_ms(), next = UINT64_MAX;
+        struct req_state *nx;
+        for (struct req_state *st = d->deferred; st; st = nx) {
+            nx = st->dnext;
+            if (st->deadline_ms <= now)
+                defer_resume(d, st);
+            else if (st->deadline_ms < next)
+                next = st->deadline_ms;
+        }
+        if (next == UINT64_MAX) {
+            pthread_cond_wait(&d->defer_cv, &d->defer_mu);
+        } else {
+            struct timespec ts = {.tv_sec = (time_t)(next / 1000u),
+                                  .tv_nsec = (long)(next % 1000u) * 1000000L};
+            pthread_cond_timedwait(&d->defer_cv, &d->defer_mu, &ts);
+        }
+    }
+    pthread_mutex_unlock(&d->defer_mu);
+    return NULL;
+}
+
+void cpc_httpd_wake(struct cpc_httpd *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->defer_mu);
+    while (d->deferred)
+        defer_resume(d, d->deferred);
+    pthread_mutex_unlock(&d->defer_mu);
+}
+
+/* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 
 static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *conn,
@@ -491,6 +650,15 @@ static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *con
     hit->handler(&req, &res);
 
     enum MHD_Result ret;
+    if (res.defer.poll && !res.body && !res.sse) {
+        st->has_defer = 1;
+        st->defer = res.defer;
+        st->deadline_ms = mono_ms() + res.defer.timeout_ms;
+        res_clear(&res);
+        return defer_wait(st, conn);
+    }
+    if (res.defer.free_ctx) /* answered after all: the deferred context is unused */
+        res.defer.free_ctx(res.defer.ctx);
     if (res.sse) {
         ret = queue_sse(st, conn, &res);
     } else if (!res.body || res.status < 100 || res.status > 599) {
@@ -552,6 +720,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         double secs = (double)(t1.tv_sec - st->t0.tv_sec) +
                       (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e9;
         cpc_metrics_http(d->metrics, st->status, secs < 0 ? 0 : secs);
+    }
+    if (st->has_defer) {
+        pthread_mutex_lock(&d->defer_mu);
+        defer_unlink(d, st);
+        pthread_mutex_unlock(&d->defer_mu);
+        if (st->defer.free_ctx)
+            st->defer.free_ctx(st->defer.ctx);
     }
     free(st->raw_path);
     free(st->body);
@@ -617,6 +792,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     }
     if (st->queued)
         return MHD_YES;
+    if (st->has_defer)
+        return defer_continue(st, conn);
     if (st->too_large) {
         char msg[96];
         snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
@@ -700,6 +877,12 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     if (!d)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&d->hubs_mu, NULL);
+    pthread_mutex_init(&d->defer_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&d->defer_cv, &ca);
+    pthread_condattr_destroy(&ca);
     atomic_init(&d->stopping, 0);
     d->routes = routes;
     d->n_routes = n_routes;
@@ -735,9 +918,17 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
     d->port = di ? di->port : 0;
+    if (pthread_create(&d->defer_thr, NULL, defer_main, d) != 0) {
+        MHD_stop_daemon(d->mhd);
+        rc = cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start the long-poll timer thread");
+        goto fail;
+    }
+    d->defer_thr_started = 1;
     *out = d;
     return 0;
 fail:
+    pthread_cond_destroy(&d->defer_cv);
+    pthread_mutex_destroy(&d->defer_mu);
     pthread_mutex_destroy(&d->hubs_mu);
     free(d);
     return rc;
@@ -757,8 +948,18 @@ void cpc_httpd_stop(struct cpc_httpd *d)
     for (size_t i = 0; i < d->n_hubs; i++)
         cpc__sse_wake_all(d->hubs[i]);
     pthread_mutex_unlock(&d->hubs_mu);
+    pthread_mutex_lock(&d->defer_mu);
+    d->defer_quit = 1;
+    while (d->deferred)
+        defer_resume(d, d->deferred); /* each answers CPC_HTTP_STOP */
+    pthread_cond_broadcast(&d->defer_cv);
+    pthread_mutex_unlock(&d->defer_mu);
+    if (d->defer_thr_started)
+        pthread_join(d->defer_thr, NULL);
     MHD_stop_daemon(d->mhd);
     free(d->hubs);
+    pthread_cond_destroy(&d->defer_cv);
+    pthread_mutex_destroy(&d->defer_mu);
     pthread_mutex_destroy(&d->hubs_mu);
     free(d);
 }

@@ -52,6 +52,13 @@ struct cpc_http_res {
     char *headers[CPC_HTTP_MAX_HEADERS][2]; /* extra headers, malloc'd name/value pairs */
     size_t n_headers;
     struct cpc_sse_hub *sse;         /* set by cpc_http_res_sse: stream events instead */
+    /* set by cpc_http_res_defer: answer later (long-poll) */
+    struct cpc_http_defer {
+        int (*poll)(void *ctx, struct cpc_http_res *res, int why);
+        void *ctx;
+        void (*free_ctx)(void *ctx);
+        uint64_t timeout_ms;
+    } defer;
 };
 
 /* Answer with JSON (j is stolen: decref'd by this call), compact. */
@@ -68,6 +75,25 @@ void cpc_http_res_text(struct cpc_http_res *res, int status, const char *content
 void cpc_http_res_header(struct cpc_http_res *res, const char *name, const char *value);
 /* Turn the answer into a Server-Sent Events stream fed by hub (see sse.h). */
 void cpc_http_res_sse(struct cpc_http_res *res, struct cpc_sse_hub *hub);
+
+/* ---- long-poll: answer later without holding a thread ----
+ * A handler with nothing to answer yet calls cpc_http_res_defer (and sets no
+ * body). The server suspends the connection (MHD suspend/resume: a waiting
+ * client holds no pool thread) and calls poll(ctx, res, why) again later, on
+ * a pool thread:
+ *   why = CPC_HTTP_WAKE     someone called cpc_httpd_wake (something changed);
+ *   why = CPC_HTTP_TIMEOUT  timeout_ms passed since the defer;
+ *   why = CPC_HTTP_STOP     the server is stopping.
+ * poll fills res and returns 1 when it answered, or 0 to keep waiting (only
+ * for CPC_HTTP_WAKE: on TIMEOUT and STOP it must answer). free_ctx(ctx) runs
+ * exactly once when the request ends, answered or not (client gone, server
+ * stopped), so ctx may own resources to give back. */
+#define CPC_HTTP_WAKE 0
+#define CPC_HTTP_TIMEOUT 1
+#define CPC_HTTP_STOP 2
+void cpc_http_res_defer(struct cpc_http_res *res,
+                        int (*poll)(void *ctx, struct cpc_http_res *res, int why), void *ctx,
+                        void (*free_ctx)(void *ctx), uint64_t timeout_ms);
 
 typedef void (*cpc_http_handler)(struct cpc_http_req *req, struct cpc_http_res *res);
 
@@ -93,7 +119,11 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
                     const struct cpc_httpd_opts *opts, struct cpc_err *err);
 /* The port actually bound (useful with port 0). */
 uint16_t cpc_httpd_port(const struct cpc_httpd *d);
-/* Stop the daemon and free it; NULL accepted. Open SSE streams are closed. */
+/* Re-poll every deferred request (see cpc_http_res_defer); callable from any
+ * thread, cheap when none waits. NULL accepted. */
+void cpc_httpd_wake(struct cpc_httpd *d);
+/* Stop the daemon and free it; NULL accepted. Open SSE streams are closed,
+ * deferred requests are polled with CPC_HTTP_STOP. */
 void cpc_httpd_stop(struct cpc_httpd *d);
 
 /* Match path against pattern, capturing {name} segments into params (pointers

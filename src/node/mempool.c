@@ -5,10 +5,15 @@
  * on the 20-byte address) each holding its txs sorted by nonce. The common
  * case is one sender submitting a run of consecutive nonces, so per-sender
  * arrays stay short and insertion at the end is O(1).
+ *
+ * Every pending tx is a heap copy made with cpc_tx_copy (it may own `ext`
+ * bytes) and is released with free_tx; txs handed out (select, get) are
+ * copies again, so the caller never shares memory with the pool.
  */
 #include "mempool.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,12 +171,19 @@ static size_t sender_lower_bound(const struct mp_sender *s, uint64_t nonce)
     return lo;
 }
 
+static void free_tx(struct cpc_tx *tx)
+{
+    if (tx)
+        cpc_tx_clear(tx);
+    free(tx);
+}
+
 static void drop_tx(struct cpc_mempool *mp, struct cpc_tx *tx)
 {
     struct mp_hslot *h = hset_find(mp, tx->hash);
     if (h)
         h->tx = TOMB;
-    free(tx);
+    free_tx(tx);
     mp->count--;
 }
 
@@ -217,7 +229,7 @@ void cpc_mempool_free(struct cpc_mempool *mp)
         if (!s->used)
             continue;
         for (size_t j = 0; j < s->n; j++)
-            free(s->txs[j]);
+            free_tx(s->txs[j]);
         free(s->txs);
     }
     free(mp->senders);
@@ -285,13 +297,13 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
         goto out;
     }
     struct cpc_tx *copy = malloc(sizeof *copy);
-    if (!copy) {
+    if (!copy || cpc_tx_copy(copy, tx) != 0) {
+        free(copy);
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         goto out;
     }
-    *copy = *tx;
     if (hset_insert(mp, copy) != 0) {
-        free(copy);
+        free_tx(copy);
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         goto out;
     }
@@ -299,7 +311,7 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
         struct mp_hslot *h = hset_find(mp, s->txs[pos]->hash);
         if (h)
             h->tx = TOMB;
-        free(s->txs[pos]);
+        free_tx(s->txs[pos]);
         s->txs[pos] = copy;
         goto out;
     }
@@ -310,7 +322,7 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
             struct mp_hslot *h = hset_find(mp, copy->hash);
             if (h)
                 h->tx = TOMB;
-            free(copy);
+            free_tx(copy);
             rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
             goto out;
         }
@@ -371,9 +383,20 @@ size_t cpc_mempool_select(struct cpc_mempool *mp, cpc_account_lookup_fn lookup, 
         if (total > max)
             total = max;
         struct cpc_tx *arr = total ? malloc(total * sizeof *arr) : NULL;
-        for (size_t i = 0; arr && i < n_sel && n_out < total; i++)
-            for (size_t j = 0; j < sels[i].len && n_out < total; j++)
-                arr[n_out++] = *sels[i].s->txs[sels[i].start + j];
+        bool oom = false;
+        for (size_t i = 0; arr && !oom && i < n_sel && n_out < total; i++)
+            for (size_t j = 0; !oom && j < sels[i].len && n_out < total; j++) {
+                if (cpc_tx_copy(&arr[n_out], sels[i].s->txs[sels[i].start + j]) != 0)
+                    oom = true;
+                else
+                    n_out++;
+            }
+        if (oom) { /* give back nothing rather than a partial run */
+            for (size_t i = 0; i < n_out; i++)
+                cpc_tx_clear(&arr[i]);
+            free(arr);
+            arr = NULL;
+        }
         *out = arr;
         if (!arr)
             n_out = 0;
@@ -444,10 +467,8 @@ int cpc_mempool_get(struct cpc_mempool *mp, const uint8_t hash[32], struct cpc_t
     int rc = CPC_ERR_NOT_FOUND;
     pthread_mutex_lock(&mp->mu);
     struct mp_hslot *h = hset_find(mp, hash);
-    if (h) {
-        *out = *h->tx;
-        rc = 0;
-    }
+    if (h)
+        rc = cpc_tx_copy(out, h->tx);
     pthread_mutex_unlock(&mp->mu);
     return rc;
 }

@@ -8,7 +8,8 @@
  * (else insufficient_balance); the pool holds at most max_txs (else
  * mempool_full). Selection for a block: senders ordered by their next tx's
  * gas price (then arrival), each contributing its consecutive run of nonces.
- * Thread-safe (one mutex). Transactions are copied in and out.
+ * Thread-safe (one mutex). Transactions are deep-copied in and out
+ * (cpc_tx_copy): a tx handed out owns its own `ext` and must be cpc_tx_clear'ed.
  */
 #ifndef CPC_NODE_MEMPOOL_H
 #define CPC_NODE_MEMPOOL_H
@@ -40,7 +41,8 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
                     const struct cpc_account *committed, struct cpc_err *err);
 
 /* Up to max candidates for the next block into a malloc'd array of tx copies
- * (*out, caller frees). Stale txs (nonce below committed) are dropped here. */
+ * (*out; caller cpc_tx_clear's each of the returned ones, then frees the array).
+ * Stale txs (nonce below committed) are dropped here. Returns 0 (and *out NULL) on OOM. */
 size_t cpc_mempool_select(struct cpc_mempool *mp, cpc_account_lookup_fn lookup, void *arg,
                           size_t max, struct cpc_tx **out);
 
@@ -54,7 +56,8 @@ size_t cpc_mempool_size(struct cpc_mempool *mp);
 /* Next nonce a client should use: committed nonce + length of the consecutive pending run. */
 uint64_t cpc_mempool_pending_nonce(struct cpc_mempool *mp, const uint8_t addr[CPC_ADDR_HASH_LEN],
                                    uint64_t committed_nonce);
-/* Copy a pending tx by hash. Returns 0 or CPC_ERR_NOT_FOUND. */
+/* Deep copy of a pending tx by hash (caller cpc_tx_clear's *out).
+ * Returns 0, CPC_ERR_NOT_FOUND or CPC_ERR_NOMEM. */
 int cpc_mempool_get(struct cpc_mempool *mp, const uint8_t hash[32], struct cpc_tx *out);
 
 #endif

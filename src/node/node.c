@@ -18,6 +18,8 @@
 #include "mempool.h"
 #include "metrics.h"
 #include "routes.h"
+#include "scheduler.h"
+#include "worker_auth.h"
 #include "sse.h"
 
 uint64_t cpc_now_ms(void)
@@ -157,14 +159,23 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
     n->mempool = cpc_mempool_new(cfg->mempool_max);
     n->sse = cpc_sse_hub_new(8192);
     n->metrics = cpc_metrics_new();
-    if (!n->mempool || !n->sse || !n->metrics)
+    n->scheduler = cpc_scheduler_new(NULL);
+    n->worker_auth = cpc_worker_auth_new(0);
+    if (!n->mempool || !n->sse || !n->metrics || !n->scheduler || !n->worker_auth)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if (cpc_scheduler_rebuild(n->scheduler, n->state, n->latest.height, err) != 0)
+        return cpc_err_prefix(err, "rebuilding the scheduler");
     uint64_t txs = 0;
     if (cpc_store_tx_count(n->store, &txs, err) != 0)
         return cpc_err_prefix(err, "counting transactions");
     atomic_store(&n->tx_total, txs);
     cpc_metrics_block(n->metrics, n->latest.height, 0, cpc_now_ms());
     return 0;
+}
+
+static void wake_httpd(void *arg)
+{
+    cpc_httpd_wake(arg);
 }
 
 int cpc_node_start(struct cpc_node *n, struct cpc_err *err)
@@ -181,10 +192,13 @@ int cpc_node_start(struct cpc_node *n, struct cpc_err *err)
     int rc = cpc_httpd_start(&n->httpd, routes, n_routes, &opts, err);
     if (rc != 0)
         return rc;
+    /* long-polling workers are resumed when the scheduler has work for them */
+    cpc_scheduler_set_notify(n->scheduler, wake_httpd, n->httpd);
     atomic_store(&n->running, true);
     rc = n->consensus->start(n, err);
     if (rc != 0) {
         atomic_store(&n->running, false);
+        cpc_scheduler_set_notify(n->scheduler, NULL, NULL);
         cpc_httpd_stop(n->httpd);
         n->httpd = NULL;
     }
@@ -197,6 +211,8 @@ void cpc_node_stop(struct cpc_node *n)
         atomic_store(&n->running, false);
         n->consensus->stop(n);
     }
+    if (n->scheduler)
+        cpc_scheduler_set_notify(n->scheduler, NULL, NULL);
     if (n->httpd) {
         cpc_httpd_stop(n->httpd);
         n->httpd = NULL;
@@ -209,6 +225,8 @@ void cpc_node_close(struct cpc_node *n)
     cpc_sse_hub_free(n->sse);
     cpc_metrics_free(n->metrics);
     cpc_mempool_free(n->mempool);
+    cpc_scheduler_free(n->scheduler);
+    cpc_worker_auth_free(n->worker_auth);
     cpc_state_free(n->state);
     cpc_store_close(n->store);
     cpc_signer_free(n->signer);

@@ -25,6 +25,8 @@ struct cpc_httpd;
 struct cpc_sse_hub;
 struct cpc_metrics;
 struct cpc_consensus_ops;
+struct cpc_scheduler;
+struct cpc_worker_auth;
 
 struct cpc_node_config {
     char home[CPC_PATH_MAX];
@@ -58,6 +60,9 @@ struct cpc_node {
     struct cpc_signer *signer;
 
     atomic_uint_fast64_t tx_total;      /* committed txs, all blocks */
+
+    struct cpc_scheduler *scheduler;    /* market scheduler (scheduler.h), own lock */
+    struct cpc_worker_auth *worker_auth; /* signed worker requests (worker_auth.h) */
 
     const struct cpc_consensus_ops *consensus;
     pthread_t producer;

@@ -190,6 +190,7 @@ void cpc_h_tx_get(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_tx tx;
     if (cpc_mempool_get(n->mempool, hash, &tx) == 0) {
         j = cpc_tx_to_json(&tx);
+        cpc_tx_clear(&tx);
         json_object_set_new(j, "status", json_string("pending"));
         json_object_set_new(j, "height", json_null());
         return cpc_http_res_json(res, 200, j);
@@ -204,14 +205,18 @@ static int admit(struct cpc_node *n, const json_t *txj, uint8_t hash[32], int *d
     struct cpc_tx tx;
     *duplicate = 0;
     int rc = cpc_tx_from_json(&tx, txj, err);
-    if (rc == 0)
-        rc = cpc_tx_check(&tx, n->params.chain_id, n->params.min_gas_price, err);
     if (rc != 0)
+        return rc; /* a failed decode owns nothing */
+    rc = cpc_tx_check(&tx, n->params.chain_id, n->params.min_gas_price, err);
+    if (rc != 0) {
+        cpc_tx_clear(&tx);
         return rc;
+    }
     memcpy(hash, tx.hash, 32);
     struct cpc_account acc;
     cpc_node_account(n, tx.from, &acc);
-    rc = cpc_mempool_add(n->mempool, &tx, &acc, err);
+    rc = cpc_mempool_add(n->mempool, &tx, &acc, err); /* the pool keeps its own copy */
+    cpc_tx_clear(&tx);
     if (rc == CPC_ERR_DUPLICATE) {
         *duplicate = 1;
         return 0;

@@ -1,4 +1,5 @@
-/* test_node_mempool.c — admission rules, replacement, selection order, pruning. */
+/* test_node_mempool.c — admission rules, replacement, selection order, pruning,
+ * and deep copies of txs that own heap `ext` bytes (copied in, copied out). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -168,6 +169,94 @@ static void test_many_senders(void **state)
     cpc_mempool_free(mp);
 }
 
+
+/* A tx owning n bytes of fake ext (as a REVEAL would), filled with `fill`. */
+static struct cpc_tx mk_ext(uint8_t sender, uint64_t nonce, uint64_t gas_price, size_t n,
+                            uint8_t fill)
+{
+    struct cpc_tx tx = mk(sender, nonce, gas_price, 1);
+    tx.ext = malloc(n);
+    assert_non_null(tx.ext);
+    memset(tx.ext, fill, n);
+    tx.ext_len = n;
+    return tx;
+}
+
+static void test_ext_copies(void **state)
+{
+    (void)state;
+    setup_accounts();
+    struct cpc_mempool *mp = cpc_mempool_new(100);
+    struct cpc_err err = {0};
+    struct cpc_tx a0 = mk_ext(1, 0, 1, 64, 0xa0), a1 = mk_ext(1, 1, 1, 8, 0xa1);
+    struct cpc_tx b0 = mk_ext(2, 0, 1, 3, 0xb0);
+    assert_int_equal(cpc_mempool_add(mp, &a0, &accounts[1], &err), 0);
+    assert_int_equal(cpc_mempool_add(mp, &a1, &accounts[1], &err), 0);
+    assert_int_equal(cpc_mempool_add(mp, &b0, &accounts[2], &err), 0);
+    /* the pool copied: the caller's buffers can go right away */
+    uint8_t *a0_ext = a0.ext;
+    cpc_tx_clear(&a0);
+    cpc_tx_clear(&a1);
+    cpc_tx_clear(&b0);
+
+    /* a duplicate and an underpriced replacement are refused without leaking */
+    struct cpc_tx dup = mk_ext(2, 0, 1, 3, 0xb0);
+    assert_int_equal(cpc_mempool_add(mp, &dup, &accounts[2], &err), CPC_ERR_DUPLICATE);
+    cpc_tx_clear(&dup);
+    struct cpc_tx cheap = mk_ext(2, 0, 1, 7, 0xcc);
+    cheap.hash[31] = 0x77; /* another tx, same sender/nonce, same price */
+    assert_int_equal(cpc_mempool_add(mp, &cheap, &accounts[2], &err), CPC_ERR_FEE_TOO_LOW);
+    cpc_tx_clear(&cheap);
+    /* a replacement frees the replaced tx's ext inside the pool */
+    struct cpc_tx b0r = mk_ext(2, 0, 9, 5, 0xbb);
+    assert_int_equal(cpc_mempool_add(mp, &b0r, &accounts[2], &err), 0);
+
+    /* get: a deep copy the caller owns */
+    struct cpc_tx got;
+    assert_int_equal(cpc_mempool_get(mp, b0r.hash, &got), 0);
+    assert_non_null(got.ext);
+    assert_ptr_not_equal(got.ext, b0r.ext);
+    assert_int_equal(got.ext_len, 5);
+    assert_int_equal(got.ext[4], 0xbb);
+    cpc_tx_clear(&got);
+    cpc_tx_clear(&b0r);
+    struct cpc_tx a0k = mk(1, 0, 1, 1);
+    assert_int_equal(cpc_mempool_get(mp, a0k.hash, &got), 0);
+    assert_ptr_not_equal(got.ext, a0_ext);
+    assert_int_equal(got.ext_len, 64);
+    for (size_t i = 0; i < 64; i++)
+        assert_int_equal(got.ext[i], 0xa0);
+    cpc_tx_clear(&got);
+
+    /* select: every candidate is a deep copy; clear each, then free the array */
+    struct cpc_tx *sel = NULL;
+    size_t n = cpc_mempool_select(mp, lookup, NULL, 100, &sel);
+    assert_int_equal(n, 3);
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_non_null(sel[i].ext);
+        assert_int_equal(sel[i].ext[0], sel[i].ext[sel[i].ext_len - 1]);
+        total += sel[i].ext_len;
+    }
+    assert_int_equal(total, 64 + 8 + 5);
+    for (size_t i = 0; i < n; i++)
+        cpc_tx_clear(&sel[i]);
+    free(sel);
+
+    /* removal (by hash and by block) frees inside the pool; the pool frees the rest */
+    cpc_mempool_remove(mp, a0k.hash);
+    assert_int_equal(cpc_mempool_size(mp), 2);
+    accounts[2].nonce = 1; /* sender 2's tx got into a block */
+    struct cpc_tx inblock = mk(2, 0, 9, 1);
+    struct cpc_block blk;
+    memset(&blk, 0, sizeof blk);
+    blk.txs = &inblock;
+    blk.n_txs = 1;
+    cpc_mempool_remove_block(mp, &blk, lookup, NULL);
+    assert_int_equal(cpc_mempool_size(mp), 1);
+    cpc_mempool_free(mp); /* a1's copy: LeakSanitizer fails the test if it leaked */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -175,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_select_order_and_prune),
         cmocka_unit_test(test_many_senders),
+        cmocka_unit_test(test_ext_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

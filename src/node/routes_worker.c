@@ -1,0 +1,616 @@
+/* routes_worker.c — the worker protocol (signed requests, lease long-poll,
+ * heartbeats, blobs) and the market's read API.
+ *
+ * Worker calls carry X-CPC-Pubkey / X-CPC-Timestamp / X-CPC-Signature
+ * (common/req_sign.h); worker_auth.c checks them and yields the caller's
+ * address. Leases come from the scheduler and are signed here with the
+ * validator key (cpc_lease_sign), so a SUBMIT_RESULT can prove it held one.
+ * A lease call that finds nothing and asks to wait is deferred
+ * (cpc_http_res_defer: the connection is suspended, no thread is held) and
+ * answered when the scheduler fills its mailbox (notify -> cpc_httpd_wake)
+ * or when wait_ms runs out. Market reads decode records straight from the
+ * committed state under the node's read lock. Blobs are content-addressed
+ * files under HOME/data/blobs/, written atomically.
+ */
+#include "routes_worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../common/home.h"
+#include "../common/req_sign.h"
+#include "../core/hash.h"
+#include "../core/hex.h"
+#include "../core/kinds.h"
+#include "../core/market.h"
+#include "../core/uuid.h"
+#include "node.h"
+#include "scheduler.h"
+#include "worker_auth.h"
+
+#define JOB_TASKS_DEFAULT 100
+#define JOB_TASKS_MAX 1000
+
+static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
+
+static json_t *hexj(const uint8_t *b, size_t n)
+{
+    char s[2 * 64 + 1];
+    cpc_hex_encode(s, b, n);
+    return json_string(s);
+}
+
+static uint64_t committed_height(struct cpc_node *n)
+{
+    pthread_rwlock_rdlock(&n->lock);
+    uint64_t h = n->latest.height;
+    pthread_rwlock_unlock(&n->lock);
+    return h;
+}
+
+/* Authenticate a signed worker request. 0 with addr, else the answer is set. */
+static int auth(struct cpc_http_req *req, struct cpc_http_res *res,
+                uint8_t addr[CPC_ADDR_HASH_LEN])
+{
+    struct cpc_node *n = node_of(req);
+    struct cpc_err err = {0};
+    int rc = cpc_worker_auth_check(n->worker_auth, req->method, req->path, req->body,
+                                   req->body_len,
+                                   cpc_http_req_header(req, CPC_REQ_HDR_PUBKEY),
+                                   cpc_http_req_header(req, CPC_REQ_HDR_TIMESTAMP),
+                                   cpc_http_req_header(req, CPC_REQ_HDR_SIGNATURE),
+                                   (uint64_t)time(NULL), NULL, addr, &err);
+    if (rc == 0)
+        return 0;
+    if (rc == CPC_ERR_TOO_LARGE)
+        cpc_http_res_error(res, 503, "unavailable", "%s", err.msg);
+    else
+        cpc_http_res_error(res, 401, cpc_errcode_name(CPC_ERR_UNAUTHORIZED), "%s", err.msg);
+    return -1;
+}
+
+static void unregistered(struct cpc_http_res *res)
+{
+    cpc_http_res_error(res, 403, "forbidden", "register first with WORKER_REGISTER");
+}
+
+/* Parse a JSON object body (empty body = {}). NULL with the answer set on error. */
+static json_t *body_object(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    if (req->body_len == 0)
+        return json_object();
+    json_error_t je;
+    json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        cpc_http_res_error(res, 400, "invalid_json", "request body: %s", je.text);
+        return NULL;
+    }
+    if (!json_is_object(j)) {
+        json_decref(j);
+        cpc_http_res_error(res, 400, "invalid_json", "request body must be a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+/* ------------------------------------------------------------------ */
+/* Lease                                                               */
+
+static json_t *lease_task_json(struct cpc_node *n, const struct cpc_sched_lease *l,
+                               const uint8_t worker[CPC_ADDR_HASH_LEN])
+{
+    uint8_t sig[CPC_SIG_LEN];
+    if (cpc_lease_sign(sig, n->signer, n->validator.seckey, n->params.chain_id, l->task_id,
+                       worker, l->expires) != 0)
+        return NULL;
+    char tid[CPC_UUID_STR_LEN + 1];
+    cpc_uuid_format(tid, l->task_id);
+    json_t *cj = cpc_contract_to_json(&l->contract);
+    json_t *params = cj ? json_object_get(cj, "params") : NULL;
+    json_t *o = json_pack("{s:s, s:o, s:I, s:s, s:O?, s:o, s:I, s:I, s:{s:I, s:o}}", "task_id",
+                          tid, "job_id", hexj(l->job_id, 32), "index", (json_int_t)l->index,
+                          "kind", cpc_kind_name(l->contract.kind), "params", params, "seed",
+                          hexj(l->seed, 32), "reward", (json_int_t)l->contract.reward,
+                          "replication", (json_int_t)l->contract.replication, "lease",
+                          "expires", (json_int_t)l->expires, "signature",
+                          hexj(sig, CPC_SIG_LEN));
+    json_decref(cj);
+    return o;
+}
+
+/* Answer {"height","tasks":[...]}; frees leases. */
+static void lease_answer(struct cpc_node *n, struct cpc_http_res *res,
+                         const uint8_t worker[CPC_ADDR_HASH_LEN], struct cpc_sched_lease *l,
+                         size_t cnt, uint64_t height)
+{
+    json_t *tasks = json_array();
+    for (size_t i = 0; tasks && i < cnt; i++) {
+        json_t *t = lease_task_json(n, &l[i], worker);
+        if (!t || json_array_append_new(tasks, t) != 0) {
+            json_decref(tasks);
+            tasks = NULL;
+        }
+    }
+    free(l);
+    if (!tasks)
+        return cpc_http_res_error(res, 500, "internal_error", "cannot build the lease answer");
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:I, s:o}", "height", (json_int_t)height, "tasks", tasks));
+}
+
+struct lease_wait {
+    struct cpc_node *n;
+    uint64_t waiter;
+    uint8_t worker[CPC_ADDR_HASH_LEN];
+};
+
+static int lease_poll(void *ctx, struct cpc_http_res *res, int why)
+{
+    struct lease_wait *w = ctx;
+    struct cpc_sched_lease *l = NULL;
+    size_t cnt = 0;
+    uint64_t height = 0;
+    int rc = cpc_scheduler_collect(w->n->scheduler, w->waiter, &l, &cnt, &height);
+    if (rc == 0 && cnt) {
+        w->waiter = 0; /* collected: nothing to cancel */
+        lease_answer(w->n, res, w->worker, l, cnt, height);
+        return 1;
+    }
+    if (why == CPC_HTTP_WAKE && rc == 0)
+        return 0;
+    lease_answer(w->n, res, w->worker, NULL, 0, height ? height : committed_height(w->n));
+    return 1;
+}
+
+static void lease_wait_free(void *ctx)
+{
+    struct lease_wait *w = ctx;
+    if (w->waiter)
+        cpc_scheduler_cancel(w->n->scheduler, w->waiter);
+    free(w);
+}
+
+void cpc_h_worker_lease(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    if (auth(req, res, addr) != 0)
+        return;
+    json_t *j = body_object(req, res);
+    if (!j)
+        return;
+    json_int_t max = 1, wait_ms = 0;
+    json_error_t je;
+    int bad = json_unpack_ex(j, &je, JSON_STRICT, "{s?I, s?I}", "max_tasks", &max, "wait_ms",
+                             &wait_ms) != 0;
+    json_decref(j);
+    if (bad)
+        return cpc_http_res_error(res, 400, "invalid_argument", "lease request: %s", je.text);
+    if (max < 1 || max > CPC_SCHED_MAX_PER_CALL)
+        return cpc_http_res_error(res, 400, "invalid_argument", "max_tasks must be 1..%d",
+                                  CPC_SCHED_MAX_PER_CALL);
+    if (wait_ms < 0 || wait_ms > CPC_LEASE_MAX_WAIT_MS)
+        return cpc_http_res_error(res, 400, "invalid_argument", "wait_ms must be 0..%d",
+                                  CPC_LEASE_MAX_WAIT_MS);
+    struct cpc_sched_lease *l = NULL;
+    size_t cnt = 0;
+    uint64_t height = 0, waiter = 0;
+    struct cpc_err err = {0};
+    int rc = cpc_scheduler_lease(n->scheduler, addr, (uint32_t)max, wait_ms > 0, &l, &cnt,
+                                 &height, &waiter, &err);
+    if (rc == CPC_ERR_UNAUTHORIZED)
+        return unregistered(res);
+    if (rc != 0)
+        return cpc_http_res_from_err(res, &err);
+    if (cnt || !waiter)
+        return lease_answer(n, res, addr, l, cnt, height);
+    struct lease_wait *w = calloc(1, sizeof *w);
+    if (!w) {
+        cpc_scheduler_cancel(n->scheduler, waiter);
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+    }
+    w->n = n;
+    w->waiter = waiter;
+    memcpy(w->worker, addr, CPC_ADDR_HASH_LEN);
+    cpc_http_res_defer(res, lease_poll, w, lease_wait_free, (uint64_t)wait_ms);
+}
+
+/* ------------------------------------------------------------------ */
+/* Heartbeat and status                                                */
+
+void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    if (auth(req, res, addr) != 0)
+        return;
+    json_t *j = body_object(req, res);
+    if (!j)
+        return;
+    json_t *progress = NULL;
+    double cpu = 0, gpu = 0, temp = 0;
+    json_int_t ram = 0;
+    json_error_t je;
+    int bad = json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F}", "progress",
+                             &progress, "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb", &ram,
+                             "gpu_temp_c", &temp) != 0;
+    if (bad) {
+        json_decref(j);
+        return cpc_http_res_error(res, 400, "invalid_argument", "heartbeat: %s", je.text);
+    }
+    if (cpu < 0 || gpu < 0 || ram < 0 || temp < -100 || temp > 300) {
+        json_decref(j);
+        return cpc_http_res_error(res, 400, "invalid_argument",
+                                  "heartbeat: loads must be >= 0 and gpu_temp_c in -100..300");
+    }
+    struct cpc_sched_load load = {.cpu_load = cpu, .gpu_load = gpu, .gpu_temp_c = temp,
+                                  .ram_used_mb = (uint64_t)ram};
+    size_t n_leases = 0;
+    struct cpc_err err = {0};
+    int rc = cpc_scheduler_heartbeat(n->scheduler, addr, progress, &load, &n_leases, &err);
+    json_decref(j);
+    if (rc == CPC_ERR_UNAUTHORIZED)
+        return unregistered(res);
+    if (rc != 0)
+        return cpc_http_res_error(res, 400, "invalid_argument", "heartbeat: %s", err.msg);
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:b, s:I, s:I}", "ok", 1, "height",
+                                (json_int_t)committed_height(n), "leases",
+                                (json_int_t)n_leases));
+}
+
+void cpc_h_worker_status(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    if (auth(req, res, addr) != 0)
+        return;
+    json_t *j = cpc_scheduler_worker_status(n->scheduler, addr);
+    if (!j)
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+    cpc_http_res_json(res, 200, j);
+}
+
+/* ------------------------------------------------------------------ */
+/* Blobs                                                               */
+
+static int blob_id(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t h[32],
+                   char hex[65])
+{
+    const char *p = req->n_params ? req->params[0] : "";
+    if (strlen(p) != 64 || cpc_hex_decode_exact(h, 32, p) != 0) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "blob id must be the SHA-256 of its content, 64 hex characters");
+        return -1;
+    }
+    cpc_hex_encode(hex, h, 32); /* canonical lowercase file name */
+    return 0;
+}
+
+void cpc_h_blob_put(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t want[32], got[32];
+    char hex[65], rel[96], dir[CPC_PATH_MAX], path[CPC_PATH_MAX];
+    if (blob_id(req, res, want, hex) != 0)
+        return;
+    if (req->body_len > CPC_BLOB_MAX)
+        return cpc_http_res_error(res, 413, "too_large", "blob exceeds %u bytes", CPC_BLOB_MAX);
+    cpc_sha256(got, req->body, req->body_len);
+    if (memcmp(want, got, 32) != 0) {
+        char ghex[65];
+        cpc_hex_encode(ghex, got, 32);
+        return cpc_http_res_error(res, 400, "invalid_argument",
+                                  "hash mismatch: the body hashes to %s", ghex);
+    }
+    snprintf(rel, sizeof rel, "data/blobs/%s", hex);
+    if (cpc_home_path(dir, sizeof dir, n->cfg.home, "data/blobs") != 0 ||
+        cpc_home_path(path, sizeof path, n->cfg.home, rel) != 0)
+        return cpc_http_res_error(res, 500, "internal_error", "home path too long");
+    struct stat sb;
+    int created = 0;
+    if (stat(path, &sb) != 0) {
+        struct cpc_err err = {0};
+        if (cpc_mkdir_p(dir, 0700, &err) != 0 ||
+            cpc_write_file_atomic(path, req->body, req->body_len, 0600, &err) != 0)
+            return cpc_http_res_from_err(res, &err);
+        created = 1;
+    }
+    cpc_http_res_json(res, created ? 201 : 200,
+                      json_pack("{s:s, s:I, s:b}", "sha256", hex, "size",
+                                (json_int_t)req->body_len, "created", created));
+}
+
+void cpc_h_blob_get(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t want[32];
+    char hex[65], rel[96], path[CPC_PATH_MAX];
+    if (blob_id(req, res, want, hex) != 0)
+        return;
+    snprintf(rel, sizeof rel, "data/blobs/%s", hex);
+    if (cpc_home_path(path, sizeof path, n->cfg.home, rel) != 0)
+        return cpc_http_res_error(res, 500, "internal_error", "home path too long");
+    char *data = NULL;
+    size_t len = 0;
+    struct cpc_err err = {0};
+    int rc = cpc_read_file(path, CPC_BLOB_MAX, &data, &len, &err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_http_res_error(res, 404, "not_found", "blob %s not found", hex);
+    if (rc != 0)
+        return cpc_http_res_from_err(res, &err);
+    /* hand the buffer over as the body (no copy) */
+    free(res->body);
+    res->body = data;
+    res->body_len = len;
+    res->status = 200;
+    res->content_type = "application/octet-stream";
+}
+
+/* ------------------------------------------------------------------ */
+/* Market reads                                                        */
+
+/* Read and decode one record of the committed state. 0, CPC_ERR_NOT_FOUND,
+ * CPC_ERR_INVALID (corrupt) or CPC_ERR_NOMEM. */
+static int read_rec(struct cpc_node *n, const uint8_t *key, size_t klen, int kind, void *out,
+                    struct cpc_err *err)
+{
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    pthread_rwlock_rdlock(&n->lock);
+    int rc = cpc_state_obj_get(n->state, key, klen, &b);
+    pthread_rwlock_unlock(&n->lock);
+    if (rc == 0) {
+        if (kind == CPC_KEY_JOB)
+            rc = cpc_job_decode(out, b.data, b.len, err);
+        else if (kind == CPC_KEY_TASK)
+            rc = cpc_task_decode(out, b.data, b.len, err);
+        else
+            rc = cpc_worker_decode(out, b.data, b.len, err);
+    } else if (rc == CPC_ERR_NOMEM) {
+        cpc_err_set(err, rc, "out of memory");
+    }
+    cpc_buf_free(&b);
+    return rc;
+}
+
+static int get_job(struct cpc_node *n, const uint8_t id[32], struct cpc_job *j,
+                   struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    return read_rec(n, key, cpc_key_job(key, id), CPC_KEY_JOB, j, err);
+}
+
+static int get_task(struct cpc_node *n, const uint8_t id[16], struct cpc_task *t,
+                    struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    return read_rec(n, key, cpc_key_task(key, id), CPC_KEY_TASK, t, err);
+}
+
+static int path_job_id(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t id[32])
+{
+    const char *p = req->n_params ? req->params[0] : "";
+    if (strlen(p) != 64 || cpc_hex_decode_exact(id, 32, p) != 0) {
+        cpc_http_res_error(res, 400, "invalid_argument", "job id must be 64 hex characters");
+        return -1;
+    }
+    return 0;
+}
+
+/* challenge rows of a COMMITTED matmul task; NULL on error (answer set). */
+static json_t *challenge_json(struct cpc_node *n, const struct cpc_task *t,
+                              const struct cpc_job *job, struct cpc_http_res *res)
+{
+    struct cpc_block_header h;
+    struct cpc_err err = {0};
+    uint8_t bh[32], seed[32];
+    int rc = cpc_store_get_header(n->store, t->commit_height, &h, &err);
+    if (rc != 0) {
+        cpc_http_res_from_err(res, &err);
+        return NULL;
+    }
+    if (cpc_block_header_hash(&h, bh) != 0) {
+        cpc_http_res_error(res, 500, "internal_error", "cannot hash block %llu",
+                           (unsigned long long)t->commit_height);
+        return NULL;
+    }
+    cpc_challenge_seed(seed, bh, t->id);
+    uint32_t count = job->contract.p.matmul.challenges;
+    if (count == 0)
+        count = CPC_DEFAULT_CHALLENGES;
+    if (count > CPC_MATMUL_MAX_CHALLENGES)
+        count = CPC_MATMUL_MAX_CHALLENGES;
+    uint32_t rows[CPC_MATMUL_MAX_CHALLENGES];
+    cpc_matmul_challenge(seed, job->contract.p.matmul.m, count, rows);
+    json_t *arr = json_array();
+    for (uint32_t i = 0; arr && i < count; i++)
+        json_array_append_new(arr, json_integer(rows[i]));
+    return json_pack("{s:I, s:o, s:o, s:o, s:I}", "commit_height", (json_int_t)t->commit_height,
+                     "block_hash", hexj(bh, 32), "seed", hexj(seed, 32), "rows", arr,
+                     "reveal_deadline", (json_int_t)t->reveal_deadline);
+}
+
+void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t id[16];
+    if (req->n_params < 1 || cpc_uuid_parse(id, req->params[0]) != 0)
+        return cpc_http_res_error(res, 400, "invalid_argument", "task id must be a UUID");
+    struct cpc_task t;
+    struct cpc_job job;
+    struct cpc_err err = {0};
+    int rc = get_task(n, id, &t, &err);
+    if (rc == CPC_ERR_NOT_FOUND) {
+        /* no record yet: a task of an active job that nobody finished; the
+         * scheduler knows it while it is leased */
+        uint8_t jid[32];
+        uint32_t index = 0;
+        if (cpc_scheduler_find_task(n->scheduler, id, jid, &index) != 0)
+            return cpc_http_res_error(res, 404, "not_found", "task %s not found",
+                                      req->params[0]);
+        memset(&t, 0, sizeof t);
+        memcpy(t.id, id, 16);
+        memcpy(t.job_id, jid, 32);
+        t.index = index;
+        t.status = CPC_TASK_OPEN;
+        rc = 0;
+    }
+    if (rc != 0)
+        return cpc_http_res_from_err(res, &err);
+    json_t *j = cpc_task_to_json(&t);
+    if (!j)
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+    if (get_job(n, t.job_id, &job, &err) == 0) {
+        json_object_set_new(j, "kind", json_string(cpc_kind_name(job.contract.kind)));
+        uint8_t seed[32];
+        cpc_sched_task_seed(seed, &job, t.index);
+        json_object_set_new(j, "seed", hexj(seed, 32));
+        if (t.status == CPC_TASK_COMMITTED && job.contract.kind == CPC_KIND_MATMUL) {
+            json_t *c = challenge_json(n, &t, &job, res);
+            if (!c) {
+                json_decref(j);
+                return;
+            }
+            json_object_set_new(j, "challenge", c);
+        }
+    }
+    cpc_http_res_json(res, 200, j);
+}
+
+static int query_uint(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
+                      uint64_t def, uint64_t max, uint64_t *out)
+{
+    const char *v = cpc_http_req_query(req, key);
+    *out = def;
+    if (!v)
+        return 0;
+    uint64_t x = 0;
+    if (!*v || strlen(v) > 12)
+        goto bad;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            goto bad;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    if (x > max)
+        goto bad;
+    *out = x;
+    return 0;
+bad:
+    cpc_http_res_error(res, 400, "invalid_argument", "query parameter %s must be 0..%llu", key,
+                       (unsigned long long)max);
+    return -1;
+}
+
+void cpc_h_market_job(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t id[32];
+    if (path_job_id(req, res, id) != 0)
+        return;
+    struct cpc_job job;
+    struct cpc_err err = {0};
+    int rc = get_job(n, id, &job, &err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_http_res_error(res, 404, "not_found", "job %s not found", req->params[0]);
+    if (rc != 0)
+        return cpc_http_res_from_err(res, &err);
+    uint64_t offset, limit;
+    if (query_uint(req, res, "offset", 0, CPC_MAX_TASKS, &offset) != 0 ||
+        query_uint(req, res, "limit", JOB_TASKS_DEFAULT, JOB_TASKS_MAX, &limit) != 0)
+        return;
+    json_t *j = cpc_job_to_json(&job);
+    json_t *tasks = json_array();
+    json_t *counts = json_pack("{s:i, s:i, s:i, s:i}", "open", 0, "committed", 0, "done", 0,
+                               "closed", 0);
+    if (!j || !tasks || !counts)
+        goto oom;
+    for (uint64_t i = offset; i < job.contract.tasks && i < offset + limit; i++) {
+        uint8_t tid[16];
+        struct cpc_task t;
+        cpc_task_id(tid, job.id, (uint32_t)i);
+        rc = get_task(n, tid, &t, &err);
+        if (rc == CPC_ERR_NOT_FOUND) {
+            memset(&t, 0, sizeof t);
+            memcpy(t.id, tid, 16);
+            memcpy(t.job_id, job.id, 32);
+            t.index = (uint32_t)i;
+            t.status = CPC_TASK_OPEN;
+        } else if (rc != 0) {
+            json_decref(j);
+            json_decref(tasks);
+            json_decref(counts);
+            return cpc_http_res_from_err(res, &err);
+        }
+        json_t *tj = cpc_task_to_json(&t);
+        if (!tj || json_array_append_new(tasks, tj) != 0)
+            goto oom;
+        const char *st = json_string_value(json_object_get(tj, "status"));
+        json_t *c = st ? json_object_get(counts, st) : NULL;
+        if (c)
+            json_integer_set(c, json_integer_value(c) + 1);
+    }
+    json_object_set_new(j, "tasks", tasks);
+    json_object_set_new(j, "task_counts", counts);
+    json_object_set_new(j, "offset", json_integer((json_int_t)offset));
+    json_object_set_new(j, "limit", json_integer((json_int_t)limit));
+    json_t *r = cpc_scheduler_job_resources(n->scheduler, id);
+    json_object_set_new(j, "resources", r ? r : json_null());
+    return cpc_http_res_json(res, 200, j);
+oom:
+    json_decref(j);
+    json_decref(tasks);
+    json_decref(counts);
+    cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+}
+
+void cpc_h_market_job_resources(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t id[32];
+    if (path_job_id(req, res, id) != 0)
+        return;
+    struct cpc_job job;
+    struct cpc_err err = {0};
+    int rc = get_job(n, id, &job, &err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_http_res_error(res, 404, "not_found", "job %s not found", req->params[0]);
+    if (rc != 0)
+        return cpc_http_res_from_err(res, &err);
+    json_t *r = cpc_scheduler_job_resources(n->scheduler, id);
+    if (!r)
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+    cpc_http_res_json(res, 200, r);
+}
+
+void cpc_h_market_worker(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t addr[CPC_ADDR_HASH_LEN], key[CPC_KEY_MAX];
+    if (req->n_params < 1 || cpc_address_decode(addr, req->params[0]) != 0)
+        return cpc_http_res_error(res, 400, "invalid_address", "not a valid cpc1 address: %.80s",
+                                  req->n_params ? req->params[0] : "");
+    struct cpc_worker w;
+    struct cpc_err err = {0};
+    int rc = read_rec(n, key, cpc_key_worker(key, addr), CPC_KEY_WORKER, &w, &err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_http_res_error(res, 404, "not_found",
+                                  "worker %s is not registered (WORKER_REGISTER)",
+                                  req->params[0]);
+    if (rc != 0)
+        return cpc_http_res_from_err(res, &err);
+    json_t *j = cpc_worker_to_json(&w);
+    if (!j)
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+    json_t *st = cpc_scheduler_worker_status(n->scheduler, addr);
+    if (st) {
+        json_object_set(j, "online", json_object_get(st, "online"));
+        json_object_set(j, "leases", json_object_get(st, "leases"));
+        json_object_set(j, "load", json_object_get(st, "load"));
+        json_decref(st);
+    }
+    cpc_http_res_json(res, 200, j);
+}

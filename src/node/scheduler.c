@@ -1,0 +1,1071 @@
+/* scheduler.c — the node's task scheduler (see scheduler.h for the rules).
+ *
+ * Layout: jobs and workers live in two small open-addressing hash maps
+ * (keyed by job id / address, keys point into the stored structs). A job
+ * holds one compact slot per task (status, result workers, live lease
+ * count) and a scan cursor `scan_from`: every task below it is known to be
+ * unavailable to everyone, so the common case (replication 1, tasks taken
+ * in index order) leases in O(1) amortised. Any change that can make a task
+ * available again (lease dropped, record reopened) lowers the cursor.
+ * Leases are stored per worker (a worker holds at most worker_max_leases),
+ * so "does W already hold this task" is a scan of a handful of entries.
+ * Waiters (long-polls) get leases copied into a mailbox; those leases are
+ * live in their worker's list from the moment they are assigned.
+ */
+#include "scheduler.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "../core/bech32.h"
+#include "../core/hex.h"
+#include "../core/kinds.h"
+#include "../core/uuid.h"
+
+#define DEF_LEASE_BLOCKS 30
+#define DEF_JOB_PAR 64
+#define DEF_WORKER_MAX 8
+#define DEF_SCORE_FLOOR 500
+#define DEF_HB_TIMEOUT_MS 30000
+
+/* ------------------------------------------------------------------ */
+/* Tiny hash map: fixed-length keys that point into the values.         */
+
+struct smap_ent {
+    const uint8_t *key; /* NULL = empty */
+    void *val;
+};
+
+struct smap {
+    struct smap_ent *e;
+    size_t cap, n; /* cap is a power of two */
+    size_t klen;
+};
+
+static size_t smap_hash(const uint8_t *k, size_t klen)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < klen; i++)
+        h = (h ^ k[i]) * 1099511628211ULL;
+    return (size_t)h;
+}
+
+static void *smap_get(const struct smap *m, const uint8_t *key)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = smap_hash(key, m->klen) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (!m->e[i].key)
+            return NULL;
+        if (memcmp(m->e[i].key, key, m->klen) == 0)
+            return m->e[i].val;
+    }
+}
+
+static int smap_grow(struct smap *m)
+{
+    size_t nc = m->cap ? m->cap * 2 : 16;
+    struct smap_ent *ne = calloc(nc, sizeof *ne);
+    if (!ne)
+        return CPC_ERR_NOMEM;
+    for (size_t j = 0; j < m->cap; j++) {
+        if (!m->e[j].key)
+            continue;
+        size_t i = smap_hash(m->e[j].key, m->klen) & (nc - 1);
+        while (ne[i].key)
+            i = (i + 1) & (nc - 1);
+        ne[i] = m->e[j];
+    }
+    free(m->e);
+    m->e = ne;
+    m->cap = nc;
+    return 0;
+}
+
+/* key must not be present; it must stay valid while stored (points into val). */
+static int smap_put(struct smap *m, const uint8_t *key, void *val)
+{
+    if ((m->n + 1) * 4 > m->cap * 3 && smap_grow(m) != 0)
+        return CPC_ERR_NOMEM;
+    size_t i = smap_hash(key, m->klen) & (m->cap - 1);
+    while (m->e[i].key)
+        i = (i + 1) & (m->cap - 1);
+    m->e[i].key = key;
+    m->e[i].val = val;
+    m->n++;
+    return 0;
+}
+
+static void smap_del(struct smap *m, const uint8_t *key)
+{
+    if (!m->cap)
+        return;
+    size_t mask = m->cap - 1, i = smap_hash(key, m->klen) & mask;
+    for (;; i = (i + 1) & mask) {
+        if (!m->e[i].key)
+            return;
+        if (memcmp(m->e[i].key, key, m->klen) == 0)
+            break;
+    }
+    /* backward-shift deletion (linear probing) */
+    size_t j = i;
+    for (;;) {
+        m->e[i].key = NULL;
+        m->e[i].val = NULL;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (!m->e[j].key) {
+                m->n--;
+                return;
+            }
+            size_t k = smap_hash(m->e[j].key, m->klen) & mask;
+            /* move e[j] to i unless its home k lies cyclically in (i, j] */
+            if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j)))
+                break;
+        }
+        m->e[i] = m->e[j];
+        i = j;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Types                                                               */
+
+struct slot {
+    uint8_t status;      /* enum cpc_task_status */
+    uint8_t n_results;
+    uint8_t n_leases;    /* live leases */
+    uint8_t (*res)[CPC_ADDR_HASH_LEN]; /* result workers (heap) or NULL */
+};
+
+struct sjob {
+    struct cpc_job rec;
+    struct slot *slots;  /* rec.contract.tasks */
+    uint32_t scan_from;
+    uint32_t n_leases;
+};
+
+struct lease_ent {
+    struct sjob *job;
+    uint32_t index;
+    uint8_t task_id[16];
+    uint64_t expires;
+    int progress;        /* -1 = none reported */
+};
+
+struct sworker {
+    struct cpc_worker rec; /* rec.addr is the map key */
+    uint64_t last_seen_ms;
+    int has_load;
+    struct cpc_sched_load load;
+    struct lease_ent *leases;
+    size_t n_leases, cap_leases;
+};
+
+struct waiter {
+    uint64_t id;
+    uint64_t seq;
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    uint32_t max;
+    struct cpc_sched_lease *got;
+    size_t n_got;
+};
+
+struct cpc_scheduler {
+    pthread_mutex_t mu;
+    struct cpc_scheduler_opts o;
+    uint64_t height;
+    struct smap jobs;     /* id -> struct sjob* */
+    struct smap workers;  /* addr -> struct sworker* */
+    struct sjob **order;  /* jobs in queue order */
+    size_t n_order, cap_order;
+    int order_dirty;
+    struct waiter *waiters;
+    size_t n_waiters, cap_waiters;
+    uint64_t next_waiter;
+    void (*notify)(void *);
+    void *notify_arg;
+};
+
+static uint64_t real_clock(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t now_ms(struct cpc_scheduler *s)
+{
+    return s->o.clock_ms(s->o.clock_arg);
+}
+
+void cpc_sched_task_seed(uint8_t out[32], const struct cpc_job *job, uint32_t index)
+{
+    if (job->contract.kind == CPC_KIND_MATMUL)
+        cpc_matmul_task_seed(out, job->seed, index);
+    else
+        cpc_hashpow_task_seed(out, job->seed, index);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lifecycle                                                           */
+
+struct cpc_scheduler *cpc_scheduler_new(const struct cpc_scheduler_opts *opts)
+{
+    struct cpc_scheduler *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    if (opts)
+        s->o = *opts;
+    if (!s->o.lease_blocks)
+        s->o.lease_blocks = DEF_LEASE_BLOCKS;
+    if (!s->o.job_parallelism)
+        s->o.job_parallelism = DEF_JOB_PAR;
+    if (!s->o.worker_max_leases)
+        s->o.worker_max_leases = DEF_WORKER_MAX;
+    if (!s->o.score_floor)
+        s->o.score_floor = DEF_SCORE_FLOOR;
+    if (!s->o.heartbeat_timeout_ms)
+        s->o.heartbeat_timeout_ms = DEF_HB_TIMEOUT_MS;
+    if (!s->o.clock_ms)
+        s->o.clock_ms = real_clock;
+    s->jobs.klen = 32;
+    s->workers.klen = CPC_ADDR_HASH_LEN;
+    s->next_waiter = 1;
+    pthread_mutex_init(&s->mu, NULL);
+    return s;
+}
+
+static void job_free(struct sjob *j)
+{
+    if (!j)
+        return;
+    if (j->slots)
+        for (uint32_t i = 0; i < j->rec.contract.tasks; i++)
+            free(j->slots[i].res);
+    free(j->slots);
+    free(j);
+}
+
+static void clear_all(struct cpc_scheduler *s)
+{
+    for (size_t i = 0; i < s->jobs.cap; i++)
+        if (s->jobs.e[i].key)
+            job_free(s->jobs.e[i].val);
+    for (size_t i = 0; i < s->workers.cap; i++)
+        if (s->workers.e[i].key) {
+            struct sworker *w = s->workers.e[i].val;
+            free(w->leases);
+            free(w);
+        }
+    free(s->jobs.e);
+    free(s->workers.e);
+    s->jobs.e = s->workers.e = NULL;
+    s->jobs.cap = s->jobs.n = s->workers.cap = s->workers.n = 0;
+    s->n_order = 0;
+    for (size_t i = 0; i < s->n_waiters; i++)
+        free(s->waiters[i].got);
+    s->n_waiters = 0;
+}
+
+void cpc_scheduler_free(struct cpc_scheduler *s)
+{
+    if (!s)
+        return;
+    clear_all(s);
+    free(s->order);
+    free(s->waiters);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+void cpc_scheduler_set_notify(struct cpc_scheduler *s, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&s->mu);
+    s->notify = fn;
+    s->notify_arg = arg;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* ------------------------------------------------------------------ */
+/* Leases                                                              */
+
+static void slot_available(struct sjob *j, uint32_t index)
+{
+    if (index < j->scan_from)
+        j->scan_from = index;
+}
+
+static void drop_lease(struct sworker *w, size_t i)
+{
+    struct lease_ent *l = &w->leases[i];
+    struct sjob *j = l->job;
+    if (j->n_leases)
+        j->n_leases--;
+    struct slot *sl = &j->slots[l->index];
+    if (sl->n_leases)
+        sl->n_leases--;
+    slot_available(j, l->index);
+    w->leases[i] = w->leases[--w->n_leases];
+}
+
+static int worker_holds(const struct sworker *w, const struct sjob *j, uint32_t index)
+{
+    for (size_t i = 0; i < w->n_leases; i++)
+        if (w->leases[i].job == j && w->leases[i].index == index)
+            return 1;
+    return 0;
+}
+
+static void drop_worker_lease_of(struct sworker *w, const struct sjob *j, uint32_t index)
+{
+    for (size_t i = 0; i < w->n_leases; i++)
+        if (w->leases[i].job == j && w->leases[i].index == index) {
+            drop_lease(w, i);
+            return;
+        }
+}
+
+/* Drop every lease on (j, index), or on any task of j when all_tasks. */
+static void drop_task_leases(struct cpc_scheduler *s, struct sjob *j, uint32_t index,
+                             int all_tasks)
+{
+    for (size_t k = 0; k < s->workers.cap; k++) {
+        if (!s->workers.e[k].key)
+            continue;
+        struct sworker *w = s->workers.e[k].val;
+        for (size_t i = 0; i < w->n_leases;) {
+            if (w->leases[i].job == j && (all_tasks || w->leases[i].index == index))
+                drop_lease(w, i);
+            else
+                i++;
+        }
+    }
+}
+
+static void drop_all_worker_leases(struct sworker *w)
+{
+    while (w->n_leases)
+        drop_lease(w, w->n_leases - 1);
+}
+
+static int job_cmp(const void *a, const void *b)
+{
+    const struct sjob *x = *(const struct sjob *const *)a, *y = *(const struct sjob *const *)b;
+    if (x->rec.contract.priority != y->rec.contract.priority)
+        return x->rec.contract.priority > y->rec.contract.priority ? -1 : 1;
+    if (x->rec.created_height != y->rec.created_height)
+        return x->rec.created_height < y->rec.created_height ? -1 : 1;
+    return memcmp(x->rec.id, y->rec.id, 32);
+}
+
+static int sort_jobs(struct cpc_scheduler *s)
+{
+    if (!s->order_dirty)
+        return 0;
+    if (s->cap_order < s->jobs.n) {
+        size_t nc = s->jobs.n * 2;
+        struct sjob **no = realloc(s->order, nc * sizeof *no);
+        if (!no)
+            return CPC_ERR_NOMEM;
+        s->order = no;
+        s->cap_order = nc;
+    }
+    s->n_order = 0;
+    for (size_t k = 0; k < s->jobs.cap; k++)
+        if (s->jobs.e[k].key)
+            s->order[s->n_order++] = s->jobs.e[k].val;
+    if (s->n_order)
+        qsort(s->order, s->n_order, sizeof *s->order, job_cmp);
+    s->order_dirty = 0;
+    return 0;
+}
+
+static int worker_matches(const struct sworker *w, const struct cpc_requirements *r)
+{
+    if (r->gpu_model[0] && strcasecmp(r->gpu_model, w->rec.gpu_model) != 0)
+        return 0;
+    return w->rec.vram_gb >= r->min_vram_gb && w->rec.cpu_cores >= r->min_cpu_cores;
+}
+
+static int slot_has_result(const struct slot *sl, const uint8_t addr[CPC_ADDR_HASH_LEN])
+{
+    for (uint8_t i = 0; i < sl->n_results; i++)
+        if (memcmp(sl->res[i], addr, CPC_ADDR_HASH_LEN) == 0)
+            return 1;
+    return 0;
+}
+
+static void fill_lease(struct cpc_sched_lease *out, const struct sjob *j,
+                       const struct lease_ent *l)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->task_id, l->task_id, 16);
+    memcpy(out->job_id, j->rec.id, 32);
+    out->index = l->index;
+    out->expires = l->expires;
+    cpc_sched_task_seed(out->seed, &j->rec, l->index);
+    out->contract = j->rec.contract;
+}
+
+static uint32_t call_limit(const struct cpc_scheduler *s, const struct sworker *w, uint32_t max)
+{
+    if (w->n_leases >= s->o.worker_max_leases)
+        return 0;
+    uint32_t lim = s->o.worker_max_leases - (uint32_t)w->n_leases;
+    if (max < lim)
+        lim = max;
+    if (cpc_worker_score(&w->rec) < s->o.score_floor && lim > 1)
+        lim = 1;
+    return lim;
+}
+
+/* Assign up to max tasks to w, appending copies to out[*n]. Returns 0 or NOMEM. */
+static int assign(struct cpc_scheduler *s, struct sworker *w, uint32_t max,
+                  struct cpc_sched_lease *out, size_t *n)
+{
+    uint32_t lim = call_limit(s, w, max);
+    size_t got = 0;
+    if (lim == 0)
+        return 0;
+    if (sort_jobs(s) != 0)
+        return CPC_ERR_NOMEM;
+    for (size_t o = 0; o < s->n_order && got < lim; o++) {
+        struct sjob *j = s->order[o];
+        const struct cpc_contract *c = &j->rec.contract;
+        uint32_t rep = c->replication ? c->replication : 1;
+        if (j->n_leases >= s->o.job_parallelism || !worker_matches(w, &c->req))
+            continue;
+        while (j->scan_from < c->tasks) {
+            const struct slot *sl = &j->slots[j->scan_from];
+            if (sl->status == CPC_TASK_OPEN && (uint32_t)sl->n_results + sl->n_leases < rep)
+                break;
+            j->scan_from++;
+        }
+        for (uint32_t i = j->scan_from;
+             i < c->tasks && got < lim && j->n_leases < s->o.job_parallelism; i++) {
+            struct slot *sl = &j->slots[i];
+            if (sl->status != CPC_TASK_OPEN || (uint32_t)sl->n_results + sl->n_leases >= rep)
+                continue;
+            if (sl->n_results && slot_has_result(sl, w->rec.addr))
+                continue;
+            if (sl->n_leases && worker_holds(w, j, i))
+                continue;
+            if (w->n_leases == w->cap_leases) {
+                size_t nc = w->cap_leases ? w->cap_leases * 2 : 8;
+                struct lease_ent *nl = realloc(w->leases, nc * sizeof *nl);
+                if (!nl)
+                    return CPC_ERR_NOMEM;
+                w->leases = nl;
+                w->cap_leases = nc;
+            }
+            struct lease_ent *l = &w->leases[w->n_leases++];
+            l->job = j;
+            l->index = i;
+            cpc_task_id(l->task_id, j->rec.id, i);
+            l->expires = s->height + s->o.lease_blocks;
+            l->progress = -1;
+            sl->n_leases++;
+            j->n_leases++;
+            fill_lease(&out[*n + got], j, l);
+            got++;
+        }
+    }
+    *n += got;
+    return 0;
+}
+
+struct wref {
+    struct waiter *wt;
+    uint32_t score;
+};
+
+static int wref_cmp(const void *a, const void *b)
+{
+    const struct wref *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    return x->wt->seq < y->wt->seq ? -1 : (x->wt->seq > y->wt->seq);
+}
+
+/* Serve waiters with an empty mailbox, best score first. Returns 1 if any got work. */
+static int serve_waiters(struct cpc_scheduler *s)
+{
+    if (!s->n_waiters)
+        return 0;
+    struct wref *refs = malloc(s->n_waiters * sizeof *refs);
+    if (!refs)
+        return 0;
+    size_t nr = 0;
+    for (size_t i = 0; i < s->n_waiters; i++) {
+        struct waiter *wt = &s->waiters[i];
+        struct sworker *w = smap_get(&s->workers, wt->addr);
+        if (wt->n_got || !w)
+            continue;
+        refs[nr].wt = wt;
+        refs[nr].score = cpc_worker_score(&w->rec);
+        nr++;
+    }
+    qsort(refs, nr, sizeof *refs, wref_cmp);
+    int any = 0;
+    for (size_t i = 0; i < nr; i++) {
+        struct waiter *wt = refs[i].wt;
+        struct sworker *w = smap_get(&s->workers, wt->addr);
+        struct cpc_sched_lease *got = malloc(wt->max * sizeof *got);
+        size_t n = 0;
+        if (!got)
+            break;
+        if (assign(s, w, wt->max, got, &n) != 0 || n == 0) {
+            free(got);
+            continue;
+        }
+        wt->got = got;
+        wt->n_got = n;
+        any = 1;
+    }
+    free(refs);
+    return any;
+}
+
+static void expire_leases(struct cpc_scheduler *s)
+{
+    for (size_t k = 0; k < s->workers.cap; k++) {
+        if (!s->workers.e[k].key)
+            continue;
+        struct sworker *w = s->workers.e[k].val;
+        for (size_t i = 0; i < w->n_leases;) {
+            if (w->leases[i].expires <= s->height)
+                drop_lease(w, i);
+            else
+                i++;
+        }
+    }
+}
+
+static void release_silent(struct cpc_scheduler *s)
+{
+    uint64_t now = now_ms(s);
+    for (size_t k = 0; k < s->workers.cap; k++) {
+        if (!s->workers.e[k].key)
+            continue;
+        struct sworker *w = s->workers.e[k].val;
+        if (w->n_leases && now > w->last_seen_ms + s->o.heartbeat_timeout_ms)
+            drop_all_worker_leases(w);
+    }
+}
+
+/* Notify if needed, then unlock. The callback runs under the lock so that
+ * once cpc_scheduler_set_notify(NULL) returns it is never called again (the
+ * node clears it before freeing the HTTP server). It must not call back into
+ * the scheduler: cpc_httpd_wake only resumes connections. */
+static void unlock_notify(struct cpc_scheduler *s, int notify)
+{
+    if (notify && s->notify)
+        s->notify(s->notify_arg);
+    pthread_mutex_unlock(&s->mu);
+}
+
+void cpc_scheduler_tick(struct cpc_scheduler *s)
+{
+    pthread_mutex_lock(&s->mu);
+    release_silent(s);
+    int any = serve_waiters(s);
+    unlock_notify(s, any);
+}
+
+/* ------------------------------------------------------------------ */
+/* Records                                                             */
+
+static int put_job(struct cpc_scheduler *s, const struct cpc_job *rec)
+{
+    struct sjob *j = smap_get(&s->jobs, rec->id);
+    if (rec->status != CPC_JOB_ACTIVE) {
+        if (j) {
+            drop_task_leases(s, j, 0, 1);
+            smap_del(&s->jobs, rec->id);
+            job_free(j);
+            s->order_dirty = 1;
+        }
+        return 0;
+    }
+    if (j) {
+        if (j->rec.contract.tasks != rec->contract.tasks)
+            return 0; /* a contract never changes: ignore a forged update */
+        j->rec = *rec;
+        s->order_dirty = 1;
+        return 0;
+    }
+    j = calloc(1, sizeof *j);
+    if (!j)
+        return CPC_ERR_NOMEM;
+    j->rec = *rec;
+    j->slots = calloc(rec->contract.tasks ? rec->contract.tasks : 1, sizeof *j->slots);
+    if (!j->slots || smap_put(&s->jobs, j->rec.id, j) != 0) {
+        free(j->slots);
+        free(j);
+        return CPC_ERR_NOMEM;
+    }
+    s->order_dirty = 1;
+    return 0;
+}
+
+static void del_job(struct cpc_scheduler *s, const uint8_t id[32])
+{
+    struct sjob *j = smap_get(&s->jobs, id);
+    if (!j)
+        return;
+    drop_task_leases(s, j, 0, 1);
+    smap_del(&s->jobs, id);
+    job_free(j);
+    s->order_dirty = 1;
+}
+
+static int put_task(struct cpc_scheduler *s, const struct cpc_task *t)
+{
+    struct sjob *j = smap_get(&s->jobs, t->job_id);
+    if (!j || t->index >= j->rec.contract.tasks)
+        return 0;
+    struct slot *sl = &j->slots[t->index];
+    uint8_t nres = t->n_results <= CPC_MAX_REPLICATION ? t->n_results : CPC_MAX_REPLICATION;
+    free(sl->res);
+    sl->res = NULL;
+    sl->n_results = 0;
+    if (nres) {
+        sl->res = malloc((size_t)nres * CPC_ADDR_HASH_LEN);
+        if (!sl->res)
+            return CPC_ERR_NOMEM;
+        for (uint8_t i = 0; i < nres; i++)
+            memcpy(sl->res[i], t->results[i].worker, CPC_ADDR_HASH_LEN);
+        sl->n_results = nres;
+    }
+    sl->status = t->status;
+    /* results fulfil their worker's lease */
+    for (uint8_t i = 0; i < nres && sl->n_leases; i++) {
+        struct sworker *w = smap_get(&s->workers, t->results[i].worker);
+        if (w)
+            drop_worker_lease_of(w, j, t->index);
+    }
+    if (sl->status == CPC_TASK_COMMITTED && sl->n_leases) {
+        /* the committing worker's lease is fulfilled too */
+        struct sworker *w = smap_get(&s->workers, t->worker);
+        if (w)
+            drop_worker_lease_of(w, j, t->index);
+    }
+    if (sl->status != CPC_TASK_OPEN && sl->n_leases)
+        drop_task_leases(s, j, t->index, 0);
+    slot_available(j, t->index);
+    return 0;
+}
+
+static int put_worker(struct cpc_scheduler *s, const struct cpc_worker *rec)
+{
+    struct sworker *w = smap_get(&s->workers, rec->addr);
+    if (w) {
+        w->rec = *rec;
+        return 0;
+    }
+    w = calloc(1, sizeof *w);
+    if (!w)
+        return CPC_ERR_NOMEM;
+    w->rec = *rec;
+    w->last_seen_ms = now_ms(s);
+    if (smap_put(&s->workers, w->rec.addr, w) != 0) {
+        free(w);
+        return CPC_ERR_NOMEM;
+    }
+    return 0;
+}
+
+static void del_worker(struct cpc_scheduler *s, const uint8_t addr[CPC_ADDR_HASH_LEN])
+{
+    struct sworker *w = smap_get(&s->workers, addr);
+    if (!w)
+        return;
+    drop_all_worker_leases(w);
+    smap_del(&s->workers, addr);
+    free(w->leases);
+    free(w);
+}
+
+struct walk {
+    struct cpc_scheduler *s;
+    int pass;       /* 0: jobs and workers, 1: tasks */
+    int strict;     /* rebuild: corrupt record is an error */
+    struct cpc_err *err;
+};
+
+static int on_obj(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                  int tombstone, void *arg)
+{
+    struct walk *w = arg;
+    struct cpc_scheduler *s = w->s;
+    struct cpc_err e = {0};
+    int rc = 0;
+    if (klen < 1)
+        return 0;
+    if (w->pass == 0 && key[0] == CPC_KEY_JOB && klen == 33) {
+        if (tombstone) {
+            del_job(s, key + 1);
+            return 0;
+        }
+        struct cpc_job j;
+        rc = cpc_job_decode(&j, val, vlen, &e);
+        if (rc == 0)
+            rc = put_job(s, &j);
+    } else if (w->pass == 0 && key[0] == CPC_KEY_WORKER && klen == 1 + CPC_ADDR_HASH_LEN) {
+        if (tombstone) {
+            del_worker(s, key + 1);
+            return 0;
+        }
+        struct cpc_worker wk;
+        rc = cpc_worker_decode(&wk, val, vlen, &e);
+        if (rc == 0)
+            rc = put_worker(s, &wk);
+    } else if (w->pass == 1 && key[0] == CPC_KEY_TASK && klen == 17 && !tombstone) {
+        struct cpc_task t;
+        rc = cpc_task_decode(&t, val, vlen, &e);
+        if (rc == 0)
+            rc = put_task(s, &t);
+    } else {
+        return 0;
+    }
+    if (rc == CPC_ERR_NOMEM)
+        return cpc_err_set(w->err, rc, "scheduler: out of memory");
+    if (rc != 0 && w->strict) {
+        char hex[2 * CPC_OBJ_KEY_MAX + 1];
+        cpc_hex_encode(hex, key, klen);
+        return cpc_err_set(w->err, rc, "scheduler: object %s: %s", hex, e.msg);
+    }
+    return 0;
+}
+
+int cpc_scheduler_rebuild(struct cpc_scheduler *s, const struct cpc_state *st, uint64_t height,
+                          struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    clear_all(s);
+    s->height = height;
+    s->order_dirty = 1;
+    struct walk w = {.s = s, .pass = 0, .strict = 1, .err = err};
+    int rc = cpc_state_obj_foreach(st, on_obj, &w);
+    if (rc == 0) {
+        w.pass = 1;
+        rc = cpc_state_obj_foreach(st, on_obj, &w);
+    }
+    if (rc != 0)
+        clear_all(s);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_scheduler_on_block(struct cpc_scheduler *s, const struct cpc_state *delta,
+                           uint64_t height)
+{
+    pthread_mutex_lock(&s->mu);
+    if (height > s->height)
+        s->height = height;
+    struct walk w = {.s = s, .pass = 0, .strict = 0, .err = NULL};
+    int rc = delta ? cpc_state_obj_foreach(delta, on_obj, &w) : 0;
+    if (rc == 0 && delta) {
+        w.pass = 1;
+        rc = cpc_state_obj_foreach(delta, on_obj, &w);
+    }
+    expire_leases(s);
+    release_silent(s);
+    int any = serve_waiters(s);
+    unlock_notify(s, any);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Worker calls                                                        */
+
+static struct waiter *find_waiter(struct cpc_scheduler *s, uint64_t id, size_t *pos)
+{
+    for (size_t i = 0; i < s->n_waiters; i++)
+        if (s->waiters[i].id == id) {
+            if (pos)
+                *pos = i;
+            return &s->waiters[i];
+        }
+    return NULL;
+}
+
+int cpc_scheduler_lease(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                        uint32_t max, bool wait, struct cpc_sched_lease **out, size_t *n,
+                        uint64_t *height, uint64_t *waiter, struct cpc_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (waiter)
+        *waiter = 0;
+    if (max < 1 || max > CPC_SCHED_MAX_PER_CALL)
+        return cpc_err_set(err, CPC_ERR_INVALID, "max_tasks must be 1..%d",
+                           CPC_SCHED_MAX_PER_CALL);
+    struct cpc_sched_lease *buf = malloc(max * sizeof *buf);
+    if (!buf)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    pthread_mutex_lock(&s->mu);
+    int rc = 0, any = 0;
+    struct sworker *w = smap_get(&s->workers, worker);
+    if (!w) {
+        rc = cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "register first with WORKER_REGISTER");
+        goto out;
+    }
+    w->last_seen_ms = now_ms(s);
+    release_silent(s);
+    any = serve_waiters(s);
+    if ((rc = assign(s, w, max, buf, n)) != 0) {
+        cpc_err_set(err, rc, "out of memory");
+        goto out;
+    }
+    if (height)
+        *height = s->height;
+    if (*n == 0 && wait && waiter) {
+        if (s->n_waiters == s->cap_waiters) {
+            size_t nc = s->cap_waiters ? s->cap_waiters * 2 : 8;
+            struct waiter *nw = realloc(s->waiters, nc * sizeof *nw);
+            if (!nw) {
+                rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            s->waiters = nw;
+            s->cap_waiters = nc;
+        }
+        struct waiter *wt = &s->waiters[s->n_waiters++];
+        memset(wt, 0, sizeof *wt);
+        wt->id = s->next_waiter++;
+        wt->seq = wt->id;
+        memcpy(wt->addr, worker, CPC_ADDR_HASH_LEN);
+        wt->max = max;
+        *waiter = wt->id;
+    }
+out:
+    if (rc == 0 && *n) {
+        *out = buf;
+        buf = NULL;
+    }
+    unlock_notify(s, any);
+    free(buf);
+    return rc;
+}
+
+int cpc_scheduler_collect(struct cpc_scheduler *s, uint64_t waiter, struct cpc_sched_lease **out,
+                          size_t *n, uint64_t *height)
+{
+    *out = NULL;
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    size_t pos = 0;
+    struct waiter *wt = find_waiter(s, waiter, &pos);
+    int rc = 0;
+    if (!wt) {
+        rc = CPC_ERR_NOT_FOUND;
+    } else if (wt->n_got) {
+        *out = wt->got;
+        *n = wt->n_got;
+        s->waiters[pos] = s->waiters[--s->n_waiters];
+    }
+    if (height)
+        *height = s->height;
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+void cpc_scheduler_cancel(struct cpc_scheduler *s, uint64_t waiter)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t pos = 0;
+    struct waiter *wt = find_waiter(s, waiter, &pos);
+    int any = 0;
+    if (wt) {
+        struct sworker *w = smap_get(&s->workers, wt->addr);
+        for (size_t i = 0; i < wt->n_got && w; i++) {
+            struct sjob *j = smap_get(&s->jobs, wt->got[i].job_id);
+            if (j)
+                drop_worker_lease_of(w, j, wt->got[i].index);
+        }
+        any = wt->n_got > 0;
+        free(wt->got);
+        s->waiters[pos] = s->waiters[--s->n_waiters];
+        if (any)
+            any = serve_waiters(s);
+    }
+    unlock_notify(s, any);
+}
+
+int cpc_scheduler_heartbeat(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                            const json_t *progress, const struct cpc_sched_load *load,
+                            size_t *n_leases, struct cpc_err *err)
+{
+    if (progress && !json_is_object(progress))
+        return cpc_err_set(err, CPC_ERR_INVALID, "progress must be an object");
+    const char *k;
+    json_t *v;
+    /* validate first, so a bad heartbeat changes nothing */
+    json_object_foreach((json_t *)progress, k, v) {
+        uint8_t id[16];
+        if (cpc_uuid_parse(id, k) != 0)
+            return cpc_err_set(err, CPC_ERR_INVALID, "progress: key %.40s is not a task id", k);
+        if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 100)
+            return cpc_err_set(err, CPC_ERR_INVALID, "progress[%s] must be a number 0..100", k);
+    }
+    pthread_mutex_lock(&s->mu);
+    struct sworker *w = smap_get(&s->workers, worker);
+    if (!w) {
+        pthread_mutex_unlock(&s->mu);
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "register first with WORKER_REGISTER");
+    }
+    w->last_seen_ms = now_ms(s);
+    if (load) {
+        w->load = *load;
+        w->has_load = 1;
+    }
+    json_object_foreach((json_t *)progress, k, v) {
+        uint8_t id[16];
+        cpc_uuid_parse(id, k);
+        for (size_t i = 0; i < w->n_leases; i++)
+            if (memcmp(w->leases[i].task_id, id, 16) == 0)
+                w->leases[i].progress = (int)json_number_value(v);
+    }
+    if (n_leases)
+        *n_leases = w->n_leases;
+    release_silent(s);
+    int any = serve_waiters(s);
+    unlock_notify(s, any);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Views                                                               */
+
+static json_t *addr_json(const uint8_t a[CPC_ADDR_HASH_LEN])
+{
+    char s[CPC_ADDR_STR_MAX];
+    cpc_address_encode(s, a);
+    return json_string(s);
+}
+
+static json_t *hex_json(const uint8_t *b, size_t n)
+{
+    char s[2 * 64 + 1];
+    cpc_hex_encode(s, b, n);
+    return json_string(s);
+}
+
+static json_t *lease_json(const struct lease_ent *l, int with_job)
+{
+    char id[CPC_UUID_STR_LEN + 1];
+    cpc_uuid_format(id, l->task_id);
+    json_t *o = json_pack("{s:s, s:I, s:I}", "task_id", id, "index", (json_int_t)l->index,
+                          "expires", (json_int_t)l->expires);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "progress", l->progress < 0 ? json_null() : json_integer(l->progress));
+    if (with_job)
+        json_object_set_new(o, "job_id", hex_json(l->job->rec.id, 32));
+    return o;
+}
+
+json_t *cpc_scheduler_job_resources(struct cpc_scheduler *s, const uint8_t job_id[32])
+{
+    pthread_mutex_lock(&s->mu);
+    json_t *workers = json_array();
+    json_t *root = NULL;
+    struct sjob *j = smap_get(&s->jobs, job_id);
+    uint64_t now = now_ms(s);
+    for (size_t k = 0; j && workers && k < s->workers.cap; k++) {
+        if (!s->workers.e[k].key)
+            continue;
+        struct sworker *w = s->workers.e[k].val;
+        json_t *tasks = NULL;
+        for (size_t i = 0; i < w->n_leases; i++) {
+            if (w->leases[i].job != j)
+                continue;
+            if (!tasks)
+                tasks = json_array();
+            json_array_append_new(tasks, lease_json(&w->leases[i], 0));
+        }
+        if (!tasks)
+            continue;
+        json_t *e = json_pack("{s:o, s:I, s:b, s:o}", "address", addr_json(w->rec.addr), "score",
+                              (json_int_t)cpc_worker_score(&w->rec), "online",
+                              now <= w->last_seen_ms + s->o.heartbeat_timeout_ms, "tasks", tasks);
+        json_array_append_new(workers, e);
+    }
+    if (workers)
+        root = json_pack("{s:o, s:I, s:b, s:I, s:o}", "job_id", hex_json(job_id, 32), "height",
+                         (json_int_t)s->height, "scheduled", j != NULL, "leases",
+                         (json_int_t)(j ? j->n_leases : 0), "workers", workers);
+    pthread_mutex_unlock(&s->mu);
+    return root;
+}
+
+json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
+                                    const uint8_t worker[CPC_ADDR_HASH_LEN])
+{
+    pthread_mutex_lock(&s->mu);
+    struct sworker *w = smap_get(&s->workers, worker);
+    json_t *o = json_pack("{s:o, s:b, s:I}", "address", addr_json(worker), "registered", w != NULL,
+                          "height", (json_int_t)s->height);
+    if (o && w) {
+        uint64_t now = now_ms(s);
+        json_t *leases = json_array();
+        for (size_t i = 0; i < w->n_leases; i++)
+            json_array_append_new(leases, lease_json(&w->leases[i], 1));
+        json_object_set_new(o, "online",
+                            json_boolean(now <= w->last_seen_ms + s->o.heartbeat_timeout_ms));
+        json_object_set_new(o, "score", json_integer(cpc_worker_score(&w->rec)));
+        json_object_set_new(o, "last_seen_ms", json_integer((json_int_t)w->last_seen_ms));
+        json_object_set_new(o, "max_leases", json_integer(s->o.worker_max_leases));
+        json_object_set_new(o, "leases", leases);
+        json_object_set_new(
+            o, "load",
+            w->has_load ? json_pack("{s:f, s:f, s:I, s:f}", "cpu_load", w->load.cpu_load,
+                                    "gpu_load", w->load.gpu_load, "ram_used_mb",
+                                    (json_int_t)w->load.ram_used_mb, "gpu_temp_c",
+                                    w->load.gpu_temp_c)
+                        : json_null());
+    }
+    pthread_mutex_unlock(&s->mu);
+    return o;
+}
+
+int cpc_scheduler_find_task(struct cpc_scheduler *s, const uint8_t task_id[16],
+                            uint8_t job_id[32], uint32_t *index)
+{
+    int rc = CPC_ERR_NOT_FOUND;
+    pthread_mutex_lock(&s->mu);
+    for (size_t k = 0; k < s->workers.cap && rc; k++) {
+        if (!s->workers.e[k].key)
+            continue;
+        struct sworker *w = s->workers.e[k].val;
+        for (size_t i = 0; i < w->n_leases; i++)
+            if (memcmp(w->leases[i].task_id, task_id, 16) == 0) {
+                memcpy(job_id, w->leases[i].job->rec.id, 32);
+                *index = w->leases[i].index;
+                rc = 0;
+                break;
+            }
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+void cpc_scheduler_stats(struct cpc_scheduler *s, struct cpc_sched_stats *out)
+{
+    pthread_mutex_lock(&s->mu);
+    memset(out, 0, sizeof *out);
+    out->height = s->height;
+    out->jobs = s->jobs.n;
+    out->workers = s->workers.n;
+    out->waiters = s->n_waiters;
+    for (size_t k = 0; k < s->workers.cap; k++)
+        if (s->workers.e[k].key)
+            out->leases += ((struct sworker *)s->workers.e[k].val)->n_leases;
+    pthread_mutex_unlock(&s->mu);
+}
