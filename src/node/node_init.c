@@ -1,8 +1,11 @@
 /* node_init.c — first start on an empty home: config, devnet genesis, keys.
  *
  * Writes HOME/config (commented defaults), creates the `validator` key
- * (signs blocks, receives fees) and the `faucet` key (funded in genesis) in
- * HOME/keyring, unencrypted: this is a devnet convenience, said in the log.
+ * (signs blocks, receives fees), the `faucet` key (funded in genesis), the
+ * `treasury` key (genesis params.treasury: the market's commission) and the
+ * `legacy` key (funded in genesis with 10,000,000 CPC: pays the legacy API's
+ * rewards, routes_legacy.c) in HOME/keyring, unencrypted: this is a devnet
+ * convenience, said in the log.
  * genesis.json is written last, atomically, so a crash midway is retried
  * cleanly on the next start (existing keys are reused).
  */
@@ -16,6 +19,7 @@
 #include "node.h"
 
 #define DEVNET_FAUCET_CPC 1000000000ULL /* 1e9 CPC = 1e18 base units */
+#define DEVNET_LEGACY_CPC 10000000ULL   /* 1e7 CPC: legacy API rewards */
 
 static const char default_config[] =
     "# ComputeChain node configuration (cpcd). Flags override these values.\n"
@@ -66,9 +70,11 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
                                     err)) != 0)
         return rc;
 
-    struct cpc_key_info validator, faucet;
+    struct cpc_key_info validator, faucet, treasury, legacy;
     if ((rc = ensure_key(home, "validator", &validator, err)) != 0 ||
-        (rc = ensure_key(home, "faucet", &faucet, err)) != 0)
+        (rc = ensure_key(home, "faucet", &faucet, err)) != 0 ||
+        (rc = ensure_key(home, "treasury", &treasury, err)) != 0 ||
+        (rc = ensure_key(home, "legacy", &legacy, err)) != 0)
         return cpc_err_prefix(err, "creating devnet keys");
 
     struct cpc_genesis g;
@@ -79,13 +85,18 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
     g.params.max_block_txs = 10000;
     g.genesis_time_ms = cpc_now_ms();
     memcpy(g.validator, validator.pubkey, CPC_PUBKEY_LEN);
-    struct cpc_genesis_account acc;
-    memset(&acc, 0, sizeof acc);
-    if (cpc_address_decode(acc.addr, faucet.address) != 0)
+    if (cpc_address_decode(g.params.treasury, treasury.address) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "treasury key has a bad address");
+    struct cpc_genesis_account acc[2];
+    memset(acc, 0, sizeof acc);
+    if (cpc_address_decode(acc[0].addr, faucet.address) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "faucet key has a bad address");
-    acc.balance = DEVNET_FAUCET_CPC * CPC_BASE_PER_CPC;
-    g.accounts = &acc;
-    g.n_accounts = 1;
+    acc[0].balance = DEVNET_FAUCET_CPC * CPC_BASE_PER_CPC;
+    if (cpc_address_decode(acc[1].addr, legacy.address) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "legacy key has a bad address");
+    acc[1].balance = DEVNET_LEGACY_CPC * CPC_BASE_PER_CPC;
+    g.accounts = acc;
+    g.n_accounts = 2;
     json_t *j = cpc_genesis_to_json(&g);
     g.accounts = NULL;
     if (!j)

@@ -1,5 +1,7 @@
 /* routes.c — every route the node serves, in one table. */
 #include "routes.h"
+#include "routes_worker.h"
+#include "routes_legacy.h"
 
 static const struct cpc_route routes[] = {
     {"GET", "/", cpc_h_index},
@@ -14,6 +16,22 @@ static const struct cpc_route routes[] = {
     {"GET", "/balance/{address}", cpc_h_balance},
     {"GET", "/events", cpc_h_events},
     {"GET", "/metrics", cpc_h_metrics},
+    /* worker protocol and market reads (routes_worker.c) */
+    {"POST", "/worker/lease", cpc_h_worker_lease},
+    {"POST", "/worker/heartbeat", cpc_h_worker_heartbeat},
+    {"GET", "/worker/status", cpc_h_worker_status},
+    {"PUT", "/blobs/{sha256}", cpc_h_blob_put},
+    {"GET", "/blobs/{sha256}", cpc_h_blob_get},
+    {"GET", "/market/task/{task_id}", cpc_h_market_task},
+    {"GET", "/market/job/{job_id}", cpc_h_market_job},
+    {"GET", "/market/job/{job_id}/resources", cpc_h_market_job_resources},
+    {"GET", "/market/worker/{address}", cpc_h_market_worker},
+    /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
+    {"GET", "/register", cpc_h_legacy_register},
+    {"GET", "/get_task", cpc_h_legacy_get_task},
+    {"POST", "/submit_work", cpc_h_legacy_submit_work},
+    {"GET", "/get_balance/{client_id}", cpc_h_legacy_get_balance},
+    {"GET", "/chain", cpc_h_legacy_chain},
 };
 
 const struct cpc_route *cpc_node_routes(size_t *n)

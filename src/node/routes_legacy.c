@@ -1,0 +1,699 @@
+/* routes_legacy.c — the legacy proof-of-concept API (issue 3 §7), on the real ledger.
+ *
+ * Design note. The first proof of concept kept a toy chain in memory; its
+ * clients (register, fetch a task, hash, submit, read the balance and the
+ * chain) keep working here, but every reward is a real, signed ledger tx:
+ *
+ * - The node holds a `legacy` key (HOME/keyring/legacy.json). A new devnet
+ *   home gets it from cpc_node_init_home, funded in genesis; an older home
+ *   gets it created here on first use, unfunded, and submissions then answer
+ *   503 {"error":"Legacy rewards are not funded"} until someone funds it.
+ * - GET /register: a random UUID v4 client id (libsodium). The client gets a
+ *   ledger account whose custodial key is derived in the node,
+ *   HMAC-SHA256(key = legacy secret key, "cpc-legacy-client" NUL client_id),
+ *   so only its ADDRESS is stored (legacy_clients, store_legacy.h): rewards
+ *   are sent TO it, which needs no secret, and the key can be re-derived
+ *   when the platform adds custody and withdrawal. Until then the client
+ *   cannot spend its balance.
+ * - POST /submit_work: verification by replay, exactly as the proof of
+ *   concept did it: sha256("{client_id}-{contract_id}-{n}") as lowercase hex
+ *   for n = 1..work_units_done; the expected result_data is the LAST hash
+ *   starting with the contract's zeros, else "dummy_result_data".
+ *   work_units_done is capped at 10x the requirement (at most 50,000
+ *   hashes, a few ms). A verified submission with enough units submits two
+ *   txs from the legacy key through the mempool (nonces from its pending
+ *   nonce): a SUBMIT_RESULT (the `work_receipt`: task id derived from
+ *   client+contract, result hash sha256(result_data)) and a TRANSFER of the
+ *   reward to the client's address (the `reward`). The receipt goes first:
+ *   if the reward cannot be admitted the receipt is withdrawn, and a stray
+ *   receipt never moves money. Double payment of the same (client,
+ *   contract, result_data) is refused by a unique claim row written BEFORE
+ *   the txs enter the mempool (legacy_receipts); a claim whose txs were
+ *   refused is deleted. A crash between the claim and the next block loses
+ *   that reward (the mempool is in memory) but can never pay it twice.
+ *   One process-wide mutex serialises submissions, so two requests never
+ *   take the same legacy nonce.
+ * - GET /get_balance/{client_id}: the committed balance, in CPC.
+ * - GET /chain: ledger blocks in the legacy shape {index, timestamp,
+ *   transactions, previous_hash, hash, nonce}: a TRANSFER from the legacy key
+ *   reads as {"type":"reward"}, its SUBMIT_RESULT as {"type":"work_receipt"},
+ *   any other tx as {"type":"<tx_type lowercase>"}; ?from=&limit= page
+ *   through it (default: the last 100 blocks).
+ *
+ * Error bodies on these routes are {"error":"Missing data"} — a bare string,
+ * unlike the node's {"error":{"code","message"}} envelope — because the
+ * specification (and the proof of concept's clients) demand that shape here.
+ * Amounts shown to legacy clients are CPC numbers (integers when whole).
+ */
+#include "routes_legacy.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/keyring.h"
+#include "../core/amount.h"
+#include "../core/hash.h"
+#include "../core/hex.h"
+#include "../core/uuid.h"
+#include "../store/store_legacy.h"
+#include "mempool.h"
+#include "metrics.h"
+#include "node.h"
+
+#define CHAIN_DEFAULT_LIMIT 100
+#define CHAIN_MAX_LIMIT 100
+
+static const struct cpc_legacy_contract REGISTRY[] = {
+    {"sc-001", "simple-hash-pow", "Find a hash starting with 3 zeros.", 1000, 10, 3},
+    {"sc-002", "complex-hash-pow", "Find a hash starting with 4 zeros.", 5000, 50, 4},
+};
+#define N_CONTRACTS (sizeof REGISTRY / sizeof REGISTRY[0])
+
+/* Serialises submissions: claim check, legacy nonce allocation, mempool admission. */
+static pthread_mutex_t submit_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
+
+/* The legacy error shape: {"error": msg} (see the design note). */
+static void legacy_error(struct cpc_http_res *res, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void legacy_error(struct cpc_http_res *res, int status, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_t *j = json_pack("{s:s}", "error", msg);
+    if (!j) /* msg was not UTF-8 (it echoes no client bytes, but stay safe) */
+        j = json_pack("{s:s}", "error", "internal error");
+    cpc_http_res_json(res, status, j);
+}
+
+/* CPC amount as a JSON number: an integer when whole, else a real. */
+static json_t *cpc_number(uint64_t base_units)
+{
+    if (base_units % CPC_BASE_PER_CPC == 0)
+        return json_integer((json_int_t)(base_units / CPC_BASE_PER_CPC));
+    return json_real((double)base_units / (double)CPC_BASE_PER_CPC);
+}
+
+static json_t *hex32(const uint8_t h[32])
+{
+    char s[65];
+    cpc_hex_encode(s, h, 32);
+    return json_string(s);
+}
+
+/* ---- registry and replay (pure) ---- */
+
+const struct cpc_legacy_contract *cpc_legacy_contracts(size_t *n)
+{
+    *n = N_CONTRACTS;
+    return REGISTRY;
+}
+
+const struct cpc_legacy_contract *cpc_legacy_contract_find(const char *contract_id)
+{
+    if (!contract_id)
+        return NULL;
+    for (size_t i = 0; i < N_CONTRACTS; i++)
+        if (strcmp(REGISTRY[i].contract_id, contract_id) == 0)
+            return &REGISTRY[i];
+    return NULL;
+}
+
+/* Whether the lowercase hex of h starts with `zeros` '0' digits. */
+static int hex_zeros(const uint8_t h[32], unsigned zeros)
+{
+    for (unsigned i = 0; i < zeros && i < 64; i++) {
+        unsigned nib = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 0x0f);
+        if (nib != 0)
+            return 0;
+    }
+    return 1;
+}
+
+void cpc_legacy_expected_result(const char *client_id, const char *contract_id, unsigned zeros,
+                                uint64_t units, char out[CPC_LEGACY_RESULT_TEXT_MAX + 1])
+{
+    /* prefix "{client_id}-{contract_id}-" hashed once, then the decimal n per unit */
+    struct cpc_sha256_ctx base, c;
+    uint8_t h[32], last[32];
+    int found = 0;
+    cpc_sha256_init(&base);
+    cpc_sha256_update(&base, client_id, strlen(client_id));
+    cpc_sha256_update(&base, "-", 1);
+    cpc_sha256_update(&base, contract_id, strlen(contract_id));
+    cpc_sha256_update(&base, "-", 1);
+    for (uint64_t n = 1; n <= units; n++) {
+        char num[24];
+        int len = snprintf(num, sizeof num, "%llu", (unsigned long long)n);
+        c = base;
+        cpc_sha256_update(&c, num, (size_t)len);
+        cpc_sha256_final(&c, h);
+        if (hex_zeros(h, zeros)) {
+            memcpy(last, h, 32);
+            found = 1;
+        }
+    }
+    if (found)
+        cpc_hex_encode(out, last, 32);
+    else
+        snprintf(out, CPC_LEGACY_RESULT_TEXT_MAX + 1, "%s", CPC_LEGACY_DUMMY_RESULT);
+}
+
+void cpc_legacy_task_id(uint8_t out[16], const char *client_id, const char *contract_id)
+{
+    static const char tag[] = "cpc-legacy-task";
+    struct cpc_sha256_ctx c;
+    uint8_t h[32];
+    cpc_sha256_init(&c);
+    cpc_sha256_update(&c, tag, sizeof tag); /* with its NUL */
+    cpc_sha256_update(&c, client_id, strlen(client_id) + 1);
+    cpc_sha256_update(&c, contract_id, strlen(contract_id));
+    cpc_sha256_final(&c, h);
+    memcpy(out, h, 16);
+    out[6] = (uint8_t)((out[6] & 0x0f) | 0x80); /* version 8: custom (RFC 9562) */
+    out[8] = (uint8_t)((out[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+}
+
+/* ---- the legacy key ---- */
+
+/* Public info of the legacy key, creating it (unfunded, unencrypted like the
+ * devnet keys of node_init.c) when the home has none. */
+static int legacy_key_info(struct cpc_node *n, struct cpc_key_info *info, struct cpc_err *err)
+{
+    int rc = cpc_keyring_info(n->cfg.home, CPC_LEGACY_KEY_NAME, info, err);
+    if (rc != CPC_ERR_NOT_FOUND)
+        return rc;
+    struct cpc_key k;
+    rc = cpc_keyring_create(n->cfg.home, CPC_LEGACY_KEY_NAME, NULL, &k, err);
+    if (rc == CPC_ERR_DUPLICATE) /* another request created it first */
+        return cpc_keyring_info(n->cfg.home, CPC_LEGACY_KEY_NAME, info, err);
+    if (rc != 0)
+        return rc;
+    *info = k.info;
+    cpc_key_wipe(&k);
+    return 0;
+}
+
+/* Load the legacy key (creating it if needed). Caller wipes *k. */
+static int legacy_key_load(struct cpc_node *n, struct cpc_key *k, struct cpc_err *err)
+{
+    struct cpc_key_info info;
+    int rc = legacy_key_info(n, &info, err);
+    if (rc == 0)
+        rc = cpc_keyring_load(n->cfg.home, CPC_LEGACY_KEY_NAME, getenv("CPC_PASSPHRASE"), k, err);
+    if (rc != 0)
+        cpc_err_prefix(err, "the legacy key");
+    return rc;
+}
+
+/* The custodial address of client_id, derived from the legacy secret key. */
+static int client_address(struct cpc_node *n, const struct cpc_key *legacy, const char *client_id,
+                          char addr[CPC_ADDR_STR_MAX], struct cpc_err *err)
+{
+    static const char tag[] = "cpc-legacy-client";
+    uint8_t sk[CPC_SECKEY_LEN], pub[CPC_PUBKEY_LEN];
+    int rc = CPC_ERR_CRYPTO;
+    for (uint8_t ctr = 0; ctr < 8; ctr++) {
+        crypto_auth_hmacsha256_state st;
+        crypto_auth_hmacsha256_init(&st, legacy->seckey, CPC_SECKEY_LEN);
+        crypto_auth_hmacsha256_update(&st, (const unsigned char *)tag, sizeof tag);
+        crypto_auth_hmacsha256_update(&st, (const unsigned char *)client_id, strlen(client_id));
+        if (ctr) /* only if the first output is not a valid key (p ~ 2^-128) */
+            crypto_auth_hmacsha256_update(&st, &ctr, 1);
+        crypto_auth_hmacsha256_final(&st, sk);
+        sodium_memzero(&st, sizeof st);
+        if (cpc_seckey_check(sk) == 0) {
+            rc = 0;
+            break;
+        }
+    }
+    if (rc == 0 && (cpc_pubkey_from_seckey(n->signer, pub, sk) != 0 ||
+                    cpc_pubkey_address(addr, pub) != 0))
+        rc = CPC_ERR_CRYPTO;
+    sodium_memzero(sk, sizeof sk);
+    if (rc != 0)
+        return cpc_err_set(err, rc, "cannot derive the client's account key");
+    return 0;
+}
+
+/* ---- handlers ---- */
+
+void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    struct cpc_err err = {0};
+    struct cpc_key legacy;
+    memset(&legacy, 0, sizeof legacy);
+    if (legacy_key_load(n, &legacy, &err) != 0) {
+        cpc_key_wipe(&legacy);
+        return legacy_error(res, 503, "Legacy API unavailable: %s", err.msg);
+    }
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint8_t id[16];
+        char client_id[CPC_UUID_STR_LEN + 1], addr[CPC_ADDR_STR_MAX];
+        cpc_random_bytes(id, sizeof id);
+        id[6] = (uint8_t)((id[6] & 0x0f) | 0x40); /* version 4 */
+        id[8] = (uint8_t)((id[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+        cpc_uuid_format(client_id, id);
+        int rc = client_address(n, &legacy, client_id, addr, &err);
+        if (rc == 0)
+            rc = cpc_store_legacy_client_add(n->store, client_id, addr, (uint64_t)time(NULL),
+                                             &err);
+        if (rc == CPC_ERR_DUPLICATE) /* a 2^-122 collision: draw again */
+            continue;
+        cpc_key_wipe(&legacy);
+        if (rc != 0)
+            return legacy_error(res, 500, "Cannot register the client: %s", err.msg);
+        return cpc_http_res_json(res, 200, json_pack("{s:s}", "client_id", client_id));
+    }
+    cpc_key_wipe(&legacy);
+    legacy_error(res, 500, "Cannot register the client: no free client id");
+}
+
+void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    (void)req;
+    uint32_t r;
+    cpc_random_bytes(&r, sizeof r);
+    const struct cpc_legacy_contract *c = &REGISTRY[r % N_CONTRACTS];
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:s, s:s, s:s, s:I, s:I}", "contract_id", c->contract_id,
+                                "task_type", c->task_type, "description", c->description,
+                                "work_units_required", (json_int_t)c->work_units_required,
+                                "reward", (json_int_t)c->reward_cpc));
+}
+
+/* The proof of concept's test was `all([client_id, contract_id,
+ * work_units_done, result_data])`: absent, null, false, "" and 0 are missing. */
+static int is_missing(const json_t *v)
+{
+    if (!v || json_is_null(v) || json_is_false(v))
+        return 1;
+    if (json_is_string(v))
+        return json_string_length(v) == 0;
+    if (json_is_integer(v))
+        return json_integer_value(v) == 0;
+    if (json_is_real(v))
+        return json_real_value(v) == 0.0;
+    return 0;
+}
+
+/* A string field without NUL bytes, or NULL (the caller answers 400). */
+static const char *text_field(const json_t *v)
+{
+    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+        return NULL;
+    return json_string_value(v);
+}
+
+struct submission {
+    const char *client_id;
+    const struct cpc_legacy_contract *contract;
+    uint64_t units;
+    const char *result_data;
+    char address[CPC_ADDR_STR_MAX];   /* the client's account */
+};
+
+/* Sign a legacy tx of type t at nonce (payload already set). */
+static int sign_tx(struct cpc_node *n, struct cpc_tx *tx, const struct cpc_key *legacy,
+                   uint64_t nonce, struct cpc_err *err)
+{
+    snprintf(tx->chain_id, sizeof tx->chain_id, "%s", n->params.chain_id);
+    tx->nonce = nonce;
+    tx->gas_price = n->params.min_gas_price ? n->params.min_gas_price : 1;
+    int rc = cpc_tx_sign(tx, n->signer, legacy->seckey, err);
+    if (rc == 0)
+        rc = cpc_tx_check(tx, n->params.chain_id, n->params.min_gas_price, err);
+    return rc;
+}
+
+/* Answer a refused admission of a legacy tx. */
+static void admission_error(struct cpc_http_res *res, const struct cpc_err *err)
+{
+    if (err->code == CPC_ERR_INSUFFICIENT_BALANCE)
+        return legacy_error(res, 503, "Legacy rewards are not funded");
+    if (err->code == CPC_ERR_MEMPOOL_FULL || err->code == CPC_ERR_NONCE_GAP)
+        return legacy_error(res, 503, "The node is busy, submit again later (%s)", err->msg);
+    legacy_error(res, 500, "Cannot issue the reward: %s", err->msg);
+}
+
+/* Claim, sign and admit the work_receipt and reward txs. Answers res. Runs under submit_mu. */
+static void pay(struct cpc_node *n, const struct submission *s, const struct cpc_key *legacy,
+                struct cpc_http_res *res)
+{
+    struct cpc_err err = {0};
+    struct cpc_legacy_receipt r;
+    struct cpc_tx receipt, reward;
+    uint8_t legacy_addr[CPC_ADDR_HASH_LEN];
+    struct cpc_account acc;
+    uint64_t amount, fees, need;
+    int rc;
+
+    memset(&r, 0, sizeof r);
+    memset(&receipt, 0, sizeof receipt);
+    memset(&reward, 0, sizeof reward);
+
+    if (cpc_store_legacy_receipt_get(n->store, s->client_id, s->contract->contract_id,
+                                     s->result_data, &r, &err) == 0)
+        return cpc_http_res_json(res, 200,
+                                 json_pack("{s:s, s:s}", "status", "rejected", "message",
+                                           "Work already rewarded"));
+    if (err.code != CPC_ERR_NOT_FOUND)
+        return legacy_error(res, 500, "Cannot read the receipts: %s", err.msg);
+
+    if (cpc_pubkey_hash(legacy_addr, legacy->info.pubkey) != 0)
+        return legacy_error(res, 500, "Cannot hash the legacy key");
+    if (!cpc_mul_u64(&amount, s->contract->reward_cpc, CPC_BASE_PER_CPC))
+        return legacy_error(res, 500, "Reward overflows");
+
+    /* txs: the receipt (nonce k), then the reward (nonce k+1) */
+    receipt.type = CPC_TX_SUBMIT_RESULT;
+    cpc_legacy_task_id(receipt.u.result.task_id, s->client_id, s->contract->contract_id);
+    cpc_sha256(receipt.u.result.result_hash, s->result_data, strlen(s->result_data));
+    receipt.u.result.result_hash_len = 32;
+    memcpy(receipt.u.result.worker, legacy_addr, CPC_ADDR_HASH_LEN);
+    reward.type = CPC_TX_TRANSFER;
+    if (cpc_address_decode(reward.u.transfer.to, s->address) != 0)
+        return legacy_error(res, 500, "The client's stored address is invalid");
+    reward.u.transfer.amount = amount;
+
+    cpc_node_account(n, legacy_addr, &acc);
+    uint64_t nonce = cpc_mempool_pending_nonce(n->mempool, legacy_addr, acc.nonce);
+    if ((rc = sign_tx(n, &receipt, legacy, nonce, &err)) != 0 ||
+        (rc = sign_tx(n, &reward, legacy, nonce + 1, &err)) != 0)
+        return legacy_error(res, 500, "Cannot sign the reward: %s", err.msg);
+
+    /* An unfunded (or drained) legacy key: say so before claiming anything. */
+    uint64_t f1 = 0, f2 = 0;
+    if (cpc_tx_fee(&receipt, &f1) != 0 || cpc_tx_fee(&reward, &f2) != 0 ||
+        !cpc_add_u64(&fees, f1, f2) || !cpc_add_u64(&need, amount, fees))
+        return legacy_error(res, 500, "Reward overflows");
+    if (acc.balance < need)
+        return legacy_error(res, 503, "Legacy rewards are not funded");
+
+    snprintf(r.client_id, sizeof r.client_id, "%s", s->client_id);
+    snprintf(r.contract_id, sizeof r.contract_id, "%s", s->contract->contract_id);
+    snprintf(r.result_data, sizeof r.result_data, "%s", s->result_data);
+    cpc_uuid_format(r.task_id, receipt.u.result.task_id);
+    r.work_units = s->units;
+    r.reward = amount;
+    memcpy(r.receipt_tx, receipt.hash, 32);
+    memcpy(r.reward_tx, reward.hash, 32);
+    r.created_at = (uint64_t)time(NULL);
+    rc = cpc_store_legacy_receipt_add(n->store, &r, &err);
+    if (rc == CPC_ERR_DUPLICATE)
+        return cpc_http_res_json(res, 200,
+                                 json_pack("{s:s, s:s}", "status", "rejected", "message",
+                                           "Work already rewarded"));
+    if (rc != 0)
+        return legacy_error(res, 500, "Cannot record the receipt: %s", err.msg);
+
+    rc = cpc_mempool_add(n->mempool, &receipt, &acc, &err);
+    if (rc == 0) {
+        rc = cpc_mempool_add(n->mempool, &reward, &acc, &err);
+        if (rc != 0) /* last of the legacy run (we hold submit_mu): no nonce gap left behind */
+            cpc_mempool_remove(n->mempool, receipt.hash);
+    }
+    if (rc != 0) {
+        struct cpc_err e2 = {0};
+        cpc_store_legacy_receipt_delete(n->store, r.client_id, r.contract_id, r.result_data,
+                                        &e2);
+        return admission_error(res, &err);
+    }
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:s, s:o}", "status", "success", "reward_issued",
+                                cpc_number(amount)));
+}
+
+void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    struct submission s;
+    struct cpc_err err = {0};
+    json_error_t je;
+    memset(&s, 0, sizeof s);
+
+    json_t *j = req->body_len ? json_loadb(req->body, req->body_len,
+                                           JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je)
+                              : NULL;
+    if (req->body_len && !j)
+        return legacy_error(res, 400, "Invalid JSON: %s", je.text);
+    const json_t *cid = json_object_get(j, "client_id");
+    const json_t *kid = json_object_get(j, "contract_id");
+    const json_t *units = json_object_get(j, "work_units_done");
+    const json_t *rd = json_object_get(j, "result_data");
+    if (!json_is_object(j) || is_missing(cid) || is_missing(kid) || is_missing(units) ||
+        is_missing(rd)) {
+        json_decref(j);
+        return legacy_error(res, 400, "Missing data");
+    }
+    s.client_id = text_field(cid);
+    s.result_data = text_field(rd);
+    const char *contract_id = text_field(kid);
+    if (!s.client_id || !contract_id || !s.result_data) {
+        json_decref(j);
+        return legacy_error(res, 400,
+                            "Invalid data: client_id, contract_id and result_data must be strings");
+    }
+    s.contract = cpc_legacy_contract_find(contract_id);
+    if (!s.contract) {
+        json_decref(j);
+        return legacy_error(res, 400, "Invalid contract ID");
+    }
+    uint64_t cap = s.contract->work_units_required * CPC_LEGACY_WORK_CAP;
+    if (!json_is_integer(units) || json_integer_value(units) < 0) {
+        json_decref(j);
+        return legacy_error(res, 400, "Invalid data: work_units_done must be a positive integer");
+    }
+    s.units = (uint64_t)json_integer_value(units);
+    if (s.units > cap) {
+        json_decref(j);
+        return legacy_error(res, 400,
+                            "Too much work claimed: work_units_done is at most %llu for %s "
+                            "(%dx the %llu units required)",
+                            (unsigned long long)cap, s.contract->contract_id, CPC_LEGACY_WORK_CAP,
+                            (unsigned long long)s.contract->work_units_required);
+    }
+    int rc = cpc_store_legacy_client_address(n->store, s.client_id, s.address, &err);
+    if (rc == CPC_ERR_NOT_FOUND) {
+        json_decref(j);
+        return legacy_error(res, 400, "Unknown client ID");
+    }
+    if (rc != 0) {
+        json_decref(j);
+        return legacy_error(res, 500, "Cannot read the client: %s", err.msg);
+    }
+
+    char expected[CPC_LEGACY_RESULT_TEXT_MAX + 1];
+    cpc_legacy_expected_result(s.client_id, s.contract->contract_id, s.contract->zeros, s.units,
+                               expected);
+    if (strcmp(expected, s.result_data) != 0) {
+        json_decref(j);
+        return cpc_http_res_json(
+            res, 200,
+            json_pack("{s:s, s:s}", "status", "rejected", "message",
+                      "Work verification failed: result_data does not match the replay of the "
+                      "reported work units"));
+    }
+    if (s.units < s.contract->work_units_required) {
+        json_t *out = json_pack("{s:s, s:o}", "status", "pending", "message",
+                                json_sprintf("Not enough work done. %llu / %llu",
+                                             (unsigned long long)s.units,
+                                             (unsigned long long)s.contract->work_units_required));
+        json_decref(j);
+        return cpc_http_res_json(res, 200, out);
+    }
+
+    struct cpc_key legacy;
+    memset(&legacy, 0, sizeof legacy);
+    if (legacy_key_load(n, &legacy, &err) != 0) {
+        cpc_key_wipe(&legacy);
+        json_decref(j);
+        return legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
+    }
+    pthread_mutex_lock(&submit_mu);
+    pay(n, &s, &legacy, res);
+    pthread_mutex_unlock(&submit_mu);
+    cpc_key_wipe(&legacy);
+    json_decref(j);
+}
+
+void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    struct cpc_err err = {0};
+    char addr_text[CPC_ADDR_STR_MAX];
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    const char *client_id = req->n_params ? req->params[0] : "";
+    int rc = cpc_store_legacy_client_address(n->store, client_id, addr_text, &err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return legacy_error(res, 404, "Unknown client ID");
+    if (rc != 0)
+        return legacy_error(res, 500, "Cannot read the client: %s", err.msg);
+    if (cpc_address_decode(addr, addr_text) != 0)
+        return legacy_error(res, 500, "The client's stored address is invalid");
+    struct cpc_account acc;
+    cpc_node_account(n, addr, &acc);
+    /* client_id is a registered id (ASCII UUID), safe to echo */
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:s, s:o}", "client_id", client_id, "balance",
+                                cpc_number(acc.balance)));
+}
+
+/* ---- /chain ---- */
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s || strlen(s) > 20)
+        return -1;
+    for (const char *p = s; *p; p++)
+        if (*p < '0' || *p > '9')
+            return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static json_t *nullable_string(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+/* One ledger tx in the legacy shape. legacy is NULL when the home has no legacy key. */
+static json_t *legacy_tx(struct cpc_node *n, const struct cpc_tx *tx,
+                         const struct cpc_tx_result *result, const uint8_t *legacy)
+{
+    char from[CPC_ADDR_STR_MAX], to[CPC_ADDR_STR_MAX];
+    const char *status = !result ? "success" : result->code == 0 ? "success" : "failed";
+    cpc_address_encode(from, tx->from);
+    int by_legacy = legacy && memcmp(tx->from, legacy, CPC_ADDR_HASH_LEN) == 0;
+    struct cpc_legacy_receipt r;
+    struct cpc_err err = {0};
+    int have_receipt = 0;
+    memset(&r, 0, sizeof r);
+    if (by_legacy && (tx->type == CPC_TX_TRANSFER || tx->type == CPC_TX_SUBMIT_RESULT))
+        have_receipt = cpc_store_legacy_receipt_by_tx(n->store, tx->hash, &r, &err) == 0;
+
+    if (by_legacy && tx->type == CPC_TX_TRANSFER) {
+        char client[CPC_LEGACY_ID_MAX + 1] = "";
+        cpc_address_encode(to, tx->u.transfer.to);
+        if (have_receipt)
+            snprintf(client, sizeof client, "%s", r.client_id);
+        else if (cpc_store_legacy_client_by_address(n->store, to, client, &err) != 0)
+            client[0] = '\0';
+        return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s}", "type", "reward", "client_id",
+                         nullable_string(client), "contract_id",
+                         nullable_string(have_receipt ? r.contract_id : NULL), "to", to,
+                         "amount", cpc_number(tx->u.transfer.amount), "tx_hash",
+                         hex32(tx->hash), "status", status);
+    }
+    if (by_legacy && tx->type == CPC_TX_SUBMIT_RESULT) {
+        char task[CPC_UUID_STR_LEN + 1], rh[2 * CPC_RESULT_HASH_MAX + 1];
+        size_t hl = tx->u.result.result_hash_len <= CPC_RESULT_HASH_MAX
+                        ? tx->u.result.result_hash_len
+                        : CPC_RESULT_HASH_MAX;
+        cpc_uuid_format(task, tx->u.result.task_id);
+        cpc_hex_encode(rh, tx->u.result.result_hash, hl);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s}", "type", "work_receipt", "task_id", task,
+                              "result_hash", rh, "tx_hash", hex32(tx->hash), "status", status);
+        if (o) {
+            json_object_set_new(o, "client_id", nullable_string(have_receipt ? r.client_id : NULL));
+            json_object_set_new(o, "contract_id",
+                                nullable_string(have_receipt ? r.contract_id : NULL));
+            json_object_set_new(o, "work_units",
+                                have_receipt ? json_integer((json_int_t)r.work_units)
+                                             : json_null());
+            json_object_set_new(o, "result_data",
+                                nullable_string(have_receipt ? r.result_data : NULL));
+        }
+        return o;
+    }
+    char type[32];
+    snprintf(type, sizeof type, "%s", cpc_tx_type_name(tx->type));
+    for (char *p = type; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    json_t *o = json_pack("{s:s, s:s, s:o, s:s}", "type", type, "from", from, "tx_hash",
+                          hex32(tx->hash), "status", status);
+    if (o && tx->type == CPC_TX_TRANSFER) {
+        cpc_address_encode(to, tx->u.transfer.to);
+        json_object_set_new(o, "to", json_string(to));
+        json_object_set_new(o, "amount", cpc_number(tx->u.transfer.amount));
+    }
+    return o;
+}
+
+void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint64_t latest, from, limit = CHAIN_DEFAULT_LIMIT;
+    pthread_rwlock_rdlock(&n->lock);
+    latest = n->latest.height;
+    pthread_rwlock_unlock(&n->lock);
+
+    const char *q = cpc_http_req_query(req, "limit");
+    if (q && (parse_u64(q, &limit) != 0 || limit == 0 || limit > CHAIN_MAX_LIMIT))
+        return legacy_error(res, 400, "limit must be an integer from 1 to %d", CHAIN_MAX_LIMIT);
+    from = latest + 1 > limit ? latest + 1 - limit : 0;
+    q = cpc_http_req_query(req, "from");
+    if (q && parse_u64(q, &from) != 0)
+        return legacy_error(res, 400, "from must be a non-negative integer (a block height)");
+
+    struct cpc_key_info info;
+    struct cpc_err err = {0};
+    uint8_t legacy_addr[CPC_ADDR_HASH_LEN];
+    const uint8_t *legacy = NULL;
+    if (cpc_keyring_info(n->cfg.home, CPC_LEGACY_KEY_NAME, &info, &err) == 0 &&
+        cpc_pubkey_hash(legacy_addr, info.pubkey) == 0)
+        legacy = legacy_addr;
+
+    json_t *arr = json_array();
+    if (!arr)
+        return legacy_error(res, 500, "out of memory");
+    for (uint64_t h = from; h <= latest && h - from < limit; h++) {
+        struct cpc_block b;
+        uint8_t hash[32];
+        memset(&b, 0, sizeof b);
+        if (cpc_store_get_block(n->store, h, &b, &err) != 0 ||
+            cpc_block_header_hash(&b.header, hash) != 0) {
+            cpc_block_clear(&b);
+            json_decref(arr);
+            return legacy_error(res, 500, "Cannot read block %llu: %s", (unsigned long long)h,
+                                err.msg);
+        }
+        json_t *txs = json_array();
+        for (size_t i = 0; txs && i < b.n_txs; i++) {
+            json_t *t = legacy_tx(n, &b.txs[i], b.results ? &b.results[i] : NULL, legacy);
+            if (!t || json_array_append_new(txs, t) != 0) {
+                json_decref(txs);
+                txs = NULL;
+            }
+        }
+        json_t *blk = txs ? json_pack("{s:I, s:f, s:o, s:o, s:o, s:i}", "index", (json_int_t)h,
+                                      "timestamp", (double)b.header.time_ms / 1000.0,
+                                      "transactions", txs, "previous_hash",
+                                      hex32(b.header.prev_hash), "hash", hex32(hash), "nonce", 0)
+                          : NULL;
+        cpc_block_clear(&b);
+        if (!blk || json_array_append_new(arr, blk) != 0) {
+            json_decref(arr);
+            return legacy_error(res, 500, "out of memory");
+        }
+    }
+    cpc_http_res_json(res, 200, arr);
+}
