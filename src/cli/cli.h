@@ -17,6 +17,7 @@
 #include "../common/http_client.h"
 #include "../common/keyring.h"
 #include "../core/err.h"
+#include "../core/tx.h"
 
 #define CLI_USAGE 2   /* handler return: usage error (message in err), exit 2 */
 #define CLI_MAX_ARGS 16
@@ -38,6 +39,7 @@ enum {
     F_WORKER_ADDR = 1u << 12,
     F_CHAIN_ID = 1u << 13,
     F_DRY_RUN = 1u << 14,
+    F_STAKE = 1u << 15,
 };
 #define F_GLOBAL (F_HOME | F_NODE | F_OUTPUT)
 #define F_TX (F_FROM | F_GAS_PRICE | F_WAIT | F_TIMEOUT | F_NONCE | F_CHAIN_ID | F_DRY_RUN)
@@ -53,6 +55,7 @@ struct cli_ctx {
     unsigned timeout_s;       /* --wait timeout, default 60 */
     const char *task_id, *result_hash, *worker_addr;
     const char *chain_id;     /* --chain-id override (else the node's) */
+    const char *stake;        /* --stake AMOUNT (worker register) */
     const char *args[CLI_MAX_ARGS]; /* positional words after "group sub" */
     int nargs;
     struct cpc_http *http;    /* created lazily by cli_http */
@@ -74,6 +77,10 @@ struct cli_cmd {
 extern const struct cli_cmd cli_keys_cmds[];
 extern const struct cli_cmd cli_tx_cmds[];
 extern const struct cli_cmd cli_query_cmds[];
+extern const struct cli_cmd cli_job_cmds[];
+extern const struct cli_cmd cli_worker_cmds[];
+/* GET /market/job/{id} printed as JSON (job show, query job). */
+int cli_job_show(struct cli_ctx *c, struct cpc_err *err);
 
 /* output.c */
 void cli_print_json(const json_t *j);              /* pretty (indent 2) + newline on stdout */
@@ -103,5 +110,16 @@ int cli_resolve_address(const struct cli_ctx *c, const char *arg, char out[CPC_A
                         uint8_t hash[CPC_ADDR_HASH_LEN], struct cpc_err *err);
 
 #define CLI_PASS_MAX 1024
+
+/* transaction helpers (cmd_tx.c), shared by the tx, job and worker commands */
+/* Parse a positive CPC amount ("1.5") into base units. */
+int cli_parse_amount(const char *text, uint64_t *out, struct cpc_err *err);
+/* Zero tx, set its type and the --from key's pubkey/address into tx and *info. */
+int cli_start_tx(struct cli_ctx *c, struct cpc_tx *tx, enum cpc_tx_type type, struct cpc_key_info *info,
+                 struct cpc_err *err);
+/* Unlock the key, fetch chain id / gas price / nonce, sign, post (or print with --dry-run),
+ * wait with --wait, print the outcome. Clears tx->ext. */
+int cli_sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
+                      struct cpc_err *err);
 
 #endif

@@ -134,5 +134,7 @@ const struct cli_cmd cli_query_cmds[] = {
      "Print an account (balance, nonce, stake, pending_nonce) as JSON.", query_account},
     {"query", "tx", 1, 1, 0, "query tx HASH",
      "Print a transaction and its status (pending, success, failed) as JSON.", query_tx},
+    {"query", "job", 1, 1, 0, "query job JOB_ID",
+     "Print a job (status, escrow, per-task states) as JSON.", cli_job_show},
     {0},
 };

@@ -21,7 +21,7 @@
 
 #define POLL_MS 200
 
-static int parse_amount(const char *text, uint64_t *out, struct cpc_err *err)
+int cli_parse_amount(const char *text, uint64_t *out, struct cpc_err *err)
 {
     int rc = cpc_amount_parse(out, text);
     if (rc == CPC_ERR_OVERFLOW)
@@ -36,7 +36,7 @@ static int parse_amount(const char *text, uint64_t *out, struct cpc_err *err)
 }
 
 /* Check --from and fill the sender's pubkey/from into tx. */
-static int start_tx(struct cli_ctx *c, struct cpc_tx *tx, enum cpc_tx_type type,
+int cli_start_tx(struct cli_ctx *c, struct cpc_tx *tx, enum cpc_tx_type type,
                     struct cpc_key_info *info, struct cpc_err *err)
 {
     memset(tx, 0, sizeof *tx);
@@ -146,7 +146,7 @@ static int report(struct cli_ctx *c, const char *hash, const json_t *res, struct
 }
 
 /* Unlock the key, fetch chain id / gas price / nonce, sign, post, maybe wait, print. */
-static int sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
+int cli_sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
                          struct cpc_err *err)
 {
     char pass[CLI_PASS_MAX], path[96], hash[65];
@@ -233,6 +233,7 @@ static int sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_
     rc = report(c, hash, res, err);
 done:
     cpc_key_wipe(&key);
+    cpc_tx_clear(tx);
     cpc_signer_free(signer);
     json_decref(status);
     json_decref(acct);
@@ -247,29 +248,29 @@ static int tx_send(struct cli_ctx *c, struct cpc_err *err)
     struct cpc_tx tx;
     struct cpc_key_info info;
     char to[CPC_ADDR_STR_MAX];
-    int rc = start_tx(c, &tx, CPC_TX_TRANSFER, &info, err);
+    int rc = cli_start_tx(c, &tx, CPC_TX_TRANSFER, &info, err);
     if (rc)
         return rc;
     rc = cli_resolve_address(c, c->args[0], to, tx.u.transfer.to, err);
     if (rc)
         return rc;
-    rc = parse_amount(c->args[1], &tx.u.transfer.amount, err);
+    rc = cli_parse_amount(c->args[1], &tx.u.transfer.amount, err);
     if (rc)
         return rc;
-    return sign_and_send(c, &tx, &info, err);
+    return cli_sign_and_send(c, &tx, &info, err);
 }
 
 static int tx_stake_common(struct cli_ctx *c, enum cpc_tx_type type, struct cpc_err *err)
 {
     struct cpc_tx tx;
     struct cpc_key_info info;
-    int rc = start_tx(c, &tx, type, &info, err);
+    int rc = cli_start_tx(c, &tx, type, &info, err);
     if (rc)
         return rc;
-    rc = parse_amount(c->args[0], &tx.u.stake.amount, err);
+    rc = cli_parse_amount(c->args[0], &tx.u.stake.amount, err);
     if (rc)
         return rc;
-    return sign_and_send(c, &tx, &info, err);
+    return cli_sign_and_send(c, &tx, &info, err);
 }
 
 static int tx_stake(struct cli_ctx *c, struct cpc_err *err)
@@ -290,7 +291,7 @@ static int tx_submit_result(struct cli_ctx *c, struct cpc_err *err)
         return cpc_err_set(err, CLI_USAGE, "missing --task-id UUID");
     if (!c->result_hash)
         return cpc_err_set(err, CLI_USAGE, "missing --result-hash HEX");
-    int rc = start_tx(c, &tx, CPC_TX_SUBMIT_RESULT, &info, err);
+    int rc = cli_start_tx(c, &tx, CPC_TX_SUBMIT_RESULT, &info, err);
     if (rc)
         return rc;
     struct cpc_payload_submit_result *p = &tx.u.result;
@@ -317,7 +318,7 @@ static int tx_submit_result(struct cli_ctx *c, struct cpc_err *err)
     rc = cpc_tx_check_payload(&tx, err);
     if (rc)
         return rc;
-    return sign_and_send(c, &tx, &info, err);
+    return cli_sign_and_send(c, &tx, &info, err);
 }
 
 /* Read a whole stream (at most CPC_TX_JSON_MAX bytes) into a malloc'd string. */

@@ -41,6 +41,7 @@ static const struct flag_def FLAGS[] = {
     {"--worker-address", NULL, F_WORKER_ADDR, 1},
     {"--chain-id", NULL, F_CHAIN_ID, 1},
     {"--dry-run", NULL, F_DRY_RUN, 0},
+    {"--stake", NULL, F_STAKE, 1},
     {"--help", "-h", 0, 0},
     {"--version", NULL, 0, 0},
     {NULL, NULL, 0, 0},
@@ -63,6 +64,8 @@ static const struct group GROUPS[] = {
     {"keys", "Manage the local keyring", cli_keys_cmds},
     {"tx", "Build, sign and send transactions", cli_tx_cmds},
     {"query", "Read chain state from the node", cli_query_cmds},
+    {"job", "Create, cancel and inspect compute jobs", cli_job_cmds},
+    {"worker", "Register as a compute provider", cli_worker_cmds},
     {NULL, NULL, NULL},
 };
 
@@ -221,6 +224,7 @@ static int parse_argv(int argc, char **argv, struct parsed *p, struct cli_ctx *c
         case F_TASK_ID: c->task_id = val; break;
         case F_RESULT_HASH: c->result_hash = val; break;
         case F_WORKER_ADDR: c->worker_addr = val; break;
+        case F_STAKE: c->stake = val; break;
         case F_CHAIN_ID:
             if (!*val || strlen(val) > CPC_CHAIN_ID_MAX)
                 return cpc_err_set(err, CLI_USAGE, "--chain-id must be 1..%d characters", CPC_CHAIN_ID_MAX);
