@@ -13,6 +13,7 @@
  * live in their worker's list from the moment they are assigned.
  */
 #include "scheduler.h"
+#include "scheduler_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -31,165 +32,6 @@
 #define DEF_SCORE_FLOOR 500
 #define DEF_HB_TIMEOUT_MS 30000
 
-/* ------------------------------------------------------------------ */
-/* Tiny hash map: fixed-length keys that point into the values.         */
-
-struct smap_ent {
-    const uint8_t *key; /* NULL = empty */
-    void *val;
-};
-
-struct smap {
-    struct smap_ent *e;
-    size_t cap, n; /* cap is a power of two */
-    size_t klen;
-};
-
-static size_t smap_hash(const uint8_t *k, size_t klen)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < klen; i++)
-        h = (h ^ k[i]) * 1099511628211ULL;
-    return (size_t)h;
-}
-
-static void *smap_get(const struct smap *m, const uint8_t *key)
-{
-    if (!m->cap)
-        return NULL;
-    for (size_t i = smap_hash(key, m->klen) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->e[i].key)
-            return NULL;
-        if (memcmp(m->e[i].key, key, m->klen) == 0)
-            return m->e[i].val;
-    }
-}
-
-static int smap_grow(struct smap *m)
-{
-    size_t nc = m->cap ? m->cap * 2 : 16;
-    struct smap_ent *ne = calloc(nc, sizeof *ne);
-    if (!ne)
-        return CPC_ERR_NOMEM;
-    for (size_t j = 0; j < m->cap; j++) {
-        if (!m->e[j].key)
-            continue;
-        size_t i = smap_hash(m->e[j].key, m->klen) & (nc - 1);
-        while (ne[i].key)
-            i = (i + 1) & (nc - 1);
-        ne[i] = m->e[j];
-    }
-    free(m->e);
-    m->e = ne;
-    m->cap = nc;
-    return 0;
-}
-
-/* key must not be present; it must stay valid while stored (points into val). */
-static int smap_put(struct smap *m, const uint8_t *key, void *val)
-{
-    if ((m->n + 1) * 4 > m->cap * 3 && smap_grow(m) != 0)
-        return CPC_ERR_NOMEM;
-    size_t i = smap_hash(key, m->klen) & (m->cap - 1);
-    while (m->e[i].key)
-        i = (i + 1) & (m->cap - 1);
-    m->e[i].key = key;
-    m->e[i].val = val;
-    m->n++;
-    return 0;
-}
-
-static void smap_del(struct smap *m, const uint8_t *key)
-{
-    if (!m->cap)
-        return;
-    size_t mask = m->cap - 1, i = smap_hash(key, m->klen) & mask;
-    for (;; i = (i + 1) & mask) {
-        if (!m->e[i].key)
-            return;
-        if (memcmp(m->e[i].key, key, m->klen) == 0)
-            break;
-    }
-    /* backward-shift deletion (linear probing) */
-    size_t j = i;
-    for (;;) {
-        m->e[i].key = NULL;
-        m->e[i].val = NULL;
-        for (;;) {
-            j = (j + 1) & mask;
-            if (!m->e[j].key) {
-                m->n--;
-                return;
-            }
-            size_t k = smap_hash(m->e[j].key, m->klen) & mask;
-            /* move e[j] to i unless its home k lies cyclically in (i, j] */
-            if ((j > i && (k <= i || k > j)) || (j < i && (k <= i && k > j)))
-                break;
-        }
-        m->e[i] = m->e[j];
-        i = j;
-    }
-}
-
-/* ------------------------------------------------------------------ */
-/* Types                                                               */
-
-struct slot {
-    uint8_t status;      /* enum cpc_task_status */
-    uint8_t n_results;
-    uint8_t n_leases;    /* live leases */
-    uint8_t (*res)[CPC_ADDR_HASH_LEN]; /* result workers (heap) or NULL */
-};
-
-struct sjob {
-    struct cpc_job rec;
-    struct slot *slots;  /* rec.contract.tasks */
-    uint32_t scan_from;
-    uint32_t n_leases;
-};
-
-struct lease_ent {
-    struct sjob *job;
-    uint32_t index;
-    uint8_t task_id[16];
-    uint64_t expires;
-    int progress;        /* -1 = none reported */
-};
-
-struct sworker {
-    struct cpc_worker rec; /* rec.addr is the map key */
-    uint64_t last_seen_ms;
-    int has_load;
-    struct cpc_sched_load load;
-    struct lease_ent *leases;
-    size_t n_leases, cap_leases;
-};
-
-struct waiter {
-    uint64_t id;
-    uint64_t seq;
-    uint8_t addr[CPC_ADDR_HASH_LEN];
-    uint32_t max;
-    struct cpc_sched_lease *got;
-    size_t n_got;
-};
-
-struct cpc_scheduler {
-    pthread_mutex_t mu;
-    struct cpc_scheduler_opts o;
-    uint64_t height;
-    struct smap jobs;     /* id -> struct sjob* */
-    struct smap workers;  /* addr -> struct sworker* */
-    struct sjob **order;  /* jobs in queue order */
-    size_t n_order, cap_order;
-    int order_dirty;
-    struct waiter *waiters;
-    size_t n_waiters, cap_waiters;
-    uint64_t next_waiter;
-    void (*notify)(void *);
-    void *notify_arg;
-};
-
 static uint64_t real_clock(void *arg)
 {
     (void)arg;
@@ -198,7 +40,7 @@ static uint64_t real_clock(void *arg)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static uint64_t now_ms(struct cpc_scheduler *s)
+uint64_t cpc__sched_now_ms(struct cpc_scheduler *s)
 {
     return s->o.clock_ms(s->o.clock_arg);
 }
@@ -503,7 +345,7 @@ static int serve_waiters(struct cpc_scheduler *s)
     size_t nr = 0;
     for (size_t i = 0; i < s->n_waiters; i++) {
         struct waiter *wt = &s->waiters[i];
-        struct sworker *w = smap_get(&s->workers, wt->addr);
+        struct sworker *w = cpc__smap_get(&s->workers, wt->addr);
         if (wt->n_got || !w)
             continue;
         refs[nr].wt = wt;
@@ -514,7 +356,7 @@ static int serve_waiters(struct cpc_scheduler *s)
     int any = 0;
     for (size_t i = 0; i < nr; i++) {
         struct waiter *wt = refs[i].wt;
-        struct sworker *w = smap_get(&s->workers, wt->addr);
+        struct sworker *w = cpc__smap_get(&s->workers, wt->addr);
         struct cpc_sched_lease *got = malloc(wt->max * sizeof *got);
         size_t n = 0;
         if (!got)
@@ -548,7 +390,7 @@ static void expire_leases(struct cpc_scheduler *s)
 
 static void release_silent(struct cpc_scheduler *s)
 {
-    uint64_t now = now_ms(s);
+    uint64_t now = cpc__sched_now_ms(s);
     for (size_t k = 0; k < s->workers.cap; k++) {
         if (!s->workers.e[k].key)
             continue;
@@ -582,11 +424,11 @@ void cpc_scheduler_tick(struct cpc_scheduler *s)
 
 static int put_job(struct cpc_scheduler *s, const struct cpc_job *rec)
 {
-    struct sjob *j = smap_get(&s->jobs, rec->id);
+    struct sjob *j = cpc__smap_get(&s->jobs, rec->id);
     if (rec->status != CPC_JOB_ACTIVE) {
         if (j) {
             drop_task_leases(s, j, 0, 1);
-            smap_del(&s->jobs, rec->id);
+            cpc__smap_del(&s->jobs, rec->id);
             job_free(j);
             s->order_dirty = 1;
         }
@@ -604,7 +446,7 @@ static int put_job(struct cpc_scheduler *s, const struct cpc_job *rec)
         return CPC_ERR_NOMEM;
     j->rec = *rec;
     j->slots = calloc(rec->contract.tasks ? rec->contract.tasks : 1, sizeof *j->slots);
-    if (!j->slots || smap_put(&s->jobs, j->rec.id, j) != 0) {
+    if (!j->slots || cpc__smap_put(&s->jobs, j->rec.id, j) != 0) {
         free(j->slots);
         free(j);
         return CPC_ERR_NOMEM;
@@ -615,18 +457,18 @@ static int put_job(struct cpc_scheduler *s, const struct cpc_job *rec)
 
 static void del_job(struct cpc_scheduler *s, const uint8_t id[32])
 {
-    struct sjob *j = smap_get(&s->jobs, id);
+    struct sjob *j = cpc__smap_get(&s->jobs, id);
     if (!j)
         return;
     drop_task_leases(s, j, 0, 1);
-    smap_del(&s->jobs, id);
+    cpc__smap_del(&s->jobs, id);
     job_free(j);
     s->order_dirty = 1;
 }
 
 static int put_task(struct cpc_scheduler *s, const struct cpc_task *t)
 {
-    struct sjob *j = smap_get(&s->jobs, t->job_id);
+    struct sjob *j = cpc__smap_get(&s->jobs, t->job_id);
     if (!j || t->index >= j->rec.contract.tasks)
         return 0;
     struct slot *sl = &j->slots[t->index];
@@ -645,13 +487,13 @@ static int put_task(struct cpc_scheduler *s, const struct cpc_task *t)
     sl->status = t->status;
     /* results fulfil their worker's lease */
     for (uint8_t i = 0; i < nres && sl->n_leases; i++) {
-        struct sworker *w = smap_get(&s->workers, t->results[i].worker);
+        struct sworker *w = cpc__smap_get(&s->workers, t->results[i].worker);
         if (w)
             drop_worker_lease_of(w, j, t->index);
     }
     if (sl->status == CPC_TASK_COMMITTED && sl->n_leases) {
         /* the committing worker's lease is fulfilled too */
-        struct sworker *w = smap_get(&s->workers, t->worker);
+        struct sworker *w = cpc__smap_get(&s->workers, t->worker);
         if (w)
             drop_worker_lease_of(w, j, t->index);
     }
@@ -663,7 +505,7 @@ static int put_task(struct cpc_scheduler *s, const struct cpc_task *t)
 
 static int put_worker(struct cpc_scheduler *s, const struct cpc_worker *rec)
 {
-    struct sworker *w = smap_get(&s->workers, rec->addr);
+    struct sworker *w = cpc__smap_get(&s->workers, rec->addr);
     if (w) {
         w->rec = *rec;
         return 0;
@@ -672,8 +514,8 @@ static int put_worker(struct cpc_scheduler *s, const struct cpc_worker *rec)
     if (!w)
         return CPC_ERR_NOMEM;
     w->rec = *rec;
-    w->last_seen_ms = now_ms(s);
-    if (smap_put(&s->workers, w->rec.addr, w) != 0) {
+    w->last_seen_ms = cpc__sched_now_ms(s);
+    if (cpc__smap_put(&s->workers, w->rec.addr, w) != 0) {
         free(w);
         return CPC_ERR_NOMEM;
     }
@@ -682,11 +524,11 @@ static int put_worker(struct cpc_scheduler *s, const struct cpc_worker *rec)
 
 static void del_worker(struct cpc_scheduler *s, const uint8_t addr[CPC_ADDR_HASH_LEN])
 {
-    struct sworker *w = smap_get(&s->workers, addr);
+    struct sworker *w = cpc__smap_get(&s->workers, addr);
     if (!w)
         return;
     drop_all_worker_leases(w);
-    smap_del(&s->workers, addr);
+    cpc__smap_del(&s->workers, addr);
     free(w->leases);
     free(w);
 }
@@ -811,12 +653,12 @@ int cpc_scheduler_lease(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_H
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     pthread_mutex_lock(&s->mu);
     int rc = 0, any = 0;
-    struct sworker *w = smap_get(&s->workers, worker);
+    struct sworker *w = cpc__smap_get(&s->workers, worker);
     if (!w) {
         rc = cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "register first with WORKER_REGISTER");
         goto out;
     }
-    w->last_seen_ms = now_ms(s);
+    w->last_seen_ms = cpc__sched_now_ms(s);
     release_silent(s);
     any = serve_waiters(s);
     if ((rc = assign(s, w, max, buf, n)) != 0) {
@@ -883,9 +725,9 @@ void cpc_scheduler_cancel(struct cpc_scheduler *s, uint64_t waiter)
     struct waiter *wt = find_waiter(s, waiter, &pos);
     int any = 0;
     if (wt) {
-        struct sworker *w = smap_get(&s->workers, wt->addr);
+        struct sworker *w = cpc__smap_get(&s->workers, wt->addr);
         for (size_t i = 0; i < wt->n_got && w; i++) {
-            struct sjob *j = smap_get(&s->jobs, wt->got[i].job_id);
+            struct sjob *j = cpc__smap_get(&s->jobs, wt->got[i].job_id);
             if (j)
                 drop_worker_lease_of(w, j, wt->got[i].index);
         }
@@ -915,12 +757,12 @@ int cpc_scheduler_heartbeat(struct cpc_scheduler *s, const uint8_t worker[CPC_AD
             return cpc_err_set(err, CPC_ERR_INVALID, "progress[%s] must be a number 0..100", k);
     }
     pthread_mutex_lock(&s->mu);
-    struct sworker *w = smap_get(&s->workers, worker);
+    struct sworker *w = cpc__smap_get(&s->workers, worker);
     if (!w) {
         pthread_mutex_unlock(&s->mu);
         return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "register first with WORKER_REGISTER");
     }
-    w->last_seen_ms = now_ms(s);
+    w->last_seen_ms = cpc__sched_now_ms(s);
     if (load) {
         w->load = *load;
         w->has_load = 1;
@@ -938,134 +780,4 @@ int cpc_scheduler_heartbeat(struct cpc_scheduler *s, const uint8_t worker[CPC_AD
     int any = serve_waiters(s);
     unlock_notify(s, any);
     return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Views                                                               */
-
-static json_t *addr_json(const uint8_t a[CPC_ADDR_HASH_LEN])
-{
-    char s[CPC_ADDR_STR_MAX];
-    cpc_address_encode(s, a);
-    return json_string(s);
-}
-
-static json_t *hex_json(const uint8_t *b, size_t n)
-{
-    char s[2 * 64 + 1];
-    cpc_hex_encode(s, b, n);
-    return json_string(s);
-}
-
-static json_t *lease_json(const struct lease_ent *l, int with_job)
-{
-    char id[CPC_UUID_STR_LEN + 1];
-    cpc_uuid_format(id, l->task_id);
-    json_t *o = json_pack("{s:s, s:I, s:I}", "task_id", id, "index", (json_int_t)l->index,
-                          "expires", (json_int_t)l->expires);
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "progress", l->progress < 0 ? json_null() : json_integer(l->progress));
-    if (with_job)
-        json_object_set_new(o, "job_id", hex_json(l->job->rec.id, 32));
-    return o;
-}
-
-json_t *cpc_scheduler_job_resources(struct cpc_scheduler *s, const uint8_t job_id[32])
-{
-    pthread_mutex_lock(&s->mu);
-    json_t *workers = json_array();
-    json_t *root = NULL;
-    struct sjob *j = smap_get(&s->jobs, job_id);
-    uint64_t now = now_ms(s);
-    for (size_t k = 0; j && workers && k < s->workers.cap; k++) {
-        if (!s->workers.e[k].key)
-            continue;
-        struct sworker *w = s->workers.e[k].val;
-        json_t *tasks = NULL;
-        for (size_t i = 0; i < w->n_leases; i++) {
-            if (w->leases[i].job != j)
-                continue;
-            if (!tasks)
-                tasks = json_array();
-            json_array_append_new(tasks, lease_json(&w->leases[i], 0));
-        }
-        if (!tasks)
-            continue;
-        json_t *e = json_pack("{s:o, s:I, s:b, s:o}", "address", addr_json(w->rec.addr), "score",
-                              (json_int_t)cpc_worker_score(&w->rec), "online",
-                              now <= w->last_seen_ms + s->o.heartbeat_timeout_ms, "tasks", tasks);
-        json_array_append_new(workers, e);
-    }
-    if (workers)
-        root = json_pack("{s:o, s:I, s:b, s:I, s:o}", "job_id", hex_json(job_id, 32), "height",
-                         (json_int_t)s->height, "scheduled", j != NULL, "leases",
-                         (json_int_t)(j ? j->n_leases : 0), "workers", workers);
-    pthread_mutex_unlock(&s->mu);
-    return root;
-}
-
-json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
-                                    const uint8_t worker[CPC_ADDR_HASH_LEN])
-{
-    pthread_mutex_lock(&s->mu);
-    struct sworker *w = smap_get(&s->workers, worker);
-    json_t *o = json_pack("{s:o, s:b, s:I}", "address", addr_json(worker), "registered", w != NULL,
-                          "height", (json_int_t)s->height);
-    if (o && w) {
-        uint64_t now = now_ms(s);
-        json_t *leases = json_array();
-        for (size_t i = 0; i < w->n_leases; i++)
-            json_array_append_new(leases, lease_json(&w->leases[i], 1));
-        json_object_set_new(o, "online",
-                            json_boolean(now <= w->last_seen_ms + s->o.heartbeat_timeout_ms));
-        json_object_set_new(o, "score", json_integer(cpc_worker_score(&w->rec)));
-        json_object_set_new(o, "last_seen_ms", json_integer((json_int_t)w->last_seen_ms));
-        json_object_set_new(o, "max_leases", json_integer(s->o.worker_max_leases));
-        json_object_set_new(o, "leases", leases);
-        json_object_set_new(
-            o, "load",
-            w->has_load ? json_pack("{s:f, s:f, s:I, s:f}", "cpu_load", w->load.cpu_load,
-                                    "gpu_load", w->load.gpu_load, "ram_used_mb",
-                                    (json_int_t)w->load.ram_used_mb, "gpu_temp_c",
-                                    w->load.gpu_temp_c)
-                        : json_null());
-    }
-    pthread_mutex_unlock(&s->mu);
-    return o;
-}
-
-int cpc_scheduler_find_task(struct cpc_scheduler *s, const uint8_t task_id[16],
-                            uint8_t job_id[32], uint32_t *index)
-{
-    int rc = CPC_ERR_NOT_FOUND;
-    pthread_mutex_lock(&s->mu);
-    for (size_t k = 0; k < s->workers.cap && rc; k++) {
-        if (!s->workers.e[k].key)
-            continue;
-        struct sworker *w = s->workers.e[k].val;
-        for (size_t i = 0; i < w->n_leases; i++)
-            if (memcmp(w->leases[i].task_id, task_id, 16) == 0) {
-                memcpy(job_id, w->leases[i].job->rec.id, 32);
-                *index = w->leases[i].index;
-                rc = 0;
-                break;
-            }
-    }
-    pthread_mutex_unlock(&s->mu);
-    return rc;
-}
-
-void cpc_scheduler_stats(struct cpc_scheduler *s, struct cpc_sched_stats *out)
-{
-    pthread_mutex_lock(&s->mu);
-    memset(out, 0, sizeof *out);
-    out->height = s->height;
-    out->jobs = s->jobs.n;
-    out->workers = s->workers.n;
-    out->waiters = s->n_waiters;
-    for (size_t k = 0; k < s->workers.cap; k++)
-        if (s->workers.e[k].key)
-            out->leases += ((struct sworker *)s->workers.e[k].val)->n_leases;
-    pthread_mutex_unlock(&s->mu);
 }
