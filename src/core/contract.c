@@ -127,6 +127,17 @@ static int check_params(const struct cpc_contract *c, struct cpc_err *err)
             (rc = rng(err, "params.k", c->p.matmul.k, 1, CPC_MATMUL_MAX_DIM)) ||
             (rc = rng(err, "params.n", c->p.matmul.n, 1, CPC_MATMUL_MAX_DIM)))
             return rc;
+        if ((uint64_t)c->p.matmul.k * c->p.matmul.n > CPC_MATMUL_MAX_B_ELEMS)
+            return cpc_err_set(err, CPC_ERR_INVALID,
+                               "contract.params: k x n must be at most %llu (the verifier "
+                               "regenerates B)",
+                               (unsigned long long)CPC_MATMUL_MAX_B_ELEMS);
+        if ((uint64_t)c->p.matmul.challenges * c->p.matmul.k * c->p.matmul.n >
+            CPC_MATMUL_MAX_VERIFY_MACS)
+            return cpc_err_set(err, CPC_ERR_INVALID,
+                               "contract.params: challenges x k x n must be at most %llu (the "
+                               "verifier recomputes each challenged row)",
+                               (unsigned long long)CPC_MATMUL_MAX_VERIFY_MACS);
         return check_challenges(c->p.matmul.challenges, c->p.matmul.m, err);
     case CPC_KIND_VANITY: {
         if (cpc_pubkey_check(c->p.vanity.pubkey) != 0)

@@ -40,6 +40,10 @@
 #define CPC_MAX_EXEC_INPUTS 8
 #define CPC_GPU_MODEL_MAX 32
 #define CPC_MAX_DEADLINE_BLOCKS 10000000ULL
+/* Bounds on what one REVEAL makes every validator do (the gas of REVEAL is fixed):
+ * B has k*n int8 elements to generate, and challenges*k*n multiply-adds to redo. */
+#define CPC_MATMUL_MAX_B_ELEMS (1ULL << 26)
+#define CPC_MATMUL_MAX_VERIFY_MACS (1ULL << 28)
 
 enum cpc_job_kind {
     CPC_KIND_NONE = 0,
