@@ -54,6 +54,14 @@ static int load_genesis(struct cpc_node *n, char **text_out, struct cpc_err *err
     json_decref(j);
     if (rc != 0) {
         free(text);
+        if (err && rc != CPC_ERR_NOMEM) {
+            char msg[CPC_ERR_MSG_MAX];
+            snprintf(msg, sizeof msg, "%s: %s (a home made by an older cpcd: move %s away, or "
+                                      "set CPC_HOME, to start a fresh devnet)",
+                     path, err->msg, n->cfg.home);
+            snprintf(err->msg, sizeof err->msg, "%s", msg);
+            return rc;
+        }
         return cpc_err_prefix(err, "%s", path);
     }
     *text_out = text;
