@@ -196,6 +196,7 @@ json_t *cpc_worker_to_json(const struct cpc_worker *w);
 #define CPC_KEY_WORKER 'W'    /* 'W' | address[20]           -> worker */
 #define CPC_KEY_BLOCKHASH 'H' /* 'H' | u64be height          -> block hash[32] (recent) */
 #define CPC_KEY_DEADLINE 'D'  /* 'D' | u64be height          -> deadline list */
+#define CPC_KEY_VANITY_DONE 'V' /* 'V' | address hash[20]   -> task id: a delivered vanity key (pays once) */
 #define CPC_KEY_MAX 33
 
 size_t cpc_key_job(uint8_t key[CPC_KEY_MAX], const uint8_t id[32]);

@@ -10,7 +10,8 @@
  *
  * Common case: a SUBMIT_RESULT for a hashpow or vanity task is verified on
  * the spot (one hash / one point addition) and paid in the same tx; a matmul
- * result commits a row root and is paid when its REVEAL checks out.
+ * result commits a row root and is paid when its REVEAL checks out. A vanity
+ * key pays once (see vanity_deliver).
  */
 #include "market_apply.h"
 
@@ -282,13 +283,21 @@ static int task_done(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_tas
 }
 
 /* Reject a result: slash the worker and report the reason as the tx's failure
- * while keeping the penalty (see top of file). */
+ * while keeping the penalty (see top of file). When the rejected worker held
+ * the task's lease (task non-NULL), the task's attempts grow: the scheduler
+ * sees the changed record and takes the lease back, so the task is reissued
+ * at once. Results without a valid lease pass NULL: a stranger's garbage
+ * must not cost the lease holder its lease. */
 static int reject(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const struct cpc_job *job,
-                  const uint8_t worker[CPC_ADDR_HASH_LEN], const struct cpc_err *why,
-                  struct cpc_err *err)
+                  struct cpc_task *task, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                  const struct cpc_err *why, struct cpc_err *err)
 {
     struct cpc_err tmp = *why;
     int rc = slash(ov, ctx, worker, job->contract.reward, 0, err);
+    if (rc == 0 && task) {
+        task->attempts++;
+        rc = put_task(ov, task, err);
+    }
     if (rc != 0)
         return rc;
     if (err)
@@ -436,7 +445,7 @@ static int result_context(struct cpc_overlay *ov, const struct cpc_block_ctx *ct
         cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
                     "Invalid ComputeResult: the sender does not hold the lease for this task");
     if (why.code)
-        return reject(ov, ctx, job, tx->from, &why, err);
+        return reject(ov, ctx, job, NULL, tx->from, &why, err);
     return 0;
 }
 
@@ -483,6 +492,36 @@ static int result_exec(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, 
     return rc;
 }
 
+/* A vanity key pays once. Every task of a vanity job is the same puzzle (the
+ * customer's P and prefix), and a result is public once it is on chain, so
+ * without this a worker could resubmit another's key for its own task (or one
+ * key for several tasks) and be paid for no work. The address P + x*G is
+ * marked delivered under CPC_KEY_VANITY_DONE | address hash (value: the task id);
+ * a second delivery is an invalid result (CPC_ERR_INVALID_RESULT in *why). */
+static int vanity_deliver(struct cpc_overlay *ov, const struct cpc_contract *c,
+                          const uint8_t partial[32], const struct cpc_task *task,
+                          struct cpc_err *why, struct cpc_err *err)
+{
+    char addr[CPC_ADDR_STR_MAX];
+    uint8_t key[1 + CPC_ADDR_HASH_LEN];
+    if (cpc_vanity_address(addr, c->p.vanity.pubkey, partial) != 0 ||
+        cpc_address_decode(key + 1, addr) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot derive the vanity address");
+    key[0] = CPC_KEY_VANITY_DONE;
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, sizeof key, &b);
+    cpc_buf_free(&b);
+    if (rc == 0)
+        return cpc_err_set(why, CPC_ERR_INVALID_RESULT,
+                           "Invalid ComputeResult: address %s was already delivered", addr);
+    if (rc != CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, rc, "cannot read the vanity delivery marker");
+    if (cpc_overlay_obj_put(ov, key, sizeof key, task->id, 16) != 0)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
 int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                             const struct cpc_tx *tx, struct cpc_err *err)
 {
@@ -503,7 +542,7 @@ int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *
         if (p->result_hash_len != 8) {
             cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
                         "Invalid ComputeResult: a hashpow result is the 8-byte nonce");
-            return reject(ov, ctx, &job, tx->from, &why, err);
+            return reject(ov, ctx, &job, &task, tx->from, &why, err);
         }
         uint64_t nonce = 0;
         for (int i = 0; i < 8; i++)
@@ -511,7 +550,7 @@ int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *
         uint8_t seed[32];
         cpc_hashpow_task_seed(seed, job.seed, task.index);
         if (cpc_hashpow_verify(seed, c->p.hashpow.bits, nonce, &why) != 0)
-            return reject(ov, ctx, &job, tx->from, &why, err);
+            return reject(ov, ctx, &job, &task, tx->from, &why, err);
         if ((rc = pay_result(ov, ctx, &job, tx->from, err)) != 0)
             return rc;
         return task_done(ov, &job, &task, err);
@@ -520,10 +559,12 @@ int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *
         if (p->result_hash_len != 32) {
             cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
                         "Invalid ComputeResult: a vanity result is the 32-byte partial key");
-            return reject(ov, ctx, &job, tx->from, &why, err);
+            return reject(ov, ctx, &job, &task, tx->from, &why, err);
         }
         if (cpc_vanity_verify(c->p.vanity.pubkey, c->p.vanity.prefix, p->result_hash, &why) != 0)
-            return reject(ov, ctx, &job, tx->from, &why, err);
+            return reject(ov, ctx, &job, &task, tx->from, &why, err);
+        if ((rc = vanity_deliver(ov, c, p->result_hash, &task, &why, err)) != 0)
+            return rc == CPC_ERR_INVALID_RESULT ? reject(ov, ctx, &job, &task, tx->from, &why, err) : rc;
         if ((rc = pay_result(ov, ctx, &job, tx->from, err)) != 0)
             return rc;
         return task_done(ov, &job, &task, err);
@@ -531,7 +572,7 @@ int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *
         if (p->result_hash_len != 32) {
             cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
                         "Invalid ComputeResult: a matmul result is the 32-byte row root");
-            return reject(ov, ctx, &job, tx->from, &why, err);
+            return reject(ov, ctx, &job, &task, tx->from, &why, err);
         }
         task.status = CPC_TASK_COMMITTED;
         memcpy(task.worker, tx->from, CPC_ADDR_HASH_LEN);
@@ -637,7 +678,7 @@ int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *
         if ((rc = put_task(ov, &task, err)) != 0 || (rc = try_finish(ov, &job, err)) != 0 ||
             (rc = put_job(ov, &job, err)) != 0)
             return rc;
-        return reject(ov, ctx, &job, tx->from, &why, err);
+        return reject(ov, ctx, &job, NULL, tx->from, &why, err); /* attempts counted above */
     }
     if ((rc = pay_result(ov, ctx, &job, tx->from, err)) != 0)
         return rc;

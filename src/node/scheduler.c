@@ -485,6 +485,13 @@ static int put_task(struct cpc_scheduler *s, const struct cpc_task *t)
         sl->n_results = nres;
     }
     sl->status = t->status;
+    if (t->attempts != sl->attempts) {
+        /* a result was rejected (or a quorum failed): the lease it used is spent,
+         * reissue the task now rather than when that lease would expire */
+        sl->attempts = t->attempts;
+        if (sl->n_leases)
+            drop_task_leases(s, j, t->index, 0);
+    }
     /* results fulfil their worker's lease */
     for (uint8_t i = 0; i < nres && sl->n_leases; i++) {
         struct sworker *w = cpc__smap_get(&s->workers, t->results[i].worker);

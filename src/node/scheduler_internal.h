@@ -36,6 +36,7 @@ struct slot {
     uint8_t status;      /* enum cpc_task_status */
     uint8_t n_results;
     uint8_t n_leases;    /* live leases */
+    uint32_t attempts;   /* rejected results so far (from the task record) */
     uint8_t (*res)[CPC_ADDR_HASH_LEN]; /* result workers (heap) or NULL */
 };
 

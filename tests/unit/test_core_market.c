@@ -457,7 +457,7 @@ static void test_vanity(void **state)
     register_worker(&C.w2, CPC(100));
     register_worker(&C.cheat, CPC(100));
     struct cpc_contract c;
-    base_contract(&c, CPC_KIND_VANITY, 1, CPC(5));
+    base_contract(&c, CPC_KIND_VANITY, 2, CPC(5));
     memcpy(c.p.vanity.pubkey, C.customer.pub, 33);
     strcpy(c.p.vanity.prefix, "qq");
     uint8_t job[32];
@@ -472,11 +472,22 @@ static void test_vanity(void **state)
     result_tx(&tx, &C.cheat, job, 0, bad, 32, &C.cheat);
     step1(&tx, CPC_ERR_INVALID_RESULT);
     assert_int_equal(acct(&C.cheat).stake, stake0 - CPC(1) / 2);
+    /* the lease holder's rejection counts an attempt (the scheduler reissues on it) */
+    assert_int_equal(task_of(job, 0).attempts, 1);
     uint64_t w2_0 = acct(&C.w2).balance;
     result_tx(&tx, &C.w2, job, 0, found, 32, &C.w2);
     step1(&tx, 0);
     assert_int_equal(acct(&C.w2).balance, w2_0 + CPC(5) - fee_of(CPC_TX_SUBMIT_RESULT));
-    assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+    /* the same key copied onto the other task is not paid again: rejected and slashed */
+    result_tx(&tx, &C.cheat, job, 1, found, 32, &C.cheat);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    assert_int_equal(acct(&C.cheat).stake, stake0 - CPC(1));
+    assert_int_equal(task_of(job, 1).status, CPC_TASK_OPEN);
+    assert_int_equal(job_of(job).status, CPC_JOB_ACTIVE);
+    /* a stranger without the lease does not cost the holder an attempt */
+    result_tx(&tx, &C.cheat, job, 1, bad, 32, NULL);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    assert_int_equal(task_of(job, 1).attempts, 1);
 }
 
 static void test_exec_quorum(void **state)

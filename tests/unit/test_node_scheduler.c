@@ -273,6 +273,27 @@ static void test_expiry_reissue(void **state)
     cpc_scheduler_free(s);
 }
 
+/* A rejected result bumps the task's attempts on chain: the lease it used is
+ * spent and the task goes to another worker at once, not at lease expiry. */
+static void test_rejection_reissues(void **state)
+{
+    (void)state;
+    struct cpc_scheduler *s = mk(30, 0, 0);
+    struct cpc_job j = job(1, CPC_PRIORITY_NORMAL, 1, 1);
+    struct cpc_worker ws[2] = {worker(1, "", 0, 4), worker(2, "", 0, 4)};
+    block(s, 10, &j, 1, ws, 2);
+    assert_int_equal(lease(s, &ws[0], 1, NULL), 1);
+    assert_int_equal(lease(s, &ws[1], 1, NULL), 0); /* held by worker 1 */
+    struct cpc_task t = task(&j, 0, CPC_TASK_OPEN);
+    t.attempts = 1; /* worker 1's result was rejected in block 11 */
+    block_task(s, 11, &t);
+    assert_int_equal(lease(s, &ws[1], 1, NULL), 1);
+    /* the same record again (no new rejection) leaves the new lease alone */
+    block_task(s, 12, &t);
+    assert_int_equal(lease(s, &ws[0], 1, NULL), 0);
+    cpc_scheduler_free(s);
+}
+
 static void test_distinct_replicas(void **state)
 {
     (void)state;
@@ -547,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_priority_order),
         cmocka_unit_test(test_matching),
         cmocka_unit_test(test_expiry_reissue),
+        cmocka_unit_test(test_rejection_reissues),
         cmocka_unit_test(test_distinct_replicas),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_reputation),
