@@ -121,5 +121,10 @@ int cli_start_tx(struct cli_ctx *c, struct cpc_tx *tx, enum cpc_tx_type type, st
  * wait with --wait, print the outcome. Clears tx->ext. */
 int cli_sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
                       struct cpc_err *err);
+/* The same pipeline, posting to post_path; wrap: the body is {"tx": <signed tx>} and the
+ * answer carries "tx_hash" (the marketplace's confirm / cancel), shown as "draft" in the
+ * report. cli_sign_and_send is cli_sign_and_post(c, tx, info, "/tx", false, err). */
+int cli_sign_and_post(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
+                      const char *post_path, bool wrap, struct cpc_err *err);
 
 #endif

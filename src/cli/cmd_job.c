@@ -1,10 +1,18 @@
-/* cmd_job.c — `cpc-cli job create|cancel|show` and `cpc-cli worker register|show`.
+/* cmd_job.c — `cpc-cli job create|quote|confirm|cancel|show|list` and
+ * `cpc-cli worker register|show`.
  *
  * job create reads a kind-level contract (docs/market.md) from FILE.json (or
  * stdin with "-"), validates it locally with the core's contract rules, and
  * sends JOB_CREATE from --from: budget + 10% commission move to escrow. The
  * job id is the tx hash. job show / worker show print the node's view of the
  * on-chain records.
+ *
+ * The marketplace path (docs/api.md, Marketplace): job quote posts FILE.json
+ * (the high-level form or a kind-level contract) to POST /marketplace/jobs
+ * and prints the draft id and the quote; job confirm fetches the draft's
+ * contract, signs a JOB_CREATE of exactly that contract and posts it wrapped
+ * as {"tx":...} to /marketplace/jobs/{id}/confirm (cli_sign_and_post). job
+ * cancel and job show accept a draft id (a UUID) as well as a job id.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +22,7 @@
 #include "../core/amount.h"
 #include "../core/hex.h"
 #include "../core/market.h"
+#include "../core/uuid.h"
 #include "cli.h"
 
 static json_t *load_json_file(const char *path, struct cpc_err *err)
@@ -64,10 +73,64 @@ static int parse_job_id(const char *text, uint8_t id[32], struct cpc_err *err)
     return 0;
 }
 
+static int is_draft_id(const char *text)
+{
+    uint8_t u[16];
+    return strlen(text) == CPC_UUID_STR_LEN && cpc_uuid_parse(u, text) == 0;
+}
+
+/* GET /marketplace/jobs/{id} into *out. */
+static int get_draft(struct cli_ctx *c, const char *id, json_t **out, struct cpc_err *err)
+{
+    char path[128];
+    if (!is_draft_id(id))
+        return cpc_err_set(err, CPC_ERR_INVALID, "draft id must be a UUID (from cpc-cli job quote)");
+    if (!cli_http(c, err))
+        return CPC_ERR_NOMEM;
+    snprintf(path, sizeof path, "/marketplace/jobs/%s", id);
+    return cpc_http_json(c->http, "GET", path, NULL, out, NULL, err);
+}
+
+static int draft_cancel(struct cli_ctx *c, struct cpc_err *err)
+{
+    const char *id = c->args[0];
+    json_t *d = NULL, *resp = NULL;
+    char path[128];
+    int rc = get_draft(c, id, &d, err);
+    if (rc)
+        return rc;
+    const char *st = json_string_value(json_object_get(d, "status"));
+    const char *job = json_string_value(json_object_get(d, "job_id"));
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/cancel", id);
+    if (st && !strcmp(st, "confirmed") && job) {
+        struct cpc_tx tx;
+        struct cpc_key_info info;
+        rc = cli_start_tx(c, &tx, CPC_TX_JOB_CANCEL, &info, err);
+        if (rc == 0)
+            rc = parse_job_id(job, tx.u.job_cancel.job_id, err);
+        if (rc == 0)
+            rc = cli_sign_and_post(c, &tx, &info, path, true, err);
+    } else {
+        rc = cpc_http_json(c->http, "POST", path, NULL, &resp, NULL, err);
+        if (rc == 0) {
+            if (c->json)
+                cli_print_json(resp);
+            else
+                printf("draft: %s (%s)\n", id,
+                       json_string_value(json_object_get(resp, "status")));
+        }
+    }
+    json_decref(d);
+    json_decref(resp);
+    return rc;
+}
+
 static int job_cancel(struct cli_ctx *c, struct cpc_err *err)
 {
     struct cpc_tx tx;
     struct cpc_key_info info;
+    if (is_draft_id(c->args[0]))
+        return draft_cancel(c, err);
     int rc = cli_start_tx(c, &tx, CPC_TX_JOB_CANCEL, &info, err);
     if (rc == 0)
         rc = parse_job_id(c->args[0], tx.u.job_cancel.job_id, err);
@@ -92,12 +155,134 @@ static int get_and_print(struct cli_ctx *c, const char *path, struct cpc_err *er
 int cli_job_show(struct cli_ctx *c, struct cpc_err *err)
 {
     uint8_t id[32];
+    if (is_draft_id(c->args[0])) {
+        json_t *d = NULL;
+        int rc = get_draft(c, c->args[0], &d, err);
+        if (rc == 0)
+            cli_print_json(d);
+        json_decref(d);
+        return rc;
+    }
     int rc = parse_job_id(c->args[0], id, err);
     if (rc)
         return rc;
     char path[128];
     snprintf(path, sizeof path, "/market/job/%s", c->args[0]);
     return get_and_print(c, path, err);
+}
+
+static int job_quote(struct cli_ctx *c, struct cpc_err *err)
+{
+    json_t *j = load_json_file(c->args[0], err), *resp = NULL;
+    if (!j)
+        return err->code;
+    int rc = cli_http(c, err) ? 0 : CPC_ERR_NOMEM;
+    if (rc == 0)
+        rc = cpc_http_json(c->http, "POST", "/marketplace/jobs", j, &resp, NULL, err);
+    json_decref(j);
+    if (rc)
+        return rc;
+    if (c->json) {
+        cli_print_json(resp);
+        json_decref(resp);
+        return 0;
+    }
+    const char *id = json_string_value(json_object_get(resp, "id"));
+    json_t *q = json_object_get(resp, "quote");
+    const char *jt = json_string_value(json_object_get(q, "job_type"));
+    printf("draft: %s\n", id ? id : "?");
+    if (jt)
+        printf("job type: %s\n", jt);
+    const char *rule = json_string_value(json_object_get(q, "rule"));
+    if (rule)
+        printf("rule: %s\n", rule);
+    size_t i;
+    json_t *step;
+    json_array_foreach(json_object_get(q, "steps"), i, step)
+        printf("  %s\n", json_string_value(step));
+    json_t *tot = json_object_get(q, "total");
+    if (json_is_integer(tot)) {
+        char t[CPC_AMOUNT_STR_MAX];
+        cpc_amount_format(t, (uint64_t)json_integer_value(tot));
+        printf("estimate: %s CPC (budget + 10%% commission, moved to escrow at confirm)\n", t);
+    }
+    printf("confirm with: cpc-cli job confirm %s --from KEY\n", id ? id : "DRAFT_ID");
+    json_decref(resp);
+    return 0;
+}
+
+static int job_confirm(struct cli_ctx *c, struct cpc_err *err)
+{
+    const char *id = c->args[0];
+    struct cpc_tx tx;
+    struct cpc_key_info info;
+    json_t *d = NULL;
+    char path[128];
+    int rc = cli_start_tx(c, &tx, CPC_TX_JOB_CREATE, &info, err);
+    if (rc == 0)
+        rc = get_draft(c, id, &d, err);
+    if (rc == 0) {
+        const char *st = json_string_value(json_object_get(d, "status"));
+        if (!st || strcmp(st, "draft") != 0)
+            rc = cpc_err_set(err, CPC_ERR_INVALID, "draft %s is %s, not draft", id, st ? st : "?");
+    }
+    if (rc == 0)
+        rc = cpc_payload_job_create_from_json(&tx.u.job_create, json_object_get(d, "contract"),
+                                              err);
+    json_decref(d);
+    if (rc)
+        return rc;
+    uint64_t budget, commission;
+    if ((rc = cpc_contract_budget(&tx.u.job_create.contract, &budget, &commission, err)) != 0)
+        return rc;
+    char b[CPC_AMOUNT_STR_MAX], cm[CPC_AMOUNT_STR_MAX];
+    cpc_amount_format(b, budget);
+    cpc_amount_format(cm, commission);
+    if (!c->json)
+        fprintf(stderr, "escrow: %s CPC budget + %s CPC commission (10%%); the job id is the tx hash\n",
+                b, cm);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", id);
+    return cli_sign_and_post(c, &tx, &info, path, true, err);
+}
+
+static int job_list(struct cli_ctx *c, struct cpc_err *err)
+{
+    char path[160], addr[CPC_ADDR_STR_MAX];
+    uint8_t hash[CPC_ADDR_HASH_LEN];
+    if (c->nargs > 0) {
+        int rc = cli_resolve_address(c, c->args[0], addr, hash, err);
+        if (rc)
+            return rc;
+        snprintf(path, sizeof path, "/marketplace/jobs?owner=%s&limit=100", addr);
+    } else {
+        snprintf(path, sizeof path, "/marketplace/jobs?limit=100");
+    }
+    json_t *j = NULL;
+    if (!cli_http(c, err))
+        return CPC_ERR_NOMEM;
+    int rc = cpc_http_json(c->http, "GET", path, NULL, &j, NULL, err);
+    if (rc)
+        return rc;
+    if (c->json) {
+        cli_print_json(j);
+    } else {
+        size_t i;
+        json_t *e;
+        printf("%-36s  %-9s  %-8s  %14s  %s\n", "DRAFT", "STATUS", "TYPE", "TOTAL_CPC", "JOB_ID");
+        json_array_foreach(json_object_get(j, "jobs"), i, e) {
+            char t[CPC_AMOUNT_STR_MAX] = "-";
+            json_t *tot = json_object_get(e, "total");
+            if (json_is_integer(tot))
+                cpc_amount_format(t, (uint64_t)json_integer_value(tot));
+            const char *jt = json_string_value(json_object_get(e, "job_type"));
+            const char *jid = json_string_value(json_object_get(e, "job_id"));
+            printf("%-36s  %-9s  %-8s  %14s  %s\n", json_string_value(json_object_get(e, "id")),
+                   json_string_value(json_object_get(e, "status")), jt ? jt : "-", t,
+                   jid ? jid : "-");
+        }
+    }
+    json_decref(j);
+    return 0;
 }
 
 static int worker_register(struct cli_ctx *c, struct cpc_err *err)
@@ -135,11 +320,31 @@ const struct cli_cmd cli_job_cmds[] = {
      "docs/market.md). Its budget plus the 10% platform commission move into the job's\n"
      "escrow; leftovers come back on completion, cancel or expiry. FILE may be - (stdin).",
      job_create},
-    {"job", "cancel", 1, 1, F_TX, "job cancel JOB_ID --from KEY",
-     "Cancel an active job you created: open tasks close, escrow leftovers are refunded.",
+    {"job", "quote", 1, 1, 0, "job quote FILE.json",
+     "Ask the node's marketplace for a quote: FILE (or - for stdin) holds the high-level\n"
+     "form, e.g. {\"type\":\"ml_training\",\"framework\":\"pytorch\",\"dataset_size\":\"500GB\",\n"
+     "\"model_params\":\"70B\",\"priority\":\"high\",\"max_budget\":1000} (max_budget in CPC), or a\n"
+     "kind-level contract. Prints the draft id, the job type (Light, Medium, Heavy, Parallel),\n"
+     "the rule that fired and the estimate. Nothing is paid until job confirm.",
+     job_quote},
+    {"job", "confirm", 1, 1, F_TX, "job confirm DRAFT_ID --from KEY",
+     "Sign a JOB_CREATE carrying the draft's contract and send it to the marketplace: the\n"
+     "budget plus 10% commission move into the job's escrow and the job starts. The job id\n"
+     "is the tx hash.",
+     job_confirm},
+    {"job", "cancel", 1, 1, F_TX, "job cancel JOB_ID|DRAFT_ID --from KEY",
+     "Cancel an active job you created: open tasks close, escrow leftovers are refunded.\n"
+     "With a DRAFT_ID (a UUID from job quote): an unconfirmed draft is dropped (no tx, no\n"
+     "--from needed); a confirmed one is cancelled on chain through the marketplace.",
      job_cancel},
-    {"job", "show", 1, 1, 0, "job show JOB_ID",
-     "Print the job's on-chain record with its status and per-task states.", cli_job_show},
+    {"job", "show", 1, 1, 0, "job show JOB_ID|DRAFT_ID",
+     "Print the job's on-chain record with its status and per-task states; with a DRAFT_ID,\n"
+     "the marketplace draft (contract, quote) and its on-chain job once confirmed.",
+     cli_job_show},
+    {"job", "list", 0, 1, 0, "job list [ADDR|KEYNAME]",
+     "List marketplace drafts, newest first (at most 100): all of them, or those owned by\n"
+     "ADDR (the address that signed the draft request or confirmed it).",
+     job_list},
     {0},
 };
 

@@ -102,8 +102,11 @@ static int wait_tx(struct cli_ctx *c, const char *hash, json_t **out, struct cpc
     }
 }
 
-/* Print the outcome. Returns 0, or 1 (already reported) when the tx failed. */
-static int report(struct cli_ctx *c, const char *hash, const json_t *res, struct cpc_err *err)
+/* Print the outcome. answer (may be NULL): the node's answer to a wrapped post
+ * (e.g. a marketplace confirm), shown as "draft". Returns 0, or 1 (already
+ * reported) when the tx failed. */
+static int report(struct cli_ctx *c, const char *hash, const json_t *res, const json_t *answer,
+                  struct cpc_err *err)
 {
     const char *status = res ? json_string_value(json_object_get(res, "status")) : "pending";
     json_t *jh = res ? json_object_get(res, "height") : NULL;
@@ -123,10 +126,20 @@ static int report(struct cli_ctx *c, const char *hash, const json_t *res, struct
                                                                  : json_null());
             json_object_set_new(o, "error", emsg ? json_string(emsg) : json_null());
         }
+        if (answer)
+            json_object_set(o, "draft", (json_t *)answer);
         cli_print_json(o);
         json_decref(o);
     } else {
         printf("hash: %s\n", hash);
+        const char *aid = json_string_value(json_object_get(answer, "id"));
+        if (aid) {
+            const char *ast = json_string_value(json_object_get(answer, "status"));
+            const char *ajob = json_string_value(json_object_get(answer, "job_id"));
+            printf("draft: %s (%s)\n", aid, ast ? ast : "?");
+            if (ajob)
+                printf("job_id: %s\n", ajob);
+        }
         if (!res) {
             printf("(pending; see: cpc-cli query tx %s)\n", hash);
         } else {
@@ -145,14 +158,21 @@ static int report(struct cli_ctx *c, const char *hash, const json_t *res, struct
     return 0;
 }
 
-/* Unlock the key, fetch chain id / gas price / nonce, sign, post, maybe wait, print. */
 int cli_sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
-                         struct cpc_err *err)
+                      struct cpc_err *err)
+{
+    return cli_sign_and_post(c, tx, info, "/tx", false, err);
+}
+
+/* Unlock the key, fetch chain id / gas price / nonce, sign, post, maybe wait, print. */
+int cli_sign_and_post(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
+                      const char *post_path, bool wrap, struct cpc_err *err)
 {
     char pass[CLI_PASS_MAX], path[96], hash[65];
     struct cpc_key key;
     struct cpc_signer *signer = NULL;
-    json_t *status = NULL, *acct = NULL, *body = NULL, *resp = NULL, *res = NULL;
+    json_t *status = NULL, *acct = NULL, *body = NULL, *resp = NULL, *res = NULL,
+           *wrapped = NULL;
     memset(&key, 0, sizeof key);
 
     int rc = cli_unlock_passphrase(info, pass, sizeof pass, err);
@@ -216,11 +236,15 @@ int cli_sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key
         cli_print_json(body);
         goto done;
     }
-    rc = cpc_http_json(c->http, "POST", "/tx", body, &resp, NULL, err);
+    if (wrap && !(wrapped = json_pack("{s:O}", "tx", body))) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = cpc_http_json(c->http, "POST", post_path, wrap ? wrapped : body, &resp, NULL, err);
     if (rc)
         goto done;
     cpc_hex_encode(hash, tx->hash, sizeof tx->hash);
-    const char *rh = json_string_value(json_object_get(resp, "hash"));
+    const char *rh = json_string_value(json_object_get(resp, wrap ? "tx_hash" : "hash"));
     if (rh && strcmp(rh, hash) != 0) {
         rc = cpc_err_set(err, CPC_ERR_INTERNAL, "node reported hash %.64s, expected %s", rh, hash);
         goto done;
@@ -230,7 +254,7 @@ int cli_sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key
         if (rc)
             goto done;
     }
-    rc = report(c, hash, res, err);
+    rc = report(c, hash, res, wrap ? resp : NULL, err);
 done:
     cpc_key_wipe(&key);
     cpc_tx_clear(tx);
@@ -240,6 +264,7 @@ done:
     json_decref(body);
     json_decref(resp);
     json_decref(res);
+    json_decref(wrapped);
     return rc;
 }
 
@@ -383,7 +408,7 @@ static int tx_broadcast(struct cli_ctx *c, struct cpc_err *err)
     }
     if (c->flags & F_WAIT && (rc = wait_tx(c, hash, &res, err)) != 0)
         goto done;
-    rc = report(c, hash, res, err);
+    rc = report(c, hash, res, NULL, err);
 done:
     json_decref(body);
     json_decref(resp);

@@ -2,6 +2,7 @@
 #include "routes.h"
 #include "routes_worker.h"
 #include "routes_legacy.h"
+#include "routes_marketplace.h"
 
 static const struct cpc_route routes[] = {
     {"GET", "/", cpc_h_index},
@@ -26,6 +27,19 @@ static const struct cpc_route routes[] = {
     {"GET", "/market/job/{job_id}", cpc_h_market_job},
     {"GET", "/market/job/{job_id}/resources", cpc_h_market_job_resources},
     {"GET", "/market/worker/{address}", cpc_h_market_worker},
+    /* marketplace (routes_marketplace.c): drafts, quotes, confirm/cancel, views */
+    {"POST", "/marketplace/jobs", cpc_h_mp_jobs_post},
+    {"GET", "/marketplace/jobs", cpc_h_mp_jobs_list},
+    {"GET", "/marketplace/jobs/{id}", cpc_h_mp_job_get},
+    {"GET", "/marketplace/jobs/{id}/quote", cpc_h_mp_job_quote},
+    {"POST", "/marketplace/jobs/{id}/confirm", cpc_h_mp_job_confirm},
+    {"GET", "/marketplace/jobs/{id}/logs", cpc_h_mp_job_logs},
+    {"GET", "/marketplace/jobs/{id}/resources", cpc_h_mp_job_resources},
+    {"POST", "/marketplace/jobs/{id}/cancel", cpc_h_mp_job_cancel},
+    {"POST", "/marketplace/jobs/{id}/extend", cpc_h_mp_job_extend},
+    {"GET", "/marketplace/cluster/status", cpc_h_mp_cluster_status},
+    {"GET", "/marketplace/pricing", cpc_h_mp_pricing},
+    {"GET", "/marketplace/queue", cpc_h_mp_queue},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register},
     {"GET", "/get_task", cpc_h_legacy_get_task},

@@ -23,4 +23,14 @@ void cpc_h_balance(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_events(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_metrics(struct cpc_http_req *req, struct cpc_http_res *res);
 
+/* Tx admission shared by POST /tx, /txs and the marketplace's confirm/cancel:
+ * stateless checks against this chain (cpc_tx_check: chain id, min gas price,
+ * pubkey, payload, signature), then the mempool with the sender's committed
+ * account. Returns 0 (*duplicate = 1 when the same tx is already pending) or
+ * the error with its message. The pool keeps its own copy of tx. */
+struct cpc_node;
+struct cpc_tx;
+int cpc_node_admit_tx(struct cpc_node *n, const struct cpc_tx *tx, int *duplicate,
+                      struct cpc_err *err);
+
 #endif

@@ -198,6 +198,23 @@ void cpc_h_tx_get(struct cpc_http_req *req, struct cpc_http_res *res)
     cpc_http_res_error(res, 404, "not_found", "transaction %s not found", req->params[0]);
 }
 
+int cpc_node_admit_tx(struct cpc_node *n, const struct cpc_tx *tx, int *duplicate,
+                      struct cpc_err *err)
+{
+    *duplicate = 0;
+    int rc = cpc_tx_check(tx, n->params.chain_id, n->params.min_gas_price, err);
+    if (rc != 0)
+        return rc;
+    struct cpc_account acc;
+    cpc_node_account(n, tx->from, &acc);
+    rc = cpc_mempool_add(n->mempool, tx, &acc, err); /* the pool keeps its own copy */
+    if (rc == CPC_ERR_DUPLICATE) {
+        *duplicate = 1;
+        return 0;
+    }
+    return rc;
+}
+
 /* Decode, check and admit one tx. On success (or duplicate) fills hash and returns 0. */
 static int admit(struct cpc_node *n, const json_t *txj, uint8_t hash[32], int *duplicate,
                  struct cpc_err *err)
@@ -207,20 +224,9 @@ static int admit(struct cpc_node *n, const json_t *txj, uint8_t hash[32], int *d
     int rc = cpc_tx_from_json(&tx, txj, err);
     if (rc != 0)
         return rc; /* a failed decode owns nothing */
-    rc = cpc_tx_check(&tx, n->params.chain_id, n->params.min_gas_price, err);
-    if (rc != 0) {
-        cpc_tx_clear(&tx);
-        return rc;
-    }
     memcpy(hash, tx.hash, 32);
-    struct cpc_account acc;
-    cpc_node_account(n, tx.from, &acc);
-    rc = cpc_mempool_add(n->mempool, &tx, &acc, err); /* the pool keeps its own copy */
+    rc = cpc_node_admit_tx(n, &tx, duplicate, err);
     cpc_tx_clear(&tx);
-    if (rc == CPC_ERR_DUPLICATE) {
-        *duplicate = 1;
-        return 0;
-    }
     return rc;
 }
 

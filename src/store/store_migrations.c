@@ -82,6 +82,20 @@ static const struct migration migrations[] = {
      "  created_at INTEGER NOT NULL CHECK (created_at >= 0),"
      "  PRIMARY KEY (client_id, contract_id, result_data)"
      ") STRICT, WITHOUT ROWID;"},
+    {4, "marketplace job drafts (store_market.h)",
+     "CREATE TABLE job_drafts("
+     "  id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 36),"
+     "  owner TEXT,"
+     "  created_at INTEGER NOT NULL CHECK (created_at >= 0),"
+     "  request TEXT NOT NULL,"
+     "  contract TEXT NOT NULL,"
+     "  quote TEXT NOT NULL,"
+     "  status TEXT NOT NULL CHECK (status IN ('draft', 'confirmed', 'cancelled')),"
+     "  job_id TEXT CHECK (job_id IS NULL OR length(job_id) = 64)"
+     ") STRICT, WITHOUT ROWID;"
+     "CREATE INDEX job_drafts_created ON job_drafts(created_at, id);"
+     "CREATE INDEX job_drafts_owner ON job_drafts(owner, created_at, id) WHERE owner IS NOT NULL;"
+     "CREATE INDEX job_drafts_job ON job_drafts(job_id) WHERE job_id IS NOT NULL;"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

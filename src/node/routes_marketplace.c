@@ -1,0 +1,942 @@
+/* routes_marketplace.c — the Marketplace REST API (routes_marketplace.h).
+ *
+ * Design note: drafts live in SQLite (store_market.h), jobs on chain. The
+ * handlers never move money: confirm and cancel only admit a customer-signed
+ * JOB_CREATE / JOB_CANCEL through the same admission as POST /tx
+ * (cpc_node_admit_tx), after checking that the tx matches the draft (the
+ * contract's canonical encoding, or the job id) and that its sender is the
+ * draft's owner. Reads of jobs, tasks and workers decode records of the
+ * committed state under the node's read lock; the cluster and queue views
+ * walk the state's objects once per call and are bounded in what they return.
+ * The common case is cheap: create a draft (parse + quote + one INSERT),
+ * confirm it (one tx check + one UPDATE), read it (one SELECT + one lookup).
+ */
+#include "routes_marketplace.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/req_sign.h"
+#include "../core/amount.h"
+#include "../core/hex.h"
+#include "../core/market.h"
+#include "../core/tx.h"
+#include "../core/uuid.h"
+#include "../store/store_market.h"
+#include "market_quote.h"
+#include "mempool.h"
+#include "metrics.h"
+#include "node.h"
+#include "routes.h"
+#include "scheduler.h"
+#include "worker_auth.h"
+
+#define LOG_DEFAULT CPC_JOB_TXS_MAX
+#define QUEUE_SCAN_MAX 100000  /* task lookups per queue answer */
+#define CLUSTER_ONLINE_MAX 10000
+
+static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
+
+static json_t *hexj(const uint8_t *b, size_t n)
+{
+    char s[2 * 32 + 1];
+    cpc_hex_encode(s, b, n);
+    return json_string(s);
+}
+
+static void oom(struct cpc_http_res *res)
+{
+    cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+}
+
+/* An error from a decoder or a rule: 400 (500 for NOMEM/DB/IO), its code name. */
+static void bad_input(struct cpc_http_res *res, const struct cpc_err *err)
+{
+    int st = cpc_errcode_http_status(err->code);
+    if (st == 413 || st == 404 || st == 409 || st == 401)
+        st = 400;
+    cpc_http_res_error(res, st, cpc_errcode_name(err->code), "%s", err->msg);
+}
+
+static int query_uint(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
+                      uint64_t def, uint64_t min, uint64_t max, uint64_t *out)
+{
+    const char *v = cpc_http_req_query(req, key);
+    *out = def;
+    if (!v)
+        return 0;
+    uint64_t x = 0;
+    if (!*v || strlen(v) > 12)
+        goto bad;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            goto bad;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    if (x < min || x > max)
+        goto bad;
+    *out = x;
+    return 0;
+bad:
+    cpc_http_res_error(res, 400, "invalid_argument", "query parameter %s must be %llu..%llu", key,
+                       (unsigned long long)min, (unsigned long long)max);
+    return -1;
+}
+
+/* Optional signed request: *signer_addr = "" when unsigned. 0, or -1 with the answer set. */
+static int optional_auth(struct cpc_http_req *req, struct cpc_http_res *res,
+                         char signer_addr[CPC_ADDR_STR_MAX])
+{
+    signer_addr[0] = '\0';
+    const char *pk = cpc_http_req_header(req, CPC_REQ_HDR_PUBKEY);
+    const char *ts = cpc_http_req_header(req, CPC_REQ_HDR_TIMESTAMP);
+    const char *sg = cpc_http_req_header(req, CPC_REQ_HDR_SIGNATURE);
+    if (!pk && !ts && !sg)
+        return 0;
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    struct cpc_err err = {0};
+    int rc = cpc_worker_auth_check(node_of(req)->worker_auth, req->method, req->path, req->body,
+                                   req->body_len, pk, ts, sg, (uint64_t)time(NULL), NULL, addr,
+                                   &err);
+    if (rc == CPC_ERR_TOO_LARGE) {
+        cpc_http_res_error(res, 503, "unavailable", "%s", err.msg);
+        return -1;
+    }
+    if (rc != 0) {
+        cpc_http_res_error(res, 401, "unauthorized", "signed request: %s", err.msg);
+        return -1;
+    }
+    cpc_address_encode(signer_addr, addr);
+    return 0;
+}
+
+/* Parse a JSON body of at most CPC_MP_BODY_MAX. empty_ok: an empty body is NULL
+ * without an error. Returns 0 or -1 with the answer set. */
+static int parse_body(struct cpc_http_req *req, struct cpc_http_res *res, int empty_ok,
+                      json_t **out)
+{
+    *out = NULL;
+    if (req->body_len > CPC_MP_BODY_MAX) {
+        cpc_http_res_error(res, 413, "too_large", "request body exceeds %d bytes",
+                           CPC_MP_BODY_MAX);
+        return -1;
+    }
+    if (req->body_len == 0) {
+        if (empty_ok)
+            return 0;
+        cpc_http_res_error(res, 400, "invalid_json", "request body is empty");
+        return -1;
+    }
+    json_error_t je;
+    *out = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    if (!*out) {
+        cpc_http_res_error(res, 400, "invalid_json", "body is not valid JSON: %s (at %d:%d)",
+                           je.text, je.line, je.column);
+        return -1;
+    }
+    if (!json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        cpc_http_res_error(res, 400, "invalid_json", "request body must be a JSON object");
+        return -1;
+    }
+    return 0;
+}
+
+/* Load the draft named by the path. 0, or -1 with the answer set. */
+static int load_draft(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_draft *d)
+{
+    struct cpc_err err = {0};
+    const char *id = req->n_params ? req->params[0] : "";
+    int rc = cpc_store_draft_get(node_of(req)->store, id, d, &err);
+    if (rc == CPC_ERR_NOT_FOUND) {
+        cpc_http_res_error(res, 404, "not_found", "job draft %.40s not found", id);
+        return -1;
+    }
+    if (rc) {
+        cpc_http_res_from_err(res, &err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Read one record of the committed state. 0, CPC_ERR_NOT_FOUND or an error. */
+static int read_obj(struct cpc_node *n, const uint8_t *key, size_t klen, struct cpc_buf *b)
+{
+    pthread_rwlock_rdlock(&n->lock);
+    int rc = cpc_state_obj_get(n->state, key, klen, b);
+    pthread_rwlock_unlock(&n->lock);
+    return rc;
+}
+
+static int get_job(struct cpc_node *n, const uint8_t id[32], struct cpc_job *j,
+                   struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = read_obj(n, key, cpc_key_job(key, id), &b);
+    if (rc == 0)
+        rc = cpc_job_decode(j, b.data, b.len, err);
+    else
+        cpc_err_set(err, rc, "job not found");
+    cpc_buf_free(&b);
+    return rc;
+}
+
+/* Task status of (job, index): 0 OPEN when no record, else the record's. -1 on error. */
+static int task_status(struct cpc_node *n, const uint8_t job_id[32], uint32_t index,
+                       uint8_t tid[16])
+{
+    uint8_t key[CPC_KEY_MAX];
+    cpc_task_id(tid, job_id, index);
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = read_obj(n, key, cpc_key_task(key, tid), &b);
+    int st = CPC_TASK_OPEN;
+    if (rc == 0) {
+        struct cpc_task t;
+        st = cpc_task_decode(&t, b.data, b.len, NULL) == 0 ? t.status : -1;
+    } else if (rc != CPC_ERR_NOT_FOUND) {
+        st = -1;
+    }
+    cpc_buf_free(&b);
+    return st;
+}
+
+static const char *sender_of(const struct cpc_tx *tx, char out[CPC_ADDR_STR_MAX])
+{
+    cpc_address_encode(out, tx->from);
+    return out;
+}
+
+/* Owner rule: an owned draft may only be changed by its owner, through a signed
+ * request (signer) and/or a signed tx (sender). "" = not given. 0 or -1 (403 set). */
+static int owner_check(struct cpc_http_res *res, const struct cpc_draft *d, const char *signer,
+                       const char *sender)
+{
+    if (!d->owner[0])
+        return 0;
+    if (signer[0] && strcmp(signer, d->owner) != 0) {
+        cpc_http_res_error(res, 403, "forbidden",
+                           "draft %s belongs to %s; the request is signed by %s", d->id,
+                           d->owner, signer);
+        return -1;
+    }
+    if (sender && sender[0] && strcmp(sender, d->owner) != 0) {
+        cpc_http_res_error(res, 403, "forbidden",
+                           "draft %s belongs to %s; the tx is signed by %s", d->id, d->owner,
+                           sender);
+        return -1;
+    }
+    if (!signer[0] && !(sender && sender[0])) {
+        cpc_http_res_error(res, 403, "forbidden",
+                           "draft %s belongs to %s: sign the request with that key", d->id,
+                           d->owner);
+        return -1;
+    }
+    return 0;
+}
+
+/* Decode body {"tx": {...}} into tx (caller cpc_tx_clear's on 0). -1 with the answer set. */
+static int body_tx(struct cpc_http_res *res, json_t *body, enum cpc_tx_type want,
+                   struct cpc_tx *tx)
+{
+    json_t *t = json_object_get(body, "tx");
+    if (!t || json_object_size(body) != 1 || !json_is_object(t)) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "body must be {\"tx\": a signed %s transaction (wire JSON)}",
+                           cpc_tx_type_name(want));
+        return -1;
+    }
+    struct cpc_err err = {0};
+    if (cpc_tx_from_json(tx, t, &err) != 0) {
+        bad_input(res, &err);
+        return -1;
+    }
+    if (tx->type != want) {
+        cpc_http_res_error(res, 400, "invalid_argument", "tx must be a %s, not %s",
+                           cpc_tx_type_name(want), cpc_tx_type_name(tx->type));
+        cpc_tx_clear(tx);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* drafts                                                              */
+
+static json_t *load_text(const char *text)
+{
+    json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+    return j ? j : json_null();
+}
+
+static json_t *draft_json(const struct cpc_draft *d)
+{
+    return json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o}", "id", d->id, "status",
+                     d->status, "owner", d->owner[0] ? json_string(d->owner) : json_null(),
+                     "created_at", (json_int_t)d->created_at, "job_id",
+                     d->job_id[0] ? json_string(d->job_id) : json_null(), "request",
+                     load_text(d->request), "contract", load_text(d->contract), "quote",
+                     load_text(d->quote));
+}
+
+void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    char signer[CPC_ADDR_STR_MAX];
+    json_t *body = NULL, *quote = NULL, *cj = NULL;
+    char *contract_text = NULL, *quote_text = NULL, *request_text = NULL;
+    if (parse_body(req, res, 0, &body) != 0 || optional_auth(req, res, signer) != 0)
+        goto done;
+    struct cpc_contract c;
+    struct cpc_err err = {0};
+    int rc = cpc_mq_draft(body, n->cfg.block_time_ms ? n->cfg.block_time_ms : 1000, &c, &quote,
+                          &err);
+    if (rc) {
+        if (rc == CPC_ERR_NOMEM) {
+            oom(res);
+        } else if (quote) { /* over max_budget: show the estimate with the error */
+            cpc_http_res_json(res, 400,
+                              json_pack("{s:{s:s, s:s}, s:O}", "error", "code",
+                                        cpc_errcode_name(rc), "message", err.msg, "quote",
+                                        quote));
+        } else {
+            bad_input(res, &err);
+        }
+        goto done;
+    }
+    cj = cpc_contract_to_json(&c);
+    contract_text = cj ? json_dumps(cj, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    quote_text = json_dumps(quote, JSON_COMPACT | JSON_SORT_KEYS);
+    request_text = malloc(req->body_len + 1);
+    if (!contract_text || !quote_text || !request_text) {
+        oom(res);
+        goto done;
+    }
+    memcpy(request_text, req->body, req->body_len);
+    request_text[req->body_len] = '\0';
+    if (strlen(request_text) != req->body_len) {
+        cpc_http_res_error(res, 400, "invalid_json", "request body contains a NUL byte");
+        goto done;
+    }
+    struct cpc_draft d;
+    memset(&d, 0, sizeof d);
+    uint8_t u[16];
+    randombytes_buf(u, sizeof u);
+    u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* version 4 */
+    u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* variant 10 */
+    cpc_uuid_format(d.id, u);
+    snprintf(d.owner, sizeof d.owner, "%s", signer);
+    d.created_at = (uint64_t)time(NULL);
+    d.request = request_text;
+    d.contract = contract_text;
+    d.quote = quote_text;
+    snprintf(d.status, sizeof d.status, "draft");
+    rc = cpc_store_draft_add(n->store, &d, &err);
+    if (rc) {
+        cpc_http_res_from_err(res, &err);
+        goto done;
+    }
+    json_t *out = json_pack("{s:s, s:s, s:o, s:O, s:O}", "id", d.id, "status", "draft", "owner",
+                            signer[0] ? json_string(signer) : json_null(), "quote", quote,
+                            "contract", cj);
+    if (!out)
+        oom(res);
+    else
+        cpc_http_res_json(res, 201, out);
+done:
+    free(contract_text);
+    free(quote_text);
+    free(request_text);
+    json_decref(cj);
+    json_decref(quote);
+    json_decref(body);
+}
+
+void cpc_h_mp_jobs_list(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint64_t limit, offset;
+    if (query_uint(req, res, "limit", 20, 1, CPC_DRAFT_LIST_MAX, &limit) != 0 ||
+        query_uint(req, res, "offset", 0, 0, 1000000, &offset) != 0)
+        return;
+    const char *ow = cpc_http_req_query(req, "owner");
+    char owner[CPC_ADDR_STR_MAX];
+    if (ow) {
+        uint8_t h[CPC_ADDR_HASH_LEN];
+        if (cpc_address_decode(h, ow) != 0)
+            return cpc_http_res_error(res, 400, "invalid_address",
+                                      "owner is not a valid cpc1 address: %.80s", ow);
+        cpc_address_encode(owner, h);
+    }
+    json_t *arr = NULL;
+    struct cpc_err err = {0};
+    if (cpc_store_draft_list(n->store, ow ? owner : NULL, (uint32_t)limit, (uint32_t)offset, &arr,
+                             &err) != 0)
+        return cpc_http_res_from_err(res, &err);
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:o, s:o, s:I, s:I}", "jobs", arr, "owner",
+                                ow ? json_string(owner) : json_null(), "limit",
+                                (json_int_t)limit, "offset", (json_int_t)offset));
+}
+
+/* The on-chain side of a confirmed draft: "tx" (the JOB_CREATE's state), "job" (the
+ * record) and "escrow_balance". */
+static void add_chain_view(struct cpc_node *n, const struct cpc_draft *d, json_t *o)
+{
+    uint8_t id[32];
+    if (!d->job_id[0] || cpc_hex_decode_exact(id, 32, d->job_id) != 0) {
+        json_object_set_new(o, "tx", json_null());
+        json_object_set_new(o, "job", json_null());
+        return;
+    }
+    struct cpc_err err = {0};
+    json_t *txj = NULL;
+    json_t *txv = json_null();
+    if (cpc_store_get_tx_json(n->store, id, &txj, &err) == 0) {
+        txv = json_pack("{s:s, s:O, s:O, s:O}", "hash", d->job_id, "status",
+                        json_object_get(txj, "status"), "height",
+                        json_object_get(txj, "height"), "error", json_object_get(txj, "error"));
+        json_decref(txj);
+    } else {
+        struct cpc_tx tx;
+        if (cpc_mempool_get(n->mempool, id, &tx) == 0) {
+            cpc_tx_clear(&tx);
+            txv = json_pack("{s:s, s:s, s:n, s:n}", "hash", d->job_id, "status", "pending",
+                            "height", "error");
+        } else {
+            txv = json_pack("{s:s, s:s, s:n, s:s}", "hash", d->job_id, "status", "unknown",
+                            "height", "error",
+                            "the tx is neither pending nor committed (dropped from the mempool)");
+        }
+    }
+    json_object_set_new(o, "tx", txv ? txv : json_null());
+    struct cpc_job job;
+    if (get_job(n, id, &job, &err) == 0) {
+        json_t *jj = cpc_job_to_json(&job);
+        json_object_set_new(o, "job", jj ? jj : json_null());
+        uint8_t esc[CPC_ADDR_HASH_LEN];
+        struct cpc_account acc;
+        cpc_escrow_address(esc, id);
+        cpc_node_account(n, esc, &acc);
+        json_object_set_new(o, "escrow_balance", json_integer((json_int_t)acc.balance));
+        json_object_set_new(o, "job_status", json_string(json_string_value(
+                                                 json_object_get(jj, "status"))));
+        json_object_set_new(o, "tasks_done", json_integer(job.tasks_done));
+        json_object_set_new(o, "tasks", json_integer(job.contract.tasks));
+    } else {
+        json_object_set_new(o, "job", json_null());
+    }
+}
+
+void cpc_h_mp_job_get(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_draft d;
+    if (load_draft(req, res, &d) != 0)
+        return;
+    json_t *o = draft_json(&d);
+    if (!o) {
+        cpc_draft_clear(&d);
+        return oom(res);
+    }
+    add_chain_view(node_of(req), &d, o);
+    cpc_draft_clear(&d);
+    cpc_http_res_json(res, 200, o);
+}
+
+void cpc_h_mp_job_quote(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_draft d;
+    if (load_draft(req, res, &d) != 0)
+        return;
+    json_t *o = json_pack("{s:s, s:s, s:o}", "id", d.id, "status", d.status, "quote",
+                          load_text(d.quote));
+    cpc_draft_clear(&d);
+    if (!o)
+        return oom(res);
+    cpc_http_res_json(res, 200, o);
+}
+
+/* First top-level key whose value differs between two contract JSONs, or NULL. */
+static const char *first_diff(json_t *a, json_t *b)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(a, k, v) {
+        if (!json_equal(v, json_object_get(b, k)))
+            return k;
+    }
+    json_object_foreach(b, k, v) {
+        if (!json_object_get(a, k))
+            return k;
+    }
+    return NULL;
+}
+
+void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    char signer[CPC_ADDR_STR_MAX], sender[CPC_ADDR_STR_MAX], hash[65];
+    struct cpc_draft d;
+    struct cpc_tx tx;
+    struct cpc_err err = {0};
+    json_t *body = NULL, *dj = NULL, *tj = NULL;
+    int have_tx = 0;
+    memset(&d, 0, sizeof d);
+    if (parse_body(req, res, 0, &body) != 0 || optional_auth(req, res, signer) != 0 ||
+        load_draft(req, res, &d) != 0)
+        goto done;
+    if (body_tx(res, body, CPC_TX_JOB_CREATE, &tx) != 0)
+        goto done;
+    have_tx = 1;
+    sender_of(&tx, sender);
+    cpc_hex_encode(hash, tx.hash, 32);
+    if (owner_check(res, &d, signer, sender) != 0)
+        goto done;
+    if (!strcmp(d.status, "confirmed") && !strcmp(d.job_id, hash)) { /* a retry */
+        cpc_http_res_json(res, 200,
+                          json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", d.id, "status",
+                                    "confirmed", "job_id", hash, "tx_hash", hash, "duplicate",
+                                    1));
+        goto done;
+    }
+    if (strcmp(d.status, "draft") != 0) {
+        cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", d.id, d.status,
+                           d.job_id[0] ? " as job " : "", d.job_id);
+        goto done;
+    }
+    /* the tx's contract must be the draft's, byte for byte in the canonical encoding */
+    struct cpc_contract dc;
+    dj = load_text(d.contract);
+    if (cpc_contract_from_json(&dc, dj, &err) != 0) {
+        cpc_http_res_error(res, 500, "internal_error", "stored contract of draft %s: %s", d.id,
+                           err.msg);
+        goto done;
+    }
+    struct cpc_buf a, b;
+    cpc_buf_init(&a);
+    cpc_buf_init(&b);
+    cpc_contract_encode(&dc, &a);
+    cpc_contract_encode(&tx.u.job_create.contract, &b);
+    int same = !a.failed && !b.failed && a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
+    cpc_buf_free(&a);
+    cpc_buf_free(&b);
+    if (!same) {
+        tj = cpc_contract_to_json(&tx.u.job_create.contract);
+        const char *k = tj ? first_diff(dj, tj) : NULL;
+        cpc_http_res_error(res, 409, "conflict",
+                           "the tx's contract differs from draft %s%s%s; sign the draft's "
+                           "contract (GET /marketplace/jobs/%s)",
+                           d.id, k ? " in " : "", k ? k : "", d.id);
+        goto done;
+    }
+    int dup = 0;
+    if (cpc_node_admit_tx(n, &tx, &dup, &err) != 0) {
+        cpc_http_res_from_err(res, &err);
+        goto done;
+    }
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    if (cpc_store_draft_transition(n->store, d.id, "draft", "confirmed", hash, sender, &err) !=
+        0) {
+        if (err.code == CPC_ERR_DUPLICATE)
+            cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
+        else
+            cpc_http_res_from_err(res, &err);
+        goto done;
+    }
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", d.id, "status", "confirmed",
+                                "job_id", hash, "tx_hash", hash, "owner",
+                                d.owner[0] ? d.owner : sender));
+done:
+    if (have_tx)
+        cpc_tx_clear(&tx);
+    cpc_draft_clear(&d);
+    json_decref(body);
+    json_decref(dj);
+    json_decref(tj);
+}
+
+void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    char signer[CPC_ADDR_STR_MAX], sender[CPC_ADDR_STR_MAX], hash[65];
+    struct cpc_draft d;
+    struct cpc_tx tx;
+    struct cpc_err err = {0};
+    json_t *body = NULL;
+    int have_tx = 0;
+    memset(&d, 0, sizeof d);
+    if (parse_body(req, res, 1, &body) != 0 || optional_auth(req, res, signer) != 0 ||
+        load_draft(req, res, &d) != 0)
+        goto done;
+    int with_tx = body && json_object_size(body) > 0;
+    if (!strcmp(d.status, "cancelled")) {
+        cpc_http_res_error(res, 409, "conflict", "draft %s is already cancelled", d.id);
+        goto done;
+    }
+    if (!strcmp(d.status, "draft")) {
+        if (with_tx) {
+            cpc_http_res_error(res, 400, "invalid_argument",
+                               "draft %s is not confirmed: cancel it with an empty body", d.id);
+            goto done;
+        }
+        if (owner_check(res, &d, signer, NULL) != 0)
+            goto done;
+        if (cpc_store_draft_transition(n->store, d.id, "draft", "cancelled", NULL, NULL, &err)) {
+            if (err.code == CPC_ERR_DUPLICATE)
+                cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
+            else
+                cpc_http_res_from_err(res, &err);
+            goto done;
+        }
+        cpc_http_res_json(res, 200, json_pack("{s:s, s:s}", "id", d.id, "status", "cancelled"));
+        goto done;
+    }
+    /* confirmed: the signed JOB_CANCEL of the draft's job */
+    if (!with_tx) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "draft %s is confirmed as job %s: body must be {\"tx\": a signed "
+                           "JOB_CANCEL of that job}",
+                           d.id, d.job_id);
+        goto done;
+    }
+    if (body_tx(res, body, CPC_TX_JOB_CANCEL, &tx) != 0)
+        goto done;
+    have_tx = 1;
+    sender_of(&tx, sender);
+    cpc_hex_encode(hash, tx.hash, 32);
+    if (owner_check(res, &d, signer, sender) != 0)
+        goto done;
+    char jid[65];
+    cpc_hex_encode(jid, tx.u.job_cancel.job_id, 32);
+    if (strcmp(jid, d.job_id) != 0) {
+        cpc_http_res_error(res, 409, "conflict", "the tx cancels job %s, but draft %s is job %s",
+                           jid, d.id, d.job_id);
+        goto done;
+    }
+    int dup = 0;
+    if (cpc_node_admit_tx(n, &tx, &dup, &err) != 0) {
+        cpc_http_res_from_err(res, &err);
+        goto done;
+    }
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    if (cpc_store_draft_transition(n->store, d.id, "confirmed", "cancelled", NULL, NULL, &err)) {
+        if (err.code == CPC_ERR_DUPLICATE)
+            cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
+        else
+            cpc_http_res_from_err(res, &err);
+        goto done;
+    }
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:s, s:s, s:s, s:s}", "id", d.id, "status", "cancelled",
+                                "job_id", d.job_id, "tx_hash", hash));
+done:
+    if (have_tx)
+        cpc_tx_clear(&tx);
+    cpc_draft_clear(&d);
+    json_decref(body);
+}
+
+void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_draft d;
+    if (load_draft(req, res, &d) != 0)
+        return;
+    cpc_draft_clear(&d);
+    cpc_http_res_error(res, 501, "not_implemented",
+                       "extending a job is not implemented: the chain has no extend transaction "
+                       "yet (a contract's deadline and budget are fixed at JOB_CREATE); cancel "
+                       "and create a new job instead");
+}
+
+static const char *event_name(const char *tx_type)
+{
+    if (!tx_type)
+        return "unknown";
+    if (!strcmp(tx_type, "JOB_CREATE"))
+        return "created";
+    if (!strcmp(tx_type, "JOB_CANCEL"))
+        return "cancelled";
+    if (!strcmp(tx_type, "SUBMIT_RESULT"))
+        return "result";
+    if (!strcmp(tx_type, "REVEAL"))
+        return "reveal";
+    if (!strcmp(tx_type, "VERDICT"))
+        return "verdict";
+    return "other";
+}
+
+void cpc_h_mp_job_logs(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint64_t limit;
+    if (query_uint(req, res, "limit", LOG_DEFAULT, 1, CPC_JOB_TXS_MAX, &limit) != 0)
+        return;
+    struct cpc_draft d;
+    if (load_draft(req, res, &d) != 0)
+        return;
+    uint8_t id[32];
+    json_t *events = NULL;
+    bool truncated = false;
+    struct cpc_err err = {0};
+    struct cpc_job job;
+    const char *job_status = "none";
+    if (d.job_id[0] && cpc_hex_decode_exact(id, 32, d.job_id) == 0) {
+        if (get_job(n, id, &job, &err) == 0) {
+            uint64_t to = job.created_height + job.contract.deadline_blocks + CPC_REVEAL_WINDOW + 1;
+            if (to < job.created_height)
+                to = UINT64_MAX;
+            job_status = "on_chain";
+            if (cpc_store_job_txs(n->store, id, job.contract.tasks, job.created_height, to,
+                                  (uint32_t)limit, &events, &truncated, &err) != 0) {
+                cpc_draft_clear(&d);
+                return cpc_http_res_from_err(res, &err);
+            }
+        } else {
+            json_t *txj = NULL;
+            events = json_array();
+            if (cpc_store_get_tx_json(n->store, id, &txj, &err) == 0) {
+                job_status = "create_failed";
+                json_array_append_new(events, txj);
+            } else {
+                job_status = "pending";
+            }
+        }
+    }
+    if (!events)
+        events = json_array();
+    if (!events) {
+        cpc_draft_clear(&d);
+        return oom(res);
+    }
+    size_t i;
+    json_t *e;
+    json_array_foreach(events, i, e)
+        json_object_set_new(e, "event",
+                            json_string(event_name(json_string_value(json_object_get(e, "tx_type")))));
+    json_t *o = json_pack("{s:s, s:o, s:s, s:I, s:b, s:o}", "id", d.id, "job_id",
+                          d.job_id[0] ? json_string(d.job_id) : json_null(), "job", job_status,
+                          "count", (json_int_t)json_array_size(events), "truncated", truncated,
+                          "events", events);
+    cpc_draft_clear(&d);
+    if (!o)
+        return oom(res);
+    cpc_http_res_json(res, 200, o);
+}
+
+void cpc_h_mp_job_resources(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    struct cpc_draft d;
+    if (load_draft(req, res, &d) != 0)
+        return;
+    uint8_t id[32];
+    json_t *r = NULL;
+    if (d.job_id[0] && cpc_hex_decode_exact(id, 32, d.job_id) == 0)
+        r = cpc_scheduler_job_resources(n->scheduler, id);
+    if (!r) /* not confirmed yet */
+        r = json_pack("{s:o, s:I, s:[], s:b}", "job_id",
+                      d.job_id[0] ? json_string(d.job_id) : json_null(), "leases", 0, "workers",
+                      "scheduled", 0);
+    if (r)
+        json_object_set_new(r, "id", json_string(d.id));
+    cpc_draft_clear(&d);
+    if (!r)
+        return oom(res);
+    cpc_http_res_json(res, 200, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* cluster views                                                       */
+
+struct qjob {
+    uint8_t id[32];
+    uint8_t priority;
+    uint64_t created;
+    uint32_t tasks;
+    enum cpc_job_kind kind;
+    uint64_t reward;
+};
+
+struct walk {
+    struct qjob *jobs;
+    size_t n, cap;
+    uint64_t open_by_kind[CPC_KIND_EXEC + 1];
+    size_t workers;
+    uint8_t (*waddr)[CPC_ADDR_HASH_LEN];
+    size_t n_waddr;
+    int failed;
+};
+
+static int on_obj(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                  int tombstone, void *arg)
+{
+    struct walk *w = arg;
+    if (tombstone || klen < 1)
+        return 0;
+    if (key[0] == CPC_KEY_WORKER && klen == 1 + CPC_ADDR_HASH_LEN) {
+        if (w->waddr && w->n_waddr < CLUSTER_ONLINE_MAX)
+            memcpy(w->waddr[w->n_waddr++], key + 1, CPC_ADDR_HASH_LEN);
+        w->workers++;
+        return 0;
+    }
+    if (key[0] != CPC_KEY_JOB)
+        return 0;
+    struct cpc_job j;
+    if (cpc_job_decode(&j, val, vlen, NULL) != 0 || j.status != CPC_JOB_ACTIVE)
+        return 0;
+    uint64_t open = j.contract.tasks;
+    open -= j.tasks_done < open ? j.tasks_done : open;
+    open -= j.tasks_committed < open ? j.tasks_committed : open;
+    if ((int)j.contract.kind >= 0 && j.contract.kind <= CPC_KIND_EXEC)
+        w->open_by_kind[j.contract.kind] += open;
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 64;
+        struct qjob *nj = realloc(w->jobs, nc * sizeof *nj);
+        if (!nj) {
+            w->failed = 1;
+            return 1;
+        }
+        w->jobs = nj;
+        w->cap = nc;
+    }
+    struct qjob *q = &w->jobs[w->n++];
+    memcpy(q->id, j.id, 32);
+    q->priority = (uint8_t)j.contract.priority;
+    q->created = j.created_height;
+    q->tasks = j.contract.tasks;
+    q->kind = j.contract.kind;
+    q->reward = j.contract.reward;
+    return 0;
+}
+
+/* Walk the committed objects once under the read lock. */
+static int walk_state(struct cpc_node *n, struct walk *w, uint64_t *height)
+{
+    pthread_rwlock_rdlock(&n->lock);
+    *height = n->latest.height;
+    cpc_state_obj_foreach(n->state, on_obj, w);
+    pthread_rwlock_unlock(&n->lock);
+    return w->failed ? -1 : 0;
+}
+
+void cpc_h_mp_cluster_status(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    struct walk w;
+    memset(&w, 0, sizeof w);
+    w.waddr = malloc(CLUSTER_ONLINE_MAX * sizeof *w.waddr);
+    uint64_t height = 0;
+    if (!w.waddr || walk_state(n, &w, &height) != 0) {
+        free(w.jobs);
+        free(w.waddr);
+        return oom(res);
+    }
+    size_t online = 0;
+    for (size_t i = 0; i < w.n_waddr; i++) {
+        json_t *st = cpc_scheduler_worker_status(n->scheduler, w.waddr[i]);
+        online += json_is_true(json_object_get(st, "online"));
+        json_decref(st);
+    }
+    struct cpc_sched_stats ss;
+    cpc_scheduler_stats(n->scheduler, &ss);
+    json_t *open = json_object();
+    uint64_t total_open = 0;
+    for (int k = CPC_KIND_HASHPOW; open && k <= CPC_KIND_EXEC; k++) {
+        json_object_set_new(open, cpc_kind_name((enum cpc_job_kind)k),
+                            json_integer((json_int_t)w.open_by_kind[k]));
+        total_open += w.open_by_kind[k];
+    }
+    json_t *o = json_pack("{s:I, s:{s:I, s:I, s:b}, s:I, s:I, s:I, s:o, s:I}", "height",
+                          (json_int_t)height, "workers", "registered", (json_int_t)w.workers,
+                          "online", (json_int_t)online, "online_counted_all",
+                          w.workers <= CLUSTER_ONLINE_MAX, "leases", (json_int_t)ss.leases,
+                          "waiting_workers", (json_int_t)ss.waiters, "jobs_active",
+                          (json_int_t)w.n, "open_tasks_by_kind", open, "open_tasks",
+                          (json_int_t)total_open);
+    free(w.jobs);
+    free(w.waddr);
+    if (!o)
+        return oom(res);
+    cpc_http_res_json(res, 200, o);
+}
+
+void cpc_h_mp_pricing(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    (void)req;
+    json_t *j = cpc_mq_pricing_json();
+    if (!j)
+        return oom(res);
+    cpc_http_res_json(res, 200, j);
+}
+
+/* The scheduler's order: priority high first, then age, then job id. */
+static int qjob_cmp(const void *a, const void *b)
+{
+    const struct qjob *x = a, *y = b;
+    if (x->priority != y->priority)
+        return x->priority > y->priority ? -1 : 1;
+    if (x->created != y->created)
+        return x->created < y->created ? -1 : 1;
+    return memcmp(x->id, y->id, 32);
+}
+
+void cpc_h_mp_queue(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint64_t limit;
+    if (query_uint(req, res, "limit", CPC_MP_QUEUE_DEFAULT, 1, CPC_MP_QUEUE_MAX, &limit) != 0)
+        return;
+    struct walk w;
+    memset(&w, 0, sizeof w);
+    uint64_t height = 0;
+    if (walk_state(n, &w, &height) != 0) {
+        free(w.jobs);
+        return oom(res);
+    }
+    if (w.n)
+        qsort(w.jobs, w.n, sizeof *w.jobs, qjob_cmp);
+    static const char *const PRI[] = {"low", "normal", "high"};
+    json_t *arr = json_array();
+    size_t scanned = 0;
+    int truncated = 0;
+    for (size_t i = 0; arr && i < w.n && json_array_size(arr) < limit && !truncated; i++) {
+        for (uint32_t t = 0; t < w.jobs[i].tasks && json_array_size(arr) < limit; t++) {
+            if (++scanned > QUEUE_SCAN_MAX) {
+                truncated = 1;
+                break;
+            }
+            uint8_t tid[16], jid[32];
+            uint32_t idx = 0;
+            if (task_status(n, w.jobs[i].id, t, tid) != CPC_TASK_OPEN)
+                continue;
+            char ts[CPC_UUID_STR_LEN + 1];
+            cpc_uuid_format(ts, tid);
+            int leased = cpc_scheduler_find_task(n->scheduler, tid, jid, &idx) == 0;
+            json_t *e = json_pack("{s:o, s:s, s:I, s:s, s:s, s:I, s:I, s:b}", "job_id",
+                                  hexj(w.jobs[i].id, 32), "task_id", ts, "index", (json_int_t)t,
+                                  "kind", cpc_kind_name(w.jobs[i].kind), "priority",
+                                  PRI[w.jobs[i].priority <= 2 ? w.jobs[i].priority : 1],
+                                  "reward", (json_int_t)w.jobs[i].reward, "job_created_height",
+                                  (json_int_t)w.jobs[i].created, "leased", leased);
+            if (!e || json_array_append_new(arr, e) != 0) {
+                json_decref(arr);
+                arr = NULL;
+                break;
+            }
+        }
+    }
+    free(w.jobs);
+    if (!arr)
+        return oom(res);
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:I, s:I, s:I, s:b, s:o}", "height", (json_int_t)height,
+                                "limit", (json_int_t)limit, "count",
+                                (json_int_t)json_array_size(arr), "truncated", truncated,
+                                "tasks", arr));
+}

@@ -1,0 +1,181 @@
+/* test_store_market.c — marketplace drafts (store_market.h): migration 4,
+ * add / get round trip, duplicate ids, forward-only status moves (a lost race
+ * is CPC_ERR_DUPLICATE naming the current status), owner set once, listing
+ * newest first by owner and bounds, argument checks, rows surviving a reopen,
+ * and the bounded job-tx query on an empty chain. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "store/store_market.h"
+
+struct fx {
+    char dir[64];
+    char db[128];
+    struct cpc_store *s;
+};
+
+static void open_store(struct fx *f)
+{
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_store_open(&f->s, f->db, &err), 0);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/cpc-mkt-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/chain.db", f->dir);
+    open_store(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    cpc_store_close(f->s);
+    char p[160];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", f->db, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+#define ID1 "6f1c2a8e-3b7d-4c9a-8e21-5d4f0a9b7c13"
+#define ID2 "0b8e7c6d-1a2b-4c3d-9e8f-001122334455"
+#define ADDR "cpc1gnpq85jq7ks96xzx7xwtlgjrr7cmm2sxech2sh"
+#define JOB "ab00000000000000000000000000000000000000000000000000000000000001"
+
+static struct cpc_draft draft(const char *id, const char *owner, uint64_t at)
+{
+    struct cpc_draft d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.id, sizeof d.id, "%s", id);
+    snprintf(d.owner, sizeof d.owner, "%s", owner);
+    d.created_at = at;
+    d.request = "{\"type\":\"inference\",\"max_budget\":1}";
+    d.contract = "{\"kind\":\"exec\"}";
+    d.quote = "{\"job_type\":\"Light\",\"total\":9166667}";
+    snprintf(d.status, sizeof d.status, "draft");
+    return d;
+}
+
+static void test_add_get_transition(void **state)
+{
+    struct fx *f = *state;
+    struct cpc_err err = {0};
+    assert_true(cpc_store_schema_version(f->s) >= 4);
+    struct cpc_draft d = draft(ID1, "", 1700000000);
+    assert_int_equal(cpc_store_draft_add(f->s, &d, &err), 0);
+    assert_int_equal(cpc_store_draft_add(f->s, &d, &err), CPC_ERR_DUPLICATE);
+    assert_string_equal(err.msg, "store: draft " ID1 " already exists");
+    struct cpc_draft g;
+    assert_int_equal(cpc_store_draft_get(f->s, ID1, &g, &err), 0);
+    assert_string_equal(g.id, ID1);
+    assert_string_equal(g.owner, "");
+    assert_int_equal(g.created_at, 1700000000);
+    assert_string_equal(g.request, d.request);
+    assert_string_equal(g.contract, d.contract);
+    assert_string_equal(g.quote, d.quote);
+    assert_string_equal(g.status, "draft");
+    assert_string_equal(g.job_id, "");
+    cpc_draft_clear(&g);
+    /* confirm: job id and owner set */
+    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "confirmed", JOB, ADDR, &err), 0);
+    /* a second confirm loses: the row says why */
+    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "confirmed", JOB, NULL, &err),
+                     CPC_ERR_DUPLICATE);
+    assert_string_equal(err.msg, "draft " ID1 " is confirmed, not draft");
+    /* the owner is set only once */
+    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "confirmed", "cancelled", NULL,
+                                                "cpc1other", &err),
+                     0);
+    assert_int_equal(cpc_store_draft_get(f->s, ID1, &g, &err), 0);
+    assert_string_equal(g.status, "cancelled");
+    assert_string_equal(g.owner, ADDR);
+    assert_string_equal(g.job_id, JOB);
+    cpc_draft_clear(&g);
+    /* survives a reopen */
+    cpc_store_close(f->s);
+    open_store(f);
+    assert_int_equal(cpc_store_draft_get(f->s, ID1, &g, &err), 0);
+    assert_string_equal(g.status, "cancelled");
+    cpc_draft_clear(&g);
+    /* unknown / malformed ids, bad arguments */
+    assert_int_equal(cpc_store_draft_get(f->s, ID2, &g, &err), CPC_ERR_NOT_FOUND);
+    assert_int_equal(cpc_store_draft_get(f->s, "x'; DROP TABLE job_drafts;--", &g, &err),
+                     CPC_ERR_NOT_FOUND);
+    assert_int_equal(cpc_store_draft_transition(f->s, ID2, "draft", "cancelled", NULL, NULL, &err),
+                     CPC_ERR_NOT_FOUND);
+    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "done", NULL, NULL, &err),
+                     CPC_ERR_INVALID);
+    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "confirmed", "abc", NULL, &err),
+                     CPC_ERR_INVALID);
+    d = draft("not-a-uuid", "", 1);
+    assert_int_equal(cpc_store_draft_add(f->s, &d, &err), CPC_ERR_INVALID);
+    d = draft(ID2, "", 1);
+    snprintf(d.status, sizeof d.status, "confirmed");
+    assert_int_equal(cpc_store_draft_add(f->s, &d, &err), CPC_ERR_INVALID);
+}
+
+static void test_list_and_job_txs(void **state)
+{
+    struct fx *f = *state;
+    struct cpc_err err = {0};
+    struct cpc_draft a = draft(ID1, ADDR, 100), b = draft(ID2, "", 200);
+    assert_int_equal(cpc_store_draft_add(f->s, &a, &err), 0);
+    assert_int_equal(cpc_store_draft_add(f->s, &b, &err), 0);
+    json_t *l = NULL;
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, 10, 0, &l, &err), 0);
+    assert_int_equal(json_array_size(l), 2);
+    json_t *e0 = json_array_get(l, 0);
+    assert_string_equal(json_string_value(json_object_get(e0, "id")), ID2); /* newest first */
+    assert_true(json_is_null(json_object_get(e0, "owner")));
+    assert_string_equal(json_string_value(json_object_get(e0, "job_type")), "Light");
+    assert_int_equal(json_integer_value(json_object_get(e0, "total")), 9166667);
+    json_decref(l);
+    assert_int_equal(cpc_store_draft_list(f->s, ADDR, 10, 0, &l, &err), 0);
+    assert_int_equal(json_array_size(l), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "owner")), ADDR);
+    json_decref(l);
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, 1, 1, &l, &err), 0);
+    assert_int_equal(json_array_size(l), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "id")), ID1);
+    json_decref(l);
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, 0, 0, &l, &err), CPC_ERR_INVALID);
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, CPC_DRAFT_LIST_MAX + 1, 0, &l, &err),
+                     CPC_ERR_INVALID);
+    /* no chain yet: no txs, bounds checked */
+    uint8_t job[32];
+    memset(job, 7, 32);
+    bool trunc = true;
+    assert_int_equal(cpc_store_job_txs(f->s, job, 10, 0, UINT64_MAX, 200, &l, &trunc, &err), 0);
+    assert_int_equal(json_array_size(l), 0);
+    assert_false(trunc);
+    json_decref(l);
+    assert_int_equal(cpc_store_job_txs(f->s, job, 10, 0, 5, 201, &l, NULL, &err), CPC_ERR_INVALID);
+    assert_int_equal(cpc_store_job_txs(f->s, job, 100001, 0, 5, 10, &l, NULL, &err),
+                     CPC_ERR_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_add_get_transition, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_and_job_txs, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
