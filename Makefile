@@ -29,8 +29,10 @@ test: build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# Ledger throughput, then the market (its last lines: market:, verify:, detect:).
 bench: build
 	@./build/bin/bench_ledger
+	@./build/bin/bench_market
 
 fuzz: deps
 	@cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPC_FUZZ=ON >/dev/null

@@ -4,7 +4,7 @@
  *    custom genesis.json.
  * 2. Pre-signs TXS transfers (nonce-major across accounts) and pre-encodes
  *    them as POST /txs batches of BATCH.
- * 3. Starts a real cpcd (the binary next to this one) on 127.0.0.1, submits
+ * 3. Starts a real cpcd (the binary next to this one; lib/bench_node.c) on 127.0.0.1, submits
  *    the batches over HTTP from CLIENTS connections (keep-alive), and measures
  *    committed tx/s from the first submit until /status reports them all
  *    included.
@@ -13,16 +13,12 @@
  * Last line: ledger: committed_tx_per_s=X verify_per_s_one_core=Y ratio=Z
  */
 #include <curl/curl.h>
-#include <errno.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,18 +31,14 @@
 #include "core/hash.h"
 #include "core/keys.h"
 #include "core/tx.h"
+#include "lib/bench_node.h"
 
 /* Concurrent client connections (keep-alive). More than one per node core, so
  * that the server's thread pool, which binds each connection to one thread,
  * gets work on every thread. */
 #define CLIENTS 4
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#define now_s bench_now_s
 
 struct opts {
     size_t txs, accounts, batch;
@@ -66,15 +58,8 @@ static int parse(int argc, char **argv, struct opts *o)
     o->accounts = 400;
     o->batch = 500;
     o->block_time_ms = 250;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n < 0)
+    if (bench_sibling_path(o->cpcd, sizeof o->cpcd, "cpcd") != 0)
         return -1;
-    self[n] = 0;
-    char *slash = strrchr(self, '/');
-    if (slash)
-        *slash = 0;
-    snprintf(o->cpcd, sizeof o->cpcd, "%s/cpcd", self);
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -102,43 +87,9 @@ static int parse(int argc, char **argv, struct opts *o)
     return 0;
 }
 
-/* ---- HTTP ---- */
-struct resp {
-    char *p;
-    size_t n;
-};
-static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct resp *r = arg;
-    size_t len = sz * nm;
-    char *np = realloc(r->p, r->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + r->n, d, len);
-    r->p = np;
-    r->n += len;
-    r->p[r->n] = 0;
-    return len;
-}
 static json_t *http_json(CURL *c, const char *url, const char *body, size_t body_len)
 {
-    struct resp r = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    if (body) {
-        curl_easy_setopt(c, CURLOPT_POST, 1L);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
-    } else {
-        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
-    }
-    json_t *j = NULL;
-    if (curl_easy_perform(c) == CURLE_OK && r.p)
-        j = json_loads(r.p, 0, NULL);
-    free(r.p);
-    return j;
+    return bench_http_json(c, url, body, body_len, NULL, NULL);
 }
 
 /* ---- submission threads ---- */
@@ -183,12 +134,6 @@ static void *submitter(void *arg)
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return NULL;
-}
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
 }
 
 /* libsecp256k1 alone, on pre-parsed keys and signatures: for reference only. */
@@ -252,39 +197,26 @@ int main(int argc, char **argv)
     struct opts o;
     if (parse(argc, argv, &o) != 0)
         return 2;
-    if (access(o.cpcd, X_OK) != 0) {
-        fprintf(stderr, "bench_ledger: cpcd not found at %s (use --cpcd)\n", o.cpcd);
-        return 1;
-    }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    char home[] = "/tmp/cpc-bench-XXXXXX";
-    if (!mkdtemp(home)) {
-        perror("mkdtemp");
-        return 1;
-    }
     struct cpc_err err = {0};
     int rc = 1;
-    pid_t pid = -1;
-    struct cpc_key val;
+    struct bench_node bn;
     struct cpc_key *acc = calloc(o.accounts, sizeof *acc);
     struct cpc_signer *signer = cpc_signer_new_random();
     struct job jb;
     memset(&jb, 0, sizeof jb);
     struct cpc_genesis g;
     memset(&g, 0, sizeof g);
-    char *gtext = NULL;
     pthread_mutex_init(&jb.mu, NULL);
 
     printf("bench_ledger: %zu transfers from %zu accounts, batches of %zu, block time %u ms\n",
            o.txs, o.accounts, o.batch, o.block_time_ms);
-    if (cpc_home_ensure(home, &err) != 0 ||
-        cpc_keyring_create(home, "validator", NULL, &val, &err) != 0)
+    if (bench_node_prepare(&bn, &g) != 0)
         goto out;
     snprintf(g.params.chain_id, sizeof g.params.chain_id, "cpc-bench");
     g.params.min_gas_price = 1;
     g.params.max_block_txs = 10000;
     g.genesis_time_ms = (uint64_t)time(NULL) * 1000;
-    memcpy(g.validator, val.info.pubkey, 33);
     memset(g.params.treasury, 0x7e, sizeof g.params.treasury); /* no market in this bench: any address */
     g.n_accounts = o.accounts;
     g.accounts = calloc(o.accounts, sizeof *g.accounts);
@@ -296,13 +228,6 @@ int main(int argc, char **argv)
         cpc_pubkey_hash(g.accounts[i].addr, acc[i].info.pubkey);
         g.accounts[i].balance = 1000000 * CPC_BASE_PER_CPC;
     }
-    json_t *gj = cpc_genesis_to_json(&g);
-    gtext = json_dumps(gj, JSON_INDENT(1));
-    json_decref(gj);
-    char path[CPC_PATH_MAX];
-    cpc_home_path(path, sizeof path, home, "genesis.json");
-    if (cpc_write_file_atomic(path, gtext, strlen(gtext), 0644, &err) != 0)
-        goto out;
 
     /* Pre-sign, nonce-major so every batch spreads over many senders. */
     size_t per = o.txs / o.accounts;
@@ -339,33 +264,16 @@ int main(int argc, char **argv)
     printf("bench_ledger: pre-signed %zu txs in %.2f s\n", total, now_s() - ts0);
 
     /* Start cpcd on a free port. */
-    unsigned port = 20000 + (unsigned)(getpid() % 30000);
-    char listen[64], bt[32], mp[32], url[128];
-    snprintf(listen, sizeof listen, "127.0.0.1:%u", port);
-    snprintf(bt, sizeof bt, "%u", o.block_time_ms);
-    snprintf(mp, sizeof mp, "%zu", total + 1000);
-    pid = fork();
-    if (pid == 0) {
-        execl(o.cpcd, "cpcd", "--home", home, "--listen", listen, "--block-time", bt,
-              "--mempool-max", mp, "--log-level", "warn", (char *)NULL);
-        _exit(127);
-    }
-    CURL *c = curl_easy_init();
-    snprintf(url, sizeof url, "http://%s/status", listen);
     json_t *st = NULL;
-    for (int i = 0; i < 200 && !st; i++) {
-        usleep(50000);
-        st = http_json(c, url, NULL, 0);
-    }
-    if (!st) {
-        fprintf(stderr, "bench_ledger: cpcd did not start\n");
-        curl_easy_cleanup(c);
+    if (bench_node_start(&bn, o.cpcd, &g, o.block_time_ms, total + 1000, &st) != 0)
         goto out;
-    }
+    char url[128];
+    snprintf(url, sizeof url, "%s/status", bn.base);
+    CURL *c = curl_easy_init();
     uint64_t base_txs = (uint64_t)json_integer_value(json_object_get(st, "total_txs"));
     json_decref(st);
 
-    snprintf(jb.url, sizeof jb.url, "http://%s/txs", listen);
+    snprintf(jb.url, sizeof jb.url, "%s/txs", bn.base);
     double t0 = now_s();
     pthread_t th[CLIENTS];
     for (int i = 0; i < CLIENTS; i++)
@@ -399,9 +307,7 @@ int main(int argc, char **argv)
     double tps = (double)total / (t1 - t0);
     printf("bench_ledger: submitted in %.2f s, all committed after %.2f s\n", t_sub - t0,
            t1 - t0);
-    kill(pid, SIGTERM);
-    waitpid(pid, NULL, 0);
-    pid = -1;
+    bench_node_stop(&bn);
 
     double vps = measure_verify_one_core();
     double raw = measure_raw_verify_one_core();
@@ -414,20 +320,14 @@ int main(int argc, char **argv)
 out:
     if (rc && err.msg[0])
         fprintf(stderr, "bench_ledger: %s\n", err.msg);
-    if (pid > 0) {
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-    }
     for (size_t i = 0; i < jb.n_batches; i++)
         free(jb.batches ? jb.batches[i] : NULL);
     free(jb.batches);
     free(jb.lens);
     free(acc);
-    free(gtext);
     free(g.accounts);
-    cpc_key_wipe(&val);
     cpc_signer_free(signer);
-    nftw(home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    bench_node_cleanup(&bn);
     curl_global_cleanup();
     return rc;
 }

@@ -76,23 +76,103 @@ static void unregistered(struct cpc_http_res *res)
     cpc_http_res_error(res, 403, "forbidden", "register first with WORKER_REGISTER");
 }
 
-/* Parse a JSON object body (empty body = {}). NULL with the answer set on error. */
-static json_t *body_object(struct cpc_http_req *req, struct cpc_http_res *res)
+/* Parse a JSON object body (empty body = {}) into *out. 0, or CPC_ERR_INVALID
+ * (*bad_json set) or CPC_ERR_NOMEM with err set. */
+static int body_object(const void *body, size_t len, json_t **out, bool *bad_json,
+                       struct cpc_err *err)
 {
-    if (req->body_len == 0)
-        return json_object();
+    *bad_json = false;
+    *out = NULL;
+    if (len == 0) {
+        *out = json_object();
+        return *out ? 0 : cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    }
     json_error_t je;
-    json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
-        cpc_http_res_error(res, 400, "invalid_json", "request body: %s", je.text);
-        return NULL;
+        *bad_json = true;
+        return cpc_err_set(err, CPC_ERR_INVALID, "request body: %s", je.text);
     }
     if (!json_is_object(j)) {
         json_decref(j);
-        cpc_http_res_error(res, 400, "invalid_json", "request body must be a JSON object");
-        return NULL;
+        *bad_json = true;
+        return cpc_err_set(err, CPC_ERR_INVALID, "request body must be a JSON object");
     }
-    return j;
+    *out = j;
+    return 0;
+}
+
+int cpc_worker_lease_parse(const void *body, size_t len, struct cpc_lease_req *out,
+                           bool *bad_json, struct cpc_err *err)
+{
+    out->max_tasks = 1;
+    out->wait_ms = 0;
+    json_t *j = NULL;
+    int rc = body_object(body, len, &j, bad_json, err);
+    if (rc != 0)
+        return rc;
+    json_int_t max = 1, wait_ms = 0;
+    json_error_t je;
+    int bad = json_unpack_ex(j, &je, JSON_STRICT, "{s?I, s?I}", "max_tasks", &max, "wait_ms",
+                             &wait_ms) != 0;
+    json_decref(j);
+    if (bad)
+        return cpc_err_set(err, CPC_ERR_INVALID, "lease request: %s", je.text);
+    if (max < 1 || max > CPC_SCHED_MAX_PER_CALL)
+        return cpc_err_set(err, CPC_ERR_INVALID, "max_tasks must be 1..%d",
+                           CPC_SCHED_MAX_PER_CALL);
+    if (wait_ms < 0 || wait_ms > CPC_LEASE_MAX_WAIT_MS)
+        return cpc_err_set(err, CPC_ERR_INVALID, "wait_ms must be 0..%d",
+                           CPC_LEASE_MAX_WAIT_MS);
+    out->max_tasks = (uint32_t)max;
+    out->wait_ms = (uint32_t)wait_ms;
+    return 0;
+}
+
+int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbeat_req *out,
+                               bool *bad_json, struct cpc_err *err)
+{
+    memset(out, 0, sizeof *out);
+    json_t *j = NULL;
+    int rc = body_object(body, len, &j, bad_json, err);
+    if (rc != 0)
+        return rc;
+    json_t *progress = NULL;
+    double cpu = 0, gpu = 0, temp = 0;
+    json_int_t ram = 0;
+    json_error_t je;
+    if (json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F}", "progress", &progress,
+                       "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb", &ram, "gpu_temp_c",
+                       &temp) != 0) {
+        rc = cpc_err_set(err, CPC_ERR_INVALID, "heartbeat: %s", je.text);
+    } else if (!(cpu >= 0) || !(gpu >= 0) || ram < 0 || !(temp >= -100) || !(temp <= 300)) {
+        rc = cpc_err_set(err, CPC_ERR_INVALID,
+                         "heartbeat: loads must be >= 0 and gpu_temp_c in -100..300");
+    } else {
+        out->progress = progress ? json_incref(progress) : NULL;
+        out->load.cpu_load = cpu;
+        out->load.gpu_load = gpu;
+        out->load.gpu_temp_c = temp;
+        out->load.ram_used_mb = (uint64_t)ram;
+    }
+    json_decref(j);
+    return rc;
+}
+
+void cpc_worker_heartbeat_req_clear(struct cpc_heartbeat_req *r)
+{
+    if (!r)
+        return;
+    json_decref(r->progress);
+    r->progress = NULL;
+}
+
+/* Answer a parse failure of a worker call's body. */
+static void body_error(struct cpc_http_res *res, bool bad_json, const struct cpc_err *err)
+{
+    if (err->code == CPC_ERR_NOMEM)
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+    cpc_http_res_error(res, 400, bad_json ? "invalid_json" : "invalid_argument", "%s", err->msg);
 }
 
 /* ------------------------------------------------------------------ */
@@ -178,27 +258,16 @@ void cpc_h_worker_lease(struct cpc_http_req *req, struct cpc_http_res *res)
     uint8_t addr[CPC_ADDR_HASH_LEN];
     if (auth(req, res, addr) != 0)
         return;
-    json_t *j = body_object(req, res);
-    if (!j)
-        return;
-    json_int_t max = 1, wait_ms = 0;
-    json_error_t je;
-    int bad = json_unpack_ex(j, &je, JSON_STRICT, "{s?I, s?I}", "max_tasks", &max, "wait_ms",
-                             &wait_ms) != 0;
-    json_decref(j);
-    if (bad)
-        return cpc_http_res_error(res, 400, "invalid_argument", "lease request: %s", je.text);
-    if (max < 1 || max > CPC_SCHED_MAX_PER_CALL)
-        return cpc_http_res_error(res, 400, "invalid_argument", "max_tasks must be 1..%d",
-                                  CPC_SCHED_MAX_PER_CALL);
-    if (wait_ms < 0 || wait_ms > CPC_LEASE_MAX_WAIT_MS)
-        return cpc_http_res_error(res, 400, "invalid_argument", "wait_ms must be 0..%d",
-                                  CPC_LEASE_MAX_WAIT_MS);
+    struct cpc_lease_req lr;
+    struct cpc_err perr = {0};
+    bool bad_json = false;
+    if (cpc_worker_lease_parse(req->body, req->body_len, &lr, &bad_json, &perr) != 0)
+        return body_error(res, bad_json, &perr);
     struct cpc_sched_lease *l = NULL;
     size_t cnt = 0;
     uint64_t height = 0, waiter = 0;
     struct cpc_err err = {0};
-    int rc = cpc_scheduler_lease(n->scheduler, addr, (uint32_t)max, wait_ms > 0, &l, &cnt,
+    int rc = cpc_scheduler_lease(n->scheduler, addr, lr.max_tasks, lr.wait_ms > 0, &l, &cnt,
                                  &height, &waiter, &err);
     if (rc == CPC_ERR_UNAUTHORIZED)
         return unregistered(res);
@@ -214,7 +283,7 @@ void cpc_h_worker_lease(struct cpc_http_req *req, struct cpc_http_res *res)
     w->n = n;
     w->waiter = waiter;
     memcpy(w->worker, addr, CPC_ADDR_HASH_LEN);
-    cpc_http_res_defer(res, lease_poll, w, lease_wait_free, (uint64_t)wait_ms);
+    cpc_http_res_defer(res, lease_poll, w, lease_wait_free, (uint64_t)lr.wait_ms);
 }
 
 /* ------------------------------------------------------------------ */
@@ -226,31 +295,15 @@ void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res)
     uint8_t addr[CPC_ADDR_HASH_LEN];
     if (auth(req, res, addr) != 0)
         return;
-    json_t *j = body_object(req, res);
-    if (!j)
-        return;
-    json_t *progress = NULL;
-    double cpu = 0, gpu = 0, temp = 0;
-    json_int_t ram = 0;
-    json_error_t je;
-    int bad = json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F}", "progress",
-                             &progress, "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb", &ram,
-                             "gpu_temp_c", &temp) != 0;
-    if (bad) {
-        json_decref(j);
-        return cpc_http_res_error(res, 400, "invalid_argument", "heartbeat: %s", je.text);
-    }
-    if (cpu < 0 || gpu < 0 || ram < 0 || temp < -100 || temp > 300) {
-        json_decref(j);
-        return cpc_http_res_error(res, 400, "invalid_argument",
-                                  "heartbeat: loads must be >= 0 and gpu_temp_c in -100..300");
-    }
-    struct cpc_sched_load load = {.cpu_load = cpu, .gpu_load = gpu, .gpu_temp_c = temp,
-                                  .ram_used_mb = (uint64_t)ram};
+    struct cpc_heartbeat_req hb;
+    struct cpc_err perr = {0};
+    bool bad_json = false;
+    if (cpc_worker_heartbeat_parse(req->body, req->body_len, &hb, &bad_json, &perr) != 0)
+        return body_error(res, bad_json, &perr);
     size_t n_leases = 0;
     struct cpc_err err = {0};
-    int rc = cpc_scheduler_heartbeat(n->scheduler, addr, progress, &load, &n_leases, &err);
-    json_decref(j);
+    int rc = cpc_scheduler_heartbeat(n->scheduler, addr, hb.progress, &hb.load, &n_leases, &err);
+    cpc_worker_heartbeat_req_clear(&hb);
     if (rc == CPC_ERR_UNAUTHORIZED)
         return unregistered(res);
     if (rc != 0)

@@ -4,10 +4,35 @@
 #ifndef CPC_NODE_ROUTES_WORKER_H
 #define CPC_NODE_ROUTES_WORKER_H
 
+#include <stdbool.h>
+
 #include "httpd.h"
+#include "scheduler.h"
 
 #define CPC_LEASE_MAX_WAIT_MS 25000
 #define CPC_BLOB_MAX (16u << 20)
+
+/* Bodies of the signed worker calls, parsed strictly (jansson, duplicate and
+ * unknown keys rejected, wrong types and ranges refused); an empty body is {}.
+ * Exposed for the handlers below, tests and fuzzing. Both return 0,
+ * CPC_ERR_INVALID with err->msg as the 400 answer says it (*bad_json true when
+ * the body is not a JSON object: code "invalid_json", else "invalid_argument"),
+ * or CPC_ERR_NOMEM. */
+struct cpc_lease_req {
+    uint32_t max_tasks;   /* 1..CPC_SCHED_MAX_PER_CALL, default 1 */
+    uint32_t wait_ms;     /* 0..CPC_LEASE_MAX_WAIT_MS, default 0 */
+};
+int cpc_worker_lease_parse(const void *body, size_t len, struct cpc_lease_req *out,
+                           bool *bad_json, struct cpc_err *err);
+
+struct cpc_heartbeat_req {
+    json_t *progress;             /* owned reference, NULL when absent; checked by the scheduler */
+    struct cpc_sched_load load;   /* loads >= 0, gpu_temp_c in -100..300 */
+};
+/* On success out->progress must be released with cpc_worker_heartbeat_req_clear. */
+int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbeat_req *out,
+                               bool *bad_json, struct cpc_err *err);
+void cpc_worker_heartbeat_req_clear(struct cpc_heartbeat_req *r);
 
 /* POST /worker/lease {"max_tasks":1..64,"wait_ms":0..25000} (signed) */
 void cpc_h_worker_lease(struct cpc_http_req *req, struct cpc_http_res *res);
