@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/amount.h"
 #include "../core/tx.h"
 #include "cli.h"
 
@@ -136,24 +137,6 @@ static const char *flag_name(unsigned bit)
     return "?";
 }
 
-/* digits only, fits u64 */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s)
-        return -1;
-    uint64_t v = 0;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10)
-            return -1;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return 0;
-}
-
 struct parsed {
     const char *words[CLI_MAX_ARGS + 2];
     int nwords;
@@ -207,16 +190,16 @@ static int parse_argv(int argc, char **argv, struct parsed *p, struct cli_ctx *c
         case F_OUTPUT: p->output = val; break;
         case F_FROM: c->from = val; break;
         case F_GAS_PRICE:
-            if (parse_u64(val, &c->gas_price))
+            if (cpc_parse_u64(val, &c->gas_price))
                 return cpc_err_set(err, CLI_USAGE, "--gas-price must be a non-negative integer, got \"%s\"", val);
             break;
         case F_NONCE:
-            if (parse_u64(val, &c->nonce))
+            if (cpc_parse_u64(val, &c->nonce))
                 return cpc_err_set(err, CLI_USAGE, "--nonce must be a non-negative integer, got \"%s\"", val);
             break;
         case F_TIMEOUT: {
             uint64_t t;
-            if (parse_u64(val, &t) || t == 0 || t > 86400)
+            if (cpc_parse_u64(val, &t) || t == 0 || t > 86400)
                 return cpc_err_set(err, CLI_USAGE, "--timeout must be 1..86400 seconds, got \"%s\"", val);
             c->timeout_s = (unsigned)t;
             break;

@@ -99,3 +99,20 @@ void cpc_amount_format(char out[CPC_AMOUNT_STR_MAX], uint64_t base_units)
     digits[n] = '\0';
     snprintf(out, CPC_AMOUNT_STR_MAX, "%llu.%s", (unsigned long long)whole, digits);
 }
+
+int cpc_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    uint64_t v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        uint64_t d = (uint64_t)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 0;
+}

@@ -18,6 +18,10 @@ bool cpc_sub_u64(uint64_t *out, uint64_t a, uint64_t b);
 /* *out = a * b; returns false on overflow. */
 bool cpc_mul_u64(uint64_t *out, uint64_t a, uint64_t b);
 
+/* Strict decimal u64: "0".."18446744073709551615", digits only (no sign, space,
+ * prefix or exponent). Returns 0, or -1 on anything else (*out untouched). */
+int cpc_parse_u64(const char *s, uint64_t *out);
+
 /* Parse a CPC decimal ("100", "0.5", "1.000000001"; at most 9 decimals, no
  * sign, no exponent) into base units. Returns 0, CPC_ERR_INVALID or CPC_ERR_OVERFLOW. */
 int cpc_amount_parse(uint64_t *out, const char *text);

@@ -24,23 +24,6 @@ static json_t *hex32(const uint8_t h[32])
     return json_string(s);
 }
 
-/* Strict decimal u64 ("0".."18446744073709551615", no sign/space). */
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s || strlen(s) > 20)
-        return -1;
-    for (const char *p = s; *p; p++)
-        if (*p < '0' || *p > '9')
-            return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int query_u64(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
                      uint64_t def, uint64_t *out)
 {
@@ -49,7 +32,7 @@ static int query_u64(struct cpc_http_req *req, struct cpc_http_res *res, const c
         *out = def;
         return 0;
     }
-    if (parse_u64(v, out) != 0) {
+    if (cpc_parse_u64(v, out) != 0) {
         cpc_http_res_error(res, 400, "invalid_argument",
                            "query parameter %s must be a non-negative integer", key);
         return -1;
@@ -118,7 +101,7 @@ static int block_height_param(struct cpc_http_req *req, struct cpc_http_res *res
         pthread_rwlock_unlock(&n->lock);
         return 0;
     }
-    if (parse_u64(id, h) != 0) {
+    if (cpc_parse_u64(id, h) != 0) {
         cpc_http_res_error(res, 400, "invalid_argument",
                            "block id must be a height or \"latest\", got %.40s", id);
         return -1;

@@ -554,22 +554,6 @@ void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res
 
 /* ---- /chain ---- */
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s || strlen(s) > 20)
-        return -1;
-    for (const char *p = s; *p; p++)
-        if (*p < '0' || *p > '9')
-            return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static json_t *nullable_string(const char *s)
 {
     return s && *s ? json_string(s) : json_null();
@@ -647,11 +631,11 @@ void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
     pthread_rwlock_unlock(&n->lock);
 
     const char *q = cpc_http_req_query(req, "limit");
-    if (q && (parse_u64(q, &limit) != 0 || limit == 0 || limit > CHAIN_MAX_LIMIT))
+    if (q && (cpc_parse_u64(q, &limit) != 0 || limit == 0 || limit > CHAIN_MAX_LIMIT))
         return legacy_error(res, 400, "limit must be an integer from 1 to %d", CHAIN_MAX_LIMIT);
     from = latest + 1 > limit ? latest + 1 - limit : 0;
     q = cpc_http_req_query(req, "from");
-    if (q && parse_u64(q, &from) != 0)
+    if (q && cpc_parse_u64(q, &from) != 0)
         return legacy_error(res, 400, "from must be a non-negative integer (a block height)");
 
     struct cpc_key_info info;

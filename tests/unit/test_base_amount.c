@@ -112,9 +112,26 @@ static void test_format(void **state)
     }
 }
 
+static void test_parse_u64(void **state)
+{
+    (void)state;
+    uint64_t v = 7;
+    assert_int_equal(cpc_parse_u64("0", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(cpc_parse_u64("18446744073709551615", &v), 0);
+    assert_true(v == UINT64_MAX);
+    v = 7;
+    const char *bad[] = {"", "18446744073709551616", "-1", "+1", " 1", "1 ", "0x10", "1e3", "1.0"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(cpc_parse_u64(bad[i], &v), -1);
+    assert_int_equal(cpc_parse_u64(NULL, &v), -1);
+    assert_int_equal(v, 7); /* untouched on failure */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_u64),
         cmocka_unit_test(test_checked_arith),
         cmocka_unit_test(test_parse_ok),
         cmocka_unit_test(test_parse_errors),
