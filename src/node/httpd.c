@@ -1,12 +1,15 @@
-/* httpd.c — the node's HTTP server: libmicrohttpd glue, routing table,
- * response helpers (see httpd.h).
+/* httpd.c — the node's HTTP server: libmicrohttpd glue (daemon start /
+ * stop), request life cycle, routing, response helpers (see httpd.h).
+ * Split out: httpd_path.c (raw-path capture, URL decoding, path checks,
+ * cpc_route_match), httpd_defer.c (deferred / long-poll answers), sse.c
+ * (event streams); shared private declarations in httpd_internal.h.
  *
  * Request life cycle (the common case is a small GET or a JSON POST on a
  * keep-alive connection):
  *   1. MHD_OPTION_URI_LOG_CALLBACK sees the raw URI first (before MHD
  *      unescapes it): we allocate the request state there and keep a copy
  *      of the raw path, so "%2F" inside a segment stays inside that segment
- *      and is decoded only after matching.
+ *      and is decoded only after matching (httpd_path.c).
  *   2. First access-handler call: mark started, return MHD_YES — never
  *      queue here (STACK.md: that forces "Connection: close"), except for an
  *      announced Content-Length above max_body, which is refused at once
@@ -19,18 +22,13 @@
  *   5. MHD_OPTION_NOTIFY_COMPLETED records status + latency in the metrics
  *      (SSE streams are left out: their "latency" is the stream's lifetime)
  *      and frees the state.
- * Stop: set `stopping`, resume every SSE stream so it ends, then
- * MHD_stop_daemon (which would panic on a still-suspended connection: a
- * handler that suspends req->conn itself must resume it before the stop).
+ * Stop: set `stopping`, resume every SSE stream and deferred request so it
+ * ends, then MHD_stop_daemon (which would panic on a still-suspended
+ * connection: a handler that suspends req->conn itself must resume it
+ * before the stop).
  *
- * Deferred answers (long-poll, cpc_http_res_defer): the request state joins
- * the `deferred` list and its connection is suspended, both under defer_mu.
- * cpc_httpd_wake, the deadline thread (defer_main) and stop take entries
- * off the list and resume them under the same mutex, so a connection is
- * resumed at most once per suspension and never after stop's sweep (a
- * request deferred while stopping is answered at once). MHD then calls the
- * access handler again, which re-polls the handler's callback: it answers,
- * or the request is suspended again. Lock order: defer_mu, then MHD's.
+ * Deferred answers (long-poll, cpc_http_res_defer) suspend the connection
+ * and are re-polled after a resume: see httpd_defer.c.
  */
 #include "httpd.h"
 
@@ -48,7 +46,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/hex.h"
 #include "httpd_internal.h"
 #include "metrics.h"
 
@@ -56,159 +53,6 @@
 #define CONN_TIMEOUT_S 60
 #define CONN_LIMIT 4096
 #define SSE_BLOCK 4096
-
-struct cpc_httpd {
-    struct MHD_Daemon *mhd;
-    const struct cpc_route *routes;
-    size_t n_routes;
-    size_t max_body;
-    void *app;
-    struct cpc_metrics *metrics;
-    uint16_t port;
-    atomic_int stopping;
-    pthread_mutex_t hubs_mu;
-    struct cpc_sse_hub **hubs; /* distinct hubs that served a stream */
-    size_t n_hubs, cap_hubs;
-    pthread_mutex_t defer_mu;  /* guards the deferred list and defer_quit */
-    pthread_cond_t defer_cv;
-    pthread_t defer_thr;
-    int defer_thr_started;
-    int defer_quit;
-    struct req_state *deferred; /* suspended deferred requests */
-};
-
-struct req_state {
-    struct cpc_httpd *d;
-    struct timespec t0;
-    char *raw_path;   /* malloc'd copy of the path part of the raw URI */
-    int path_bad;     /* path over the limit (not copied) */
-    int started;
-    char *body;
-    size_t len, cap;
-    int too_large;
-    int queued;
-    int status;       /* status queued, 0 if none */
-    int is_sse;
-    char remote_ip[INET6_ADDRSTRLEN];
-    int has_defer;              /* a deferred answer is pending or was given */
-    struct cpc_http_defer defer;
-    uint64_t deadline_ms;       /* CLOCK_MONOTONIC */
-    int in_list;                /* on d->deferred (suspended) */
-    struct MHD_Connection *conn;
-    struct req_state *dprev, *dnext;
-};
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* ------------------------------------------------------------------ */
-/* Path helpers                                                        */
-
-ssize_t cpc__url_decode(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r; r++) {
-        if (*r == '%') {
-            int hi = cpc_hex_digit((unsigned char)r[1]);
-            int lo = hi < 0 ? -1 : cpc_hex_digit((unsigned char)r[2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            int v = hi * 16 + lo;
-            if (v == 0)
-                return -1;
-            *w++ = (char)v;
-            r += 2;
-        } else {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-    return w - s;
-}
-
-int cpc__http_path_check(const char *path, size_t len)
-{
-    if (!path || len == 0 || len > CPC__HTTP_MAX_PATH || path[0] != '/')
-        return -1;
-    if (memchr(path, '\0', len))
-        return -1;
-    char seg[CPC__HTTP_MAX_PATH + 1];
-    size_t i = 1;
-    while (i <= len) {
-        size_t j = i;
-        while (j < len && path[j] != '/')
-            j++;
-        size_t n = j - i;
-        memcpy(seg, path + i, n);
-        seg[n] = '\0';
-        if (strcmp(seg, "..") == 0 || strcmp(seg, ".") == 0)
-            return -1;
-        ssize_t dl = cpc__url_decode(seg);
-        if (dl < 0)
-            return -1;
-        /* an encoded '/' may sit inside a segment, but no decoded form may
-         * spell a "." or ".." component ("..%2Fx", "%2E%2E") */
-        if (strcmp(seg, "..") == 0 || strcmp(seg, ".") == 0 || strncmp(seg, "../", 3) == 0 ||
-            strstr(seg, "/../") || (dl >= 3 && strcmp(seg + dl - 3, "/..") == 0))
-            return -1;
-        i = j + 1;
-    }
-    return 0;
-}
-
-int cpc_route_match(const char *pattern, const char *path, char *buf, size_t buf_cap,
-                    const char **params, size_t *n_params)
-{
-    size_t np = 0;
-    if (n_params)
-        *n_params = 0;
-    if (!pattern || !path || !buf)
-        return 0;
-    size_t plen = strlen(path);
-    if (plen + 1 > buf_cap)
-        return 0;
-    memcpy(buf, path, plen + 1);
-
-    const char *p = pattern;
-    char *s = buf;
-    if (*p != '/' || *s != '/')
-        return 0;
-    for (;;) {
-        /* both at a '/' */
-        p++;
-        s++;
-        const char *pe = strchr(p, '/');
-        size_t plen_seg = pe ? (size_t)(pe - p) : strlen(p);
-        char *se = strchr(s, '/');
-        size_t slen_seg = se ? (size_t)(se - s) : strlen(s);
-        if (plen_seg >= 2 && p[0] == '{' && p[plen_seg - 1] == '}') {
-            if (slen_seg == 0)
-                return 0;
-            if (np >= CPC_HTTP_MAX_PARAMS)
-                return 0;
-            if (params)
-                params[np] = s;
-            np++;
-        } else if (plen_seg != slen_seg || memcmp(p, s, plen_seg) != 0) {
-            return 0;
-        }
-        if (!pe || !se) {
-            if (pe || se)
-                return 0; /* one has more segments */
-            break;
-        }
-        *se = '\0'; /* terminate the captured/literal segment in buf */
-        p = pe;
-        s = se;
-    }
-    if (n_params)
-        *n_params = np;
-    return 1;
-}
 
 /* ------------------------------------------------------------------ */
 /* Request accessors and response helpers                             */
@@ -334,19 +178,6 @@ void cpc_http_res_header(struct cpc_http_res *res, const char *name, const char 
     res->n_headers++;
 }
 
-void cpc_http_res_defer(struct cpc_http_res *res,
-                        int (*poll)(void *ctx, struct cpc_http_res *res, int why), void *ctx,
-                        void (*free_ctx)(void *ctx), uint64_t timeout_ms)
-{
-    if (!res)
-        return;
-    res->defer.poll = poll;
-    res->defer.ctx = ctx;
-    res->defer.free_ctx = free_ctx;
-    res->defer.timeout_ms = timeout_ms;
-    res->status = 200;
-}
-
 void cpc_http_res_sse(struct cpc_http_res *res, struct cpc_sse_hub *hub)
 {
     if (!res)
@@ -355,7 +186,7 @@ void cpc_http_res_sse(struct cpc_http_res *res, struct cpc_sse_hub *hub)
     res->status = 200;
 }
 
-static void res_clear(struct cpc_http_res *res)
+void cpc__res_clear(struct cpc_http_res *res)
 {
     free(res->body);
     res->body = NULL;
@@ -375,7 +206,7 @@ static int is_json_type(const char *ct)
 }
 
 /* Queue res on conn; takes ownership of res->body. Returns the MHD result. */
-static enum MHD_Result queue_res(struct req_state *st, struct MHD_Connection *conn,
+enum MHD_Result cpc__queue_res(struct req_state *st, struct MHD_Connection *conn,
                                  struct cpc_http_res *res, int close_conn)
 {
     const char *ct = res->content_type ? res->content_type : "application/json";
@@ -401,7 +232,7 @@ static enum MHD_Result queue_res(struct req_state *st, struct MHD_Connection *co
     return ret;
 }
 
-static enum MHD_Result queue_error(struct req_state *st, struct MHD_Connection *conn, int status,
+enum MHD_Result cpc__queue_error(struct req_state *st, struct MHD_Connection *conn, int status,
                                    const char *code, const char *msg, const char *allow,
                                    int close_conn)
 {
@@ -409,8 +240,8 @@ static enum MHD_Result queue_error(struct req_state *st, struct MHD_Connection *
     cpc_http_res_error(&res, status, code, "%s", msg);
     if (allow)
         cpc_http_res_header(&res, MHD_HTTP_HEADER_ALLOW, allow);
-    enum MHD_Result ret = queue_res(st, conn, &res, close_conn);
-    res_clear(&res);
+    enum MHD_Result ret = cpc__queue_res(st, conn, &res, close_conn);
+    cpc__res_clear(&res);
     return ret;
 }
 
@@ -440,7 +271,8 @@ static enum MHD_Result queue_sse(struct req_state *st, struct MHD_Connection *co
     remember_hub(d, res->sse);
     struct cpc__sse_sub *sub = cpc__sse_sub_new(res->sse, conn, &d->stopping);
     if (!sub)
-        return queue_error(st, conn, 500, "out_of_memory", "cannot open event stream", NULL, 0);
+        return cpc__queue_error(st, conn, 500, "out_of_memory", "cannot open event stream", NULL,
+                                0);
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, SSE_BLOCK,
                                                                cpc__sse_read, sub,
                                                                cpc__sse_sub_free);
@@ -463,124 +295,6 @@ static enum MHD_Result queue_sse(struct req_state *st, struct MHD_Connection *co
 }
 
 /* ------------------------------------------------------------------ */
-/* Deferred answers                                                    */
-
-/* Must hold defer_mu. */
-static void defer_unlink(struct cpc_httpd *d, struct req_state *st)
-{
-    if (!st->in_list)
-        return;
-    if (st->dprev)
-        st->dprev->dnext = st->dnext;
-    else
-        d->deferred = st->dnext;
-    if (st->dnext)
-        st->dnext->dprev = st->dprev;
-    st->dprev = st->dnext = NULL;
-    st->in_list = 0;
-}
-
-/* Must hold defer_mu. */
-static void defer_resume(struct cpc_httpd *d, struct req_state *st)
-{
-    defer_unlink(d, st);
-    MHD_resume_connection(st->conn);
-}
-
-static enum MHD_Result defer_wait(struct req_state *st, struct MHD_Connection *conn);
-
-/* Poll the handler's callback and queue its answer, or wait again. */
-static enum MHD_Result defer_answer(struct req_state *st, struct MHD_Connection *conn, int why)
-{
-    struct cpc_http_res res = {0};
-    res.status = 200;
-    res.content_type = "application/json";
-    int done = st->defer.poll(st->defer.ctx, &res, why);
-    if (!done && why == CPC_HTTP_WAKE) {
-        res_clear(&res);
-        return defer_wait(st, conn);
-    }
-    enum MHD_Result ret;
-    if (!res.body || res.status < 100 || res.status > 599) {
-        res_clear(&res);
-        ret = queue_error(st, conn, 500, "internal_error", "handler produced no answer", NULL, 0);
-    } else {
-        ret = queue_res(st, conn, &res, 0);
-    }
-    res_clear(&res);
-    return ret;
-}
-
-static enum MHD_Result defer_wait(struct req_state *st, struct MHD_Connection *conn)
-{
-    struct cpc_httpd *d = st->d;
-    pthread_mutex_lock(&d->defer_mu);
-    if (atomic_load(&d->stopping) || d->defer_quit) {
-        pthread_mutex_unlock(&d->defer_mu);
-        return defer_answer(st, conn, CPC_HTTP_STOP);
-    }
-    st->conn = conn;
-    st->in_list = 1;
-    st->dprev = NULL;
-    st->dnext = d->deferred;
-    if (d->deferred)
-        d->deferred->dprev = st;
-    d->deferred = st;
-    MHD_suspend_connection(conn);
-    pthread_cond_signal(&d->defer_cv);
-    pthread_mutex_unlock(&d->defer_mu);
-    return MHD_YES;
-}
-
-/* Called again by MHD after a resume. */
-static enum MHD_Result defer_continue(struct req_state *st, struct MHD_Connection *conn)
-{
-    int why = CPC_HTTP_WAKE;
-    if (atomic_load(&st->d->stopping))
-        why = CPC_HTTP_STOP;
-    else if (mono_ms() >= st->deadline_ms)
-        why = CPC_HTTP_TIMEOUT;
-    return defer_answer(st, conn, why);
-}
-
-/* Deadline thread: resumes deferred requests whose timeout passed. */
-static void *defer_main(void *arg)
-{
-    struct cpc_httpd *d = arg;
-    pthread_mutex_lock(&d->defer_mu);
-    while (!d->defer_quit) {
-        uint64_t now = mono_ms(), next = UINT64_MAX;
-        struct req_state *nx;
-        for (struct req_state *st = d->deferred; st; st = nx) {
-            nx = st->dnext;
-            if (st->deadline_ms <= now)
-                defer_resume(d, st);
-            else if (st->deadline_ms < next)
-                next = st->deadline_ms;
-        }
-        if (next == UINT64_MAX) {
-            pthread_cond_wait(&d->defer_cv, &d->defer_mu);
-        } else {
-            struct timespec ts = {.tv_sec = (time_t)(next / 1000u),
-                                  .tv_nsec = (long)(next % 1000u) * 1000000L};
-            pthread_cond_timedwait(&d->defer_cv, &d->defer_mu, &ts);
-        }
-    }
-    pthread_mutex_unlock(&d->defer_mu);
-    return NULL;
-}
-
-void cpc_httpd_wake(struct cpc_httpd *d)
-{
-    if (!d)
-        return;
-    pthread_mutex_lock(&d->defer_mu);
-    while (d->deferred)
-        defer_resume(d, d->deferred);
-    pthread_mutex_unlock(&d->defer_mu);
-}
-
-/* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 
 static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *conn,
@@ -589,7 +303,7 @@ static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *con
     struct cpc_httpd *d = st->d;
     if (st->path_bad || !st->raw_path ||
         cpc__http_path_check(st->raw_path, strlen(st->raw_path)) != 0)
-        return queue_error(st, conn, 400, "invalid_argument", "invalid request path", NULL, 0);
+        return cpc__queue_error(st, conn, 400, "invalid_argument", "invalid request path", NULL, 0);
 
     char buf[CPC__HTTP_MAX_PATH + 1];
     struct cpc_http_req req = {0};
@@ -627,13 +341,13 @@ static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *con
             char msg[192];
             snprintf(msg, sizeof msg, "method %.16s not allowed here (allowed: %s)", method,
                      allow);
-            return queue_error(st, conn, 405, "method_not_allowed", msg, allow, 0);
+            return cpc__queue_error(st, conn, 405, "method_not_allowed", msg, allow, 0);
         }
-        return queue_error(st, conn, 404, "not_found", "no such endpoint", NULL, 0);
+        return cpc__queue_error(st, conn, 404, "not_found", "no such endpoint", NULL, 0);
     }
     for (size_t i = 0; i < req.n_params; i++)
         if (cpc__url_decode((char *)req.params[i]) < 0)
-            return queue_error(st, conn, 400, "invalid_argument", "invalid escape in path",
+            return cpc__queue_error(st, conn, 400, "invalid_argument", "invalid escape in path",
                                NULL, 0);
 
     req.method = method;
@@ -651,24 +365,22 @@ static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *con
 
     enum MHD_Result ret;
     if (res.defer.poll && !res.body && !res.sse) {
-        st->has_defer = 1;
-        st->defer = res.defer;
-        st->deadline_ms = mono_ms() + res.defer.timeout_ms;
-        res_clear(&res);
-        return defer_wait(st, conn);
+        struct cpc_http_defer df = res.defer;
+        cpc__res_clear(&res);
+        return cpc__defer_begin(st, conn, &df);
     }
     if (res.defer.free_ctx) /* answered after all: the deferred context is unused */
         res.defer.free_ctx(res.defer.ctx);
     if (res.sse) {
         ret = queue_sse(st, conn, &res);
     } else if (!res.body || res.status < 100 || res.status > 599) {
-        res_clear(&res);
-        ret = queue_error(st, conn, 500, "internal_error", "handler produced no answer", NULL,
+        cpc__res_clear(&res);
+        ret = cpc__queue_error(st, conn, 500, "internal_error", "handler produced no answer", NULL,
                           0);
     } else {
-        ret = queue_res(st, conn, &res, 0);
+        ret = cpc__queue_res(st, conn, &res, 0);
     }
-    res_clear(&res);
+    cpc__res_clear(&res);
     return ret;
 }
 
@@ -682,16 +394,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     st->d = cls;
     clock_gettime(CLOCK_MONOTONIC, &st->t0);
-    size_t n = strcspn(uri, "?#");
-    if (n > CPC__HTTP_MAX_PATH) {
-        st->path_bad = 1;
-    } else {
-        st->raw_path = malloc(n + 1);
-        if (st->raw_path) {
-            memcpy(st->raw_path, uri, n);
-            st->raw_path[n] = '\0';
-        }
-    }
+    st->raw_path = cpc__http_raw_path(uri, &st->path_bad);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
@@ -721,13 +424,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                       (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e9;
         cpc_metrics_http(d->metrics, st->status, secs < 0 ? 0 : secs);
     }
-    if (st->has_defer) {
-        pthread_mutex_lock(&d->defer_mu);
-        defer_unlink(d, st);
-        pthread_mutex_unlock(&d->defer_mu);
-        if (st->defer.free_ctx)
-            st->defer.free_ctx(st->defer.ctx);
-    }
+    cpc__defer_finish(st); /* no-op unless the answer was deferred */
     free(st->raw_path);
     free(st->body);
     free(st);
@@ -754,7 +451,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
                 st->too_large = 1;
                 char msg[96];
                 snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
-                return queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+                return cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
             }
         }
         return MHD_YES;
@@ -772,7 +469,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             char msg[96];
             snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
             /* try to answer now (MHD may refuse mid-upload; then at the end) */
-            (void)queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+            (void)cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
             return MHD_YES;
         }
         if (st->len + n + 1 > st->cap) {
@@ -793,11 +490,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     if (st->queued)
         return MHD_YES;
     if (st->has_defer)
-        return defer_continue(st, conn);
+        return cpc__defer_continue(st, conn);
     if (st->too_large) {
         char msg[96];
         snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
-        return queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+        return cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
     }
     return dispatch(st, conn, method);
 }
@@ -877,12 +574,7 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     if (!d)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&d->hubs_mu, NULL);
-    pthread_mutex_init(&d->defer_mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&d->defer_cv, &ca);
-    pthread_condattr_destroy(&ca);
+    cpc__defer_init(d);
     atomic_init(&d->stopping, 0);
     d->routes = routes;
     d->n_routes = n_routes;
@@ -918,17 +610,15 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d->mhd, MHD_DAEMON_INFO_BIND_PORT);
     d->port = di ? di->port : 0;
-    if (pthread_create(&d->defer_thr, NULL, defer_main, d) != 0) {
+    if (cpc__defer_start(d) != 0) {
         MHD_stop_daemon(d->mhd);
         rc = cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start the long-poll timer thread");
         goto fail;
     }
-    d->defer_thr_started = 1;
     *out = d;
     return 0;
 fail:
-    pthread_cond_destroy(&d->defer_cv);
-    pthread_mutex_destroy(&d->defer_mu);
+    cpc__defer_destroy(d);
     pthread_mutex_destroy(&d->hubs_mu);
     free(d);
     return rc;
@@ -948,18 +638,10 @@ void cpc_httpd_stop(struct cpc_httpd *d)
     for (size_t i = 0; i < d->n_hubs; i++)
         cpc__sse_wake_all(d->hubs[i]);
     pthread_mutex_unlock(&d->hubs_mu);
-    pthread_mutex_lock(&d->defer_mu);
-    d->defer_quit = 1;
-    while (d->deferred)
-        defer_resume(d, d->deferred); /* each answers CPC_HTTP_STOP */
-    pthread_cond_broadcast(&d->defer_cv);
-    pthread_mutex_unlock(&d->defer_mu);
-    if (d->defer_thr_started)
-        pthread_join(d->defer_thr, NULL);
+    cpc__defer_stop(d); /* each deferred request answers CPC_HTTP_STOP */
     MHD_stop_daemon(d->mhd);
     free(d->hubs);
-    pthread_cond_destroy(&d->defer_cv);
-    pthread_mutex_destroy(&d->defer_mu);
+    cpc__defer_destroy(d);
     pthread_mutex_destroy(&d->hubs_mu);
     free(d);
 }
