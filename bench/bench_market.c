@@ -143,7 +143,7 @@ struct worker {
     struct cpc_key key;
     uint8_t addr[CPC_ADDR_HASH_LEN];
     uint64_t nonce; /* next tx nonce */
-    uint64_t calls; /* lease calls so far */
+    uint64_t last_ts; /* last signed-request timestamp, unix ms */
 };
 
 struct run {
@@ -183,22 +183,28 @@ static void note_json_error(struct run *r, const char *what, json_t *j)
     note_error(r, "%s", buf);
 }
 
+/* Timestamp of w's next signed request: unix ms, strictly increasing (the
+ * same request signed twice in one millisecond would be a replay). */
+static uint64_t next_ts(struct worker *w)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    w->last_ts = now > w->last_ts ? now : w->last_ts + 1;
+    return w->last_ts;
+}
+
 /* Signed lease call for one worker. New reference to the answer, or NULL. */
 static json_t *lease(struct run *r, CURL *c, const struct cpc_signer *signer,
                      struct worker *w)
 {
-    /* Signatures are deterministic (RFC 6979) and the timestamp is in seconds,
-     * so the same body twice in one second would be refused as a replay:
-     * vary wait_ms by a few ms per call. */
-    unsigned jitter = (unsigned)(w->calls++ % 256), wait = r->o->wait_ms;
-    wait = wait >= 256 ? wait - jitter : wait + jitter;
     char body[96], url[128];
     int len = snprintf(body, sizeof body, "{\"max_tasks\":%d,\"wait_ms\":%u}", LEASE_MAX,
-                       wait);
+                       r->o->wait_ms);
     struct cpc_req_sig sig;
     struct cpc_err err = {0};
     if (cpc_req_sign(&sig, signer, &w->key, "POST", "/worker/lease", body, (size_t)len,
-                     (uint64_t)time(NULL), &err) != 0) {
+                     next_ts(w), &err) != 0) {
         note_error(r, "signing a lease request: %s", err.msg);
         return NULL;
     }

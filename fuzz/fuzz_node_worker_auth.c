@@ -5,11 +5,13 @@
  * Input: byte 0 = flags, then NUL-separated fields
  *   method \0 path \0 X-CPC-Pubkey \0 X-CPC-Timestamp \0 X-CPC-Signature \0 body
  * (the body is the rest, NULs included; missing fields are empty).
- *   flags bit 0   0: raw mode — the header values are the fuzzer's own;
+ *   flags bit 0   0: raw mode — the header values are the fuzzer's own
+ *                    (checked at NOW, unix ms);
  *                 1: signed mode — the request is signed with a fixed key at
- *                    timestamp NOW + (int8)(first byte of the timestamp
- *                    field), then changed per bits 4-5 (an empty method or
- *                    path cannot be signed: raw mode then)
+ *                    timestamp NOW + 1000 * (int8)(first byte of the
+ *                    timestamp field) + (int8)(its second byte, when the
+ *                    first is not 0) ms, then changed per bits 4-5 (an empty
+ *                    method or path cannot be signed: raw mode then)
  *   bits 1-3      drop the Pubkey / Timestamp / Signature header (NULL)
  *   bits 4-5      signed mode: 0 untouched, 1 one signature bit flipped,
  *                 2 body changed, 3 checked against another path
@@ -20,8 +22,8 @@
  *     with cpc_req_digest / cpc_verify), and the identical request is then
  *     refused as a replay;
  *   - in signed mode, an untouched request with all headers and a timestamp
- *     within +-60 s is accepted (unless the cache is full), a changed one
- *     never is.
+ *     within +-60000 ms is accepted (unless the cache is full), a changed
+ *     one never is.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -34,7 +36,7 @@
 #include "core/hex.h"
 #include "node/worker_auth.h"
 
-#define NOW 1700000000ULL
+#define NOW 1700000000000ULL /* the node's clock, unix ms */
 
 static const struct cpc_signer *signer(void)
 {
@@ -88,7 +90,7 @@ static void check_accepted(const char *method, const char *path, const uint8_t *
         abort();
     char *end = NULL;
     unsigned long long ts = strtoull(ts_s, &end, 10);
-    if (!*ts_s || *end || ts + CPC_AUTH_WINDOW_S < NOW || ts > NOW + CPC_AUTH_WINDOW_S)
+    if (!*ts_s || *end || ts + CPC_AUTH_WINDOW_MS < NOW || ts > NOW + CPC_AUTH_WINDOW_MS)
         abort();
     cpc_req_digest(digest, method, path, body, body_len, ts);
     if (cpc_verify(sig, digest, pub) != 0)
@@ -113,7 +115,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *pub_h = pub_f, *ts_h = ts_f, *sig_h = sig_f, *check_path = path;
     int signed_mode = flags & 1, change = (flags >> 4) & 3, expect_ok = 0;
 
-    int delta = (int8_t)(uint8_t)ts_f[0];
+    int64_t delta = 1000 * (int64_t)(int8_t)(uint8_t)ts_f[0];
+    if (ts_f[0])
+        delta += (int8_t)(uint8_t)ts_f[1];
     uint64_t ts = (uint64_t)((int64_t)NOW + delta);
     if (signed_mode &&
         cpc_req_sign(&rs, signer(), key(), method, path, body, body_len, ts, NULL) != 0) {
@@ -126,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pub_h = rs.pubkey;
         ts_h = ts_buf;
         sig_h = rs.signature;
-        expect_ok = delta >= -CPC_AUTH_WINDOW_S && delta <= CPC_AUTH_WINDOW_S;
+        expect_ok = delta >= -CPC_AUTH_WINDOW_MS && delta <= CPC_AUTH_WINDOW_MS;
         if (change == 1) {
             uint8_t sig[CPC_SIG_LEN];
             if (cpc_hex_decode_exact(sig, sizeof sig, rs.signature) != 0)

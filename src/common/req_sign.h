@@ -4,11 +4,15 @@
  *   digest = SHA256("cpc-req" | method | " " | path | " " | hex(SHA256(body)) | " " | timestamp)
  *
  * method is the HTTP method ("POST"), path the request path without query
- * string exactly as sent, timestamp unix seconds in decimal. The request
+ * string exactly as sent, timestamp unix MILLISECONDS in decimal. The request
  * carries three headers:
  *   X-CPC-Pubkey:    66 hex chars, the compressed public key
- *   X-CPC-Timestamp: the timestamp (decimal)
+ *   X-CPC-Timestamp: the timestamp, unix milliseconds (decimal)
  *   X-CPC-Signature: 128 hex chars, compact low-S ECDSA over the digest
+ * Signing is deterministic (RFC 6979) and the node refuses a signature it has
+ * already seen, so two identical requests need distinct timestamps: a client
+ * that may send the same request twice within one millisecond signs with
+ * max(now_ms, previous_ms + 1).
  * Pure functions: the caller supplies the clock.
  */
 #ifndef CPC_COMMON_REQ_SIGN_H
@@ -32,14 +36,16 @@ struct cpc_req_sig {
     char signature[2 * CPC_SIG_LEN + 1];
 };
 
-/* out = the digest above. body may be NULL when body_len is 0. */
+/* out = the digest above (timestamp_ms: unix milliseconds). body may be NULL
+ * when body_len is 0. */
 void cpc_req_digest(uint8_t out[32], const char *method, const char *path, const void *body,
-                    size_t body_len, uint64_t timestamp);
+                    size_t body_len, uint64_t timestamp_ms);
 
-/* Sign a request with key (signer: a signing context, cpc_signer_new).
- * Returns 0, CPC_ERR_INVALID (missing method/path) or CPC_ERR_CRYPTO. */
+/* Sign a request with key (signer: a signing context, cpc_signer_new) at
+ * timestamp_ms (unix milliseconds). Returns 0, CPC_ERR_INVALID (missing
+ * method/path) or CPC_ERR_CRYPTO. */
 int cpc_req_sign(struct cpc_req_sig *out, const struct cpc_signer *signer,
                  const struct cpc_key *key, const char *method, const char *path,
-                 const void *body, size_t body_len, uint64_t timestamp, struct cpc_err *err);
+                 const void *body, size_t body_len, uint64_t timestamp_ms, struct cpc_err *err);
 
 #endif

@@ -61,7 +61,7 @@ static int auth(struct cpc_http_req *req, struct cpc_http_res *res,
                                    cpc_http_req_header(req, CPC_REQ_HDR_PUBKEY),
                                    cpc_http_req_header(req, CPC_REQ_HDR_TIMESTAMP),
                                    cpc_http_req_header(req, CPC_REQ_HDR_SIGNATURE),
-                                   (uint64_t)time(NULL), NULL, addr, &err);
+                                   cpc_now_ms(), NULL, addr, &err);
     if (rc == 0)
         return 0;
     if (rc == CPC_ERR_TOO_LARGE)

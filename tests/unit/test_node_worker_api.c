@@ -64,11 +64,27 @@ static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
     return len;
 }
 
-/* Raw request. key != NULL signs it (ts = now + ts_delta). Returns status; *raw (may be NULL)
- * receives the body (caller frees). */
-static long req_raw(struct fixture *f, CURL *c, const struct cpc_key *key, int64_t ts_delta,
-                    const char *method, const char *path, const void *body, size_t body_len,
-                    struct buf *raw)
+/* Timestamp of a signed request: unix ms, strictly increasing across the
+ * test's threads (the same request twice in one millisecond would otherwise be
+ * signed identically and refused as a replay, as a real worker must avoid). */
+static uint64_t next_ts(void)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static uint64_t last;
+    pthread_mutex_lock(&mu);
+    uint64_t now = cpc_now_ms();
+    last = now > last ? now : last + 1;
+    uint64_t ts = last;
+    pthread_mutex_unlock(&mu);
+    return ts;
+}
+
+/* Raw request. key != NULL signs it at ts (unix ms). Returns the HTTP status, -1 when
+ * no answer came (printed); *raw (may be NULL) receives the body (caller frees). No
+ * cmocka assert inside: poll_thread calls it off the test's thread. */
+static long req_at(struct fixture *f, CURL *c, const struct cpc_key *key, uint64_t ts,
+                   const char *method, const char *path, const void *body, size_t body_len,
+                   struct buf *raw)
 {
     char url[512];
     snprintf(url, sizeof url, "%s%s", f->base, path);
@@ -88,11 +104,13 @@ static long req_raw(struct fixture *f, CURL *c, const struct cpc_key *key, int64
     if (key) {
         struct cpc_req_sig sig;
         struct cpc_signer *s = cpc_signer_new(NULL);
-        uint64_t ts = (uint64_t)((int64_t)time(NULL) + ts_delta);
-        assert_int_equal(cpc_req_sign(&sig, s, key, method, path, body, body ? body_len : 0, ts,
-                                      NULL),
-                         0);
+        int rc = cpc_req_sign(&sig, s, key, method, path, body, body ? body_len : 0, ts, NULL);
         cpc_signer_free(s);
+        if (rc != 0) {
+            fprintf(stderr, "%s %s: signing failed\n", method, path);
+            curl_slist_free_all(h);
+            return -1;
+        }
         char line[256];
         snprintf(line, sizeof line, CPC_REQ_HDR_PUBKEY ": %s", sig.pubkey);
         h = curl_slist_append(h, line);
@@ -104,14 +122,29 @@ static long req_raw(struct fixture *f, CURL *c, const struct cpc_key *key, int64
     if (h)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     long status = 0;
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    CURLcode cr = curl_easy_perform(c);
+    if (cr != CURLE_OK) {
+        fprintf(stderr, "%s %s %.*s: %s\n", method, path, body ? (int)body_len : 0,
+                body ? (const char *)body : "", curl_easy_strerror(cr));
+        status = -1;
+    } else {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    }
     curl_slist_free_all(h);
     if (raw)
         *raw = b;
     else
         free(b.p);
     return status;
+}
+
+/* req_at signed now (ts_delta_ms 0: next_ts()) or now + ts_delta_ms. */
+static long req_raw(struct fixture *f, CURL *c, const struct cpc_key *key, int64_t ts_delta_ms,
+                    const char *method, const char *path, const void *body, size_t body_len,
+                    struct buf *raw)
+{
+    uint64_t ts = ts_delta_ms ? (uint64_t)((int64_t)cpc_now_ms() + ts_delta_ms) : next_ts();
+    return req_at(f, c, key, ts, method, path, body, body_len, raw);
 }
 
 static long http(struct fixture *f, const struct cpc_key *key, const char *method,
@@ -250,30 +283,30 @@ static void test_signed_requests(void **state)
     json_decref(j);
     /* stale and future timestamps */
     struct buf b = {0};
-    assert_int_equal(req_raw(f, f->curl, &f->worker, -61, "POST", "/worker/lease", body,
+    assert_int_equal(req_raw(f, f->curl, &f->worker, -61000, "POST", "/worker/lease", body,
                              strlen(body), &b),
                      401);
     assert_non_null(strstr(b.p, "stale timestamp"));
     free(b.p);
-    assert_int_equal(req_raw(f, f->curl, &f->worker, 90, "POST", "/worker/lease", body,
+    assert_int_equal(req_raw(f, f->curl, &f->worker, 90000, "POST", "/worker/lease", body,
                              strlen(body), &b),
                      401);
     assert_non_null(strstr(b.p, "stale timestamp"));
     free(b.p);
     /* replay: the same signed request twice (RFC 6979 signs it identically) */
-    int64_t d = -30;
-    assert_int_equal(req_raw(f, f->curl, &f->worker, d, "GET", "/worker/status", NULL, 0, &b),
+    uint64_t ts = cpc_now_ms() - 30000;
+    assert_int_equal(req_at(f, f->curl, &f->worker, ts, "GET", "/worker/status", NULL, 0, &b),
                      200);
     assert_non_null(strstr(b.p, "\"registered\":false"));
     free(b.p);
-    assert_int_equal(req_raw(f, f->curl, &f->worker, d, "GET", "/worker/status", NULL, 0, &b),
+    assert_int_equal(req_at(f, f->curl, &f->worker, ts, "GET", "/worker/status", NULL, 0, &b),
                      401);
     assert_non_null(strstr(b.p, "replayed request"));
     free(b.p);
     /* bad signature: headers of one body sent with another */
     struct cpc_req_sig sig;
     assert_int_equal(cpc_req_sign(&sig, f->signer, &f->worker, "POST", "/worker/lease",
-                                  "{}", 2, (uint64_t)time(NULL), NULL),
+                                  "{}", 2, next_ts(), NULL),
                      0);
     char url[256], l1[128], l2[64], l3[192];
     snprintf(url, sizeof url, "%s/worker/lease", f->base);
@@ -327,6 +360,25 @@ static double mono(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Wait (at most 10 s, polling every 5 ms) until the scheduler holds exactly
+ * `want` long-poll waiters: the observable state, not a guess at how long the
+ * request takes to arrive on a loaded machine. */
+static void wait_waiters(struct fixture *f, size_t want)
+{
+    double t0 = mono();
+    for (;;) {
+        struct cpc_sched_stats ss;
+        cpc_scheduler_stats(f->node.scheduler, &ss);
+        if (ss.waiters == want)
+            return;
+        if (mono() - t0 > 10) {
+            fprintf(stderr, "waiters: %zu after 10 s, want %zu\n", ss.waiters, want);
+            fail();
+        }
+        usleep(5000);
+    }
+}
+
 static void *poll_thread(void *arg)
 {
     struct poll_arg *a = arg;
@@ -361,6 +413,22 @@ static void test_long_poll(void **state)
     assert_int_equal(http(f, &f->worker, "POST", "/worker/lease", "{}", &j), 200);
     assert_int_equal(json_array_size(json_object_get(j, "tasks")), 0);
     json_decref(j);
+    /* the same body signed 1 ms apart: two requests, both served (a worker
+     * polling faster than once a second is no replay) */
+    uint64_t ts = next_ts();
+    (void)next_ts(); /* every later timestamp is above ts + 1: both are ours */
+    for (uint64_t i = 0; i < 2; i++) {
+        struct buf rb = {0};
+        assert_int_equal(req_at(f, f->curl, &f->worker, ts + i, "POST", "/worker/lease", "{}", 2,
+                                &rb),
+                         200);
+        json_t *ans = json_loadb(rb.p, rb.n, 0, NULL);
+        assert_non_null(ans);
+        assert_int_equal(json_array_size(json_object_get(ans, "tasks")), 0);
+        assert_non_null(json_object_get(ans, "height"));
+        json_decref(ans);
+        free(rb.p);
+    }
 
     /* a waiting worker times out with an empty answer */
     struct poll_arg a = {.f = f, .body = "{\"max_tasks\":2,\"wait_ms\":600}"};
@@ -369,14 +437,15 @@ static void test_long_poll(void **state)
     pthread_join(thr, NULL);
     assert_int_equal(a.status, 200);
     assert_int_equal(json_array_size(json_object_get(a.answer, "tasks")), 0);
-    assert_true(a.secs >= 0.55 && a.secs < 5);
+    assert_true(a.secs >= 0.55 && a.secs < 10);
     json_decref(a.answer);
+    wait_waiters(f, 0); /* its waiter is dropped once the answer is done */
 
     /* a waiting worker is woken by new work; meanwhile the node answers others
      * (the wait holds no HTTP thread) */
     struct poll_arg b = {.f = f, .body = "{\"max_tasks\":2,\"wait_ms\":20000}"};
     assert_int_equal(pthread_create(&thr, NULL, poll_thread, &b), 0);
-    usleep(300 * 1000);
+    wait_waiters(f, 1);
     for (int i = 0; i < 4; i++) {
         assert_int_equal(http(f, NULL, "GET", "/status", NULL, &j), 200);
         json_decref(j);
@@ -459,8 +528,9 @@ static void test_long_poll(void **state)
     struct cpc_job none = inj_job(0x44, 3);
     none.status = CPC_JOB_CANCELLED;
     inject(f, &none, NULL); /* job gone: nothing to lease */
+    wait_waiters(f, 0);
     assert_int_equal(pthread_create(&thr, NULL, poll_thread, &c), 0);
-    usleep(300 * 1000);
+    wait_waiters(f, 1); /* c reached the node and waits there */
     cpc_node_stop(&f->node);
     pthread_join(thr, NULL);
     assert_int_equal(c.status, 200);
