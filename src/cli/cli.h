@@ -40,6 +40,8 @@ enum {
     F_CHAIN_ID = 1u << 13,
     F_DRY_RUN = 1u << 14,
     F_STAKE = 1u << 15,
+    F_BLOCKS = 1u << 16,
+    F_TASKS = 1u << 17,
 };
 #define F_GLOBAL (F_HOME | F_NODE | F_OUTPUT)
 #define F_TX (F_FROM | F_GAS_PRICE | F_WAIT | F_TIMEOUT | F_NONCE | F_CHAIN_ID | F_DRY_RUN)
@@ -56,6 +58,7 @@ struct cli_ctx {
     const char *task_id, *result_hash, *worker_addr;
     const char *chain_id;     /* --chain-id override (else the node's) */
     const char *stake;        /* --stake AMOUNT (worker register) */
+    const char *blocks, *tasks; /* --blocks N, --tasks N (job extend) */
     const char *args[CLI_MAX_ARGS]; /* positional words after "group sub" */
     int nargs;
     struct cpc_http *http;    /* created lazily by cli_http */

@@ -1,4 +1,4 @@
-/* cmd_job.c — `cpc-cli job create|quote|confirm|cancel|show|list` and
+/* cmd_job.c — `cpc-cli job create|quote|confirm|cancel|extend|show|list` and
  * `cpc-cli worker register|show`.
  *
  * job create reads a kind-level contract (docs/market.md) from FILE.json (or
@@ -12,7 +12,10 @@
  * and prints the draft id and the quote; job confirm fetches the draft's
  * contract, signs a JOB_CREATE of exactly that contract and posts it wrapped
  * as {"tx":...} to /marketplace/jobs/{id}/confirm (cli_sign_and_post). job
- * cancel and job show accept a draft id (a UUID) as well as a job id.
+ * cancel, job extend and job show accept a draft id (a UUID) as well as a job id.
+ * job extend sends JOB_EXTEND (--blocks N more deadline blocks, --tasks N more
+ * tasks escrowed with 10% commission); with a draft id it goes through
+ * /marketplace/jobs/{id}/extend.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +140,55 @@ static int job_cancel(struct cli_ctx *c, struct cpc_err *err)
     if (rc)
         return rc;
     return cli_sign_and_send(c, &tx, &info, err);
+}
+
+static int job_extend(struct cli_ctx *c, struct cpc_err *err)
+{
+    uint64_t blocks = 0, tasks = 0;
+    if ((c->flags & F_BLOCKS) &&
+        (cpc_parse_u64(c->blocks, &blocks) || blocks > CPC_MAX_DEADLINE_BLOCKS))
+        return cpc_err_set(err, CLI_USAGE, "--blocks must be 0..%llu, got \"%s\"",
+                           (unsigned long long)CPC_MAX_DEADLINE_BLOCKS, c->blocks);
+    if ((c->flags & F_TASKS) && (cpc_parse_u64(c->tasks, &tasks) || tasks > CPC_MAX_TASKS))
+        return cpc_err_set(err, CLI_USAGE, "--tasks must be 0..%d, got \"%s\"", CPC_MAX_TASKS,
+                           c->tasks);
+    if (blocks == 0 && tasks == 0)
+        return cpc_err_set(err, CLI_USAGE, "give --blocks N and/or --tasks N (not both 0)");
+    const char *id = c->args[0];
+    json_t *d = NULL;
+    char path[128];
+    int rc = 0;
+    const char *job = id;
+    if (is_draft_id(id)) {
+        if ((rc = get_draft(c, id, &d, err)) != 0)
+            return rc;
+        const char *st = json_string_value(json_object_get(d, "status"));
+        job = json_string_value(json_object_get(d, "job_id"));
+        if (!st || strcmp(st, "confirmed") != 0 || !job) {
+            rc = cpc_err_set(err, CPC_ERR_INVALID,
+                             "draft %s is %s: only a confirmed job can be extended", id,
+                             st ? st : "unknown");
+            json_decref(d);
+            return rc;
+        }
+    }
+    struct cpc_tx tx;
+    struct cpc_key_info info;
+    rc = cli_start_tx(c, &tx, CPC_TX_JOB_EXTEND, &info, err);
+    if (rc == 0)
+        rc = parse_job_id(job, tx.u.job_extend.job_id, err);
+    if (rc == 0) {
+        tx.u.job_extend.add_blocks = blocks;
+        tx.u.job_extend.add_tasks = (uint32_t)tasks;
+        if (d) {
+            snprintf(path, sizeof path, "/marketplace/jobs/%s/extend", id);
+            rc = cli_sign_and_post(c, &tx, &info, path, true, err);
+        } else {
+            rc = cli_sign_and_send(c, &tx, &info, err);
+        }
+    }
+    json_decref(d);
+    return rc;
 }
 
 static int get_and_print(struct cli_ctx *c, const char *path, struct cpc_err *err)
@@ -337,6 +389,13 @@ const struct cli_cmd cli_job_cmds[] = {
      "With a DRAFT_ID (a UUID from job quote): an unconfirmed draft is dropped (no tx, no\n"
      "--from needed); a confirmed one is cancelled on chain through the marketplace.",
      job_cancel},
+    {"job", "extend", 1, 1, F_TX | F_BLOCKS | F_TASKS,
+     "job extend JOB_ID|DRAFT_ID [--blocks N] [--tasks N] --from KEY",
+     "Extend an active job you created: --blocks N moves its deadline N blocks later,\n"
+     "--tasks N appends N tasks whose budget plus 10% commission move from your balance\n"
+     "into the job's escrow (at least one of the two). With a DRAFT_ID, a confirmed draft's\n"
+     "job is extended through the marketplace.",
+     job_extend},
     {"job", "show", 1, 1, 0, "job show JOB_ID|DRAFT_ID",
      "Print the job's on-chain record with its status and per-task states; with a DRAFT_ID,\n"
      "the marketplace draft (contract, quote) and its on-chain job once confirmed.",

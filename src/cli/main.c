@@ -43,6 +43,8 @@ static const struct flag_def FLAGS[] = {
     {"--chain-id", NULL, F_CHAIN_ID, 1},
     {"--dry-run", NULL, F_DRY_RUN, 0},
     {"--stake", NULL, F_STAKE, 1},
+    {"--blocks", NULL, F_BLOCKS, 1},
+    {"--tasks", NULL, F_TASKS, 1},
     {"--help", "-h", 0, 0},
     {"--version", NULL, 0, 0},
     {NULL, NULL, 0, 0},
@@ -208,6 +210,8 @@ static int parse_argv(int argc, char **argv, struct parsed *p, struct cli_ctx *c
         case F_RESULT_HASH: c->result_hash = val; break;
         case F_WORKER_ADDR: c->worker_addr = val; break;
         case F_STAKE: c->stake = val; break;
+        case F_BLOCKS: c->blocks = val; break;
+        case F_TASKS: c->tasks = val; break;
         case F_CHAIN_ID:
             if (!*val || strlen(val) > CPC_CHAIN_ID_MAX)
                 return cpc_err_set(err, CLI_USAGE, "--chain-id must be 1..%d characters", CPC_CHAIN_ID_MAX);

@@ -53,7 +53,8 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
 {
     static const char *const keys[] = {"chain_id", "genesis_time", "validator", "params",
                                        "accounts", NULL};
-    static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury", NULL};
+    static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury",
+                                        "synthetic", NULL};
     static const char *const akeys[] = {"address", "balance", "stake", NULL};
     const int E = CPC_ERR_INVALID;
     const json_t *pj = NULL, *aj = NULL;
@@ -85,6 +86,9 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
         (rc = cpc__json_addr(pj, "params", "treasury", g->params.treasury, E, err)))
         goto fail;
     g->params.max_block_txs = (uint32_t)v;
+    const json_t *sj = json_object_get(pj, "synthetic");
+    if (sj && (rc = cpc_synthetic_params_from_json(&g->synthetic, sj, "params.synthetic", err)))
+        goto fail;
     if ((rc = cpc__json_req(j, NULL, "accounts", &aj, E, err)))
         goto fail;
     if (!json_is_array(aj)) {
@@ -155,6 +159,12 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
                   "min_gas_price", (json_int_t)g->params.min_gas_price, "max_block_txs",
                   (json_int_t)g->params.max_block_txs, "treasury", treasury, "accounts",
                   accounts);
+    if (o && g->synthetic.enabled &&
+        json_object_set_new(json_object_get(o, "params"), "synthetic",
+                            cpc_synthetic_params_to_json(&g->synthetic)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -185,6 +195,18 @@ int cpc_genesis_state(const struct cpc_genesis *g, struct cpc_state **out,
         if ((rc = cpc_state_put(st, g->accounts[i].addr, &acc)) != 0) {
             cpc_state_free(st);
             return cpc_err_set(err, rc, "out of memory");
+        }
+    }
+    if (g->synthetic.enabled) {
+        const uint8_t key = CPC_KEY_SYNTH_PARAMS;
+        struct cpc_buf b;
+        cpc_buf_init(&b);
+        cpc_synthetic_params_encode(&g->synthetic, &b);
+        rc = b.failed ? CPC_ERR_NOMEM : cpc_state_obj_put(st, &key, 1, b.data, b.len);
+        cpc_buf_free(&b);
+        if (rc != 0) {
+            cpc_state_free(st);
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         }
     }
     *out = st;

@@ -2,9 +2,14 @@
  *
  * JSON: {"chain_id":"cpc-devnet-1","genesis_time":1700000000000,
  *        "validator":"02..(pubkey hex)",
- *        "params":{"min_gas_price":1,"max_block_txs":10000,"treasury":"cpc1..."},
+ *        "params":{"min_gas_price":1,"max_block_txs":10000,"treasury":"cpc1...",
+ *                  ["synthetic":{"pool":"cpc1...","reward":N,"per_block":N,
+ *                                ["n":1024],["challenges":16]}]},
  *        "accounts":[{"address":"cpc1...","balance":N,"stake":N}, ...]}
  * "treasury" (required) receives the market's commission and slashes.
+ * "synthetic" (optional; absent = disabled) enables the synthetic kind paid
+ * from the "pool" account (market.h); the genesis state then holds the params
+ * under CPC_KEY_SYNTH_PARAMS.
  * Total supply (sum of balances and stakes) must fit in INT64_MAX so every
  * amount is exact in JSON and SQLite.
  */
@@ -15,6 +20,7 @@
 
 #include "apply.h"
 #include "block.h"
+#include "market.h"
 #include "state.h"
 
 struct cpc_genesis_account {
@@ -27,6 +33,7 @@ struct cpc_genesis {
     struct cpc_chain_params params;       /* includes chain_id */
     uint64_t genesis_time_ms;
     uint8_t validator[CPC_PUBKEY_LEN];
+    struct cpc_synthetic_params synthetic; /* enabled = 0 when absent */
     struct cpc_genesis_account *accounts; /* heap, owned */
     size_t n_accounts;
 };

@@ -141,6 +141,7 @@ enum cpc_task_status {
     CPC_TASK_COMMITTED = 1,  /* matmul root committed, waiting for REVEAL */
     CPC_TASK_DONE = 2,       /* accepted and paid */
     CPC_TASK_CLOSED = 3,     /* job ended before the task was done */
+    CPC_TASK_UNPAID = 4,     /* synthetic: accepted, but the pool or the block's cap was exhausted */
 };
 
 struct cpc_task_result {
@@ -197,6 +198,8 @@ json_t *cpc_worker_to_json(const struct cpc_worker *w);
 #define CPC_KEY_BLOCKHASH 'H' /* 'H' | u64be height          -> block hash[32] (recent) */
 #define CPC_KEY_DEADLINE 'D'  /* 'D' | u64be height          -> deadline list */
 #define CPC_KEY_VANITY_DONE 'V' /* 'V' | address hash[20]   -> task id: a delivered vanity key (pays once) */
+#define CPC_KEY_SYNTH_PARAMS 'Y' /* 'Y'                     -> synthetic params (genesis; absent = disabled) */
+#define CPC_KEY_SYNTH_COUNT 'S'  /* 'S' | u64be height      -> u32 synthetic rewards paid in that block */
 #define CPC_KEY_MAX 33
 
 size_t cpc_key_job(uint8_t key[CPC_KEY_MAX], const uint8_t id[32]);
@@ -214,6 +217,40 @@ void cpc_escrow_address(uint8_t out[CPC_ADDR_HASH_LEN], const uint8_t job_id[32]
 void cpc_job_seed(uint8_t out[32], const uint8_t prev_hash[32], const uint8_t job_id[32]);
 /* Challenge seed of a matmul commit: SHA256("cpc-challenge" | hash of the commit block | task id). */
 void cpc_challenge_seed(uint8_t out[32], const uint8_t commit_block_hash[32], const uint8_t task_id[16]);
+
+/* ---- synthetic: idle-time Proof-of-Compute paid from a genesis pool ----
+ * A worker picks a recent height h (its hash still kept, see CPC_BLOCKHASH_KEEP),
+ * multiplies the n x n x n matmul seeded by SHA256(H[h] | worker address) and
+ * commits with SUBMIT_RESULT: task_id = cpc_synthetic_task_id(h, worker), result_hash
+ * = row root[32] | u64be h (40 bytes), no lease. REVEAL as for matmul (params.challenges
+ * rows). A valid reveal pays `reward` from `pool` while the pool can pay and fewer than
+ * per_block were paid in this block (else the task ends CPC_TASK_UNPAID); a failed or
+ * missed reveal slashes 10% of `reward`. No commission: the pool is the network's money.
+ * The task record has job_id = cpc_synthetic_job_id() and results[0] = {worker,
+ * seed[32] | u64be h} (n_results 1): what the verifier needs. */
+struct cpc_synthetic_params {
+    uint8_t enabled;
+    uint8_t pool[CPC_ADDR_HASH_LEN];
+    uint64_t reward;        /* base units per accepted result, >= 1 */
+    uint32_t per_block;     /* rewards paid per block at most, >= 1 */
+    uint32_t n;             /* matrix size, 1..CPC_MATMUL_MAX_DIM (default 1024) */
+    uint16_t challenges;    /* rows opened, 1..CPC_MATMUL_MAX_CHALLENGES (default 16) */
+};
+#define CPC_SYNTHETIC_RESULT_LEN 40
+/* UUID v8 from SHA256("cpc-synthetic" | u64be h | worker[20])[0..16]. */
+void cpc_synthetic_task_id(uint8_t out[16], uint64_t height, const uint8_t worker[CPC_ADDR_HASH_LEN]);
+/* SHA256(block hash of h | worker[20]): the matmul seed (kinds.h spec.seed). */
+void cpc_synthetic_seed(uint8_t out[32], const uint8_t block_hash[32],
+                        const uint8_t worker[CPC_ADDR_HASH_LEN]);
+/* The pseudo job id of synthetic tasks: SHA256("cpc-synthetic-job"). */
+void cpc_synthetic_job_id(uint8_t out[32]);
+/* JSON {"pool","reward","per_block",["n"],["challenges"]} (strict, prefix for messages). */
+int cpc_synthetic_params_from_json(struct cpc_synthetic_params *p, const json_t *j,
+                                   const char *where, struct cpc_err *err);
+json_t *cpc_synthetic_params_to_json(const struct cpc_synthetic_params *p); /* NULL on OOM */
+/* Binary: pool[20] | u64 reward | u32 per_block | u32 n | u32 challenges. */
+void cpc_synthetic_params_encode(const struct cpc_synthetic_params *p, struct cpc_buf *b);
+int cpc_synthetic_params_decode(struct cpc_synthetic_params *p, const uint8_t *data, size_t len);
 
 /* ---- leases: issued off-chain by the scheduler, signed by the validator ----
  * digest = SHA256("cpc-lease" | var chain_id | task id[16] | worker[20] | u64be expires) */
@@ -235,6 +272,11 @@ struct cpc_payload_job_create {        /* JOB_CREATE: payload JSON = the contrac
 };
 struct cpc_payload_job_cancel {        /* JOB_CANCEL: {"job_id":"hex32"} */
     uint8_t job_id[32];
+};
+struct cpc_payload_job_extend {        /* JOB_EXTEND: {"job_id":"hex32",["add_blocks":N],["add_tasks":N]}, not both 0 */
+    uint8_t job_id[32];
+    uint64_t add_blocks;               /* deadline_blocks grows by this (total <= CPC_MAX_DEADLINE_BLOCKS) */
+    uint32_t add_tasks;                /* tasks appended (total <= CPC_MAX_TASKS), escrowed with 10% */
 };
 struct cpc_payload_worker_register {   /* WORKER_REGISTER: {"stake",["cpu_cores","ram_gb","gpu_model","vram_gb","gpu_count"]} */
     uint64_t stake;                    /* moved balance -> stake and locked; may be 0 to update capabilities */
@@ -261,6 +303,13 @@ json_t *cpc_payload_job_create_to_json(const struct cpc_payload_job_create *p);
 void cpc_payload_job_cancel_encode(const struct cpc_payload_job_cancel *p, struct cpc_buf *b);
 int cpc_payload_job_cancel_from_json(struct cpc_payload_job_cancel *p, const json_t *j, struct cpc_err *err);
 json_t *cpc_payload_job_cancel_to_json(const struct cpc_payload_job_cancel *p);
+void cpc_payload_job_extend_encode(const struct cpc_payload_job_extend *p, struct cpc_buf *b);
+int cpc_payload_job_extend_from_json(struct cpc_payload_job_extend *p, const json_t *j, struct cpc_err *err);
+json_t *cpc_payload_job_extend_to_json(const struct cpc_payload_job_extend *p);
+/* Escrow that extending a job by add_tasks costs: add_tasks x replication x
+ * (reward + early_bonus) plus 10% of it. Returns 0 or CPC_ERR_OVERFLOW. */
+int cpc_job_extend_cost(const struct cpc_contract *c, uint32_t add_tasks, uint64_t *total,
+                        struct cpc_err *err);
 void cpc_payload_worker_register_encode(const struct cpc_payload_worker_register *p, struct cpc_buf *b);
 int cpc_payload_worker_register_from_json(struct cpc_payload_worker_register *p, const json_t *j, struct cpc_err *err);
 json_t *cpc_payload_worker_register_to_json(const struct cpc_payload_worker_register *p);

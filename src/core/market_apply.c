@@ -374,6 +374,74 @@ int cpc_market_apply_job_cancel(struct cpc_overlay *ov, const struct cpc_block_c
     return put_job(ov, &job, err);
 }
 
+/* JOB_EXTEND: the creator adds blocks to the deadline and/or tasks to an active job.
+ * Added tasks are escrowed like at JOB_CREATE (their budget + 10%); max_budget grows
+ * by what the creator escrows (at least to the new budget + commission, which may
+ * round one unit above the sum). A later deadline gets its own entry; the expiry
+ * handler only expires a job at its current deadline, so the old entry is ignored. */
+int cpc_market_apply_job_extend(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_job_extend *p = &tx->u.job_extend;
+    struct cpc_job job;
+    int rc = cpc_market_get_job(ov, p->job_id, &job);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "job not found");
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt job record");
+    if (memcmp(job.creator, tx->from, CPC_ADDR_HASH_LEN) != 0)
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "only the job's creator can extend it");
+    if (job.status != CPC_JOB_ACTIVE)
+        return cpc_err_set(err, CPC_ERR_INVALID, "job is not active");
+    if (p->add_blocks == 0 && p->add_tasks == 0)
+        return cpc_err_set(err, CPC_ERR_INVALID, "nothing to extend: add_blocks and add_tasks are 0");
+    struct cpc_contract *c = &job.contract;
+    if (p->add_blocks > CPC_MAX_DEADLINE_BLOCKS - c->deadline_blocks)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "deadline: %llu + %llu blocks exceeds the maximum %llu",
+                           (unsigned long long)c->deadline_blocks,
+                           (unsigned long long)p->add_blocks,
+                           (unsigned long long)CPC_MAX_DEADLINE_BLOCKS);
+    if (p->add_tasks > CPC_MAX_TASKS - c->tasks)
+        return cpc_err_set(err, CPC_ERR_INVALID, "tasks: %u + %u exceeds the maximum %d",
+                           c->tasks, p->add_tasks, CPC_MAX_TASKS);
+    uint64_t cost = 0, budget, commission, total, cap;
+    if ((rc = cpc_job_extend_cost(c, p->add_tasks, &cost, err)) != 0)
+        return rc;
+    uint32_t first = c->tasks;
+    c->tasks += p->add_tasks;
+    c->deadline_blocks += p->add_blocks;
+    if (!cpc_add_u64(&cap, c->max_budget, cost) || cap > (uint64_t)INT64_MAX)
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "job extension: max_budget overflows");
+    c->max_budget = (uint64_t)INT64_MAX;
+    if ((rc = cpc_contract_budget(c, &budget, &commission, err)) != 0 ||
+        !cpc_add_u64(&total, budget, commission))
+        return rc ? rc : cpc_err_set(err, CPC_ERR_OVERFLOW, "job extension: budget overflows");
+    c->max_budget = cap > total ? cap : total;
+    if (p->add_tasks) {
+        uint8_t escrow[CPC_ADDR_HASH_LEN];
+        cpc_escrow_address(escrow, job.id);
+        if ((rc = move(ov, tx->from, escrow, cost, err)) != 0)
+            return cpc_err_prefix(err, "escrow of the added tasks (budget + 10%% commission)");
+    }
+    for (uint32_t i = first; i < c->tasks; i++) {
+        struct cpc_task t;
+        memset(&t, 0, sizeof t);
+        cpc_task_id(t.id, job.id, i);
+        memcpy(t.job_id, job.id, 32);
+        t.index = i;
+        t.status = CPC_TASK_OPEN;
+        if ((rc = put_task(ov, &t, err)) != 0)
+            return rc;
+    }
+    if (p->add_blocks &&
+        (rc = deadline_add(ov, job.created_height + c->deadline_blocks, DL_JOB_EXPIRY, job.id, 32,
+                           0, err)) != 0)
+        return rc;
+    (void)ctx;
+    return put_job(ov, &job, err);
+}
+
 int cpc_market_apply_worker_register(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                      const struct cpc_tx *tx, struct cpc_err *err)
 {
@@ -529,10 +597,13 @@ int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *
     struct cpc_task task;
     struct cpc_job job;
     int rc = cpc_market_get_task(ov, p->task_id, &task);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return 0; /* not a market task: the result is only recorded */
+    if (rc == CPC_ERR_NOT_FOUND) /* a synthetic commit, or only recorded */
+        return cpc_market_synthetic_result(ov, ctx, tx, err);
     if (rc != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task record");
+    if (cpc__market_is_synthetic(&task))
+        return cpc_err_set(err, CPC_ERR_DUPLICATE,
+                           "this worker already submitted its synthetic result for that height");
     if ((rc = result_context(ov, ctx, tx, &task, &job, err)) != 0)
         return rc;
     const struct cpc_contract *c = &job.contract;
@@ -607,6 +678,64 @@ static int block_hash_at(const struct cpc_overlay *ov, uint64_t height, uint8_t 
     return rc;
 }
 
+/* Checks every REVEAL shares: a commitment waits, the sender made it, the
+ * challenge block is past, the deadline is not. */
+static int reveal_precheck(const struct cpc_block_ctx *ctx, const struct cpc_tx *tx,
+                           const struct cpc_task *task, struct cpc_err *err)
+{
+    if (task->status != CPC_TASK_COMMITTED)
+        return cpc_err_set(err, CPC_ERR_INVALID, "task has no commitment waiting for a reveal");
+    if (memcmp(task->worker, tx->from, CPC_ADDR_HASH_LEN) != 0)
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "only the committing worker can reveal");
+    if (ctx->height <= task->commit_height)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "the challenge is drawn from the commit block's hash: reveal from height %llu",
+                           (unsigned long long)task->commit_height + 1);
+    if (ctx->height > task->reveal_deadline)
+        return cpc_err_set(err, CPC_ERR_INVALID, "reveal deadline passed");
+    return 0;
+}
+
+/* Check a REVEAL's proofs of `count` challenged rows against the task's commitment.
+ * Returns 0 with why->code set when the result is wrong (0 = right), or
+ * CPC_ERR_NOMEM / CPC_ERR_INTERNAL in err. */
+static int verify_reveal(const struct cpc_overlay *ov, const struct cpc_tx *tx,
+                         const struct cpc_task *task, const struct cpc_matmul_spec *spec,
+                         uint32_t count, struct cpc_err *why, struct cpc_err *err)
+{
+    const struct cpc_payload_reveal *p = &tx->u.reveal;
+    uint8_t bh[32], cseed[32];
+    if (block_hash_at(ov, task->commit_height, bh) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "commit block hash unavailable");
+    cpc_challenge_seed(cseed, bh, task->id);
+    uint32_t *rows = calloc(count, sizeof *rows);
+    struct cpc_merkle_proof *proofs = calloc(count, sizeof *proofs);
+    int rc = 0;
+    if (!rows || !proofs) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    cpc_matmul_challenge(cseed, spec->m, count, rows);
+    if (p->count != count) {
+        cpc_err_set(why, CPC_ERR_INVALID_RESULT, "Invalid ComputeResult: %u proofs for %u challenged rows",
+                    p->count, count);
+        goto out;
+    }
+    for (uint32_t i = 0; i < count && !why->code; i++) {
+        if (cpc_reveal_proof(tx->ext, tx->ext_len, p->count, (uint16_t)i, &proofs[i]) != 0)
+            cpc_err_set(why, CPC_ERR_INVALID_RESULT, "Invalid ComputeResult: proof %u is malformed", i);
+        proofs[i].index = rows[i];
+        proofs[i].n_leaves = spec->m;
+    }
+    if (!why->code &&
+        cpc_matmul_verify_rows(spec, task->commit_root, rows, count, proofs, why) == CPC_ERR_NOMEM)
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+out:
+    free(rows);
+    free(proofs);
+    return rc;
+}
+
 int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                             const struct cpc_tx *tx, struct cpc_err *err)
 {
@@ -616,59 +745,23 @@ int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *
     int rc = cpc_market_get_task(ov, p->task_id, &task);
     if (rc == CPC_ERR_NOT_FOUND)
         return cpc_err_set(err, CPC_ERR_NOT_FOUND, "task not found");
-    if (rc != 0 || cpc_market_get_job(ov, task.job_id, &job) != 0)
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task record");
+    if ((rc = reveal_precheck(ctx, tx, &task, err)) != 0)
+        return rc;
+    if (cpc__market_is_synthetic(&task))
+        return cpc_market_synthetic_reveal(ov, ctx, tx, &task, err);
+    if (cpc_market_get_job(ov, task.job_id, &job) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task or job record");
-    if (task.status != CPC_TASK_COMMITTED)
-        return cpc_err_set(err, CPC_ERR_INVALID, "task has no commitment waiting for a reveal");
-    if (memcmp(task.worker, tx->from, CPC_ADDR_HASH_LEN) != 0)
-        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "only the committing worker can reveal");
-    if (ctx->height <= task.commit_height)
-        return cpc_err_set(err, CPC_ERR_INVALID,
-                           "the challenge is drawn from the commit block's hash: reveal from height %llu",
-                           (unsigned long long)task.commit_height + 1);
-    if (ctx->height > task.reveal_deadline)
-        return cpc_err_set(err, CPC_ERR_INVALID, "reveal deadline passed");
     const struct cpc_contract *c = &job.contract;
-    uint8_t bh[32], cseed[32];
-    if (block_hash_at(ov, task.commit_height, bh) != 0)
-        return cpc_err_set(err, CPC_ERR_INTERNAL, "commit block hash unavailable");
-    cpc_challenge_seed(cseed, bh, task.id);
-    uint32_t count = c->p.matmul.challenges;
     struct cpc_err why = {0};
-    uint32_t *rows = calloc(count, sizeof *rows);
-    struct cpc_merkle_proof *proofs = calloc(count, sizeof *proofs);
-    if (!rows || !proofs) {
-        free(rows);
-        free(proofs);
-        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    }
-    cpc_matmul_challenge(cseed, c->p.matmul.m, count, rows);
-    if (p->count != count) {
-        cpc_err_set(&why, CPC_ERR_INVALID_RESULT, "Invalid ComputeResult: %u proofs for %u challenged rows",
-                    p->count, count);
-    } else {
-        for (uint32_t i = 0; i < count && !why.code; i++) {
-            if (cpc_reveal_proof(tx->ext, tx->ext_len, p->count, (uint16_t)i, &proofs[i]) != 0)
-                cpc_err_set(&why, CPC_ERR_INVALID_RESULT, "Invalid ComputeResult: proof %u is malformed", i);
-            proofs[i].index = rows[i];
-            proofs[i].n_leaves = c->p.matmul.m;
-        }
-    }
-    if (!why.code) {
-        struct cpc_matmul_spec spec;
-        cpc_matmul_task_seed(spec.seed, job.seed, task.index);
-        spec.m = c->p.matmul.m;
-        spec.k = c->p.matmul.k;
-        spec.n = c->p.matmul.n;
-        rc = cpc_matmul_verify_rows(&spec, task.commit_root, rows, count, proofs, &why);
-        if (rc == CPC_ERR_NOMEM) {
-            free(rows);
-            free(proofs);
-            return cpc_err_set(err, rc, "out of memory");
-        }
-    }
-    free(rows);
-    free(proofs);
+    struct cpc_matmul_spec spec;
+    cpc_matmul_task_seed(spec.seed, job.seed, task.index);
+    spec.m = c->p.matmul.m;
+    spec.k = c->p.matmul.k;
+    spec.n = c->p.matmul.n;
+    if ((rc = verify_reveal(ov, tx, &task, &spec, c->p.matmul.challenges, &why, err)) != 0)
+        return rc;
     job.tasks_committed--;
     if (why.code) {
         task.status = CPC_TASK_OPEN;
@@ -698,6 +791,8 @@ int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx 
     int rc = cpc_market_get_task(ov, p->task_id, &task);
     if (rc == CPC_ERR_NOT_FOUND)
         return cpc_err_set(err, CPC_ERR_NOT_FOUND, "task not found");
+    if (rc == 0 && cpc__market_is_synthetic(&task))
+        return cpc_err_set(err, CPC_ERR_INVALID, "a synthetic task takes no verdict");
     if (rc != 0 || cpc_market_get_job(ov, task.job_id, &job) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task or job record");
     if (task.status != CPC_TASK_OPEN || task.n_results == 0)
@@ -734,15 +829,19 @@ int cpc_market_begin_block(struct cpc_overlay *ov, const struct cpc_block_ctx *c
         if (cpc_overlay_obj_del(ov, key, klen) != 0)
             return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     }
-    return 0;
+    return cpc__market_synthetic_counter_drop(ov, ctx->height - 1, err);
 }
 
-static int expire_job(struct cpc_overlay *ov, const uint8_t id[32], struct cpc_err *err)
+/* Expire a job whose deadline entry falls due, but only at its CURRENT deadline:
+ * JOB_EXTEND moves the deadline and leaves the old entry behind. */
+static int expire_job(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const uint8_t id[32],
+                      struct cpc_err *err)
 {
     struct cpc_job job;
     if (cpc_market_get_job(ov, id, &job) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "deadline names a missing job");
-    if (job.status != CPC_JOB_ACTIVE)
+    if (job.status != CPC_JOB_ACTIVE ||
+        ctx->height < job.created_height + job.contract.deadline_blocks)
         return 0;
     job.status = CPC_JOB_EXPIRED;
     int rc = close_open_tasks(ov, &job, err);
@@ -758,7 +857,11 @@ static int missed_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
 {
     struct cpc_task task;
     struct cpc_job job;
-    if (cpc_market_get_task(ov, id, &task) != 0 || cpc_market_get_job(ov, task.job_id, &job) != 0)
+    if (cpc_market_get_task(ov, id, &task) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "deadline names a missing task");
+    if (cpc__market_is_synthetic(&task))
+        return cpc_market_synthetic_missed(ov, ctx, &task, commit_height, err);
+    if (cpc_market_get_job(ov, task.job_id, &job) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "deadline names a missing task");
     if (task.status != CPC_TASK_COMMITTED || task.commit_height != commit_height)
         return 0; /* revealed (or re-committed) in time */
@@ -797,7 +900,7 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
             uint8_t id[32];
             cpc_read_bytes(&r, id, 32);
             if (!r.failed)
-                rc = expire_job(ov, id, err);
+                rc = expire_job(ov, ctx, id, err);
         } else if (type == DL_REVEAL) {
             uint8_t id[16];
             cpc_read_bytes(&r, id, 16);
@@ -814,4 +917,53 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
     if (rc == 0 && cpc_overlay_obj_del(ov, key, klen) != 0)
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     return rc;
+}
+
+/* ---------------- helpers for market_synthetic.c (market_apply.h) ---------------- */
+
+int cpc__market_move(struct cpc_overlay *ov, const uint8_t from[CPC_ADDR_HASH_LEN],
+                     const uint8_t to[CPC_ADDR_HASH_LEN], uint64_t amount, struct cpc_err *err)
+{
+    return move(ov, from, to, amount, err);
+}
+
+int cpc__market_slash(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                      const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t task_reward, int timed_out,
+                      struct cpc_err *err)
+{
+    return slash(ov, ctx, worker, task_reward, timed_out, err);
+}
+
+int cpc__market_accepted(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                         const uint8_t worker[CPC_ADDR_HASH_LEN], struct cpc_err *err)
+{
+    struct cpc_worker w;
+    int rc = load_worker(ov, worker, ctx->height, &w, err);
+    if (rc != 0)
+        return rc;
+    w.accepted++;
+    return put_worker(ov, &w, err);
+}
+
+int cpc__market_put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err)
+{
+    return put_task(ov, t, err);
+}
+
+int cpc__market_reveal_deadline(struct cpc_overlay *ov, const struct cpc_task *t,
+                                struct cpc_err *err)
+{
+    return deadline_add(ov, t->reveal_deadline, DL_REVEAL, t->id, 16, t->commit_height, err);
+}
+
+int cpc__market_block_hash(const struct cpc_overlay *ov, uint64_t height, uint8_t out[32])
+{
+    return block_hash_at(ov, height, out);
+}
+
+int cpc__market_verify_reveal(const struct cpc_overlay *ov, const struct cpc_tx *tx,
+                              const struct cpc_task *task, const struct cpc_matmul_spec *spec,
+                              uint32_t count, struct cpc_err *why, struct cpc_err *err)
+{
+    return verify_reveal(ov, tx, task, spec, count, why, err);
 }

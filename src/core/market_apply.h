@@ -29,6 +29,9 @@ int cpc_market_apply_job_create(struct cpc_overlay *ov, const struct cpc_block_c
                                 const struct cpc_tx *tx, struct cpc_err *err);
 int cpc_market_apply_job_cancel(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                 const struct cpc_tx *tx, struct cpc_err *err);
+/* JOB_EXTEND (creator only, job active): more deadline blocks and/or more tasks. */
+int cpc_market_apply_job_extend(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx, struct cpc_err *err);
 int cpc_market_apply_worker_register(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                      const struct cpc_tx *tx, struct cpc_err *err);
 /* SUBMIT_RESULT: a result for a task the chain knows is settled here; a result for an
@@ -42,6 +45,43 @@ int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx 
 /* UNSTAKE may not take the stake below the worker's locked amount. */
 int cpc_market_check_unstake(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
                              uint64_t stake_after, struct cpc_err *err);
+
+/* ---- synthetic kind (market_synthetic.c; see market.h) ----
+ * A SUBMIT_RESULT for an unknown task id: a synthetic commit when synthetic is enabled
+ * and the id is cpc_synthetic_task_id(h, sender) for the h in the 40-byte result
+ * (h < height, H[h] kept; else CPC_ERR_INVALID), otherwise only recorded (0). */
+int cpc_market_synthetic_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx, struct cpc_err *err);
+/* REVEAL of a synthetic task (the shared reveal checks already passed). */
+int cpc_market_synthetic_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx, struct cpc_task *task,
+                                struct cpc_err *err);
+/* Reveal deadline of a synthetic task passed: slash when it is still committed. */
+int cpc_market_synthetic_missed(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                struct cpc_task *task, uint64_t commit_height,
+                                struct cpc_err *err);
+/* Synthetic params from the state ('Y'): 0, CPC_ERR_NOT_FOUND (disabled) or CPC_ERR_INVALID. */
+int cpc_market_synthetic_params(const struct cpc_overlay *ov, struct cpc_synthetic_params *out);
+bool cpc__market_is_synthetic(const struct cpc_task *t);
+/* Delete the per-block reward counter of `height` (begin_block of height + 1). */
+int cpc__market_synthetic_counter_drop(struct cpc_overlay *ov, uint64_t height,
+                                       struct cpc_err *err);
+
+/* Settlement helpers of market_apply.c used by market_synthetic.c. */
+int cpc__market_move(struct cpc_overlay *ov, const uint8_t from[CPC_ADDR_HASH_LEN],
+                     const uint8_t to[CPC_ADDR_HASH_LEN], uint64_t amount, struct cpc_err *err);
+int cpc__market_slash(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                      const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t task_reward, int timed_out,
+                      struct cpc_err *err);
+int cpc__market_accepted(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                         const uint8_t worker[CPC_ADDR_HASH_LEN], struct cpc_err *err);
+int cpc__market_put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err);
+int cpc__market_reveal_deadline(struct cpc_overlay *ov, const struct cpc_task *t,
+                                struct cpc_err *err);
+int cpc__market_block_hash(const struct cpc_overlay *ov, uint64_t height, uint8_t out[32]);
+int cpc__market_verify_reveal(const struct cpc_overlay *ov, const struct cpc_tx *tx,
+                              const struct cpc_task *task, const struct cpc_matmul_spec *spec,
+                              uint32_t count, struct cpc_err *why, struct cpc_err *err);
 
 /* Read helpers shared with the node (copying out of the overlay/state).
  * Return 0 or CPC_ERR_NOT_FOUND / CPC_ERR_INVALID (corrupt record). */

@@ -165,6 +165,7 @@ static const char *task_status_name(uint8_t s)
     case CPC_TASK_COMMITTED: return "committed";
     case CPC_TASK_DONE: return "done";
     case CPC_TASK_CLOSED: return "closed";
+    case CPC_TASK_UNPAID: return "unpaid";
     default: return "unknown";
     }
 }
@@ -220,7 +221,7 @@ int cpc_task_decode(struct cpc_task *t, const uint8_t *data, size_t len, struct 
     }
     if ((rc = rec_finish(&r, "task", err)))
         return rc;
-    if (x.status > CPC_TASK_CLOSED)
+    if (x.status > CPC_TASK_UNPAID)
         return cpc_err_set(err, CPC_ERR_INVALID, "task.status: unknown status %u", x.status);
     if ((rc = rec_u64("task.commit_height", x.commit_height, err)) ||
         (rc = rec_u64("task.reveal_deadline", x.reveal_deadline, err)))

@@ -1,11 +1,12 @@
 /* market_payloads.c — payload codecs of the market's transactions
- * (JOB_CREATE, JOB_CANCEL, WORKER_REGISTER, REVEAL, VERDICT): canonical
+ * (JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, REVEAL, VERDICT): canonical
  * binary encoding (what the signature covers) and strict JSON (the wire),
  * plus packing and unpacking of REVEAL's Merkle proofs.
  *
  * Binary payloads (big-endian, codec.h; var = u32 length + bytes):
  *   JOB_CREATE       contract (contract.c)
  *   JOB_CANCEL       job_id[32]
+ *   JOB_EXTEND       job_id[32] | u64 add_blocks | u32 add_tasks
  *   WORKER_REGISTER  u64 stake | u32 cpu_cores | u32 ram_gb | var gpu_model |
  *                    u32 vram_gb | u32 gpu_count
  *   REVEAL           task_id[16] | u16 count | var ext
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "amount.h"
 #include "hex.h"
 #include "ledger_json.h"
 #include "market.h"
@@ -65,6 +67,61 @@ json_t *cpc_payload_job_cancel_to_json(const struct cpc_payload_job_cancel *p)
         return NULL;
     }
     return o;
+}
+
+/* ================= JOB_EXTEND ================= */
+
+void cpc_payload_job_extend_encode(const struct cpc_payload_job_extend *p, struct cpc_buf *b)
+{
+    cpc_buf_put(b, p->job_id, 32);
+    cpc_buf_put_u64(b, p->add_blocks);
+    cpc_buf_put_u32(b, p->add_tasks);
+}
+
+int cpc_payload_job_extend_from_json(struct cpc_payload_job_extend *p, const json_t *j,
+                                     struct cpc_err *err)
+{
+    static const char *const KEYS[] = {"job_id", "add_blocks", "add_tasks", NULL};
+    const char *P = "payload";
+    struct cpc_payload_job_extend t;
+    uint64_t tasks = 0;
+    int rc;
+    memset(&t, 0, sizeof t);
+    if ((rc = cpc__json_check_object(j, P, KEYS, CPC_ERR_INVALID, err)) ||
+        (rc = cpc__json_hex_exact(j, P, "job_id", t.job_id, 32, CPC_ERR_INVALID, err)) ||
+        (rc = cpc__mkt_uint(j, P, "add_blocks", false, 0, 0, CPC_MAX_DEADLINE_BLOCKS,
+                            &t.add_blocks, err)) ||
+        (rc = cpc__mkt_uint(j, P, "add_tasks", false, 0, 0, CPC_MAX_TASKS, &tasks, err)))
+        return rc;
+    t.add_tasks = (uint32_t)tasks;
+    if (t.add_blocks == 0 && t.add_tasks == 0)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "payload: add_blocks and add_tasks cannot both be 0");
+    *p = t;
+    return 0;
+}
+
+json_t *cpc_payload_job_extend_to_json(const struct cpc_payload_job_extend *p)
+{
+    json_t *o = json_pack("{s:I, s:I}", "add_blocks", (json_int_t)p->add_blocks, "add_tasks",
+                          (json_int_t)p->add_tasks);
+    if (o && cpc__json_set(o, "job_id", cpc__json_hex(p->job_id, 32))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+int cpc_job_extend_cost(const struct cpc_contract *c, uint32_t add_tasks, uint64_t *total,
+                        struct cpc_err *err)
+{
+    uint64_t per = 0, units = 0, b = 0, t = 0;
+    if (!cpc_add_u64(&per, c->reward, c->early_bonus) ||
+        !cpc_mul_u64(&units, (uint64_t)add_tasks, (uint64_t)c->replication) ||
+        !cpc_mul_u64(&b, units, per) || !cpc_add_u64(&t, b, cpc_commission_of(b)))
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "job extension: budget overflows");
+    *total = t;
+    return 0;
 }
 
 /* ================= WORKER_REGISTER ================= */

@@ -47,6 +47,7 @@ enum cpc_tx_type {
     CPC_TX_REVEAL = 7,
     CPC_TX_VERDICT = 8,
     CPC_TX_WORKER_REGISTER = 9,
+    CPC_TX_JOB_EXTEND = 10,
     CPC_TX_TYPE_COUNT
 };
 
@@ -88,6 +89,7 @@ struct cpc_tx {
         struct cpc_payload_submit_result result;
         struct cpc_payload_job_create job_create;
         struct cpc_payload_job_cancel job_cancel;
+        struct cpc_payload_job_extend job_extend;
         struct cpc_payload_worker_register worker_register;
         struct cpc_payload_reveal reveal;
         struct cpc_payload_verdict verdict;

@@ -1,10 +1,12 @@
 /* tx_types_market.c — dispatch-table entries of the market's tx types:
- * JOB_CREATE, JOB_CANCEL, WORKER_REGISTER, REVEAL, VERDICT (see tx_types.h).
+ * JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, REVEAL, VERDICT (see tx_types.h).
  * Codecs come from market_codec.c, state effects from market_apply.c; this
  * file only binds them to a type, a name and a declared gas.
  *
  *   JOB_CREATE       100,000 gas   value = budget + commission (escrowed)
  *   JOB_CANCEL        50,000 gas
+ *   JOB_EXTEND        50,000 gas   value = 0 here: the escrow of added tasks depends on the
+ *                                  job's reward (state), so apply checks that balance
  *   WORKER_REGISTER   60,000 gas   value = stake locked
  *   REVEAL           200,000 gas   (the verifier recomputes the challenged rows)
  *   VERDICT           50,000 gas   (validator only)
@@ -57,6 +59,33 @@ static int job_cancel_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_e
 static json_t *job_cancel_to_json(const struct cpc_tx *tx)
 {
     return cpc_payload_job_cancel_to_json(&tx->u.job_cancel);
+}
+
+/* ---- JOB_EXTEND ---- */
+static void job_extend_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    cpc_payload_job_extend_encode(&tx->u.job_extend, b);
+}
+static int job_extend_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    return cpc_payload_job_extend_from_json(&tx->u.job_extend, p, err);
+}
+static json_t *job_extend_to_json(const struct cpc_tx *tx)
+{
+    return cpc_payload_job_extend_to_json(&tx->u.job_extend);
+}
+static int job_extend_check(const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_job_extend *p = &tx->u.job_extend;
+    if (p->add_blocks == 0 && p->add_tasks == 0)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "payload: add_blocks and add_tasks cannot both be 0");
+    if (p->add_blocks > CPC_MAX_DEADLINE_BLOCKS)
+        return cpc_err_set(err, CPC_ERR_INVALID, "payload.add_blocks: must be 0..%llu",
+                           (unsigned long long)CPC_MAX_DEADLINE_BLOCKS);
+    if (p->add_tasks > CPC_MAX_TASKS)
+        return cpc_err_set(err, CPC_ERR_INVALID, "payload.add_tasks: must be 0..%d", CPC_MAX_TASKS);
+    return 0;
 }
 
 /* ---- WORKER_REGISTER ---- */
@@ -137,6 +166,8 @@ static const struct cpc_tx_kind MARKET_KINDS[] = {
      job_create_to_json, job_create_check, job_create_value, NULL, cpc_market_apply_job_create},
     {CPC_TX_JOB_CANCEL, "JOB_CANCEL", 50000, job_cancel_encode, job_cancel_from_json,
      job_cancel_to_json, NULL, no_value, NULL, cpc_market_apply_job_cancel},
+    {CPC_TX_JOB_EXTEND, "JOB_EXTEND", 50000, job_extend_encode, job_extend_from_json,
+     job_extend_to_json, job_extend_check, no_value, NULL, cpc_market_apply_job_extend},
     {CPC_TX_REVEAL, "REVEAL", 200000, reveal_encode, reveal_from_json, reveal_to_json, reveal_check,
      no_value, NULL, cpc_market_apply_reveal},
     {CPC_TX_VERDICT, "VERDICT", 50000, verdict_encode, verdict_from_json, verdict_to_json, NULL,

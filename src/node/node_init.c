@@ -4,7 +4,10 @@
  * (signs blocks, receives fees), the `faucet` key (funded in genesis), the
  * `treasury` key (genesis params.treasury: the market's commission) and the
  * `legacy` key (funded in genesis with 10,000,000 CPC: pays the legacy API's
- * rewards, routes_legacy.c) in HOME/keyring, unencrypted: this is a devnet
+ * rewards, routes_legacy.c) and the `reward_pool` key (funded with 10,000,000
+ * CPC: pays the synthetic kind's rewards, genesis params.synthetic: 1 CPC per
+ * result, 10 per block, n = 256 so CPU workers afford it, 16 challenges) in
+ * HOME/keyring, unencrypted: this is a devnet
  * convenience, said in the log.
  * genesis.json is written last, atomically, so a crash midway is retried
  * cleanly on the next start (existing keys are reused).
@@ -20,6 +23,7 @@
 
 #define DEVNET_FAUCET_CPC 1000000000ULL /* 1e9 CPC = 1e18 base units */
 #define DEVNET_LEGACY_CPC 10000000ULL   /* 1e7 CPC: legacy API rewards */
+#define DEVNET_POOL_CPC 10000000ULL     /* 1e7 CPC: synthetic rewards */
 
 static const char default_config[] =
     "# ComputeChain node configuration (cpcd). Flags override these values.\n"
@@ -70,11 +74,12 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
                                     err)) != 0)
         return rc;
 
-    struct cpc_key_info validator, faucet, treasury, legacy;
+    struct cpc_key_info validator, faucet, treasury, legacy, pool;
     if ((rc = ensure_key(home, "validator", &validator, err)) != 0 ||
         (rc = ensure_key(home, "faucet", &faucet, err)) != 0 ||
         (rc = ensure_key(home, "treasury", &treasury, err)) != 0 ||
-        (rc = ensure_key(home, "legacy", &legacy, err)) != 0)
+        (rc = ensure_key(home, "legacy", &legacy, err)) != 0 ||
+        (rc = ensure_key(home, "reward_pool", &pool, err)) != 0)
         return cpc_err_prefix(err, "creating devnet keys");
 
     struct cpc_genesis g;
@@ -87,7 +92,7 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
     memcpy(g.validator, validator.pubkey, CPC_PUBKEY_LEN);
     if (cpc_address_decode(g.params.treasury, treasury.address) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "treasury key has a bad address");
-    struct cpc_genesis_account acc[2];
+    struct cpc_genesis_account acc[3];
     memset(acc, 0, sizeof acc);
     if (cpc_address_decode(acc[0].addr, faucet.address) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "faucet key has a bad address");
@@ -95,8 +100,17 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
     if (cpc_address_decode(acc[1].addr, legacy.address) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "legacy key has a bad address");
     acc[1].balance = DEVNET_LEGACY_CPC * CPC_BASE_PER_CPC;
+    if (cpc_address_decode(acc[2].addr, pool.address) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "reward_pool key has a bad address");
+    acc[2].balance = DEVNET_POOL_CPC * CPC_BASE_PER_CPC;
+    g.synthetic.enabled = 1;
+    memcpy(g.synthetic.pool, acc[2].addr, CPC_ADDR_HASH_LEN);
+    g.synthetic.reward = CPC_BASE_PER_CPC; /* 1 CPC */
+    g.synthetic.per_block = 10;
+    g.synthetic.n = 256;
+    g.synthetic.challenges = 16;
     g.accounts = acc;
-    g.n_accounts = 2;
+    g.n_accounts = 3;
     json_t *j = cpc_genesis_to_json(&g);
     g.accounts = NULL;
     if (!j)

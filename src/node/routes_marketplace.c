@@ -98,7 +98,7 @@ static int optional_auth(struct cpc_http_req *req, struct cpc_http_res *res,
     uint8_t addr[CPC_ADDR_HASH_LEN];
     struct cpc_err err = {0};
     int rc = cpc_worker_auth_check(node_of(req)->worker_auth, req->method, req->path, req->body,
-                                   req->body_len, pk, ts, sg, (uint64_t)time(NULL), NULL, addr,
+                                   req->body_len, pk, ts, sg, cpc_now_ms(), NULL, addr,
                                    &err);
     if (rc == CPC_ERR_TOO_LARGE) {
         cpc_http_res_error(res, 503, "unavailable", "%s", err.msg);
@@ -642,16 +642,62 @@ done:
     json_decref(body);
 }
 
+/* POST /marketplace/jobs/{id}/extend: {"tx": a signed JOB_EXTEND of the draft's job}.
+ * Only a confirmed draft has a job to extend; the owner checks are those of cancel.
+ * The chain decides the rest (creator only, job active, escrow of added tasks). */
 void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
 {
+    struct cpc_node *n = node_of(req);
+    char signer[CPC_ADDR_STR_MAX], sender[CPC_ADDR_STR_MAX], hash[65], jid[65];
     struct cpc_draft d;
-    if (load_draft(req, res, &d) != 0)
-        return;
+    struct cpc_tx tx;
+    struct cpc_err err = {0};
+    json_t *body = NULL;
+    int have_tx = 0;
+    memset(&d, 0, sizeof d);
+    if (parse_body(req, res, 1, &body) != 0 || optional_auth(req, res, signer) != 0 ||
+        load_draft(req, res, &d) != 0)
+        goto done;
+    if (strcmp(d.status, "confirmed") != 0) {
+        cpc_http_res_error(res, 409, "conflict",
+                           "draft %s is %s: only a confirmed job can be extended", d.id,
+                           d.status);
+        goto done;
+    }
+    if (!body || json_object_size(body) == 0) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "body must be {\"tx\": a signed JOB_EXTEND of job %s}", d.job_id);
+        goto done;
+    }
+    if (body_tx(res, body, CPC_TX_JOB_EXTEND, &tx) != 0)
+        goto done;
+    have_tx = 1;
+    sender_of(&tx, sender);
+    cpc_hex_encode(hash, tx.hash, 32);
+    if (owner_check(res, &d, signer, sender) != 0)
+        goto done;
+    cpc_hex_encode(jid, tx.u.job_extend.job_id, 32);
+    if (strcmp(jid, d.job_id) != 0) {
+        cpc_http_res_error(res, 409, "conflict", "the tx extends job %s, but draft %s is job %s",
+                           jid, d.id, d.job_id);
+        goto done;
+    }
+    int dup = 0;
+    if (cpc_node_admit_tx(n, &tx, &dup, &err) != 0) {
+        cpc_http_res_from_err(res, &err);
+        goto done;
+    }
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", d.id, "status",
+                                "confirmed", "job_id", d.job_id, "tx_hash", hash, "add_blocks",
+                                (json_int_t)tx.u.job_extend.add_blocks, "add_tasks",
+                                (json_int_t)tx.u.job_extend.add_tasks));
+done:
+    if (have_tx)
+        cpc_tx_clear(&tx);
     cpc_draft_clear(&d);
-    cpc_http_res_error(res, 501, "not_implemented",
-                       "extending a job is not implemented: the chain has no extend transaction "
-                       "yet (a contract's deadline and budget are fixed at JOB_CREATE); cancel "
-                       "and create a new job instead");
+    json_decref(body);
 }
 
 static const char *event_name(const char *tx_type)
@@ -662,6 +708,8 @@ static const char *event_name(const char *tx_type)
         return "created";
     if (!strcmp(tx_type, "JOB_CANCEL"))
         return "cancelled";
+    if (!strcmp(tx_type, "JOB_EXTEND"))
+        return "extended";
     if (!strcmp(tx_type, "SUBMIT_RESULT"))
         return "result";
     if (!strcmp(tx_type, "REVEAL"))

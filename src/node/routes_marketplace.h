@@ -36,7 +36,7 @@ void cpc_h_mp_job_logs(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_mp_job_resources(struct cpc_http_req *req, struct cpc_http_res *res);
 /* POST /marketplace/jobs/{id}/cancel ({"tx": signed JOB_CANCEL} once confirmed) */
 void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res);
-/* POST /marketplace/jobs/{id}/extend: 501, there is no on-chain extend yet */
+/* POST /marketplace/jobs/{id}/extend ({"tx": signed JOB_EXTEND} of a confirmed job) */
 void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res);
 /* GET /marketplace/cluster/status, /marketplace/pricing, /marketplace/queue?limit= */
 void cpc_h_mp_cluster_status(struct cpc_http_req *req, struct cpc_http_res *res);

@@ -107,5 +107,5 @@ out=$("$CLI" job confirm not-a-uuid --from alice 2>&1); rc=$?
 check "confirm with a bad draft id fails" test $rc -ne 0
 expect_contains "bad draft id message" "draft id must be a UUID" "$out"
 code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST "$CPC_NODE/marketplace/jobs/$DRAFT/extend")
-expect_eq "extend answers 501" "501" "$code"
+expect_eq "extend of a cancelled draft answers 409" "409" "$code"
 finish

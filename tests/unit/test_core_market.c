@@ -26,7 +26,7 @@
 
 struct chain {
     struct cpc_signer *s;
-    struct fx_key val, treasury, customer, w1, w2, cheat;
+    struct fx_key val, treasury, customer, w1, w2, cheat, pool;
     struct cpc_chain_params params;
     struct cpc_state *st;
     struct cpc_block_header prev;
@@ -37,9 +37,10 @@ struct chain {
 
 static struct chain C;
 
-static int setup(void **state)
+/* synth: enable the synthetic kind (pool funded with pool_cpc CPC, reward 1 CPC,
+ * 2 rewards per block, n = 24, 6 challenges). */
+static int setup_chain(int synth, uint64_t pool_cpc)
 {
-    (void)state;
     memset(&C, 0, sizeof C);
     C.s = cpc_signer_new(NULL);
     fx_key(C.s, &C.val, 100);
@@ -48,13 +49,22 @@ static int setup(void **state)
     fx_key(C.s, &C.w1, 103);
     fx_key(C.s, &C.w2, 104);
     fx_key(C.s, &C.cheat, 105);
+    fx_key(C.s, &C.pool, 106);
     struct cpc_genesis g;
     memset(&g, 0, sizeof g);
+    if (synth) {
+        g.synthetic.enabled = 1;
+        memcpy(g.synthetic.pool, C.pool.addr, 20);
+        g.synthetic.reward = CPC(1);
+        g.synthetic.per_block = 2;
+        g.synthetic.n = 24;
+        g.synthetic.challenges = 6;
+    }
     fx_params(&g.params);
     memcpy(g.params.treasury, C.treasury.addr, 20);
     g.genesis_time_ms = 1000;
     memcpy(g.validator, C.val.pub, 33);
-    struct cpc_genesis_account acc[4];
+    struct cpc_genesis_account acc[5];
     memset(acc, 0, sizeof acc);
     memcpy(acc[0].addr, C.customer.addr, 20);
     acc[0].balance = CPC(1000000);
@@ -64,14 +74,28 @@ static int setup(void **state)
     acc[2].balance = CPC(1000);
     memcpy(acc[3].addr, C.cheat.addr, 20);
     acc[3].balance = CPC(1000);
+    memcpy(acc[4].addr, C.pool.addr, 20);
+    acc[4].balance = CPC(pool_cpc);
     g.accounts = acc;
-    g.n_accounts = 4;
+    g.n_accounts = 5;
     struct cpc_err err = {0};
     assert_int_equal(cpc_genesis_state(&g, &C.st, &C.supply, &err), 0);
     assert_int_equal(cpc_genesis_header(&g, C.st, &C.prev, &err), 0);
     cpc_block_header_hash(&C.prev, C.prev_hash);
     C.params = g.params;
     return 0;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return setup_chain(0, 0);
+}
+
+static int setup_synth(void **state)
+{
+    (void)state;
+    return setup_chain(1, 3);
 }
 
 static int teardown(void **state)
@@ -561,6 +585,329 @@ static void test_cancel_and_expiry_refund(void **state)
     assert_int_equal(acct(&C.customer).balance, cust0 - fee_of(CPC_TX_JOB_CREATE));
 }
 
+static void extend_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t job[32],
+                      uint64_t add_blocks, uint32_t add_tasks)
+{
+    memset(tx, 0, sizeof *tx);
+    tx->type = CPC_TX_JOB_EXTEND;
+    memcpy(tx->u.job_extend.job_id, job, 32);
+    tx->u.job_extend.add_blocks = add_blocks;
+    tx->u.job_extend.add_tasks = add_tasks;
+    sign_from(tx, k);
+}
+
+static void solve_hashpow(const uint8_t job[32], uint32_t index, unsigned bits, uint8_t nb[8])
+{
+    struct cpc_job j = job_of(job);
+    uint8_t seed[32];
+    uint64_t nonce;
+    cpc_hashpow_task_seed(seed, j.seed, index);
+    assert_int_equal(cpc_hashpow_search(seed, bits, 0, 1u << 22, &nonce), 0);
+    for (int b = 0; b < 8; b++)
+        nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
+}
+
+static void test_extend_deadline_and_tasks(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 1, CPC(10));
+    c.p.hashpow.bits = 8;
+    c.deadline_blocks = 4;
+    c.max_budget = CPC(11); /* exactly budget + commission: extension raises it */
+    uint64_t cust0 = acct(&C.customer).balance, w10 = acct(&C.w1).balance,
+             tre0 = acct(&C.treasury).balance;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint64_t created = job_of(job).created_height;
+    struct cpc_tx tx;
+    /* not the creator; nothing to extend */
+    extend_tx(&tx, &C.w1, job, 10, 0);
+    step1(&tx, CPC_ERR_UNAUTHORIZED);
+    /* +6 blocks and +2 tasks: 2 x 10 CPC + 10% more escrow */
+    extend_tx(&tx, &C.customer, job, 6, 2);
+    step1(&tx, 0);
+    struct cpc_job j = job_of(job);
+    assert_int_equal(j.contract.tasks, 3);
+    assert_int_equal(j.contract.deadline_blocks, 10);
+    assert_true(j.contract.max_budget >= CPC(33));
+    assert_int_equal(escrow_balance(job), CPC(33));
+    assert_int_equal(acct(&C.customer).balance,
+                     cust0 - CPC(33) - fee_of(CPC_TX_JOB_CREATE) - fee_of(CPC_TX_JOB_EXTEND));
+    assert_int_equal(task_of(job, 2).status, CPC_TASK_OPEN);
+    assert_int_equal(task_of(job, 2).index, 2);
+    /* run past the old deadline (created + 4): still active */
+    while (C.prev.height < created + 5)
+        empty_blocks(1);
+    assert_int_equal(job_of(job).status, CPC_JOB_ACTIVE);
+    /* the new tasks complete and the job with them */
+    for (uint32_t i = 0; i < 3; i++) {
+        uint8_t nb[8];
+        solve_hashpow(job, i, 8, nb);
+        result_tx(&tx, &C.w1, job, i, nb, 8, &C.w1);
+        step1(&tx, 0);
+    }
+    j = job_of(job);
+    assert_int_equal(j.status, CPC_JOB_COMPLETED);
+    assert_int_equal(j.tasks_done, 3);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(acct(&C.w1).balance,
+                     w10 + CPC(30) - 3 * fee_of(CPC_TX_SUBMIT_RESULT) - fee_of(CPC_TX_JOB_EXTEND));
+    assert_int_equal(acct(&C.treasury).balance, tre0 + CPC(3));
+    /* a completed job is not active any more */
+    extend_tx(&tx, &C.customer, job, 5, 0);
+    step1(&tx, CPC_ERR_INVALID);
+}
+
+static void test_extend_then_expire_at_new_deadline(void **state)
+{
+    (void)state;
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 2, CPC(10));
+    c.p.hashpow.bits = 40;
+    c.deadline_blocks = 3;
+    uint64_t cust0 = acct(&C.customer).balance;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint64_t created = job_of(job).created_height;
+    struct cpc_tx tx;
+    extend_tx(&tx, &C.customer, job, 5, 1);
+    step1(&tx, 0);
+    assert_int_equal(escrow_balance(job), CPC(33));
+    while (C.prev.height < created + 7)
+        empty_blocks(1);
+    assert_int_equal(job_of(job).status, CPC_JOB_ACTIVE); /* old deadline created+3 ignored */
+    empty_blocks(1);                                      /* created + 8 */
+    assert_int_equal(job_of(job).status, CPC_JOB_EXPIRED);
+    assert_int_equal(task_of(job, 2).status, CPC_TASK_CLOSED);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(acct(&C.customer).balance,
+                     cust0 - fee_of(CPC_TX_JOB_CREATE) - fee_of(CPC_TX_JOB_EXTEND));
+    /* an expired job cannot be extended; beyond the maximum deadline is refused */
+    extend_tx(&tx, &C.customer, job, 5, 0);
+    step1(&tx, CPC_ERR_INVALID);
+    c.deadline_blocks = CPC_MAX_DEADLINE_BLOCKS - 1;
+    create_job(&c, job, 0);
+    extend_tx(&tx, &C.customer, job, 2, 0);
+    step1(&tx, CPC_ERR_INVALID);
+    extend_tx(&tx, &C.customer, job, 0, CPC_MAX_TASKS);
+    step1(&tx, CPC_ERR_INVALID);
+    /* unaffordable tasks: the tx fails, nothing moves but the fee */
+    uint64_t e0 = escrow_balance(job);
+    struct cpc_err err = {0};
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_EXTEND;
+    memcpy(tx.u.job_extend.job_id, job, 32);
+    assert_int_equal(cpc_tx_check_payload(&tx, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "both be 0"));
+    extend_tx(&tx, &C.customer, job, 0, 99998);
+    step1(&tx, CPC_ERR_INSUFFICIENT_BALANCE);
+    assert_int_equal(escrow_balance(job), e0);
+    assert_int_equal(job_of(job).contract.tasks, 2);
+}
+
+/* ---------------- synthetic ---------------- */
+
+static void block_hash_of(uint64_t h, uint8_t out[32])
+{
+    if (h == C.prev.height) {
+        memcpy(out, C.prev_hash, 32);
+        return;
+    }
+    struct cpc_overlay ov;
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_overlay_init(&ov, C.st, NULL);
+    assert_int_equal(cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, h), &b), 0);
+    memcpy(out, b.data, 32);
+    cpc_overlay_free(&ov);
+    cpc_buf_free(&b);
+}
+
+/* A synthetic commit by k for height h (tx not yet applied); C (n x n) in *C_out. */
+static void synth_commit_tx(struct cpc_tx *tx, const struct fx_key *k, uint64_t h, int lazy,
+                            int32_t **C_out, struct cpc_matmul_spec *spec)
+{
+    uint8_t bh[32];
+    block_hash_of(h, bh);
+    cpc_synthetic_seed(spec->seed, bh, k->addr);
+    spec->m = spec->k = spec->n = 24;
+    int8_t *A = malloc(24 * 24), *B = malloc(24 * 24);
+    int32_t *Cm = malloc(24 * 24 * sizeof *Cm);
+    cpc_matmul_gen_a(spec, A);
+    cpc_matmul_gen_b(spec, B);
+    cpc_matmul_reference(spec, A, B, Cm);
+    if (lazy)
+        for (size_t i = 0; i < 24 * 24; i++)
+            Cm[i] = (int32_t)(i * 2654435761u);
+    uint8_t res[40];
+    assert_int_equal(cpc_matmul_commit(spec, Cm, res), 0);
+    for (int i = 0; i < 8; i++)
+        res[32 + i] = (uint8_t)(h >> (56 - 8 * i));
+    memset(tx, 0, sizeof *tx);
+    tx->type = CPC_TX_SUBMIT_RESULT;
+    cpc_synthetic_task_id(tx->u.result.task_id, h, k->addr);
+    memcpy(tx->u.result.result_hash, res, 40);
+    tx->u.result.result_hash_len = 40;
+    memcpy(tx->u.result.worker, k->addr, 20);
+    sign_from(tx, k);
+    free(A);
+    free(B);
+    *C_out = Cm;
+}
+
+static struct cpc_task synth_task(const struct fx_key *k, uint64_t h)
+{
+    struct cpc_overlay ov;
+    struct cpc_task t;
+    uint8_t tid[16];
+    cpc_synthetic_task_id(tid, h, k->addr);
+    cpc_overlay_init(&ov, C.st, NULL);
+    assert_int_equal(cpc_market_get_task(&ov, tid, &t), 0);
+    cpc_overlay_free(&ov);
+    return t;
+}
+
+/* The REVEAL of k's synthetic task for h (tx not yet applied). */
+static void synth_reveal_tx(struct cpc_tx *tx, const struct fx_key *k, uint64_t h, const int32_t *Cm,
+                            const struct cpc_matmul_spec *spec)
+{
+    struct cpc_task t = synth_task(k, h);
+    uint8_t bh[32], cseed[32];
+    block_hash_of(t.commit_height, bh);
+    cpc_challenge_seed(cseed, bh, t.id);
+    uint32_t rows[6];
+    struct cpc_merkle_proof proofs[6];
+    cpc_matmul_challenge(cseed, spec->m, 6, rows);
+    assert_int_equal(cpc_matmul_prove(spec, Cm, rows, 6, proofs), 0);
+    memset(tx, 0, sizeof *tx);
+    tx->type = CPC_TX_REVEAL;
+    memcpy(tx->u.reveal.task_id, t.id, 16);
+    tx->u.reveal.count = 6;
+    assert_int_equal(cpc_reveal_pack(proofs, 6, &tx->ext, &tx->ext_len), 0);
+    sign_from(tx, k);
+}
+
+static void test_synthetic_paid_from_pool_with_cap(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.w2, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    const struct fx_key *ks[3] = {&C.w1, &C.w2, &C.cheat};
+    uint64_t bal0[3], pool0 = acct(&C.pool).balance, tre0 = acct(&C.treasury).balance;
+    int32_t *Cm[3];
+    struct cpc_matmul_spec spec[3];
+    struct cpc_tx txs[3];
+    int codes[3];
+    uint64_t h = C.prev.height;
+    for (int i = 0; i < 3; i++) {
+        bal0[i] = acct(ks[i]).balance;
+        synth_commit_tx(&txs[i], ks[i], h, 0, &Cm[i], &spec[i]);
+    }
+    step(txs, 3, codes);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(codes[i], 0);
+        cpc_tx_clear(&txs[i]);
+        struct cpc_task t = synth_task(ks[i], h);
+        assert_int_equal(t.status, CPC_TASK_COMMITTED);
+        assert_memory_equal(t.worker, ks[i]->addr, 20);
+    }
+    /* one synthetic task per (height, worker) */
+    int32_t *dup;
+    struct cpc_matmul_spec dspec;
+    synth_commit_tx(&txs[0], &C.w1, h, 0, &dup, &dspec);
+    step1(&txs[0], CPC_ERR_DUPLICATE);
+    free(dup);
+    /* all three reveal in one block: the cap pays two, the third is accepted unpaid */
+    for (int i = 0; i < 3; i++)
+        synth_reveal_tx(&txs[i], ks[i], h, Cm[i], &spec[i]);
+    step(txs, 3, codes);
+    uint64_t fr = fee_of(CPC_TX_SUBMIT_RESULT), fv = fee_of(CPC_TX_REVEAL);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(codes[i], 0);
+        cpc_tx_clear(&txs[i]);
+        assert_int_equal(synth_task(ks[i], h).status, i < 2 ? CPC_TASK_DONE : CPC_TASK_UNPAID);
+        assert_int_equal(worker_of(ks[i]).accepted, 1);
+        uint64_t extra = (i == 0) ? fr : 0; /* w1's duplicate */
+        assert_int_equal(acct(ks[i]).balance, bal0[i] + (i < 2 ? CPC(1) : 0) - fr - fv - extra);
+    }
+    assert_int_equal(acct(&C.pool).balance, pool0 - CPC(2));
+    assert_int_equal(acct(&C.treasury).balance, tre0); /* no commission on pool rewards */
+    /* the next block pays again; the pool (3 CPC) then runs dry */
+    h = C.prev.height;
+    synth_commit_tx(&txs[0], &C.cheat, h, 0, &dup, &dspec);
+    free(Cm[0]);
+    synth_commit_tx(&txs[1], &C.w2, h, 0, &Cm[0], &spec[0]);
+    step(txs, 2, codes);
+    cpc_tx_clear(&txs[0]);
+    cpc_tx_clear(&txs[1]);
+    synth_reveal_tx(&txs[0], &C.cheat, h, dup, &dspec);
+    synth_reveal_tx(&txs[1], &C.w2, h, Cm[0], &spec[0]);
+    step(txs, 2, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[1], 0);
+    cpc_tx_clear(&txs[0]);
+    cpc_tx_clear(&txs[1]);
+    assert_int_equal(synth_task(&C.cheat, h).status, CPC_TASK_DONE);
+    assert_int_equal(synth_task(&C.w2, h).status, CPC_TASK_UNPAID);
+    assert_int_equal(acct(&C.pool).balance, 0);
+    free(dup);
+    for (int i = 0; i < 3; i++)
+        free(Cm[i]);
+}
+
+static void test_synthetic_lazy_missed_and_unavailable(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    uint64_t stake0 = acct(&C.cheat).stake, pool0 = acct(&C.pool).balance,
+             tre0 = acct(&C.treasury).balance;
+    struct cpc_tx tx;
+    int32_t *lazy, *skip, *c3;
+    struct cpc_matmul_spec s1, s2, s3;
+    /* lazy: random C, rejected at the reveal and slashed 10% of the reward */
+    uint64_t h = C.prev.height;
+    synth_commit_tx(&tx, &C.cheat, h, 1, &lazy, &s1);
+    step1(&tx, 0);
+    synth_reveal_tx(&tx, &C.cheat, h, lazy, &s1);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    assert_int_equal(synth_task(&C.cheat, h).status, CPC_TASK_CLOSED);
+    assert_int_equal(acct(&C.cheat).stake, stake0 - CPC(1) / 10);
+    assert_int_equal(worker_of(&C.cheat).rejected, 1);
+    /* commits and never reveals: slashed at the deadline, counted timed out */
+    h = C.prev.height;
+    synth_commit_tx(&tx, &C.cheat, h, 0, &skip, &s2);
+    step1(&tx, 0);
+    empty_blocks(CPC_REVEAL_WINDOW + 1);
+    assert_int_equal(synth_task(&C.cheat, h).status, CPC_TASK_CLOSED);
+    assert_int_equal(acct(&C.cheat).stake, stake0 - 2 * (CPC(1) / 10));
+    assert_int_equal(worker_of(&C.cheat).timed_out, 1);
+    assert_int_equal(acct(&C.pool).balance, pool0);
+    assert_int_equal(acct(&C.treasury).balance, tre0 + 2 * (CPC(1) / 10));
+    /* a height whose hash is not available (the block being built, or later): refused */
+    synth_commit_tx(&tx, &C.w1, C.prev.height, 0, &c3, &s3);
+    uint64_t hbad = C.prev.height + 1;
+    cpc_synthetic_task_id(tx.u.result.task_id, hbad, C.w1.addr);
+    for (int i = 0; i < 8; i++)
+        tx.u.result.result_hash[32 + i] = (uint8_t)(hbad >> (56 - 8 * i));
+    sign_from(&tx, &C.w1);
+    step1(&tx, CPC_ERR_INVALID);
+    assert_int_equal(worker_of(&C.w1).rejected, 0);
+    /* a 40-byte result under another id is only recorded, as before */
+    free(c3);
+    synth_commit_tx(&tx, &C.w1, C.prev.height, 0, &c3, &s3);
+    tx.u.result.task_id[0] ^= 1;
+    sign_from(&tx, &C.w1);
+    step1(&tx, 0);
+    free(lazy);
+    free(skip);
+    free(c3);
+}
+
 static void test_bad_contracts(void **state)
 {
     (void)state;
@@ -595,6 +942,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_quorum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_expiry_refund, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_contracts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extend_deadline_and_tasks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extend_then_expire_at_new_deadline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_synthetic_paid_from_pool_with_cap, setup_synth, teardown),
+        cmocka_unit_test_setup_teardown(test_synthetic_lazy_missed_and_unavailable, setup_synth,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -284,7 +284,7 @@ static void test_task_record(void **state)
     cpc_task_encode(&t, &b);
     /* id 16 | job 32 | index 4 (48..51) | status 52 | attempts 53..56 | worker 57..76 |
      * root 77..108 | commit_height 109..116 | reveal 117..124 | n 125 | results... */
-    corrupt(&b, 52, 4, task_dec, &out, "task.status: unknown status 4");
+    corrupt(&b, 52, 5, task_dec, &out, "task.status: unknown status 5");
     corrupt(&b, 125, 10, task_dec, &out, "task.n_results: must be 0..9");
     corrupt(&b, 125, 3, task_dec, &out, "task record: truncated or malformed");
     corrupt(&b, 109, 0x80, task_dec, &out, "task.commit_height: must be 0..9223372036854775807");

@@ -68,7 +68,7 @@ struct actor {
     struct cpc_key key;
     uint8_t addr[CPC_ADDR_HASH_LEN];
     uint64_t nonce;   /* next tx nonce */
-    uint64_t last_ts; /* last signed-request timestamp (strictly increasing: no replays) */
+    uint64_t last_ts; /* last signed-request timestamp, ms (strictly increasing: no replays) */
     uint64_t fees;    /* fees of its txs since the last reset */
 };
 
@@ -147,9 +147,9 @@ static long http(struct fixture *f, struct actor *signer, const char *method, co
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
     }
     if (signer) {
-        uint64_t now = (uint64_t)time(NULL);
+        uint64_t now = cpc_now_ms();
         uint64_t ts = signer->last_ts + 1 > now ? signer->last_ts + 1 : now;
-        assert_true(ts < now + 50); /* inside the node's +-60 s window */
+        assert_true(ts < now + 50000); /* inside the node's +-60 s window */
         signer->last_ts = ts;
         struct cpc_req_sig sig;
         assert_int_equal(cpc_req_sign(&sig, f->signer, &signer->key, method, path, body,

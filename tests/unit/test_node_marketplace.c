@@ -4,7 +4,8 @@
  * forms, quotes, confirm with a signed JOB_CREATE (job on chain, escrow =
  * quoted total), a mismatching contract (409), owner checks with signed
  * requests (403), cancel before and after confirm, logs, resources, list,
- * the cluster views, extend (501) and 4xx answers with clear messages for
+ * the cluster views, extend with a signed JOB_EXTEND (deadline and tasks; owner
+ * and job checks as cancel) and 4xx answers with clear messages for
  * malformed contracts, overflowing budgets, unknown kinds and oversized params. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -85,8 +86,8 @@ static long http(struct fixture *f, const struct cpc_key *key, const char *metho
         const char *q = strchr(path, '?');
         char p[256];
         snprintf(p, sizeof p, "%.*s", q ? (int)(q - path) : (int)strlen(path), path);
-        assert_int_equal(cpc_req_sign(&sig, f->signer, key, method, p, body, blen,
-                                      (uint64_t)time(NULL), NULL),
+        assert_int_equal(cpc_req_sign(&sig, f->signer, key, method, p, body, blen, cpc_now_ms(),
+                                      NULL),
                          0);
         char line[256];
         snprintf(line, sizeof line, CPC_REQ_HDR_PUBKEY ": %s", sig.pubkey);
@@ -491,6 +492,88 @@ static void test_owner_checks_and_cancel(void **state)
     json_decref(j);
 }
 
+/* A JOB_EXTEND of job (hex) signed by k, wrapped as {"tx":...} (caller frees). */
+static char *extend_for(struct fixture *f, const char *job, const struct cpc_key *k,
+                        uint64_t add_blocks, uint32_t add_tasks)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_EXTEND;
+    tx.nonce = next_nonce(f, k);
+    assert_int_equal(cpc_hex_decode_exact(tx.u.job_extend.job_id, 32, job), 0);
+    tx.u.job_extend.add_blocks = add_blocks;
+    tx.u.job_extend.add_tasks = add_tasks;
+    return wrap_signed(f, &tx, k);
+}
+
+static void test_extend(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    char id[37], path[160], job[65];
+    /* alice's draft, confirmed on chain: 3 tasks x 0.001 CPC, deadline 100 */
+    new_draft(f, &f->alice, HASHPOW, id);
+    struct cpc_tx tx;
+    char *body = job_create_for(f, id, &f->alice, next_nonce(f, &f->alice), &tx, 0);
+    cpc_hex_encode(job, tx.hash, 32);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", id);
+    assert_int_equal(http(f, &f->alice, "POST", path, body, &j), 200);
+    json_decref(j);
+    free(body);
+    produce(f);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/extend", id);
+    /* no tx, wrong tx type, another job, not the owner */
+    assert_int_equal(http(f, NULL, "POST", path, "{}", &j), 400);
+    assert_non_null(strstr(err_msg(j), "JOB_EXTEND"));
+    json_decref(j);
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    tx.nonce = next_nonce(f, &f->alice);
+    assert_int_equal(cpc_hex_decode_exact(tx.u.job_cancel.job_id, 32, job), 0);
+    body = wrap_signed(f, &tx, &f->alice);
+    assert_int_equal(http(f, NULL, "POST", path, body, &j), 400);
+    assert_non_null(strstr(err_msg(j), "tx must be a JOB_EXTEND"));
+    json_decref(j);
+    free(body);
+    body = extend_for(f, "abababababababababababababababababababababababababababababababab",
+                      &f->alice, 10, 0);
+    assert_int_equal(http(f, NULL, "POST", path, body, &j), 409);
+    assert_non_null(strstr(err_msg(j), "the tx extends job abab"));
+    json_decref(j);
+    free(body);
+    body = extend_for(f, job, &f->faucet, 10, 0);
+    assert_int_equal(http(f, NULL, "POST", path, body, &j), 403);
+    assert_non_null(strstr(err_msg(j), "the tx is signed by"));
+    json_decref(j);
+    free(body);
+    /* alice: +50 blocks, +2 tasks -> escrow 5 x 0.001 CPC + 10% */
+    body = extend_for(f, job, &f->alice, 50, 2);
+    assert_int_equal(http(f, &f->alice, "POST", path, body, &j), 200);
+    assert_string_equal(str(j, "job_id"), job);
+    assert_int_equal(json_integer_value(json_object_get(j, "add_tasks")), 2);
+    assert_int_equal(json_integer_value(json_object_get(j, "add_blocks")), 50);
+    json_decref(j);
+    free(body);
+    produce(f);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s", id);
+    assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "tasks")), 5);
+    assert_int_equal(json_integer_value(json_object_get(j, "escrow_balance")), 5500000);
+    assert_string_equal(str(j, "job_status"), "active");
+    json_decref(j);
+    /* a cancelled draft cannot be extended */
+    new_draft(f, NULL, HASHPOW, id);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/cancel", id);
+    assert_int_equal(http(f, NULL, "POST", path, NULL, &j), 200);
+    json_decref(j);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/extend", id);
+    body = extend_for(f, job, &f->alice, 10, 0);
+    assert_int_equal(http(f, NULL, "POST", path, body, &j), 409);
+    assert_non_null(strstr(err_msg(j), "is cancelled"));
+    json_decref(j);
+    free(body);
+}
+
 static void expect_4xx(struct fixture *f, const char *body, long status, const char *needle)
 {
     json_t *j = NULL;
@@ -558,8 +641,8 @@ static void test_bad_input(void **state)
     char id[37], path[128];
     new_draft(f, NULL, HASHPOW, id);
     snprintf(path, sizeof path, "/marketplace/jobs/%s/extend", id);
-    assert_int_equal(http(f, NULL, "POST", path, "{}", &j), 501);
-    assert_string_equal(str(json_object_get(j, "error"), "code"), "not_implemented");
+    assert_int_equal(http(f, NULL, "POST", path, "{}", &j), 409); /* not confirmed */
+    assert_non_null(strstr(err_msg(j), "only a confirmed job can be extended"));
     json_decref(j);
     snprintf(path, sizeof path, "/marketplace/jobs/%s/logs", id);
     assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 200);
@@ -583,6 +666,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mismatch_and_bad_tx, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_checks_and_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_extend, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
