@@ -69,6 +69,7 @@ const char *cpc_errcode_name(int code)
     case CPC_ERR_UNAUTHORIZED: return "unauthorized";
     case CPC_ERR_TOO_LARGE: return "too_large";
     case CPC_ERR_INTERNAL: return "internal_error";
+    case CPC_ERR_CANCELLED: return "cancelled";
     default: return "unknown_error";
     }
 }
@@ -96,7 +97,7 @@ int cpc_errcode_from_name(const char *name)
 {
     if (!name)
         return CPC_ERR_INTERNAL;
-    for (int c = CPC_OK; c >= CPC_ERR_INTERNAL; c--)
+    for (int c = CPC_OK; c >= CPC_ERR_LAST; c--)
         if (strcmp(cpc_errcode_name(c), name) == 0)
             return c;
     return CPC_ERR_INTERNAL;

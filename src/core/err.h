@@ -37,8 +37,10 @@ enum cpc_errcode {
     CPC_ERR_INVALID_BLOCK = -22,     /* block fails validation */
     CPC_ERR_UNAUTHORIZED = -23,
     CPC_ERR_TOO_LARGE = -24,         /* input exceeds a size limit */
-    CPC_ERR_INTERNAL = -25
+    CPC_ERR_INTERNAL = -25,
+    CPC_ERR_CANCELLED = -26          /* stopped on request (a signal, a lease lost) */
 };
+#define CPC_ERR_LAST CPC_ERR_CANCELLED
 
 #define CPC_ERR_MSG_MAX 256
 
