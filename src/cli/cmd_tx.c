@@ -17,6 +17,7 @@
 #include "../core/hex.h"
 #include "../core/tx.h"
 #include "../core/uuid.h"
+#include "../common/node_client.h"
 #include "cli.h"
 
 #define POLL_MS 200
@@ -49,15 +50,6 @@ int cli_start_tx(struct cli_ctx *c, struct cpc_tx *tx, enum cpc_tx_type type,
     memcpy(tx->pubkey, info->pubkey, CPC_PUBKEY_LEN);
     if (cpc_address_decode(tx->from, info->address) != 0)
         return cpc_err_set(err, CPC_ERR_INVALID, "key %s has an invalid address", c->from);
-    return 0;
-}
-
-static int get_u64_field(const json_t *j, const char *key, uint64_t *out)
-{
-    json_t *v = json_object_get(j, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return -1;
-    *out = (uint64_t)json_integer_value(v);
     return 0;
 }
 
@@ -168,10 +160,10 @@ int cli_sign_and_send(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key
 int cli_sign_and_post(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key_info *info,
                       const char *post_path, bool wrap, struct cpc_err *err)
 {
-    char pass[CLI_PASS_MAX], path[96], hash[65];
+    char pass[CLI_PASS_MAX], hash[65];
     struct cpc_key key;
     struct cpc_signer *signer = NULL;
-    json_t *status = NULL, *acct = NULL, *body = NULL, *resp = NULL, *res = NULL,
+    json_t *body = NULL, *resp = NULL, *res = NULL,
            *wrapped = NULL;
     memset(&key, 0, sizeof key);
 
@@ -186,32 +178,20 @@ int cli_sign_and_post(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key
         goto done;
     }
 
-    /* chain id and minimum gas price */
-    rc = cpc_http_json(c->http, "GET", "/status", NULL, &status, NULL, err);
+    /* chain id and minimum gas price, then the nonce */
+    struct cpc_chain_info chain;
+    rc = cpc_chain_info_fetch(c->http, &chain, err);
     if (rc)
         goto done;
-    const char *chain = json_string_value(json_object_get(status, "chain_id"));
-    uint64_t min_gas = 0;
-    if (!chain || strlen(chain) > CPC_CHAIN_ID_MAX || get_u64_field(status, "min_gas_price", &min_gas)) {
-        rc = cpc_err_set(err, CPC_ERR_INVALID, "node /status lacks a valid chain_id or min_gas_price");
-        goto done;
-    }
-    snprintf(tx->chain_id, sizeof tx->chain_id, "%s", c->chain_id ? c->chain_id : chain);
-    tx->gas_price = (c->flags & F_GAS_PRICE) ? c->gas_price : min_gas;
-
-    /* nonce */
-    if (c->flags & F_NONCE) {
-        tx->nonce = c->nonce;
-    } else {
-        snprintf(path, sizeof path, "/account/%s", info->address);
-        rc = cpc_http_json(c->http, "GET", path, NULL, &acct, NULL, err);
+    uint64_t min_gas = chain.min_gas_price, nonce = c->nonce;
+    if (c->chain_id)
+        snprintf(chain.chain_id, sizeof chain.chain_id, "%s", c->chain_id);
+    if (!(c->flags & F_NONCE)) {
+        struct cpc_account_info acct;
+        rc = cpc_account_fetch(c->http, info->address, &acct, err);
         if (rc)
             goto done;
-        if (get_u64_field(acct, "pending_nonce", &tx->nonce) &&
-            get_u64_field(acct, "nonce", &tx->nonce)) {
-            rc = cpc_err_set(err, CPC_ERR_INVALID, "node /account lacks pending_nonce");
-            goto done;
-        }
+        nonce = acct.pending_nonce;
     }
 
     /* sign, check locally with the chain's rules, post */
@@ -220,11 +200,10 @@ int cli_sign_and_post(struct cli_ctx *c, struct cpc_tx *tx, const struct cpc_key
         rc = cpc_err_set(err, CPC_ERR_CRYPTO, "could not create a signing context");
         goto done;
     }
-    rc = cpc_tx_sign(tx, signer, key.seckey, err);
+    /* a --chain-id override is signed and checked as given: the node refuses it */
+    rc = cpc_tx_seal(tx, &chain, (c->flags & F_GAS_PRICE) ? c->gas_price : min_gas, nonce, signer,
+                     key.seckey, err);
     cpc_key_wipe(&key);
-    if (rc)
-        goto done;
-    rc = cpc_tx_check(tx, tx->chain_id, min_gas, err);
     if (rc)
         goto done;
     body = cpc_tx_to_json(tx);
@@ -259,8 +238,6 @@ done:
     cpc_key_wipe(&key);
     cpc_tx_clear(tx);
     cpc_signer_free(signer);
-    json_decref(status);
-    json_decref(acct);
     json_decref(body);
     json_decref(resp);
     json_decref(res);

@@ -121,6 +121,13 @@ int cpc_http_request(struct cpc_http *h, const char *method, const char *path, c
                      size_t body_len, const char *content_type, struct cpc_http_resp *out,
                      struct cpc_err *err)
 {
+    return cpc_http_request_h(h, method, path, body, body_len, content_type, NULL, out, err);
+}
+
+int cpc_http_request_h(struct cpc_http *h, const char *method, const char *path, const char *body,
+                       size_t body_len, const char *content_type, const char *const *headers,
+                       struct cpc_http_resp *out, struct cpc_err *err)
+{
     int rc = 0;
     char *url = NULL;
     struct curl_slist *hdrs = NULL;
@@ -187,6 +194,11 @@ int cpc_http_request(struct cpc_http *h, const char *method, const char *path, c
             goto oom;
         hdrs = t;
     }
+    for (size_t i = 0; headers && headers[i]; i++) {
+        if (!(t = curl_slist_append(hdrs, headers[i])))
+            goto oom;
+        hdrs = t;
+    }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 
     CURLcode cr = curl_easy_perform(c);
@@ -238,8 +250,26 @@ done:
 int cpc_http_json(struct cpc_http *h, const char *method, const char *path, const json_t *body,
                   json_t **out, long *status, struct cpc_err *err)
 {
-    int rc;
     char *req = NULL;
+    if (out)
+        *out = NULL;
+    if (status)
+        *status = 0;
+    if (body) {
+        req = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!req)
+            return cpc_err_set(err, CPC_ERR_INVALID, "request body cannot be encoded as JSON");
+    }
+    int rc = cpc_http_json_h(h, method, path, req, req ? strlen(req) : 0, NULL, out, status, err);
+    free(req);
+    return rc;
+}
+
+int cpc_http_json_h(struct cpc_http *h, const char *method, const char *path, const char *req,
+                    size_t req_len, const char *const *headers, json_t **out, long *status,
+                    struct cpc_err *err)
+{
+    int rc;
     struct cpc_http_resp r = {0};
     json_t *j = NULL;
     json_error_t je;
@@ -250,13 +280,7 @@ int cpc_http_json(struct cpc_http *h, const char *method, const char *path, cons
         *status = 0;
     if (!h)
         return cpc_err_set(err, CPC_ERR_INVALID, "cpc_http_json: missing client");
-    if (body) {
-        req = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (!req)
-            return cpc_err_set(err, CPC_ERR_INVALID, "request body cannot be encoded as JSON");
-    }
-    rc = cpc_http_request(h, method, path, req, req ? strlen(req) : 0, "application/json", &r,
-                          err);
+    rc = cpc_http_request_h(h, method, path, req, req_len, "application/json", headers, &r, err);
     if (rc != 0)
         goto done;
     if (status)
@@ -297,6 +321,5 @@ int cpc_http_json(struct cpc_http *h, const char *method, const char *path, cons
 done:
     json_decref(j);
     cpc_http_resp_free(&r);
-    free(req);
     return rc;
 }

@@ -30,6 +30,12 @@ const char *cpc_http_base_url(const struct cpc_http *h);
 int cpc_http_request(struct cpc_http *h, const char *method, const char *path,
                      const char *body, size_t body_len, const char *content_type,
                      struct cpc_http_resp *out, struct cpc_err *err);
+/* The same with extra header lines ("Name: value"), a NULL-terminated array
+ * (may be NULL), borrowed. */
+int cpc_http_request_h(struct cpc_http *h, const char *method, const char *path,
+                       const char *body, size_t body_len, const char *content_type,
+                       const char *const *headers, struct cpc_http_resp *out,
+                       struct cpc_err *err);
 void cpc_http_resp_free(struct cpc_http_resp *r);
 
 /* JSON request: body (borrowed, may be NULL) is sent compact; a 2xx answer is
@@ -38,5 +44,12 @@ void cpc_http_resp_free(struct cpc_http_resp *r);
  * message in err. *status (may be NULL) gets the HTTP status. */
 int cpc_http_json(struct cpc_http *h, const char *method, const char *path,
                   const json_t *body, json_t **out, long *status, struct cpc_err *err);
+
+/* cpc_http_json with the body as JSON text (req, req_len; borrowed, may be
+ * NULL) and extra header lines (NULL-terminated, may be NULL): for signed
+ * requests, whose signature covers the exact bytes sent. */
+int cpc_http_json_h(struct cpc_http *h, const char *method, const char *path, const char *req,
+                    size_t req_len, const char *const *headers, json_t **out, long *status,
+                    struct cpc_err *err);
 
 #endif

@@ -226,6 +226,9 @@ corrupt:
                        "key file for %s is corrupt (bad or inconsistent name/address/pubkey)", name);
 }
 
+static int read_key_path(const char *path, const char *name, struct cpc_key_info *info,
+                         json_t **root, struct cpc_err *err);
+
 static int read_key_file(const char *home, const char *name, struct cpc_key_info *info,
                          json_t **root, struct cpc_err *err)
 {
@@ -236,6 +239,13 @@ static int read_key_file(const char *home, const char *name, struct cpc_key_info
     rc = key_path(path, sizeof path, home, name, err);
     if (rc)
         return rc;
+    return read_key_path(path, name, info, root, err);
+}
+
+static int read_key_path(const char *path, const char *name, struct cpc_key_info *info,
+                         json_t **root, struct cpc_err *err)
+{
+    int rc;
     char *text = NULL;
     size_t len = 0;
     rc = cpc_read_file(path, KEYFILE_MAX, &text, &len, err);
@@ -378,13 +388,40 @@ static int decrypt_seckey(const json_t *root, const struct cpc_key_info *info,
     return 0;
 }
 
+static int load_key(const char *home, const char *path, const char *name,
+                    const char *passphrase, struct cpc_key *out, struct cpc_err *err);
+
 int cpc_keyring_load(const char *home, const char *name, const char *passphrase,
                      struct cpc_key *out, struct cpc_err *err)
+{
+    return load_key(home, NULL, name, passphrase, out, err);
+}
+
+int cpc_keyring_load_file(const char *path, const char *passphrase, struct cpc_key *out,
+                          struct cpc_err *err)
+{
+    char name[CPC_KEY_NAME_MAX + 1];
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && !strcmp(base + n - 5, ".json"))
+        n -= 5;
+    if (n == 0 || n > CPC_KEY_NAME_MAX)
+        return cpc_err_set(err, CPC_ERR_INVALID, "%s: a key file is named NAME.json", path);
+    memcpy(name, base, n);
+    name[n] = 0;
+    return load_key(NULL, path, name, passphrase, out, err);
+}
+
+/* home + name, or path (name = its base name). */
+static int load_key(const char *home, const char *path, const char *name,
+                    const char *passphrase, struct cpc_key *out, struct cpc_err *err)
 {
     json_t *root = NULL;
     struct cpc_key k;
     memset(&k, 0, sizeof k);
-    int rc = read_key_file(home, name, &k.info, &root, err);
+    int rc = path ? read_key_path(path, name, &k.info, &root, err)
+                  : read_key_file(home, name, &k.info, &root, err);
     if (rc)
         goto done;
     if (k.info.encrypted) {

@@ -48,6 +48,11 @@ int cpc_keyring_info(const char *home, const char *name, struct cpc_key_info *ou
  * ("key NAME is encrypted: set CPC_PASSPHRASE"); wrong passphrase -> CPC_ERR_CRYPTO. */
 int cpc_keyring_load(const char *home, const char *name, const char *passphrase,
                      struct cpc_key *out, struct cpc_err *err);
+/* Load and decrypt a key file at path (the keyring's format; its name is the
+ * file's base name without ".json", which must match the file's "name").
+ * Errors as cpc_keyring_load. */
+int cpc_keyring_load_file(const char *path, const char *passphrase, struct cpc_key *out,
+                          struct cpc_err *err);
 /* All keys sorted by name; *out is a malloc'd array (caller frees), *n its length. */
 int cpc_keyring_list(const char *home, struct cpc_key_info **out, size_t *n,
                      struct cpc_err *err);
