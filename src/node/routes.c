@@ -20,6 +20,7 @@ static const struct cpc_route routes[] = {
     /* worker protocol and market reads (routes_worker.c) */
     {"POST", "/worker/lease", cpc_h_worker_lease},
     {"POST", "/worker/heartbeat", cpc_h_worker_heartbeat},
+    {"POST", "/worker/release", cpc_h_worker_release},
     {"GET", "/worker/status", cpc_h_worker_status},
     {"PUT", "/blobs/{sha256}", cpc_h_blob_put},
     {"GET", "/blobs/{sha256}", cpc_h_blob_get},
@@ -27,6 +28,7 @@ static const struct cpc_route routes[] = {
     {"GET", "/market/job/{job_id}", cpc_h_market_job},
     {"GET", "/market/job/{job_id}/resources", cpc_h_market_job_resources},
     {"GET", "/market/worker/{address}", cpc_h_market_worker},
+    {"GET", "/market/synthetic", cpc_h_market_synthetic},
     /* marketplace (routes_marketplace.c): drafts, quotes, confirm/cancel, views */
     {"POST", "/marketplace/jobs", cpc_h_mp_jobs_post},
     {"GET", "/marketplace/jobs", cpc_h_mp_jobs_list},

@@ -314,6 +314,72 @@ void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res)
                                 (json_int_t)n_leases));
 }
 
+int cpc_worker_release_parse(const void *body, size_t len, uint8_t (**ids)[16], size_t *n,
+                             bool *bad_json, struct cpc_err *err)
+{
+    *ids = NULL;
+    *n = 0;
+    json_t *j = NULL, *arr = NULL;
+    int rc = body_object(body, len, &j, bad_json, err);
+    if (rc != 0)
+        return rc;
+    json_error_t je;
+    size_t cnt = 0;
+    if (json_unpack_ex(j, &je, JSON_STRICT, "{s:o}", "task_ids", &arr) != 0) {
+        rc = cpc_err_set(err, CPC_ERR_INVALID, "release: %s", je.text);
+        goto done;
+    }
+    cnt = json_array_size(arr);
+    if (!json_is_array(arr) || cnt < 1 || cnt > CPC_SCHED_MAX_PER_CALL) {
+        rc = cpc_err_set(err, CPC_ERR_INVALID,
+                         "release: task_ids must be an array of 1..%d task ids",
+                         CPC_SCHED_MAX_PER_CALL);
+        goto done;
+    }
+    if (!(*ids = calloc(cnt, sizeof **ids))) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        const char *s = json_string_value(json_array_get(arr, i));
+        if (!s || cpc_uuid_parse((*ids)[i], s) != 0) {
+            rc = cpc_err_set(err, CPC_ERR_INVALID,
+                             "release: task_ids[%zu] is not a task id (UUID)", i);
+            goto done;
+        }
+    }
+    *n = cnt;
+done:
+    if (rc) {
+        free(*ids);
+        *ids = NULL;
+    }
+    json_decref(j);
+    return rc;
+}
+
+/* POST /worker/release: the worker stops before finishing these tasks. */
+void cpc_h_worker_release(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    if (auth(req, res, addr) != 0)
+        return;
+    uint8_t(*tids)[16] = NULL;
+    size_t cnt = 0, released = 0;
+    struct cpc_err perr = {0}, err = {0};
+    bool bad_json = false;
+    if (cpc_worker_release_parse(req->body, req->body_len, &tids, &cnt, &bad_json, &perr) != 0)
+        return body_error(res, bad_json, &perr);
+    int rc = cpc_scheduler_release(n->scheduler, addr, (const uint8_t(*)[16])tids, cnt,
+                                   &released, &err);
+    free(tids);
+    if (rc == CPC_ERR_UNAUTHORIZED)
+        return unregistered(res);
+    cpc_http_res_json(res, 200, json_pack("{s:I, s:I}", "released", (json_int_t)released,
+                                          "height", (json_int_t)committed_height(n)));
+}
+
 void cpc_h_worker_status(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
@@ -453,9 +519,27 @@ static int path_job_id(struct cpc_http_req *req, struct cpc_http_res *res, uint8
     return 0;
 }
 
-/* challenge rows of a COMMITTED matmul task; NULL on error (answer set). */
-static json_t *challenge_json(struct cpc_node *n, const struct cpc_task *t,
-                              const struct cpc_job *job, struct cpc_http_res *res)
+/* The synthetic kind's params from the committed state: 0, CPC_ERR_NOT_FOUND
+ * (disabled), CPC_ERR_INVALID, CPC_ERR_NOMEM. */
+static int synthetic_params(struct cpc_node *n, struct cpc_synthetic_params *p)
+{
+    const uint8_t key = CPC_KEY_SYNTH_PARAMS;
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    memset(p, 0, sizeof *p);
+    pthread_rwlock_rdlock(&n->lock);
+    int rc = cpc_state_obj_get(n->state, &key, 1, &b);
+    pthread_rwlock_unlock(&n->lock);
+    if (rc == 0 && cpc_synthetic_params_decode(p, b.data, b.len) != 0)
+        rc = CPC_ERR_INVALID;
+    cpc_buf_free(&b);
+    return rc;
+}
+
+/* challenge rows of a COMMITTED matmul (or synthetic) task of m rows with
+ * `challenges` rows opened; NULL on error (answer set). */
+static json_t *challenge_json(struct cpc_node *n, const struct cpc_task *t, uint32_t m,
+                              uint32_t challenges, struct cpc_http_res *res)
 {
     struct cpc_block_header h;
     struct cpc_err err = {0};
@@ -471,13 +555,13 @@ static json_t *challenge_json(struct cpc_node *n, const struct cpc_task *t,
         return NULL;
     }
     cpc_challenge_seed(seed, bh, t->id);
-    uint32_t count = job->contract.p.matmul.challenges;
+    uint32_t count = challenges;
     if (count == 0)
         count = CPC_DEFAULT_CHALLENGES;
     if (count > CPC_MATMUL_MAX_CHALLENGES)
         count = CPC_MATMUL_MAX_CHALLENGES;
     uint32_t rows[CPC_MATMUL_MAX_CHALLENGES];
-    cpc_matmul_challenge(seed, job->contract.p.matmul.m, count, rows);
+    cpc_matmul_challenge(seed, m, count, rows);
     json_t *arr = json_array();
     for (uint32_t i = 0; arr && i < count; i++)
         json_array_append_new(arr, json_integer(rows[i]));
@@ -516,13 +600,27 @@ void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res)
     json_t *j = cpc_task_to_json(&t);
     if (!j)
         return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
-    if (get_job(n, t.job_id, &job, &err) == 0) {
+    struct cpc_synthetic_params sp;
+    uint8_t synth_job[32];
+    cpc_synthetic_job_id(synth_job);
+    if (memcmp(t.job_id, synth_job, 32) == 0 && synthetic_params(n, &sp) == 0) {
+        json_object_set_new(j, "kind", json_string("synthetic"));
+        if (t.status == CPC_TASK_COMMITTED) {
+            json_t *c = challenge_json(n, &t, sp.n, sp.challenges, res);
+            if (!c) {
+                json_decref(j);
+                return;
+            }
+            json_object_set_new(j, "challenge", c);
+        }
+    } else if (get_job(n, t.job_id, &job, &err) == 0) {
         json_object_set_new(j, "kind", json_string(cpc_kind_name(job.contract.kind)));
         uint8_t seed[32];
         cpc_sched_task_seed(seed, &job, t.index);
         json_object_set_new(j, "seed", hexj(seed, 32));
         if (t.status == CPC_TASK_COMMITTED && job.contract.kind == CPC_KIND_MATMUL) {
-            json_t *c = challenge_json(n, &t, &job, res);
+            json_t *c = challenge_json(n, &t, job.contract.p.matmul.m,
+                                       job.contract.p.matmul.challenges, res);
             if (!c) {
                 json_decref(j);
                 return;
@@ -664,6 +762,25 @@ void cpc_h_market_worker(struct cpc_http_req *req, struct cpc_http_res *res)
         json_object_set(j, "leases", json_object_get(st, "leases"));
         json_object_set(j, "load", json_object_get(st, "load"));
         json_decref(st);
+    }
+    cpc_http_res_json(res, 200, j);
+}
+
+/* GET /market/synthetic: the idle-time kind's genesis params, or enabled:false. */
+void cpc_h_market_synthetic(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_node *n = node_of(req);
+    struct cpc_synthetic_params p;
+    int rc = synthetic_params(n, &p);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_http_res_json(res, 200, json_pack("{s:b}", "enabled", 0));
+    if (rc != 0)
+        return cpc_http_res_error(res, 500, "internal_error", "synthetic params unreadable");
+    json_t *j = cpc_synthetic_params_to_json(&p);
+    if (!j || json_object_set_new(j, "enabled", json_true()) != 0 ||
+        json_object_set_new(j, "height", json_integer((json_int_t)committed_height(n))) != 0) {
+        json_decref(j);
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
     }
     cpc_http_res_json(res, 200, j);
 }

@@ -33,11 +33,16 @@ struct cpc_heartbeat_req {
 int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbeat_req *out,
                                bool *bad_json, struct cpc_err *err);
 void cpc_worker_heartbeat_req_clear(struct cpc_heartbeat_req *r);
+/* {"task_ids":[uuid,...]} (1..64). On success *ids (malloc'd, caller frees) holds *n ids. */
+int cpc_worker_release_parse(const void *body, size_t len, uint8_t (**ids)[16], size_t *n,
+                             bool *bad_json, struct cpc_err *err);
 
 /* POST /worker/lease {"max_tasks":1..64,"wait_ms":0..25000} (signed) */
 void cpc_h_worker_lease(struct cpc_http_req *req, struct cpc_http_res *res);
 /* POST /worker/heartbeat {"progress"?,"cpu_load"?,"gpu_load"?,"ram_used_mb"?,"gpu_temp_c"?} (signed) */
 void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res);
+/* POST /worker/release {"task_ids":[uuid, ...]} (1..64 ids; signed) */
+void cpc_h_worker_release(struct cpc_http_req *req, struct cpc_http_res *res);
 /* GET /worker/status (signed) */
 void cpc_h_worker_status(struct cpc_http_req *req, struct cpc_http_res *res);
 /* PUT /blobs/{sha256} (raw body), GET /blobs/{sha256} */
@@ -49,5 +54,7 @@ void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_market_job(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_market_job_resources(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_market_worker(struct cpc_http_req *req, struct cpc_http_res *res);
+/* GET /market/synthetic: {"enabled":false} or the params + enabled, height */
+void cpc_h_market_synthetic(struct cpc_http_req *req, struct cpc_http_res *res);
 
 #endif

@@ -788,3 +788,29 @@ int cpc_scheduler_heartbeat(struct cpc_scheduler *s, const uint8_t worker[CPC_AD
     unlock_notify(s, any);
     return 0;
 }
+
+int cpc_scheduler_release(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                          const uint8_t (*task_ids)[16], size_t n, size_t *released,
+                          struct cpc_err *err)
+{
+    size_t count = 0;
+    pthread_mutex_lock(&s->mu);
+    struct sworker *w = cpc__smap_get(&s->workers, worker);
+    if (!w) {
+        pthread_mutex_unlock(&s->mu);
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "register first with WORKER_REGISTER");
+    }
+    w->last_seen_ms = cpc__sched_now_ms(s);
+    for (size_t t = 0; t < n; t++)
+        for (size_t i = 0; i < w->n_leases; i++)
+            if (memcmp(w->leases[i].task_id, task_ids[t], 16) == 0) {
+                drop_lease(w, i);
+                count++;
+                break;
+            }
+    if (released)
+        *released = count;
+    int any = count ? serve_waiters(s) : 0;
+    unlock_notify(s, any);
+    return 0;
+}

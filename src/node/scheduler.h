@@ -122,6 +122,15 @@ int cpc_scheduler_heartbeat(struct cpc_scheduler *s, const uint8_t worker[CPC_AD
                             const json_t *progress, const struct cpc_sched_load *load,
                             size_t *n_leases, struct cpc_err *err);
 
+/* The worker gives leases back (it stopped before finishing them): each of its
+ * live leases on one of the n task ids is dropped and the task is leasable
+ * again at once (ids it does not hold are ignored). Marks the worker alive.
+ * *released (may be NULL) = leases dropped. Returns 0 or CPC_ERR_UNAUTHORIZED
+ * (not registered). The signed lease stays valid on chain until it expires. */
+int cpc_scheduler_release(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                          const uint8_t (*task_ids)[16], size_t n, size_t *released,
+                          struct cpc_err *err);
+
 /* JSON views (new references; NULL on OOM or, for the job, when it is unknown). */
 /* {"job_id","height","leases":N,"workers":[{"address","score","tasks":[{"task_id","index","expires","progress"}]}]} */
 json_t *cpc_scheduler_job_resources(struct cpc_scheduler *s, const uint8_t job_id[32]);

@@ -353,6 +353,57 @@ struct poll_arg {
     double secs;
 };
 
+/* POST /worker/release: a leased task goes back to the queue at once; a
+ * task the worker does not hold, bad bodies and unregistered callers. */
+static void test_release(void **state)
+{
+    struct fixture *f = *state;
+    struct cpc_job job = inj_job(0x5e, 1);
+    inject(f, &job, &f->worker);
+    json_t *j = NULL;
+    assert_int_equal(http(f, NULL, "POST", "/worker/release", "{\"task_ids\":[]}", &j), 401);
+    json_decref(j);
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/lease", "{\"max_tasks\":1}", &j), 200);
+    json_t *tasks = json_object_get(j, "tasks");
+    assert_int_equal(json_array_size(tasks), 1);
+    char tid[40], body[128];
+    snprintf(tid, sizeof tid, "%s",
+             json_string_value(json_object_get(json_array_get(tasks, 0), "task_id")));
+    json_decref(j);
+    /* held: nothing else to lease */
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/lease", "{\"max_tasks\":1}", &j), 200);
+    assert_int_equal(json_array_size(json_object_get(j, "tasks")), 0);
+    json_decref(j);
+    /* bad bodies */
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/release", "{\"task_ids\":[]}", &j),
+                     400);
+    assert_non_null(strstr(err_msg(j), "1..64 task ids"));
+    json_decref(j);
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/release", "{\"task_ids\":[\"x\"]}", &j),
+                     400);
+    assert_non_null(strstr(err_msg(j), "task_ids[0]"));
+    json_decref(j);
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/release", "{\"ids\":[]}", &j), 400);
+    json_decref(j);
+    /* a task it does not hold: nothing released */
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/release",
+                          "{\"task_ids\":[\"00000000-0000-8000-8000-000000000000\"]}", &j),
+                     200);
+    assert_int_equal(json_integer_value(json_object_get(j, "released")), 0);
+    json_decref(j);
+    /* give it back: leasable again at once */
+    snprintf(body, sizeof body, "{\"task_ids\":[\"%s\"]}", tid);
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/release", body, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "released")), 1);
+    json_decref(j);
+    assert_int_equal(http(f, &f->worker, "POST", "/worker/lease", "{\"max_tasks\":1}", &j), 200);
+    tasks = json_object_get(j, "tasks");
+    assert_int_equal(json_array_size(tasks), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(tasks, 0), "task_id")),
+                        tid);
+    json_decref(j);
+}
+
 static double mono(void)
 {
     struct timespec ts;
@@ -823,6 +874,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_signed_requests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_poll, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hashpow_end_to_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_matmul_challenge, setup, teardown),
