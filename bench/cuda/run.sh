@@ -1,0 +1,31 @@
+#!/bin/bash
+# bench/cuda/run.sh — build and run the CUDA int8 matmul benchmark on a GPU machine:
+#   bench/cuda/run.sh [n]        (n defaults to 8192; CUDA_ARCH defaults to native)
+# Builds src/worker/cuda/matmul.cu + bench/cuda/bench_cuda_matmul.cu with nvcc
+# (-lcublas) into ${OUT_DIR:-build-cuda-bench}; core's reference (kind_matmul.c
+# and its hash/merkle/err deps, needs libcrypto) is linked when it builds,
+# else the bench checks rows against its own recomputation (standalone).
+# Last line: cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=Z
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+ARCH=${CUDA_ARCH:-native}
+OUT=${OUT_DIR:-$ROOT/build-cuda-bench}
+mkdir -p "$OUT"
+[ -x "$NVCC" ] || { echo "nvcc not found (set NVCC)" >&2; exit 1; }
+CORE_OBJS=()
+DEFS=()
+if gcc -O2 -std=c17 -D_GNU_SOURCE -c "$ROOT/src/core/kind_matmul.c" -o "$OUT/kind_matmul.o" 2>/dev/null &&
+   gcc -O2 -std=c17 -D_GNU_SOURCE -c "$ROOT/src/core/hash.c" -o "$OUT/hash.o" 2>/dev/null &&
+   gcc -O2 -std=c17 -D_GNU_SOURCE -c "$ROOT/src/core/merkle.c" -o "$OUT/merkle.o" 2>/dev/null &&
+   gcc -O2 -std=c17 -D_GNU_SOURCE -c "$ROOT/src/core/err.c" -o "$OUT/err.o" 2>/dev/null &&
+   echo 'int main(void){return 0;}' > "$OUT/t.c" && gcc "$OUT/t.c" -lcrypto -o "$OUT/t" 2>/dev/null; then
+  CORE_OBJS=("$OUT/kind_matmul.o" "$OUT/hash.o" "$OUT/merkle.o" "$OUT/err.o" -lcrypto)
+else
+  echo "note: core reference not buildable here (libcrypto?); standalone row check" >&2
+  DEFS=(-DCPC_BENCH_STANDALONE)
+fi
+"$NVCC" -O3 -std=c++17 -arch="$ARCH" ${DEFS[@]+"${DEFS[@]}"} -I"$ROOT/src" \
+  "$ROOT/src/worker/cuda/matmul.cu" "$ROOT/bench/cuda/bench_cuda_matmul.cu" \
+  ${CORE_OBJS[@]+"${CORE_OBJS[@]}"} -lcublas -o "$OUT/bench_cuda_matmul"
+exec "$OUT/bench_cuda_matmul" "$@"
