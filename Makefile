@@ -22,17 +22,19 @@ build-asan: deps
 	@cmake --build build-asan -j $(JOBS)
 
 run: build
-	@./scripts/devnet.sh
+	@WORKERS=$(WORKERS) ./scripts/devnet.sh
 
 test: build-asan
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# Ledger throughput, then the market (its last lines: market:, verify:, detect:).
+# Ledger throughput, the market (market:, verify:, detect:), then the worker
+# (hashpow:, matmul:, vanity:). The GPU line: bench/cuda/run.sh on a GPU machine.
 bench: build
 	@./build/bin/bench_ledger
 	@./build/bin/bench_market
+	@./build/bin/bench_worker
 
 fuzz: deps
 	@cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPC_FUZZ=ON >/dev/null

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # Start a local devnet: one cpcd (solo validator) on 127.0.0.1:8000 with the
-# default home (~/.cpc, or CPC_HOME), printing blocks as they happen. The CLI
-# uses the same home by default, so `./cpc-cli ... --from faucet` just works.
-# WORKERS=N starts N cpc-worker agents once the worker binary supports it.
-# Ctrl-C stops everything.
+# default home (~/.cpc, or CPC_HOME) and WORKERS cpc-worker agents (default 3,
+# CPU). Each worker gets a key (worker1..N), 1000 CPC from the faucet and a
+# 100 CPC stake the first time. A customer key then posts one hashpow, one
+# matmul and one vanity job every DEMO_EVERY seconds (0 = never), so the
+# workers' lines show tasks leased, computed, verified and paid and their
+# balances rising; between jobs they do the synthetic kind (paid from the
+# genesis pool). The CLI uses the same home: `./cpc-cli ... --from faucet`.
+# Ctrl-C stops everything (the workers finish their task first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 HOME_DIR="${CPC_HOME:-$HOME/.cpc}"
 LISTEN="${CPC_LISTEN:-127.0.0.1:8000}"
 WORKERS="${WORKERS:-3}"
+DEMO_EVERY="${DEMO_EVERY:-20}"
 BIN="${CPC_BIN:-$PWD/build/bin}"
+NODE="http://$LISTEN"
+export CPC_HOME="$HOME_DIR" CPC_NODE="$NODE"
 
 mkdir -p "$HOME_DIR"
 pids=()
@@ -20,26 +27,41 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "devnet: home $HOME_DIR, API http://$LISTEN"
+echo "devnet: home $HOME_DIR, API $NODE"
 "$BIN/cpcd" --home "$HOME_DIR" --listen "$LISTEN" &
 pids+=($!)
-
-# Wait for the API, then show where the faucet is.
-for _ in $(seq 1 50); do
-  if curl -fsS "http://$LISTEN/status" >/dev/null 2>&1; then break; fi
+for _ in $(seq 1 100); do
+  if curl -fsS "$NODE/status" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
-faucet=$(CPC_HOME="$HOME_DIR" "$BIN/cpc-cli" keys show faucet 2>/dev/null | grep '"address"' | awk '{print $2}' | tr -d '",' || true)
+faucet=$("$BIN/cpc-cli" keys show faucet | jq -r .address)
 echo "devnet: faucet $faucet  (try: ./cpc-cli tx send ADDR 100 --from faucet)"
 
-if [ "$WORKERS" -gt 0 ]; then
-  if "$BIN/cpc-worker" --help 2>/dev/null | grep -q "Not implemented yet"; then
-    echo "devnet: cpc-worker has no executors in this version; running the node alone"
-  else
-    for i in $(seq 1 "$WORKERS"); do
-      "$BIN/cpc-worker" --home "$HOME_DIR" --from "worker$i" --node "http://$LISTEN" &
-      pids+=($!)
-    done
+for i in $(seq 1 "$WORKERS"); do
+  out=$("$BIN/cpc-worker" init --from "worker$i" 2>/dev/null)
+  addr=$(echo "$out" | jq -r .address)
+  if ! curl -fsS "$NODE/market/worker/$addr" >/dev/null 2>&1; then
+    "$BIN/cpc-cli" tx send "$addr" 1000 --from faucet --wait >/dev/null
+    "$BIN/cpc-worker" register --stake 100 --from "worker$i" >/dev/null
+    echo "devnet: worker$i $addr funded (1000 CPC) and registered (100 CPC stake)"
   fi
+  "$BIN/cpc-worker" run --from "worker$i" --threads 1 2>&1 | sed -u "s/^/[worker$i] /" &
+  pids+=($!)
+done
+
+if [ "$DEMO_EVERY" -gt 0 ]; then
+  "$BIN/cpc-cli" keys show customer >/dev/null 2>&1 || "$BIN/cpc-cli" keys add customer >/dev/null
+  cust=$("$BIN/cpc-cli" keys show customer | jq -r .address)
+  "$BIN/cpc-cli" tx send "$cust" 100000 --from faucet --wait >/dev/null
+  (
+    while true; do
+      for j in hashpow matmul vanity; do
+        h=$("$BIN/cpc-cli" job create "examples/jobs/$j.json" --from customer -o json 2>/dev/null | jq -r .hash)
+        echo "[customer] $j job ${h:0:12}… posted (examples/jobs/$j.json)"
+      done
+      sleep "$DEMO_EVERY"
+    done
+  ) &
+  pids+=($!)
 fi
 wait "${pids[0]}"

@@ -1,0 +1,472 @@
+/* agent.c — the provider agent's loop (agent.h): lease, compute, submit,
+ * reveal, heartbeat, backoff, signals.
+ *
+ * One thread runs the loop and talks to the node; a second sends heartbeats
+ * (progress and load) on its own connection; the executor runs on a third
+ * while the loop draws progress (agent_compute.c); signing, posting and
+ * following txs and building reveals is agent_txs.c. The loop is a small state
+ * machine over items (agent_internal.h): every transition is saved to the
+ * state file before its effect leaves the process, which is what makes a
+ * SIGKILL at any instant safe (agent.h).
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/hash.h"
+#include "../core/hex.h"
+#include "../core/uuid.h"
+#include "agent_internal.h"
+
+#define BACKOFF_MAX_MS 30000
+#define MAX_RELEASE 64 /* ids per POST /worker/release */
+
+/* ------------------------------------------------------------------ */
+/* Backoff                                                             */
+
+/* The node could not be reached (or answered 5xx): wait 0.5 s * 2^n (at most
+ * 30 s), with +-50% jitter, then let the caller retry. */
+static void backoff(struct wk_agent *a, const char *what, const struct cpc_err *e)
+{
+    double base = 500.0 * pow(2.0, a->backoff_n < 16 ? a->backoff_n : 16);
+    if (base > BACKOFF_MAX_MS)
+        base = BACKOFF_MAX_MS;
+    uint32_t r;
+    cpc_random_bytes(&r, sizeof r);
+    unsigned ms = (unsigned)(base * (0.5 + (double)r / 4294967296.0));
+    a->backoff_n++;
+    cpc_wk_report_event(a->rep, CPC_LOG_WARN, "offline", NULL,
+                        "%s: %s; retrying in %.1fs", what, e->msg, ms / 1000.0);
+    wk_sleep(a, ms);
+}
+
+bool wk_transport_error(int rc)
+{
+    return rc == CPC_ERR_CONNECTION || rc == CPC_ERR_IO || rc == CPC_ERR_MEMPOOL_FULL ||
+           rc == CPC_ERR_INTERNAL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Heartbeats                                                          */
+
+static void *hb_main(void *arg)
+{
+    struct wk_agent *a = arg;
+    struct cpc_wk_node *node = cpc_wk_node_new(a->o->node_url, &a->key, 10000);
+    struct cpc_wk_sampler *smp = cpc_wk_sampler_new();
+    pthread_mutex_lock(&a->mu);
+    while (!a->hb_quit) {
+        char id[37];
+        double pct = a->running_pct;
+        snprintf(id, sizeof id, "%s", a->running_id);
+        pthread_mutex_unlock(&a->mu);
+        struct cpc_wk_load load;
+        memset(&load, 0, sizeof load);
+        if (smp)
+            cpc_wk_sampler_read(smp, &load);
+        json_t *body = json_pack("{s:{}, s:f, s:f, s:I, s:f}", "progress", "cpu_load",
+                                 load.cpu_load_pct, "gpu_load", load.gpu_load_pct, "ram_used_mb",
+                                 (json_int_t)load.ram_used_mb, "gpu_temp_c", load.gpu_temp_c);
+        if (body && id[0])
+            json_object_set_new(json_object_get(body, "progress"), id, json_real(pct));
+        struct cpc_err e = {0};
+        if (node && body)
+            cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, NULL, NULL, &e);
+        json_decref(body);
+        pthread_mutex_lock(&a->mu);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += a->o->heartbeat_ms / 1000;
+        until.tv_nsec += (long)(a->o->heartbeat_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (!a->hb_quit)
+            pthread_cond_timedwait(&a->cv, &a->mu, &until);
+    }
+    pthread_mutex_unlock(&a->mu);
+    cpc_wk_sampler_free(smp);
+    cpc_wk_node_free(node);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Totals                                                              */
+
+void wk_refresh_balance(struct wk_agent *a)
+{
+    struct cpc_account_info acct;
+    struct cpc_err e = {0};
+    if (cpc_account_fetch(cpc_wk_node_http(a->node), a->address, &acct, &e) == 0) {
+        a->balance = acct.balance;
+        a->have_balance = true;
+    }
+    cpc_wk_report_totals(a->rep, a->done, a->earned, a->balance, a->have_balance);
+}
+
+json_t *wk_task_fields(const struct wk_item *it)
+{
+    return json_pack("{s:s, s:s, s:I}", "task_id", it->t.task_id_s, "kind",
+                     it->synthetic ? "synthetic" : cpc_kind_name(it->t.kind), "reward",
+                     (json_int_t)it->t.reward);
+}
+
+/* ------------------------------------------------------------------ */
+/* Leasing                                                             */
+
+static int release_items(struct wk_agent *a, bool only_leased)
+{
+    uint8_t ids[MAX_RELEASE][16];
+    size_t n = 0;
+    for (size_t i = a->n_items; i-- > 0;) {
+        struct wk_item *it = &a->items[i];
+        if (it->synthetic || (only_leased && it->phase != PH_LEASED))
+            continue;
+        if (n < MAX_RELEASE)
+            memcpy(ids[n++], it->t.task_id, 16);
+        cpc_wk_report_event(a->rep, CPC_LOG_INFO, "released", wk_task_fields(it),
+                            "task %.8s given back to the node", it->t.task_id_s);
+        wk_item_drop(a, i);
+    }
+    struct cpc_err e = {0};
+    if (n && cpc_wk_release(a->node, (const uint8_t(*)[16])ids, n, &e) != 0)
+        cpc_wk_report_event(a->rep, CPC_LOG_WARN, "release", NULL,
+                            "could not release %zu leases (they expire by themselves): %s", n,
+                            e.msg);
+    return wk_state_save(a, &e);
+}
+
+static size_t count_phase(const struct wk_agent *a, enum wk_phase p)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n_items; i++)
+        n += a->items[i].phase == p;
+    return n;
+}
+
+/* A synthetic task for the latest block, when idle and the chain pays for it. */
+static int start_synthetic(struct wk_agent *a, struct cpc_err *err)
+{
+    for (size_t i = 0; i < a->n_items; i++)
+        if (a->items[i].synthetic)
+            return 0; /* one at a time */
+    char path[48];
+    json_t *blk = NULL;
+    uint64_t h = a->chain.height;
+    if (h == 0 || h <= a->synth_last_height)
+        return 0;
+    snprintf(path, sizeof path, "/block/%" PRIu64, h);
+    int rc = cpc_http_json(cpc_wk_node_http(a->node), "GET", path, NULL, &blk, NULL, err);
+    if (rc)
+        return rc;
+    const char *hash = json_string_value(json_object_get(json_object_get(blk, "header"), "hash"));
+    if (!hash)
+        hash = json_string_value(json_object_get(blk, "hash"));
+    uint8_t bh[32];
+    if (!hash || cpc_hex_decode_exact(bh, 32, hash) != 0) {
+        json_decref(blk);
+        return cpc_err_set(err, CPC_ERR_INVALID, "GET %s: no block hash", path);
+    }
+    json_decref(blk);
+    struct wk_item *it = wk_item_add(a);
+    if (!it)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    cpc_pubkey_hash(addr, a->key.info.pubkey);
+    it->synthetic = true;
+    it->synth_height = h;
+    it->t.kind = CPC_KIND_MATMUL;
+    it->t.p.matmul.m = it->t.p.matmul.k = it->t.p.matmul.n = a->synth_n;
+    it->t.p.matmul.challenges = a->synth_challenges;
+    it->t.reward = a->synth_reward;
+    cpc_synthetic_seed(it->t.seed, bh, addr);
+    cpc_synthetic_task_id(it->t.task_id, h, addr);
+    cpc_uuid_format(it->t.task_id_s, it->t.task_id);
+    a->synth_last_height = h;
+    cpc_wk_report_event(a->rep, CPC_LOG_INFO, "synthetic", wk_task_fields(it),
+                        "idle: synthetic matmul n=%u seeded by block %" PRIu64, a->synth_n, h);
+    return wk_state_save(a, err);
+}
+
+static int lease_round(struct wk_agent *a, struct cpc_err *err)
+{
+    size_t pending = a->n_items;
+    unsigned wait = pending ? 0 : a->o->lease_wait_ms;
+    if (a->synth_enabled && a->o->synthetic && wait > 1000)
+        wait = 1000;
+    struct cpc_wk_task *tasks = NULL;
+    size_t n = 0;
+    uint64_t height = 0;
+    int rc = cpc_wk_lease(a->node, a->o->max_tasks, wait, &tasks, &n, &height, err);
+    if (rc)
+        return rc;
+    a->backoff_n = 0;
+    if (height > a->chain.height)
+        a->chain.height = height;
+    for (size_t i = 0; i < n; i++) {
+        struct wk_item *it = wk_item_add(a);
+        if (!it) {
+            free(tasks);
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        }
+        it->t = tasks[i];
+    }
+    free(tasks);
+    if (n) {
+        for (size_t i = a->n_items - n; i < a->n_items; i++) {
+            struct wk_item *it = &a->items[i];
+            it->lease_json = cpc_wk_task_to_json(&it->t);
+            if (!it->lease_json)
+                return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+            cpc_wk_report_event(a->rep, CPC_LOG_INFO, "leased", wk_task_fields(it),
+                                "task %.8s %s #%u, lease until height %" PRIu64,
+                                it->t.task_id_s, cpc_kind_name(it->t.kind), it->t.index,
+                                it->t.lease_expires);
+        }
+        return wk_state_save(a, err);
+    }
+    if (!pending && a->synth_enabled && a->o->synthetic && !atomic_load(a->stop)) {
+        struct cpc_chain_info ci;
+        if ((rc = cpc_chain_info_fetch(cpc_wk_node_http(a->node), &ci, err)) != 0)
+            return rc;
+        a->chain.height = ci.height;
+        return start_synthetic(a, err);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up                                                              */
+
+static int connect_node(struct wk_agent *a, struct cpc_err *err)
+{
+    for (;;) {
+        struct cpc_err e = {0};
+        int rc = cpc_chain_info_fetch(cpc_wk_node_http(a->node), &a->chain, &e);
+        if (rc == 0) {
+            char path[96];
+            json_t *w = NULL, *syn = NULL;
+            long status = 0;
+            snprintf(path, sizeof path, "/market/worker/%s", a->address);
+            rc = cpc_http_json(cpc_wk_node_http(a->node), "GET", path, NULL, &w, &status, &e);
+            json_decref(w);
+            if (rc && status == 404)
+                return cpc_err_set(err, CPC_ERR_UNAUTHORIZED,
+                                   "worker %s is not registered on %s: run `cpc-worker register "
+                                   "--stake N` first",
+                                   a->address, a->o->node_url);
+            if (rc == 0 &&
+                cpc_http_json(cpc_wk_node_http(a->node), "GET", "/market/synthetic", NULL, &syn,
+                              NULL, &e) == 0) {
+                a->synth_enabled = json_is_true(json_object_get(syn, "enabled"));
+                a->synth_n = (uint32_t)json_integer_value(json_object_get(syn, "n"));
+                a->synth_challenges =
+                    (uint32_t)json_integer_value(json_object_get(syn, "challenges"));
+                a->synth_reward = (uint64_t)json_integer_value(json_object_get(syn, "reward"));
+                if (!a->synth_n || !a->synth_challenges)
+                    a->synth_enabled = false;
+                json_decref(syn);
+            }
+            if (rc == 0) {
+                a->backoff_n = 0;
+                return 0;
+            }
+        }
+        if (!wk_transport_error(rc)) {
+            *err = e;
+            return rc;
+        }
+        if (atomic_load(a->stop))
+            return cpc_err_set(err, CPC_ERR_CANCELLED, "stopped before the node answered");
+        backoff(a, "connecting", &e);
+    }
+}
+
+static void agent_free(struct wk_agent *a)
+{
+    if (a->hb_started) {
+        pthread_mutex_lock(&a->mu);
+        a->hb_quit = true;
+        pthread_cond_signal(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+        pthread_join(a->hb, NULL);
+    }
+    for (size_t i = 0; i < a->n_items; i++)
+        wk_item_clear(&a->items[i]);
+    free(a->items);
+    cpc_wk_node_free(a->node);
+    cpc_signer_free(a->signer);
+    cpc_wk_report_free(a->rep);
+    cpc_key_wipe(&a->key);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+}
+
+/* ------------------------------------------------------------------ */
+/* The loop                                                            */
+
+int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, atomic_int *stop,
+                     struct cpc_err *err)
+{
+    struct wk_agent a;
+    memset(&a, 0, sizeof a);
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_cond_init(&a.cv, NULL);
+    a.o = o;
+    a.key = *key;
+    a.stop = stop;
+    snprintf(a.address, sizeof a.address, "%s", key->info.address);
+    int rc = 0;
+    if (snprintf(a.dir, sizeof a.dir, "%s/worker/%s", o->home, a.address) >= (int)sizeof a.dir) {
+        rc = cpc_err_set(err, CPC_ERR_TOO_LARGE, "home path too long");
+        goto out;
+    }
+    a.node = cpc_wk_node_new(o->node_url, key, (long)o->lease_wait_ms + 15000);
+    a.signer = cpc_signer_new_random();
+    a.rep = cpc_wk_report_new(stdout, o->json, o->level, o->tty);
+    if (!a.node || !a.signer || !a.rep) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = cpc_mkdir_p(a.dir, 0700, err)) != 0 || (rc = wk_state_load(&a, err)) != 0)
+        goto out;
+    cpc_wk_devices_detect(&a.dev, NULL);
+    cpc_wk_report_totals(a.rep, a.done, a.earned, 0, false);
+    cpc_wk_report_event(a.rep, CPC_LOG_INFO, "started",
+                        json_pack("{s:s, s:s, s:i, s:s}", "address", a.address, "node",
+                                  o->node_url, "threads", (int)cpc_wk_threads(&(struct cpc_wk_ctl){
+                                                              .threads = o->threads}),
+                                  "matmul_kernel", cpc_wk_matmul_cpu_kernel()),
+                        "worker %s on %s: %u threads (%s), %s; %zu unfinished task(s) in the "
+                        "state file",
+                        a.address, o->node_url,
+                        cpc_wk_threads(&(struct cpc_wk_ctl){.threads = o->threads}),
+                        cpc_wk_matmul_cpu_kernel(),
+                        o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu ? "CUDA on" : "CPU only",
+                        a.n_items);
+    if ((rc = connect_node(&a, err)) != 0)
+        goto out;
+    wk_refresh_balance(&a);
+    if (pthread_create(&a.hb, NULL, hb_main, &a) == 0)
+        a.hb_started = true;
+
+    bool leased_once = false;
+    double last_status = 0;
+    for (;;) {
+        struct cpc_err e = {0};
+        int st = atomic_load(stop);
+        if (wk_now() - last_status > 1.0) {
+            struct cpc_chain_info ci;
+            if ((rc = cpc_chain_info_fetch(cpc_wk_node_http(a.node), &ci, &e)) == 0) {
+                a.chain.height = ci.height;
+                last_status = wk_now();
+            }
+        }
+        if (rc == 0)
+            rc = wk_poll_txs(&a, &e);
+        if (rc == 0)
+            rc = wk_reveal_due(&a, &e);
+        if (rc == 0)
+            rc = wk_submit_results(&a, &e);
+        if (rc && wk_transport_error(rc)) {
+            if (st)
+                break; /* stopping: what is left stays in the state file */
+            backoff(&a, "talking to the node", &e);
+            rc = 0;
+            continue;
+        }
+        if (rc) {
+            *err = e;
+            goto out;
+        }
+        a.backoff_n = 0;
+        /* compute the first leased task */
+        struct wk_item *next = NULL;
+        size_t ni = 0;
+        for (size_t i = 0; i < a.n_items && !next; i++)
+            if (a.items[i].phase == PH_LEASED) {
+                next = &a.items[i];
+                ni = i;
+            }
+        if (st)
+            next = NULL; /* stopping: start nothing new */
+        if (next) {
+            if (!next->synthetic && a.chain.height >= next->t.lease_expires) {
+                cpc_wk_report_event(a.rep, CPC_LOG_WARN, "expired", wk_task_fields(next),
+                                    "task %.8s: lease expired before it ran", next->t.task_id_s);
+                wk_item_drop(&a, ni);
+                continue;
+            }
+            rc = wk_compute(&a, next, &e);
+            next = &a.items[ni]; /* (no add happened, but stay exact) */
+            if (rc == 0) {
+                cpc_wk_report_event(a.rep, CPC_LOG_INFO, "computed", wk_task_fields(next),
+                                    "task %.8s %s done", next->t.task_id_s,
+                                    next->synthetic ? "synthetic" : cpc_kind_name(next->t.kind));
+                if ((rc = wk_state_save(&a, &e)) != 0) {
+                    *err = e;
+                    goto out;
+                }
+            } else if (rc == CPC_ERR_CANCELLED) {
+                cpc_wk_report_event(a.rep, CPC_LOG_INFO, "cancelled", wk_task_fields(next),
+                                    "task %.8s stopped", next->t.task_id_s);
+                rc = 0;
+                break;
+            } else {
+                cpc_wk_report_event(a.rep, CPC_LOG_ERROR, "failed", wk_task_fields(next),
+                                    "task %.8s: %s", next->t.task_id_s, e.msg);
+                if (!next->synthetic) {
+                    uint8_t id[1][16];
+                    memcpy(id[0], next->t.task_id, 16);
+                    cpc_wk_release(a.node, (const uint8_t(*)[16])id, 1, &e);
+                }
+                wk_item_drop(&a, ni);
+                wk_state_save(&a, &e);
+                rc = 0;
+            }
+            continue;
+        }
+        if (st)
+            break;
+        if (o->once && leased_once) {
+            if (a.n_items == 0)
+                break;
+            wk_sleep(&a, 200);
+            continue;
+        }
+        if (count_phase(&a, PH_LEASED) == 0) {
+            rc = lease_round(&a, &e);
+            leased_once = leased_once || rc == 0;
+            if (rc && wk_transport_error(rc)) {
+                backoff(&a, "leasing", &e);
+                rc = 0;
+            } else if (rc == CPC_ERR_UNAUTHORIZED) {
+                *err = e;
+                goto out;
+            } else if (rc) {
+                cpc_wk_report_event(a.rep, CPC_LOG_ERROR, "lease", NULL, "%s", e.msg);
+                rc = 0;
+                wk_sleep(&a, 1000);
+            }
+            if (a.n_items && count_phase(&a, PH_LEASED) == 0)
+                wk_sleep(&a, 200); /* waiting on blocks for submits and reveals */
+        }
+    }
+    /* leaving: give back what was not started */
+    {
+        struct cpc_err e = {0};
+        release_items(&a, true);
+        if (wk_state_save(&a, &e) != 0)
+            cpc_wk_report_event(a.rep, CPC_LOG_ERROR, "state", NULL, "%s", e.msg);
+        cpc_wk_report_event(a.rep, CPC_LOG_INFO, "stopped", NULL,
+                            "stopped; %zu unfinished item(s) kept for the next start",
+                            a.n_items);
+    }
+out:
+    agent_free(&a);
+    return rc;
+}

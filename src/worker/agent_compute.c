@@ -1,0 +1,344 @@
+/* agent_compute.c — run one leased task on its executor (executor.h).
+ *
+ * The executor runs on its own thread while the agent's thread draws the
+ * progress line and watches the stop flag (a second signal cancels the
+ * executor). Searches (hashpow, vanity) run in chunks; after each chunk the
+ * number of candidates searched is saved as the task's checkpoint, so a
+ * restart continues where the last chunk ended and finds the same (lowest)
+ * answer. matmul computes C, stores its row leaves in TASK.leaves (what the
+ * REVEAL's Merkle proofs need; C itself is not kept) and commits to their
+ * root. exec fetches the app and inputs by hash, runs them in the sandbox and
+ * uploads the output as a blob; the result is the output's SHA-256.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../core/hash.h"
+#include "../core/hex.h"
+#include "agent_internal.h"
+
+/* Searches run in chunks that grow (x2) while a chunk takes under half a
+ * second: the checkpoint is saved about once a second whatever the speed. */
+#define HASHPOW_CHUNK0 (1ull << 18)
+#define HASHPOW_CHUNK_MAX (1ull << 30)
+#define VANITY_CHUNK0 (1ull << 12)
+#define VANITY_CHUNK_MAX (1ull << 24)
+#define MAX_OUTPUT (16u << 20)   /* a blob's size limit on the node */
+
+double wk_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void wk_sleep(struct wk_agent *a, unsigned ms)
+{
+    while (ms && !atomic_load(a->stop)) {
+        unsigned step = ms < 100 ? ms : 100;
+        struct timespec ts = {0, (long)step * 1000000L};
+        nanosleep(&ts, NULL);
+        ms -= step;
+    }
+}
+
+/* ---- one executor call on a thread, progress drawn meanwhile ---- */
+
+struct job {
+    struct wk_agent *a;
+    struct wk_item *it;
+    const struct cpc_wk_ctl *ctl;
+    uint64_t start, tries;          /* search chunk */
+    int32_t *C;                     /* matmul output */
+    enum cpc_wk_device used;
+    uint64_t found;
+    uint8_t xfound[32];
+    int rc;
+    struct cpc_err err;
+    volatile int finished;
+};
+
+static void add_be256(uint8_t out[32], const uint8_t base[32], uint64_t add)
+{
+    unsigned carry = 0;
+    memcpy(out, base, 32);
+    for (int i = 31; i >= 0; i--) {
+        unsigned v = out[i] + (unsigned)(add & 0xff) + carry;
+        out[i] = (uint8_t)v;
+        carry = v >> 8;
+        add >>= 8;
+    }
+}
+
+static int compute_exec(struct wk_agent *a, struct wk_item *it, const struct cpc_wk_ctl *ctl,
+                        struct cpc_err *err);
+
+static void *job_main(void *arg)
+{
+    struct job *j = arg;
+    const struct cpc_wk_task *t = &j->it->t;
+    switch (t->kind) {
+    case CPC_KIND_HASHPOW:
+        j->rc = cpc_wk_hashpow(t->seed, t->p.hashpow.bits, j->start, j->tries, j->ctl, &j->found,
+                               &j->err);
+        break;
+    case CPC_KIND_VANITY: {
+        uint8_t start[32];
+        add_be256(start, t->seed, j->start);
+        j->rc = cpc_wk_vanity(t->p.vanity.pubkey, t->p.vanity.prefix, start, j->tries, j->ctl,
+                              j->xfound, &j->err);
+        break;
+    }
+    case CPC_KIND_MATMUL: {
+        struct cpc_matmul_spec s;
+        memcpy(s.seed, t->seed, 32);
+        s.m = t->p.matmul.m;
+        s.k = t->p.matmul.k;
+        s.n = t->p.matmul.n;
+        j->rc = cpc_wk_matmul(&s, j->a->o->gpu, j->C, j->ctl, &j->used, &j->err);
+        break;
+    }
+    case CPC_KIND_EXEC:
+        j->rc = compute_exec(j->a, j->it, j->ctl, &j->err);
+        break;
+    default:
+        j->rc = cpc_err_set(&j->err, CPC_ERR_INVALID, "no executor for this kind");
+    }
+    __atomic_store_n(&j->finished, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static const char *device_name(const struct wk_agent *a, enum cpc_job_kind kind)
+{
+    if (kind == CPC_KIND_MATMUL && a->o->gpu >= 0 && cpc_wk_cuda_devices() > a->o->gpu)
+        return "cuda";
+    return "cpu";
+}
+
+/* Run j on a thread; draw progress until it ends. total: units expected (0 unknown). */
+static int run_job(struct wk_agent *a, struct job *j, uint64_t total, const char *unit,
+                   struct cpc_err *err)
+{
+    pthread_t th;
+    atomic_store(&a->progress, 0);
+    if (pthread_create(&th, NULL, job_main, j) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start an executor thread");
+    double t0 = wk_now();
+    const char *kind = j->it->synthetic ? "synth" : cpc_kind_name(j->it->t.kind);
+    while (!__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE)) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+        if (atomic_load(a->stop) >= 2)
+            atomic_store(&a->cancel, 1);
+        double dt = wk_now() - t0;
+        uint64_t done = atomic_load(&a->progress);
+        double rate = dt > 0 ? (double)done / dt : 0;
+        double pct = total ? 100.0 * (double)done / (double)total : -1;
+        double eta = total && rate > 0 && done < total ? (double)(total - done) / rate : -1;
+        pthread_mutex_lock(&a->mu);
+        a->running_pct = pct < 0 ? 0 : (pct > 100 ? 100 : pct);
+        pthread_mutex_unlock(&a->mu);
+        cpc_wk_report_progress(a->rep, kind, j->it->t.task_id_s, pct, rate, unit, eta,
+                               device_name(a, j->it->t.kind));
+    }
+    pthread_join(th, NULL);
+    if (j->rc && j->rc != CPC_ERR_NOT_FOUND)
+        *err = j->err;
+    return j->rc;
+}
+
+/* ---- searches ---- */
+
+static int compute_search(struct wk_agent *a, struct wk_item *it, const struct cpc_wk_ctl *ctl,
+                          struct cpc_err *err)
+{
+    bool hp = it->t.kind == CPC_KIND_HASHPOW;
+    uint64_t chunk = hp ? HASHPOW_CHUNK0 : VANITY_CHUNK0;
+    const uint64_t chunk_max = hp ? HASHPOW_CHUNK_MAX : VANITY_CHUNK_MAX;
+    /* give up after 2^(expected bits + 8) candidates: far past any honest luck */
+    unsigned bits = hp ? it->t.p.hashpow.bits : 5u * (unsigned)strlen(it->t.p.vanity.prefix);
+    uint64_t limit = bits + 8 >= 63 ? UINT64_MAX / 2 : (1ull << (bits + 8));
+    uint64_t expected = bits >= 63 ? 0 : (1ull << bits);
+    while (it->checkpoint < limit) {
+        struct job j = {.a = a, .it = it, .ctl = ctl, .start = it->checkpoint, .tries = chunk};
+        double t0 = wk_now();
+        int rc = run_job(a, &j, expected > it->checkpoint ? expected - it->checkpoint : 0,
+                         hp ? "H" : "keys", err);
+        if (rc == 0) {
+            if (hp) {
+                for (int i = 0; i < 8; i++)
+                    it->result[i] = (uint8_t)(j.found >> (56 - 8 * i));
+                it->result_len = 8;
+            } else {
+                memcpy(it->result, j.xfound, 32);
+                it->result_len = 32;
+            }
+            return 0;
+        }
+        if (rc != CPC_ERR_NOT_FOUND)
+            return rc;
+        it->checkpoint += chunk;
+        if ((rc = wk_state_save(a, err)) != 0)
+            return rc;
+        if (wk_now() - t0 < 0.5 && chunk < chunk_max)
+            chunk *= 2;
+    }
+    return cpc_err_set(err, CPC_ERR_NOT_FOUND, "no answer in %" PRIu64 " candidates: giving up",
+                       it->checkpoint);
+}
+
+/* ---- matmul ---- */
+
+static int compute_matmul(struct wk_agent *a, struct wk_item *it, const struct cpc_wk_ctl *ctl,
+                          struct cpc_err *err)
+{
+    uint32_t m = it->t.p.matmul.m, n = it->t.p.matmul.n;
+    struct job j = {.a = a, .it = it, .ctl = ctl};
+    j.C = malloc((size_t)m * n * sizeof *j.C);
+    uint8_t(*leaves)[32] = malloc((size_t)m * 32);
+    int rc = 0;
+    if (!j.C || !leaves) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory for a %ux%u result", m, n);
+        goto done;
+    }
+    if ((rc = run_job(a, &j, m, "rows", err)) != 0)
+        goto done;
+    for (uint32_t r = 0; r < m; r++)
+        cpc_matmul_row_leaf(leaves[r], r, j.C + (size_t)r * n, n);
+    if ((rc = cpc_merkle_root(it->result, (const uint8_t(*)[32])leaves, m)) != 0) {
+        rc = cpc_err_set(err, rc, "out of memory building the row tree");
+        goto done;
+    }
+    it->result_len = 32;
+    if (it->synthetic) {
+        for (int i = 0; i < 8; i++)
+            it->result[32 + i] = (uint8_t)(it->synth_height >> (56 - 8 * i));
+        it->result_len = CPC_SYNTHETIC_RESULT_LEN;
+    }
+    char path[CPC_PATH_MAX];
+    if (wk_leaves_path(a, it, path, sizeof path) != 0) {
+        rc = cpc_err_set(err, CPC_ERR_TOO_LARGE, "leaves path too long");
+        goto done;
+    }
+    rc = cpc_write_file_atomic(path, leaves, (size_t)m * 32, 0600, err);
+done:
+    free(j.C);
+    free(leaves);
+    return rc;
+}
+
+/* ---- exec ---- */
+
+/* dir/blobs/HEX, fetched from the node unless cached; the hash is checked. */
+static int fetch_blob(struct wk_agent *a, const uint8_t hash[32], char *path, size_t cap,
+                      struct cpc_err *err)
+{
+    char hex[65], url[96], bdir[CPC_PATH_MAX];
+    cpc_hex_encode(hex, hash, 32);
+    snprintf(bdir, sizeof bdir, "%s/blobs", a->dir);
+    if (snprintf(path, cap, "%s/%s", bdir, hex) >= (int)cap)
+        return cpc_err_set(err, CPC_ERR_TOO_LARGE, "blob path too long");
+    if (access(path, R_OK) == 0)
+        return 0;
+    int rc = cpc_mkdir_p(bdir, 0700, err);
+    if (rc)
+        return rc;
+    snprintf(url, sizeof url, "/blobs/%s", hex);
+    struct cpc_http_resp r = {0};
+    rc = cpc_http_request(cpc_wk_node_http(a->node), "GET", url, NULL, 0, NULL, &r, err);
+    if (rc)
+        return rc;
+    uint8_t got[32];
+    cpc_sha256(got, r.body, r.len);
+    if (r.status != 200)
+        rc = cpc_err_set(err, r.status == 404 ? CPC_ERR_NOT_FOUND : CPC_ERR_IO,
+                         "GET /blobs/%s: HTTP %ld", hex, r.status);
+    else if (memcmp(got, hash, 32) != 0)
+        rc = cpc_err_set(err, CPC_ERR_INVALID_RESULT, "blob %s: content does not match its hash",
+                         hex);
+    else
+        rc = cpc_write_file_atomic(path, r.body, r.len, 0600, err);
+    cpc_http_resp_free(&r);
+    return rc;
+}
+
+static int compute_exec(struct wk_agent *a, struct wk_item *it, const struct cpc_wk_ctl *ctl,
+                        struct cpc_err *err)
+{
+    char app[CPC_PATH_MAX], in[CPC_MAX_EXEC_INPUTS][CPC_PATH_MAX];
+    const char *inputs[CPC_MAX_EXEC_INPUTS];
+    int rc = fetch_blob(a, it->t.p.exec.app, app, sizeof app, err);
+    for (unsigned i = 0; rc == 0 && i < it->t.p.exec.n_inputs; i++) {
+        rc = fetch_blob(a, it->t.p.exec.inputs[i], in[i], sizeof in[i], err);
+        inputs[i] = in[i];
+    }
+    if (rc)
+        return rc;
+    struct cpc_wk_exec_limits lim = {.timeout_s = it->t.p.exec.timeout_s,
+                                     .memory_mb = it->t.p.exec.memory_mb,
+                                     .max_output = MAX_OUTPUT};
+    struct cpc_wk_exec_report rep;
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    rc = cpc_wk_exec_run(a->dir, app, inputs, it->t.p.exec.n_inputs, &lim, ctl, &out, &out_len,
+                         &rep, err);
+    if (rc == 0) {
+        uint8_t h[32];
+        char hex[65], url[96];
+        cpc_sha256(h, out, out_len);
+        cpc_hex_encode(hex, h, 32);
+        snprintf(url, sizeof url, "/blobs/%s", hex);
+        struct cpc_http_resp r = {0};
+        rc = cpc_http_request(cpc_wk_node_http(a->node), "PUT", url, (const char *)out, out_len,
+                              "application/octet-stream", &r, err);
+        if (rc == 0 && r.status != 200 && r.status != 201)
+            rc = cpc_err_set(err, CPC_ERR_IO, "PUT /blobs/%s: HTTP %ld", hex, r.status);
+        cpc_http_resp_free(&r);
+        memcpy(it->result, h, 32);
+        it->result_len = 32;
+        cpc_wk_report_event(a->rep, CPC_LOG_DEBUG, "exec", NULL,
+                            "task %.8s ran %.2fs in %s, %zu bytes out", it->t.task_id_s,
+                            rep.wall_s, rep.sandboxed ? "bubblewrap" : "the rlimit fallback",
+                            out_len);
+    }
+    free(out);
+    return rc;
+}
+
+int wk_compute(struct wk_agent *a, struct wk_item *it, struct cpc_err *err)
+{
+    atomic_store(&a->cancel, 0);
+    struct cpc_wk_ctl ctl = {.cancel = &a->cancel, .done = &a->progress,
+                             .threads = a->o->threads};
+    pthread_mutex_lock(&a->mu);
+    snprintf(a->running_id, sizeof a->running_id, "%s", it->synthetic ? "" : it->t.task_id_s);
+    pthread_mutex_unlock(&a->mu);
+    int rc;
+    switch (it->t.kind) {
+    case CPC_KIND_HASHPOW:
+    case CPC_KIND_VANITY:
+        rc = compute_search(a, it, &ctl, err);
+        break;
+    case CPC_KIND_MATMUL:
+        rc = compute_matmul(a, it, &ctl, err);
+        break;
+    case CPC_KIND_EXEC: {
+        struct job j = {.a = a, .it = it, .ctl = &ctl};
+        rc = run_job(a, &j, 0, "s", err);
+        break;
+    }
+    default:
+        rc = cpc_err_set(err, CPC_ERR_INVALID, "no executor for kind %d", (int)it->t.kind);
+    }
+    pthread_mutex_lock(&a->mu);
+    a->running_id[0] = 0;
+    pthread_mutex_unlock(&a->mu);
+    if (rc == 0)
+        it->phase = PH_COMPUTED;
+    return rc;
+}

@@ -1,0 +1,101 @@
+/* agent_internal.h — private state of the agent, shared by agent.c (loop,
+ * submit, reveal), agent_state.c (the state file) and agent_compute.c
+ * (running a task on an executor). Not for other files. */
+#ifndef CPC_WORKER_AGENT_INTERNAL_H
+#define CPC_WORKER_AGENT_INTERNAL_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "../common/node_client.h"
+#include "agent.h"
+#include "devices.h"
+#include "exec_cuda.h"
+#include "executor.h"
+#include "wk_node.h"
+#include "wk_report.h"
+
+enum wk_phase {
+    PH_LEASED = 0,     /* leased (or synthetic: chosen), not computed yet */
+    PH_COMPUTED = 1,   /* result known, SUBMIT_RESULT not signed yet */
+    PH_SUBMITTED = 2,  /* SUBMIT_RESULT signed (tx saved) and posted */
+    PH_COMMITTED = 3,  /* matmul/synthetic: commit included, REVEAL due */
+    PH_REVEALED = 4,   /* REVEAL signed (tx saved) and posted */
+};
+
+struct wk_item {
+    struct cpc_wk_task t;
+    json_t *lease_json;           /* the node's lease task (persisted); NULL for synthetic */
+    bool synthetic;
+    uint64_t synth_height;        /* synthetic: the height whose hash seeds it */
+    enum wk_phase phase;
+    uint64_t checkpoint;          /* hashpow/vanity: candidates already searched */
+    uint8_t result[64];
+    size_t result_len;
+    json_t *tx;                   /* the signed tx of this phase (owned) */
+    uint8_t tx_hash[32];
+    uint64_t commit_height;
+    double next_check;            /* monotonic s: when to poll the node again */
+};
+
+struct wk_agent {
+    const struct cpc_wk_opts *o;
+    struct cpc_key key;
+    char address[CPC_ADDR_STR_MAX];
+    char dir[CPC_PATH_MAX];       /* HOME/worker/ADDRESS */
+    struct cpc_wk_node *node;     /* the loop's client */
+    struct cpc_signer *signer;
+    struct cpc_wk_report *rep;
+    struct cpc_wk_devices dev;
+    struct cpc_chain_info chain;
+    struct wk_item *items;
+    size_t n_items, cap_items;
+    uint64_t next_nonce, done, earned, balance;
+    bool have_balance;
+    atomic_int *stop;
+    atomic_int cancel;            /* the running executor's cancel flag */
+    _Atomic uint64_t progress;    /* the running executor's work units */
+    /* heartbeat thread */
+    pthread_t hb;
+    bool hb_started;
+    pthread_mutex_t mu;           /* guards running_* and hb_quit */
+    pthread_cond_t cv;
+    bool hb_quit;
+    char running_id[37];
+    double running_pct;
+    /* synthetic */
+    bool synth_enabled;
+    uint32_t synth_n, synth_challenges;
+    uint64_t synth_reward, synth_last_height;
+    unsigned backoff_n;
+};
+
+double wk_now(void);
+/* Sleep up to ms, waking early when a stop is requested. */
+void wk_sleep(struct wk_agent *a, unsigned ms);
+
+/* agent.c: helpers for agent_txs.c */
+bool wk_transport_error(int rc);               /* worth a retry: the node is away or busy */
+void wk_refresh_balance(struct wk_agent *a);   /* balance from the node into the totals */
+json_t *wk_task_fields(const struct wk_item *it); /* {"task_id","kind","reward"}, new ref */
+
+/* agent_txs.c: one pass each; 0 or a transport error (retry later) or CPC_ERR_NOMEM. */
+int wk_submit_results(struct wk_agent *a, struct cpc_err *err); /* sign + post COMPUTED */
+int wk_reveal_due(struct wk_agent *a, struct cpc_err *err);     /* REVEAL the COMMITTED */
+int wk_poll_txs(struct wk_agent *a, struct cpc_err *err);       /* follow posted txs */
+
+/* agent_state.c */
+int wk_state_load(struct wk_agent *a, struct cpc_err *err);
+int wk_state_save(struct wk_agent *a, struct cpc_err *err);
+void wk_item_clear(struct wk_item *it);
+/* Remove item i (its leaves file too). */
+void wk_item_drop(struct wk_agent *a, size_t i);
+/* Append a new item (zeroed); NULL on OOM. The pointer is valid until the next add. */
+struct wk_item *wk_item_add(struct wk_agent *a);
+int wk_leaves_path(const struct wk_agent *a, const struct wk_item *it, char *out, size_t cap);
+
+/* agent_compute.c: run item (PH_LEASED) to PH_COMPUTED. Returns 0,
+ * CPC_ERR_CANCELLED (stopped: checkpoint saved), or an error (task unusable). */
+int wk_compute(struct wk_agent *a, struct wk_item *it, struct cpc_err *err);
+
+#endif

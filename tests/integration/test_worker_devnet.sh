@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# cpc-worker end to end on 127.0.0.1: a real cpcd and three real cpc-worker
+# processes complete a hashpow, a matmul and a vanity job, and every task is
+# paid exactly once (the workers' "paid" events add up to the jobs' rewards and
+# the chain says every task is done). Then a worker is SIGKILLed in the middle
+# of a matmul task and restarted: the task is finished and paid once, and no
+# task id was ever submitted twice by it. Then the node is SIGKILLed and
+# restarted under the running workers: they rejoin by themselves and finish a
+# new job.
+source "$(dirname "$0")/lib.sh"
+SRC="${CPC_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}"
+PORT=$(free_port)
+export CPC_HOME="$T_DIR/home"
+export CPC_NODE="http://127.0.0.1:$PORT"
+start_node "$CPC_HOME" "$PORT" --block-time 200 || { fail "node start"; finish; }
+CLI="$CPC_BIN/cpc-cli"
+WK="$CPC_BIN/cpc-worker"
+
+out=$("$WK" --help); check "cpc-worker --help exits 0" test $? -eq 0
+expect_contains "help names the commands" "register --stake N" "$out"
+"$WK" frobnicate >/dev/null 2>&1; expect_eq "unknown command exits 2" 2 $?
+"$WK" run --threads zero >/dev/null 2>&1; expect_eq "bad --threads exits 2" 2 $?
+out=$("$WK" run --from nobody 2>&1); expect_contains "missing key is explained" "cpc-worker init --from nobody" "$out"
+
+"$CLI" keys add customer >/dev/null 2>&1
+CUST=$("$CLI" keys show customer | jq -r .address)
+"$CLI" tx send "$CUST" 1000 --from faucet --wait >/dev/null 2>&1; check "fund customer" test $? -eq 0
+declare -A ADDR
+for i in 1 2 3; do
+  a=$("$WK" init --from "w$i" 2>/dev/null | jq -r .address)
+  ADDR[$i]=$a
+  "$CLI" tx send "$a" 100 --from faucet --wait >/dev/null 2>&1
+  out=$("$WK" register --stake 10 --from "w$i" 2>&1); rc=$?
+  check "w$i registers (rc=$rc)" test $rc -eq 0
+done
+again=$("$WK" init --from w1 2>/dev/null | jq -r .created)
+expect_eq "init reuses an existing key" false "$again"
+out=$("$WK" register --stake 10 --from w1 --node "http://127.0.0.1:1" 2>&1); rc=$?
+check "register against a dead node fails clearly (rc=$rc)" test $rc -ne 0
+expect_contains "  ... naming the node" "Connection refused" "$out"
+
+declare -A WPID
+start_worker() { # start_worker I [flags]
+  local i="$1"; shift
+  "$WK" run --from "w$i" --json --no-synthetic --threads 1 "$@" >>"$T_DIR/w$i.log" 2>>"$T_DIR/w$i.err" &
+  WPID[$i]=$!
+}
+for i in 1 2 3; do start_worker "$i"; done
+
+create_job() { # create_job FILE -> job id
+  "$CLI" job create "$1" --from customer --wait -o json 2>/dev/null | jq -r .hash
+}
+wait_done() { # wait_done JOB SECONDS
+  local st
+  for _ in $(seq 1 $(($2 * 5))); do
+    st=$(curl -fsS "$CPC_NODE/market/job/$1" | jq -r .status)
+    [ "$st" = completed ] && return 0
+    sleep 0.2
+  done
+  echo "job $1 is $st"; curl -fsS "$CPC_NODE/market/job/$1" | jq -c '{status,tasks_done,task_counts}'
+  return 1
+}
+paid_sum() { cat "$T_DIR"/w*.log | jq -s '[.[] | select(.event=="paid") | .reward] | add // 0'; }
+
+JH=$(create_job "$SRC/examples/jobs/hashpow.json")
+JM=$(create_job "$SRC/examples/jobs/matmul.json")
+JV=$(create_job "$SRC/examples/jobs/vanity.json")
+check "three jobs created" test -n "$JH" -a -n "$JM" -a -n "$JV"
+check "hashpow job completed" wait_done "$JH" 90
+check "matmul job completed" wait_done "$JM" 90
+check "vanity job completed" wait_done "$JV" 90
+for j in "$JH" "$JM" "$JV"; do
+  d=$(curl -fsS "$CPC_NODE/market/job/$j" | jq -r '.tasks_done == .contract.tasks')
+  expect_eq "job ${j:0:8}: every task done" true "$d"
+done
+sleep 1
+expect_eq "workers' paid events add up to the rewards (6x1 + 3x2 + 2x3 CPC)" 18000000000 "$(paid_sum)"
+n=$(cat "$T_DIR"/w*.log | jq -s '[.[] | select(.event=="verified")] | length')
+expect_eq "11 verified results" 11 "$n"
+busy=0
+for i in 1 2 3; do
+  c=$(jq -s '[.[] | select(.event=="paid")] | length' "$T_DIR/w$i.log")
+  [ "$c" -gt 0 ] && busy=$((busy + 1))
+  b=$("$CLI" query balance "${ADDR[$i]}" -o json | jq -r .balance)
+  last=$(jq -s '[.[] | select(.balance != null)] | last | .balance' "$T_DIR/w$i.log")
+  check "w$i: its last line shows the chain's balance ($last vs $b)" test "$last" -le "$b"
+done
+check "work spread over several workers ($busy)" test "$busy" -ge 2
+
+# --- SIGKILL mid-task, restart: nothing lost, nothing submitted twice ---
+kill -TERM "${WPID[2]}" "${WPID[3]}"; wait "${WPID[2]}" "${WPID[3]}" 2>/dev/null
+grep -q '"event":"stopped"' "$T_DIR/w3.log"; check "SIGTERM: w3 stops cleanly" test $? -eq 0
+grep -q '"event":"stopped"' "$T_DIR/w2.log"; check "SIGTERM: w2 stops cleanly" test $? -eq 0
+# searches long enough to be killed in the middle: 4 hashpow tasks of 24 bits
+# (~1.7e7 hashes each), searched in chunks whose progress goes to the state
+# file; w1 is killed once a checkpoint is saved (or 2 s into a task)
+cat > "$T_DIR/big.json" <<'JSON'
+{"kind":"hashpow","params":{"bits":24},"tasks":4,"reward":2500000000,"deadline":600,"max_budget":11000000000}
+JSON
+STATE="$CPC_HOME/worker/${ADDR[1]}/state.json"
+before=$(paid_sum)
+JB=$(create_job "$T_DIR/big.json")
+killed=0 waited=0
+for _ in $(seq 1 600); do
+  n=$(jq '.items | length' "$STATE" 2>/dev/null || echo 0)
+  c=$(jq '[.items[] | select(.checkpoint > 0)] | length' "$STATE" 2>/dev/null || echo 0)
+  [ "$n" -gt 0 ] && waited=$((waited + 1))
+  if [ "$c" -gt 0 ] || [ "$waited" -ge 40 ]; then
+    kill -KILL "${WPID[1]}"; killed=1; break
+  fi
+  sleep 0.05
+done
+wait "${WPID[1]}" 2>/dev/null
+check "w1 SIGKILLed in the middle of a task" test "$killed" -eq 1
+cp=$(jq '[.items[].checkpoint] | max' "$STATE")
+left=$(jq '.items | length' "$STATE")
+check "its state file held the unfinished work ($left items, checkpoint $cp)" test "$left" -gt 0
+start_worker 1
+check "big hashpow job completed after the restart" wait_done "$JB" 240
+grep -q '"event":"started".*[1-9] unfinished task' "$T_DIR/w1.log"
+check "the restarted worker resumed from its state file" test $? -eq 0
+sleep 1
+expect_eq "its four tasks were paid once each" $((before + 10000000000)) "$(paid_sum)"
+dups=$(curl -fsS "$CPC_NODE/account/${ADDR[1]}/txs?limit=100" |
+  jq '[.txs[] | select(.tx_type=="SUBMIT_RESULT") | .payload.task_id] | group_by(.) | map(select(length > 1)) | length')
+expect_eq "w1 never submitted a task twice" 0 "$dups"
+n=$(curl -fsS "$CPC_NODE/account/${ADDR[1]}/txs?limit=100" | jq '[.txs[] | select(.tx_type=="SUBMIT_RESULT")] | length')
+check "w1's results are on chain ($n SUBMIT_RESULT txs)" test "$n" -gt 0
+
+# --- the node dies and comes back under the workers ---
+kill_node
+sleep 1
+start_node "$CPC_HOME" "$PORT" --block-time 200 || fail "node restart"
+JH2=$(create_job "$SRC/examples/jobs/hashpow.json")
+check "after a node restart the worker rejoins and completes a new job" wait_done "$JH2" 90
+grep -q '"event":"offline"' "$T_DIR/w1.log"; check "w1 reported the outage" test $? -eq 0
+kill -TERM "${WPID[1]}"; wait "${WPID[1]}" 2>/dev/null
+finish
