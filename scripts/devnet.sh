@@ -45,7 +45,8 @@ for i in $(seq 1 "$WORKERS"); do
     "$BIN/cpc-worker" register --stake 100 --from "worker$i" >/dev/null
     echo "devnet: worker$i $addr funded (1000 CPC) and registered (100 CPC stake)"
   fi
-  "$BIN/cpc-worker" run --from "worker$i" --threads 1 2>&1 | sed -u "s/^/[worker$i] /" &
+  # process substitution, so $! is the worker itself (Ctrl-C reaches it, not just sed)
+  "$BIN/cpc-worker" run --from "worker$i" --threads 1 > >(sed -u "s/^/[worker$i] /") 2>&1 &
   pids+=($!)
 done
 

@@ -87,6 +87,25 @@ for i in 1 2 3; do
 done
 check "work spread over several workers ($busy)" test "$busy" -ge 2
 
+# --- exec: an app and its input by content hash, 3 replicas, quorum ---
+printf '#!/bin/sh\ntr a-z A-Z < in/0\n' > "$T_DIR/app.sh"
+printf 'hello compute\n' > "$T_DIR/input.txt"
+APP=$(sha256sum "$T_DIR/app.sh" | cut -c1-64)
+IN=$(sha256sum "$T_DIR/input.txt" | cut -c1-64)
+curl -fsS -X PUT --data-binary @"$T_DIR/app.sh" "$CPC_NODE/blobs/$APP" >/dev/null; check "app uploaded" test $? -eq 0
+curl -fsS -X PUT --data-binary @"$T_DIR/input.txt" "$CPC_NODE/blobs/$IN" >/dev/null; check "input uploaded" test $? -eq 0
+cat > "$T_DIR/exec.json" <<JSON
+{"kind":"exec","params":{"app":"$APP","inputs":["$IN"],"timeout_s":10,"memory_mb":256},"tasks":1,"replication":3,"reward":1000000000,"deadline":300,"max_budget":4000000000}
+JSON
+JE=$(create_job "$T_DIR/exec.json")
+check "exec job (3 replicas) completed" wait_done "$JE" 90
+OUT=$(printf 'HELLO COMPUTE\n' | sha256sum | cut -c1-64)
+got=$(curl -fsS "$CPC_NODE/blobs/$OUT" 2>/dev/null)
+expect_eq "the app's output was uploaded under its hash" "HELLO COMPUTE" "$got"
+sleep 1 # the workers see their tx included a poll later
+n=$(cat "$T_DIR"/w*.log | jq -s '[.[] | select(.event=="accepted" and .kind=="exec")] | length')
+expect_eq "three workers each ran a replica" 3 "$n"
+
 # --- SIGKILL mid-task, restart: nothing lost, nothing submitted twice ---
 kill -TERM "${WPID[2]}" "${WPID[3]}"; wait "${WPID[2]}" "${WPID[3]}" 2>/dev/null
 grep -q '"event":"stopped"' "$T_DIR/w3.log"; check "SIGTERM: w3 stops cleanly" test $? -eq 0
