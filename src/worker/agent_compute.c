@@ -120,9 +120,11 @@ static const char *device_name(const struct wk_agent *a, enum cpc_job_kind kind)
     return "cpu";
 }
 
-/* Run j on a thread; draw progress until it ends. total: units expected (0 unknown). */
-static int run_job(struct wk_agent *a, struct job *j, uint64_t total, const char *unit,
-                   struct cpc_err *err)
+/* Run j on a thread; draw progress until it ends. base: units the task had
+ * done before this call (a search's checkpoint); total: units the whole task
+ * is expected to take (0 unknown; a search may run past it: then 99.9%). */
+static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t total,
+                   const char *unit, struct cpc_err *err)
 {
     pthread_t th;
     atomic_store(&a->progress, 0);
@@ -136,10 +138,12 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t total, const char
         if (atomic_load(a->stop) >= 2)
             atomic_store(&a->cancel, 1);
         double dt = wk_now() - t0;
-        uint64_t done = atomic_load(&a->progress);
+        uint64_t done = atomic_load(&a->progress), all = base + done;
         double rate = dt > 0 ? (double)done / dt : 0;
-        double pct = total ? 100.0 * (double)done / (double)total : -1;
-        double eta = total && rate > 0 && done < total ? (double)(total - done) / rate : -1;
+        double pct = total ? 100.0 * (double)all / (double)total : -1;
+        if (pct > 99.9)
+            pct = 99.9;
+        double eta = total && rate > 0 && all < total ? (double)(total - all) / rate : -1;
         pthread_mutex_lock(&a->mu);
         a->running_pct = pct < 0 ? 0 : (pct > 100 ? 100 : pct);
         pthread_mutex_unlock(&a->mu);
@@ -167,8 +171,7 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
     while (it->checkpoint < limit) {
         struct job j = {.a = a, .it = it, .ctl = ctl, .start = it->checkpoint, .tries = chunk};
         double t0 = wk_now();
-        int rc = run_job(a, &j, expected > it->checkpoint ? expected - it->checkpoint : 0,
-                         hp ? "H" : "keys", err);
+        int rc = run_job(a, &j, it->checkpoint, expected, hp ? "H" : "keys", err);
         if (rc == 0) {
             if (hp) {
                 for (int i = 0; i < 8; i++)
@@ -206,7 +209,7 @@ static int compute_matmul(struct wk_agent *a, struct wk_item *it, const struct c
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory for a %ux%u result", m, n);
         goto done;
     }
-    if ((rc = run_job(a, &j, m, "rows", err)) != 0)
+    if ((rc = run_job(a, &j, 0, m, "rows", err)) != 0)
         goto done;
     for (uint32_t r = 0; r < m; r++)
         cpc_matmul_row_leaf(leaves[r], r, j.C + (size_t)r * n, n);
@@ -329,7 +332,7 @@ int wk_compute(struct wk_agent *a, struct wk_item *it, struct cpc_err *err)
         break;
     case CPC_KIND_EXEC: {
         struct job j = {.a = a, .it = it, .ctl = &ctl};
-        rc = run_job(a, &j, 0, "s", err);
+        rc = run_job(a, &j, 0, 0, "s", err);
         break;
     }
     default:

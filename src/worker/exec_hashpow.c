@@ -33,6 +33,7 @@
 #define HP_HAVE_X86 0
 #endif
 
+#include "exec_search.h"
 #include "executor.h"
 
 #define CHUNK ((uint64_t)1 << 16)
@@ -278,39 +279,25 @@ struct hp_job {
     uint64_t start, max_tries;
     unsigned shift;                 /* top64 >> shift == 0  <=>  >= bits zero bits */
     const struct cpc_wk_ctl *ctl;
-    _Atomic uint64_t next_chunk;
-    _Atomic uint64_t best;          /* lowest hit offset, UINT64_MAX = none */
-    atomic_bool cancelled;
+    struct cpc__wk_search s;        /* chunks of [0, max_tries), the lowest hit */
 };
 
 static void *hp_worker(void *arg)
 {
     struct hp_job *j = arg;
-    for (;;) {
-        if (cpc_wk_cancelled(j->ctl)) {
-            atomic_store(&j->cancelled, true);
-            break;
-        }
-        uint64_t c = atomic_fetch_add(&j->next_chunk, 1);
-        if (c > (j->max_tries - 1) / CHUNK)
-            break;
-        uint64_t lo = c * CHUNK;
-        if (lo >= atomic_load(&j->best))
-            break;
-        uint64_t hi = j->max_tries - lo > CHUNK ? lo + CHUNK : j->max_tries;
+    uint64_t lo, hi;
+    while (cpc__wk_search_next(&j->s, &lo, &hi)) {
         uint64_t t;
 #if HP_HAVE_X86
         if (j->use_ni)
-            t = hp_ni_scan(&j->ni, j->start, lo, hi, j->shift, &j->best);
+            t = hp_ni_scan(&j->ni, j->start, lo, hi, j->shift, &j->s.best);
         else
 #endif
-            t = hp_portable_scan(&j->mid, j->start, lo, hi, j->shift, &j->best);
+            t = hp_portable_scan(&j->mid, j->start, lo, hi, j->shift, &j->s.best);
         if (j->ctl && j->ctl->done)
             atomic_fetch_add_explicit(j->ctl->done, (t < hi ? t + 1 : hi) - lo, memory_order_relaxed);
         if (t < hi) {
-            uint64_t b = atomic_load(&j->best);
-            while (t < b && !atomic_compare_exchange_weak(&j->best, &b, t))
-                ;
+            cpc__wk_search_hit(&j->s, t);
             break; /* every later chunk is above t */
         }
     }
@@ -358,29 +345,11 @@ int cpc__wk_hashpow_impl(int impl, const uint8_t seed[32], unsigned bits, uint64
     j->max_tries = max_tries;
     j->shift = 64 - bits;
     j->ctl = ctl;
-    atomic_init(&j->next_chunk, 0);
-    atomic_init(&j->best, UINT64_MAX);
-    atomic_init(&j->cancelled, false);
+    cpc__wk_search_init(&j->s, ctl, max_tries, CHUNK);
+    cpc__wk_run_threads(cpc_wk_threads(ctl), (max_tries - 1) / CHUNK + 1, hp_worker, j);
 
-    uint64_t chunks = (max_tries - 1) / CHUNK + 1;
-    unsigned nt = cpc_wk_threads(ctl);
-    if (nt > chunks)
-        nt = (unsigned)chunks;
-    pthread_t *tids = NULL;
-    unsigned started = 0;
-    if (nt > 1) {
-        tids = calloc(nt - 1, sizeof *tids);
-        for (; tids && started < nt - 1; started++)
-            if (pthread_create(&tids[started], NULL, hp_worker, j) != 0)
-                break; /* run with the threads we have */
-    }
-    hp_worker(j);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
-
-    uint64_t best = atomic_load(&j->best);
-    bool cancelled = atomic_load(&j->cancelled);
+    uint64_t best = atomic_load(&j->s.best);
+    bool cancelled = atomic_load(&j->s.cancelled);
     free(j);
     if (best != UINT64_MAX) { /* every chunk below best ran to its end */
         *nonce = start + best;

@@ -38,6 +38,7 @@
 #include <secp256k1.h>
 
 #include "../core/hash.h"
+#include "exec_search.h"
 #include "executor.h"
 
 #define BATCH 1024u
@@ -287,9 +288,7 @@ struct vn_job {
     uint64_t pmask, pval;      /* prefix test on the first 8 bytes of hash160 */
     const char *prefix;
     const struct cpc_wk_ctl *ctl;
-    _Atomic uint64_t next_chunk;
-    _Atomic uint64_t best;     /* lowest hit offset in the run; UINT64_MAX = none */
-    atomic_bool cancelled;
+    struct cpc__wk_search s;   /* chunks of the run, the lowest hit */
     atomic_int fault;          /* an internal error (CPC_ERR_*), 0 = none */
 };
 
@@ -372,9 +371,7 @@ static bool point_at(const struct vn_job *j, const uint8_t x[32], struct ge *g)
 
 static void set_best(struct vn_job *j, uint64_t off)
 {
-    uint64_t b = atomic_load(&j->best);
-    while (off < b && !atomic_compare_exchange_weak(&j->best, &b, off))
-        ;
+    cpc__wk_search_hit(&j->s, off);
 }
 
 static void add_done(const struct vn_job *j, uint64_t n)
@@ -407,10 +404,10 @@ static int scan_chunk(struct vn_job *j, struct vn_scratch *s, uint64_t lo, uint6
     }
     for (uint64_t o = lo; o + 1 < hi;) {
         if (cpc_wk_cancelled(j->ctl)) {
-            atomic_store(&j->cancelled, true);
+            atomic_store(&j->s.cancelled, true);
             return 0;
         }
-        if (atomic_load_explicit(&j->best, memory_order_relaxed) <= o)
+        if (atomic_load_explicit(&j->s.best, memory_order_relaxed) <= o)
             return 0;
         unsigned n = hi - (o + 1) > BATCH ? BATCH : (unsigned)(hi - (o + 1));
         if (base_ok && batch_add(s, &base, n)) {
@@ -460,25 +457,15 @@ static void *vn_worker(void *arg)
         atomic_store(&j->fault, CPC_ERR_NOMEM);
         return NULL;
     }
-    for (;;) {
-        if (cpc_wk_cancelled(j->ctl)) {
-            atomic_store(&j->cancelled, true);
-            break;
-        }
-        uint64_t c = atomic_fetch_add(&j->next_chunk, 1);
-        if (c > (j->run_len - 1) / CHUNK_KEYS)
-            break;
-        uint64_t lo = c * CHUNK_KEYS;
-        if (lo >= atomic_load(&j->best))
-            break;
-        uint64_t hi = j->run_len - lo > CHUNK_KEYS ? lo + CHUNK_KEYS : j->run_len;
+    uint64_t lo, hi;
+    while (cpc__wk_search_next(&j->s, &lo, &hi)) {
         int rc = scan_chunk(j, s, lo, hi);
         if (rc < 0) {
             atomic_store(&j->fault, rc);
-            atomic_store(&j->best, 0); /* stop everyone */
+            atomic_store(&j->s.best, 0); /* stop everyone */
             break;
         }
-        if (rc > 0 || atomic_load(&j->cancelled))
+        if (rc > 0 || atomic_load(&j->s.cancelled))
             break;
     }
     free(s);
@@ -554,9 +541,7 @@ int cpc_wk_vanity(const uint8_t customer_pub[CPC_PUBKEY_LEN], const char *prefix
     if (rc != CPC_OK)
         goto out;
     j->ctl = ctl;
-    atomic_init(&j->next_chunk, 0);
-    atomic_init(&j->best, UINT64_MAX);
-    atomic_init(&j->cancelled, false);
+    cpc__wk_search_init(&j->s, ctl, 0, CHUNK_KEYS);
     atomic_init(&j->fault, 0);
 
     uint64_t skipped = 0;
@@ -571,28 +556,14 @@ int cpc_wk_vanity(const uint8_t customer_pub[CPC_PUBKEY_LEN], const char *prefix
     }
     add_done(j, skipped);
 
-    uint64_t chunks = (j->run_len - 1) / CHUNK_KEYS + 1;
-    unsigned nt = cpc_wk_threads(ctl);
-    if (nt > chunks)
-        nt = (unsigned)chunks;
-    pthread_t *tids = NULL;
-    unsigned started = 0;
-    if (nt > 1) {
-        tids = calloc(nt - 1, sizeof *tids);
-        for (; tids && started < nt - 1; started++)
-            if (pthread_create(&tids[started], NULL, vn_worker, j) != 0)
-                break;
-    }
-    vn_worker(j);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tids[i], NULL);
-    free(tids);
+    j->s.total = j->run_len;
+    cpc__wk_run_threads(cpc_wk_threads(ctl), (j->run_len - 1) / CHUNK_KEYS + 1, vn_worker, j);
 
     int fault = atomic_load(&j->fault);
-    uint64_t best = atomic_load(&j->best);
+    uint64_t best = atomic_load(&j->s.best);
     if (fault) {
         rc = cpc_err_set(err, fault, "vanity: internal failure (%s)", cpc_errcode_name(fault));
-    } else if (atomic_load(&j->cancelled)) { /* a chunk below best may be unfinished */
+    } else if (atomic_load(&j->s.cancelled)) { /* a chunk below best may be unfinished */
         rc = cpc_err_set(err, CPC_ERR_CANCELLED, "vanity: cancelled");
     } else if (best != UINT64_MAX) { /* every chunk below best ran to its end */
         memcpy(found, j->run_start, 32);
