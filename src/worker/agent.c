@@ -118,6 +118,40 @@ json_t *wk_task_fields(const struct wk_item *it)
 /* ------------------------------------------------------------------ */
 /* Leasing                                                             */
 
+void wk_memo_keep(struct wk_agent *a, const struct wk_item *it)
+{
+    if (it->synthetic || (it->t.kind != CPC_KIND_HASHPOW && it->t.kind != CPC_KIND_VANITY))
+        return;
+    a->batch_expired = true;
+    struct wk_memo *m = NULL;
+    for (unsigned i = 0; i < sizeof a->memo / sizeof a->memo[0] && !m; i++)
+        if (memcmp(a->memo[i].task_id, it->t.task_id, 16) == 0)
+            m = &a->memo[i];
+    if (!m)
+        m = &a->memo[a->memo_next++ % (sizeof a->memo / sizeof a->memo[0])];
+    memcpy(m->task_id, it->t.task_id, 16);
+    m->checkpoint = it->checkpoint;
+    m->result_len = it->phase >= PH_COMPUTED ? it->result_len : 0;
+    memcpy(m->result, it->result, m->result_len);
+}
+
+void wk_memo_restore(struct wk_agent *a, struct wk_item *it)
+{
+    for (unsigned i = 0; i < sizeof a->memo / sizeof a->memo[0]; i++) {
+        struct wk_memo *m = &a->memo[i];
+        if (memcmp(m->task_id, it->t.task_id, 16) != 0)
+            continue;
+        it->checkpoint = m->checkpoint;
+        if (m->result_len) {
+            memcpy(it->result, m->result, m->result_len);
+            it->result_len = m->result_len;
+            it->phase = PH_COMPUTED;
+        }
+        memset(m, 0, sizeof *m);
+        return;
+    }
+}
+
 static int release_items(struct wk_agent *a, bool only_leased)
 {
     uint8_t ids[MAX_RELEASE][16];
@@ -201,7 +235,12 @@ static int lease_round(struct wk_agent *a, struct cpc_err *err)
     struct cpc_wk_task *tasks = NULL;
     size_t n = 0;
     uint64_t height = 0;
-    int rc = cpc_wk_lease(a->node, a->o->max_tasks, wait, &tasks, &n, &height, err);
+    if (a->batch_expired)
+        a->lease_n = a->lease_n > 1 ? a->lease_n / 2 : 1;
+    else if (a->lease_n < a->o->max_tasks)
+        a->lease_n = a->lease_n * 2 < a->o->max_tasks ? a->lease_n * 2 : a->o->max_tasks;
+    a->batch_expired = false;
+    int rc = cpc_wk_lease(a->node, a->lease_n, wait, &tasks, &n, &height, err);
     if (rc)
         return rc;
     a->backoff_n = 0;
@@ -214,6 +253,7 @@ static int lease_round(struct wk_agent *a, struct cpc_err *err)
             return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         }
         it->t = tasks[i];
+        wk_memo_restore(a, it);
     }
     free(tasks);
     if (n) {
@@ -328,6 +368,7 @@ int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, ato
     a.node = cpc_wk_node_new(o->node_url, key, (long)o->lease_wait_ms + 15000);
     a.signer = cpc_signer_new_random();
     a.rep = cpc_wk_report_new(stdout, o->json, o->level, o->tty);
+    a.lease_n = o->max_tasks;
     if (!a.node || !a.signer || !a.rep) {
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         goto out;
@@ -398,6 +439,7 @@ int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, ato
             if (!next->synthetic && a.chain.height >= next->t.lease_expires) {
                 cpc_wk_report_event(a.rep, CPC_LOG_WARN, "expired", wk_task_fields(next),
                                     "task %.8s: lease expired before it ran", next->t.task_id_s);
+                wk_memo_keep(&a, next);
                 wk_item_drop(&a, ni);
                 continue;
             }

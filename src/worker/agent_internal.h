@@ -68,7 +68,26 @@ struct wk_agent {
     uint32_t synth_n, synth_challenges;
     uint64_t synth_reward, synth_last_height;
     unsigned backoff_n;
+    /* leasing: tasks asked per call, halved when a lease ran out before its task
+     * was done, doubled (up to --max-tasks) when a batch finished in time */
+    unsigned lease_n;
+    bool batch_expired;
+    /* searches whose lease ran out: their progress (and result) is kept for
+     * when the node leases the same task again (a search's answer is the
+     * lowest hit, the same whoever computes it and whenever) */
+    struct wk_memo {
+        uint8_t task_id[16];
+        uint64_t checkpoint;
+        uint8_t result[64];
+        size_t result_len;        /* 0 = not found yet */
+    } memo[16];
+    unsigned memo_next;
 };
+
+/* agent.c: remember a search's progress when its lease is lost (hashpow and
+ * vanity only); restore it into a newly leased item of the same task. */
+void wk_memo_keep(struct wk_agent *a, const struct wk_item *it);
+void wk_memo_restore(struct wk_agent *a, struct wk_item *it);
 
 double wk_now(void);
 /* Sleep up to ms, waking early when a stop is requested. */

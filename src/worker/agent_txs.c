@@ -157,8 +157,9 @@ int wk_submit_results(struct wk_agent *a, struct cpc_err *err)
         if (!it->synthetic && a->chain.height >= it->t.lease_expires) {
             cpc_wk_report_event(a->rep, CPC_LOG_WARN, "expired", wk_task_fields(it),
                                 "task %.8s: lease expired at height %" PRIu64
-                                " before the result was sent",
+                                " before the result was sent; kept for a new lease",
                                 it->t.task_id_s, it->t.lease_expires);
+            wk_memo_keep(a, it);
             wk_item_drop(a, i);
             continue;
         }

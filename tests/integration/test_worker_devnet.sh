@@ -110,11 +110,11 @@ expect_eq "three workers each ran a replica" 3 "$n"
 kill -TERM "${WPID[2]}" "${WPID[3]}"; wait "${WPID[2]}" "${WPID[3]}" 2>/dev/null
 grep -q '"event":"stopped"' "$T_DIR/w3.log"; check "SIGTERM: w3 stops cleanly" test $? -eq 0
 grep -q '"event":"stopped"' "$T_DIR/w2.log"; check "SIGTERM: w2 stops cleanly" test $? -eq 0
-# searches long enough to be killed in the middle: 4 hashpow tasks of 24 bits
-# (~1.7e7 hashes each), searched in chunks whose progress goes to the state
+# searches long enough to be killed in the middle: 4 hashpow tasks of 23 bits
+# (~8e6 hashes each), searched in chunks whose progress goes to the state
 # file; w1 is killed once a checkpoint is saved (or 2 s into a task)
 cat > "$T_DIR/big.json" <<'JSON'
-{"kind":"hashpow","params":{"bits":24},"tasks":4,"reward":2500000000,"deadline":600,"max_budget":11000000000}
+{"kind":"hashpow","params":{"bits":23},"tasks":4,"reward":2500000000,"deadline":600,"max_budget":11000000000}
 JSON
 STATE="$CPC_HOME/worker/${ADDR[1]}/state.json"
 before=$(paid_sum)
