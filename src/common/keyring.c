@@ -410,7 +410,10 @@ int cpc_keyring_load_file(const char *path, const char *passphrase, struct cpc_k
         return cpc_err_set(err, CPC_ERR_INVALID, "%s: a key file is named NAME.json", path);
     memcpy(name, base, n);
     name[n] = 0;
-    return load_key(NULL, path, name, passphrase, out, err);
+    int rc = load_key(NULL, path, name, passphrase, out, err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        cpc_err_set(err, rc, "key file %s not found", path);
+    return rc;
 }
 
 /* home + name, or path (name = its base name). */
