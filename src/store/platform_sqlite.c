@@ -1,0 +1,896 @@
+/* platform_sqlite.c — the SQLite implementation of platform_store.h.
+ *
+ * Design note. The platform tables live in the node's database file (beside
+ * the ledger tables) but have their own numbered migration list, recorded in
+ * platform_migrations, so the ledger schema (store_migrations.c) and this one
+ * move independently and a PostgreSQL back end can take these tables away
+ * whole. One read-write connection (WAL, synchronous=FULL, busy_timeout for
+ * the ledger writer that shares the file), serialised by a mutex: platform
+ * traffic is a few statements per HTTP call, and the expensive part (argon2)
+ * runs in the caller outside the lock. Every statement is prepared once at
+ * open (SQLITE_PREPARE_PERSISTENT) and reset after each use; no SQL is ever
+ * built from data. Tables are STRICT; secrets are stored only as hashes or
+ * sealed blobs (the caller's job, see platform_store.h).
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform_store.h"
+#include "store_internal.h"
+
+struct pmigration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+
+static const struct pmigration pmigrations[] = {
+    {1, "platform accounts",
+     "CREATE TABLE users("
+     "  id INTEGER PRIMARY KEY,"
+     "  email TEXT NOT NULL UNIQUE CHECK (length(email) BETWEEN 3 AND 254),"
+     "  password_hash TEXT NOT NULL CHECK (password_hash LIKE '$argon2id$%'),"
+     "  roles INTEGER NOT NULL CHECK (roles BETWEEN 0 AND 7),"
+     "  email_verified INTEGER NOT NULL DEFAULT 0 CHECK (email_verified IN (0, 1)),"
+     "  kyc_status TEXT NOT NULL DEFAULT 'none',"
+     "  blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),"
+     "  failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),"
+     "  locked_until_ms INTEGER NOT NULL DEFAULT 0 CHECK (locked_until_ms >= 0),"
+     "  created_ms INTEGER NOT NULL CHECK (created_ms >= 0),"
+     "  token_version INTEGER NOT NULL DEFAULT 0 CHECK (token_version >= 0)"
+     ") STRICT;"
+     "CREATE TABLE email_codes("
+     "  id INTEGER PRIMARY KEY,"
+     "  user INTEGER NOT NULL REFERENCES users(id),"
+     "  purpose TEXT NOT NULL CHECK (purpose IN ('verify', 'reset')),"
+     "  code_hash BLOB NOT NULL CHECK (length(code_hash) = 32),"
+     "  expires_ms INTEGER NOT NULL,"
+     "  used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1)),"
+     "  attempts INTEGER NOT NULL DEFAULT 0"
+     ") STRICT;"
+     "CREATE INDEX email_codes_user ON email_codes(user, purpose, used);"
+     "CREATE TABLE refresh_tokens("
+     "  id INTEGER PRIMARY KEY,"
+     "  user INTEGER NOT NULL REFERENCES users(id),"
+     "  family TEXT NOT NULL CHECK (length(family) = 32),"
+     "  token_hash BLOB NOT NULL UNIQUE CHECK (length(token_hash) = 32),"
+     "  ip TEXT NOT NULL,"
+     "  user_agent TEXT NOT NULL,"
+     "  created_ms INTEGER NOT NULL,"
+     "  last_used_ms INTEGER NOT NULL,"
+     "  expires_ms INTEGER NOT NULL,"
+     "  remember_me INTEGER NOT NULL CHECK (remember_me IN (0, 1)),"
+     "  revoked INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1)),"
+     "  replaced_by INTEGER REFERENCES refresh_tokens(id)"
+     ") STRICT;"
+     "CREATE INDEX refresh_tokens_family ON refresh_tokens(family);"
+     "CREATE INDEX refresh_tokens_user ON refresh_tokens(user) WHERE revoked = 0;"
+     "CREATE TABLE login_attempts("
+     "  id INTEGER PRIMARY KEY,"
+     "  email TEXT NOT NULL,"
+     "  ip TEXT NOT NULL,"
+     "  success INTEGER NOT NULL CHECK (success IN (0, 1)),"
+     "  ms INTEGER NOT NULL,"
+     "  user_agent TEXT NOT NULL,"
+     "  rate_limited INTEGER NOT NULL DEFAULT 0 CHECK (rate_limited IN (0, 1))"
+     ") STRICT;"
+     "CREATE INDEX login_attempts_ip ON login_attempts(ip, ms) WHERE rate_limited = 0;"
+     "CREATE INDEX login_attempts_email ON login_attempts(email, ms);"
+     "CREATE TABLE audit_log("
+     "  id INTEGER PRIMARY KEY,"
+     "  ms INTEGER NOT NULL,"
+     "  user INTEGER,"
+     "  event TEXT NOT NULL,"
+     "  detail TEXT"
+     ") STRICT;"
+     "CREATE INDEX audit_log_user ON audit_log(user, ms) WHERE user IS NOT NULL;"
+     "CREATE TABLE mail_queue("
+     "  id INTEGER PRIMARY KEY,"
+     "  \"to\" TEXT NOT NULL,"
+     "  subject TEXT NOT NULL,"
+     "  body BLOB NOT NULL,"
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  next_try_ms INTEGER NOT NULL,"
+     "  sent_ms INTEGER,"
+     "  last_error TEXT"
+     ") STRICT;"
+     "CREATE INDEX mail_queue_due ON mail_queue(next_try_ms) WHERE sent_ms IS NULL;"},
+};
+#define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
+
+enum pstmt {
+    S_BEGIN,
+    S_COMMIT,
+    S_ROLLBACK,
+    S_USER_INS,
+    S_USER_BY_EMAIL,
+    S_USER_BY_ID,
+    S_USER_VERIFIED,
+    S_USER_FAIL,
+    S_USER_LOCK,
+    S_USER_OK,
+    S_USER_BUMP,
+    S_CODE_RETIRE,
+    S_CODE_INS,
+    S_CODE_ACTIVE,
+    S_CODE_USE,
+    S_CODE_FAIL,
+    S_RT_INS,
+    S_RT_BY_HASH,
+    S_RT_ROTATE,
+    S_RT_REVOKE,
+    S_RT_REVOKE_FAMILY,
+    S_RT_REVOKE_USER,
+    S_ATT_INS,
+    S_ATT_NTH,
+    S_AUDIT_INS,
+    S_MAIL_INS,
+    S_MAIL_DUE,
+    S_MAIL_EARLIEST,
+    S_MAIL_SENT,
+    S_MAIL_FAILED,
+    S__COUNT
+};
+
+#define USER_COLS                                                                              \
+    "id, email, password_hash, roles, email_verified, kyc_status, blocked, failed_logins, "    \
+    "locked_until_ms, created_ms, token_version"
+#define RT_COLS                                                                                \
+    "id, user, family, token_hash, ip, user_agent, created_ms, last_used_ms, expires_ms, "     \
+    "remember_me, revoked, coalesce(replaced_by, 0)"
+
+static const char *const psql[S__COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_USER_INS] = "INSERT INTO users(email, password_hash, roles, created_ms) "
+                   "VALUES (?1, ?2, ?3, ?4)",
+    [S_USER_BY_EMAIL] = "SELECT " USER_COLS " FROM users WHERE email = ?1",
+    [S_USER_BY_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+    [S_USER_VERIFIED] = "UPDATE users SET email_verified = 1 WHERE id = ?1",
+    [S_USER_FAIL] = "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?1",
+    [S_USER_LOCK] = "UPDATE users SET failed_logins = 0, locked_until_ms = ?2 "
+                    "WHERE id = ?1 AND failed_logins >= ?3",
+    [S_USER_OK] = "UPDATE users SET failed_logins = 0 WHERE id = ?1",
+    [S_USER_BUMP] = "UPDATE users SET token_version = token_version + 1 WHERE id = ?1",
+    [S_CODE_RETIRE] = "UPDATE email_codes SET used = 1 "
+                      "WHERE user = ?1 AND purpose = ?2 AND used = 0",
+    [S_CODE_INS] = "INSERT INTO email_codes(user, purpose, code_hash, expires_ms) "
+                   "VALUES (?1, ?2, ?3, ?4)",
+    [S_CODE_ACTIVE] = "SELECT id, code_hash FROM email_codes WHERE user = ?1 AND purpose = ?2 "
+                      "AND used = 0 AND expires_ms > ?3 ORDER BY id DESC LIMIT 1",
+    [S_CODE_USE] = "UPDATE email_codes SET used = 1 WHERE id = ?1",
+    [S_CODE_FAIL] = "UPDATE email_codes SET attempts = attempts + 1, "
+                    "used = (attempts + 1 >= ?2) WHERE id = ?1",
+    [S_RT_INS] = "INSERT INTO refresh_tokens(user, family, token_hash, ip, user_agent, "
+                 "created_ms, last_used_ms, expires_ms, remember_me) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [S_RT_BY_HASH] = "SELECT " RT_COLS " FROM refresh_tokens WHERE token_hash = ?1",
+    [S_RT_ROTATE] = "UPDATE refresh_tokens SET revoked = 1, replaced_by = ?2, "
+                    "last_used_ms = ?3 WHERE id = ?1 AND revoked = 0",
+    [S_RT_REVOKE] = "UPDATE refresh_tokens SET revoked = 1 WHERE id = ?1",
+    [S_RT_REVOKE_FAMILY] = "UPDATE refresh_tokens SET revoked = 1 "
+                           "WHERE family = ?1 AND revoked = 0",
+    [S_RT_REVOKE_USER] = "UPDATE refresh_tokens SET revoked = 1 WHERE user = ?1 AND revoked = 0",
+    [S_ATT_INS] = "INSERT INTO login_attempts(email, ip, success, ms, user_agent, rate_limited) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [S_ATT_NTH] = "SELECT ms FROM login_attempts WHERE ip = ?1 AND ms >= ?2 AND rate_limited = 0 "
+                  "ORDER BY ms DESC LIMIT 1 OFFSET ?3",
+    [S_AUDIT_INS] = "INSERT INTO audit_log(ms, user, event, detail) VALUES (?1, ?2, ?3, ?4)",
+    [S_MAIL_INS] = "INSERT INTO mail_queue(\"to\", subject, body, next_try_ms) "
+                   "VALUES (?1, ?2, ?3, ?4)",
+    [S_MAIL_DUE] = "SELECT id, \"to\", subject, body, attempts FROM mail_queue "
+                   "WHERE sent_ms IS NULL AND next_try_ms <= ?1 ORDER BY next_try_ms, id LIMIT 1",
+    [S_MAIL_EARLIEST] = "SELECT min(next_try_ms) FROM mail_queue WHERE sent_ms IS NULL",
+    [S_MAIL_SENT] = "UPDATE mail_queue SET sent_ms = ?2, body = x'', last_error = NULL "
+                    "WHERE id = ?1",
+    [S_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_try_ms = ?2, "
+                      "last_error = ?3 WHERE id = ?1",
+};
+
+struct cpc_pstore {
+    sqlite3 *db;
+    sqlite3_stmt *st[S__COUNT];
+    pthread_mutex_t mu;
+    int version;
+};
+
+/* ---- small helpers (caller holds s->mu) ---- */
+
+static int fail(struct cpc_pstore *s, int rc, const char *what, struct cpc_err *err)
+{
+    if ((rc & 0xff) == SQLITE_CONSTRAINT &&
+        (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY))
+        return cpc_err_set(err, CPC_ERR_DUPLICATE, "platform store: %s: already exists", what);
+    return cpc__store_sqlerr(err, s->db, rc, what);
+}
+
+static sqlite3_stmt *stmt(struct cpc_pstore *s, enum pstmt i) { return s->st[i]; }
+
+static int bind_i64(struct cpc_pstore *s, sqlite3_stmt *st, int col, int64_t v,
+                    struct cpc_err *err)
+{
+    int rc = sqlite3_bind_int64(st, col, v);
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
+}
+
+static int bind_u64(struct cpc_pstore *s, sqlite3_stmt *st, int col, uint64_t v,
+                    struct cpc_err *err)
+{
+    return cpc__store_bind_u64(s->db, st, col, v, "platform value", err);
+}
+
+static int bind_text(struct cpc_pstore *s, sqlite3_stmt *st, int col, const char *v,
+                     struct cpc_err *err)
+{
+    int rc = sqlite3_bind_text(st, col, v ? v : "", -1, SQLITE_STATIC);
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
+}
+
+static int bind_blob(struct cpc_pstore *s, sqlite3_stmt *st, int col, const void *v, size_t n,
+                     struct cpc_err *err)
+{
+    int rc = sqlite3_bind_blob64(st, col, n ? v : "", (sqlite3_uint64)n, SQLITE_STATIC);
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
+}
+
+/* Step a write statement to DONE; *changes (may be NULL) gets the row count. Resets st. */
+static int run(struct cpc_pstore *s, sqlite3_stmt *st, int *changes, const char *what,
+               struct cpc_err *err)
+{
+    int rc = sqlite3_step(st);
+    int code = rc == SQLITE_DONE ? 0 : fail(s, rc, what, err);
+    if (code == 0 && changes)
+        *changes = sqlite3_changes(s->db);
+    cpc__store_stmt_done(st);
+    return code;
+}
+
+static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static uint64_t col_u64(sqlite3_stmt *st, int col)
+{
+    sqlite3_int64 v = sqlite3_column_int64(st, col);
+    return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* ---- open / migrate / close ---- */
+
+static int pversion(sqlite3 *db, int *out, struct cpc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM platform_migrations",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return cpc__store_sqlerr(err, db, rc, "reading platform schema version");
+    rc = sqlite3_step(st);
+    int code = 0;
+    if (rc == SQLITE_ROW)
+        *out = (int)sqlite3_column_int64(st, 0);
+    else
+        code = cpc__store_sqlerr(err, db, rc, "reading platform schema version");
+    sqlite3_finalize(st);
+    return code;
+}
+
+static int migrate_one(sqlite3 *db, const struct pmigration *m, int *cur, struct cpc_err *err)
+{
+    int rc = cpc__store_exec(db, "BEGIN IMMEDIATE", err);
+    if (rc)
+        return rc;
+    if ((rc = pversion(db, cur, err)) != 0)
+        goto fail;
+    if (*cur >= m->version)
+        return cpc__store_exec(db, "COMMIT", err);
+    if ((rc = cpc__store_exec(db, m->sql, err)) != 0)
+        goto fail;
+    sqlite3_stmt *st = NULL;
+    int src = sqlite3_prepare_v2(db,
+                                 "INSERT INTO platform_migrations(version, name) VALUES (?1, ?2)",
+                                 -1, &st, NULL);
+    if (src == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, m->version);
+        sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+        src = sqlite3_step(st);
+        src = src == SQLITE_DONE ? SQLITE_OK : src;
+    }
+    sqlite3_finalize(st);
+    if (src != SQLITE_OK) {
+        rc = cpc__store_sqlerr(err, db, src, "recording a platform migration");
+        goto fail;
+    }
+    if ((rc = cpc__store_exec(db, "COMMIT", err)) != 0)
+        goto fail;
+    *cur = m->version;
+    return 0;
+fail:
+    if (!sqlite3_get_autocommit(db))
+        cpc__store_exec(db, "ROLLBACK", NULL);
+    return cpc_err_prefix(err, "platform migration %d (%s)", m->version, m->name);
+}
+
+static int migrate(sqlite3 *db, int *version, struct cpc_err *err)
+{
+    int rc = cpc__store_exec(db,
+                             "CREATE TABLE IF NOT EXISTS platform_migrations("
+                             "  version INTEGER PRIMARY KEY,"
+                             "  name TEXT NOT NULL"
+                             ") STRICT",
+                             err);
+    int cur = 0;
+    if (rc == 0)
+        rc = pversion(db, &cur, err);
+    if (rc)
+        return rc;
+    int known = pmigrations[N_PMIGRATIONS - 1].version;
+    if (cur > known)
+        return cpc_err_set(err, CPC_ERR_DB,
+                           "platform schema version %d is newer than this binary supports (%d)",
+                           cur, known);
+    for (int i = 0; i < N_PMIGRATIONS; i++)
+        if (pmigrations[i].version > cur && (rc = migrate_one(db, &pmigrations[i], &cur, err)))
+            return rc;
+    *version = cur;
+    return 0;
+}
+
+int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *err)
+{
+    *out = NULL;
+    struct cpc_pstore *s = calloc(1, sizeof *s);
+    if (!s)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&s->mu, NULL);
+    int rc = sqlite3_open_v2(path, &s->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        rc = cpc__store_sqlerr(err, s->db, rc, "opening the platform store");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1); /* UNIQUE clashes -> CPC_ERR_DUPLICATE */
+    sqlite3_busy_timeout(s->db, CPC_STORE_BUSY_MS);
+    if ((rc = cpc__store_exec(s->db,
+                              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                              "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON",
+                              err)) != 0 ||
+        (rc = migrate(s->db, &s->version, err)) != 0)
+        goto fail;
+    for (int i = 0; i < S__COUNT; i++) {
+        int prc = sqlite3_prepare_v3(s->db, psql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                                     NULL);
+        if (prc != SQLITE_OK) {
+            rc = cpc__store_sqlerr(err, s->db, prc, "preparing a platform statement");
+            goto fail;
+        }
+    }
+    *out = s;
+    return 0;
+fail:
+    cpc_pstore_close(s);
+    return cpc_err_prefix(err, "%s", path);
+}
+
+void cpc_pstore_close(struct cpc_pstore *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < S__COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close(s->db);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}
+
+int cpc_pstore_schema_version(struct cpc_pstore *s) { return s->version; }
+
+/* ---- users ---- */
+
+int cpc_pstore_user_create(struct cpc_pstore *s, const char *email, const char *password_hash,
+                           uint32_t roles, uint64_t now_ms, int64_t *id, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_USER_INS);
+    int rc;
+    if ((rc = bind_text(s, st, 1, email, err)) == 0 &&
+        (rc = bind_text(s, st, 2, password_hash, err)) == 0 &&
+        (rc = bind_i64(s, st, 3, roles, err)) == 0 && (rc = bind_u64(s, st, 4, now_ms, err)) == 0)
+        rc = run(s, st, NULL, "creating a user", err);
+    else
+        cpc__store_stmt_done(st);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static int user_query(struct cpc_pstore *s, sqlite3_stmt *st, struct cpc_puser *u,
+                      struct cpc_err *err)
+{
+    int rc = sqlite3_step(st), code = 0;
+    if (rc == SQLITE_ROW) {
+        memset(u, 0, sizeof *u);
+        u->id = sqlite3_column_int64(st, 0);
+        copy_col(u->email, sizeof u->email, st, 1);
+        copy_col(u->password_hash, sizeof u->password_hash, st, 2);
+        u->roles = (uint32_t)sqlite3_column_int64(st, 3);
+        u->email_verified = sqlite3_column_int(st, 4);
+        copy_col(u->kyc_status, sizeof u->kyc_status, st, 5);
+        u->blocked = sqlite3_column_int(st, 6);
+        u->failed_logins = (uint32_t)col_u64(st, 7);
+        u->locked_until_ms = col_u64(st, 8);
+        u->created_ms = col_u64(st, 9);
+        u->token_version = (uint32_t)col_u64(st, 10);
+    } else if (rc == SQLITE_DONE) {
+        code = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such user");
+    } else {
+        code = fail(s, rc, "reading a user", err);
+    }
+    cpc__store_stmt_done(st);
+    return code;
+}
+
+int cpc_pstore_user_by_email(struct cpc_pstore *s, const char *email, struct cpc_puser *u,
+                             struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_USER_BY_EMAIL);
+    int rc = bind_text(s, st, 1, email, err);
+    rc = rc == 0 ? user_query(s, st, u, err) : rc;
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_user_by_id(struct cpc_pstore *s, int64_t id, struct cpc_puser *u,
+                          struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_USER_BY_ID);
+    int rc = bind_i64(s, st, 1, id, err);
+    rc = rc == 0 ? user_query(s, st, u, err) : rc;
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* One UPDATE/DELETE keyed by a single integer id. */
+static int exec_id(struct cpc_pstore *s, enum pstmt i, int64_t id, int *changes,
+                   const char *what, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, i);
+    int rc = bind_i64(s, st, 1, id, err);
+    rc = rc == 0 ? run(s, st, changes, what, err) : rc;
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_user_set_verified(struct cpc_pstore *s, int64_t id, struct cpc_err *err)
+{
+    return exec_id(s, S_USER_VERIFIED, id, NULL, "verifying a user", err);
+}
+
+int cpc_pstore_user_login_ok(struct cpc_pstore *s, int64_t id, struct cpc_err *err)
+{
+    return exec_id(s, S_USER_OK, id, NULL, "recording a login", err);
+}
+
+int cpc_pstore_user_bump_token_version(struct cpc_pstore *s, int64_t id, struct cpc_err *err)
+{
+    return exec_id(s, S_USER_BUMP, id, NULL, "bumping the token version", err);
+}
+
+int cpc_pstore_user_login_failed(struct cpc_pstore *s, int64_t id, uint32_t max_failures,
+                                 uint64_t lock_until_ms, int *locked, struct cpc_err *err)
+{
+    *locked = 0;
+    pthread_mutex_lock(&s->mu);
+    int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
+    if (rc)
+        goto out;
+    sqlite3_stmt *st = stmt(s, S_USER_FAIL);
+    if ((rc = bind_i64(s, st, 1, id, err)) != 0 ||
+        (rc = run(s, st, NULL, "counting a failed login", err)) != 0)
+        goto rollback;
+    st = stmt(s, S_USER_LOCK);
+    int n = 0;
+    if ((rc = bind_i64(s, st, 1, id, err)) != 0 || (rc = bind_u64(s, st, 2, lock_until_ms, err)) ||
+        (rc = bind_i64(s, st, 3, max_failures, err)) != 0 ||
+        (rc = run(s, st, &n, "locking an account", err)) != 0)
+        goto rollback;
+    if ((rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err)) != 0)
+        goto rollback;
+    *locked = n > 0;
+    goto out;
+rollback:
+    cpc__store_stmt_done(st);
+    run(s, stmt(s, S_ROLLBACK), NULL, "rollback", NULL);
+out:
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* ---- email codes ---- */
+
+int cpc_pstore_code_put(struct cpc_pstore *s, int64_t user, const char *purpose,
+                        const uint8_t code_hash[32], uint64_t expires_ms, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = NULL;
+    int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
+    if (rc)
+        goto out;
+    st = stmt(s, S_CODE_RETIRE);
+    if ((rc = bind_i64(s, st, 1, user, err)) != 0 || (rc = bind_text(s, st, 2, purpose, err)) ||
+        (rc = run(s, st, NULL, "retiring old codes", err)) != 0)
+        goto rollback;
+    st = stmt(s, S_CODE_INS);
+    if ((rc = bind_i64(s, st, 1, user, err)) != 0 || (rc = bind_text(s, st, 2, purpose, err)) ||
+        (rc = bind_blob(s, st, 3, code_hash, 32, err)) != 0 ||
+        (rc = bind_u64(s, st, 4, expires_ms, err)) != 0 ||
+        (rc = run(s, st, NULL, "storing a code", err)) != 0)
+        goto rollback;
+    if ((rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err)) == 0)
+        goto out;
+rollback:
+    cpc__store_stmt_done(st);
+    run(s, stmt(s, S_ROLLBACK), NULL, "rollback", NULL);
+out:
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_code_active(struct cpc_pstore *s, int64_t user, const char *purpose,
+                           uint64_t now_ms, int64_t *id, uint8_t hash_out[32],
+                           struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_CODE_ACTIVE);
+    int rc;
+    if ((rc = bind_i64(s, st, 1, user, err)) == 0 &&
+        (rc = bind_text(s, st, 2, purpose, err)) == 0 &&
+        (rc = bind_u64(s, st, 3, now_ms, err)) == 0) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32) {
+            *id = sqlite3_column_int64(st, 0);
+            memcpy(hash_out, sqlite3_column_blob(st, 1), 32);
+        } else if (src == SQLITE_ROW || src == SQLITE_DONE) {
+            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no active code");
+        } else {
+            rc = fail(s, src, "reading a code", err);
+        }
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_code_use(struct cpc_pstore *s, int64_t id, struct cpc_err *err)
+{
+    return exec_id(s, S_CODE_USE, id, NULL, "using a code", err);
+}
+
+int cpc_pstore_code_fail(struct cpc_pstore *s, int64_t id, uint32_t max_attempts,
+                         struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_CODE_FAIL);
+    int rc;
+    if ((rc = bind_i64(s, st, 1, id, err)) == 0 &&
+        (rc = bind_i64(s, st, 2, max_attempts, err)) == 0)
+        rc = run(s, st, NULL, "counting a wrong code", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* ---- refresh tokens ---- */
+
+static int rt_bind_insert(struct cpc_pstore *s, sqlite3_stmt *st, const struct cpc_prefresh *r,
+                          struct cpc_err *err)
+{
+    int rc;
+    if ((rc = bind_i64(s, st, 1, r->user, err)) || (rc = bind_text(s, st, 2, r->family, err)) ||
+        (rc = bind_blob(s, st, 3, r->token_hash, 32, err)) ||
+        (rc = bind_text(s, st, 4, r->ip, err)) || (rc = bind_text(s, st, 5, r->user_agent, err)) ||
+        (rc = bind_u64(s, st, 6, r->created_ms, err)) ||
+        (rc = bind_u64(s, st, 7, r->last_used_ms, err)) ||
+        (rc = bind_u64(s, st, 8, r->expires_ms, err)) ||
+        (rc = bind_i64(s, st, 9, r->remember_me ? 1 : 0, err)))
+        return rc;
+    return 0;
+}
+
+int cpc_pstore_refresh_insert(struct cpc_pstore *s, const struct cpc_prefresh *r, int64_t *id,
+                              struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_RT_INS);
+    int rc = rt_bind_insert(s, st, r, err);
+    rc = rc == 0 ? run(s, st, NULL, "storing a refresh token", err) : rc;
+    cpc__store_stmt_done(st);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_refresh_by_hash(struct cpc_pstore *s, const uint8_t hash[32],
+                               struct cpc_prefresh *r, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_RT_BY_HASH);
+    int rc = bind_blob(s, st, 1, hash, 32, err);
+    if (rc == 0) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_ROW && sqlite3_column_bytes(st, 3) == 32) {
+            memset(r, 0, sizeof *r);
+            r->id = sqlite3_column_int64(st, 0);
+            r->user = sqlite3_column_int64(st, 1);
+            copy_col(r->family, sizeof r->family, st, 2);
+            memcpy(r->token_hash, sqlite3_column_blob(st, 3), 32);
+            copy_col(r->ip, sizeof r->ip, st, 4);
+            copy_col(r->user_agent, sizeof r->user_agent, st, 5);
+            r->created_ms = col_u64(st, 6);
+            r->last_used_ms = col_u64(st, 7);
+            r->expires_ms = col_u64(st, 8);
+            r->remember_me = sqlite3_column_int(st, 9);
+            r->revoked = sqlite3_column_int(st, 10);
+            r->replaced_by = sqlite3_column_int64(st, 11);
+        } else if (src == SQLITE_ROW || src == SQLITE_DONE) {
+            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "unknown refresh token");
+        } else {
+            rc = fail(s, src, "reading a refresh token", err);
+        }
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_refresh_rotate(struct cpc_pstore *s, int64_t old_id,
+                              const struct cpc_prefresh *next, uint64_t now_ms,
+                              int64_t *new_id, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = NULL;
+    int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
+    if (rc)
+        goto out;
+    st = stmt(s, S_RT_INS);
+    if ((rc = rt_bind_insert(s, st, next, err)) != 0 ||
+        (rc = run(s, st, NULL, "storing a refresh token", err)) != 0)
+        goto rollback;
+    int64_t nid = sqlite3_last_insert_rowid(s->db);
+    st = stmt(s, S_RT_ROTATE);
+    int n = 0;
+    if ((rc = bind_i64(s, st, 1, old_id, err)) || (rc = bind_i64(s, st, 2, nid, err)) ||
+        (rc = bind_u64(s, st, 3, now_ms, err)) ||
+        (rc = run(s, st, &n, "rotating a refresh token", err)) != 0)
+        goto rollback;
+    if (n == 0) {
+        rc = cpc_err_set(err, CPC_ERR_DUPLICATE, "refresh token already used");
+        goto rollback;
+    }
+    if ((rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err)) != 0)
+        goto rollback;
+    *new_id = nid;
+    goto out;
+rollback:
+    cpc__store_stmt_done(st);
+    run(s, stmt(s, S_ROLLBACK), NULL, "rollback", NULL);
+out:
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_refresh_revoke(struct cpc_pstore *s, int64_t id, struct cpc_err *err)
+{
+    return exec_id(s, S_RT_REVOKE, id, NULL, "revoking a refresh token", err);
+}
+
+int cpc_pstore_refresh_revoke_family(struct cpc_pstore *s, const char *family, int *n,
+                                     struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_RT_REVOKE_FAMILY);
+    int changes = 0;
+    int rc = bind_text(s, st, 1, family, err);
+    rc = rc == 0 ? run(s, st, &changes, "revoking a token family", err) : rc;
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    if (n)
+        *n = changes;
+    return rc;
+}
+
+int cpc_pstore_refresh_revoke_user(struct cpc_pstore *s, int64_t user, int *n,
+                                   struct cpc_err *err)
+{
+    int changes = 0;
+    int rc = exec_id(s, S_RT_REVOKE_USER, user, &changes, "revoking a user's tokens", err);
+    if (n)
+        *n = changes;
+    return rc;
+}
+
+/* ---- attempts, audit ---- */
+
+int cpc_pstore_attempt_add(struct cpc_pstore *s, const char *email, const char *ip, int success,
+                           int rate_limited, uint64_t ms, const char *user_agent,
+                           struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_ATT_INS);
+    int rc;
+    if ((rc = bind_text(s, st, 1, email, err)) == 0 && (rc = bind_text(s, st, 2, ip, err)) == 0 &&
+        (rc = bind_i64(s, st, 3, success ? 1 : 0, err)) == 0 &&
+        (rc = bind_u64(s, st, 4, ms, err)) == 0 &&
+            (rc = bind_text(s, st, 5, user_agent, err)) == 0 &&
+        (rc = bind_i64(s, st, 6, rate_limited ? 1 : 0, err)) == 0)
+        rc = run(s, st, NULL, "recording a login attempt", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_attempt_nth(struct cpc_pstore *s, const char *ip, uint64_t since_ms, uint32_t nth,
+                           int *found, uint64_t *ms, struct cpc_err *err)
+{
+    *found = 0;
+    if (nth == 0)
+        return cpc_err_set(err, CPC_ERR_INVALID, "nth must be >= 1");
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_ATT_NTH);
+    int rc;
+    if ((rc = bind_text(s, st, 1, ip, err)) == 0 && (rc = bind_u64(s, st, 2, since_ms, err)) == 0 &&
+        (rc = bind_i64(s, st, 3, (int64_t)nth - 1, err)) == 0) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_ROW) {
+            *found = 1;
+            *ms = col_u64(st, 0);
+        } else if (src != SQLITE_DONE) {
+            rc = fail(s, src, "counting login attempts", err);
+        }
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_audit(struct cpc_pstore *s, uint64_t ms, int64_t user, const char *event,
+                     const char *detail, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_AUDIT_INS);
+    int rc = bind_u64(s, st, 1, ms, err);
+    if (rc == 0)
+        rc = user ? bind_i64(s, st, 2, user, err) : (sqlite3_bind_null(st, 2), 0);
+    if (rc == 0)
+        rc = bind_text(s, st, 3, event, err);
+    if (rc == 0)
+        rc = detail ? bind_text(s, st, 4, detail, err) : (sqlite3_bind_null(st, 4), 0);
+    if (rc == 0)
+        rc = run(s, st, NULL, "writing the audit log", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* ---- mail queue ---- */
+
+int cpc_pstore_mail_add(struct cpc_pstore *s, const char *to, const char *subject,
+                        const uint8_t *body, size_t body_len, uint64_t now_ms, int64_t *id,
+                        struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_MAIL_INS);
+    int rc;
+    if ((rc = bind_text(s, st, 1, to, err)) == 0 && (rc = bind_text(s, st, 2, subject, err)) == 0 &&
+        (rc = bind_blob(s, st, 3, body, body_len, err)) == 0 &&
+        (rc = bind_u64(s, st, 4, now_ms, err)) == 0)
+        rc = run(s, st, NULL, "queueing mail", err);
+    cpc__store_stmt_done(st);
+    if (rc == 0 && id)
+        *id = sqlite3_last_insert_rowid(s->db);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+void cpc_pmail_clear(struct cpc_pmail *m)
+{
+    if (!m)
+        return;
+    free(m->to);
+    free(m->subject);
+    if (m->body)
+        memset(m->body, 0, m->body_len);
+    free(m->body);
+    memset(m, 0, sizeof *m);
+}
+
+int cpc_pstore_mail_next_due(struct cpc_pstore *s, uint64_t now_ms, struct cpc_pmail *m,
+                             struct cpc_err *err)
+{
+    memset(m, 0, sizeof *m);
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_MAIL_DUE);
+    int rc = bind_u64(s, st, 1, now_ms, err);
+    if (rc == 0) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_ROW) {
+            m->id = sqlite3_column_int64(st, 0);
+            const char *to = (const char *)sqlite3_column_text(st, 1);
+            const char *subj = (const char *)sqlite3_column_text(st, 2);
+            m->to = strdup(to ? to : "");
+            m->subject = strdup(subj ? subj : "");
+            m->body_len = (size_t)sqlite3_column_bytes(st, 3);
+            m->body = malloc(m->body_len + 1);
+            m->attempts = (uint32_t)col_u64(st, 4);
+            if (!m->to || !m->subject || !m->body)
+                rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+            else if (m->body_len)
+                memcpy(m->body, sqlite3_column_blob(st, 3), m->body_len);
+        } else if (src == SQLITE_DONE) {
+            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no mail due");
+        } else {
+            rc = fail(s, src, "reading the mail queue", err);
+        }
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    if (rc != 0)
+        cpc_pmail_clear(m);
+    return rc;
+}
+
+int cpc_pstore_mail_earliest(struct cpc_pstore *s, uint64_t *ms, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_MAIL_EARLIEST);
+    int rc = 0, src = sqlite3_step(st);
+    if (src == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+        *ms = col_u64(st, 0);
+    else if (src == SQLITE_ROW || src == SQLITE_DONE)
+        rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no mail pending");
+    else
+        rc = fail(s, src, "reading the mail queue", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_mail_sent(struct cpc_pstore *s, int64_t id, uint64_t now_ms, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_MAIL_SENT);
+    int rc;
+    if ((rc = bind_i64(s, st, 1, id, err)) == 0 && (rc = bind_u64(s, st, 2, now_ms, err)) == 0)
+        rc = run(s, st, NULL, "marking mail sent", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_mail_failed(struct cpc_pstore *s, int64_t id, uint64_t next_try_ms,
+                           const char *last_error, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = stmt(s, S_MAIL_FAILED);
+    int rc;
+    if ((rc = bind_i64(s, st, 1, id, err)) == 0 &&
+        (rc = bind_u64(s, st, 2, next_try_ms, err)) == 0 &&
+        (rc = bind_text(s, st, 3, last_error, err)) == 0)
+        rc = run(s, st, NULL, "recording a mail failure", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}

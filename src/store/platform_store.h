@@ -1,0 +1,171 @@
+/* platform_store.h — persistence of platform accounts (ARCHITECTURE §7):
+ * users, email codes, refresh tokens, login attempts, the audit log and the
+ * mail queue.
+ *
+ * Design note. This is an interface: an opaque handle plus plain-data rows,
+ * so a PostgreSQL implementation can replace platform_sqlite.c without
+ * touching the callers. Nothing here is secret in clear: passwords arrive as
+ * argon2id strings, codes and refresh tokens as 32-byte hashes, mail bodies
+ * as sealed blobs (the caller encrypts). Every call is thread-safe (the
+ * SQLite implementation serialises one connection behind a mutex; platform
+ * traffic is small next to the ledger's). Times are unix milliseconds given
+ * by the caller (its injectable clock), never read here. Returns 0 or a
+ * negative cpc_errcode with err filled; CPC_ERR_NOT_FOUND for a missing row,
+ * CPC_ERR_DUPLICATE for a unique-key clash.
+ */
+#ifndef CPC_STORE_PLATFORM_STORE_H
+#define CPC_STORE_PLATFORM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+
+struct cpc_pstore; /* opaque */
+
+#define CPC_ROLE_PROVIDER 1u
+#define CPC_ROLE_CUSTOMER 2u
+#define CPC_ROLE_ADMIN 4u
+
+#define CPC_PUSER_EMAIL_MAX 254
+#define CPC_PUSER_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
+
+struct cpc_puser {
+    int64_t id;
+    char email[CPC_PUSER_EMAIL_MAX + 1];
+    char password_hash[CPC_PUSER_HASH_MAX + 1];
+    uint32_t roles;             /* CPC_ROLE_* bits */
+    int email_verified;
+    char kyc_status[16];        /* "none", later "pending", "verified", ... */
+    int blocked;
+    uint32_t failed_logins;     /* since the last success or lockout */
+    uint64_t locked_until_ms;   /* 0 = not locked */
+    uint64_t created_ms;
+    uint32_t token_version;     /* bumped by logout-all: older access tokens die */
+};
+
+#define CPC_PCODE_VERIFY "verify"
+#define CPC_PCODE_RESET "reset"
+
+#define CPC_PREFRESH_IP_MAX 63
+#define CPC_PREFRESH_UA_MAX 255
+
+struct cpc_prefresh {
+    int64_t id;
+    int64_t user;
+    char family[33];            /* 32 hex chars, shared by a chain of rotations */
+    uint8_t token_hash[32];     /* SHA-256 of the token */
+    char ip[CPC_PREFRESH_IP_MAX + 1];
+    char user_agent[CPC_PREFRESH_UA_MAX + 1];
+    uint64_t created_ms, last_used_ms, expires_ms;
+    int remember_me;
+    int revoked;
+    int64_t replaced_by;        /* 0 = not rotated */
+};
+
+struct cpc_pmail {
+    int64_t id;
+    char *to;                   /* malloc'd; cpc_pmail_clear frees */
+    char *subject;
+    uint8_t *body;              /* sealed blob as given to cpc_pstore_mail_add */
+    size_t body_len;
+    uint32_t attempts;
+};
+
+/* Open (creating if needed) the platform tables in the SQLite file at path and run
+ * its own pending migrations (table platform_migrations). Caller closes with cpc_pstore_close. */
+int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *err);
+/* Close; NULL accepted. */
+void cpc_pstore_close(struct cpc_pstore *s);
+/* Highest applied platform migration (for tests). */
+int cpc_pstore_schema_version(struct cpc_pstore *s);
+
+/* ---- users ---- */
+/* Insert a user (email already normalised; stored verbatim). *id gets the new id.
+ * CPC_ERR_DUPLICATE when the email exists. Strings are copied. */
+int cpc_pstore_user_create(struct cpc_pstore *s, const char *email, const char *password_hash,
+                           uint32_t roles, uint64_t now_ms, int64_t *id, struct cpc_err *err);
+/* Fill *u (caller's struct) by email or id; CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_user_by_email(struct cpc_pstore *s, const char *email, struct cpc_puser *u,
+                             struct cpc_err *err);
+int cpc_pstore_user_by_id(struct cpc_pstore *s, int64_t id, struct cpc_puser *u,
+                          struct cpc_err *err);
+/* Mark the email verified. */
+int cpc_pstore_user_set_verified(struct cpc_pstore *s, int64_t id, struct cpc_err *err);
+/* Count one failed login; when the count reaches max_failures the account is locked
+ * until lock_until_ms and the count restarts (*locked = 1). */
+int cpc_pstore_user_login_failed(struct cpc_pstore *s, int64_t id, uint32_t max_failures,
+                                 uint64_t lock_until_ms, int *locked, struct cpc_err *err);
+/* A successful login: the failure count goes back to 0. */
+int cpc_pstore_user_login_ok(struct cpc_pstore *s, int64_t id, struct cpc_err *err);
+/* token_version += 1 (every access token issued before dies). */
+int cpc_pstore_user_bump_token_version(struct cpc_pstore *s, int64_t id, struct cpc_err *err);
+
+/* ---- email codes (hashed) ---- */
+/* Retire the user's unused codes of this purpose, then store a new one. */
+int cpc_pstore_code_put(struct cpc_pstore *s, int64_t user, const char *purpose,
+                        const uint8_t code_hash[32], uint64_t expires_ms, struct cpc_err *err);
+/* The newest unused, unexpired code: *id and hash_out (32 bytes). CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_code_active(struct cpc_pstore *s, int64_t user, const char *purpose,
+                           uint64_t now_ms, int64_t *id, uint8_t hash_out[32],
+                           struct cpc_err *err);
+/* Mark a code used. */
+int cpc_pstore_code_use(struct cpc_pstore *s, int64_t id, struct cpc_err *err);
+/* Count a wrong guess; the code is retired at max_attempts. */
+int cpc_pstore_code_fail(struct cpc_pstore *s, int64_t id, uint32_t max_attempts,
+                         struct cpc_err *err);
+
+/* ---- refresh tokens (hashed) ---- */
+/* Insert r (r->id ignored); *id gets the new row id. */
+int cpc_pstore_refresh_insert(struct cpc_pstore *s, const struct cpc_prefresh *r, int64_t *id,
+                              struct cpc_err *err);
+/* Fill *r (caller's struct) from the row whose hash matches. CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_refresh_by_hash(struct cpc_pstore *s, const uint8_t hash[32],
+                               struct cpc_prefresh *r, struct cpc_err *err);
+/* In one transaction: insert next, then mark old_id revoked and replaced by it
+ * (only if it is still live). CPC_ERR_DUPLICATE (nothing written) when old_id was
+ * already revoked or rotated: a concurrent reuse. */
+int cpc_pstore_refresh_rotate(struct cpc_pstore *s, int64_t old_id,
+                              const struct cpc_prefresh *next, uint64_t now_ms,
+                              int64_t *new_id, struct cpc_err *err);
+/* Revoke one token / a whole family / every token of a user (*n = rows changed, may be NULL). */
+int cpc_pstore_refresh_revoke(struct cpc_pstore *s, int64_t id, struct cpc_err *err);
+int cpc_pstore_refresh_revoke_family(struct cpc_pstore *s, const char *family, int *n,
+                                     struct cpc_err *err);
+int cpc_pstore_refresh_revoke_user(struct cpc_pstore *s, int64_t user, int *n,
+                                   struct cpc_err *err);
+
+/* ---- login attempts, audit ---- */
+/* Record one login attempt (strings copied; email normalised). rate_limited marks an
+ * attempt refused by the rate limit: kept for the record, not counted by attempt_nth. */
+int cpc_pstore_attempt_add(struct cpc_pstore *s, const char *email, const char *ip, int success,
+                           int rate_limited, uint64_t ms, const char *user_agent,
+                           struct cpc_err *err);
+/* The time of the nth (1-based) most recent counted attempt from ip at or after
+ * since_ms: *found = 0 when there are fewer than nth. */
+int cpc_pstore_attempt_nth(struct cpc_pstore *s, const char *ip, uint64_t since_ms, uint32_t nth,
+                           int *found, uint64_t *ms, struct cpc_err *err);
+/* Append an audit row (user 0 = none; detail may be NULL; never a secret). */
+int cpc_pstore_audit(struct cpc_pstore *s, uint64_t ms, int64_t user, const char *event,
+                     const char *detail, struct cpc_err *err);
+
+/* ---- mail queue ---- */
+/* Queue a message (strings and body copied); *id may be NULL. */
+int cpc_pstore_mail_add(struct cpc_pstore *s, const char *to, const char *subject,
+                        const uint8_t *body, size_t body_len, uint64_t now_ms, int64_t *id,
+                        struct cpc_err *err);
+/* The oldest unsent message due at now_ms into *m (caller frees with cpc_pmail_clear).
+ * CPC_ERR_NOT_FOUND if none is due. */
+int cpc_pstore_mail_next_due(struct cpc_pstore *s, uint64_t now_ms, struct cpc_pmail *m,
+                             struct cpc_err *err);
+/* Earliest next_try_ms among unsent messages; CPC_ERR_NOT_FOUND if none is pending. */
+int cpc_pstore_mail_earliest(struct cpc_pstore *s, uint64_t *ms, struct cpc_err *err);
+/* Delivered: sent_ms set and the body wiped. */
+int cpc_pstore_mail_sent(struct cpc_pstore *s, int64_t id, uint64_t now_ms, struct cpc_err *err);
+/* A failed try: attempts += 1, retry at next_try_ms, last_error kept (copied; no secrets). */
+int cpc_pstore_mail_failed(struct cpc_pstore *s, int64_t id, uint64_t next_try_ms,
+                           const char *last_error, struct cpc_err *err);
+/* Free a message's strings; NULL accepted. */
+void cpc_pmail_clear(struct cpc_pmail *m);
+
+#endif
