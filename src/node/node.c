@@ -17,6 +17,7 @@
 #include "httpd.h"
 #include "mempool.h"
 #include "metrics.h"
+#include "platform.h"
 #include "routes.h"
 #include "scheduler.h"
 #include "worker_auth.h"
@@ -173,6 +174,10 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     if (cpc_scheduler_rebuild(n->scheduler, n->state, n->latest.height, err) != 0)
         return cpc_err_prefix(err, "rebuilding the scheduler");
+    char db_path[CPC_PATH_MAX];
+    cpc_home_path(db_path, sizeof db_path, n->cfg.home, "data/chain.db");
+    if ((rc = cpc_platform_new(&n->platform, n->cfg.home, db_path, err)) != 0)
+        return rc;
     uint64_t txs = 0;
     if (cpc_store_tx_count(n->store, &txs, err) != 0)
         return cpc_err_prefix(err, "counting transactions");
@@ -197,7 +202,10 @@ int cpc_node_start(struct cpc_node *n, struct cpc_err *err)
     };
     size_t n_routes = 0;
     const struct cpc_route *routes = cpc_node_routes(&n_routes);
-    int rc = cpc_httpd_start(&n->httpd, routes, n_routes, &opts, err);
+    int rc = cpc_platform_start(n->platform, err);
+    if (rc != 0)
+        return rc;
+    rc = cpc_httpd_start(&n->httpd, routes, n_routes, &opts, err);
     if (rc != 0)
         return rc;
     /* long-polling workers are resumed when the scheduler has work for them */
@@ -235,6 +243,7 @@ void cpc_node_close(struct cpc_node *n)
     cpc_mempool_free(n->mempool);
     cpc_scheduler_free(n->scheduler);
     cpc_worker_auth_free(n->worker_auth);
+    cpc_platform_free(n->platform);
     cpc_state_free(n->state);
     cpc_store_close(n->store);
     cpc_signer_free(n->signer);

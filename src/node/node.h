@@ -27,6 +27,7 @@ struct cpc_metrics;
 struct cpc_consensus_ops;
 struct cpc_scheduler;
 struct cpc_worker_auth;
+struct cpc_platform;
 
 struct cpc_node_config {
     char home[CPC_PATH_MAX];
@@ -63,6 +64,7 @@ struct cpc_node {
 
     struct cpc_scheduler *scheduler;    /* market scheduler (scheduler.h), own lock */
     struct cpc_worker_auth *worker_auth; /* signed worker requests (worker_auth.h) */
+    struct cpc_platform *platform;      /* accounts, sessions, mail (platform.h) */
 
     const struct cpc_consensus_ops *consensus;
     pthread_t producer;

@@ -3,6 +3,7 @@
 #include "routes_worker.h"
 #include "routes_legacy.h"
 #include "routes_marketplace.h"
+#include "routes_auth.h"
 
 static const struct cpc_route routes[] = {
     {"GET", "/", cpc_h_index},
@@ -42,6 +43,15 @@ static const struct cpc_route routes[] = {
     {"GET", "/marketplace/cluster/status", cpc_h_mp_cluster_status},
     {"GET", "/marketplace/pricing", cpc_h_mp_pricing},
     {"GET", "/marketplace/queue", cpc_h_mp_queue},
+    /* platform accounts (routes_auth.c) */
+    {"POST", "/auth/register", cpc_h_auth_register},
+    {"POST", "/auth/verify", cpc_h_auth_verify},
+    {"POST", "/auth/verify/resend", cpc_h_auth_verify_resend},
+    {"POST", "/auth/login", cpc_h_auth_login},
+    {"POST", "/auth/refresh", cpc_h_auth_refresh},
+    {"POST", "/auth/logout", cpc_h_auth_logout},
+    {"POST", "/auth/logout-all", cpc_h_auth_logout_all},
+    {"GET", "/me", cpc_h_me},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register},
     {"GET", "/get_task", cpc_h_legacy_get_task},

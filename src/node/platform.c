@@ -1,0 +1,183 @@
+/* platform.c — create and free the platform context (platform.h): settings,
+ * the master secret, derived keys, the dummy password hash, store, mailer.
+ *
+ * Design note. The master secret is [platform] jwt_secret when set (at least
+ * 32 characters), else HOME/platform.key: 32 random bytes written atomically
+ * with mode 0600 on first start and reused after. The JWT key is the secret
+ * itself; the code and mail keys are libsodium KDF subkeys of its SHA-256, so
+ * one leaked derived key does not give the others. The dummy hash is made
+ * once at start with the configured limits, so a login for an unknown email
+ * costs the same argon2 verification as a real one.
+ */
+#include "platform.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "../common/config.h"
+#include "../store/platform_store.h"
+#include "mailer.h"
+
+static uint64_t wall_ms(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int bool_value(const char *v, int def)
+{
+    if (!v)
+        return def;
+    if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+        return 0;
+    return 1;
+}
+
+static int load_secret(struct cpc_platform *p, const struct cpc_config *c, struct cpc_err *err)
+{
+    const char *v = cpc_config_get(c, "platform", "jwt_secret");
+    if (v && *v) {
+        size_t n = strlen(v);
+        if (n < 32 || n > CPC_PLATFORM_SECRET_MAX)
+            return cpc_err_set(err, CPC_ERR_INVALID,
+                               "[platform] jwt_secret must be 32..%d characters",
+                               CPC_PLATFORM_SECRET_MAX);
+        memcpy(p->jwt_key, v, n);
+        p->jwt_key_len = n;
+        return 0;
+    }
+    char path[CPC_PATH_MAX];
+    cpc_home_path(path, sizeof path, p->home, "platform.key");
+    char *text = NULL;
+    size_t len = 0;
+    int rc = cpc_read_file(path, 4096, &text, &len, err);
+    if (rc == 0) {
+        if (len != 32) {
+            sodium_memzero(text, len);
+            free(text);
+            return cpc_err_set(err, CPC_ERR_INVALID, "%s must hold exactly 32 bytes", path);
+        }
+        memcpy(p->jwt_key, text, 32);
+        sodium_memzero(text, len);
+        free(text);
+        p->jwt_key_len = 32;
+        return 0;
+    }
+    if (rc != CPC_ERR_NOT_FOUND)
+        return rc;
+    randombytes_buf(p->jwt_key, 32);
+    p->jwt_key_len = 32;
+    if ((rc = cpc_write_file_atomic(path, p->jwt_key, 32, 0600, err)) != 0)
+        return cpc_err_prefix(err, "writing %s", path);
+    return 0;
+}
+
+static int derive_keys(struct cpc_platform *p)
+{
+    uint8_t master[crypto_kdf_KEYBYTES];
+    crypto_hash_sha256(master, p->jwt_key, p->jwt_key_len);
+    int rc = crypto_kdf_derive_from_key(p->code_key, sizeof p->code_key, 1, "cpc-code", master);
+    if (rc == 0)
+        rc = crypto_kdf_derive_from_key(p->mail_key, sizeof p->mail_key, 2, "cpc-mail", master);
+    sodium_memzero(master, sizeof master);
+    return rc;
+}
+
+static int read_settings(struct cpc_platform *p, const struct cpc_config *c, struct cpc_err *err)
+{
+    uint64_t ops = 0, kib = 0;
+    int rc;
+    if ((rc = cpc_config_get_u64(c, "platform", "argon2_opslimit",
+                                 crypto_pwhash_OPSLIMIT_INTERACTIVE, &ops, err)) != 0 ||
+        (rc = cpc_config_get_u64(c, "platform", "argon2_memlimit_kib",
+                                 crypto_pwhash_MEMLIMIT_INTERACTIVE / 1024u, &kib, err)) != 0)
+        return cpc_err_prefix(err, "[platform]");
+    if (ops < crypto_pwhash_OPSLIMIT_MIN)
+        ops = crypto_pwhash_OPSLIMIT_MIN;
+    if (ops > crypto_pwhash_OPSLIMIT_SENSITIVE)
+        ops = crypto_pwhash_OPSLIMIT_SENSITIVE;
+    uint64_t mem = kib * 1024u;
+    if (mem < crypto_pwhash_MEMLIMIT_MIN)
+        mem = crypto_pwhash_MEMLIMIT_MIN;
+    if (mem > crypto_pwhash_MEMLIMIT_SENSITIVE)
+        mem = crypto_pwhash_MEMLIMIT_SENSITIVE;
+    p->pw_ops = ops;
+    p->pw_mem = (size_t)mem;
+    p->bind_sessions = bool_value(cpc_config_get(c, "platform", "bind_sessions"), 1);
+    return 0;
+}
+
+int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db_path,
+                     struct cpc_err *err)
+{
+    *out = NULL;
+    if (sodium_init() < 0)
+        return cpc_err_set(err, CPC_ERR_CRYPTO, "libsodium failed to initialise");
+    struct cpc_platform *p = sodium_malloc(sizeof *p);
+    if (!p)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    memset(p, 0, sizeof *p);
+    snprintf(p->home, sizeof p->home, "%s", home);
+    p->clock = wall_ms;
+
+    struct cpc_config *c = NULL;
+    char path[CPC_PATH_MAX];
+    cpc_home_path(path, sizeof path, home, "config");
+    int rc = cpc_config_load(&c, path, err);
+    if (rc != 0) {
+        cpc_err_prefix(err, "%s", path);
+        goto fail;
+    }
+    if ((rc = read_settings(p, c, err)) != 0 || (rc = load_secret(p, c, err)) != 0)
+        goto fail;
+    if (derive_keys(p) != 0) {
+        rc = cpc_err_set(err, CPC_ERR_CRYPTO, "cannot derive the platform keys");
+        goto fail;
+    }
+    if (crypto_pwhash_str(p->dummy_hash, "cpc dummy password 0", 20, p->pw_ops, p->pw_mem) != 0) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "argon2id: out of memory");
+        goto fail;
+    }
+    if ((rc = cpc_pstore_open(&p->store, db_path, err)) != 0)
+        goto fail;
+    struct cpc_mailer_opts mo = {
+        .home = home, .config = c, .key = p->mail_key, .clock = p->clock, .clock_arg = NULL};
+    if ((rc = cpc_mailer_new(&p->mailer, p->store, &mo, err)) != 0)
+        goto fail;
+    cpc_config_free(c);
+    *out = p;
+    return 0;
+fail:
+    cpc_config_free(c);
+    cpc_platform_free(p);
+    return cpc_err_prefix(err, "platform");
+}
+
+int cpc_platform_start(struct cpc_platform *p, struct cpc_err *err)
+{
+    return cpc_mailer_start(p->mailer, err);
+}
+
+void cpc_platform_set_clock(struct cpc_platform *p, cpc_clock_fn fn, void *arg)
+{
+    p->clock = fn ? fn : wall_ms;
+    p->clock_arg = fn ? arg : NULL;
+    cpc_mailer_set_clock(p->mailer, p->clock, p->clock_arg);
+}
+
+uint64_t cpc_platform_now(const struct cpc_platform *p) { return p->clock(p->clock_arg); }
+
+void cpc_platform_free(struct cpc_platform *p)
+{
+    if (!p)
+        return;
+    cpc_mailer_free(p->mailer);
+    cpc_pstore_close(p->store);
+    sodium_free(p); /* wipes the keys */
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Platform accounts end to end against a real cpcd and a real SMTP server on
+# 127.0.0.1 (python3-aiosmtpd, a sink that writes each message to a folder):
+# sign up while the mail server is down (the queued mail must survive and be
+# retried), start the server, read the code from the captured email, verify,
+# log in, GET /me, refresh (rotation), reuse of the old refresh token,
+# logout. Ends by grepping the database and the node log for the secrets.
+# Needs python3-aiosmtpd (scripts/deps.sh installs it); skips without it.
+source "$(dirname "$0")/lib.sh"
+
+PY=""
+for p in python3 /usr/bin/python3; do
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import aiosmtpd' 2>/dev/null; then PY="$p"; break; fi
+done
+if [ -z "$PY" ]; then
+  echo "skipped: python3-aiosmtpd not installed"
+  exit 0
+fi
+
+PORT=$(free_port)
+SMTP_PORT=$(free_port)
+while [ "$SMTP_PORT" = "$PORT" ]; do SMTP_PORT=$(free_port); done
+NODE="http://127.0.0.1:$PORT"
+HOME_DIR="$T_DIR/home"
+MAIL_DIR="$T_DIR/mail"
+mkdir -p "$MAIL_DIR"
+
+cat >"$T_DIR/sink.py" <<'EOF'
+# SMTP sink: every message goes to DIR/<n>.eml; runs until killed.
+import sys, time, os, itertools
+from aiosmtpd.controller import Controller
+out, port = sys.argv[1], int(sys.argv[2])
+seq = itertools.count(1)
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        n = next(seq)
+        tmp = os.path.join(out, "%d.tmp" % n)
+        with open(tmp, "wb") as f:
+            f.write(b"X-Rcpt: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
+            f.write(envelope.original_content or envelope.content)
+        os.rename(tmp, os.path.join(out, "%d.eml" % n))
+        return "250 OK"
+c = Controller(Sink(), hostname="127.0.0.1", port=port)
+c.start()
+open(os.path.join(out, "ready"), "w").close()
+try:
+    while True:
+        time.sleep(3600)
+finally:
+    c.stop()
+EOF
+
+"$CPC_BIN/cpcd" init --home "$HOME_DIR" >/dev/null 2>&1 || { fail "cpcd init"; finish; }
+cat >>"$HOME_DIR/config" <<EOF
+
+[platform]
+argon2_opslimit = 1
+argon2_memlimit_kib = 8
+
+[smtp]
+host = 127.0.0.1
+port = $SMTP_PORT
+from = noreply@computechain.test
+starttls = false
+EOF
+start_node "$HOME_DIR" "$PORT" --block-time 1000 || { fail "node start"; finish; }
+
+post() { # post PATH JSON -> CODE BODY
+  CODE=$(curl -sS --max-time 10 -A "it-agent/1" -o "$T_DIR/body" -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' --data "$2" "$NODE$1")
+  BODY=$(cat "$T_DIR/body")
+}
+
+EMAIL="journey@example.com"
+PASSWORD="Journey pass 2024"
+
+# --- sign up while the SMTP server is still down ---
+post /auth/register "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+expect_eq "register answers 201" 201 "$CODE"
+for _ in $(seq 1 100); do grep -q "failed (try 1)" "$NODE_LOG" && break; sleep 0.1; done
+check "delivery failed while the server was down, and was kept for retry" grep -q "failed (try 1)" "$NODE_LOG"
+
+# --- the server comes up: the queued mail arrives on the next retry ---
+"$PY" "$T_DIR/sink.py" "$MAIL_DIR" "$SMTP_PORT" >>"$T_DIR/sink.log" 2>&1 &
+for _ in $(seq 1 100); do [ -e "$MAIL_DIR/ready" ] && break; sleep 0.1; done
+check "SMTP sink is listening" test -e "$MAIL_DIR/ready"
+for _ in $(seq 1 200); do [ -e "$MAIL_DIR/1.eml" ] && break; sleep 0.1; done
+check "the confirmation mail reached the SMTP server" test -e "$MAIL_DIR/1.eml"
+MAIL=$(cat "$MAIL_DIR/1.eml" 2>/dev/null)
+expect_contains "mail is addressed to the user" "X-Rcpt: $EMAIL" "$MAIL"
+expect_contains "mail has a From header" "From: <noreply@computechain.test>" "$MAIL"
+VCODE=$(echo "$MAIL" | grep -o 'confirmation code is: [0-9]\{6\}' | grep -o '[0-9]\{6\}$')
+check "mail holds a six-digit code" test -n "$VCODE"
+
+# --- verify, log in, /me ---
+post /auth/login "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+expect_eq "login before verification is 403" 403 "$CODE"
+post /auth/verify "{\"email\":\"$EMAIL\",\"code\":\"$VCODE\"}"
+expect_eq "verify answers 200" 200 "$CODE"
+post /auth/login "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+expect_eq "login answers 200" 200 "$CODE"
+ACCESS=$(echo "$BODY" | jq -r .access_token)
+R1=$(echo "$BODY" | jq -r .refresh_token)
+expect_eq "access token lives 15 min" 900 "$(echo "$BODY" | jq -r .expires_in)"
+ME=$(curl -sS --max-time 10 -H "Authorization: Bearer $ACCESS" "$NODE/me")
+expect_eq "GET /me shows the email" "$EMAIL" "$(echo "$ME" | jq -r .email)"
+expect_eq "GET /me shows the role" customer "$(echo "$ME" | jq -r '.roles[0]')"
+
+# --- refresh rotates; the old token is then refused ---
+post /auth/refresh "{\"refresh_token\":\"$R1\"}"
+expect_eq "refresh answers 200" 200 "$CODE"
+R2=$(echo "$BODY" | jq -r .refresh_token)
+check "refresh gives a new token" test "$R1" != "$R2"
+post /auth/refresh "{\"refresh_token\":\"$R2\"}"
+expect_eq "the new token refreshes again" 200 "$CODE"
+R3=$(echo "$BODY" | jq -r .refresh_token)
+
+# --- logout ---
+post /auth/logout "{\"refresh_token\":\"$R3\"}"
+expect_eq "logout answers 200" 200 "$CODE"
+post /auth/refresh "{\"refresh_token\":\"$R3\"}"
+expect_eq "a logged-out token is refused" 401 "$CODE"
+post /auth/refresh "{\"refresh_token\":\"$R1\"}"
+expect_eq "a rotated token is refused" 401 "$CODE"
+
+# --- secrets never at rest in clear, never in the log ---
+stop_node
+for s in "$PASSWORD" "$R1" "$R2" "$R3" "$ACCESS"; do
+  for f in "$HOME_DIR"/data/chain.db* "$NODE_LOG"; do
+    if grep -a -F -q -- "$s" "$f"; then fail "a secret is in $(basename "$f")"; fi
+  done
+done
+for f in "$HOME_DIR"/data/chain.db* "$NODE_LOG"; do
+  if grep -a -P -q "(?<![0-9])$VCODE(?![0-9])" "$f"; then fail "the code is in $(basename "$f")"; fi
+done
+ok "no password, code or token in the database or the log"
+finish

@@ -1,0 +1,756 @@
+/* test_node_auth.c — platform accounts over real HTTP: a real node in this
+ * process on 127.0.0.1 (ephemeral port), one fresh home per test.
+ *
+ * Speed: HOME/config sets [platform] argon2_opslimit = 1 and
+ * argon2_memlimit_kib = 8 (libsodium's MIN), so each hash costs microseconds
+ * instead of ~100 ms; production defaults stay at INTERACTIVE.
+ * Time: the platform clock is replaced by wall time + a test-controlled
+ * offset, so lockout, rate-limit windows and token expiry are exercised by
+ * moving the clock, never by sleeping. The only waits are for the mail
+ * thread to write HOME/outbox/<id>.eml (polled, bounded to 10 s).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jwt.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "node/httpd.h"
+#include "node/node.h"
+#include "node/platform.h"
+
+#define PW "Correct horse 42"
+#define UA "test-agent/1.0"
+
+struct fixture {
+    char home[256];
+    struct cpc_node node;
+    char base[64];
+    CURL *curl;
+    _Atomic uint64_t offset_ms;
+    char retry_after[32];
+    json_t *last; /* the last answer's JSON (owned; replaced by every request) */
+};
+
+static uint64_t test_clock(void *arg)
+{
+    struct fixture *f = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u +
+           atomic_load(&f->offset_ms);
+}
+
+static void advance(struct fixture *f, uint64_t ms)
+{
+    atomic_fetch_add(&f->offset_ms, ms);
+}
+
+struct buf {
+    char *p;
+    size_t n;
+};
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
+{
+    struct buf *b = arg;
+    size_t len = sz * nm;
+    char *np = realloc(b->p, b->n + len + 1);
+    if (!np)
+        return 0;
+    memcpy(np + b->n, d, len);
+    b->p = np;
+    b->n += len;
+    b->p[b->n] = 0;
+    return len;
+}
+
+static size_t on_header(char *d, size_t sz, size_t nm, void *arg)
+{
+    struct fixture *f = arg;
+    size_t len = sz * nm;
+    if (len > 13 && strncasecmp(d, "Retry-After: ", 13) == 0) {
+        size_t n = len - 13;
+        while (n && (d[13 + n - 1] == '\r' || d[13 + n - 1] == '\n'))
+            n--;
+        snprintf(f->retry_after, sizeof f->retry_after, "%.*s", (int)n, d + 13);
+    }
+    return len;
+}
+
+/* Returns the HTTP status; *out = parsed JSON (or NULL). bearer and ua may be NULL. */
+static long http_ex(struct fixture *f, const char *method, const char *path, const char *body,
+                    const char *bearer, const char *ua, json_t **out)
+{
+    char url[512], auth[2048];
+    snprintf(url, sizeof url, "%s%s", f->base, path);
+    struct buf b = {0};
+    CURL *c = f->curl;
+    f->retry_after[0] = 0;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, ua ? ua : UA);
+    struct curl_slist *h = NULL;
+    if (bearer) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
+        h = curl_slist_append(h, auth);
+    }
+    if (body) {
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    long status = 0;
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    json_decref(f->last);
+    f->last = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    if (out)
+        *out = json_incref(f->last);
+    free(b.p);
+    return status;
+}
+
+static long post(struct fixture *f, const char *path, json_t *body, json_t **out)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    long st = http_ex(f, "POST", path, s, NULL, NULL, out);
+    free(s);
+    return st;
+}
+
+static const char *err_code(json_t *j)
+{
+    return json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+}
+static const char *err_msg(json_t *j)
+{
+    return json_string_value(json_object_get(json_object_get(j, "error"), "message"));
+}
+
+/* Check the status (and error code) of the last answer, kept in f->last. */
+static void expect(struct fixture *f, long got, long want, const char *want_code)
+{
+    json_t *j = f->last;
+    if (got != want || (want_code && (!err_code(j) || strcmp(err_code(j), want_code) != 0))) {
+        char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        fprintf(stderr, "got %ld %s, want %ld %s\n", got, d ? d : "(no body)", want,
+                want_code ? want_code : "");
+        free(d);
+    }
+    assert_int_equal(got, want);
+    if (want_code)
+        assert_string_equal(err_code(j), want_code);
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+/* A node in a fresh home; extra is appended to the [platform] section. */
+static int setup_with(void **state, const char *extra)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->home, sizeof f->home, "/tmp/cpc-auth-XXXXXX");
+    assert_non_null(mkdtemp(f->home));
+    struct cpc_err err = {0};
+    bool created;
+    assert_int_equal(cpc_node_init_home(f->home, "auth-test", &created, &err), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/config", f->home);
+    FILE *cf = fopen(path, "a");
+    assert_non_null(cf);
+    fputs("\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n", cf);
+    fputs(extra, cf);
+    fclose(cf);
+    struct cpc_node_config cfg;
+    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    cfg.block_time_ms = 3600000;
+    int rc = cpc_node_open(&f->node, &cfg, &err);
+    if (rc)
+        fprintf(stderr, "open: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    cpc_platform_set_clock(f->node.platform, test_clock, f);
+    rc = cpc_node_start(&f->node, &err);
+    if (rc)
+        fprintf(stderr, "start: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
+    f->curl = curl_easy_init();
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state) { return setup_with(state, ""); }
+
+static int setup_unbound(void **state) { return setup_with(state, "bind_sessions = false\n"); }
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    curl_easy_cleanup(f->curl);
+    json_decref(f->last);
+    cpc_node_close(&f->node);
+    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers for the journey ---- */
+
+static long do_register(struct fixture *f, const char *email, const char *pw, json_t **out)
+{
+    return post(f, "/auth/register", json_pack("{s:s, s:s}", "email", email, "password", pw), out);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t got = fread(b, 1, (size_t)n, fp);
+    fclose(fp);
+    b[got] = 0;
+    if (len)
+        *len = got;
+    return b;
+}
+
+/* The code of the newest mail to `to` with id > after (polls up to 10 s). *id gets the mail id. */
+static void read_code(struct fixture *f, const char *to, long after, char code[7], long *id)
+{
+    char dir[512], want[300];
+    snprintf(dir, sizeof dir, "%s/outbox", f->home);
+    snprintf(want, sizeof want, "To: <%s>", to);
+    for (int tries = 0; tries < 1000; tries++) {
+        long best = -1;
+        char best_code[7] = {0};
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            long n = strtol(e->d_name, NULL, 10);
+            if (n <= after || n <= best || !strstr(e->d_name, ".eml"))
+                continue;
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            char *text = read_file(path, NULL);
+            const char *c = text ? strstr(text, "confirmation code is: ") : NULL;
+            if (text && strstr(text, want) && c) {
+                best = n;
+                snprintf(best_code, sizeof best_code, "%.6s", c + 22);
+            }
+            free(text);
+        }
+        if (d)
+            closedir(d);
+        if (best > 0) {
+            memcpy(code, best_code, 7);
+            if (id)
+                *id = best;
+            return;
+        }
+        usleep(10000);
+    }
+    fail_msg("no mail for %s in %s", to, dir);
+}
+
+/* Register, verify, log in; returns the login answer (new reference). */
+static json_t *signup_login(struct fixture *f, const char *email, const char *pw)
+{
+    json_t *j = NULL;
+    expect(f, do_register(f, email, pw, NULL), 201, NULL);
+    char code[7];
+    read_code(f, email, 0, code, NULL);
+    expect(f, post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", code), NULL),
+           200, NULL);
+    assert_int_equal(
+        post(f, "/auth/login", json_pack("{s:s, s:s}", "email", email, "password", pw), &j), 200);
+    return j;
+}
+
+static const char *str(json_t *j, const char *k)
+{
+    return json_string_value(json_object_get(j, k));
+}
+
+static long refresh(struct fixture *f, const char *tok, const char *ua, json_t **out)
+{
+    json_t *b = json_pack("{s:s}", "refresh_token", tok);
+    char *s = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    long st = http_ex(f, "POST", "/auth/refresh", s, NULL, ua, out);
+    free(s);
+    return st;
+}
+
+/* ---- tests ---- */
+
+static void test_register_rules(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    assert_int_equal(do_register(f, "  Alice@Example.COM ", PW, &j), 201);
+    assert_string_equal(str(j, "email"), "alice@example.com");
+    assert_true(json_is_false(json_object_get(j, "email_verified")));
+    json_decref(j);
+    expect(f, do_register(f, "alice@example.com", "Other pass 99", NULL), 409, "email_taken");
+    expect(f, do_register(f, "ALICE@example.com", PW, NULL), 409, "email_taken");
+    assert_int_equal(do_register(f, "bob@example.com", "short1", &j), 400);
+    assert_string_equal(err_code(j), "weak_password");
+    assert_non_null(strstr(err_msg(j), "at least 8"));
+    json_decref(j);
+    expect(f, do_register(f, "bob@example.com", "onlyletters", NULL), 400, "weak_password");
+    expect(f, do_register(f, "bob@example.com", "1234567890", NULL), 400, "weak_password");
+    expect(f, do_register(f, "nope", PW, NULL), 400, "invalid_email");
+    expect(f, do_register(f, "a b@example.com", PW, NULL), 400, "invalid_email");
+    expect(f, do_register(f, "a@b@example.com", PW, NULL), 400, "invalid_email");
+    expect(f, do_register(f, "a@localhost", PW, NULL), 400, "invalid_email");
+    expect(f, do_register(f, "x\r\nBcc: y@z.io", PW, NULL), 400, "invalid_email");
+    expect(f, post(f, "/auth/register", json_pack("{s:s}", "email", "c@example.com"), NULL), 400,
+           "invalid_argument");
+    expect(f,
+           post(f, "/auth/register",
+                json_pack("{s:s, s:s, s:s}", "email", "c@example.com", "password", PW, "x", "y"),
+                NULL),
+           400, "invalid_argument");
+    expect(f, http_ex(f, "POST", "/auth/register", "{nope", NULL, NULL, NULL), 400, "invalid_json");
+    /* the verification mail went to the outbox */
+    char code[7];
+    read_code(f, "alice@example.com", 0, code, NULL);
+    for (int i = 0; i < 6; i++)
+        assert_true(code[i] >= '0' && code[i] <= '9');
+}
+
+static void test_verify_login_me(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    const char *email = "carol@example.com";
+    expect(f, do_register(f, email, PW, NULL), 201, NULL);
+    expect(f, post(f, "/auth/login", json_pack("{s:s, s:s}", "email", email, "password", PW), NULL),
+           403, "email_not_verified");
+    char code[7], wrong[7];
+    read_code(f, email, 0, code, NULL);
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
+    expect(f, post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", wrong), NULL),
+           400, "invalid_code");
+    expect(f,
+           post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", "12ab56"), NULL),
+           400, "invalid_argument");
+    expect(f,
+           post(f, "/auth/verify",
+                json_pack("{s:s, s:s}", "email", "nobody@example.com", "code", code), NULL),
+           400, "invalid_code");
+    expect(f, post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", code), NULL),
+           200, NULL);
+    assert_int_equal(post(f, "/auth/login",
+                          json_pack("{s:s, s:s}", "email", "  CAROL@example.com", "password", PW),
+                          &j),
+                     200);
+    char access[2048], rt[80];
+    snprintf(access, sizeof access, "%s", str(j, "access_token"));
+    snprintf(rt, sizeof rt, "%s", str(j, "refresh_token"));
+    assert_int_equal(json_integer_value(json_object_get(j, "expires_in")), 900);
+    assert_string_equal(str(j, "token_type"), "Bearer");
+    assert_int_equal(strlen(rt), 64);
+    json_decref(j);
+
+    assert_int_equal(http_ex(f, "GET", "/me", NULL, access, NULL, &j), 200);
+    assert_string_equal(str(j, "email"), email);
+    assert_true(json_is_true(json_object_get(j, "email_verified")));
+    assert_string_equal(str(j, "kyc_status"), "none");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "roles"), 0)),
+                        "customer");
+    assert_true(json_integer_value(json_object_get(j, "id")) > 0);
+    assert_true(json_integer_value(json_object_get(j, "created_ms")) > 0);
+    json_decref(j);
+    expect(f, http_ex(f, "GET", "/me", NULL, NULL, NULL, NULL), 401, "invalid_token");
+    expect(f, http_ex(f, "GET", "/me", NULL, "garbage", NULL, NULL), 401, "invalid_token");
+
+    /* alg none: header {"alg":"none"}, same claims, empty signature */
+    char *dot = strchr(access, '.');
+    char *dot2 = strchr(dot + 1, '.');
+    char hdr[128], forged[2200];
+    const char none_hdr[] = "{\"alg\":\"none\",\"typ\":\"JWT\"}";
+    sodium_bin2base64(hdr, sizeof hdr, (const unsigned char *)none_hdr, strlen(none_hdr),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(forged, sizeof forged, "%s.%.*s.", hdr, (int)(dot2 - dot - 1), dot + 1);
+    expect(f, http_ex(f, "GET", "/me", NULL, forged, NULL, NULL), 401, "invalid_token");
+
+    /* the same claims signed with another key, and with the right key but HS384 */
+    char path[512];
+    snprintf(path, sizeof path, "%s/platform.key", f->home);
+    size_t klen = 0;
+    char *key = read_file(path, &klen);
+    assert_non_null(key);
+    assert_int_equal(klen, 32);
+    const unsigned char other[] = "another key of thirty-two bytes!";
+    struct {
+        jwt_alg_t alg;
+        const unsigned char *key;
+        int len;
+        long want;
+    } cases[] = {
+        {JWT_ALG_HS256, other, 32, 401},
+        {JWT_ALG_HS384, (const unsigned char *)key, 32, 401},
+        {JWT_ALG_HS256, (const unsigned char *)key, 32, 200}, /* sanity: the real key works */
+    };
+    json_t *me = NULL;
+    assert_int_equal(http_ex(f, "GET", "/me", NULL, access, NULL, &me), 200);
+    char sub[32];
+    snprintf(sub, sizeof sub, "%lld", (long long)json_integer_value(json_object_get(me, "id")));
+    json_decref(me);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        jwt_t *t = NULL;
+        assert_int_equal(jwt_new(&t), 0);
+        assert_int_equal(jwt_set_alg(t, cases[i].alg, cases[i].key, cases[i].len), 0);
+        long now = (long)(test_clock(f) / 1000u);
+        jwt_add_grant(t, "sub", sub);
+        jwt_add_grant_int(t, "iat", now);
+        jwt_add_grant_int(t, "exp", now + 600);
+        jwt_add_grant_int(t, "ver", 0);
+        char *tok = jwt_encode_str(t);
+        jwt_free(t);
+        assert_int_equal(http_ex(f, "GET", "/me", NULL, tok, NULL, &j), cases[i].want);
+        json_decref(j);
+        free(tok);
+    }
+    free(key);
+
+    /* the access token dies after 15 minutes */
+    advance(f, 15 * 60 * 1000 + 1000);
+    expect(f, http_ex(f, "GET", "/me", NULL, access, NULL, NULL), 401, "invalid_token");
+}
+
+static void test_resend(void **state)
+{
+    struct fixture *f = *state;
+    const char *email = "dave@example.com";
+    expect(f, do_register(f, email, PW, NULL), 201, NULL);
+    char code1[7], code2[7];
+    long id1 = 0;
+    read_code(f, email, 0, code1, &id1);
+    expect(f,
+           post(f, "/auth/verify/resend", json_pack("{s:s}", "email", "ghost@example.com"), NULL),
+           202, NULL);
+    expect(f, post(f, "/auth/verify/resend", json_pack("{s:s}", "email", email), NULL), 202, NULL);
+    read_code(f, email, id1, code2, NULL);
+    if (strcmp(code1, code2) != 0) /* the old code was retired (unless the dice repeated) */
+        expect(
+            f,
+            post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", code1), NULL),
+            400, "invalid_code");
+    expect(f, post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", code2), NULL),
+           200, NULL);
+}
+
+static void test_refresh_rotation(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = signup_login(f, "erin@example.com", PW);
+    char r1[80], r2[80], r3[80];
+    snprintf(r1, sizeof r1, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    assert_int_equal(refresh(f, r1, NULL, &j), 200);
+    snprintf(r2, sizeof r2, "%s", str(j, "refresh_token"));
+    assert_string_not_equal(r1, r2);
+    assert_non_null(str(j, "access_token"));
+    json_decref(j);
+    /* r1 again: reuse, the family (r2 included) is revoked */
+    assert_int_equal(refresh(f, r1, NULL, &j), 401);
+    assert_non_null(strstr(err_msg(j), "reuse"));
+    json_decref(j);
+    expect(f, refresh(f, r2, NULL, NULL), 401, "invalid_token");
+    expect(f, refresh(f, "zz", NULL, NULL), 401, "invalid_token");
+
+    /* a new login; the token is bound to the User-Agent it was issued to */
+    assert_int_equal(post(f, "/auth/login",
+                          json_pack("{s:s, s:s}", "email", "erin@example.com", "password", PW), &j),
+                     200);
+    snprintf(r3, sizeof r3, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    expect(f, refresh(f, r3, "another-agent/2", NULL), 401, "invalid_token");
+    assert_int_equal(refresh(f, r3, NULL, &j), 200);
+    snprintf(r3, sizeof r3, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    /* logout revokes it */
+    assert_int_equal(post(f, "/auth/logout", json_pack("{s:s}", "refresh_token", r3), &j), 200);
+    assert_true(json_is_true(json_object_get(j, "revoked")));
+    json_decref(j);
+    expect(f, refresh(f, r3, NULL, NULL), 401, "invalid_token");
+
+    /* 24 h without activity ends a session; remember_me keeps it 30 days */
+    assert_int_equal(post(f, "/auth/login",
+                          json_pack("{s:s, s:s}", "email", "erin@example.com", "password", PW), &j),
+                     200);
+    snprintf(r1, sizeof r1, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    assert_int_equal(post(f, "/auth/login",
+                          json_pack("{s:s, s:s, s:b}", "email", "erin@example.com", "password", PW,
+                                    "remember_me", 1),
+                          &j),
+                     200);
+    snprintf(r2, sizeof r2, "%s", str(j, "refresh_token"));
+    assert_true(json_integer_value(json_object_get(j, "refresh_expires_in")) > 29 * 86400);
+    json_decref(j);
+    advance(f, 24ull * 3600 * 1000 + 1000);
+    expect(f, refresh(f, r1, NULL, NULL), 401, "invalid_token");
+    assert_int_equal(refresh(f, r2, NULL, &j), 200);
+    json_decref(j);
+}
+
+/* With bind_sessions = false a refresh token works from another client. */
+static void test_unbound_sessions(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = signup_login(f, "kim@example.com", PW);
+    char r1[80];
+    snprintf(r1, sizeof r1, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    expect(f, refresh(f, r1, "some-other-agent/9", NULL), 200, NULL);
+}
+
+static void test_logout_all(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = signup_login(f, "frank@example.com", PW);
+    char a1[2048], r1[80], r2[80];
+    snprintf(a1, sizeof a1, "%s", str(j, "access_token"));
+    snprintf(r1, sizeof r1, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    assert_int_equal(post(f, "/auth/login",
+                          json_pack("{s:s, s:s}", "email", "frank@example.com", "password", PW),
+                          &j),
+                     200);
+    snprintf(r2, sizeof r2, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    expect(f, http_ex(f, "POST", "/auth/logout-all", NULL, NULL, NULL, NULL), 401, "invalid_token");
+    assert_int_equal(http_ex(f, "POST", "/auth/logout-all", NULL, a1, NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "revoked")), 2);
+    json_decref(j);
+    expect(f, refresh(f, r1, NULL, NULL), 401, "invalid_token");
+    expect(f, refresh(f, r2, NULL, NULL), 401, "invalid_token");
+    expect(f, http_ex(f, "GET", "/me", NULL, a1, NULL, NULL), 401, "invalid_token");
+}
+
+static void test_lockout(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = signup_login(f, "gina@example.com", PW);
+    json_decref(j);
+    advance(f, 61000); /* a fresh rate-limit window */
+    for (int i = 0; i < 4; i++)
+        expect(
+            f,
+            post(f, "/auth/login",
+                 json_pack("{s:s, s:s}", "email", "gina@example.com", "password", "wrong pass 1"),
+                 NULL),
+            401, "invalid_credentials");
+    assert_int_equal(
+        post(f, "/auth/login",
+             json_pack("{s:s, s:s}", "email", "gina@example.com", "password", "wrong pass 1"), &j),
+        423);
+    assert_string_equal(err_code(j), "account_locked");
+    assert_non_null(strstr(err_msg(j), "locked until"));
+    json_decref(j);
+    advance(f, 61000);
+    /* the right password does not open a locked account */
+    expect(f,
+           post(f, "/auth/login",
+                json_pack("{s:s, s:s}", "email", "gina@example.com", "password", PW), NULL),
+           423, "account_locked");
+    advance(f, 15 * 60 * 1000);
+    assert_int_equal(post(f, "/auth/login",
+                          json_pack("{s:s, s:s}", "email", "gina@example.com", "password", PW), &j),
+                     200);
+    assert_non_null(str(j, "access_token"));
+    json_decref(j);
+}
+
+static void test_rate_limit(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    for (int i = 0; i < 5; i++)
+        expect(f,
+               post(f, "/auth/login",
+                    json_pack("{s:s, s:s}", "email", "nobody@example.com", "password", PW), NULL),
+               401, "invalid_credentials");
+    assert_int_equal(post(f, "/auth/login",
+                          json_pack("{s:s, s:s}", "email", "nobody@example.com", "password", PW),
+                          &j),
+                     429);
+    assert_string_equal(err_code(j), "rate_limited");
+    json_decref(j);
+    int ra = atoi(f->retry_after);
+    assert_true(ra >= 1 && ra <= 60);
+    /* refused attempts do not extend the window: Retry-After stays exact */
+    advance(f, 1000);
+    expect(f,
+           post(f, "/auth/login",
+                json_pack("{s:s, s:s}", "email", "nobody@example.com", "password", PW), NULL),
+           429, "rate_limited");
+    assert_true(atoi(f->retry_after) <= ra);
+    advance(f, (uint64_t)atoi(f->retry_after) * 1000u);
+    expect(f,
+           post(f, "/auth/login",
+                json_pack("{s:s, s:s}", "email", "nobody@example.com", "password", PW), NULL),
+           401, "invalid_credentials");
+}
+
+static int has_bounded(const char *hay, size_t n, const char *needle, int digit_bounded)
+{
+    size_t k = strlen(needle);
+    for (const char *p = hay; p && (size_t)(p - hay) + k <= n;) {
+        p = memmem(p, n - (size_t)(p - hay), needle, k);
+        if (!p)
+            return 0;
+        int before = p > hay && p[-1] >= '0' && p[-1] <= '9';
+        int after = (size_t)(p - hay) + k < n && p[k] >= '0' && p[k] <= '9';
+        if (!digit_bounded || (!before && !after))
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
+static void test_no_secrets_at_rest(void **state)
+{
+    struct fixture *f = *state;
+    char logpath[512];
+    snprintf(logpath, sizeof logpath, "%s/test-stderr.log", f->home);
+    fflush(stderr);
+    int saved = dup(2), fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    cpc_log_set_level(CPC_LOG_DEBUG);
+
+    const char *pw = "Sup3rSecretPassw0rd";
+    const char *email = "hank@example.com";
+    json_t *j = NULL;
+    expect(f, do_register(f, email, pw, NULL), 201, NULL);
+    char code[7];
+    read_code(f, email, 0, code, NULL);
+    expect(f, post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", code), NULL),
+           200, NULL);
+    assert_int_equal(
+        post(f, "/auth/login", json_pack("{s:s, s:s}", "email", email, "password", pw), &j), 200);
+    char access[2048], r1[80], r2[80];
+    snprintf(access, sizeof access, "%s", str(j, "access_token"));
+    snprintf(r1, sizeof r1, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    assert_int_equal(refresh(f, r1, NULL, &j), 200);
+    snprintf(r2, sizeof r2, "%s", str(j, "refresh_token"));
+    json_decref(j);
+    expect(f,
+           post(f, "/auth/login",
+                json_pack("{s:s, s:s}", "email", email, "password", "Wr0ngPasswordGuess"), NULL),
+           401, NULL);
+
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    cpc_log_set_level(CPC_LOG_INFO);
+
+    const char *secrets[] = {pw, "Wr0ngPasswordGuess", r1, r2, access};
+    const char *files[] = {"data/chain.db", "data/chain.db-wal", "test-stderr.log"};
+    int email_seen = 0, log_seen = 0; /* positive controls: the grep sees what is there */
+    for (size_t fi = 0; fi < sizeof files / sizeof files[0]; fi++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", f->home, files[fi]);
+        size_t n = 0;
+        char *bytes = read_file(path, &n);
+        if (!bytes)
+            continue; /* no WAL file: nothing to grep */
+        for (size_t si = 0; si < sizeof secrets / sizeof secrets[0]; si++)
+            if (has_bounded(bytes, n, secrets[si], 0))
+                fail_msg("secret #%zu found in %s", si, files[fi]);
+        if (has_bounded(bytes, n, code, 1))
+            fail_msg("the email code was found in %s", files[fi]);
+        if (fi < 2)
+            email_seen |= has_bounded(bytes, n, email, 0);
+        else
+            log_seen = has_bounded(bytes, n, "mail: ", 0);
+        free(bytes);
+    }
+    assert_true(email_seen);
+    assert_true(log_seen);
+}
+
+static void test_sql_injection_strings(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    const char *email = "x'or'1'='1--@example.com";
+    const char *pw = "p' OR '1'='1; DROP TABLE users; --9";
+    json_t *login = signup_login(f, email, pw);
+    char access[2048];
+    snprintf(access, sizeof access, "%s", str(login, "access_token"));
+    json_decref(login);
+    assert_int_equal(http_ex(f, "GET", "/me", NULL, access, NULL, &j), 200);
+    assert_string_equal(str(j, "email"), email); /* stored verbatim */
+    json_decref(j);
+    expect(f, do_register(f, "a'; DROP TABLE users;--@x.io", PW, NULL), 400, "invalid_email");
+    expect(f,
+           post(f, "/auth/login",
+                json_pack("{s:s, s:s}", "email", "' OR 1=1 --", "password", "x' OR '1'='1"), NULL),
+           400, "invalid_email");
+    expect(f,
+           post(f, "/auth/login",
+                json_pack("{s:s, s:s}", "email", "admin@example.com", "password", "' OR ''='"),
+                NULL),
+           401, "invalid_credentials");
+    /* the tables are intact: a normal sign-up still works */
+    expect(f, do_register(f, "ivy@example.com", PW, NULL), 201, NULL);
+    expect(f, do_register(f, email, PW, NULL), 409, "email_taken");
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_register_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verify_login_me, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refresh_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unbound_sessions, setup_unbound, teardown),
+        cmocka_unit_test_setup_teardown(test_logout_all, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_secrets_at_rest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sql_injection_strings, setup, teardown),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    curl_global_cleanup();
+    return rc;
+}
