@@ -639,6 +639,7 @@ void cpc_httpd_stop(struct cpc_httpd *d)
         cpc__sse_wake_all(d->hubs[i]);
     pthread_mutex_unlock(&d->hubs_mu);
     cpc__defer_stop(d); /* each deferred request answers CPC_HTTP_STOP */
+    cpc__defer_drain(d, 2000); /* ... and its answer leaves before MHD closes sockets */
     MHD_stop_daemon(d->mhd);
     free(d->hubs);
     cpc__defer_destroy(d);

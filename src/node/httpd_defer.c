@@ -118,6 +118,9 @@ enum MHD_Result cpc__defer_begin(struct req_state *st, struct MHD_Connection *co
 {
     st->has_defer = 1;
     st->defer = *df;
+    pthread_mutex_lock(&st->d->defer_mu);
+    st->d->defer_active++;
+    pthread_mutex_unlock(&st->d->defer_mu);
     st->deadline_ms = mono_ms() + df->timeout_ms;
     return defer_wait(st, conn);
 }
@@ -140,6 +143,8 @@ void cpc__defer_finish(struct req_state *st)
     struct cpc_httpd *d = st->d;
     pthread_mutex_lock(&d->defer_mu);
     defer_unlink(d, st);
+    if (d->defer_active)
+        d->defer_active--;
     pthread_mutex_unlock(&d->defer_mu);
     if (st->defer.free_ctx)
         st->defer.free_ctx(st->defer.ctx);
@@ -206,6 +211,19 @@ void cpc__defer_stop(struct cpc_httpd *d)
     pthread_mutex_unlock(&d->defer_mu);
     if (d->defer_thr_started)
         pthread_join(d->defer_thr, NULL);
+}
+
+void cpc__defer_drain(struct cpc_httpd *d, unsigned timeout_ms)
+{
+    for (unsigned waited = 0; waited < timeout_ms; waited += 5) {
+        pthread_mutex_lock(&d->defer_mu);
+        size_t active = d->defer_active;
+        pthread_mutex_unlock(&d->defer_mu);
+        if (active == 0)
+            return;
+        struct timespec ts = {0, 5 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
 }
 
 void cpc_httpd_wake(struct cpc_httpd *d)

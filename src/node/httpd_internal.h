@@ -70,6 +70,7 @@ struct cpc_httpd {
     pthread_t defer_thr;
     int defer_thr_started;
     int defer_quit;
+    size_t defer_active;       /* deferred requests not yet completed (defer_mu) */
     struct req_state *deferred; /* suspended deferred requests */
 };
 
@@ -123,6 +124,9 @@ void cpc__defer_finish(struct req_state *st);
  * join the deadline thread. Call after setting `stopping`, before
  * MHD_stop_daemon. */
 void cpc__defer_stop(struct cpc_httpd *d);
+/* After cpc__defer_stop: wait (at most timeout_ms) until every deferred request
+ * that was resumed has sent its answer, so stopping MHD does not cut it off. */
+void cpc__defer_drain(struct cpc_httpd *d, unsigned timeout_ms);
 
 /* New subscriber of hub for conn; `stopping` (owned by the server) makes
  * the stream end instead of suspending. NULL on OOM. */
