@@ -1,0 +1,260 @@
+/* fuzz_node_auth_body.c — the JSON bodies of the platform account routes.
+ *
+ * Feeds arbitrary bytes as the request body to the real handlers of
+ * routes_auth.c against a node that holds only what they need: req->app is a
+ * struct cpc_node whose only member set is platform, made once per process by
+ * cpc_platform_new over a temporary home (mkdtemp under /tmp) whose config
+ * asks for libsodium's minimum argon2 limits, with the platform store in
+ * SQLite ":memory:". The home is removed as soon as the platform is open (and
+ * again by the atexit handler, which also frees the platform). The mail
+ * thread is never started: handlers only queue mail in the store, so nothing
+ * is written to HOME/outbox however long the fuzzer runs.
+ *
+ * Input: byte 0 picks the route, byte0 % 6 =
+ *   0 register, 1 verify, 2 verify/resend, 3 login, 4 refresh, 5 logout;
+ * the rest is the body. byte0 < 128 moves the platform clock 16 minutes
+ * forward first (past the 1-minute login rate window and the 15-minute
+ * lockout, so each such input sees no time-based state of the previous ones);
+ * byte0 >= 128 moves it 1 ms, so bursts can reach the 429 and 423 answers.
+ *
+ * Fixed state made at start, so seeds reach the deep paths:
+ *   fuzz@example.com   / "Correct horse 42", verified (login 200, register 409);
+ *   pending@example.com / same password, unverified; before every verify input
+ *                        its code is re-armed to "123456" (until the first
+ *                        correct verify confirms the account);
+ *   refresh tokens "ab" x 32 and "cd" x 32 (IP 127.0.0.1, no User-Agent),
+ *   two families of the verified user, for the refresh and logout seeds.
+ *
+ * Oracle (abort on failure): status in 200..599, a non-NULL body that parses
+ * as JSON, and for status >= 400 the {"error":{"code":string,"message":string}}
+ * envelope. FUZZ_AUTH_TRACE=1 in the environment prints every answer. */
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/log.h"
+#include "node/auth_tokens.h"
+#include "node/httpd.h"
+#include "node/node.h"
+#include "node/platform.h"
+#include "node/routes_auth.h"
+#include "store/platform_store.h"
+
+#define FUZZ_PW "Correct horse 42"
+#define FUZZ_IP "127.0.0.1"
+#define STEP_FAR_MS (16ull * 60u * 1000u)
+
+static char g_home[64];
+static struct cpc_node g_node;
+static uint64_t g_now = 1700000000000ull; /* 2023-11-14, moved by every input */
+static int64_t g_pending_id;
+static void *volatile g_keep[2];
+static int g_trace; /* FUZZ_AUTH_TRACE=1: print each answer (debugging seeds) */
+
+static uint64_t fuzz_clock(void *arg)
+{
+    (void)arg;
+    return g_now;
+}
+
+static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static void remove_home(void)
+{
+    if (g_home[0])
+        nftw(g_home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    g_home[0] = 0;
+}
+
+static void cleanup(void)
+{
+    cpc_platform_free(g_node.platform);
+    g_node.platform = NULL;
+    g_keep[0] = g_keep[1] = NULL;
+    remove_home();
+}
+
+static void die(const char *what, const struct cpc_err *err)
+{
+    fprintf(stderr, "fuzz_node_auth_body: %s: %s\n", what, err ? err->msg : "");
+    abort();
+}
+
+typedef void (*handler_fn)(struct cpc_http_req *req, struct cpc_http_res *res);
+
+static void res_free(struct cpc_http_res *res)
+{
+    free(res->body);
+    for (size_t i = 0; i < res->n_headers; i++) {
+        free(res->headers[i][0]);
+        free(res->headers[i][1]);
+    }
+    memset(res, 0, sizeof *res);
+}
+
+/* Call h with body; returns the status and frees the answer. */
+static int call(handler_fn h, const char *body, size_t len, struct cpc_http_res *keep)
+{
+    struct cpc_http_req req;
+    memset(&req, 0, sizeof req);
+    req.method = "POST";
+    req.path = "/auth";
+    req.body = body;
+    req.body_len = len;
+    req.remote_ip = FUZZ_IP;
+    req.app = &g_node;
+    struct cpc_http_res res;
+    memset(&res, 0, sizeof res);
+    h(&req, &res);
+    int st = res.status;
+    if (keep)
+        *keep = res;
+    else
+        res_free(&res);
+    return st;
+}
+
+static void add_refresh(int64_t user, char ch, const char *family)
+{
+    char hex[CPC_REFRESH_HEX_LEN + 1];
+    memset(hex, ch, CPC_REFRESH_HEX_LEN);
+    hex[CPC_REFRESH_HEX_LEN] = 0;
+    struct cpc_prefresh r;
+    memset(&r, 0, sizeof r);
+    r.user = user;
+    snprintf(r.family, sizeof r.family, "%s", family);
+    if (cpc_auth_refresh_hash(hex, r.token_hash) != 0)
+        die("refresh hash", NULL);
+    snprintf(r.ip, sizeof r.ip, "%s", FUZZ_IP);
+    r.created_ms = r.last_used_ms = g_now;
+    r.expires_ms = g_now + 1000ull * 3600u * 24u * 365u * 1000u; /* never, for the fuzzer */
+    struct cpc_err err = {0};
+    if (cpc_pstore_refresh_insert(g_node.platform->store, &r, NULL, &err) != 0)
+        die("refresh insert", &err);
+}
+
+static int64_t add_user(const char *email, int verified)
+{
+    char body[256];
+    int n = snprintf(body, sizeof body, "{\"email\":\"%s\",\"password\":\"%s\"}", email, FUZZ_PW);
+    if (call(cpc_h_auth_register, body, (size_t)n, NULL) != 201)
+        die("seeding a user", NULL);
+    struct cpc_err err = {0};
+    struct cpc_puser u;
+    if (cpc_pstore_user_by_email(g_node.platform->store, email, &u, &err) != 0)
+        die("seeded user lookup", &err);
+    if (verified && cpc_pstore_user_set_verified(g_node.platform->store, u.id, &err) != 0)
+        die("verifying the seeded user", &err);
+    return u.id;
+}
+
+static void setup(void)
+{
+    static int ready;
+    if (ready)
+        return;
+    ready = 1;
+    g_trace = getenv("FUZZ_AUTH_TRACE") != NULL;
+    cpc_log_set_level(CPC_LOG_ERROR);
+    snprintf(g_home, sizeof g_home, "/tmp/cpc-fuzz-auth-XXXXXX");
+    if (!mkdtemp(g_home))
+        die("mkdtemp", NULL);
+    atexit(cleanup);
+    char path[256];
+    snprintf(path, sizeof path, "%s/config", g_home);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        die("writing the config", NULL);
+    /* below libsodium's MIN is raised to MIN; no [smtp]: mail would go to the
+     * outbox, but the mail thread is never started */
+    fputs("[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n", f);
+    fclose(f);
+    struct cpc_err err = {0};
+    memset(&g_node, 0, sizeof g_node);
+    if (cpc_platform_new(&g_node.platform, g_home, ":memory:", &err) != 0)
+        die("cpc_platform_new", &err);
+    /* The platform lives in sodium_malloc'd pages, which LeakSanitizer does not
+     * scan: keep its heap children reachable from a global as well. */
+    g_keep[0] = g_node.platform->store;
+    g_keep[1] = g_node.platform->mailer;
+    /* Everything the home holds (config, platform.key) has been read and the
+     * store is in memory: remove the home now, so even a crash (which exits
+     * without atexit) leaves nothing under /tmp. */
+    remove_home();
+    cpc_platform_set_clock(g_node.platform, fuzz_clock, NULL);
+    int64_t ok = add_user("fuzz@example.com", 1);
+    g_pending_id = add_user("pending@example.com", 0);
+    add_refresh(ok, 'a', "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    add_refresh(ok, 'c', "cccccccccccccccccccccccccccccccc");
+}
+
+/* Give the unverified user a fresh active code "123456" (verify inputs only). */
+static void rearm_code(void)
+{
+    struct cpc_err err = {0};
+    struct cpc_puser u;
+    if (cpc_pstore_user_by_id(g_node.platform->store, g_pending_id, &u, &err) != 0)
+        die("pending user lookup", &err);
+    if (u.email_verified)
+        return;
+    uint8_t hash[32];
+    cpc_auth_code_hash(g_node.platform, g_pending_id, CPC_PCODE_VERIFY, "123456", hash);
+    if (cpc_pstore_code_put(g_node.platform->store, g_pending_id, CPC_PCODE_VERIFY, hash,
+                            g_now + 3600000u, &err) != 0)
+        die("code put", &err);
+}
+
+static void check(const struct cpc_http_res *res)
+{
+    if (res->status < 200 || res->status > 599 || !res->body)
+        abort();
+    json_t *j = json_loadb(res->body, res->body_len, 0, NULL);
+    if (!j)
+        abort();
+    if (res->status >= 400) {
+        json_t *e = json_object_get(j, "error");
+        if (!json_is_string(json_object_get(e, "code")) ||
+            !json_is_string(json_object_get(e, "message")))
+            abort();
+    }
+    json_decref(j);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const handler_fn routes[6] = {cpc_h_auth_register, cpc_h_auth_verify,
+                                         cpc_h_auth_verify_resend, cpc_h_auth_login,
+                                         cpc_h_auth_refresh, cpc_h_auth_logout};
+    setup();
+    unsigned sel = size ? data[0] : 0;
+    unsigned route = sel % 6u;
+    g_now += sel < 128 ? STEP_FAR_MS : 1u;
+    if (route == 1)
+        rearm_code();
+    size_t len = size ? size - 1 : 0;
+    char *body = malloc(len + 1);
+    if (!body)
+        return 0;
+    if (len)
+        memcpy(body, data + 1, len);
+    body[len] = 0;
+    struct cpc_http_res res;
+    call(routes[route], body, len, &res);
+    if (g_trace)
+        fprintf(stderr, "route %u -> %d %.*s\n", route, res.status,
+                res.body ? (int)(res.body_len > 160 ? 160 : res.body_len) : 0,
+                res.body ? res.body : "");
+    check(&res);
+    res_free(&res);
+    free(body);
+    return 0;
+}
