@@ -10,7 +10,7 @@ PKGS=(
   liboath-dev libjwt-dev libcmocka-dev
   clang libclang-rt-14-dev
   libopenblas-dev bubblewrap
-  python3-aiosmtpd
+  python3-aiosmtpd python3-yaml
 )
 
 missing=()
