@@ -15,6 +15,11 @@
  *    lease, and send them in one POST /txs.
  *    The clock runs from the first lease until GET /market/job/{id} reports
  *    tasks_done == tasks for every job (the results settled on chain).
+ *    Pipeline depth: the bench writes HOME/config [market] worker_max_leases
+ *    = 64 and job_parallelism = 1024 (--worker-max-leases, --job-parallelism;
+ *    cpcd's defaults stay 8 and 64), so up to 128 x 64 = 8192 leases are in
+ *    flight instead of 1024; it prints them in its second line. Results are
+ *    signed with cpc_tx_sign_as (the worker knows its own public key).
  * 4. The verify/detect measurements of bench_matmul_verify
  *    (lib/matmul_measure.c) run afterwards, on an idle machine.
  * Last three lines:
@@ -37,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/home.h"
 #include "common/keyring.h"
 #include "common/req_sign.h"
 #include "core/amount.h"
@@ -57,9 +63,14 @@
 #define WORKER_FUNDS (1000ULL * CPC_BASE_PER_CPC)
 #define WORKER_STAKE (1ULL * CPC_BASE_PER_CPC)
 #define TIMEOUT_S 600.0
+/* The node's scheduler limits for this bench (HOME/config [market]); cpcd's
+ * own defaults are 8 and 64. See the header comment. */
+#define BENCH_WORKER_MAX_LEASES 64
+#define BENCH_JOB_PARALLELISM 1024
 
 struct opts {
-    unsigned jobs, tasks, workers, block_time_ms, wait_ms, matmul_n;
+    unsigned jobs, tasks, workers, block_time_ms, wait_ms, matmul_n, worker_max_leases,
+        job_parallelism;
     int skip_matmul;
     char cpcd[PATH_MAX];
 };
@@ -67,10 +78,13 @@ struct opts {
 static void usage(void)
 {
     printf("Usage: bench_market [--jobs J] [--tasks T] [--workers W] [--block-time MS]\n"
-           "                    [--wait-ms MS] [--matmul-n N] [--no-matmul] [--cpcd PATH]\n"
+           "                    [--wait-ms MS] [--worker-max-leases N] [--job-parallelism N]\n"
+           "                    [--matmul-n N] [--no-matmul] [--cpcd PATH]\n"
            "Tiny hashpow tasks leased, solved, submitted and settled end to end over HTTP\n"
            "against a fresh cpcd; then the matmul verify-cost and detection figures.\n"
-           "Defaults: 16 jobs x 1250 tasks, 128 workers (one thread each), 100 ms blocks.\n");
+           "Defaults: 16 jobs x 1250 tasks, 128 workers (one thread each), 100 ms blocks,\n"
+           "node [market] worker_max_leases %u, job_parallelism %u (HOME/config).\n",
+           BENCH_WORKER_MAX_LEASES, BENCH_JOB_PARALLELISM);
 }
 
 static int parse_u(const char *v, unsigned *out)
@@ -92,6 +106,8 @@ static int parse(int argc, char **argv, struct opts *o)
     o->block_time_ms = 100;
     o->wait_ms = 1000;
     o->matmul_n = 1024;
+    o->worker_max_leases = BENCH_WORKER_MAX_LEASES;
+    o->job_parallelism = BENCH_JOB_PARALLELISM;
     if (bench_sibling_path(o->cpcd, sizeof o->cpcd, "cpcd") != 0)
         return -1;
     for (int i = 1; i < argc; i++) {
@@ -117,6 +133,10 @@ static int parse(int argc, char **argv, struct opts *o)
             dst = &o->block_time_ms;
         } else if (!strcmp(a, "--wait-ms")) {
             dst = &o->wait_ms;
+        } else if (!strcmp(a, "--worker-max-leases")) {
+            dst = &o->worker_max_leases;
+        } else if (!strcmp(a, "--job-parallelism")) {
+            dst = &o->job_parallelism;
         } else if (!strcmp(a, "--matmul-n")) {
             dst = &o->matmul_n;
         }
@@ -128,9 +148,11 @@ static int parse(int argc, char **argv, struct opts *o)
     }
     if (!o->jobs || o->jobs > 1000 || !o->tasks || o->tasks > CPC_MAX_TASKS || !o->workers ||
         o->workers > 1024 || !o->block_time_ms || o->wait_ms > 25000 || !o->matmul_n ||
-        o->matmul_n > CPC_MATMUL_MAX_DIM) {
+        o->matmul_n > CPC_MATMUL_MAX_DIM || !o->worker_max_leases ||
+        o->worker_max_leases > 4096 || !o->job_parallelism || o->job_parallelism > 100000) {
         fprintf(stderr, "bench_market: need 1 <= jobs <= 1000, 1 <= tasks <= %d, "
-                        "1 <= workers <= 1024, wait-ms <= 25000\n",
+                        "1 <= workers <= 1024, wait-ms <= 25000, 1 <= worker-max-leases <= "
+                        "4096, 1 <= job-parallelism <= 100000\n",
                 CPC_MAX_TASKS);
         return -1;
     }
@@ -272,7 +294,7 @@ static int solve(struct run *r, const struct cpc_signer *signer, struct worker *
     tx.u.result.lease_expires = (uint64_t)expires;
     memcpy(tx.u.result.lease_sig, lsig, 64);
     struct cpc_err err = {0};
-    if (cpc_tx_sign(&tx, signer, w->key.seckey, &err) != 0) {
+    if (cpc_tx_sign_as(&tx, signer, w->key.seckey, w->key.info.pubkey, &err) != 0) {
         note_error(r, "signing a result: %s", err.msg);
         return -1;
     }
@@ -358,6 +380,23 @@ static json_t *signed_tx_json(struct cpc_tx *tx, const struct cpc_signer *s,
     if (cpc_tx_sign(tx, s, sk, err) != 0)
         return NULL;
     return cpc_tx_to_json(tx);
+}
+
+/* HOME/config with the bench's scheduler limits ([market], scheduler.h). */
+static int write_market_config(const char *home, const struct opts *o)
+{
+    char path[PATH_MAX], text[256];
+    struct cpc_err err = {0};
+    int len = snprintf(text, sizeof text,
+                       "# written by bench_market\n[market]\nworker_max_leases = %u\n"
+                       "job_parallelism = %u\n",
+                       o->worker_max_leases, o->job_parallelism);
+    if (cpc_home_path(path, sizeof path, home, "config") != 0 ||
+        cpc_write_file_atomic(path, text, (size_t)len, 0644, &err) != 0) {
+        fprintf(stderr, "bench_market: cannot write %s/config: %s\n", home, err.msg);
+        return -1;
+    }
+    return 0;
 }
 
 /* CPU seconds (user + system) used so far by process pid. */
@@ -447,6 +486,13 @@ int main(int argc, char **argv)
     printf("bench_market: %u jobs x %u hashpow tasks (bits 1..4), %u workers (one thread "
            "each), lease max_tasks %d, block time %u ms\n",
            o.jobs, o.tasks, o.workers, LEASE_MAX, o.block_time_ms);
+    printf("bench_market: node config [market] worker_max_leases = %u, job_parallelism = %u "
+           "(cpcd defaults 8 and 64): up to %llu leases in flight\n",
+           o.worker_max_leases, o.job_parallelism,
+           (unsigned long long)o.workers * o.worker_max_leases <
+                   (unsigned long long)o.jobs * o.job_parallelism
+               ? (unsigned long long)o.workers * o.worker_max_leases
+               : (unsigned long long)o.jobs * o.job_parallelism);
 
     /* genesis: the customer and the workers funded */
     if (bench_node_prepare(&bn, &g) != 0)
@@ -509,7 +555,8 @@ int main(int argc, char **argv)
         cpc_hex_encode(job_hex[i], tx.hash, 32);
     }
 
-    if (bench_node_start(&bn, o.cpcd, &g, o.block_time_ms, 1000000, NULL) != 0)
+    if (write_market_config(bn.home, &o) != 0 ||
+        bench_node_start(&bn, o.cpcd, &g, o.block_time_ms, 1000000, NULL) != 0)
         goto out;
     snprintf(r.base, sizeof r.base, "%s", bn.base);
     double ts = bench_now_s();

@@ -9,6 +9,9 @@
  * and compares every commitment. Both are deterministic in their inputs.
  * Both call the market's block hooks (market_apply.h) on the block-level
  * overlay before the first tx and after the last, so they agree on them.
+ * Only the builder may carry an oracle of its own lease signatures
+ * (cpc_block_build_ex); cpc_apply_block leaves ctx.lease_sigs NULL, so a
+ * received or replayed block has every lease signature verified.
  */
 #include "apply.h"
 
@@ -252,6 +255,20 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
                     size_t **skipped, int **skipped_codes, size_t *n_skipped,
                     struct cpc_err *err)
 {
+    return cpc_block_build_ex(state, prev, params, time_ms, candidates, n_candidates, signer,
+                              validator_sk, NULL, out, delta_out, skipped, skipped_codes,
+                              n_skipped, err);
+}
+
+int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_header *prev,
+                       const struct cpc_chain_params *params, uint64_t time_ms,
+                       const struct cpc_tx *const *candidates, size_t n_candidates,
+                       const struct cpc_signer *signer,
+                       const uint8_t validator_sk[CPC_SECKEY_LEN],
+                       const struct cpc_lease_sig_oracle *lease_sigs, struct cpc_block *out,
+                       struct cpc_state **delta_out, size_t **skipped, int **skipped_codes,
+                       size_t *n_skipped, struct cpc_err *err)
+{
     struct cpc_overlay ov = {0};
     size_t *sk_idx = NULL;
     int *sk_codes = NULL;
@@ -284,7 +301,7 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
         goto fail;
     }
     struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
-                                .validator_pub = h->proposer};
+                                .validator_pub = h->proposer, .lease_sigs = lease_sigs};
     memcpy(ctx.prev_hash, h->prev_hash, 32);
     if ((rc = cpc_pubkey_hash(ctx.proposer, h->proposer)) != 0) {
         cpc_err_set(err, rc, "Cannot hash the validator key");

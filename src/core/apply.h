@@ -10,6 +10,14 @@
  * cpc_block_build and cpc_apply_block run the market's block hooks
  * (market_apply.h: cpc_market_begin_block before the first tx,
  * cpc_market_end_block after the last); a hook error fails the block.
+ *
+ * Lease signatures: the one shortcut a block ctx may carry is
+ * lease_sig_known, a callback that says a (lease digest, signature) pair is
+ * one the caller signed itself with the validator key. ECDSA signing is
+ * deterministic (RFC 6979) and cpc_sign emits low-S, so such a pair passes
+ * cpc_verify by construction and the verify is skipped. Only a producer
+ * building its own block may set it (cpc_block_build_ex); cpc_apply_block
+ * (received blocks, replay) never does, so every lease is verified there.
  */
 #ifndef CPC_CORE_APPLY_H
 #define CPC_CORE_APPLY_H
@@ -29,6 +37,15 @@ struct cpc_chain_params {
     uint8_t treasury[CPC_ADDR_HASH_LEN]; /* receives the market's commission and slashes */
 };
 
+/* A source of lease signatures the caller made itself. known() must return
+ * true only for a (digest, sig) pair produced by cpc_sign with the secret key
+ * of pub; any doubt (evicted, other key) is false and the signature is verified. */
+struct cpc_lease_sig_oracle {
+    bool (*known)(void *arg, const uint8_t pub[CPC_PUBKEY_LEN], const uint8_t digest[32],
+                  const uint8_t sig[CPC_SIG_LEN]);
+    void *arg;
+};
+
 struct cpc_block_ctx {
     const struct cpc_chain_params *params;
     uint64_t height;
@@ -37,6 +54,9 @@ struct cpc_block_ctx {
     uint8_t prev_hash[32];                /* hash of the parent header */
     const uint8_t *validator_pub;         /* CPC_PUBKEY_LEN bytes: the chain's validator
                                            * (signs leases, sends VERDICTs); not owned */
+    /* Optional (NULL = verify every lease): true when sig is known to be the
+     * validator_pub key's own signature over digest (see the top of file). */
+    const struct cpc_lease_sig_oracle *lease_sigs;
 };
 
 /* Apply one tx on top of ov (signature NOT checked here; see cpc_tx_check).
@@ -77,5 +97,18 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
                     struct cpc_block *out, struct cpc_state **delta_out,
                     size_t **skipped, int **skipped_codes, size_t *n_skipped,
                     struct cpc_err *err);
+
+/* cpc_block_build with an optional oracle of the builder's own lease
+ * signatures (NULL = same as cpc_block_build); borrowed for the call. The
+ * block built is identical either way: the oracle only saves verifies whose
+ * outcome is already known. */
+int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_header *prev,
+                       const struct cpc_chain_params *params, uint64_t time_ms,
+                       const struct cpc_tx *const *candidates, size_t n_candidates,
+                       const struct cpc_signer *signer,
+                       const uint8_t validator_sk[CPC_SECKEY_LEN],
+                       const struct cpc_lease_sig_oracle *lease_sigs, struct cpc_block *out,
+                       struct cpc_state **delta_out, size_t **skipped, int **skipped_codes,
+                       size_t *n_skipped, struct cpc_err *err);
 
 #endif

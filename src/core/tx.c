@@ -139,12 +139,24 @@ int cpc_tx_compute_hash(struct cpc_tx *tx)
 int cpc_tx_sign(struct cpc_tx *tx, const struct cpc_signer *s,
                 const uint8_t sk[CPC_SECKEY_LEN], struct cpc_err *err)
 {
+    uint8_t pub[CPC_PUBKEY_LEN];
+    int rc;
+    if (!cpc_tx_kind_of(tx->type))
+        return cpc_err_set(err, CPC_ERR_UNKNOWN_TYPE, "Unknown tx type %d", (int)tx->type);
+    if ((rc = cpc_pubkey_from_seckey(s, pub, sk)) != 0)
+        return cpc_err_set(err, rc, "Invalid secret key");
+    return cpc_tx_sign_as(tx, s, sk, pub, err);
+}
+
+int cpc_tx_sign_as(struct cpc_tx *tx, const struct cpc_signer *s,
+                   const uint8_t sk[CPC_SECKEY_LEN], const uint8_t pub[CPC_PUBKEY_LEN],
+                   struct cpc_err *err)
+{
     uint8_t digest[32];
     int rc;
     if (!cpc_tx_kind_of(tx->type))
         return cpc_err_set(err, CPC_ERR_UNKNOWN_TYPE, "Unknown tx type %d", (int)tx->type);
-    if ((rc = cpc_pubkey_from_seckey(s, tx->pubkey, sk)) != 0)
-        return cpc_err_set(err, rc, "Invalid secret key");
+    memcpy(tx->pubkey, pub, CPC_PUBKEY_LEN);
     if ((rc = cpc_pubkey_hash(tx->from, tx->pubkey)) != 0)
         return cpc_err_set(err, rc, "Cannot hash the public key");
     if ((rc = cpc_tx_sighash(tx, digest)) != 0)

@@ -135,6 +135,13 @@ int cpc_tx_compute_hash(struct cpc_tx *tx);
 int cpc_tx_sign(struct cpc_tx *tx, const struct cpc_signer *s,
                 const uint8_t sk[CPC_SECKEY_LEN], struct cpc_err *err);
 
+/* cpc_tx_sign for a sender that already knows its public key (a worker signing
+ * many txs): tx->pubkey/from come from pub, which must be sk's key (else the
+ * tx fails cpc_tx_check); saves deriving it per tx. Returns 0 or an error. */
+int cpc_tx_sign_as(struct cpc_tx *tx, const struct cpc_signer *s,
+                   const uint8_t sk[CPC_SECKEY_LEN], const uint8_t pub[CPC_PUBKEY_LEN],
+                   struct cpc_err *err);
+
 /* Stateless validation of the payload only (e.g. SUBMIT_RESULT: task id,
  * hash length, worker == sender -> CPC_ERR_INVALID_RESULT "Invalid ComputeResult: ..."). */
 int cpc_tx_check_payload(const struct cpc_tx *tx, struct cpc_err *err);

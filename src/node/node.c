@@ -15,6 +15,7 @@
 #include "../core/hex.h"
 #include "consensus.h"
 #include "httpd.h"
+#include "lease_cache.h"
 #include "mempool.h"
 #include "metrics.h"
 #include "platform.h"
@@ -168,9 +169,14 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
     n->mempool = cpc_mempool_new(cfg->mempool_max);
     n->sse = cpc_sse_hub_new(8192);
     n->metrics = cpc_metrics_new();
-    n->scheduler = cpc_scheduler_new(NULL);
+    struct cpc_scheduler_opts so;
+    if ((rc = cpc_scheduler_opts_load(&so, n->cfg.home, err)) != 0)
+        return rc;
+    n->scheduler = cpc_scheduler_new(&so);
     n->worker_auth = cpc_worker_auth_new(0);
-    if (!n->mempool || !n->sse || !n->metrics || !n->scheduler || !n->worker_auth)
+    n->lease_cache = cpc_lease_cache_new(&n->validator, n->signer, 0);
+    if (!n->mempool || !n->sse || !n->metrics || !n->scheduler || !n->worker_auth ||
+        !n->lease_cache)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     if (cpc_scheduler_rebuild(n->scheduler, n->state, n->latest.height, err) != 0)
         return cpc_err_prefix(err, "rebuilding the scheduler");
@@ -243,6 +249,7 @@ void cpc_node_close(struct cpc_node *n)
     cpc_mempool_free(n->mempool);
     cpc_scheduler_free(n->scheduler);
     cpc_worker_auth_free(n->worker_auth);
+    cpc_lease_cache_free(n->lease_cache);
     cpc_platform_free(n->platform);
     cpc_state_free(n->state);
     cpc_store_close(n->store);

@@ -71,6 +71,7 @@ struct cpc_node {
     atomic_bool running;
     pthread_mutex_t wake_mu;            /* producer sleeps on wake_cv between blocks */
     pthread_cond_t wake_cv;
+    struct cpc_lease_cache *lease_cache; /* leases signed here (lease_cache.h), own lock */
 };
 
 /* Fill cfg with defaults, then HOME/config [node] values. Flags are applied by main after. */

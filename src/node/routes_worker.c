@@ -4,7 +4,9 @@
  * Worker calls carry X-CPC-Pubkey / X-CPC-Timestamp / X-CPC-Signature
  * (common/req_sign.h); worker_auth.c checks them and yields the caller's
  * address. Leases come from the scheduler and are signed here with the
- * validator key (cpc_lease_sign), so a SUBMIT_RESULT can prove it held one.
+ * validator key (cpc_lease_cache_sign: cpc_lease_sign that also remembers the
+ * signature, so this node's producer need not verify it again), so a
+ * SUBMIT_RESULT can prove it held one.
  * A lease call that finds nothing and asks to wait is deferred
  * (cpc_http_res_defer: the connection is suspended, no thread is held) and
  * answered when the scheduler fills its mailbox (notify -> cpc_httpd_wake)
@@ -26,6 +28,7 @@
 #include "../core/kinds.h"
 #include "../core/market.h"
 #include "../core/uuid.h"
+#include "lease_cache.h"
 #include "node.h"
 #include "scheduler.h"
 #include "worker_auth.h"
@@ -182,8 +185,8 @@ static json_t *lease_task_json(struct cpc_node *n, const struct cpc_sched_lease 
                                const uint8_t worker[CPC_ADDR_HASH_LEN])
 {
     uint8_t sig[CPC_SIG_LEN];
-    if (cpc_lease_sign(sig, n->signer, n->validator.seckey, n->params.chain_id, l->task_id,
-                       worker, l->expires) != 0)
+    if (cpc_lease_cache_sign(n->lease_cache, sig, n->params.chain_id, l->task_id, worker,
+                             l->expires) != 0)
         return NULL;
     char tid[CPC_UUID_STR_LEN + 1];
     cpc_uuid_format(tid, l->task_id);

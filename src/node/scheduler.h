@@ -71,6 +71,15 @@ struct cpc_sched_lease {
 
 struct cpc_scheduler;
 
+#define CPC_SCHED_MAX_WORKER_LEASES 4096u   /* config bound on worker_max_leases */
+#define CPC_SCHED_MAX_JOB_PARALLELISM 100000u /* config bound on job_parallelism */
+
+/* Zero o, then read HOME/config [market]: worker_max_leases (1..4096) and
+ * job_parallelism (1..100000); an absent key keeps the default (0). A missing
+ * file is no error. Returns 0, CPC_ERR_INVALID (bad value) or CPC_ERR_IO. */
+int cpc_scheduler_opts_load(struct cpc_scheduler_opts *o, const char *home,
+                            struct cpc_err *err);
+
 /* opts NULL or zero fields = defaults. NULL on OOM. */
 struct cpc_scheduler *cpc_scheduler_new(const struct cpc_scheduler_opts *opts);
 /* NULL accepted. Pending waiters are dropped. */

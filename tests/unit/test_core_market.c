@@ -4,7 +4,9 @@
  * reveal, outvoted exec replica, result without the lease), a missed reveal
  * reissued and paid once, cancel and expiry refunds. Every block is built
  * with cpc_block_build, re-validated with cpc_apply_block (signatures on) and
- * the supply invariant is checked after it. */
+ * the supply invariant is checked after it. The builder's oracle of its own
+ * lease signatures (cpc_block_build_ex) builds the same block, still verifies
+ * what it does not know, and a lying one is caught by cpc_apply_block. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -316,6 +318,111 @@ static void test_hashpow_paid_exactly(void **state)
     uint8_t nb[8] = {0};
     result_tx(&tx, &C.w1, job, 0, nb, 8, &C.w1);
     step1(&tx, CPC_ERR_INVALID);
+}
+
+/* ---- the builder's oracle of its own lease signatures (apply.h) ---- */
+
+struct oracle_rec {
+    int calls;
+    int say_yes; /* 1: vouch for anything (a lying oracle) */
+    uint8_t digest[32], sig[64];
+};
+
+static bool oracle_known(void *arg, const uint8_t pub[CPC_PUBKEY_LEN], const uint8_t digest[32],
+                         const uint8_t sig[CPC_SIG_LEN])
+{
+    struct oracle_rec *o = arg;
+    o->calls++;
+    if (o->say_yes)
+        return true;
+    return memcmp(pub, C.val.pub, CPC_PUBKEY_LEN) == 0 && memcmp(digest, o->digest, 32) == 0 &&
+           memcmp(sig, o->sig, 64) == 0;
+}
+
+/* Build one block of tx with (or without) an oracle; code of the tx, header hash. */
+static int build_one(const struct cpc_tx *tx, const struct cpc_lease_sig_oracle *o,
+                     struct cpc_block *b, struct cpc_state **delta, uint8_t hash[32])
+{
+    const struct cpc_tx *ptrs[1] = {tx};
+    struct cpc_err err = {0};
+    int rc = cpc_block_build_ex(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, 1, C.s,
+                                C.val.sk, o, b, delta, NULL, NULL, NULL, &err);
+    if (rc)
+        fail_msg("build: %s", err.msg);
+    assert_int_equal(b->n_txs, 1);
+    cpc_block_header_hash(&b->header, hash);
+    return b->results[0].code;
+}
+
+static void test_lease_oracle_only_saves_verifies(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 2, CPC(10));
+    c.p.hashpow.bits = 4;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    struct cpc_job j = job_of(job);
+    uint8_t seed[32], nb[8];
+    uint64_t nonce;
+    cpc_hashpow_task_seed(seed, j.seed, 0);
+    assert_int_equal(cpc_hashpow_search(seed, 4, 0, 1u << 20, &nonce), 0);
+    for (int k = 0; k < 8; k++)
+        nb[k] = (uint8_t)(nonce >> (56 - 8 * k));
+    struct cpc_tx tx;
+    result_tx(&tx, &C.w1, job, 0, nb, 8, &C.w1);
+    const struct cpc_payload_submit_result *p = &tx.u.result;
+
+    /* an honest oracle that knows the lease: same block as without it, one lookup */
+    struct oracle_rec rec = {0};
+    cpc_lease_digest(rec.digest, FX_CHAIN, p->task_id, C.w1.addr, p->lease_expires);
+    memcpy(rec.sig, p->lease_sig, 64);
+    struct cpc_lease_sig_oracle o = {.known = oracle_known, .arg = &rec};
+    struct cpc_block b1, b2;
+    struct cpc_state *d1 = NULL, *d2 = NULL, *d3 = NULL;
+    uint8_t h1[32], h2[32];
+    assert_int_equal(build_one(&tx, &o, &b1, &d1, h1), 0);
+    assert_int_equal(rec.calls, 1);
+    assert_int_equal(build_one(&tx, NULL, &b2, &d2, h2), 0);
+    assert_memory_equal(h1, h2, 32);
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_apply_block(C.st, &C.prev, &b1, &C.params, C.val.pub, true, &d3, NULL,
+                                     &err), 0);
+    cpc_state_free(d1);
+    cpc_state_free(d2);
+    cpc_state_free(d3);
+    d1 = d2 = d3 = NULL;
+    cpc_block_clear(&b1);
+    cpc_block_clear(&b2);
+    cpc_tx_clear(&tx);
+
+    /* a lease the oracle does not know is still verified: one signed by another
+     * key is rejected (slashed) with or without the oracle */
+    result_tx(&tx, &C.w1, job, 0, nb, 8, &C.w1);
+    uint8_t wrong_sig[64];
+    assert_int_equal(cpc_lease_sign(wrong_sig, C.s, C.cheat.sk, FX_CHAIN, tx.u.result.task_id,
+                                    C.w1.addr, tx.u.result.lease_expires), 0);
+    memcpy(tx.u.result.lease_sig, wrong_sig, 64);
+    sign_from(&tx, &C.w1);
+    rec.calls = 0;
+    assert_int_equal(build_one(&tx, &o, &b1, &d1, h1), CPC_ERR_INVALID_RESULT);
+    assert_int_equal(rec.calls, 1);
+    cpc_state_free(d1);
+    d1 = NULL;
+    cpc_block_clear(&b1);
+
+    /* an oracle that lies would let the builder accept it, but cpc_apply_block
+     * (received blocks, replay) has no oracle and refuses that block */
+    rec.say_yes = 1;
+    assert_int_equal(build_one(&tx, &o, &b1, &d1, h1), 0);
+    assert_int_not_equal(cpc_apply_block(C.st, &C.prev, &b1, &C.params, C.val.pub, true, &d3,
+                                         NULL, &err), 0);
+    assert_null(d3);
+    cpc_state_free(d1);
+    cpc_block_clear(&b1);
+    cpc_tx_clear(&tx);
 }
 
 static void test_no_lease_and_wrong_holder_slashed(void **state)
@@ -936,6 +1043,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hashpow_paid_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_oracle_only_saves_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lease_and_wrong_holder_slashed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_matmul_honest_lazy_and_missed_reveal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanity, setup, teardown),
