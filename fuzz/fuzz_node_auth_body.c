@@ -10,9 +10,14 @@
  * thread is never started: handlers only queue mail in the store, so nothing
  * is written to HOME/outbox however long the fuzzer runs.
  *
- * Input: byte 0 picks the route, byte0 % 6 =
- *   0 register, 1 verify, 2 verify/resend, 3 login, 4 refresh, 5 logout;
- * the rest is the body. byte0 < 128 moves the platform clock 16 minutes
+ * Input: byte 0 picks the route, byte0 % 14 =
+ *   0 register, 1 verify, 2 verify/resend, 3 login, 4 refresh, 5 logout,
+ *   6 password/forgot, 7 password/reset, 8 password/change, 9 2fa/enable,
+ *   10 2fa/disable, 11 PATCH /me, 12 admin users/{id}/kyc, 13 me/kyc;
+ * the rest is the body. Routes 8..12 need a Bearer token, which needs an
+ * HTTP connection for the header: the fuzzer calls their handlers after
+ * authentication (cpc__h_*_as) with a seeded user instead, so the body
+ * parsers behind the token are reached (13 has no _as: it answers 401). byte0 < 128 moves the platform clock 16 minutes
  * forward first (past the 1-minute login rate window and the 15-minute
  * lockout, so each such input sees no time-based state of the previous ones);
  * byte0 >= 128 moves it 1 ms, so bursts can reach the 429 and 423 answers.
@@ -23,7 +28,13 @@
  *                        its code is re-armed to "123456" (until the first
  *                        correct verify confirms the account);
  *   refresh tokens "ab" x 32 and "cd" x 32 (IP 127.0.0.1, no User-Agent),
- *   two families of the verified user, for the refresh and logout seeds.
+ *   two families of the verified user, for the refresh and logout seeds;
+ *   totp@example.com / same password, verified, a pending (not enabled) TOTP
+ *   secret: the user of 2fa/enable; 2fa/disable and PATCH /me run as
+ *   fuzz@example.com (2fa/disable then answers 409 totp_not_enabled past the
+ *   parser) with the admin role added for admin kyc (target = {id} "1");
+ *   before every reset input the reset token "ee" x 32 is re-armed for the
+ *   verified user (the seeds reset and change its password to the same one).
  *
  * Oracle (abort on failure): status in 200..599, a non-NULL body that parses
  * as JSON, and for status >= 400 the {"error":{"code":string,"message":string}}
@@ -42,7 +53,12 @@
 #include "node/httpd.h"
 #include "node/node.h"
 #include "node/platform.h"
+#include "node/auth_totp.h"
+#include "node/routes_2fa.h"
+#include "node/routes_admin.h"
 #include "node/routes_auth.h"
+#include "node/routes_password.h"
+#include "node/routes_profile.h"
 #include "store/platform_store.h"
 
 #define FUZZ_PW "Correct horse 42"
@@ -52,7 +68,7 @@
 static char g_home[64];
 static struct cpc_node g_node;
 static uint64_t g_now = 1700000000000ull; /* 2023-11-14, moved by every input */
-static int64_t g_pending_id;
+static int64_t g_pending_id, g_ok_id, g_totp_id;
 static void *volatile g_keep[2];
 static int g_trace; /* FUZZ_AUTH_TRACE=1: print each answer (debugging seeds) */
 
@@ -90,6 +106,8 @@ static void die(const char *what, const struct cpc_err *err)
 }
 
 typedef void (*handler_fn)(struct cpc_http_req *req, struct cpc_http_res *res);
+typedef void (*as_fn)(struct cpc_http_req *req, struct cpc_http_res *res,
+                      const struct cpc_puser *u);
 
 static void res_free(struct cpc_http_res *res)
 {
@@ -101,8 +119,9 @@ static void res_free(struct cpc_http_res *res)
     memset(res, 0, sizeof *res);
 }
 
-/* Call h with body; returns the status and frees the answer. */
-static int call(handler_fn h, const char *body, size_t len, struct cpc_http_res *keep)
+/* Call h (or as with user u) with body; returns the status and frees the answer. */
+static int call_as(handler_fn h, as_fn as, int64_t u, const char *body, size_t len,
+                   struct cpc_http_res *keep)
 {
     struct cpc_http_req req;
     memset(&req, 0, sizeof req);
@@ -112,15 +131,30 @@ static int call(handler_fn h, const char *body, size_t len, struct cpc_http_res 
     req.body_len = len;
     req.remote_ip = FUZZ_IP;
     req.app = &g_node;
+    req.params[0] = "1";
+    req.n_params = 1;
     struct cpc_http_res res;
     memset(&res, 0, sizeof res);
-    h(&req, &res);
+    if (as) {
+        struct cpc_puser user;
+        struct cpc_err err = {0};
+        if (cpc_pstore_user_by_id(g_node.platform->store, u, &user, &err) != 0)
+            die("fuzz user lookup", &err);
+        as(&req, &res, &user);
+    } else {
+        h(&req, &res);
+    }
     int st = res.status;
     if (keep)
         *keep = res;
     else
         res_free(&res);
     return st;
+}
+
+static int call(handler_fn h, const char *body, size_t len, struct cpc_http_res *keep)
+{
+    return call_as(h, NULL, 0, body, len, keep);
 }
 
 static void add_refresh(int64_t user, char ch, const char *family)
@@ -191,10 +225,34 @@ static void setup(void)
      * without atexit) leaves nothing under /tmp. */
     remove_home();
     cpc_platform_set_clock(g_node.platform, fuzz_clock, NULL);
-    int64_t ok = add_user("fuzz@example.com", 1);
+    int64_t ok = g_ok_id = add_user("fuzz@example.com", 1);
     g_pending_id = add_user("pending@example.com", 0);
+    g_totp_id = add_user("totp@example.com", 1);
     add_refresh(ok, 'a', "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     add_refresh(ok, 'c', "cccccccccccccccccccccccccccccccc");
+    uint8_t raw[CPC_TOTP_SECRET_BYTES], sealed[CPC_TOTP_SEALED_LEN];
+    char b32[CPC_TOTP_B32_LEN + 1];
+    cpc_totp_secret_new(raw, b32);
+    cpc_totp_seal(g_node.platform, g_totp_id, raw, sealed);
+    if (cpc_pstore_totp_put(g_node.platform->store, g_totp_id, sealed, sizeof sealed, g_now,
+                            &err) != 0 ||
+        cpc_pstore_user_set_roles(g_node.platform->store, ok, CPC_ROLE_CUSTOMER | CPC_ROLE_ADMIN,
+                                  &err) != 0)
+        die("seeding 2FA and the admin", &err);
+}
+
+/* The reset token "ee" x 32 for the verified user (reset inputs only). */
+static void rearm_reset(void)
+{
+    char tok[65];
+    memset(tok, 'e', 64);
+    tok[64] = 0;
+    uint8_t hash[32];
+    struct cpc_err err = {0};
+    cpc_auth_code_hash(g_node.platform, 0, CPC_PCODE_RESET, tok, hash);
+    if (cpc_pstore_code_put(g_node.platform->store, g_ok_id, CPC_PCODE_RESET, hash,
+                            g_now + 3600000u, &err) != 0)
+        die("reset token put", &err);
 }
 
 /* Give the unverified user a fresh active code "123456" (verify inputs only). */
@@ -231,15 +289,24 @@ static void check(const struct cpc_http_res *res)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const handler_fn routes[6] = {cpc_h_auth_register, cpc_h_auth_verify,
-                                         cpc_h_auth_verify_resend, cpc_h_auth_login,
-                                         cpc_h_auth_refresh, cpc_h_auth_logout};
+    static const handler_fn routes[14] = {
+        cpc_h_auth_register,        cpc_h_auth_verify,        cpc_h_auth_verify_resend,
+        cpc_h_auth_login,           cpc_h_auth_refresh,       cpc_h_auth_logout,
+        cpc_h_auth_password_forgot, cpc_h_auth_password_reset, NULL,
+        NULL,                       NULL,                     NULL,
+        NULL,                       cpc_h_me_kyc};
+    static const as_fn as_routes[14] = {
+        [8] = cpc__h_auth_password_change_as, [9] = cpc__h_auth_2fa_enable_as,
+        [10] = cpc__h_auth_2fa_disable_as, [11] = cpc__h_me_patch_as,
+        [12] = cpc__h_admin_kyc_as};
     setup();
     unsigned sel = size ? data[0] : 0;
-    unsigned route = sel % 6u;
+    unsigned route = sel % 14u;
     g_now += sel < 128 ? STEP_FAR_MS : 1u;
     if (route == 1)
         rearm_code();
+    if (route == 7)
+        rearm_reset();
     size_t len = size ? size - 1 : 0;
     char *body = malloc(len + 1);
     if (!body)
@@ -248,7 +315,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(body, data + 1, len);
     body[len] = 0;
     struct cpc_http_res res;
-    call(routes[route], body, len, &res);
+    call_as(routes[route], as_routes[route], route == 9 ? g_totp_id : g_ok_id, body, len, &res);
     if (g_trace)
         fprintf(stderr, "route %u -> %d %.*s\n", route, res.status,
                 res.body ? (int)(res.body_len > 160 ? 160 : res.body_len) : 0,

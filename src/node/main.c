@@ -3,6 +3,7 @@
  *   cpcd [start] [flags]   run the node (default); first start creates a devnet home
  *   cpcd init [flags]      create the home (config, genesis.json, keys) and exit
  *   cpcd replay [flags]    re-execute every block from genesis and compare the state
+ *   cpcd admin create --email E [flags]   make or promote a platform admin
  */
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include "../common/log.h"
 #include "../core/bech32.h"
+#include "admin_cli.h"
 #include "consensus.h"
 #include "node.h"
 
@@ -27,6 +29,10 @@ static void usage(FILE *f)
             "  init         create the home (config, genesis.json, keyring) and exit\n"
             "  replay       re-execute every stored block from genesis, verifying\n"
             "               signatures and roots, and compare with the stored state\n"
+            "  admin create --email E\n"
+            "               create a platform admin (or give an existing user the role);\n"
+            "               the password is prompted for (echo off), or read as one line\n"
+            "               of stdin when stdin is not a terminal; prints the user id\n"
             "\n"
             "Flags:\n"
             "  --home DIR          node home (env CPC_HOME, default ~/.cpc)\n"
@@ -41,7 +47,7 @@ static void usage(FILE *f)
 }
 
 struct args {
-    const char *cmd;
+    const char *cmd, *sub, *email;
     const char *home, *listen, *block_time, *mempool_max, *chain_id, *log_level;
     int quiet_empty;
 };
@@ -88,11 +94,16 @@ static int parse_args(int argc, char **argv, struct args *a)
             take(argc, argv, &i, "--block-time", &a->block_time) ||
             take(argc, argv, &i, "--mempool-max", &a->mempool_max) ||
             take(argc, argv, &i, "--chain-id", &a->chain_id) ||
-            take(argc, argv, &i, "--log-level", &a->log_level))
+            take(argc, argv, &i, "--log-level", &a->log_level) ||
+            take(argc, argv, &i, "--email", &a->email))
             continue;
+        if (cmd_seen && !strcmp(a->cmd, "admin") && !a->sub && !strcmp(argv[i], "create")) {
+            a->sub = argv[i];
+            continue;
+        }
         if (argv[i][0] != '-' && !cmd_seen &&
             (!strcmp(argv[i], "start") || !strcmp(argv[i], "init") ||
-             !strcmp(argv[i], "replay"))) {
+             !strcmp(argv[i], "replay") || !strcmp(argv[i], "admin"))) {
             a->cmd = argv[i];
             cmd_seen = 1;
             continue;
@@ -101,6 +112,28 @@ static int parse_args(int argc, char **argv, struct args *a)
         usage(stderr);
         return -1;
     }
+    if (!strcmp(a->cmd, "admin") && (!a->sub || !a->email)) {
+        fprintf(stderr, "cpcd: usage: cpcd admin create --email E [--home DIR]\n");
+        return -1;
+    }
+    if (a->email && strcmp(a->cmd, "admin") != 0) {
+        fprintf(stderr, "cpcd: --email belongs to `cpcd admin create`\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int admin_create(const char *home, const char *email)
+{
+    struct cpc_err err = {0};
+    int64_t id = 0;
+    int created = 0;
+    if (cpc_admin_create(home, email, 0, stderr, &id, &created, &err) != 0) {
+        fprintf(stderr, "Error: %s\n", err.msg);
+        return 1;
+    }
+    fprintf(stderr, "%s admin %s\n", created ? "created" : "promoted", email);
+    printf("%lld\n", (long long)id);
     return 0;
 }
 
@@ -155,6 +188,8 @@ int main(int argc, char **argv)
     if (created)
         CPC_LOGI("created devnet home %s (genesis.json, keyring/faucet, keyring/validator; "
                  "devnet keys are stored unencrypted)", home);
+    if (!strcmp(a.cmd, "admin"))
+        return admin_create(home, a.email);
     if (!strcmp(a.cmd, "init")) {
         printf("%s home %s\n", created ? "initialised" : "already initialised", home);
         return 0;

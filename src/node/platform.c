@@ -4,13 +4,14 @@
  * Design note. The master secret is [platform] jwt_secret when set (at least
  * 32 characters), else HOME/platform.key: 32 random bytes written atomically
  * with mode 0600 on first start and reused after. The JWT key is the secret
- * itself; the code and mail keys are libsodium KDF subkeys of its SHA-256, so
+ * itself; the code, mail and TOTP keys are libsodium KDF subkeys of its SHA-256, so
  * one leaked derived key does not give the others. The dummy hash is made
  * once at start with the configured limits, so a login for an unknown email
  * costs the same argon2 verification as a real one.
  */
 #include "platform.h"
 
+#include <oath.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,8 @@ static int derive_keys(struct cpc_platform *p)
     int rc = crypto_kdf_derive_from_key(p->code_key, sizeof p->code_key, 1, "cpc-code", master);
     if (rc == 0)
         rc = crypto_kdf_derive_from_key(p->mail_key, sizeof p->mail_key, 2, "cpc-mail", master);
+    if (rc == 0)
+        rc = crypto_kdf_derive_from_key(p->totp_key, sizeof p->totp_key, 3, "cpc-totp", master);
     sodium_memzero(master, sizeof master);
     return rc;
 }
@@ -119,6 +122,8 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
     *out = NULL;
     if (sodium_init() < 0)
         return cpc_err_set(err, CPC_ERR_CRYPTO, "libsodium failed to initialise");
+    if (oath_init() != OATH_OK) /* idempotent; TOTP needs it */
+        return cpc_err_set(err, CPC_ERR_CRYPTO, "liboath failed to initialise");
     struct cpc_platform *p = sodium_malloc(sizeof *p);
     if (!p)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");

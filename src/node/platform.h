@@ -11,7 +11,7 @@
  *              below libsodium's MIN are raised to MIN — tests use MIN to
  *              stay fast);
  *   [smtp]     see mailer.h.
- * Secrets derived here (JWT key, code-hash key, mail-sealing key) never
+ * Secrets derived here (JWT key, code-hash key, mail- and TOTP-sealing keys) never
  * leave this struct and are wiped on free. All platform time goes through
  * cpc_platform_now, so tests move the clock instead of sleeping.
  */
@@ -40,6 +40,7 @@ struct cpc_platform {
     size_t jwt_key_len;
     uint8_t code_key[32];           /* keyed hash of email codes */
     uint8_t mail_key[32];           /* seals queued mail bodies */
+    uint8_t totp_key[32];           /* seals TOTP secrets at rest */
     char dummy_hash[CPC_PLATFORM_HASH_STR]; /* verified for unknown emails (timing) */
     unsigned long long pw_ops;
     size_t pw_mem;

@@ -4,6 +4,10 @@
 #include "routes_legacy.h"
 #include "routes_marketplace.h"
 #include "routes_auth.h"
+#include "routes_password.h"
+#include "routes_2fa.h"
+#include "routes_profile.h"
+#include "routes_admin.h"
 
 static const struct cpc_route routes[] = {
     {"GET", "/", cpc_h_index},
@@ -52,6 +56,21 @@ static const struct cpc_route routes[] = {
     {"POST", "/auth/logout", cpc_h_auth_logout},
     {"POST", "/auth/logout-all", cpc_h_auth_logout_all},
     {"GET", "/me", cpc_h_me},
+    /* platform accounts, second slice (routes_password.c, routes_2fa.c, routes_profile.c,
+     * routes_admin.c) */
+    {"POST", "/auth/password/forgot", cpc_h_auth_password_forgot},
+    {"POST", "/auth/password/reset", cpc_h_auth_password_reset},
+    {"POST", "/auth/password/change", cpc_h_auth_password_change},
+    {"POST", "/auth/2fa/setup", cpc_h_auth_2fa_setup},
+    {"POST", "/auth/2fa/enable", cpc_h_auth_2fa_enable},
+    {"POST", "/auth/2fa/disable", cpc_h_auth_2fa_disable},
+    {"GET", "/auth/history", cpc_h_auth_history},
+    {"PATCH", "/me", cpc_h_me_patch},
+    {"POST", "/me/kyc", cpc_h_me_kyc},
+    {"POST", "/admin/users/{id}/block", cpc_h_admin_block},
+    {"POST", "/admin/users/{id}/unblock", cpc_h_admin_unblock},
+    {"POST", "/admin/users/{id}/kyc", cpc_h_admin_kyc},
+    {"GET", "/admin/audit", cpc_h_admin_audit},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register},
     {"GET", "/get_task", cpc_h_legacy_get_task},

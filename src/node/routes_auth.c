@@ -10,7 +10,9 @@
  * (passwords, codes, tokens) are never logged, never in an error message and
  * reach the store only hashed. Refresh tokens rotate on every use within a
  * family; presenting a rotated one revokes the family. Time is the platform
- * clock (cpc_platform_now) throughout.
+ * clock (cpc_platform_now) throughout. A user with 2FA must also send
+ * "totp" (routes_2fa.c checks it; a wrong one counts as a failed login).
+ * Shared helpers live in auth_http.c.
  */
 #include "routes_auth.h"
 
@@ -23,12 +25,13 @@
 
 #include "../common/log.h"
 #include "../store/platform_store.h"
+#include "auth_http.h"
 #include "auth_tokens.h"
 #include "mailer.h"
+#include "routes_2fa.h"
 #include "node.h"
 #include "platform.h"
 
-#define BODY_MAX 8192
 #define MAX_FAILS 5u
 #define LOCK_MS (15u * 60u * 1000u)
 #define RATE_N 5u
@@ -37,97 +40,6 @@
 #define CODE_TRIES 5u
 #define REFRESH_IDLE_MS (24ull * 3600u * 1000u)
 #define REFRESH_REMEMBER_MS (30ull * 24u * 3600u * 1000u)
-
-static struct cpc_platform *plat(struct cpc_http_req *req)
-{
-    return ((struct cpc_node *)req->app)->platform;
-}
-
-static void internal(struct cpc_http_res *res, const struct cpc_err *err)
-{
-    CPC_LOGE("auth: %s", err->msg);
-    cpc_http_res_error(res, 500, "internal", "internal error; see the node log");
-}
-
-static void unauthorized(struct cpc_http_res *res, const char *msg)
-{
-    cpc_http_res_error(res, 401, "invalid_token", "%s", msg);
-    cpc_http_res_header(res, "WWW-Authenticate", "Bearer");
-}
-
-static json_t *parse_body(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    if (req->body_len == 0) {
-        cpc_http_res_error(res, 400, "invalid_json", "request body is empty");
-        return NULL;
-    }
-    if (req->body_len > BODY_MAX) {
-        cpc_http_res_error(res, 413, "too_large", "body is at most %d bytes", BODY_MAX);
-        return NULL;
-    }
-    json_error_t je;
-    json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
-    if (!j)
-        cpc_http_res_error(res, 400, "invalid_json", "body is not valid JSON: %s", je.text);
-    return j;
-}
-
-static void bad_fields(struct cpc_http_res *res, const json_error_t *je, const char *shape)
-{
-    cpc_http_res_error(res, 400, "invalid_argument", "body must be %s: %s", shape, je->text);
-}
-
-/* Normalise into out or answer 400. */
-static int email_arg(struct cpc_http_res *res, const char *email, size_t len, char *out,
-                     size_t cap)
-{
-    if (cpc_auth_email_normalise(email, len, out, cap) != 0) {
-        cpc_http_res_error(res, 400, "invalid_email",
-                           "not a valid email address (one @, a domain with a dot, no spaces "
-                           "or <>()[]\\,;:\" characters, at most 254 bytes)");
-        return -1;
-    }
-    return 0;
-}
-
-static const char *ip_of(struct cpc_http_req *req)
-{
-    return req->remote_ip ? req->remote_ip : "";
-}
-
-/* The User-Agent cut to what the store keeps (so comparisons are exact). */
-static void ua_of(struct cpc_http_req *req, char out[CPC_PREFRESH_UA_MAX + 1])
-{
-    const char *ua = cpc_http_req_header(req, "User-Agent");
-    snprintf(out, CPC_PREFRESH_UA_MAX + 1, "%s", ua ? ua : "");
-}
-
-static void iso_time(char out[32], uint64_t ms)
-{
-    time_t t = (time_t)(ms / 1000u);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static void audit(struct cpc_platform *p, int64_t user, const char *event, const char *detail)
-{
-    struct cpc_err err = {0};
-    if (cpc_pstore_audit(p->store, cpc_platform_now(p), user, event, detail, &err) != 0)
-        CPC_LOGE("auth: audit %s: %s", event, err.msg);
-}
-
-static json_t *roles_json(uint32_t roles)
-{
-    json_t *a = json_array();
-    if (roles & CPC_ROLE_PROVIDER)
-        json_array_append_new(a, json_string("provider"));
-    if (roles & CPC_ROLE_CUSTOMER)
-        json_array_append_new(a, json_string("customer"));
-    if (roles & CPC_ROLE_ADMIN)
-        json_array_append_new(a, json_string("admin"));
-    return a;
-}
 
 /* New code for user, stored hashed, mailed to email. */
 static int send_code(struct cpc_platform *p, int64_t user, const char *email, struct cpc_err *err)
@@ -155,8 +67,8 @@ static int send_code(struct cpc_platform *p, int64_t user, const char *email, st
 
 void cpc_h_auth_register(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
-    json_t *j = parse_body(req, res);
+    struct cpc_platform *p = cpc__auth_plat(req);
+    json_t *j = cpc__auth_body(req, res);
     if (!j)
         return;
     const char *email_in = NULL, *pw = NULL;
@@ -165,10 +77,10 @@ void cpc_h_auth_register(struct cpc_http_req *req, struct cpc_http_res *res)
     char email[CPC_PUSER_EMAIL_MAX + 1], hash[CPC_PLATFORM_HASH_STR];
     if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:s%}", "email", &email_in, &email_len,
                        "password", &pw, &pw_len) != 0) {
-        bad_fields(res, &je, "{\"email\": string, \"password\": string}");
+        cpc__auth_bad_fields(res, &je, "{\"email\": string, \"password\": string}");
         goto out;
     }
-    if (email_arg(res, email_in, email_len, email, sizeof email) != 0)
+    if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
         goto out;
     const char *why = cpc_auth_password_problem(pw, pw_len);
     if (why) {
@@ -188,10 +100,10 @@ void cpc_h_auth_register(struct cpc_http_req *req, struct cpc_http_res *res)
         goto out;
     }
     if (rc != 0 || (rc = send_code(p, id, email, &err)) != 0) {
-        internal(res, &err);
+        cpc__auth_internal(res, &err);
         goto out;
     }
-    audit(p, id, "register", NULL);
+    cpc__auth_audit(p, id, "register", NULL);
     cpc_http_res_json(res, 201,
                       json_pack("{s:I, s:s, s:b, s:s}", "id", (json_int_t)id, "email", email,
                                 "email_verified", 0, "next",
@@ -202,8 +114,8 @@ out:
 
 void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
-    json_t *j = parse_body(req, res);
+    struct cpc_platform *p = cpc__auth_plat(req);
+    json_t *j = cpc__auth_body(req, res);
     if (!j)
         return;
     const char *email_in = NULL, *code = NULL;
@@ -213,10 +125,10 @@ void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_err err = {0};
     if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:s}", "email", &email_in, &email_len, "code",
                        &code) != 0) {
-        bad_fields(res, &je, "{\"email\": string, \"code\": \"six digits\"}");
+        cpc__auth_bad_fields(res, &je, "{\"email\": string, \"code\": \"six digits\"}");
         goto out;
     }
-    if (email_arg(res, email_in, email_len, email, sizeof email) != 0)
+    if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
         goto out;
     if (!cpc_auth_code_format_ok(code)) {
         cpc_http_res_error(res, 400, "invalid_argument", "code must be six digits");
@@ -234,7 +146,7 @@ void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res)
         rc = cpc_pstore_code_active(p->store, u.id, CPC_PCODE_VERIFY, cpc_platform_now(p),
                                     &code_id, want, &err);
     if (rc != 0 && rc != CPC_ERR_NOT_FOUND) {
-        internal(res, &err);
+        cpc__auth_internal(res, &err);
         goto out;
     }
     if (rc == 0) {
@@ -253,10 +165,10 @@ void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     if ((rc = cpc_pstore_code_use(p->store, code_id, &err)) != 0 ||
         (rc = cpc_pstore_user_set_verified(p->store, u.id, &err)) != 0) {
-        internal(res, &err);
+        cpc__auth_internal(res, &err);
         goto out;
     }
-    audit(p, u.id, "email_verified", NULL);
+    cpc__auth_audit(p, u.id, "email_verified", NULL);
     cpc_http_res_json(res, 200, json_pack("{s:b}", "email_verified", 1));
 out:
     json_decref(j);
@@ -264,8 +176,8 @@ out:
 
 void cpc_h_auth_verify_resend(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
-    json_t *j = parse_body(req, res);
+    struct cpc_platform *p = cpc__auth_plat(req);
+    json_t *j = cpc__auth_body(req, res);
     if (!j)
         return;
     const char *email_in = NULL;
@@ -273,10 +185,10 @@ void cpc_h_auth_verify_resend(struct cpc_http_req *req, struct cpc_http_res *res
     json_error_t je;
     char email[CPC_PUSER_EMAIL_MAX + 1];
     if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%}", "email", &email_in, &email_len) != 0) {
-        bad_fields(res, &je, "{\"email\": string}");
+        cpc__auth_bad_fields(res, &je, "{\"email\": string}");
         goto out;
     }
-    if (email_arg(res, email_in, email_len, email, sizeof email) != 0)
+    if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
         goto out;
     struct cpc_puser u;
     struct cpc_err err = {0};
@@ -285,44 +197,13 @@ void cpc_h_auth_verify_resend(struct cpc_http_req *req, struct cpc_http_res *res
         if (send_code(p, u.id, u.email, &err) != 0)
             CPC_LOGE("auth: resend: %s", err.msg);
         else
-            audit(p, u.id, "verify_resend", NULL);
+            cpc__auth_audit(p, u.id, "verify_resend", NULL);
     }
     cpc_http_res_json(res, 202,
                       json_pack("{s:s}", "status",
                                 "if the account exists and is unconfirmed, a new code was sent"));
 out:
     json_decref(j);
-}
-
-/* Issue a refresh token in family (new one when family is NULL) and an access
- * token; fill res with the login answer. */
-static int issue_tokens(struct cpc_platform *p, struct cpc_http_req *req,
-                        const struct cpc_puser *u, int remember_me, json_t **out,
-                        struct cpc_err *err)
-{
-    struct cpc_prefresh r;
-    memset(&r, 0, sizeof r);
-    char token[CPC_REFRESH_HEX_LEN + 1];
-    cpc_auth_refresh_new(token, r.token_hash);
-    cpc_auth_family_new(r.family);
-    uint64_t now = cpc_platform_now(p);
-    r.user = u->id;
-    snprintf(r.ip, sizeof r.ip, "%s", ip_of(req));
-    ua_of(req, r.user_agent);
-    r.created_ms = r.last_used_ms = now;
-    r.remember_me = remember_me;
-    r.expires_ms = now + (remember_me ? REFRESH_REMEMBER_MS : REFRESH_IDLE_MS);
-    char *access = NULL;
-    int rc = cpc_pstore_refresh_insert(p->store, &r, NULL, err);
-    if (rc == 0)
-        rc = cpc_auth_jwt_issue(p, u->id, u->token_version, &access, err);
-    if (rc == 0)
-        *out = json_pack("{s:s, s:s, s:i, s:s, s:I}", "access_token", access, "token_type",
-                         "Bearer", "expires_in", (int)CPC_ACCESS_TTL_S, "refresh_token", token,
-                         "refresh_expires_in", (json_int_t)((r.expires_ms - now) / 1000u));
-    free(access);
-    sodium_memzero(token, sizeof token);
-    return rc;
 }
 
 /* 429 with Retry-After when ip already made RATE_N attempts in the window. */
@@ -352,7 +233,7 @@ static int rate_limited(struct cpc_platform *p, struct cpc_http_res *res, const 
 static void locked_answer(struct cpc_http_res *res, uint64_t until, uint64_t now)
 {
     char when[32], ra[24];
-    iso_time(when, until);
+    cpc__auth_iso_time(when, until);
     snprintf(ra, sizeof ra, "%llu", (unsigned long long)((until - now + 999u) / 1000u));
     cpc_http_res_error(res, 423, "account_locked",
                        "account locked until %s after %u failed logins", when, MAX_FAILS);
@@ -361,40 +242,42 @@ static void locked_answer(struct cpc_http_res *res, uint64_t until, uint64_t now
 
 void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
-    json_t *j = parse_body(req, res);
+    struct cpc_platform *p = cpc__auth_plat(req);
+    json_t *j = cpc__auth_body(req, res);
     if (!j)
         return;
-    const char *email_in = NULL, *pw = NULL;
+    const char *email_in = NULL, *pw = NULL, *totp = NULL;
     size_t email_len = 0, pw_len = 0;
     int remember = 0;
     json_error_t je;
     char email[CPC_PUSER_EMAIL_MAX + 1], ua[CPC_PREFRESH_UA_MAX + 1];
     struct cpc_err err = {0};
-    if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:s%, s?b}", "email", &email_in, &email_len,
-                       "password", &pw, &pw_len, "remember_me", &remember) != 0) {
-        bad_fields(res, &je,
-                   "{\"email\": string, \"password\": string, \"remember_me\"?: boolean}");
+    if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:s%, s?b, s?s}", "email", &email_in,
+                       &email_len, "password", &pw, &pw_len, "remember_me", &remember, "totp",
+                       &totp) != 0) {
+        cpc__auth_bad_fields(res, &je,
+                             "{\"email\": string, \"password\": string, \"remember_me\"?: "
+                             "boolean, \"totp\"?: string}");
         goto out;
     }
-    if (email_arg(res, email_in, email_len, email, sizeof email) != 0)
+    if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
         goto out;
-    const char *ip = ip_of(req);
-    ua_of(req, ua);
+    const char *ip = cpc__auth_ip(req);
+    cpc__auth_ua(req, ua);
     uint64_t now = cpc_platform_now(p);
     int limited = 0, success = 0, rc = rate_limited(p, res, ip, now, &limited, &err);
     if (rc != 0) {
-        internal(res, &err);
+        cpc__auth_internal(res, &err);
         goto out;
     }
     if (limited) {
-        audit(p, 0, "login_rate_limited", ip);
+        cpc__auth_audit(p, 0, "login_rate_limited", ip);
         goto record;
     }
     struct cpc_puser u;
     rc = cpc_pstore_user_by_email(p->store, email, &u, &err);
     if (rc != 0 && rc != CPC_ERR_NOT_FOUND) {
-        internal(res, &err);
+        cpc__auth_internal(res, &err);
         goto record;
     }
     /* an unknown email costs the same argon2 verification as a known one */
@@ -405,22 +288,46 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
         locked_answer(res, u.locked_until_ms, now);
         goto record;
     }
+    /* 2FA: after the password, so totp_required reveals nothing to a guesser; a
+     * wrong code counts as a failed login (lockout) */
+    int totp_bad = 0;
+    if (good && u.totp_enabled) {
+        if (!totp) {
+            cpc__auth_audit(p, u.id, "login_totp_required", ip);
+            cpc_http_res_error(res, 401, "totp_required",
+                               "this account uses two-factor authentication: send \"totp\" "
+                               "(the 6-digit code, or a recovery code)");
+            goto record;
+        }
+        int ok = 0;
+        if (cpc__auth_second_factor(p, u.id, totp, &ok, &err) != 0) {
+            cpc__auth_internal(res, &err);
+            goto record;
+        }
+        good = ok;
+        totp_bad = !ok;
+    }
     if (!good) {
         int locked = 0;
         if (rc == 0 &&
             cpc_pstore_user_login_failed(p->store, u.id, MAX_FAILS, now + LOCK_MS, &locked,
                                          &err) != 0) {
-            internal(res, &err);
+            cpc__auth_internal(res, &err);
             goto record;
         }
         if (locked) {
-            audit(p, u.id, "lockout", ip);
+            cpc__auth_audit(p, u.id, "lockout", ip);
             CPC_LOGW("auth: account %lld locked for 15 min after %u failed logins",
                      (long long)u.id, MAX_FAILS);
             locked_answer(res, now + LOCK_MS, now);
         } else {
-            audit(p, rc == 0 ? u.id : 0, "login_failed", ip);
-            cpc_http_res_error(res, 401, "invalid_credentials", "wrong email or password");
+            cpc__auth_audit(p, rc == 0 ? u.id : 0, totp_bad ? "login_totp_failed" : "login_failed",
+                            ip);
+            if (totp_bad)
+                cpc_http_res_error(res, 401, "invalid_totp",
+                                   "wrong, reused or spent two-factor code");
+            else
+                cpc_http_res_error(res, 401, "invalid_credentials", "wrong email or password");
         }
         goto record;
     }
@@ -436,12 +343,12 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     json_t *ans = NULL;
     if ((rc = cpc_pstore_user_login_ok(p->store, u.id, &err)) != 0 ||
-        (rc = issue_tokens(p, req, &u, remember, &ans, &err)) != 0) {
-        internal(res, &err);
+        (rc = cpc__auth_issue_tokens(p, req, &u, remember, &ans, &err)) != 0) {
+        cpc__auth_internal(res, &err);
         goto record;
     }
     success = 1;
-    audit(p, u.id, "login", ip);
+    cpc__auth_audit(p, u.id, "login", ip);
     cpc_http_res_json(res, 200, ans);
 record:
     /* every attempt is recorded; those refused by the rate limit do not extend the
@@ -455,16 +362,16 @@ out:
 /* Parse {"refresh_token": hex} into its hash, or answer. */
 static int refresh_arg(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t hash[32])
 {
-    json_t *j = parse_body(req, res);
+    json_t *j = cpc__auth_body(req, res);
     if (!j)
         return -1;
     const char *tok = NULL;
     json_error_t je;
     int rc = json_unpack_ex(j, &je, JSON_STRICT, "{s:s}", "refresh_token", &tok);
     if (rc != 0)
-        bad_fields(res, &je, "{\"refresh_token\": string}");
+        cpc__auth_bad_fields(res, &je, "{\"refresh_token\": string}");
     else if ((rc = cpc_auth_refresh_hash(tok, hash)) != 0)
-        unauthorized(res, "unknown refresh token");
+        cpc__auth_unauthorized(res, "unknown refresh token");
     json_decref(j);
     return rc;
 }
@@ -476,16 +383,16 @@ static void reuse_detected(struct cpc_platform *p, struct cpc_http_req *req,
     struct cpc_err err = {0};
     if (cpc_pstore_refresh_revoke_family(p->store, r->family, NULL, &err) != 0)
         CPC_LOGE("auth: revoking a token family: %s", err.msg);
-    audit(p, r->user, "refresh_reuse", ip_of(req));
+    cpc__auth_audit(p, r->user, "refresh_reuse", cpc__auth_ip(req));
     CPC_LOGW("auth: a rotated refresh token of user %lld was presented again; its session "
              "family is revoked",
              (long long)r->user);
-    unauthorized(res, "refresh token reuse detected: this session was revoked; log in again");
+    cpc__auth_unauthorized(res, "refresh token reuse detected: this session was revoked; log in again");
 }
 
 void cpc_h_auth_refresh(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
+    struct cpc_platform *p = cpc__auth_plat(req);
     uint8_t hash[32];
     if (refresh_arg(req, res, hash) != 0)
         return;
@@ -494,24 +401,24 @@ void cpc_h_auth_refresh(struct cpc_http_req *req, struct cpc_http_res *res)
     uint64_t now = cpc_platform_now(p);
     int rc = cpc_pstore_refresh_by_hash(p->store, hash, &r, &err);
     if (rc == CPC_ERR_NOT_FOUND || (rc == 0 && sodium_memcmp(r.token_hash, hash, 32) != 0))
-        return unauthorized(res, "unknown refresh token");
+        return cpc__auth_unauthorized(res, "unknown refresh token");
     if (rc != 0)
-        return internal(res, &err);
+        return cpc__auth_internal(res, &err);
     if (r.revoked && r.replaced_by)
         return reuse_detected(p, req, res, &r);
     if (r.revoked)
-        return unauthorized(res, "refresh token revoked; log in again");
+        return cpc__auth_unauthorized(res, "refresh token revoked; log in again");
     if (now >= r.expires_ms)
-        return unauthorized(res, "refresh token expired; log in again");
+        return cpc__auth_unauthorized(res, "refresh token expired; log in again");
     char ua[CPC_PREFRESH_UA_MAX + 1];
-    ua_of(req, ua);
-    if (p->bind_sessions && (strcmp(r.ip, ip_of(req)) != 0 || strcmp(r.user_agent, ua) != 0)) {
-        audit(p, r.user, "refresh_binding_mismatch", ip_of(req));
-        return unauthorized(res, "refresh token was issued to another IP address or client");
+    cpc__auth_ua(req, ua);
+    if (p->bind_sessions && (strcmp(r.ip, cpc__auth_ip(req)) != 0 || strcmp(r.user_agent, ua) != 0)) {
+        cpc__auth_audit(p, r.user, "refresh_binding_mismatch", cpc__auth_ip(req));
+        return cpc__auth_unauthorized(res, "refresh token was issued to another IP address or client");
     }
     struct cpc_puser u;
     if ((rc = cpc_pstore_user_by_id(p->store, r.user, &u, &err)) != 0 || u.blocked)
-        return unauthorized(res, "account unavailable");
+        return cpc__auth_unauthorized(res, "account unavailable");
 
     struct cpc_prefresh next = r;
     char token[CPC_REFRESH_HEX_LEN + 1];
@@ -529,7 +436,7 @@ void cpc_h_auth_refresh(struct cpc_http_req *req, struct cpc_http_res *res)
         rc = cpc_auth_jwt_issue(p, u.id, u.token_version, &access, &err);
     if (rc != 0) {
         sodium_memzero(token, sizeof token);
-        return internal(res, &err);
+        return cpc__auth_internal(res, &err);
     }
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:s, s:i, s:s, s:I}", "access_token", access, "token_type",
@@ -542,7 +449,7 @@ void cpc_h_auth_refresh(struct cpc_http_req *req, struct cpc_http_res *res)
 
 void cpc_h_auth_logout(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
+    struct cpc_platform *p = cpc__auth_plat(req);
     uint8_t hash[32];
     if (refresh_arg(req, res, hash) != 0)
         return;
@@ -553,63 +460,37 @@ void cpc_h_auth_logout(struct cpc_http_req *req, struct cpc_http_res *res)
         return cpc_http_res_json(res, 200, json_pack("{s:b}", "revoked", 0));
     int n = 0;
     if (rc != 0 || (rc = cpc_pstore_refresh_revoke_family(p->store, r.family, &n, &err)) != 0)
-        return internal(res, &err);
-    audit(p, r.user, "logout", ip_of(req));
+        return cpc__auth_internal(res, &err);
+    cpc__auth_audit(p, r.user, "logout", cpc__auth_ip(req));
     cpc_http_res_json(res, 200, json_pack("{s:b}", "revoked", n > 0));
-}
-
-/* Authenticate the Bearer access token into *u, or answer 401. */
-static int bearer_user(struct cpc_http_req *req, struct cpc_http_res *res,
-                       struct cpc_platform *p, struct cpc_puser *u)
-{
-    const char *h = cpc_http_req_header(req, "Authorization");
-    if (!h || strncmp(h, "Bearer ", 7) != 0) {
-        unauthorized(res, "missing Authorization: Bearer <access token>");
-        return -1;
-    }
-    struct cpc_err err = {0};
-    int64_t id = 0;
-    uint32_t ver = 0;
-    if (cpc_auth_jwt_verify(p, h + 7, &id, &ver, &err) != 0) {
-        unauthorized(res, err.msg);
-        return -1;
-    }
-    int rc = cpc_pstore_user_by_id(p->store, id, u, &err);
-    if (rc != 0 && rc != CPC_ERR_NOT_FOUND) {
-        internal(res, &err);
-        return -1;
-    }
-    if (rc != 0 || u->blocked || u->token_version != ver) {
-        unauthorized(res, "access token revoked; log in again");
-        return -1;
-    }
-    return 0;
 }
 
 void cpc_h_auth_logout_all(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
+    struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (bearer_user(req, res, p, &u) != 0)
+    if (cpc__auth_bearer(req, res, p, &u) != 0)
         return;
     struct cpc_err err = {0};
     int n = 0;
     if (cpc_pstore_refresh_revoke_user(p->store, u.id, &n, &err) != 0 ||
         cpc_pstore_user_bump_token_version(p->store, u.id, &err) != 0)
-        return internal(res, &err);
-    audit(p, u.id, "logout_all", ip_of(req));
+        return cpc__auth_internal(res, &err);
+    cpc__auth_audit(p, u.id, "logout_all", cpc__auth_ip(req));
     cpc_http_res_json(res, 200, json_pack("{s:i}", "revoked", n));
 }
 
 void cpc_h_me(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_platform *p = plat(req);
+    struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (bearer_user(req, res, p, &u) != 0)
+    if (cpc__auth_bearer(req, res, p, &u) != 0)
         return;
     cpc_http_res_json(res, 200,
-                      json_pack("{s:I, s:s, s:o, s:b, s:s, s:I}", "id", (json_int_t)u.id, "email",
-                                u.email, "roles", roles_json(u.roles), "email_verified",
-                                u.email_verified, "kyc_status", u.kyc_status, "created_ms",
+                      json_pack("{s:I, s:s, s:s, s:o, s:b, s:s, s:b, s:I}", "id",
+                                (json_int_t)u.id, "email", u.email, "display_name",
+                                u.display_name, "roles", cpc__auth_roles_json(u.roles),
+                                "email_verified", u.email_verified, "kyc_status", u.kyc_status,
+                                "totp_enabled", u.totp_enabled, "created_ms",
                                 (json_int_t)u.created_ms));
 }

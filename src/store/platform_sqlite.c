@@ -12,13 +12,10 @@
  * built from data. Tables are STRICT; secrets are stored only as hashes or
  * sealed blobs (the caller's job, see platform_store.h).
  */
-#include <pthread.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform_store.h"
-#include "store_internal.h"
+#include "platform_sqlite_internal.h"
 
 struct pmigration {
     int version;
@@ -97,6 +94,25 @@ static const struct pmigration pmigrations[] = {
      "  last_error TEXT"
      ") STRICT;"
      "CREATE INDEX mail_queue_due ON mail_queue(next_try_ms) WHERE sent_ms IS NULL;"},
+    /* second slice: profile, TOTP 2FA, recovery codes, reset-token lookup */
+    {2, "profile and two-factor authentication",
+     "ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '' "
+     "  CHECK (length(display_name) <= 100);"
+     "CREATE TABLE user_totp("
+     "  user INTEGER PRIMARY KEY REFERENCES users(id),"
+     "  secret BLOB NOT NULL CHECK (length(secret) BETWEEN 1 AND 256),"
+     "  enabled INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1)),"
+     "  last_step INTEGER NOT NULL DEFAULT 0 CHECK (last_step >= 0),"
+     "  created_ms INTEGER NOT NULL"
+     ") STRICT;"
+     "CREATE TABLE recovery_codes("
+     "  id INTEGER PRIMARY KEY,"
+     "  user INTEGER NOT NULL REFERENCES users(id),"
+     "  code_hash BLOB NOT NULL CHECK (length(code_hash) = 32),"
+     "  used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))"
+     ") STRICT;"
+     "CREATE INDEX recovery_codes_user ON recovery_codes(user, code_hash) WHERE used = 0;"
+     "CREATE INDEX email_codes_hash ON email_codes(code_hash) WHERE used = 0;"},
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 
@@ -133,10 +149,15 @@ enum pstmt {
     S_MAIL_FAILED,
     S__COUNT
 };
+_Static_assert(S__COUNT <= CPC__PSTORE_BASE_STMTS, "raise CPC__PSTORE_BASE_STMTS");
+
+static sqlite3_stmt *stmt(struct cpc_pstore *s, enum pstmt i) { return s->st[i]; }
+
 
 #define USER_COLS                                                                              \
     "id, email, password_hash, roles, email_verified, kyc_status, blocked, failed_logins, "    \
-    "locked_until_ms, created_ms, token_version"
+    "locked_until_ms, created_ms, token_version, display_name, "                                \
+    "coalesce((SELECT enabled FROM user_totp t WHERE t.user = users.id), 0)"
 #define RT_COLS                                                                                \
     "id, user, family, token_hash, ip, user_agent, created_ms, last_used_ms, expires_ms, "     \
     "remember_me, revoked, coalesce(replaced_by, 0)"
@@ -189,76 +210,6 @@ static const char *const psql[S__COUNT] = {
     [S_MAIL_FAILED] = "UPDATE mail_queue SET attempts = attempts + 1, next_try_ms = ?2, "
                       "last_error = ?3 WHERE id = ?1",
 };
-
-struct cpc_pstore {
-    sqlite3 *db;
-    sqlite3_stmt *st[S__COUNT];
-    pthread_mutex_t mu;
-    int version;
-};
-
-/* ---- small helpers (caller holds s->mu) ---- */
-
-static int fail(struct cpc_pstore *s, int rc, const char *what, struct cpc_err *err)
-{
-    if ((rc & 0xff) == SQLITE_CONSTRAINT &&
-        (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY))
-        return cpc_err_set(err, CPC_ERR_DUPLICATE, "platform store: %s: already exists", what);
-    return cpc__store_sqlerr(err, s->db, rc, what);
-}
-
-static sqlite3_stmt *stmt(struct cpc_pstore *s, enum pstmt i) { return s->st[i]; }
-
-static int bind_i64(struct cpc_pstore *s, sqlite3_stmt *st, int col, int64_t v,
-                    struct cpc_err *err)
-{
-    int rc = sqlite3_bind_int64(st, col, v);
-    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
-}
-
-static int bind_u64(struct cpc_pstore *s, sqlite3_stmt *st, int col, uint64_t v,
-                    struct cpc_err *err)
-{
-    return cpc__store_bind_u64(s->db, st, col, v, "platform value", err);
-}
-
-static int bind_text(struct cpc_pstore *s, sqlite3_stmt *st, int col, const char *v,
-                     struct cpc_err *err)
-{
-    int rc = sqlite3_bind_text(st, col, v ? v : "", -1, SQLITE_STATIC);
-    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
-}
-
-static int bind_blob(struct cpc_pstore *s, sqlite3_stmt *st, int col, const void *v, size_t n,
-                     struct cpc_err *err)
-{
-    int rc = sqlite3_bind_blob64(st, col, n ? v : "", (sqlite3_uint64)n, SQLITE_STATIC);
-    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
-}
-
-/* Step a write statement to DONE; *changes (may be NULL) gets the row count. Resets st. */
-static int run(struct cpc_pstore *s, sqlite3_stmt *st, int *changes, const char *what,
-               struct cpc_err *err)
-{
-    int rc = sqlite3_step(st);
-    int code = rc == SQLITE_DONE ? 0 : fail(s, rc, what, err);
-    if (code == 0 && changes)
-        *changes = sqlite3_changes(s->db);
-    cpc__store_stmt_done(st);
-    return code;
-}
-
-static void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
-}
-
-static uint64_t col_u64(sqlite3_stmt *st, int col)
-{
-    sqlite3_int64 v = sqlite3_column_int64(st, col);
-    return v < 0 ? 0 : (uint64_t)v;
-}
 
 /* ---- open / migrate / close ---- */
 
@@ -370,6 +321,8 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
             goto fail;
         }
     }
+    if ((rc = cpc__pstore_ext_open(s, err)) != 0)
+        goto fail;
     *out = s;
     return 0;
 fail:
@@ -383,6 +336,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
         return;
     for (int i = 0; i < S__COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    cpc__pstore_ext_close(s);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -427,6 +381,8 @@ static int user_query(struct cpc_pstore *s, sqlite3_stmt *st, struct cpc_puser *
         u->locked_until_ms = col_u64(st, 8);
         u->created_ms = col_u64(st, 9);
         u->token_version = (uint32_t)col_u64(st, 10);
+        copy_col(u->display_name, sizeof u->display_name, st, 11);
+        u->totp_enabled = sqlite3_column_int(st, 12);
     } else if (rc == SQLITE_DONE) {
         code = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such user");
     } else {

@@ -1,6 +1,8 @@
 /* platform_store.h — persistence of platform accounts (ARCHITECTURE §7):
  * users, email codes, refresh tokens, login attempts, the audit log and the
- * mail queue.
+ * mail queue; second slice: profile, password reset lookup, TOTP secrets,
+ * recovery codes and the read side of the attempts and audit log
+ * (platform_sqlite_ext.c).
  *
  * Design note. This is an interface: an opaque handle plus plain-data rows,
  * so a PostgreSQL implementation can replace platform_sqlite.c without
@@ -29,6 +31,7 @@ struct cpc_pstore; /* opaque */
 
 #define CPC_PUSER_EMAIL_MAX 254
 #define CPC_PUSER_HASH_MAX 128 /* crypto_pwhash_STRBYTES */
+#define CPC_PUSER_NAME_MAX 100
 
 struct cpc_puser {
     int64_t id;
@@ -42,6 +45,8 @@ struct cpc_puser {
     uint64_t locked_until_ms;   /* 0 = not locked */
     uint64_t created_ms;
     uint32_t token_version;     /* bumped by logout-all: older access tokens die */
+    char display_name[CPC_PUSER_NAME_MAX + 1];
+    int totp_enabled;           /* 2FA active (user_totp.enabled) */
 };
 
 #define CPC_PCODE_VERIFY "verify"
@@ -167,5 +172,84 @@ int cpc_pstore_mail_failed(struct cpc_pstore *s, int64_t id, uint64_t next_try_m
                            const char *last_error, struct cpc_err *err);
 /* Free a message's strings; NULL accepted. */
 void cpc_pmail_clear(struct cpc_pmail *m);
+
+/* ==== second slice (platform_sqlite_ext.c) ==== */
+
+#define CPC_PTOTP_SEALED_MAX 256
+#define CPC_RECOVERY_CODES 10
+
+struct cpc_pattempt {
+    int64_t id;
+    char ip[CPC_PREFRESH_IP_MAX + 1];
+    char user_agent[CPC_PREFRESH_UA_MAX + 1];
+    uint64_t ms;
+    int success;
+};
+
+struct cpc_paudit {
+    int64_t id;
+    uint64_t ms;
+    int64_t user;               /* 0 = none */
+    char event[48];
+    char detail[256];
+};
+
+/* ---- users: profile and administration ---- */
+/* New password hash; also clears the failed-login count and any lockout. */
+int cpc_pstore_user_set_password(struct cpc_pstore *s, int64_t id, const char *password_hash,
+                                 struct cpc_err *err);
+/* roles := CPC_ROLE_* bits. */
+int cpc_pstore_user_set_roles(struct cpc_pstore *s, int64_t id, uint32_t roles,
+                              struct cpc_err *err);
+/* display_name (copied, <= CPC_PUSER_NAME_MAX bytes). */
+int cpc_pstore_user_set_display_name(struct cpc_pstore *s, int64_t id, const char *name,
+                                     struct cpc_err *err);
+/* blocked := 0/1. */
+int cpc_pstore_user_set_blocked(struct cpc_pstore *s, int64_t id, int blocked,
+                                struct cpc_err *err);
+/* kyc_status := status (one of none, pending, verified, rejected; copied). */
+int cpc_pstore_user_set_kyc(struct cpc_pstore *s, int64_t id, const char *status,
+                            struct cpc_err *err);
+
+/* ---- reset tokens (email_codes rows found by hash) ---- */
+/* The unused, unexpired code of purpose whose hash is hash: *id and *user.
+ * CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_code_by_hash(struct cpc_pstore *s, const char *purpose, const uint8_t hash[32],
+                            uint64_t now_ms, int64_t *id, int64_t *user, struct cpc_err *err);
+/* Mark code id used; *won = 1 only for the caller that flipped it (single use under races). */
+int cpc_pstore_code_claim(struct cpc_pstore *s, int64_t id, int *won, struct cpc_err *err);
+
+/* ---- TOTP (secret sealed by the caller) and recovery codes (hashed) ---- */
+/* Store a new, not yet enabled secret for user (replaces a pending one). CPC_ERR_DUPLICATE
+ * when 2FA is already enabled. */
+int cpc_pstore_totp_put(struct cpc_pstore *s, int64_t user, const uint8_t *sealed, size_t len,
+                        uint64_t now_ms, struct cpc_err *err);
+/* The user's sealed secret into buf (cap bytes), *len, *enabled, *last_step.
+ * CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_totp_get(struct cpc_pstore *s, int64_t user, uint8_t *buf, size_t cap,
+                        size_t *len, int *enabled, uint64_t *last_step, struct cpc_err *err);
+/* Record that the code of time step `step` was used: *ok = 0 when a code of that step or
+ * a later one was already accepted (a replay). */
+int cpc_pstore_totp_use_step(struct cpc_pstore *s, int64_t user, uint64_t step, int *ok,
+                             struct cpc_err *err);
+/* In one transaction: enable 2FA (last_step := step) and replace the recovery codes by
+ * the CPC_RECOVERY_CODES given hashes. CPC_ERR_NOT_FOUND if no pending secret. */
+int cpc_pstore_totp_enable(struct cpc_pstore *s, int64_t user, uint64_t step,
+                           const uint8_t hashes[][32], struct cpc_err *err);
+/* Remove the secret and every recovery code of user. */
+int cpc_pstore_totp_disable(struct cpc_pstore *s, int64_t user, struct cpc_err *err);
+/* Use an unused recovery code of user with this hash: *ok = 1 if one was consumed. */
+int cpc_pstore_recovery_use(struct cpc_pstore *s, int64_t user, const uint8_t hash[32], int *ok,
+                            struct cpc_err *err);
+
+/* ---- reads ---- */
+/* Login attempts for email, newest first, after skipping offset: up to cap rows into the
+ * caller's array, *n = rows filled. */
+int cpc_pstore_attempt_list(struct cpc_pstore *s, const char *email, uint32_t offset,
+                            struct cpc_pattempt *rows, size_t cap, size_t *n,
+                            struct cpc_err *err);
+/* The audit log, newest first, same paging. */
+int cpc_pstore_audit_list(struct cpc_pstore *s, uint32_t offset, struct cpc_paudit *rows,
+                          size_t cap, size_t *n, struct cpc_err *err);
 
 #endif

@@ -1,0 +1,95 @@
+/* platform_sqlite_internal.h — what platform_sqlite.c and
+ * platform_sqlite_ext.c share: the handle and small statement helpers.
+ *
+ * Design note. Private to src/store. The handle holds one connection, its
+ * mutex and two statement sets (the first slice's in st, the second slice's
+ * in ext, prepared by cpc__pstore_ext_open). Helpers expect the caller to
+ * hold s->mu; they return 0 or a negative cpc_errcode with err filled.
+ */
+#ifndef CPC_STORE_PLATFORM_SQLITE_INTERNAL_H
+#define CPC_STORE_PLATFORM_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "platform_store.h"
+#include "store_internal.h"
+
+#define CPC__PSTORE_BASE_STMTS 64
+
+struct cpc_pstore {
+    sqlite3 *db;
+    sqlite3_stmt *st[CPC__PSTORE_BASE_STMTS];
+    sqlite3_stmt **ext;           /* statements of platform_sqlite_ext.c */
+    pthread_mutex_t mu;
+    int version;
+};
+
+/* ---- small helpers (caller holds s->mu) ---- */
+
+static inline int fail(struct cpc_pstore *s, int rc, const char *what, struct cpc_err *err)
+{
+    if ((rc & 0xff) == SQLITE_CONSTRAINT &&
+        (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY))
+        return cpc_err_set(err, CPC_ERR_DUPLICATE, "platform store: %s: already exists", what);
+    return cpc__store_sqlerr(err, s->db, rc, what);
+}
+
+static inline int bind_i64(struct cpc_pstore *s, sqlite3_stmt *st, int col, int64_t v,
+                    struct cpc_err *err)
+{
+    int rc = sqlite3_bind_int64(st, col, v);
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
+}
+
+static inline int bind_u64(struct cpc_pstore *s, sqlite3_stmt *st, int col, uint64_t v,
+                    struct cpc_err *err)
+{
+    return cpc__store_bind_u64(s->db, st, col, v, "platform value", err);
+}
+
+static inline int bind_text(struct cpc_pstore *s, sqlite3_stmt *st, int col, const char *v,
+                     struct cpc_err *err)
+{
+    int rc = sqlite3_bind_text(st, col, v ? v : "", -1, SQLITE_STATIC);
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
+}
+
+static inline int bind_blob(struct cpc_pstore *s, sqlite3_stmt *st, int col, const void *v, size_t n,
+                     struct cpc_err *err)
+{
+    int rc = sqlite3_bind_blob64(st, col, n ? v : "", (sqlite3_uint64)n, SQLITE_STATIC);
+    return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
+}
+
+/* Step a write statement to DONE; *changes (may be NULL) gets the row count. Resets st. */
+static inline int run(struct cpc_pstore *s, sqlite3_stmt *st, int *changes, const char *what,
+               struct cpc_err *err)
+{
+    int rc = sqlite3_step(st);
+    int code = rc == SQLITE_DONE ? 0 : fail(s, rc, what, err);
+    if (code == 0 && changes)
+        *changes = sqlite3_changes(s->db);
+    cpc__store_stmt_done(st);
+    return code;
+}
+
+static inline void copy_col(char *dst, size_t cap, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static inline uint64_t col_u64(sqlite3_stmt *st, int col)
+{
+    sqlite3_int64 v = sqlite3_column_int64(st, col);
+    return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* Prepare / finalize the statements of platform_sqlite_ext.c (after migrations). */
+int cpc__pstore_ext_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_ext_close(struct cpc_pstore *s);
+
+#endif

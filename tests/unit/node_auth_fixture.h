@@ -1,0 +1,311 @@
+/* node_auth_fixture.h — the fixture of the second-slice platform tests
+ * (test_node_auth2.c, test_node_auth3.c): a real node in this process on
+ * 127.0.0.1 (ephemeral port), one fresh home per test, real HTTP through
+ * libcurl, the platform clock = wall time + a test-controlled offset (no
+ * sleeps: the only waits poll the outbox for mail, bounded to 10 s), and
+ * libsodium's MIN argon2 limits so hashing costs microseconds. Header-only:
+ * every function is static, included by one test file each.
+ */
+#ifndef CPC_TEST_NODE_AUTH_FIXTURE_H
+#define CPC_TEST_NODE_AUTH_FIXTURE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "node/httpd.h"
+#include "node/node.h"
+#include "node/platform.h"
+
+#define PW "Correct horse 42"
+#define UA "test-agent/1.0"
+
+struct fixture {
+    char home[256];
+    struct cpc_node node;
+    char base[64];
+    CURL *curl;
+    _Atomic uint64_t offset_ms;
+    char retry_after[32];
+    json_t *last; /* the last answer's JSON (owned; replaced by every request) */
+};
+
+static inline uint64_t test_clock(void *arg)
+{
+    struct fixture *f = arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u +
+           atomic_load(&f->offset_ms);
+}
+
+static inline void advance(struct fixture *f, uint64_t ms) { atomic_fetch_add(&f->offset_ms, ms); }
+
+struct buf {
+    char *p;
+    size_t n;
+};
+
+static inline size_t on_data(char *d, size_t sz, size_t nm, void *arg)
+{
+    struct buf *b = arg;
+    size_t len = sz * nm;
+    char *np = realloc(b->p, b->n + len + 1);
+    if (!np)
+        return 0;
+    memcpy(np + b->n, d, len);
+    b->p = np;
+    b->n += len;
+    b->p[b->n] = 0;
+    return len;
+}
+
+static inline size_t on_header(char *d, size_t sz, size_t nm, void *arg)
+{
+    struct fixture *f = arg;
+    size_t len = sz * nm;
+    if (len > 13 && strncasecmp(d, "Retry-After: ", 13) == 0) {
+        size_t n = len - 13;
+        while (n && (d[13 + n - 1] == '\r' || d[13 + n - 1] == '\n'))
+            n--;
+        snprintf(f->retry_after, sizeof f->retry_after, "%.*s", (int)n, d + 13);
+    }
+    return len;
+}
+
+/* Returns the HTTP status; *out = parsed JSON (or NULL). bearer and ua may be NULL. */
+static inline long http_ex(struct fixture *f, const char *method, const char *path, const char *body,
+                    const char *bearer, const char *ua, json_t **out)
+{
+    char url[512], auth[2048];
+    snprintf(url, sizeof url, "%s%s", f->base, path);
+    struct buf b = {0};
+    CURL *c = f->curl;
+    f->retry_after[0] = 0;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, ua ? ua : UA);
+    struct curl_slist *h = NULL;
+    if (bearer) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
+        h = curl_slist_append(h, auth);
+    }
+    if (body) {
+        h = curl_slist_append(h, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    long status = 0;
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    json_decref(f->last);
+    f->last = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    if (out)
+        *out = json_incref(f->last);
+    free(b.p);
+    return status;
+}
+
+/* method path with body (stolen; may be NULL) and bearer (may be NULL). */
+static inline long call(struct fixture *f, const char *method, const char *path, json_t *body,
+                 const char *bearer, json_t **out)
+{
+    char *s = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    long st = http_ex(f, method, path, s, bearer, NULL, out);
+    free(s);
+    return st;
+}
+
+static inline long post(struct fixture *f, const char *path, json_t *body, json_t **out)
+{
+    return call(f, "POST", path, body, NULL, out);
+}
+
+static inline const char *err_code(json_t *j)
+{
+    return json_string_value(json_object_get(json_object_get(j, "error"), "code"));
+}
+
+static inline const char *str(json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
+
+/* Check the status (and error code) of the last answer, kept in f->last. */
+static inline void expect(struct fixture *f, long got, long want, const char *want_code)
+{
+    json_t *j = f->last;
+    if (got != want || (want_code && (!err_code(j) || strcmp(err_code(j), want_code) != 0))) {
+        char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        fprintf(stderr, "got %ld %s, want %ld %s\n", got, d ? d : "(no body)", want,
+                want_code ? want_code : "");
+        free(d);
+    }
+    assert_int_equal(got, want);
+    if (want_code)
+        assert_string_equal(err_code(j), want_code);
+}
+
+static inline int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+static inline int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    snprintf(f->home, sizeof f->home, "/tmp/cpc-auth2-XXXXXX");
+    assert_non_null(mkdtemp(f->home));
+    struct cpc_err err = {0};
+    bool created;
+    assert_int_equal(cpc_node_init_home(f->home, "auth-test", &created, &err), 0);
+    char path[512];
+    snprintf(path, sizeof path, "%s/config", f->home);
+    FILE *cf = fopen(path, "a");
+    assert_non_null(cf);
+    fputs("\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n", cf);
+    fclose(cf);
+    struct cpc_node_config cfg;
+    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    cfg.block_time_ms = 3600000;
+    int rc = cpc_node_open(&f->node, &cfg, &err);
+    if (rc)
+        fprintf(stderr, "open: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    cpc_platform_set_clock(f->node.platform, test_clock, f);
+    rc = cpc_node_start(&f->node, &err);
+    if (rc)
+        fprintf(stderr, "start: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
+    f->curl = curl_easy_init();
+    *state = f;
+    return 0;
+}
+
+static inline int teardown(void **state)
+{
+    struct fixture *f = *state;
+    curl_easy_cleanup(f->curl);
+    json_decref(f->last);
+    cpc_node_close(&f->node);
+    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static inline char *read_file(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t got = fread(b, 1, (size_t)n, fp);
+    fclose(fp);
+    b[got] = 0;
+    if (len)
+        *len = got;
+    return b;
+}
+
+/* The len characters after marker in the newest mail to `to` with id > after (polls up
+ * to 10 s) into out (len + 1 bytes). *id (may be NULL) gets the mail id. */
+static inline void read_mail(struct fixture *f, const char *to, const char *marker, size_t len,
+                      long after, char *out, long *id)
+{
+    char dir[512], want[300];
+    snprintf(dir, sizeof dir, "%s/outbox", f->home);
+    snprintf(want, sizeof want, "To: <%s>", to);
+    for (int tries = 0; tries < 1000; tries++) {
+        long best = -1;
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            long n = strtol(e->d_name, NULL, 10);
+            if (n <= after || n <= best || !strstr(e->d_name, ".eml"))
+                continue;
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            char *text = read_file(path, NULL);
+            const char *c = text ? strstr(text, marker) : NULL;
+            if (text && strstr(text, want) && c) {
+                best = n;
+                snprintf(out, len + 1, "%.*s", (int)len, c + strlen(marker));
+            }
+            free(text);
+        }
+        if (d)
+            closedir(d);
+        if (best > 0) {
+            if (id)
+                *id = best;
+            return;
+        }
+        usleep(10000);
+    }
+    fail_msg("no mail for %s with '%s' in %s", to, marker, dir);
+}
+
+/* Register, verify, log in; returns the login answer (new reference). */
+static inline json_t *signup_login(struct fixture *f, const char *email, const char *pw)
+{
+    json_t *j = NULL;
+    expect(f, post(f, "/auth/register", json_pack("{s:s, s:s}", "email", email, "password", pw),
+                   NULL),
+           201, NULL);
+    char code[7];
+    read_mail(f, email, "confirmation code is: ", 6, 0, code, NULL);
+    expect(f, post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", code), NULL),
+           200, NULL);
+    assert_int_equal(
+        post(f, "/auth/login", json_pack("{s:s, s:s}", "email", email, "password", pw), &j), 200);
+    return j;
+}
+
+static inline long login(struct fixture *f, const char *email, const char *pw, const char *totp,
+                  json_t **out)
+{
+    json_t *b = json_pack("{s:s, s:s}", "email", email, "password", pw);
+    if (totp)
+        json_object_set_new(b, "totp", json_string(totp));
+    return post(f, "/auth/login", b, out);
+}
+
+static inline long refresh(struct fixture *f, const char *tok, json_t **out)
+{
+    return post(f, "/auth/refresh", json_pack("{s:s}", "refresh_token", tok), out);
+}
+
+/* 1 if needle (n bytes) occurs in hay. */
+static inline int has_bytes(const char *hay, size_t hn, const void *needle, size_t n)
+{
+    return n && memmem(hay, hn, needle, n) != NULL;
+}
+
+#endif
