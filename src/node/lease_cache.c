@@ -1,8 +1,11 @@
 /* lease_cache.c — the node's own lease signatures (see lease_cache.h).
  *
- * Slot = the low bits of the lease digest (a SHA-256 output, so uniform).
- * A slot holds one (digest, signature) pair; a hit needs both to be equal
- * byte for byte. Nothing here is secret (digests and lease signatures go to
+ * Set = the low bits of the lease digest (a SHA-256 output, so uniform);
+ * a set holds WAYS slots, each one (digest, signature) pair, and signing
+ * replaces the set's oldest slot (direct mapping lost ~1 lease in 8 to a
+ * later lease landing on the same slot while 8k leases were live: each such
+ * loss costs the producer a full ECDSA verify). A hit needs the digest and
+ * the signature to be equal byte for byte. Nothing here is secret (digests and lease signatures go to
  * workers in the clear), so plain memcmp is fine. The seckey is never
  * copied: it is read from the borrowed key at each signing.
  */
@@ -16,9 +19,11 @@
 #include "../core/market.h"
 
 #define MAX_SLOTS ((size_t)1 << 22)
+#define WAYS 4
 
 struct slot {
     uint8_t used;
+    uint64_t seq; /* when it was filled: the smallest in a set is replaced */
     uint8_t digest[32];
     uint8_t sig[CPC_SIG_LEN];
 };
@@ -27,8 +32,9 @@ struct cpc_lease_cache {
     const struct cpc_key *key;
     const struct cpc_signer *signer;
     pthread_mutex_t mu;
-    size_t mask;
+    size_t mask; /* sets - 1 */
     struct slot *slots;
+    uint64_t seq;
     uint64_t hits, misses;
 };
 
@@ -41,7 +47,7 @@ struct cpc_lease_cache *cpc_lease_cache_new(const struct cpc_key *key,
         slots = CPC_LEASE_CACHE_DEFAULT;
     if (slots > MAX_SLOTS)
         slots = MAX_SLOTS;
-    size_t n = 1;
+    size_t n = WAYS;
     while (n < slots)
         n <<= 1;
     struct cpc_lease_cache *c = calloc(1, sizeof *c);
@@ -54,7 +60,7 @@ struct cpc_lease_cache *cpc_lease_cache_new(const struct cpc_key *key,
     }
     c->key = key;
     c->signer = signer;
-    c->mask = n - 1;
+    c->mask = n / WAYS - 1;
     pthread_mutex_init(&c->mu, NULL);
     return c;
 }
@@ -68,12 +74,12 @@ void cpc_lease_cache_free(struct cpc_lease_cache *c)
     free(c);
 }
 
-static size_t slot_of(const struct cpc_lease_cache *c, const uint8_t digest[32])
+static struct slot *set_of(const struct cpc_lease_cache *c, const uint8_t digest[32])
 {
     uint64_t x = 0;
     for (int i = 0; i < 8; i++)
         x = (x << 8) | digest[i];
-    return (size_t)(x & c->mask);
+    return &c->slots[(size_t)(x & c->mask) * WAYS];
 }
 
 int cpc_lease_cache_sign(struct cpc_lease_cache *c, uint8_t sig[CPC_SIG_LEN],
@@ -85,8 +91,19 @@ int cpc_lease_cache_sign(struct cpc_lease_cache *c, uint8_t sig[CPC_SIG_LEN],
     if (cpc_sign(c->signer, sig, d, c->key->seckey) != 0)
         return CPC_ERR_CRYPTO;
     pthread_mutex_lock(&c->mu);
-    struct slot *s = &c->slots[slot_of(c, d)];
+    struct slot *set = set_of(c, d), *s = &set[0];
+    for (int w = 0; w < WAYS; w++) {
+        if (set[w].used && memcmp(set[w].digest, d, 32) == 0) {
+            s = &set[w]; /* same lease signed again: refresh it in place */
+            break;
+        }
+        if (!set[w].used || set[w].seq < s->seq)
+            s = &set[w];
+        if (!set[w].used)
+            break;
+    }
     s->used = 1;
+    s->seq = ++c->seq;
     memcpy(s->digest, d, 32);
     memcpy(s->sig, sig, CPC_SIG_LEN);
     pthread_mutex_unlock(&c->mu);
@@ -101,9 +118,11 @@ bool cpc_lease_cache_known(struct cpc_lease_cache *c, const uint8_t pub[CPC_PUBK
     if (memcmp(pub, c->key->info.pubkey, CPC_PUBKEY_LEN) != 0)
         return false;
     pthread_mutex_lock(&c->mu);
-    const struct slot *s = &c->slots[slot_of(c, digest)];
-    bool hit = s->used && memcmp(s->digest, digest, 32) == 0 &&
-               memcmp(s->sig, sig, CPC_SIG_LEN) == 0;
+    const struct slot *set = set_of(c, digest);
+    bool hit = false;
+    for (int w = 0; w < WAYS && !hit; w++)
+        hit = set[w].used && memcmp(set[w].digest, digest, 32) == 0 &&
+              memcmp(set[w].sig, sig, CPC_SIG_LEN) == 0;
     if (hit)
         c->hits++;
     else

@@ -35,8 +35,8 @@ struct cpc_lease_cache;
 
 /* key (the validator key: its seckey signs, its info.pubkey is the only key
  * the cache vouches for) and signer are borrowed and must outlive the cache.
- * slots: rounded up to a power of two, 0 = CPC_LEASE_CACHE_DEFAULT, capped at
- * 2^22. NULL on OOM. */
+ * slots: rounded up to a power of two (at least one set of 4), 0 =
+ * CPC_LEASE_CACHE_DEFAULT, capped at 2^22. NULL on OOM. */
 struct cpc_lease_cache *cpc_lease_cache_new(const struct cpc_key *key,
                                             const struct cpc_signer *signer, size_t slots);
 /* NULL accepted. */

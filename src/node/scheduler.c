@@ -172,10 +172,24 @@ static void drop_worker_lease_of(struct sworker *w, const struct sjob *j, uint32
         }
 }
 
-/* Drop every lease on (j, index), or on any task of j when all_tasks. */
+/* Drop every lease on (j, index), or on any task of j when all_tasks. A task
+ * with one live lease (the common case) is found through its holder hint
+ * without scanning every worker; any lease left after that takes the scan. */
 static void drop_task_leases(struct cpc_scheduler *s, struct sjob *j, uint32_t index,
                              int all_tasks)
 {
+    if (!all_tasks) {
+        struct slot *sl = &j->slots[index];
+        if (!sl->n_leases)
+            return;
+        if (sl->has_holder) {
+            struct sworker *hw = cpc__smap_get(&s->workers, sl->holder);
+            if (hw)
+                drop_worker_lease_of(hw, j, index);
+            if (!sl->n_leases)
+                return;
+        }
+    }
     for (size_t k = 0; k < s->workers.cap; k++) {
         if (!s->workers.e[k].key)
             continue;
@@ -312,6 +326,8 @@ static int assign(struct cpc_scheduler *s, struct sworker *w, uint32_t max,
             l->expires = s->height + s->o.lease_blocks;
             l->progress = -1;
             sl->n_leases++;
+            memcpy(sl->holder, w->rec.addr, CPC_ADDR_HASH_LEN);
+            sl->has_holder = 1;
             j->n_leases++;
             fill_lease(&out[*n + got], j, l);
             got++;

@@ -36,8 +36,13 @@ struct slot {
     uint8_t status;      /* enum cpc_task_status */
     uint8_t n_results;
     uint8_t n_leases;    /* live leases */
+    uint8_t has_holder;  /* holder is set */
     uint32_t attempts;   /* rejected results so far (from the task record) */
     uint8_t (*res)[CPC_ADDR_HASH_LEN]; /* result workers (heap) or NULL */
+    /* Hint: the worker last granted a lease on this task. Only a shortcut for
+     * drop_task_leases (the common case is one live lease); it may be stale,
+     * which costs the full scan it replaces, never a wrong answer. */
+    uint8_t holder[CPC_ADDR_HASH_LEN];
 };
 
 struct sjob {

@@ -1,7 +1,7 @@
 /* test_node_lease_cache.c — the node's cache of its own lease signatures
  * (node/lease_cache.c): a signed lease equals cpc_lease_sign's and verifies,
- * it is known only for the exact (key, digest, signature), an overwritten
- * slot just forgets; and the scheduler limits read from HOME/config
+ * it is known only for the exact (key, digest, signature), a full set
+ * forgets its oldest lease; and the scheduler limits read from HOME/config
  * [market] (node/scheduler_config.c): absent, set, out of range. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,16 +71,33 @@ static void test_bounded_overwrite(void **state)
     struct cpc_signer *s = cpc_signer_new(NULL);
     struct cpc_key val;
     fixed_key(&val, s, 9);
-    struct cpc_lease_cache *c = cpc_lease_cache_new(&val, s, 1); /* one slot */
+    /* 1 slot rounds up to one set of 4 ways: 4 leases are kept, the 5th
+     * replaces the oldest */
+    struct cpc_lease_cache *c = cpc_lease_cache_new(&val, s, 1);
     assert_non_null(c);
-    uint8_t task[16] = {0}, worker[20] = {0}, s1[64], s2[64], d1[32], d2[32];
-    assert_int_equal(cpc_lease_cache_sign(c, s1, "cpc-t", task, worker, 1), 0);
-    assert_int_equal(cpc_lease_cache_sign(c, s2, "cpc-t", task, worker, 2), 0);
-    cpc_lease_digest(d1, "cpc-t", task, worker, 1);
-    cpc_lease_digest(d2, "cpc-t", task, worker, 2);
-    assert_false(cpc_lease_cache_known(c, val.info.pubkey, d1, s1)); /* forgotten: verify */
-    assert_true(cpc_lease_cache_known(c, val.info.pubkey, d2, s2));
-    assert_false(cpc_lease_cache_known(c, val.info.pubkey, d1, s2)); /* cross pairs */
+    uint8_t task[16] = {0}, worker[20] = {0}, sig[5][64], d[5][32];
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(cpc_lease_cache_sign(c, sig[i], "cpc-t", task, worker, (uint64_t)i + 1),
+                         0);
+        cpc_lease_digest(d[i], "cpc-t", task, worker, (uint64_t)i + 1);
+    }
+    for (int i = 0; i < 4; i++)
+        assert_true(cpc_lease_cache_known(c, val.info.pubkey, d[i], sig[i]));
+    /* signing a kept lease again refreshes it in place, evicting nothing */
+    uint8_t again[64];
+    assert_int_equal(cpc_lease_cache_sign(c, again, "cpc-t", task, worker, 1), 0);
+    assert_memory_equal(again, sig[0], 64);
+    for (int i = 0; i < 4; i++)
+        assert_true(cpc_lease_cache_known(c, val.info.pubkey, d[i], sig[i]));
+    /* the 5th lease replaces the oldest fill, now lease 2 */
+    assert_int_equal(cpc_lease_cache_sign(c, sig[4], "cpc-t", task, worker, 5), 0);
+    cpc_lease_digest(d[4], "cpc-t", task, worker, 5);
+    assert_false(cpc_lease_cache_known(c, val.info.pubkey, d[1], sig[1])); /* forgotten: verify */
+    assert_true(cpc_lease_cache_known(c, val.info.pubkey, d[0], sig[0]));
+    assert_true(cpc_lease_cache_known(c, val.info.pubkey, d[2], sig[2]));
+    assert_true(cpc_lease_cache_known(c, val.info.pubkey, d[3], sig[3]));
+    assert_true(cpc_lease_cache_known(c, val.info.pubkey, d[4], sig[4]));
+    assert_false(cpc_lease_cache_known(c, val.info.pubkey, d[0], sig[4])); /* cross pairs */
     cpc_lease_cache_free(c);
     assert_null(cpc_lease_cache_new(NULL, s, 0));
     cpc_signer_free(s);
