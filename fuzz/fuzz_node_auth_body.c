@@ -10,11 +10,16 @@
  * thread is never started: handlers only queue mail in the store, so nothing
  * is written to HOME/outbox however long the fuzzer runs.
  *
- * Input: byte 0 picks the route, byte0 % 14 =
+ * Input: byte 0 picks the route, byte0 % 18 =
  *   0 register, 1 verify, 2 verify/resend, 3 login, 4 refresh, 5 logout,
  *   6 password/forgot, 7 password/reset, 8 password/change, 9 2fa/enable,
- *   10 2fa/disable, 11 PATCH /me, 12 admin users/{id}/kyc, 13 me/kyc;
- * the rest is the body. Routes 8..12 need a Bearer token, which needs an
+ *   10 2fa/disable, 11 PATCH /me, 12 admin users/{id}/kyc, 13 me/kyc,
+ *   14 POST /api-keys, 15 POST /me/wallet/link (third slice; as the verified
+ *   user), 16 the CIDR parsers alone (the body as a JSON whitelist array, or
+ *   else as one CIDR string, matched against 127.0.0.1 and ::1), 17 the API
+ *   key format check (the body as a presented key);
+ * the rest is the body (18 keeps every older seed on its route: byte 0 is
+ * below 14 or 129). Routes 8..12, 14 and 15 need a Bearer token, which needs an
  * HTTP connection for the header: the fuzzer calls their handlers after
  * authentication (cpc__h_*_as) with a seeded user instead, so the body
  * parsers behind the token are reached (13 has no _as: it answers 401). byte0 < 128 moves the platform clock 16 minutes
@@ -34,7 +39,9 @@
  *   fuzz@example.com (2fa/disable then answers 409 totp_not_enabled past the
  *   parser) with the admin role added for admin kyc (target = {id} "1");
  *   before every reset input the reset token "ee" x 32 is re-armed for the
- *   verified user (the seeds reset and change its password to the same one).
+ *   verified user (the seeds reset and change its password to the same one);
+ *   a link challenge "b" x 64 of the verified user (the first link seed with
+ *   a good signature spends it: later ones answer invalid_challenge).
  *
  * Oracle (abort on failure): status in 200..599, a non-NULL body that parses
  * as JSON, and for status >= 400 the {"error":{"code":string,"message":string}}
@@ -59,6 +66,9 @@
 #include "node/routes_auth.h"
 #include "node/routes_password.h"
 #include "node/routes_profile.h"
+#include "node/routes_apikeys.h"
+#include "node/routes_wallet.h"
+#include "node/auth_apikey.h"
 #include "store/platform_store.h"
 
 #define FUZZ_PW "Correct horse 42"
@@ -239,6 +249,50 @@ static void setup(void)
         cpc_pstore_user_set_roles(g_node.platform->store, ok, CPC_ROLE_CUSTOMER | CPC_ROLE_ADMIN,
                                   &err) != 0)
         die("seeding 2FA and the admin", &err);
+    char chal[65];
+    memset(chal, 'b', 64);
+    chal[64] = 0;
+    uint8_t chash[32];
+    if (cpc_wallet_challenge_hash(g_node.platform, chal, chash) != 0 ||
+        cpc_pstore_challenge_put(g_node.platform->store, ok, chash, UINT64_C(1) << 62, &err) != 0)
+        die("seeding a link challenge", &err);
+}
+
+/* Route 16: the CIDR parsers alone; route 17: the key format. Abort on an inconsistency. */
+static void parsers_only(unsigned route, const char *body, size_t len)
+{
+    if (route == 17) {
+        uint8_t h[32];
+        int rc = cpc_apikey_hash(g_node.platform, body, h);
+        if (rc == 0 && (strlen(body) != CPC_APIKEY_LEN || strncmp(body, "cpc_", 4) != 0))
+            abort();
+        return;
+    }
+    json_t *j = json_loadb(body, len, 0, NULL);
+    if (json_is_array(j)) {
+        char list[CPC_PAPIKEY_IPS_MAX + 1];
+        const char *why = NULL;
+        if (cpc_cidr_list_parse(j, list, &why) == 0) {
+            json_t *back = cpc_cidr_list_json(list); /* canonical form round-trips */
+            char again[CPC_PAPIKEY_IPS_MAX + 1];
+            if (cpc_cidr_list_parse(back, again, &why) != 0 || strcmp(list, again) != 0)
+                abort();
+            json_decref(back);
+            (void)cpc_cidr_list_allows(list, "127.0.0.1");
+            (void)cpc_cidr_list_allows(list, "::1");
+        } else if (!why) {
+            abort();
+        }
+        uint32_t bits = 0;
+        if (cpc_scopes_parse(j, &bits) == 0 && (bits == 0 || (bits & ~CPC_SCOPE_ALL)))
+            abort();
+    } else if (len < 128 && !memchr(body, 0, len)) {
+        char canon[64], again[64];
+        if (cpc_cidr_canon(body, canon) == 0 &&
+            (cpc_cidr_canon(canon, again) != 0 || strcmp(canon, again) != 0))
+            abort();
+    }
+    json_decref(j);
 }
 
 /* The reset token "ee" x 32 for the verified user (reset inputs only). */
@@ -289,19 +343,20 @@ static void check(const struct cpc_http_res *res)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const handler_fn routes[14] = {
+    static const handler_fn routes[18] = {
         cpc_h_auth_register,        cpc_h_auth_verify,        cpc_h_auth_verify_resend,
         cpc_h_auth_login,           cpc_h_auth_refresh,       cpc_h_auth_logout,
         cpc_h_auth_password_forgot, cpc_h_auth_password_reset, NULL,
         NULL,                       NULL,                     NULL,
         NULL,                       cpc_h_me_kyc};
-    static const as_fn as_routes[14] = {
+    static const as_fn as_routes[18] = {
         [8] = cpc__h_auth_password_change_as, [9] = cpc__h_auth_2fa_enable_as,
         [10] = cpc__h_auth_2fa_disable_as, [11] = cpc__h_me_patch_as,
-        [12] = cpc__h_admin_kyc_as};
+        [12] = cpc__h_admin_kyc_as, [14] = cpc__h_apikeys_post_as,
+        [15] = cpc__h_me_wallet_link_as};
     setup();
     unsigned sel = size ? data[0] : 0;
-    unsigned route = sel % 14u;
+    unsigned route = sel % 18u;
     g_now += sel < 128 ? STEP_FAR_MS : 1u;
     if (route == 1)
         rearm_code();
@@ -314,6 +369,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (len)
         memcpy(body, data + 1, len);
     body[len] = 0;
+    if (route >= 16) {
+        parsers_only(route, body, len);
+        free(body);
+        return 0;
+    }
     struct cpc_http_res res;
     call_as(routes[route], as_routes[route], route == 9 ? g_totp_id : g_ok_id, body, len, &res);
     if (g_trace)

@@ -3,7 +3,12 @@
  * Design note. Moved out of routes_auth.c when the second slice added four
  * route files; behaviour is unchanged. Bearer authentication reads the user
  * row on every request, so a block, a password reset or logout-all (token
- * version) stops an access token at once.
+ * version) stops an access token at once. Third slice: the same helper takes
+ * an API key ("Bearer cpc_..." or X-API-Key: cpc_..., looked up by its keyed
+ * hash), checks the key's IP whitelist and scopes, and counts every
+ * authenticated request in the platform limiter (a key's rate_per_min, or
+ * CPC_TOKEN_RATE_PER_MIN per access-token subject), answering the
+ * X-RateLimit-* headers, and 429 with Retry-After over the limit.
  */
 #include "auth_http.h"
 
@@ -15,6 +20,7 @@
 #include <time.h>
 
 #include "../common/log.h"
+#include "auth_apikey.h"
 #include "auth_tokens.h"
 #include "node.h"
 #include "platform.h"
@@ -146,38 +152,127 @@ int cpc__auth_issue_tokens(struct cpc_platform *p, struct cpc_http_req *req,
 }
 
 
-/* Authenticate the Bearer access token into *u, or answer 401. */
-int cpc__auth_bearer(struct cpc_http_req *req, struct cpc_http_res *res,
-                       struct cpc_platform *p, struct cpc_puser *u)
+/* The rate-limit headers of an authenticated answer; 429 when over. */
+static int rate_limit(struct cpc_http_res *res, struct cpc_platform *p, uint64_t key,
+                      uint32_t limit)
 {
-    const char *h = cpc_http_req_header(req, "Authorization");
-    if (!h || strncmp(h, "Bearer ", 7) != 0) {
-        cpc__auth_unauthorized(res, "missing Authorization: Bearer <access token>");
-        return -1;
-    }
+    uint64_t now = cpc_platform_now(p);
+    struct cpc_rl_verdict v;
+    cpc_ratelimit_hit(&p->limiter, key, limit, now, &v);
+    char b[32];
+    snprintf(b, sizeof b, "%u", v.limit);
+    cpc_http_res_header(res, "X-RateLimit-Limit", b);
+    snprintf(b, sizeof b, "%u", v.remaining);
+    cpc_http_res_header(res, "X-RateLimit-Remaining", b);
+    snprintf(b, sizeof b, "%llu", (unsigned long long)((v.reset_ms + 999u) / 1000u));
+    cpc_http_res_header(res, "X-RateLimit-Reset", b);
+    if (v.allowed)
+        return 0;
+    uint64_t wait = v.reset_ms > now ? (v.reset_ms - now + 999u) / 1000u : 1u;
+    snprintf(b, sizeof b, "%llu", (unsigned long long)(wait ? wait : 1u));
+    cpc_http_res_header(res, "Retry-After", b);
+    cpc_http_res_error(res, 429, "rate_limited", "at most %u requests per minute; retry in %s s",
+                       v.limit, b);
+    return -1;
+}
+
+/* The user of u_id into *u, or answer 401 (blocked, gone). */
+static int load_user(struct cpc_http_res *res, struct cpc_platform *p, int64_t id,
+                     struct cpc_puser *u, const char *msg)
+{
     struct cpc_err err = {0};
-    int64_t id = 0;
-    uint32_t ver = 0;
-    if (cpc_auth_jwt_verify(p, h + 7, &id, &ver, &err) != 0) {
-        cpc__auth_unauthorized(res, err.msg);
-        return -1;
-    }
     int rc = cpc_pstore_user_by_id(p->store, id, u, &err);
     if (rc != 0 && rc != CPC_ERR_NOT_FOUND) {
         cpc__auth_internal(res, &err);
         return -1;
     }
-    if (rc != 0 || u->blocked || u->token_version != ver) {
-        cpc__auth_unauthorized(res, "access token revoked; log in again");
+    if (rc != 0 || u->blocked) {
+        cpc__auth_unauthorized(res, msg);
         return -1;
     }
     return 0;
 }
 
+/* Authenticate an API key (cpc_...) into *u: whitelist, rate, scope. */
+static int key_auth(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_platform *p,
+                    const char *key, struct cpc_puser *u, uint32_t scope)
+{
+    uint8_t hash[32];
+    struct cpc_papikey k;
+    struct cpc_err err = {0};
+    if (cpc_apikey_hash(p, key, hash) != 0) {
+        cpc__auth_unauthorized(res, "malformed API key");
+        return -1;
+    }
+    int rc = cpc_pstore_apikey_by_hash(p->store, hash, &k, &err);
+    if (rc != 0 && rc != CPC_ERR_NOT_FOUND) {
+        cpc__auth_internal(res, &err);
+        return -1;
+    }
+    if (rc != 0) {
+        cpc__auth_unauthorized(res, "unknown or deleted API key");
+        return -1;
+    }
+    if (load_user(res, p, k.user, u, "API key of a blocked or removed account") != 0)
+        return -1;
+    if (!cpc_cidr_list_allows(k.ip_whitelist, cpc__auth_ip(req))) {
+        cpc_http_res_error(res, 403, "ip_not_allowed",
+                           "this API key is not allowed from %.64s (see its ip_whitelist)",
+                           cpc__auth_ip(req));
+        return -1;
+    }
+    if (rate_limit(res, p, CPC_RL_KIND_APIKEY | (uint64_t)k.id, k.rate_per_min) != 0)
+        return -1;
+    if (!(k.scopes & scope)) {
+        json_t *need = cpc_scopes_json(scope);
+        const char *name = json_string_value(json_array_get(need, 0));
+        cpc_http_res_error(res, 403, "insufficient_scope",
+                           scope == CPC_SCOPE_SESSION
+                               ? "this route needs an access token, not an API key"
+                               : "this API key lacks the \"%s\" scope",
+                           name ? name : "");
+        json_decref(need);
+        return -1;
+    }
+    return 0;
+}
+
+/* Authenticate the Bearer access token or API key into *u, or answer 401/403/429. */
+int cpc__auth_bearer(struct cpc_http_req *req, struct cpc_http_res *res,
+                     struct cpc_platform *p, struct cpc_puser *u, uint32_t scope)
+{
+    const char *h = cpc_http_req_header(req, "Authorization");
+    const char *tok = NULL;
+    if (h && strncmp(h, "Bearer ", 7) == 0)
+        tok = h + 7;
+    else if (!h)
+        tok = cpc_http_req_header(req, "X-API-Key");
+    if (!tok) {
+        cpc__auth_unauthorized(res, "missing Authorization: Bearer <access token or API key>");
+        return -1;
+    }
+    if (strncmp(tok, "cpc_", 4) == 0)
+        return key_auth(req, res, p, tok, u, scope);
+    struct cpc_err err = {0};
+    int64_t id = 0;
+    uint32_t ver = 0;
+    if (cpc_auth_jwt_verify(p, tok, &id, &ver, &err) != 0) {
+        cpc__auth_unauthorized(res, err.msg);
+        return -1;
+    }
+    if (load_user(res, p, id, u, "access token revoked; log in again") != 0)
+        return -1;
+    if (u->token_version != ver) {
+        cpc__auth_unauthorized(res, "access token revoked; log in again");
+        return -1;
+    }
+    return rate_limit(res, p, CPC_RL_KIND_TOKEN | (uint64_t)id, CPC_TOKEN_RATE_PER_MIN);
+}
+
 int cpc__auth_admin(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_platform *p,
                     struct cpc_puser *u)
 {
-    if (cpc__auth_bearer(req, res, p, u) != 0)
+    if (cpc__auth_bearer(req, res, p, u, CPC_SCOPE_SESSION) != 0)
         return -1;
     if (!(u->roles & CPC_ROLE_ADMIN)) {
         cpc_http_res_error(res, 403, "forbidden", "this route needs the admin role");

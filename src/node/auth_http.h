@@ -6,7 +6,8 @@
  * Design note. Internal to src/node (cpc__ prefix). Every helper that fails
  * has already written the answer into res, so a handler just returns. Bearer
  * authentication re-reads the user on every request and refuses a blocked
- * user or a stale token version, so blocks and logout-all act at once.
+ * user or a stale token version, so blocks and logout-all act at once; it
+ * also takes API keys, limited by their scopes, IP whitelist and rate.
  */
 #ifndef CPC_NODE_AUTH_HTTP_H
 #define CPC_NODE_AUTH_HTTP_H
@@ -15,6 +16,7 @@
 #include <stdint.h>
 
 #include "../store/platform_store.h"
+#include "auth_apikey.h"
 #include "httpd.h"
 
 struct cpc_platform;
@@ -44,10 +46,15 @@ void cpc__auth_iso_time(char out[32], uint64_t ms);
 void cpc__auth_audit(struct cpc_platform *p, int64_t user, const char *event, const char *detail);
 /* A new JSON array of the role names in roles (caller owns it). */
 json_t *cpc__auth_roles_json(uint32_t roles);
-/* Authenticate the Bearer access token into *u (caller's struct), or answer 401 and return -1. */
+#define CPC_TOKEN_RATE_PER_MIN 100u /* requests per minute per access-token subject */
+
+/* Authenticate the Bearer access token or API key (Authorization: Bearer cpc_..., or
+ * X-API-Key) into *u (caller's struct) for a route needing scope (a CPC_SCOPE_* bit of
+ * auth_apikey.h; access tokens hold every scope), count the request in the limiter and
+ * add the X-RateLimit-* headers; or answer 401/403/429 and return -1. */
 int cpc__auth_bearer(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_platform *p,
-                     struct cpc_puser *u);
-/* cpc__auth_bearer, then 403 forbidden unless the user is an admin. */
+                     struct cpc_puser *u, uint32_t scope);
+/* cpc__auth_bearer (access token only), then 403 forbidden unless the user is an admin. */
 int cpc__auth_admin(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_platform *p,
                     struct cpc_puser *u);
 /* Parse ?limit (1..max, default def) and ?offset (>= 0, default 0), or answer 400. */

@@ -4,7 +4,8 @@
  * Design note. The master secret is [platform] jwt_secret when set (at least
  * 32 characters), else HOME/platform.key: 32 random bytes written atomically
  * with mode 0600 on first start and reused after. The JWT key is the secret
- * itself; the code, mail and TOTP keys are libsodium KDF subkeys of its SHA-256, so
+ * itself; the code, mail, TOTP, API-key and wallet keys are libsodium KDF
+ * subkeys of its SHA-256, so
  * one leaked derived key does not give the others. The dummy hash is made
  * once at start with the configured limits, so a login for an unknown email
  * costs the same argon2 verification as a real one.
@@ -88,6 +89,12 @@ static int derive_keys(struct cpc_platform *p)
         rc = crypto_kdf_derive_from_key(p->mail_key, sizeof p->mail_key, 2, "cpc-mail", master);
     if (rc == 0)
         rc = crypto_kdf_derive_from_key(p->totp_key, sizeof p->totp_key, 3, "cpc-totp", master);
+    if (rc == 0)
+        rc = crypto_kdf_derive_from_key(p->apikey_key, sizeof p->apikey_key, 4, "cpc-apik",
+                                        master);
+    if (rc == 0)
+        rc = crypto_kdf_derive_from_key(p->wallet_key, sizeof p->wallet_key, 5, "cpc-wall",
+                                        master);
     sodium_memzero(master, sizeof master);
     return rc;
 }
@@ -128,6 +135,7 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
     if (!p)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     memset(p, 0, sizeof *p);
+    cpc_ratelimit_init(&p->limiter);
     snprintf(p->home, sizeof p->home, "%s", home);
     p->clock = wall_ms;
 
@@ -184,5 +192,6 @@ void cpc_platform_free(struct cpc_platform *p)
         return;
     cpc_mailer_free(p->mailer);
     cpc_pstore_close(p->store);
+    cpc_ratelimit_destroy(&p->limiter);
     sodium_free(p); /* wipes the keys */
 }

@@ -11,9 +11,11 @@
  *              below libsodium's MIN are raised to MIN — tests use MIN to
  *              stay fast);
  *   [smtp]     see mailer.h.
- * Secrets derived here (JWT key, code-hash key, mail- and TOTP-sealing keys) never
+ * Secrets derived here (JWT key, code-hash key, mail- and TOTP-sealing keys,
+ * the API-key hash key and the wallet-sealing key) never
  * leave this struct and are wiped on free. All platform time goes through
- * cpc_platform_now, so tests move the clock instead of sleeping.
+ * cpc_platform_now, so tests move the clock instead of sleeping; so does the
+ * request limiter of API keys and access tokens (ratelimit.h).
  */
 #ifndef CPC_NODE_PLATFORM_H
 #define CPC_NODE_PLATFORM_H
@@ -23,6 +25,7 @@
 
 #include "../common/home.h"
 #include "../core/err.h"
+#include "ratelimit.h"
 
 struct cpc_pstore;
 struct cpc_mailer;
@@ -41,6 +44,9 @@ struct cpc_platform {
     uint8_t code_key[32];           /* keyed hash of email codes */
     uint8_t mail_key[32];           /* seals queued mail bodies */
     uint8_t totp_key[32];           /* seals TOTP secrets at rest */
+    uint8_t apikey_key[32];         /* keyed hash of API keys and link challenges */
+    uint8_t wallet_key[32];         /* seals custodial ledger keys at rest */
+    struct cpc_ratelimit limiter;   /* per API key / access-token subject requests */
     char dummy_hash[CPC_PLATFORM_HASH_STR]; /* verified for unknown emails (timing) */
     unsigned long long pw_ops;
     size_t pw_mem;

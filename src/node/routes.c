@@ -8,6 +8,8 @@
 #include "routes_2fa.h"
 #include "routes_profile.h"
 #include "routes_admin.h"
+#include "routes_apikeys.h"
+#include "routes_wallet.h"
 
 static const struct cpc_route routes[] = {
     {"GET", "/", cpc_h_index},
@@ -71,6 +73,13 @@ static const struct cpc_route routes[] = {
     {"POST", "/admin/users/{id}/unblock", cpc_h_admin_unblock},
     {"POST", "/admin/users/{id}/kyc", cpc_h_admin_kyc},
     {"GET", "/admin/audit", cpc_h_admin_audit},
+    /* platform accounts, third slice (routes_apikeys.c, routes_wallet.c) */
+    {"POST", "/api-keys", cpc_h_apikeys_post},
+    {"GET", "/api-keys", cpc_h_apikeys_list},
+    {"DELETE", "/api-keys/{id}", cpc_h_apikeys_delete},
+    {"GET", "/me/wallet", cpc_h_me_wallet},
+    {"POST", "/me/wallet/challenge", cpc_h_me_wallet_challenge},
+    {"POST", "/me/wallet/link", cpc_h_me_wallet_link},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register},
     {"GET", "/get_task", cpc_h_legacy_get_task},

@@ -84,7 +84,7 @@ void cpc_h_auth_2fa_setup(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, p, &u) != 0)
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_SESSION) != 0)
         return;
     if (u.totp_enabled) {
         cpc_http_res_error(res, 409, "totp_enabled",
@@ -118,7 +118,7 @@ void cpc_h_auth_2fa_setup(struct cpc_http_req *req, struct cpc_http_res *res)
 void cpc_h_auth_2fa_enable(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u) == 0)
+    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u, CPC_SCOPE_SESSION) == 0)
         cpc__h_auth_2fa_enable_as(req, res, &u);
 }
 
@@ -197,7 +197,7 @@ out:
 void cpc_h_auth_2fa_disable(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u) == 0)
+    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u, CPC_SCOPE_SESSION) == 0)
         cpc__h_auth_2fa_disable_as(req, res, &u);
 }
 

@@ -265,7 +265,8 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
     const char *ip = cpc__auth_ip(req);
     cpc__auth_ua(req, ua);
     uint64_t now = cpc_platform_now(p);
-    int limited = 0, success = 0, rc = rate_limited(p, res, ip, now, &limited, &err);
+    int limited = 0, success = 0, recorded = 0;
+    int rc = rate_limited(p, res, ip, now, &limited, &err);
     if (rc != 0) {
         cpc__auth_internal(res, &err);
         goto out;
@@ -309,12 +310,15 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     if (!good) {
         int locked = 0;
+        /* the attempt row and the failure count commit together: one commit, as for an
+         * unknown email (login timing) */
         if (rc == 0 &&
-            cpc_pstore_user_login_failed(p->store, u.id, MAX_FAILS, now + LOCK_MS, &locked,
-                                         &err) != 0) {
+            cpc_pstore_login_failed_record(p->store, u.id, email, ip, now, ua, MAX_FAILS,
+                                           now + LOCK_MS, &locked, &err) != 0) {
             cpc__auth_internal(res, &err);
             goto record;
         }
+        recorded = rc == 0;
         if (locked) {
             cpc__auth_audit(p, u.id, "lockout", ip);
             CPC_LOGW("auth: account %lld locked for 15 min after %u failed logins",
@@ -353,7 +357,8 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
 record:
     /* every attempt is recorded; those refused by the rate limit do not extend the
      * window, so Retry-After is exact */
-    if (cpc_pstore_attempt_add(p->store, email, ip, success, limited, now, ua, &err) != 0)
+    if (!recorded &&
+        cpc_pstore_attempt_add(p->store, email, ip, success, limited, now, ua, &err) != 0)
         CPC_LOGE("auth: recording a login attempt: %s", err.msg);
 out:
     json_decref(j);
@@ -469,7 +474,7 @@ void cpc_h_auth_logout_all(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, p, &u) != 0)
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_SESSION) != 0)
         return;
     struct cpc_err err = {0};
     int n = 0;
@@ -484,7 +489,7 @@ void cpc_h_me(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, p, &u) != 0)
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_READ) != 0)
         return;
     cpc_http_res_json(res, 200,
                       json_pack("{s:I, s:s, s:s, s:o, s:b, s:s, s:b, s:I}", "id",

@@ -176,7 +176,7 @@ out:
 void cpc_h_auth_password_change(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u) == 0)
+    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u, CPC_SCOPE_SESSION) == 0)
         cpc__h_auth_password_change_as(req, res, &u);
 }
 

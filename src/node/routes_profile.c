@@ -26,7 +26,7 @@ void cpc_h_auth_history(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
     uint32_t limit = 0, offset = 0;
-    if (cpc__auth_bearer(req, res, p, &u) != 0 ||
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_READ) != 0 ||
         cpc__auth_paging(req, res, 20, HISTORY_MAX, &limit, &offset) != 0)
         return;
     struct cpc_pattempt rows[HISTORY_MAX];
@@ -92,7 +92,7 @@ static void roles_detail(char out[48], uint32_t roles)
 void cpc_h_me_patch(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u) == 0)
+    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u, CPC_SCOPE_ACCOUNT) == 0)
         cpc__h_me_patch_as(req, res, &u);
 }
 
@@ -158,7 +158,7 @@ void cpc_h_me_kyc(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, p, &u) != 0)
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_ACCOUNT) != 0)
         return;
     if (req->body_len) { /* {} or nothing: documents will come in a later slice */
         json_t *j = cpc__auth_body(req, res);

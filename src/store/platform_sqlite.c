@@ -113,6 +113,36 @@ static const struct pmigration pmigrations[] = {
      ") STRICT;"
      "CREATE INDEX recovery_codes_user ON recovery_codes(user, code_hash) WHERE used = 0;"
      "CREATE INDEX email_codes_hash ON email_codes(code_hash) WHERE used = 0;"},
+    /* third slice: API keys, ledger wallets, wallet-link challenges */
+    {3, "API keys and ledger wallets",
+     "CREATE TABLE api_keys("
+     "  id INTEGER PRIMARY KEY,"
+     "  user INTEGER NOT NULL REFERENCES users(id),"
+     "  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 64),"
+     "  prefix TEXT NOT NULL CHECK (length(prefix) = 12),"
+     "  key_hash BLOB NOT NULL UNIQUE CHECK (length(key_hash) = 32),"
+     "  scopes INTEGER NOT NULL CHECK (scopes BETWEEN 1 AND 7),"
+     "  ip_whitelist TEXT NOT NULL CHECK (length(ip_whitelist) <= 800),"
+     "  rate_per_min INTEGER NOT NULL CHECK (rate_per_min BETWEEN 1 AND 100000),"
+     "  created_ms INTEGER NOT NULL CHECK (created_ms >= 0)"
+     ") STRICT;"
+     "CREATE INDEX api_keys_user ON api_keys(user);"
+     "CREATE TABLE wallets("
+     "  user INTEGER PRIMARY KEY REFERENCES users(id),"
+     "  custodial_address TEXT NOT NULL UNIQUE,"
+     "  sealed_key BLOB NOT NULL CHECK (length(sealed_key) BETWEEN 1 AND 128),"
+     "  linked_address TEXT NOT NULL DEFAULT '',"
+     "  created_ms INTEGER NOT NULL,"
+     "  linked_ms INTEGER NOT NULL DEFAULT 0"
+     ") STRICT;"
+     "CREATE TABLE wallet_challenges("
+     "  id INTEGER PRIMARY KEY,"
+     "  user INTEGER NOT NULL REFERENCES users(id),"
+     "  challenge_hash BLOB NOT NULL UNIQUE CHECK (length(challenge_hash) = 32),"
+     "  expires_ms INTEGER NOT NULL,"
+     "  used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))"
+     ") STRICT;"
+     "CREATE INDEX wallet_challenges_user ON wallet_challenges(user, used);"},
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 
@@ -321,7 +351,7 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
             goto fail;
         }
     }
-    if ((rc = cpc__pstore_ext_open(s, err)) != 0)
+    if ((rc = cpc__pstore_ext_open(s, err)) != 0 || (rc = cpc__pstore_keys_open(s, err)) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -337,6 +367,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
     for (int i = 0; i < S__COUNT; i++)
         sqlite3_finalize(s->st[i]);
     cpc__pstore_ext_close(s);
+    cpc__pstore_keys_close(s);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);

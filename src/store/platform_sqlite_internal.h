@@ -2,8 +2,9 @@
  * platform_sqlite_ext.c share: the handle and small statement helpers.
  *
  * Design note. Private to src/store. The handle holds one connection, its
- * mutex and two statement sets (the first slice's in st, the second slice's
- * in ext, prepared by cpc__pstore_ext_open). Helpers expect the caller to
+ * mutex and three statement sets (the first slice's in st, the second slice's
+ * in ext, prepared by cpc__pstore_ext_open, the third's in keys, prepared by
+ * cpc__pstore_keys_open). Helpers expect the caller to
  * hold s->mu; they return 0 or a negative cpc_errcode with err filled.
  */
 #ifndef CPC_STORE_PLATFORM_SQLITE_INTERNAL_H
@@ -23,6 +24,7 @@ struct cpc_pstore {
     sqlite3 *db;
     sqlite3_stmt *st[CPC__PSTORE_BASE_STMTS];
     sqlite3_stmt **ext;           /* statements of platform_sqlite_ext.c */
+    sqlite3_stmt **keys;          /* statements of platform_sqlite_keys.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -91,5 +93,8 @@ static inline uint64_t col_u64(sqlite3_stmt *st, int col)
 /* Prepare / finalize the statements of platform_sqlite_ext.c (after migrations). */
 int cpc__pstore_ext_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_ext_close(struct cpc_pstore *s);
+/* Prepare / finalize the statements of platform_sqlite_keys.c (after migrations). */
+int cpc__pstore_keys_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_keys_close(struct cpc_pstore *s);
 
 #endif

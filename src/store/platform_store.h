@@ -2,7 +2,8 @@
  * users, email codes, refresh tokens, login attempts, the audit log and the
  * mail queue; second slice: profile, password reset lookup, TOTP secrets,
  * recovery codes and the read side of the attempts and audit log
- * (platform_sqlite_ext.c).
+ * (platform_sqlite_ext.c); third slice: API keys, ledger wallets and link
+ * challenges (platform_sqlite_keys.c).
  *
  * Design note. This is an interface: an opaque handle plus plain-data rows,
  * so a PostgreSQL implementation can replace platform_sqlite.c without
@@ -251,5 +252,81 @@ int cpc_pstore_attempt_list(struct cpc_pstore *s, const char *email, uint32_t of
 /* The audit log, newest first, same paging. */
 int cpc_pstore_audit_list(struct cpc_pstore *s, uint32_t offset, struct cpc_paudit *rows,
                           size_t cap, size_t *n, struct cpc_err *err);
+
+/* ==== third slice (platform_sqlite_keys.c): API keys, ledger wallets, link challenges ==== */
+
+#define CPC_PAPIKEY_NAME_MAX 64
+#define CPC_PAPIKEY_PREFIX_LEN 12   /* "cpc_" + 8 characters of the key: not secret */
+#define CPC_PAPIKEY_IPS_MAX 800     /* comma-separated canonical CIDRs */
+#define CPC_PWALLET_SEALED_MAX 128
+
+struct cpc_papikey {
+    int64_t id;
+    int64_t user;
+    char name[CPC_PAPIKEY_NAME_MAX + 1];
+    char prefix[CPC_PAPIKEY_PREFIX_LEN + 1];
+    uint32_t scopes;            /* CPC_SCOPE_* bits (auth_apikey.h) */
+    char ip_whitelist[CPC_PAPIKEY_IPS_MAX + 1]; /* "" = any address */
+    uint32_t rate_per_min;
+    uint64_t created_ms;
+};
+
+struct cpc_pwallet {
+    int64_t user;
+    char custodial_address[48]; /* cpc1... of the custodial key */
+    uint8_t sealed_key[CPC_PWALLET_SEALED_MAX]; /* the custodial secret key, sealed by the caller */
+    size_t sealed_len;
+    char linked_address[48];    /* "" = the custodial address is the wallet */
+    uint64_t created_ms, linked_ms;
+};
+
+/* ---- API keys (stored as a keyed hash) ---- */
+/* Insert k (k->id ignored) with the key's hash; *id gets the new id. At most max_per_user
+ * keys per user: CPC_ERR_TOO_LARGE beyond (nothing written). */
+int cpc_pstore_apikey_insert(struct cpc_pstore *s, const struct cpc_papikey *k,
+                             const uint8_t hash[32], uint32_t max_per_user, int64_t *id,
+                             struct cpc_err *err);
+/* Fill *k (caller's struct) from the key whose hash matches. CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_apikey_by_hash(struct cpc_pstore *s, const uint8_t hash[32],
+                              struct cpc_papikey *k, struct cpc_err *err);
+/* The user's keys, oldest first: up to cap rows into the caller's array, *n filled. */
+int cpc_pstore_apikey_list(struct cpc_pstore *s, int64_t user, struct cpc_papikey *rows,
+                           size_t cap, size_t *n, struct cpc_err *err);
+/* Delete key id if it belongs to user: *deleted = 1 if a row went. */
+int cpc_pstore_apikey_delete(struct cpc_pstore *s, int64_t user, int64_t id, int *deleted,
+                             struct cpc_err *err);
+
+/* ---- ledger wallets ---- */
+/* Fill *w (caller's struct; wipe sealed_key after use). CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_wallet_get(struct cpc_pstore *s, int64_t user, struct cpc_pwallet *w,
+                          struct cpc_err *err);
+/* Create the user's wallet with a custodial address and its sealed key (copied).
+ * CPC_ERR_DUPLICATE when one exists (a concurrent first use: read it again). */
+int cpc_pstore_wallet_create(struct cpc_pstore *s, int64_t user, const char *address,
+                             const uint8_t *sealed, size_t len, uint64_t now_ms,
+                             struct cpc_err *err);
+/* The wallet becomes address (copied); the custodial key is kept. CPC_ERR_NOT_FOUND if
+ * the user has no wallet row. */
+int cpc_pstore_wallet_link(struct cpc_pstore *s, int64_t user, const char *address,
+                           uint64_t now_ms, struct cpc_err *err);
+
+/* ---- link challenges (stored as a hash; single use) ---- */
+/* Store a challenge hash for user, valid until expires_ms. */
+int cpc_pstore_challenge_put(struct cpc_pstore *s, int64_t user, const uint8_t hash[32],
+                             uint64_t expires_ms, struct cpc_err *err);
+/* Spend the user's unused, unexpired challenge with this hash: *ok = 1 only for the caller
+ * that spent it (single use under races). */
+int cpc_pstore_challenge_claim(struct cpc_pstore *s, int64_t user, const uint8_t hash[32],
+                               uint64_t now_ms, int *ok, struct cpc_err *err);
+
+/* ---- login timing ---- */
+/* In one transaction: record a failed, not rate-limited login attempt (strings copied, as
+ * cpc_pstore_attempt_add) and count the failure of user id (as cpc_pstore_user_login_failed,
+ * *locked = 1 when it locks), so a wrong password for a known email commits once, like the
+ * attempt row of an unknown email. */
+int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char *email,
+                                   const char *ip, uint64_t ms, const char *user_agent,
+                                   uint32_t max_failures, uint64_t lock_until_ms, int *locked,
+                                   struct cpc_err *err);
 
 #endif

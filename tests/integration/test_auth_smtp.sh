@@ -7,9 +7,11 @@
 # logout; then enable TOTP 2FA and log in with a code (computed by a small
 # python3 RFC 6238 implementation at the wall clock), forgot password, reset
 # with the token from the captured email, and see the old sessions revoked;
-# `cpcd admin create` reading the password from stdin. Ends by grepping the
-# database and the node log for the secrets (reset token, TOTP secret and
-# recovery codes included).
+# an API key (X-API-Key, X-RateLimit-* headers, a list without secrets), the
+# custodial wallet and a link challenge; `cpcd admin create` reading the
+# password from stdin. Ends by grepping the database and the node log for the
+# secrets (reset token, TOTP secret, recovery codes, API key and challenge
+# included).
 # Needs python3-aiosmtpd (scripts/deps.sh installs it); skips without it.
 source "$(dirname "$0")/lib.sh"
 
@@ -188,6 +190,23 @@ expect_eq "the old access token is revoked" 401 "$ME"
 post /auth/login "{\"email\":\"$EMAIL\",\"password\":\"$NEWPASS\",\"totp\":\"$(echo "$RECOVERY" | head -1)\"}"
 expect_eq "the new password and a recovery code log in" 200 "$CODE"
 
+# --- third slice: an API key (shown once, X-API-Key), the custodial wallet, a challenge ---
+ACCESS3=$(echo "$BODY" | jq -r .access_token)
+post_bearer /api-keys '{"name":"it-dc","scopes":["read"],"ip_whitelist":["127.0.0.0/8","::1/128"]}' "$ACCESS3"
+expect_eq "an API key is made" 201 "$CODE"
+APIKEY=$(echo "$BODY" | jq -r .key)
+check "the key has the cpc_ form" test "${#APIKEY}" -eq 47
+ME=$(curl -sS --max-time 10 -D "$T_DIR/hdrs" -H "X-API-Key: $APIKEY" "$NODE/me" | jq -r .email)
+expect_eq "X-API-Key authenticates as the user" "$EMAIL" "$ME"
+check "the answer carries X-RateLimit-Remaining" grep -qi '^X-RateLimit-Remaining: 999' "$T_DIR/hdrs"
+KEYS=$(curl -sS --max-time 10 -H "Authorization: Bearer $APIKEY" "$NODE/api-keys")
+check "the key list holds no secret" test "$(echo "$KEYS" | grep -c -F -- "${APIKEY:12}")" -eq 0
+WALLET=$(curl -sS --max-time 10 -H "Authorization: Bearer $ACCESS3" "$NODE/me/wallet")
+expect_eq "GET /me/wallet makes a custodial account" true "$(echo "$WALLET" | jq -r .custodial)"
+post_bearer /me/wallet/challenge '{}' "$ACCESS3"
+expect_eq "a link challenge is issued" 200 "$CODE"
+CHALLENGE=$(echo "$BODY" | jq -r .challenge)
+
 # --- the first admin, password from stdin ---
 ADMIN_ID=$(echo "Admin pass 2024" | "$CPC_BIN/cpcd" admin create --email admin@example.com --home "$HOME_DIR" 2>>"$T_DIR/admin.log")
 expect_eq "cpcd admin create exits 0" 0 "$?"
@@ -196,7 +215,7 @@ check "cpcd admin create prints the user id" test "$ADMIN_ID" -gt 0
 # --- secrets never at rest in clear, never in the log ---
 stop_node
 for s in "$PASSWORD" "$NEWPASS" "$R1" "$R2" "$R3" "$R4" "$R5" "$ACCESS" "$ACCESS2" "$RESET" \
-  "$SECRET" $RECOVERY "Admin pass 2024"; do
+  "$SECRET" $RECOVERY "Admin pass 2024" "$APIKEY" "${APIKEY:12}" "$CHALLENGE"; do
   for f in "$HOME_DIR"/data/chain.db* "$NODE_LOG"; do
     if grep -a -F -q -- "$s" "$f"; then fail "a secret is in $(basename "$f")"; fi
   done
@@ -204,5 +223,5 @@ done
 for f in "$HOME_DIR"/data/chain.db* "$NODE_LOG"; do
   if grep -a -P -q "(?<![0-9])$VCODE(?![0-9])" "$f"; then fail "the code is in $(basename "$f")"; fi
 done
-ok "no password, code, token, TOTP secret or recovery code in the database or the log"
+ok "no password, code, token, TOTP secret, recovery code, API key or challenge in the database or the log"
 finish

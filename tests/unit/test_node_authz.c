@@ -97,6 +97,12 @@ static const struct rule RULES[] = {
     {"POST", "/admin/users/{id}/unblock", ADMIN},
     {"POST", "/admin/users/{id}/kyc", ADMIN},
     {"GET", "/admin/audit", ADMIN},
+    {"POST", "/api-keys", USER},
+    {"GET", "/api-keys", USER},
+    {"DELETE", "/api-keys/{id}", USER},
+    {"GET", "/me/wallet", USER},
+    {"POST", "/me/wallet/challenge", USER},
+    {"POST", "/me/wallet/link", USER},
     /* legacy proof-of-concept API */
     {"GET", "/register", PUBLIC},
     {"GET", "/get_task", PUBLIC},
