@@ -224,4 +224,15 @@ for f in "$HOME_DIR"/data/chain.db* "$NODE_LOG"; do
   if grep -a -P -q "(?<![0-9])$VCODE(?![0-9])" "$f"; then fail "the code is in $(basename "$f")"; fi
 done
 ok "no password, code, token, TOTP secret, recovery code, API key or challenge in the database or the log"
+
+# --- passwords are argon2id (libsodium's encoded form) ---
+HASHES=$(/usr/bin/python3 - "$HOME_DIR/data/chain.db" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True)
+rows = db.execute("SELECT password_hash FROM users").fetchall()
+print(len(rows), sum(1 for (h,) in rows if h.startswith("$argon2id$v=19$")))
+PYEOF
+)
+n_users=${HASHES% *}; n_argon=${HASHES#* }
+check "every stored password is an argon2id hash ($n_argon of $n_users)" test "$n_users" -gt 0 -a "$n_users" = "$n_argon"
 finish
