@@ -120,6 +120,17 @@ static int read_settings(struct cpc_platform *p, const struct cpc_config *c, str
     p->pw_ops = ops;
     p->pw_mem = (size_t)mem;
     p->bind_sessions = bool_value(cpc_config_get(c, "platform", "bind_sessions"), 1);
+    /* links in mail point here; the node's own default address otherwise */
+    const char *url = cpc_config_get(c, "platform", "public_url");
+    const char *listen = cpc_config_get(c, "node", "listen");
+    if (url && *url)
+        snprintf(p->public_url, sizeof p->public_url, "%s", url);
+    else
+        snprintf(p->public_url, sizeof p->public_url, "http://%s",
+                 listen && *listen ? listen : "127.0.0.1:8000");
+    size_t n = strlen(p->public_url);
+    while (n && p->public_url[n - 1] == '/')
+        p->public_url[--n] = 0;
     return 0;
 }
 

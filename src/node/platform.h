@@ -51,6 +51,7 @@ struct cpc_platform {
     unsigned long long pw_ops;
     size_t pw_mem;
     int bind_sessions;
+    char public_url[256];           /* [platform] public_url: base of links in mail */
     cpc_clock_fn clock;
     void *clock_arg;
 };

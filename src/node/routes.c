@@ -52,6 +52,7 @@ static const struct cpc_route routes[] = {
     /* platform accounts (routes_auth.c) */
     {"POST", "/auth/register", cpc_h_auth_register},
     {"POST", "/auth/verify", cpc_h_auth_verify},
+    {"GET", "/auth/verify", cpc_h_auth_verify_link},
     {"POST", "/auth/verify/resend", cpc_h_auth_verify_resend},
     {"POST", "/auth/login", cpc_h_auth_login},
     {"POST", "/auth/refresh", cpc_h_auth_refresh},

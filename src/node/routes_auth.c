@@ -44,20 +44,32 @@
 /* New code for user, stored hashed, mailed to email. */
 static int send_code(struct cpc_platform *p, int64_t user, const char *email, struct cpc_err *err)
 {
-    char code[7], body[512];
+    char code[7], body[1024], qemail[3 * CPC_PUSER_EMAIL_MAX + 1];
     uint8_t hash[32];
     cpc_auth_code_new(code);
     cpc_auth_code_hash(p, user, CPC_PCODE_VERIFY, code, hash);
     int rc = cpc_pstore_code_put(p->store, user, CPC_PCODE_VERIFY, hash,
                                  cpc_platform_now(p) + CODE_TTL_MS, err);
     if (rc == 0) {
+        /* percent-encode the email for the link (RFC 3986 unreserved kept) */
+        char *q = qemail;
+        for (const unsigned char *e = (const unsigned char *)email; *e; e++) {
+            if ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z') || (*e >= '0' && *e <= '9') ||
+                *e == '-' || *e == '.' || *e == '_' || *e == '~')
+                *q++ = (char)*e;
+            else
+                q += sprintf(q, "%%%02X", *e);
+        }
+        *q = 0;
         snprintf(body, sizeof body,
                  "Welcome to ComputeChain.\n\n"
                  "Your confirmation code is: %s\n\n"
-                 "It is valid for 24 hours. Enter it in the app, or send\n"
+                 "It is valid for 24 hours. Open this link to confirm:\n"
+                 "%s/auth/verify?email=%s&code=%s\n\n"
+                 "or enter the code in the app, or send\n"
                  "POST /auth/verify {\"email\": \"%s\", \"code\": \"%s\"}\n\n"
                  "If you did not sign up, ignore this message.\n",
-                 code, email, code);
+                 code, p->public_url, qemail, code, email, code);
         rc = cpc_mailer_send(p->mailer, email, "Your ComputeChain confirmation code", body, err);
         sodium_memzero(body, sizeof body);
     }
@@ -112,22 +124,13 @@ out:
     json_decref(j);
 }
 
-void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res)
+/* The check behind both forms of verify: the email's active code is `code`. */
+static void verify_code(struct cpc_http_req *req, struct cpc_http_res *res, const char *email_in,
+                        size_t email_len, const char *code)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
-    json_t *j = cpc__auth_body(req, res);
-    if (!j)
-        return;
-    const char *email_in = NULL, *code = NULL;
-    size_t email_len = 0;
-    json_error_t je;
     char email[CPC_PUSER_EMAIL_MAX + 1];
     struct cpc_err err = {0};
-    if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:s}", "email", &email_in, &email_len, "code",
-                       &code) != 0) {
-        cpc__auth_bad_fields(res, &je, "{\"email\": string, \"code\": \"six digits\"}");
-        goto out;
-    }
     if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
         goto out;
     if (!cpc_auth_code_format_ok(code)) {
@@ -170,8 +173,34 @@ void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     cpc__auth_audit(p, u.id, "email_verified", NULL);
     cpc_http_res_json(res, 200, json_pack("{s:b}", "email_verified", 1));
-out:
+out:;
+}
+
+/* POST /auth/verify {"email","code"} */
+void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    json_t *j = cpc__auth_body(req, res);
+    if (!j)
+        return;
+    const char *email_in = NULL, *code = NULL;
+    size_t email_len = 0;
+    json_error_t je;
+    if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:s}", "email", &email_in, &email_len, "code",
+                       &code) != 0)
+        cpc__auth_bad_fields(res, &je, "{\"email\": string, \"code\": \"six digits\"}");
+    else
+        verify_code(req, res, email_in, email_len, code);
     json_decref(j);
+}
+
+/* GET /auth/verify?email=E&code=C: the link in the confirmation mail. */
+void cpc_h_auth_verify_link(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    const char *email = cpc_http_req_query(req, "email"), *code = cpc_http_req_query(req, "code");
+    if (!email || !code)
+        return cpc_http_res_error(res, 400, "invalid_argument",
+                                  "the link needs ?email=ADDRESS&code=SIX_DIGITS");
+    verify_code(req, res, email, strlen(email), code);
 }
 
 void cpc_h_auth_verify_resend(struct cpc_http_req *req, struct cpc_http_res *res)

@@ -9,6 +9,8 @@
 
 void cpc_h_auth_register(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_auth_verify(struct cpc_http_req *req, struct cpc_http_res *res);
+/* GET /auth/verify?email=&code= (the link in the mail) */
+void cpc_h_auth_verify_link(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_auth_verify_resend(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_auth_refresh(struct cpc_http_req *req, struct cpc_http_res *res);

@@ -78,6 +78,7 @@ static const struct rule RULES[] = {
     /* accounts */
     {"POST", "/auth/register", PUBLIC},
     {"POST", "/auth/verify", PUBLIC},
+    {"GET", "/auth/verify", PUBLIC},
     {"POST", "/auth/verify/resend", PUBLIC},
     {"POST", "/auth/login", PUBLIC},
     {"POST", "/auth/refresh", PUBLIC},
