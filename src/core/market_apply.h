@@ -67,7 +67,7 @@ bool cpc__market_is_synthetic(const struct cpc_task *t);
 int cpc__market_synthetic_counter_drop(struct cpc_overlay *ov, uint64_t height,
                                        struct cpc_err *err);
 
-/* Settlement helpers of market_apply.c used by market_synthetic.c. */
+/* Settlement helpers of market_apply.c used by market_synthetic.c and market_jobs.c. */
 int cpc__market_move(struct cpc_overlay *ov, const uint8_t from[CPC_ADDR_HASH_LEN],
                      const uint8_t to[CPC_ADDR_HASH_LEN], uint64_t amount, struct cpc_err *err);
 int cpc__market_slash(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
@@ -76,6 +76,16 @@ int cpc__market_slash(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
 int cpc__market_accepted(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                          const uint8_t worker[CPC_ADDR_HASH_LEN], struct cpc_err *err);
 int cpc__market_put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err);
+/* market_jobs.c's: store a job / worker record; a worker record or a fresh
+ * one for an unregistered address; file a job's expiry at height; end a job
+ * (close its open tasks, refund its escrow when nothing is pending). */
+int cpc__market_put_job(struct cpc_overlay *ov, const struct cpc_job *j, struct cpc_err *err);
+int cpc__market_put_worker(struct cpc_overlay *ov, const struct cpc_worker *w, struct cpc_err *err);
+int cpc__market_load_worker(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
+                            uint64_t height, struct cpc_worker *w, struct cpc_err *err);
+int cpc__market_job_expiry(struct cpc_overlay *ov, uint64_t height, const uint8_t job_id[32],
+                           struct cpc_err *err);
+int cpc__market_end_job(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_err *err);
 int cpc__market_reveal_deadline(struct cpc_overlay *ov, const struct cpc_task *t,
                                 struct cpc_err *err);
 int cpc__market_block_hash(const struct cpc_overlay *ov, uint64_t height, uint8_t out[32]);

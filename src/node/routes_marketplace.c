@@ -12,6 +12,7 @@
  * confirm it (one tx check + one UPDATE), read it (one SELECT + one lookup).
  */
 #include "routes_marketplace.h"
+#include "routes_marketplace_internal.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -34,19 +35,17 @@
 #include "worker_auth.h"
 
 #define LOG_DEFAULT CPC_JOB_TXS_MAX
-#define QUEUE_SCAN_MAX 100000  /* task lookups per queue answer */
-#define CLUSTER_ONLINE_MAX 10000
 
 static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
 
-static json_t *hexj(const uint8_t *b, size_t n)
+json_t *cpc__mp_hexj(const uint8_t *b, size_t n)
 {
     char s[2 * 32 + 1];
     cpc_hex_encode(s, b, n);
     return json_string(s);
 }
 
-static void oom(struct cpc_http_res *res)
+void cpc__mp_oom(struct cpc_http_res *res)
 {
     cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
 }
@@ -60,7 +59,7 @@ static void bad_input(struct cpc_http_res *res, const struct cpc_err *err)
     cpc_http_res_error(res, st, cpc_errcode_name(err->code), "%s", err->msg);
 }
 
-static int query_uint(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
+int cpc__mp_query_uint(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
                       uint64_t def, uint64_t min, uint64_t max, uint64_t *out)
 {
     const char *v = cpc_http_req_query(req, key);
@@ -187,7 +186,7 @@ static int get_job(struct cpc_node *n, const uint8_t id[32], struct cpc_job *j,
 }
 
 /* Task status of (job, index): 0 OPEN when no record, else the record's. -1 on error. */
-static int task_status(struct cpc_node *n, const uint8_t job_id[32], uint32_t index,
+int cpc__mp_task_status(struct cpc_node *n, const uint8_t job_id[32], uint32_t index,
                        uint8_t tid[16])
 {
     uint8_t key[CPC_KEY_MAX];
@@ -298,7 +297,7 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
                           &err);
     if (rc) {
         if (rc == CPC_ERR_NOMEM) {
-            oom(res);
+            cpc__mp_oom(res);
         } else if (quote) { /* over max_budget: show the estimate with the error */
             cpc_http_res_json(res, 400,
                               json_pack("{s:{s:s, s:s}, s:O}", "error", "code",
@@ -314,7 +313,7 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
     quote_text = json_dumps(quote, JSON_COMPACT | JSON_SORT_KEYS);
     request_text = malloc(req->body_len + 1);
     if (!contract_text || !quote_text || !request_text) {
-        oom(res);
+        cpc__mp_oom(res);
         goto done;
     }
     memcpy(request_text, req->body, req->body_len);
@@ -345,7 +344,7 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
                             signer[0] ? json_string(signer) : json_null(), "quote", quote,
                             "contract", cj);
     if (!out)
-        oom(res);
+        cpc__mp_oom(res);
     else
         cpc_http_res_json(res, 201, out);
 done:
@@ -361,8 +360,8 @@ void cpc_h_mp_jobs_list(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     uint64_t limit, offset;
-    if (query_uint(req, res, "limit", 20, 1, CPC_DRAFT_LIST_MAX, &limit) != 0 ||
-        query_uint(req, res, "offset", 0, 0, 1000000, &offset) != 0)
+    if (cpc__mp_query_uint(req, res, "limit", 20, 1, CPC_DRAFT_LIST_MAX, &limit) != 0 ||
+        cpc__mp_query_uint(req, res, "offset", 0, 0, 1000000, &offset) != 0)
         return;
     const char *ow = cpc_http_req_query(req, "owner");
     char owner[CPC_ADDR_STR_MAX];
@@ -441,7 +440,7 @@ void cpc_h_mp_job_get(struct cpc_http_req *req, struct cpc_http_res *res)
     json_t *o = draft_json(&d);
     if (!o) {
         cpc_draft_clear(&d);
-        return oom(res);
+        return cpc__mp_oom(res);
     }
     add_chain_view(node_of(req), &d, o);
     cpc_draft_clear(&d);
@@ -457,7 +456,7 @@ void cpc_h_mp_job_quote(struct cpc_http_req *req, struct cpc_http_res *res)
                           load_text(d.quote));
     cpc_draft_clear(&d);
     if (!o)
-        return oom(res);
+        return cpc__mp_oom(res);
     cpc_http_res_json(res, 200, o);
 }
 
@@ -723,7 +722,7 @@ void cpc_h_mp_job_logs(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     uint64_t limit;
-    if (query_uint(req, res, "limit", LOG_DEFAULT, 1, CPC_JOB_TXS_MAX, &limit) != 0)
+    if (cpc__mp_query_uint(req, res, "limit", LOG_DEFAULT, 1, CPC_JOB_TXS_MAX, &limit) != 0)
         return;
     struct cpc_draft d;
     if (load_draft(req, res, &d) != 0)
@@ -760,7 +759,7 @@ void cpc_h_mp_job_logs(struct cpc_http_req *req, struct cpc_http_res *res)
         events = json_array();
     if (!events) {
         cpc_draft_clear(&d);
-        return oom(res);
+        return cpc__mp_oom(res);
     }
     size_t i;
     json_t *e;
@@ -773,7 +772,7 @@ void cpc_h_mp_job_logs(struct cpc_http_req *req, struct cpc_http_res *res)
                           "events", events);
     cpc_draft_clear(&d);
     if (!o)
-        return oom(res);
+        return cpc__mp_oom(res);
     cpc_http_res_json(res, 200, o);
 }
 
@@ -795,196 +794,6 @@ void cpc_h_mp_job_resources(struct cpc_http_req *req, struct cpc_http_res *res)
         json_object_set_new(r, "id", json_string(d.id));
     cpc_draft_clear(&d);
     if (!r)
-        return oom(res);
+        return cpc__mp_oom(res);
     cpc_http_res_json(res, 200, r);
-}
-
-/* ------------------------------------------------------------------ */
-/* cluster views                                                       */
-
-struct qjob {
-    uint8_t id[32];
-    uint8_t priority;
-    uint64_t created;
-    uint32_t tasks;
-    enum cpc_job_kind kind;
-    uint64_t reward;
-};
-
-struct walk {
-    struct qjob *jobs;
-    size_t n, cap;
-    uint64_t open_by_kind[CPC_KIND_EXEC + 1];
-    size_t workers;
-    uint8_t (*waddr)[CPC_ADDR_HASH_LEN];
-    size_t n_waddr;
-    int failed;
-};
-
-static int on_obj(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
-                  int tombstone, void *arg)
-{
-    struct walk *w = arg;
-    if (tombstone || klen < 1)
-        return 0;
-    if (key[0] == CPC_KEY_WORKER && klen == 1 + CPC_ADDR_HASH_LEN) {
-        if (w->waddr && w->n_waddr < CLUSTER_ONLINE_MAX)
-            memcpy(w->waddr[w->n_waddr++], key + 1, CPC_ADDR_HASH_LEN);
-        w->workers++;
-        return 0;
-    }
-    if (key[0] != CPC_KEY_JOB)
-        return 0;
-    struct cpc_job j;
-    if (cpc_job_decode(&j, val, vlen, NULL) != 0 || j.status != CPC_JOB_ACTIVE)
-        return 0;
-    uint64_t open = j.contract.tasks;
-    open -= j.tasks_done < open ? j.tasks_done : open;
-    open -= j.tasks_committed < open ? j.tasks_committed : open;
-    if ((int)j.contract.kind >= 0 && j.contract.kind <= CPC_KIND_EXEC)
-        w->open_by_kind[j.contract.kind] += open;
-    if (w->n == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 64;
-        struct qjob *nj = realloc(w->jobs, nc * sizeof *nj);
-        if (!nj) {
-            w->failed = 1;
-            return 1;
-        }
-        w->jobs = nj;
-        w->cap = nc;
-    }
-    struct qjob *q = &w->jobs[w->n++];
-    memcpy(q->id, j.id, 32);
-    q->priority = (uint8_t)j.contract.priority;
-    q->created = j.created_height;
-    q->tasks = j.contract.tasks;
-    q->kind = j.contract.kind;
-    q->reward = j.contract.reward;
-    return 0;
-}
-
-/* Walk the committed objects once under the read lock. */
-static int walk_state(struct cpc_node *n, struct walk *w, uint64_t *height)
-{
-    pthread_rwlock_rdlock(&n->lock);
-    *height = n->latest.height;
-    cpc_state_obj_foreach(n->state, on_obj, w);
-    pthread_rwlock_unlock(&n->lock);
-    return w->failed ? -1 : 0;
-}
-
-void cpc_h_mp_cluster_status(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    struct cpc_node *n = node_of(req);
-    struct walk w;
-    memset(&w, 0, sizeof w);
-    w.waddr = malloc(CLUSTER_ONLINE_MAX * sizeof *w.waddr);
-    uint64_t height = 0;
-    if (!w.waddr || walk_state(n, &w, &height) != 0) {
-        free(w.jobs);
-        free(w.waddr);
-        return oom(res);
-    }
-    size_t online = 0;
-    for (size_t i = 0; i < w.n_waddr; i++) {
-        json_t *st = cpc_scheduler_worker_status(n->scheduler, w.waddr[i]);
-        online += json_is_true(json_object_get(st, "online"));
-        json_decref(st);
-    }
-    struct cpc_sched_stats ss;
-    cpc_scheduler_stats(n->scheduler, &ss);
-    json_t *open = json_object();
-    uint64_t total_open = 0;
-    for (int k = CPC_KIND_HASHPOW; open && k <= CPC_KIND_EXEC; k++) {
-        json_object_set_new(open, cpc_kind_name((enum cpc_job_kind)k),
-                            json_integer((json_int_t)w.open_by_kind[k]));
-        total_open += w.open_by_kind[k];
-    }
-    json_t *o = json_pack("{s:I, s:{s:I, s:I, s:b}, s:I, s:I, s:I, s:o, s:I}", "height",
-                          (json_int_t)height, "workers", "registered", (json_int_t)w.workers,
-                          "online", (json_int_t)online, "online_counted_all",
-                          w.workers <= CLUSTER_ONLINE_MAX, "leases", (json_int_t)ss.leases,
-                          "waiting_workers", (json_int_t)ss.waiters, "jobs_active",
-                          (json_int_t)w.n, "open_tasks_by_kind", open, "open_tasks",
-                          (json_int_t)total_open);
-    free(w.jobs);
-    free(w.waddr);
-    if (!o)
-        return oom(res);
-    cpc_http_res_json(res, 200, o);
-}
-
-void cpc_h_mp_pricing(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    (void)req;
-    json_t *j = cpc_mq_pricing_json();
-    if (!j)
-        return oom(res);
-    cpc_http_res_json(res, 200, j);
-}
-
-/* The scheduler's order: priority high first, then age, then job id. */
-static int qjob_cmp(const void *a, const void *b)
-{
-    const struct qjob *x = a, *y = b;
-    if (x->priority != y->priority)
-        return x->priority > y->priority ? -1 : 1;
-    if (x->created != y->created)
-        return x->created < y->created ? -1 : 1;
-    return memcmp(x->id, y->id, 32);
-}
-
-void cpc_h_mp_queue(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    struct cpc_node *n = node_of(req);
-    uint64_t limit;
-    if (query_uint(req, res, "limit", CPC_MP_QUEUE_DEFAULT, 1, CPC_MP_QUEUE_MAX, &limit) != 0)
-        return;
-    struct walk w;
-    memset(&w, 0, sizeof w);
-    uint64_t height = 0;
-    if (walk_state(n, &w, &height) != 0) {
-        free(w.jobs);
-        return oom(res);
-    }
-    if (w.n)
-        qsort(w.jobs, w.n, sizeof *w.jobs, qjob_cmp);
-    static const char *const PRI[] = {"low", "normal", "high"};
-    json_t *arr = json_array();
-    size_t scanned = 0;
-    int truncated = 0;
-    for (size_t i = 0; arr && i < w.n && json_array_size(arr) < limit && !truncated; i++) {
-        for (uint32_t t = 0; t < w.jobs[i].tasks && json_array_size(arr) < limit; t++) {
-            if (++scanned > QUEUE_SCAN_MAX) {
-                truncated = 1;
-                break;
-            }
-            uint8_t tid[16], jid[32];
-            uint32_t idx = 0;
-            if (task_status(n, w.jobs[i].id, t, tid) != CPC_TASK_OPEN)
-                continue;
-            char ts[CPC_UUID_STR_LEN + 1];
-            cpc_uuid_format(ts, tid);
-            int leased = cpc_scheduler_find_task(n->scheduler, tid, jid, &idx) == 0;
-            json_t *e = json_pack("{s:o, s:s, s:I, s:s, s:s, s:I, s:I, s:b}", "job_id",
-                                  hexj(w.jobs[i].id, 32), "task_id", ts, "index", (json_int_t)t,
-                                  "kind", cpc_kind_name(w.jobs[i].kind), "priority",
-                                  PRI[w.jobs[i].priority <= 2 ? w.jobs[i].priority : 1],
-                                  "reward", (json_int_t)w.jobs[i].reward, "job_created_height",
-                                  (json_int_t)w.jobs[i].created, "leased", leased);
-            if (!e || json_array_append_new(arr, e) != 0) {
-                json_decref(arr);
-                arr = NULL;
-                break;
-            }
-        }
-    }
-    free(w.jobs);
-    if (!arr)
-        return oom(res);
-    cpc_http_res_json(res, 200,
-                      json_pack("{s:I, s:I, s:I, s:b, s:o}", "height", (json_int_t)height,
-                                "limit", (json_int_t)limit, "count",
-                                (json_int_t)json_array_size(arr), "truncated", truncated,
-                                "tasks", arr));
 }
