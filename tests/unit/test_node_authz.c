@@ -17,9 +17,9 @@
  * Each identity signs in again before every call (the fake clock moves 61 s
  * per sign-in, so the per-IP limit of 5 logins a minute never bites), so a
  * route that revokes sessions (logout-all, password change) cannot disturb
- * the next call. Users never see each other's data: ids in admin paths name
- * a throwaway user, and the routes that take a user's own resources are
- * exercised with another user's ids in the account tests.
+ * the next call. Ids in admin paths name a throwaway user; and
+ * test_no_cross_user_access shows a provider can neither see nor delete a
+ * customer's key, history, wallet or profile.
  * GET /events (an endless stream) is called only anonymously, with a short
  * timeout, and must start streaming.
  */
@@ -356,6 +356,58 @@ static void test_matrix(void **state)
     assert_true(checked >= (n - 1) * N_WHO);
 }
 
+/* Nobody reads or changes another user's data: what the customer owns (an
+ * API key, its logins, its wallet, its profile) is invisible to the
+ * provider, and the provider's attempts to delete or use it fail. */
+static void test_no_cross_user_access(void **state)
+{
+    struct fixture *f = *state;
+    struct ids ids;
+    memset(&ids, 0, sizeof ids);
+    make_users(f, &ids);
+    char cust[2048], prov[2048], path[64];
+    sign_in(f, "customer@example.com", cust);
+    json_t *j = NULL;
+    assert_int_equal(http_ex(f, "POST", "/api-keys", "{\"name\":\"mine\",\"scopes\":[\"read\"]}",
+                             cust, NULL, &j),
+                     201);
+    long long key_id = (long long)json_integer_value(json_object_get(j, "id"));
+    char key[96];
+    snprintf(key, sizeof key, "%s", str(j, "key"));
+    json_decref(j);
+    assert_int_equal(http_ex(f, "GET", "/me/wallet", NULL, cust, NULL, &j), 200);
+    char cust_addr[CPC_ADDR_STR_MAX];
+    snprintf(cust_addr, sizeof cust_addr, "%s", str(j, "address"));
+    json_decref(j);
+
+    sign_in(f, "provider@example.com", prov);
+    /* the customer's key: not listed, not deletable (404 like a missing one) */
+    assert_int_equal(http_ex(f, "GET", "/api-keys", NULL, prov, NULL, &j), 200);
+    assert_int_equal(json_array_size(json_object_get(j, "keys")), 0);
+    json_decref(j);
+    snprintf(path, sizeof path, "/api-keys/%lld", key_id);
+    assert_int_equal(http_ex(f, "DELETE", path, NULL, prov, NULL, NULL), 404);
+    /* its own views show only its own data */
+    assert_int_equal(http_ex(f, "GET", "/me", NULL, prov, NULL, &j), 200);
+    assert_string_equal(str(j, "email"), "provider@example.com");
+    json_decref(j);
+    assert_int_equal(http_ex(f, "GET", "/auth/history?limit=100", NULL, prov, NULL, &j), 200);
+    json_t *a = json_object_get(j, "attempts");
+    assert_true(json_array_size(a) > 0);
+    json_decref(j);
+    assert_int_equal(http_ex(f, "GET", "/me/wallet", NULL, prov, NULL, &j), 200);
+    assert_string_not_equal(str(j, "address"), cust_addr);
+    json_decref(j);
+    /* admin reads of the audit log are not open to the provider */
+    assert_int_equal(http_ex(f, "GET", "/admin/audit", NULL, prov, NULL, NULL), 403);
+    /* the key still works for its owner, and only as its owner */
+    assert_int_equal(http_ex(f, "GET", "/me", NULL, key, NULL, &j), 200);
+    assert_string_equal(str(j, "email"), "customer@example.com");
+    json_decref(j);
+    /* and the customer can still delete it */
+    assert_int_equal(http_ex(f, "DELETE", path, NULL, cust, NULL, NULL) / 100, 2);
+}
+
 /* GET /events streams for anyone: the first bytes arrive within 2 s. */
 static size_t first_bytes(char *d, size_t sz, size_t nm, void *arg)
 {
@@ -388,6 +440,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_route_has_a_rule),
         cmocka_unit_test_setup_teardown(test_matrix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_cross_user_access, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_is_public, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
