@@ -19,7 +19,9 @@
  *    = 64 and job_parallelism = 1024 (--worker-max-leases, --job-parallelism;
  *    cpcd's defaults stay 8 and 64), so up to 128 x 64 = 8192 leases are in
  *    flight instead of 1024; it prints them in its second line. Results are
- *    signed with cpc_tx_sign_as (the worker knows its own public key).
+ *    signed with cpc_tx_sign_as (the worker knows its own public key) and
+ *    the POST /txs body is written with cpc_tx_json_text (no jansson tree;
+ *    each tx's text is its canonical sorted-key JSON, as the store keeps it).
  * 4. The verify/detect measurements of bench_matmul_verify
  *    (lib/matmul_measure.c) run afterwards, on an idle machine.
  * Last three lines:
@@ -257,9 +259,45 @@ static json_t *lease(struct run *r, CURL *c, const struct cpc_signer *signer,
     return j;
 }
 
-/* Solve one leased task and append its signed SUBMIT_RESULT to arr. */
+/* A POST /txs body being built: "{\"txs\":[" tx "," tx ... then "]}". */
+struct txs_body {
+    struct cpc_buf text;
+    size_t n;        /* txs appended */
+};
+
+static void txs_body_reset(struct txs_body *b)
+{
+    b->text.len = 0;
+    b->n = 0;
+    cpc_buf_put(&b->text, "{\"txs\":[", 8);
+}
+
+/* Append tx's wire JSON (cpc_tx_json_text: no jansson for SUBMIT_RESULT;
+ * the jansson dump with the same flags otherwise). Returns 0 or -1. */
+static int txs_body_add(struct txs_body *b, const struct cpc_tx *tx)
+{
+    if (b->n)
+        cpc_buf_put(&b->text, ",", 1);
+    int rc = cpc_tx_json_text(tx, &b->text);
+    if (rc == CPC_TX_JSON_TEXT_FALLBACK) {
+        json_t *j = cpc_tx_to_json(tx);
+        char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(j);
+        if (!s)
+            return -1;
+        cpc_buf_put(&b->text, s, strlen(s));
+        free(s);
+        rc = 0;
+    }
+    if (rc != 0 || b->text.failed)
+        return -1;
+    b->n++;
+    return 0;
+}
+
+/* Solve one leased task and append its signed SUBMIT_RESULT to body. */
 static int solve(struct run *r, const struct cpc_signer *signer, struct worker *w,
-                 const json_t *t, json_t *arr)
+                 const json_t *t, struct txs_body *body)
 {
     const json_t *lj = json_object_get(t, "lease");
     const char *tid = json_string_value(json_object_get(t, "task_id"));
@@ -298,30 +336,27 @@ static int solve(struct run *r, const struct cpc_signer *signer, struct worker *
         note_error(r, "signing a result: %s", err.msg);
         return -1;
     }
-    json_t *txj = cpc_tx_to_json(&tx);
-    if (!txj || json_array_append_new(arr, txj) != 0)
+    if (txs_body_add(body, &tx) != 0)
         return -1;
     w->nonce++;
     return 0;
 }
 
-static int submit(struct run *r, CURL *c, json_t *arr)
+static int submit(struct run *r, CURL *c, struct txs_body *body)
 {
-    json_t *body = json_pack("{s:O}", "txs", arr);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!text)
+    cpc_buf_put(&body->text, "]}", 2);
+    if (body->text.failed)
         return -1;
     char url[128];
     snprintf(url, sizeof url, "%s/txs", r->base);
     long status = 0;
-    json_t *j = bench_http_json(c, url, text, strlen(text), NULL, &status);
-    free(text);
+    json_t *j = bench_http_json(c, url, (const char *)body->text.data, body->text.len, NULL,
+                                &status);
     atomic_fetch_add(&r->submit_calls, 1);
     json_int_t acc = json_integer_value(json_object_get(j, "accepted"));
     json_int_t rej = json_integer_value(json_object_get(j, "rejected"));
     if (status != 200 || !j || rej) {
-        atomic_fetch_add(&r->rejected, rej ? (uint64_t)rej : json_array_size(arr));
+        atomic_fetch_add(&r->rejected, rej ? (uint64_t)rej : body->n);
         note_json_error(r, "POST /txs", j);
         json_decref(j);
         return -1;
@@ -340,13 +375,15 @@ static void *worker_thread(void *arg)
     struct worker *w = ta->w;
     CURL *c = curl_easy_init();
     struct cpc_signer *signer = cpc_signer_new_random();
-    json_t *arr = json_array();
-    if (!c || !signer || !arr) {
+    struct txs_body body;
+    cpc_buf_init(&body.text);
+    txs_body_reset(&body);
+    if (!c || !signer || body.text.failed) {
         note_error(r, "%s", "thread setup: out of memory");
         atomic_store(&r->stop, true);
     }
     while (!atomic_load(&r->stop)) {
-        json_array_clear(arr);
+        txs_body_reset(&body);
         json_t *j = lease(r, c, signer, w);
         json_t *tasks = json_object_get(j, "tasks");
         size_t n = json_array_size(tasks);
@@ -354,17 +391,17 @@ static void *worker_thread(void *arg)
             atomic_fetch_add(&r->lease_empty, 1);
         atomic_fetch_add(&r->leased, n);
         for (size_t k = 0; k < n; k++)
-            if (solve(r, signer, w, json_array_get(tasks, k), arr) != 0) {
+            if (solve(r, signer, w, json_array_get(tasks, k), &body) != 0) {
                 atomic_store(&r->stop, true);
                 break;
             }
         json_decref(j);
         if (!j && atomic_load(&r->http_errors) > 100)
             atomic_store(&r->stop, true);
-        if (json_array_size(arr) && !atomic_load(&r->stop) && submit(r, c, arr) != 0)
+        if (body.n && !atomic_load(&r->stop) && submit(r, c, &body) != 0)
             atomic_store(&r->stop, true);
     }
-    json_decref(arr);
+    cpc_buf_free(&body.text);
     cpc_signer_free(signer);
     curl_easy_cleanup(c);
     return NULL;

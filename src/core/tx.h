@@ -165,4 +165,14 @@ int cpc_tx_from_json_text(struct cpc_tx *tx, const char *text, size_t len,
 /* Wire JSON of tx including "hash" and "gas". Returns a new reference (caller json_decref's) or NULL on OOM. */
 json_t *cpc_tx_to_json(const struct cpc_tx *tx);
 
+/* Returned by cpc_tx_json_text for a tx it does not encode (use the jansson path). */
+#define CPC_TX_JSON_TEXT_FALLBACK 1
+/* Append to out exactly the bytes of json_dumpb(cpc_tx_to_json(tx),
+ * JSON_COMPACT | JSON_SORT_KEYS), without jansson (tx_json_text.c); not
+ * NUL-terminated. Handles SUBMIT_RESULT with a plain-ASCII chain id only.
+ * Ownership: out stays the caller's (it may be regrown); tx is only read.
+ * Returns 0, CPC_TX_JSON_TEXT_FALLBACK (out untouched) or CPC_ERR_NOMEM (out
+ * has failed set, nothing appended). */
+int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out);
+
 #endif

@@ -9,8 +9,10 @@
  * transaction: live ones are upserted, tombstoned keys deleted. Per row the work is: bind pre-prepared statements
  * (hashes bound SQLITE_STATIC, no copies), dump the tx JSON once into a
  * reused scratch buffer (no per-row malloc for the text, no re-parsing),
- * step, reset. The height/prev_hash check happens inside the transaction,
- * so it cannot race another writer process.
+ * step, reset. SUBMIT_RESULT texts skip jansson: cpc_tx_json_text (core)
+ * writes the identical bytes straight into the scratch buffer. The
+ * height/prev_hash check happens inside the transaction, so it cannot race
+ * another writer process.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,13 +137,25 @@ static int insert_tx_row(struct cpc_store *s, uint64_t height, size_t idx, const
     size_t len = 0;
     int rc;
 
-    tj = cpc_tx_to_json(tx);
-    if (!tj)
+    /* Hot types: the direct encoder writes the same bytes as dump_json would,
+     * into s->scratch lent as a cpc_buf (realloc-grown; handed back either way). */
+    struct cpc_buf tb = {.data = (uint8_t *)s->scratch, .len = 0, .cap = s->scratch_cap, .failed = 0};
+    rc = cpc_tx_json_text(tx, &tb);
+    s->scratch = (char *)tb.data;
+    s->scratch_cap = tb.cap;
+    if (rc == 0) {
+        len = tb.len;
+    } else if (rc != CPC_TX_JSON_TEXT_FALLBACK) {
         return cpc_err_set(err, CPC_ERR_NOMEM, "store: out of memory");
-    rc = dump_json(s, tj, &len, err);
-    json_decref(tj);
-    if (rc)
-        return rc;
+    } else {
+        tj = cpc_tx_to_json(tx);
+        if (!tj)
+            return cpc_err_set(err, CPC_ERR_NOMEM, "store: out of memory");
+        rc = dump_json(s, tj, &len, err);
+        json_decref(tj);
+        if (rc)
+            return rc;
+    }
 
     cpc_address_encode(sender, tx->from);
     int has_to = cpc_tx_recipient(tx, to);

@@ -1,0 +1,139 @@
+/* tx_json_text.c — a direct (jansson-free) encoder of a tx's stored JSON text.
+ *
+ * Design note: the store keeps every tx's wire JSON as
+ * json_dumpb(cpc_tx_to_json(tx), JSON_COMPACT | JSON_SORT_KEYS), and the
+ * bench's workers send the same text; building a jansson object tree per tx
+ * (a dozen mallocs, a hash table, a key sort) was half of the store's commit
+ * cost. cpc_tx_json_text writes those bytes directly, for SUBMIT_RESULT only
+ * (the hot type); every other type, and any SUBMIT_RESULT whose output would
+ * need jansson's string escaping or UTF-8 validation, is answered with
+ * CPC_TX_JSON_TEXT_FALLBACK so the caller takes the jansson path. "Exactly the
+ * same bytes" is a contract proved by tests/unit/test_core_tx_json_text.c and
+ * fuzz/fuzz_tx_json_text.c (differential against the jansson path); anything
+ * that changes cpc_tx_to_json or result_to_json must change this file too.
+ *
+ * What jansson 2.14 produces with JSON_COMPACT | JSON_SORT_KEYS, mirrored here:
+ *   - keys in strcmp order, separators "," and ":" without spaces;
+ *   - integers as "%lld" of the (json_int_t) cast, so a u64 above INT64_MAX
+ *     prints negative (the decoder never yields one, but stay exact anyway);
+ *   - strings verbatim when every byte is printable ASCII other than '"' and
+ *     '\\' (no ESCAPE_SLASH / ENSURE_ASCII). The only free-form string is
+ *     chain_id (the first CPC_CHAIN_ID_MAX bytes up to a NUL, as
+ *     cpc_tx_to_json reads it); anything else in it falls back. Hex, UUIDs
+ *     and bech32 addresses are always in that set.
+ *   - "lease" present iff has_lease != 0; result_hash truncated to
+ *     CPC_RESULT_HASH_MAX bytes, as result_to_json does.
+ * The text is built in a bounded stack buffer and appended in one put; no
+ * globals, no allocation besides the caller's buffer growing.
+ */
+#include "tx.h"
+
+#include <string.h>
+
+#include "hex.h"
+#include "uuid.h"
+
+/* Upper bound of one SUBMIT_RESULT text: ~260 bytes of keys and punctuation,
+ * chain 64, two addresses < 2*48, pubkey 66, three integers 3*20, hash 64,
+ * sig 128, result_hash 128, task 36, lease (expires 20 + sig 128). */
+#define TX_TEXT_BOUND 1536
+
+static char *put_lit(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+#define PUT(p, lit) ((p) = put_lit((p), (lit), sizeof(lit) - 1))
+
+/* "%lld" of (long long)v, as jansson prints a json_int_t. */
+static char *put_int(char *p, uint64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t mag = v;
+    if (v > (uint64_t)INT64_MAX) { /* negative as int64: magnitude = 2^64 - v */
+        *p++ = '-';
+        mag = (uint64_t)0 - v;
+    }
+    do {
+        tmp[n++] = (char)('0' + (int)(mag % 10));
+        mag /= 10;
+    } while (mag);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static char *put_hex(char *p, const uint8_t *in, size_t n)
+{
+    cpc_hex_encode(p, in, n); /* writes a NUL after, overwritten by the next put */
+    return p + 2 * n;
+}
+
+/* Bytes jansson dumps verbatim (checked here for the one free-form string). */
+static bool plain_ascii(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out)
+{
+    if (tx->type != CPC_TX_SUBMIT_RESULT)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    size_t chain_len = strnlen(tx->chain_id, CPC_CHAIN_ID_MAX);
+    if (!plain_ascii(tx->chain_id, chain_len))
+        return CPC_TX_JSON_TEXT_FALLBACK;
+
+    const struct cpc_payload_submit_result *r = &tx->u.result;
+    size_t hn = r->result_hash_len <= CPC_RESULT_HASH_MAX ? r->result_hash_len
+                                                          : CPC_RESULT_HASH_MAX;
+    char text[TX_TEXT_BOUND];
+    char addr[CPC_ADDR_STR_MAX];
+    char *p = text;
+
+    PUT(p, "{\"chain_id\":\"");
+    p = put_lit(p, tx->chain_id, chain_len);
+    PUT(p, "\",\"from\":\"");
+    cpc_address_encode(addr, tx->from);
+    p = put_lit(p, addr, strnlen(addr, sizeof addr));
+    PUT(p, "\",\"gas\":");
+    p = put_int(p, cpc_tx_gas(tx));
+    PUT(p, ",\"gas_price\":");
+    p = put_int(p, tx->gas_price);
+    PUT(p, ",\"hash\":\"");
+    p = put_hex(p, tx->hash, 32);
+    PUT(p, "\",\"nonce\":");
+    p = put_int(p, tx->nonce);
+    PUT(p, ",\"payload\":{");
+    if (r->has_lease) {
+        PUT(p, "\"lease\":{\"expires\":");
+        p = put_int(p, r->lease_expires);
+        PUT(p, ",\"signature\":\"");
+        p = put_hex(p, r->lease_sig, sizeof r->lease_sig);
+        PUT(p, "\"},");
+    }
+    PUT(p, "\"result_hash\":\"");
+    p = put_hex(p, r->result_hash, hn);
+    PUT(p, "\",\"task_id\":\"");
+    cpc_uuid_format(p, r->task_id);
+    p += CPC_UUID_STR_LEN;
+    PUT(p, "\",\"worker_address\":\"");
+    cpc_address_encode(addr, r->worker);
+    p = put_lit(p, addr, strnlen(addr, sizeof addr));
+    PUT(p, "\"},\"pubkey\":\"");
+    p = put_hex(p, tx->pubkey, CPC_PUBKEY_LEN);
+    PUT(p, "\",\"signature\":\"");
+    p = put_hex(p, tx->sig, CPC_SIG_LEN);
+    PUT(p, "\",\"tx_type\":\"SUBMIT_RESULT\"}");
+
+    size_t before = out->len;
+    cpc_buf_put(out, text, (size_t)(p - text));
+    if (out->failed || out->len != before + (size_t)(p - text))
+        return CPC_ERR_NOMEM;
+    return 0;
+}
