@@ -560,13 +560,59 @@ done:
     json_decref(tj);
 }
 
+/* The signed tx (type want) in body for draft d's job: decoded, sent by the
+ * draft's owner, naming d's job (verb: "cancels" / "extends", for the
+ * message), admitted to the mempool. Returns 0, or -1 with the answer set.
+ * *have_tx says whether *tx was decoded (the caller clears it then). */
+static int admit_job_tx(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_draft *d,
+                        json_t *body, const char *signer, enum cpc_tx_type want,
+                        const char *verb, struct cpc_tx *tx, int *have_tx, char hash[65])
+{
+    char sender[CPC_ADDR_STR_MAX], jid[65];
+    struct cpc_err err = {0};
+    if (body_tx(res, body, want, tx) != 0)
+        return -1;
+    *have_tx = 1;
+    sender_of(tx, sender);
+    cpc_hex_encode(hash, tx->hash, 32);
+    if (owner_check(res, d, signer, sender) != 0)
+        return -1;
+    cpc_hex_encode(jid, want == CPC_TX_JOB_CANCEL ? tx->u.job_cancel.job_id
+                                                  : tx->u.job_extend.job_id, 32);
+    if (strcmp(jid, d->job_id) != 0) {
+        cpc_http_res_error(res, 409, "conflict", "the tx %s job %s, but draft %s is job %s", verb,
+                           jid, d->id, d->job_id);
+        return -1;
+    }
+    int dup = 0;
+    if (cpc_node_admit_tx(n, tx, &dup, &err) != 0) {
+        cpc_http_res_from_err(res, &err);
+        return -1;
+    }
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    return 0;
+}
+
+/* Draft d: from -> cancelled in the store. 0, or -1 with the answer set. */
+static int mark_cancelled(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_draft *d,
+                          const char *from)
+{
+    struct cpc_err err = {0};
+    if (cpc_store_draft_transition(n->store, d->id, from, "cancelled", NULL, NULL, &err) == 0)
+        return 0;
+    if (err.code == CPC_ERR_DUPLICATE)
+        cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
+    else
+        cpc_http_res_from_err(res, &err);
+    return -1;
+}
+
 void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
-    char signer[CPC_ADDR_STR_MAX], sender[CPC_ADDR_STR_MAX], hash[65];
+    char signer[CPC_ADDR_STR_MAX], hash[65];
     struct cpc_draft d;
     struct cpc_tx tx;
-    struct cpc_err err = {0};
     json_t *body = NULL;
     int have_tx = 0;
     memset(&d, 0, sizeof d);
@@ -584,15 +630,8 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
                                "draft %s is not confirmed: cancel it with an empty body", d.id);
             goto done;
         }
-        if (owner_check(res, &d, signer, NULL) != 0)
+        if (owner_check(res, &d, signer, NULL) != 0 || mark_cancelled(n, res, &d, "draft") != 0)
             goto done;
-        if (cpc_store_draft_transition(n->store, d.id, "draft", "cancelled", NULL, NULL, &err)) {
-            if (err.code == CPC_ERR_DUPLICATE)
-                cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
-            else
-                cpc_http_res_from_err(res, &err);
-            goto done;
-        }
         cpc_http_res_json(res, 200, json_pack("{s:s, s:s}", "id", d.id, "status", "cancelled"));
         goto done;
     }
@@ -604,33 +643,10 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
                            d.id, d.job_id);
         goto done;
     }
-    if (body_tx(res, body, CPC_TX_JOB_CANCEL, &tx) != 0)
+    if (admit_job_tx(n, res, &d, body, signer, CPC_TX_JOB_CANCEL, "cancels", &tx, &have_tx,
+                     hash) != 0 ||
+        mark_cancelled(n, res, &d, "confirmed") != 0)
         goto done;
-    have_tx = 1;
-    sender_of(&tx, sender);
-    cpc_hex_encode(hash, tx.hash, 32);
-    if (owner_check(res, &d, signer, sender) != 0)
-        goto done;
-    char jid[65];
-    cpc_hex_encode(jid, tx.u.job_cancel.job_id, 32);
-    if (strcmp(jid, d.job_id) != 0) {
-        cpc_http_res_error(res, 409, "conflict", "the tx cancels job %s, but draft %s is job %s",
-                           jid, d.id, d.job_id);
-        goto done;
-    }
-    int dup = 0;
-    if (cpc_node_admit_tx(n, &tx, &dup, &err) != 0) {
-        cpc_http_res_from_err(res, &err);
-        goto done;
-    }
-    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
-    if (cpc_store_draft_transition(n->store, d.id, "confirmed", "cancelled", NULL, NULL, &err)) {
-        if (err.code == CPC_ERR_DUPLICATE)
-            cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
-        else
-            cpc_http_res_from_err(res, &err);
-        goto done;
-    }
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:s, s:s, s:s}", "id", d.id, "status", "cancelled",
                                 "job_id", d.job_id, "tx_hash", hash));
@@ -647,10 +663,9 @@ done:
 void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
-    char signer[CPC_ADDR_STR_MAX], sender[CPC_ADDR_STR_MAX], hash[65], jid[65];
+    char signer[CPC_ADDR_STR_MAX], hash[65];
     struct cpc_draft d;
     struct cpc_tx tx;
-    struct cpc_err err = {0};
     json_t *body = NULL;
     int have_tx = 0;
     memset(&d, 0, sizeof d);
@@ -668,25 +683,9 @@ void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
                            "body must be {\"tx\": a signed JOB_EXTEND of job %s}", d.job_id);
         goto done;
     }
-    if (body_tx(res, body, CPC_TX_JOB_EXTEND, &tx) != 0)
+    if (admit_job_tx(n, res, &d, body, signer, CPC_TX_JOB_EXTEND, "extends", &tx, &have_tx,
+                     hash) != 0)
         goto done;
-    have_tx = 1;
-    sender_of(&tx, sender);
-    cpc_hex_encode(hash, tx.hash, 32);
-    if (owner_check(res, &d, signer, sender) != 0)
-        goto done;
-    cpc_hex_encode(jid, tx.u.job_extend.job_id, 32);
-    if (strcmp(jid, d.job_id) != 0) {
-        cpc_http_res_error(res, 409, "conflict", "the tx extends job %s, but draft %s is job %s",
-                           jid, d.id, d.job_id);
-        goto done;
-    }
-    int dup = 0;
-    if (cpc_node_admit_tx(n, &tx, &dup, &err) != 0) {
-        cpc_http_res_from_err(res, &err);
-        goto done;
-    }
-    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", d.id, "status",
                                 "confirmed", "job_id", d.job_id, "tx_hash", hash, "add_blocks",
