@@ -4,7 +4,9 @@
  * libcurl, the platform clock = wall time + a test-controlled offset (no
  * sleeps: the only waits poll the outbox for mail, bounded to 10 s), and
  * libsodium's MIN argon2 limits so hashing costs microseconds. Header-only:
- * every function is static, included by one test file each.
+ * every function is static, included by one test file each. With
+ * NODE_AUTH_FIXTURE_HTTP_ONLY defined first, only the fixture struct, the
+ * clock and the HTTP client are declared (test_node_auth.c has its own set-up).
  */
 #ifndef CPC_TEST_NODE_AUTH_FIXTURE_H
 #define CPC_TEST_NODE_AUTH_FIXTURE_H
@@ -173,6 +175,7 @@ static inline int rm_cb(const char *p, const struct stat *sb, int flag, struct F
     return remove(p);
 }
 
+#ifndef NODE_AUTH_FIXTURE_HTTP_ONLY /* test_node_auth.c keeps its own set-up and flows */
 static inline int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
@@ -308,4 +311,5 @@ static inline int has_bytes(const char *hay, size_t hn, const void *needle, size
     return n && memmem(hay, hn, needle, n) != NULL;
 }
 
+#endif /* NODE_AUTH_FIXTURE_HTTP_ONLY */
 #endif

@@ -9,166 +9,14 @@
  * moving the clock, never by sleeping. The only waits are for the mail
  * thread to write HOME/outbox/<id>.eml (polled, bounded to 10 s).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <curl/curl.h>
-#include <dirent.h>
-#include <fcntl.h>
-#include <ftw.h>
+#define NODE_AUTH_FIXTURE_HTTP_ONLY /* the fixture's HTTP client; set-up and flows are ours */
+#include "node_auth_fixture.h"
+
 #include <jwt.h>
-#include <sodium.h>
-#include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "common/log.h"
-#include "node/httpd.h"
-#include "node/node.h"
-#include "node/platform.h"
-
-#define PW "Correct horse 42"
-#define UA "test-agent/1.0"
-
-struct fixture {
-    char home[256];
-    struct cpc_node node;
-    char base[64];
-    CURL *curl;
-    _Atomic uint64_t offset_ms;
-    char retry_after[32];
-    json_t *last; /* the last answer's JSON (owned; replaced by every request) */
-};
-
-static uint64_t test_clock(void *arg)
-{
-    struct fixture *f = arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u +
-           atomic_load(&f->offset_ms);
-}
-
-static void advance(struct fixture *f, uint64_t ms)
-{
-    atomic_fetch_add(&f->offset_ms, ms);
-}
-
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct buf *b = arg;
-    size_t len = sz * nm;
-    char *np = realloc(b->p, b->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, len);
-    b->p = np;
-    b->n += len;
-    b->p[b->n] = 0;
-    return len;
-}
-
-static size_t on_header(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct fixture *f = arg;
-    size_t len = sz * nm;
-    if (len > 13 && strncasecmp(d, "Retry-After: ", 13) == 0) {
-        size_t n = len - 13;
-        while (n && (d[13 + n - 1] == '\r' || d[13 + n - 1] == '\n'))
-            n--;
-        snprintf(f->retry_after, sizeof f->retry_after, "%.*s", (int)n, d + 13);
-    }
-    return len;
-}
-
-/* Returns the HTTP status; *out = parsed JSON (or NULL). bearer and ua may be NULL. */
-static long http_ex(struct fixture *f, const char *method, const char *path, const char *body,
-                    const char *bearer, const char *ua, json_t **out)
-{
-    char url[512], auth[2048];
-    snprintf(url, sizeof url, "%s%s", f->base, path);
-    struct buf b = {0};
-    CURL *c = f->curl;
-    f->retry_after[0] = 0;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, ua ? ua : UA);
-    struct curl_slist *h = NULL;
-    if (bearer) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
-        h = curl_slist_append(h, auth);
-    }
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    long status = 0;
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    json_decref(f->last);
-    f->last = b.p ? json_loads(b.p, 0, NULL) : NULL;
-    if (out)
-        *out = json_incref(f->last);
-    free(b.p);
-    return status;
-}
-
-static long post(struct fixture *f, const char *path, json_t *body, json_t **out)
-{
-    char *s = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    long st = http_ex(f, "POST", path, s, NULL, NULL, out);
-    free(s);
-    return st;
-}
-
-static const char *err_code(json_t *j)
-{
-    return json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-}
 static const char *err_msg(json_t *j)
 {
     return json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-}
-
-/* Check the status (and error code) of the last answer, kept in f->last. */
-static void expect(struct fixture *f, long got, long want, const char *want_code)
-{
-    json_t *j = f->last;
-    if (got != want || (want_code && (!err_code(j) || strcmp(err_code(j), want_code) != 0))) {
-        char *d = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        fprintf(stderr, "got %ld %s, want %ld %s\n", got, d ? d : "(no body)", want,
-                want_code ? want_code : "");
-        free(d);
-    }
-    assert_int_equal(got, want);
-    if (want_code)
-        assert_string_equal(err_code(j), want_code);
-}
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
 }
 
 /* A node in a fresh home; extra is appended to the [platform] section. */
@@ -297,10 +145,6 @@ static json_t *signup_login(struct fixture *f, const char *email, const char *pw
     return j;
 }
 
-static const char *str(json_t *j, const char *k)
-{
-    return json_string_value(json_object_get(j, k));
-}
 
 static long refresh(struct fixture *f, const char *tok, const char *ua, json_t **out)
 {
