@@ -55,6 +55,23 @@ static size_t next_level(uint8_t (*lvl)[32], size_t m)
     return j;
 }
 
+void cpc_merkle_leaf(uint8_t out[32], const uint8_t item[32])
+{
+    hash_leaf(out, item);
+}
+
+void cpc_merkle_root_of_leaves(uint8_t root[32], uint8_t (*nodes)[32], size_t n)
+{
+    if (n == 0) {
+        memset(root, 0, 32);
+        return;
+    }
+    size_t m = n;
+    while (m > 1)
+        m = next_level(nodes, m);
+    memcpy(root, nodes[0], 32);
+}
+
 int cpc_merkle_root(uint8_t root[32], const uint8_t (*items)[32], size_t n)
 {
     if (n == 0) {
@@ -96,8 +113,7 @@ int cpc_merkle_prove(struct cpc_merkle_proof *proof, const uint8_t (*items)[32],
     return CPC_OK;
 }
 
-int cpc_merkle_verify(const uint8_t root[32], const uint8_t item[32],
-                      const struct cpc_merkle_proof *proof)
+int cpc_merkle_fold(uint8_t root[32], const uint8_t item[32], const struct cpc_merkle_proof *proof)
 {
     if (!root || !item || !proof)
         return CPC_ERR_INVALID;
@@ -122,5 +138,63 @@ int cpc_merkle_verify(const uint8_t root[32], const uint8_t item[32],
     }
     if (k != proof->depth)
         return CPC_ERR_INVALID;
+    memcpy(root, h, 32);
+    return CPC_OK;
+}
+
+int cpc_merkle_verify(const uint8_t root[32], const uint8_t item[32],
+                      const struct cpc_merkle_proof *proof)
+{
+    uint8_t h[32];
+    if (!root || cpc_merkle_fold(h, item, proof) != CPC_OK)
+        return CPC_ERR_INVALID;
     return memcmp(h, root, 32) == 0 ? CPC_OK : CPC_ERR_INVALID;
+}
+
+size_t cpc_merkle_depth(size_t n, size_t index)
+{
+    size_t depth = 0;
+    for (size_t m = n, idx = index; m > 1; m = m / 2 + m % 2, idx /= 2)
+        if ((idx ^ 1u) < m)
+            depth++;
+    return depth;
+}
+
+int cpc_merkle_tree(uint8_t root[32], const uint8_t (*items)[32], size_t n,
+                    size_t max_depth, uint8_t (*paths)[32])
+{
+    if (n == 0)
+        return CPC_ERR_INVALID;
+    /* every level kept: level sizes n, ceil(n/2), ... sum to < 2n + depth */
+    size_t total = 0;
+    for (size_t m = n; ; m = m / 2 + m % 2) {
+        total += m;
+        if (m == 1)
+            break;
+    }
+    if (total > SIZE_MAX / 32)
+        return CPC_ERR_NOMEM;
+    uint8_t(*t)[32] = malloc(total * 32);
+    if (!t)
+        return CPC_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        hash_leaf(t[i], items[i]);
+    size_t off = 0;
+    for (size_t m = n; m > 1; m = m / 2 + m % 2) {
+        uint8_t(*lvl)[32] = t + off, (*up)[32] = t + off + m;
+        for (size_t i = 0; i + 1 < m; i += 2)
+            hash_node(up[i / 2], lvl[i], lvl[i + 1]);
+        if (m % 2)
+            memcpy(up[m / 2], lvl[m - 1], 32);
+        off += m;
+    }
+    memcpy(root, t[total - 1], 32);
+    for (size_t i = 0; paths && i < n; i++) {
+        size_t k = 0, o = 0;
+        for (size_t m = n, idx = i; m > 1; o += m, m = m / 2 + m % 2, idx /= 2)
+            if ((idx ^ 1u) < m && k < max_depth)
+                memcpy(paths[i * max_depth + k++], t[o + (idx ^ 1u)], 32);
+    }
+    free(t);
+    return CPC_OK;
 }

@@ -17,6 +17,14 @@
 /* root = Merkle root of n 32-byte items. Returns 0 or CPC_ERR_NOMEM. */
 int cpc_merkle_root(uint8_t root[32], const uint8_t (*items)[32], size_t n);
 
+/* out = the level-0 node of one item, SHA256(0x00 || item), for callers that
+ * cache leaves between roots. */
+void cpc_merkle_leaf(uint8_t out[32], const uint8_t item[32]);
+/* root = Merkle root over the level-0 nodes[0..n) (each from cpc_merkle_leaf):
+ * the same root as cpc_merkle_root over the items. nodes is overwritten (used
+ * as the work area); nothing is allocated. */
+void cpc_merkle_root_of_leaves(uint8_t root[32], uint8_t (*nodes)[32], size_t n);
+
 struct cpc_merkle_proof {
     size_t index;                               /* leaf index */
     size_t n_leaves;                            /* tree size */
@@ -31,5 +39,22 @@ int cpc_merkle_prove(struct cpc_merkle_proof *proof, const uint8_t (*items)[32],
 /* Returns 0 if item (32 bytes) at proof->index is included under root, else CPC_ERR_INVALID. */
 int cpc_merkle_verify(const uint8_t root[32], const uint8_t item[32],
                       const struct cpc_merkle_proof *proof);
+
+/* root <- the root that item at proof->index folds up to along the proof (the
+ * same walk as cpc_merkle_verify, for callers that sign or look up the root).
+ * Returns 0, or CPC_ERR_INVALID when the proof is malformed for its tree size. */
+int cpc_merkle_fold(uint8_t root[32], const uint8_t item[32], const struct cpc_merkle_proof *proof);
+
+/* Number of siblings in the proof of leaf index in a tree of n leaves. */
+size_t cpc_merkle_depth(size_t n, size_t index);
+
+/* Build the tree once: root, and when paths is not NULL every leaf's siblings
+ * (bottom-up, as in cpc_merkle_proof) at paths[i * max_depth + 0 ..
+ * cpc_merkle_depth(n, i)), caller's buffer of n * max_depth entries (siblings
+ * past max_depth are dropped; callers size it from cpc_merkle_depth).
+ * O(n) hashes for all n proofs. Returns 0, CPC_ERR_INVALID (n == 0) or
+ * CPC_ERR_NOMEM. */
+int cpc_merkle_tree(uint8_t root[32], const uint8_t (*items)[32], size_t n,
+                    size_t max_depth, uint8_t (*paths)[32]);
 
 #endif

@@ -8,21 +8,18 @@
  * the apply path creates a short-lived overlay per tx, and most of those
  * hold two or three accounts.
  *
- * Roots: collect pointers to every visible account, sort them by address
- * (memcmp), hash each leaf SHA256(addr | u64 balance | u64 nonce | u64 stake)
- * and take the Merkle root. The overlay root sorts base + merged deltas
- * without copying the base's accounts. O(n log n) per call; ~100k accounts
- * take tens of milliseconds, once per block.
+ * Roots: state_root.c, which also keeps the objects' root cache (the
+ * index, state_impl.h) that the object writes below mark stale.
  *
  * Objects (the market's records) live in a second open-addressing map keyed
  * by 1..33 raw bytes, values on the heap. Unlike accounts they can be
  * deleted: a plain state removes the slot (backward-shift deletion keeps
  * linear probing valid without graves), an overlay's delta keeps a
  * tombstone so the deletion reaches the parent, the base and the store.
- * The state root hashes the two roots together (state.h); objects are few
- * compared with accounts (one per job, task and worker).
+ * The state root hashes the two roots together (state.h).
  */
 #include "state.h"
+#include "state_impl.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,31 +30,6 @@
 #include "err.h"
 #include "hash.h"
 #include "merkle.h"
-
-struct slot {
-    uint8_t addr[CPC_ADDR_HASH_LEN];
-    uint32_t used;
-    struct cpc_account acc;
-};
-
-struct obj {
-    uint8_t *val;       /* heap copy, NULL when vlen == 0 or tombstone */
-    uint32_t vlen;
-    uint8_t klen;       /* 0 = empty slot */
-    uint8_t tomb;       /* deleted (only in deltas) */
-    uint8_t key[CPC_OBJ_KEY_MAX];
-};
-
-struct cpc_state {
-    struct slot *slots; /* cap entries, or NULL when cap == 0 */
-    size_t cap;         /* 0 or a power of two */
-    size_t count;
-    struct obj *objs;   /* ocap entries, or NULL when ocap == 0 */
-    size_t ocap;        /* 0 or a power of two */
-    size_t oused;       /* occupied slots (live + tombstones) */
-    size_t olive;       /* live objects */
-    bool is_delta;      /* an overlay's delta: deletions leave tombstones */
-};
 
 #define STATE_MIN_CAP 8
 
@@ -119,6 +91,7 @@ static void objs_free(struct cpc_state *st)
     free(st->objs);
     st->objs = NULL;
     st->ocap = st->oused = st->olive = 0;
+    cpc__obj_index_free(&st->idx);
 }
 
 void cpc_state_free(struct cpc_state *st)
@@ -173,7 +146,7 @@ fail:
     return NULL;
 }
 
-static const struct slot *lookup(const struct cpc_state *st, const uint8_t addr[CPC_ADDR_HASH_LEN])
+const struct slot *cpc__state_lookup(const struct cpc_state *st, const uint8_t addr[CPC_ADDR_HASH_LEN])
 {
     if (!st || st->count == 0)
         return NULL;
@@ -184,7 +157,7 @@ static const struct slot *lookup(const struct cpc_state *st, const uint8_t addr[
 int cpc_state_get(const struct cpc_state *st, const uint8_t addr[CPC_ADDR_HASH_LEN],
                   struct cpc_account *out)
 {
-    const struct slot *s = lookup(st, addr);
+    const struct slot *s = cpc__state_lookup(st, addr);
     if (!s) {
         memset(out, 0, sizeof *out);
         return CPC_ERR_NOT_FOUND;
@@ -259,7 +232,7 @@ static struct obj *obj_find(const struct cpc_state *st, const uint8_t *key, size
     }
 }
 
-static const struct obj *obj_lookup(const struct cpc_state *st, const uint8_t *key, size_t klen)
+const struct obj *cpc__state_obj_lookup(const struct cpc_state *st, const uint8_t *key, size_t klen)
 {
     if (!st || st->oused == 0)
         return NULL;
@@ -283,9 +256,10 @@ static int obj_grow(struct cpc_state *st, size_t want)
     return 0;
 }
 
-/* Insert or replace key with a copy of val, or with a tombstone when tomb. */
+/* Insert or replace key with a copy of val, or with a tombstone when tomb.
+ * leaf: the object's known Merkle leaf (state_impl.h), or NULL. */
 static int obj_set(struct cpc_state *st, const uint8_t *key, size_t klen, const uint8_t *val,
-                   size_t vlen, bool tomb)
+                   size_t vlen, bool tomb, const uint8_t *leaf)
 {
     uint8_t *copy = NULL;
     if ((st->oused + 1) * 10 > st->ocap * 7) {
@@ -314,6 +288,10 @@ static int obj_set(struct cpc_state *st, const uint8_t *key, size_t klen, const 
     o->val = copy;
     o->vlen = tomb ? 0 : (uint32_t)vlen;
     o->tomb = tomb;
+    o->leaf_ok = leaf != NULL;
+    if (leaf)
+        memcpy(o->leaf, leaf, 32);
+    st->idx.valid = false;
     return 0;
 }
 
@@ -328,6 +306,7 @@ static void obj_remove(struct cpc_state *st, const uint8_t *key, size_t klen)
     if (!o->tomb)
         st->olive--;
     st->oused--;
+    st->idx.valid = false;
     free(o->val);
     size_t mask = st->ocap - 1;
     size_t i = (size_t)(o - st->objs);
@@ -350,7 +329,7 @@ int cpc_state_obj_get(const struct cpc_state *st, const uint8_t *key, size_t kle
     out->len = 0;
     if (!key_ok(key, klen))
         return CPC_ERR_INVALID;
-    const struct obj *o = obj_lookup(st, key, klen);
+    const struct obj *o = cpc__state_obj_lookup(st, key, klen);
     if (!o || o->tomb)
         return CPC_ERR_NOT_FOUND;
     if (o->vlen)
@@ -365,7 +344,7 @@ int cpc_state_obj_put(struct cpc_state *st, const uint8_t *key, size_t klen,
         return CPC_ERR_INVALID;
     if (vlen > CPC_OBJ_VALUE_MAX)
         return CPC_ERR_TOO_LARGE;
-    return obj_set(st, key, klen, val, vlen, false);
+    return obj_set(st, key, klen, val, vlen, false, NULL);
 }
 
 int cpc_state_obj_del(struct cpc_state *st, const uint8_t *key, size_t klen)
@@ -373,7 +352,7 @@ int cpc_state_obj_del(struct cpc_state *st, const uint8_t *key, size_t klen)
     if (!key_ok(key, klen))
         return CPC_ERR_INVALID;
     if (st->is_delta)
-        return obj_set(st, key, klen, NULL, 0, true);
+        return obj_set(st, key, klen, NULL, 0, true, NULL);
     obj_remove(st, key, klen);
     return 0;
 }
@@ -397,8 +376,9 @@ int cpc_state_obj_foreach(const struct cpc_state *st, cpc_state_obj_fn fn, void 
 }
 
 /* Merge delta into st; a tombstone removes the key unless keep_tombs. */
-static int merge(struct cpc_state *st, const struct cpc_state *delta, bool keep_tombs)
+int cpc__state_merge(struct cpc_state *st, const struct cpc_state *delta, bool keep_tombs)
 {
+    bool keep_index = st->idx.valid && delta && delta->oused;
     for (size_t i = 0; delta && i < delta->cap; i++) {
         if (delta->slots[i].used) {
             int rc = cpc_state_put(st, delta->slots[i].addr, &delta->slots[i].acc);
@@ -412,143 +392,22 @@ static int merge(struct cpc_state *st, const struct cpc_state *delta, bool keep_
         if (!o->klen)
             continue;
         if (!o->tomb)
-            rc = obj_set(st, o->key, o->klen, o->val, o->vlen, false);
+            rc = obj_set(st, o->key, o->klen, o->val, o->vlen, false, o->leaf_ok ? o->leaf : NULL);
         else if (keep_tombs)
-            rc = obj_set(st, o->key, o->klen, NULL, 0, true);
+            rc = obj_set(st, o->key, o->klen, NULL, 0, true, NULL);
         else
             obj_remove(st, o->key, o->klen);
         if (rc)
             return rc;
     }
+    if (keep_index)
+        cpc__obj_index_after_merge(st, delta);
     return 0;
 }
 
 int cpc_state_merge(struct cpc_state *st, const struct cpc_state *delta)
 {
-    return merge(st, delta, st->is_delta);
-}
-
-/* ---- roots ---- */
-
-static int slot_ptr_cmp(const void *a, const void *b)
-{
-    const struct slot *x = *(const struct slot *const *)a;
-    const struct slot *y = *(const struct slot *const *)b;
-    return memcmp(x->addr, y->addr, CPC_ADDR_HASH_LEN);
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-static int obj_ptr_cmp(const void *a, const void *b)
-{
-    const struct obj *x = *(const struct obj *const *)a;
-    const struct obj *y = *(const struct obj *const *)b;
-    size_t n = x->klen < y->klen ? x->klen : y->klen;
-    int c = memcmp(x->key, y->key, n);
-    if (c)
-        return c;
-    return (x->klen > y->klen) - (x->klen < y->klen);
-}
-
-/* Sort the n live object pointers and write the Merkle root of their leaves
- * SHA256(u8 klen | key | u32 vlen | value). */
-static int root_of_objs(const struct obj **v, size_t n, uint8_t root[32])
-{
-    if (n == 0) {
-        memset(root, 0, 32);
-        return 0;
-    }
-    qsort(v, n, sizeof *v, obj_ptr_cmp);
-    uint8_t(*leaves)[32] = malloc(n * sizeof *leaves);
-    if (!leaves)
-        return CPC_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        struct cpc_sha256_ctx c;
-        uint8_t kl = v[i]->klen, vl[4];
-        uint32_t len = v[i]->vlen;
-        vl[0] = (uint8_t)(len >> 24);
-        vl[1] = (uint8_t)(len >> 16);
-        vl[2] = (uint8_t)(len >> 8);
-        vl[3] = (uint8_t)len;
-        cpc_sha256_init(&c);
-        cpc_sha256_update(&c, &kl, 1);
-        cpc_sha256_update(&c, v[i]->key, kl);
-        cpc_sha256_update(&c, vl, 4);
-        if (len)
-            cpc_sha256_update(&c, v[i]->val, len);
-        cpc_sha256_final(&c, leaves[i]);
-    }
-    int rc = cpc_merkle_root(root, (const uint8_t(*)[32])leaves, n);
-    free(leaves);
-    return rc;
-}
-
-/* state root = SHA256(accounts_root | objects_root) */
-static void combine_roots(uint8_t root[32], const uint8_t accounts[32], const uint8_t objects[32])
-{
-    cpc_sha256_2(root, accounts, 32, objects, 32);
-}
-
-/* Sort the n account pointers and write the Merkle root of their leaves. */
-static int root_of_slots(const struct slot **v, size_t n, uint8_t root[32])
-{
-    if (n == 0) {
-        memset(root, 0, 32);
-        return 0;
-    }
-    qsort(v, n, sizeof *v, slot_ptr_cmp);
-    uint8_t(*leaves)[32] = malloc(n * sizeof *leaves);
-    if (!leaves)
-        return CPC_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t rec[CPC_ADDR_HASH_LEN + 24];
-        memcpy(rec, v[i]->addr, CPC_ADDR_HASH_LEN);
-        put_be64(rec + 20, v[i]->acc.balance);
-        put_be64(rec + 28, v[i]->acc.nonce);
-        put_be64(rec + 36, v[i]->acc.stake);
-        cpc_sha256(leaves[i], rec, sizeof rec);
-    }
-    int rc = cpc_merkle_root(root, (const uint8_t(*)[32])leaves, n);
-    free(leaves);
-    return rc;
-}
-
-int cpc_state_root(const struct cpc_state *st, uint8_t root[32])
-{
-    size_t n = cpc_state_count(st), k = 0;
-    size_t no = cpc_state_obj_count(st), ko = 0;
-    const struct slot **v = NULL;
-    const struct obj **vo = NULL;
-    uint8_t ar[32], objr[32];
-    int rc = CPC_ERR_NOMEM;
-    if (n) {
-        v = malloc(n * sizeof *v);
-        if (!v)
-            goto out;
-        for (size_t i = 0; i < st->cap; i++)
-            if (st->slots[i].used)
-                v[k++] = &st->slots[i];
-    }
-    if (no) {
-        vo = malloc(no * sizeof *vo);
-        if (!vo)
-            goto out;
-        for (size_t i = 0; i < st->ocap; i++)
-            if (st->objs[i].klen && !st->objs[i].tomb)
-                vo[ko++] = &st->objs[i];
-    }
-    if ((rc = root_of_slots(v, k, ar)) == 0 && (rc = root_of_objs(vo, ko, objr)) == 0)
-        combine_roots(root, ar, objr);
-out:
-    free(v);
-    free(vo);
-    return rc;
+    return cpc__state_merge(st, delta, st->is_delta);
 }
 
 int cpc_state_total_supply(const struct cpc_state *st, uint64_t *out)
@@ -580,7 +439,7 @@ int cpc_state_check_supply(const struct cpc_state *st, uint64_t expected, struct
 /* ---- overlays ---- */
 
 /* A fresh empty state marked as an overlay delta (tombstones on delete). */
-static struct cpc_state *delta_new(void)
+struct cpc_state *cpc__state_delta_new(void)
 {
     struct cpc_state *d = cpc_state_new();
     if (d)
@@ -593,7 +452,7 @@ int cpc_overlay_init(struct cpc_overlay *ov, const struct cpc_state *base,
 {
     ov->base = parent ? NULL : base;
     ov->parent = parent;
-    ov->delta = delta_new();
+    ov->delta = cpc__state_delta_new();
     return ov->delta ? 0 : CPC_ERR_NOMEM;
 }
 
@@ -609,7 +468,7 @@ int cpc_overlay_get(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HA
                     struct cpc_account *out)
 {
     for (const struct cpc_overlay *o = ov; o; o = o->parent) {
-        const struct slot *s = lookup(o->delta, addr);
+        const struct slot *s = cpc__state_lookup(o->delta, addr);
         if (s) {
             *out = s->acc;
             return 0;
@@ -634,7 +493,7 @@ int cpc_overlay_obj_get(const struct cpc_overlay *ov, const uint8_t *key, size_t
     if (!key_ok(key, klen))
         return CPC_ERR_INVALID;
     for (const struct cpc_overlay *o = ov; o; o = o->parent) {
-        const struct obj *x = obj_lookup(o->delta, key, klen);
+        const struct obj *x = cpc__state_obj_lookup(o->delta, key, klen);
         if (x)
             return cpc_state_obj_get(o->delta, key, klen, out); /* NOT_FOUND for a tombstone */
         if (!o->parent)
@@ -653,92 +512,19 @@ int cpc_overlay_obj_del(struct cpc_overlay *ov, const uint8_t *key, size_t klen)
 {
     if (!key_ok(key, klen))
         return CPC_ERR_INVALID;
-    return obj_set(ov->delta, key, klen, NULL, 0, true);
+    return obj_set(ov->delta, key, klen, NULL, 0, true, NULL);
 }
 
 int cpc_overlay_commit(struct cpc_overlay *parent, const struct cpc_overlay *child)
 {
     if (child->parent != parent)
         return CPC_ERR_INTERNAL;
-    return merge(parent->delta, child->delta, true);
-}
-
-int cpc_overlay_root(const struct cpc_overlay *ov, uint8_t root[32])
-{
-    /* Flatten the delta chain (inner overlays win, tombstones kept) unless there is only one. */
-    const struct cpc_state *base = NULL;
-    size_t depth = 0;
-    for (const struct cpc_overlay *o = ov; o; o = o->parent) {
-        depth++;
-        if (!o->parent)
-            base = o->base;
-    }
-    struct cpc_state *flat = NULL;
-    const struct cpc_state *merged = ov->delta;
-    int rc = 0;
-    const struct slot **v = NULL;
-    const struct obj **vo = NULL;
-    uint8_t ar[32], objr[32];
-    if (depth > 1) {
-        const struct cpc_overlay **chain = malloc(depth * sizeof *chain);
-        flat = delta_new();
-        if (!chain || !flat) {
-            free(chain);
-            rc = CPC_ERR_NOMEM;
-            goto out;
-        }
-        size_t k = 0;
-        for (const struct cpc_overlay *o = ov; o; o = o->parent)
-            chain[k++] = o;
-        while (k-- > 0 && rc == 0)
-            rc = merge(flat, chain[k]->delta, true);
-        free(chain);
-        if (rc)
-            goto out;
-        merged = flat;
-    }
-    size_t n = cpc_state_count(base) + cpc_state_count(merged), k = 0;
-    if (n) {
-        v = malloc(n * sizeof *v);
-        if (!v) {
-            rc = CPC_ERR_NOMEM;
-            goto out;
-        }
-    }
-    for (size_t i = 0; base && i < base->cap; i++)
-        if (base->slots[i].used && !lookup(merged, base->slots[i].addr))
-            v[k++] = &base->slots[i];
-    for (size_t i = 0; merged && i < merged->cap; i++)
-        if (merged->slots[i].used)
-            v[k++] = &merged->slots[i];
-    size_t no = cpc_state_obj_count(base) + cpc_state_obj_count(merged), ko = 0;
-    if (no) {
-        vo = malloc(no * sizeof *vo);
-        if (!vo) {
-            rc = CPC_ERR_NOMEM;
-            goto out;
-        }
-    }
-    for (size_t i = 0; base && i < base->ocap; i++) {
-        const struct obj *o = &base->objs[i];
-        if (o->klen && !o->tomb && !obj_lookup(merged, o->key, o->klen))
-            vo[ko++] = o;
-    }
-    for (size_t i = 0; merged && i < merged->ocap; i++)
-        if (merged->objs[i].klen && !merged->objs[i].tomb)
-            vo[ko++] = &merged->objs[i];
-    if ((rc = root_of_slots(v, k, ar)) == 0 && (rc = root_of_objs(vo, ko, objr)) == 0)
-        combine_roots(root, ar, objr);
-out:
-    free(v);
-    free(vo);
-    cpc_state_free(flat);
-    return rc;
+    return cpc__state_merge(parent->delta, child->delta, true);
 }
 
 struct cpc_state *cpc_overlay_take_delta(struct cpc_overlay *ov)
 {
-    struct cpc_state *fresh = delta_new();
+    struct cpc_state *fresh = cpc__state_delta_new();
     if (!fresh)
         return NULL;
     struct cpc_state *d = ov->delta;
