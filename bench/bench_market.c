@@ -315,6 +315,13 @@ static int solve(struct run *r, const struct cpc_signer *signer, struct worker *
         note_json_error(r, "unexpected lease entry", (json_t *)t);
         return -1;
     }
+    int in_set = 0;
+    struct cpc_err perr = {0};
+    if (cpc_lease_set_from_json(&tx.u.result.lease_set, &in_set, lj, "lease", CPC_ERR_INVALID,
+                                &perr) != 0) {
+        note_error(r, "lease set fields: %s", perr.msg);
+        return -1;
+    }
     uint64_t nonce = 0;
     if (cpc_hashpow_search(seed, (unsigned)bits, 0, 1u << 30, &nonce) != 0) {
         note_error(r, "%s", "hashpow: no nonce found");
@@ -328,7 +335,7 @@ static int solve(struct run *r, const struct cpc_signer *signer, struct worker *
         tx.u.result.result_hash[i] = (uint8_t)(nonce >> (56 - 8 * i));
     tx.u.result.result_hash_len = 8;
     memcpy(tx.u.result.worker, w->addr, CPC_ADDR_HASH_LEN);
-    tx.u.result.has_lease = 1;
+    tx.u.result.has_lease = in_set ? 2 : 1;
     tx.u.result.lease_expires = (uint64_t)expires;
     memcpy(tx.u.result.lease_sig, lsig, 64);
     struct cpc_err err = {0};

@@ -265,6 +265,56 @@ int cpc_lease_verify(const uint8_t sig[CPC_SIG_LEN], const uint8_t validator_pub
                      const char *chain_id, const uint8_t task_id[16],
                      const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires);
 
+/* ---- lease sets: one validator signature for all the tasks of one lease answer ----
+ * The scheduler hands out up to CPC_LEASE_SET_MAX tasks per call. Signing each
+ * lease costs one ECDSA signature per task, so a lease answer signs once:
+ *   item_i = SHA256("cpc-lease-task" | task id[16]) for the tasks in answer order,
+ *   root   = Merkle root (merkle.h) of the items,
+ *   digest = SHA256("cpc-lease-set" | var chain_id | worker[20] | u64be expires |
+ *                   u16be size | root).
+ * A result then carries its task's index, the set size and the Merkle path
+ * (struct cpc_lease_set_ref); the chain folds the path back to the root and
+ * checks the one signature. A single-task lease keeps the cpc_lease_digest form. */
+#define CPC_LEASE_SET_MAX 256  /* tasks under one signature */
+#define CPC_LEASE_PATH_MAX 8   /* = ceil(log2(CPC_LEASE_SET_MAX)) siblings */
+
+struct cpc_lease_set_ref {
+    uint16_t index;            /* this task's position in the set, < size */
+    uint16_t size;             /* 1..CPC_LEASE_SET_MAX */
+    uint8_t depth;             /* = cpc_merkle_depth(size, index) */
+    uint8_t path[CPC_LEASE_PATH_MAX][32]; /* siblings, bottom-up; the rest zero */
+};
+
+void cpc_lease_set_item(uint8_t out[32], const uint8_t task_id[16]);
+void cpc_lease_set_digest(uint8_t out[32], const char *chain_id,
+                          const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires,
+                          uint16_t size, const uint8_t root[32]);
+/* 0 when ref is well formed (size 1..max, index < size, depth matches, unused
+ * path entries zero), else CPC_ERR_INVALID. */
+int cpc_lease_set_ref_check(const struct cpc_lease_set_ref *ref);
+/* root <- the set root that task_id at ref's position folds up to. 0 or CPC_ERR_INVALID. */
+int cpc_lease_set_fold(uint8_t root[32], const uint8_t task_id[16],
+                       const struct cpc_lease_set_ref *ref);
+/* Build the set of n (1..CPC_LEASE_SET_MAX) task ids: *root, and refs[i] for
+ * task i (caller's array of n). 0, CPC_ERR_INVALID or CPC_ERR_NOMEM. */
+int cpc_lease_set_build(uint8_t root[32], struct cpc_lease_set_ref *refs,
+                        const uint8_t (*task_ids)[16], size_t n);
+/* 0 if sig is the validator's over the set that task_id is a member of, else
+ * CPC_ERR_UNAUTHORIZED (bad path or signature). */
+int cpc_lease_set_verify(const uint8_t sig[CPC_SIG_LEN], const uint8_t validator_pub[CPC_PUBKEY_LEN],
+                         const char *chain_id, const uint8_t task_id[16],
+                         const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires,
+                         const struct cpc_lease_set_ref *ref);
+/* JSON of a set member's extra lease fields: adds "index", "size" and "path"
+ * (hex of depth * 32 bytes, "" when depth is 0) to the lease object lease.
+ * 0 or CPC_ERR_NOMEM. */
+int cpc_lease_set_to_json(json_t *lease, const struct cpc_lease_set_ref *ref);
+/* Parse those fields from a lease object. *present = 0 when none of the three
+ * is there (a single-task lease); all three or none, else an error with code E
+ * naming where ("lease"). 0 or E. */
+int cpc_lease_set_from_json(struct cpc_lease_set_ref *ref, int *present, const json_t *lease,
+                            const char *where, int E, struct cpc_err *err);
+
 /* ---- payloads of the market's transactions (members of struct cpc_tx's union) ---- */
 
 struct cpc_payload_job_create {        /* JOB_CREATE: payload JSON = the contract object */

@@ -311,24 +311,29 @@ static int reject(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const
 
 /* ---------------- transactions ---------------- */
 
-/* The lease signature: the validator's over (chain, task, worker, expires).
- * 0 or CPC_ERR_UNAUTHORIZED. A pair the block builder's oracle knows as its
- * own signature (apply.h, cpc_lease_sig_oracle) would verify by construction,
- * so the ECDSA verify is skipped for it; without an oracle (received blocks,
- * replay) every signature is verified. */
-static int lease_check(const struct cpc_block_ctx *ctx, const uint8_t sig[CPC_SIG_LEN],
-                       const uint8_t task_id[16], const uint8_t worker[CPC_ADDR_HASH_LEN],
-                       uint64_t expires)
+/* The lease signature: the validator's over (chain, task, worker, expires), or
+ * for a member of a lease set over (chain, worker, expires, size, the root that
+ * the result's path folds up to). 0 or CPC_ERR_UNAUTHORIZED. A pair the block
+ * builder's oracle knows as its own signature (apply.h, cpc_lease_sig_oracle)
+ * would verify by construction, so the ECDSA verify is skipped for it; without
+ * an oracle (received blocks, replay) every signature is verified. */
+static int lease_check(const struct cpc_block_ctx *ctx, const struct cpc_payload_submit_result *p,
+                       const uint8_t task_id[16], const uint8_t worker[CPC_ADDR_HASH_LEN])
 {
     const struct cpc_lease_sig_oracle *o = ctx->lease_sigs;
-    if (!o || !o->known)
-        return cpc_lease_verify(sig, ctx->validator_pub, ctx->params->chain_id, task_id, worker,
-                                expires);
     uint8_t d[32];
-    cpc_lease_digest(d, ctx->params->chain_id, task_id, worker, expires);
-    if (o->known(o->arg, ctx->validator_pub, d, sig))
+    if (p->has_lease == 2) {
+        uint8_t root[32];
+        if (cpc_lease_set_fold(root, task_id, &p->lease_set) != 0)
+            return CPC_ERR_UNAUTHORIZED;
+        cpc_lease_set_digest(d, ctx->params->chain_id, worker, p->lease_expires,
+                             p->lease_set.size, root);
+    } else {
+        cpc_lease_digest(d, ctx->params->chain_id, task_id, worker, p->lease_expires);
+    }
+    if (o && o->known && o->known(o->arg, ctx->validator_pub, d, p->lease_sig))
         return 0;
-    return cpc_verify(sig, d, ctx->validator_pub) == 0 ? 0 : CPC_ERR_UNAUTHORIZED;
+    return cpc_verify(p->lease_sig, d, ctx->validator_pub) == 0 ? 0 : CPC_ERR_UNAUTHORIZED;
 }
 
 /* Shared checks of a result for a known task: job active, task state, lease. */
@@ -355,7 +360,7 @@ static int result_context(struct cpc_overlay *ov, const struct cpc_block_ctx *ct
         cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
                     "Invalid ComputeResult: lease expired at height %llu",
                     (unsigned long long)p->lease_expires);
-    else if (lease_check(ctx, p->lease_sig, task->id, tx->from, p->lease_expires) != 0)
+    else if (lease_check(ctx, p, task->id, tx->from) != 0)
         cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
                     "Invalid ComputeResult: the sender does not hold the lease for this task");
     if (why.code)

@@ -69,11 +69,14 @@ struct cpc_payload_submit_result {
     uint8_t result_hash[CPC_RESULT_HASH_MAX];
     size_t result_hash_len;   /* 1..CPC_RESULT_HASH_MAX */
     uint8_t worker[CPC_ADDR_HASH_LEN];
-    /* optional lease issued by the scheduler (market.h, cpc_lease_sign):
-     * JSON "lease":{"expires":N,"signature":"hex128"} */
-    uint8_t has_lease;        /* 0 or 1 */
+    /* optional lease issued by the scheduler (market.h): JSON
+     * "lease":{"expires":N,"signature":"hex128"} for a single-task lease
+     * (cpc_lease_sign), plus "index","size","path" for a member of a lease set
+     * (one signature over the set's Merkle root, cpc_lease_set_build) */
+    uint8_t has_lease;        /* 0 none, 1 single-task lease, 2 member of a lease set */
     uint64_t lease_expires;   /* block height; 0 when !has_lease */
     uint8_t lease_sig[64];    /* the validator's signature; zeros when !has_lease */
+    struct cpc_lease_set_ref lease_set; /* has_lease == 2; all zero otherwise */
 };
 
 struct cpc_tx {
@@ -174,5 +177,6 @@ json_t *cpc_tx_to_json(const struct cpc_tx *tx);
  * Returns 0, CPC_TX_JSON_TEXT_FALLBACK (out untouched) or CPC_ERR_NOMEM (out
  * has failed set, nothing appended). */
 int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out);
+
 
 #endif

@@ -35,8 +35,9 @@
 
 /* Upper bound of one SUBMIT_RESULT text: ~260 bytes of keys and punctuation,
  * chain 64, two addresses < 2*48, pubkey 66, three integers 3*20, hash 64,
- * sig 128, result_hash 128, task 36, lease (expires 20 + sig 128). */
-#define TX_TEXT_BOUND 1536
+ * sig 128, result_hash 128, task 36, lease (expires 20 + sig 128; a set
+ * member adds ~30 of keys, index 5, size 3 and a path of up to 8 * 64). */
+#define TX_TEXT_BOUND 2048
 
 static char *put_lit(char *p, const char *s, size_t n)
 {
@@ -81,18 +82,19 @@ static bool plain_ascii(const char *s, size_t n)
     return true;
 }
 
-int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out)
+/* Write the text into text[0..TX_TEXT_BOUND); returns its length, or 0 when
+ * tx is not one this file encodes. */
+static size_t encode(const struct cpc_tx *tx, char text[TX_TEXT_BOUND])
 {
     if (tx->type != CPC_TX_SUBMIT_RESULT)
-        return CPC_TX_JSON_TEXT_FALLBACK;
+        return 0;
     size_t chain_len = strnlen(tx->chain_id, CPC_CHAIN_ID_MAX);
     if (!plain_ascii(tx->chain_id, chain_len))
-        return CPC_TX_JSON_TEXT_FALLBACK;
+        return 0;
 
     const struct cpc_payload_submit_result *r = &tx->u.result;
     size_t hn = r->result_hash_len <= CPC_RESULT_HASH_MAX ? r->result_hash_len
                                                           : CPC_RESULT_HASH_MAX;
-    char text[TX_TEXT_BOUND];
     char addr[CPC_ADDR_STR_MAX];
     char *p = text;
 
@@ -113,9 +115,23 @@ int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out)
     if (r->has_lease) {
         PUT(p, "\"lease\":{\"expires\":");
         p = put_int(p, r->lease_expires);
-        PUT(p, ",\"signature\":\"");
-        p = put_hex(p, r->lease_sig, sizeof r->lease_sig);
-        PUT(p, "\"},");
+        if (r->has_lease == 2) { /* jansson's sorted keys: expires index path signature size */
+            const struct cpc_lease_set_ref *ls = &r->lease_set;
+            size_t depth = ls->depth <= CPC_LEASE_PATH_MAX ? ls->depth : CPC_LEASE_PATH_MAX;
+            PUT(p, ",\"index\":");
+            p = put_int(p, ls->index);
+            PUT(p, ",\"path\":\"");
+            p = put_hex(p, &ls->path[0][0], depth * 32);
+            PUT(p, "\",\"signature\":\"");
+            p = put_hex(p, r->lease_sig, sizeof r->lease_sig);
+            PUT(p, "\",\"size\":");
+            p = put_int(p, ls->size);
+            PUT(p, "},");
+        } else {
+            PUT(p, ",\"signature\":\"");
+            p = put_hex(p, r->lease_sig, sizeof r->lease_sig);
+            PUT(p, "\"},");
+        }
     }
     PUT(p, "\"result_hash\":\"");
     p = put_hex(p, r->result_hash, hn);
@@ -130,10 +146,18 @@ int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out)
     PUT(p, "\",\"signature\":\"");
     p = put_hex(p, tx->sig, CPC_SIG_LEN);
     PUT(p, "\",\"tx_type\":\"SUBMIT_RESULT\"}");
+    return (size_t)(p - text);
+}
 
+int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out)
+{
+    char text[TX_TEXT_BOUND];
+    size_t n = encode(tx, text);
+    if (n == 0)
+        return CPC_TX_JSON_TEXT_FALLBACK;
     size_t before = out->len;
-    cpc_buf_put(out, text, (size_t)(p - text));
-    if (out->failed || out->len != before + (size_t)(p - text))
+    cpc_buf_put(out, text, n);
+    if (out->failed || out->len != before + n)
         return CPC_ERR_NOMEM;
     return 0;
 }

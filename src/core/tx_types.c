@@ -10,7 +10,9 @@
  *   TRANSFER       to[20] | u64 amount
  *   STAKE/UNSTAKE  u64 amount
  *   SUBMIT_RESULT  task_id[16] | var result_hash | worker[20] | u8 has_lease
- *                  [| u64 lease_expires | lease_sig[64]]   (when has_lease = 1)
+ *                  [| u64 lease_expires | lease_sig[64]]   (when has_lease = 1 or 2)
+ *                  [| u16 index | u16 size | u8 depth | path[depth * 32]] (when 2:
+ *                  a member of a lease set, market.h)
  *
  * State effects run after the fee and nonce were charged, on a child
  * overlay; each checks everything before its first write.
@@ -209,26 +211,36 @@ static void result_encode(const struct cpc_tx *tx, struct cpc_buf *b)
         cpc_buf_put_u64(b, r->lease_expires);
         cpc_buf_put(b, r->lease_sig, sizeof r->lease_sig);
     }
+    if (r->has_lease == 2) {
+        const struct cpc_lease_set_ref *ls = &r->lease_set;
+        size_t depth = ls->depth <= CPC_LEASE_PATH_MAX ? ls->depth : CPC_LEASE_PATH_MAX;
+        uint8_t hdr[5] = {(uint8_t)(ls->index >> 8), (uint8_t)ls->index, (uint8_t)(ls->size >> 8),
+                          (uint8_t)ls->size, ls->depth};
+        cpc_buf_put(b, hdr, sizeof hdr);
+        cpc_buf_put(b, ls->path, depth * 32);
+    }
 }
 
-/* Optional "lease":{"expires":N,"signature":"hex128"}. */
+/* Optional "lease":{"expires":N,"signature":"hex128"[,"index":I,"size":N,"path":"hex"]}
+ * (the last three for a member of a lease set, market.h). */
 static int lease_from_json(struct cpc_payload_submit_result *r, const json_t *p,
                            struct cpc_err *err)
 {
-    static const char *const keys[] = {"expires", "signature", NULL};
+    static const char *const keys[] = {"expires", "signature", "index", "size", "path", NULL};
     const int E = CPC_ERR_INVALID_RESULT;
     const json_t *l = json_object_get(p, "lease");
-    int rc;
+    int rc, in_set = 0;
     if (!l)
         return 0;
     if ((rc = cpc__json_check_object(l, "lease", keys, E, err)) ||
         (rc = cpc__json_u64(l, "lease", "expires", 0, INT64_MAX, &r->lease_expires, E, err)) ||
         (rc = cpc__json_hex_exact(l, "lease", "signature", r->lease_sig, sizeof r->lease_sig, E,
-                                  err))) {
+                                  err)) ||
+        (rc = cpc_lease_set_from_json(&r->lease_set, &in_set, l, "lease", E, err))) {
         cpc_err_prefix(err, "Invalid ComputeResult");
         return rc;
     }
-    r->has_lease = 1;
+    r->has_lease = in_set ? 2 : 1;
     return 0;
 }
 
@@ -311,6 +323,10 @@ static json_t *result_to_json(const struct cpc_tx *tx)
         json_t *l = sig ? json_pack("{s:I, s:o}", "expires", (json_int_t)r->lease_expires,
                                     "signature", sig)
                         : NULL; /* "o" steals sig, also on failure */
+        if (l && r->has_lease == 2 && cpc_lease_set_to_json(l, &r->lease_set) != 0) {
+            json_decref(l);
+            l = NULL;
+        }
         if (cpc__json_set(o, "lease", l)) {
             json_decref(o);
             return NULL;
@@ -337,8 +353,17 @@ static int result_check(const struct cpc_tx *tx, struct cpc_err *err)
     if (memcmp(r->worker, tx->from, CPC_ADDR_HASH_LEN) != 0)
         return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
                            RESULT_PREFIX "worker_address must equal the sender");
-    if (r->has_lease > 1)
-        return cpc_err_set(err, CPC_ERR_INVALID_RESULT, RESULT_PREFIX "lease flag must be 0 or 1");
+    if (r->has_lease > 2)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT, RESULT_PREFIX "lease flag must be 0, 1 or 2");
+    if (r->has_lease == 2 && cpc_lease_set_ref_check(&r->lease_set) != 0)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
+                           RESULT_PREFIX "lease index, size or path is malformed");
+    if (r->has_lease != 2) {
+        static const struct cpc_lease_set_ref none;
+        if (memcmp(&r->lease_set, &none, sizeof none) != 0)
+            return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
+                               RESULT_PREFIX "lease set fields are set but the lease is not a set");
+    }
     if (r->has_lease && r->lease_expires > (uint64_t)INT64_MAX)
         return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
                            RESULT_PREFIX "lease.expires must not exceed %lld", (long long)INT64_MAX);

@@ -88,6 +88,12 @@ int cpc_lease_cache_sign(struct cpc_lease_cache *c, uint8_t sig[CPC_SIG_LEN],
 {
     uint8_t d[32];
     cpc_lease_digest(d, chain_id, task_id, worker, expires);
+    return cpc_lease_cache_sign_digest(c, sig, d);
+}
+
+int cpc_lease_cache_sign_digest(struct cpc_lease_cache *c, uint8_t sig[CPC_SIG_LEN],
+                                const uint8_t d[32])
+{
     if (cpc_sign(c->signer, sig, d, c->key->seckey) != 0)
         return CPC_ERR_CRYPTO;
     pthread_mutex_lock(&c->mu);

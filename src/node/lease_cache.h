@@ -49,6 +49,12 @@ int cpc_lease_cache_sign(struct cpc_lease_cache *c, uint8_t sig[CPC_SIG_LEN],
                          const char *chain_id, const uint8_t task_id[16],
                          const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires);
 
+/* Sign a lease digest (cpc_lease_digest or cpc_lease_set_digest, market.h)
+ * with the validator key into sig (caller's buffer) and remember the pair.
+ * Returns 0 or CPC_ERR_CRYPTO. */
+int cpc_lease_cache_sign_digest(struct cpc_lease_cache *c, uint8_t sig[CPC_SIG_LEN],
+                                const uint8_t digest[32]);
+
 /* True when (digest, sig) was signed here with pub's key and is still
  * remembered. Does not take ownership of anything. */
 bool cpc_lease_cache_known(struct cpc_lease_cache *c, const uint8_t pub[CPC_PUBKEY_LEN],

@@ -4,9 +4,11 @@
  * Worker calls carry X-CPC-Pubkey / X-CPC-Timestamp / X-CPC-Signature
  * (common/req_sign.h); worker_auth.c checks them and yields the caller's
  * address. Leases come from the scheduler and are signed here with the
- * validator key (cpc_lease_cache_sign: cpc_lease_sign that also remembers the
- * signature, so this node's producer need not verify it again), so a
- * SUBMIT_RESULT can prove it held one.
+ * validator key, once per answer: the tasks of one answer with one expiry
+ * form a lease set (market.h) under one signature; a lone task gets a
+ * single-task lease. Both go through the lease cache (lease_cache.h), so this
+ * node's producer need not verify them again, and a SUBMIT_RESULT can prove
+ * it held one.
  * A lease call that finds nothing and asks to wait is deferred
  * (cpc_http_res_defer: the connection is suspended, no thread is held) and
  * answered when the scheduler fills its mailbox (notify -> cpc_httpd_wake)
@@ -181,24 +183,86 @@ static void body_error(struct cpc_http_res *res, bool bad_json, const struct cpc
 /* ------------------------------------------------------------------ */
 /* Lease                                                               */
 
-static json_t *lease_task_json(struct cpc_node *n, const struct cpc_sched_lease *l,
-                               const uint8_t worker[CPC_ADDR_HASH_LEN])
-{
+/* How one leased task is signed: alone (kind 1) or as a member of a set (kind 2). */
+struct lease_sig {
+    uint8_t kind;
     uint8_t sig[CPC_SIG_LEN];
-    if (cpc_lease_cache_sign(n->lease_cache, sig, n->params.chain_id, l->task_id, worker,
-                             l->expires) != 0)
-        return NULL;
+    struct cpc_lease_set_ref ref;
+};
+
+/* Sign the answer's cnt leases into out[0..cnt): tasks with the same expiry
+ * share one validator signature over their lease set (market.h), so an answer
+ * of k tasks costs one ECDSA signature instead of k; a lone task gets a
+ * single-task lease. Every pair goes through the lease cache. 0 or -1. */
+static int sign_leases(struct cpc_node *n, const struct cpc_sched_lease *l, size_t cnt,
+                       const uint8_t worker[CPC_ADDR_HASH_LEN], struct lease_sig *out)
+{
+    size_t *members = malloc(cnt * sizeof *members);
+    uint8_t(*tids)[16] = malloc(cnt * 16);
+    struct cpc_lease_set_ref *refs = malloc(cnt * sizeof *refs);
+    int rc = members && tids && refs ? 0 : -1;
+    for (size_t i = 0; i < cnt; i++)
+        out[i].kind = 0;
+    for (size_t i = 0; rc == 0 && i < cnt; i++) {
+        if (out[i].kind)
+            continue;
+        size_t m = 0;
+        for (size_t j = i; j < cnt && m < CPC_LEASE_SET_MAX; j++)
+            if (!out[j].kind && l[j].expires == l[i].expires) {
+                members[m] = j;
+                memcpy(tids[m], l[j].task_id, 16);
+                out[j].kind = 1; /* taken; set below */
+                m++;
+            }
+        if (m == 1) {
+            memset(&out[i].ref, 0, sizeof out[i].ref);
+            if (cpc_lease_cache_sign(n->lease_cache, out[i].sig, n->params.chain_id, l[i].task_id,
+                                     worker, l[i].expires) != 0)
+                rc = -1;
+            continue;
+        }
+        uint8_t root[32], d[32], sig[CPC_SIG_LEN];
+        if (cpc_lease_set_build(root, refs, (const uint8_t(*)[16])tids, m) != 0) {
+            rc = -1;
+            break;
+        }
+        cpc_lease_set_digest(d, n->params.chain_id, worker, l[i].expires, (uint16_t)m, root);
+        if (cpc_lease_cache_sign_digest(n->lease_cache, sig, d) != 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t k = 0; k < m; k++) {
+            struct lease_sig *o = &out[members[k]];
+            o->kind = 2;
+            memcpy(o->sig, sig, sizeof sig);
+            o->ref = refs[k];
+        }
+    }
+    free(members);
+    free(tids);
+    free(refs);
+    return rc;
+}
+
+static json_t *lease_task_json(const struct cpc_sched_lease *l, const struct lease_sig *ls)
+{
     char tid[CPC_UUID_STR_LEN + 1];
     cpc_uuid_format(tid, l->task_id);
+    json_t *lease = json_pack("{s:I, s:o}", "expires", (json_int_t)l->expires, "signature",
+                              hexj(ls->sig, CPC_SIG_LEN));
+    if (lease && ls->kind == 2 && cpc_lease_set_to_json(lease, &ls->ref) != 0) {
+        json_decref(lease);
+        return NULL;
+    }
+    if (!lease)
+        return NULL;
     json_t *cj = cpc_contract_to_json(&l->contract);
     json_t *params = cj ? json_object_get(cj, "params") : NULL;
-    json_t *o = json_pack("{s:s, s:o, s:I, s:s, s:O?, s:o, s:I, s:I, s:{s:I, s:o}}", "task_id",
-                          tid, "job_id", hexj(l->job_id, 32), "index", (json_int_t)l->index,
-                          "kind", cpc_kind_name(l->contract.kind), "params", params, "seed",
+    json_t *o = json_pack("{s:s, s:o, s:I, s:s, s:O?, s:o, s:I, s:I, s:o}", "task_id", tid,
+                          "job_id", hexj(l->job_id, 32), "index", (json_int_t)l->index, "kind",
+                          cpc_kind_name(l->contract.kind), "params", params, "seed",
                           hexj(l->seed, 32), "reward", (json_int_t)l->contract.reward,
-                          "replication", (json_int_t)l->contract.replication, "lease",
-                          "expires", (json_int_t)l->expires, "signature",
-                          hexj(sig, CPC_SIG_LEN));
+                          "replication", (json_int_t)l->contract.replication, "lease", lease);
     json_decref(cj);
     return o;
 }
@@ -209,13 +273,19 @@ static void lease_answer(struct cpc_node *n, struct cpc_http_res *res,
                          size_t cnt, uint64_t height)
 {
     json_t *tasks = json_array();
+    struct lease_sig *sigs = cnt ? malloc(cnt * sizeof *sigs) : NULL;
+    if (cnt && (!sigs || sign_leases(n, l, cnt, worker, sigs) != 0)) {
+        json_decref(tasks);
+        tasks = NULL;
+    }
     for (size_t i = 0; tasks && i < cnt; i++) {
-        json_t *t = lease_task_json(n, &l[i], worker);
+        json_t *t = lease_task_json(&l[i], &sigs[i]);
         if (!t || json_array_append_new(tasks, t) != 0) {
             json_decref(tasks);
             tasks = NULL;
         }
     }
+    free(sigs);
     free(l);
     if (!tasks)
         return cpc_http_res_error(res, 500, "internal_error", "cannot build the lease answer");

@@ -60,9 +60,11 @@ static int build_result_tx(struct wk_agent *a, struct wk_item *it, struct cpc_er
     r->result_hash_len = it->result_len;
     cpc_pubkey_hash(r->worker, a->key.info.pubkey);
     if (!it->synthetic) {
-        r->has_lease = 1;
+        r->has_lease = it->t.lease_in_set ? 2 : 1;
         r->lease_expires = it->t.lease_expires;
         memcpy(r->lease_sig, it->t.lease_sig, 64);
+        if (it->t.lease_in_set)
+            r->lease_set = it->t.lease_set;
     }
     return seal_into(a, it, &tx, err);
 }

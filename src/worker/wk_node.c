@@ -122,6 +122,11 @@ int cpc_wk_task_from_json(struct cpc_wk_task *t, const json_t *j, struct cpc_err
         (rc = u64_field(lease, "expires", INT64_MAX, &t->lease_expires, err)) ||
         (rc = hex_field(lease, "signature", t->lease_sig, 64, err)))
         return rc;
+    int in_set = 0;
+    if ((rc = cpc_lease_set_from_json(&t->lease_set, &in_set, lease, "lease task: lease",
+                                      CPC_ERR_INVALID, err)))
+        return rc;
+    t->lease_in_set = (uint8_t)in_set;
     switch (t->kind) {
     case CPC_KIND_HASHPOW:
         if ((rc = u64_field(p, "bits", CPC_HASHPOW_MAX_BITS, &v, err)))
@@ -215,11 +220,20 @@ json_t *cpc_wk_task_to_json(const struct cpc_wk_task *t)
     }
     if (!p)
         return NULL;
-    return json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, s:I, s:{s:I, s:o}}", "task_id", t->task_id_s,
+    json_t *lease = json_pack("{s:I, s:o}", "expires", (json_int_t)t->lease_expires, "signature",
+                              hexj(t->lease_sig, 64));
+    if (lease && t->lease_in_set && cpc_lease_set_to_json(lease, &t->lease_set) != 0) {
+        json_decref(lease);
+        lease = NULL;
+    }
+    if (!lease) {
+        json_decref(p);
+        return NULL;
+    }
+    return json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, s:I, s:o}", "task_id", t->task_id_s,
                      "job_id", hexj(t->job_id, 32), "index", (json_int_t)t->index, "kind",
                      cpc_kind_name(t->kind), "params", p, "seed", hexj(t->seed, 32), "reward",
-                     (json_int_t)t->reward, "lease", "expires", (json_int_t)t->lease_expires,
-                     "signature", hexj(t->lease_sig, 64));
+                     (json_int_t)t->reward, "lease", lease);
 }
 
 int cpc_wk_lease(struct cpc_wk_node *n, unsigned max_tasks, unsigned wait_ms,

@@ -44,6 +44,8 @@ struct cpc_wk_task {
     uint64_t reward;
     uint64_t lease_expires;      /* last height at which the result is accepted */
     uint8_t lease_sig[64];
+    uint8_t lease_in_set;        /* 1: the signature covers a lease set (market.h) */
+    struct cpc_lease_set_ref lease_set; /* this task's place in it, when lease_in_set */
     union {
         struct { unsigned bits; } hashpow;
         struct { uint32_t m, k, n, challenges; } matmul;

@@ -459,6 +459,86 @@ static void test_no_lease_and_wrong_holder_slashed(void **state)
     assert_int_equal(worker_of(&C.w1).rejected, 0);
 }
 
+/* A lease set (market.h): the validator signs one digest over the Merkle root of
+ * the task ids leased together to one worker. */
+static void sign_lease_set(const struct fx_key *to, const uint8_t job[32], const uint32_t *idx,
+                           size_t n, uint64_t expires, uint8_t sig[64],
+                           struct cpc_lease_set_ref *refs)
+{
+    uint8_t tids[8][16], root[32], d[32];
+    for (size_t i = 0; i < n; i++)
+        cpc_task_id(tids[i], job, idx[i]);
+    assert_int_equal(cpc_lease_set_build(root, refs, (const uint8_t(*)[16])tids, n), 0);
+    cpc_lease_set_digest(d, FX_CHAIN, to->addr, expires, (uint16_t)n, root);
+    assert_int_equal(cpc_sign(C.s, sig, d, C.val.sk), 0);
+}
+
+static void set_result_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t job[32],
+                          uint32_t index, const uint8_t nb[8], uint64_t expires,
+                          const uint8_t sig[64], const struct cpc_lease_set_ref *ref)
+{
+    result_tx(tx, k, job, index, nb, 8, NULL);
+    struct cpc_payload_submit_result *p = &tx->u.result;
+    p->has_lease = 2;
+    p->lease_expires = expires;
+    memcpy(p->lease_sig, sig, 64);
+    p->lease_set = *ref;
+    sign_from(tx, k);
+}
+
+static void test_lease_set_results(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 3, CPC(10));
+    c.p.hashpow.bits = 4;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    struct cpc_job j = job_of(job);
+    uint8_t nb[3][8];
+    for (uint32_t i = 0; i < 3; i++) {
+        uint8_t seed[32];
+        uint64_t nonce;
+        cpc_hashpow_task_seed(seed, j.seed, i);
+        assert_int_equal(cpc_hashpow_search(seed, 4, 0, 1u << 20, &nonce), 0);
+        for (int b = 0; b < 8; b++)
+            nb[i][b] = (uint8_t)(nonce >> (56 - 8 * b));
+    }
+    uint64_t exp = C.prev.height + 20, stake0 = acct(&C.cheat).stake;
+    const uint32_t all[3] = {0, 1, 2}, two[2] = {0, 1};
+    uint8_t sig_w1[64], sig_cheat[64];
+    struct cpc_lease_set_ref refs_w1[3], refs_cheat[2];
+    sign_lease_set(&C.w1, job, all, 3, exp, sig_w1, refs_w1);
+    sign_lease_set(&C.cheat, job, two, 2, exp, sig_cheat, refs_cheat);
+    struct cpc_tx tx;
+    /* w1's set member used by another worker */
+    set_result_tx(&tx, &C.cheat, job, 0, nb[0], exp, sig_w1, &refs_w1[0]);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    /* the cheat's own set signature stretched to a task outside its set: task 2
+     * claimed at index 1 with index 1's path folds to another root */
+    set_result_tx(&tx, &C.cheat, job, 2, nb[2], exp, sig_cheat, &refs_cheat[1]);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    /* a tampered path or a later expiry */
+    struct cpc_lease_set_ref bad = refs_cheat[0];
+    bad.path[0][0] ^= 0x80;
+    set_result_tx(&tx, &C.cheat, job, 0, nb[0], exp, sig_cheat, &bad);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    set_result_tx(&tx, &C.cheat, job, 0, nb[0], exp + 1, sig_cheat, &refs_cheat[0]);
+    step1(&tx, CPC_ERR_INVALID_RESULT);
+    assert_int_equal(acct(&C.cheat).stake, stake0 - 4 * CPC(1));
+    assert_int_equal(worker_of(&C.cheat).rejected, 4);
+    /* the holder is paid for all three under the one signature */
+    for (uint32_t i = 0; i < 3; i++) {
+        set_result_tx(&tx, &C.w1, job, i, nb[i], exp, sig_w1, &refs_w1[i]);
+        step1(&tx, 0);
+    }
+    assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+    assert_int_equal(worker_of(&C.w1).accepted, 3);
+    assert_int_equal(worker_of(&C.w1).rejected, 0);
+}
+
 /* Commit a matmul task for worker k with C (computed honestly unless lazy). */
 static void matmul_commit(const struct fx_key *k, const uint8_t job[32], uint32_t index, int lazy,
                           int32_t **C_out, struct cpc_matmul_spec *spec)
@@ -1045,6 +1125,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hashpow_paid_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lease_oracle_only_saves_verifies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_lease_and_wrong_holder_slashed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lease_set_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_matmul_honest_lazy_and_missed_reveal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_quorum, setup, teardown),

@@ -605,9 +605,12 @@ static void test_result_lease(void **state)
 
     /* binary-level checks */
     struct cpc_tx t = tx;
-    t.u.result.has_lease = 2;
+    t.u.result.has_lease = 3;
     assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
-    assert_string_equal(err.msg, "Invalid ComputeResult: lease flag must be 0 or 1");
+    assert_string_equal(err.msg, "Invalid ComputeResult: lease flag must be 0, 1 or 2");
+    t.u.result.has_lease = 2; /* a set member with no set fields */
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    assert_string_equal(err.msg, "Invalid ComputeResult: lease index, size or path is malformed");
     t = plain;
     t.u.result.lease_expires = 5;
     assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
@@ -616,6 +619,85 @@ static void test_result_lease(void **state)
     t.u.result.lease_expires = (uint64_t)INT64_MAX + 1;
     assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
     assert_true(strncmp(err.msg, "Invalid ComputeResult: lease.expires", 36) == 0);
+}
+
+/* A member of a lease set of 5: index 2 has depth 3 (siblings 3, (0,1), 4). */
+static void with_set_lease(struct cpc_tx *tx, uint16_t index, uint16_t size)
+{
+    tx->u.result.has_lease = 2;
+    tx->u.result.lease_expires = 900;
+    memset(tx->u.result.lease_sig, 0x5c, 64);
+    struct cpc_lease_set_ref *ls = &tx->u.result.lease_set;
+    memset(ls, 0, sizeof *ls);
+    ls->index = index;
+    ls->size = size;
+    ls->depth = (uint8_t)cpc_merkle_depth(size, index);
+    for (unsigned k = 0; k < ls->depth; k++)
+        memset(ls->path[k], 0x30 + (int)k, 32);
+    assert_int_equal(cpc_tx_sign(tx, S, K0.sk, NULL), 0);
+}
+
+static void test_result_lease_set(void **state)
+{
+    (void)state;
+    struct cpc_tx plain, tx, back, single;
+    struct cpc_err err;
+    assert_int_equal(fx_result(&plain, S, &K0, 0, 1, 32), 0);
+    tx = plain;
+    with_set_lease(&tx, 2, 5);
+    assert_int_equal(tx.u.result.lease_set.depth, 3);
+    single = plain;
+    with_lease(&single, 900, 0x5c);
+    assert_memory_not_equal(tx.hash, single.hash, 32); /* the set fields are signed over */
+    assert_int_equal(cpc_tx_check(&tx, FX_CHAIN, 1, &err), 0);
+    char *s = dump(&tx);
+    assert_non_null(strstr(s, "\"index\":2,"));
+    assert_non_null(strstr(s, "\"size\":5}"));
+    assert_int_equal(cpc_tx_from_json_text(&back, s, strlen(s), &err), 0);
+    assert_int_equal(back.u.result.has_lease, 2);
+    assert_memory_equal(&back.u.result.lease_set, &tx.u.result.lease_set,
+                        sizeof tx.u.result.lease_set);
+    assert_memory_equal(back.hash, tx.hash, 32);
+    cpc_tx_clear(&back);
+    free(s);
+
+    /* the last index of an odd set is promoted: depth 1 at size 5, index 4 */
+    tx = plain;
+    with_set_lease(&tx, 4, 5);
+    assert_int_equal(tx.u.result.lease_set.depth, 1);
+    assert_int_equal(cpc_tx_check(&tx, FX_CHAIN, 1, &err), 0);
+    tx = plain;
+    with_set_lease(&tx, 0, 1); /* a set of one: empty path */
+    assert_int_equal(tx.u.result.lease_set.depth, 0);
+    s = dump(&tx);
+    assert_non_null(strstr(s, "\"path\":\"\""));
+    assert_int_equal(cpc_tx_from_json_text(&back, s, strlen(s), &err), 0);
+    assert_memory_equal(back.hash, tx.hash, 32);
+    cpc_tx_clear(&back);
+    free(s);
+
+    /* binary-level checks: each malformed field is refused with one message */
+    const char *bad = "Invalid ComputeResult: lease index, size or path is malformed";
+    struct cpc_tx t;
+    with_set_lease(&tx, 2, 5);
+    t = tx;
+    t.u.result.lease_set.depth = 2;
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    assert_string_equal(err.msg, bad);
+    t = tx;
+    t.u.result.lease_set.path[3][0] = 1; /* past depth: must be zero */
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    t = tx;
+    t.u.result.lease_set.index = 5;
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    t = tx;
+    t.u.result.lease_set.size = CPC_LEASE_SET_MAX + 1;
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    t = single;
+    t.u.result.lease_set.size = 1; /* set fields on a single-task lease */
+    assert_int_equal(cpc_tx_check_payload(&t, &err), CPC_ERR_INVALID_RESULT);
+    assert_string_equal(err.msg,
+                        "Invalid ComputeResult: lease set fields are set but the lease is not a set");
 }
 
 static json_t *LEASE(json_t *j) { return json_object_get(json_object_get(j, "payload"), "lease"); }
@@ -638,6 +720,39 @@ static void m_lease_sig_nothex(json_t *j)
     memset(buf, 'q', 128);
     buf[128] = 0;
     json_object_set_new(LEASE(j), "signature", json_string(buf));
+}
+
+static void m_set_no_path(json_t *j) { json_object_del(LEASE(j), "path"); }
+static void m_set_size0(json_t *j) { json_object_set_new(LEASE(j), "size", json_integer(0)); }
+static void m_set_size_big(json_t *j) { json_object_set_new(LEASE(j), "size", json_integer(257)); }
+static void m_set_index_past(json_t *j) { json_object_set_new(LEASE(j), "index", json_integer(5)); }
+static void m_set_path_short(json_t *j) { json_object_set_new(LEASE(j), "path", json_string("ab")); }
+static void m_set_path_arr(json_t *j) { json_object_set_new(LEASE(j), "path", json_array()); }
+
+static void test_result_lease_set_json_errors(void **state)
+{
+    (void)state;
+    struct cpc_tx tx;
+    struct cpc_err err;
+    assert_int_equal(fx_result(&tx, S, &K0, 0, 1, 32), 0);
+    with_set_lease(&tx, 2, 5);
+    struct {
+        void (*m)(json_t *);
+        const char *msg;
+    } cases[] = {
+        {m_set_no_path, "Invalid ComputeResult: lease: index, size and path go together"},
+        {m_set_size0, "Invalid ComputeResult: lease.size: 0 is out of range"},
+        {m_set_size_big, "Invalid ComputeResult: lease.size: 257 is out of range"},
+        {m_set_index_past, "Invalid ComputeResult: lease.index: 5 is out of range"},
+        {m_set_path_short, "Invalid ComputeResult: lease.path: expected 192 hex characters"},
+        {m_set_path_arr, "Invalid ComputeResult: lease.path: expected a string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memset(&err, 0, sizeof err);
+        int rc = decode_mutated(&tx, cases[i].m, &err);
+        if (rc != CPC_ERR_INVALID_RESULT || strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)))
+            fail_msg("case %zu: rc %d msg '%s' (want '%s')", i, rc, err.msg, cases[i].msg);
+    }
 }
 
 static void test_result_lease_json_errors(void **state)
@@ -739,6 +854,8 @@ int main(void)
         cmocka_unit_test(test_strict_decoding),
         cmocka_unit_test(test_result_lease),
         cmocka_unit_test(test_result_lease_json_errors),
+        cmocka_unit_test(test_result_lease_set),
+        cmocka_unit_test(test_result_lease_set_json_errors),
         cmocka_unit_test(test_ext_copy_clear),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

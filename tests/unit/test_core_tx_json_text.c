@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core_ledger_fixtures.h"
+#include "core/merkle.h"
 
 #define FLAGS (JSON_COMPACT | JSON_SORT_KEYS)
 
@@ -142,11 +143,17 @@ static void random_result(uint64_t *st, struct cpc_tx *tx)
         memcpy(r->worker, tx->from, sizeof r->worker);
     else
         rnd_bytes(st, r->worker, sizeof r->worker);
-    k = rnd(st) % 8;
-    r->has_lease = k < 4 ? 0 : k < 7 ? 1 : (uint8_t)(2 + rnd(st) % 254);
+    k = rnd(st) % 10;
+    r->has_lease = k < 4 ? 0 : k < 6 ? 1 : k < 9 ? 2 : (uint8_t)(3 + rnd(st) % 253);
     if (r->has_lease || rnd(st) % 4 == 0) {
         r->lease_expires = rnd_int(st);
         rnd_bytes(st, r->lease_sig, sizeof r->lease_sig);
+    }
+    if (r->has_lease == 2 || rnd(st) % 8 == 0) { /* a lease-set member, any field values */
+        r->lease_set.index = (uint16_t)rnd(st);
+        r->lease_set.size = (uint16_t)rnd(st);
+        r->lease_set.depth = (uint8_t)(rnd(st) % (CPC_LEASE_PATH_MAX + 3)); /* > max: clamped */
+        rnd_bytes(st, &r->lease_set.path[0][0], sizeof r->lease_set.path);
     }
     rnd_bytes(st, tx->sig, sizeof tx->sig);
     rnd_bytes(st, tx->hash, sizeof tx->hash);

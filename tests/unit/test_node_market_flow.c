@@ -82,6 +82,8 @@ struct lease {
     uint8_t seed[32];
     uint64_t expires;
     uint8_t sig[64];
+    int in_set;                     /* the signature covers a lease set (market.h) */
+    struct cpc_lease_set_ref set;
     uint64_t reward;
     unsigned bits;
     uint32_t m, k, n, challenges;
@@ -582,6 +584,9 @@ static void parse_lease(const json_t *t, struct lease *l)
     json_t *lj = json_object_get(t, "lease");
     l->expires = jint(lj, "expires");
     assert_int_equal(cpc_hex_decode_exact(l->sig, 64, jstr(lj, "signature")), 0);
+    struct cpc_err e = {0};
+    assert_int_equal(cpc_lease_set_from_json(&l->set, &l->in_set, lj, "lease", CPC_ERR_INVALID, &e),
+                     0);
     json_t *p = json_object_get(t, "params");
     switch (l->kind) {
     case CPC_KIND_HASHPOW:
@@ -622,10 +627,22 @@ static size_t lease(struct fixture *f, struct actor *w, unsigned max, struct lea
     *out = n ? calloc(n, sizeof **out) : NULL;
     for (size_t i = 0; i < n; i++) {
         parse_lease(json_array_get(tasks, i), &(*out)[i]);
-        /* the lease is the validator's signature over (chain, task, this worker, expires) */
-        assert_int_equal(cpc_lease_verify((*out)[i].sig, f->node.genesis.validator, CHAIN,
-                                          (*out)[i].tid, w->addr, (*out)[i].expires),
-                         0);
+        /* the lease is the validator's signature over (chain, task, this worker,
+         * expires), or over the set of this answer's tasks that it belongs to */
+        const struct lease *li = &(*out)[i];
+        if (li->in_set) {
+            assert_int_equal(li->set.size, n);
+            assert_int_equal(li->set.index, i);
+            assert_int_equal(cpc_lease_set_verify(li->sig, f->node.genesis.validator, CHAIN,
+                                                  li->tid, w->addr, li->expires, &li->set),
+                             0);
+            assert_memory_equal(li->sig, (*out)[0].sig, 64); /* one signature for the answer */
+        } else {
+            assert_int_equal(n, 1);
+            assert_int_equal(cpc_lease_verify(li->sig, f->node.genesis.validator, CHAIN, li->tid,
+                                              w->addr, li->expires),
+                             0);
+        }
         assert_int_equal((*out)[i].expires, height(f) + 30);
     }
     json_decref(j);
@@ -674,9 +691,11 @@ static struct cpc_tx result_tx(struct actor *w, struct lease *l, enum behaviour 
     struct cpc_payload_submit_result *r = &tx.u.result;
     memcpy(r->task_id, l->tid, 16);
     memcpy(r->worker, w->addr, CPC_ADDR_HASH_LEN);
-    r->has_lease = 1;
+    r->has_lease = l->in_set ? 2 : 1;
     r->lease_expires = l->expires;
     memcpy(r->lease_sig, l->sig, 64);
+    if (l->in_set)
+        r->lease_set = l->set;
     switch (l->kind) {
     case CPC_KIND_HASHPOW: {
         uint64_t nonce = 0;
@@ -1166,9 +1185,10 @@ static void test_adversaries_rejected_and_slashed(void **state)
         memcpy(r->worker, replicas[i]->addr, CPC_ADDR_HASH_LEN);
         cpc_sha256(r->result_hash, i < 2 ? "good output" : "bad output", i < 2 ? 11 : 10);
         r->result_hash_len = 32;
-        r->has_lease = 1;
+        r->has_lease = le[i].in_set ? 2 : 1;
         r->lease_expires = le[i].expires;
         memcpy(r->lease_sig, le[i].sig, 64);
+        r->lease_set = le[i].set;
         post_tx(f, &ex_tx[i], replicas[i]); /* the outvoted one arrives last */
     }
     produce(f);
@@ -1200,6 +1220,7 @@ static void test_adversaries_rejected_and_slashed(void **state)
     bare.u.result.has_lease = 0;
     bare.u.result.lease_expires = 0;
     memset(bare.u.result.lease_sig, 0, 64);
+    memset(&bare.u.result.lease_set, 0, sizeof bare.u.result.lease_set);
     post_tx(f, &bare, &thief);
     produce(f);
     expect_tx(f, &stolen, "Invalid ComputeResult: the sender does not hold the lease");

@@ -520,20 +520,47 @@ static void test_long_poll(void **state)
     assert_int_equal(cpc_hex_decode_exact(seed, 32, json_string_value(json_object_get(t0, "seed"))),
                      0);
     assert_memory_equal(seed, want_seed, 32);
-    /* the lease signature is the validator's over (chain, task, worker, expires) */
+    /* two tasks in one answer: one validator signature over their lease set
+     * (market.h); each task carries its index, the set size and its path */
     json_t *lj = json_object_get(t0, "lease");
+    json_t *lj1 = json_object_get(json_array_get(tasks, 1), "lease");
     uint64_t expires = (uint64_t)json_integer_value(json_object_get(lj, "expires"));
     assert_int_equal(expires, f->node.latest.height + 30);
-    uint8_t sig[64], tid[16], waddr[20];
+    assert_string_equal(json_string_value(json_object_get(lj, "signature")),
+                        json_string_value(json_object_get(lj1, "signature")));
+    uint8_t sig[64], tid[16], tid1[16], waddr[20];
     assert_int_equal(
         cpc_hex_decode_exact(sig, 64, json_string_value(json_object_get(lj, "signature"))), 0);
     assert_int_equal(cpc_uuid_parse(tid, json_string_value(json_object_get(t0, "task_id"))), 0);
-    assert_int_equal(cpc_lease_verify(sig, f->node.genesis.validator, CHAIN, tid,
-                                      addr_of(&f->worker, waddr), expires),
+    assert_int_equal(cpc_uuid_parse(tid1, json_string_value(json_object_get(
+                                              json_array_get(tasks, 1), "task_id"))),
                      0);
-    assert_int_not_equal(cpc_lease_verify(sig, f->node.genesis.validator, CHAIN, tid, waddr,
-                                          expires + 1),
-                         0);
+    struct cpc_lease_set_ref ref, ref1;
+    int in_set = 0;
+    struct cpc_err le = {0};
+    assert_int_equal(cpc_lease_set_from_json(&ref, &in_set, lj, "lease", CPC_ERR_INVALID, &le), 0);
+    assert_true(in_set);
+    assert_int_equal(cpc_lease_set_from_json(&ref1, &in_set, lj1, "lease", CPC_ERR_INVALID, &le), 0);
+    assert_int_equal(ref.size, 2);
+    assert_int_equal(ref.index, 0);
+    assert_int_equal(ref1.index, 1);
+    addr_of(&f->worker, waddr);
+    const uint8_t *vk = f->node.genesis.validator;
+    assert_int_equal(cpc_lease_set_verify(sig, vk, CHAIN, tid, waddr, expires, &ref), 0);
+    assert_int_equal(cpc_lease_set_verify(sig, vk, CHAIN, tid1, waddr, expires, &ref1), 0);
+    /* wrong expiry, worker, task, position or path: refused */
+    assert_int_not_equal(cpc_lease_set_verify(sig, vk, CHAIN, tid, waddr, expires + 1, &ref), 0);
+    uint8_t other[20];
+    memcpy(other, waddr, 20);
+    other[0] ^= 1;
+    assert_int_not_equal(cpc_lease_set_verify(sig, vk, CHAIN, tid, other, expires, &ref), 0);
+    assert_int_not_equal(cpc_lease_set_verify(sig, vk, CHAIN, tid1, waddr, expires, &ref), 0);
+    struct cpc_lease_set_ref bad = ref;
+    bad.path[0][5] ^= 1;
+    assert_int_not_equal(cpc_lease_set_verify(sig, vk, CHAIN, tid, waddr, expires, &bad), 0);
+    bad = ref;
+    bad.index = 1; /* claims the other position with this task */
+    assert_int_not_equal(cpc_lease_set_verify(sig, vk, CHAIN, tid, waddr, expires, &bad), 0);
     char tid_s[CPC_UUID_STR_LEN + 1];
     snprintf(tid_s, sizeof tid_s, "%s", json_string_value(json_object_get(t0, "task_id")));
     json_decref(b.answer);
