@@ -178,5 +178,13 @@ json_t *cpc_tx_to_json(const struct cpc_tx *tx);
  * has failed set, nothing appended). */
 int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out);
 
+/* The inverse, for the hot path of POST /txs: decode text when it is exactly
+ * the cpc_tx_json_text of a valid SUBMIT_RESULT (hash checked, payload checked,
+ * re-encoded and compared byte for byte), without jansson. Anything else, valid
+ * or not, answers CPC_TX_JSON_TEXT_FALLBACK: decode it with cpc_tx_from_json_text,
+ * which gives the same tx for every text this accepts (differential test and
+ * fuzz target) and owns all error messages. tx never owns ext here; on
+ * fallback it is zeroed. Returns 0 or CPC_TX_JSON_TEXT_FALLBACK. */
+int cpc_tx_from_json_canonical(struct cpc_tx *tx, const char *text, size_t len);
 
 #endif

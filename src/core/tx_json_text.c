@@ -31,6 +31,8 @@
 #include <string.h>
 
 #include "hex.h"
+#include "ledger_json.h"
+#include "merkle.h"
 #include "uuid.h"
 
 /* Upper bound of one SUBMIT_RESULT text: ~260 bytes of keys and punctuation,
@@ -160,4 +162,181 @@ int cpc_tx_json_text(const struct cpc_tx *tx, struct cpc_buf *out)
     if (out->failed || out->len != before + n)
         return CPC_ERR_NOMEM;
     return 0;
+}
+
+/* ---- the decoder of that same text ----
+ * A cursor over the input; every step either matches and advances or fails
+ * the whole decode (the caller then takes the jansson path, which owns every
+ * error message). Strings are read up to the next '"' and may not contain a
+ * backslash: canonical text never escapes. */
+struct cur {
+    const char *p, *end;
+    bool ok;
+};
+
+static void lit(struct cur *c, const char *s, size_t n)
+{
+    if (c->ok && (size_t)(c->end - c->p) >= n && memcmp(c->p, s, n) == 0)
+        c->p += n;
+    else
+        c->ok = false;
+}
+#define LIT(c, s) lit((c), (s), sizeof(s) - 1)
+
+/* Digits of a non-negative integer <= INT64_MAX (no sign, no leading zero). */
+static uint64_t num(struct cur *c)
+{
+    uint64_t v = 0;
+    const char *q = c->p;
+    while (c->ok && q < c->end && *q >= '0' && *q <= '9' && q - c->p < 19) {
+        v = v * 10 + (uint64_t)(*q - '0');
+        q++;
+    }
+    if (!c->ok || q == c->p || (q < c->end && *q >= '0' && *q <= '9') || v > (uint64_t)INT64_MAX)
+        c->ok = false;
+    else
+        c->p = q;
+    return v;
+}
+
+/* The bytes up to the next '"' (not consumed); *n their count. */
+static const char *str(struct cur *c, size_t *n)
+{
+    const char *q = c->p;
+    while (c->ok && q < c->end && *q != '"' && *q != '\\')
+        q++;
+    if (!c->ok || q == c->end || *q != '"') {
+        c->ok = false;
+        *n = 0;
+        return c->p;
+    }
+    const char *s = c->p;
+    *n = (size_t)(q - s);
+    c->p = q;
+    return s;
+}
+
+/* Exactly 2n lowercase-or-not hex digits into out (the re-encode pins the case). */
+static void hex(struct cur *c, uint8_t *out, size_t n)
+{
+    size_t len, got = 0;
+    const char *s = str(c, &len);
+    if (c->ok && (len != 2 * n || (n && cpc_hex_decode(out, n, &got, s, len) != 0) || got != n))
+        c->ok = false;
+}
+
+static void address(struct cur *c, uint8_t out[CPC_ADDR_HASH_LEN])
+{
+    size_t len;
+    const char *s = str(c, &len);
+    char buf[CPC_ADDR_STR_MAX];
+    if (!c->ok || len >= sizeof buf) {
+        c->ok = false;
+        return;
+    }
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    if (cpc_address_decode(out, buf) != 0)
+        c->ok = false;
+}
+
+static int decode(struct cpc_tx *tx, const char *text, size_t len)
+{
+    if (len > TX_TEXT_BOUND)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    struct cur c = {text, text + len, true};
+    struct cpc_payload_submit_result *r = &tx->u.result;
+    uint8_t claimed[32];
+    size_t n;
+    tx->type = CPC_TX_SUBMIT_RESULT;
+    LIT(&c, "{\"chain_id\":\"");
+    const char *chain = str(&c, &n);
+    if (!c.ok || n == 0 || n > CPC_CHAIN_ID_MAX || !cpc__chain_id_valid(chain, n))
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    memcpy(tx->chain_id, chain, n);
+    LIT(&c, "\",\"from\":\"");
+    address(&c, tx->from);
+    LIT(&c, "\",\"gas\":");
+    (void)num(&c); /* must equal cpc_tx_gas: the re-encode checks it */
+    LIT(&c, ",\"gas_price\":");
+    tx->gas_price = num(&c);
+    LIT(&c, ",\"hash\":\"");
+    hex(&c, claimed, 32);
+    LIT(&c, "\",\"nonce\":");
+    tx->nonce = num(&c);
+    LIT(&c, ",\"payload\":{");
+    if (c.ok && c.end - c.p > 8 && memcmp(c.p, "\"lease\":", 8) == 0) {
+        LIT(&c, "\"lease\":{\"expires\":");
+        r->lease_expires = num(&c);
+        if (c.ok && c.end - c.p > 8 && memcmp(c.p, ",\"index\"", 8) == 0) {
+            struct cpc_lease_set_ref *ls = &r->lease_set;
+            LIT(&c, ",\"index\":");
+            uint64_t index = num(&c);
+            LIT(&c, ",\"path\":\"");
+            const char *path = str(&c, &n);
+            LIT(&c, "\",\"signature\":\"");
+            hex(&c, r->lease_sig, sizeof r->lease_sig);
+            LIT(&c, "\",\"size\":");
+            uint64_t size = num(&c);
+            LIT(&c, "},");
+            if (!c.ok || size == 0 || size > CPC_LEASE_SET_MAX || index >= size)
+                return CPC_TX_JSON_TEXT_FALLBACK;
+            ls->index = (uint16_t)index;
+            ls->size = (uint16_t)size;
+            ls->depth = (uint8_t)cpc_merkle_depth(size, index);
+            size_t got = 0;
+            if (n != (size_t)ls->depth * 64 ||
+                (n && (cpc_hex_decode(&ls->path[0][0], sizeof ls->path, &got, path, n) != 0 ||
+                       got != (size_t)ls->depth * 32)))
+                return CPC_TX_JSON_TEXT_FALLBACK;
+            r->has_lease = 2;
+        } else {
+            LIT(&c, ",\"signature\":\"");
+            hex(&c, r->lease_sig, sizeof r->lease_sig);
+            LIT(&c, "\"},");
+            r->has_lease = 1;
+        }
+    }
+    LIT(&c, "\"result_hash\":\"");
+    const char *rh = str(&c, &n);
+    if (!c.ok || n == 0 || n % 2 || n > 2 * CPC_RESULT_HASH_MAX ||
+        cpc_hex_decode(r->result_hash, CPC_RESULT_HASH_MAX, &r->result_hash_len, rh, n) != 0)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    LIT(&c, "\",\"task_id\":\"");
+    const char *tid = str(&c, &n);
+    char ubuf[CPC_UUID_STR_LEN + 1];
+    if (!c.ok || n != CPC_UUID_STR_LEN)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    memcpy(ubuf, tid, n);
+    ubuf[n] = '\0';
+    if (cpc_uuid_parse(r->task_id, ubuf) != 0)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    LIT(&c, "\",\"worker_address\":\"");
+    address(&c, r->worker);
+    LIT(&c, "\"},\"pubkey\":\"");
+    hex(&c, tx->pubkey, CPC_PUBKEY_LEN);
+    LIT(&c, "\",\"signature\":\"");
+    hex(&c, tx->sig, CPC_SIG_LEN);
+    LIT(&c, "\",\"tx_type\":\"SUBMIT_RESULT\"}");
+    if (!c.ok || c.p != c.end)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    /* the jansson path's checks after decoding, in its order */
+    if (cpc_tx_check_payload(tx, NULL) != 0 || cpc_tx_compute_hash(tx) != 0 ||
+        memcmp(claimed, tx->hash, 32) != 0)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    /* canonical: the input is byte for byte the text of what was decoded */
+    char again[TX_TEXT_BOUND];
+    size_t m = encode(tx, again);
+    if (m != len || memcmp(again, text, len) != 0)
+        return CPC_TX_JSON_TEXT_FALLBACK;
+    return 0;
+}
+
+int cpc_tx_from_json_canonical(struct cpc_tx *tx, const char *text, size_t len)
+{
+    memset(tx, 0, sizeof *tx);
+    int rc = decode(tx, text, len);
+    if (rc != 0)
+        memset(tx, 0, sizeof *tx);
+    return rc;
 }

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "node.h"
 #include "routes.h"
+#include "txs_batch.h"
 
 #define MAX_BATCH 10000
 
@@ -198,6 +199,16 @@ int cpc_node_admit_tx(struct cpc_node *n, const struct cpc_tx *tx, int *duplicat
     return rc;
 }
 
+/* Check and admit one decoded tx (tx stays the caller's). On success (or
+ * duplicate) fills hash and returns 0. */
+static int admit_decoded(struct cpc_node *n, struct cpc_tx *tx, uint8_t hash[32], int *duplicate,
+                         struct cpc_err *err)
+{
+    *duplicate = 0;
+    memcpy(hash, tx->hash, 32);
+    return cpc_node_admit_tx(n, tx, duplicate, err);
+}
+
 /* Decode, check and admit one tx. On success (or duplicate) fills hash and returns 0. */
 static int admit(struct cpc_node *n, const json_t *txj, uint8_t hash[32], int *duplicate,
                  struct cpc_err *err)
@@ -207,8 +218,7 @@ static int admit(struct cpc_node *n, const json_t *txj, uint8_t hash[32], int *d
     int rc = cpc_tx_from_json(&tx, txj, err);
     if (rc != 0)
         return rc; /* a failed decode owns nothing */
-    memcpy(hash, tx.hash, 32);
-    rc = cpc_node_admit_tx(n, &tx, duplicate, err);
+    rc = admit_decoded(n, &tx, hash, duplicate, err);
     cpc_tx_clear(&tx);
     return rc;
 }
@@ -250,9 +260,52 @@ void cpc_h_tx_post(struct cpc_http_req *req, struct cpc_http_res *res)
     cpc_http_res_json(res, 200, out);
 }
 
+/* One entry of the batch answer's "results". */
+static json_t *batch_result(int rc, size_t i, const uint8_t hash[32], const struct cpc_err *err)
+{
+    if (rc == 0)
+        return json_pack("{s:o}", "hash", hex32(hash));
+    return json_pack("{s:I, s:{s:s, s:s}}", "index", (json_int_t)i, "error", "code",
+                     cpc_errcode_name(err->code), "message", err->msg);
+}
+
+static void batch_answer(struct cpc_node *n, struct cpc_http_res *res, size_t count,
+                         size_t accepted, json_t *results)
+{
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)accepted, "rejected",
+                                (json_int_t)(count - accepted), "results", results));
+}
+
+/* The fast path (txs_batch.h): every element is a canonical SUBMIT_RESULT. */
+static bool txs_post_canonical(struct cpc_node *n, struct cpc_http_req *req,
+                               struct cpc_http_res *res)
+{
+    struct cpc_tx *txs;
+    size_t count;
+    if (cpc_txs_batch_canonical(req->body, req->body_len, MAX_BATCH, &txs, &count) != 0)
+        return false;
+    json_t *results = json_array();
+    size_t accepted = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint8_t hash[32];
+        int dup = 0;
+        struct cpc_err err = {0};
+        int rc = admit_decoded(n, &txs[i], hash, &dup, &err);
+        accepted += rc == 0;
+        json_array_append_new(results, batch_result(rc, i, hash, &err));
+    }
+    free(txs); /* canonical txs own no ext */
+    batch_answer(n, res, count, accepted, results);
+    return true;
+}
+
 void cpc_h_txs_post(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
+    if (txs_post_canonical(n, req, res))
+        return;
     json_t *j = parse_body(req, res);
     if (!j)
         return;
@@ -274,20 +327,12 @@ void cpc_h_txs_post(struct cpc_http_req *req, struct cpc_http_res *res)
         uint8_t hash[32];
         int dup = 0;
         struct cpc_err err = {0};
-        if (admit(n, json_array_get(list, i), hash, &dup, &err) == 0) {
-            accepted++;
-            json_array_append_new(results, json_pack("{s:o}", "hash", hex32(hash)));
-        } else {
-            json_array_append_new(
-                results, json_pack("{s:I, s:{s:s, s:s}}", "index", (json_int_t)i, "error", "code",
-                                   cpc_errcode_name(err.code), "message", err.msg));
-        }
+        int rc = admit(n, json_array_get(list, i), hash, &dup, &err);
+        accepted += rc == 0;
+        json_array_append_new(results, batch_result(rc, i, hash, &err));
     }
     json_decref(j);
-    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
-    cpc_http_res_json(res, 200,
-                      json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)accepted, "rejected",
-                                (json_int_t)(count - accepted), "results", results));
+    batch_answer(n, res, count, accepted, results);
 }
 
 void cpc_h_account(struct cpc_http_req *req, struct cpc_http_res *res)

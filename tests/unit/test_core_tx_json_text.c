@@ -241,6 +241,96 @@ static void test_signed_roundtrip(void **state)
     cpc_signer_free(s);
 }
 
+/* The canonical decoder (cpc_tx_from_json_canonical) against the jansson path:
+ * every valid signed SUBMIT_RESULT's text decodes to the same tx both ways, and
+ * any mutated text the fast path still accepts, the jansson path accepts with
+ * the same result. */
+static void expect_same_decode(const char *text, size_t len, int must_accept)
+{
+    struct cpc_tx fast, slow;
+    struct cpc_err err = {0};
+    int rc = cpc_tx_from_json_canonical(&fast, text, len);
+    if (must_accept && rc != 0)
+        fail_msg("canonical decode refused valid text: %.*s", (int)len, text);
+    if (rc != 0) {
+        assert_int_equal(rc, CPC_TX_JSON_TEXT_FALLBACK);
+        return;
+    }
+    assert_null(fast.ext);
+    if (cpc_tx_from_json_text(&slow, text, len, &err) != 0)
+        fail_msg("fast path accepted what jansson refuses (%s): %.*s", err.msg, (int)len, text);
+    assert_memory_equal(&fast, &slow, sizeof fast);
+    cpc_tx_clear(&slow);
+}
+
+static void test_canonical_decoder(void **state)
+{
+    (void)state;
+    struct cpc_signer *s = cpc_signer_new(NULL);
+    assert_non_null(s);
+    struct fx_key k;
+    fx_key(s, &k, 5);
+    uint64_t st = 0xdec0de;
+    int accepted_mutants = 0, mutants = 0;
+    for (int i = 0; i < 1500; i++) {
+        struct cpc_tx tx;
+        size_t hl = 1 + rnd(&st) % CPC_RESULT_HASH_MAX;
+        assert_int_equal(fx_result(&tx, s, &k, rnd(&st) % 1000000, (uint8_t)i, hl), 0);
+        tx.gas_price = rnd(&st) % 3 ? 1 + rnd(&st) % 1000 : (uint64_t)INT64_MAX;
+        int form = (int)(rnd(&st) % 3);
+        if (form) {
+            tx.u.result.has_lease = (uint8_t)form;
+            tx.u.result.lease_expires = rnd(&st) % 2 ? rnd(&st) % 100000 : (uint64_t)INT64_MAX;
+            rnd_bytes(&st, tx.u.result.lease_sig, 64);
+        }
+        if (form == 2) {
+            struct cpc_lease_set_ref *ls = &tx.u.result.lease_set;
+            ls->size = (uint16_t)(1 + rnd(&st) % CPC_LEASE_SET_MAX);
+            ls->index = (uint16_t)(rnd(&st) % ls->size);
+            ls->depth = (uint8_t)cpc_merkle_depth(ls->size, ls->index);
+            rnd_bytes(&st, &ls->path[0][0], (size_t)ls->depth * 32);
+        }
+        assert_int_equal(cpc_tx_sign(&tx, s, k.sk, NULL), 0);
+        struct cpc_buf b;
+        cpc_buf_init(&b);
+        assert_int_equal(cpc_tx_json_text(&tx, &b), 0);
+        expect_same_decode((const char *)b.data, b.len, 1);
+        struct cpc_tx back;
+        assert_int_equal(cpc_tx_from_json_canonical(&back, (const char *)b.data, b.len), 0);
+        assert_memory_equal(back.hash, tx.hash, 32);
+        /* mutants: one byte replaced, dropped or duplicated, or the text cut short */
+        char *m = malloc(b.len + 1);
+        for (int j = 0; j < 8; j++) {
+            size_t at = rnd(&st) % b.len, len = b.len;
+            memcpy(m, b.data, b.len);
+            switch (rnd(&st) % 4) {
+            case 0:
+                m[at] = "0aAf\"\\{}:,9 -x"[rnd(&st) % 15];
+                break;
+            case 1:
+                memmove(m + at, m + at + 1, b.len - at - 1);
+                len--;
+                break;
+            case 2:
+                memmove(m + at + 1, m + at, b.len - at);
+                len++;
+                break;
+            default:
+                len = at;
+            }
+            expect_same_decode(m, len, 0);
+            struct cpc_tx t2;
+            accepted_mutants += cpc_tx_from_json_canonical(&t2, m, len) == 0;
+            mutants++;
+        }
+        free(m);
+        cpc_buf_free(&b);
+    }
+    /* a mutant that decodes is the unchanged text (a replaced byte equal to the old one) */
+    assert_true(accepted_mutants < mutants / 20);
+    cpc_signer_free(s);
+}
+
 /* Every other type (and out-of-range values) falls back, leaving out untouched. */
 static void test_other_types_fall_back(void **state)
 {
@@ -314,6 +404,7 @@ int main(void)
         cmocka_unit_test(test_random_submit_results),
         cmocka_unit_test(test_every_chain_byte),
         cmocka_unit_test(test_signed_roundtrip),
+        cmocka_unit_test(test_canonical_decoder),
         cmocka_unit_test(test_other_types_fall_back),
         cmocka_unit_test(test_append_and_nomem),
     };
