@@ -145,6 +145,9 @@ dups=$(curl -fsS "$CPC_NODE/account/${ADDR[1]}/txs?limit=100" |
 expect_eq "w1 never submitted a task twice" 0 "$dups"
 n=$(curl -fsS "$CPC_NODE/account/${ADDR[1]}/txs?limit=100" | jq '[.txs[] | select(.tx_type=="SUBMIT_RESULT")] | length')
 check "w1's results are on chain ($n SUBMIT_RESULT txs)" test "$n" -gt 0
+sets=$(curl -fsS "$CPC_NODE/account/${ADDR[1]}/txs?limit=100" |
+  jq '[.txs[] | select(.tx_type=="SUBMIT_RESULT" and (.payload.lease.size // 0) > 1)] | length')
+check "w1's results include lease-set members, paid under one signature per answer ($sets)" test "$sets" -gt 0
 
 # --- the node dies and comes back under the workers ---
 kill_node
