@@ -243,14 +243,20 @@ void cpc_h_tx_post(struct cpc_http_req *req, struct cpc_http_res *res)
     if (req->body_len > CPC_TX_JSON_MAX)
         return cpc_http_res_error(res, 413, "too_large", "a transaction is at most %d bytes",
                                   CPC_TX_JSON_MAX);
-    json_t *j = parse_body(req, res);
-    if (!j)
-        return;
     uint8_t hash[32];
     int dup = 0;
     struct cpc_err err = {0};
-    int rc = admit(n, j, hash, &dup, &err);
-    json_decref(j);
+    struct cpc_tx tx;
+    int rc;
+    if (cpc_tx_from_json_canonical(&tx, req->body, req->body_len) == 0) { /* txs_batch.h */
+        rc = admit_decoded(n, &tx, hash, &dup, &err);
+    } else {
+        json_t *j = parse_body(req, res);
+        if (!j)
+            return;
+        rc = admit(n, j, hash, &dup, &err);
+        json_decref(j);
+    }
     if (rc != 0)
         return cpc_http_res_from_err(res, &err);
     cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
