@@ -147,6 +147,7 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     memset(p, 0, sizeof *p);
     cpc_ratelimit_init(&p->limiter);
+    pthread_mutex_init(&p->custody_mu, NULL);
     snprintf(p->home, sizeof p->home, "%s", home);
     p->clock = wall_ms;
 
@@ -204,5 +205,6 @@ void cpc_platform_free(struct cpc_platform *p)
     cpc_mailer_free(p->mailer);
     cpc_pstore_close(p->store);
     cpc_ratelimit_destroy(&p->limiter);
+    pthread_mutex_destroy(&p->custody_mu);
     sodium_free(p); /* wipes the keys */
 }

@@ -20,6 +20,7 @@
 #ifndef CPC_NODE_PLATFORM_H
 #define CPC_NODE_PLATFORM_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,7 @@ struct cpc_platform {
     char public_url[256];           /* [platform] public_url: base of links in mail */
     cpc_clock_fn clock;
     void *clock_arg;
+    pthread_mutex_t custody_mu;     /* one custodial tx signed at a time (nonce order) */
 };
 
 /* Read settings, load or create the secret, open the store (tables in db_path)

@@ -1,11 +1,14 @@
 /* routes_marketplace.c — the Marketplace REST API (routes_marketplace.h).
  *
  * Design note: drafts live in SQLite (store_market.h), jobs on chain. The
- * handlers never move money: confirm and cancel only admit a customer-signed
- * JOB_CREATE / JOB_CANCEL through the same admission as POST /tx
- * (cpc_node_admit_tx), after checking that the tx matches the draft (the
- * contract's canonical encoding, or the job id) and that its sender is the
- * draft's owner. Reads of jobs, tasks and workers decode records of the
+ * handlers never move money: confirm, cancel and extend only admit a
+ * customer-signed JOB_CREATE / JOB_CANCEL / JOB_EXTEND through the same
+ * admission as POST /tx (cpc_node_admit_tx), after checking that the tx
+ * matches the draft (the contract's canonical encoding, or the job id) and
+ * that its sender is the draft's owner. The customer's key signs: their own,
+ * sent in the body, or their custodial one, which the node holds and uses
+ * for a signed-in owner who sends no tx (routes_marketplace_auth.c, which
+ * also says who the caller is). Reads of jobs, tasks and workers decode records of the
  * committed state under the node's read lock; the cluster and queue views
  * walk the state's objects once per call and are bounded in what they return.
  * The common case is cheap: create a draft (parse + quote + one INSERT),
@@ -82,33 +85,6 @@ bad:
     cpc_http_res_error(res, 400, "invalid_argument", "query parameter %s must be %llu..%llu", key,
                        (unsigned long long)min, (unsigned long long)max);
     return -1;
-}
-
-/* Optional signed request: *signer_addr = "" when unsigned. 0, or -1 with the answer set. */
-static int optional_auth(struct cpc_http_req *req, struct cpc_http_res *res,
-                         char signer_addr[CPC_ADDR_STR_MAX])
-{
-    signer_addr[0] = '\0';
-    const char *pk = cpc_http_req_header(req, CPC_REQ_HDR_PUBKEY);
-    const char *ts = cpc_http_req_header(req, CPC_REQ_HDR_TIMESTAMP);
-    const char *sg = cpc_http_req_header(req, CPC_REQ_HDR_SIGNATURE);
-    if (!pk && !ts && !sg)
-        return 0;
-    uint8_t addr[CPC_ADDR_HASH_LEN];
-    struct cpc_err err = {0};
-    int rc = cpc_worker_auth_check(node_of(req)->worker_auth, req->method, req->path, req->body,
-                                   req->body_len, pk, ts, sg, cpc_now_ms(), NULL, addr,
-                                   &err);
-    if (rc == CPC_ERR_TOO_LARGE) {
-        cpc_http_res_error(res, 503, "unavailable", "%s", err.msg);
-        return -1;
-    }
-    if (rc != 0) {
-        cpc_http_res_error(res, 401, "unauthorized", "signed request: %s", err.msg);
-        return -1;
-    }
-    cpc_address_encode(signer_addr, addr);
-    return 0;
 }
 
 /* Parse a JSON body of at most CPC_MP_BODY_MAX. empty_ok: an empty body is NULL
@@ -205,15 +181,25 @@ int cpc__mp_task_status(struct cpc_node *n, const uint8_t job_id[32], uint32_t i
     return st;
 }
 
+int cpc__mp_admit(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_tx *tx)
+{
+    int dup = 0;
+    struct cpc_err err = {0};
+    if (cpc_node_admit_tx(n, tx, &dup, &err) != 0) {
+        cpc_http_res_from_err(res, &err);
+        return -1;
+    }
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    return 0;
+}
+
 static const char *sender_of(const struct cpc_tx *tx, char out[CPC_ADDR_STR_MAX])
 {
     cpc_address_encode(out, tx->from);
     return out;
 }
 
-/* Owner rule: an owned draft may only be changed by its owner, through a signed
- * request (signer) and/or a signed tx (sender). "" = not given. 0 or -1 (403 set). */
-static int owner_check(struct cpc_http_res *res, const struct cpc_draft *d, const char *signer,
+int cpc__mp_owner_check(struct cpc_http_res *res, const struct cpc_draft *d, const char *signer,
                        const char *sender)
 {
     if (!d->owner[0])
@@ -286,10 +272,10 @@ static json_t *draft_json(const struct cpc_draft *d)
 void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
-    char signer[CPC_ADDR_STR_MAX];
+    struct cpc__mp_caller caller;
     json_t *body = NULL, *quote = NULL, *cj = NULL;
     char *contract_text = NULL, *quote_text = NULL, *request_text = NULL;
-    if (parse_body(req, res, 0, &body) != 0 || optional_auth(req, res, signer) != 0)
+    if (parse_body(req, res, 0, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0)
         goto done;
     struct cpc_contract c;
     struct cpc_err err = {0};
@@ -329,7 +315,7 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
     u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* version 4 */
     u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* variant 10 */
     cpc_uuid_format(d.id, u);
-    snprintf(d.owner, sizeof d.owner, "%s", signer);
+    snprintf(d.owner, sizeof d.owner, "%s", caller.addr);
     d.created_at = (uint64_t)time(NULL);
     d.request = request_text;
     d.contract = contract_text;
@@ -341,7 +327,7 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
         goto done;
     }
     json_t *out = json_pack("{s:s, s:s, s:o, s:O, s:O}", "id", d.id, "status", "draft", "owner",
-                            signer[0] ? json_string(signer) : json_null(), "quote", quote,
+                            caller.addr[0] ? json_string(caller.addr) : json_null(), "quote", quote,
                             "contract", cj);
     if (!out)
         cpc__mp_oom(res);
@@ -479,22 +465,53 @@ static const char *first_diff(json_t *a, json_t *b)
 void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
-    char signer[CPC_ADDR_STR_MAX], sender[CPC_ADDR_STR_MAX], hash[65];
+    char sender[CPC_ADDR_STR_MAX], hash[65];
+    struct cpc__mp_caller caller;
     struct cpc_draft d;
     struct cpc_tx tx;
     struct cpc_err err = {0};
     json_t *body = NULL, *dj = NULL, *tj = NULL;
-    int have_tx = 0;
+    int have_tx = 0, custody = 0;
     memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 0, &body) != 0 || optional_auth(req, res, signer) != 0 ||
+    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0 ||
         load_draft(req, res, &d) != 0)
         goto done;
+    const char *signer = caller.addr;
+    if ((custody = cpc__mp_wants_custody(res, body, &caller, "JOB_CREATE")) < 0)
+        goto done;
+    if (custody) {
+        if (body && json_object_size(body) != 0) {
+            cpc_http_res_error(res, 400, "invalid_argument",
+                               "body must be empty (the node signs) or {\"tx\": ...}");
+            goto done;
+        }
+        if (cpc__mp_owner_check(res, &d, signer, signer) != 0)
+            goto done;
+        if (strcmp(d.status, "draft") != 0) {
+            cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", d.id,
+                               d.status, d.job_id[0] ? " as job " : "", d.job_id);
+            goto done;
+        }
+        memset(&tx, 0, sizeof tx);
+        tx.type = CPC_TX_JOB_CREATE;
+        dj = load_text(d.contract);
+        if (cpc_contract_from_json(&tx.u.job_create.contract, dj, &err) != 0) {
+            cpc_http_res_error(res, 500, "internal_error", "stored contract of draft %s: %s",
+                               d.id, err.msg);
+            goto done;
+        }
+        have_tx = 1;
+        if (cpc__mp_custodial_admit(n, res, &caller, &tx, hash) != 0)
+            goto done;
+        sender_of(&tx, sender);
+        goto confirmed;
+    }
     if (body_tx(res, body, CPC_TX_JOB_CREATE, &tx) != 0)
         goto done;
     have_tx = 1;
     sender_of(&tx, sender);
     cpc_hex_encode(hash, tx.hash, 32);
-    if (owner_check(res, &d, signer, sender) != 0)
+    if (cpc__mp_owner_check(res, &d, signer, sender) != 0)
         goto done;
     if (!strcmp(d.status, "confirmed") && !strcmp(d.job_id, hash)) { /* a retry */
         cpc_http_res_json(res, 200,
@@ -533,12 +550,9 @@ void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
                            d.id, k ? " in " : "", k ? k : "", d.id);
         goto done;
     }
-    int dup = 0;
-    if (cpc_node_admit_tx(n, &tx, &dup, &err) != 0) {
-        cpc_http_res_from_err(res, &err);
+    if (cpc__mp_admit(n, res, &tx) != 0)
         goto done;
-    }
-    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+confirmed:
     if (cpc_store_draft_transition(n->store, d.id, "draft", "confirmed", hash, sender, &err) !=
         0) {
         if (err.code == CPC_ERR_DUPLICATE)
@@ -565,17 +579,22 @@ done:
  * message), admitted to the mempool. Returns 0, or -1 with the answer set.
  * *have_tx says whether *tx was decoded (the caller clears it then). */
 static int admit_job_tx(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_draft *d,
-                        json_t *body, const char *signer, enum cpc_tx_type want,
+                        json_t *body, const struct cpc__mp_caller *c, enum cpc_tx_type want,
                         const char *verb, struct cpc_tx *tx, int *have_tx, char hash[65])
 {
     char sender[CPC_ADDR_STR_MAX], jid[65];
-    struct cpc_err err = {0};
+    const char *signer = c->addr;
+    int custody = cpc__mp_wants_custody(res, body, c, cpc_tx_type_name(want));
+    if (custody < 0)
+        return -1;
+    if (custody)
+        return cpc__mp_custodial_job_tx(n, res, d, body, c, want, tx, have_tx, hash);
     if (body_tx(res, body, want, tx) != 0)
         return -1;
     *have_tx = 1;
     sender_of(tx, sender);
     cpc_hex_encode(hash, tx->hash, 32);
-    if (owner_check(res, d, signer, sender) != 0)
+    if (cpc__mp_owner_check(res, d, signer, sender) != 0)
         return -1;
     cpc_hex_encode(jid, want == CPC_TX_JOB_CANCEL ? tx->u.job_cancel.job_id
                                                   : tx->u.job_extend.job_id, 32);
@@ -584,13 +603,7 @@ static int admit_job_tx(struct cpc_node *n, struct cpc_http_res *res, const stru
                            jid, d->id, d->job_id);
         return -1;
     }
-    int dup = 0;
-    if (cpc_node_admit_tx(n, tx, &dup, &err) != 0) {
-        cpc_http_res_from_err(res, &err);
-        return -1;
-    }
-    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
-    return 0;
+    return cpc__mp_admit(n, res, tx);
 }
 
 /* Draft d: from -> cancelled in the store. 0, or -1 with the answer set. */
@@ -610,15 +623,17 @@ static int mark_cancelled(struct cpc_node *n, struct cpc_http_res *res, const st
 void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
-    char signer[CPC_ADDR_STR_MAX], hash[65];
+    char hash[65];
+    struct cpc__mp_caller caller;
     struct cpc_draft d;
     struct cpc_tx tx;
     json_t *body = NULL;
     int have_tx = 0;
     memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || optional_auth(req, res, signer) != 0 ||
+    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0 ||
         load_draft(req, res, &d) != 0)
         goto done;
+    const char *signer = caller.addr;
     int with_tx = body && json_object_size(body) > 0;
     if (!strcmp(d.status, "cancelled")) {
         cpc_http_res_error(res, 409, "conflict", "draft %s is already cancelled", d.id);
@@ -630,20 +645,20 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
                                "draft %s is not confirmed: cancel it with an empty body", d.id);
             goto done;
         }
-        if (owner_check(res, &d, signer, NULL) != 0 || mark_cancelled(n, res, &d, "draft") != 0)
+        if (cpc__mp_owner_check(res, &d, signer, NULL) != 0 || mark_cancelled(n, res, &d, "draft") != 0)
             goto done;
         cpc_http_res_json(res, 200, json_pack("{s:s, s:s}", "id", d.id, "status", "cancelled"));
         goto done;
     }
-    /* confirmed: the signed JOB_CANCEL of the draft's job */
-    if (!with_tx) {
+    /* confirmed: the signed JOB_CANCEL of the draft's job (or the custodial key signs it) */
+    if (!with_tx && !(caller.user && caller.custodial)) {
         cpc_http_res_error(res, 400, "invalid_argument",
                            "draft %s is confirmed as job %s: body must be {\"tx\": a signed "
                            "JOB_CANCEL of that job}",
                            d.id, d.job_id);
         goto done;
     }
-    if (admit_job_tx(n, res, &d, body, signer, CPC_TX_JOB_CANCEL, "cancels", &tx, &have_tx,
+    if (admit_job_tx(n, res, &d, body, &caller, CPC_TX_JOB_CANCEL, "cancels", &tx, &have_tx,
                      hash) != 0 ||
         mark_cancelled(n, res, &d, "confirmed") != 0)
         goto done;
@@ -663,13 +678,14 @@ done:
 void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
-    char signer[CPC_ADDR_STR_MAX], hash[65];
+    char hash[65];
+    struct cpc__mp_caller caller;
     struct cpc_draft d;
     struct cpc_tx tx;
     json_t *body = NULL;
     int have_tx = 0;
     memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || optional_auth(req, res, signer) != 0 ||
+    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0 ||
         load_draft(req, res, &d) != 0)
         goto done;
     if (strcmp(d.status, "confirmed") != 0) {
@@ -683,7 +699,7 @@ void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
                            "body must be {\"tx\": a signed JOB_EXTEND of job %s}", d.job_id);
         goto done;
     }
-    if (admit_job_tx(n, res, &d, body, signer, CPC_TX_JOB_EXTEND, "extends", &tx, &have_tx,
+    if (admit_job_tx(n, res, &d, body, &caller, CPC_TX_JOB_EXTEND, "extends", &tx, &have_tx,
                      hash) != 0)
         goto done;
     cpc_http_res_json(res, 200,

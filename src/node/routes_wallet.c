@@ -6,8 +6,10 @@
  * randomness, sealed with XChaCha20-Poly1305 under the platform's wallet
  * key (random nonce in front, "cpc-wallet:<user id>" as associated data, so
  * a sealed key copied to another user's row does not open) and wiped from
- * memory at once; no route ever returns or logs it (spending from it is a
- * later slice). A user may instead link an address they hold: a challenge
+ * memory at once; no route ever returns or logs it. Only the marketplace
+ * opens it, to sign the user's own JOB_CREATE / JOB_CANCEL / JOB_EXTEND
+ * (routes_marketplace_auth.c). A user may instead link an address they
+ * hold: a challenge
  * (32 random bytes as 64 hex characters, valid 10 minutes, single use) is
  * stored only as its keyed BLAKE2b hash; the link body carries the
  * challenge, the address, the compressed public key and a compact low-S
@@ -71,9 +73,28 @@ out:
     return rc;
 }
 
+int cpc__wallet_unseal(const struct cpc_platform *p, const struct cpc_pwallet *w,
+                       uint8_t sk[CPC_SECKEY_LEN], struct cpc_err *err)
+{
+    char ad[40];
+    size_t adn = wallet_ad(ad, w->user);
+    unsigned long long n = 0;
+    if (w->sealed_len != SEALED_LEN ||
+        crypto_aead_xchacha20poly1305_ietf_decrypt(
+            sk, &n, NULL, w->sealed_key + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+            SEALED_LEN - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, (const uint8_t *)ad, adn,
+            w->sealed_key, p->wallet_key) != 0 ||
+        n != CPC_SECKEY_LEN) {
+        sodium_memzero(sk, CPC_SECKEY_LEN);
+        return cpc_err_set(err, CPC_ERR_CRYPTO, "the custodial key of user %lld does not open",
+                           (long long)w->user);
+    }
+    return 0;
+}
+
 /* The user's wallet into *w, made on first use. */
-static int wallet_ensure(struct cpc_platform *p, int64_t user, struct cpc_pwallet *w,
-                         struct cpc_err *err)
+int cpc__wallet_ensure(struct cpc_platform *p, int64_t user, struct cpc_pwallet *w,
+                       struct cpc_err *err)
 {
     int rc = cpc_pstore_wallet_get(p->store, user, w, err);
     if (rc != CPC_ERR_NOT_FOUND)
@@ -103,7 +124,7 @@ void cpc_h_me_wallet(struct cpc_http_req *req, struct cpc_http_res *res)
         return;
     struct cpc_pwallet w;
     struct cpc_err err = {0};
-    int rc = wallet_ensure(p, u.id, &w, &err);
+    int rc = cpc__wallet_ensure(p, u.id, &w, &err);
     sodium_memzero(w.sealed_key, sizeof w.sealed_key);
     if (rc != 0)
         return cpc__auth_internal(res, &err);
@@ -253,7 +274,7 @@ void cpc__h_me_wallet_link_as(struct cpc_http_req *req, struct cpc_http_res *res
                            "challenge unknown, already used or expired; ask for a new one");
         goto out;
     }
-    if (wallet_ensure(p, u->id, &w, &err) != 0 ||
+    if (cpc__wallet_ensure(p, u->id, &w, &err) != 0 ||
         cpc_pstore_wallet_link(p->store, u->id, canon, cpc_platform_now(p), &err) != 0) {
         cpc__auth_internal(res, &err);
         goto out;

@@ -10,7 +10,10 @@
  *   signed: everyone without the worker signature gets 401;
  *   user:   anonymous, expired and blocked get 401/403; customer, provider
  *           and admin are not refused for who they are;
- *   admin:  as user, but customer and provider get 403.
+ *   admin:  as user, but customer and provider get 403;
+ *   optional: anonymous and signed-in users are served (the marketplace:
+ *           a session token names the caller's wallet), but a blocked user
+ *           or an expired token is refused rather than taken as anonymous.
  * "Not refused for who they are" means no 401/403 whose error code is about
  * the caller's token or role (invalid_token, token_expired, forbidden, ...):
  * a 401 for a wrong old password is the route working, not a refusal.
@@ -29,7 +32,7 @@
 #include "node/admin_cli.h"
 #include "node/routes.h"
 
-enum access { PUBLIC, SIGNED, USER, ADMIN };
+enum access { PUBLIC, SIGNED, USER, ADMIN, OPTIONAL };
 
 struct rule {
     const char *method, *pattern;
@@ -62,16 +65,18 @@ static const struct rule RULES[] = {
     {"GET", "/market/job/{job_id}/resources", PUBLIC},
     {"GET", "/market/worker/{address}", PUBLIC},
     {"GET", "/market/synthetic", PUBLIC},
-    /* marketplace: drafts are public; confirm/cancel/extend carry signed txs */
-    {"POST", "/marketplace/jobs", PUBLIC},
+    /* marketplace: reads are public; writes take an optional session token
+     * (or a signed request), which names the owner; money moves only by a
+     * tx signed by the customer's key (their own or their custodial one) */
+    {"POST", "/marketplace/jobs", OPTIONAL},
     {"GET", "/marketplace/jobs", PUBLIC},
     {"GET", "/marketplace/jobs/{id}", PUBLIC},
     {"GET", "/marketplace/jobs/{id}/quote", PUBLIC},
-    {"POST", "/marketplace/jobs/{id}/confirm", PUBLIC},
+    {"POST", "/marketplace/jobs/{id}/confirm", OPTIONAL},
     {"GET", "/marketplace/jobs/{id}/logs", PUBLIC},
     {"GET", "/marketplace/jobs/{id}/resources", PUBLIC},
-    {"POST", "/marketplace/jobs/{id}/cancel", PUBLIC},
-    {"POST", "/marketplace/jobs/{id}/extend", PUBLIC},
+    {"POST", "/marketplace/jobs/{id}/cancel", OPTIONAL},
+    {"POST", "/marketplace/jobs/{id}/extend", OPTIONAL},
     {"GET", "/marketplace/cluster/status", PUBLIC},
     {"GET", "/marketplace/pricing", PUBLIC},
     {"GET", "/marketplace/queue", PUBLIC},
@@ -335,6 +340,9 @@ static void test_matrix(void **state)
                 break;
             case USER:
                 want_refused = w == ANON || w == BLOCKED || w == EXPIRED;
+                break;
+            case OPTIONAL:
+                want_refused = w == BLOCKED || w == EXPIRED;
                 break;
             default: /* ADMIN */
                 want_refused = w != ADMIN_USER;

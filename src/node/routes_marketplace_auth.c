@@ -1,0 +1,211 @@
+/* routes_marketplace_auth.c — who calls the Marketplace, and custodial
+ * signing (routes_marketplace_internal.h).
+ *
+ * Design note. The Marketplace accepts two kinds of caller. A signed request
+ * (the worker protocol's X-CPC-* headers) names a ledger address directly.
+ * A platform user (access token, or an API key with the `jobs` scope) is
+ * known by the ledger address of their wallet (routes_wallet.c): the
+ * custodial key made for them, or the address they linked. Draft ownership
+ * compares those addresses, so a user and their own key are the same owner.
+ *
+ * The chain only takes signed txs, and the node never holds a customer's
+ * key except the custodial one. So a user whose wallet is custodial may
+ * confirm, cancel or extend without sending a tx: the node builds it from
+ * the draft, signs it with that key and admits it like POST /tx. The key is
+ * opened for one signature and wiped; one mutex orders these signatures so
+ * that concurrent requests of one user take consecutive nonces; every such
+ * tx leaves an audit row. A user with a linked wallet signs with their own
+ * key and sends {"tx": ...} as before (the node cannot, and says so).
+ */
+#include <sodium.h>
+#include <string.h>
+
+#include "../common/req_sign.h"
+#include "../core/hex.h"
+#include "../core/keys.h"
+#include "../store/store_market.h"
+#include "auth_http.h"
+#include "mempool.h"
+#include "node.h"
+#include "platform.h"
+#include "routes.h"
+#include "routes_marketplace_internal.h"
+#include "routes_wallet.h"
+#include "worker_auth.h"
+
+/* The X-CPC-* signed request: c->addr = its signer. 0 or -1 with the answer set. */
+static int signed_caller(struct cpc_http_req *req, struct cpc_http_res *res, const char *pk,
+                         const char *ts, const char *sg, struct cpc__mp_caller *c)
+{
+    struct cpc_node *n = req->app;
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    struct cpc_err err = {0};
+    int rc = cpc_worker_auth_check(n->worker_auth, req->method, req->path, req->body,
+                                   req->body_len, pk, ts, sg, cpc_now_ms(), NULL, addr, &err);
+    if (rc == CPC_ERR_TOO_LARGE) {
+        cpc_http_res_error(res, 503, "unavailable", "%s", err.msg);
+        return -1;
+    }
+    if (rc != 0) {
+        cpc_http_res_error(res, 401, "unauthorized", "signed request: %s", err.msg);
+        return -1;
+    }
+    cpc_address_encode(c->addr, addr);
+    return 0;
+}
+
+int cpc__mp_caller(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc__mp_caller *c)
+{
+    memset(c, 0, sizeof *c);
+    const char *pk = cpc_http_req_header(req, CPC_REQ_HDR_PUBKEY);
+    const char *ts = cpc_http_req_header(req, CPC_REQ_HDR_TIMESTAMP);
+    const char *sg = cpc_http_req_header(req, CPC_REQ_HDR_SIGNATURE);
+    int is_signed = pk || ts || sg;
+    int has_token = cpc_http_req_header(req, "Authorization") || cpc_http_req_header(req, "X-API-Key");
+    if (is_signed && has_token) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "authenticate with either a signed request or a session token / API "
+                           "key, not both");
+        return -1;
+    }
+    if (is_signed)
+        return signed_caller(req, res, pk, ts, sg, c);
+    if (!has_token)
+        return 0;
+    struct cpc_platform *p = cpc__auth_plat(req);
+    if (!p) {
+        cpc_http_res_error(res, 503, "unavailable", "this node has no platform accounts");
+        return -1;
+    }
+    struct cpc_puser u;
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_JOBS) != 0)
+        return -1;
+    struct cpc_err err = {0};
+    if (cpc__wallet_ensure(p, u.id, &c->wallet, &err) != 0) {
+        cpc__auth_internal(res, &err);
+        return -1;
+    }
+    c->user = u.id;
+    c->custodial = c->wallet.linked_address[0] == '\0';
+    snprintf(c->addr, sizeof c->addr, "%s",
+             c->custodial ? c->wallet.custodial_address : c->wallet.linked_address);
+    return 0;
+}
+
+/* Fill, sign and admit tx under p->custody_mu. 0 or -1 with the answer set. */
+static int sign_and_admit(struct cpc_node *n, struct cpc_platform *p, struct cpc_http_res *res,
+                          const struct cpc__mp_caller *c, struct cpc_tx *tx, char hash[65])
+{
+    uint8_t sk[CPC_SECKEY_LEN];
+    struct cpc_err err = {0};
+    struct cpc_account acc;
+    int rc = cpc__wallet_unseal(p, &c->wallet, sk, &err);
+    if (rc == 0 && cpc_pubkey_from_seckey(n->signer, tx->pubkey, sk) != 0)
+        rc = cpc_err_set(&err, CPC_ERR_CRYPTO, "cannot derive the custodial public key");
+    uint8_t from[CPC_ADDR_HASH_LEN];
+    if (rc == 0 && (cpc_pubkey_hash(from, tx->pubkey) != 0 ||
+                    cpc_address_decode(tx->from, c->addr) != 0 ||
+                    memcmp(from, tx->from, sizeof from) != 0)) /* the key is the wallet's */
+        rc = cpc_err_set(&err, CPC_ERR_INTERNAL, "custodial key and address disagree");
+    if (rc == 0) {
+        snprintf(tx->chain_id, sizeof tx->chain_id, "%s", n->params.chain_id);
+        cpc_node_account(n, tx->from, &acc);
+        tx->nonce = cpc_mempool_pending_nonce(n->mempool, tx->from, acc.nonce);
+        tx->gas_price = n->params.min_gas_price;
+        rc = cpc_tx_sign(tx, n->signer, sk, &err);
+    }
+    sodium_memzero(sk, sizeof sk);
+    if (rc != 0) {
+        cpc__auth_internal(res, &err);
+        return -1;
+    }
+    if (cpc__mp_admit(n, res, tx) != 0)
+        return -1;
+    cpc_hex_encode(hash, tx->hash, 32);
+    return 0;
+}
+
+int cpc__mp_custodial_admit(struct cpc_node *n, struct cpc_http_res *res,
+                            const struct cpc__mp_caller *c, struct cpc_tx *tx, char hash[65])
+{
+    struct cpc_platform *p = n->platform;
+    if (!c->user || !c->custodial || !p) {
+        cpc_http_res_error(res, 500, "internal_error", "no custodial key for this caller");
+        return -1;
+    }
+    pthread_mutex_lock(&p->custody_mu);
+    int rc = sign_and_admit(n, p, res, c, tx, hash);
+    pthread_mutex_unlock(&p->custody_mu);
+    if (rc == 0) {
+        char d[128];
+        snprintf(d, sizeof d, "%s %s nonce %llu", cpc_tx_type_name(tx->type), hash,
+                 (unsigned long long)tx->nonce);
+        cpc__auth_audit(p, c->user, "custodial_tx", d);
+    }
+    return rc;
+}
+
+int cpc__mp_wants_custody(struct cpc_http_res *res, const json_t *body,
+                         const struct cpc__mp_caller *c, const char *what)
+{
+    if (body && json_object_get(body, "tx"))
+        return 0;
+    if (!c->user) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "body must be {\"tx\": a signed %s transaction (wire JSON)}, or "
+                           "authenticate with a session token or API key to have the node sign "
+                           "with your custodial wallet",
+                           what);
+        return -1;
+    }
+    if (!c->custodial) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "your wallet is linked to %s, whose key this node does not hold: sign "
+                           "the %s with it and send {\"tx\": ...}",
+                           c->addr, what);
+        return -1;
+    }
+    return 1;
+}
+
+int cpc__mp_custodial_job_tx(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_draft *d,
+                            json_t *body, const struct cpc__mp_caller *c, enum cpc_tx_type want,
+                            struct cpc_tx *tx, int *have_tx, char hash[65])
+{
+    uint8_t job[32];
+    json_int_t add_blocks = 0, add_tasks = 0;
+    json_error_t je;
+    if (cpc__mp_owner_check(res, d, c->addr, c->addr) != 0)
+        return -1;
+    if (want == CPC_TX_JOB_CANCEL ? body && json_object_size(body) != 0
+                                  : !body || json_unpack_ex(body, &je, JSON_STRICT, "{s?I, s?I}",
+                                                            "add_blocks", &add_blocks,
+                                                            "add_tasks", &add_tasks) != 0) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           want == CPC_TX_JOB_CANCEL
+                               ? "body must be empty (the node signs) or {\"tx\": ...}"
+                               : "body must be {\"add_blocks\":N,\"add_tasks\":N} (the node "
+                                 "signs) or {\"tx\": ...}");
+        return -1;
+    }
+    if (add_blocks < 0 || add_tasks < 0 || add_tasks > UINT32_MAX) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "add_blocks and add_tasks must not be negative");
+        return -1;
+    }
+    if (cpc_hex_decode_exact(job, 32, d->job_id) != 0) {
+        cpc_http_res_error(res, 500, "internal_error", "draft %s has no job id", d->id);
+        return -1;
+    }
+    memset(tx, 0, sizeof *tx);
+    tx->type = want;
+    if (want == CPC_TX_JOB_CANCEL) {
+        memcpy(tx->u.job_cancel.job_id, job, 32);
+    } else {
+        memcpy(tx->u.job_extend.job_id, job, 32);
+        tx->u.job_extend.add_blocks = (uint64_t)add_blocks;
+        tx->u.job_extend.add_tasks = (uint32_t)add_tasks;
+    }
+    *have_tx = 1;
+    return cpc__mp_custodial_admit(n, res, c, tx, hash);
+}
