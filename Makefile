@@ -34,6 +34,7 @@ test: build-asan
 bench: build
 	@./build/bin/bench_ledger
 	@./build/bin/bench_market
+	@./build/bin/bench_state_root
 	@./build/bin/bench_worker
 
 fuzz: deps

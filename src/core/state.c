@@ -8,8 +8,9 @@
  * the apply path creates a short-lived overlay per tx, and most of those
  * hold two or three accounts.
  *
- * Roots: state_root.c, which also keeps the objects' root cache (the
- * index, state_impl.h) that the object writes below mark stale.
+ * Roots: state_root.c, which also keeps the root's caches (a sorted index
+ * of account leaves and one of object leaves, state_impl.h) that the writes
+ * below mark stale and that cpc_state_merge keeps up to date.
  *
  * Objects (the market's records) live in a second open-addressing map keyed
  * by 1..33 raw bytes, values on the heap. Unlike accounts they can be
@@ -91,7 +92,7 @@ static void objs_free(struct cpc_state *st)
     free(st->objs);
     st->objs = NULL;
     st->ocap = st->oused = st->olive = 0;
-    cpc__obj_index_free(&st->idx);
+    cpc__root_index_free(&st->idx);
 }
 
 void cpc_state_free(struct cpc_state *st)
@@ -99,6 +100,7 @@ void cpc_state_free(struct cpc_state *st)
     if (!st)
         return;
     free(st->slots);
+    cpc__root_index_free(&st->aidx);
     objs_free(st);
     free(st);
 }
@@ -181,6 +183,8 @@ int cpc_state_put(struct cpc_state *st, const uint8_t addr[CPC_ADDR_HASH_LEN],
         st->count++;
     }
     s->acc = *acc;
+    s->leaf_ok = 0;
+    st->aidx.valid = false;
     return 0;
 }
 
@@ -378,7 +382,8 @@ int cpc_state_obj_foreach(const struct cpc_state *st, cpc_state_obj_fn fn, void 
 /* Merge delta into st; a tombstone removes the key unless keep_tombs. */
 int cpc__state_merge(struct cpc_state *st, const struct cpc_state *delta, bool keep_tombs)
 {
-    bool keep_index = st->idx.valid && delta && delta->oused;
+    bool keep_accounts = st->aidx.valid && delta && delta->count;
+    bool keep_objects = st->idx.valid && delta && delta->oused;
     for (size_t i = 0; delta && i < delta->cap; i++) {
         if (delta->slots[i].used) {
             int rc = cpc_state_put(st, delta->slots[i].addr, &delta->slots[i].acc);
@@ -400,8 +405,8 @@ int cpc__state_merge(struct cpc_state *st, const struct cpc_state *delta, bool k
         if (rc)
             return rc;
     }
-    if (keep_index)
-        cpc__obj_index_after_merge(st, delta);
+    if (keep_accounts || keep_objects)
+        cpc__root_index_after_merge(st, delta, keep_accounts, keep_objects);
     return 0;
 }
 

@@ -1,11 +1,12 @@
 /* state_impl.h — private to state.c and state_root.c: the layout of a
  * cpc_state and the helpers the two files share. Nothing else includes it.
  *
- * The object index (struct cpc_obj_index) is the state root's cache: every
- * live object's key and Merkle leaf, sorted by key. It is written only by
- * the root functions (built on first use) and by cpc_state_merge into a
- * state whose index is valid (kept up to date by a sorted merge instead of
- * a full rebuild); any other object write marks it stale. The root
+ * The two root indexes (struct cpc_root_index) are the state root's cache:
+ * every account's address and every live object's key, each with its Merkle
+ * leaf, sorted by key. They are written only by the root functions (built on
+ * first use) and by cpc_state_merge into a state whose index is valid (kept
+ * up to date by a sorted merge instead of a full rebuild); any other write
+ * marks the index it touches stale. The root
  * functions take const states and still fill this cache, so a state must
  * not have its root computed from two threads at once: the node computes
  * roots and merges only on its one writer thread.
@@ -21,8 +22,10 @@
 
 struct slot {
     uint8_t addr[CPC_ADDR_HASH_LEN];
-    uint32_t used;
+    uint8_t used;
+    uint8_t leaf_ok;    /* leaf below matches acc; reset on every write */
     struct cpc_account acc;
+    uint8_t leaf[32];   /* root cache: SHA256(0x00 | SHA256(addr | balance | nonce | stake)) */
 };
 
 struct obj {
@@ -35,16 +38,16 @@ struct obj {
     uint8_t leaf[32];   /* root cache: SHA256(0x00 | SHA256(u8 klen | key | u32 vlen | val)) */
 };
 
-struct cpc_obj_ent {    /* one live object in the index */
+struct cpc_root_ent {   /* one account (klen 20) or live object in an index */
     uint8_t leaf[32];
     uint8_t klen;
     uint8_t key[CPC_OBJ_KEY_MAX];
 };
 
-struct cpc_obj_index {
-    struct cpc_obj_ent *v; /* n entries sorted by key (state.h order), heap */
+struct cpc_root_index {
+    struct cpc_root_ent *v; /* n entries sorted by key (state.h order), heap */
     size_t n;
-    bool valid;            /* v lists exactly the state's live objects */
+    bool valid;             /* v lists exactly the state's accounts / live objects */
 };
 
 struct cpc_state {
@@ -56,7 +59,8 @@ struct cpc_state {
     size_t oused;       /* occupied slots (live + tombstones) */
     size_t olive;       /* live objects */
     bool is_delta;      /* an overlay's delta: deletions leave tombstones */
-    struct cpc_obj_index idx; /* the root's cache (top) */
+    struct cpc_root_index aidx; /* the root's caches (top): accounts */
+    struct cpc_root_index idx;  /* and live objects */
 };
 
 /* Account slot of addr, or NULL. */
@@ -68,11 +72,13 @@ struct cpc_state *cpc__state_delta_new(void);
 /* Merge delta into st; a tombstone removes the key unless keep_tombs. 0 or CPC_ERR_NOMEM. */
 int cpc__state_merge(struct cpc_state *st, const struct cpc_state *delta, bool keep_tombs);
 
-/* Bring st's valid index up to date after delta was merged into st's map
- * (state_root.c). On out of memory the index is only marked stale, and
- * the next root then rebuilds it from scratch. */
-void cpc__obj_index_after_merge(struct cpc_state *st, const struct cpc_state *delta);
-/* Free the index array (state_free). */
-void cpc__obj_index_free(struct cpc_obj_index *idx);
+/* Bring st's indexes up to date after delta was merged into st's maps
+ * (state_root.c): the accounts index when accounts, the objects index when
+ * objects (each was valid before the merge). On out of memory an index is
+ * only marked stale, and the next root then rebuilds it from scratch. */
+void cpc__root_index_after_merge(struct cpc_state *st, const struct cpc_state *delta,
+                                 bool accounts, bool objects);
+/* Free an index array (state_free). */
+void cpc__root_index_free(struct cpc_root_index *idx);
 
 #endif

@@ -1,9 +1,10 @@
-/* test_core_state_index.c — the objects root's cache (state_root.c: a sorted
- * index of leaves kept up to date across merges) against a from-scratch
- * reference written here from state.h's definition alone: random puts,
- * overwrites and deletions through nested overlays, blocks kept or dropped,
- * direct writes to the base, and keys that are prefixes of each other. After
- * every step the overlay root and the base root must equal the reference. */
+/* test_core_state_index.c — the state root's caches (state_root.c: sorted
+ * indexes of account and object leaves kept up to date across merges)
+ * against a from-scratch reference written here from state.h's definition
+ * alone: random account writes, object puts, overwrites and deletions through
+ * nested overlays, blocks kept or dropped, direct writes to the base, and
+ * object keys that are prefixes of each other. After every step the overlay
+ * root and the base root must equal the reference. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "core/state.h"
 
 #define MAX_KEYS 700
+#define MAX_ACCOUNTS 400
 
 struct model_obj {
     uint8_t key[CPC_OBJ_KEY_MAX];
@@ -28,9 +30,16 @@ struct model_obj {
     int live;
 };
 
+struct model_acc {
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    struct cpc_account acc;
+};
+
 struct model {
     struct model_obj v[MAX_KEYS];
     size_t n;
+    struct model_acc a[MAX_ACCOUNTS];
+    size_t na;
 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -68,7 +77,37 @@ static int ent_cmp(const void *a, const void *b)
     return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
-/* state.h: SHA256(accounts_root | objects_root); no accounts here, so 32 zero bytes. */
+static int acc_cmp(const void *a, const void *b)
+{
+    return memcmp(((const struct model_acc *)a)->addr, ((const struct model_acc *)b)->addr,
+                  CPC_ADDR_HASH_LEN);
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+/* state.h: Merkle root over SHA256(addr | u64 balance | u64 nonce | u64 stake), sorted. */
+static void model_accounts_root(const struct model *m, uint8_t root[32])
+{
+    static struct model_acc sorted[MAX_ACCOUNTS];
+    static uint8_t leaves[MAX_ACCOUNTS][32];
+    memcpy(sorted, m->a, m->na * sizeof *sorted);
+    qsort(sorted, m->na, sizeof *sorted, acc_cmp);
+    for (size_t i = 0; i < m->na; i++) {
+        uint8_t rec[CPC_ADDR_HASH_LEN + 24];
+        memcpy(rec, sorted[i].addr, CPC_ADDR_HASH_LEN);
+        put_be64(rec + 20, sorted[i].acc.balance);
+        put_be64(rec + 28, sorted[i].acc.nonce);
+        put_be64(rec + 36, sorted[i].acc.stake);
+        cpc_sha256(leaves[i], rec, sizeof rec);
+    }
+    assert_int_equal(cpc_merkle_root(root, (const uint8_t(*)[32])leaves, m->na), 0);
+}
+
+/* state.h: SHA256(accounts_root | objects_root). */
 static void model_root(const struct model *m, uint8_t root[32])
 {
     const struct model_obj *p[MAX_KEYS];
@@ -93,9 +132,34 @@ static void model_root(const struct model *m, uint8_t root[32])
         o += p[i]->vlen;
         cpc_sha256(leaves[i], rec, o);
     }
-    uint8_t objr[32], zero[32] = {0};
+    uint8_t objr[32], accr[32];
     assert_int_equal(cpc_merkle_root(objr, (const uint8_t(*)[32])leaves, n), 0);
-    cpc_sha256_2(root, zero, 32, objr, 32);
+    model_accounts_root(m, accr);
+    cpc_sha256_2(root, accr, 32, objr, 32);
+}
+
+/* One random account write (new or existing address), mirrored in m. */
+static void random_account(struct cpc_overlay *ov, struct cpc_state *st, struct model *m)
+{
+    struct model_acc *e;
+    if (m->na && (m->na == MAX_ACCOUNTS || rnd(3))) {
+        e = &m->a[rnd((uint32_t)m->na)];
+    } else {
+        e = &m->a[m->na++];
+        for (size_t i = 0; i < CPC_ADDR_HASH_LEN; i++) /* structured: shared prefixes */
+            e->addr[i] = (uint8_t)(i < 16 ? rnd(3) : rnd(256));
+        for (size_t i = 0; i + 1 < m->na; i++)
+            if (memcmp(m->a[i].addr, e->addr, CPC_ADDR_HASH_LEN) == 0) { /* already there */
+                m->na--;
+                e = &m->a[i];
+                break;
+            }
+    }
+    e->acc.balance = rnd(1000000);
+    e->acc.nonce = rnd(50);
+    e->acc.stake = rnd(4) ? 0 : rnd(1000);
+    assert_int_equal(ov ? cpc_overlay_put(ov, e->addr, &e->acc) : cpc_state_put(st, e->addr, &e->acc),
+                     0);
 }
 
 /* One random write through ov (or straight into st when ov is NULL), mirrored in m. */
@@ -103,6 +167,10 @@ static void random_write(struct cpc_overlay *ov, struct cpc_state *st, struct mo
 {
     uint8_t k[CPC_OBJ_KEY_MAX];
     size_t kl;
+    if (rnd(3) == 0) {
+        random_account(ov, st, m);
+        return;
+    }
     if (m->n && rnd(2)) { /* an existing key: overwrite or delete it */
         const struct model_obj *e = &m->v[rnd((uint32_t)m->n)];
         kl = e->klen;
