@@ -9,6 +9,8 @@
  * from nothing (cpc_state_root of a fresh copy, which has no cached leaves),
  * i.e. what every block cost before the root kept its index.
  * Both roots are compared, so the figure is for the right answer.
+ * Sizes: --accounts, --objects, --changed, --blocks (defaults 200000, 200000,
+ * 2000, 10).
  * Last line: state_root: accounts=A objects=O changed=C block_ms=X full_ms=Y ratio=Y/X
  */
 #include <stdio.h>
@@ -18,7 +20,29 @@
 
 #include "core/state.h"
 
-enum { ACCOUNTS = 200000, OBJECTS = 200000, CHANGED = 2000, BLOCKS = 10 };
+static unsigned ACCOUNTS = 200000, OBJECTS = 200000, CHANGED = 2000, BLOCKS = 10;
+
+/* --accounts N --objects N --changed N --blocks N (the defaults above). 0 or -1. */
+static int parse(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        unsigned *dst = !strcmp(argv[i], "--accounts") ? &ACCOUNTS
+                      : !strcmp(argv[i], "--objects")  ? &OBJECTS
+                      : !strcmp(argv[i], "--changed")  ? &CHANGED
+                      : !strcmp(argv[i], "--blocks")   ? &BLOCKS
+                                                       : NULL;
+        char *end = NULL;
+        unsigned long v = dst && i + 1 < argc ? strtoul(argv[i + 1], &end, 10) : 0;
+        if (!dst || !end || *end || v == 0 || v > 10000000) {
+            fprintf(stderr, "usage: bench_state_root [--accounts N] [--objects N] "
+                            "[--changed N] [--blocks N] (each 1..10000000)\n");
+            return -1;
+        }
+        *dst = (unsigned)v;
+        i++;
+    }
+    return 0;
+}
 
 static double now_s(void)
 {
@@ -86,8 +110,10 @@ static struct cpc_state *fresh_copy(const struct cpc_state *st)
     return c;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (parse(argc, argv) != 0)
+        return 2;
     struct cpc_state *base = cpc_state_new();
     uint8_t a[20], k[CPC_OBJ_KEY_MAX], v[120], root[32], want[32];
     for (uint64_t i = 0; i < ACCOUNTS; i++) {
@@ -106,20 +132,20 @@ int main(void)
     double t0 = now_s();
     if (cpc_state_root(base, root) != 0)
         return 1;
-    printf("bench_state_root: %d accounts, %d objects; first root (builds the index) %.1f ms\n",
+    printf("bench_state_root: %u accounts, %u objects; first root (builds the index) %.1f ms\n",
            ACCOUNTS, OBJECTS, (now_s() - t0) * 1e3);
     double block_s = 0, merge_s = 0, full_s = 0;
-    for (int b = 0; b < BLOCKS; b++) {
+    for (unsigned b = 0; b < BLOCKS; b++) {
         struct cpc_overlay ov;
         if (cpc_overlay_init(&ov, base, NULL) != 0)
             return 1;
-        for (int i = 0; i < CHANGED; i++) {
+        for (unsigned i = 0; i < CHANGED; i++) {
             struct cpc_account acc = {rnd() % 1000000, (uint64_t)b + 1, 0};
             addr_of(a, rnd() % ACCOUNTS);
             if (cpc_overlay_put(&ov, a, &acc) != 0)
                 return 1;
         }
-        for (int i = 0; i < CHANGED; i++) {
+        for (unsigned i = 0; i < CHANGED; i++) {
             uint64_t which = rnd() % 4;
             val_of(v, rnd());
             if (which == 0) { /* a new record */
@@ -156,15 +182,15 @@ int main(void)
         full_s += now_s() - t0;
         cpc_state_free(copy);
         if (memcmp(root, want, 32) != 0) {
-            fprintf(stderr, "bench_state_root: block %d: the roots differ\n", b);
+            fprintf(stderr, "bench_state_root: block %u: the roots differ\n", b);
             return 1;
         }
     }
     double block_ms = block_s * 1e3 / BLOCKS, full_ms = full_s * 1e3 / BLOCKS;
-    printf("bench_state_root: %d blocks of %d account and %d object changes: overlay root %.2f ms, "
+    printf("bench_state_root: %u blocks of %u account and %u object changes: overlay root %.2f ms, "
            "merge %.2f ms, full rebuild %.2f ms per block (roots equal)\n",
            BLOCKS, CHANGED, CHANGED, block_ms, merge_s * 1e3 / BLOCKS, full_ms);
-    printf("state_root: accounts=%d objects=%d changed=%d block_ms=%.2f full_ms=%.2f ratio=%.2f\n",
+    printf("state_root: accounts=%u objects=%u changed=%u block_ms=%.2f full_ms=%.2f ratio=%.2f\n",
            ACCOUNTS, OBJECTS, 2 * CHANGED, block_ms, full_ms, full_ms / block_ms);
     cpc_state_free(base);
     return 0;

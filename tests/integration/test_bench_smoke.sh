@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The benchmarks still run end to end (a smoke test, not a timing test: no
+# figure is compared with anything). bench_market at a tiny size against a real
+# cpcd on 127.0.0.1: its last three lines keep the issue's exact format, every
+# task settles and none is rejected; bench_state_root's roots agree with the
+# rebuild (it checks that itself and exits non-zero otherwise).
+source "$(dirname "$0")/lib.sh"
+
+out=$("$CPC_BIN/bench_market" --jobs 2 --tasks 40 --workers 4 --rounds 1 --matmul-n 64 2>&1)
+rc=$?
+check "bench_market exits 0 (rc=$rc)" test $rc -eq 0
+last3=$(printf '%s\n' "$out" | tail -3)
+echo "$last3"
+printf '%s\n' "$last3" | sed -n 1p | grep -Eq '^market: tasks_per_s=[0-9]+ vs_slurm_500=[0-9]+\.[0-9]{2} vs_boinc_102=[0-9]+\.[0-9]{2}$'
+check "market line format" test $? -eq 0
+printf '%s\n' "$last3" | sed -n 2p | grep -Eq '^verify: matmul_n=64 verify_cost_ratio=[0-9.]+$'
+check "verify line format" test $? -eq 0
+printf '%s\n' "$last3" | sed -n 3p | grep -Eq '^detect: lazy=[0-9.]+ partial_1_8=[0-9.]+ bound_partial_1_8=[0-9.]+$'
+check "detect line format" test $? -eq 0
+expect_contains "every task settled, none rejected" "80 results accepted, 0 rejected" "$out"
+
+out=$("$CPC_BIN/bench_state_root" --accounts 2000 --objects 2000 --changed 100 --blocks 3 2>&1)
+rc=$?
+check "bench_state_root exits 0 with equal roots (rc=$rc)" test $rc -eq 0
+expect_contains "state_root line" "state_root: accounts=2000 objects=2000 changed=200" "$out"
+finish
