@@ -22,15 +22,17 @@ void cpc_hex_encode(char *out, const uint8_t *in, size_t len)
     out[2 * len] = '\0';
 }
 
+/* 1 + digit value by byte, 0 = not a hex digit. A constant table: decoding is
+ * on the hot path of every tx (hashes, keys and signatures are hex in JSON). */
+static const uint8_t DIGIT1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
+    ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
 int cpc_hex_digit(int c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return c < 0 || c > 255 ? -1 : (int)DIGIT1[c] - 1;
 }
 
 int cpc_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len,
@@ -49,13 +51,14 @@ int cpc_hex_decode(uint8_t *out, size_t out_cap, size_t *out_len,
     size_t n = in_len / 2;
     /* Validate everything first so a too-large input of garbage reports INVALID
      * and out is never partially written on error. */
+    const unsigned char *u = (const unsigned char *)in;
     for (size_t i = 0; i < in_len; i++)
-        if (cpc_hex_digit(in[i]) < 0)
+        if (!DIGIT1[u[i]])
             return CPC_ERR_INVALID;
     if (n > out_cap)
         return CPC_ERR_TOO_LARGE;
     for (size_t i = 0; i < n; i++)
-        out[i] = (uint8_t)((cpc_hex_digit(in[2 * i]) << 4) | cpc_hex_digit(in[2 * i + 1]));
+        out[i] = (uint8_t)(((DIGIT1[u[2 * i]] - 1) << 4) | (DIGIT1[u[2 * i + 1]] - 1));
     if (out_len)
         *out_len = n;
     return CPC_OK;

@@ -86,6 +86,36 @@ static void test_decode_exact(void **state)
     assert_int_equal(out[0], 0x55);
 }
 
+/* Every byte: cpc_hex_digit against the definition, and a two-character
+ * decode accepts exactly the digit pairs. */
+static void test_every_byte(void **state)
+{
+    (void)state;
+    for (int c = -1; c <= 256; c++) {
+        int want = c >= '0' && c <= '9'   ? c - '0'
+                   : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                   : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                          : -1;
+        assert_int_equal(cpc_hex_digit(c), want);
+        if (c < 0 || c > 255)
+            continue;
+        for (int d = 0; d < 256; d += 17) {
+            char in[2] = {(char)c, (char)d};
+            uint8_t out = 0;
+            size_t n = 0;
+            int dd = cpc_hex_digit(d);
+            int rc = cpc_hex_decode(&out, 1, &n, in, 2);
+            if (want >= 0 && dd >= 0) {
+                assert_int_equal(rc, 0);
+                assert_int_equal(out, want * 16 + dd);
+            } else {
+                assert_int_equal(rc, CPC_ERR_INVALID);
+                assert_int_equal(n, 0);
+            }
+        }
+    }
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -109,6 +139,7 @@ int main(void)
         cmocka_unit_test(test_decode_errors),
         cmocka_unit_test(test_decode_exact),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_every_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
