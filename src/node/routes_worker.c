@@ -244,7 +244,9 @@ static int sign_leases(struct cpc_node *n, const struct cpc_sched_lease *l, size
     return rc;
 }
 
-static json_t *lease_task_json(const struct cpc_sched_lease *l, const struct lease_sig *ls)
+/* One task of the answer; params is its job's contract params (borrowed). */
+static json_t *lease_task_json(const struct cpc_sched_lease *l, const struct lease_sig *ls,
+                               json_t *params)
 {
     char tid[CPC_UUID_STR_LEN + 1];
     cpc_uuid_format(tid, l->task_id);
@@ -256,14 +258,11 @@ static json_t *lease_task_json(const struct cpc_sched_lease *l, const struct lea
     }
     if (!lease)
         return NULL;
-    json_t *cj = cpc_contract_to_json(&l->contract);
-    json_t *params = cj ? json_object_get(cj, "params") : NULL;
     json_t *o = json_pack("{s:s, s:o, s:I, s:s, s:O?, s:o, s:I, s:I, s:o}", "task_id", tid,
                           "job_id", hexj(l->job_id, 32), "index", (json_int_t)l->index, "kind",
                           cpc_kind_name(l->contract.kind), "params", params, "seed",
                           hexj(l->seed, 32), "reward", (json_int_t)l->contract.reward,
                           "replication", (json_int_t)l->contract.replication, "lease", lease);
-    json_decref(cj);
     return o;
 }
 
@@ -278,13 +277,19 @@ static void lease_answer(struct cpc_node *n, struct cpc_http_res *res,
         json_decref(tasks);
         tasks = NULL;
     }
+    json_t *cj = NULL; /* the contract JSON of the job of l[i - 1]: answers are mostly one job */
     for (size_t i = 0; tasks && i < cnt; i++) {
-        json_t *t = lease_task_json(&l[i], &sigs[i]);
+        if (!cj || memcmp(l[i].job_id, l[i - 1].job_id, 32) != 0) {
+            json_decref(cj);
+            cj = cpc_contract_to_json(&l[i].contract);
+        }
+        json_t *t = cj ? lease_task_json(&l[i], &sigs[i], json_object_get(cj, "params")) : NULL;
         if (!t || json_array_append_new(tasks, t) != 0) {
             json_decref(tasks);
             tasks = NULL;
         }
     }
+    json_decref(cj);
     free(sigs);
     free(l);
     if (!tasks)
