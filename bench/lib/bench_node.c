@@ -210,7 +210,10 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw
 void bench_node_cleanup(struct bench_node *bn)
 {
     bench_node_stop(bn);
-    if (bn->home[0])
+    const char *keep = getenv("CPC_BENCH_KEEP");
+    if (bn->home[0] && keep && !strcmp(keep, "1"))
+        fprintf(stderr, "bench: kept the node home %s (CPC_BENCH_KEEP=1)\n", bn->home);
+    else if (bn->home[0])
         nftw(bn->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
     bn->home[0] = 0;
     cpc_key_wipe(&bn->validator);

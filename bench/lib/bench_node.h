@@ -57,7 +57,8 @@ int bench_node_start(struct bench_node *bn, const char *cpcd, const struct cpc_g
 /* SIGTERM the child (if running) and wait for it. */
 void bench_node_stop(struct bench_node *bn);
 
-/* Stop, remove the home, wipe the validator key. NULL-safe after a failed prepare. */
+/* Stop, remove the home (kept when CPC_BENCH_KEEP=1, for cpcd replay or a look
+ * inside), wipe the validator key. NULL-safe after a failed prepare. */
 void bench_node_cleanup(struct bench_node *bn);
 
 #endif

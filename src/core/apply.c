@@ -11,7 +11,9 @@
  * overlay before the first tx and after the last, so they agree on them.
  * Only the builder may carry an oracle of its own lease signatures
  * (cpc_block_build_ex); cpc_apply_block leaves ctx.lease_sigs NULL, so a
- * received or replayed block has every lease signature verified.
+ * received or replayed block has every lease signature verified, once per
+ * (digest, signature) pair per block: both give the block a lease memo, so a
+ * lease set's one signature is not verified again for each of its results.
  */
 #include "apply.h"
 
@@ -24,6 +26,32 @@
 #include "hex.h"
 #include "market_apply.h"
 #include "tx_types.h"
+
+static size_t memo_slot(const uint8_t digest[32])
+{
+    return ((size_t)digest[0] | (size_t)digest[1] << 8) % CPC_LEASE_MEMO_SLOTS;
+}
+
+bool cpc_lease_memo_has(const struct cpc_lease_memo *m, const uint8_t digest[32],
+                        const uint8_t sig[CPC_SIG_LEN])
+{
+    if (!m)
+        return false;
+    size_t i = memo_slot(digest);
+    return m->used[i] && memcmp(m->pair[i], digest, 32) == 0 &&
+           memcmp(m->pair[i] + 32, sig, CPC_SIG_LEN) == 0;
+}
+
+void cpc_lease_memo_add(struct cpc_lease_memo *m, const uint8_t digest[32],
+                        const uint8_t sig[CPC_SIG_LEN])
+{
+    if (!m)
+        return;
+    size_t i = memo_slot(digest);
+    m->used[i] = 1;
+    memcpy(m->pair[i], digest, 32);
+    memcpy(m->pair[i] + 32, sig, CPC_SIG_LEN);
+}
 
 int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                  const struct cpc_tx *tx, struct cpc_tx_result *res,
@@ -152,6 +180,7 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
     const struct cpc_block_header *h = &b->header;
     struct cpc_overlay ov = {0};
     struct cpc_tx_result *results = NULL;
+    struct cpc_lease_memo *memo = NULL; /* NULL on OOM: every lease is then verified */
     struct cpc_err e = {0};
     uint8_t root[32], prev_hash[32];
     int rc = 0;
@@ -187,7 +216,8 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
         BLOCK_FAIL("Invalid block: %s", e.msg);
 
     struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
-                                .validator_pub = validator_pub};
+                                .validator_pub = validator_pub,
+                                .lease_memo = memo = calloc(1, sizeof *memo)};
     memcpy(ctx.prev_hash, prev_hash, 32);
     if (cpc_pubkey_hash(ctx.proposer, h->proposer) != 0)
         BLOCK_FAIL("Invalid block: cannot hash the proposer key");
@@ -244,6 +274,7 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
 out:
     cpc_overlay_free(&ov);
     free(results);
+    free(memo);
     return rc;
 }
 
@@ -273,6 +304,7 @@ int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_hea
     size_t *sk_idx = NULL;
     int *sk_codes = NULL;
     size_t n_sk = 0, sk_cap = 0;
+    struct cpc_lease_memo *memo = NULL; /* NULL on OOM: every lease is then verified */
     struct cpc_err e = {0};
     int rc = 0;
 
@@ -301,7 +333,8 @@ int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_hea
         goto fail;
     }
     struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
-                                .validator_pub = h->proposer, .lease_sigs = lease_sigs};
+                                .validator_pub = h->proposer, .lease_sigs = lease_sigs,
+                                .lease_memo = memo = calloc(1, sizeof *memo)};
     memcpy(ctx.prev_hash, h->prev_hash, 32);
     if ((rc = cpc_pubkey_hash(ctx.proposer, h->proposer)) != 0) {
         cpc_err_set(err, rc, "Cannot hash the validator key");
@@ -382,6 +415,7 @@ int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_hea
         out->results = NULL;
     }
     cpc_overlay_free(&ov);
+    free(memo);
     if (n_skipped)
         *n_skipped = n_sk;
     if (skipped)
@@ -395,6 +429,7 @@ int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_hea
     return 0;
 fail:
     cpc_overlay_free(&ov);
+    free(memo);
     cpc_block_clear(out);
     free(sk_idx);
     free(sk_codes);

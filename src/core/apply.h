@@ -46,6 +46,23 @@ struct cpc_lease_sig_oracle {
     void *arg;
 };
 
+/* Lease signatures verified earlier while applying the same block: a lease
+ * set's one signature covers many results (market.h), so with a memo it is
+ * ECDSA-verified once per block, not once per result. cpc_apply_block and
+ * cpc_block_build_ex give each block one (heap, freed with the block's
+ * application). Direct-mapped by digest: a collision only costs a verify. */
+#define CPC_LEASE_MEMO_SLOTS 512
+struct cpc_lease_memo {
+    uint8_t used[CPC_LEASE_MEMO_SLOTS];
+    uint8_t pair[CPC_LEASE_MEMO_SLOTS][32 + CPC_SIG_LEN]; /* digest | signature */
+};
+/* True when (digest, sig) was added to m (NULL: false). */
+bool cpc_lease_memo_has(const struct cpc_lease_memo *m, const uint8_t digest[32],
+                        const uint8_t sig[CPC_SIG_LEN]);
+/* Remember a pair that verified under the block's validator key (m NULL: no-op). */
+void cpc_lease_memo_add(struct cpc_lease_memo *m, const uint8_t digest[32],
+                        const uint8_t sig[CPC_SIG_LEN]);
+
 struct cpc_block_ctx {
     const struct cpc_chain_params *params;
     uint64_t height;
@@ -57,6 +74,8 @@ struct cpc_block_ctx {
     /* Optional (NULL = verify every lease): true when sig is known to be the
      * validator_pub key's own signature over digest (see the top of file). */
     const struct cpc_lease_sig_oracle *lease_sigs;
+    /* Optional (NULL = none): pairs verified earlier in this block (above). */
+    struct cpc_lease_memo *lease_memo;
 };
 
 /* Apply one tx on top of ov (signature NOT checked here; see cpc_tx_check).

@@ -316,7 +316,8 @@ static int reject(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const
  * the result's path folds up to). 0 or CPC_ERR_UNAUTHORIZED. A pair the block
  * builder's oracle knows as its own signature (apply.h, cpc_lease_sig_oracle)
  * would verify by construction, so the ECDSA verify is skipped for it; without
- * an oracle (received blocks, replay) every signature is verified. */
+ * an oracle (received blocks, replay) every signature is verified, once per
+ * block (ctx->lease_memo: a set's results share one signature). */
 static int lease_check(const struct cpc_block_ctx *ctx, const struct cpc_payload_submit_result *p,
                        const uint8_t task_id[16], const uint8_t worker[CPC_ADDR_HASH_LEN])
 {
@@ -333,7 +334,12 @@ static int lease_check(const struct cpc_block_ctx *ctx, const struct cpc_payload
     }
     if (o && o->known && o->known(o->arg, ctx->validator_pub, d, p->lease_sig))
         return 0;
-    return cpc_verify(p->lease_sig, d, ctx->validator_pub) == 0 ? 0 : CPC_ERR_UNAUTHORIZED;
+    if (cpc_lease_memo_has(ctx->lease_memo, d, p->lease_sig))
+        return 0; /* this block already verified this set's signature */
+    if (cpc_verify(p->lease_sig, d, ctx->validator_pub) != 0)
+        return CPC_ERR_UNAUTHORIZED;
+    cpc_lease_memo_add(ctx->lease_memo, d, p->lease_sig);
+    return 0;
 }
 
 /* Shared checks of a result for a known task: job active, task state, lease. */

@@ -351,6 +351,34 @@ static void test_overflow(void **state)
     assert_int_equal(cpc_apply_tx(&e->ov, &e->ctx, &tx, &res, &err), CPC_ERR_OVERFLOW);
 }
 
+/* The per-block lease memo (apply.h): remembers exact (digest, signature)
+ * pairs only; a colliding pair replaces the older one, which only costs a
+ * verify; NULL is an empty memo. */
+static void test_lease_memo(void **state)
+{
+    (void)state;
+    struct cpc_lease_memo *m = calloc(1, sizeof *m);
+    assert_non_null(m);
+    uint8_t d1[32], d2[32], s1[CPC_SIG_LEN], s2[CPC_SIG_LEN];
+    memset(d1, 0x11, 32);
+    memset(s1, 0x22, sizeof s1);
+    memcpy(d2, d1, 32);
+    d2[31] ^= 1; /* same slot (the slot is taken from the first bytes), another digest */
+    memcpy(s2, s1, sizeof s2);
+    s2[0] ^= 1;
+    assert_false(cpc_lease_memo_has(m, d1, s1));
+    cpc_lease_memo_add(m, d1, s1);
+    assert_true(cpc_lease_memo_has(m, d1, s1));
+    assert_false(cpc_lease_memo_has(m, d1, s2)); /* the signature is part of the key */
+    assert_false(cpc_lease_memo_has(m, d2, s1));
+    cpc_lease_memo_add(m, d2, s1); /* collides: replaces */
+    assert_true(cpc_lease_memo_has(m, d2, s1));
+    assert_false(cpc_lease_memo_has(m, d1, s1));
+    assert_false(cpc_lease_memo_has(NULL, d1, s1));
+    cpc_lease_memo_add(NULL, d1, s1); /* no-op */
+    free(m);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -359,7 +387,7 @@ int main(void)
         T(test_transfer),          T(test_transfer_to_self),   T(test_stake_unstake),
         T(test_submit_result),     T(test_failed_after_inclusion), T(test_nonce_errors),
         T(test_fee_unaffordable),  T(test_wrong_chain_and_type), T(test_proposer_is_sender),
-        T(test_overflow),
+        T(test_overflow),          cmocka_unit_test(test_lease_memo),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
