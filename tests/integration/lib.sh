@@ -37,10 +37,14 @@ finish() {
   exit $?
 }
 
-free_port() {
-  local p
+free_port() { # a port nothing listens on, below the kernel's ephemeral range
+  # (outgoing connections and port-0 binds take ports from that range, so a port
+  # picked there could be taken between this check and cpcd's bind)
+  local p lo hi=32767
+  read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || lo=32768
+  [ "$lo" -gt 12000 ] && hi=$((lo - 1))
   for _ in $(seq 1 50); do
-    p=$(shuf -i 20000-60000 -n 1)
+    p=$(shuf -i 10000-"$hi" -n 1)
     if ! (exec 3<>/dev/tcp/127.0.0.1/"$p") 2>/dev/null; then echo "$p"; return 0; fi
   done
   return 1
