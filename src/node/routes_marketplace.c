@@ -472,9 +472,13 @@ void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_err err = {0};
     json_t *body = NULL, *dj = NULL, *tj = NULL;
     int have_tx = 0, custody = 0;
+    bool locked = false;
     memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0 ||
-        load_draft(req, res, &d) != 0)
+    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0)
+        goto done;
+    if (cpc__mp_custody_intent(&caller, body))
+        locked = cpc__mp_custody_lock(n); /* held until the outcome is recorded */
+    if (load_draft(req, res, &d) != 0)
         goto done;
     const char *signer = caller.addr;
     if ((custody = cpc__mp_wants_custody(res, body, &caller, "JOB_CREATE")) < 0)
@@ -566,6 +570,8 @@ confirmed:
                                 "job_id", hash, "tx_hash", hash, "owner",
                                 d.owner[0] ? d.owner : sender));
 done:
+    if (locked)
+        cpc__mp_custody_unlock(n);
     if (have_tx)
         cpc_tx_clear(&tx);
     cpc_draft_clear(&d);
@@ -629,9 +635,13 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_tx tx;
     json_t *body = NULL;
     int have_tx = 0;
+    bool locked = false;
     memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0 ||
-        load_draft(req, res, &d) != 0)
+    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0)
+        goto done;
+    if (cpc__mp_custody_intent(&caller, body))
+        locked = cpc__mp_custody_lock(n); /* held until the outcome is recorded */
+    if (load_draft(req, res, &d) != 0)
         goto done;
     const char *signer = caller.addr;
     int with_tx = body && json_object_size(body) > 0;
@@ -666,6 +676,8 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
                       json_pack("{s:s, s:s, s:s, s:s}", "id", d.id, "status", "cancelled",
                                 "job_id", d.job_id, "tx_hash", hash));
 done:
+    if (locked)
+        cpc__mp_custody_unlock(n);
     if (have_tx)
         cpc_tx_clear(&tx);
     cpc_draft_clear(&d);
@@ -684,9 +696,13 @@ void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_tx tx;
     json_t *body = NULL;
     int have_tx = 0;
+    bool locked = false;
     memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0 ||
-        load_draft(req, res, &d) != 0)
+    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0)
+        goto done;
+    if (cpc__mp_custody_intent(&caller, body))
+        locked = cpc__mp_custody_lock(n); /* held until the outcome is recorded */
+    if (load_draft(req, res, &d) != 0)
         goto done;
     if (strcmp(d.status, "confirmed") != 0) {
         cpc_http_res_error(res, 409, "conflict",
@@ -708,6 +724,8 @@ void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
                                 (json_int_t)tx.u.job_extend.add_blocks, "add_tasks",
                                 (json_int_t)tx.u.job_extend.add_tasks));
 done:
+    if (locked)
+        cpc__mp_custody_unlock(n);
     if (have_tx)
         cpc_tx_clear(&tx);
     cpc_draft_clear(&d);

@@ -12,9 +12,11 @@
  * key except the custodial one. So a user whose wallet is custodial may
  * confirm, cancel or extend without sending a tx: the node builds it from
  * the draft, signs it with that key and admits it like POST /tx. The key is
- * opened for one signature and wiped; one mutex orders these signatures so
- * that concurrent requests of one user take consecutive nonces; every such
- * tx leaves an audit row. A user with a linked wallet signs with their own
+ * opened for one signature and wiped; every such tx leaves an audit row. One
+ * mutex is held from reading the draft to recording the outcome, so
+ * concurrent requests take consecutive nonces and a double-click confirms
+ * (or cancels) a draft once: the second request reads the new status. A
+ * user with a linked wallet signs with their own
  * key and sends {"tx": ...} as before (the node cannot, and says so).
  */
 #include <sodium.h>
@@ -92,7 +94,25 @@ int cpc__mp_caller(struct cpc_http_req *req, struct cpc_http_res *res, struct cp
     return 0;
 }
 
-/* Fill, sign and admit tx under p->custody_mu. 0 or -1 with the answer set. */
+bool cpc__mp_custody_intent(const struct cpc__mp_caller *c, const json_t *body)
+{
+    return c->user && c->custodial && !(body && json_object_get(body, "tx"));
+}
+
+bool cpc__mp_custody_lock(struct cpc_node *n)
+{
+    if (!n->platform)
+        return false;
+    pthread_mutex_lock(&n->platform->custody_mu);
+    return true;
+}
+
+void cpc__mp_custody_unlock(struct cpc_node *n)
+{
+    pthread_mutex_unlock(&n->platform->custody_mu);
+}
+
+/* Fill, sign and admit tx (the caller holds the custody lock). 0 or -1 answered. */
 static int sign_and_admit(struct cpc_node *n, struct cpc_platform *p, struct cpc_http_res *res,
                           const struct cpc__mp_caller *c, struct cpc_tx *tx, char hash[65])
 {
@@ -133,9 +153,7 @@ int cpc__mp_custodial_admit(struct cpc_node *n, struct cpc_http_res *res,
         cpc_http_res_error(res, 500, "internal_error", "no custodial key for this caller");
         return -1;
     }
-    pthread_mutex_lock(&p->custody_mu);
     int rc = sign_and_admit(n, p, res, c, tx, hash);
-    pthread_mutex_unlock(&p->custody_mu);
     if (rc == 0) {
         char d[128];
         snprintf(d, sizeof d, "%s %s nonce %llu", cpc_tx_type_name(tx->type), hash,

@@ -6,6 +6,7 @@
 #define CPC_NODE_ROUTES_MARKETPLACE_INTERNAL_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../core/bech32.h"
@@ -46,13 +47,21 @@ struct cpc__mp_caller {
  * 403, 429, 503). */
 int cpc__mp_caller(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc__mp_caller *c);
 
+/* True when the node would sign for c: a custodial user and no "tx" in body. */
+bool cpc__mp_custody_intent(const struct cpc__mp_caller *c, const json_t *body);
+/* The node's custody lock: a handler that will sign for a custodial user takes
+ * it before it reads the draft and releases it after recording the outcome,
+ * so concurrent requests see each other's effects and take consecutive
+ * nonces. Lock returns false (nothing held) when the node has no platform. */
+bool cpc__mp_custody_lock(struct cpc_node *n);
+void cpc__mp_custody_unlock(struct cpc_node *n);
+
 /* Sign tx (type and payload already set; the rest is filled here: chain id,
  * sender, public key, next pending nonce, the minimum gas price) with the
  * custodial key of c (c->custodial must be 1), then admit it like POST /tx.
- * Serialised per node so concurrent requests take consecutive nonces; the
- * key is opened only for the signature and wiped; an audit row records the
- * tx. On 0 hash gets the tx hash (hex); -1 with the answer set. tx stays
- * the caller's (cpc_tx_clear). */
+ * The caller holds the custody lock. The key is opened only for the
+ * signature and wiped; an audit row records the tx. On 0 hash gets the tx
+ * hash (hex); -1 with the answer set. tx stays the caller's (cpc_tx_clear). */
 int cpc__mp_custodial_admit(struct cpc_node *n, struct cpc_http_res *res,
                             const struct cpc__mp_caller *c, struct cpc_tx *tx, char hash[65]);
 

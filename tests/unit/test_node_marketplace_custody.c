@@ -7,6 +7,8 @@
  * anonymous confirm without a tx says what to do. */
 #include "node_auth_fixture.h"
 
+#include <pthread.h>
+
 #include "common/keyring.h"
 #include "core/bech32.h"
 #include "core/hex.h"
@@ -179,6 +181,66 @@ static void test_custodial_job_lifecycle(void **state)
     assert_string_equal(tx_status(f, h3), "success");
 }
 
+/* Two confirms of one draft at once (a double click): one wins, the other
+ * reads the new status (409), and only one JOB_CREATE is made. */
+struct race_arg {
+    const char *base, *path, *tok;
+    long status;
+};
+
+static void *race_confirm(void *arg)
+{
+    struct race_arg *r = arg;
+    CURL *c = curl_easy_init();
+    char url[256], auth[2100];
+    snprintf(url, sizeof url, "%s%s", r->base, r->path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->tok);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    struct buf b = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "POST");
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    r->status = curl_easy_perform(c) == CURLE_OK ? 0 : -1;
+    if (r->status == 0)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    free(b.p);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void test_double_confirm(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], id[37], path[128];
+    token_of(signup_login(f, "fay@example.com", PW), tok);
+    expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
+    snprintf(wallet, sizeof wallet, "%s", str(f->last, "address"));
+    fund(f, wallet, 50000000000ULL);
+    for (int round = 0; round < 5; round++) {
+        new_draft(f, tok, id, wallet);
+        snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", id);
+        struct race_arg a = {f->base, path, tok, 0}, b = a;
+        pthread_t ta, tb;
+        assert_int_equal(pthread_create(&ta, NULL, race_confirm, &a), 0);
+        assert_int_equal(pthread_create(&tb, NULL, race_confirm, &b), 0);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        assert_true((a.status == 200 && b.status == 409) || (a.status == 409 && b.status == 200));
+    }
+    /* five drafts, five jobs: the losers made no tx */
+    produce(f);
+    uint8_t addr[20];
+    struct cpc_account acc;
+    assert_int_equal(cpc_address_decode(addr, wallet), 0);
+    cpc_node_account(&f->node, addr, &acc);
+    assert_int_equal(acc.nonce, 5);
+}
+
 static void test_without_custody(void **state)
 {
     struct fixture *f = *state;
@@ -230,6 +292,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_custodial_job_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_custody, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_double_confirm, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
