@@ -330,6 +330,48 @@ static void test_whole_task(void **state)
     }
 }
 
+/* The CUDA executor matches core's reference byte for byte, on GPU 0, for
+ * random seeds and shapes that are not multiples of any tile (and extreme
+ * values). It needs a build with nvcc and a GPU: without one it is skipped
+ * and says so (scripts/gpu_check.sh runs it on a GPU machine). */
+static void test_cuda_matches_reference(void **state)
+{
+    (void)state;
+    int ndev = cpc_wk_cuda_devices();
+    if (ndev <= 0) {
+        print_message("skipped: no CUDA device here (cpc_wk_cuda_devices() = %d)\n", ndev);
+        skip();
+    }
+    static const uint32_t shapes[][3] = {{1, 1, 1},       {7, 13, 5},      {16, 16, 16},
+                                         {17, 33, 65},    {64, 64, 64},    {129, 257, 511},
+                                         {300, 1000, 77}, {1000, 1024, 999}, {2048, 2048, 2048}};
+    struct cpc_matmul_spec ws;
+    struct mats wx;
+    make_spec(&ws, 999, 333, 777, 555);
+    mats_new(&wx, &ws, 0, 0, 0);
+    enum cpc_wk_device used = CPC_WK_DEV_CPU;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_wk_matmul(&ws, 0, wx.C, NULL, &used, &err), 0);
+    assert_int_equal(used, CPC_WK_DEV_CUDA); /* the whole task ran on the GPU */
+    assert_memory_equal(wx.C, wx.ref, (size_t)ws.m * ws.n * sizeof(int32_t));
+    mats_free(&wx);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        for (int fill = 0; fill < 3; fill++) { /* generated, then all +127 and all -128 x 127 */
+            struct cpc_matmul_spec s;
+            struct mats x;
+            make_spec(&s, 900 + i, shapes[i][0], shapes[i][1], shapes[i][2]);
+            mats_new(&x, &s, fill, fill == 1 ? 127 : -128, 127);
+            char msg[256] = "";
+            memset(x.C, 0x5a, (size_t)s.m * s.n * sizeof(int32_t));
+            if (cpc_wk_cuda_matmul(0, s.m, s.k, s.n, x.A, x.B, x.C, msg) != 0)
+                fail_msg("cuda %ux%ux%u fill %d: %s", s.m, s.k, s.n, fill, msg);
+            if (memcmp(x.C, x.ref, (size_t)s.m * s.n * sizeof(int32_t)) != 0)
+                fail_msg("cuda %ux%ux%u fill %d differs from the reference", s.m, s.k, s.n, fill);
+            mats_free(&x);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_cancel_mid_run),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_whole_task),
+        cmocka_unit_test(test_cuda_matches_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
