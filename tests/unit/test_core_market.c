@@ -279,6 +279,18 @@ static uint64_t escrow_balance(const uint8_t job_id[32])
 
 /* ---------------- tests ---------------- */
 
+/* nb <- the lowest nonce solving task index of job at bits (8 bytes, big-endian). */
+static void solve_hashpow(const uint8_t job[32], uint32_t index, unsigned bits, uint8_t nb[8])
+{
+    struct cpc_job j = job_of(job);
+    uint8_t seed[32];
+    uint64_t nonce;
+    cpc_hashpow_task_seed(seed, j.seed, index);
+    assert_int_equal(cpc_hashpow_search(seed, bits, 0, 1u << 22, &nonce), 0);
+    for (int b = 0; b < 8; b++)
+        nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
+}
+
 static void test_hashpow_paid_exactly(void **state)
 {
     (void)state;
@@ -293,12 +305,8 @@ static void test_hashpow_paid_exactly(void **state)
     assert_int_equal(escrow_balance(job), CPC(20) + CPC(2));
     struct cpc_job j = job_of(job);
     for (uint32_t i = 0; i < 2; i++) {
-        uint8_t seed[32], nb[8];
-        uint64_t nonce;
-        cpc_hashpow_task_seed(seed, j.seed, i);
-        assert_int_equal(cpc_hashpow_search(seed, 8, 0, 1u << 20, &nonce), 0);
-        for (int b = 0; b < 8; b++)
-            nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
+        uint8_t nb[8];
+        solve_hashpow(job, i, 8, nb);
         struct cpc_tx tx;
         result_tx(&tx, &C.w1, job, i, nb, 8, &C.w1);
         step1(&tx, 0);
@@ -364,13 +372,8 @@ static void test_lease_oracle_only_saves_verifies(void **state)
     c.p.hashpow.bits = 4;
     uint8_t job[32];
     create_job(&c, job, 0);
-    struct cpc_job j = job_of(job);
-    uint8_t seed[32], nb[8];
-    uint64_t nonce;
-    cpc_hashpow_task_seed(seed, j.seed, 0);
-    assert_int_equal(cpc_hashpow_search(seed, 4, 0, 1u << 20, &nonce), 0);
-    for (int k = 0; k < 8; k++)
-        nb[k] = (uint8_t)(nonce >> (56 - 8 * k));
+    uint8_t nb[8];
+    solve_hashpow(job, 0, 4, nb);
     struct cpc_tx tx;
     result_tx(&tx, &C.w1, job, 0, nb, 8, &C.w1);
     const struct cpc_payload_submit_result *p = &tx.u.result;
@@ -435,13 +438,8 @@ static void test_no_lease_and_wrong_holder_slashed(void **state)
     c.p.hashpow.bits = 4;
     uint8_t job[32];
     create_job(&c, job, 0);
-    struct cpc_job j = job_of(job);
-    uint8_t seed[32], nb[8];
-    uint64_t nonce;
-    cpc_hashpow_task_seed(seed, j.seed, 0);
-    assert_int_equal(cpc_hashpow_search(seed, 4, 0, 1u << 20, &nonce), 0);
-    for (int b = 0; b < 8; b++)
-        nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
+    uint8_t nb[8];
+    solve_hashpow(job, 0, 4, nb);
     uint64_t stake0 = acct(&C.cheat).stake, tre0 = acct(&C.treasury).balance;
     struct cpc_tx tx;
     result_tx(&tx, &C.cheat, job, 0, nb, 8, NULL); /* valid work, no lease */
@@ -496,16 +494,9 @@ static void test_lease_set_results(void **state)
     c.p.hashpow.bits = 4;
     uint8_t job[32];
     create_job(&c, job, 0);
-    struct cpc_job j = job_of(job);
     uint8_t nb[3][8];
-    for (uint32_t i = 0; i < 3; i++) {
-        uint8_t seed[32];
-        uint64_t nonce;
-        cpc_hashpow_task_seed(seed, j.seed, i);
-        assert_int_equal(cpc_hashpow_search(seed, 4, 0, 1u << 20, &nonce), 0);
-        for (int b = 0; b < 8; b++)
-            nb[i][b] = (uint8_t)(nonce >> (56 - 8 * b));
-    }
+    for (uint32_t i = 0; i < 3; i++)
+        solve_hashpow(job, i, 4, nb[i]);
     uint64_t exp = C.prev.height + 20, stake0 = acct(&C.cheat).stake;
     const uint32_t all[3] = {0, 1, 2}, two[2] = {0, 1};
     uint8_t sig_w1[64], sig_cheat[64];
@@ -781,17 +772,6 @@ static void extend_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t j
     tx->u.job_extend.add_blocks = add_blocks;
     tx->u.job_extend.add_tasks = add_tasks;
     sign_from(tx, k);
-}
-
-static void solve_hashpow(const uint8_t job[32], uint32_t index, unsigned bits, uint8_t nb[8])
-{
-    struct cpc_job j = job_of(job);
-    uint8_t seed[32];
-    uint64_t nonce;
-    cpc_hashpow_task_seed(seed, j.seed, index);
-    assert_int_equal(cpc_hashpow_search(seed, bits, 0, 1u << 22, &nonce), 0);
-    for (int b = 0; b < 8; b++)
-        nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
 }
 
 static void test_extend_deadline_and_tasks(void **state)
