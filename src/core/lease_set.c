@@ -100,15 +100,25 @@ int cpc_lease_set_build(uint8_t root[32], struct cpc_lease_set_ref *refs,
     return rc;
 }
 
+int cpc_lease_set_member_digest(uint8_t out[32], const char *chain_id, const uint8_t task_id[16],
+                                const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires,
+                                const struct cpc_lease_set_ref *ref)
+{
+    uint8_t root[32];
+    if (cpc_lease_set_fold(root, task_id, ref) != 0)
+        return CPC_ERR_INVALID;
+    cpc_lease_set_digest(out, chain_id, worker, expires, ref->size, root);
+    return 0;
+}
+
 int cpc_lease_set_verify(const uint8_t sig[CPC_SIG_LEN], const uint8_t validator_pub[CPC_PUBKEY_LEN],
                          const char *chain_id, const uint8_t task_id[16],
                          const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires,
                          const struct cpc_lease_set_ref *ref)
 {
-    uint8_t root[32], d[32];
-    if (cpc_lease_set_fold(root, task_id, ref) != 0)
+    uint8_t d[32];
+    if (cpc_lease_set_member_digest(d, chain_id, task_id, worker, expires, ref) != 0)
         return CPC_ERR_UNAUTHORIZED;
-    cpc_lease_set_digest(d, chain_id, worker, expires, ref->size, root);
     return cpc_verify(sig, d, validator_pub) == 0 ? 0 : CPC_ERR_UNAUTHORIZED;
 }
 

@@ -299,6 +299,11 @@ int cpc_lease_set_fold(uint8_t root[32], const uint8_t task_id[16],
  * task i (caller's array of n). 0, CPC_ERR_INVALID or CPC_ERR_NOMEM. */
 int cpc_lease_set_build(uint8_t root[32], struct cpc_lease_set_ref *refs,
                         const uint8_t (*task_ids)[16], size_t n);
+/* out <- the signed digest of the set that task_id at ref's position belongs to
+ * (fold, then cpc_lease_set_digest). 0 or CPC_ERR_INVALID (malformed ref). */
+int cpc_lease_set_member_digest(uint8_t out[32], const char *chain_id, const uint8_t task_id[16],
+                                const uint8_t worker[CPC_ADDR_HASH_LEN], uint64_t expires,
+                                const struct cpc_lease_set_ref *ref);
 /* 0 if sig is the validator's over the set that task_id is a member of, else
  * CPC_ERR_UNAUTHORIZED (bad path or signature). */
 int cpc_lease_set_verify(const uint8_t sig[CPC_SIG_LEN], const uint8_t validator_pub[CPC_PUBKEY_LEN],

@@ -324,11 +324,9 @@ static int lease_check(const struct cpc_block_ctx *ctx, const struct cpc_payload
     const struct cpc_lease_sig_oracle *o = ctx->lease_sigs;
     uint8_t d[32];
     if (p->has_lease == 2) {
-        uint8_t root[32];
-        if (cpc_lease_set_fold(root, task_id, &p->lease_set) != 0)
+        if (cpc_lease_set_member_digest(d, ctx->params->chain_id, task_id, worker,
+                                        p->lease_expires, &p->lease_set) != 0)
             return CPC_ERR_UNAUTHORIZED;
-        cpc_lease_set_digest(d, ctx->params->chain_id, worker, p->lease_expires,
-                             p->lease_set.size, root);
     } else {
         cpc_lease_digest(d, ctx->params->chain_id, task_id, worker, p->lease_expires);
     }
