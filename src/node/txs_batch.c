@@ -70,31 +70,34 @@ int cpc_txs_batch_canonical(const char *body, size_t len, size_t max, struct cpc
         a++;
         b--;
     }
-    /* count the elements first: one allocation */
-    size_t count = 0;
+    /* one pass: find each element's end and decode it (the array grows by doubling) */
+    struct cpc_tx *v = NULL;
+    size_t count = 0, cap = 0;
     for (size_t i = a; i < b;) {
         size_t e = body[i] == '{' ? object_end(body + i, b - i) : 0;
-        if (e == 0 || ++count > max)
-            return CPC_TXS_BATCH_FALLBACK;
-        i += e;
-        if (i < b && (body[i] != ',' || ++i == b))
-            return CPC_TXS_BATCH_FALLBACK;
-    }
-    if (count == 0)
-        return CPC_TXS_BATCH_FALLBACK;
-    struct cpc_tx *v = malloc(count * sizeof *v);
-    if (!v)
-        return CPC_ERR_NOMEM;
-    size_t k = 0;
-    for (size_t i = a; i < b; k++) {
-        size_t e = object_end(body + i, b - i);
-        if (cpc_tx_from_json_canonical(&v[k], body + i, e) != 0) {
-            free(v);
-            return CPC_TXS_BATCH_FALLBACK;
+        if (e == 0 || count == max || (i + e < b && (body[i + e] != ',' || i + e + 1 == b)))
+            goto fallback;
+        if (count == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            struct cpc_tx *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                free(v);
+                return CPC_ERR_NOMEM;
+            }
+            v = nv;
+            cap = nc;
         }
+        if (cpc_tx_from_json_canonical(&v[count], body + i, e) != 0)
+            goto fallback;
+        count++;
         i += e + 1; /* the comma, or past b at the end */
     }
+    if (count == 0)
+        goto fallback;
     *txs = v;
     *n = count;
     return 0;
+fallback:
+    free(v);
+    return CPC_TXS_BATCH_FALLBACK;
 }
