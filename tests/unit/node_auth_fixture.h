@@ -1,12 +1,12 @@
-/* node_auth_fixture.h — the fixture of the second-slice platform tests
- * (test_node_auth2.c, test_node_auth3.c): a real node in this process on
+/* node_auth_fixture.h — the fixture of the platform tests (test_node_auth*.c,
+ * test_node_authz.c, test_node_apikeys.c, ...): a real node in this process on
  * 127.0.0.1 (ephemeral port), one fresh home per test, real HTTP through
- * libcurl, the platform clock = wall time + a test-controlled offset (no
- * sleeps: the only waits poll the outbox for mail, bounded to 10 s), and
- * libsodium's MIN argon2 limits so hashing costs microseconds. Header-only:
- * every function is static, included by one test file each. With
- * NODE_AUTH_FIXTURE_HTTP_ONLY defined first, only the fixture struct, the
- * clock and the HTTP client are declared (test_node_auth.c has its own set-up).
+ * libcurl (node_test_fixture.h), the platform clock = wall time + a
+ * test-controlled offset (no sleeps: the only waits poll the outbox for mail,
+ * bounded to 10 s), and libsodium's MIN argon2 limits so hashing costs
+ * microseconds. Header-only: every function is static, included by one test
+ * file each. With NODE_AUTH_FIXTURE_OWN_FLOWS defined first, login, refresh and
+ * has_bytes are left out (test_node_auth.c has its own).
  */
 #ifndef CPC_TEST_NODE_AUTH_FIXTURE_H
 #define CPC_TEST_NODE_AUTH_FIXTURE_H
@@ -33,6 +33,8 @@
 #include "node/httpd.h"
 #include "node/node.h"
 #include "node/platform.h"
+#include "store/platform_store.h"
+#include "node_test_fixture.h"
 
 #define PW "Correct horse 42"
 #define UA "test-agent/1.0"
@@ -58,25 +60,6 @@ static inline uint64_t test_clock(void *arg)
 
 static inline void advance(struct fixture *f, uint64_t ms) { atomic_fetch_add(&f->offset_ms, ms); }
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static inline size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct buf *b = arg;
-    size_t len = sz * nm;
-    char *np = realloc(b->p, b->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, len);
-    b->p = np;
-    b->n += len;
-    b->p[b->n] = 0;
-    return len;
-}
-
 static inline size_t on_header(char *d, size_t sz, size_t nm, void *arg)
 {
     struct fixture *f = arg;
@@ -94,37 +77,19 @@ static inline size_t on_header(char *d, size_t sz, size_t nm, void *arg)
 static inline long http_ex(struct fixture *f, const char *method, const char *path, const char *body,
                     const char *bearer, const char *ua, json_t **out)
 {
-    char url[512], auth[2048];
-    snprintf(url, sizeof url, "%s%s", f->base, path);
-    struct buf b = {0};
-    CURL *c = f->curl;
-    f->retry_after[0] = 0;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, f);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, ua ? ua : UA);
-    struct curl_slist *h = NULL;
+    char auth[2048];
+    struct nt_req r = {method, path, body, body ? strlen(body) : 0, NULL, ua ? ua : UA, on_header,
+                       f, 10};
     if (bearer) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
-        h = curl_slist_append(h, auth);
+        r.headers = curl_slist_append(NULL, auth);
     }
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    long status = 0;
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
+    f->retry_after[0] = 0;
+    struct nt_buf b = {0};
+    long status = nt_http(f->curl, f->base, &r, &b);
+    assert_true(status >= 0); /* an answer came */
     json_decref(f->last);
-    f->last = b.p ? json_loads(b.p, 0, NULL) : NULL;
+    f->last = nt_json(&b);
     if (out)
         *out = json_incref(f->last);
     free(b.p);
@@ -147,13 +112,6 @@ static inline long post(struct fixture *f, const char *path, json_t *body, json_
     return call(f, "POST", path, body, NULL, out);
 }
 
-static inline const char *err_code(json_t *j)
-{
-    return json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-}
-
-static inline const char *str(json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
-
 /* Check the status (and error code) of the last answer, kept in f->last. */
 static inline void expect(struct fixture *f, long got, long want, const char *want_code)
 {
@@ -169,53 +127,32 @@ static inline void expect(struct fixture *f, long got, long want, const char *wa
         assert_string_equal(err_code(j), want_code);
 }
 
-static inline int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-#ifndef NODE_AUTH_FIXTURE_HTTP_ONLY /* test_node_auth.c keeps its own set-up and flows */
-static inline int setup(void **state)
+/* A node in a fresh home; extra is appended to the [platform] section of its config. */
+static inline int setup_with(void **state, const char *extra)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/cpc-auth2-XXXXXX");
-    assert_non_null(mkdtemp(f->home));
-    struct cpc_err err = {0};
-    bool created;
-    assert_int_equal(cpc_node_init_home(f->home, "auth-test", &created, &err), 0);
-    char path[512];
-    snprintf(path, sizeof path, "%s/config", f->home);
-    FILE *cf = fopen(path, "a");
-    assert_non_null(cf);
-    fputs("\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n", cf);
-    fclose(cf);
+    char conf[512];
+    snprintf(conf, sizeof conf, "\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n%s",
+             extra);
+    nt_home_new(f->home, "/tmp/cpc-auth-XXXXXX", "auth-test", conf);
     struct cpc_node_config cfg;
-    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    cfg.block_time_ms = 3600000;
-    int rc = cpc_node_open(&f->node, &cfg, &err);
-    if (rc)
-        fprintf(stderr, "open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
+    nt_config_load(&cfg, f->home);
+    nt_node_open(&f->node, &cfg);
     cpc_platform_set_clock(f->node.platform, test_clock, f);
-    rc = cpc_node_start(&f->node, &err);
-    if (rc)
-        fprintf(stderr, "start: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
+    nt_node_start(&f->node, f->base);
     f->curl = curl_easy_init();
     *state = f;
     return 0;
 }
+
+static inline int setup(void **state) { return setup_with(state, ""); }
 
 static inline int teardown(void **state)
 {
     struct fixture *f = *state;
     curl_easy_cleanup(f->curl);
     json_decref(f->last);
-    cpc_node_close(&f->node);
-    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    nt_node_down(&f->node, f->home);
     free(f);
     return 0;
 }
@@ -291,6 +228,52 @@ static inline json_t *signup_login(struct fixture *f, const char *email, const c
     return j;
 }
 
+static inline int audit_has(struct fixture *f, const char *event)
+{
+    struct cpc_paudit rows[200];
+    size_t n = 0;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_pstore_audit_list(f->node.platform->store, 0, rows, 200, &n, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(rows[i].event, event))
+            return 1;
+    return 0;
+}
+
+/* Send stderr to HOME/test-stderr.log at debug level; returns the saved stderr
+ * for log_restore. */
+static inline int log_capture_always(struct fixture *f)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/test-stderr.log", f->home);
+    fflush(stderr);
+    int saved = dup(2), fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(saved >= 0 && fd >= 0);
+    dup2(fd, 2);
+    close(fd);
+    cpc_log_set_level(CPC_LOG_DEBUG);
+    return saved;
+}
+
+/* log_capture_always, unless CPC_TEST_NO_CAPTURE is set (then -1: stderr is kept). */
+static inline int log_capture(struct fixture *f)
+{
+    if (getenv("CPC_TEST_NO_CAPTURE")) /* debugging a failure: keep stderr */
+        return -1;
+    return log_capture_always(f);
+}
+
+static inline void log_restore(int saved)
+{
+    if (saved < 0)
+        return;
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    cpc_log_set_level(CPC_LOG_INFO);
+}
+
+#ifndef NODE_AUTH_FIXTURE_OWN_FLOWS /* test_node_auth.c has its own */
 static inline long login(struct fixture *f, const char *email, const char *pw, const char *totp,
                   json_t **out)
 {
@@ -311,5 +294,5 @@ static inline int has_bytes(const char *hay, size_t hn, const void *needle, size
     return n && memmem(hay, hn, needle, n) != NULL;
 }
 
-#endif /* NODE_AUTH_FIXTURE_HTTP_ONLY */
+#endif /* NODE_AUTH_FIXTURE_OWN_FLOWS */
 #endif

@@ -15,47 +15,18 @@
 
 #include "common/home.h"
 #include "core/err.h"
+#include "tmpdir_fixture.h"
 
-/* Remove a directory tree created by a test (small, no symlinks). */
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                    continue;
-                char sub[CPC_PATH_MAX];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_rf(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static int setup_tmp(void **state)
 {
-    char *dir = strdup("/tmp/cpc-test-home-XXXXXX");
-    if (!dir || !mkdtemp(dir)) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
+    *state = tmpdir_new("/tmp/cpc-test-home-XXXXXX");
+    return *state ? 0 : -1;
 }
 
 static int teardown_tmp(void **state)
 {
-    rm_rf(*state);
-    free(*state);
+    tmpdir_free(*state);
     return 0;
 }
 

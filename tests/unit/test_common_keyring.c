@@ -17,51 +17,23 @@
 #include "common/keyring.h"
 #include "core/err.h"
 #include "core/hex.h"
+#include "tmpdir_fixture.h"
 
 /* secret key 1 -> the secp256k1 generator G; hash160 = 751e76e8...3bd6 (BIP-173 vector) */
 static const char *SK1_HEX = "0000000000000000000000000000000000000000000000000000000000000001";
 static const char *PK1_HEX = "0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798";
 static const char *ADDR1 = "cpc1w508d6qejxtdg4y5r3zarvary0c5xw7k32stzz";
 
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char sub[CPC_PATH_MAX];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_rf(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static int setup(void **state)
 {
-    char *dir = strdup("/tmp/cpc-test-keyring-XXXXXX");
-    if (!dir || !mkdtemp(dir)) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
+    *state = tmpdir_new("/tmp/cpc-test-keyring-XXXXXX");
+    return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    rm_rf(*state);
-    free(*state);
+    tmpdir_free(*state);
     return 0;
 }
 

@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "node/consensus.h"
 #include "node/httpd.h"
 #include "node/node.h"
+#include "node_test_fixture.h"
 
 struct fixture {
     char home[256];
@@ -31,94 +31,24 @@ struct fixture {
     CURL *curl;
 };
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct buf *b = arg;
-    size_t len = sz * nm;
-    char *np = realloc(b->p, b->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, len);
-    b->p = np;
-    b->n += len;
-    b->p[b->n] = 0;
-    return len;
-}
-
 /* Returns HTTP status; *out = parsed JSON (or NULL). */
 static long http(struct fixture *f, const char *method, const char *path, const char *body,
                  json_t **out)
 {
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", f->base, path);
-    struct buf b = {0};
-    CURL *c = f->curl;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    struct curl_slist *h = NULL;
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    long status = 0;
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    if (out)
-        *out = b.p ? json_loads(b.p, 0, NULL) : NULL;
-    free(b.p);
-    return status;
-}
-
-static const char *err_code(json_t *j)
-{
-    return json_string_value(json_object_get(json_object_get(j, "error"), "code"));
-}
-static const char *err_msg(json_t *j)
-{
-    return json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-}
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
+    struct nt_req r = {method, path, body, body ? strlen(body) : 0, .timeout_s = 10};
+    return nt_http_json(f->curl, f->base, &r, out);
 }
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/cpc-api-XXXXXX");
-    assert_non_null(mkdtemp(f->home));
-    struct cpc_err err = {0};
-    bool created;
-    assert_int_equal(cpc_node_init_home(f->home, "api-test", &created, &err), 0);
-    assert_true(created);
+    assert_true(nt_home_new(f->home, "/tmp/cpc-api-XXXXXX", "api-test", NULL));
     struct cpc_node_config cfg;
-    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    cfg.block_time_ms = 3600000; /* blocks only when the test asks */
+    nt_config_load(&cfg, f->home);
     cfg.mempool_max = 50;
-    int rc = cpc_node_open(&f->node, &cfg, &err);
-    if (rc)
-        fprintf(stderr, "open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    rc = cpc_node_start(&f->node, &err);
-    if (rc)
-        fprintf(stderr, "start: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
+    nt_node_open(&f->node, &cfg);
+    nt_node_start(&f->node, f->base);
+    struct cpc_err err = {0};
     assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &f->faucet, &err), 0);
     assert_int_equal(cpc_keyring_create(f->home, "other", NULL, &f->other, &err), 0);
     f->signer = cpc_signer_new_random();
@@ -132,8 +62,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     curl_easy_cleanup(f->curl);
     cpc_signer_free(f->signer);
-    cpc_node_close(&f->node);
-    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    nt_node_down(&f->node, f->home);
     free(f);
     return 0;
 }
@@ -169,12 +98,6 @@ static long post_tx(struct fixture *f, const struct cpc_tx *tx, json_t **out)
     return st;
 }
 
-static void produce(struct fixture *f)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
-}
-
 /* s' = n - s on the 32-byte big-endian s half of a compact signature. */
 static void make_high_s(uint8_t sig[64])
 {
@@ -201,8 +124,8 @@ static void test_status_and_blocks(void **state)
     assert_true(json_is_string(json_object_get(j, "version")));
     assert_int_equal(strlen(json_string_value(json_object_get(j, "latest_block_hash"))), 64);
     json_decref(j);
-    produce(f);
-    produce(f);
+    nt_produce(&f->node);
+    nt_produce(&f->node);
     assert_int_equal(http(f, "GET", "/block/latest", NULL, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "header"), "height")), 2);
     json_decref(j);
@@ -246,7 +169,7 @@ static void test_transfer_flow(void **state)
     assert_int_equal(http(f, "GET", path, NULL, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "pending_nonce")), 1);
     json_decref(j);
-    produce(f);
+    nt_produce(&f->node);
     snprintf(path, sizeof path, "/tx/%s", hash);
     assert_int_equal(http(f, "GET", path, NULL, &j), 200);
     assert_string_equal(json_string_value(json_object_get(j, "status")), "success");
@@ -370,7 +293,7 @@ static void test_batch_and_full_mempool(void **state)
     assert_int_equal(post_tx(f, &one, &j), 503);
     assert_string_equal(err_code(j), "mempool_full");
     json_decref(j);
-    produce(f);
+    nt_produce(&f->node);
     assert_int_equal(http(f, "GET", "/status", NULL, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "mempool_size")), 0);
     json_decref(j);

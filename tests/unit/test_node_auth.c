@@ -9,65 +9,12 @@
  * moving the clock, never by sleeping. The only waits are for the mail
  * thread to write HOME/outbox/<id>.eml (polled, bounded to 10 s).
  */
-#define NODE_AUTH_FIXTURE_HTTP_ONLY /* the fixture's HTTP client; set-up and flows are ours */
+#define NODE_AUTH_FIXTURE_OWN_FLOWS /* login and refresh are ours (refresh takes a user agent) */
 #include "node_auth_fixture.h"
 
 #include <jwt.h>
 
-static const char *err_msg(json_t *j)
-{
-    return json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-}
-
-/* A node in a fresh home; extra is appended to the [platform] section. */
-static int setup_with(void **state, const char *extra)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/cpc-auth-XXXXXX");
-    assert_non_null(mkdtemp(f->home));
-    struct cpc_err err = {0};
-    bool created;
-    assert_int_equal(cpc_node_init_home(f->home, "auth-test", &created, &err), 0);
-    char path[512];
-    snprintf(path, sizeof path, "%s/config", f->home);
-    FILE *cf = fopen(path, "a");
-    assert_non_null(cf);
-    fputs("\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n", cf);
-    fputs(extra, cf);
-    fclose(cf);
-    struct cpc_node_config cfg;
-    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    cfg.block_time_ms = 3600000;
-    int rc = cpc_node_open(&f->node, &cfg, &err);
-    if (rc)
-        fprintf(stderr, "open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    cpc_platform_set_clock(f->node.platform, test_clock, f);
-    rc = cpc_node_start(&f->node, &err);
-    if (rc)
-        fprintf(stderr, "start: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
-    f->curl = curl_easy_init();
-    *state = f;
-    return 0;
-}
-
-static int setup(void **state) { return setup_with(state, ""); }
-
 static int setup_unbound(void **state) { return setup_with(state, "bind_sessions = false\n"); }
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    curl_easy_cleanup(f->curl);
-    json_decref(f->last);
-    cpc_node_close(&f->node);
-    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-    free(f);
-    return 0;
-}
 
 /* ---- helpers for the journey ---- */
 
@@ -76,75 +23,11 @@ static long do_register(struct fixture *f, const char *email, const char *pw, js
     return post(f, "/auth/register", json_pack("{s:s, s:s}", "email", email, "password", pw), out);
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    size_t got = fread(b, 1, (size_t)n, fp);
-    fclose(fp);
-    b[got] = 0;
-    if (len)
-        *len = got;
-    return b;
-}
-
 /* The code of the newest mail to `to` with id > after (polls up to 10 s). *id gets the mail id. */
 static void read_code(struct fixture *f, const char *to, long after, char code[7], long *id)
 {
-    char dir[512], want[300];
-    snprintf(dir, sizeof dir, "%s/outbox", f->home);
-    snprintf(want, sizeof want, "To: <%s>", to);
-    for (int tries = 0; tries < 1000; tries++) {
-        long best = -1;
-        char best_code[7] = {0};
-        DIR *d = opendir(dir);
-        struct dirent *e;
-        while (d && (e = readdir(d))) {
-            long n = strtol(e->d_name, NULL, 10);
-            if (n <= after || n <= best || !strstr(e->d_name, ".eml"))
-                continue;
-            char path[1024];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            char *text = read_file(path, NULL);
-            const char *c = text ? strstr(text, "confirmation code is: ") : NULL;
-            if (text && strstr(text, want) && c) {
-                best = n;
-                snprintf(best_code, sizeof best_code, "%.6s", c + 22);
-            }
-            free(text);
-        }
-        if (d)
-            closedir(d);
-        if (best > 0) {
-            memcpy(code, best_code, 7);
-            if (id)
-                *id = best;
-            return;
-        }
-        usleep(10000);
-    }
-    fail_msg("no mail for %s in %s", to, dir);
+    read_mail(f, to, "confirmation code is: ", 6, after, code, id);
 }
-
-/* Register, verify, log in; returns the login answer (new reference). */
-static json_t *signup_login(struct fixture *f, const char *email, const char *pw)
-{
-    json_t *j = NULL;
-    expect(f, do_register(f, email, pw, NULL), 201, NULL);
-    char code[7];
-    read_code(f, email, 0, code, NULL);
-    expect(f, post(f, "/auth/verify", json_pack("{s:s, s:s}", "email", email, "code", code), NULL),
-           200, NULL);
-    assert_int_equal(
-        post(f, "/auth/login", json_pack("{s:s, s:s}", "email", email, "password", pw), &j), 200);
-    return j;
-}
-
 
 static long refresh(struct fixture *f, const char *tok, const char *ua, json_t **out)
 {
@@ -490,14 +373,7 @@ static int has_bounded(const char *hay, size_t n, const char *needle, int digit_
 static void test_no_secrets_at_rest(void **state)
 {
     struct fixture *f = *state;
-    char logpath[512];
-    snprintf(logpath, sizeof logpath, "%s/test-stderr.log", f->home);
-    fflush(stderr);
-    int saved = dup(2), fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
-    dup2(fd, 2);
-    close(fd);
-    cpc_log_set_level(CPC_LOG_DEBUG);
+    int saved = log_capture_always(f);
 
     const char *pw = "Sup3rSecretPassw0rd";
     const char *email = "hank@example.com";
@@ -521,10 +397,7 @@ static void test_no_secrets_at_rest(void **state)
                 json_pack("{s:s, s:s}", "email", email, "password", "Wr0ngPasswordGuess"), NULL),
            401, NULL);
 
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    cpc_log_set_level(CPC_LOG_INFO);
+    log_restore(saved);
 
     const char *secrets[] = {pw, "Wr0ngPasswordGuess", r1, r2, access};
     const char *files[] = {"data/chain.db", "data/chain.db-wal", "test-stderr.log"};

@@ -160,18 +160,6 @@ static void test_password_change(void **state)
     expect(f, login(f, email, "Changed pw 42", NULL, NULL), 200, NULL);
 }
 
-static int audit_has(struct fixture *f, const char *event)
-{
-    struct cpc_paudit rows[200];
-    size_t n = 0;
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_pstore_audit_list(f->node.platform->store, 0, rows, 200, &n, &err), 0);
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(rows[i].event, event))
-            return 1;
-    return 0;
-}
-
 /* Set up and enable 2FA for the Bearer user; secret and codes into the caller's buffers.
  * label is the email as the otpauth URI must show it (percent-encoded). */
 static void enable_2fa(struct fixture *f, const char *access, const char *label, char b32[33],
@@ -308,14 +296,7 @@ static void test_2fa(void **state)
 static void test_no_secrets_at_rest2(void **state)
 {
     struct fixture *f = *state;
-    char logpath[512];
-    snprintf(logpath, sizeof logpath, "%s/test-stderr.log", f->home);
-    fflush(stderr);
-    int saved = dup(2), fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert_true(saved >= 0 && fd >= 0);
-    dup2(fd, 2);
-    close(fd);
-    cpc_log_set_level(CPC_LOG_DEBUG);
+    int saved = log_capture_always(f);
 
     const char *email = "vera@example.com";
     json_t *j = signup_login(f, email, PW);
@@ -339,10 +320,7 @@ static void test_no_secrets_at_rest2(void **state)
             break;
         usleep(10000);
     }
-    fflush(stderr);
-    dup2(saved, 2);
-    close(saved);
-    cpc_log_set_level(CPC_LOG_INFO);
+    log_restore(saved);
 
     char *raw = NULL;
     size_t rawn = 0;

@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include "node/node.h"
 #include "node/routes_legacy.h"
 #include "store/store_legacy.h"
+#include "node_test_fixture.h"
 
 /* sha256("client-23-sc-001-n") starts with "000" for n = 56 and n = 258 only (n <= 1000). */
 #define C23_56 "0007d636b44e01a3c0b32bb0eaacd946058bd8aaa317c810ae30ffc1ea2f74f3"
@@ -40,60 +40,12 @@ struct fixture {
     CURL *curl;
 };
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct buf *b = arg;
-    size_t len = sz * nm;
-    char *np = realloc(b->p, b->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, len);
-    b->p = np;
-    b->n += len;
-    b->p[b->n] = 0;
-    return len;
-}
-
 /* Returns HTTP status; *out = parsed JSON (or NULL). */
 static long http(struct fixture *f, const char *method, const char *path, const char *body,
                  json_t **out)
 {
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", f->base, path);
-    struct buf b = {0};
-    CURL *c = f->curl;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
-    struct curl_slist *h = NULL;
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-    }
-    long status = 0;
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    if (out)
-        *out = b.p ? json_loads(b.p, 0, NULL) : NULL;
-    free(b.p);
-    return status;
-}
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
+    struct nt_req r = {method, path, body, body ? strlen(body) : 0, .timeout_s = 10};
+    return nt_http_json(f->curl, f->base, &r, out);
 }
 
 /* drop_legacy_key: an "old" home whose keyring has no legacy key (the genesis
@@ -101,26 +53,13 @@ static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw
 static struct fixture *start(int drop_legacy_key)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/cpc-legacy-XXXXXX");
-    assert_non_null(mkdtemp(f->home));
+    nt_home_new(f->home, "/tmp/cpc-legacy-XXXXXX", "legacy-test", NULL);
     struct cpc_err err = {0};
-    bool created;
-    assert_int_equal(cpc_node_init_home(f->home, "legacy-test", &created, &err), 0);
     struct cpc_key_info li;
     assert_int_equal(cpc_keyring_info(f->home, "legacy", &li, &err), 0);
     if (drop_legacy_key)
         assert_int_equal(cpc_keyring_delete(f->home, "legacy", &err), 0);
-    struct cpc_node_config cfg;
-    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    cfg.block_time_ms = 3600000; /* blocks only when the test asks */
-    int rc = cpc_node_open(&f->node, &cfg, &err);
-    if (rc == 0)
-        rc = cpc_node_start(&f->node, &err);
-    if (rc)
-        fprintf(stderr, "node: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
+    nt_node_up(&f->node, f->home, f->base);
     assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &f->faucet, &err), 0);
     f->signer = cpc_signer_new_random();
     f->curl = curl_easy_init();
@@ -145,21 +84,9 @@ static int teardown(void **state)
     curl_easy_cleanup(f->curl);
     cpc_signer_free(f->signer);
     cpc_key_wipe(&f->faucet);
-    cpc_node_close(&f->node);
-    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    nt_node_down(&f->node, f->home);
     free(f);
     return 0;
-}
-
-static void produce(struct fixture *f)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
-}
-
-static const char *str(json_t *j, const char *k)
-{
-    return json_string_value(json_object_get(j, k));
 }
 
 /* POST /submit_work with the four fields; returns status, *out the body. */
@@ -340,7 +267,7 @@ static void test_submit_reward_and_chain(void **state)
     json_decref(j);
     assert_int_equal(cpc_mempool_size(f->node.mempool), 2);
 
-    produce(f);
+    nt_produce(&f->node);
     assert_int_equal(cpc_mempool_size(f->node.mempool), 0);
     assert_int_equal(balance_of(f, addr), 10 * CPC_BASE_PER_CPC);
     /* the legacy key paid the reward plus both fees (21000 + 80000 gas at price 1) */
@@ -356,7 +283,7 @@ static void test_submit_reward_and_chain(void **state)
     assert_string_equal(str(j, "status"), "success");
     assert_int_equal(json_integer_value(json_object_get(j, "reward_issued")), 50);
     json_decref(j);
-    produce(f);
+    nt_produce(&f->node);
 
     assert_int_equal(http(f, "GET", "/get_balance/client-23", NULL, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "balance")), 10);
@@ -427,7 +354,7 @@ static void test_other_txs_in_chain(void **state)
     struct cpc_account acc;
     cpc_node_account(&f->node, tx.from, &acc);
     assert_int_equal(cpc_mempool_add(f->node.mempool, &tx, &acc, &err), 0);
-    produce(f);
+    nt_produce(&f->node);
     json_t *j = NULL;
     assert_int_equal(http(f, "GET", "/chain?from=1", NULL, &j), 200);
     json_t *t = json_array_get(json_object_get(json_array_get(j, 0), "transactions"), 0);
@@ -554,11 +481,11 @@ static void test_unfunded_legacy_key(void **state)
     struct cpc_account acc;
     cpc_node_account(&f->node, tx.from, &acc);
     assert_int_equal(cpc_mempool_add(f->node.mempool, &tx, &acc, &err), 0);
-    produce(f);
+    nt_produce(&f->node);
     assert_int_equal(submit(f, "client-23", "sc-001", 1000, C23_258, &j), 200);
     assert_string_equal(str(j, "status"), "success");
     json_decref(j);
-    produce(f);
+    nt_produce(&f->node);
     assert_int_equal(balance_of(f, li.address), 0);
     assert_int_equal(balance_of(f, "cpc1gnpq85jq7ks96xzx7xwtlgjrr7cmm2sxech2sh"),
                      10 * CPC_BASE_PER_CPC);

@@ -33,7 +33,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -56,6 +55,7 @@
 #include "node/httpd.h"
 #include "node/node.h"
 #include "node/scheduler.h"
+#include "node_test_fixture.h"
 
 #define CHAIN "market-flow-test"
 #define CPC 1000000000ULL
@@ -107,47 +107,13 @@ struct fixture {
 /* ------------------------------------------------------------------ */
 /* HTTP                                                                */
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct buf *b = arg;
-    size_t len = sz * nm;
-    char *np = realloc(b->p, b->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, len);
-    b->p = np;
-    b->n += len;
-    b->p[b->n] = 0;
-    return len;
-}
-
 /* One request; signer != NULL signs it as a worker request. Returns the status,
  * *out the parsed JSON body (caller decrefs; may be NULL). */
 static long http(struct fixture *f, struct actor *signer, const char *method, const char *path,
                  const char *body, json_t **out)
 {
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", f->base, path);
-    struct buf b = {0};
-    CURL *c = f->curl;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    struct curl_slist *h = NULL;
     size_t body_len = body ? strlen(body) : 0;
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
-    }
+    struct nt_req r = {method, path, body, body_len, .timeout_s = 30};
     if (signer) {
         uint64_t now = cpc_now_ms();
         uint64_t ts = signer->last_ts + 1 > now ? signer->last_ts + 1 : now;
@@ -157,24 +123,9 @@ static long http(struct fixture *f, struct actor *signer, const char *method, co
         assert_int_equal(cpc_req_sign(&sig, f->signer, &signer->key, method, path, body,
                                       body_len, ts, NULL),
                          0);
-        char line[256];
-        snprintf(line, sizeof line, CPC_REQ_HDR_PUBKEY ": %s", sig.pubkey);
-        h = curl_slist_append(h, line);
-        snprintf(line, sizeof line, CPC_REQ_HDR_TIMESTAMP ": %s", sig.timestamp);
-        h = curl_slist_append(h, line);
-        snprintf(line, sizeof line, CPC_REQ_HDR_SIGNATURE ": %s", sig.signature);
-        h = curl_slist_append(h, line);
+        r.headers = nt_sig_headers(NULL, &sig);
     }
-    if (h)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    if (out)
-        *out = b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
-    free(b.p);
-    return status;
+    return nt_http_json(f->curl, f->base, &r, out);
 }
 
 static json_t *get_json(struct fixture *f, const char *fmt, ...)
@@ -298,19 +249,10 @@ static void post_batch(struct fixture *f, struct cpc_tx *txs, size_t n)
     json_decref(j);
 }
 
-static void produce(struct fixture *f)
-{
-    struct cpc_err err = {0};
-    int rc = cpc_produce_block(&f->node, cpc_now_ms(), &err);
-    if (rc)
-        fprintf(stderr, "produce: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-}
-
 static void produce_n(struct fixture *f, int n)
 {
     for (int i = 0; i < n; i++)
-        produce(f);
+        nt_produce(&f->node);
 }
 
 static uint64_t height(struct fixture *f)
@@ -433,34 +375,16 @@ static void reset_fees(struct fixture *f, struct actor **as, size_t n)
 /* ------------------------------------------------------------------ */
 /* fixture                                                             */
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/cpc-flow-XXXXXX");
-    assert_non_null(mkdtemp(f->home));
-    struct cpc_err err = {0};
-    bool created;
-    assert_int_equal(cpc_node_init_home(f->home, CHAIN, &created, &err), 0);
+    nt_home_new(f->home, "/tmp/cpc-flow-XXXXXX", CHAIN, NULL);
     struct cpc_node_config cfg;
-    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    cfg.block_time_ms = 3600000; /* blocks only when the test asks */
+    nt_config_load(&cfg, f->home);
     cfg.quiet_empty_blocks = true;
-    int rc = cpc_node_open(&f->node, &cfg, &err);
-    if (rc)
-        fprintf(stderr, "open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    rc = cpc_node_start(&f->node, &err);
-    if (rc)
-        fprintf(stderr, "start: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
+    nt_node_open(&f->node, &cfg);
+    nt_node_start(&f->node, f->base);
+    struct cpc_err err = {0};
     f->signer = cpc_signer_new_random();
     f->curl = curl_easy_init();
     assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &f->faucet.key, &err), 0);
@@ -478,8 +402,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     curl_easy_cleanup(f->curl);
     cpc_signer_free(f->signer);
-    cpc_node_close(&f->node);
-    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    nt_node_down(&f->node, f->home);
     free(f);
     return 0;
 }
@@ -494,7 +417,7 @@ static void fund(struct fixture *f, struct actor **as, size_t n, uint64_t amount
         tx.u.transfer.amount = amount;
         post_tx(f, &tx, &f->faucet);
     }
-    produce(f);
+    nt_produce(&f->node);
 }
 
 static void register_workers(struct fixture *f, struct actor **ws, size_t n)
@@ -508,7 +431,7 @@ static void register_workers(struct fixture *f, struct actor **ws, size_t n)
         sign_tx(f, &txs[i], ws[i]);
     }
     post_batch(f, txs, n);
-    produce(f);
+    nt_produce(&f->node);
     for (size_t i = 0; i < n; i++) {
         expect_tx(f, &txs[i], NULL);
         json_t *w = worker_rec(f, ws[i]);
@@ -845,7 +768,7 @@ static void test_honest_flow_exact_balances(void **state)
         assert_int_equal(commission, budget / 10);
         escrowed += budget + commission;
     }
-    produce(f);
+    nt_produce(&f->node);
     uint64_t created = height(f);
     for (int i = 0; i < 3; i++) {
         json_t *j = job_view(f, jobs[i]);
@@ -893,7 +816,7 @@ static void test_honest_flow_exact_balances(void **state)
         post_batch(f, sub[w], nsub[w]);
     }
     assert_int_equal(skipped, 1);
-    produce(f);
+    nt_produce(&f->node);
     uint64_t settled = height(f);
     for (int w = 0; w < 2; w++)
         for (size_t i = 0; i < nsub[w]; i++)
@@ -924,7 +847,7 @@ static void test_honest_flow_exact_balances(void **state)
             nrev++;
         }
     assert_int_equal(nrev, 2);
-    produce(f);
+    nt_produce(&f->node);
     uint64_t revealed = height(f);
     for (size_t i = 0; i < nrev; i++) {
         expect_tx(f, &rev[i], NULL);
@@ -955,7 +878,7 @@ static void test_honest_flow_exact_balances(void **state)
     /* the customer cancels the vanity job: the rest is refunded */
     struct cpc_tx cancel;
     cancel_job(f, &cust, jobs[2], &cancel);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &cancel, NULL);
     json_t *j = job_view(f, jobs[2]);
     assert_string_equal(jstr(j, "status"), "cancelled");
@@ -1046,16 +969,16 @@ static void test_adversaries_rejected_and_slashed(void **state)
     create_job(f, &cust, &cm, jm);
     assert_int_equal(cpc_contract_budget(&cm, &budget, &comm, NULL), 0);
     escrowed += budget + comm;
-    produce(f);
+    nt_produce(&f->node);
     struct lease l;
     lease_one(f, &lazy, jm, &l);
     struct cpc_tx tx = result_tx(&lazy, &l, LAZY);
     post_tx(f, &tx, &lazy);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, NULL); /* a commitment is only a commitment */
     tx = reveal_tx(f, &l, NULL);
     post_tx(f, &tx, &lazy);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, "Invalid ComputeResult: row");
     cpc_tx_clear(&tx);
     free(l.C);
@@ -1069,11 +992,11 @@ static void test_adversaries_rejected_and_slashed(void **state)
     lease_one(f, &h1, jm, &l);
     tx = result_tx(&h1, &l, HONEST);
     post_tx(f, &tx, &h1);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, NULL);
     tx = reveal_tx(f, &l, NULL);
     post_tx(f, &tx, &h1);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, NULL);
     cpc_tx_clear(&tx);
     free(l.C);
@@ -1092,13 +1015,13 @@ static void test_adversaries_rejected_and_slashed(void **state)
     assert_int_equal(cpc_contract_budget(&cv, &budget, &comm, NULL), 0);
     escrowed += budget + comm;
     refunds_expected += cv.reward + cpc_commission_of(cv.reward); /* task 1's share */
-    produce(f);
+    nt_produce(&f->node);
     struct lease lv;
     lease_one(f, &h2, jv, &lv);
     lease_one(f, &vanity, jv, &l);
     struct cpc_tx good = result_tx(&h2, &lv, HONEST);
     post_tx(f, &good, &h2);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &good, NULL);
     eh2->accepted++;
     eh2->paid += cv.reward;
@@ -1108,14 +1031,14 @@ static void test_adversaries_rejected_and_slashed(void **state)
     struct cpc_tx copied = result_tx(&vanity, &l, HONEST);
     memcpy(copied.u.result.result_hash, good.u.result.result_hash, 32);
     post_tx(f, &copied, &vanity);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, "does not start with cpc1q");
     expect_tx(f, &copied, "was already delivered");
     evan->rejected += 2;
     evan->slashed += 2 * slash_of(cv.reward);
     struct cpc_tx cancel;
     cancel_job(f, &cust, jv, &cancel);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &cancel, NULL);
     assert_int_equal(escrow_of(f, jv), 0);
 
@@ -1125,11 +1048,11 @@ static void test_adversaries_rejected_and_slashed(void **state)
     create_job(f, &cust, &cm, js);
     assert_int_equal(cpc_contract_budget(&cm, &budget, &comm, NULL), 0);
     escrowed += budget + comm;
-    produce(f);
+    nt_produce(&f->node);
     lease_one(f, &skip, js, &l);
     tx = result_tx(&skip, &l, HONEST);
     post_tx(f, &tx, &skip);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, NULL);
     uint64_t commit_h = height(f);
     free(l.C);
@@ -1144,10 +1067,10 @@ static void test_adversaries_rejected_and_slashed(void **state)
     lease_one(f, &h2, js, &l);
     tx = result_tx(&h2, &l, HONEST);
     post_tx(f, &tx, &h2);
-    produce(f);
+    nt_produce(&f->node);
     tx = reveal_tx(f, &l, NULL);
     post_tx(f, &tx, &h2);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, NULL);
     cpc_tx_clear(&tx);
     free(l.C);
@@ -1167,7 +1090,7 @@ static void test_adversaries_rejected_and_slashed(void **state)
     create_job(f, &cust, &ce, je);
     assert_int_equal(cpc_contract_budget(&ce, &budget, &comm, NULL), 0);
     escrowed += budget + comm;
-    produce(f);
+    nt_produce(&f->node);
     struct lease le[3];
     struct actor *replicas[3] = {&h1, &h2, &exec};
     for (int i = 0; i < 3; i++) {
@@ -1191,7 +1114,7 @@ static void test_adversaries_rejected_and_slashed(void **state)
         r->lease_set = le[i].set;
         post_tx(f, &ex_tx[i], replicas[i]); /* the outvoted one arrives last */
     }
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &ex_tx[0], NULL);
     expect_tx(f, &ex_tx[1], NULL);
     expect_tx(f, &ex_tx[2], "Invalid ComputeResult: outvoted");
@@ -1212,7 +1135,7 @@ static void test_adversaries_rejected_and_slashed(void **state)
     create_job(f, &cust, &chp, jh);
     assert_int_equal(cpc_contract_budget(&chp, &budget, &comm, NULL), 0);
     escrowed += budget + comm;
-    produce(f);
+    nt_produce(&f->node);
     lease_one(f, &h1, jh, &l);
     struct cpc_tx stolen = result_tx(&thief, &l, HONEST); /* a correct nonce, h1's lease */
     post_tx(f, &stolen, &thief);
@@ -1222,14 +1145,14 @@ static void test_adversaries_rejected_and_slashed(void **state)
     memset(bare.u.result.lease_sig, 0, 64);
     memset(&bare.u.result.lease_set, 0, sizeof bare.u.result.lease_set);
     post_tx(f, &bare, &thief);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &stolen, "Invalid ComputeResult: the sender does not hold the lease");
     expect_tx(f, &bare, "Invalid ComputeResult: no lease for a market task");
     ethief->rejected += 2;
     ethief->slashed += 2 * slash_of(chp.reward);
     tx = result_tx(&h1, &l, HONEST);
     post_tx(f, &tx, &h1);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, NULL);
     eh1->accepted++;
     eh1->paid += chp.reward;
@@ -1312,7 +1235,7 @@ static void test_failover_paid_once(void **state)
     c.p.hashpow.bits = 8;
     uint8_t job[32];
     create_job(f, &cust, &c, job);
-    produce(f);
+    nt_produce(&f->node);
     struct lease la;
     lease_one(f, &a, job, &la);
     uint64_t leased_at = height(f);
@@ -1326,7 +1249,7 @@ static void test_failover_paid_once(void **state)
     assert_int_equal(lease(f, &b, 1, &none), 0);
     assert_string_equal(holder(f, job, who), a.key.info.address);
     /* the lease lapses at its expiry height: the task is reissued to b */
-    produce(f);
+    nt_produce(&f->node);
     char hex[65];
     cpc_hex_encode(hex, job, 32);
     json_t *res = get_json(f, "/market/job/%s/resources", hex);
@@ -1339,13 +1262,13 @@ static void test_failover_paid_once(void **state)
     assert_int_equal(lb.expires, height(f) + 30);
     struct cpc_tx tx = result_tx(&b, &lb, HONEST);
     post_tx(f, &tx, &b);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &tx, NULL);
     /* a second result for the paid task pays nothing more (and is no slash):
      * its only task done, the job is complete */
     struct cpc_tx again = result_tx(&b, &lb, HONEST);
     post_tx(f, &again, &b);
-    produce(f);
+    nt_produce(&f->node);
     expect_tx(f, &again, "job is not active");
 
     json_t *j = job_view(f, job);
@@ -1411,7 +1334,7 @@ static void test_partial_cheater_caught_at_bound(void **state)
     uint8_t jobs[PC_JOBS][32];
     for (int i = 0; i < PC_JOBS; i++)
         create_job(f, &cust, &c, jobs[i]); /* same contract, distinct ids (nonces) */
-    produce(f);
+    nt_produce(&f->node);
 
     /* every cheater leases 8 tasks and commits to a C with rows 5 and 13 wrong */
     struct lease *ls[CHEATERS];
@@ -1430,7 +1353,7 @@ static void test_partial_cheater_caught_at_bound(void **state)
     cpc_scheduler_stats(f->node.scheduler, &ss);
     assert_int_equal(ss.leases, CHEATERS * PER_CHEATER);
     post_batch(f, txs, nt);
-    produce(f);
+    nt_produce(&f->node);
     for (size_t i = 0; i < nt; i++)
         assert_true(tx_succeeded(f, &txs[i]));
 
@@ -1451,7 +1374,7 @@ static void test_partial_cheater_caught_at_bound(void **state)
             nt++;
         }
     post_batch(f, txs, nt);
-    produce(f);
+    nt_produce(&f->node);
     /* the chain's verdicts are exactly the predicted ones */
     int caught = 0;
     nt = 0;

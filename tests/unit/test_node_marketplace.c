@@ -13,7 +13,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 #include "node/httpd.h"
 #include "node/mempool.h"
 #include "node/node.h"
+#include "node_test_fixture.h"
 
 #define CHAIN "marketplace-test"
 
@@ -41,46 +41,12 @@ struct fixture {
     CURL *curl;
 };
 
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct buf *b = arg;
-    size_t len = sz * nm;
-    char *np = realloc(b->p, b->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, len);
-    b->p = np;
-    b->n += len;
-    b->p[b->n] = 0;
-    return len;
-}
-
 /* One request; key != NULL signs it. Returns the status; *out the parsed body (or NULL). */
 static long http(struct fixture *f, const struct cpc_key *key, const char *method,
                  const char *path, const char *body, json_t **out)
 {
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", f->base, path);
-    struct buf b = {0};
-    CURL *c = f->curl;
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    struct curl_slist *h = NULL;
     size_t blen = body ? strlen(body) : 0;
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
-    }
+    struct nt_req r = {method, path, body, blen, .timeout_s = 30};
     if (key) {
         struct cpc_req_sig sig;
         const char *q = strchr(path, '?');
@@ -89,43 +55,9 @@ static long http(struct fixture *f, const struct cpc_key *key, const char *metho
         assert_int_equal(cpc_req_sign(&sig, f->signer, key, method, p, body, blen, cpc_now_ms(),
                                       NULL),
                          0);
-        char line[256];
-        snprintf(line, sizeof line, CPC_REQ_HDR_PUBKEY ": %s", sig.pubkey);
-        h = curl_slist_append(h, line);
-        snprintf(line, sizeof line, CPC_REQ_HDR_TIMESTAMP ": %s", sig.timestamp);
-        h = curl_slist_append(h, line);
-        snprintf(line, sizeof line, CPC_REQ_HDR_SIGNATURE ": %s", sig.signature);
-        h = curl_slist_append(h, line);
+        r.headers = nt_sig_headers(NULL, &sig);
     }
-    if (h)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    long status = 0;
-    assert_int_equal(curl_easy_perform(c), CURLE_OK);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
-    if (out)
-        *out = b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
-    free(b.p);
-    return status;
-}
-
-static const char *err_msg(json_t *j)
-{
-    return json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-}
-
-static const char *str(json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static void produce(struct fixture *f)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
+    return nt_http_json(f->curl, f->base, &r, out);
 }
 
 static uint64_t next_nonce(struct fixture *f, const struct cpc_key *k)
@@ -172,21 +104,9 @@ static char *job_create_for(struct fixture *f, const char *draft_id, const struc
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/cpc-mp-XXXXXX");
-    assert_non_null(mkdtemp(f->home));
+    nt_home_new(f->home, "/tmp/cpc-mp-XXXXXX", CHAIN, NULL);
+    nt_node_up(&f->node, f->home, f->base);
     struct cpc_err err = {0};
-    bool created;
-    assert_int_equal(cpc_node_init_home(f->home, CHAIN, &created, &err), 0);
-    struct cpc_node_config cfg;
-    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    cfg.block_time_ms = 3600000; /* blocks only when the test asks */
-    int rc = cpc_node_open(&f->node, &cfg, &err);
-    if (rc)
-        fprintf(stderr, "open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    assert_int_equal(cpc_node_start(&f->node, &err), 0);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
     assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &f->faucet, &err), 0);
     assert_int_equal(cpc_keyring_create(f->home, "alice", NULL, &f->alice, &err), 0);
     f->signer = cpc_signer_new_random();
@@ -206,7 +126,7 @@ static int setup(void **state)
     json_decref(tj);
     assert_int_equal(http(f, NULL, "POST", "/tx", s, NULL), 200);
     free(s);
-    produce(f);
+    nt_produce(&f->node);
     *state = f;
     return 0;
 }
@@ -216,8 +136,7 @@ static int teardown(void **state)
     struct fixture *f = *state;
     curl_easy_cleanup(f->curl);
     cpc_signer_free(f->signer);
-    cpc_node_close(&f->node);
-    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    nt_node_down(&f->node, f->home);
     free(f);
     return 0;
 }
@@ -285,7 +204,7 @@ static void test_draft_quote_confirm(void **state)
     assert_string_equal(str(json_object_get(j, "tx"), "status"), "pending");
     assert_true(json_is_null(json_object_get(j, "job")));
     json_decref(j);
-    produce(f);
+    nt_produce(&f->node);
     assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 200);
     assert_string_equal(str(j, "status"), "confirmed");
     assert_string_equal(str(json_object_get(j, "tx"), "status"), "success");
@@ -451,7 +370,7 @@ static void test_owner_checks_and_cancel(void **state)
     assert_int_equal(http(f, NULL, "POST", path, body, &j), 200);
     json_decref(j);
     free(body);
-    produce(f);
+    nt_produce(&f->node);
     snprintf(path, sizeof path, "/marketplace/jobs/%s/cancel", id);
     assert_int_equal(http(f, NULL, "POST", path, NULL, &j), 400); /* needs the tx now */
     assert_non_null(strstr(err_msg(j), "JOB_CANCEL"));
@@ -476,7 +395,7 @@ static void test_owner_checks_and_cancel(void **state)
     assert_string_equal(str(j, "job_id"), job);
     json_decref(j);
     free(body);
-    produce(f);
+    nt_produce(&f->node);
     snprintf(path, sizeof path, "/marketplace/jobs/%s", id);
     assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 200);
     assert_string_equal(str(j, "job_status"), "cancelled");
@@ -520,7 +439,7 @@ static void test_extend(void **state)
     assert_int_equal(http(f, &f->alice, "POST", path, body, &j), 200);
     json_decref(j);
     free(body);
-    produce(f);
+    nt_produce(&f->node);
     snprintf(path, sizeof path, "/marketplace/jobs/%s/extend", id);
     /* no tx, wrong tx type, another job, not the owner */
     assert_int_equal(http(f, NULL, "POST", path, "{}", &j), 400);
@@ -554,7 +473,7 @@ static void test_extend(void **state)
     assert_int_equal(json_integer_value(json_object_get(j, "add_blocks")), 50);
     json_decref(j);
     free(body);
-    produce(f);
+    nt_produce(&f->node);
     snprintf(path, sizeof path, "/marketplace/jobs/%s", id);
     assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "tasks")), 5);

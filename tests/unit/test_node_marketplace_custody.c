@@ -196,12 +196,12 @@ static void *race_confirm(void *arg)
     snprintf(url, sizeof url, "%s%s", r->base, r->path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->tok);
     struct curl_slist *h = curl_slist_append(NULL, auth);
-    struct buf b = {0};
+    struct nt_buf b = {0};
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "POST");
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, nt_on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     r->status = curl_easy_perform(c) == CURLE_OK ? 0 : -1;

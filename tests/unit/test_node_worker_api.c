@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <curl/curl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +31,7 @@
 #include "node/httpd.h"
 #include "node/node.h"
 #include "node/scheduler.h"
+#include "node_test_fixture.h"
 
 #define CHAIN "worker-api-test"
 
@@ -44,25 +44,6 @@ struct fixture {
     struct cpc_signer *signer;
     CURL *curl;
 };
-
-struct buf {
-    char *p;
-    size_t n;
-};
-
-static size_t on_data(char *d, size_t sz, size_t nm, void *arg)
-{
-    struct buf *b = arg;
-    size_t len = sz * nm;
-    char *np = realloc(b->p, b->n + len + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->n, d, len);
-    b->p = np;
-    b->n += len;
-    b->p[b->n] = 0;
-    return len;
-}
 
 /* Timestamp of a signed request: unix ms, strictly increasing across the
  * test's threads (the same request twice in one millisecond would otherwise be
@@ -84,23 +65,9 @@ static uint64_t next_ts(void)
  * cmocka assert inside: poll_thread calls it off the test's thread. */
 static long req_at(struct fixture *f, CURL *c, const struct cpc_key *key, uint64_t ts,
                    const char *method, const char *path, const void *body, size_t body_len,
-                   struct buf *raw)
+                   struct nt_buf *raw)
 {
-    char url[512];
-    snprintf(url, sizeof url, "%s%s", f->base, path);
-    struct buf b = {0};
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    struct curl_slist *h = NULL;
-    if (body) {
-        h = curl_slist_append(h, "Content-Type: application/json");
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
-    }
+    struct nt_req r = {method, path, body, body_len, .timeout_s = 30};
     if (key) {
         struct cpc_req_sig sig;
         struct cpc_signer *s = cpc_signer_new(NULL);
@@ -108,40 +75,17 @@ static long req_at(struct fixture *f, CURL *c, const struct cpc_key *key, uint64
         cpc_signer_free(s);
         if (rc != 0) {
             fprintf(stderr, "%s %s: signing failed\n", method, path);
-            curl_slist_free_all(h);
             return -1;
         }
-        char line[256];
-        snprintf(line, sizeof line, CPC_REQ_HDR_PUBKEY ": %s", sig.pubkey);
-        h = curl_slist_append(h, line);
-        snprintf(line, sizeof line, CPC_REQ_HDR_TIMESTAMP ": %s", sig.timestamp);
-        h = curl_slist_append(h, line);
-        snprintf(line, sizeof line, CPC_REQ_HDR_SIGNATURE ": %s", sig.signature);
-        h = curl_slist_append(h, line);
+        r.headers = nt_sig_headers(NULL, &sig);
     }
-    if (h)
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    long status = 0;
-    CURLcode cr = curl_easy_perform(c);
-    if (cr != CURLE_OK) {
-        fprintf(stderr, "%s %s %.*s: %s\n", method, path, body ? (int)body_len : 0,
-                body ? (const char *)body : "", curl_easy_strerror(cr));
-        status = -1;
-    } else {
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    }
-    curl_slist_free_all(h);
-    if (raw)
-        *raw = b;
-    else
-        free(b.p);
-    return status;
+    return nt_http(c, f->base, &r, raw);
 }
 
 /* req_at signed now (ts_delta_ms 0: next_ts()) or now + ts_delta_ms. */
 static long req_raw(struct fixture *f, CURL *c, const struct cpc_key *key, int64_t ts_delta_ms,
                     const char *method, const char *path, const void *body, size_t body_len,
-                    struct buf *raw)
+                    struct nt_buf *raw)
 {
     uint64_t ts = ts_delta_ms ? (uint64_t)((int64_t)cpc_now_ms() + ts_delta_ms) : next_ts();
     return req_at(f, c, key, ts, method, path, body, body_len, raw);
@@ -150,46 +94,20 @@ static long req_raw(struct fixture *f, CURL *c, const struct cpc_key *key, int64
 static long http(struct fixture *f, const struct cpc_key *key, const char *method,
                  const char *path, const char *body, json_t **out)
 {
-    struct buf b = {0};
+    struct nt_buf b = {0};
     long st = req_raw(f, f->curl, key, 0, method, path, body, body ? strlen(body) : 0, &b);
     if (out)
-        *out = b.p ? json_loadb(b.p, b.n, 0, NULL) : NULL;
+        *out = nt_json(&b);
     free(b.p);
     return st;
-}
-
-static const char *err_msg(json_t *j)
-{
-    return json_string_value(json_object_get(json_object_get(j, "error"), "message"));
-}
-
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
 }
 
 static int setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    snprintf(f->home, sizeof f->home, "/tmp/cpc-wapi-XXXXXX");
-    assert_non_null(mkdtemp(f->home));
+    nt_home_new(f->home, "/tmp/cpc-wapi-XXXXXX", CHAIN, NULL);
+    nt_node_up(&f->node, f->home, f->base);
     struct cpc_err err = {0};
-    bool created;
-    assert_int_equal(cpc_node_init_home(f->home, CHAIN, &created, &err), 0);
-    struct cpc_node_config cfg;
-    assert_int_equal(cpc_node_config_load(&cfg, f->home, &err), 0);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    cfg.block_time_ms = 3600000; /* blocks only when the test asks */
-    int rc = cpc_node_open(&f->node, &cfg, &err);
-    if (rc)
-        fprintf(stderr, "open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    rc = cpc_node_start(&f->node, &err);
-    if (rc)
-        fprintf(stderr, "start: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%u", cpc_httpd_port(f->node.httpd));
     assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &f->faucet, &err), 0);
     assert_int_equal(cpc_keyring_create(f->home, "worker", NULL, &f->worker, &err), 0);
     f->signer = cpc_signer_new_random();
@@ -203,16 +121,9 @@ static int teardown(void **state)
     struct fixture *f = *state;
     curl_easy_cleanup(f->curl);
     cpc_signer_free(f->signer);
-    cpc_node_close(&f->node);
-    nftw(f->home, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    nt_node_down(&f->node, f->home);
     free(f);
     return 0;
-}
-
-static void produce(struct fixture *f)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
 }
 
 static uint8_t *addr_of(const struct cpc_key *k, uint8_t out[CPC_ADDR_HASH_LEN])
@@ -282,7 +193,7 @@ static void test_signed_requests(void **state)
     assert_string_equal(err_msg(j), "register first with WORKER_REGISTER");
     json_decref(j);
     /* stale and future timestamps */
-    struct buf b = {0};
+    struct nt_buf b = {0};
     assert_int_equal(req_raw(f, f->curl, &f->worker, -61000, "POST", "/worker/lease", body,
                              strlen(body), &b),
                      401);
@@ -316,12 +227,12 @@ static void test_signed_requests(void **state)
     struct curl_slist *h = curl_slist_append(NULL, l1);
     h = curl_slist_append(h, l2);
     h = curl_slist_append(h, l3);
-    struct buf rb = {0};
+    struct nt_buf rb = {0};
     curl_easy_reset(f->curl);
     curl_easy_setopt(f->curl, CURLOPT_URL, url);
     curl_easy_setopt(f->curl, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, nt_on_data);
     curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &rb);
     assert_int_equal(curl_easy_perform(f->curl), CURLE_OK);
     long st = 0;
@@ -434,7 +345,7 @@ static void *poll_thread(void *arg)
 {
     struct poll_arg *a = arg;
     CURL *c = curl_easy_init();
-    struct buf b = {0};
+    struct nt_buf b = {0};
     double t0 = mono();
     a->status = req_raw(a->f, c, &a->f->worker, 0, "POST", "/worker/lease", a->body,
                         strlen(a->body), &b);
@@ -469,7 +380,7 @@ static void test_long_poll(void **state)
     uint64_t ts = next_ts();
     (void)next_ts(); /* every later timestamp is above ts + 1: both are ours */
     for (uint64_t i = 0; i < 2; i++) {
-        struct buf rb = {0};
+        struct nt_buf rb = {0};
         assert_int_equal(req_at(f, f->curl, &f->worker, ts + i, "POST", "/worker/lease", "{}", 2,
                                 &rb),
                          200);
@@ -629,7 +540,7 @@ static void test_blobs(void **state)
     cpc_sha256(h, data, sizeof data);
     cpc_hex_encode(hex, h, 32);
     snprintf(path, sizeof path, "/blobs/%s", hex);
-    struct buf b = {0};
+    struct nt_buf b = {0};
     assert_int_equal(req_raw(f, f->curl, NULL, 0, "GET", path, NULL, 0, &b), 404);
     free(b.p);
     assert_int_equal(req_raw(f, f->curl, NULL, 0, "PUT", path, data, sizeof data, &b), 201);
@@ -692,6 +603,22 @@ static uint64_t balance(struct fixture *f, const struct cpc_key *k)
     return acc.balance;
 }
 
+/* The faucet funds the worker (at waddr) with 10 CPC in a block, then the worker
+ * posts its WORKER_REGISTER (1 CPC stake, 4 cores, ram_gb) to the mempool. */
+static void fund_and_register(struct fixture *f, const uint8_t waddr[20], uint32_t ram_gb)
+{
+    struct cpc_tx tx = base_tx(CPC_TX_TRANSFER, 0);
+    memcpy(tx.u.transfer.to, waddr, 20);
+    tx.u.transfer.amount = 10000000000ULL;
+    post_tx(f, &tx, &f->faucet);
+    nt_produce(&f->node);
+    tx = base_tx(CPC_TX_WORKER_REGISTER, 0);
+    tx.u.worker_register.stake = 1000000000ULL;
+    tx.u.worker_register.cpu_cores = 4;
+    tx.u.worker_register.ram_gb = ram_gb;
+    post_tx(f, &tx, &f->worker);
+}
+
 static void test_hashpow_end_to_end(void **state)
 {
     struct fixture *f = *state;
@@ -699,16 +626,7 @@ static void test_hashpow_end_to_end(void **state)
     uint8_t waddr[20];
     addr_of(&f->worker, waddr);
     /* fund the worker, then it registers and the customer creates a job */
-    struct cpc_tx tx = base_tx(CPC_TX_TRANSFER, 0);
-    memcpy(tx.u.transfer.to, waddr, 20);
-    tx.u.transfer.amount = 10000000000ULL;
-    post_tx(f, &tx, &f->faucet);
-    produce(f);
-    tx = base_tx(CPC_TX_WORKER_REGISTER, 0);
-    tx.u.worker_register.stake = 1000000000ULL;
-    tx.u.worker_register.cpu_cores = 4;
-    tx.u.worker_register.ram_gb = 8;
-    post_tx(f, &tx, &f->worker);
+    fund_and_register(f, waddr, 8);
     struct cpc_tx jc = base_tx(CPC_TX_JOB_CREATE, 1);
     struct cpc_contract *c = &jc.u.job_create.contract;
     c->kind = CPC_KIND_HASHPOW;
@@ -720,7 +638,7 @@ static void test_hashpow_end_to_end(void **state)
     c->priority = CPC_PRIORITY_HIGH;
     c->max_budget = 1000000000ULL;
     post_tx(f, &jc, &f->faucet);
-    produce(f);
+    nt_produce(&f->node);
     char job_hex[65], path[160];
     cpc_hex_encode(job_hex, jc.hash, 32);
     snprintf(path, sizeof path, "/market/job/%s", job_hex);
@@ -764,7 +682,7 @@ static void test_hashpow_end_to_end(void **state)
     sr.u.result.lease_expires = expires;
     memcpy(sr.u.result.lease_sig, lsig, 64);
     post_tx(f, &sr, &f->worker);
-    produce(f);
+    nt_produce(&f->node);
     uint64_t fee = cpc_tx_gas(&sr) * sr.gas_price;
     assert_int_equal(balance(f, &f->worker), before - fee + 5000000);
     snprintf(path, sizeof path, "/market/job/%s", job_hex);
@@ -798,15 +716,7 @@ static void test_matmul_challenge(void **state)
     json_t *j = NULL;
     uint8_t waddr[20];
     addr_of(&f->worker, waddr);
-    struct cpc_tx tx = base_tx(CPC_TX_TRANSFER, 0);
-    memcpy(tx.u.transfer.to, waddr, 20);
-    tx.u.transfer.amount = 10000000000ULL;
-    post_tx(f, &tx, &f->faucet);
-    produce(f);
-    tx = base_tx(CPC_TX_WORKER_REGISTER, 0);
-    tx.u.worker_register.stake = 1000000000ULL;
-    tx.u.worker_register.cpu_cores = 4;
-    post_tx(f, &tx, &f->worker);
+    fund_and_register(f, waddr, 0);
     struct cpc_tx jc = base_tx(CPC_TX_JOB_CREATE, 1);
     struct cpc_contract *c = &jc.u.job_create.contract;
     c->kind = CPC_KIND_MATMUL;
@@ -820,7 +730,7 @@ static void test_matmul_challenge(void **state)
     c->deadline_blocks = 100;
     c->max_budget = 1000000000ULL;
     post_tx(f, &jc, &f->faucet);
-    produce(f);
+    nt_produce(&f->node);
     assert_int_equal(http(f, &f->worker, "POST", "/worker/lease", "{}", &j), 200);
     json_t *t0 = json_array_get(json_object_get(j, "tasks"), 0);
     assert_non_null(t0);
@@ -854,7 +764,7 @@ static void test_matmul_challenge(void **state)
     sr.u.result.lease_expires = expires;
     memcpy(sr.u.result.lease_sig, lsig, 64);
     post_tx(f, &sr, &f->worker);
-    produce(f);
+    nt_produce(&f->node);
     uint64_t commit_h = f->node.latest.height;
 
     char path[128];
@@ -885,7 +795,7 @@ static void test_matmul_challenge(void **state)
     rv.u.reveal.count = 3;
     assert_int_equal(cpc_reveal_pack(proofs, 3, &rv.ext, &rv.ext_len), 0);
     post_tx(f, &rv, &f->worker);
-    produce(f);
+    nt_produce(&f->node);
     uint64_t fee = cpc_tx_gas(&rv) * rv.gas_price;
     cpc_tx_clear(&rv);
     assert_int_equal(balance(f, &f->worker), before - fee + 7000000);

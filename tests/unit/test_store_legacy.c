@@ -15,47 +15,11 @@
 
 #include "store/store.h"
 #include "store/store_legacy.h"
+#include "store_test_fixture.h"
 
-struct fx {
-    char dir[64];
-    char db[128];
-    struct cpc_store *s;
-};
+static int setup(void **state) { return store_fx_setup(state, "/tmp/cpc-legacy-store-XXXXXX"); }
 
-static void open_store(struct fx *f)
-{
-    struct cpc_err err = {0};
-    int rc = cpc_store_open(&f->s, f->db, &err);
-    if (rc)
-        fprintf(stderr, "open: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-}
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cpc-legacy-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/chain.db", f->dir);
-    open_store(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    cpc_store_close(f->s);
-    char p[160];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->db, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+static int teardown(void **state) { return store_fx_teardown(state); }
 
 #define CID "6f1c2a8e-3b7d-4c9a-8e21-5d4f0a9b7c13"
 #define ADDR "cpc1gnpq85jq7ks96xzx7xwtlgjrr7cmm2sxech2sh"
@@ -78,7 +42,7 @@ static struct cpc_legacy_receipt receipt(const char *result, uint8_t tag)
 
 static void test_migration_version(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = *state;
     assert_true(cpc_store_schema_version(f->s) >= 3);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
@@ -102,7 +66,7 @@ static void test_migration_version(void **state)
 
 static void test_clients(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = *state;
     struct cpc_err err = {0};
     char addr[CPC_ADDR_STR_MAX];
     char cid[CPC_LEGACY_ID_MAX + 1];
@@ -145,7 +109,7 @@ static void test_clients(void **state)
 
 static void test_receipts(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = *state;
     struct cpc_err err = {0};
     struct cpc_legacy_receipt got;
     assert_int_equal(cpc_store_legacy_client_add(f->s, CID, ADDR, 1700000000, &err), 0);
@@ -207,7 +171,7 @@ static void test_receipts(void **state)
     /* rows survive a reopen */
     cpc_store_close(f->s);
     f->s = NULL;
-    open_store(f);
+    store_fx_open(f);
     assert_int_equal(cpc_store_legacy_receipt_get(f->s, CID, "sc-001", "dummy_result_data", &got,
                                                   &err),
                      0);

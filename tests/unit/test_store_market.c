@@ -15,44 +15,11 @@
 
 #include "store/store.h"
 #include "store/store_market.h"
+#include "store_test_fixture.h"
 
-struct fx {
-    char dir[64];
-    char db[128];
-    struct cpc_store *s;
-};
+static int setup(void **state) { return store_fx_setup(state, "/tmp/cpc-mkt-store-XXXXXX"); }
 
-static void open_store(struct fx *f)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_store_open(&f->s, f->db, &err), 0);
-}
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cpc-mkt-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/chain.db", f->dir);
-    open_store(f);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    cpc_store_close(f->s);
-    char p[160];
-    const char *suffix[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->db, suffix[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
-}
+static int teardown(void **state) { return store_fx_teardown(state); }
 
 #define ID1 "6f1c2a8e-3b7d-4c9a-8e21-5d4f0a9b7c13"
 #define ID2 "0b8e7c6d-1a2b-4c3d-9e8f-001122334455"
@@ -75,7 +42,7 @@ static struct cpc_draft draft(const char *id, const char *owner, uint64_t at)
 
 static void test_add_get_transition(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = *state;
     struct cpc_err err = {0};
     assert_true(cpc_store_schema_version(f->s) >= 4);
     struct cpc_draft d = draft(ID1, "", 1700000000);
@@ -110,7 +77,7 @@ static void test_add_get_transition(void **state)
     cpc_draft_clear(&g);
     /* survives a reopen */
     cpc_store_close(f->s);
-    open_store(f);
+    store_fx_open(f);
     assert_int_equal(cpc_store_draft_get(f->s, ID1, &g, &err), 0);
     assert_string_equal(g.status, "cancelled");
     cpc_draft_clear(&g);
@@ -133,7 +100,7 @@ static void test_add_get_transition(void **state)
 
 static void test_list_and_job_txs(void **state)
 {
-    struct fx *f = *state;
+    struct store_fx *f = *state;
     struct cpc_err err = {0};
     struct cpc_draft a = draft(ID1, ADDR, 100), b = draft(ID2, "", 200);
     assert_int_equal(cpc_store_draft_add(f->s, &a, &err), 0);

@@ -30,6 +30,7 @@
 #include "core/tx.h"
 #include "store/store.h"
 #include "core_ledger_fixtures.h"
+#include "tmpdir_fixture.h"
 
 #define GENESIS_TIME 1700000000000ull
 #define ALICE_FUNDS 1000000000000000ull /* 10^15 */
@@ -51,22 +52,6 @@ struct chain {
     struct cpc_store *s;
 };
 
-static void rm_rf(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[512];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            unlink(sub);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
 
 static int setup(void **state)
 {
@@ -120,7 +105,7 @@ static int teardown(void **state)
     cpc_genesis_clear(&c->g);
     free(c->genesis_json);
     cpc_signer_free(c->signer);
-    rm_rf(c->dir);
+    tmpdir_remove(c->dir);
     free(c);
     return 0;
 }

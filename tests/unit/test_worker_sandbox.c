@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpdir_fixture.h"
 #include "worker/executor.h"
 
 static char g_root[128];  /* temp dir of this test process */
@@ -27,30 +28,6 @@ static char g_runs[160];  /* workdir_parent given to cpc_wk_exec_run */
 static bool g_bwrap_mode; /* the group being run */
 static unsigned g_seq;
 
-static void rm_rf(const char *path)
-{
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
-    if (S_ISDIR(st.st_mode)) {
-        chmod(path, 0700);
-        DIR *d = opendir(path);
-        if (d) {
-            struct dirent *e;
-            while ((e = readdir(d)) != NULL) {
-                if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                    continue;
-                char sub[512];
-                snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                rm_rf(sub);
-            }
-            closedir(d);
-        }
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
 
 static double now_s(void)
 {
@@ -454,6 +431,6 @@ int main(void)
         printf("bubblewrap not usable here: bwrap-mode tests skipped\n");
     }
     unsetenv("CPC_SANDBOX");
-    rm_rf(g_root);
+    tmpdir_remove(g_root);
     return rc;
 }
