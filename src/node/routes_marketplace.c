@@ -462,120 +462,157 @@ static const char *first_diff(json_t *a, json_t *b)
     return NULL;
 }
 
+/* Draft id: from -> to in the store (job_id and owner as cpc_store_draft_transition
+ * takes them; may be NULL). 0, or -1 with the answer set (409 when another request
+ * moved the draft first). All arguments are borrowed. */
+static int draft_move(struct cpc_node *n, struct cpc_http_res *res, const char *id,
+                      const char *from, const char *to, const char *job_id, const char *owner)
+{
+    struct cpc_err err = {0};
+    if (cpc_store_draft_transition(n->store, id, from, to, job_id, owner, &err) == 0)
+        return 0;
+    if (err.code == CPC_ERR_DUPLICATE)
+        cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
+    else
+        cpc_http_res_from_err(res, &err);
+    return -1;
+}
+
+/* One action on a draft (confirm, cancel, extend): the request's body and
+ * caller, the custody lock when the caller's intent needs it (held until the
+ * outcome is recorded), the draft, and the tx the action decoded. */
+struct mp_action {
+    struct cpc_node *n;
+    json_t *body;
+    struct cpc__mp_caller caller;
+    bool locked;
+    struct cpc_draft d;
+    struct cpc_tx tx;
+    int have_tx; /* tx was decoded (mp_action_end clears it) */
+};
+
+/* Parses the body, names the caller, takes the custody lock when needed and
+ * loads the draft of the path. 0, or -1 with the answer set. Either way the
+ * caller owns act and ends it with mp_action_end. */
+static int mp_action_begin(struct mp_action *act, struct cpc_http_req *req,
+                           struct cpc_http_res *res)
+{
+    memset(act, 0, sizeof *act);
+    act->n = node_of(req);
+    if (parse_body(req, res, 1, &act->body) != 0 ||
+        cpc__mp_caller(req, res, &act->caller) != 0)
+        return -1;
+    if (cpc__mp_custody_intent(&act->caller, act->body))
+        act->locked = cpc__mp_custody_lock(act->n);
+    return load_draft(req, res, &act->d);
+}
+
+/* Releases what mp_action_begin and the action took: the lock, the tx, the draft, the body. */
+static void mp_action_end(struct mp_action *act)
+{
+    if (act->locked)
+        cpc__mp_custody_unlock(act->n);
+    if (act->have_tx)
+        cpc_tx_clear(&act->tx);
+    cpc_draft_clear(&act->d);
+    json_decref(act->body);
+}
+
 void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     char sender[CPC_ADDR_STR_MAX], hash[65];
-    struct cpc__mp_caller caller;
-    struct cpc_draft d;
-    struct cpc_tx tx;
     struct cpc_err err = {0};
-    json_t *body = NULL, *dj = NULL, *tj = NULL;
-    int have_tx = 0, custody = 0;
-    bool locked = false;
-    memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0)
+    json_t *dj = NULL, *tj = NULL;
+    int custody = 0;
+    struct mp_action act;
+    if (mp_action_begin(&act, req, res) != 0)
         goto done;
-    if (cpc__mp_custody_intent(&caller, body))
-        locked = cpc__mp_custody_lock(n); /* held until the outcome is recorded */
-    if (load_draft(req, res, &d) != 0)
-        goto done;
-    const char *signer = caller.addr;
-    if ((custody = cpc__mp_wants_custody(res, body, &caller, "JOB_CREATE")) < 0)
+    const char *signer = act.caller.addr;
+    if ((custody = cpc__mp_wants_custody(res, act.body, &act.caller, "JOB_CREATE")) < 0)
         goto done;
     if (custody) {
-        if (body && json_object_size(body) != 0) {
+        if (act.body && json_object_size(act.body) != 0) {
             cpc_http_res_error(res, 400, "invalid_argument",
                                "body must be empty (the node signs) or {\"tx\": ...}");
             goto done;
         }
-        if (cpc__mp_owner_check(res, &d, signer, signer) != 0)
+        if (cpc__mp_owner_check(res, &act.d, signer, signer) != 0)
             goto done;
-        if (strcmp(d.status, "draft") != 0) {
-            cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", d.id,
-                               d.status, d.job_id[0] ? " as job " : "", d.job_id);
+        if (strcmp(act.d.status, "draft") != 0) {
+            cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", act.d.id,
+                               act.d.status, act.d.job_id[0] ? " as job " : "", act.d.job_id);
             goto done;
         }
-        memset(&tx, 0, sizeof tx);
-        tx.type = CPC_TX_JOB_CREATE;
-        dj = load_text(d.contract);
-        if (cpc_contract_from_json(&tx.u.job_create.contract, dj, &err) != 0) {
+        memset(&act.tx, 0, sizeof act.tx);
+        act.tx.type = CPC_TX_JOB_CREATE;
+        dj = load_text(act.d.contract);
+        if (cpc_contract_from_json(&act.tx.u.job_create.contract, dj, &err) != 0) {
             cpc_http_res_error(res, 500, "internal_error", "stored contract of draft %s: %s",
-                               d.id, err.msg);
+                               act.d.id, err.msg);
             goto done;
         }
-        have_tx = 1;
-        if (cpc__mp_custodial_admit(n, res, &caller, &tx, hash) != 0)
+        act.have_tx = 1;
+        if (cpc__mp_custodial_admit(n, res, &act.caller, &act.tx, hash) != 0)
             goto done;
-        sender_of(&tx, sender);
+        sender_of(&act.tx, sender);
         goto confirmed;
     }
-    if (body_tx(res, body, CPC_TX_JOB_CREATE, &tx) != 0)
+    if (body_tx(res, act.body, CPC_TX_JOB_CREATE, &act.tx) != 0)
         goto done;
-    have_tx = 1;
-    sender_of(&tx, sender);
-    cpc_hex_encode(hash, tx.hash, 32);
-    if (cpc__mp_owner_check(res, &d, signer, sender) != 0)
+    act.have_tx = 1;
+    sender_of(&act.tx, sender);
+    cpc_hex_encode(hash, act.tx.hash, 32);
+    if (cpc__mp_owner_check(res, &act.d, signer, sender) != 0)
         goto done;
-    if (!strcmp(d.status, "confirmed") && !strcmp(d.job_id, hash)) { /* a retry */
+    if (!strcmp(act.d.status, "confirmed") && !strcmp(act.d.job_id, hash)) { /* a retry */
         cpc_http_res_json(res, 200,
-                          json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", d.id, "status",
+                          json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", act.d.id, "status",
                                     "confirmed", "job_id", hash, "tx_hash", hash, "duplicate",
                                     1));
         goto done;
     }
-    if (strcmp(d.status, "draft") != 0) {
-        cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", d.id, d.status,
-                           d.job_id[0] ? " as job " : "", d.job_id);
+    if (strcmp(act.d.status, "draft") != 0) {
+        cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", act.d.id,
+                           act.d.status, act.d.job_id[0] ? " as job " : "", act.d.job_id);
         goto done;
     }
     /* the tx's contract must be the draft's, byte for byte in the canonical encoding */
     struct cpc_contract dc;
-    dj = load_text(d.contract);
+    dj = load_text(act.d.contract);
     if (cpc_contract_from_json(&dc, dj, &err) != 0) {
-        cpc_http_res_error(res, 500, "internal_error", "stored contract of draft %s: %s", d.id,
-                           err.msg);
+        cpc_http_res_error(res, 500, "internal_error", "stored contract of draft %s: %s",
+                           act.d.id, err.msg);
         goto done;
     }
     struct cpc_buf a, b;
     cpc_buf_init(&a);
     cpc_buf_init(&b);
     cpc_contract_encode(&dc, &a);
-    cpc_contract_encode(&tx.u.job_create.contract, &b);
+    cpc_contract_encode(&act.tx.u.job_create.contract, &b);
     int same = !a.failed && !b.failed && a.len == b.len && memcmp(a.data, b.data, a.len) == 0;
     cpc_buf_free(&a);
     cpc_buf_free(&b);
     if (!same) {
-        tj = cpc_contract_to_json(&tx.u.job_create.contract);
+        tj = cpc_contract_to_json(&act.tx.u.job_create.contract);
         const char *k = tj ? first_diff(dj, tj) : NULL;
         cpc_http_res_error(res, 409, "conflict",
                            "the tx's contract differs from draft %s%s%s; sign the draft's "
                            "contract (GET /marketplace/jobs/%s)",
-                           d.id, k ? " in " : "", k ? k : "", d.id);
+                           act.d.id, k ? " in " : "", k ? k : "", act.d.id);
         goto done;
     }
-    if (cpc__mp_admit(n, res, &tx) != 0)
+    if (cpc__mp_admit(n, res, &act.tx) != 0)
         goto done;
 confirmed:
-    if (cpc_store_draft_transition(n->store, d.id, "draft", "confirmed", hash, sender, &err) !=
-        0) {
-        if (err.code == CPC_ERR_DUPLICATE)
-            cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
-        else
-            cpc_http_res_from_err(res, &err);
+    if (draft_move(n, res, act.d.id, "draft", "confirmed", hash, sender) != 0)
         goto done;
-    }
     cpc_http_res_json(res, 200,
-                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", d.id, "status", "confirmed",
-                                "job_id", hash, "tx_hash", hash, "owner",
-                                d.owner[0] ? d.owner : sender));
+                      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", act.d.id, "status",
+                                "confirmed", "job_id", hash, "tx_hash", hash, "owner",
+                                act.d.owner[0] ? act.d.owner : sender));
 done:
-    if (locked)
-        cpc__mp_custody_unlock(n);
-    if (have_tx)
-        cpc_tx_clear(&tx);
-    cpc_draft_clear(&d);
-    json_decref(body);
+    mp_action_end(&act);
     json_decref(dj);
     json_decref(tj);
 }
@@ -612,76 +649,50 @@ static int admit_job_tx(struct cpc_node *n, struct cpc_http_res *res, const stru
     return cpc__mp_admit(n, res, tx);
 }
 
-/* Draft d: from -> cancelled in the store. 0, or -1 with the answer set. */
-static int mark_cancelled(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_draft *d,
-                          const char *from)
-{
-    struct cpc_err err = {0};
-    if (cpc_store_draft_transition(n->store, d->id, from, "cancelled", NULL, NULL, &err) == 0)
-        return 0;
-    if (err.code == CPC_ERR_DUPLICATE)
-        cpc_http_res_error(res, 409, "conflict", "%s", err.msg);
-    else
-        cpc_http_res_from_err(res, &err);
-    return -1;
-}
-
 void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     char hash[65];
-    struct cpc__mp_caller caller;
-    struct cpc_draft d;
-    struct cpc_tx tx;
-    json_t *body = NULL;
-    int have_tx = 0;
-    bool locked = false;
-    memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0)
+    struct mp_action act;
+    if (mp_action_begin(&act, req, res) != 0)
         goto done;
-    if (cpc__mp_custody_intent(&caller, body))
-        locked = cpc__mp_custody_lock(n); /* held until the outcome is recorded */
-    if (load_draft(req, res, &d) != 0)
-        goto done;
-    const char *signer = caller.addr;
-    int with_tx = body && json_object_size(body) > 0;
-    if (!strcmp(d.status, "cancelled")) {
-        cpc_http_res_error(res, 409, "conflict", "draft %s is already cancelled", d.id);
+    const char *signer = act.caller.addr;
+    int with_tx = act.body && json_object_size(act.body) > 0;
+    if (!strcmp(act.d.status, "cancelled")) {
+        cpc_http_res_error(res, 409, "conflict", "draft %s is already cancelled", act.d.id);
         goto done;
     }
-    if (!strcmp(d.status, "draft")) {
+    if (!strcmp(act.d.status, "draft")) {
         if (with_tx) {
             cpc_http_res_error(res, 400, "invalid_argument",
-                               "draft %s is not confirmed: cancel it with an empty body", d.id);
+                               "draft %s is not confirmed: cancel it with an empty body",
+                               act.d.id);
             goto done;
         }
-        if (cpc__mp_owner_check(res, &d, signer, NULL) != 0 || mark_cancelled(n, res, &d, "draft") != 0)
+        if (cpc__mp_owner_check(res, &act.d, signer, NULL) != 0 ||
+            draft_move(n, res, act.d.id, "draft", "cancelled", NULL, NULL) != 0)
             goto done;
-        cpc_http_res_json(res, 200, json_pack("{s:s, s:s}", "id", d.id, "status", "cancelled"));
+        cpc_http_res_json(res, 200,
+                          json_pack("{s:s, s:s}", "id", act.d.id, "status", "cancelled"));
         goto done;
     }
     /* confirmed: the signed JOB_CANCEL of the draft's job (or the custodial key signs it) */
-    if (!with_tx && !(caller.user && caller.custodial)) {
+    if (!with_tx && !(act.caller.user && act.caller.custodial)) {
         cpc_http_res_error(res, 400, "invalid_argument",
                            "draft %s is confirmed as job %s: body must be {\"tx\": a signed "
                            "JOB_CANCEL of that job}",
-                           d.id, d.job_id);
+                           act.d.id, act.d.job_id);
         goto done;
     }
-    if (admit_job_tx(n, res, &d, body, &caller, CPC_TX_JOB_CANCEL, "cancels", &tx, &have_tx,
-                     hash) != 0 ||
-        mark_cancelled(n, res, &d, "confirmed") != 0)
+    if (admit_job_tx(n, res, &act.d, act.body, &act.caller, CPC_TX_JOB_CANCEL, "cancels",
+                     &act.tx, &act.have_tx, hash) != 0 ||
+        draft_move(n, res, act.d.id, "confirmed", "cancelled", NULL, NULL) != 0)
         goto done;
     cpc_http_res_json(res, 200,
-                      json_pack("{s:s, s:s, s:s, s:s}", "id", d.id, "status", "cancelled",
-                                "job_id", d.job_id, "tx_hash", hash));
+                      json_pack("{s:s, s:s, s:s, s:s}", "id", act.d.id, "status", "cancelled",
+                                "job_id", act.d.job_id, "tx_hash", hash));
 done:
-    if (locked)
-        cpc__mp_custody_unlock(n);
-    if (have_tx)
-        cpc_tx_clear(&tx);
-    cpc_draft_clear(&d);
-    json_decref(body);
+    mp_action_end(&act);
 }
 
 /* POST /marketplace/jobs/{id}/extend: {"tx": a signed JOB_EXTEND of the draft's job}.
@@ -691,45 +702,32 @@ void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     char hash[65];
-    struct cpc__mp_caller caller;
-    struct cpc_draft d;
-    struct cpc_tx tx;
-    json_t *body = NULL;
-    int have_tx = 0;
-    bool locked = false;
-    memset(&d, 0, sizeof d);
-    if (parse_body(req, res, 1, &body) != 0 || cpc__mp_caller(req, res, &caller) != 0)
+    struct mp_action act;
+    if (mp_action_begin(&act, req, res) != 0)
         goto done;
-    if (cpc__mp_custody_intent(&caller, body))
-        locked = cpc__mp_custody_lock(n); /* held until the outcome is recorded */
-    if (load_draft(req, res, &d) != 0)
-        goto done;
-    if (strcmp(d.status, "confirmed") != 0) {
+    if (strcmp(act.d.status, "confirmed") != 0) {
         cpc_http_res_error(res, 409, "conflict",
-                           "draft %s is %s: only a confirmed job can be extended", d.id,
-                           d.status);
+                           "draft %s is %s: only a confirmed job can be extended", act.d.id,
+                           act.d.status);
         goto done;
     }
-    if (!body || json_object_size(body) == 0) {
+    if (!act.body || json_object_size(act.body) == 0) {
         cpc_http_res_error(res, 400, "invalid_argument",
-                           "body must be {\"tx\": a signed JOB_EXTEND of job %s}", d.job_id);
+                           "body must be {\"tx\": a signed JOB_EXTEND of job %s}",
+                           act.d.job_id);
         goto done;
     }
-    if (admit_job_tx(n, res, &d, body, &caller, CPC_TX_JOB_EXTEND, "extends", &tx, &have_tx,
-                     hash) != 0)
+    if (admit_job_tx(n, res, &act.d, act.body, &act.caller, CPC_TX_JOB_EXTEND, "extends",
+                     &act.tx, &act.have_tx, hash) != 0)
         goto done;
     cpc_http_res_json(res, 200,
-                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", d.id, "status",
-                                "confirmed", "job_id", d.job_id, "tx_hash", hash, "add_blocks",
-                                (json_int_t)tx.u.job_extend.add_blocks, "add_tasks",
-                                (json_int_t)tx.u.job_extend.add_tasks));
+                      json_pack("{s:s, s:s, s:s, s:s, s:I, s:I}", "id", act.d.id, "status",
+                                "confirmed", "job_id", act.d.job_id, "tx_hash", hash,
+                                "add_blocks", (json_int_t)act.tx.u.job_extend.add_blocks,
+                                "add_tasks",
+                                (json_int_t)act.tx.u.job_extend.add_tasks));
 done:
-    if (locked)
-        cpc__mp_custody_unlock(n);
-    if (have_tx)
-        cpc_tx_clear(&tx);
-    cpc_draft_clear(&d);
-    json_decref(body);
+    mp_action_end(&act);
 }
 
 static const char *event_name(const char *tx_type)
