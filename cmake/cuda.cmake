@@ -1,7 +1,8 @@
 # Optional CUDA executors (see src/worker/exec_cuda.h). Included from the top
 # CMakeLists.txt right after cpc_worker is defined. When nvcc is found (and
 # CPC_CUDA is ON, and this is neither a sanitizer nor a fuzz build), the int8
-# matmul of src/worker/cuda/matmul.cu is added to cpc_worker and
+# matmul of src/worker/cuda/ (matmul_host.cu, the WMMA kernel of matmul.cu,
+# the sm_90a kernel of matmul_wgmma.cu) is added to cpc_worker and
 # CPC_HAVE_CUDA is defined (exec_cuda_none.c then compiles to nothing);
 # otherwise the stubs report "no device". The CUDA runtime is linked
 # statically, so the worker starts on machines without an NVIDIA driver.
@@ -46,7 +47,22 @@ if(CPC_HAVE_CUDA)
     CUDA_STANDARD 17
     CUDA_STANDARD_REQUIRED ON
     CUDA_RUNTIME_LIBRARY Static)
-  target_sources(cpc_worker PRIVATE ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul.cu)
+  target_sources(cpc_worker PRIVATE ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul.cu
+                                    ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul_host.cu)
+  # The Hopper kernel (wgmma, TMA) needs the arch-specific sm_90a target,
+  # spelled as -gencode (the -arch=sm_90a shorthand also runs a plain sm_90
+  # pass that rejects wgmma). Only sm_90a code is built for it: on any other
+  # GPU matmul_host.cu never launches it.
+  add_library(cpc_worker_wgmma OBJECT ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul_wgmma.cu)
+  set_target_properties(cpc_worker_wgmma PROPERTIES
+    CUDA_ARCHITECTURES OFF
+    CUDA_STANDARD 17
+    CUDA_STANDARD_REQUIRED ON
+    CUDA_RUNTIME_LIBRARY Static
+    COMPILE_OPTIONS "")
+  target_compile_options(cpc_worker_wgmma PRIVATE
+    "--generate-code=arch=compute_90a,code=sm_90a" -Xcompiler=-Wall,-Wextra)
+  target_sources(cpc_worker PRIVATE $<TARGET_OBJECTS:cpc_worker_wgmma>)
   target_compile_options(cpc_worker PRIVATE
     $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>)
   target_compile_definitions(cpc_worker PUBLIC CPC_HAVE_CUDA)

@@ -1,8 +1,11 @@
-/* bench_cuda_matmul.cu — the worker's CUDA int8 matmul kernel (src/worker/cuda/matmul.cu)
- * against cuBLAS int8 GEMM on one GPU, at n x n x n (default 8192).
+/* bench_cuda_matmul.cu — the worker's CUDA int8 matmul kernels (the WMMA one
+ * of src/worker/cuda/matmul.cu and, on sm_90, the wgmma one of
+ * matmul_wgmma.cu) against cuBLAS int8 GEMM on one GPU, at n x n x n
+ * (default 8192).
  *
- * Both are timed with cudaEvents on device-resident buffers (host<->device
- * transfers excluded): one warm-up, then the best of RUNS launches each.
+ * All are timed with cudaEvents on device-resident buffers (host<->device
+ * transfers excluded): one warm-up, then the median of RUNS launches each.
+ * The wgmma kernel's time includes its transpose of B (it reads B^T).
  * Tera-ops/s count 2*n^3. cuBLAS is column-major, so row-major C = A*B is
  * computed as C^T = B^T A^T: cublasGemmEx(N, N, n, m, k, B, ld n, A, ld k,
  * C, ld n) with CUDA_R_8I inputs, CUDA_R_32I output and CUBLAS_COMPUTE_32I;
@@ -11,6 +14,8 @@
  * element), and a few rows equal core's cpc_matmul_row (the reference
  * executor's rows) -- or, when built with -DCPC_BENCH_STANDALONE (no
  * libcrypto for core), rows recomputed here from the documented generator.
+ * The last line reports the kernel the executor would choose: wgmma when it
+ * ran here and matched cuBLAS on every element, else wmma.
  * Last line: cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=X/Y
  */
 #include <cublas_v2.h>
@@ -27,7 +32,7 @@ extern "C" {
 }
 #endif
 
-#define RUNS 5
+#define RUNS 9
 #define CHECK_ROWS 4
 
 #define CU(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
@@ -94,6 +99,43 @@ __global__ void transpose_i8(const int8_t *in, int8_t *out, uint32_t rows, uint3
         out[j * rows + i] = in[i * cols + j];
 }
 
+static cudaEvent_t e0, e1;
+
+/* Median time in ms of RUNS launches of f (a callable returning cudaError_t), after one warm-up. */
+template <class F> static float time_median(F f)
+{
+    float t[RUNS];
+    CU(f());
+    CU(cudaDeviceSynchronize());
+    for (int r = 0; r < RUNS; r++) {
+        CU(cudaEventRecord(e0));
+        CU(f());
+        CU(cudaEventRecord(e1));
+        CU(cudaEventSynchronize(e1));
+        CU(cudaEventElapsedTime(&t[r], e0, e1));
+    }
+    for (int i = 1; i < RUNS; i++) /* insertion sort: RUNS is small */
+        for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
+            float x = t[j];
+            t[j] = t[j - 1];
+            t[j - 1] = x;
+        }
+    return t[RUNS / 2];
+}
+
+/* true when ours equals ref on all nn elements; else prints the first difference. */
+static bool first_mismatch(const char *name, const int32_t *ours, const int32_t *ref, size_t nn, uint32_t n)
+{
+    if (memcmp(ours, ref, nn * 4) == 0)
+        return true;
+    size_t i = 0;
+    while (ours[i] == ref[i])
+        i++;
+    fprintf(stderr, "bench_cuda_matmul: %s MISMATCH vs cuBLAS at row %zu col %zu: ours %d cublas %d\n", name,
+            i / n, i % n, ours[i], ref[i]);
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     uint32_t n = argc > 1 ? (uint32_t)atoi(argv[1]) : 8192;
@@ -133,22 +175,56 @@ int main(int argc, char **argv)
     CU(cudaMemset(dB, 0, Kp * Np));
     CU(cudaMemcpy2D(dA, Kp, A, n, n, n, cudaMemcpyHostToDevice));
     CU(cudaMemcpy2D(dB, Np, B, n, n, n, cudaMemcpyHostToDevice));
-    cudaEvent_t e0, e1;
     CU(cudaEventCreate(&e0));
     CU(cudaEventCreate(&e1));
-    float best = 1e30f, ms;
-    for (int r = 0; r <= RUNS; r++) {
-        CU(cudaEventRecord(e0));
-        CU(cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, cc, 0));
-        CU(cudaEventRecord(e1));
-        CU(cudaEventSynchronize(e1));
-        CU(cudaEventElapsedTime(&ms, e0, e1));
-        if (r > 0 && ms < best)
-            best = ms;
-    }
     const double ops = 2.0 * n * (double)n * n;
-    double tops = ops / (best / 1e3) / 1e12;
+    float ms_wmma = time_median([&] { return cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, cc, 0); });
+    double tops_wmma = ops / (ms_wmma / 1e3) / 1e12;
     CU(cudaMemcpy2D(C1, (size_t)n * 4, dC, Np * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
+
+    /* the Hopper kernel: its own padding, B transposed on the device, timed with it */
+    const bool wg = cpc_cu_wgmma_supported(cc);
+    float ms_wg = 0, ms_tr = 0;
+    double tops_wg = 0;
+    bool wg_timed_out = false;
+    int32_t *C3 = NULL;
+    if (wg) {
+        size_t WMp, WKp, WNp;
+        cpc_cu_wgmma_pad_dims(n, n, n, &WMp, &WKp, &WNp);
+        int8_t *wA, *wB, *wBt;
+        int32_t *wC;
+        CU(cudaMalloc((void **)&wA, WMp * WKp));
+        CU(cudaMalloc((void **)&wB, WKp * WNp));
+        CU(cudaMalloc((void **)&wBt, WNp * WKp));
+        CU(cudaMalloc((void **)&wC, WMp * WNp * 4));
+        CU(cudaMemset(wA, 0, WMp * WKp));
+        CU(cudaMemset(wB, 0, WKp * WNp));
+        CU(cudaMemset(wC, 0x5a, WMp * WNp * 4)); /* poison: unwritten elements show */
+        CU(cudaMemcpy2D(wA, WKp, A, n, n, n, cudaMemcpyHostToDevice));
+        CU(cudaMemcpy2D(wB, WNp, B, n, n, n, cudaMemcpyHostToDevice));
+        ms_tr = time_median([&] { return cpc_cu_transpose_i8(wB, wBt, WKp, WNp, 0); });
+        ms_wg = time_median([&] {
+            cudaError_t e = cpc_cu_transpose_i8(wB, wBt, WKp, WNp, 0);
+            return e != cudaSuccess ? e : cpc_cu_wgmma_launch(wA, wBt, wC, WMp, WKp, WNp, cc, 0);
+        });
+        tops_wg = ops / (ms_wg / 1e3) / 1e12;
+        unsigned timeouts = 0;
+        CU(cpc_cu_wgmma_take_timeouts(&timeouts));
+        if (timeouts) {
+            fprintf(stderr, "bench_cuda_matmul: wgmma: %u pipeline wait(s) timed out\n", timeouts);
+            wg_timed_out = true;
+        }
+        C3 = (int32_t *)malloc(nn * 4);
+        if (!C3) {
+            fprintf(stderr, "bench_cuda_matmul: out of host memory\n");
+            return 1;
+        }
+        CU(cudaMemcpy2D(C3, (size_t)n * 4, wC, WNp * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
+        CU(cudaFree(wA));
+        CU(cudaFree(wB));
+        CU(cudaFree(wBt));
+        CU(cudaFree(wC));
+    }
 
     /* cuBLAS on unpadded buffers (n % 4 == 0 keeps lda/ldb multiples of 4) */
     int8_t *dA2, *dB2;
@@ -176,53 +252,61 @@ int main(int argc, char **argv)
         CU(cudaGetLastError());
         tn = true;
     }
-    float bestb = 1e30f;
-    for (int r = 0; r <= RUNS; r++) {
-        CU(cudaEventRecord(e0));
+    float ms_cublas = time_median([&] {
+        cublasStatus_t cs;
         if (!tn)
-            st = cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, N, N, N, &alpha, dB2, CUDA_R_8I, N, dA2,
+            cs = cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, N, N, N, &alpha, dB2, CUDA_R_8I, N, dA2,
                               CUDA_R_8I, N, &beta, dC2, CUDA_R_32I, N, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT);
         else
-            st = cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, N, N, N, &alpha, dBt, CUDA_R_8I, N, dA2,
+            cs = cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, N, N, N, &alpha, dBt, CUDA_R_8I, N, dA2,
                               CUDA_R_8I, N, &beta, dC2, CUDA_R_32I, N, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT);
-        CU(cudaEventRecord(e1));
-        CU(cudaEventSynchronize(e1));
-        if (st != CUBLAS_STATUS_SUCCESS) {
-            fprintf(stderr, "bench_cuda_matmul: cublasGemmEx failed (status %d)\n", (int)st);
-            return 1;
+        if (cs != CUBLAS_STATUS_SUCCESS) {
+            fprintf(stderr, "bench_cuda_matmul: cublasGemmEx failed (status %d)\n", (int)cs);
+            exit(1);
         }
-        CU(cudaEventElapsedTime(&ms, e0, e1));
-        if (r > 0 && ms < bestb)
-            bestb = ms;
-    }
-    double ctops = ops / (bestb / 1e3) / 1e12;
+        return cudaGetLastError();
+    });
+    double ctops = ops / (ms_cublas / 1e3) / 1e12;
     CU(cudaMemcpy(C2, dC2, nn * 4, cudaMemcpyDeviceToHost));
 
-    if (memcmp(C1, C2, nn * 4) != 0) {
-        size_t i = 0;
-        while (C1[i] == C2[i])
-            i++;
-        fprintf(stderr, "bench_cuda_matmul: MISMATCH vs cuBLAS at row %zu col %zu: ours %d cublas %d\n",
-                i / n, i % n, C1[i], C2[i]);
-        return 1;
-    }
+    /* checks: every element against cuBLAS, a few rows against core's reference */
+    const bool wmma_ok = first_mismatch("wmma", C1, C2, nn, n);
+    const bool wg_ok = wg && !wg_timed_out && first_mismatch("wgmma", C3, C2, nn, n);
+    int rows_ok = 0;
     for (int t = 0; t < CHECK_ROWS; t++) {
         uint32_t r = (uint32_t)((uint64_t)(n - 1) * t / (CHECK_ROWS - 1));
         ref_row(&spec, n, A, B, r, row);
-        if (memcmp(row, C1 + (size_t)r * n, (size_t)n * 4) != 0) {
-            fprintf(stderr, "bench_cuda_matmul: MISMATCH vs the reference at row %u\n", r);
-            return 1;
-        }
+        if (memcmp(row, C2 + (size_t)r * n, (size_t)n * 4) != 0)
+            fprintf(stderr, "bench_cuda_matmul: cuBLAS differs from the reference at row %u\n", r);
+        else
+            rows_ok++;
     }
-    printf("check: ours == cuBLAS on all %zu elements; %d rows == %s\n", nn, CHECK_ROWS,
+    const char *refname =
 #ifndef CPC_BENCH_STANDALONE
-           "cpc_matmul_row (core reference)"
+        "cpc_matmul_row (core reference)";
 #else
-           "a naive row recomputed here (standalone build)"
+        "a naive row recomputed here (standalone build)";
 #endif
-    );
-    printf("timing: kernels only, device-resident buffers, cudaEvent, best of %d after a warm-up; "
-           "host transfers excluded; ours %.3f ms, cuBLAS%s %.3f ms\n", RUNS, best, tn ? " (T,N)" : "", bestb);
+    printf("check: cuBLAS rows == %s: %d of %d\n", refname, rows_ok, CHECK_ROWS);
+    printf("check: wmma == cuBLAS on all %zu elements: %s\n", nn, wmma_ok ? "yes" : "NO");
+    if (wg)
+        printf("check: wgmma == cuBLAS on all %zu elements: %s\n", nn, wg_ok ? "yes" : "NO");
+    printf("timing: kernels only, device-resident buffers, cudaEvent, median of %d after a warm-up; "
+           "host transfers excluded\n", RUNS);
+    printf("kernel wmma:   %8.3f ms  %7.1f TOPS  ratio %.3f\n", ms_wmma, tops_wmma, tops_wmma / ctops);
+    if (wg)
+        printf("kernel wgmma:  %8.3f ms  %7.1f TOPS  ratio %.3f  (of which B transpose %.3f ms)\n", ms_wg,
+               tops_wg, tops_wg / ctops, ms_tr);
+    else
+        printf("kernel wgmma:  not run (sm_%d; it needs sm_90)\n", cc);
+    printf("cuBLAS%s:   %8.3f ms  %7.1f TOPS\n", tn ? " (T,N)" : "", ms_cublas, ctops);
+    if (rows_ok != CHECK_ROWS || !(wg_ok || wmma_ok)) {
+        fprintf(stderr, "bench_cuda_matmul: no kernel matched; no cuda_matmul line\n");
+        return 1;
+    }
+    const bool use_wg = wg_ok; /* what the executor's self-check would choose */
+    const double tops = use_wg ? tops_wg : tops_wmma;
+    printf("executor kernel: %s\n", use_wg ? "wgmma" : "wmma");
     printf("cuda_matmul: n=%u tops=%.1f cublas_int8_tops=%.1f ratio=%.3f\n", n, tops, ctops, tops / ctops);
     cublasDestroy(h);
     return 0;

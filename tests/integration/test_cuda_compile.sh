@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # test_cuda_compile.sh — the CUDA sources compile with nvcc even on a machine
-# without a GPU: src/worker/cuda/matmul.cu and bench/cuda/bench_cuda_matmul.cu
-# (both its core-linked and its standalone variant), object files only (-c),
-# one architecture (sm_90) at -O1 to stay fast. No nvcc: prints
+# without a GPU: src/worker/cuda/matmul.cu, matmul_host.cu and
+# bench/cuda/bench_cuda_matmul.cu (both its core-linked and its standalone
+# variant) for sm_90 at -O1 to stay fast, object files only (-c); and the
+# Hopper kernel, matmul_wgmma.cu, for sm_90a at -O3 as it is built, where
+# ptxas must report no register spills and no stack frame for mm_wgmma_kernel
+# (its 128 accumulators a thread must stay in registers). No nvcc: prints
 # "skipped: nvcc not found" and passes.
 set -euo pipefail
 
@@ -22,9 +25,10 @@ fi
 TMP=$(mktemp -d /tmp/cpc-cuda-compile.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 pass=0 failed=0
-compile() { # compile NAME FILE [extra flags...]
+compile() { # compile NAME FILE [extra flags...] (default: -O1 -arch=sm_90)
   local name="$1" file="$2"; shift 2
-  if "$NVCC" -c -O1 -std=c++17 -arch=sm_90 -I"$SRC/src" -Xcompiler=-Wall,-Wextra --Werror all-warnings \
+  [ $# -gt 0 ] || set -- -O1 -arch=sm_90
+  if "$NVCC" -c -std=c++17 -I"$SRC/src" -Xcompiler=-Wall,-Wextra --Werror all-warnings \
        "$@" "$file" -o "$TMP/$name.o" > "$TMP/$name.log" 2>&1; then
     pass=$((pass + 1)); echo "ok   - nvcc compiles $name"
   else
@@ -33,6 +37,16 @@ compile() { # compile NAME FILE [extra flags...]
 }
 echo "using $("$NVCC" --version | tail -1)"
 compile matmul "$SRC/src/worker/cuda/matmul.cu"
+compile matmul_host "$SRC/src/worker/cuda/matmul_host.cu"
+compile matmul_wgmma "$SRC/src/worker/cuda/matmul_wgmma.cu" -O3 \
+  -gencode=arch=compute_90a,code=sm_90a -Xptxas -v
+# the kernel's resource report: the lines after its "Compiling entry function"
+report=$(grep -A3 "Compiling entry function '_Z15mm_wgmma_kernel" "$TMP/matmul_wgmma.log" || true)
+if echo "$report" | grep -q "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads"; then
+  pass=$((pass + 1)); echo "ok   - mm_wgmma_kernel: no spills ($(echo "$report" | grep -o 'Used [0-9]* registers'))"
+else
+  failed=$((failed + 1)); echo "FAIL - mm_wgmma_kernel spills or was not compiled:"; echo "$report" | sed 's/^/    /'
+fi
 compile bench_cuda_matmul "$SRC/bench/cuda/bench_cuda_matmul.cu"
 compile bench_cuda_matmul_standalone "$SRC/bench/cuda/bench_cuda_matmul.cu" -DCPC_BENCH_STANDALONE
 echo "$pass passed, $failed failed"

@@ -330,10 +330,12 @@ static void test_whole_task(void **state)
     }
 }
 
-/* The CUDA executor matches core's reference byte for byte, on GPU 0, for
- * random seeds and shapes that are not multiples of any tile (and extreme
- * values). It needs a build with nvcc and a GPU: without one it is skipped
- * and says so (scripts/gpu_check.sh runs it on a GPU machine). */
+/* The CUDA executors match core's reference byte for byte, on GPU 0: every
+ * kernel this GPU can run (simt, wmma, and wgmma on sm_90), each on random
+ * seeds and shapes that are not multiples of any tile (and extreme values),
+ * then the kernel the executor chooses after its self-check, on a whole task.
+ * It needs a build with nvcc and a GPU: without one it is skipped and says so
+ * (scripts/gpu_check.sh runs it on a GPU machine). */
 static void test_cuda_matches_reference(void **state)
 {
     (void)state;
@@ -342,9 +344,53 @@ static void test_cuda_matches_reference(void **state)
         print_message("skipped: no CUDA device here (cpc_wk_cuda_devices() = %d)\n", ndev);
         skip();
     }
+    char note[256] = "";
+    enum cpc_wk_cuda_kernel chosen = cpc_wk_cuda_kernel_for(0, note);
+    print_message("cuda: device 0 chooses %s: %s\n", cpc_wk_cuda_kernel_name(chosen), note);
+    assert_int_not_equal(chosen, CPC_WK_CUDA_AUTO); /* some kernel passed its self-check */
+
     static const uint32_t shapes[][3] = {{1, 1, 1},       {7, 13, 5},      {16, 16, 16},
                                          {17, 33, 65},    {64, 64, 64},    {129, 257, 511},
-                                         {300, 1000, 77}, {1000, 1024, 999}, {2048, 2048, 2048}};
+                                         {300, 1000, 77}, {1000, 1024, 999}, {2048, 2048, 2048},
+                                         {130, 1300, 520}, {257, 129, 1025}};
+    static const enum cpc_wk_cuda_kernel kernels[] = {CPC_WK_CUDA_SIMT, CPC_WK_CUDA_WMMA,
+                                                      CPC_WK_CUDA_WGMMA, CPC_WK_CUDA_AUTO};
+    enum { NK = sizeof kernels / sizeof kernels[0] };
+    unsigned passed[NK] = {0};
+    bool avail[NK];
+    for (size_t q = 0; q < NK; q++) {
+        avail[q] = kernels[q] == CPC_WK_CUDA_AUTO || cpc_wk_cuda_kernel_available(0, kernels[q]);
+        if (!avail[q])
+            print_message("cuda: kernel %s: not on this GPU\n", cpc_wk_cuda_kernel_name(kernels[q]));
+    }
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        for (int fill = 0; fill < 3; fill++) { /* generated, then all +127 and all -128 x 127 */
+            struct cpc_matmul_spec s;
+            struct mats x; /* the reference is computed once, for every kernel */
+            make_spec(&s, 900 + i, shapes[i][0], shapes[i][1], shapes[i][2]);
+            mats_new(&x, &s, fill, fill == 1 ? 127 : -128, 127);
+            for (size_t q = 0; q < NK; q++) {
+                const enum cpc_wk_cuda_kernel kern = kernels[q];
+                if (!avail[q] || (kern == CPC_WK_CUDA_SIMT && (uint64_t)s.m * s.k > 1000000u))
+                    continue; /* the plain kernel is slow: small shapes only */
+                char msg[256] = "";
+                memset(x.C, 0x5a, (size_t)s.m * s.n * sizeof(int32_t)); /* poison */
+                if (cpc_wk_cuda_matmul_with(0, kern, s.m, s.k, s.n, x.A, x.B, x.C, msg) != 0)
+                    fail_msg("cuda %s %ux%ux%u fill %d: %s", cpc_wk_cuda_kernel_name(kern), s.m, s.k,
+                             s.n, fill, msg);
+                if (memcmp(x.C, x.ref, (size_t)s.m * s.n * sizeof(int32_t)) != 0)
+                    fail_msg("cuda %s %ux%ux%u fill %d differs from the reference",
+                             cpc_wk_cuda_kernel_name(kern), s.m, s.k, s.n, fill);
+                passed[q]++;
+            }
+            mats_free(&x);
+        }
+    }
+    for (size_t q = 0; q < NK; q++)
+        if (avail[q])
+            print_message("cuda: kernel %s: %u products == reference\n",
+                          cpc_wk_cuda_kernel_name(kernels[q]), passed[q]);
+
     struct cpc_matmul_spec ws;
     struct mats wx;
     make_spec(&ws, 999, 333, 777, 555);
@@ -355,21 +401,6 @@ static void test_cuda_matches_reference(void **state)
     assert_int_equal(used, CPC_WK_DEV_CUDA); /* the whole task ran on the GPU */
     assert_memory_equal(wx.C, wx.ref, (size_t)ws.m * ws.n * sizeof(int32_t));
     mats_free(&wx);
-    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-        for (int fill = 0; fill < 3; fill++) { /* generated, then all +127 and all -128 x 127 */
-            struct cpc_matmul_spec s;
-            struct mats x;
-            make_spec(&s, 900 + i, shapes[i][0], shapes[i][1], shapes[i][2]);
-            mats_new(&x, &s, fill, fill == 1 ? 127 : -128, 127);
-            char msg[256] = "";
-            memset(x.C, 0x5a, (size_t)s.m * s.n * sizeof(int32_t));
-            if (cpc_wk_cuda_matmul(0, s.m, s.k, s.n, x.A, x.B, x.C, msg) != 0)
-                fail_msg("cuda %ux%ux%u fill %d: %s", s.m, s.k, s.n, fill, msg);
-            if (memcmp(x.C, x.ref, (size_t)s.m * s.n * sizeof(int32_t)) != 0)
-                fail_msg("cuda %ux%ux%u fill %d differs from the reference", s.m, s.k, s.n, fill);
-            mats_free(&x);
-        }
-    }
 }
 
 int main(void)

@@ -1,4 +1,5 @@
-/* matmul.cu — the CUDA executors of exec_cuda.h (built when CMake finds nvcc).
+/* matmul.cu — the WMMA int8 matmul kernel (sm_72+) and a plain one for older
+ * GPUs, behind exec_cuda.h (built when CMake finds nvcc).
  *
  * Exactness: int8 x int8 products summed in int32 never overflow for k <=
  * CPC_MATMUL_MAX_DIM (|C| <= 2^28), so the tensor-core sum is the same
@@ -18,14 +19,11 @@
  * pointer is 256-bit aligned with ldm = 16, as load_matrix_sync requires.
  * Older GPUs get a plain one-thread-per-element kernel.
  *
- * Device errors (no driver, no device) read as 0 devices; the static CUDA
- * runtime lets the binary start on machines without a driver at all.
+ * The host side (transfers, kernel choice, self-checks) is cuda/matmul_host.cu.
  */
 #include <cuda_runtime.h>
 #include <mma.h>
-#include <stdio.h>
 
-#include "../exec_cuda.h"
 #include "matmul_kernels.cuh"
 
 using namespace nvcuda;
@@ -144,72 +142,4 @@ cudaError_t cpc_cu_matmul_launch(const int8_t *dA, const int8_t *dB, int32_t *dC
         mm_plain_kernel<<<grid, block, 0, stream>>>(dA, dB, dC, Kp, Np);
     }
     return cudaGetLastError();
-}
-
-extern "C" bool cpc_wk_cuda_built(void) { return true; }
-
-extern "C" int cpc_wk_cuda_devices(void)
-{
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-        (void)cudaGetLastError(); /* clear the sticky-free error */
-        return 0;
-    }
-    return n > 0 ? n : 0;
-}
-
-/* A, B, C are the caller's host buffers; device memory lives only inside the call. */
-extern "C" int cpc_wk_cuda_matmul(int dev, uint32_t m, uint32_t k, uint32_t n, const int8_t *A,
-                                  const int8_t *B, int32_t *C, char msg[256])
-{
-    int8_t *dA = NULL, *dB = NULL;
-    int32_t *dC = NULL;
-    size_t Mp, Kp, Np;
-    cudaDeviceProp prop;
-    cudaError_t e;
-    const char *what = "cudaSetDevice";
-    int rc = -1;
-    if (m < 1 || k < 1 || n < 1) {
-        snprintf(msg, 256, "CUDA matmul: empty dimensions %ux%ux%u", m, k, n);
-        return -1;
-    }
-    cpc_cu_pad_dims(m, k, n, &Mp, &Kp, &Np);
-    if ((e = cudaSetDevice(dev)) != cudaSuccess)
-        goto fail;
-    what = "cudaGetDeviceProperties";
-    if ((e = cudaGetDeviceProperties(&prop, dev)) != cudaSuccess)
-        goto fail;
-    what = "cudaMalloc";
-    if ((e = cudaMalloc((void **)&dA, Mp * Kp)) != cudaSuccess ||
-        (e = cudaMalloc((void **)&dB, Kp * Np)) != cudaSuccess ||
-        (e = cudaMalloc((void **)&dC, Mp * Np * sizeof(int32_t))) != cudaSuccess)
-        goto fail;
-    what = "upload";
-    if ((e = cudaMemset(dA, 0, Mp * Kp)) != cudaSuccess ||
-        (e = cudaMemset(dB, 0, Kp * Np)) != cudaSuccess ||
-        (e = cudaMemcpy2D(dA, Kp, A, k, k, m, cudaMemcpyHostToDevice)) != cudaSuccess ||
-        (e = cudaMemcpy2D(dB, Np, B, n, n, k, cudaMemcpyHostToDevice)) != cudaSuccess)
-        goto fail;
-    what = "kernel launch";
-    if ((e = cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, prop.major * 10 + prop.minor, 0)) !=
-        cudaSuccess)
-        goto fail;
-    what = "kernel";
-    if ((e = cudaDeviceSynchronize()) != cudaSuccess)
-        goto fail;
-    what = "download";
-    if ((e = cudaMemcpy2D(C, (size_t)n * sizeof(int32_t), dC, Np * sizeof(int32_t),
-                          (size_t)n * sizeof(int32_t), m, cudaMemcpyDeviceToHost)) != cudaSuccess)
-        goto fail;
-    rc = 0;
-    goto out;
-fail:
-    snprintf(msg, 256, "CUDA matmul on device %d (%ux%ux%u): %s: %s", dev, m, k, n, what,
-             cudaGetErrorString(e));
-    (void)cudaGetLastError();
-out:
-    cudaFree(dA);
-    cudaFree(dB);
-    cudaFree(dC);
-    return rc;
 }

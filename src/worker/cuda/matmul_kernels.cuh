@@ -1,8 +1,8 @@
-/* matmul_kernels.cuh — the device side of cuda/matmul.cu, for the GPU bench
- * (bench/cuda/bench_cuda_matmul.cu), which times the kernel alone on device
- * buffers. Buffers are zero padded: A Mp x Kp, B Kp x Np (int8, row-major),
- * C Mp x Np (int32, row-major), with Mp, Np multiples of CPC_CU_TILE and Kp a
- * multiple of CPC_CU_BK (cpc_cu_pad_dims). */
+/* matmul_kernels.cuh — the device side of cuda/matmul.cu (the WMMA kernel)
+ * and cuda/matmul_wgmma.cu (the Hopper kernel), shared with the GPU bench
+ * (bench/cuda/bench_cuda_matmul.cu), which times the kernels alone on device
+ * buffers. All buffers are device memory owned by the caller and zero padded:
+ * A Mp x Kp, B Kp x Np (int8, row-major), C Mp x Np (int32, row-major). */
 #ifndef CPC_WORKER_CUDA_MATMUL_KERNELS_CUH
 #define CPC_WORKER_CUDA_MATMUL_KERNELS_CUH
 
@@ -20,5 +20,33 @@ void cpc_cu_pad_dims(uint32_t m, uint32_t k, uint32_t n, size_t *Mp, size_t *Kp,
  * one. Asynchronous on stream; returns the launch error. */
 cudaError_t cpc_cu_matmul_launch(const int8_t *dA, const int8_t *dB, int32_t *dC, size_t Mp,
                                  size_t Kp, size_t Np, int cc, cudaStream_t stream);
+
+/* The Hopper kernel: sm_90a only (cc == 90). Tiles of C are CPC_CU_WG_BM x
+ * CPC_CU_WG_BN, k advances CPC_CU_WG_BK bytes a stage through CPC_CU_WG_STAGES
+ * shared-memory stages. It reads Bt = B^T (Np x Kp, row-major), which
+ * cpc_cu_transpose_i8 makes from B. */
+#define CPC_CU_WG_BM 128
+#define CPC_CU_WG_BN 256
+#define CPC_CU_WG_BK 128
+#define CPC_CU_WG_STAGES 4
+
+/* Padded sizes for the Hopper kernel. */
+void cpc_cu_wgmma_pad_dims(uint32_t m, uint32_t k, uint32_t n, size_t *Mp, size_t *Kp, size_t *Np);
+/* true when the Hopper kernel can run on a GPU of compute capability cc * 10. */
+bool cpc_cu_wgmma_supported(int cc);
+/* dBt (cols x rows) = dB^T (rows x cols), int8 row-major; rows and cols
+ * multiples of 64. Asynchronous on stream; returns the launch error. */
+cudaError_t cpc_cu_transpose_i8(const int8_t *dB, int8_t *dBt, size_t rows, size_t cols,
+                                cudaStream_t stream);
+/* Launch C = A * Bt^T (Mp x Kp times (Np x Kp)^T) on the current device: Mp a
+ * multiple of CPC_CU_WG_BM, Np of CPC_CU_WG_BN, Kp of CPC_CU_WG_BK, buffers
+ * 16-byte aligned (cudaMalloc's are). Asynchronous on stream; returns
+ * cudaErrorInvalidValue for another GPU or bad sizes, else the launch error. */
+/* The number of mbarrier waits of the Hopper kernel that timed out (each ends
+ * its block early: that product is wrong) since the last call, on the
+ * current device; resets it. Synchronous. */
+cudaError_t cpc_cu_wgmma_take_timeouts(unsigned *n);
+cudaError_t cpc_cu_wgmma_launch(const int8_t *dA, const int8_t *dBt, int32_t *dC, size_t Mp, size_t Kp,
+                                size_t Np, int cc, cudaStream_t stream);
 
 #endif
