@@ -389,6 +389,16 @@ int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, ato
                         cpc_wk_matmul_cpu_kernel(),
                         o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu ? "CUDA on" : "CPU only",
                         a.n_items);
+    if (o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu) { /* self-check the GPU's kernels now, not mid-task */
+        char note[256];
+        enum cpc_wk_cuda_kernel k = cpc_wk_cuda_kernel_for(o->gpu, note);
+        cpc_wk_report_event(a.rep, k == CPC_WK_CUDA_AUTO ? CPC_LOG_WARN : CPC_LOG_INFO, "gpu_kernel",
+                            json_pack("{s:i, s:s, s:s}", "gpu", o->gpu, "kernel",
+                                      k == CPC_WK_CUDA_AUTO ? "none" : cpc_wk_cuda_kernel_name(k),
+                                      "self_check", note),
+                            "GPU %d matmul: %s%s", o->gpu, note,
+                            k == CPC_WK_CUDA_AUTO ? "; matmul tasks run on the CPU" : "");
+    }
     if ((rc = connect_node(&a, err)) != 0)
         goto out;
     wk_refresh_balance(&a);

@@ -211,6 +211,10 @@ static int compute_matmul(struct wk_agent *a, struct wk_item *it, const struct c
     }
     if ((rc = run_job(a, &j, 0, m, "rows", err)) != 0)
         goto done;
+    if (j.used != CPC_WK_DEV_CUDA && a->o->gpu >= 0 && cpc_wk_cuda_devices() > a->o->gpu)
+        cpc_wk_report_event(a->rep, CPC_LOG_WARN, "gpu_fallback", NULL,
+                            "matmul %ux%u ran on the CPU: GPU %d failed it (see `cpc-worker devices`)",
+                            m, n, a->o->gpu);
     for (uint32_t r = 0; r < m; r++)
         cpc_matmul_row_leaf(leaves[r], r, j.C + (size_t)r * n, n);
     if ((rc = cpc_merkle_root(it->result, (const uint8_t(*)[32])leaves, m)) != 0) {

@@ -219,7 +219,18 @@ static int cmd_devices(const struct args *a)
         if (j) {
             json_object_set_new(j, "matmul_cpu_kernel", json_string(cpc_wk_matmul_cpu_kernel()));
             json_object_set_new(j, "cuda_built", json_boolean(cpc_wk_cuda_built()));
-            json_object_set_new(j, "cuda_devices", json_integer(cpc_wk_cuda_devices()));
+            int nd = cpc_wk_cuda_devices();
+            json_object_set_new(j, "cuda_devices", json_integer(nd));
+            json_t *ks = json_array();
+            for (int i = 0; i < nd && ks; i++) {
+                char note[256];
+                enum cpc_wk_cuda_kernel k = cpc_wk_cuda_kernel_for(i, note);
+                json_array_append_new(ks, json_pack("{s:i, s:s, s:s}", "gpu", i, "kernel",
+                                                    k == CPC_WK_CUDA_AUTO ? "none"
+                                                                          : cpc_wk_cuda_kernel_name(k),
+                                                    "self_check", note));
+            }
+            json_object_set_new(j, "cuda_kernels", ks ? ks : json_null());
             json_object_set_new(j, "sandbox",
                                 json_string(cpc_wk_sandbox_available() ? "bubblewrap"
                                                                        : "rlimit (weaker)"));
@@ -236,6 +247,11 @@ static int cmd_devices(const struct args *a)
            cpc_wk_matmul_cpu_kernel(), cpc_wk_cuda_built() ? "built" : "not built",
            cpc_wk_cuda_devices(),
            cpc_wk_sandbox_available() ? "bubblewrap" : "rlimit fallback (weaker: no namespaces)");
+    for (int i = 0, nd = cpc_wk_cuda_devices(); i < nd; i++) {
+        char note[256]; /* the chosen kernel, or why none */
+        (void)cpc_wk_cuda_kernel_for(i, note);
+        printf("CUDA GPU %d matmul: %s\n", i, note);
+    }
     return 0;
 }
 
