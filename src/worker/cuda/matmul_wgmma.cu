@@ -18,8 +18,11 @@
  *     s = kt % WG_STAGES, completing on the stage's "full" mbarrier; before it
  *     reuses a stage it waits on that stage's "empty" mbarrier;
  *   warpgroups 1 and 2 are consumers: each owns 64 rows of the tile (128 s32
- *     accumulators a thread), waits on "full", runs 4 wgmma m64n256k32 over
- *     the stage, waits for them, and one thread of each arrives on "empty".
+ *     accumulators a thread), waits on "full", issues 4 wgmma m64n256k32 over
+ *     the stage as one group, then waits until only that group is pending:
+ *     the previous stage's MMAs are done, and one thread of each consumer
+ *     arrives on that stage's "empty" (so the tensor cores always have the
+ *     next group queued while a stage is handed back).
  * Shared tiles use the 128-byte swizzle: TMA writes each 128-byte row with its
  * 16-byte chunks XORed by (row % 8), and the wgmma descriptors say the same
  * (layout 1 = SWIZZLE_128B, stride 1024 bytes between 8-row groups); a k-step
@@ -234,8 +237,10 @@ mm_wgmma_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__
         d[i] = 0;
     for (uint32_t kt = 0; kt < k_tiles; kt++) {
         const uint32_t s = kt % CPC_CU_WG_STAGES;
-        if (!mbar_wait(smem_u32(&full[s]), (kt / CPC_CU_WG_STAGES) & 1, abort))
+        if (!mbar_wait(smem_u32(&full[s]), (kt / CPC_CU_WG_STAGES) & 1, abort)) {
+            asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
             return; /* timed out: the host discards the product */
+        }
         const uint32_t sa = base + s * WG_STAGE_BYTES + (uint32_t)c * 64 * CPC_CU_WG_BK;
         const uint32_t sb = base + s * WG_STAGE_BYTES + WG_A_BYTES;
         acc_fence(d);
@@ -244,11 +249,14 @@ mm_wgmma_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__
         for (int ks = 0; ks < CPC_CU_WG_BK / 32; ks++)
             wgmma_m64n256k32(d, sw128_desc(sa + ks * 32), sw128_desc(sb + ks * 32));
         asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
-        asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+        /* keep this stage's MMAs in flight; the previous stage's are done, so its buffers go back */
+        asm volatile("wgmma.wait_group.sync.aligned 1;" ::: "memory");
         acc_fence(d);
-        if (t == 0)
-            mbar_arrive(smem_u32(&empty[s]));
+        if (kt > 0 && t == 0)
+            mbar_arrive(smem_u32(&empty[(kt - 1) % CPC_CU_WG_STAGES]));
     }
+    asm volatile("wgmma.wait_group.sync.aligned 0;" ::: "memory");
+    acc_fence(d);
 
     /* accumulator layout: warp w of the group holds rows 16w .. 16w+15; for each
      * 8-column group j, d[4j], d[4j+1] are (row, col), (row, col+1) and d[4j+2],
