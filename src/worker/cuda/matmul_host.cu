@@ -52,12 +52,14 @@ extern "C" int cpc_wk_cuda_devices(void)
     return n > 0 ? n : 0;
 }
 
+/* Compute capability * 10 (e.g. 90) of dev, or -1 with *e. */
 static int device_cc(int dev, cudaError_t *e)
 {
-    cudaDeviceProp prop;
-    if ((*e = cudaGetDeviceProperties(&prop, dev)) != cudaSuccess)
+    int major = 0, minor = 0;
+    if ((*e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev)) != cudaSuccess ||
+        (*e = cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev)) != cudaSuccess)
         return -1;
-    return prop.major * 10 + prop.minor;
+    return major * 10 + minor;
 }
 
 static bool kernel_runs_on(enum cpc_wk_cuda_kernel kern, int cc)
