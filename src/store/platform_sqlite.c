@@ -398,8 +398,9 @@ int cpc_pstore_user_create(struct cpc_pstore *s, const char *email, const char *
 static int user_query(struct cpc_pstore *s, sqlite3_stmt *st, struct cpc_puser *u,
                       struct cpc_err *err)
 {
-    int rc = sqlite3_step(st), code = 0;
-    if (rc == SQLITE_ROW) {
+    int code = step_row(s, st, "no such user", "reading a user", err);
+    if (code == 1) {
+        code = 0;
         memset(u, 0, sizeof *u);
         u->id = sqlite3_column_int64(st, 0);
         copy_col(u->email, sizeof u->email, st, 1);
@@ -414,10 +415,6 @@ static int user_query(struct cpc_pstore *s, sqlite3_stmt *st, struct cpc_puser *
         u->token_version = (uint32_t)col_u64(st, 10);
         copy_col(u->display_name, sizeof u->display_name, st, 11);
         u->totp_enabled = sqlite3_column_int(st, 12);
-    } else if (rc == SQLITE_DONE) {
-        code = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such user");
-    } else {
-        code = fail(s, rc, "reading a user", err);
     }
     cpc__store_stmt_done(st);
     return code;
@@ -448,6 +445,32 @@ int cpc_pstore_user_by_id(struct cpc_pstore *s, int64_t id, struct cpc_puser *u,
 }
 
 /* One UPDATE/DELETE keyed by a single integer id. */
+/* Takes s->mu and begins a write transaction (BEGIN IMMEDIATE). 0 with s->mu
+ * held (end with tx_end), or the error with s->mu released. */
+static int tx_begin(struct cpc_pstore *s, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
+    if (rc)
+        pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* Ends tx_begin's transaction and releases s->mu: commits when rc is 0, else
+ * (or when the commit fails) resets st (the statement in use; may be NULL) and
+ * rolls back. Returns rc, or the commit's error. */
+static int tx_end(struct cpc_pstore *s, int rc, sqlite3_stmt *st, struct cpc_err *err)
+{
+    if (rc == 0)
+        rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err);
+    if (rc) {
+        cpc__store_stmt_done(st);
+        run(s, stmt(s, S_ROLLBACK), NULL, "rollback", NULL);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
 static int exec_id(struct cpc_pstore *s, enum pstmt i, int64_t id, int *changes,
                    const char *what, struct cpc_err *err)
 {
@@ -479,29 +502,21 @@ int cpc_pstore_user_login_failed(struct cpc_pstore *s, int64_t id, uint32_t max_
                                  uint64_t lock_until_ms, int *locked, struct cpc_err *err)
 {
     *locked = 0;
-    pthread_mutex_lock(&s->mu);
-    int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
+    int rc = tx_begin(s, err);
     if (rc)
-        goto out;
+        return rc;
     sqlite3_stmt *st = stmt(s, S_USER_FAIL);
-    if ((rc = bind_i64(s, st, 1, id, err)) != 0 ||
-        (rc = run(s, st, NULL, "counting a failed login", err)) != 0)
-        goto rollback;
-    st = stmt(s, S_USER_LOCK);
     int n = 0;
-    if ((rc = bind_i64(s, st, 1, id, err)) != 0 || (rc = bind_u64(s, st, 2, lock_until_ms, err)) ||
-        (rc = bind_i64(s, st, 3, max_failures, err)) != 0 ||
-        (rc = run(s, st, &n, "locking an account", err)) != 0)
-        goto rollback;
-    if ((rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err)) != 0)
-        goto rollback;
-    *locked = n > 0;
-    goto out;
-rollback:
-    cpc__store_stmt_done(st);
-    run(s, stmt(s, S_ROLLBACK), NULL, "rollback", NULL);
-out:
-    pthread_mutex_unlock(&s->mu);
+    if ((rc = bind_i64(s, st, 1, id, err)) == 0 &&
+        (rc = run(s, st, NULL, "counting a failed login", err)) == 0) {
+        st = stmt(s, S_USER_LOCK);
+        if ((rc = bind_i64(s, st, 1, id, err)) == 0 &&
+            (rc = bind_u64(s, st, 2, lock_until_ms, err)) == 0 &&
+            (rc = bind_i64(s, st, 3, max_failures, err)) == 0)
+            rc = run(s, st, &n, "locking an account", err);
+    }
+    if ((rc = tx_end(s, rc, st, err)) == 0)
+        *locked = n > 0;
     return rc;
 }
 
@@ -510,29 +525,21 @@ out:
 int cpc_pstore_code_put(struct cpc_pstore *s, int64_t user, const char *purpose,
                         const uint8_t code_hash[32], uint64_t expires_ms, struct cpc_err *err)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = NULL;
-    int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
+    int rc = tx_begin(s, err);
     if (rc)
-        goto out;
-    st = stmt(s, S_CODE_RETIRE);
-    if ((rc = bind_i64(s, st, 1, user, err)) != 0 || (rc = bind_text(s, st, 2, purpose, err)) ||
-        (rc = run(s, st, NULL, "retiring old codes", err)) != 0)
-        goto rollback;
-    st = stmt(s, S_CODE_INS);
-    if ((rc = bind_i64(s, st, 1, user, err)) != 0 || (rc = bind_text(s, st, 2, purpose, err)) ||
-        (rc = bind_blob(s, st, 3, code_hash, 32, err)) != 0 ||
-        (rc = bind_u64(s, st, 4, expires_ms, err)) != 0 ||
-        (rc = run(s, st, NULL, "storing a code", err)) != 0)
-        goto rollback;
-    if ((rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err)) == 0)
-        goto out;
-rollback:
-    cpc__store_stmt_done(st);
-    run(s, stmt(s, S_ROLLBACK), NULL, "rollback", NULL);
-out:
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+        return rc;
+    sqlite3_stmt *st = stmt(s, S_CODE_RETIRE);
+    if ((rc = bind_i64(s, st, 1, user, err)) == 0 &&
+        (rc = bind_text(s, st, 2, purpose, err)) == 0 &&
+        (rc = run(s, st, NULL, "retiring old codes", err)) == 0) {
+        st = stmt(s, S_CODE_INS);
+        if ((rc = bind_i64(s, st, 1, user, err)) == 0 &&
+            (rc = bind_text(s, st, 2, purpose, err)) == 0 &&
+            (rc = bind_blob(s, st, 3, code_hash, 32, err)) == 0 &&
+            (rc = bind_u64(s, st, 4, expires_ms, err)) == 0)
+            rc = run(s, st, NULL, "storing a code", err);
+    }
+    return tx_end(s, rc, st, err);
 }
 
 int cpc_pstore_code_active(struct cpc_pstore *s, int64_t user, const char *purpose,
@@ -545,14 +552,13 @@ int cpc_pstore_code_active(struct cpc_pstore *s, int64_t user, const char *purpo
     if ((rc = bind_i64(s, st, 1, user, err)) == 0 &&
         (rc = bind_text(s, st, 2, purpose, err)) == 0 &&
         (rc = bind_u64(s, st, 3, now_ms, err)) == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32) {
+        rc = step_row(s, st, "no active code", "reading a code", err);
+        if (rc == 1 && sqlite3_column_bytes(st, 1) == 32) {
+            rc = 0;
             *id = sqlite3_column_int64(st, 0);
             memcpy(hash_out, sqlite3_column_blob(st, 1), 32);
-        } else if (src == SQLITE_ROW || src == SQLITE_DONE) {
+        } else if (rc == 1) {
             rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no active code");
-        } else {
-            rc = fail(s, src, "reading a code", err);
         }
     }
     cpc__store_stmt_done(st);
@@ -617,8 +623,9 @@ int cpc_pstore_refresh_by_hash(struct cpc_pstore *s, const uint8_t hash[32],
     sqlite3_stmt *st = stmt(s, S_RT_BY_HASH);
     int rc = bind_blob(s, st, 1, hash, 32, err);
     if (rc == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW && sqlite3_column_bytes(st, 3) == 32) {
+        rc = step_row(s, st, "unknown refresh token", "reading a refresh token", err);
+        if (rc == 1 && sqlite3_column_bytes(st, 3) == 32) {
+            rc = 0;
             memset(r, 0, sizeof *r);
             r->id = sqlite3_column_int64(st, 0);
             r->user = sqlite3_column_int64(st, 1);
@@ -632,10 +639,8 @@ int cpc_pstore_refresh_by_hash(struct cpc_pstore *s, const uint8_t hash[32],
             r->remember_me = sqlite3_column_int(st, 9);
             r->revoked = sqlite3_column_int(st, 10);
             r->replaced_by = sqlite3_column_int64(st, 11);
-        } else if (src == SQLITE_ROW || src == SQLITE_DONE) {
+        } else if (rc == 1) {
             rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "unknown refresh token");
-        } else {
-            rc = fail(s, src, "reading a refresh token", err);
         }
     }
     cpc__store_stmt_done(st);
@@ -647,35 +652,24 @@ int cpc_pstore_refresh_rotate(struct cpc_pstore *s, int64_t old_id,
                               const struct cpc_prefresh *next, uint64_t now_ms,
                               int64_t *new_id, struct cpc_err *err)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = NULL;
-    int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
+    int rc = tx_begin(s, err);
     if (rc)
-        goto out;
-    st = stmt(s, S_RT_INS);
-    if ((rc = rt_bind_insert(s, st, next, err)) != 0 ||
-        (rc = run(s, st, NULL, "storing a refresh token", err)) != 0)
-        goto rollback;
-    int64_t nid = sqlite3_last_insert_rowid(s->db);
-    st = stmt(s, S_RT_ROTATE);
+        return rc;
+    sqlite3_stmt *st = stmt(s, S_RT_INS);
+    int64_t nid = 0;
     int n = 0;
-    if ((rc = bind_i64(s, st, 1, old_id, err)) || (rc = bind_i64(s, st, 2, nid, err)) ||
-        (rc = bind_u64(s, st, 3, now_ms, err)) ||
-        (rc = run(s, st, &n, "rotating a refresh token", err)) != 0)
-        goto rollback;
-    if (n == 0) {
-        rc = cpc_err_set(err, CPC_ERR_DUPLICATE, "refresh token already used");
-        goto rollback;
+    if ((rc = rt_bind_insert(s, st, next, err)) == 0 &&
+        (rc = run(s, st, NULL, "storing a refresh token", err)) == 0) {
+        nid = sqlite3_last_insert_rowid(s->db);
+        st = stmt(s, S_RT_ROTATE);
+        if ((rc = bind_i64(s, st, 1, old_id, err)) == 0 &&
+            (rc = bind_i64(s, st, 2, nid, err)) == 0 &&
+            (rc = bind_u64(s, st, 3, now_ms, err)) == 0 &&
+            (rc = run(s, st, &n, "rotating a refresh token", err)) == 0 && n == 0)
+            rc = cpc_err_set(err, CPC_ERR_DUPLICATE, "refresh token already used");
     }
-    if ((rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err)) != 0)
-        goto rollback;
-    *new_id = nid;
-    goto out;
-rollback:
-    cpc__store_stmt_done(st);
-    run(s, stmt(s, S_ROLLBACK), NULL, "rollback", NULL);
-out:
-    pthread_mutex_unlock(&s->mu);
+    if ((rc = tx_end(s, rc, st, err)) == 0)
+        *new_id = nid;
     return rc;
 }
 
@@ -812,8 +806,8 @@ int cpc_pstore_mail_next_due(struct cpc_pstore *s, uint64_t now_ms, struct cpc_p
     sqlite3_stmt *st = stmt(s, S_MAIL_DUE);
     int rc = bind_u64(s, st, 1, now_ms, err);
     if (rc == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW) {
+        if ((rc = step_row(s, st, "no mail due", "reading the mail queue", err)) == 1) {
+            rc = 0;
             m->id = sqlite3_column_int64(st, 0);
             const char *to = (const char *)sqlite3_column_text(st, 1);
             const char *subj = (const char *)sqlite3_column_text(st, 2);
@@ -826,10 +820,6 @@ int cpc_pstore_mail_next_due(struct cpc_pstore *s, uint64_t now_ms, struct cpc_p
                 rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
             else if (m->body_len)
                 memcpy(m->body, sqlite3_column_blob(st, 3), m->body_len);
-        } else if (src == SQLITE_DONE) {
-            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no mail due");
-        } else {
-            rc = fail(s, src, "reading the mail queue", err);
         }
     }
     cpc__store_stmt_done(st);
@@ -843,13 +833,13 @@ int cpc_pstore_mail_earliest(struct cpc_pstore *s, uint64_t *ms, struct cpc_err 
 {
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = stmt(s, S_MAIL_EARLIEST);
-    int rc = 0, src = sqlite3_step(st);
-    if (src == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
+    int rc = step_row(s, st, "no mail pending", "reading the mail queue", err);
+    if (rc == 1 && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+        rc = 0;
         *ms = col_u64(st, 0);
-    else if (src == SQLITE_ROW || src == SQLITE_DONE)
+    } else if (rc == 1) {
         rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no mail pending");
-    else
-        rc = fail(s, src, "reading the mail queue", err);
+    }
     cpc__store_stmt_done(st);
     pthread_mutex_unlock(&s->mu);
     return rc;

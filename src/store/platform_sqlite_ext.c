@@ -158,14 +158,10 @@ int cpc_pstore_code_by_hash(struct cpc_pstore *s, const char *purpose, const uin
     if ((rc = bind_blob(s, st, 1, hash, 32, err)) == 0 &&
         (rc = bind_text(s, st, 2, purpose, err)) == 0 &&
         (rc = bind_u64(s, st, 3, now_ms, err)) == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW) {
+        if ((rc = step_row(s, st, "no such code", "reading a code", err)) == 1) {
+            rc = 0;
             *id = sqlite3_column_int64(st, 0);
             *user = sqlite3_column_int64(st, 1);
-        } else if (src == SQLITE_DONE) {
-            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such code");
-        } else {
-            rc = fail(s, src, "reading a code", err);
         }
     }
     cpc__store_stmt_done(st);
@@ -213,8 +209,8 @@ int cpc_pstore_totp_get(struct cpc_pstore *s, int64_t user, uint8_t *buf, size_t
     sqlite3_stmt *st = xs(s, X_TOTP_GET);
     int rc = bind_i64(s, st, 1, user, err);
     if (rc == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW) {
+        if ((rc = step_row(s, st, "no TOTP secret", "reading a TOTP secret", err)) == 1) {
+            rc = 0;
             size_t n = (size_t)sqlite3_column_bytes(st, 0);
             if (n > cap) {
                 rc = cpc_err_set(err, CPC_ERR_TOO_LARGE, "stored TOTP secret too large");
@@ -224,10 +220,6 @@ int cpc_pstore_totp_get(struct cpc_pstore *s, int64_t user, uint8_t *buf, size_t
                 *enabled = sqlite3_column_int(st, 1);
                 *last_step = col_u64(st, 2);
             }
-        } else if (src == SQLITE_DONE) {
-            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no TOTP secret");
-        } else {
-            rc = fail(s, src, "reading a TOTP secret", err);
         }
     }
     cpc__store_stmt_done(st);

@@ -66,6 +66,20 @@ static inline int bind_blob(struct cpc_pstore *s, sqlite3_stmt *st, int col, con
     return rc == SQLITE_OK ? 0 : fail(s, rc, "binding", err);
 }
 
+/* Step the one-row query st: 1 when it gave a row (the caller reads it, then
+ * resets st), else a negative cpc_errcode with err set: CPC_ERR_NOT_FOUND with
+ * `missing` when it gave none, the SQLite error while `what` otherwise. */
+static inline int step_row(struct cpc_pstore *s, sqlite3_stmt *st, const char *missing,
+                           const char *what, struct cpc_err *err)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "%s", missing);
+    return fail(s, rc, what, err);
+}
+
 /* Step a write statement to DONE; *changes (may be NULL) gets the row count. Resets st. */
 static inline int run(struct cpc_pstore *s, sqlite3_stmt *st, int *changes, const char *what,
                struct cpc_err *err)

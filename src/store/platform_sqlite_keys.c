@@ -147,18 +147,14 @@ int cpc_pstore_apikey_by_hash(struct cpc_pstore *s, const uint8_t hash[32],
     sqlite3_stmt *st = ks(s, K_KEY_BY_HASH);
     int rc = bind_blob(s, st, 1, hash, 32, err);
     if (rc == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW) {
+        if ((rc = step_row(s, st, "no such API key", "reading an API key", err)) == 1) {
+            rc = 0;
             const void *h = sqlite3_column_blob(st, 8);
             /* the index found it; compare again in constant time all the same */
             if (sqlite3_column_bytes(st, 8) == 32 && h && hash_eq(h, hash))
                 key_row(st, k);
             else
                 rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such API key");
-        } else if (src == SQLITE_DONE) {
-            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such API key");
-        } else {
-            rc = fail(s, src, "reading an API key", err);
         }
     }
     cpc__store_stmt_done(st);
@@ -211,8 +207,8 @@ int cpc_pstore_wallet_get(struct cpc_pstore *s, int64_t user, struct cpc_pwallet
     sqlite3_stmt *st = ks(s, K_WALLET_GET);
     int rc = bind_i64(s, st, 1, user, err);
     if (rc == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW) {
+        if ((rc = step_row(s, st, "no wallet", "reading a wallet", err)) == 1) {
+            rc = 0;
             w->user = user;
             copy_col(w->custodial_address, sizeof w->custodial_address, st, 0);
             int len = sqlite3_column_bytes(st, 1);
@@ -227,10 +223,6 @@ int cpc_pstore_wallet_get(struct cpc_pstore *s, int64_t user, struct cpc_pwallet
             copy_col(w->linked_address, sizeof w->linked_address, st, 2);
             w->created_ms = col_u64(st, 3);
             w->linked_ms = col_u64(st, 4);
-        } else if (src == SQLITE_DONE) {
-            rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no wallet");
-        } else {
-            rc = fail(s, src, "reading a wallet", err);
         }
     }
     cpc__store_stmt_done(st);
