@@ -71,6 +71,32 @@ const char *cpc_http_req_header(const struct cpc_http_req *req, const char *name
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
 }
 
+int cpc_http_req_query_uint(const struct cpc_http_req *req, struct cpc_http_res *res,
+                            const char *key, uint64_t def, uint64_t min, uint64_t max,
+                            uint64_t *out)
+{
+    const char *v = cpc_http_req_query(req, key);
+    *out = def;
+    if (!v)
+        return 0;
+    uint64_t x = 0;
+    if (!*v || strlen(v) > 12)
+        goto bad;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            goto bad;
+        x = x * 10 + (uint64_t)(*p - '0');
+    }
+    if (x < min || x > max)
+        goto bad;
+    *out = x;
+    return 0;
+bad:
+    cpc_http_res_error(res, 400, "invalid_argument", "query parameter %s must be %llu..%llu", key,
+                       (unsigned long long)min, (unsigned long long)max);
+    return -1;
+}
+
 static void res_set_body(struct cpc_http_res *res, int status, const char *ctype, char *body,
                          size_t len)
 {

@@ -42,6 +42,13 @@ const char *cpc_http_req_query(const struct cpc_http_req *req, const char *key);
 /* Request header value or NULL (belongs to the request). */
 const char *cpc_http_req_header(const struct cpc_http_req *req, const char *name);
 
+struct cpc_http_res;
+/* ?key= as a decimal integer in min..max into *out (def when absent). 0, or -1
+ * with res answered 400 naming the range. req, res and key are borrowed. */
+int cpc_http_req_query_uint(const struct cpc_http_req *req, struct cpc_http_res *res,
+                            const char *key, uint64_t def, uint64_t min, uint64_t max,
+                            uint64_t *out);
+
 #define CPC_HTTP_MAX_HEADERS 8
 
 struct cpc_http_res {

@@ -62,31 +62,6 @@ static void bad_input(struct cpc_http_res *res, const struct cpc_err *err)
     cpc_http_res_error(res, st, cpc_errcode_name(err->code), "%s", err->msg);
 }
 
-int cpc__mp_query_uint(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
-                      uint64_t def, uint64_t min, uint64_t max, uint64_t *out)
-{
-    const char *v = cpc_http_req_query(req, key);
-    *out = def;
-    if (!v)
-        return 0;
-    uint64_t x = 0;
-    if (!*v || strlen(v) > 12)
-        goto bad;
-    for (const char *p = v; *p; p++) {
-        if (*p < '0' || *p > '9')
-            goto bad;
-        x = x * 10 + (uint64_t)(*p - '0');
-    }
-    if (x < min || x > max)
-        goto bad;
-    *out = x;
-    return 0;
-bad:
-    cpc_http_res_error(res, 400, "invalid_argument", "query parameter %s must be %llu..%llu", key,
-                       (unsigned long long)min, (unsigned long long)max);
-    return -1;
-}
-
 /* Parse a JSON body of at most CPC_MP_BODY_MAX. empty_ok: an empty body is NULL
  * without an error. Returns 0 or -1 with the answer set. */
 static int parse_body(struct cpc_http_req *req, struct cpc_http_res *res, int empty_ok,
@@ -346,8 +321,8 @@ void cpc_h_mp_jobs_list(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     uint64_t limit, offset;
-    if (cpc__mp_query_uint(req, res, "limit", 20, 1, CPC_DRAFT_LIST_MAX, &limit) != 0 ||
-        cpc__mp_query_uint(req, res, "offset", 0, 0, 1000000, &offset) != 0)
+    if (cpc_http_req_query_uint(req, res, "limit", 20, 1, CPC_DRAFT_LIST_MAX, &limit) != 0 ||
+        cpc_http_req_query_uint(req, res, "offset", 0, 0, 1000000, &offset) != 0)
         return;
     const char *ow = cpc_http_req_query(req, "owner");
     char owner[CPC_ADDR_STR_MAX];
@@ -753,7 +728,7 @@ void cpc_h_mp_job_logs(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     uint64_t limit;
-    if (cpc__mp_query_uint(req, res, "limit", LOG_DEFAULT, 1, CPC_JOB_TXS_MAX, &limit) != 0)
+    if (cpc_http_req_query_uint(req, res, "limit", LOG_DEFAULT, 1, CPC_JOB_TXS_MAX, &limit) != 0)
         return;
     struct cpc_draft d;
     if (load_draft(req, res, &d) != 0)

@@ -20,9 +20,6 @@ struct cpc_node;
 json_t *cpc__mp_hexj(const uint8_t *b, size_t n);
 /* Answer 500 out_of_memory. */
 void cpc__mp_oom(struct cpc_http_res *res);
-/* ?key= as an integer in min..max (def when absent); answers 400 and returns -1 otherwise. */
-int cpc__mp_query_uint(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
-                       uint64_t def, uint64_t min, uint64_t max, uint64_t *out);
 /* Task status of (job, index): CPC_TASK_OPEN when no record, else the record's;
  * -1 on error. tid receives the task id. */
 int cpc__mp_task_status(struct cpc_node *n, const uint8_t job_id[32], uint32_t index,

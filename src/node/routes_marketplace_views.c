@@ -155,7 +155,8 @@ void cpc_h_mp_queue(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = ((struct cpc_node *)req->app);
     uint64_t limit;
-    if (cpc__mp_query_uint(req, res, "limit", CPC_MP_QUEUE_DEFAULT, 1, CPC_MP_QUEUE_MAX, &limit) != 0)
+    if (cpc_http_req_query_uint(req, res, "limit", CPC_MP_QUEUE_DEFAULT, 1, CPC_MP_QUEUE_MAX,
+                                &limit) != 0)
         return;
     struct walk w;
     memset(&w, 0, sizeof w);

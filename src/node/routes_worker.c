@@ -709,47 +709,35 @@ void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res)
     cpc_http_res_json(res, 200, j);
 }
 
-static int query_uint(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
-                      uint64_t def, uint64_t max, uint64_t *out)
+/* The job the path names ({id}, 64 hex) into id and *job. 0, or -1 with the
+ * answer set (400 for a bad id, 404 for an unknown job, else the store's error). */
+static int path_job(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t id[32],
+                    struct cpc_job *job)
 {
-    const char *v = cpc_http_req_query(req, key);
-    *out = def;
-    if (!v)
-        return 0;
-    uint64_t x = 0;
-    if (!*v || strlen(v) > 12)
-        goto bad;
-    for (const char *p = v; *p; p++) {
-        if (*p < '0' || *p > '9')
-            goto bad;
-        x = x * 10 + (uint64_t)(*p - '0');
-    }
-    if (x > max)
-        goto bad;
-    *out = x;
-    return 0;
-bad:
-    cpc_http_res_error(res, 400, "invalid_argument", "query parameter %s must be 0..%llu", key,
-                       (unsigned long long)max);
-    return -1;
+    if (path_job_id(req, res, id) != 0)
+        return -1;
+    struct cpc_err err = {0};
+    int rc = get_job(node_of(req), id, job, &err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        cpc_http_res_error(res, 404, "not_found", "job %s not found", req->params[0]);
+    else if (rc != 0)
+        cpc_http_res_from_err(res, &err);
+    return rc == 0 ? 0 : -1;
 }
 
 void cpc_h_market_job(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     uint8_t id[32];
-    if (path_job_id(req, res, id) != 0)
-        return;
     struct cpc_job job;
+    if (path_job(req, res, id, &job) != 0)
+        return;
     struct cpc_err err = {0};
-    int rc = get_job(n, id, &job, &err);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return cpc_http_res_error(res, 404, "not_found", "job %s not found", req->params[0]);
-    if (rc != 0)
-        return cpc_http_res_from_err(res, &err);
+    int rc;
     uint64_t offset, limit;
-    if (query_uint(req, res, "offset", 0, CPC_MAX_TASKS, &offset) != 0 ||
-        query_uint(req, res, "limit", JOB_TASKS_DEFAULT, JOB_TASKS_MAX, &limit) != 0)
+    if (cpc_http_req_query_uint(req, res, "offset", 0, 0, CPC_MAX_TASKS, &offset) != 0 ||
+        cpc_http_req_query_uint(req, res, "limit", JOB_TASKS_DEFAULT, 0, JOB_TASKS_MAX,
+                                &limit) != 0)
         return;
     json_t *j = cpc_job_to_json(&job);
     json_t *tasks = json_array();
@@ -800,15 +788,9 @@ void cpc_h_market_job_resources(struct cpc_http_req *req, struct cpc_http_res *r
 {
     struct cpc_node *n = node_of(req);
     uint8_t id[32];
-    if (path_job_id(req, res, id) != 0)
-        return;
     struct cpc_job job;
-    struct cpc_err err = {0};
-    int rc = get_job(n, id, &job, &err);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return cpc_http_res_error(res, 404, "not_found", "job %s not found", req->params[0]);
-    if (rc != 0)
-        return cpc_http_res_from_err(res, &err);
+    if (path_job(req, res, id, &job) != 0)
+        return;
     json_t *r = cpc_scheduler_job_resources(n->scheduler, id);
     if (!r)
         return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
