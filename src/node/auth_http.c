@@ -152,13 +152,21 @@ int cpc__auth_issue_tokens(struct cpc_platform *p, struct cpc_http_req *req,
 }
 
 
+void cpc__auth_retry_after(struct cpc_http_res *res, uint64_t reset_ms, uint64_t now,
+                           char out[24])
+{
+    uint64_t wait = reset_ms > now ? (reset_ms - now + 999u) / 1000u : 1u;
+    snprintf(out, 24, "%llu", (unsigned long long)(wait ? wait : 1u));
+    cpc_http_res_header(res, "Retry-After", out);
+}
+
 /* The rate-limit headers of an authenticated answer; 429 when over. */
 static int rate_limit(struct cpc_http_res *res, struct cpc_platform *p, uint64_t key,
                       uint32_t limit)
 {
     uint64_t now = cpc_platform_now(p);
     struct cpc_rl_verdict v;
-    cpc_ratelimit_hit(&p->limiter, key, limit, now, &v);
+    cpc_ratelimit_hit(&p->limiter, key, limit, CPC_RL_WINDOW_MS, now, &v);
     char b[32];
     snprintf(b, sizeof b, "%u", v.limit);
     cpc_http_res_header(res, "X-RateLimit-Limit", b);
@@ -168,9 +176,7 @@ static int rate_limit(struct cpc_http_res *res, struct cpc_platform *p, uint64_t
     cpc_http_res_header(res, "X-RateLimit-Reset", b);
     if (v.allowed)
         return 0;
-    uint64_t wait = v.reset_ms > now ? (v.reset_ms - now + 999u) / 1000u : 1u;
-    snprintf(b, sizeof b, "%llu", (unsigned long long)(wait ? wait : 1u));
-    cpc_http_res_header(res, "Retry-After", b);
+    cpc__auth_retry_after(res, v.reset_ms, now, b);
     cpc_http_res_error(res, 429, "rate_limited", "at most %u requests per minute; retry in %s s",
                        v.limit, b);
     return -1;

@@ -46,6 +46,10 @@ void cpc__auth_iso_time(char out[32], uint64_t ms);
 void cpc__auth_audit(struct cpc_platform *p, int64_t user, const char *event, const char *detail);
 /* A new JSON array of the role names in roles (caller owns it). */
 json_t *cpc__auth_roles_json(uint32_t roles);
+/* Add Retry-After: whole seconds (at least 1) from now until reset_ms (unix ms); out (caller's
+ * buffer) gets the value for the message. */
+void cpc__auth_retry_after(struct cpc_http_res *res, uint64_t reset_ms, uint64_t now,
+                           char out[24]);
 #define CPC_TOKEN_RATE_PER_MIN 100u /* requests per minute per access-token subject */
 
 /* Authenticate the Bearer access token or API key (Authorization: Bearer cpc_..., or

@@ -24,7 +24,8 @@ void cpc_ratelimit_init(struct cpc_ratelimit *r)
 void cpc_ratelimit_destroy(struct cpc_ratelimit *r) { pthread_mutex_destroy(&r->mu); }
 
 /* The slot of key: its own, else an empty or expired one, else the oldest (caller locks). */
-static struct cpc_rl_slot *find(struct cpc_ratelimit *r, uint64_t key, uint64_t now_ms)
+static struct cpc_rl_slot *find(struct cpc_ratelimit *r, uint64_t key, uint64_t window_ms,
+                                uint64_t now_ms)
 {
     size_t h = (size_t)(mix(key) % CPC_RL_SLOTS);
     struct cpc_rl_slot *free_slot = NULL, *oldest = NULL;
@@ -32,7 +33,7 @@ static struct cpc_rl_slot *find(struct cpc_ratelimit *r, uint64_t key, uint64_t 
         struct cpc_rl_slot *s = &r->slots[(h + i) % CPC_RL_SLOTS];
         if (s->key == key)
             return s;
-        int dead = s->key == 0 || now_ms >= s->window_start + CPC_RL_WINDOW_MS;
+        int dead = s->key == 0 || now_ms >= s->window_start + s->window_ms;
         if (dead && !free_slot)
             free_slot = s;
         if (!oldest || s->window_start < oldest->window_start)
@@ -41,24 +42,29 @@ static struct cpc_rl_slot *find(struct cpc_ratelimit *r, uint64_t key, uint64_t 
     struct cpc_rl_slot *s = free_slot ? free_slot : oldest;
     s->key = key;
     s->window_start = now_ms;
-    s->count = 0;
+    s->window_ms = window_ms;
+    s->count = s->refused = 0;
     return s;
 }
 
-void cpc_ratelimit_hit(struct cpc_ratelimit *r, uint64_t key, uint32_t limit, uint64_t now_ms,
-                       struct cpc_rl_verdict *v)
+void cpc_ratelimit_hit(struct cpc_ratelimit *r, uint64_t key, uint32_t limit, uint64_t window_ms,
+                       uint64_t now_ms, struct cpc_rl_verdict *v)
 {
     pthread_mutex_lock(&r->mu);
-    struct cpc_rl_slot *s = find(r, key, now_ms);
-    if (now_ms >= s->window_start + CPC_RL_WINDOW_MS || now_ms < s->window_start) {
+    struct cpc_rl_slot *s = find(r, key, window_ms, now_ms);
+    s->window_ms = window_ms; /* the caller's length wins (a changed setting) */
+    if (now_ms >= s->window_start + window_ms || now_ms < s->window_start) {
         s->window_start = now_ms; /* a new window (or the clock went back) */
-        s->count = 0;
+        s->count = s->refused = 0;
     }
     v->allowed = s->count < limit;
     if (v->allowed)
         s->count++;
+    else if (s->refused < UINT32_MAX)
+        s->refused++;
     v->limit = limit;
     v->remaining = limit - (s->count < limit ? s->count : limit);
-    v->reset_ms = s->window_start + CPC_RL_WINDOW_MS;
+    v->refused = v->allowed ? 0 : s->refused;
+    v->reset_ms = s->window_start + window_ms;
     pthread_mutex_unlock(&r->mu);
 }
