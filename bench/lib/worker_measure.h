@@ -6,10 +6,12 @@
 #define CPC_BENCH_WORKER_MEASURE_H
 
 /* hashpow on one thread for about `seconds`: the worker's executor
- * (cpc_wk_hashpow, threads = 1) vs libcrypto's SHA256() on the same 64-byte
- * inputs (seed 32 | nonce 8 is 40 bytes: the reference hashes 64-byte
- * messages as openssl speed does; the line says so). Millions of hashes/s. */
-int bench_measure_hashpow(double seconds, double *mhs_per_core, double *openssl_mhs_per_core);
+ * (cpc_wk_hashpow, threads = 1) vs libcrypto's SHA-256 (EVP) on 64-byte
+ * inputs, as openssl speed -bytes 64 does, and (openssl40_mhs_per_core, may
+ * be NULL) on the executor's own 40-byte messages, seed 32 | nonce 8.
+ * Millions of hashes/s. */
+int bench_measure_hashpow(double seconds, double *mhs_per_core, double *openssl_mhs_per_core,
+                          double *openssl40_mhs_per_core);
 
 /* matmul at n x n x n: the worker's CPU kernel (all threads) in int8 giga-ops/s
  * (2*n^3 / s) vs OpenBLAS sgemm on the same n (GFLOPS, same thread count). */
