@@ -3,7 +3,8 @@
 # figure is compared with anything). bench_market at a tiny size against a real
 # cpcd on 127.0.0.1: its last three lines keep the issue's exact format, every
 # task settles and none is rejected; bench_state_root's roots agree with the
-# rebuild (it checks that itself and exits non-zero otherwise).
+# rebuild (it checks that itself and exits non-zero otherwise); bench_worker's
+# last three lines keep the issue's exact format.
 source "$(dirname "$0")/lib.sh"
 
 out=$("$CPC_BIN/bench_market" --jobs 2 --tasks 40 --workers 4 --rounds 1 --matmul-n 64 2>&1)
@@ -23,4 +24,16 @@ out=$("$CPC_BIN/bench_state_root" --accounts 2000 --objects 2000 --changed 100 -
 rc=$?
 check "bench_state_root exits 0 with equal roots (rc=$rc)" test $rc -eq 0
 expect_contains "state_root line" "state_root: accounts=2000 objects=2000 changed=200" "$out"
+out=$("$CPC_BIN/bench_worker" --n 64 --seconds 0.3 2>&1)
+rc=$?
+check "bench_worker exits 0 (rc=$rc)" test $rc -eq 0
+last3=$(printf '%s\n' "$out" | tail -3)
+echo "$last3"
+printf '%s\n' "$last3" | sed -n 1p | grep -Eq '^hashpow: mhs_per_core=[0-9.]+ openssl_mhs_per_core=[0-9.]+ ratio=[0-9.]+$'
+check "hashpow line format" test $? -eq 0
+printf '%s\n' "$last3" | sed -n 2p | grep -Eq '^matmul: n=64 int8_gops=[0-9.]+ openblas_sgemm_gflops=[0-9.]+ ratio=[0-9.]+$'
+check "matmul line format" test $? -eq 0
+printf '%s\n' "$last3" | sed -n 3p | grep -Eq '^vanity: keys_per_s=[0-9]+$'
+check "vanity line format" test $? -eq 0
+expect_contains "hashpow_40B line before them" "hashpow_40B: openssl_mhs_per_core=" "$out"
 finish
