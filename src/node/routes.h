@@ -23,7 +23,8 @@ void cpc_h_balance(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_events(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_metrics(struct cpc_http_req *req, struct cpc_http_res *res);
 
-/* Tx admission shared by POST /tx, /txs and the marketplace's confirm/cancel:
+/* Tx admission shared by POST /tx, /txs, the marketplace's confirm/cancel and
+ * custodial signing (custody.c):
  * stateless checks against this chain (cpc_tx_check: chain id, min gas price,
  * pubkey, payload, signature), then the mempool with the sender's committed
  * account. Returns 0 (*duplicate = 1 when the same tx is already pending) or
@@ -32,5 +33,10 @@ struct cpc_node;
 struct cpc_tx;
 int cpc_node_admit_tx(struct cpc_node *n, const struct cpc_tx *tx, int *duplicate,
                       struct cpc_err *err);
+/* cpc_node_admit_tx for a handler: on success refresh the mempool gauge and
+ * return 0 (a duplicate counts as success); else answer the error as POST /tx
+ * does and return -1. tx stays the caller's. */
+struct cpc_http_res;
+int cpc_node_admit_answer(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_tx *tx);
 
 #endif

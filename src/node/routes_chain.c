@@ -199,6 +199,18 @@ int cpc_node_admit_tx(struct cpc_node *n, const struct cpc_tx *tx, int *duplicat
     return rc;
 }
 
+int cpc_node_admit_answer(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_tx *tx)
+{
+    int dup = 0;
+    struct cpc_err err = {0};
+    if (cpc_node_admit_tx(n, tx, &dup, &err) != 0) {
+        cpc_http_res_from_err(res, &err);
+        return -1;
+    }
+    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
+    return 0;
+}
+
 /* Check and admit one decoded tx (tx stays the caller's). On success (or
  * duplicate) fills hash and returns 0. */
 static int admit_decoded(struct cpc_node *n, struct cpc_tx *tx, uint8_t hash[32], int *duplicate,

@@ -29,6 +29,7 @@
 #include "../core/tx.h"
 #include "../core/uuid.h"
 #include "../store/store_market.h"
+#include "custody.h"
 #include "market_quote.h"
 #include "mempool.h"
 #include "metrics.h"
@@ -154,18 +155,6 @@ int cpc__mp_task_status(struct cpc_node *n, const uint8_t job_id[32], uint32_t i
     }
     cpc_buf_free(&b);
     return st;
-}
-
-int cpc__mp_admit(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_tx *tx)
-{
-    int dup = 0;
-    struct cpc_err err = {0};
-    if (cpc_node_admit_tx(n, tx, &dup, &err) != 0) {
-        cpc_http_res_from_err(res, &err);
-        return -1;
-    }
-    cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
-    return 0;
 }
 
 static const char *sender_of(const struct cpc_tx *tx, char out[CPC_ADDR_STR_MAX])
@@ -478,7 +467,7 @@ static int mp_action_begin(struct mp_action *act, struct cpc_http_req *req,
         cpc__mp_caller(req, res, &act->caller) != 0)
         return -1;
     if (cpc__mp_custody_intent(&act->caller, act->body))
-        act->locked = cpc__mp_custody_lock(act->n);
+        act->locked = cpc_custody_lock(act->n);
     return load_draft(req, res, &act->d);
 }
 
@@ -486,7 +475,7 @@ static int mp_action_begin(struct mp_action *act, struct cpc_http_req *req,
 static void mp_action_end(struct mp_action *act)
 {
     if (act->locked)
-        cpc__mp_custody_unlock(act->n);
+        cpc_custody_unlock(act->n);
     if (act->have_tx)
         cpc_tx_clear(&act->tx);
     cpc_draft_clear(&act->d);
@@ -577,7 +566,7 @@ void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
                            act.d.id, k ? " in " : "", k ? k : "", act.d.id);
         goto done;
     }
-    if (cpc__mp_admit(n, res, &act.tx) != 0)
+    if (cpc_node_admit_answer(n, res, &act.tx) != 0)
         goto done;
 confirmed:
     if (draft_move(n, res, act.d.id, "draft", "confirmed", hash, sender) != 0)
@@ -621,7 +610,7 @@ static int admit_job_tx(struct cpc_node *n, struct cpc_http_res *res, const stru
                            jid, d->id, d->job_id);
         return -1;
     }
-    return cpc__mp_admit(n, res, tx);
+    return cpc_node_admit_answer(n, res, tx);
 }
 
 void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)

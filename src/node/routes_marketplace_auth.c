@@ -11,23 +11,21 @@
  * The chain only takes signed txs, and the node never holds a customer's
  * key except the custodial one. So a user whose wallet is custodial may
  * confirm, cancel or extend without sending a tx: the node builds it from
- * the draft, signs it with that key and admits it like POST /tx. The key is
- * opened for one signature and wiped; every such tx leaves an audit row. One
- * mutex is held from reading the draft to recording the outcome, so
- * concurrent requests take consecutive nonces and a double-click confirms
- * (or cancels) a draft once: the second request reads the new status. A
- * user with a linked wallet signs with their own
- * key and sends {"tx": ...} as before (the node cannot, and says so).
+ * the draft, signs it with that key and admits it like POST /tx (custody.c:
+ * the key is opened for one signature and wiped; every such tx leaves an
+ * audit row). The custody lock is held from reading the draft to recording
+ * the outcome, so concurrent requests take consecutive nonces and a
+ * double-click confirms (or cancels) a draft once: the second request reads
+ * the new status. A user with a linked wallet signs with their own key and
+ * sends {"tx": ...} as before (the node cannot, and says so).
  */
-#include <sodium.h>
 #include <string.h>
 
 #include "../common/req_sign.h"
 #include "../core/hex.h"
-#include "../core/keys.h"
 #include "../store/store_market.h"
 #include "auth_http.h"
-#include "mempool.h"
+#include "custody.h"
 #include "node.h"
 #include "platform.h"
 #include "routes.h"
@@ -99,68 +97,14 @@ bool cpc__mp_custody_intent(const struct cpc__mp_caller *c, const json_t *body)
     return c->user && c->custodial && !(body && json_object_get(body, "tx"));
 }
 
-bool cpc__mp_custody_lock(struct cpc_node *n)
-{
-    if (!n->platform)
-        return false;
-    pthread_mutex_lock(&n->platform->custody_mu);
-    return true;
-}
-
-void cpc__mp_custody_unlock(struct cpc_node *n)
-{
-    pthread_mutex_unlock(&n->platform->custody_mu);
-}
-
-/* Fill, sign and admit tx (the caller holds the custody lock). 0 or -1 answered. */
-static int sign_and_admit(struct cpc_node *n, struct cpc_platform *p, struct cpc_http_res *res,
-                          const struct cpc__mp_caller *c, struct cpc_tx *tx, char hash[65])
-{
-    uint8_t sk[CPC_SECKEY_LEN];
-    struct cpc_err err = {0};
-    struct cpc_account acc;
-    int rc = cpc__wallet_unseal(p, &c->wallet, sk, &err);
-    if (rc == 0 && cpc_pubkey_from_seckey(n->signer, tx->pubkey, sk) != 0)
-        rc = cpc_err_set(&err, CPC_ERR_CRYPTO, "cannot derive the custodial public key");
-    uint8_t from[CPC_ADDR_HASH_LEN];
-    if (rc == 0 && (cpc_pubkey_hash(from, tx->pubkey) != 0 ||
-                    cpc_address_decode(tx->from, c->addr) != 0 ||
-                    memcmp(from, tx->from, sizeof from) != 0)) /* the key is the wallet's */
-        rc = cpc_err_set(&err, CPC_ERR_INTERNAL, "custodial key and address disagree");
-    if (rc == 0) {
-        snprintf(tx->chain_id, sizeof tx->chain_id, "%s", n->params.chain_id);
-        cpc_node_account(n, tx->from, &acc);
-        tx->nonce = cpc_mempool_pending_nonce(n->mempool, tx->from, acc.nonce);
-        tx->gas_price = n->params.min_gas_price;
-        rc = cpc_tx_sign(tx, n->signer, sk, &err);
-    }
-    sodium_memzero(sk, sizeof sk);
-    if (rc != 0) {
-        cpc__auth_internal(res, &err);
-        return -1;
-    }
-    if (cpc__mp_admit(n, res, tx) != 0)
-        return -1;
-    cpc_hex_encode(hash, tx->hash, 32);
-    return 0;
-}
-
 int cpc__mp_custodial_admit(struct cpc_node *n, struct cpc_http_res *res,
                             const struct cpc__mp_caller *c, struct cpc_tx *tx, char hash[65])
 {
-    struct cpc_platform *p = n->platform;
-    if (!c->user || !c->custodial || !p) {
+    if (!c->user || !c->custodial) {
         cpc_http_res_error(res, 500, "internal_error", "no custodial key for this caller");
         return -1;
     }
-    int rc = sign_and_admit(n, p, res, c, tx, hash);
-    if (rc == 0) {
-        char d[128];
-        snprintf(d, sizeof d, "%s %s nonce %llu", cpc_tx_type_name(tx->type), hash,
-                 (unsigned long long)tx->nonce);
-        cpc__auth_audit(p, c->user, "custodial_tx", d);
-    }
-    return rc;
+    return cpc_custody_sign_admit(n, res, &c->wallet, tx, hash);
 }
 
 int cpc__mp_wants_custody(struct cpc_http_res *res, const json_t *body,

@@ -25,10 +25,6 @@ void cpc__mp_oom(struct cpc_http_res *res);
 int cpc__mp_task_status(struct cpc_node *n, const uint8_t job_id[32], uint32_t index,
                         uint8_t tid[16]);
 
-/* Admit tx like POST /tx and refresh the mempool gauge; tx stays the caller's.
- * 0, or -1 with the admission's error answered. */
-int cpc__mp_admit(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_tx *tx);
-
 /* Who sends a marketplace request. */
 struct cpc__mp_caller {
     char addr[CPC_ADDR_STR_MAX]; /* the caller's ledger address; "" = anonymous */
@@ -44,21 +40,14 @@ struct cpc__mp_caller {
  * 403, 429, 503). */
 int cpc__mp_caller(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc__mp_caller *c);
 
-/* True when the node would sign for c: a custodial user and no "tx" in body. */
+/* True when the node would sign for c: a custodial user and no "tx" in body.
+ * A handler that will sign then holds the custody lock (custody.h) from
+ * reading the draft to recording the outcome. */
 bool cpc__mp_custody_intent(const struct cpc__mp_caller *c, const json_t *body);
-/* The node's custody lock: a handler that will sign for a custodial user takes
- * it before it reads the draft and releases it after recording the outcome,
- * so concurrent requests see each other's effects and take consecutive
- * nonces. Lock returns false (nothing held) when the node has no platform. */
-bool cpc__mp_custody_lock(struct cpc_node *n);
-void cpc__mp_custody_unlock(struct cpc_node *n);
 
-/* Sign tx (type and payload already set; the rest is filled here: chain id,
- * sender, public key, next pending nonce, the minimum gas price) with the
- * custodial key of c (c->custodial must be 1), then admit it like POST /tx.
- * The caller holds the custody lock. The key is opened only for the
- * signature and wiped; an audit row records the tx. On 0 hash gets the tx
- * hash (hex); -1 with the answer set. tx stays the caller's (cpc_tx_clear). */
+/* cpc_custody_sign_admit (custody.h) with c's wallet: c must be a custodial
+ * user (500 otherwise) and the caller holds the custody lock. 0, or -1 with
+ * the answer set; tx stays the caller's, hash gets the tx hash (hex). */
 int cpc__mp_custodial_admit(struct cpc_node *n, struct cpc_http_res *res,
                             const struct cpc__mp_caller *c, struct cpc_tx *tx, char hash[65]);
 
