@@ -10,6 +10,7 @@
 #include "routes_admin.h"
 #include "routes_apikeys.h"
 #include "routes_wallet.h"
+#include "routes_wallet_send.h"
 
 static const struct cpc_route routes[] = {
     {"GET", "/", cpc_h_index},
@@ -74,13 +75,14 @@ static const struct cpc_route routes[] = {
     {"POST", "/admin/users/{id}/unblock", cpc_h_admin_unblock},
     {"POST", "/admin/users/{id}/kyc", cpc_h_admin_kyc},
     {"GET", "/admin/audit", cpc_h_admin_audit},
-    /* platform accounts, third slice (routes_apikeys.c, routes_wallet.c) */
+    /* platform accounts, third slice (routes_apikeys.c, routes_wallet.c, routes_wallet_send.c) */
     {"POST", "/api-keys", cpc_h_apikeys_post},
     {"GET", "/api-keys", cpc_h_apikeys_list},
     {"DELETE", "/api-keys/{id}", cpc_h_apikeys_delete},
     {"GET", "/me/wallet", cpc_h_me_wallet},
     {"POST", "/me/wallet/challenge", cpc_h_me_wallet_challenge},
     {"POST", "/me/wallet/link", cpc_h_me_wallet_link},
+    {"POST", "/me/wallet/send", cpc_h_me_wallet_send},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register},
     {"GET", "/get_task", cpc_h_legacy_get_task},

@@ -6,9 +6,10 @@
  * randomness, sealed with XChaCha20-Poly1305 under the platform's wallet
  * key (random nonce in front, "cpc-wallet:<user id>" as associated data, so
  * a sealed key copied to another user's row does not open) and wiped from
- * memory at once; no route ever returns or logs it. Only the marketplace
- * opens it, to sign the user's own JOB_CREATE / JOB_CANCEL / JOB_EXTEND
- * (routes_marketplace_auth.c). A user may instead link an address they
+ * memory at once; no route ever returns or logs it. Only custody.c opens
+ * it, for one signature: the user's own JOB_CREATE / JOB_CANCEL / JOB_EXTEND
+ * (routes_marketplace_auth.c) and TRANSFERs (POST /me/wallet/send,
+ * routes_wallet_send.c). A user may instead link an address they
  * hold: a challenge
  * (32 random bytes as 64 hex characters, valid 10 minutes, single use) is
  * stored only as its keyed BLAKE2b hash; the link body carries the

@@ -109,6 +109,7 @@ static const struct rule RULES[] = {
     {"GET", "/me/wallet", USER},
     {"POST", "/me/wallet/challenge", USER},
     {"POST", "/me/wallet/link", USER},
+    {"POST", "/me/wallet/send", USER},
     /* legacy proof-of-concept API */
     {"GET", "/register", PUBLIC},
     {"GET", "/get_task", PUBLIC},

@@ -1,0 +1,454 @@
+/* test_node_wallet_send.c — POST /me/wallet/send (routes_wallet_send.c) over
+ * real HTTP on 127.0.0.1 against a real node (node_auth_fixture.h): a user's
+ * custodial wallet, funded by the faucet, sends a TRANSFER the node signs;
+ * the next block moves the CPC and the nonce, the user is mailed a notice
+ * (the outbox the auth tests read) and the audit log has the send. Refused,
+ * with nothing sent: a wrong password (counting toward the lockout, which
+ * then also stops sends), a 2FA user without or with a wrong code, a linked
+ * wallet, an API key, a bad address or amount, more than the balance less
+ * the fee. Two sends at once take consecutive nonces and both commit. */
+#include "node_auth_fixture.h"
+
+#include <oath.h>
+#include <pthread.h>
+
+#include "common/keyring.h"
+#include "core/amount.h"
+#include "core/bech32.h"
+#include "core/hex.h"
+#include "core/keys.h"
+#include "core/tx.h"
+#include "node/consensus.h"
+#include "node/routes_wallet.h"
+
+#define CPC 1000000000ULL
+
+static void produce(struct fixture *f)
+{
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
+}
+
+static struct cpc_account account_of(struct fixture *f, const char *addr)
+{
+    uint8_t a[20];
+    struct cpc_account acc;
+    assert_int_equal(cpc_address_decode(a, addr), 0);
+    cpc_node_account(&f->node, a, &acc);
+    return acc;
+}
+
+/* The next nonce to sign with, counting the mempool (GET /account). */
+static json_int_t pending_nonce(struct fixture *f, const char *addr)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/account/%s", addr);
+    expect(f, http_ex(f, "GET", path, NULL, NULL, NULL, NULL), 200, NULL);
+    return json_integer_value(json_object_get(f->last, "pending_nonce"));
+}
+
+/* The faucet sends amount to addr; mined in the next block. */
+static void fund(struct fixture *f, const char *addr, uint64_t amount)
+{
+    struct cpc_key k;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &k, &err), 0);
+    struct cpc_signer *s = cpc_signer_new(NULL);
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_TRANSFER;
+    snprintf(tx.chain_id, sizeof tx.chain_id, "%s", f->node.params.chain_id);
+    uint8_t from[20];
+    struct cpc_account acc;
+    cpc_pubkey_hash(from, k.info.pubkey);
+    cpc_node_account(&f->node, from, &acc);
+    tx.nonce = acc.nonce;
+    tx.gas_price = f->node.params.min_gas_price;
+    assert_int_equal(cpc_address_decode(tx.u.transfer.to, addr), 0);
+    tx.u.transfer.amount = amount;
+    assert_int_equal(cpc_tx_sign(&tx, s, k.seckey, &err), 0);
+    json_t *tj = cpc_tx_to_json(&tx);
+    char *body = json_dumps(tj, JSON_COMPACT);
+    json_decref(tj);
+    expect(f, http_ex(f, "POST", "/tx", body, NULL, NULL, NULL), 200, NULL);
+    free(body);
+    cpc_signer_free(s);
+    sodium_memzero(&k, sizeof k);
+    produce(f);
+}
+
+/* A signed-in user: tok = the access token, wallet = the custodial address. */
+static void user_new(struct fixture *f, const char *email, char tok[2048], char wallet[64])
+{
+    json_t *j = signup_login(f, email, PW);
+    snprintf(tok, 2048, "%s", str(j, "access_token"));
+    json_decref(j);
+    expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
+    assert_true(json_is_true(json_object_get(f->last, "custodial")));
+    snprintf(wallet, 64, "%s", str(f->last, "address"));
+}
+
+static long send_raw(struct fixture *f, const char *tok, const char *body)
+{
+    return http_ex(f, "POST", "/me/wallet/send", body, tok, NULL, NULL);
+}
+
+/* Send amount_cpc (a CPC decimal) to `to` with password pw and code totp (NULL: none). */
+static long send_cpc(struct fixture *f, const char *tok, const char *to, const char *amount_cpc,
+                     const char *pw, const char *totp)
+{
+    json_t *b = json_pack("{s:s, s:s, s:s}", "to", to, "amount_cpc", amount_cpc, "password", pw);
+    if (totp)
+        json_object_set_new(b, "totp", json_string(totp));
+    return call(f, "POST", "/me/wallet/send", b, tok, NULL);
+}
+
+/* The last answer is an error of this code with a message (the envelope). */
+static void expect_error(struct fixture *f, long got, long want, const char *code)
+{
+    expect(f, got, want, code);
+    assert_non_null(err_msg(f->last));
+    assert_true(strlen(err_msg(f->last)) > 0);
+}
+
+static const char *tx_status(struct fixture *f, const char *hash)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/tx/%s", hash);
+    expect(f, http_ex(f, "GET", path, NULL, NULL, NULL, NULL), 200, NULL);
+    return str(f->last, "status");
+}
+
+static uint64_t transfer_fee(struct fixture *f)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_TRANSFER;
+    tx.gas_price = f->node.params.min_gas_price;
+    uint64_t fee = 0;
+    assert_int_equal(cpc_tx_fee(&tx, &fee), 0);
+    assert_true(fee > 0);
+    return fee;
+}
+
+static void test_send_commits(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64], hash[65], h2[65];
+    user_new(f, "alice@example.com", tok, wallet);
+    user_new(f, "bob@example.com", btok, bob);
+    fund(f, wallet, 50 * CPC);
+    uint64_t fee = transfer_fee(f);
+
+    expect(f, send_cpc(f, tok, bob, "12.5", PW, NULL), 200, NULL);
+    snprintf(hash, sizeof hash, "%s", str(f->last, "hash"));
+    assert_int_equal(strlen(hash), 64);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "nonce")), 0);
+    assert_string_equal(str(f->last, "from"), wallet);
+    assert_string_equal(str(f->last, "to"), bob);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "amount")), 12500000000LL);
+    assert_string_equal(str(f->last, "amount_cpc"), "12.5");
+    assert_int_equal(json_integer_value(json_object_get(f->last, "fee")), (json_int_t)fee);
+    assert_string_equal(tx_status(f, hash), "pending");
+    assert_int_equal(pending_nonce(f, wallet), 1);
+
+    /* base units as "amount", to the address in upper case (bech32 allows it) */
+    char upper[64];
+    for (size_t i = 0; i <= strlen(bob); i++)
+        upper[i] = (char)(bob[i] >= 'a' && bob[i] <= 'z' ? bob[i] - 32 : bob[i]);
+    char body[512];
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount\":1000,\"password\":\"%s\"}", upper, PW);
+    expect(f, send_raw(f, tok, body), 200, NULL);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "nonce")), 1);
+    assert_string_equal(str(f->last, "to"), bob);
+    snprintf(h2, sizeof h2, "%s", str(f->last, "hash"));
+
+    produce(f);
+    assert_string_equal(tx_status(f, hash), "success");
+    assert_string_equal(tx_status(f, h2), "success");
+    struct cpc_account a = account_of(f, wallet), b = account_of(f, bob);
+    assert_int_equal(a.nonce, 2);
+    assert_int_equal(a.balance, 50 * CPC - 12500000000ULL - 1000 - 2 * fee);
+    assert_int_equal(b.balance, 12500000000ULL + 1000);
+    assert_int_equal(b.nonce, 0);
+
+    /* the notice mail names the amount, the recipient and the tx */
+    char got[65];
+    read_mail(f, "alice@example.com", "sent 12.5 CPC to ", strlen(bob), 0, got, NULL);
+    assert_string_equal(got, bob);
+    read_mail(f, "alice@example.com", "Transaction: ", 64, 0, got, NULL);
+    assert_true(!strcmp(got, hash) || !strcmp(got, h2));
+    /* audit: the send and the custodial signature */
+    assert_true(audit_has(f, "wallet_send"));
+    assert_true(audit_has(f, "custodial_tx"));
+
+    /* bob can send it back: his wallet is custodial too */
+    expect(f, send_cpc(f, btok, wallet, "1", PW, NULL), 200, NULL);
+    produce(f);
+    assert_int_equal(account_of(f, bob).nonce, 1);
+}
+
+static void test_send_refused(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], body[512];
+    user_new(f, "carol@example.com", tok, wallet);
+    fund(f, wallet, 10 * CPC);
+    uint64_t fee = transfer_fee(f);
+    struct cpc_account acc = account_of(f, wallet);
+    struct kp {
+        uint8_t sk[32], pub[33];
+        char addr[CPC_ADDR_STR_MAX];
+    } k;
+    do
+        randombytes_buf(k.sk, 32);
+    while (cpc_seckey_check(k.sk) != 0);
+    struct cpc_signer *s = cpc_signer_new(NULL);
+    assert_int_equal(cpc_pubkey_from_seckey(s, k.pub, k.sk), 0);
+    cpc_signer_free(s);
+    assert_int_equal(cpc_pubkey_address(k.addr, k.pub), 0);
+    const char *to = k.addr;
+
+    /* bad addresses */
+    expect_error(f, send_cpc(f, tok, "cpc1notanaddress", "1", PW, NULL), 400, "invalid_address");
+    char flipped[64];
+    snprintf(flipped, sizeof flipped, "%s", to);
+    flipped[strlen(flipped) - 1] = flipped[strlen(flipped) - 1] == 'q' ? 'p' : 'q'; /* checksum */
+    expect_error(f, send_cpc(f, tok, flipped, "1", PW, NULL), 400, "invalid_address");
+    expect_error(f, send_cpc(f, tok, wallet, "1", PW, NULL), 400, "invalid_address"); /* self */
+    /* bad amounts */
+    const char *bad_cpc[] = {"0", "-1", "1.2.3", "12,5", "1e3", "0.0000000001", "", " 1",
+                             "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad_cpc / sizeof *bad_cpc; i++)
+        expect_error(f, send_cpc(f, tok, to, bad_cpc[i], PW, NULL), 400, "invalid_amount");
+    const char *bad_amount[] = {"0", "-5", "\"12\"", "1.5", "null", "true"};
+    for (size_t i = 0; i < sizeof bad_amount / sizeof *bad_amount; i++) {
+        snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount\":%s,\"password\":\"%s\"}", to,
+                 bad_amount[i], PW);
+        expect_error(f, send_raw(f, tok, body), 400, "invalid_amount");
+    }
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount\":18446744073709551616,"
+             "\"password\":\"%s\"}", to, PW);
+    expect_error(f, send_raw(f, tok, body), 400, "invalid_json"); /* beyond JSON's int64 */
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"password\":\"%s\"}", to, PW);
+    expect_error(f, send_raw(f, tok, body), 400, "invalid_amount"); /* neither */
+    snprintf(body, sizeof body,
+             "{\"to\":\"%s\",\"amount\":1,\"amount_cpc\":\"1\",\"password\":\"%s\"}", to, PW);
+    expect_error(f, send_raw(f, tok, body), 400, "invalid_amount"); /* both */
+    /* bad bodies */
+    expect_error(f, send_raw(f, tok, "{\"to\":"), 400, "invalid_json");
+    expect_error(f, send_raw(f, tok, NULL), 400, "invalid_json");
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount\":1,\"password\":\"%s\",\"x\":1}", to, PW);
+    expect_error(f, send_raw(f, tok, body), 400, "invalid_argument");
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount\":1}", to);
+    expect_error(f, send_raw(f, tok, body), 400, "invalid_argument"); /* no password */
+    /* more than the balance less the fee: refused before signing, with what can be sent */
+    char all[32], most[32];
+    cpc_amount_format(all, acc.balance);
+    cpc_amount_format(most, acc.balance - fee);
+    expect_error(f, send_cpc(f, tok, to, all, PW, NULL), 400, "insufficient_balance");
+    assert_non_null(strstr(err_msg(f->last), "can send at most"));
+    assert_non_null(strstr(err_msg(f->last), most));
+    expect_error(f, send_cpc(f, tok, to, "1000", PW, NULL), 400, "insufficient_balance");
+    /* no session: anonymous and a bad token */
+    expect_error(f, send_cpc(f, NULL, to, "1", PW, NULL), 401, "invalid_token");
+    expect_error(f, send_cpc(f, "nope", to, "1", PW, NULL), 401, "invalid_token");
+    /* an API key, even with every scope, cannot move funds */
+    expect(f, http_ex(f, "POST", "/api-keys",
+                      "{\"name\":\"all\",\"scopes\":[\"read\",\"jobs\",\"account\"]}", tok, NULL,
+                      NULL),
+           201, NULL);
+    char key[128];
+    snprintf(key, sizeof key, "%s", str(f->last, "key"));
+    expect_error(f, send_cpc(f, key, to, "1", PW, NULL), 403, "insufficient_scope");
+
+    /* a wrong password: 401, counted; the fifth locks sends and logins 15 minutes */
+    for (int i = 0; i < 4; i++)
+        expect_error(f, send_cpc(f, tok, to, "1", "Wrong pw 123", NULL), 401,
+                     "invalid_credentials");
+    assert_true(audit_has(f, "wallet_send_failed"));
+    expect_error(f, send_cpc(f, tok, to, "1", "Wrong pw 123", NULL), 423, "account_locked");
+    assert_true(f->retry_after[0] != 0);
+    expect_error(f, send_cpc(f, tok, to, "1", PW, NULL), 423, "account_locked"); /* even right */
+    advance(f, 61000); /* past the login rate window */
+    expect_error(f, login(f, "carol@example.com", PW, NULL, NULL), 423, "account_locked");
+
+    /* nothing was sent by any of it */
+    assert_int_equal(pending_nonce(f, wallet), 0);
+    produce(f);
+    acc = account_of(f, wallet);
+    assert_int_equal(acc.nonce, 0);
+    assert_int_equal(acc.balance, 10 * CPC);
+    assert_int_equal(account_of(f, to).balance, 0);
+    assert_false(audit_has(f, "wallet_send"));
+
+    /* after the lock, the right password sends (a new session: the token expired) */
+    advance(f, 15u * 60u * 1000u);
+    json_t *j = NULL;
+    expect(f, login(f, "carol@example.com", PW, NULL, &j), 200, NULL);
+    snprintf(tok, sizeof tok, "%s", str(j, "access_token"));
+    json_decref(j);
+    expect(f, send_cpc(f, tok, to, "1", PW, NULL), 200, NULL);
+    produce(f);
+    assert_int_equal(account_of(f, to).balance, CPC);
+    sodium_memzero(&k, sizeof k);
+}
+
+/* The code at the fixture's clock + skew_s for a base32 secret. */
+static void totp_now(struct fixture *f, const char *b32, long skew_s, char out[7])
+{
+    char *raw = NULL;
+    size_t n = 0;
+    assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
+    time_t now = (time_t)(test_clock(f) / 1000u) + skew_s;
+    assert_int_equal(oath_totp_generate(raw, n, now, 30, 0, 6, out), OATH_OK);
+    free(raw);
+}
+
+static void test_send_2fa(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64], b32[33], code[7], wrong[7];
+    user_new(f, "dora@example.com", tok, wallet);
+    user_new(f, "ed@example.com", btok, bob);
+    fund(f, wallet, 5 * CPC);
+    expect(f, call(f, "POST", "/auth/2fa/setup", NULL, tok, NULL), 200, NULL);
+    snprintf(b32, sizeof b32, "%s", str(f->last, "secret"));
+    totp_now(f, b32, 0, code);
+    expect(f, call(f, "POST", "/auth/2fa/enable", json_pack("{s:s}", "code", code), tok, NULL), 200,
+           NULL);
+    advance(f, 30000); /* the enable's time step is spent */
+    totp_now(f, b32, 0, code);
+    snprintf(wrong, sizeof wrong, "%06d", (atoi(code) + 1) % 1000000);
+
+    expect_error(f, send_cpc(f, tok, bob, "1", PW, NULL), 401, "totp_required");
+    expect_error(f, send_cpc(f, tok, bob, "1", PW, wrong), 401, "invalid_totp");
+    assert_true(audit_has(f, "wallet_send_totp_failed"));
+    expect_error(f, send_cpc(f, tok, bob, "1", "Wrong pw 123", code), 401, "invalid_credentials");
+    assert_int_equal(pending_nonce(f, wallet), 0);
+    expect(f, send_cpc(f, tok, bob, "1", PW, code), 200, NULL);
+    expect_error(f, send_cpc(f, tok, bob, "1", PW, code), 401, "invalid_totp"); /* replayed */
+    produce(f);
+    assert_int_equal(account_of(f, bob).balance, CPC);
+    assert_int_equal(account_of(f, wallet).nonce, 1);
+}
+
+static void test_send_linked(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], challenge[80], body[512];
+    user_new(f, "fay@example.com", tok, wallet);
+    fund(f, wallet, 5 * CPC);
+    expect(f, http_ex(f, "POST", "/me/wallet/challenge", "{}", tok, NULL, NULL), 200, NULL);
+    snprintf(challenge, sizeof challenge, "%s", str(f->last, "challenge"));
+    struct cpc_signer *s = cpc_signer_new(NULL);
+    uint8_t sk[32], pub[33], d[32], sig[64];
+    do
+        randombytes_buf(sk, sizeof sk);
+    while (cpc_seckey_check(sk) != 0);
+    char addr[CPC_ADDR_STR_MAX], pubhex[67], sighex[129];
+    assert_int_equal(cpc_pubkey_from_seckey(s, pub, sk), 0);
+    assert_int_equal(cpc_pubkey_address(addr, pub), 0);
+    cpc_wallet_link_digest(d, challenge, addr);
+    assert_int_equal(cpc_sign(s, sig, d, sk), 0);
+    cpc_hex_encode(pubhex, pub, 33);
+    cpc_hex_encode(sighex, sig, 64);
+    snprintf(body, sizeof body,
+             "{\"challenge\":\"%s\",\"address\":\"%s\",\"pubkey\":\"%s\",\"signature\":\"%s\"}",
+             challenge, addr, pubhex, sighex);
+    expect(f, http_ex(f, "POST", "/me/wallet/link", body, tok, NULL, NULL), 200, NULL);
+    /* the custodial key still holds the funds, but the wallet is the linked address */
+    expect_error(f, send_cpc(f, tok, wallet, "1", PW, NULL), 400, "linked_wallet");
+    assert_non_null(strstr(err_msg(f->last), "POST /tx"));
+    assert_int_equal(pending_nonce(f, wallet), 0);
+    assert_int_equal(pending_nonce(f, addr), 0);
+    cpc_signer_free(s);
+    sodium_memzero(sk, sizeof sk);
+}
+
+/* Sends at once from one wallet: each takes the next nonce (the custody lock).
+ * Without the lock two identical sends read the same pending nonce, sign the
+ * same tx (RFC 6979) and the second is admitted as a duplicate: both answer
+ * 200 with one nonce and only one transfer happens. */
+struct race_arg {
+    const char *base, *tok, *body;
+    long status;
+    json_int_t nonce;
+};
+
+static void *race_send(void *arg)
+{
+    struct race_arg *r = arg;
+    CURL *c = curl_easy_init();
+    char url[256], auth[2100];
+    snprintf(url, sizeof url, "%s/me/wallet/send", r->base);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->tok);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    struct nt_buf b = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, nt_on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    r->status = curl_easy_perform(c) == CURLE_OK ? 0 : -1;
+    if (r->status == 0)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    json_t *j = nt_json(&b);
+    r->nonce = json_integer_value(json_object_get(j, "nonce"));
+    json_decref(j);
+    free(b.p);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+static void test_send_concurrent(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64], body[512];
+    user_new(f, "gil@example.com", tok, wallet);
+    user_new(f, "hal@example.com", btok, bob);
+    fund(f, wallet, 50 * CPC);
+    uint64_t fee = transfer_fee(f);
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount_cpc\":\"0.5\",\"password\":\"%s\"}", bob,
+             PW);
+    enum { ROUNDS = 8, PAR = 8 };
+    for (int round = 0; round < ROUNDS; round++) {
+        struct race_arg a[PAR];
+        pthread_t t[PAR];
+        int seen = 0;
+        for (int i = 0; i < PAR; i++) {
+            a[i] = (struct race_arg){f->base, tok, body, 0, -1};
+            assert_int_equal(pthread_create(&t[i], NULL, race_send, &a[i]), 0);
+        }
+        for (int i = 0; i < PAR; i++)
+            pthread_join(t[i], NULL);
+        for (int i = 0; i < PAR; i++) {
+            assert_int_equal(a[i].status, 200);
+            json_int_t k = a[i].nonce - round * PAR;
+            assert_true(k >= 0 && k < PAR);
+            assert_false(seen & (1 << k)); /* each nonce once */
+            seen |= 1 << k;
+        }
+    }
+    produce(f);
+    struct cpc_account acc = account_of(f, wallet);
+    assert_int_equal(acc.nonce, ROUNDS * PAR);
+    assert_int_equal(acc.balance, 50 * CPC - ROUNDS * PAR * (CPC / 2 + fee));
+    assert_int_equal(account_of(f, bob).balance, ROUNDS * PAR * (CPC / 2));
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    cpc_log_set_level(CPC_LOG_WARN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_send_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_2fa, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_linked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_concurrent, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
