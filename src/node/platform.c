@@ -4,7 +4,7 @@
  * Design note. The master secret is [platform] jwt_secret when set (at least
  * 32 characters), else HOME/platform.key: 32 random bytes written atomically
  * with mode 0600 on first start and reused after. The JWT key is the secret
- * itself; the code, mail, TOTP, API-key and wallet keys are libsodium KDF
+ * itself; the code, mail, TOTP, API-key, wallet and limit keys are libsodium KDF
  * subkeys of its SHA-256, so
  * one leaked derived key does not give the others. The dummy hash is made
  * once at start with the configured limits, so a login for an unknown email
@@ -95,6 +95,9 @@ static int derive_keys(struct cpc_platform *p)
     if (rc == 0)
         rc = crypto_kdf_derive_from_key(p->wallet_key, sizeof p->wallet_key, 5, "cpc-wall",
                                         master);
+    if (rc == 0)
+        rc = crypto_kdf_derive_from_key(p->limit_key, sizeof p->limit_key, 6, "cpc-rlim",
+                                        master);
     sodium_memzero(master, sizeof master);
     return rc;
 }
@@ -119,6 +122,8 @@ static int read_settings(struct cpc_platform *p, const struct cpc_config *c, str
         mem = crypto_pwhash_MEMLIMIT_SENSITIVE;
     p->pw_ops = ops;
     p->pw_mem = (size_t)mem;
+    if ((rc = cpc_mail_limits_read(&p->mail_limits, c, err)) != 0)
+        return rc;
     p->bind_sessions = bool_value(cpc_config_get(c, "platform", "bind_sessions"), 1);
     /* links in mail point here; the node's own default address otherwise */
     const char *url = cpc_config_get(c, "platform", "public_url");
@@ -147,6 +152,7 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     memset(p, 0, sizeof *p);
     cpc_ratelimit_init(&p->limiter);
+    cpc_ratelimit_init(&p->mail_limiter);
     pthread_mutex_init(&p->custody_mu, NULL);
     snprintf(p->home, sizeof p->home, "%s", home);
     p->clock = wall_ms;
@@ -205,6 +211,7 @@ void cpc_platform_free(struct cpc_platform *p)
     cpc_mailer_free(p->mailer);
     cpc_pstore_close(p->store);
     cpc_ratelimit_destroy(&p->limiter);
+    cpc_ratelimit_destroy(&p->mail_limiter);
     pthread_mutex_destroy(&p->custody_mu);
     sodium_free(p); /* wipes the keys */
 }

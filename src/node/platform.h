@@ -9,13 +9,16 @@
  *              User-Agent it was issued to), argon2_opslimit and
  *              argon2_memlimit_kib (default libsodium INTERACTIVE; values
  *              below libsodium's MIN are raised to MIN — tests use MIN to
- *              stay fast);
+ *              stay fast), the mail-route limits (register_limit_ip,
+ *              resend_limit_ip, resend_limit_email, forgot_limit_ip,
+ *              forgot_limit_email, mail_limit_window_s; auth_mail_limit.h);
  *   [smtp]     see mailer.h.
  * Secrets derived here (JWT key, code-hash key, mail- and TOTP-sealing keys,
- * the API-key hash key and the wallet-sealing key) never
+ * the API-key hash key, the wallet-sealing key and the limit key) never
  * leave this struct and are wiped on free. All platform time goes through
- * cpc_platform_now, so tests move the clock instead of sleeping; so does the
- * request limiter of API keys and access tokens (ratelimit.h).
+ * cpc_platform_now, so tests move the clock instead of sleeping; so do the
+ * request limiter of API keys and access tokens and the mail-route limiter
+ * (ratelimit.h).
  */
 #ifndef CPC_NODE_PLATFORM_H
 #define CPC_NODE_PLATFORM_H
@@ -26,6 +29,7 @@
 
 #include "../common/home.h"
 #include "../core/err.h"
+#include "auth_mail_limit.h"
 #include "ratelimit.h"
 
 struct cpc_pstore;
@@ -47,7 +51,10 @@ struct cpc_platform {
     uint8_t totp_key[32];           /* seals TOTP secrets at rest */
     uint8_t apikey_key[32];         /* keyed hash of API keys and link challenges */
     uint8_t wallet_key[32];         /* seals custodial ledger keys at rest */
+    uint8_t limit_key[32];          /* keyed hash of the mail limiter's IPs and emails */
     struct cpc_ratelimit limiter;   /* per API key / access-token subject requests */
+    struct cpc_ratelimit mail_limiter;    /* register / resend / forgot per IP and email */
+    struct cpc_mail_limits mail_limits;   /* their settings (auth_mail_limit.h) */
     char dummy_hash[CPC_PLATFORM_HASH_STR]; /* verified for unknown emails (timing) */
     unsigned long long pw_ops;
     size_t pw_mem;

@@ -1,11 +1,11 @@
 /* ratelimit.h — per-identity request limits of the platform: a fixed-size
- * table, one mutex, the platform's clock. The requests of API keys and
- * access tokens use it with one-minute windows; the window length is the
- * caller's, so other limits (e.g. hour-long ones) can share the code.
+ * table, one mutex, the platform's clock. Two tables use it: the requests of
+ * API keys and access tokens (one-minute windows) and the mail-sending routes
+ * (per IP and per email, hour-long windows by default; auth_mail_limit.h).
  *
  * Design note. Memory is bounded: CPC_RL_SLOTS slots, open addressing with
  * at most CPC_RL_PROBE probes. Each identity (a 64-bit key: kind in the top
- * bits, the API key id or the token subject below) has a window of
+ * bits, the API key id, token subject or a keyed hash below) has a window of
  * the caller's length that starts at its first request; the count restarts
  * when the window has passed. The window length is kept per slot, so one
  * table may mix lengths. When every probed slot is live the one with the
@@ -26,6 +26,7 @@
 
 #define CPC_RL_KIND_APIKEY (1ull << 62)
 #define CPC_RL_KIND_TOKEN (2ull << 62)
+#define CPC_RL_KIND_MAIL (3ull << 62) /* a mail route's IP or email (keyed hash) */
 
 struct cpc_rl_slot {
     uint64_t key;          /* 0 = empty */

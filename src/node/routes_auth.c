@@ -10,7 +10,9 @@
  * (passwords, codes, tokens) are never logged, never in an error message and
  * reach the store only hashed. Refresh tokens rotate on every use within a
  * family; presenting a rotated one revokes the family. Time is the platform
- * clock (cpc_platform_now) throughout. A user with 2FA must also send
+ * clock (cpc_platform_now) throughout. Register and resend send mail, so
+ * they are limited per IP (and resend per email; auth_mail_limit.c) with
+ * 429 + Retry-After. A user with 2FA must also send
  * "totp" (routes_2fa.c checks it; a wrong one counts as a failed login).
  * Shared helpers live in auth_http.c.
  */
@@ -26,6 +28,7 @@
 #include "../common/log.h"
 #include "../store/platform_store.h"
 #include "auth_http.h"
+#include "auth_mail_limit.h"
 #include "auth_tokens.h"
 #include "mailer.h"
 #include "routes_2fa.h"
@@ -99,6 +102,9 @@ void cpc_h_auth_register(struct cpc_http_req *req, struct cpc_http_res *res)
         cpc_http_res_error(res, 400, "weak_password", "%s", why);
         goto out;
     }
+    /* before argon2 and the mail: at most register_limit_ip sign-ups per IP */
+    if (cpc__auth_mail_limit(req, res, p, CPC_MAIL_REGISTER, NULL) != 0)
+        goto out;
     if (crypto_pwhash_str(hash, pw, pw_len, p->pw_ops, p->pw_mem) != 0) {
         cpc_http_res_error(res, 503, "unavailable", "out of memory hashing the password");
         goto out;
@@ -218,6 +224,9 @@ void cpc_h_auth_verify_resend(struct cpc_http_req *req, struct cpc_http_res *res
         goto out;
     }
     if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
+        goto out;
+    /* counted for unknown emails too, before the lookup: a 429 tells nothing either */
+    if (cpc__auth_mail_limit(req, res, p, CPC_MAIL_RESEND, email) != 0)
         goto out;
     struct cpc_puser u;
     struct cpc_err err = {0};

@@ -1,6 +1,8 @@
 /* routes_password.c — forgot / reset / change password.
  *
- * Design note. /forgot answers 202 whatever the email: for a known account
+ * Design note. /forgot is limited per IP and per email, counted the same for
+ * unknown emails (auth_mail_limit.c: 429 + Retry-After over the limit). Within
+ * the limits it answers 202 whatever the email: for a known account
  * it stores a fresh reset token (32 random bytes as 64 hex characters; the
  * store keeps only its keyed BLAKE2b, and a new token voids the previous
  * one) and queues the mail; for an unknown one it makes and hashes a token
@@ -25,6 +27,7 @@
 #include "../core/hex.h"
 #include "../store/platform_store.h"
 #include "auth_http.h"
+#include "auth_mail_limit.h"
 #include "auth_tokens.h"
 #include "mailer.h"
 #include "platform.h"
@@ -78,6 +81,9 @@ void cpc_h_auth_password_forgot(struct cpc_http_req *req, struct cpc_http_res *r
         goto out;
     }
     if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
+        goto out;
+    /* per IP and per email, known or not (before the lookup: a 429 tells nothing) */
+    if (cpc__auth_mail_limit(req, res, p, CPC_MAIL_FORGOT, email) != 0)
         goto out;
     struct cpc_puser u;
     int known = cpc_pstore_user_by_email(p->store, email, &u, &err) == 0 && !u.blocked;

@@ -45,7 +45,8 @@ static inline long req_hdr(struct fixture *f, const char *method, const char *pa
     if (!h)
         h = &local;
     memset(h, 0, sizeof *h);
-    struct nt_req r = {method, path, body, body ? strlen(body) : 0, NULL, UA, rl_on_header, h, 10};
+    struct nt_req r = {method, path, body, body ? strlen(body) : 0, NULL, UA, rl_on_header, h, 10,
+                       NULL};
     if (header)
         r.headers = curl_slist_append(NULL, header);
     struct nt_buf b = {0};

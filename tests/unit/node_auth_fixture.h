@@ -1,7 +1,8 @@
 /* node_auth_fixture.h — the fixture of the platform tests (test_node_auth*.c,
  * test_node_authz.c, test_node_apikeys.c, ...): a real node in this process on
  * 127.0.0.1 (ephemeral port), one fresh home per test, real HTTP through
- * libcurl (node_test_fixture.h), the platform clock = wall time + a
+ * libcurl (node_test_fixture.h; f->client_ip picks another loopback source
+ * address), the platform clock = wall time + a
  * test-controlled offset (no sleeps: the only waits poll the outbox for mail,
  * bounded to 10 s), and libsodium's MIN argon2 limits so hashing costs
  * microseconds. Header-only: every function is static, included by one test
@@ -47,6 +48,7 @@ struct fixture {
     _Atomic uint64_t offset_ms;
     char retry_after[32];
     json_t *last; /* the last answer's JSON (owned; replaced by every request) */
+    const char *client_ip; /* NULL: 127.0.0.1; else the loopback address requests come from */
 };
 
 static inline uint64_t test_clock(void *arg)
@@ -79,7 +81,7 @@ static inline long http_ex(struct fixture *f, const char *method, const char *pa
 {
     char auth[2048];
     struct nt_req r = {method, path, body, body ? strlen(body) : 0, NULL, ua ? ua : UA, on_header,
-                       f, 10};
+                       f, 10, f->client_ip};
     if (bearer) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", bearer);
         r.headers = curl_slist_append(NULL, auth);

@@ -46,6 +46,13 @@ long nt_http(CURL *c, const char *base, const struct nt_req *r, struct nt_buf *o
     }
     if (r->user_agent)
         curl_easy_setopt(c, CURLOPT_USERAGENT, r->user_agent);
+    char iface[80];
+    if (r->local_ip) { /* another loopback address; its connection is not kept for others */
+        snprintf(iface, sizeof iface, "host!%s", r->local_ip);
+        curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+        curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+    }
     if (r->body) {
         h = curl_slist_append(h, "Content-Type: application/json");
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);

@@ -40,6 +40,8 @@ struct nt_req {
     size_t (*on_header)(char *d, size_t sz, size_t nm, void *arg); /* NULL: ignored */
     void *header_arg;
     long timeout_s;
+    const char *local_ip; /* NULL: any; else the client's address (e.g. 127.0.0.2), on a
+                             fresh connection that is not reused */
 };
 
 /* Performs r against base on c (reset first). Returns the HTTP status, or -1
