@@ -69,8 +69,24 @@ static int build_result_tx(struct wk_agent *a, struct wk_item *it, struct cpc_er
     return seal_into(a, it, &tx, err);
 }
 
+/* A nonce the node calls used may be used by this very tx: posted before a
+ * crash or a timed-out answer and committed (or pending) since. Signing the
+ * result again would put a second SUBMIT_RESULT of the task on chain. 1 when
+ * the node knows it->tx_hash, 0 when it does not, -1 when it cannot say. */
+static int tx_known(struct wk_agent *a, const struct wk_item *it)
+{
+    enum cpc_tx_state st;
+    uint64_t h = 0;
+    char why[256];
+    struct cpc_err e = {0};
+    if (cpc_tx_lookup(cpc_wk_node_http(a->node), it->tx_hash, &st, &h, why, sizeof why, &e) != 0)
+        return -1;
+    return st != CPC_TXS_UNKNOWN;
+}
+
 /* Post the signed txs of items[idx[0..n)]. A tx the node refuses is handled
- * here: a nonce problem re-signs it later, anything else drops the task. */
+ * here: a nonce problem re-signs it later unless the node knows the tx itself
+ * (then the poll follows it), anything else drops the task. */
 static void post_items(struct wk_agent *a, size_t *idx, size_t n)
 {
     if (!n)
@@ -112,6 +128,15 @@ static void post_items(struct wk_agent *a, size_t *idx, size_t n)
         changed = true;
         if (per[k].code == CPC_ERR_NONCE_REPLAYED || per[k].code == CPC_ERR_NONCE_GAP ||
             per[k].code == CPC_ERR_MEMPOOL_FULL || per[k].code == CPC_ERR_FEE_TOO_LOW) {
+            int known = tx_known(a, it);
+            if (known != 0) { /* ours already (follow it), or the node cannot say: ask later */
+                it->next_check = wk_now() + (known > 0 ? 0.0 : 1.0);
+                cpc_wk_report_event(a->rep, CPC_LOG_DEBUG, "already_posted", NULL,
+                                    "task %.8s: %s; %s", it->t.task_id_s, per[k].msg,
+                                    known > 0 ? "the node has this tx: following it"
+                                              : "cannot look the tx up: later");
+                continue;
+            }
             /* sign again with a fresh nonce (the old tx can never be included: its nonce
              * is taken or unreachable) */
             it->phase = it->phase == PH_REVEALED ? PH_COMMITTED : PH_COMPUTED;
