@@ -2,7 +2,8 @@
 # CMakeLists.txt right after cpc_worker is defined. When nvcc is found (and
 # CPC_CUDA is ON, and this is neither a sanitizer nor a fuzz build), the int8
 # matmul of src/worker/cuda/ (matmul_host.cu, the WMMA kernel of matmul.cu,
-# the sm_90a kernel of matmul_wgmma.cu) is added to cpc_worker and
+# the mma.sync one of matmul_mma.cu, the sm_90a one of matmul_wgmma.cu) is
+# added to cpc_worker and
 # CPC_HAVE_CUDA is defined (exec_cuda_none.c then compiles to nothing);
 # otherwise the stubs report "no device". The CUDA runtime is linked
 # statically, so the worker starts on machines without an NVIDIA driver.
@@ -48,6 +49,8 @@ if(CPC_HAVE_CUDA)
     CUDA_STANDARD_REQUIRED ON
     CUDA_RUNTIME_LIBRARY Static)
   target_sources(cpc_worker PRIVATE ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul.cu
+                                    ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul_mma.cu
+                                    ${CMAKE_SOURCE_DIR}/src/worker/cuda/transpose.cu
                                     ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul_host.cu)
   # The Hopper kernel (wgmma, TMA) needs the arch-specific sm_90a target,
   # spelled as -gencode (the -arch=sm_90a shorthand also runs a plain sm_90

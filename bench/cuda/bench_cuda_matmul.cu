@@ -1,11 +1,12 @@
 /* bench_cuda_matmul.cu — the worker's CUDA int8 matmul kernels (the WMMA one
- * of src/worker/cuda/matmul.cu and, on sm_90, the wgmma one of
- * matmul_wgmma.cu) against cuBLAS int8 GEMM on one GPU, at n x n x n
+ * of src/worker/cuda/matmul.cu, the mma.sync one of matmul_mma.cu on sm_80+
+ * and, on sm_90, the wgmma one of matmul_wgmma.cu) against cuBLAS int8 GEMM
+ * on one GPU, at n x n x n
  * (default 8192).
  *
  * All are timed with cudaEvents on device-resident buffers (host<->device
  * transfers excluded): one warm-up, then the median of RUNS launches each.
- * The wgmma kernel's time includes its transpose of B (it reads B^T).
+ * The mma and wgmma kernels' times include their transpose of B (they read B^T).
  * Tera-ops/s count 2*n^3. cuBLAS is column-major, so row-major C = A*B is
  * computed as C^T = B^T A^T: cublasGemmEx(N, N, n, m, k, B, ld n, A, ld k,
  * C, ld n) with CUDA_R_8I inputs, CUDA_R_32I output and CUBLAS_COMPUTE_32I;
@@ -14,8 +15,9 @@
  * element), and a few rows equal core's cpc_matmul_row (the reference
  * executor's rows) -- or, when built with -DCPC_BENCH_STANDALONE (no
  * libcrypto for core), rows recomputed here from the documented generator.
- * The last line reports the kernel the executor would choose: wgmma when it
- * ran here and matched cuBLAS on every element, else wmma.
+ * The last line reports the kernel the executor would choose: the first of
+ * wgmma (sm_90), mma (sm_80+) and wmma that ran here and matched cuBLAS on
+ * every element.
  * Last line: cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=X/Y
  */
 #include <cublas_v2.h>
@@ -182,6 +184,29 @@ int main(int argc, char **argv)
     double tops_wmma = ops / (ms_wmma / 1e3) / 1e12;
     CU(cudaMemcpy2D(C1, (size_t)n * 4, dC, Np * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
 
+    /* the mma.sync kernel (sm_80+): same padding, B transposed on the device, timed with it */
+    const bool mma = cpc_cu_mma_supported(cc);
+    float ms_mma = 0;
+    double tops_mma = 0;
+    int32_t *C4 = NULL;
+    if (mma) {
+        int8_t *mBt;
+        CU(cudaMalloc((void **)&mBt, Np * Kp));
+        CU(cudaMemset(dC, 0x5a, Mp * Np * 4)); /* poison: unwritten elements show */
+        ms_mma = time_median([&] {
+            cudaError_t e = cpc_cu_transpose_i8(dB, mBt, Kp, Np, 0);
+            return e != cudaSuccess ? e : cpc_cu_mma_launch(dA, mBt, dC, Mp, Kp, Np, cc, 0);
+        });
+        tops_mma = ops / (ms_mma / 1e3) / 1e12;
+        C4 = (int32_t *)malloc(nn * 4);
+        if (!C4) {
+            fprintf(stderr, "bench_cuda_matmul: out of host memory\n");
+            return 1;
+        }
+        CU(cudaMemcpy2D(C4, (size_t)n * 4, dC, Np * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
+        CU(cudaFree(mBt));
+    }
+
     /* the Hopper kernel: its own padding, B transposed on the device, timed with it */
     const bool wg = cpc_cu_wgmma_supported(cc);
     float ms_wg = 0, ms_tr = 0;
@@ -271,6 +296,7 @@ int main(int argc, char **argv)
 
     /* checks: every element against cuBLAS, a few rows against core's reference */
     const bool wmma_ok = first_mismatch("wmma", C1, C2, nn, n);
+    const bool mma_ok = mma && first_mismatch("mma", C4, C2, nn, n);
     const bool wg_ok = wg && !wg_timed_out && first_mismatch("wgmma", C3, C2, nn, n);
     int rows_ok = 0;
     for (int t = 0; t < CHECK_ROWS; t++) {
@@ -289,24 +315,30 @@ int main(int argc, char **argv)
 #endif
     printf("check: cuBLAS rows == %s: %d of %d\n", refname, rows_ok, CHECK_ROWS);
     printf("check: wmma == cuBLAS on all %zu elements: %s\n", nn, wmma_ok ? "yes" : "NO");
+    if (mma)
+        printf("check: mma == cuBLAS on all %zu elements: %s\n", nn, mma_ok ? "yes" : "NO");
     if (wg)
         printf("check: wgmma == cuBLAS on all %zu elements: %s\n", nn, wg_ok ? "yes" : "NO");
     printf("timing: kernels only, device-resident buffers, cudaEvent, median of %d after a warm-up; "
            "host transfers excluded\n", RUNS);
     printf("kernel wmma:   %8.3f ms  %7.1f TOPS  ratio %.3f\n", ms_wmma, tops_wmma, tops_wmma / ctops);
+    if (mma)
+        printf("kernel mma:    %8.3f ms  %7.1f TOPS  ratio %.3f  (B transpose included)\n", ms_mma, tops_mma,
+               tops_mma / ctops);
     if (wg)
         printf("kernel wgmma:  %8.3f ms  %7.1f TOPS  ratio %.3f  (of which B transpose %.3f ms)\n", ms_wg,
                tops_wg, tops_wg / ctops, ms_tr);
     else
         printf("kernel wgmma:  not run (sm_%d; it needs sm_90)\n", cc);
     printf("cuBLAS%s:   %8.3f ms  %7.1f TOPS\n", tn ? " (T,N)" : "", ms_cublas, ctops);
-    if (rows_ok != CHECK_ROWS || !(wg_ok || wmma_ok)) {
+    if (rows_ok != CHECK_ROWS || !(wg_ok || mma_ok || wmma_ok)) {
         fprintf(stderr, "bench_cuda_matmul: no kernel matched; no cuda_matmul line\n");
         return 1;
     }
-    const bool use_wg = wg_ok; /* what the executor's self-check would choose */
-    const double tops = use_wg ? tops_wg : tops_wmma;
-    printf("executor kernel: %s\n", use_wg ? "wgmma" : "wmma");
+    /* what the executor's self-check would choose: the fastest kind that is right */
+    const char *use = wg_ok ? "wgmma" : mma_ok ? "mma" : "wmma";
+    const double tops = wg_ok ? tops_wg : mma_ok ? tops_mma : tops_wmma;
+    printf("executor kernel: %s\n", use);
     printf("cuda_matmul: n=%u tops=%.1f cublas_int8_tops=%.1f ratio=%.3f\n", n, tops, ctops, tops / ctops);
     cublasDestroy(h);
     return 0;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/cuda/run.sh — build and run the CUDA int8 matmul benchmark on a GPU machine:
 #   bench/cuda/run.sh [n]        (n defaults to 8192; CUDA_ARCH defaults to native)
-# Builds src/worker/cuda/matmul.cu + bench/cuda/bench_cuda_matmul.cu with nvcc
+# Builds src/worker/cuda/{matmul,matmul_mma,transpose}.cu + bench/cuda/bench_cuda_matmul.cu with nvcc
 # for CUDA_ARCH, and src/worker/cuda/matmul_wgmma.cu for sm_90a only (its
 # kernel runs on sm_90 alone; -gencode, not -arch=sm_90a), linked with
 # -lcublas into ${OUT_DIR:-build-cuda-bench}; core's reference (kind_matmul.c
@@ -38,6 +38,7 @@ fi
   { cat "$OUT/ptxas_wgmma.txt" >&2; exit 1; }
 grep -A2 "mm_wgmma_kernel" "$OUT/ptxas_wgmma.txt" | grep -E "registers|spill" | sed 's/^ *//; s/^ptxas info *: //; s/^/ptxas wgmma: /'
 "$NVCC" -O3 -std=c++17 -arch="$ARCH" ${DEFS[@]+"${DEFS[@]}"} -I"$ROOT/src" \
-  "$ROOT/src/worker/cuda/matmul.cu" "$ROOT/bench/cuda/bench_cuda_matmul.cu" "$OUT/matmul_wgmma.o" \
+  "$ROOT/src/worker/cuda/matmul.cu" "$ROOT/src/worker/cuda/matmul_mma.cu" "$ROOT/src/worker/cuda/transpose.cu" \
+  "$ROOT/bench/cuda/bench_cuda_matmul.cu" "$OUT/matmul_wgmma.o" \
   ${CORE_OBJS[@]+"${CORE_OBJS[@]}"} -lcublas -o "$OUT/bench_cuda_matmul"
 exec "$OUT/bench_cuda_matmul" "$@"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # test_cuda_compile.sh — the CUDA sources compile with nvcc even on a machine
-# without a GPU: src/worker/cuda/matmul.cu, matmul_host.cu and
+# without a GPU: src/worker/cuda/matmul.cu, matmul_host.cu, transpose.cu and
 # bench/cuda/bench_cuda_matmul.cu (both its core-linked and its standalone
 # variant) for sm_90 at -O1 to stay fast, object files only (-c); and the
-# Hopper kernel, matmul_wgmma.cu, for sm_90a at -O3 as it is built, where
-# ptxas must report no register spills and no stack frame for mm_wgmma_kernel
-# (its 128 accumulators a thread must stay in registers). No nvcc: prints
+# tensor-core kernels at -O3 as they are built, matmul_mma.cu for sm_80 and
+# matmul_wgmma.cu for sm_90a, where ptxas must report no register spills and
+# no stack frame for mm_mma_kernel and mm_wgmma_kernel (their 128
+# accumulators a thread must stay in registers). No nvcc: prints
 # "skipped: nvcc not found" and passes.
 set -euo pipefail
 
@@ -38,6 +39,14 @@ compile() { # compile NAME FILE [extra flags...] (default: -O1 -arch=sm_90)
 echo "using $("$NVCC" --version | tail -1)"
 compile matmul "$SRC/src/worker/cuda/matmul.cu"
 compile matmul_host "$SRC/src/worker/cuda/matmul_host.cu"
+compile transpose "$SRC/src/worker/cuda/transpose.cu"
+compile matmul_mma "$SRC/src/worker/cuda/matmul_mma.cu" -O3 -arch=sm_80 -Xptxas -v
+report=$(grep -A3 "Compiling entry function '_Z13mm_mma_kernel" "$TMP/matmul_mma.log" || true)
+if echo "$report" | grep -q "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads"; then
+  pass=$((pass + 1)); echo "ok   - mm_mma_kernel (sm_80): no spills ($(echo "$report" | grep -o 'Used [0-9]* registers'))"
+else
+  failed=$((failed + 1)); echo "FAIL - mm_mma_kernel spills or was not compiled:"; echo "$report" | sed 's/^/    /'
+fi
 compile matmul_wgmma "$SRC/src/worker/cuda/matmul_wgmma.cu" -O3 \
   -gencode=arch=compute_90a,code=sm_90a -Xptxas -v
 # the kernel's resource report: the lines after its "Compiling entry function"

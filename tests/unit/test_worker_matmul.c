@@ -331,7 +331,7 @@ static void test_whole_task(void **state)
 }
 
 /* The CUDA executors match core's reference byte for byte, on GPU 0: every
- * kernel this GPU can run (simt, wmma, and wgmma on sm_90), each on random
+ * kernel this GPU can run (simt, wmma, mma on sm_80+, wgmma on sm_90), each on random
  * seeds and shapes that are not multiples of any tile (and extreme values),
  * then the kernel the executor chooses after its self-check, on a whole task.
  * It needs a build with nvcc and a GPU: without one it is skipped and says so
@@ -354,7 +354,8 @@ static void test_cuda_matches_reference(void **state)
                                          {300, 1000, 77}, {1000, 1024, 999}, {2048, 2048, 2048},
                                          {130, 1300, 520}, {257, 129, 1025}};
     static const enum cpc_wk_cuda_kernel kernels[] = {CPC_WK_CUDA_SIMT, CPC_WK_CUDA_WMMA,
-                                                      CPC_WK_CUDA_WGMMA, CPC_WK_CUDA_AUTO};
+                                                      CPC_WK_CUDA_MMA, CPC_WK_CUDA_WGMMA,
+                                                      CPC_WK_CUDA_AUTO};
     enum { NK = sizeof kernels / sizeof kernels[0] };
     unsigned passed[NK] = {0};
     bool avail[NK];

@@ -3,7 +3,8 @@
  *
  * One product: copy A and B into zero-padded device buffers (the kernel's
  * tile sizes; zero rows and columns add nothing), run the kernel (the WGMMA
- * one first transposes B on the device), copy the m x n corner of C back.
+ * and MMA ones first transpose B on the device: they read it K-major), copy
+ * the m x n corner of C back.
  * Device memory lives only inside the call.
  *
  * Self-check. A kernel that has never run on this GPU model could compute
@@ -67,6 +68,7 @@ static bool kernel_runs_on(enum cpc_wk_cuda_kernel kern, int cc)
     switch (kern) {
     case CPC_WK_CUDA_SIMT: return true;
     case CPC_WK_CUDA_WMMA: return cc >= 72;
+    case CPC_WK_CUDA_MMA: return cpc_cu_mma_supported(cc);
     case CPC_WK_CUDA_WGMMA: return cpc_cu_wgmma_supported(cc);
     default: return false;
     }
@@ -95,7 +97,7 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
     cudaError_t e = cudaSuccess;
     const char *what = "cudaSetDevice";
     int rc = -1;
-    const bool wg = kern == CPC_WK_CUDA_WGMMA;
+    const bool wg = kern == CPC_WK_CUDA_WGMMA, bt = wg || kern == CPC_WK_CUDA_MMA; /* bt: reads B^T */
     if (wg)
         cpc_cu_wgmma_pad_dims(m, k, n, &Mp, &Kp, &Np);
     else
@@ -105,7 +107,7 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
     what = "cudaMalloc";
     if ((e = cudaMalloc((void **)&dA, Mp * Kp)) != cudaSuccess ||
         (e = cudaMalloc((void **)&dB, Kp * Np)) != cudaSuccess ||
-        (wg && (e = cudaMalloc((void **)&dBt, Np * Kp)) != cudaSuccess) ||
+        (bt && (e = cudaMalloc((void **)&dBt, Np * Kp)) != cudaSuccess) ||
         (e = cudaMalloc((void **)&dC, Mp * Np * sizeof(int32_t))) != cudaSuccess)
         goto fail;
     what = "upload";
@@ -115,9 +117,13 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
         (e = cudaMemcpy2D(dB, Np, B, n, n, k, cudaMemcpyHostToDevice)) != cudaSuccess)
         goto fail;
     what = "kernel launch";
+    if (bt && (e = cpc_cu_transpose_i8(dB, dBt, Kp, Np, 0)) != cudaSuccess)
+        goto fail;
     if (wg) {
-        if ((e = cpc_cu_transpose_i8(dB, dBt, Kp, Np, 0)) != cudaSuccess ||
-            (e = cpc_cu_wgmma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)) != cudaSuccess)
+        if ((e = cpc_cu_wgmma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)) != cudaSuccess)
+            goto fail;
+    } else if (kern == CPC_WK_CUDA_MMA) {
+        if ((e = cpc_cu_mma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)) != cudaSuccess)
             goto fail;
     } else if ((e = cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, kern == CPC_WK_CUDA_SIMT ? 0 : cc, 0)) !=
                cudaSuccess) {
@@ -222,7 +228,8 @@ extern "C" enum cpc_wk_cuda_kernel cpc_wk_cuda_kernel_for(int dev, char msg[256]
             snprintf(note[dev], 256, "CUDA device %d: %s", dev, cudaGetErrorString(e));
             (void)cudaGetLastError();
         } else {
-            static const enum cpc_wk_cuda_kernel order[] = {CPC_WK_CUDA_WGMMA, CPC_WK_CUDA_WMMA, CPC_WK_CUDA_SIMT};
+            static const enum cpc_wk_cuda_kernel order[] = {CPC_WK_CUDA_WGMMA, CPC_WK_CUDA_MMA,
+                                                            CPC_WK_CUDA_WMMA, CPC_WK_CUDA_SIMT};
             char why[256] = "";
             for (size_t i = 0; i < sizeof order / sizeof order[0] && chosen[dev] < 0; i++) {
                 if (!kernel_runs_on(order[i], cc))

@@ -1,5 +1,6 @@
-/* matmul_kernels.cuh — the device side of cuda/matmul.cu (the WMMA kernel)
- * and cuda/matmul_wgmma.cu (the Hopper kernel), shared with the GPU bench
+/* matmul_kernels.cuh — the device side of cuda/matmul.cu (the WMMA kernel),
+ * cuda/matmul_mma.cu (mma.sync), cuda/matmul_wgmma.cu (the Hopper kernel)
+ * and cuda/transpose.cu, shared with the GPU bench
  * (bench/cuda/bench_cuda_matmul.cu), which times the kernels alone on device
  * buffers. All buffers are device memory owned by the caller and zero padded:
  * A Mp x Kp, B Kp x Np (int8, row-major), C Mp x Np (int32, row-major). */
@@ -21,10 +22,18 @@ void cpc_cu_pad_dims(uint32_t m, uint32_t k, uint32_t n, size_t *Mp, size_t *Kp,
 cudaError_t cpc_cu_matmul_launch(const int8_t *dA, const int8_t *dB, int32_t *dC, size_t Mp,
                                  size_t Kp, size_t Np, int cc, cudaStream_t stream);
 
+/* The mma.sync kernel (sm_80+): C = A * Bt^T for padded buffers of
+ * cpc_cu_pad_dims (Bt = B^T, Np x Kp, from cpc_cu_transpose_i8). */
+bool cpc_cu_mma_supported(int cc);
+/* Launch it on the current device; asynchronous on stream; returns
+ * cudaErrorInvalidValue for an older GPU or bad sizes, else the launch error. */
+cudaError_t cpc_cu_mma_launch(const int8_t *dA, const int8_t *dBt, int32_t *dC, size_t Mp, size_t Kp,
+                              size_t Np, int cc, cudaStream_t stream);
+
 /* The Hopper kernel: sm_90a only (cc == 90). Tiles of C are CPC_CU_WG_BM x
  * CPC_CU_WG_BN, k advances CPC_CU_WG_BK bytes a stage through CPC_CU_WG_STAGES
  * shared-memory stages. It reads Bt = B^T (Np x Kp, row-major), which
- * cpc_cu_transpose_i8 makes from B. */
+ * cpc_cu_transpose_i8 (cuda/transpose.cu) makes from B. */
 #define CPC_CU_WG_BM 128
 #define CPC_CU_WG_BN 256
 #define CPC_CU_WG_BK 128

@@ -9,7 +9,8 @@
  *
  * Operands: A is M x K row-major (K-major, as wgmma wants it); B arrives K x N
  * row-major, which int8 wgmma cannot read (only f16/bf16 may be transposed),
- * so cpc_cu_transpose_i8 first writes Bt = B^T, N x K row-major. Buffers are
+ * so cpc_cu_transpose_i8 (cuda/transpose.cu) first writes Bt = B^T, N x K
+ * row-major. Buffers are
  * zero padded: M to WG_BM, N to WG_BN, K to WG_BK (cpc_cu_wgmma_pad_dims).
  *
  * Block: 3 warpgroups (384 threads), one C tile of WG_BM x WG_BN = 128 x 256.
@@ -274,30 +275,6 @@ mm_wgmma_kernel(const __grid_constant__ CUtensorMap tmA, const __grid_constant__
 #endif
 }
 
-/* Bt (cols x rows) = B^T for B (rows x cols), both row-major; rows and cols
- * multiples of 64. A 64 x 64 tile per block of 16 x 16 threads, 4-byte
- * accesses on both sides. */
-__global__ void transpose_i8_kernel(const int8_t *__restrict__ B, int8_t *__restrict__ Bt,
-                                    size_t rows, size_t cols)
-{
-    __shared__ int8_t tile[64][64 + 4];
-    const int tx = (int)threadIdx.x, ty = (int)threadIdx.y;
-    const size_t r0 = (size_t)blockIdx.y * 64, c0 = (size_t)blockIdx.x * 64;
-#pragma unroll
-    for (int i = 0; i < 4; i++) {
-        const int r = ty + 16 * i;
-        *reinterpret_cast<char4 *>(&tile[r][4 * tx]) =
-            *reinterpret_cast<const char4 *>(B + (r0 + (size_t)r) * cols + c0 + 4 * (size_t)tx);
-    }
-    __syncthreads();
-#pragma unroll
-    for (int i = 0; i < 4; i++) {
-        const int c = ty + 16 * i; /* output row (input column) */
-        char4 v = make_char4(tile[4 * tx][c], tile[4 * tx + 1][c], tile[4 * tx + 2][c], tile[4 * tx + 3][c]);
-        *reinterpret_cast<char4 *>(Bt + (c0 + (size_t)c) * rows + r0 + 4 * (size_t)tx) = v;
-    }
-}
-
 void cpc_cu_wgmma_pad_dims(uint32_t m, uint32_t k, uint32_t n, size_t *Mp, size_t *Kp, size_t *Np)
 {
     *Mp = ((size_t)m + CPC_CU_WG_BM - 1) / CPC_CU_WG_BM * CPC_CU_WG_BM;
@@ -306,16 +283,6 @@ void cpc_cu_wgmma_pad_dims(uint32_t m, uint32_t k, uint32_t n, size_t *Mp, size_
 }
 
 bool cpc_cu_wgmma_supported(int cc) { return cc == 90; }
-
-cudaError_t cpc_cu_transpose_i8(const int8_t *dB, int8_t *dBt, size_t rows, size_t cols,
-                                cudaStream_t stream)
-{
-    if (rows % 64 || cols % 64)
-        return cudaErrorInvalidValue;
-    dim3 grid((unsigned)(cols / 64), (unsigned)(rows / 64)), block(16, 16);
-    transpose_i8_kernel<<<grid, block, 0, stream>>>(dB, dBt, rows, cols);
-    return cudaGetLastError();
-}
 
 typedef CUresult (*encode_tiled_fn)(CUtensorMap *, CUtensorMapDataType, cuuint32_t, void *,
                                     const cuuint64_t *, const cuuint64_t *, const cuuint32_t *,
