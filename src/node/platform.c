@@ -23,6 +23,7 @@
 #include "../common/config.h"
 #include "../store/platform_store.h"
 #include "mailer.h"
+#include "wallet_limit.h"
 
 static uint64_t wall_ms(void *arg)
 {
@@ -122,7 +123,8 @@ static int read_settings(struct cpc_platform *p, const struct cpc_config *c, str
         mem = crypto_pwhash_MEMLIMIT_SENSITIVE;
     p->pw_ops = ops;
     p->pw_mem = (size_t)mem;
-    if ((rc = cpc_mail_limits_read(&p->mail_limits, c, err)) != 0)
+    if ((rc = cpc_mail_limits_read(&p->mail_limits, c, err)) != 0 ||
+        (rc = cpc_wallet_limit_read(&p->send_daily_limit, c, err)) != 0)
         return rc;
     p->bind_sessions = bool_value(cpc_config_get(c, "platform", "bind_sessions"), 1);
     /* links in mail point here; the node's own default address otherwise */

@@ -11,7 +11,10 @@
  *              below libsodium's MIN are raised to MIN — tests use MIN to
  *              stay fast), the mail-route limits (register_limit_ip,
  *              resend_limit_ip, resend_limit_email, forgot_limit_ip,
- *              forgot_limit_email, mail_limit_window_s; auth_mail_limit.h);
+ *              forgot_limit_email, mail_limit_window_s; auth_mail_limit.h),
+ *              wallet_send_daily_limit_cpc (a CPC decimal per user per rolling
+ *              24 h of POST /me/wallet/send; default 0 = no limit;
+ *              wallet_limit.h);
  *   [smtp]     see mailer.h.
  * Secrets derived here (JWT key, code-hash key, mail- and TOTP-sealing keys,
  * the API-key hash key, the wallet-sealing key and the limit key) never
@@ -59,6 +62,7 @@ struct cpc_platform {
     unsigned long long pw_ops;
     size_t pw_mem;
     int bind_sessions;
+    uint64_t send_daily_limit;      /* base units per user per 24 h of custodial sends; 0 = none */
     char public_url[256];           /* [platform] public_url: base of links in mail */
     cpc_clock_fn clock;
     void *clock_arg;

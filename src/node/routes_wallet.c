@@ -19,7 +19,8 @@
  * (constant-time compare), the signature must verify (high-S refused
  * separately), and only then is the challenge spent (UPDATE ... AND used =
  * 0), so a reused or expired challenge fails even with a good signature.
- * The balance is read from the node's committed state (cpc_node_account).
+ * The balance is read from the node's committed state (cpc_node_account);
+ * the daily send limit and what remains of it from wallet_limit.h.
  */
 #include "routes_wallet.h"
 
@@ -37,6 +38,7 @@
 #include "auth_http.h"
 #include "node.h"
 #include "platform.h"
+#include "wallet_limit.h"
 
 #define SEALED_LEN (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + CPC_SECKEY_LEN + \
                     crypto_aead_xchacha20poly1305_ietf_ABYTES)
@@ -138,12 +140,17 @@ void cpc_h_me_wallet(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     struct cpc_account acc;
     cpc_node_account((struct cpc_node *)req->app, hash, &acc);
+    struct cpc_wallet_allowance allow;
+    if (cpc_wallet_allowance(p, u.id, cpc_platform_now(p), &allow, &err) != 0)
+        return cpc__auth_internal(res, &err);
     char bal[CPC_AMOUNT_STR_MAX];
     cpc_amount_format(bal, acc.balance);
-    cpc_http_res_json(res, 200,
-                      json_pack("{s:s, s:b, s:I, s:s, s:I}", "address", addr, "custodial",
-                                custodial, "balance", (json_int_t)acc.balance, "balance_cpc",
-                                bal, "nonce", (json_int_t)acc.nonce));
+    json_t *j = json_pack("{s:s, s:b, s:I, s:s, s:I}", "address", addr, "custodial", custodial,
+                          "balance", (json_int_t)acc.balance, "balance_cpc", bal, "nonce",
+                          (json_int_t)acc.nonce);
+    if (j)
+        cpc_wallet_allowance_json(j, &allow);
+    cpc_http_res_json(res, 200, j);
 }
 
 int cpc_wallet_challenge_hash(const struct cpc_platform *p, const char *challenge,

@@ -11,7 +11,10 @@
  * committed balance must cover amount + fee, and the TRANSFER is signed and
  * admitted like POST /tx; the mempool's admission (pending txs included) is
  * the final judge and its error is answered as POST /tx answers it. The lock
- * makes concurrent sends take consecutive nonces. A send leaves a
+ * makes concurrent sends take consecutive nonces. The daily limit
+ * (wallet_limit.h) is checked before the password, so a refused send spends
+ * no code, and binding under the lock, where the send is recorded before it
+ * is signed (dropped again when it is not admitted). A send leaves a
  * `wallet_send` audit row (besides custody's `custodial_tx`) and mails the
  * user a notice with the amount, recipient and tx hash, so a stolen session
  * cannot drain a wallet unnoticed. The password and code are wiped after
@@ -36,6 +39,7 @@
 #include "platform.h"
 #include "routes_2fa.h"
 #include "routes_wallet.h"
+#include "wallet_limit.h"
 
 /* The login's lockout rule (routes_auth.c): wrong passwords and codes here count too. */
 #define SEND_MAX_FAILS 5u
@@ -211,8 +215,9 @@ static int reauth(struct cpc_platform *p, struct cpc_http_req *req, struct cpc_h
     return -1;
 }
 
-/* Under the custody lock: the committed balance covers amount + fee, then sign and
- * admit. 0 with tx signed and hash set, or -1 with the answer set. */
+/* Under the custody lock: the committed balance covers amount + fee, the daily limit
+ * records the send, then sign and admit (the record is dropped when that fails). 0 with
+ * tx signed and hash set, or -1 with the answer set. */
 static int send_locked(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_pwallet *w,
                        const struct cpc_wallet_send_req *r, struct cpc_tx *tx, char hash[65])
 {
@@ -241,7 +246,12 @@ static int send_locked(struct cpc_node *n, struct cpc_http_res *res, const struc
                            have_s, max_s, fee_s);
         return -1;
     }
-    return cpc_custody_sign_admit(n, res, w, tx, hash);
+    int64_t rec = 0;
+    if (cpc_wallet_limit_reserve(n->platform, res, w->user, r->amount, &rec) != 0)
+        return -1;
+    int rc = cpc_custody_sign_admit(n, res, w, tx, hash);
+    cpc_wallet_limit_settle(n->platform, rec, rc == 0 ? hash : NULL);
+    return rc;
 }
 
 /* Tell the user their wallet sent CPC (queued; a failure is logged, not answered:
@@ -307,6 +317,15 @@ void cpc_h_me_wallet_send(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     if (!strcmp(r.to_str, w.custodial_address)) {
         cpc_http_res_error(res, 400, "invalid_address", "to is this wallet's own address");
+        goto out;
+    }
+    struct cpc_wallet_allowance allow;
+    if (cpc_wallet_allowance(p, u.id, now, &allow, &err) != 0) {
+        cpc__auth_internal(res, &err);
+        goto out;
+    }
+    if (allow.limit && r.amount > allow.remaining) { /* before the password: no code spent */
+        cpc_wallet_limit_refuse(p, res, u.id, &allow, r.amount, now);
         goto out;
     }
     if (reauth(p, req, res, &u, &r) != 0)

@@ -143,6 +143,8 @@ static const struct pmigration pmigrations[] = {
      "  used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))"
      ") STRICT;"
      "CREATE INDEX wallet_challenges_user ON wallet_challenges(user, used);"},
+    /* fourth slice: custodial send accounting (platform_sqlite_wallet.c) */
+    {4, "custodial send accounting", cpc__pstore_wallet_sql},
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 
@@ -351,7 +353,8 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
             goto fail;
         }
     }
-    if ((rc = cpc__pstore_ext_open(s, err)) != 0 || (rc = cpc__pstore_keys_open(s, err)) != 0)
+    if ((rc = cpc__pstore_ext_open(s, err)) != 0 || (rc = cpc__pstore_keys_open(s, err)) != 0 ||
+        (rc = cpc__pstore_wallet_open(s, err)) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -368,6 +371,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
         sqlite3_finalize(s->st[i]);
     cpc__pstore_ext_close(s);
     cpc__pstore_keys_close(s);
+    cpc__pstore_wallet_close(s);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);

@@ -1,10 +1,12 @@
-/* platform_sqlite_internal.h — what platform_sqlite.c and
- * platform_sqlite_ext.c share: the handle and small statement helpers.
+/* platform_sqlite_internal.h — what platform_sqlite.c and its slices
+ * (platform_sqlite_ext.c, _keys.c, _wallet.c) share: the handle and small
+ * statement helpers.
  *
  * Design note. Private to src/store. The handle holds one connection, its
- * mutex and three statement sets (the first slice's in st, the second slice's
+ * mutex and four statement sets (the first slice's in st, the second slice's
  * in ext, prepared by cpc__pstore_ext_open, the third's in keys, prepared by
- * cpc__pstore_keys_open). Helpers expect the caller to
+ * cpc__pstore_keys_open; the fourth's in wallet, prepared by
+ * cpc__pstore_wallet_open). Helpers expect the caller to
  * hold s->mu; they return 0 or a negative cpc_errcode with err filled.
  */
 #ifndef CPC_STORE_PLATFORM_SQLITE_INTERNAL_H
@@ -25,6 +27,7 @@ struct cpc_pstore {
     sqlite3_stmt *st[CPC__PSTORE_BASE_STMTS];
     sqlite3_stmt **ext;           /* statements of platform_sqlite_ext.c */
     sqlite3_stmt **keys;          /* statements of platform_sqlite_keys.c */
+    sqlite3_stmt **wallet;        /* statements of platform_sqlite_wallet.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -110,5 +113,10 @@ void cpc__pstore_ext_close(struct cpc_pstore *s);
 /* Prepare / finalize the statements of platform_sqlite_keys.c (after migrations). */
 int cpc__pstore_keys_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_keys_close(struct cpc_pstore *s);
+/* Prepare / finalize the statements of platform_sqlite_wallet.c (after migrations). */
+int cpc__pstore_wallet_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_wallet_close(struct cpc_pstore *s);
+/* The SQL of platform migration 4 (the wallet_sends table), kept beside its statements. */
+extern const char cpc__pstore_wallet_sql[];
 
 #endif

@@ -3,7 +3,8 @@
  * mail queue; second slice: profile, password reset lookup, TOTP secrets,
  * recovery codes and the read side of the attempts and audit log
  * (platform_sqlite_ext.c); third slice: API keys, ledger wallets and link
- * challenges (platform_sqlite_keys.c).
+ * challenges (platform_sqlite_keys.c); fourth slice: the accounting of
+ * custodial sends for the daily limit (platform_sqlite_wallet.c).
  *
  * Design note. This is an interface: an opaque handle plus plain-data rows,
  * so a PostgreSQL implementation can replace platform_sqlite.c without
@@ -328,5 +329,31 @@ int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char 
                                    const char *ip, uint64_t ms, const char *user_agent,
                                    uint32_t max_failures, uint64_t lock_until_ms, int *locked,
                                    struct cpc_err *err);
+
+/* ==== fourth slice (platform_sqlite_wallet.c): custodial send accounting ==== */
+
+/* A user's recorded sends with ms > since (the caller's window). */
+struct cpc_psend_window {
+    uint64_t sum;           /* their amounts, base units */
+    uint32_t count;
+    uint64_t oldest_ms;     /* the oldest one's time (0 when count is 0) */
+    uint64_t oldest_amount; /* the amounts recorded at oldest_ms */
+};
+
+/* In one transaction: delete user's sends with ms <= since_ms (out of the window), then
+ * record a send of amount (1 .. 2^63-1) at now_ms, tx hash to come, only when limit is 0
+ * or the sum of the sends with ms > since_ms plus amount is at most limit (<= 2^63-1).
+ * *ok = 1 and *id = the row when recorded; *ok = 0 (nothing recorded) over the limit. */
+int cpc_pstore_send_reserve(struct cpc_pstore *s, int64_t user, uint64_t now_ms,
+                            uint64_t since_ms, uint64_t amount, uint64_t limit, int64_t *id,
+                            int *ok, struct cpc_err *err);
+/* Set the tx hash (64 hex, copied) of the reserved send id. CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_send_confirm(struct cpc_pstore *s, int64_t id, const char *tx_hash,
+                            struct cpc_err *err);
+/* Delete the reserved send id (its tx was not admitted); a missing row is not an error. */
+int cpc_pstore_send_cancel(struct cpc_pstore *s, int64_t id, struct cpc_err *err);
+/* Fill *w (caller's struct) with user's sends since since_ms (exclusive). */
+int cpc_pstore_send_window(struct cpc_pstore *s, int64_t user, uint64_t since_ms,
+                           struct cpc_psend_window *w, struct cpc_err *err);
 
 #endif

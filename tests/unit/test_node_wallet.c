@@ -113,7 +113,15 @@ static void test_custodial(void **state)
     assert_memory_equal(addr, "cpc1", 4);
     assert_true(json_is_true(json_object_get(f->last, "custodial")));
     assert_int_equal(json_integer_value(json_object_get(f->last, "balance")), 0);
-    assert_int_equal(json_object_size(f->last), 5); /* address, custodial, balance(_cpc), nonce */
+    /* exactly these fields (nothing of the key): address, custodial, balance(_cpc), nonce and
+     * the daily send limit's (null here: no limit set) */
+    static const char *const fields[] = {"address", "custodial", "balance", "balance_cpc",
+                                         "nonce", "send_limit", "send_limit_cpc",
+                                         "send_remaining", "send_remaining_cpc", "send_frees_ms"};
+    assert_int_equal(json_object_size(f->last), sizeof fields / sizeof *fields);
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        assert_non_null(json_object_get(f->last, fields[i]));
+    assert_true(json_is_null(json_object_get(f->last, "send_limit")));
     int64_t uid = 0;
     expect(f, req_bearer(f, "GET", "/me", NULL, a1, NULL), 200, NULL);
     uid = json_integer_value(json_object_get(f->last, "id"));

@@ -6,7 +6,15 @@
  * with nothing sent: a wrong password (counting toward the lockout, which
  * then also stops sends), a 2FA user without or with a wrong code, a linked
  * wallet, an API key, a bad address or amount, more than the balance less
- * the fee. Two sends at once take consecutive nonces and both commit. */
+ * the fee. Two sends at once take consecutive nonces and both commit.
+ * The daily limit ([platform] wallet_send_daily_limit_cpc, wallet_limit.c):
+ * sends up to it pass, the one over gets 403 daily_limit with nothing sent
+ * and no failed login, GET /me/wallet shows what remains, the window rolls
+ * 24 h after each send (platform clock moved), the sum survives a restart
+ * on the same home and a schema-3 database upgrades in place, concurrent
+ * sends at the edge cannot pass it together, a refused send spends no TOTP
+ * code, a send the mempool refuses is not counted, bad settings stop the
+ * node, and no limit set is unlimited. */
 #include "node_auth_fixture.h"
 
 #include <oath.h>
@@ -20,6 +28,11 @@
 #include "core/tx.h"
 #include "node/consensus.h"
 #include "node/routes_wallet.h"
+#include "node/wallet_limit.h"
+
+#include <sqlite3.h>
+
+#include "tmpdir_fixture.h"
 
 #define CPC 1000000000ULL
 
@@ -374,6 +387,7 @@ struct race_arg {
     const char *base, *tok, *body;
     long status;
     json_int_t nonce;
+    char code[32]; /* the error code of a refusal ("" on success) */
 };
 
 static void *race_send(void *arg)
@@ -396,6 +410,7 @@ static void *race_send(void *arg)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
     json_t *j = nt_json(&b);
     r->nonce = json_integer_value(json_object_get(j, "nonce"));
+    snprintf(r->code, sizeof r->code, "%s", err_code(j) ? err_code(j) : "");
     json_decref(j);
     free(b.p);
     curl_slist_free_all(h);
@@ -419,7 +434,7 @@ static void test_send_concurrent(void **state)
         pthread_t t[PAR];
         int seen = 0;
         for (int i = 0; i < PAR; i++) {
-            a[i] = (struct race_arg){f->base, tok, body, 0, -1};
+            a[i] = (struct race_arg){f->base, tok, body, 0, -1, ""};
             assert_int_equal(pthread_create(&t[i], NULL, race_send, &a[i]), 0);
         }
         for (int i = 0; i < PAR; i++)
@@ -439,6 +454,337 @@ static void test_send_concurrent(void **state)
     assert_int_equal(account_of(f, bob).balance, ROUNDS * PAR * (CPC / 2));
 }
 
+/* ---- the daily limit (wallet_limit.c) ---- */
+
+#define LIMIT_10 "wallet_send_daily_limit_cpc = 10\n"
+#define DAY_MS (24ull * 3600ull * 1000ull)
+#define HOUR_MS (3600ull * 1000ull)
+
+static int setup_limit(void **state) { return setup_with(state, LIMIT_10); }
+
+/* GET /me/wallet into f->last; returns send_remaining (-1 when null). */
+static json_int_t remaining(struct fixture *f, const char *tok)
+{
+    expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
+    json_t *r = json_object_get(f->last, "send_remaining");
+    assert_non_null(r);
+    if (json_is_null(r))
+        return -1;
+    char want[CPC_AMOUNT_STR_MAX];
+    cpc_amount_format(want, (uint64_t)json_integer_value(r));
+    assert_string_equal(str(f->last, "send_remaining_cpc"), want);
+    return json_integer_value(r);
+}
+
+/* Close the node and open it again on the same home (same database, same platform key,
+ * so access tokens stay valid), on the fixture's clock; f->base is the new port. */
+static void restart(struct fixture *f)
+{
+    cpc_node_close(&f->node);
+    struct cpc_node_config cfg;
+    nt_config_load(&cfg, f->home);
+    nt_node_open(&f->node, &cfg);
+    cpc_platform_set_clock(f->node.platform, test_clock, f);
+    nt_node_start(&f->node, f->base);
+}
+
+/* Move the platform clock by ms and sign in again (access tokens live 15 minutes). */
+static void later(struct fixture *f, uint64_t ms, const char *email, char tok[2048])
+{
+    advance(f, ms);
+    json_t *j = NULL;
+    expect(f, login(f, email, PW, NULL, &j), 200, NULL);
+    snprintf(tok, 2048, "%s", str(j, "access_token"));
+    json_decref(j);
+}
+
+static void expect_limited(struct fixture *f, long got)
+{
+    expect_error(f, got, 403, "daily_limit");
+}
+
+/* Up to the limit passes, beyond it nothing is sent; the window rolls (24 h after each
+ * send, not at a calendar day); refusals are not failed logins. */
+static void test_limit_window(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64], body[512];
+    user_new(f, "ina@example.com", tok, wallet);
+    user_new(f, "jo@example.com", btok, bob);
+    fund(f, wallet, 50 * CPC);
+    uint64_t fee = transfer_fee(f);
+
+    assert_int_equal(remaining(f, tok), 10 * CPC);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "send_limit")), 10 * CPC);
+    assert_string_equal(str(f->last, "send_limit_cpc"), "10");
+    assert_true(json_is_null(json_object_get(f->last, "send_frees_ms")));
+
+    uint64_t t0 = test_clock(f);
+    expect(f, send_cpc(f, tok, bob, "4", PW, NULL), 200, NULL);
+    assert_int_equal(remaining(f, tok), 6 * CPC);
+    json_int_t frees = json_integer_value(json_object_get(f->last, "send_frees_ms"));
+    assert_true(frees >= (json_int_t)(t0 + DAY_MS) && frees <= (json_int_t)(test_clock(f) + DAY_MS));
+    later(f, HOUR_MS, "ina@example.com", tok);
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount\":%llu,\"password\":\"%s\"}", bob,
+             (unsigned long long)(6 * CPC), PW);
+    expect(f, send_raw(f, tok, body), 200, NULL); /* exactly up to the limit */
+    assert_int_equal(remaining(f, tok), 0);
+    assert_string_equal(str(f->last, "send_remaining_cpc"), "0");
+
+    /* one base unit more: refused, with what can be sent and when more frees up */
+    expect_limited(f, send_cpc(f, tok, bob, "0.000000001", PW, NULL));
+    assert_non_null(strstr(err_msg(f->last), "you can send 0 CPC now"));
+    assert_non_null(strstr(err_msg(f->last), "4 CPC more frees up at"));
+    assert_true(atol(f->retry_after) > 22 * 3600 && atol(f->retry_after) <= 23 * 3600 + 1);
+    /* more than the limit itself */
+    expect_limited(f, send_cpc(f, tok, bob, "11", PW, NULL));
+    assert_non_null(strstr(err_msg(f->last), "at most 10 CPC per 24 hours"));
+    assert_true(audit_has(f, "wallet_send_limited"));
+    /* refusals with the right password are not failed logins: no lockout after 6 */
+    for (int i = 0; i < 6; i++)
+        expect_limited(f, send_cpc(f, tok, bob, "1", PW, NULL));
+    struct cpc_puser u;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_pstore_user_by_email(f->node.platform->store, "ina@example.com", &u, &err),
+                     0);
+    assert_int_equal(u.failed_logins, 0);
+    assert_int_equal(u.locked_until_ms, 0);
+    expect(f, login(f, "ina@example.com", PW, NULL, NULL), 200, NULL);
+
+    /* nothing of the refusals was sent */
+    assert_int_equal(pending_nonce(f, wallet), 2);
+    produce(f);
+    assert_int_equal(account_of(f, wallet).nonce, 2);
+    assert_int_equal(account_of(f, wallet).balance, 50 * CPC - 10 * CPC - 2 * fee);
+    assert_int_equal(account_of(f, bob).balance, 10 * CPC);
+
+    /* 23 h after the first send: still nothing (a calendar day would have reset by now
+     * or will within the hour; the rolling window has not) */
+    later(f, 22 * HOUR_MS, "ina@example.com", tok);
+    assert_int_equal(remaining(f, tok), 0);
+    expect_limited(f, send_cpc(f, tok, bob, "0.000000001", PW, NULL));
+    /* past 24 h after the first send: its 4 CPC are back, the 6 are still counted */
+    later(f, HOUR_MS + 1000, "ina@example.com", tok);
+    assert_int_equal(remaining(f, tok), 4 * CPC);
+    expect_limited(f, send_cpc(f, tok, bob, "4.000000001", PW, NULL));
+    assert_non_null(strstr(err_msg(f->last), "you can send 4 CPC now"));
+    expect(f, send_cpc(f, tok, bob, "4", PW, NULL), 200, NULL);
+    assert_int_equal(remaining(f, tok), 0);
+    /* past 24 h after the second: its 6 are back */
+    later(f, HOUR_MS, "ina@example.com", tok);
+    assert_int_equal(remaining(f, tok), 6 * CPC);
+    /* a day later the whole limit */
+    later(f, DAY_MS, "ina@example.com", tok);
+    assert_int_equal(remaining(f, tok), 10 * CPC);
+    assert_true(json_is_null(json_object_get(f->last, "send_frees_ms")));
+    expect(f, send_cpc(f, tok, bob, "10", PW, NULL), 200, NULL);
+    produce(f);
+    assert_int_equal(account_of(f, bob).balance, 24 * CPC);
+    assert_int_equal(account_of(f, wallet).nonce, 4);
+}
+
+/* The sum survives a restart of the node on the same home. */
+static void test_limit_restart(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64];
+    user_new(f, "kim@example.com", tok, wallet);
+    user_new(f, "lu@example.com", btok, bob);
+    fund(f, wallet, 50 * CPC);
+    expect(f, send_cpc(f, tok, bob, "7", PW, NULL), 200, NULL);
+    produce(f);
+    restart(f);
+    assert_int_equal(remaining(f, tok), 3 * CPC);
+    expect_limited(f, send_cpc(f, tok, bob, "3.5", PW, NULL));
+    expect(f, send_cpc(f, tok, bob, "3", PW, NULL), 200, NULL);
+    expect_limited(f, send_cpc(f, tok, bob, "0.000000001", PW, NULL));
+    produce(f);
+    assert_int_equal(account_of(f, bob).balance, 10 * CPC);
+    restart(f);
+    assert_int_equal(remaining(f, tok), 0);
+    later(f, DAY_MS + 1000, "kim@example.com", tok);
+    assert_int_equal(remaining(f, tok), 10 * CPC);
+}
+
+/* Sends at once at the edge of the limit: 8 sends of 3 CPC against 10 give exactly 3.
+ * The sender's password hash is made with real argon2 costs (64 MiB), so each send
+ * spends tens of milliseconds between the early check and the one under the lock:
+ * without the binding check, sends on the HTTP pool's threads pass the early check
+ * together and more than 10 CPC go out. */
+static void test_limit_concurrent(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64], body[512];
+    f->node.platform->pw_ops = 2;
+    f->node.platform->pw_mem = 64u << 20;
+    user_new(f, "mo@example.com", tok, wallet);
+    user_new(f, "ned@example.com", btok, bob);
+    fund(f, wallet, 200 * CPC);
+    snprintf(body, sizeof body, "{\"to\":\"%s\",\"amount_cpc\":\"3\",\"password\":\"%s\"}", bob,
+             PW);
+    enum { ROUNDS = 4, PAR = 8 };
+    for (int round = 0; round < ROUNDS; round++) {
+        struct race_arg a[PAR];
+        pthread_t t[PAR];
+        int ok = 0, limited = 0;
+        for (int i = 0; i < PAR; i++) {
+            a[i] = (struct race_arg){f->base, tok, body, 0, -1, ""};
+            assert_int_equal(pthread_create(&t[i], NULL, race_send, &a[i]), 0);
+        }
+        for (int i = 0; i < PAR; i++)
+            pthread_join(t[i], NULL);
+        for (int i = 0; i < PAR; i++) {
+            if (a[i].status == 200)
+                ok++;
+            else if (a[i].status == 403 && !strcmp(a[i].code, "daily_limit"))
+                limited++;
+            else
+                fail_msg("send %d: %ld %s", i, a[i].status, a[i].code);
+        }
+        assert_int_equal(ok, 3);
+        assert_int_equal(limited, PAR - 3);
+        assert_int_equal(remaining(f, tok), 1 * CPC);
+        later(f, DAY_MS + 1000, "mo@example.com", tok);
+    }
+    produce(f);
+    assert_int_equal(account_of(f, wallet).nonce, ROUNDS * 3);
+    assert_int_equal(account_of(f, bob).balance, ROUNDS * 9 * CPC);
+}
+
+/* A refused send is refused before the password and the second factor: the code is
+ * not spent, and a wrong password over the limit is not even checked. */
+static void test_limit_before_reauth(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64], b32[33], code[7];
+    user_new(f, "ola@example.com", tok, wallet);
+    user_new(f, "pat@example.com", btok, bob);
+    fund(f, wallet, 50 * CPC);
+    expect(f, call(f, "POST", "/auth/2fa/setup", NULL, tok, NULL), 200, NULL);
+    snprintf(b32, sizeof b32, "%s", str(f->last, "secret"));
+    totp_now(f, b32, 0, code);
+    expect(f, call(f, "POST", "/auth/2fa/enable", json_pack("{s:s}", "code", code), tok, NULL), 200,
+           NULL);
+    advance(f, 30000);
+    totp_now(f, b32, 0, code);
+    expect_limited(f, send_cpc(f, tok, bob, "10.5", PW, code));
+    expect(f, send_cpc(f, tok, bob, "10", PW, code), 200, NULL); /* the same code still works */
+    produce(f);
+    assert_int_equal(account_of(f, bob).balance, 10 * CPC);
+}
+
+/* A send the mempool does not admit (the pending one spent the balance) is not counted. */
+static void test_limit_not_admitted(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64];
+    user_new(f, "uma@example.com", tok, wallet);
+    user_new(f, "vic@example.com", btok, bob);
+    fund(f, wallet, 5 * CPC);
+    expect(f, send_cpc(f, tok, bob, "3", PW, NULL), 200, NULL);
+    /* the committed balance covers it, the pending one leaves too little: admission refuses */
+    long st = send_cpc(f, tok, bob, "3", PW, NULL);
+    assert_true(st >= 400 && st < 500);
+    assert_non_null(err_code(f->last));
+    assert_string_not_equal(err_code(f->last), "daily_limit");
+    assert_int_equal(remaining(f, tok), 7 * CPC);
+    assert_int_equal(pending_nonce(f, wallet), 1);
+    produce(f);
+    assert_int_equal(account_of(f, bob).balance, 3 * CPC);
+}
+
+/* No limit configured: any amount the balance covers; GET /me/wallet says null. */
+static void test_limit_none(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64];
+    user_new(f, "quin@example.com", tok, wallet);
+    user_new(f, "rae@example.com", btok, bob);
+    fund(f, wallet, 5000 * CPC);
+    assert_int_equal(remaining(f, tok), -1);
+    const char *keys[] = {"send_limit", "send_limit_cpc", "send_remaining_cpc", "send_frees_ms"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+        assert_true(json_is_null(json_object_get(f->last, keys[i])));
+    expect(f, send_cpc(f, tok, bob, "3000", PW, NULL), 200, NULL);
+    expect(f, send_cpc(f, tok, bob, "1000", PW, NULL), 200, NULL);
+    assert_int_equal(remaining(f, tok), -1);
+    produce(f);
+    assert_int_equal(account_of(f, bob).balance, 4000 * CPC);
+}
+
+/* 0 means no limit; a malformed value stops the node from opening, naming the key. */
+static void test_limit_settings(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"-1", "abc", "1.0000000001", "1e3", "9223372036.854775808"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char home[256], conf[128], db[300];
+        snprintf(conf, sizeof conf, "\n[platform]\nwallet_send_daily_limit_cpc = %s\n", bad[i]);
+        nt_home_new(home, "/tmp/cpc-auth-XXXXXX", "auth-test", conf);
+        struct cpc_platform *p = NULL;
+        struct cpc_err err = {0};
+        snprintf(db, sizeof db, "%s/data/chain.db", home);
+        assert_int_not_equal(cpc_platform_new(&p, home, db, &err), 0);
+        assert_null(p);
+        if (!strstr(err.msg, "wallet_send_daily_limit_cpc"))
+            fail_msg("'%s' does not name the key", err.msg);
+        tmpdir_remove(home);
+    }
+    static const struct {
+        const char *text;
+        uint64_t want;
+    } good[] = {{"0", 0}, {"0.5", CPC / 2}, {"9223372036.854775807", (uint64_t)INT64_MAX}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        char home[256], conf[128], db[300];
+        snprintf(conf, sizeof conf, "\n[platform]\nwallet_send_daily_limit_cpc = %s\n",
+                 good[i].text);
+        nt_home_new(home, "/tmp/cpc-auth-XXXXXX", "auth-test", conf);
+        struct cpc_platform *p = NULL;
+        struct cpc_err err = {0};
+        snprintf(db, sizeof db, "%s/data/chain.db", home);
+        assert_int_equal(cpc_platform_new(&p, home, db, &err), 0);
+        assert_int_equal(p->send_daily_limit, good[i].want);
+        cpc_platform_free(p);
+        tmpdir_remove(home);
+    }
+}
+
+/* A database of platform schema 3 (before the send accounting) upgrades in place:
+ * accounts and wallets are kept, and sends are counted from then on. */
+static void test_limit_migration(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], btok[2048], bob[64], path[400];
+    user_new(f, "sam@example.com", tok, wallet);
+    user_new(f, "tia@example.com", btok, bob);
+    fund(f, wallet, 50 * CPC);
+    assert_int_equal(cpc_pstore_schema_version(f->node.platform->store), 4);
+    cpc_node_close(&f->node);
+    /* back to schema 3: what a node of the previous release left */
+    sqlite3 *db = NULL;
+    snprintf(path, sizeof path, "%s/data/chain.db", f->home);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE wallet_sends;"
+                                  "DELETE FROM platform_migrations WHERE version = 4",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct cpc_node_config cfg;
+    nt_config_load(&cfg, f->home);
+    nt_node_open(&f->node, &cfg);
+    cpc_platform_set_clock(f->node.platform, test_clock, f);
+    nt_node_start(&f->node, f->base);
+    assert_int_equal(cpc_pstore_schema_version(f->node.platform->store), 4);
+    /* the same session, user and custodial wallet, with its funds */
+    assert_int_equal(remaining(f, tok), 10 * CPC);
+    assert_string_equal(str(f->last, "address"), wallet);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "balance")), 50 * CPC);
+    expect(f, send_cpc(f, tok, bob, "8", PW, NULL), 200, NULL);
+    assert_int_equal(remaining(f, tok), 2 * CPC);
+    expect_limited(f, send_cpc(f, tok, bob, "3", PW, NULL));
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -449,6 +795,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_send_2fa, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_linked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_window, setup_limit, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_restart, setup_limit, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_concurrent, setup_limit, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_before_reauth, setup_limit, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_not_admitted, setup_limit, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_none, setup, teardown),
+        cmocka_unit_test(test_limit_settings),
+        cmocka_unit_test_setup_teardown(test_limit_migration, setup_limit, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
