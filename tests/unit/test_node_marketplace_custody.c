@@ -6,6 +6,7 @@
  * not the owner; a linked (self-custody) wallet must sign its own txs; an
  * anonymous confirm without a tx says what to do. */
 #include "node_auth_fixture.h"
+#include "node_ledger_helpers.h"
 
 #include <pthread.h>
 
@@ -20,12 +21,6 @@
 static const char *HASHPOW = "{\"kind\":\"hashpow\",\"params\":{\"bits\":8},\"tasks\":3,"
                              "\"reward\":1000000,\"deadline\":100,\"max_budget\":10000000}";
 
-static void produce(struct fixture *f)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
-}
-
 static uint64_t balance_of(struct fixture *f, const char *addr)
 {
     uint8_t a[20];
@@ -33,36 +28,6 @@ static uint64_t balance_of(struct fixture *f, const char *addr)
     assert_int_equal(cpc_address_decode(a, addr), 0);
     cpc_node_account(&f->node, a, &acc);
     return acc.balance;
-}
-
-/* The faucet sends amount to addr; mined in the next block. */
-static void fund(struct fixture *f, const char *addr, uint64_t amount)
-{
-    struct cpc_key k;
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &k, &err), 0);
-    struct cpc_signer *s = cpc_signer_new(NULL);
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_TRANSFER;
-    snprintf(tx.chain_id, sizeof tx.chain_id, "%s", f->node.params.chain_id);
-    uint8_t from[20];
-    struct cpc_account acc;
-    cpc_pubkey_hash(from, k.info.pubkey);
-    cpc_node_account(&f->node, from, &acc);
-    tx.nonce = acc.nonce;
-    tx.gas_price = f->node.params.min_gas_price;
-    assert_int_equal(cpc_address_decode(tx.u.transfer.to, addr), 0);
-    tx.u.transfer.amount = amount;
-    assert_int_equal(cpc_tx_sign(&tx, s, k.seckey, &err), 0);
-    json_t *tj = cpc_tx_to_json(&tx);
-    char *body = json_dumps(tj, JSON_COMPACT);
-    json_decref(tj);
-    expect(f, http_ex(f, "POST", "/tx", body, NULL, NULL, NULL), 200, NULL);
-    free(body);
-    cpc_signer_free(s);
-    sodium_memzero(&k, sizeof k);
-    produce(f);
 }
 
 static void token_of(json_t *login, char tok[2048])
@@ -85,14 +50,6 @@ static long mp_post(struct fixture *f, const char *id, const char *verb, const c
     char path[128];
     snprintf(path, sizeof path, "/marketplace/jobs/%s/%s", id, verb);
     return http_ex(f, "POST", path, body, tok, NULL, NULL);
-}
-
-static const char *tx_status(struct fixture *f, const char *hash)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/tx/%s", hash);
-    expect(f, http_ex(f, "GET", path, NULL, NULL, NULL, NULL), 200, NULL);
-    return str(f->last, "status");
 }
 
 static void test_custodial_job_lifecycle(void **state)

@@ -16,6 +16,7 @@
  * code, a send the mempool refuses is not counted, bad settings stop the
  * node, and no limit set is unlimited. */
 #include "node_auth_fixture.h"
+#include "node_ledger_helpers.h"
 
 #include <oath.h>
 #include <pthread.h>
@@ -36,12 +37,6 @@
 
 #define CPC 1000000000ULL
 
-static void produce(struct fixture *f)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
-}
-
 static struct cpc_account account_of(struct fixture *f, const char *addr)
 {
     uint8_t a[20];
@@ -58,36 +53,6 @@ static json_int_t pending_nonce(struct fixture *f, const char *addr)
     snprintf(path, sizeof path, "/account/%s", addr);
     expect(f, http_ex(f, "GET", path, NULL, NULL, NULL, NULL), 200, NULL);
     return json_integer_value(json_object_get(f->last, "pending_nonce"));
-}
-
-/* The faucet sends amount to addr; mined in the next block. */
-static void fund(struct fixture *f, const char *addr, uint64_t amount)
-{
-    struct cpc_key k;
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &k, &err), 0);
-    struct cpc_signer *s = cpc_signer_new(NULL);
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_TRANSFER;
-    snprintf(tx.chain_id, sizeof tx.chain_id, "%s", f->node.params.chain_id);
-    uint8_t from[20];
-    struct cpc_account acc;
-    cpc_pubkey_hash(from, k.info.pubkey);
-    cpc_node_account(&f->node, from, &acc);
-    tx.nonce = acc.nonce;
-    tx.gas_price = f->node.params.min_gas_price;
-    assert_int_equal(cpc_address_decode(tx.u.transfer.to, addr), 0);
-    tx.u.transfer.amount = amount;
-    assert_int_equal(cpc_tx_sign(&tx, s, k.seckey, &err), 0);
-    json_t *tj = cpc_tx_to_json(&tx);
-    char *body = json_dumps(tj, JSON_COMPACT);
-    json_decref(tj);
-    expect(f, http_ex(f, "POST", "/tx", body, NULL, NULL, NULL), 200, NULL);
-    free(body);
-    cpc_signer_free(s);
-    sodium_memzero(&k, sizeof k);
-    produce(f);
 }
 
 /* A signed-in user: tok = the access token, wallet = the custodial address. */
@@ -122,14 +87,6 @@ static void expect_error(struct fixture *f, long got, long want, const char *cod
     expect(f, got, want, code);
     assert_non_null(err_msg(f->last));
     assert_true(strlen(err_msg(f->last)) > 0);
-}
-
-static const char *tx_status(struct fixture *f, const char *hash)
-{
-    char path[128];
-    snprintf(path, sizeof path, "/tx/%s", hash);
-    expect(f, http_ex(f, "GET", path, NULL, NULL, NULL, NULL), 200, NULL);
-    return str(f->last, "status");
 }
 
 static uint64_t transfer_fee(struct fixture *f)
