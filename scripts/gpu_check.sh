@@ -7,13 +7,16 @@
 #   1. what the machine has (nvidia-smi, nvcc);
 #   2. `cpc-worker devices`: NVML's view of the GPU and the matmul kernel the
 #      worker chooses after its self-check (or which kernel failed, and how);
-#   3. test_worker_matmul (test_cuda_matches_reference): every CUDA kernel the
-#      GPU can run (simt, wmma, wgmma on sm_90) against core's reference, byte
+#   3. test_worker_matmul (test_cuda_matches_reference), once per kernel
+#      (CPC_TEST_CUDA_KERNELS; a kernel that faults cannot hide the others):
+#      wgmma (sm_90), mma (sm_80+), wmma, simt against core's reference, byte
 #      for byte, on random seeds, shapes that are not tile multiples and
-#      extreme values, then a whole task through the executor;
-#   4. bench/cuda/run.sh N (default 8192): the kernels against cuBLAS int8 on
-#      the same inputs, every element compared with cuBLAS and rows with core's
-#      reference. Last line: cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=Z
+#      extreme values; then "auto": the self-check's choice and a whole task
+#      through the executor;
+#   4. bench/cuda/run.sh N (default 8192): cuBLAS int8, then wmma, mma, wgmma
+#      on the same inputs, every element compared with cuBLAS (rows of cuBLAS
+#      with core's reference). Last line:
+#      cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=Z
 # Carried binaries use gpu-carry/lib only when the machine lacks a library.
 # Logs go to $OUT when it is set (the device tool brings them back).
 # Exit status: non-zero when a check that ran failed.
@@ -46,13 +49,18 @@ run_carried() {
 echo "== cpc-worker devices"
 run_carried cpc-worker 120 devices 2>&1 | tee "$LOGS/gpu_devices.log" || status=1
 
-echo "== CUDA executors vs core reference"
-run_carried test_worker_matmul 300 >"$LOGS/gpu_check_unit.log" 2>&1
-rc=$?
-grep -E "cuda|skipped|SKIPPED|PASSED|FAILED|not present" "$LOGS/gpu_check_unit.log"
-[ $rc -eq 0 ] || { status=1; tail -20 "$LOGS/gpu_check_unit.log"; }
-grep -q "skipped: no CUDA device" "$LOGS/gpu_check_unit.log" &&
-  echo "note: the test sees no CUDA device (a build without nvcc, or no driver)"
+echo "== CUDA executors vs core reference (one process per kernel)"
+for k in wgmma mma wmma simt auto; do
+  log="$LOGS/gpu_check_unit_$k.log"
+  CPC_TEST_CUDA_KERNELS=$k run_carried test_worker_matmul 240 >"$log" 2>&1
+  rc=$?
+  echo "-- $k (rc=$rc)"
+  grep -E "cuda|skipped|FAILED|not present|error" "$log" | grep -v "^\[ *RUN" | head -8
+  [ $rc -eq 0 ] || { status=1; tail -6 "$log"; }
+  if grep -q "skipped: no CUDA device" "$log"; then
+    echo "note: the test sees no CUDA device (a build without nvcc, or no driver)"; break
+  fi
+done
 
 echo "== kernels vs cuBLAS (n=$N)"
 if [ -d "$CARRY/obj" ]; then export CPC_CORE_OBJS="$CARRY/obj" CPC_CORE_CRYPTO="$CARRY/lib/libcrypto.so.3"; fi

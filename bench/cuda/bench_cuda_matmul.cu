@@ -6,6 +6,10 @@
  *
  * All are timed with cudaEvents on device-resident buffers (host<->device
  * transfers excluded): one warm-up, then the median of RUNS launches each.
+ * Order: cuBLAS first, then wmma, mma, wgmma, each checked and printed as it
+ * ends, so a kernel that faults (a sticky CUDA error ends every later call)
+ * still leaves the figures before it and the last line; its error is
+ * reported, not fatal.
  * The mma and wgmma kernels' times include their transpose of B (they read B^T).
  * Tera-ops/s count 2*n^3. cuBLAS is column-major, so row-major C = A*B is
  * computed as C^T = B^T A^T: cublasGemmEx(N, N, n, m, k, B, ld n, A, ld k,
@@ -39,6 +43,9 @@ extern "C" {
 
 #define CU(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
     fprintf(stderr, "bench_cuda_matmul: %s: %s\n", #x, cudaGetErrorString(e_)); exit(1); } } while (0)
+/* inside a kernel's step: report and give the step up */
+#define TRY(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) { \
+    fprintf(stderr, "bench_cuda_matmul: %s: %s: %s\n", name, #x, cudaGetErrorString(e_)); return false; } } while (0)
 
 #ifdef CPC_BENCH_STANDALONE
 static uint64_t splitmix64(uint64_t z)
@@ -103,18 +110,23 @@ __global__ void transpose_i8(const int8_t *in, int8_t *out, uint32_t rows, uint3
 
 static cudaEvent_t e0, e1;
 
-/* Median time in ms of RUNS launches of f (a callable returning cudaError_t), after one warm-up. */
-template <class F> static float time_median(F f)
+/* Median time in ms of RUNS launches of f (a callable returning cudaError_t),
+ * after one warm-up; < 0 on a CUDA error (printed). */
+template <class F> static float time_median(const char *name, F f)
 {
     float t[RUNS];
-    CU(f());
-    CU(cudaDeviceSynchronize());
+    cudaError_t e;
+    if ((e = f()) != cudaSuccess || (e = cudaDeviceSynchronize()) != cudaSuccess) {
+        fprintf(stderr, "bench_cuda_matmul: %s: %s\n", name, cudaGetErrorString(e));
+        return -1;
+    }
     for (int r = 0; r < RUNS; r++) {
-        CU(cudaEventRecord(e0));
-        CU(f());
-        CU(cudaEventRecord(e1));
-        CU(cudaEventSynchronize(e1));
-        CU(cudaEventElapsedTime(&t[r], e0, e1));
+        if ((e = cudaEventRecord(e0)) != cudaSuccess || (e = f()) != cudaSuccess ||
+            (e = cudaEventRecord(e1)) != cudaSuccess || (e = cudaEventSynchronize(e1)) != cudaSuccess ||
+            (e = cudaEventElapsedTime(&t[r], e0, e1)) != cudaSuccess) {
+            fprintf(stderr, "bench_cuda_matmul: %s: %s\n", name, cudaGetErrorString(e));
+            return -1;
+        }
     }
     for (int i = 1; i < RUNS; i++) /* insertion sort: RUNS is small */
         for (int j = i; j > 0 && t[j - 1] > t[j]; j--) {
@@ -126,7 +138,7 @@ template <class F> static float time_median(F f)
 }
 
 /* true when ours equals ref on all nn elements; else prints the first difference. */
-static bool first_mismatch(const char *name, const int32_t *ours, const int32_t *ref, size_t nn, uint32_t n)
+static bool same_as(const char *name, const int32_t *ours, const int32_t *ref, size_t nn, uint32_t n)
 {
     if (memcmp(ours, ref, nn * 4) == 0)
         return true;
@@ -136,6 +148,67 @@ static bool first_mismatch(const char *name, const int32_t *ours, const int32_t 
     fprintf(stderr, "bench_cuda_matmul: %s MISMATCH vs cuBLAS at row %zu col %zu: ours %d cublas %d\n", name,
             i / n, i % n, ours[i], ref[i]);
     return false;
+}
+
+enum kern { K_WMMA, K_MMA, K_WGMMA };
+static const char *const KNAME[] = {"wmma", "mma", "wgmma"};
+
+struct run {
+    bool ran, ok;       /* launched and timed; every element equal to cuBLAS's */
+    float ms, ms_tr;    /* median; of which the B transpose (mma, wgmma) */
+};
+
+/* One kernel on the n^3 inputs A, B (host), its own padded device buffers,
+ * timed; C compared with ref (cuBLAS's). false when it could not run. */
+static bool run_kernel(enum kern k, int cc, uint32_t n, const int8_t *A, const int8_t *B, const int32_t *ref,
+                       int32_t *C, struct run *r)
+{
+    const char *name = KNAME[k];
+    size_t Mp, Kp, Np, nn = (size_t)n * n;
+    if (k == K_WGMMA)
+        cpc_cu_wgmma_pad_dims(n, n, n, &Mp, &Kp, &Np);
+    else
+        cpc_cu_pad_dims(n, n, n, &Mp, &Kp, &Np);
+    int8_t *dA = NULL, *dB = NULL, *dBt = NULL;
+    int32_t *dC = NULL;
+    TRY(cudaMalloc((void **)&dA, Mp * Kp));
+    TRY(cudaMalloc((void **)&dB, Kp * Np));
+    TRY(cudaMalloc((void **)&dBt, Np * Kp));
+    TRY(cudaMalloc((void **)&dC, Mp * Np * 4));
+    TRY(cudaMemset(dA, 0, Mp * Kp));
+    TRY(cudaMemset(dB, 0, Kp * Np));
+    TRY(cudaMemset(dC, 0x5a, Mp * Np * 4)); /* poison: unwritten elements show */
+    TRY(cudaMemcpy2D(dA, Kp, A, n, n, n, cudaMemcpyHostToDevice));
+    TRY(cudaMemcpy2D(dB, Np, B, n, n, n, cudaMemcpyHostToDevice));
+    if (k != K_WMMA)
+        r->ms_tr = time_median(name, [&] { return cpc_cu_transpose_i8(dB, dBt, Kp, Np, 0); });
+    r->ms = time_median(name, [&] {
+        if (k == K_WMMA)
+            return cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, cc, 0);
+        cudaError_t e = cpc_cu_transpose_i8(dB, dBt, Kp, Np, 0);
+        if (e != cudaSuccess)
+            return e;
+        return k == K_MMA ? cpc_cu_mma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)
+                          : cpc_cu_wgmma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0);
+    });
+    if (r->ms < 0 || r->ms_tr < 0)
+        return false;
+    r->ran = true;
+    if (k == K_WGMMA) {
+        unsigned timeouts = 0;
+        TRY(cpc_cu_wgmma_take_timeouts(&timeouts));
+        if (timeouts) {
+            fprintf(stderr, "bench_cuda_matmul: wgmma: %u pipeline wait(s) timed out\n", timeouts);
+            return false;
+        }
+    }
+    TRY(cudaMemcpy2D(C, (size_t)n * 4, dC, Np * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
+    r->ok = same_as(name, C, ref, nn, n);
+    TRY(cudaFree(dA));
+    TRY(cudaFree(dB));
+    TRY(cudaFree(dBt));
+    TRY(cudaFree(dC));
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -152,11 +225,10 @@ int main(int argc, char **argv)
     int cc = prop.major * 10 + prop.minor;
     printf("device: %s (sm_%d), n=%u\n", prop.name, cc, n);
 
-    size_t nn = (size_t)n * n, Mp, Kp, Np;
-    cpc_cu_pad_dims(n, n, n, &Mp, &Kp, &Np);
+    size_t nn = (size_t)n * n;
     int8_t *A = (int8_t *)malloc(nn), *B = (int8_t *)malloc(nn);
-    int32_t *C1 = (int32_t *)malloc(nn * 4), *C2 = (int32_t *)malloc(nn * 4), *row = (int32_t *)malloc((size_t)n * 4);
-    if (!A || !B || !C1 || !C2 || !row) {
+    int32_t *C = (int32_t *)malloc(nn * 4), *ref = (int32_t *)malloc(nn * 4), *row = (int32_t *)malloc((size_t)n * 4);
+    if (!A || !B || !C || !ref || !row) {
         fprintf(stderr, "bench_cuda_matmul: out of host memory\n");
         return 1;
     }
@@ -166,96 +238,16 @@ int main(int argc, char **argv)
     int spec;
 #endif
     gen(n, A, B, &spec);
-
-    /* ours: padded buffers, as cpc_wk_cuda_matmul uses them */
-    int8_t *dA, *dB, *dBt;
-    int32_t *dC, *dC2;
-    CU(cudaMalloc((void **)&dA, Mp * Kp));
-    CU(cudaMalloc((void **)&dB, Kp * Np));
-    CU(cudaMalloc((void **)&dC, Mp * Np * 4));
-    CU(cudaMemset(dA, 0, Mp * Kp));
-    CU(cudaMemset(dB, 0, Kp * Np));
-    CU(cudaMemcpy2D(dA, Kp, A, n, n, n, cudaMemcpyHostToDevice));
-    CU(cudaMemcpy2D(dB, Np, B, n, n, n, cudaMemcpyHostToDevice));
     CU(cudaEventCreate(&e0));
     CU(cudaEventCreate(&e1));
     const double ops = 2.0 * n * (double)n * n;
-    float ms_wmma = time_median([&] { return cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, cc, 0); });
-    double tops_wmma = ops / (ms_wmma / 1e3) / 1e12;
-    CU(cudaMemcpy2D(C1, (size_t)n * 4, dC, Np * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
 
-    /* the mma.sync kernel (sm_80+): same padding, B transposed on the device, timed with it */
-    const bool mma = cpc_cu_mma_supported(cc);
-    float ms_mma = 0;
-    double tops_mma = 0;
-    int32_t *C4 = NULL;
-    if (mma) {
-        int8_t *mBt;
-        CU(cudaMalloc((void **)&mBt, Np * Kp));
-        CU(cudaMemset(dC, 0x5a, Mp * Np * 4)); /* poison: unwritten elements show */
-        ms_mma = time_median([&] {
-            cudaError_t e = cpc_cu_transpose_i8(dB, mBt, Kp, Np, 0);
-            return e != cudaSuccess ? e : cpc_cu_mma_launch(dA, mBt, dC, Mp, Kp, Np, cc, 0);
-        });
-        tops_mma = ops / (ms_mma / 1e3) / 1e12;
-        C4 = (int32_t *)malloc(nn * 4);
-        if (!C4) {
-            fprintf(stderr, "bench_cuda_matmul: out of host memory\n");
-            return 1;
-        }
-        CU(cudaMemcpy2D(C4, (size_t)n * 4, dC, Np * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
-        CU(cudaFree(mBt));
-    }
-
-    /* the Hopper kernel: its own padding, B transposed on the device, timed with it */
-    const bool wg = cpc_cu_wgmma_supported(cc);
-    float ms_wg = 0, ms_tr = 0;
-    double tops_wg = 0;
-    bool wg_timed_out = false;
-    int32_t *C3 = NULL;
-    if (wg) {
-        size_t WMp, WKp, WNp;
-        cpc_cu_wgmma_pad_dims(n, n, n, &WMp, &WKp, &WNp);
-        int8_t *wA, *wB, *wBt;
-        int32_t *wC;
-        CU(cudaMalloc((void **)&wA, WMp * WKp));
-        CU(cudaMalloc((void **)&wB, WKp * WNp));
-        CU(cudaMalloc((void **)&wBt, WNp * WKp));
-        CU(cudaMalloc((void **)&wC, WMp * WNp * 4));
-        CU(cudaMemset(wA, 0, WMp * WKp));
-        CU(cudaMemset(wB, 0, WKp * WNp));
-        CU(cudaMemset(wC, 0x5a, WMp * WNp * 4)); /* poison: unwritten elements show */
-        CU(cudaMemcpy2D(wA, WKp, A, n, n, n, cudaMemcpyHostToDevice));
-        CU(cudaMemcpy2D(wB, WNp, B, n, n, n, cudaMemcpyHostToDevice));
-        ms_tr = time_median([&] { return cpc_cu_transpose_i8(wB, wBt, WKp, WNp, 0); });
-        ms_wg = time_median([&] {
-            cudaError_t e = cpc_cu_transpose_i8(wB, wBt, WKp, WNp, 0);
-            return e != cudaSuccess ? e : cpc_cu_wgmma_launch(wA, wBt, wC, WMp, WKp, WNp, cc, 0);
-        });
-        tops_wg = ops / (ms_wg / 1e3) / 1e12;
-        unsigned timeouts = 0;
-        CU(cpc_cu_wgmma_take_timeouts(&timeouts));
-        if (timeouts) {
-            fprintf(stderr, "bench_cuda_matmul: wgmma: %u pipeline wait(s) timed out\n", timeouts);
-            wg_timed_out = true;
-        }
-        C3 = (int32_t *)malloc(nn * 4);
-        if (!C3) {
-            fprintf(stderr, "bench_cuda_matmul: out of host memory\n");
-            return 1;
-        }
-        CU(cudaMemcpy2D(C3, (size_t)n * 4, wC, WNp * 4, (size_t)n * 4, n, cudaMemcpyDeviceToHost));
-        CU(cudaFree(wA));
-        CU(cudaFree(wB));
-        CU(cudaFree(wBt));
-        CU(cudaFree(wC));
-    }
-
-    /* cuBLAS on unpadded buffers (n % 4 == 0 keeps lda/ldb multiples of 4) */
-    int8_t *dA2, *dB2;
+    /* cuBLAS first, on unpadded buffers (n % 4 == 0 keeps lda/ldb multiples of 4) */
+    int8_t *dA2, *dB2, *dBt2;
+    int32_t *dC2;
     CU(cudaMalloc((void **)&dA2, nn));
     CU(cudaMalloc((void **)&dB2, nn));
-    CU(cudaMalloc((void **)&dBt, nn));
+    CU(cudaMalloc((void **)&dBt2, nn));
     CU(cudaMalloc((void **)&dC2, nn * 4));
     CU(cudaMemcpy(dA2, A, nn, cudaMemcpyHostToDevice));
     CU(cudaMemcpy(dB2, B, nn, cudaMemcpyHostToDevice));
@@ -273,17 +265,17 @@ int main(int argc, char **argv)
     if (st != CUBLAS_STATUS_SUCCESS) {
         fprintf(stderr, "cublas: (N,N) int8 GEMM refused (status %d); using (T,N) with B transposed\n", (int)st);
         dim3 g((n + 15) / 16, (n + 15) / 16), b(16, 16);
-        transpose_i8<<<g, b>>>(dB2, dBt, n, n);
+        transpose_i8<<<g, b>>>(dB2, dBt2, n, n);
         CU(cudaGetLastError());
         tn = true;
     }
-    float ms_cublas = time_median([&] {
+    float ms_cublas = time_median("cublas", [&] {
         cublasStatus_t cs;
         if (!tn)
             cs = cublasGemmEx(h, CUBLAS_OP_N, CUBLAS_OP_N, N, N, N, &alpha, dB2, CUDA_R_8I, N, dA2,
                               CUDA_R_8I, N, &beta, dC2, CUDA_R_32I, N, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT);
         else
-            cs = cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, N, N, N, &alpha, dBt, CUDA_R_8I, N, dA2,
+            cs = cublasGemmEx(h, CUBLAS_OP_T, CUBLAS_OP_N, N, N, N, &alpha, dBt2, CUDA_R_8I, N, dA2,
                               CUDA_R_8I, N, &beta, dC2, CUDA_R_32I, N, CUBLAS_COMPUTE_32I, CUBLAS_GEMM_DEFAULT);
         if (cs != CUBLAS_STATUS_SUCCESS) {
             fprintf(stderr, "bench_cuda_matmul: cublasGemmEx failed (status %d)\n", (int)cs);
@@ -291,55 +283,70 @@ int main(int argc, char **argv)
         }
         return cudaGetLastError();
     });
-    double ctops = ops / (ms_cublas / 1e3) / 1e12;
-    CU(cudaMemcpy(C2, dC2, nn * 4, cudaMemcpyDeviceToHost));
-
-    /* checks: every element against cuBLAS, a few rows against core's reference */
-    const bool wmma_ok = first_mismatch("wmma", C1, C2, nn, n);
-    const bool mma_ok = mma && first_mismatch("mma", C4, C2, nn, n);
-    const bool wg_ok = wg && !wg_timed_out && first_mismatch("wgmma", C3, C2, nn, n);
+    if (ms_cublas < 0)
+        return 1;
+    const double ctops = ops / (ms_cublas / 1e3) / 1e12;
+    CU(cudaMemcpy(ref, dC2, nn * 4, cudaMemcpyDeviceToHost));
+    cublasDestroy(h);
+    CU(cudaFree(dA2));
+    CU(cudaFree(dB2));
+    CU(cudaFree(dBt2));
+    CU(cudaFree(dC2));
     int rows_ok = 0;
     for (int t = 0; t < CHECK_ROWS; t++) {
         uint32_t r = (uint32_t)((uint64_t)(n - 1) * t / (CHECK_ROWS - 1));
         ref_row(&spec, n, A, B, r, row);
-        if (memcmp(row, C2 + (size_t)r * n, (size_t)n * 4) != 0)
+        if (memcmp(row, ref + (size_t)r * n, (size_t)n * 4) != 0)
             fprintf(stderr, "bench_cuda_matmul: cuBLAS differs from the reference at row %u\n", r);
         else
             rows_ok++;
     }
-    const char *refname =
+    printf("check: cuBLAS rows == %s: %d of %d\n",
 #ifndef CPC_BENCH_STANDALONE
-        "cpc_matmul_row (core reference)";
+           "cpc_matmul_row (core reference)",
 #else
-        "a naive row recomputed here (standalone build)";
+           "a naive row recomputed here (standalone build)",
 #endif
-    printf("check: cuBLAS rows == %s: %d of %d\n", refname, rows_ok, CHECK_ROWS);
-    printf("check: wmma == cuBLAS on all %zu elements: %s\n", nn, wmma_ok ? "yes" : "NO");
-    if (mma)
-        printf("check: mma == cuBLAS on all %zu elements: %s\n", nn, mma_ok ? "yes" : "NO");
-    if (wg)
-        printf("check: wgmma == cuBLAS on all %zu elements: %s\n", nn, wg_ok ? "yes" : "NO");
+           rows_ok, CHECK_ROWS);
     printf("timing: kernels only, device-resident buffers, cudaEvent, median of %d after a warm-up; "
            "host transfers excluded\n", RUNS);
-    printf("kernel wmma:   %8.3f ms  %7.1f TOPS  ratio %.3f\n", ms_wmma, tops_wmma, tops_wmma / ctops);
-    if (mma)
-        printf("kernel mma:    %8.3f ms  %7.1f TOPS  ratio %.3f  (B transpose included)\n", ms_mma, tops_mma,
-               tops_mma / ctops);
-    if (wg)
-        printf("kernel wgmma:  %8.3f ms  %7.1f TOPS  ratio %.3f  (of which B transpose %.3f ms)\n", ms_wg,
-               tops_wg, tops_wg / ctops, ms_tr);
-    else
-        printf("kernel wgmma:  not run (sm_%d; it needs sm_90)\n", cc);
     printf("cuBLAS%s:   %8.3f ms  %7.1f TOPS\n", tn ? " (T,N)" : "", ms_cublas, ctops);
-    if (rows_ok != CHECK_ROWS || !(wg_ok || mma_ok || wmma_ok)) {
+    fflush(stdout);
+    if (rows_ok != CHECK_ROWS)
+        return 1;
+
+    struct run runs[3] = {};
+    const bool avail[3] = {cc >= 72, cpc_cu_mma_supported(cc), cpc_cu_wgmma_supported(cc)};
+    bool alive = true; /* false after a kernel's error: the context may be gone */
+    for (int k = 0; k < 3; k++) {
+        if (!avail[k]) {
+            printf("kernel %-6s not run (sm_%d)\n", KNAME[k], cc);
+            continue;
+        }
+        if (!alive) {
+            printf("kernel %-6s not run (an earlier kernel's CUDA error)\n", KNAME[k]);
+            continue;
+        }
+        alive = run_kernel((enum kern)k, cc, n, A, B, ref, C, &runs[k]);
+        const struct run *r = &runs[k];
+        if (!r->ran)
+            printf("kernel %-6s FAILED to run (see stderr)\n", KNAME[k]);
+        else
+            printf("kernel %-6s %8.3f ms  %7.1f TOPS  ratio %.3f  == cuBLAS on all %zu elements: %s%s\n",
+                   KNAME[k], r->ms, ops / (r->ms / 1e3) / 1e12, ops / (r->ms / 1e3) / 1e12 / ctops, nn,
+                   r->ok ? "yes" : "NO", k == K_WMMA ? "" : "  (B transpose included)");
+        if (r->ran && k != K_WMMA)
+            printf("  of which the B transpose: %.3f ms\n", r->ms_tr);
+        fflush(stdout);
+    }
+    /* what the executor's self-check would choose: the fastest kind that is right */
+    int use = runs[K_WGMMA].ok ? K_WGMMA : runs[K_MMA].ok ? K_MMA : runs[K_WMMA].ok ? K_WMMA : -1;
+    if (use < 0) {
         fprintf(stderr, "bench_cuda_matmul: no kernel matched; no cuda_matmul line\n");
         return 1;
     }
-    /* what the executor's self-check would choose: the fastest kind that is right */
-    const char *use = wg_ok ? "wgmma" : mma_ok ? "mma" : "wmma";
-    const double tops = wg_ok ? tops_wg : mma_ok ? tops_mma : tops_wmma;
-    printf("executor kernel: %s\n", use);
+    const double tops = ops / (runs[use].ms / 1e3) / 1e12;
+    printf("executor kernel: %s\n", KNAME[use]);
     printf("cuda_matmul: n=%u tops=%.1f cublas_int8_tops=%.1f ratio=%.3f\n", n, tops, ctops, tops / ctops);
-    cublasDestroy(h);
     return 0;
 }
