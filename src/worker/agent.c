@@ -20,6 +20,7 @@
 #include "../core/hex.h"
 #include "../core/uuid.h"
 #include "agent_internal.h"
+#include "gpu_probe.h"
 
 #define BACKOFF_MAX_MS 30000
 #define MAX_RELEASE 64 /* ids per POST /worker/release */
@@ -390,8 +391,8 @@ int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, ato
                         o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu ? "CUDA on" : "CPU only",
                         a.n_items);
     if (o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu) { /* self-check the GPU's kernels now, not mid-task */
-        char note[256];
-        enum cpc_wk_cuda_kernel k = cpc_wk_cuda_kernel_for(o->gpu, note);
+        char note[256]; /* each kernel checked in a child process (gpu_probe.h) */
+        enum cpc_wk_cuda_kernel k = wk_gpu_probe("/proc/self/exe", o->gpu, note);
         cpc_wk_report_event(a.rep, k == CPC_WK_CUDA_AUTO ? CPC_LOG_WARN : CPC_LOG_INFO, "gpu_kernel",
                             json_pack("{s:i, s:s, s:s}", "gpu", o->gpu, "kernel",
                                       k == CPC_WK_CUDA_AUTO ? "none" : cpc_wk_cuda_kernel_name(k),

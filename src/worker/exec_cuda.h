@@ -41,6 +41,15 @@ bool cpc_wk_cuda_kernel_available(int dev, enum cpc_wk_cuda_kernel k);
  * how. Returns CPC_WK_CUDA_AUTO when no kernel passed or there is no such
  * device. Thread-safe. */
 enum cpc_wk_cuda_kernel cpc_wk_cuda_kernel_for(int dev, char msg[256]);
+/* Run kernel k's self-check (the product above) on dev in this process: 0
+ * when it matches the CPU, else -1 with why in msg (<= 255 chars). A kernel
+ * that faults may end this process's CUDA context: the worker runs this in a
+ * child process (`cpc-worker gpu-check`, gpu_probe.h). */
+int cpc_wk_cuda_self_check(int dev, enum cpc_wk_cuda_kernel k, char msg[256]);
+/* Record the kernel cpc_wk_cuda_kernel_for(dev) answers from now on, chosen
+ * elsewhere (by self-checks in child processes); CPC_WK_CUDA_AUTO = none
+ * passed. note (copied; may be NULL) is the outcome in words. */
+void cpc_wk_cuda_kernel_set(int dev, enum cpc_wk_cuda_kernel k, const char *note);
 /* C = A*B on device dev, int8 -> int32, exact (same bytes as
  * cpc_matmul_reference), with cpc_wk_cuda_kernel_for(dev)'s kernel. A m x k,
  * B k x n, C m x n, row-major host buffers owned by the caller. Returns 0,

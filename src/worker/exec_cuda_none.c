@@ -30,6 +30,18 @@ enum cpc_wk_cuda_kernel cpc_wk_cuda_kernel_for(int dev, char msg[256])
     return CPC_WK_CUDA_AUTO;
 }
 
+int cpc_wk_cuda_self_check(int dev, enum cpc_wk_cuda_kernel k, char msg[256])
+{
+    (void)dev; (void)k;
+    snprintf(msg, 256, "%s", no_cuda);
+    return -1;
+}
+
+void cpc_wk_cuda_kernel_set(int dev, enum cpc_wk_cuda_kernel k, const char *note)
+{
+    (void)dev; (void)k; (void)note;
+}
+
 int cpc_wk_cuda_matmul_with(int dev, enum cpc_wk_cuda_kernel kern, uint32_t m, uint32_t k,
                             uint32_t n, const int8_t *A, const int8_t *B, int32_t *C,
                             char msg[256])

@@ -3,6 +3,7 @@
  *   cpc-worker [--home DIR] init [--from KEY]
  *   cpc-worker [--home DIR] register --stake CPC [--from KEY] [--node URL]
  *   cpc-worker devices [--json]
+ *   cpc-worker gpu-check --gpus INDEX --kernel wgmma|mma|wmma|simt   (internal)
  *   cpc-worker [--home DIR] [run] [--from KEY | --key FILE] [--node URL] [--threads N]
  *              [--gpus none|auto|INDEX] [--max-tasks N] [--once] [--json]
  *              [--log-level L] [--no-synthetic]
@@ -31,12 +32,14 @@
 #include "devices.h"
 #include "exec_cuda.h"
 #include "executor.h"
+#include "gpu_probe.h"
 
 #define DEFAULT_NODE "http://127.0.0.1:8000"
 #define DEFAULT_KEY "worker"
+#define WK_SELF "/proc/self/exe" /* this program, for gpu_probe's children */
 
 struct args {
-    const char *home, *node, *from, *key_file, *stake, *gpus, *log_level;
+    const char *home, *node, *from, *key_file, *stake, *gpus, *log_level, *kernel;
     unsigned threads, max_tasks;
     bool once, json, no_synthetic, help;
     const char *cmd;
@@ -53,6 +56,7 @@ static const char USAGE[] =
     "  init                 create the worker key (--from, default \"worker\") if missing; print its address\n"
     "  register --stake N   send WORKER_REGISTER: lock N CPC of stake, declare this machine's capabilities\n"
     "  devices              print the CPU and GPUs found (--json for JSON)\n"
+    "  gpu-check            (internal) self-check one CUDA kernel: --gpus I --kernel wgmma|mma|wmma|simt\n"
     "  run                  the agent loop (the default command)\n"
     "\n"
     "Options:\n"
@@ -94,7 +98,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
     static const char *const VALUE_FLAGS[] = {"--home", "--node", "--from", "--key",
                                               "--stake", "--gpus", "--log-level", "--threads",
-                                              "--max-tasks", NULL};
+                                              "--max-tasks", "--kernel", NULL};
     memset(a, 0, sizeof *a);
     a->max_tasks = 4;
     for (int i = 1; i < argc; i++) {
@@ -132,6 +136,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             else if (!strcmp(name, "--stake")) a->stake = val;
             else if (!strcmp(name, "--gpus")) a->gpus = val;
             else if (!strcmp(name, "--log-level")) a->log_level = val;
+            else if (!strcmp(name, "--kernel")) a->kernel = val;
             else if (!strcmp(name, "--threads")) {
                 if (parse_uint(val, 1, 1024, &a->threads))
                     return usage_error("--threads must be 1..1024, not \"%s\"", val);
@@ -148,7 +153,7 @@ static int parse_args(int argc, char **argv, struct args *a)
     if (!a->cmd)
         a->cmd = "run";
     if (strcmp(a->cmd, "run") && strcmp(a->cmd, "init") && strcmp(a->cmd, "register") &&
-        strcmp(a->cmd, "devices"))
+        strcmp(a->cmd, "devices") && strcmp(a->cmd, "gpu-check"))
         return usage_error("unknown command \"%s\" (init, register, devices, run)", a->cmd);
     if (a->from && a->key_file)
         return usage_error("%s", "give --from KEY or --key FILE, not both");
@@ -224,7 +229,7 @@ static int cmd_devices(const struct args *a)
             json_t *ks = json_array();
             for (int i = 0; i < nd && ks; i++) {
                 char note[256];
-                enum cpc_wk_cuda_kernel k = cpc_wk_cuda_kernel_for(i, note);
+                enum cpc_wk_cuda_kernel k = wk_gpu_probe(WK_SELF, i, note);
                 json_array_append_new(ks, json_pack("{s:i, s:s, s:s}", "gpu", i, "kernel",
                                                     k == CPC_WK_CUDA_AUTO ? "none"
                                                                           : cpc_wk_cuda_kernel_name(k),
@@ -249,9 +254,34 @@ static int cmd_devices(const struct args *a)
            cpc_wk_sandbox_available() ? "bubblewrap" : "rlimit fallback (weaker: no namespaces)");
     for (int i = 0, nd = cpc_wk_cuda_devices(); i < nd; i++) {
         char note[256]; /* the chosen kernel, or why none */
-        (void)cpc_wk_cuda_kernel_for(i, note);
+        (void)wk_gpu_probe(WK_SELF, i, note);
         printf("CUDA GPU %d matmul: %s\n", i, note);
     }
+    return 0;
+}
+
+/* ---- gpu-check: one kernel's self-check, in this process (run as a child by gpu_probe.c) ---- */
+
+static int cmd_gpu_check(const struct args *a)
+{
+    unsigned g;
+    if (!a->gpus || parse_uint(a->gpus, 0, 63, &g))
+        return usage_error("%s", "gpu-check needs --gpus INDEX (0..63)");
+    static const enum cpc_wk_cuda_kernel ks[] = {CPC_WK_CUDA_SIMT, CPC_WK_CUDA_WMMA, CPC_WK_CUDA_MMA,
+                                                 CPC_WK_CUDA_WGMMA};
+    enum cpc_wk_cuda_kernel k = CPC_WK_CUDA_AUTO;
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+        if (a->kernel && !strcmp(a->kernel, cpc_wk_cuda_kernel_name(ks[i])))
+            k = ks[i];
+    if (k == CPC_WK_CUDA_AUTO)
+        return usage_error("gpu-check needs --kernel wgmma, mma, wmma or simt, not \"%s\"",
+                           a->kernel ? a->kernel : "");
+    char msg[256];
+    if (cpc_wk_cuda_self_check((int)g, k, msg) != 0) {
+        printf("%s\n", msg);
+        return 1;
+    }
+    printf("ok: the %s kernel on GPU %u matches the CPU\n", a->kernel, g);
     return 0;
 }
 
@@ -421,6 +451,8 @@ int main(int argc, char **argv)
         return cmd_init(&a, home);
     if (!strcmp(a.cmd, "devices"))
         return cmd_devices(&a);
+    if (!strcmp(a.cmd, "gpu-check"))
+        return cmd_gpu_check(&a);
     if (!strcmp(a.cmd, "register"))
         return cmd_register(&a, home, node);
     return cmd_run(&a, home, node);

@@ -21,6 +21,12 @@ expect_contains "help names the commands" "register --stake N" "$out"
 "$WK" frobnicate >/dev/null 2>&1; expect_eq "unknown command exits 2" 2 $?
 "$WK" run --threads zero >/dev/null 2>&1; expect_eq "bad --threads exits 2" 2 $?
 out=$("$WK" run --from nobody 2>&1); expect_contains "missing key is explained" "cpc-worker init --from nobody" "$out"
+"$WK" gpu-check --gpus 0 --kernel nope >/dev/null 2>&1; expect_eq "gpu-check: unknown kernel exits 2" 2 $?
+out=$("$WK" gpu-check --gpus 0 --kernel wgmma 2>&1); rc=$?
+if [ "$("$WK" devices --json | jq .cuda_devices)" = 0 ]; then
+  expect_eq "gpu-check without a GPU exits 1" 1 "$rc"
+  check "  ... and says why ($out)" test -n "$out"
+fi
 
 "$CLI" keys add customer >/dev/null 2>&1
 CUST=$("$CLI" keys show customer | jq -r .address)

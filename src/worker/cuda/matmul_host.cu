@@ -256,6 +256,36 @@ extern "C" enum cpc_wk_cuda_kernel cpc_wk_cuda_kernel_for(int dev, char msg[256]
     return c > 0 ? (enum cpc_wk_cuda_kernel)(c - 1) : CPC_WK_CUDA_AUTO;
 }
 
+extern "C" int cpc_wk_cuda_self_check(int dev, enum cpc_wk_cuda_kernel k, char msg[256])
+{
+    cudaError_t e;
+    int cc;
+    if (dev < 0 || dev >= cpc_wk_cuda_devices()) {
+        snprintf(msg, 256, "no CUDA device %d (%d present)", dev, cpc_wk_cuda_devices());
+        return -1;
+    }
+    if ((cc = device_cc(dev, &e)) < 0) {
+        snprintf(msg, 256, "CUDA device %d: %s", dev, cudaGetErrorString(e));
+        (void)cudaGetLastError();
+        return -1;
+    }
+    if (!kernel_runs_on(k, cc)) {
+        snprintf(msg, 256, "the %s kernel does not run on device %d (sm_%d)", cpc_wk_cuda_kernel_name(k), dev, cc);
+        return -1;
+    }
+    return self_check(dev, cc, k, msg);
+}
+
+extern "C" void cpc_wk_cuda_kernel_set(int dev, enum cpc_wk_cuda_kernel k, const char *note_in)
+{
+    if (dev < 0 || dev >= MAX_DEVS)
+        return;
+    pthread_mutex_lock(&choice_lock);
+    chosen[dev] = k == CPC_WK_CUDA_AUTO ? -1 : 1 + (int)k;
+    snprintf(note[dev], 256, "%s", note_in ? note_in : "");
+    pthread_mutex_unlock(&choice_lock);
+}
+
 extern "C" int cpc_wk_cuda_matmul_with(int dev, enum cpc_wk_cuda_kernel kern, uint32_t m, uint32_t k,
                                        uint32_t n, const int8_t *A, const int8_t *B, int32_t *C,
                                        char msg[256])
