@@ -6,21 +6,11 @@
  * by moving that clock, never by sleeping.
  */
 #include "node_auth_fixture.h"
+#include "node_totp_helper.h"
 
 #include <oath.h>
 
 #include "store/platform_store.h"
-
-/* The code at the fixture's clock + skew_s for a base32 secret. */
-static void totp_now(struct fixture *f, const char *b32, long skew_s, char out[7])
-{
-    char *raw = NULL;
-    size_t n = 0;
-    assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
-    time_t now = (time_t)(test_clock(f) / 1000u) + skew_s;
-    assert_int_equal(oath_totp_generate(raw, n, now, 30, 0, 6, out), OATH_OK);
-    free(raw);
-}
 
 /* Move the clock to the start of the next 30-second step (plus 1 s). */
 static void next_step(struct fixture *f)

@@ -16,6 +16,7 @@
  * code, a send the mempool refuses is not counted, bad settings stop the
  * node, and no limit set is unlimited. */
 #include "node_auth_fixture.h"
+#include "node_totp_helper.h"
 #include "node_ledger_helpers.h"
 
 #include <oath.h>
@@ -262,17 +263,6 @@ static void test_send_refused(void **state)
     produce(f);
     assert_int_equal(account_of(f, to).balance, CPC);
     sodium_memzero(&k, sizeof k);
-}
-
-/* The code at the fixture's clock + skew_s for a base32 secret. */
-static void totp_now(struct fixture *f, const char *b32, long skew_s, char out[7])
-{
-    char *raw = NULL;
-    size_t n = 0;
-    assert_int_equal(oath_base32_decode(b32, strlen(b32), &raw, &n), OATH_OK);
-    time_t now = (time_t)(test_clock(f) / 1000u) + skew_s;
-    assert_int_equal(oath_totp_generate(raw, n, now, 30, 0, 6, out), OATH_OK);
-    free(raw);
 }
 
 static void test_send_2fa(void **state)
