@@ -30,12 +30,16 @@ test: build-asan
 	  ctest --output-on-failure -j $(JOBS)
 
 # Ledger throughput, the market (market:, verify:, detect:), then the worker
-# (hashpow:, matmul:, vanity:). The GPU line: bench/cuda/run.sh on a GPU machine.
+# (hashpow:, matmul:, vanity:), then, where nvidia-smi sees a GPU and nvcc is
+# there, the GPU line (bench/cuda/run.sh: cuda_matmul:).
 bench: build
 	@./build/bin/bench_ledger
 	@./build/bin/bench_market
 	@./build/bin/bench_state_root
 	@./build/bin/bench_worker
+	@if nvidia-smi -L >/dev/null 2>&1 && { command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; }; then \
+	  bash bench/cuda/run.sh; \
+	else echo "bench: no GPU or no nvcc here: bench/cuda/run.sh (cuda_matmul:) runs on a GPU machine"; fi
 
 fuzz: deps
 	@cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPC_FUZZ=ON >/dev/null
