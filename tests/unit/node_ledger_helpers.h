@@ -1,6 +1,7 @@
 /* node_ledger_helpers.h — ledger steps for the platform tests that move CPC
  * (test_node_marketplace_custody.c, test_node_wallet_send.c): produce a block,
- * fund an address from the faucet, read a tx's status. Include after
+ * fund an address from the faucet, read a tx's status, link a fresh
+ * self-custody address to a user's wallet. Include after
  * node_auth_fixture.h (struct fixture, expect, http_ex, str). */
 #ifndef CPC_TEST_NODE_LEDGER_HELPERS_H
 #define CPC_TEST_NODE_LEDGER_HELPERS_H
@@ -9,7 +10,9 @@
 #include "core/bech32.h"
 #include "core/keys.h"
 #include "core/tx.h"
+#include "core/hex.h"
 #include "node/consensus.h"
+#include "node/routes_wallet.h"
 
 /* One block from the mempool now. */
 static inline void produce(struct fixture *f)
@@ -55,6 +58,32 @@ static inline const char *tx_status(struct fixture *f, const char *hash)
     snprintf(path, sizeof path, "/tx/%s", hash);
     expect(f, http_ex(f, "GET", path, NULL, NULL, NULL, NULL), 200, NULL);
     return str(f->last, "status");
+}
+
+/* A fresh key's address, linked as the wallet of the user of tok (challenge,
+ * signature, POST /me/wallet/link answered 200) into addr; the key is wiped. */
+static inline void link_new_wallet(struct fixture *f, const char *tok, char addr[CPC_ADDR_STR_MAX])
+{
+    char challenge[80], body[512], pubhex[67], sighex[129];
+    expect(f, http_ex(f, "POST", "/me/wallet/challenge", "{}", tok, NULL, NULL), 200, NULL);
+    snprintf(challenge, sizeof challenge, "%s", str(f->last, "challenge"));
+    struct cpc_signer *s = cpc_signer_new(NULL);
+    uint8_t sk[32], pub[33], d[32], sig[64];
+    do
+        randombytes_buf(sk, sizeof sk);
+    while (cpc_seckey_check(sk) != 0);
+    assert_int_equal(cpc_pubkey_from_seckey(s, pub, sk), 0);
+    assert_int_equal(cpc_pubkey_address(addr, pub), 0);
+    cpc_wallet_link_digest(d, challenge, addr);
+    assert_int_equal(cpc_sign(s, sig, d, sk), 0);
+    cpc_hex_encode(pubhex, pub, 33);
+    cpc_hex_encode(sighex, sig, 64);
+    snprintf(body, sizeof body,
+             "{\"challenge\":\"%s\",\"address\":\"%s\",\"pubkey\":\"%s\",\"signature\":\"%s\"}",
+             challenge, addr, pubhex, sighex);
+    expect(f, http_ex(f, "POST", "/me/wallet/link", body, tok, NULL, NULL), 200, NULL);
+    cpc_signer_free(s);
+    sodium_memzero(sk, sizeof sk);
 }
 
 #endif

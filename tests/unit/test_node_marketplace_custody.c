@@ -215,31 +215,11 @@ static void test_without_custody(void **state)
     /* a linked wallet: the node does not hold that key */
     char tok[2048];
     token_of(signup_login(f, "erin@example.com", PW), tok);
-    expect(f, http_ex(f, "POST", "/me/wallet/challenge", "{}", tok, NULL, NULL), 200, NULL);
-    char challenge[80];
-    snprintf(challenge, sizeof challenge, "%s", str(f->last, "challenge"));
-    struct cpc_signer *s = cpc_signer_new(NULL);
-    uint8_t sk[32], pub[33], d[32], sig[64];
-    do
-        randombytes_buf(sk, sizeof sk);
-    while (cpc_seckey_check(sk) != 0);
-    char addr[CPC_ADDR_STR_MAX], pubhex[67], sighex[129];
-    assert_int_equal(cpc_pubkey_from_seckey(s, pub, sk), 0);
-    assert_int_equal(cpc_pubkey_address(addr, pub), 0);
-    cpc_wallet_link_digest(d, challenge, addr);
-    assert_int_equal(cpc_sign(s, sig, d, sk), 0);
-    cpc_hex_encode(pubhex, pub, 33);
-    cpc_hex_encode(sighex, sig, 64);
-    char body[512];
-    snprintf(body, sizeof body,
-             "{\"challenge\":\"%s\",\"address\":\"%s\",\"pubkey\":\"%s\",\"signature\":\"%s\"}",
-             challenge, addr, pubhex, sighex);
-    expect(f, http_ex(f, "POST", "/me/wallet/link", body, tok, NULL, NULL), 200, NULL);
+    char addr[CPC_ADDR_STR_MAX];
+    link_new_wallet(f, tok, addr);
     new_draft(f, tok, id, addr); /* owned by the linked address */
     expect(f, mp_post(f, id, "confirm", NULL, tok), 400, "invalid_argument");
     assert_non_null(strstr(str(json_object_get(f->last, "error"), "message"), "linked"));
-    cpc_signer_free(s);
-    sodium_memzero(sk, sizeof sk);
 }
 
 int main(void)

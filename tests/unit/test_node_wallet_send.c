@@ -296,34 +296,15 @@ static void test_send_2fa(void **state)
 static void test_send_linked(void **state)
 {
     struct fixture *f = *state;
-    char tok[2048], wallet[64], challenge[80], body[512];
+    char tok[2048], wallet[64], addr[CPC_ADDR_STR_MAX];
     user_new(f, "fay@example.com", tok, wallet);
     fund(f, wallet, 5 * CPC);
-    expect(f, http_ex(f, "POST", "/me/wallet/challenge", "{}", tok, NULL, NULL), 200, NULL);
-    snprintf(challenge, sizeof challenge, "%s", str(f->last, "challenge"));
-    struct cpc_signer *s = cpc_signer_new(NULL);
-    uint8_t sk[32], pub[33], d[32], sig[64];
-    do
-        randombytes_buf(sk, sizeof sk);
-    while (cpc_seckey_check(sk) != 0);
-    char addr[CPC_ADDR_STR_MAX], pubhex[67], sighex[129];
-    assert_int_equal(cpc_pubkey_from_seckey(s, pub, sk), 0);
-    assert_int_equal(cpc_pubkey_address(addr, pub), 0);
-    cpc_wallet_link_digest(d, challenge, addr);
-    assert_int_equal(cpc_sign(s, sig, d, sk), 0);
-    cpc_hex_encode(pubhex, pub, 33);
-    cpc_hex_encode(sighex, sig, 64);
-    snprintf(body, sizeof body,
-             "{\"challenge\":\"%s\",\"address\":\"%s\",\"pubkey\":\"%s\",\"signature\":\"%s\"}",
-             challenge, addr, pubhex, sighex);
-    expect(f, http_ex(f, "POST", "/me/wallet/link", body, tok, NULL, NULL), 200, NULL);
+    link_new_wallet(f, tok, addr);
     /* the custodial key still holds the funds, but the wallet is the linked address */
     expect_error(f, send_cpc(f, tok, wallet, "1", PW, NULL), 400, "linked_wallet");
     assert_non_null(strstr(err_msg(f->last), "POST /tx"));
     assert_int_equal(pending_nonce(f, wallet), 0);
     assert_int_equal(pending_nonce(f, addr), 0);
-    cpc_signer_free(s);
-    sodium_memzero(sk, sizeof sk);
 }
 
 /* Sends at once from one wallet: each takes the next nonce (the custody lock).
