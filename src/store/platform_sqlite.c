@@ -449,9 +449,7 @@ int cpc_pstore_user_by_id(struct cpc_pstore *s, int64_t id, struct cpc_puser *u,
 }
 
 /* One UPDATE/DELETE keyed by a single integer id. */
-/* Takes s->mu and begins a write transaction (BEGIN IMMEDIATE). 0 with s->mu
- * held (end with tx_end), or the error with s->mu released. */
-static int tx_begin(struct cpc_pstore *s, struct cpc_err *err)
+int cpc__pstore_tx_begin(struct cpc_pstore *s, struct cpc_err *err)
 {
     pthread_mutex_lock(&s->mu);
     int rc = run(s, stmt(s, S_BEGIN), NULL, "begin", err);
@@ -460,10 +458,7 @@ static int tx_begin(struct cpc_pstore *s, struct cpc_err *err)
     return rc;
 }
 
-/* Ends tx_begin's transaction and releases s->mu: commits when rc is 0, else
- * (or when the commit fails) resets st (the statement in use; may be NULL) and
- * rolls back. Returns rc, or the commit's error. */
-static int tx_end(struct cpc_pstore *s, int rc, sqlite3_stmt *st, struct cpc_err *err)
+int cpc__pstore_tx_end(struct cpc_pstore *s, int rc, sqlite3_stmt *st, struct cpc_err *err)
 {
     if (rc == 0)
         rc = run(s, stmt(s, S_COMMIT), NULL, "commit", err);
@@ -506,7 +501,7 @@ int cpc_pstore_user_login_failed(struct cpc_pstore *s, int64_t id, uint32_t max_
                                  uint64_t lock_until_ms, int *locked, struct cpc_err *err)
 {
     *locked = 0;
-    int rc = tx_begin(s, err);
+    int rc = cpc__pstore_tx_begin(s, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = stmt(s, S_USER_FAIL);
@@ -519,7 +514,7 @@ int cpc_pstore_user_login_failed(struct cpc_pstore *s, int64_t id, uint32_t max_
             (rc = bind_i64(s, st, 3, max_failures, err)) == 0)
             rc = run(s, st, &n, "locking an account", err);
     }
-    if ((rc = tx_end(s, rc, st, err)) == 0)
+    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)
         *locked = n > 0;
     return rc;
 }
@@ -529,7 +524,7 @@ int cpc_pstore_user_login_failed(struct cpc_pstore *s, int64_t id, uint32_t max_
 int cpc_pstore_code_put(struct cpc_pstore *s, int64_t user, const char *purpose,
                         const uint8_t code_hash[32], uint64_t expires_ms, struct cpc_err *err)
 {
-    int rc = tx_begin(s, err);
+    int rc = cpc__pstore_tx_begin(s, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = stmt(s, S_CODE_RETIRE);
@@ -543,7 +538,7 @@ int cpc_pstore_code_put(struct cpc_pstore *s, int64_t user, const char *purpose,
             (rc = bind_u64(s, st, 4, expires_ms, err)) == 0)
             rc = run(s, st, NULL, "storing a code", err);
     }
-    return tx_end(s, rc, st, err);
+    return cpc__pstore_tx_end(s, rc, st, err);
 }
 
 int cpc_pstore_code_active(struct cpc_pstore *s, int64_t user, const char *purpose,
@@ -656,7 +651,7 @@ int cpc_pstore_refresh_rotate(struct cpc_pstore *s, int64_t old_id,
                               const struct cpc_prefresh *next, uint64_t now_ms,
                               int64_t *new_id, struct cpc_err *err)
 {
-    int rc = tx_begin(s, err);
+    int rc = cpc__pstore_tx_begin(s, err);
     if (rc)
         return rc;
     sqlite3_stmt *st = stmt(s, S_RT_INS);
@@ -672,7 +667,7 @@ int cpc_pstore_refresh_rotate(struct cpc_pstore *s, int64_t old_id,
             (rc = run(s, st, &n, "rotating a refresh token", err)) == 0 && n == 0)
             rc = cpc_err_set(err, CPC_ERR_DUPLICATE, "refresh token already used");
     }
-    if ((rc = tx_end(s, rc, st, err)) == 0)
+    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)
         *new_id = nid;
     return rc;
 }

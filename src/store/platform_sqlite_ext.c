@@ -15,9 +15,6 @@
 #include "platform_sqlite_internal.h"
 
 enum xstmt {
-    X_BEGIN,
-    X_COMMIT,
-    X_ROLLBACK,
     X_USER_PW,
     X_USER_ROLES,
     X_USER_NAME,
@@ -39,9 +36,6 @@ enum xstmt {
 };
 
 static const char *const xsql[X__COUNT] = {
-    [X_BEGIN] = "BEGIN IMMEDIATE",
-    [X_COMMIT] = "COMMIT",
-    [X_ROLLBACK] = "ROLLBACK",
     [X_USER_PW] = "UPDATE users SET password_hash = ?2, failed_logins = 0, locked_until_ms = 0 "
                   "WHERE id = ?1",
     [X_USER_ROLES] = "UPDATE users SET roles = ?2 WHERE id = ?1",
@@ -243,58 +237,42 @@ int cpc_pstore_totp_enable(struct cpc_pstore *s, int64_t user, uint64_t step,
 {
     if (step > (uint64_t)INT64_MAX)
         return cpc_err_set(err, CPC_ERR_INVALID, "time step out of range");
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = NULL;
-    int n = 0, rc = run(s, xs(s, X_BEGIN), NULL, "begin", err);
+    int n = 0, rc = cpc__pstore_tx_begin(s, err);
     if (rc)
-        goto out;
-    st = xs(s, X_TOTP_ENABLE);
+        return rc;
+    sqlite3_stmt *st = xs(s, X_TOTP_ENABLE);
     if ((rc = bind_i64(s, st, 1, user, err)) || (rc = bind_i64(s, st, 2, (int64_t)step, err)) ||
         (rc = run(s, st, &n, "enabling 2FA", err)))
-        goto rollback;
+        goto end;
     if (n == 0) {
         rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no pending TOTP secret");
-        goto rollback;
+        goto end;
     }
     st = xs(s, X_REC_DEL);
     if ((rc = bind_i64(s, st, 1, user, err)) || (rc = run(s, st, NULL, "clearing codes", err)))
-        goto rollback;
+        goto end;
     st = xs(s, X_REC_INS);
     for (int i = 0; i < CPC_RECOVERY_CODES; i++)
         if ((rc = bind_i64(s, st, 1, user, err)) || (rc = bind_blob(s, st, 2, hashes[i], 32, err)) ||
             (rc = run(s, st, NULL, "storing a recovery code", err)))
-            goto rollback;
-    if ((rc = run(s, xs(s, X_COMMIT), NULL, "commit", err)) == 0)
-        goto out;
-rollback:
-    cpc__store_stmt_done(st);
-    run(s, xs(s, X_ROLLBACK), NULL, "rollback", NULL);
-out:
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+            goto end;
+end:
+    return cpc__pstore_tx_end(s, rc, st, err);
 }
 
 int cpc_pstore_totp_disable(struct cpc_pstore *s, int64_t user, struct cpc_err *err)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = NULL;
-    int rc = run(s, xs(s, X_BEGIN), NULL, "begin", err);
+    int rc = cpc__pstore_tx_begin(s, err);
     if (rc)
-        goto out;
-    st = xs(s, X_TOTP_DEL);
+        return rc;
+    sqlite3_stmt *st = xs(s, X_TOTP_DEL);
     if ((rc = bind_i64(s, st, 1, user, err)) || (rc = run(s, st, NULL, "disabling 2FA", err)))
-        goto rollback;
+        goto end;
     st = xs(s, X_REC_DEL);
     if ((rc = bind_i64(s, st, 1, user, err)) || (rc = run(s, st, NULL, "clearing codes", err)))
-        goto rollback;
-    if ((rc = run(s, xs(s, X_COMMIT), NULL, "commit", err)) == 0)
-        goto out;
-rollback:
-    cpc__store_stmt_done(st);
-    run(s, xs(s, X_ROLLBACK), NULL, "rollback", NULL);
-out:
-    pthread_mutex_unlock(&s->mu);
-    return rc;
+        goto end;
+end:
+    return cpc__pstore_tx_end(s, rc, st, err);
 }
 
 int cpc_pstore_recovery_use(struct cpc_pstore *s, int64_t user, const uint8_t hash[32], int *ok,

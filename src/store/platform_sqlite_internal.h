@@ -107,6 +107,14 @@ static inline uint64_t col_u64(sqlite3_stmt *st, int col)
     return v < 0 ? 0 : (uint64_t)v;
 }
 
+/* Takes s->mu and begins a write transaction (BEGIN IMMEDIATE). 0 with s->mu
+ * held (end with cpc__pstore_tx_end), or the error with s->mu released. */
+int cpc__pstore_tx_begin(struct cpc_pstore *s, struct cpc_err *err);
+/* Ends cpc__pstore_tx_begin's transaction and releases s->mu: commits when rc
+ * is 0, else (or when the commit fails) resets st (the statement in use; may
+ * be NULL) and rolls back. Returns rc, or the commit's error. */
+int cpc__pstore_tx_end(struct cpc_pstore *s, int rc, sqlite3_stmt *st, struct cpc_err *err);
+
 /* Prepare / finalize the statements of platform_sqlite_ext.c (after migrations). */
 int cpc__pstore_ext_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_ext_close(struct cpc_pstore *s);

@@ -18,9 +18,6 @@
 #include "platform_sqlite_internal.h"
 
 enum kstmt {
-    K_BEGIN,
-    K_COMMIT,
-    K_ROLLBACK,
     K_ATT_INS,
     K_USER_FAIL,
     K_USER_LOCK,
@@ -39,9 +36,6 @@ enum kstmt {
 #define KEY_COLS "id, user, name, prefix, scopes, ip_whitelist, rate_per_min, created_ms"
 
 static const char *const ksql[K__COUNT] = {
-    [K_BEGIN] = "BEGIN IMMEDIATE",
-    [K_COMMIT] = "COMMIT",
-    [K_ROLLBACK] = "ROLLBACK",
     [K_ATT_INS] = "INSERT INTO login_attempts(email, ip, success, ms, user_agent, rate_limited) "
                   "VALUES (?1, ?2, 0, ?3, ?4, 0)",
     [K_USER_FAIL] = "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?1",
@@ -307,35 +301,27 @@ int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char 
                                    struct cpc_err *err)
 {
     *locked = 0;
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = NULL;
-    int n = 0, rc = run(s, ks(s, K_BEGIN), NULL, "begin", err);
+    int n = 0, rc = cpc__pstore_tx_begin(s, err);
     if (rc)
-        goto out;
-    st = ks(s, K_ATT_INS);
+        return rc;
+    sqlite3_stmt *st = ks(s, K_ATT_INS);
     if ((rc = bind_text(s, st, 1, email, err)) != 0 || (rc = bind_text(s, st, 2, ip, err)) != 0 ||
         (rc = bind_u64(s, st, 3, ms, err)) != 0 ||
         (rc = bind_text(s, st, 4, user_agent, err)) != 0 ||
         (rc = run(s, st, NULL, "recording a login attempt", err)) != 0)
-        goto rollback;
+        goto end;
     st = ks(s, K_USER_FAIL);
     if ((rc = bind_i64(s, st, 1, id, err)) != 0 ||
         (rc = run(s, st, NULL, "counting a failed login", err)) != 0)
-        goto rollback;
+        goto end;
     st = ks(s, K_USER_LOCK);
     if ((rc = bind_i64(s, st, 1, id, err)) != 0 ||
         (rc = bind_u64(s, st, 2, lock_until_ms, err)) != 0 ||
         (rc = bind_i64(s, st, 3, max_failures, err)) != 0 ||
         (rc = run(s, st, &n, "locking an account", err)) != 0)
-        goto rollback;
-    if ((rc = run(s, ks(s, K_COMMIT), NULL, "commit", err)) != 0)
-        goto rollback;
-    *locked = n > 0;
-    goto out;
-rollback:
-    cpc__store_stmt_done(st);
-    run(s, ks(s, K_ROLLBACK), NULL, "rollback", NULL);
-out:
-    pthread_mutex_unlock(&s->mu);
+        goto end;
+end:
+    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)
+        *locked = n > 0;
     return rc;
 }

@@ -30,9 +30,6 @@ const char cpc__pstore_wallet_sql[] =
     "CREATE INDEX wallet_sends_user ON wallet_sends(user, ms);";
 
 enum wstmt {
-    WS_BEGIN,
-    WS_COMMIT,
-    WS_ROLLBACK,
     WS_PRUNE,
     WS_RESERVE,
     WS_CONFIRM,
@@ -43,9 +40,6 @@ enum wstmt {
 };
 
 static const char *const wsql[WS__COUNT] = {
-    [WS_BEGIN] = "BEGIN IMMEDIATE",
-    [WS_COMMIT] = "COMMIT",
-    [WS_ROLLBACK] = "ROLLBACK",
     [WS_PRUNE] = "DELETE FROM wallet_sends WHERE user = ?1 AND ms <= ?2",
     /* ?5 = 0: no limit; else the caller checked amount <= limit */
     [WS_RESERVE] = "INSERT INTO wallet_sends(user, ms, amount) SELECT ?1, ?2, ?3 "
@@ -94,35 +88,27 @@ int cpc_pstore_send_reserve(struct cpc_pstore *s, int64_t user, uint64_t now_ms,
         return cpc_err_set(err, CPC_ERR_INVALID, "send accounting: amount or limit out of range");
     if (limit && amount > limit)
         return 0; /* can never fit: nothing to write */
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = NULL;
-    int n = 0, rc = run(s, ws(s, WS_BEGIN), NULL, "begin", err);
+    int n = 0, rc = cpc__pstore_tx_begin(s, err);
     if (rc)
-        goto out;
-    st = ws(s, WS_PRUNE);
+        return rc;
+    sqlite3_stmt *st = ws(s, WS_PRUNE);
     if ((rc = bind_i64(s, st, 1, user, err)) != 0 || (rc = bind_u64(s, st, 2, since_ms, err)) != 0 ||
         (rc = run(s, st, NULL, "pruning old sends", err)) != 0)
-        goto rollback;
+        goto end;
     st = ws(s, WS_RESERVE);
     if ((rc = bind_i64(s, st, 1, user, err)) != 0 || (rc = bind_u64(s, st, 2, now_ms, err)) != 0 ||
         (rc = bind_u64(s, st, 3, amount, err)) != 0 ||
         (rc = bind_u64(s, st, 4, since_ms, err)) != 0 ||
         (rc = bind_u64(s, st, 5, limit, err)) != 0 ||
         (rc = run(s, st, &n, "recording a send", err)) != 0)
-        goto rollback;
+        goto end;
     if (n > 0)
         *id = sqlite3_last_insert_rowid(s->db);
-    if ((rc = run(s, ws(s, WS_COMMIT), NULL, "commit", err)) != 0) {
+end:
+    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) != 0)
         *id = 0;
-        goto rollback;
-    }
-    *ok = n > 0;
-    goto out;
-rollback:
-    cpc__store_stmt_done(st);
-    run(s, ws(s, WS_ROLLBACK), NULL, "rollback", NULL);
-out:
-    pthread_mutex_unlock(&s->mu);
+    else
+        *ok = n > 0;
     return rc;
 }
 
