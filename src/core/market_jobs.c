@@ -12,6 +12,24 @@
 #include "amount.h"
 #include "market_apply.h"
 
+/* Tasks [first, end) of job_id, new and open, into ov. */
+static int open_tasks(struct cpc_overlay *ov, const uint8_t job_id[32], uint32_t first,
+                      uint32_t end, struct cpc_err *err)
+{
+    for (uint32_t i = first; i < end; i++) {
+        struct cpc_task t;
+        memset(&t, 0, sizeof t);
+        cpc_task_id(t.id, job_id, i);
+        memcpy(t.job_id, job_id, 32);
+        t.index = i;
+        t.status = CPC_TASK_OPEN;
+        int rc = cpc__market_put_task(ov, &t, err);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
 int cpc_market_apply_job_create(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                 const struct cpc_tx *tx, struct cpc_err *err)
 {
@@ -41,16 +59,8 @@ int cpc_market_apply_job_create(struct cpc_overlay *ov, const struct cpc_block_c
     cpc_escrow_address(escrow, job.id);
     if ((rc = cpc__market_move(ov, tx->from, escrow, total, err)) != 0)
         return cpc_err_prefix(err, "job escrow (budget + 10%% commission)");
-    for (uint32_t i = 0; i < c->tasks; i++) {
-        struct cpc_task t;
-        memset(&t, 0, sizeof t);
-        cpc_task_id(t.id, job.id, i);
-        memcpy(t.job_id, job.id, 32);
-        t.index = i;
-        t.status = CPC_TASK_OPEN;
-        if ((rc = cpc__market_put_task(ov, &t, err)) != 0)
-            return rc;
-    }
+    if ((rc = open_tasks(ov, job.id, 0, c->tasks, err)) != 0)
+        return rc;
     if ((rc = cpc__market_job_expiry(ov, ctx->height + c->deadline_blocks, job.id, err)) != 0)
         return rc;
     return cpc__market_put_job(ov, &job, err);
@@ -126,16 +136,8 @@ int cpc_market_apply_job_extend(struct cpc_overlay *ov, const struct cpc_block_c
         if ((rc = cpc__market_move(ov, tx->from, escrow, cost, err)) != 0)
             return cpc_err_prefix(err, "escrow of the added tasks (budget + 10%% commission)");
     }
-    for (uint32_t i = first; i < c->tasks; i++) {
-        struct cpc_task t;
-        memset(&t, 0, sizeof t);
-        cpc_task_id(t.id, job.id, i);
-        memcpy(t.job_id, job.id, 32);
-        t.index = i;
-        t.status = CPC_TASK_OPEN;
-        if ((rc = cpc__market_put_task(ov, &t, err)) != 0)
-            return rc;
-    }
+    if ((rc = open_tasks(ov, job.id, first, c->tasks, err)) != 0)
+        return rc;
     if (p->add_blocks &&
         (rc = cpc__market_job_expiry(ov, job.created_height + c->deadline_blocks, job.id, err)) !=
             0)
