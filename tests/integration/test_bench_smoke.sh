@@ -7,17 +7,25 @@
 # last three lines keep the issue's exact format.
 source "$(dirname "$0")/lib.sh"
 
+# last_lines_match OUTPUT NAME:REGEX...: the output's last lines, in order, each match
+last_lines_match() {
+  local out="$1"; shift
+  local n=$# i=1 spec
+  printf '%s\n' "$out" | tail -"$n"
+  for spec in "$@"; do
+    printf '%s\n' "$out" | tail -"$n" | sed -n "${i}p" | grep -Eq "${spec#*:}"
+    check "${spec%%:*} line format" test $? -eq 0
+    i=$((i + 1))
+  done
+}
+
 out=$("$CPC_BIN/bench_market" --jobs 2 --tasks 40 --workers 4 --rounds 1 --matmul-n 64 2>&1)
 rc=$?
 check "bench_market exits 0 (rc=$rc)" test $rc -eq 0
-last3=$(printf '%s\n' "$out" | tail -3)
-echo "$last3"
-printf '%s\n' "$last3" | sed -n 1p | grep -Eq '^market: tasks_per_s=[0-9]+ vs_slurm_500=[0-9]+\.[0-9]{2} vs_boinc_102=[0-9]+\.[0-9]{2}$'
-check "market line format" test $? -eq 0
-printf '%s\n' "$last3" | sed -n 2p | grep -Eq '^verify: matmul_n=64 verify_cost_ratio=[0-9.]+$'
-check "verify line format" test $? -eq 0
-printf '%s\n' "$last3" | sed -n 3p | grep -Eq '^detect: lazy=[0-9.]+ partial_1_8=[0-9.]+ bound_partial_1_8=[0-9.]+$'
-check "detect line format" test $? -eq 0
+last_lines_match "$out" \
+  'market:^market: tasks_per_s=[0-9]+ vs_slurm_500=[0-9]+\.[0-9]{2} vs_boinc_102=[0-9]+\.[0-9]{2}$' \
+  'verify:^verify: matmul_n=64 verify_cost_ratio=[0-9.]+$' \
+  'detect:^detect: lazy=[0-9.]+ partial_1_8=[0-9.]+ bound_partial_1_8=[0-9.]+$'
 expect_contains "every task settled, none rejected" "80 results accepted, 0 rejected" "$out"
 
 out=$("$CPC_BIN/bench_state_root" --accounts 2000 --objects 2000 --changed 100 --blocks 3 2>&1)
@@ -27,13 +35,9 @@ expect_contains "state_root line" "state_root: accounts=2000 objects=2000 change
 out=$("$CPC_BIN/bench_worker" --n 64 --seconds 0.3 2>&1)
 rc=$?
 check "bench_worker exits 0 (rc=$rc)" test $rc -eq 0
-last3=$(printf '%s\n' "$out" | tail -3)
-echo "$last3"
-printf '%s\n' "$last3" | sed -n 1p | grep -Eq '^hashpow: mhs_per_core=[0-9.]+ openssl_mhs_per_core=[0-9.]+ ratio=[0-9.]+$'
-check "hashpow line format" test $? -eq 0
-printf '%s\n' "$last3" | sed -n 2p | grep -Eq '^matmul: n=64 int8_gops=[0-9.]+ openblas_sgemm_gflops=[0-9.]+ ratio=[0-9.]+$'
-check "matmul line format" test $? -eq 0
-printf '%s\n' "$last3" | sed -n 3p | grep -Eq '^vanity: keys_per_s=[0-9]+$'
-check "vanity line format" test $? -eq 0
+last_lines_match "$out" \
+  'hashpow:^hashpow: mhs_per_core=[0-9.]+ openssl_mhs_per_core=[0-9.]+ ratio=[0-9.]+$' \
+  'matmul:^matmul: n=64 int8_gops=[0-9.]+ openblas_sgemm_gflops=[0-9.]+ ratio=[0-9.]+$' \
+  'vanity:^vanity: keys_per_s=[0-9]+$'
 expect_contains "hashpow_40B line before them" "hashpow_40B: openssl_mhs_per_core=" "$out"
 finish
