@@ -256,7 +256,8 @@ extern "C" enum cpc_wk_cuda_kernel cpc_wk_cuda_kernel_for(int dev, char msg[256]
     return c > 0 ? (enum cpc_wk_cuda_kernel)(c - 1) : CPC_WK_CUDA_AUTO;
 }
 
-extern "C" int cpc_wk_cuda_self_check(int dev, enum cpc_wk_cuda_kernel k, char msg[256])
+/* The compute capability of dev when kernel k can run there, else -1 with why in msg. */
+static int kernel_cc(int dev, enum cpc_wk_cuda_kernel k, char msg[256])
 {
     cudaError_t e;
     int cc;
@@ -273,7 +274,13 @@ extern "C" int cpc_wk_cuda_self_check(int dev, enum cpc_wk_cuda_kernel k, char m
         snprintf(msg, 256, "the %s kernel does not run on device %d (sm_%d)", cpc_wk_cuda_kernel_name(k), dev, cc);
         return -1;
     }
-    return self_check(dev, cc, k, msg);
+    return cc;
+}
+
+extern "C" int cpc_wk_cuda_self_check(int dev, enum cpc_wk_cuda_kernel k, char msg[256])
+{
+    int cc = kernel_cc(dev, k, msg);
+    return cc < 0 ? -1 : self_check(dev, cc, k, msg);
 }
 
 extern "C" void cpc_wk_cuda_kernel_set(int dev, enum cpc_wk_cuda_kernel k, const char *note_in)
@@ -296,18 +303,8 @@ extern "C" int cpc_wk_cuda_matmul_with(int dev, enum cpc_wk_cuda_kernel kern, ui
     }
     if (kern == CPC_WK_CUDA_AUTO && (kern = cpc_wk_cuda_kernel_for(dev, msg)) == CPC_WK_CUDA_AUTO)
         return -1;
-    cudaError_t e;
-    int cc = device_cc(dev, &e);
-    if (cc < 0) {
-        snprintf(msg, 256, "CUDA device %d: %s", dev, cudaGetErrorString(e));
-        (void)cudaGetLastError();
-        return -1;
-    }
-    if (!kernel_runs_on(kern, cc)) {
-        snprintf(msg, 256, "the %s kernel does not run on device %d (sm_%d)", cpc_wk_cuda_kernel_name(kern), dev, cc);
-        return -1;
-    }
-    return run_product(dev, cc, kern, m, k, n, A, B, C, msg);
+    int cc = kernel_cc(dev, kern, msg);
+    return cc < 0 ? -1 : run_product(dev, cc, kern, m, k, n, A, B, C, msg);
 }
 
 extern "C" int cpc_wk_cuda_matmul(int dev, uint32_t m, uint32_t k, uint32_t n, const int8_t *A,
