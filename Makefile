@@ -1,9 +1,10 @@
 # Thin wrapper over CMake. `make run` starts a devnet, `make test` runs every test.
-.PHONY: all deps build build-asan run test bench fuzz web clean
+.PHONY: all deps build build-asan build-fuzz fuzz-smoke run test bench fuzz web clean
 
 JOBS    ?= $(shell nproc)
 WORKERS ?= 3
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
 all: build
@@ -24,7 +25,8 @@ build-asan: deps
 run: build
 	@WORKERS=$(WORKERS) ./scripts/devnet.sh
 
-test: build-asan
+# The clang tree (fuzz-smoke) first, so ctest's summary stays the last line.
+test: build-asan fuzz-smoke
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
@@ -41,10 +43,18 @@ bench: build
 	  bash bench/cuda/run.sh; \
 	else echo "bench: no GPU or no nvcc here: bench/cuda/run.sh (cuda_matmul:) runs on a GPU machine"; fi
 
-fuzz: deps
+# The whole tree (binaries, benches, libFuzzer targets) built by clang with -Werror.
+build-fuzz: deps
 	@cmake -S . -B build-fuzz $(CMAKE_GEN) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPC_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS)
+
+fuzz: build-fuzz
 	@./scripts/fuzz.sh build-fuzz/bin $(FUZZ_SECONDS)
+
+# Part of `make test`: gcc builds the tests, clang builds the tree too, and
+# each fuzz target runs a few seconds, so no README command breaks unseen.
+fuzz-smoke: build-fuzz
+	@./scripts/fuzz.sh build-fuzz/bin $(FUZZ_SMOKE_SECONDS)
 
 web:
 	@echo "The dashboard arrives with the dashboard issue; nothing to build yet."

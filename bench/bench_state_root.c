@@ -25,7 +25,8 @@ static unsigned ACCOUNTS = 200000, OBJECTS = 200000, CHANGED = 2000, BLOCKS = 10
 /* --accounts N --objects N --changed N --blocks N (the defaults above). 0 or -1. */
 static int parse(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
+    /* flag and value go in pairs: i steps by two */
+    for (int i = 1; i < argc; i += 2) {
         unsigned *dst = !strcmp(argv[i], "--accounts") ? &ACCOUNTS
                       : !strcmp(argv[i], "--objects")  ? &OBJECTS
                       : !strcmp(argv[i], "--changed")  ? &CHANGED
@@ -39,7 +40,6 @@ static int parse(int argc, char **argv)
             return -1;
         }
         *dst = (unsigned)v;
-        i++;
     }
     return 0;
 }

@@ -42,13 +42,13 @@ enum wstmt {
 static const char *const wsql[WS__COUNT] = {
     [WS_PRUNE] = "DELETE FROM wallet_sends WHERE user = ?1 AND ms <= ?2",
     /* ?5 = 0: no limit; else the caller checked amount <= limit */
-    [WS_RESERVE] = "INSERT INTO wallet_sends(user, ms, amount) SELECT ?1, ?2, ?3 "
-                  "WHERE ?5 = 0 OR (SELECT coalesce(sum(amount), 0) FROM wallet_sends "
-                  "WHERE user = ?1 AND ms > ?4) <= ?5 - ?3",
+    [WS_RESERVE] = ("INSERT INTO wallet_sends(user, ms, amount) SELECT ?1, ?2, ?3 "
+                   "WHERE ?5 = 0 OR (SELECT coalesce(sum(amount), 0) FROM wallet_sends "
+                   "WHERE user = ?1 AND ms > ?4) <= ?5 - ?3"),
     [WS_CONFIRM] = "UPDATE wallet_sends SET tx_hash = ?2 WHERE id = ?1",
     [WS_CANCEL] = "DELETE FROM wallet_sends WHERE id = ?1",
-    [WS_SUM] = "SELECT coalesce(sum(amount), 0), count(*), coalesce(min(ms), 0) "
-              "FROM wallet_sends WHERE user = ?1 AND ms > ?2",
+    [WS_SUM] = ("SELECT coalesce(sum(amount), 0), count(*), coalesce(min(ms), 0) "
+               "FROM wallet_sends WHERE user = ?1 AND ms > ?2"),
     [WS_OLDEST] = "SELECT coalesce(sum(amount), 0) FROM wallet_sends WHERE user = ?1 AND ms = ?2",
 };
 
