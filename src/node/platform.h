@@ -54,7 +54,8 @@ struct cpc_platform {
     uint8_t totp_key[32];           /* seals TOTP secrets at rest */
     uint8_t apikey_key[32];         /* keyed hash of API keys and link challenges */
     uint8_t wallet_key[32];         /* seals custodial ledger keys at rest */
-    uint8_t limit_key[32];          /* keyed hash of the mail limiter's IPs and emails */
+    uint8_t limit_key[32];          /* keyed hash of the mail limiter's IPs and emails, and of
+                                     * the unknown emails whose failed logins are counted */
     struct cpc_ratelimit limiter;   /* per API key / access-token subject requests */
     struct cpc_ratelimit mail_limiter;    /* register / resend / forgot per IP and email */
     struct cpc_mail_limits mail_limits;   /* their settings (auth_mail_limit.h) */
