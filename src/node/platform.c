@@ -167,6 +167,8 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
         cpc_err_prefix(err, "%s", path);
         goto fail;
     }
+    /* the secrets below may come from it: warn at start when others can read it */
+    cpc_config_warn_exposed(path, NULL);
     if ((rc = read_settings(p, c, err)) != 0 || (rc = load_secret(p, c, err)) != 0)
         goto fail;
     if (derive_keys(p) != 0) {
