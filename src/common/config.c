@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -257,11 +256,13 @@ bad:
 int cpc_config_create(const char *path, const char *text, size_t len, int *created,
                       struct cpc_err *err)
 {
-    *created = 0;
+    if (created)
+        *created = 0;
     if (access(path, F_OK) == 0)
         return 0;
     int rc = cpc_write_file_atomic(path, text, len, CPC_CONFIG_MODE, err);
-    *created = rc == 0;
+    if (created)
+        *created = rc == 0;
     return rc;
 }
 

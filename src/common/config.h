@@ -29,7 +29,8 @@ int cpc_config_get_u64(const struct cpc_config *c, const char *section, const ch
  * password, [platform] jwt_secret). */
 #define CPC_CONFIG_MODE 0600
 /* Write text (len bytes) to path with mode CPC_CONFIG_MODE, atomically, unless path
- * exists (then it is left as it is; *created = 0). Returns 0 or CPC_ERR_IO. */
+ * exists (then it is left as it is; *created = 0; created may be NULL). Returns 0 or
+ * CPC_ERR_IO. */
 int cpc_config_create(const char *path, const char *text, size_t len, int *created,
                       struct cpc_err *err);
 /* When path exists and its group or others have any permission on it, log a warning
