@@ -14,8 +14,11 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "home.h"
+#include "log.h"
 
 #define CONFIG_FILE_MAX (1u << 20) /* 1 MiB: far above any real config */
 #define CONFIG_NAME_MAX 128
@@ -248,4 +251,36 @@ bad:
     return cpc_err_set(err, CPC_ERR_INVALID,
                        "config [%s] %s: '%s' is not an unsigned integer", section ? section : "",
                        key, v);
+}
+
+int cpc_config_create(const char *path, const char *text, size_t len, int *created,
+                      struct cpc_err *err)
+{
+    if (created)
+        *created = 0;
+    if (access(path, F_OK) == 0)
+        return 0;
+    int rc = cpc_write_file_atomic(path, text, len, CPC_CONFIG_MODE, err);
+    if (created)
+        *created = rc == 0;
+    return rc;
+}
+
+int cpc_config_warn_exposed(const char *path, unsigned *mode)
+{
+    struct stat st;
+    if (mode)
+        *mode = 0;
+    if (stat(path, &st) != 0)
+        return 0;
+    unsigned m = (unsigned)st.st_mode & 07777u;
+    if (mode)
+        *mode = m;
+    if (!(m & 077u))
+        return 0;
+    CPC_LOGW("%s has mode %04o: %s may %s it, and it may hold secrets ([smtp] password, "
+             "[platform] jwt_secret); make it owner-only: chmod 600 %s",
+             path, m, (m & 07u) ? "every user" : "its group",
+             (m & 044u) ? "read" : "change", path);
+    return 1;
 }

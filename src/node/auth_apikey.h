@@ -8,9 +8,10 @@
  * database reveals nothing usable. The first 12 characters ("cpc_" + 8)
  * are the non-secret display prefix. Scopes are bits: read (GET of one's
  * own data), jobs (marketplace jobs, for the routes that take Bearer auth
- * later), account (changes to one's own account, keys and wallet);
+ * later), account (changes to one's own account and wallet link);
  * CPC_SCOPE_SESSION is not grantable: it marks routes an access token must
- * call (password, 2FA, logout-all, admin). A whitelist is at most 16 CIDRs,
+ * call (password, 2FA, logout-all, admin, wallet send, and the API keys
+ * themselves: a key never creates, lists or deletes keys). A whitelist is at most 16 CIDRs,
  * IPv4 or IPv6, parsed strictly with inet_pton (no host bits set below the
  * prefix, the prefix in decimal without sign or leading zeros) and stored
  * canonically (inet_ntop) comma-separated; "" allows any address. An

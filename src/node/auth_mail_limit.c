@@ -61,12 +61,11 @@ int cpc_mail_limits_read(struct cpc_mail_limits *l, const struct cpc_config *c,
     return 0;
 }
 
-/* The limiter key of (route, kind, value). */
-static uint64_t key_of(const struct cpc_platform *p, enum cpc_mail_route route, char kind,
-                       const void *value, size_t len)
+uint64_t cpc__limit_key(const struct cpc_platform *p, uint8_t domain, char kind,
+                        const void *value, size_t len)
 {
     crypto_generichash_state st;
-    uint8_t head[2] = {(uint8_t)route, (uint8_t)kind}, out[8];
+    uint8_t head[2] = {domain, (uint8_t)kind}, out[8];
     crypto_generichash_init(&st, p->limit_key, sizeof p->limit_key, sizeof out);
     crypto_generichash_update(&st, head, sizeof head);
     crypto_generichash_update(&st, value, len);
@@ -76,25 +75,24 @@ static uint64_t key_of(const struct cpc_platform *p, enum cpc_mail_route route, 
     return CPC_RL_KIND_MAIL | (k & ~(3ull << 62));
 }
 
-/* The key of an IP: its family and bytes (IPv6 cut to its /64, IPv4-mapped as IPv4). */
-static uint64_t ip_key(const struct cpc_platform *p, enum cpc_mail_route route, const char *ip)
+uint64_t cpc__limit_ip_key(const struct cpc_platform *p, uint8_t domain, const char *ip)
 {
     uint8_t a[17];
     if (inet_pton(AF_INET, ip, a + 1) == 1) {
         a[0] = 4;
-        return key_of(p, route, 'i', a, 5);
+        return cpc__limit_key(p, domain, 'i', a, 5);
     }
     if (inet_pton(AF_INET6, ip, a + 1) == 1) {
         static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         if (memcmp(a + 1, mapped, sizeof mapped) == 0) {
             a[0] = 4;
             memmove(a + 1, a + 13, 4);
-            return key_of(p, route, 'i', a, 5);
+            return cpc__limit_key(p, domain, 'i', a, 5);
         }
         a[0] = 6;
-        return key_of(p, route, 'i', a, 9); /* the /64 */
+        return cpc__limit_key(p, domain, 'i', a, 9); /* the /64 */
     }
-    return key_of(p, route, 't', ip, strlen(ip));
+    return cpc__limit_key(p, domain, 't', ip, strlen(ip));
 }
 
 /* "hour", "minute" or "N s" for the window in a message. */
@@ -141,12 +139,12 @@ int cpc__auth_mail_limit(struct cpc_http_req *req, struct cpc_http_res *res,
     const char *ip = cpc__auth_ip(req);
     char detail[96];
     snprintf(detail, sizeof detail, "%s ip %.64s", route_name[route], ip);
-    if (hit(res, p, route, ip_key(p, route, ip), l->per_ip[route], "from this address",
-            detail) != 0)
+    if (hit(res, p, route, cpc__limit_ip_key(p, (uint8_t)route, ip), l->per_ip[route],
+            "from this address", detail) != 0)
         return -1;
     if (!email)
         return 0;
     snprintf(detail, sizeof detail, "%s email, ip %.64s", route_name[route], ip);
-    return hit(res, p, route, key_of(p, route, 'e', email, strlen(email)),
+    return hit(res, p, route, cpc__limit_key(p, (uint8_t)route, 'e', email, strlen(email)),
                l->per_email[route], "for this email address", detail);
 }

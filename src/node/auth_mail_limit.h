@@ -43,6 +43,14 @@ struct cpc_mail_limits {
  * CPC_ERR_INVALID with a message naming the setting. */
 int cpc_mail_limits_read(struct cpc_mail_limits *l, const struct cpc_config *c,
                          struct cpc_err *err);
+/* The limiter key (CPC_RL_KIND_MAIL | 62 bits) of an identity: keyed BLAKE2b-64 (p's limit
+ * key) over domain (the mail routes use their enum value; other limits their own value
+ * above CPC_MAIL_ROUTES), kind ('e' email, 'o' owner, ...) and value (len bytes, borrowed). */
+uint64_t cpc__limit_key(const struct cpc_platform *p, uint8_t domain, char kind,
+                        const void *value, size_t len);
+/* The key of a client IP (text) in domain: its family and bytes, IPv6 cut to its /64 (one host
+ * holds a whole /64), IPv4-mapped as IPv4, the text when it does not parse. */
+uint64_t cpc__limit_ip_key(const struct cpc_platform *p, uint8_t domain, const char *ip);
 /* Count this request of route from the peer of req for email (normalised; NULL: IP only) in
  * p's mail limiter; 0 when allowed, else 429 rate_limited with Retry-After is in res and -1.
  * req, p and email are borrowed. */

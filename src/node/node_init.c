@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/config.h"
 #include "../core/amount.h"
 #include "../core/hex.h"
 #include "node.h"
@@ -70,9 +71,9 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
 
     char cfgpath[CPC_PATH_MAX];
     cpc_home_path(cfgpath, sizeof cfgpath, home, "config");
-    if (access(cfgpath, F_OK) != 0 &&
-        (rc = cpc_write_file_atomic(cfgpath, default_config, sizeof default_config - 1, 0644,
-                                    err)) != 0)
+    /* owner-only: [smtp] and [platform] secrets may be added to it */
+    if ((rc = cpc_config_create(cfgpath, default_config, sizeof default_config - 1, NULL, err)) !=
+        0)
         return rc;
 
     struct cpc_key_info validator, faucet, treasury, legacy, pool;

@@ -124,7 +124,8 @@ static int read_settings(struct cpc_platform *p, const struct cpc_config *c, str
     p->pw_ops = ops;
     p->pw_mem = (size_t)mem;
     if ((rc = cpc_mail_limits_read(&p->mail_limits, c, err)) != 0 ||
-        (rc = cpc_wallet_limit_read(&p->send_daily_limit, c, err)) != 0)
+        (rc = cpc_wallet_limit_read(&p->send_daily_limit, c, err)) != 0 ||
+        (rc = cpc_draft_limits_read(&p->draft_limits, c, err)) != 0)
         return rc;
     p->bind_sessions = bool_value(cpc_config_get(c, "platform", "bind_sessions"), 1);
     /* links in mail point here; the node's own default address otherwise */
@@ -155,6 +156,7 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
     memset(p, 0, sizeof *p);
     cpc_ratelimit_init(&p->limiter);
     cpc_ratelimit_init(&p->mail_limiter);
+    cpc_ratelimit_init(&p->draft_limiter);
     pthread_mutex_init(&p->custody_mu, NULL);
     snprintf(p->home, sizeof p->home, "%s", home);
     p->clock = wall_ms;
@@ -167,6 +169,8 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
         cpc_err_prefix(err, "%s", path);
         goto fail;
     }
+    /* the secrets below may come from it: warn at start when others can read it */
+    cpc_config_warn_exposed(path, NULL);
     if ((rc = read_settings(p, c, err)) != 0 || (rc = load_secret(p, c, err)) != 0)
         goto fail;
     if (derive_keys(p) != 0) {
@@ -214,6 +218,7 @@ void cpc_platform_free(struct cpc_platform *p)
     cpc_pstore_close(p->store);
     cpc_ratelimit_destroy(&p->limiter);
     cpc_ratelimit_destroy(&p->mail_limiter);
+    cpc_ratelimit_destroy(&p->draft_limiter);
     pthread_mutex_destroy(&p->custody_mu);
     sodium_free(p); /* wipes the keys */
 }

@@ -15,6 +15,8 @@
  *              wallet_send_daily_limit_cpc (a CPC decimal per user per rolling
  *              24 h of POST /me/wallet/send; default 0 = no limit;
  *              wallet_limit.h);
+ *   [market]   draft_limit_window_s, draft_limit_ip, draft_limit_owner,
+ *              draft_ttl_s (drafts of POST /marketplace/jobs; draft_limit.h);
  *   [smtp]     see mailer.h.
  * Secrets derived here (JWT key, code-hash key, mail- and TOTP-sealing keys,
  * the API-key hash key, the wallet-sealing key and the limit key) never
@@ -33,6 +35,7 @@
 #include "../common/home.h"
 #include "../core/err.h"
 #include "auth_mail_limit.h"
+#include "draft_limit.h"
 #include "ratelimit.h"
 
 struct cpc_pstore;
@@ -54,10 +57,13 @@ struct cpc_platform {
     uint8_t totp_key[32];           /* seals TOTP secrets at rest */
     uint8_t apikey_key[32];         /* keyed hash of API keys and link challenges */
     uint8_t wallet_key[32];         /* seals custodial ledger keys at rest */
-    uint8_t limit_key[32];          /* keyed hash of the mail limiter's IPs and emails */
+    uint8_t limit_key[32];          /* keyed hash of the mail limiter's IPs and emails, and of
+                                     * the unknown emails whose failed logins are counted */
     struct cpc_ratelimit limiter;   /* per API key / access-token subject requests */
     struct cpc_ratelimit mail_limiter;    /* register / resend / forgot per IP and email */
     struct cpc_mail_limits mail_limits;   /* their settings (auth_mail_limit.h) */
+    struct cpc_ratelimit draft_limiter;   /* POST /marketplace/jobs per IP and owner */
+    struct cpc_draft_limits draft_limits; /* their settings and the drafts' life (draft_limit.h) */
     char dummy_hash[CPC_PLATFORM_HASH_STR]; /* verified for unknown emails (timing) */
     unsigned long long pw_ops;
     size_t pw_mem;

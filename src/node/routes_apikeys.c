@@ -1,8 +1,11 @@
 /* routes_apikeys.c — POST /api-keys, GET /api-keys, DELETE /api-keys/{id}.
  *
- * Design note. All three act on the Bearer user's own keys (an access token
- * or a key with the needed scope: account to create and delete, read to
- * list). Creation validates everything before any write: name 1..64 bytes
+ * Design note. All three act on the Bearer user's own keys and need an
+ * access token (CPC_SCOPE_SESSION): an API key, whatever its scopes, can
+ * never create, list or delete keys, so a key cannot mint a key with more
+ * scopes than its own (an `account` key minting a `jobs` key that spends
+ * the custodial wallet), hide a key from its owner, or delete the others.
+ * Creation validates everything before any write: name 1..64 bytes
  * without control characters, scopes a non-empty array of read / jobs /
  * account, ip_whitelist at most 16 strict CIDRs (auth_apikey.h),
  * rate_per_min 1..100000 (default 1000). The key is made here, answered
@@ -133,7 +136,7 @@ out:
 void cpc_h_apikeys_post(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u, CPC_SCOPE_ACCOUNT) == 0)
+    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u, CPC_SCOPE_SESSION) == 0)
         cpc__h_apikeys_post_as(req, res, &u);
 }
 
@@ -141,7 +144,7 @@ void cpc_h_apikeys_list(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_READ) != 0)
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_SESSION) != 0)
         return;
     struct cpc_papikey *rows = calloc(CPC_APIKEYS_PER_USER, sizeof *rows);
     if (!rows)
@@ -163,7 +166,7 @@ void cpc_h_apikeys_delete(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_ACCOUNT) != 0)
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_SESSION) != 0)
         return;
     const char *v = req->n_params ? req->params[0] : NULL;
     char *end = NULL;

@@ -5,7 +5,12 @@
  * connection, and argon2 (the slow part) runs outside any lock. The rules
  * (docs/platform.md): 5 login attempts per IP per minute (429 + Retry-After),
  * 5 wrong passwords lock the account 15 min (423), an unknown email still
- * costs one argon2 verification against a dummy hash, every attempt is
+ * costs one argon2 verification against a dummy hash and is locked the same
+ * way after 5 failures (counted under a keyed hash of the email, never the
+ * email, in a bounded table: at most UNKNOWN_ROWS rows, each kept
+ * UNKNOWN_KEEP_MS after its last failure), so the lockout answer (status,
+ * body, Retry-After, one commit per failure) tells nobody whether an
+ * account exists; every attempt is
  * recorded and logins, lockouts and registrations are audit-logged. Secrets
  * (passwords, codes, tokens) are never logged, never in an error message and
  * reach the store only hashed. Refresh tokens rotate on every use within a
@@ -43,6 +48,8 @@
 #define CODE_TRIES 5u
 #define REFRESH_IDLE_MS (24ull * 3600u * 1000u)
 #define REFRESH_REMEMBER_MS (30ull * 24u * 3600u * 1000u)
+#define UNKNOWN_ROWS 100000u                           /* failure rows of unknown emails */
+#define UNKNOWN_KEEP_MS (30ull * 24u * 3600u * 1000u)  /* kept after their last failure */
 
 /* New code for user, stored hashed, mailed to email. */
 static int send_code(struct cpc_platform *p, int64_t user, const char *email, struct cpc_err *err)
@@ -278,6 +285,18 @@ static void locked_answer(struct cpc_http_res *res, uint64_t until, uint64_t now
     cpc_http_res_header(res, "Retry-After", ra);
 }
 
+/* The failure-count key of a (normalised) email: BLAKE2b-256 keyed with the
+ * platform's limit key, in its own domain. */
+static void unknown_email_key(const struct cpc_platform *p, const char *email, uint8_t key[32])
+{
+    static const char domain[] = "cpc login failures";
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, p->limit_key, sizeof p->limit_key, 32);
+    crypto_generichash_update(&st, (const uint8_t *)domain, sizeof domain);
+    crypto_generichash_update(&st, (const uint8_t *)email, strlen(email));
+    crypto_generichash_final(&st, key, 32);
+}
+
 void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
@@ -319,12 +338,21 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
         cpc__auth_internal(res, &err);
         goto record;
     }
+    /* the unknown-email lock is read for every email, so both paths run the same reads */
+    uint8_t ekey[32];
+    uint64_t unknown_until = 0;
+    unknown_email_key(p, email, ekey);
+    if (cpc_pstore_unknown_login_locked_until(p->store, ekey, &unknown_until, &err) != 0) {
+        cpc__auth_internal(res, &err);
+        goto record;
+    }
     /* an unknown email costs the same argon2 verification as a known one */
     int good = crypto_pwhash_str_verify(rc == 0 ? u.password_hash : p->dummy_hash, pw,
                                         pw_len) == 0 &&
                rc == 0;
-    if (rc == 0 && u.locked_until_ms > now) {
-        locked_answer(res, u.locked_until_ms, now);
+    uint64_t locked_until = rc == 0 ? u.locked_until_ms : unknown_until;
+    if (locked_until > now) {
+        locked_answer(res, locked_until, now);
         goto record;
     }
     /* 2FA: after the password, so totp_required reveals nothing to a guesser; a
@@ -348,19 +376,33 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     if (!good) {
         int locked = 0;
-        /* the attempt row and the failure count commit together: one commit, as for an
-         * unknown email (login timing) */
-        if (rc == 0 &&
-            cpc_pstore_login_failed_record(p->store, u.id, email, ip, now, ua, MAX_FAILS,
-                                           now + LOCK_MS, &locked, &err) != 0) {
+        /* the attempt row and the failure count commit together: one commit, for a
+         * known email (the account's count) as for an unknown one (its keyed hash's) */
+        const struct cpc_punknown_limits lim = {
+            .max_failures = MAX_FAILS,
+            .lock_until_ms = now + LOCK_MS,
+            .keep_since_ms = now > UNKNOWN_KEEP_MS ? now - UNKNOWN_KEEP_MS : 0,
+            .max_rows = UNKNOWN_ROWS,
+        };
+        int frc = rc == 0 ? cpc_pstore_login_failed_record(p->store, u.id, email, ip, now, ua,
+                                                           MAX_FAILS, now + LOCK_MS, &locked,
+                                                           &err)
+                          : cpc_pstore_unknown_login_failed_record(p->store, ekey, email, ip,
+                                                                   now, ua, &lim, &locked, &err);
+        if (frc != 0) {
             cpc__auth_internal(res, &err);
             goto record;
         }
-        recorded = rc == 0;
+        recorded = 1;
         if (locked) {
-            cpc__auth_audit(p, u.id, "lockout", ip);
-            CPC_LOGW("auth: account %lld locked for 15 min after %u failed logins",
-                     (long long)u.id, MAX_FAILS);
+            cpc__auth_audit(p, rc == 0 ? u.id : 0, "lockout", ip);
+            if (rc == 0)
+                CPC_LOGW("auth: account %lld locked for 15 min after %u failed logins",
+                         (long long)u.id, MAX_FAILS);
+            else
+                CPC_LOGW("auth: an unknown email locked for 15 min after %u failed logins "
+                         "(from %.64s)",
+                         MAX_FAILS, ip);
             locked_answer(res, now + LOCK_MS, now);
         } else {
             cpc__auth_audit(p, rc == 0 ? u.id : 0, totp_bad ? "login_totp_failed" : "login_failed",

@@ -13,6 +13,10 @@
  * walk the state's objects once per call and are bounded in what they return.
  * The common case is cheap: create a draft (parse + quote + one INSERT),
  * confirm it (one tx check + one UPDATE), read it (one SELECT + one lookup).
+ * Drafts cost the node a row each, so creating one is limited per client IP
+ * and per owner, and a draft never confirmed expires by the platform clock
+ * (draft_limit.h): each insert first deletes a bounded batch of expired
+ * ones, and reads and lists treat them as gone.
  */
 #include "routes_marketplace.h"
 #include "routes_marketplace_internal.h"
@@ -22,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/log.h"
 #include "../common/req_sign.h"
 #include "../core/amount.h"
 #include "../core/hex.h"
@@ -30,10 +35,12 @@
 #include "../core/uuid.h"
 #include "../store/store_market.h"
 #include "custody.h"
+#include "draft_limit.h"
 #include "market_quote.h"
 #include "mempool.h"
 #include "metrics.h"
 #include "node.h"
+#include "platform.h"
 #include "routes.h"
 #include "scheduler.h"
 #include "worker_auth.h"
@@ -41,6 +48,19 @@
 #define LOG_DEFAULT CPC_JOB_TXS_MAX
 
 static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
+
+/* created_at (unix s) before which a draft never confirmed has expired; 0: none expire. */
+static uint64_t expired_before(const struct cpc_node *n)
+{
+    const struct cpc_platform *p = n->platform;
+    return p ? cpc_draft_expired_before(&p->draft_limits, cpc_platform_now(p)) : 0;
+}
+
+/* Now in unix seconds, by the platform clock when there is one. */
+static uint64_t now_s(const struct cpc_node *n)
+{
+    return n->platform ? cpc_platform_now(n->platform) / 1000u : (uint64_t)time(NULL);
+}
 
 json_t *cpc__mp_hexj(const uint8_t *b, size_t n)
 {
@@ -108,6 +128,15 @@ static int load_draft(struct cpc_http_req *req, struct cpc_http_res *res, struct
     }
     if (rc) {
         cpc_http_res_from_err(res, &err);
+        return -1;
+    }
+    if (!d->job_id[0] && d->created_at < expired_before(node_of(req))) {
+        /* never confirmed and past its life: gone (the next insert deletes the row) */
+        cpc_http_res_error(res, 404, "not_found",
+                           "job draft %.40s not found (a draft not confirmed within %llu s "
+                           "expires)",
+                           id, (unsigned long long)node_of(req)->platform->draft_limits.ttl_s);
+        cpc_draft_clear(d);
         return -1;
     }
     return 0;
@@ -272,6 +301,16 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
         cpc_http_res_error(res, 400, "invalid_json", "request body contains a NUL byte");
         goto done;
     }
+    if (n->platform && cpc__draft_limit(req, res, n->platform, caller.addr) != 0)
+        goto done;
+    /* expired drafts go before a new one comes: the table stays what the limits let in */
+    uint64_t cutoff = expired_before(n);
+    uint32_t expired = 0;
+    if (cutoff && cpc_store_draft_expire(n->store, cutoff, CPC_DRAFT_EXPIRE_BATCH, &expired,
+                                         &err) != 0)
+        CPC_LOGE("marketplace: expiring drafts: %s", err.msg);
+    else if (expired)
+        CPC_LOGD("marketplace: %u expired drafts deleted", expired);
     struct cpc_draft d;
     memset(&d, 0, sizeof d);
     uint8_t u[16];
@@ -280,7 +319,7 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
     u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* variant 10 */
     cpc_uuid_format(d.id, u);
     snprintf(d.owner, sizeof d.owner, "%s", caller.addr);
-    d.created_at = (uint64_t)time(NULL);
+    d.created_at = now_s(n);
     d.request = request_text;
     d.contract = contract_text;
     d.quote = quote_text;
@@ -324,8 +363,8 @@ void cpc_h_mp_jobs_list(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     json_t *arr = NULL;
     struct cpc_err err = {0};
-    if (cpc_store_draft_list(n->store, ow ? owner : NULL, (uint32_t)limit, (uint32_t)offset, &arr,
-                             &err) != 0)
+    if (cpc_store_draft_list(n->store, ow ? owner : NULL, (uint32_t)limit, (uint32_t)offset,
+                             expired_before(n), &arr, &err) != 0)
         return cpc_http_res_from_err(res, &err);
     cpc_http_res_json(res, 200,
                       json_pack("{s:o, s:o, s:I, s:I}", "jobs", arr, "owner",

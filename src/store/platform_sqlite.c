@@ -145,6 +145,8 @@ static const struct pmigration pmigrations[] = {
      "CREATE INDEX wallet_challenges_user ON wallet_challenges(user, used);"},
     /* fourth slice: custodial send accounting (platform_sqlite_wallet.c) */
     {4, "custodial send accounting", cpc__pstore_wallet_sql},
+    /* failed logins of unknown emails, under a keyed hash (platform_sqlite_keys.c) */
+    {5, "failed logins of unknown emails", cpc__pstore_unknown_login_sql},
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 

@@ -126,5 +126,7 @@ int cpc__pstore_wallet_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_wallet_close(struct cpc_pstore *s);
 /* The SQL of platform migration 4 (the wallet_sends table), kept beside its statements. */
 extern const char cpc__pstore_wallet_sql[];
+/* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
+extern const char cpc__pstore_unknown_login_sql[];
 
 #endif

@@ -9,8 +9,13 @@
  * per-user key cap by INSERT ... SELECT ... WHERE count < max, a challenge by
  * UPDATE ... AND used = 0 then the change count), so concurrent requests
  * cannot pass them twice. Also here: the failed login of a known email in
- * one transaction (attempt row + failure count), so it commits once, like
- * the attempt row of an unknown email (login timing).
+ * one transaction (attempt row + failure count), so it commits once; and
+ * the failed login of an unknown email, the same way, counted in
+ * unknown_login_failures (platform migration 5) under a keyed hash of the
+ * email (never the email), so an unknown email locks after the same failures
+ * as an account and answers alike (no account enumeration). That table is
+ * bounded: each write deletes the rows idle since before the caller's cutoff
+ * and, above the caller's row cap, the least recently failed ones.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +35,22 @@ enum kstmt {
     K_WALLET_LINK,
     K_CHAL_INS,
     K_CHAL_CLAIM,
+    K_UNK_GET,
+    K_UNK_EXPIRE,
+    K_UNK_FAIL,
+    K_UNK_LOCK,
+    K_UNK_CAP,
     K__COUNT
 };
+
+const char cpc__pstore_unknown_login_sql[] =
+    "CREATE TABLE unknown_login_failures("
+    "  email_key BLOB PRIMARY KEY CHECK (length(email_key) = 32),"
+    "  failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),"
+    "  locked_until_ms INTEGER NOT NULL DEFAULT 0 CHECK (locked_until_ms >= 0),"
+    "  last_ms INTEGER NOT NULL CHECK (last_ms >= 0)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX unknown_login_failures_last ON unknown_login_failures(last_ms);";
 
 #define KEY_COLS "id, user, name, prefix, scopes, ip_whitelist, rate_per_min, created_ms"
 
@@ -56,6 +75,18 @@ static const char *const ksql[K__COUNT] = {
                    "VALUES (?1, ?2, ?3)",
     [K_CHAL_CLAIM] = "UPDATE wallet_challenges SET used = 1 WHERE user = ?1 AND "
                      "challenge_hash = ?2 AND used = 0 AND expires_ms > ?3",
+    [K_UNK_GET] = "SELECT locked_until_ms FROM unknown_login_failures WHERE email_key = ?1",
+    [K_UNK_EXPIRE] = "DELETE FROM unknown_login_failures WHERE last_ms < ?1",
+    [K_UNK_FAIL] = "INSERT INTO unknown_login_failures(email_key, failures, last_ms) "
+                   "VALUES (?1, 1, ?2) ON CONFLICT(email_key) DO UPDATE SET "
+                   "failures = failures + 1, last_ms = excluded.last_ms",
+    /* as K_USER_LOCK for an account */
+    [K_UNK_LOCK] = "UPDATE unknown_login_failures SET failures = 0, locked_until_ms = ?2 "
+                   "WHERE email_key = ?1 AND failures >= ?3",
+    [K_UNK_CAP] = "DELETE FROM unknown_login_failures WHERE email_key IN ("
+                  "SELECT email_key FROM unknown_login_failures WHERE email_key <> ?1 "
+                  "ORDER BY last_ms LIMIT max(0, (SELECT count(*) FROM unknown_login_failures) "
+                  "- ?2))",
 };
 
 /* Constant-time equality of two 32-byte hashes (the store does not link libsodium). */
@@ -319,6 +350,67 @@ int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char 
         (rc = bind_u64(s, st, 2, lock_until_ms, err)) != 0 ||
         (rc = bind_i64(s, st, 3, max_failures, err)) != 0 ||
         (rc = run(s, st, &n, "locking an account", err)) != 0)
+        goto end;
+end:
+    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)
+        *locked = n > 0;
+    return rc;
+}
+
+/* ---- failed logins of unknown emails (keyed hash only) ---- */
+
+int cpc_pstore_unknown_login_locked_until(struct cpc_pstore *s, const uint8_t key[32],
+                                          uint64_t *until_ms, struct cpc_err *err)
+{
+    *until_ms = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = ks(s, K_UNK_GET);
+    int rc = bind_blob(s, st, 1, key, 32, err);
+    if (rc == 0) {
+        rc = step_row(s, st, "no failures", "reading the failures of an email", err);
+        if (rc == 1)
+            *until_ms = col_u64(st, 0);
+        rc = rc == CPC_ERR_NOT_FOUND || rc == 1 ? 0 : rc;
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_unknown_login_failed_record(struct cpc_pstore *s, const uint8_t key[32],
+                                           const char *email, const char *ip, uint64_t ms,
+                                           const char *user_agent,
+                                           const struct cpc_punknown_limits *lim, int *locked,
+                                           struct cpc_err *err)
+{
+    *locked = 0;
+    int n = 0, rc = cpc__pstore_tx_begin(s, err);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = ks(s, K_ATT_INS);
+    if ((rc = bind_text(s, st, 1, email, err)) != 0 || (rc = bind_text(s, st, 2, ip, err)) != 0 ||
+        (rc = bind_u64(s, st, 3, ms, err)) != 0 ||
+        (rc = bind_text(s, st, 4, user_agent, err)) != 0 ||
+        (rc = run(s, st, NULL, "recording a login attempt", err)) != 0)
+        goto end;
+    st = ks(s, K_UNK_EXPIRE);
+    if ((rc = bind_u64(s, st, 1, lim->keep_since_ms, err)) != 0 ||
+        (rc = run(s, st, NULL, "expiring failures of unknown emails", err)) != 0)
+        goto end;
+    st = ks(s, K_UNK_FAIL);
+    if ((rc = bind_blob(s, st, 1, key, 32, err)) != 0 || (rc = bind_u64(s, st, 2, ms, err)) != 0 ||
+        (rc = run(s, st, NULL, "counting a failed login", err)) != 0)
+        goto end;
+    st = ks(s, K_UNK_LOCK);
+    if ((rc = bind_blob(s, st, 1, key, 32, err)) != 0 ||
+        (rc = bind_u64(s, st, 2, lim->lock_until_ms, err)) != 0 ||
+        (rc = bind_i64(s, st, 3, lim->max_failures, err)) != 0 ||
+        (rc = run(s, st, &n, "locking an email", err)) != 0)
+        goto end;
+    st = ks(s, K_UNK_CAP);
+    if ((rc = bind_blob(s, st, 1, key, 32, err)) != 0 ||
+        (rc = bind_i64(s, st, 2, lim->max_rows ? lim->max_rows : 1, err)) != 0 ||
+        (rc = run(s, st, NULL, "capping failures of unknown emails", err)) != 0)
         goto end;
 end:
     if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)

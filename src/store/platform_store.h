@@ -330,6 +330,31 @@ int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char 
                                    uint32_t max_failures, uint64_t lock_until_ms, int *locked,
                                    struct cpc_err *err);
 
+/* ---- failed logins of unknown emails (platform migration 5) ----
+ * Counted like an account's (max_failures lock the email until lock_until_ms)
+ * under key, a keyed hash of the email the caller makes: the email itself is
+ * never stored here. Bounded: every record first deletes the rows whose last
+ * failure is before keep_since_ms, then keeps at most max_rows rows (>= 1),
+ * dropping the least recently failed others. */
+struct cpc_punknown_limits {
+    uint32_t max_failures;
+    uint64_t lock_until_ms;
+    uint64_t keep_since_ms;
+    uint32_t max_rows;
+};
+/* *until_ms = when key's lock ends (0: never locked, or no failures kept). */
+int cpc_pstore_unknown_login_locked_until(struct cpc_pstore *s, const uint8_t key[32],
+                                          uint64_t *until_ms, struct cpc_err *err);
+/* In one transaction: record a failed login attempt (strings copied, as
+ * cpc_pstore_attempt_add), count the failure of key, lock it at lim->max_failures
+ * (*locked = 1 when this failure locks it) and apply the bounds; one commit, as
+ * cpc_pstore_login_failed_record for an account. lim is borrowed. */
+int cpc_pstore_unknown_login_failed_record(struct cpc_pstore *s, const uint8_t key[32],
+                                           const char *email, const char *ip, uint64_t ms,
+                                           const char *user_agent,
+                                           const struct cpc_punknown_limits *lim, int *locked,
+                                           struct cpc_err *err);
+
 /* ==== fourth slice (platform_sqlite_wallet.c): custodial send accounting ==== */
 
 /* A user's recorded sends with ms > since (the caller's window). */

@@ -235,7 +235,7 @@ int cpc_store_draft_transition(struct cpc_store *s, const char *id, const char *
 }
 
 int cpc_store_draft_list(struct cpc_store *s, const char *owner, uint32_t limit, uint32_t offset,
-                         json_t **out, struct cpc_err *err)
+                         uint64_t expired_before, json_t **out, struct cpc_err *err)
 {
     if (!s || !out || limit == 0 || limit > CPC_DRAFT_LIST_MAX)
         return cpc_err_set(err, CPC_ERR_INVALID, "drafts: limit must be 1..%d",
@@ -250,9 +250,11 @@ int cpc_store_draft_list(struct cpc_store *s, const char *owner, uint32_t limit,
     const char *sql =
         owner ? "SELECT id, owner, created_at, status, job_id, json_extract(quote, '$.job_type'), "
                 "json_extract(quote, '$.total') FROM job_drafts WHERE owner = ?1 "
+                "AND (job_id IS NOT NULL OR created_at >= ?4) "
                 "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3"
               : "SELECT id, owner, created_at, status, job_id, json_extract(quote, '$.job_type'), "
                 "json_extract(quote, '$.total') FROM job_drafts WHERE ?1 IS NULL "
+                "AND (job_id IS NOT NULL OR created_at >= ?4) "
                 "ORDER BY created_at DESC, id DESC LIMIT ?2 OFFSET ?3";
     int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK) {
@@ -263,6 +265,7 @@ int cpc_store_draft_list(struct cpc_store *s, const char *owner, uint32_t limit,
         sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, limit);
     sqlite3_bind_int64(st, 3, offset);
+    sqlite3_bind_int64(st, 4, expired_before > INT64_MAX ? INT64_MAX : (int64_t)expired_before);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         char id[37], own[CPC_ADDR_STR_MAX], status[12], job[65];
         uint64_t created = 0;
@@ -297,6 +300,32 @@ out:
     }
     *out = arr;
     return 0;
+}
+
+int cpc_store_draft_expire(struct cpc_store *s, uint64_t before_s, uint32_t max,
+                           uint32_t *deleted, struct cpc_err *err)
+{
+    if (deleted)
+        *deleted = 0;
+    if (!s || max == 0)
+        return cpc_err_set(err, CPC_ERR_INVALID, "cpc_store_draft_expire: bad arguments");
+    sqlite3_stmt *st = NULL;
+    int changes = 0;
+    /* the partial index job_drafts_unconfirmed (migration 5) holds exactly these rows */
+    int rc = write_prepare(s,
+                           "DELETE FROM job_drafts WHERE id IN (SELECT id FROM job_drafts "
+                           "WHERE job_id IS NULL AND created_at < ?1 ORDER BY created_at "
+                           "LIMIT ?2)",
+                           &st, err);
+    if (rc)
+        return rc;
+    if (!(rc = cpc__store_bind_u64(s->wdb, st, 1, before_s > INT64_MAX ? INT64_MAX : before_s,
+                                   "draft cutoff", err)))
+        rc = cpc__store_bind_u64(s->wdb, st, 2, max, "draft batch", err);
+    rc = write_finish(s, st, rc, &changes, "expiring drafts", err);
+    if (rc == 0 && deleted)
+        *deleted = (uint32_t)changes;
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */

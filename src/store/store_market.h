@@ -1,8 +1,10 @@
-/* store_market.h — marketplace drafts (migration 4) and a bounded query of a
- * job's market transactions, in the node's SQLite database.
+/* store_market.h — marketplace drafts (migration 4; migration 5 indexes the
+ * unconfirmed ones for expiry) and a bounded query of a job's market
+ * transactions, in the node's SQLite database.
  *
  *   job_drafts(id TEXT PRIMARY KEY (random UUID), owner TEXT (cpc1 address that
- *              signed the request, or NULL), created_at INTEGER (unix s),
+ *              signed the request, or NULL), created_at INTEGER (unix s, the
+ *              platform clock),
  *              request TEXT (the body as sent), contract TEXT (kind-level contract
  *              JSON), quote TEXT (JSON), status TEXT (draft|confirmed|cancelled),
  *              job_id TEXT (64 hex once confirmed))
@@ -12,6 +14,9 @@
  * Status moves only forward: draft -> confirmed -> cancelled, or draft ->
  * cancelled; the move is one conditional UPDATE, so two racing confirms
  * cannot both win. Reads use the reader pool; everything is thread-safe.
+ * A draft never confirmed (no job_id: still a draft, or cancelled before
+ * confirmation) expires: the caller deletes those created before its cutoff
+ * (cpc_store_draft_expire) and lists without them.
  */
 #ifndef CPC_STORE_STORE_MARKET_H
 #define CPC_STORE_STORE_MARKET_H
@@ -63,9 +68,16 @@ int cpc_store_draft_transition(struct cpc_store *s, const char *id, const char *
 
 /* Drafts newest first (owner NULL = all) as a JSON array (new reference) of
  * {"id","owner","created_at","status","job_id","job_type","total"} (owner/job_id
- * null when unset; job_type/total from the quote). limit 1..CPC_DRAFT_LIST_MAX. */
+ * null when unset; job_type/total from the quote). limit 1..CPC_DRAFT_LIST_MAX.
+ * Drafts never confirmed and created before expired_before (unix s; 0 = none) are
+ * left out. */
 int cpc_store_draft_list(struct cpc_store *s, const char *owner, uint32_t limit, uint32_t offset,
-                         json_t **out, struct cpc_err *err);
+                         uint64_t expired_before, json_t **out, struct cpc_err *err);
+
+/* Delete at most max (>= 1) drafts never confirmed (no job_id) created before before_s
+ * (unix s), oldest first; *deleted (may be NULL) gets how many. Returns 0 or CPC_ERR_DB. */
+int cpc_store_draft_expire(struct cpc_store *s, uint64_t before_s, uint32_t max,
+                           uint32_t *deleted, struct cpc_err *err);
 
 /* The committed market txs of a job, newest first, between two heights
  * (inclusive): its JOB_CREATE (hash = job id), JOB_CANCEL naming it, and every

@@ -96,6 +96,8 @@ static const struct migration migrations[] = {
      "CREATE INDEX job_drafts_created ON job_drafts(created_at, id);"
      "CREATE INDEX job_drafts_owner ON job_drafts(owner, created_at, id) WHERE owner IS NOT NULL;"
      "CREATE INDEX job_drafts_job ON job_drafts(job_id) WHERE job_id IS NOT NULL;"},
+    {5, "expiry of unconfirmed job drafts (store_market.h)",
+     "CREATE INDEX job_drafts_unconfirmed ON job_drafts(created_at, id) WHERE job_id IS NULL;"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -204,8 +204,10 @@ check "the key has the cpc_ form" test "${#APIKEY}" -eq 47
 ME=$(curl -sS --max-time 10 -D "$T_DIR/hdrs" -H "X-API-Key: $APIKEY" "$NODE/me" | jq -r .email)
 expect_eq "X-API-Key authenticates as the user" "$EMAIL" "$ME"
 check "the answer carries X-RateLimit-Remaining" grep -qi '^X-RateLimit-Remaining: 999' "$T_DIR/hdrs"
-KEYS=$(curl -sS --max-time 10 -H "Authorization: Bearer $APIKEY" "$NODE/api-keys")
+KEYS=$(curl -sS --max-time 10 -H "Authorization: Bearer $ACCESS3" "$NODE/api-keys")
 check "the key list holds no secret" test "$(echo "$KEYS" | grep -c -F -- "${APIKEY:12}")" -eq 0
+KEYS_BY_KEY=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $APIKEY" "$NODE/api-keys")
+expect_eq "an API key cannot list keys (access token only)" 403 "$KEYS_BY_KEY"
 WALLET=$(curl -sS --max-time 10 -H "Authorization: Bearer $ACCESS3" "$NODE/me/wallet")
 expect_eq "GET /me/wallet makes a custodial account" true "$(echo "$WALLET" | jq -r .custodial)"
 post_bearer /me/wallet/challenge '{}' "$ACCESS3"

@@ -1,17 +1,21 @@
-/* test_common_config.c — INI parsing: sections, comments, whitespace, errors with line numbers, u64. */
+/* test_common_config.c — INI parsing: sections, comments, whitespace, errors with line numbers, u64;
+ * the file is created owner-only and a warning is logged when others may read it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/config.h"
 #include "common/home.h"
+#include "common/log.h"
 #include "core/err.h"
 
 struct fixture {
@@ -184,6 +188,97 @@ static void test_nul_byte_rejected(void **state)
     assert_non_null(strstr(err.msg, "NUL"));
 }
 
+/* cpc_config_create makes the file 0600 whatever the umask, and leaves an existing one. */
+static void test_create_owner_only(void **state)
+{
+    struct fixture *f = *state;
+    struct cpc_err err = {0};
+    struct stat st;
+    int created = 0;
+    mode_t old = umask(0);
+    assert_int_equal(cpc_config_create(f->path, "[node]\n", 7, &created, &err), 0);
+    umask(old);
+    assert_int_equal(created, 1);
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, CPC_CONFIG_MODE);
+    assert_int_equal(CPC_CONFIG_MODE, 0600);
+    assert_int_equal(cpc_config_create(f->path, "[other]\n", 8, &created, &err), 0);
+    assert_int_equal(created, 0);
+    struct cpc_config *c = NULL;
+    assert_int_equal(cpc_config_load(&c, f->path, &err), 0);
+    cpc_config_free(c);
+    char *text = NULL;
+    size_t len = 0;
+    assert_int_equal(cpc_read_file(f->path, 64, &text, &len, &err), 0);
+    assert_string_equal(text, "[node]\n");
+    free(text);
+}
+
+/* The warning of cpc_config_warn_exposed as it reaches stderr (caller frees); *rc its result. */
+static char *warn_output(const char *path, int *rc, unsigned *mode)
+{
+    char tmp[] = "/tmp/cpc-test-config-log-XXXXXX";
+    int fd = mkstemp(tmp);
+    assert_true(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0 && dup2(fd, STDERR_FILENO) >= 0);
+    cpc_log_set_level(CPC_LOG_INFO);
+    *rc = cpc_config_warn_exposed(path, mode);
+    fflush(stderr);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    off_t n = lseek(fd, 0, SEEK_END);
+    char *buf = calloc(1, (size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
+    close(fd);
+    unlink(tmp);
+    return buf;
+}
+
+/* Others or the group may read it: one WARN line naming the file, its mode and the fix;
+ * owner-only or missing: nothing. */
+static void test_warn_when_others_may_read(void **state)
+{
+    struct fixture *f = *state;
+    struct cpc_err err = {0};
+    int rc = 0;
+    unsigned mode = 0;
+    char *out = warn_output(f->path, &rc, &mode); /* missing */
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, "");
+    free(out);
+    assert_int_equal(cpc_write_file_atomic(f->path, "[smtp]\npassword = s3cret\n", 26, 0644, &err),
+                     0);
+    out = warn_output(f->path, &rc, &mode);
+    assert_int_equal(rc, 1);
+    assert_int_equal(mode, 0644);
+    assert_non_null(strstr(out, " WARN "));
+    assert_non_null(strstr(out, f->path));
+    assert_non_null(strstr(out, "0644"));
+    assert_non_null(strstr(out, "every user may read"));
+    assert_non_null(strstr(out, "chmod 600"));
+    assert_null(strstr(out, "s3cret"));
+    assert_null(strchr(strchr(out, '\n') + 1, '\n')); /* one line */
+    free(out);
+    assert_int_equal(chmod(f->path, 0640), 0);
+    out = warn_output(f->path, &rc, &mode);
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "its group may read"));
+    free(out);
+    assert_int_equal(chmod(f->path, 0600), 0);
+    out = warn_output(f->path, &rc, &mode);
+    assert_int_equal(rc, 0);
+    assert_int_equal(mode, 0600);
+    assert_string_equal(out, "");
+    free(out);
+    assert_int_equal(chmod(f->path, 0400), 0);
+    out = warn_output(f->path, &rc, &mode);
+    assert_int_equal(rc, 0);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +287,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(test_u64, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nul_byte_rejected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_owner_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_warn_when_others_may_read, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -174,7 +174,7 @@ static void test_scopes(void **state)
     make_key(f, a1, "{\"name\":\"a\",\"scopes\":[\"account\"]}", acct, NULL);
     make_key(f, a1, "{\"name\":\"j\",\"scopes\":[\"jobs\"]}", jobs, NULL);
     expect(f, req_bearer(f, "GET", "/me", NULL, rd, NULL), 200, NULL);
-    expect(f, req_bearer(f, "GET", "/api-keys", NULL, rd, NULL), 200, NULL);
+    expect(f, req_bearer(f, "GET", "/api-keys", NULL, rd, NULL), 403, "insufficient_scope");
     expect(f, req_bearer(f, "POST", "/api-keys", "{\"name\":\"x\",\"scopes\":[\"read\"]}", rd, NULL),
            403, "insufficient_scope");
     expect(f, req_bearer(f, "PATCH", "/me", "{\"display_name\":\"S\"}", rd, NULL), 403,
@@ -182,10 +182,10 @@ static void test_scopes(void **state)
     expect(f, req_bearer(f, "GET", "/me", NULL, acct, NULL), 403, "insufficient_scope");
     expect(f, req_bearer(f, "GET", "/me", NULL, jobs, NULL), 403, "insufficient_scope");
     expect(f, req_bearer(f, "PATCH", "/me", "{\"display_name\":\"S\"}", acct, NULL), 200, NULL);
-    /* an account key may make keys; none may act where an access token is required */
+    /* no key may act where an access token is required, making keys included */
     expect(f, req_bearer(f, "POST", "/api-keys", "{\"name\":\"x\",\"scopes\":[\"read\"]}", acct,
                          NULL),
-           201, NULL);
+           403, "insufficient_scope");
     expect(f, req_bearer(f, "POST", "/auth/logout-all", NULL, acct, NULL), 403,
            "insufficient_scope");
     expect(f, req_bearer(f, "POST", "/auth/password/change",
@@ -196,6 +196,55 @@ static void test_scopes(void **state)
            "insufficient_scope");
     expect(f, req_bearer(f, "GET", "/admin/audit", NULL, acct, NULL), 403, "insufficient_scope");
     expect(f, req_bearer(f, "GET", "/me", NULL, a1, NULL), 200, NULL); /* session untouched */
+}
+
+/* An API key never manages keys, whatever its scopes: an `account` key
+ * cannot mint a `jobs` key (which would spend the custodial wallet through
+ * the marketplace), a key with every scope cannot either, and none lists or
+ * deletes keys, by Bearer or X-API-Key. The keys stay as they were. */
+static void test_keys_cannot_manage_keys(void **state)
+{
+    struct fixture *f = *state;
+    char a1[2048], line[128], path[64];
+    char keys[4][48];
+    int64_t ids[4];
+    static const char *const bodies[4] = {
+        "{\"name\":\"r\",\"scopes\":[\"read\"]}",
+        "{\"name\":\"j\",\"scopes\":[\"jobs\"]}",
+        "{\"name\":\"a\",\"scopes\":[\"account\"]}",
+        "{\"name\":\"all\",\"scopes\":[\"read\",\"jobs\",\"account\"]}",
+    };
+    access_of(f, "max@example.com", a1);
+    for (int i = 0; i < 4; i++)
+        make_key(f, a1, bodies[i], keys[i], &ids[i]);
+    for (int i = 0; i < 4; i++) {
+        for (int how = 0; how < 2; how++) {
+            snprintf(line, sizeof line, how ? "X-API-Key: %s" : "Authorization: Bearer %s",
+                     keys[i]);
+            expect(f,
+                   req_hdr(f, "POST", "/api-keys",
+                           "{\"name\":\"minted\",\"scopes\":[\"jobs\",\"account\"]}", line,
+                           NULL),
+                   403, "insufficient_scope");
+            expect(f, req_hdr(f, "GET", "/api-keys", NULL, line, NULL), 403,
+                   "insufficient_scope");
+            snprintf(path, sizeof path, "/api-keys/%lld", (long long)ids[(i + 1) % 4]);
+            expect(f, req_hdr(f, "DELETE", path, NULL, line, NULL), 403, "insufficient_scope");
+            snprintf(path, sizeof path, "/api-keys/%lld", (long long)ids[i]);
+            expect(f, req_hdr(f, "DELETE", path, NULL, line, NULL), 403, "insufficient_scope");
+        }
+    }
+    /* nothing was minted or deleted: the owner's session sees the same four keys */
+    expect(f, req_bearer(f, "GET", "/api-keys", NULL, a1, NULL), 200, NULL);
+    json_t *list = json_object_get(f->last, "keys");
+    assert_int_equal(json_array_size(list), 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(list, i), "id")),
+                         ids[i]);
+    /* and each still works within its scopes: /me takes read (keys 0 and 3) */
+    for (int i = 0; i < 4; i++)
+        expect(f, req_bearer(f, "GET", "/me", NULL, keys[i], NULL), i % 3 ? 403 : 200,
+               i % 3 ? "insufficient_scope" : NULL);
 }
 
 static void test_whitelist(void **state)
@@ -271,11 +320,11 @@ static void test_no_secrets_at_rest3(void **state)
              key2, NULL);
     expect(f, req_bearer(f, "GET", "/me", NULL, key, NULL), 200, NULL);
     snprintf(line, sizeof line, "X-API-Key: %s", key);
-    expect(f, req_hdr(f, "GET", "/api-keys", NULL, line, NULL), 200, NULL);
+    expect(f, req_hdr(f, "GET", "/me/wallet", NULL, line, NULL), 200, NULL);
     expect(f, req_bearer(f, "GET", "/me", NULL, key2, NULL), 403, "ip_not_allowed");
     char path[64];
     snprintf(path, sizeof path, "/api-keys/%lld", (long long)id);
-    expect(f, req_bearer(f, "DELETE", path, NULL, key, NULL), 200, NULL);
+    expect(f, req_bearer(f, "DELETE", path, NULL, a1, NULL), 200, NULL);
     expect(f, req_bearer(f, "GET", "/me", NULL, key, NULL), 401, "invalid_token");
     log_restore(saved);
     if (at_rest(f, key, strlen(key), 0) || at_rest(f, key + 12, strlen(key) - 12, 0))
@@ -296,6 +345,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_bodies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_users_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scopes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keys_cannot_manage_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_whitelist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_secrets_at_rest3, setup, teardown),

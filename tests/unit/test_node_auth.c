@@ -13,6 +13,7 @@
 #include "node_auth_fixture.h"
 
 #include <jwt.h>
+#include <sqlite3.h>
 
 static int setup_unbound(void **state) { return setup_with(state, "bind_sessions = false\n"); }
 
@@ -323,15 +324,150 @@ static void test_lockout(void **state)
     json_decref(j);
 }
 
+/* One login of email with pw: the status, the body with its digits masked
+ * (the lock's end is a time) and Retry-After into the caller's buffers. */
+static long login_seen(struct fixture *f, const char *email, const char *pw, char body[512],
+                       char retry[32])
+{
+    json_t *j = NULL;
+    long st = post(f, "/auth/login", json_pack("{s:s, s:s}", "email", email, "password", pw), &j);
+    char *d = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    snprintf(body, 512, "%s", d ? d : "");
+    for (char *c = body; *c; c++)
+        if (*c >= '0' && *c <= '9')
+            *c = '#';
+    snprintf(retry, 32, "%s", f->retry_after);
+    free(d);
+    json_decref(j);
+    return st;
+}
+
+/* A known and an unknown email answer each login alike, the lockout
+ * included: 401 four times, then 423 account_locked with the same body and
+ * Retry-After, 423 again even with the right password, and after 15 minutes
+ * the count starts over for both. The unknown email's failures are kept under
+ * a keyed hash, never the email itself. */
+static void test_lockout_unknown_email_alike(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = signup_login(f, "hana@example.com", PW);
+    json_decref(j);
+    static const char *const who[2] = {"hana@example.com", "nobody-here@example.com"};
+    char body[2][512], retry[2][32];
+    long st[2];
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 6; i++) {
+            if (i % 2 == 0)
+                advance(f, 61000); /* a fresh per-IP window: 5 logins a minute */
+            const char *pw = i == 5 ? PW : "wrong pass 1"; /* the 6th: the right password */
+            for (int w = 0; w < 2; w++)
+                st[w] = login_seen(f, who[w], pw, body[w], retry[w]);
+            if (st[0] != st[1] || strcmp(body[0], body[1]) || strcmp(retry[0], retry[1]))
+                fail_msg("round %d attempt %d: known %ld %s (Retry-After %s), unknown %ld %s "
+                         "(Retry-After %s)",
+                         round, i + 1, st[0], body[0], retry[0], st[1], body[1], retry[1]);
+            assert_int_equal(st[0], i < 4 ? 401 : 423);
+            if (i >= 4) {
+                assert_non_null(strstr(body[0], "account_locked"));
+                assert_true(atoi(retry[0]) > 0 && atoi(retry[0]) <= 15 * 60);
+            } else {
+                assert_non_null(strstr(body[0], "invalid_credentials"));
+            }
+        }
+        advance(f, 15 * 60 * 1000); /* the locks end; the next round counts from zero */
+    }
+    /* the counter holds a 32-byte keyed hash, not the email */
+    char path[400];
+    snprintf(path, sizeof path, "%s/data/chain.db", f->home);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*), min(length(email_key)), "
+                                        "max(length(email_key)), sum(instr(email_key, ?1)) "
+                                        "FROM unknown_login_failures",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_blob(q, 1, "nobody-here", 11, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    assert_int_equal(sqlite3_column_int(q, 1), 32);
+    assert_int_equal(sqlite3_column_int(q, 2), 32);
+    assert_int_equal(sqlite3_column_int(q, 3), 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+/* The failures of unknown emails stay bounded: rows idle since before the
+ * cutoff go, and past the row cap the least recently failed ones. */
+static void test_unknown_failures_bounded(void **state)
+{
+    struct fixture *f = *state;
+    struct cpc_pstore *s = f->node.platform->store;
+    struct cpc_err err = {0};
+    uint8_t key[8][32];
+    int locked = 0;
+    uint64_t until = 0;
+    for (int i = 0; i < 8; i++)
+        memset(key[i], 0xa0 + i, 32);
+    /* a cap of 3: the 8 keys fail in turn, only the 3 most recent are kept */
+    struct cpc_punknown_limits lim = {5, 1000000, 0, 3};
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(cpc_pstore_unknown_login_failed_record(s, key[i], "x@example.com",
+                                                                "127.0.0.1", 1000 + i, UA, &lim,
+                                                                &locked, &err),
+                         0);
+    /* lock key 7 (4 more failures) to see which rows are left by their lock */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cpc_pstore_unknown_login_failed_record(s, key[7], "x@example.com",
+                                                                "127.0.0.1", 2000 + i, UA, &lim,
+                                                                &locked, &err),
+                         0);
+    assert_int_equal(locked, 1);
+    assert_int_equal(cpc_pstore_unknown_login_locked_until(s, key[7], &until, &err), 0);
+    assert_true(until == 1000000);
+    /* keys 0..4 were dropped: failing them again starts over, so 4 more do not lock */
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(cpc_pstore_unknown_login_failed_record(s, key[0], "x@example.com",
+                                                                "127.0.0.1", 3000 + i, UA, &lim,
+                                                                &locked, &err),
+                         0);
+    assert_int_equal(locked, 0);
+    /* the cutoff: everything idle since before 5000 goes, key 7's lock with it */
+    lim.keep_since_ms = 5000;
+    assert_int_equal(cpc_pstore_unknown_login_failed_record(s, key[1], "x@example.com",
+                                                            "127.0.0.1", 6000, UA, &lim, &locked,
+                                                            &err),
+                     0);
+    assert_int_equal(cpc_pstore_unknown_login_locked_until(s, key[7], &until, &err), 0);
+    assert_true(until == 0);
+    char path[400];
+    snprintf(path, sizeof path, "%s/data/chain.db", f->home);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM unknown_login_failures", -1, &q, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
 static void test_rate_limit(void **state)
 {
     struct fixture *f = *state;
     json_t *j = NULL;
-    for (int i = 0; i < 5; i++)
+    /* five unknown emails: five failures of one would lock it (423), as an account */
+    for (int i = 0; i < 5; i++) {
+        char email[64];
+        snprintf(email, sizeof email, "nobody%d@example.com", i);
         expect(f,
-               post(f, "/auth/login",
-                    json_pack("{s:s, s:s}", "email", "nobody@example.com", "password", PW), NULL),
+               post(f, "/auth/login", json_pack("{s:s, s:s}", "email", email, "password", PW),
+                    NULL),
                401, "invalid_credentials");
+    }
     assert_int_equal(post(f, "/auth/login",
                           json_pack("{s:s, s:s}", "email", "nobody@example.com", "password", PW),
                           &j),
@@ -463,6 +599,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unbound_sessions, setup_unbound, teardown),
         cmocka_unit_test_setup_teardown(test_logout_all, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockout_unknown_email_alike, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_failures_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_secrets_at_rest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sql_injection_strings, setup, teardown),

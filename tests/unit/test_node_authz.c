@@ -1,11 +1,15 @@
 /* test_node_authz.c — the authorization matrix of cpcd's routing table.
  *
  * Every route of cpc_node_routes() must have a rule here (public, signed
- * worker request, any signed-in user, admin); a route added without a rule,
- * or a rule for a route that is gone, fails test_every_route_has_a_rule. Then
- * each route is called over real HTTP by six identities: anonymous, a
- * customer, a provider, an admin, a blocked user and an expired token, and
- * the answer must match the rule:
+ * worker request, any signed-in user, admin) and says which API-key scope it
+ * takes (KEY_ANY on public routes, KEY_NONE where only an access token may
+ * call, else the one scope: read, jobs or account); a route added without a
+ * rule, or a rule for a route that is gone, fails
+ * test_every_route_has_a_rule. Then each route is called over real HTTP by
+ * nine identities: anonymous, a customer (a session access token), a
+ * provider, an admin, a blocked user, an expired token, and three API keys
+ * of the customer, each with one scope alone (read, jobs, account), and the
+ * answer must match the rule:
  *   public: nobody is refused for who they are (no 401/403);
  *   signed: everyone without the worker signature gets 401;
  *   user:   anonymous, expired and blocked get 401/403; customer, provider
@@ -13,7 +17,12 @@
  *   admin:  as user, but customer and provider get 403;
  *   optional: anonymous and signed-in users are served (the marketplace:
  *           a session token names the caller's wallet), but a blocked user
- *           or an expired token is refused rather than taken as anonymous.
+ *           or an expired token is refused rather than taken as anonymous;
+ *   and an API key is refused (403 insufficient_scope) on every non-public
+ *           route whose rule does not name its scope: the signed worker
+ *           routes, the admin routes and the session-only ones (password,
+ *           2FA, logout-all, wallet send, and the API keys themselves, so a
+ *           key can never mint a key with more scopes than its own).
  * "Not refused for who they are" means no 401/403 whose error code is about
  * the caller's token or role (invalid_token, token_expired, forbidden, ...):
  * a 401 for a wrong old password is the route working, not a refusal.
@@ -30,92 +39,102 @@
 
 #include "core/bech32.h"
 #include "node/admin_cli.h"
+#include "node/auth_apikey.h"
 #include "node/routes.h"
 
 enum access { PUBLIC, SIGNED, USER, ADMIN, OPTIONAL };
 
+/* The API keys a route takes: any (public), none (an access token only, or a
+ * worker signature), or a key holding one scope. */
+#define KEY_ANY CPC_SCOPE_ALL
+#define KEY_NONE 0u
+#define KEY_READ CPC_SCOPE_READ
+#define KEY_JOBS CPC_SCOPE_JOBS
+#define KEY_ACCOUNT CPC_SCOPE_ACCOUNT
+
 struct rule {
     const char *method, *pattern;
     enum access access;
+    unsigned key;
 };
 
 static const struct rule RULES[] = {
     /* chain */
-    {"GET", "/", PUBLIC},
-    {"GET", "/status", PUBLIC},
-    {"GET", "/block/{id}", PUBLIC},
-    {"GET", "/blocks", PUBLIC},
-    {"GET", "/tx/{hash}", PUBLIC},
-    {"POST", "/tx", PUBLIC},
-    {"POST", "/txs", PUBLIC},
-    {"GET", "/account/{address}", PUBLIC},
-    {"GET", "/account/{address}/txs", PUBLIC},
-    {"GET", "/balance/{address}", PUBLIC},
-    {"GET", "/events", PUBLIC},
-    {"GET", "/metrics", PUBLIC},
+    {"GET", "/", PUBLIC, KEY_ANY},
+    {"GET", "/status", PUBLIC, KEY_ANY},
+    {"GET", "/block/{id}", PUBLIC, KEY_ANY},
+    {"GET", "/blocks", PUBLIC, KEY_ANY},
+    {"GET", "/tx/{hash}", PUBLIC, KEY_ANY},
+    {"POST", "/tx", PUBLIC, KEY_ANY},
+    {"POST", "/txs", PUBLIC, KEY_ANY},
+    {"GET", "/account/{address}", PUBLIC, KEY_ANY},
+    {"GET", "/account/{address}/txs", PUBLIC, KEY_ANY},
+    {"GET", "/balance/{address}", PUBLIC, KEY_ANY},
+    {"GET", "/events", PUBLIC, KEY_ANY},
+    {"GET", "/metrics", PUBLIC, KEY_ANY},
     /* worker protocol (signed by the worker key) and market reads */
-    {"POST", "/worker/lease", SIGNED},
-    {"POST", "/worker/heartbeat", SIGNED},
-    {"POST", "/worker/release", SIGNED},
-    {"GET", "/worker/status", SIGNED},
-    {"PUT", "/blobs/{sha256}", PUBLIC},
-    {"GET", "/blobs/{sha256}", PUBLIC},
-    {"GET", "/market/task/{task_id}", PUBLIC},
-    {"GET", "/market/job/{job_id}", PUBLIC},
-    {"GET", "/market/job/{job_id}/resources", PUBLIC},
-    {"GET", "/market/worker/{address}", PUBLIC},
-    {"GET", "/market/synthetic", PUBLIC},
+    {"POST", "/worker/lease", SIGNED, KEY_NONE},
+    {"POST", "/worker/heartbeat", SIGNED, KEY_NONE},
+    {"POST", "/worker/release", SIGNED, KEY_NONE},
+    {"GET", "/worker/status", SIGNED, KEY_NONE},
+    {"PUT", "/blobs/{sha256}", PUBLIC, KEY_ANY},
+    {"GET", "/blobs/{sha256}", PUBLIC, KEY_ANY},
+    {"GET", "/market/task/{task_id}", PUBLIC, KEY_ANY},
+    {"GET", "/market/job/{job_id}", PUBLIC, KEY_ANY},
+    {"GET", "/market/job/{job_id}/resources", PUBLIC, KEY_ANY},
+    {"GET", "/market/worker/{address}", PUBLIC, KEY_ANY},
+    {"GET", "/market/synthetic", PUBLIC, KEY_ANY},
     /* marketplace: reads are public; writes take an optional session token
      * (or a signed request), which names the owner; money moves only by a
      * tx signed by the customer's key (their own or their custodial one) */
-    {"POST", "/marketplace/jobs", OPTIONAL},
-    {"GET", "/marketplace/jobs", PUBLIC},
-    {"GET", "/marketplace/jobs/{id}", PUBLIC},
-    {"GET", "/marketplace/jobs/{id}/quote", PUBLIC},
-    {"POST", "/marketplace/jobs/{id}/confirm", OPTIONAL},
-    {"GET", "/marketplace/jobs/{id}/logs", PUBLIC},
-    {"GET", "/marketplace/jobs/{id}/resources", PUBLIC},
-    {"POST", "/marketplace/jobs/{id}/cancel", OPTIONAL},
-    {"POST", "/marketplace/jobs/{id}/extend", OPTIONAL},
-    {"GET", "/marketplace/cluster/status", PUBLIC},
-    {"GET", "/marketplace/pricing", PUBLIC},
-    {"GET", "/marketplace/queue", PUBLIC},
+    {"POST", "/marketplace/jobs", OPTIONAL, KEY_JOBS},
+    {"GET", "/marketplace/jobs", PUBLIC, KEY_ANY},
+    {"GET", "/marketplace/jobs/{id}", PUBLIC, KEY_ANY},
+    {"GET", "/marketplace/jobs/{id}/quote", PUBLIC, KEY_ANY},
+    {"POST", "/marketplace/jobs/{id}/confirm", OPTIONAL, KEY_JOBS},
+    {"GET", "/marketplace/jobs/{id}/logs", PUBLIC, KEY_ANY},
+    {"GET", "/marketplace/jobs/{id}/resources", PUBLIC, KEY_ANY},
+    {"POST", "/marketplace/jobs/{id}/cancel", OPTIONAL, KEY_JOBS},
+    {"POST", "/marketplace/jobs/{id}/extend", OPTIONAL, KEY_JOBS},
+    {"GET", "/marketplace/cluster/status", PUBLIC, KEY_ANY},
+    {"GET", "/marketplace/pricing", PUBLIC, KEY_ANY},
+    {"GET", "/marketplace/queue", PUBLIC, KEY_ANY},
     /* accounts */
-    {"POST", "/auth/register", PUBLIC},
-    {"POST", "/auth/verify", PUBLIC},
-    {"GET", "/auth/verify", PUBLIC},
-    {"POST", "/auth/verify/resend", PUBLIC},
-    {"POST", "/auth/login", PUBLIC},
-    {"POST", "/auth/refresh", PUBLIC},
-    {"POST", "/auth/logout", PUBLIC},
-    {"POST", "/auth/logout-all", USER},
-    {"GET", "/me", USER},
-    {"POST", "/auth/password/forgot", PUBLIC},
-    {"POST", "/auth/password/reset", PUBLIC},
-    {"POST", "/auth/password/change", USER},
-    {"POST", "/auth/2fa/setup", USER},
-    {"POST", "/auth/2fa/enable", USER},
-    {"POST", "/auth/2fa/disable", USER},
-    {"GET", "/auth/history", USER},
-    {"PATCH", "/me", USER},
-    {"POST", "/me/kyc", USER},
-    {"POST", "/admin/users/{id}/block", ADMIN},
-    {"POST", "/admin/users/{id}/unblock", ADMIN},
-    {"POST", "/admin/users/{id}/kyc", ADMIN},
-    {"GET", "/admin/audit", ADMIN},
-    {"POST", "/api-keys", USER},
-    {"GET", "/api-keys", USER},
-    {"DELETE", "/api-keys/{id}", USER},
-    {"GET", "/me/wallet", USER},
-    {"POST", "/me/wallet/challenge", USER},
-    {"POST", "/me/wallet/link", USER},
-    {"POST", "/me/wallet/send", USER},
+    {"POST", "/auth/register", PUBLIC, KEY_ANY},
+    {"POST", "/auth/verify", PUBLIC, KEY_ANY},
+    {"GET", "/auth/verify", PUBLIC, KEY_ANY},
+    {"POST", "/auth/verify/resend", PUBLIC, KEY_ANY},
+    {"POST", "/auth/login", PUBLIC, KEY_ANY},
+    {"POST", "/auth/refresh", PUBLIC, KEY_ANY},
+    {"POST", "/auth/logout", PUBLIC, KEY_ANY},
+    {"POST", "/auth/logout-all", USER, KEY_NONE},
+    {"GET", "/me", USER, KEY_READ},
+    {"POST", "/auth/password/forgot", PUBLIC, KEY_ANY},
+    {"POST", "/auth/password/reset", PUBLIC, KEY_ANY},
+    {"POST", "/auth/password/change", USER, KEY_NONE},
+    {"POST", "/auth/2fa/setup", USER, KEY_NONE},
+    {"POST", "/auth/2fa/enable", USER, KEY_NONE},
+    {"POST", "/auth/2fa/disable", USER, KEY_NONE},
+    {"GET", "/auth/history", USER, KEY_READ},
+    {"PATCH", "/me", USER, KEY_ACCOUNT},
+    {"POST", "/me/kyc", USER, KEY_ACCOUNT},
+    {"POST", "/admin/users/{id}/block", ADMIN, KEY_NONE},
+    {"POST", "/admin/users/{id}/unblock", ADMIN, KEY_NONE},
+    {"POST", "/admin/users/{id}/kyc", ADMIN, KEY_NONE},
+    {"GET", "/admin/audit", ADMIN, KEY_NONE},
+    {"POST", "/api-keys", USER, KEY_NONE},
+    {"GET", "/api-keys", USER, KEY_NONE},
+    {"DELETE", "/api-keys/{id}", USER, KEY_NONE},
+    {"GET", "/me/wallet", USER, KEY_READ},
+    {"POST", "/me/wallet/challenge", USER, KEY_ACCOUNT},
+    {"POST", "/me/wallet/link", USER, KEY_ACCOUNT},
+    {"POST", "/me/wallet/send", USER, KEY_NONE},
     /* legacy proof-of-concept API */
-    {"GET", "/register", PUBLIC},
-    {"GET", "/get_task", PUBLIC},
-    {"POST", "/submit_work", PUBLIC},
-    {"GET", "/get_balance/{client_id}", PUBLIC},
-    {"GET", "/chain", PUBLIC},
+    {"GET", "/register", PUBLIC, KEY_ANY},
+    {"GET", "/get_task", PUBLIC, KEY_ANY},
+    {"POST", "/submit_work", PUBLIC, KEY_ANY},
+    {"GET", "/get_balance/{client_id}", PUBLIC, KEY_ANY},
+    {"GET", "/chain", PUBLIC, KEY_ANY},
 };
 #define N_RULES (sizeof RULES / sizeof RULES[0])
 
@@ -151,17 +170,53 @@ static void test_every_route_has_a_rule(void **state)
     }
     assert_int_equal(missing, 0);
     assert_int_equal(gone, 0);
+    /* the key column agrees with the access: public routes take any key, the
+     * signed and admin ones none, a user route a single scope or none */
+    for (size_t k = 0; k < N_RULES; k++) {
+        unsigned key = RULES[k].key;
+        int ok = RULES[k].access == PUBLIC     ? key == KEY_ANY
+                 : RULES[k].access == SIGNED   ? key == KEY_NONE
+                 : RULES[k].access == ADMIN    ? key == KEY_NONE
+                 : RULES[k].access == OPTIONAL ? key == KEY_JOBS
+                                               : key == KEY_NONE || key == KEY_READ ||
+                                                     key == KEY_ACCOUNT || key == KEY_JOBS;
+        if (!ok)
+            fail_msg("rule %s %s: key column %u does not fit its access", RULES[k].method,
+                     RULES[k].pattern, key);
+    }
 }
 
 /* ---- identities ---- */
 
-enum who { ANON, CUSTOMER, PROVIDER, ADMIN_USER, BLOCKED, EXPIRED, N_WHO };
-static const char *const WHO[N_WHO] = {"anonymous", "customer", "provider",
-                                       "admin",     "blocked",  "expired token"};
+enum who {
+    ANON,
+    CUSTOMER,
+    PROVIDER,
+    ADMIN_USER,
+    BLOCKED,
+    EXPIRED,
+    KEY_READ_ONLY,
+    KEY_JOBS_ONLY,
+    KEY_ACCOUNT_ONLY,
+    N_WHO
+};
+static const char *const WHO[N_WHO] = {
+    "anonymous",     "customer",         "provider",        "admin",
+    "blocked",       "expired token",    "API key (read)",  "API key (jobs)",
+    "API key (account)"};
+/* The scope an identity's API key holds (0: not a key). */
+static unsigned key_scope(enum who w)
+{
+    return w == KEY_READ_ONLY ? KEY_READ
+           : w == KEY_JOBS_ONLY ? KEY_JOBS
+           : w == KEY_ACCOUNT_ONLY ? KEY_ACCOUNT
+                                   : 0u;
+}
 
 struct ids {
     int64_t victim_id, blocked_id;
     char address[CPC_ADDR_STR_MAX];
+    char key[3][64]; /* the customer's keys: read, jobs, account alone */
 };
 
 static void sign_in(struct fixture *f, const char *email, char out[2048])
@@ -216,6 +271,12 @@ static void token_for(struct fixture *f, struct ids *ids, enum who w, char out[2
         sign_in(f, "customer@example.com", out);
         advance(f, 16 * 60 * 1000); /* access tokens last 15 min */
         return;
+    case KEY_READ_ONLY:
+    case KEY_JOBS_ONLY:
+    case KEY_ACCOUNT_ONLY:
+        advance(f, 61000); /* a fresh per-key rate window, as for sign-ins */
+        snprintf(out, 2048, "%s", ids->key[w - KEY_READ_ONLY]);
+        return;
     default:
         return;
     }
@@ -258,6 +319,18 @@ static void make_users(struct fixture *f, struct ids *ids)
     close(fds[0]);
     set_blocked(f, ids->blocked_id, 1);
     cpc_address_encode(ids->address, f->node.validator_addr);
+    /* the customer's API keys, one scope each, made with its session */
+    static const char *const scope[3] = {"read", "jobs", "account"};
+    char cust[2048], body[96];
+    sign_in(f, "customer@example.com", cust);
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body, "{\"name\":\"%s\",\"scopes\":[\"%s\"]}", scope[i],
+                 scope[i]);
+        json_t *k = NULL;
+        assert_int_equal(http_ex(f, "POST", "/api-keys", body, cust, NULL, &k), 201);
+        snprintf(ids->key[i], sizeof ids->key[i], "%s", str(k, "key"));
+        json_decref(k);
+    }
 }
 
 /* The route's pattern with concrete values for its {params}. */
@@ -281,6 +354,8 @@ static void concrete_path(const struct ids *ids, const char *pattern, char *out,
             snprintf(val, sizeof val, "%064d", 0);
         else if (strstr(pattern, "/admin/users/"))
             snprintf(val, sizeof val, "%lld", (long long)ids->victim_id);
+        else if (strstr(pattern, "/api-keys/"))
+            snprintf(val, sizeof val, "999999"); /* nobody's: the keys above stay */
         else if (strstr(pattern, "/marketplace/jobs/"))
             snprintf(val, sizeof val, "5f0564c9-526f-8664-b06d-6660558e3e3f");
         else
@@ -309,6 +384,23 @@ static int refused(long st, json_t *j)
     return 1;
 }
 
+/* Whether the rule refuses w, an identity without an API key. */
+static int refusal_expected(enum access access, enum who w)
+{
+    switch (access) {
+    case PUBLIC:
+        return 0;
+    case SIGNED:
+        return 1;
+    case USER:
+        return w == ANON || w == BLOCKED || w == EXPIRED;
+    case OPTIONAL:
+        return w == BLOCKED || w == EXPIRED;
+    default: /* ADMIN */
+        return w != ADMIN_USER;
+    }
+}
+
 static void test_matrix(void **state)
 {
     struct fixture *f = *state;
@@ -331,24 +423,10 @@ static void test_matrix(void **state)
             json_t *j = NULL;
             long st = http_ex(f, r[i].method, path, body, tok[0] ? tok : NULL, NULL, &j);
             int ref = refused(st, j);
-            int want_refused;
-            switch (rl->access) {
-            case PUBLIC:
-                want_refused = 0;
-                break;
-            case SIGNED:
-                want_refused = 1;
-                break;
-            case USER:
-                want_refused = w == ANON || w == BLOCKED || w == EXPIRED;
-                break;
-            case OPTIONAL:
-                want_refused = w == BLOCKED || w == EXPIRED;
-                break;
-            default: /* ADMIN */
-                want_refused = w != ADMIN_USER;
-                break;
-            }
+            unsigned ks = key_scope((enum who)w);
+            /* an API key is served only where the rule names its scope (KEY_ANY on
+             * public routes) */
+            int want_refused = ks ? !(rl->key & ks) : refusal_expected(rl->access, (enum who)w);
             if (ref != want_refused)
                 fail_msg("%s %s as %s: HTTP %ld (%s), expected %s", r[i].method, path, WHO[w],
                          st, err_code(j) ? err_code(j) : "no error code",
@@ -357,6 +435,11 @@ static void test_matrix(void **state)
                 assert_int_equal(st, 401); /* no credentials / stale ones: 401, not 403 */
             if (rl->access == ADMIN && (w == CUSTOMER || w == PROVIDER))
                 assert_int_equal(st, 403); /* signed in, but not an admin */
+            if (want_refused && ks && rl->access != SIGNED) {
+                /* a valid key on a route it may not call: 403, not 401 */
+                assert_int_equal(st, 403);
+                assert_string_equal(err_code(j), "insufficient_scope");
+            }
             json_decref(j);
             checked++;
         }

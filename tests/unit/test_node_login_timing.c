@@ -13,6 +13,10 @@
  * and an untimed good login after each known one resets its failure count,
  * so every timed attempt takes the same wrong-password path. Prints both medians
  * and their relative difference; fails only above 20%.
+ *
+ * The lockout answer too: a known email locked by 5 wrong passwords and an
+ * unknown one after as many failures both answer 423 account_locked, and
+ * their timed attempts while locked differ by less than 20% as well.
  */
 #include "node_auth_fixture.h"
 
@@ -52,15 +56,21 @@ static double timed_login(struct fixture *f, const char *email)
     return t;
 }
 
-static void test_login_timing(void **state)
+/* Production argon2 limits from now on (before any user exists), the dummy hash remade. */
+static void production_argon2(struct fixture *f)
 {
-    struct fixture *f = *state;
     struct cpc_platform *p = f->node.platform;
     p->pw_ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
     p->pw_mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
     assert_int_equal(crypto_pwhash_str(p->dummy_hash, "cpc dummy password 0", 20, p->pw_ops,
                                        p->pw_mem),
                      0);
+}
+
+static void test_login_timing(void **state)
+{
+    struct fixture *f = *state;
+    production_argon2(f);
     json_t *j = signup_login(f, "tim@example.com", PW);
     json_decref(j);
     double known[N_TRIES], unknown[N_TRIES];
@@ -85,11 +95,56 @@ static void test_login_timing(void **state)
     assert_true(diff < 0.20);
 }
 
+/* One timed login of a locked email: 423 account_locked. */
+static double timed_locked(struct fixture *f, const char *email)
+{
+    double t0 = now_s();
+    long st = login(f, email, "Wrong horse 99", NULL, NULL);
+    double t = now_s() - t0;
+    expect(f, st, 423, "account_locked");
+    return t;
+}
+
+static void test_locked_timing(void **state)
+{
+    struct fixture *f = *state;
+    production_argon2(f);
+    json_t *j = signup_login(f, "lea@example.com", PW);
+    json_decref(j);
+    static const char *const who[2] = {"lea@example.com", "nobody-locked@example.com"};
+    for (int w = 0; w < 2; w++) {
+        advance(f, 61000); /* a fresh per-IP window */
+        for (int i = 0; i < 5; i++)
+            expect(f, login(f, who[w], "Wrong horse 99", NULL, NULL), i < 4 ? 401 : 423,
+                   i < 4 ? "invalid_credentials" : "account_locked");
+    }
+    double known[N_TRIES], unknown[N_TRIES];
+    for (int i = 0; i < N_TRIES; i++) {
+        if (i % 2 == 0)
+            advance(f, 61000); /* 4 logins a window; 8 windows stay inside the 15-min lock */
+        if (i % 2) {
+            known[i] = timed_locked(f, who[0]);
+            unknown[i] = timed_locked(f, who[1]);
+        } else {
+            unknown[i] = timed_locked(f, who[1]);
+            known[i] = timed_locked(f, who[0]);
+        }
+    }
+    double mk = median(known, N_TRIES), mu = median(unknown, N_TRIES);
+    double lo = mk < mu ? mk : mu, diff = (mk > mu ? mk - mu : mu - mk) / lo;
+    printf("locked login timing: known email median %.2f ms, unknown email median %.2f ms, "
+           "difference %.1f%% (limit 20%%, %d tries each, argon2 INTERACTIVE)\n",
+           mk * 1e3, mu * 1e3, diff * 100.0, N_TRIES);
+    fflush(stdout);
+    assert_true(diff < 0.20);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_login_timing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locked_timing, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

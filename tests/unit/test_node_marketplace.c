@@ -6,7 +6,11 @@
  * requests (403), cancel before and after confirm, logs, resources, list,
  * the cluster views, extend with a signed JOB_EXTEND (deadline and tasks; owner
  * and job checks as cancel) and 4xx answers with clear messages for
- * malformed contracts, overflowing budgets, unknown kinds and oversized params. */
+ * malformed contracts, overflowing budgets, unknown kinds and oversized params.
+ * Abuse limits of drafts: per client IP and per owner (429 rate_limited with
+ * Retry-After, by the platform clock, which these tests move), and the expiry
+ * of drafts never confirmed (404 after draft_ttl_s, deleted by the next
+ * insert; confirmed ones stay). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
 #include <time.h>
 
 #include "common/keyring.h"
@@ -27,6 +33,7 @@
 #include "node/httpd.h"
 #include "node/mempool.h"
 #include "node/node.h"
+#include "node/platform.h"
 #include "node_test_fixture.h"
 
 #define CHAIN "marketplace-test"
@@ -101,10 +108,10 @@ static char *job_create_for(struct fixture *f, const char *draft_id, const struc
     return wrap_signed(f, tx, k);
 }
 
-static int setup(void **state)
+static int setup_config(void **state, const char *config_extra)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    nt_home_new(f->home, "/tmp/cpc-mp-XXXXXX", CHAIN, NULL);
+    nt_home_new(f->home, "/tmp/cpc-mp-XXXXXX", CHAIN, config_extra);
     nt_node_up(&f->node, f->home, f->base);
     struct cpc_err err = {0};
     assert_int_equal(cpc_keyring_load(f->home, "faucet", NULL, &f->faucet, &err), 0);
@@ -130,6 +137,8 @@ static int setup(void **state)
     *state = f;
     return 0;
 }
+
+static int setup(void **state) { return setup_config(state, NULL); }
 
 static int teardown(void **state)
 {
@@ -577,6 +586,187 @@ static void test_bad_input(void **state)
     json_decref(j);
 }
 
+/* ---- draft limits and expiry ---- */
+
+static _Atomic uint64_t clock_offset_ms; /* the platform clock = wall time + this */
+
+static uint64_t moved_clock(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u +
+           atomic_load(&clock_offset_ms);
+}
+
+static int setup_owner_limit(void **state)
+{
+    return setup_config(state, "[market]\ndraft_limit_ip = 0\ndraft_limit_owner = 3\n");
+}
+
+static size_t retry_after_of(char *d, size_t sz, size_t nm, void *arg)
+{
+    size_t len = sz * nm;
+    if (len > 13 && strncasecmp(d, "Retry-After: ", 13) == 0)
+        *(long *)arg = strtol(d + 13, NULL, 10);
+    return len;
+}
+
+/* POST a HASHPOW draft (reward varied so signed requests differ) from local_ip (NULL:
+ * 127.0.0.1) signed by k (NULL: anonymous); the status, *retry the Retry-After (0: none). */
+static long post_draft(struct fixture *f, const struct cpc_key *k, const char *local_ip,
+                       int n, long *retry)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"kind\":\"hashpow\",\"params\":{\"bits\":8},\"tasks\":3,\"reward\":%d,"
+             "\"deadline\":100,\"max_budget\":100000000}",
+             1000000 + n);
+    struct nt_req r = {"POST", "/marketplace/jobs", body, strlen(body), .timeout_s = 30,
+                       .on_header = retry_after_of, .local_ip = local_ip};
+    *retry = 0;
+    r.header_arg = retry;
+    if (k) {
+        struct cpc_req_sig sig;
+        assert_int_equal(cpc_req_sign(&sig, f->signer, k, "POST", "/marketplace/jobs", body,
+                                      strlen(body), cpc_now_ms(), NULL),
+                         0);
+        r.headers = nt_sig_headers(NULL, &sig);
+    }
+    json_t *j = NULL;
+    long st = nt_http_json(f->curl, f->base, &r, &j);
+    if (st == 429)
+        assert_string_equal(err_code(j), "rate_limited");
+    else if (st != 201)
+        fail_msg("POST /marketplace/jobs: %ld %s", st, err_msg(j));
+    json_decref(j);
+    return st;
+}
+
+/* Rows of job_drafts (all, or the one with id), read from the database file. */
+static int draft_rows(struct fixture *f, const char *id)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/data/chain.db", f->home);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        id ? "SELECT count(*) FROM job_drafts WHERE id = ?1"
+                                           : "SELECT count(*) FROM job_drafts",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    if (id)
+        sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    int n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+/* The red-team case: 150 anonymous drafts from one address. With the defaults
+ * ([market] draft_limit_ip = 60 an hour) the first 60 are stored and the rest
+ * answer 429 with Retry-After within the hour; another address is not
+ * affected, and the window frees after an hour of the platform clock. */
+static void test_anonymous_drafts_limited(void **state)
+{
+    struct fixture *f = *state;
+    atomic_store(&clock_offset_ms, 0);
+    cpc_platform_set_clock(f->node.platform, moved_clock, NULL);
+    int created = 0, refused = 0;
+    long retry = 0;
+    for (int i = 0; i < 150; i++) {
+        long st = post_draft(f, NULL, NULL, i, &retry);
+        if (st == 201) {
+            assert_int_equal(refused, 0); /* no 201 after the first 429 */
+            created++;
+        } else {
+            assert_true(retry >= 1 && retry <= 3600);
+            refused++;
+        }
+    }
+    fprintf(stderr, "drafts: %d created, %d refused (limit 60 an hour per IP)\n", created,
+            refused);
+    assert_int_equal(created, 60);
+    assert_int_equal(refused, 90);
+    assert_int_equal(draft_rows(f, NULL), 60);
+    assert_int_equal(post_draft(f, NULL, "127.0.0.2", 150, &retry), 201); /* per address */
+    atomic_fetch_add(&clock_offset_ms, 3600u * 1000u);
+    assert_int_equal(post_draft(f, NULL, NULL, 151, &retry), 201);
+}
+
+/* Per owner: with the IP limit off and draft_limit_owner = 3, alice's 4th
+ * signed draft in the window is refused, while bob's and anonymous ones go. */
+static void test_owner_drafts_limited(void **state)
+{
+    struct fixture *f = *state;
+    long retry = 0;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(post_draft(f, &f->alice, NULL, i, &retry), 201);
+    assert_int_equal(post_draft(f, &f->alice, NULL, 3, &retry), 429);
+    assert_true(retry >= 1 && retry <= 3600);
+    struct cpc_key bob;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_keyring_create(f->home, "bob", NULL, &bob, &err), 0);
+    assert_int_equal(post_draft(f, &bob, NULL, 4, &retry), 201);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(post_draft(f, NULL, NULL, 10 + i, &retry), 201);
+    cpc_key_wipe(&bob);
+}
+
+/* A draft not confirmed within draft_ttl_s (default 24 h) expires: reads,
+ * confirm and the list treat it as gone at once, the next insert deletes its
+ * row; a confirmed draft stays. */
+static void test_unconfirmed_drafts_expire(void **state)
+{
+    struct fixture *f = *state;
+    atomic_store(&clock_offset_ms, 0);
+    cpc_platform_set_clock(f->node.platform, moved_clock, NULL);
+    json_t *j = NULL;
+    char old[37], kept[37], path[160];
+    new_draft(f, NULL, HASHPOW, old);
+    new_draft(f, NULL, HL, kept);
+    struct cpc_tx tx;
+    char *body = job_create_for(f, kept, &f->alice, next_nonce(f, &f->alice), &tx, 0);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", kept);
+    assert_int_equal(http(f, NULL, "POST", path, body, &j), 200);
+    json_decref(j);
+    free(body);
+    nt_produce(&f->node);
+    atomic_fetch_add(&clock_offset_ms, 24u * 3600u * 1000u - 60000u); /* a minute before */
+    snprintf(path, sizeof path, "/marketplace/jobs/%s", old);
+    assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 200);
+    json_decref(j);
+    atomic_fetch_add(&clock_offset_ms, 120000u); /* a minute after */
+    assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 404);
+    assert_non_null(strstr(err_msg(j), "expires"));
+    json_decref(j);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/quote", old);
+    assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 404);
+    json_decref(j);
+    body = job_create_for(f, kept, &f->alice, next_nonce(f, &f->alice), &tx, 0);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", old);
+    assert_int_equal(http(f, NULL, "POST", path, body, &j), 404);
+    json_decref(j);
+    free(body);
+    assert_int_equal(http(f, NULL, "GET", "/marketplace/jobs?limit=100", NULL, &j), 200);
+    json_t *jobs = json_object_get(j, "jobs");
+    assert_int_equal(json_array_size(jobs), 1);
+    assert_string_equal(str(json_array_get(jobs, 0), "id"), kept);
+    json_decref(j);
+    assert_int_equal(draft_rows(f, old), 1); /* gone for readers, the row still there */
+    char fresh[37];
+    new_draft(f, NULL, HASHPOW, fresh); /* an insert deletes the expired ones first */
+    assert_int_equal(draft_rows(f, old), 0);
+    assert_int_equal(draft_rows(f, NULL), 2);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s", kept);
+    assert_int_equal(http(f, NULL, "GET", path, NULL, &j), 200);
+    assert_string_equal(str(j, "status"), "confirmed");
+    json_decref(j);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -586,6 +776,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_owner_checks_and_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_anonymous_drafts_limited, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_drafts_limited, setup_owner_limit, teardown),
+        cmocka_unit_test_setup_teardown(test_unconfirmed_drafts_expire, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

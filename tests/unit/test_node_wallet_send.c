@@ -686,15 +686,18 @@ static void test_limit_migration(void **state)
     user_new(f, "sam@example.com", tok, wallet);
     user_new(f, "tia@example.com", btok, bob);
     fund(f, wallet, 50 * CPC);
-    assert_int_equal(cpc_pstore_schema_version(f->node.platform->store), 4);
+    int latest = cpc_pstore_schema_version(f->node.platform->store);
+    assert_true(latest >= 4);
     cpc_node_close(&f->node);
-    /* back to schema 3: what a node of the previous release left */
+    /* back to schema 3: what a node of the previous release left (migration 5, the
+     * failed logins of unknown emails, goes too) */
     sqlite3 *db = NULL;
     snprintf(path, sizeof path, "%s/data/chain.db", f->home);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE wallet_sends;"
-                                  "DELETE FROM platform_migrations WHERE version = 4",
+                                  "DROP TABLE IF EXISTS unknown_login_failures;"
+                                  "DELETE FROM platform_migrations WHERE version >= 4",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -703,7 +706,7 @@ static void test_limit_migration(void **state)
     nt_node_open(&f->node, &cfg);
     cpc_platform_set_clock(f->node.platform, test_clock, f);
     nt_node_start(&f->node, f->base);
-    assert_int_equal(cpc_pstore_schema_version(f->node.platform->store), 4);
+    assert_int_equal(cpc_pstore_schema_version(f->node.platform->store), latest);
     /* the same session, user and custodial wallet, with its funds */
     assert_int_equal(remaining(f, tok), 10 * CPC);
     assert_string_equal(str(f->last, "address"), wallet);

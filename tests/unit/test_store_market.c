@@ -2,7 +2,8 @@
  * add / get round trip, duplicate ids, forward-only status moves (a lost race
  * is CPC_ERR_DUPLICATE naming the current status), owner set once, listing
  * newest first by owner and bounds, argument checks, rows surviving a reopen,
- * and the bounded job-tx query on an empty chain. */
+ * the bounded job-tx query on an empty chain, and the expiry of drafts never
+ * confirmed (migration 5's index; batches; confirmed ones kept). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -106,7 +107,7 @@ static void test_list_and_job_txs(void **state)
     assert_int_equal(cpc_store_draft_add(f->s, &a, &err), 0);
     assert_int_equal(cpc_store_draft_add(f->s, &b, &err), 0);
     json_t *l = NULL;
-    assert_int_equal(cpc_store_draft_list(f->s, NULL, 10, 0, &l, &err), 0);
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, 10, 0, 0, &l, &err), 0);
     assert_int_equal(json_array_size(l), 2);
     json_t *e0 = json_array_get(l, 0);
     assert_string_equal(json_string_value(json_object_get(e0, "id")), ID2); /* newest first */
@@ -114,16 +115,16 @@ static void test_list_and_job_txs(void **state)
     assert_string_equal(json_string_value(json_object_get(e0, "job_type")), "Light");
     assert_int_equal(json_integer_value(json_object_get(e0, "total")), 9166667);
     json_decref(l);
-    assert_int_equal(cpc_store_draft_list(f->s, ADDR, 10, 0, &l, &err), 0);
+    assert_int_equal(cpc_store_draft_list(f->s, ADDR, 10, 0, 0, &l, &err), 0);
     assert_int_equal(json_array_size(l), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "owner")), ADDR);
     json_decref(l);
-    assert_int_equal(cpc_store_draft_list(f->s, NULL, 1, 1, &l, &err), 0);
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, 1, 1, 0, &l, &err), 0);
     assert_int_equal(json_array_size(l), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "id")), ID1);
     json_decref(l);
-    assert_int_equal(cpc_store_draft_list(f->s, NULL, 0, 0, &l, &err), CPC_ERR_INVALID);
-    assert_int_equal(cpc_store_draft_list(f->s, NULL, CPC_DRAFT_LIST_MAX + 1, 0, &l, &err),
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, 0, 0, 0, &l, &err), CPC_ERR_INVALID);
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, CPC_DRAFT_LIST_MAX + 1, 0, 0, &l, &err),
                      CPC_ERR_INVALID);
     /* no chain yet: no txs, bounds checked */
     uint8_t job[32];
@@ -138,11 +139,61 @@ static void test_list_and_job_txs(void **state)
                      CPC_ERR_INVALID);
 }
 
+#define ID3 "1c9d2e3f-4a5b-4c6d-8e7f-8899aabbccdd"
+#define ID4 "2d0e3f4a-5b6c-4d7e-9f80-99aabbccddee"
+
+/* Drafts never confirmed (still drafts, or cancelled before confirming) and
+ * created before the cutoff go, oldest first and at most max a call; a
+ * confirmed one and a younger one stay, and the list leaves expired ones out. */
+static void test_draft_expire(void **state)
+{
+    struct store_fx *f = *state;
+    struct cpc_err err = {0};
+    assert_true(cpc_store_schema_version(f->s) >= 5);
+    struct cpc_draft a = draft(ID1, "", 100), b = draft(ID2, ADDR, 110), c = draft(ID3, ADDR, 120),
+                     d = draft(ID4, "", 500);
+    assert_int_equal(cpc_store_draft_add(f->s, &a, &err), 0);
+    assert_int_equal(cpc_store_draft_add(f->s, &b, &err), 0);
+    assert_int_equal(cpc_store_draft_add(f->s, &c, &err), 0);
+    assert_int_equal(cpc_store_draft_add(f->s, &d, &err), 0);
+    assert_int_equal(cpc_store_draft_transition(f->s, ID2, "draft", "cancelled", NULL, NULL, &err),
+                     0);
+    assert_int_equal(cpc_store_draft_transition(f->s, ID3, "draft", "confirmed", JOB, NULL, &err),
+                     0);
+    json_t *l = NULL;
+    assert_int_equal(cpc_store_draft_list(f->s, NULL, 10, 0, 300, &l, &err), 0);
+    assert_int_equal(json_array_size(l), 2); /* ID4 (young) and ID3 (confirmed) */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 0), "id")), ID4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(l, 1), "id")), ID3);
+    json_decref(l);
+    assert_int_equal(cpc_store_draft_list(f->s, ADDR, 10, 0, 300, &l, &err), 0);
+    assert_int_equal(json_array_size(l), 1);
+    json_decref(l);
+    uint32_t n = 9;
+    assert_int_equal(cpc_store_draft_expire(f->s, 300, 1, &n, &err), 0);
+    assert_int_equal(n, 1);
+    struct cpc_draft g;
+    assert_int_equal(cpc_store_draft_get(f->s, ID1, &g, &err), CPC_ERR_NOT_FOUND); /* oldest */
+    assert_int_equal(cpc_store_draft_get(f->s, ID2, &g, &err), 0);
+    cpc_draft_clear(&g);
+    assert_int_equal(cpc_store_draft_expire(f->s, 300, 256, &n, &err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(cpc_store_draft_get(f->s, ID2, &g, &err), CPC_ERR_NOT_FOUND);
+    assert_int_equal(cpc_store_draft_expire(f->s, 300, 256, &n, &err), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(cpc_store_draft_get(f->s, ID3, &g, &err), 0);
+    cpc_draft_clear(&g);
+    assert_int_equal(cpc_store_draft_get(f->s, ID4, &g, &err), 0);
+    cpc_draft_clear(&g);
+    assert_int_equal(cpc_store_draft_expire(f->s, 300, 0, &n, &err), CPC_ERR_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_add_get_transition, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_job_txs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_draft_expire, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
