@@ -76,6 +76,7 @@ static struct cpc_worker worker(uint8_t tag, const char *gpu, uint32_t vram, uin
     w.cpu_cores = cores;
     w.ram_gb = 16;
     w.registered_height = 1;
+    w.locked = 4096 * CPC_DEFAULT_MIN_WORKER_STAKE; /* stake never the limit here */
     return w;
 }
 
