@@ -8,9 +8,11 @@
  * cpc_block_build, re-validated with cpc_apply_block (signatures on), and the
  * supply invariant is checked after it.
  *
- * The bond's params are set through the genesis JSON and the new record
- * fields read through the worker's JSON view, so this file builds against a
- * core that lacks them and fails there at run time. */
+ * The chain runs on the default bond (10 CPC, 100 blocks) except where a
+ * test sets the params through the genesis JSON; the new record fields are
+ * read through the worker's JSON view and the new tx type is named by its
+ * string, so this file builds against a core that lacks them and fails
+ * there at run time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,7 +31,7 @@
 #include "core_ledger_fixtures.h"
 
 #define CPC(x) ((uint64_t)(x) * CPC_BASE_PER_CPC)
-#define UNBONDING 20
+#define UNBONDING 100 /* the default params.unbonding_blocks */
 
 struct chain {
     struct cpc_signer *s;
@@ -98,11 +100,11 @@ static int setup_default(void **state)
     return setup_with(NULL, 0, 0);
 }
 
-/* min_worker_stake 10 CPC, unbonding_blocks UNBONDING. */
+/* min_worker_stake 20 CPC, unbonding_blocks 7, from the genesis JSON. */
 static int setup_bond(void **state)
 {
     (void)state;
-    return setup_with("min_worker_stake", CPC(10), UNBONDING);
+    return setup_with("min_worker_stake", CPC(20), 7);
 }
 
 static int teardown(void **state)
@@ -440,21 +442,19 @@ static void test_zero_stake_worker_refused(void **state)
     assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
 }
 
-/* params.min_worker_stake from genesis: below it a registration fails and
- * adds nothing; slashed below it, a worker's results are refused until it
+/* params.min_worker_stake from genesis (20 CPC): below it a registration fails
+ * and adds nothing; slashed below it, a worker's results are refused until it
  * tops up (a capability update with stake 0 is fine while it holds the minimum). */
 static void test_min_stake_from_genesis(void **state)
 {
     (void)state;
-    assert_int_equal(C.params.min_worker_stake, CPC(10));
-    assert_int_equal(C.params.unbonding_blocks, UNBONDING);
-    register_worker(&C.w1, CPC(9), CPC_ERR_INSUFFICIENT_STAKE);
-    assert_non_null(strstr(last_msg, "at least 10 CPC"));
+    register_worker(&C.w1, CPC(19), CPC_ERR_INSUFFICIENT_STAKE);
+    assert_non_null(strstr(last_msg, "at least 20 CPC"));
     assert_null(worker_json(&C.w1));
-    register_worker(&C.w1, CPC(10), 0);
-    assert_int_equal(worker_field(&C.w1, "locked"), CPC(10));
+    register_worker(&C.w1, CPC(20), 0);
+    assert_int_equal(worker_field(&C.w1, "locked"), CPC(20));
     register_worker(&C.w1, 0, 0); /* capabilities only */
-    /* a wrong result is slashed 10% of the reward: 10 - 1 = 9 CPC locked */
+    /* a wrong result is slashed 10% of the reward: 20 - 1 = 19 CPC locked */
     uint8_t job[32], nb[8], bad[8];
     hashpow_job(1, CPC(10), job);
     solve_hashpow(job, 0, 4, nb);
@@ -462,16 +462,22 @@ static void test_min_stake_from_genesis(void **state)
     struct cpc_tx tx;
     result_tx(&tx, &C.w1, job, 0, bad, 8);
     step1(&tx, CPC_ERR_INVALID_RESULT);
-    assert_int_equal(worker_field(&C.w1, "locked"), CPC(9));
+    assert_int_equal(worker_field(&C.w1, "locked"), CPC(19));
     result_tx(&tx, &C.w1, job, 0, nb, 8);
     step1(&tx, CPC_ERR_INSUFFICIENT_STAKE);
-    assert_non_null(strstr(last_msg, "below the minimum 10 CPC"));
+    assert_non_null(strstr(last_msg, "below the minimum 20 CPC"));
     assert_int_equal(task_of(job, 0).status, CPC_TASK_OPEN);
     register_worker(&C.w1, 0, CPC_ERR_INSUFFICIENT_STAKE); /* still below */
     register_worker(&C.w1, CPC(1), 0);
     result_tx(&tx, &C.w1, job, 0, nb, 8);
     step1(&tx, 0);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+    /* the genesis unbonding_blocks (7) is the period */
+    deregister(&C.w1, 0);
+    empty_blocks(5);
+    unstake(&C.w1, CPC(20), CPC_ERR_INSUFFICIENT_STAKE); /* since + 6 */
+    unstake(&C.w1, CPC(20), 0);                          /* since + 7 */
+    assert_int_equal(acct(&C.w1).stake, 0);
 }
 
 /* ---------------- deregistration ---------------- */
@@ -623,9 +629,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_zero_stake_worker_refused, setup_default, teardown),
         cmocka_unit_test_setup_teardown(test_min_stake_from_genesis, setup_bond, teardown),
-        cmocka_unit_test_setup_teardown(test_deregister_then_unstake, setup_bond, teardown),
-        cmocka_unit_test_setup_teardown(test_pending_reveal_holds_the_lock, setup_bond, teardown),
-        cmocka_unit_test_setup_teardown(test_pending_settled_by_every_path, setup_bond, teardown),
+        cmocka_unit_test_setup_teardown(test_deregister_then_unstake, setup_default, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_reveal_holds_the_lock, setup_default,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pending_settled_by_every_path, setup_default,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
