@@ -201,15 +201,17 @@ static int may_submit(const struct cpc_overlay *ov, const struct cpc_block_ctx *
     struct cpc_worker w;
     uint64_t min = cpc_worker_min_stake(ctx->params->min_worker_stake);
     char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
-    cpc_amount_format(need, min);
     int rc = cpc_market_get_worker(ov, addr, &w);
-    if (rc == CPC_ERR_NOT_FOUND)
+    if (rc == CPC_ERR_NOT_FOUND) {
+        cpc_amount_format(need, min);
         return cpc_err_set(err, CPC_ERR_UNAUTHORIZED,
                            "not a registered worker: WORKER_REGISTER with at least %s CPC of "
                            "stake first", need);
+    }
     if (rc != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt worker record");
     if (w.locked < min) {
+        cpc_amount_format(need, min);
         cpc_amount_format(have, w.locked);
         return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
                            "Insufficient stake: the worker has %s CPC locked, below the minimum "
