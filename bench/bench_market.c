@@ -67,8 +67,12 @@
 #define BOINC_TASKS_PER_S 102.0
 #define LEASE_MAX 64
 #define REWARD 100000ULL            /* base units per task */
-#define WORKER_FUNDS (1000ULL * CPC_BASE_PER_CPC)
-#define WORKER_STAKE (1ULL * CPC_BASE_PER_CPC)
+/* Each worker locks enough stake that a fresh worker's lease cap (2 per
+ * min_worker_stake unit, docs/market.md "Scheduler limits") reaches the node's
+ * worker_max_leases: (max + 1) / 2 units, and keeps 100 CPC spare for fees. */
+#define WORKER_MIN_STAKE CPC_DEFAULT_MIN_WORKER_STAKE
+#define WORKER_STAKE(max_leases) (((uint64_t)(max_leases) + 1) / 2 * WORKER_MIN_STAKE)
+#define WORKER_FUNDS(max_leases) (WORKER_STAKE(max_leases) + 100ULL * CPC_BASE_PER_CPC)
 #define TIMEOUT_S 600.0
 /* The node's scheduler limits for this bench (HOME/config [market]); cpcd's
  * own defaults are 8 and 64. See the header comment. */
@@ -544,6 +548,8 @@ static int market_round(const struct opts *opts, unsigned round, double *tps_out
     snprintf(g.params.chain_id, sizeof g.params.chain_id, CHAIN);
     g.params.min_gas_price = 1;
     g.params.max_block_txs = 10000;
+    g.params.min_worker_stake = WORKER_MIN_STAKE;
+    g.params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
     g.genesis_time_ms = (uint64_t)time(NULL) * 1000;
     bench_random_key(signer, &customer);
     struct cpc_key treasury;
@@ -560,7 +566,7 @@ static int market_round(const struct opts *opts, unsigned round, double *tps_out
         bench_random_key(signer, &w->key);
         cpc_pubkey_hash(w->addr, w->key.info.pubkey);
         memcpy(g.accounts[1 + i].addr, w->addr, CPC_ADDR_HASH_LEN);
-        g.accounts[1 + i].balance = WORKER_FUNDS;
+        g.accounts[1 + i].balance = WORKER_FUNDS(o.worker_max_leases);
     }
     /* setup txs: WORKER_REGISTER x workers, JOB_CREATE x jobs */
     for (unsigned i = 0; i < o.workers; i++) {
@@ -568,7 +574,7 @@ static int market_round(const struct opts *opts, unsigned round, double *tps_out
         memset(&tx, 0, sizeof tx);
         tx.type = CPC_TX_WORKER_REGISTER;
         tx.nonce = r.workers[i].nonce++;
-        tx.u.worker_register.stake = WORKER_STAKE;
+        tx.u.worker_register.stake = WORKER_STAKE(o.worker_max_leases);
         tx.u.worker_register.cpu_cores = 2;
         tx.u.worker_register.ram_gb = 4;
         json_t *j = signed_tx_json(&tx, signer, r.workers[i].key.seckey, &err);

@@ -92,6 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             same(&b, data, size);
             view(cpc_worker_to_json(&w));
             (void)cpc_worker_score(&w);
+            (void)cpc_worker_lease_cap(&w, 1 + size % 1000, 4096);
+            (void)cpc_worker_released(&w, UINT64_MAX - size, size);
         }
         break;
     }

@@ -53,6 +53,7 @@ static struct cpc_scheduler *sched(void)
     memcpy(w.addr, WORKER, sizeof WORKER);
     w.cpu_cores = 4;
     w.ram_gb = 8;
+    w.locked = 4 * CPC_DEFAULT_MIN_WORKER_STAKE; /* a lease cap of 8: the 4 tasks */
     struct cpc_job j;
     memset(&j, 0, sizeof j);
     memset(j.id, 0x22, sizeof j.id);

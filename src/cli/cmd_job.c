@@ -1,5 +1,5 @@
 /* cmd_job.c — `cpc-cli job create|quote|confirm|cancel|extend|show|list` and
- * `cpc-cli worker register|show`.
+ * `cpc-cli worker register|deregister|show`.
  *
  * job create reads a kind-level contract (docs/market.md) from FILE.json (or
  * stdin with "-"), validates it locally with the core's contract rules, and
@@ -354,6 +354,16 @@ static int worker_register(struct cli_ctx *c, struct cpc_err *err)
     return cli_sign_and_send(c, &tx, &info, err);
 }
 
+static int worker_deregister(struct cli_ctx *c, struct cpc_err *err)
+{
+    struct cpc_tx tx;
+    struct cpc_key_info info;
+    int rc = cli_start_tx(c, &tx, CPC_TX_WORKER_DEREGISTER, &info, err);
+    if (rc)
+        return rc;
+    return cli_sign_and_send(c, &tx, &info, err);
+}
+
 static int worker_show(struct cli_ctx *c, struct cpc_err *err)
 {
     char addr[CPC_ADDR_STR_MAX];
@@ -410,9 +420,16 @@ const struct cli_cmd cli_job_cmds[] = {
 const struct cli_cmd cli_worker_cmds[] = {
     {"worker", "register", 0, 0, F_TX | F_STAKE, "worker register --stake AMOUNT --from KEY",
      "Register the --from key as a compute provider, locking AMOUNT CPC of its balance as\n"
-     "stake (slashed by 10% of a task's reward for each rejected result). Run again to add\n"
-     "stake or update capabilities (this machine's CPU cores are recorded).",
+     "stake (slashed by 10% of a task's reward for each rejected result); the lock must be\n"
+     "at least the chain's min_worker_stake (10 CPC on a devnet). Run again to add stake or\n"
+     "update capabilities (this machine's CPU cores are recorded).",
      worker_register},
+    {"worker", "deregister", 0, 0, F_TX, "worker deregister --from KEY",
+     "Send WORKER_DEREGISTER: the --from worker gets no new leases; results of leases it\n"
+     "holds are still taken during the unbonding period (genesis unbonding_blocks, 100 on\n"
+     "a devnet). Once the period has passed and none of its results awaits a reveal or a\n"
+     "quorum, `tx unstake` can take the locked stake. `worker register` bonds it again.",
+     worker_deregister},
     {"worker", "show", 1, 1, 0, "worker show ADDR|KEYNAME",
      "Print a worker's record: locked stake, capabilities and reputation.", worker_show},
     {0},

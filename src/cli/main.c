@@ -68,7 +68,7 @@ static const struct group GROUPS[] = {
     {"tx", "Build, sign and send transactions", cli_tx_cmds},
     {"query", "Read chain state from the node", cli_query_cmds},
     {"job", "Create, cancel and inspect compute jobs", cli_job_cmds},
-    {"worker", "Register as a compute provider", cli_worker_cmds},
+    {"worker", "Register or deregister as a compute provider", cli_worker_cmds},
     {NULL, NULL, NULL},
 };
 

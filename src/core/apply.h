@@ -35,6 +35,12 @@ struct cpc_chain_params {
     uint64_t min_gas_price;    /* base units per gas */
     uint32_t max_block_txs;    /* txs per block */
     uint8_t treasury[CPC_ADDR_HASH_LEN]; /* receives the market's commission and slashes */
+    /* Worker bond (market.h, "worker stake"): a worker must keep at least
+     * min_worker_stake base units locked to register, lease and submit results
+     * (0 reads as 1: a zero stake is never enough); WORKER_DEREGISTER frees its
+     * lock unbonding_blocks after the deregistration, once nothing is pending. */
+    uint64_t min_worker_stake;
+    uint64_t unbonding_blocks;
 };
 
 /* A source of lease signatures the caller made itself. known() must return

@@ -5,6 +5,9 @@
  * key that is not a curve point, duplicate accounts and a total supply above
  * INT64_MAX are all rejected) because every node must derive the same block
  * 0 from the same file. "stake" is optional per account (default 0).
+ * params.min_worker_stake (1..INT64_MAX) and params.unbonding_blocks
+ * (1..CPC_MAX_UNBONDING_BLOCKS) are optional: absent = the defaults of market.h
+ * (10 CPC, 100 blocks); the writer leaves out a zero field (then the default).
  */
 #include "genesis.h"
 
@@ -54,7 +57,8 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
     static const char *const keys[] = {"chain_id", "genesis_time", "validator", "params",
                                        "accounts", NULL};
     static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury",
-                                        "synthetic", NULL};
+                                        "synthetic", "min_worker_stake", "unbonding_blocks",
+                                        NULL};
     static const char *const akeys[] = {"address", "balance", "stake", NULL};
     const int E = CPC_ERR_INVALID;
     const json_t *pj = NULL, *aj = NULL;
@@ -86,6 +90,15 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
         (rc = cpc__json_addr(pj, "params", "treasury", g->params.treasury, E, err)))
         goto fail;
     g->params.max_block_txs = (uint32_t)v;
+    g->params.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
+    g->params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
+    if ((json_object_get(pj, "min_worker_stake") &&
+         (rc = cpc__json_u64(pj, "params", "min_worker_stake", 1, INT64_MAX,
+                             &g->params.min_worker_stake, E, err))) ||
+        (json_object_get(pj, "unbonding_blocks") &&
+         (rc = cpc__json_u64(pj, "params", "unbonding_blocks", 1, CPC_MAX_UNBONDING_BLOCKS,
+                             &g->params.unbonding_blocks, E, err))))
+        goto fail;
     const json_t *sj = json_object_get(pj, "synthetic");
     if (sj && (rc = cpc_synthetic_params_from_json(&g->synthetic, sj, "params.synthetic", err)))
         goto fail;
@@ -159,6 +172,16 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
                   "min_gas_price", (json_int_t)g->params.min_gas_price, "max_block_txs",
                   (json_int_t)g->params.max_block_txs, "treasury", treasury, "accounts",
                   accounts);
+    json_t *params = o ? json_object_get(o, "params") : NULL;
+    if (params && ((g->params.min_worker_stake &&
+                    json_object_set_new(params, "min_worker_stake",
+                                        json_integer((json_int_t)g->params.min_worker_stake))) ||
+                   (g->params.unbonding_blocks &&
+                    json_object_set_new(params, "unbonding_blocks",
+                                        json_integer((json_int_t)g->params.unbonding_blocks))))) {
+        json_decref(o);
+        return NULL;
+    }
     if (o && g->synthetic.enabled &&
         json_object_set_new(json_object_get(o, "params"), "synthetic",
                             cpc_synthetic_params_to_json(&g->synthetic)) != 0) {

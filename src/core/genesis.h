@@ -3,10 +3,13 @@
  * JSON: {"chain_id":"cpc-devnet-1","genesis_time":1700000000000,
  *        "validator":"02..(pubkey hex)",
  *        "params":{"min_gas_price":1,"max_block_txs":10000,"treasury":"cpc1...",
+ *                  ["min_worker_stake":N],["unbonding_blocks":N],
  *                  ["synthetic":{"pool":"cpc1...","reward":N,"per_block":N,
  *                                ["n":1024],["challenges":16]}]},
  *        "accounts":[{"address":"cpc1...","balance":N,"stake":N}, ...]}
  * "treasury" (required) receives the market's commission and slashes.
+ * "min_worker_stake" (base units, default 10 CPC) and "unbonding_blocks" (default
+ * 100) bond the market's workers (market.h, "worker stake").
  * "synthetic" (optional; absent = disabled) enables the synthetic kind paid
  * from the "pool" account (market.h); the genesis state then holds the params
  * under CPC_KEY_SYNTH_PARAMS.

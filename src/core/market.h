@@ -16,6 +16,16 @@
  *   rejected result (wrong, missed reveal, outvoted, no lease): 10% of the task reward
  *                    moves from the worker's stake to the treasury
  *   completion, cancel or expiry: what is left in escrow goes back to the creator
+ *
+ * Worker stake (params.min_worker_stake, params.unbonding_blocks; docs/market.md):
+ *   WORKER_REGISTER must leave at least min_worker_stake locked; a market result or
+ *   synthetic commit is refused (no slash, nothing to slash) from a sender that is
+ *   not registered or whose locked stake fell below the minimum, and a synthetic
+ *   commit also from a deregistering worker. WORKER_DEREGISTER sets unbonding_since;
+ *   leased results are still taken until unbonding_since + unbonding_blocks, none
+ *   after; the lock ends at that height once `pending` is 0 (UNSTAKE may then take
+ *   it, which zeroes `locked`). WORKER_REGISTER ends an unbonding (or starts a new
+ *   bond after it); the reputation counters stay.
  */
 #ifndef CPC_CORE_MARKET_H
 #define CPC_CORE_MARKET_H
@@ -44,6 +54,10 @@
  * B has k*n int8 elements to generate, and challenges*k*n multiply-adds to redo. */
 #define CPC_MATMUL_MAX_B_ELEMS (1ULL << 26)
 #define CPC_MATMUL_MAX_VERIFY_MACS (1ULL << 28)
+/* Worker bond defaults (genesis params.min_worker_stake, params.unbonding_blocks). */
+#define CPC_DEFAULT_MIN_WORKER_STAKE 10000000000ULL /* 10 CPC in base units */
+#define CPC_DEFAULT_UNBONDING_BLOCKS 100ULL
+#define CPC_MAX_UNBONDING_BLOCKS 10000000ULL
 
 enum cpc_job_kind {
     CPC_KIND_NONE = 0,
@@ -174,11 +188,25 @@ struct cpc_worker {
     uint32_t gpu_count;
     uint64_t accepted, rejected, timed_out;
     uint64_t registered_height;
+    uint64_t unbonding_since;        /* height of its WORKER_DEREGISTER; 0 = bonded */
+    uint32_t pending;                /* its results the chain has not settled: commits
+                                      * awaiting REVEAL, exec replicas awaiting the quorum */
 };
 
 /* Reputation score in per-mille: (accepted + 1) * 1000 / (accepted + 4*rejected + timed_out + 1),
  * capped to 1000. */
 uint32_t cpc_worker_score(const struct cpc_worker *w);
+
+/* The effective minimum stake of params' min_worker_stake (0 reads as 1). */
+uint64_t cpc_worker_min_stake(uint64_t min_worker_stake);
+/* True once a deregistered worker's lock has ended at `height`: unbonding_since
+ * != 0, height >= unbonding_since + unbonding_blocks and nothing pending. */
+bool cpc_worker_released(const struct cpc_worker *w, uint64_t height, uint64_t unbonding_blocks);
+/* Live leases the scheduler lets w hold (docs/market.md, "Scheduler limits"):
+ *   units = locked / min_stake, trust = 1 + floor(log2(accepted + 1)),
+ *   cap   = clamp(2 x units x trust x score / 1000, 1, max_leases),
+ * and 0 when w may not lease at all (units 0, or deregistering). */
+uint32_t cpc_worker_lease_cap(const struct cpc_worker *w, uint64_t min_stake, uint32_t max_leases);
 
 void cpc_job_encode(const struct cpc_job *j, struct cpc_buf *b);
 int cpc_job_decode(struct cpc_job *j, const uint8_t *data, size_t len, struct cpc_err *err);
@@ -338,6 +366,8 @@ struct cpc_payload_worker_register {   /* WORKER_REGISTER: {"stake",["cpu_cores"
     uint32_t cpu_cores, ram_gb, vram_gb, gpu_count;
     char gpu_model[CPC_GPU_MODEL_MAX + 1];
 };
+/* WORKER_DEREGISTER: payload {} (no fields, no payload bytes): the sender's worker
+ * record starts unbonding (market.h "worker stake", docs/market.md). */
 struct cpc_payload_reveal {            /* REVEAL: {"task_id":uuid,"proofs":[["hex32",...],...]} */
     uint8_t task_id[16];
     uint16_t count;                    /* proofs, one per challenged row, in challenge order */
@@ -368,6 +398,8 @@ int cpc_job_extend_cost(const struct cpc_contract *c, uint32_t add_tasks, uint64
 void cpc_payload_worker_register_encode(const struct cpc_payload_worker_register *p, struct cpc_buf *b);
 int cpc_payload_worker_register_from_json(struct cpc_payload_worker_register *p, const json_t *j, struct cpc_err *err);
 json_t *cpc_payload_worker_register_to_json(const struct cpc_payload_worker_register *p);
+/* WORKER_DEREGISTER's payload: exactly {} (strict: any key is CPC_ERR_INVALID). */
+int cpc_payload_empty_from_json(const json_t *j, struct cpc_err *err);
 void cpc_payload_reveal_encode(const struct cpc_payload_reveal *p, const uint8_t *ext, size_t ext_len, struct cpc_buf *b);
 /* Decodes the payload and allocates *ext (caller owns, free()). */
 int cpc_payload_reveal_from_json(struct cpc_payload_reveal *p, uint8_t **ext, size_t *ext_len, const json_t *j, struct cpc_err *err);

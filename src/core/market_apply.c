@@ -91,15 +91,6 @@ static int put_job(struct cpc_overlay *ov, const struct cpc_job *j, struct cpc_e
     return put_encoded(ov, key, cpc_key_job(key, j->id), &b, err);
 }
 
-static int put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err)
-{
-    uint8_t key[CPC_KEY_MAX];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    cpc_task_encode(t, &b);
-    return put_encoded(ov, key, cpc_key_task(key, t->id), &b, err);
-}
-
 static int put_worker(struct cpc_overlay *ov, const struct cpc_worker *w, struct cpc_err *err)
 {
     uint8_t key[CPC_KEY_MAX];
@@ -107,6 +98,81 @@ static int put_worker(struct cpc_overlay *ov, const struct cpc_worker *w, struct
     cpc_buf_init(&b);
     cpc_worker_encode(w, &b);
     return put_encoded(ov, key, cpc_key_worker(key, w->addr), &b, err);
+}
+
+/* The workers whose result a task record holds unsettled: the committing worker
+ * of a COMMITTED task (matmul, synthetic), the replicas of an OPEN one (exec).
+ * Distinct by construction (one replica per worker). Returns the count. */
+static size_t task_pending(const struct cpc_task *t, const uint8_t **out)
+{
+    if (t->status == CPC_TASK_COMMITTED) {
+        out[0] = t->worker;
+        return 1;
+    }
+    if (t->status != CPC_TASK_OPEN)
+        return 0;
+    size_t n = t->n_results <= CPC_MAX_REPLICATION ? t->n_results : CPC_MAX_REPLICATION;
+    for (size_t i = 0; i < n; i++)
+        out[i] = t->results[i].worker;
+    return n;
+}
+
+static bool addr_in(const uint8_t *a, const uint8_t *const *set, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(a, set[i], CPC_ADDR_HASH_LEN) == 0)
+            return true;
+    return false;
+}
+
+/* worker.pending += delta (+1 / -1; never below 0: a record older than the
+ * counter may settle a result it never counted). */
+static int pending_add(struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN], int delta,
+                       struct cpc_err *err)
+{
+    struct cpc_worker w;
+    int rc = cpc_market_get_worker(ov, addr, &w);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return 0; /* nobody to hold to it (results need a registration) */
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt worker record");
+    if (delta > 0 && w.pending < UINT32_MAX)
+        w.pending++;
+    else if (delta < 0 && w.pending > 0)
+        w.pending--;
+    return put_worker(ov, &w, err);
+}
+
+/* Store a task record and keep its workers' `pending` counters in step: every
+ * write of a task goes through here, so a result counts from the write that
+ * records it (commit, replica) to the one that settles or drops it (reveal,
+ * missed reveal, quorum, verdict, job end), whichever path that is. */
+static int put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err)
+{
+    uint8_t key[CPC_KEY_MAX];
+    size_t klen = cpc_key_task(key, t->id);
+    struct cpc_task old;
+    const uint8_t *was[CPC_MAX_REPLICATION], *now[CPC_MAX_REPLICATION];
+    size_t n_was = 0, n_now = task_pending(t, now);
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = obj_get(ov, key, klen, &b);
+    if (rc == 0 && cpc_task_decode(&old, b.data, b.len, NULL) != 0)
+        rc = CPC_ERR_INVALID;
+    cpc_buf_free(&b);
+    if (rc == 0)
+        n_was = task_pending(&old, was);
+    else if (rc != CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task record");
+    for (size_t i = 0; i < n_was; i++)
+        if (!addr_in(was[i], now, n_now) && (rc = pending_add(ov, was[i], -1, err)) != 0)
+            return rc;
+    for (size_t i = 0; i < n_now; i++)
+        if (!addr_in(now[i], was, n_was) && (rc = pending_add(ov, now[i], +1, err)) != 0)
+            return rc;
+    cpc_buf_init(&b);
+    cpc_task_encode(t, &b);
+    return put_encoded(ov, key, klen, &b, err);
 }
 
 /* Worker record, or a fresh one (not yet stored) for an address never registered. */
@@ -122,6 +188,45 @@ static int load_worker(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR
     }
     if (rc != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt worker record");
+    return 0;
+}
+
+/* A result from addr may be recorded (market.h, "worker stake"): addr is a
+ * registered worker with at least the minimum stake locked; a deregistering one
+ * only under a lease (leased) and before its unbonding period ends. Else an
+ * error naming the reason (the tx fails; nothing is slashed: nothing is held). */
+static int may_submit(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                      const uint8_t addr[CPC_ADDR_HASH_LEN], bool leased, struct cpc_err *err)
+{
+    struct cpc_worker w;
+    uint64_t min = cpc_worker_min_stake(ctx->params->min_worker_stake);
+    char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+    int rc = cpc_market_get_worker(ov, addr, &w);
+    if (rc == CPC_ERR_NOT_FOUND) {
+        cpc_amount_format(need, min);
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED,
+                           "not a registered worker: WORKER_REGISTER with at least %s CPC of "
+                           "stake first", need);
+    }
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt worker record");
+    if (w.locked < min) {
+        cpc_amount_format(need, min);
+        cpc_amount_format(have, w.locked);
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
+                           "Insufficient stake: the worker has %s CPC locked, below the minimum "
+                           "%s CPC; add stake with WORKER_REGISTER", have, need);
+    }
+    if (w.unbonding_since && !leased)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "the worker is deregistering (WORKER_DEREGISTER at height %llu): "
+                           "only results of leases it holds are taken",
+                           (unsigned long long)w.unbonding_since);
+    if (w.unbonding_since && ctx->height - w.unbonding_since >= ctx->params->unbonding_blocks)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "the worker deregistered: its unbonding period ended at height %llu",
+                           (unsigned long long)(w.unbonding_since +
+                                                ctx->params->unbonding_blocks));
     return 0;
 }
 
@@ -356,6 +461,9 @@ static int result_context(struct cpc_overlay *ov, const struct cpc_block_ctx *ct
     for (unsigned i = 0; i < task->n_results; i++)
         if (memcmp(task->results[i].worker, tx->from, CPC_ADDR_HASH_LEN) == 0)
             return cpc_err_set(err, CPC_ERR_DUPLICATE, "this worker already submitted a replica");
+    int rc = may_submit(ov, ctx, tx->from, true, err);
+    if (rc != 0)
+        return rc;
     struct cpc_err why = {0};
     if (!p->has_lease)
         cpc_err_set(&why, CPC_ERR_INVALID_RESULT,
@@ -837,6 +945,13 @@ int cpc__market_reveal_deadline(struct cpc_overlay *ov, const struct cpc_task *t
                                 struct cpc_err *err)
 {
     return deadline_add(ov, t->reveal_deadline, DL_REVEAL, t->id, 16, t->commit_height, err);
+}
+
+int cpc__market_may_submit(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                           const uint8_t addr[CPC_ADDR_HASH_LEN], bool leased,
+                           struct cpc_err *err)
+{
+    return may_submit(ov, ctx, addr, leased, err);
 }
 
 int cpc__market_block_hash(const struct cpc_overlay *ov, uint64_t height, uint8_t out[32])

@@ -42,9 +42,15 @@ int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *
                             const struct cpc_tx *tx, struct cpc_err *err);
 int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                              const struct cpc_tx *tx, struct cpc_err *err);
-/* UNSTAKE may not take the stake below the worker's locked amount. */
-int cpc_market_check_unstake(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
-                             uint64_t stake_after, struct cpc_err *err);
+/* WORKER_DEREGISTER: the sender's worker record starts unbonding (market.h). */
+int cpc_market_apply_worker_deregister(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                       const struct cpc_tx *tx, struct cpc_err *err);
+/* UNSTAKE may not take the stake below the worker's locked amount, unless the lock
+ * has ended (cpc_worker_released): then the record's `locked` is zeroed in ov.
+ * 0 or CPC_ERR_INSUFFICIENT_STAKE naming what holds the lock. */
+int cpc_market_unstake_lock(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            const uint8_t addr[CPC_ADDR_HASH_LEN], uint64_t stake_after,
+                            struct cpc_err *err);
 
 /* ---- synthetic kind (market_synthetic.c; see market.h) ----
  * A SUBMIT_RESULT for an unknown task id: a synthetic commit when synthetic is enabled
@@ -88,6 +94,12 @@ int cpc__market_job_expiry(struct cpc_overlay *ov, uint64_t height, const uint8_
 int cpc__market_end_job(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_err *err);
 int cpc__market_reveal_deadline(struct cpc_overlay *ov, const struct cpc_task *t,
                                 struct cpc_err *err);
+/* 0 when a result from addr may be recorded (a registered worker with the minimum
+ * stake locked; when deregistering, only a leased result within its unbonding
+ * period), else CPC_ERR_UNAUTHORIZED / CPC_ERR_INSUFFICIENT_STAKE / CPC_ERR_INVALID. */
+int cpc__market_may_submit(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                           const uint8_t addr[CPC_ADDR_HASH_LEN], bool leased,
+                           struct cpc_err *err);
 int cpc__market_block_hash(const struct cpc_overlay *ov, uint64_t height, uint8_t out[32]);
 int cpc__market_verify_reveal(const struct cpc_overlay *ov, const struct cpc_tx *tx,
                               const struct cpc_task *task, const struct cpc_matmul_spec *spec,

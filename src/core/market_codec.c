@@ -15,7 +15,7 @@
  *           u8 n_results | n x (worker[20] | var hash (1..64 bytes))
  *   worker  addr[20] | u64 locked | u32 cpu_cores | u32 ram_gb | var gpu_model |
  *           u32 vram_gb | u32 gpu_count | u64 accepted | u64 rejected |
- *           u64 timed_out | u64 registered_height
+ *           u64 timed_out | u64 registered_height | u64 unbonding_since | u32 pending
  */
 #include <string.h>
 
@@ -34,6 +34,35 @@ uint32_t cpc_worker_score(const struct cpc_worker *w)
     u128 den = (u128)w->accepted + 4 * (u128)w->rejected + (u128)w->timed_out + 1;
     u128 s = num / den;
     return s > 1000 ? 1000u : (uint32_t)s;
+}
+
+uint64_t cpc_worker_min_stake(uint64_t min_worker_stake)
+{
+    return min_worker_stake ? min_worker_stake : 1;
+}
+
+bool cpc_worker_released(const struct cpc_worker *w, uint64_t height, uint64_t unbonding_blocks)
+{
+    if (!w->unbonding_since || w->pending)
+        return false;
+    return height >= w->unbonding_since && height - w->unbonding_since >= unbonding_blocks;
+}
+
+uint32_t cpc_worker_lease_cap(const struct cpc_worker *w, uint64_t min_stake, uint32_t max_leases)
+{
+    uint64_t units = w->locked / cpc_worker_min_stake(min_stake);
+    if (units == 0 || w->unbonding_since || max_leases == 0)
+        return 0;
+    if (units > max_leases)
+        units = max_leases; /* the product below stays far from overflow */
+    uint64_t x = w->accepted < UINT64_MAX ? w->accepted + 1 : w->accepted;
+    uint64_t trust = 1;
+    while (x >>= 1)
+        trust++; /* 1 + floor(log2(accepted + 1)) */
+    uint64_t cap = 2 * units * trust * cpc_worker_score(w) / 1000;
+    if (cap < 1)
+        cap = 1;
+    return cap > max_leases ? max_leases : (uint32_t)cap;
 }
 
 /* ================= common decode helpers ================= */
@@ -284,6 +313,8 @@ void cpc_worker_encode(const struct cpc_worker *w, struct cpc_buf *b)
     cpc_buf_put_u64(b, w->rejected);
     cpc_buf_put_u64(b, w->timed_out);
     cpc_buf_put_u64(b, w->registered_height);
+    cpc_buf_put_u64(b, w->unbonding_since);
+    cpc_buf_put_u32(b, w->pending);
 }
 
 int cpc_worker_decode(struct cpc_worker *w, const uint8_t *data, size_t len, struct cpc_err *err)
@@ -304,6 +335,8 @@ int cpc_worker_decode(struct cpc_worker *w, const uint8_t *data, size_t len, str
     x.rejected = cpc_read_u64(&r);
     x.timed_out = cpc_read_u64(&r);
     x.registered_height = cpc_read_u64(&r);
+    x.unbonding_since = cpc_read_u64(&r);
+    x.pending = cpc_read_u32(&r);
     if ((rc = rec_finish(&r, "worker", err)))
         return rc;
     if (!label_ok)
@@ -312,7 +345,8 @@ int cpc_worker_decode(struct cpc_worker *w, const uint8_t *data, size_t len, str
         (rc = rec_u64("worker.accepted", x.accepted, err)) ||
         (rc = rec_u64("worker.rejected", x.rejected, err)) ||
         (rc = rec_u64("worker.timed_out", x.timed_out, err)) ||
-        (rc = rec_u64("worker.registered_height", x.registered_height, err)))
+        (rc = rec_u64("worker.registered_height", x.registered_height, err)) ||
+        (rc = rec_u64("worker.unbonding_since", x.unbonding_since, err)))
         return rc;
     *w = x;
     return 0;
@@ -335,6 +369,10 @@ json_t *cpc_worker_to_json(const struct cpc_worker *w)
         cpc__json_set(o, "rejected", json_integer((json_int_t)w->rejected)) ||
         cpc__json_set(o, "timed_out", json_integer((json_int_t)w->timed_out)) ||
         cpc__json_set(o, "registered_height", json_integer((json_int_t)w->registered_height)) ||
+        cpc__json_set(o, "unbonding_since",
+                      w->unbonding_since ? json_integer((json_int_t)w->unbonding_since)
+                                         : json_null()) ||
+        cpc__json_set(o, "pending", json_integer(w->pending)) ||
         cpc__json_set(o, "score", json_integer(cpc_worker_score(w)))) {
         json_decref(o);
         return NULL;

@@ -2,8 +2,8 @@
  * JOB_CREATE (contract checked, budget + 10% commission moved into the job's
  * escrow, task records, expiry deadline), JOB_CANCEL (open tasks closed,
  * leftover escrow refunded), JOB_EXTEND (more deadline blocks and escrowed
- * tasks), WORKER_REGISTER (capabilities, stake locked for slashing) and the
- * UNSTAKE guard. Records and money go through market_apply.c's helpers
+ * tasks), WORKER_REGISTER (capabilities, stake locked for slashing),
+ * WORKER_DEREGISTER (unbonding) and the UNSTAKE guard (the lock, or its release). Records and money go through market_apply.c's helpers
  * (cpc__market_*), so every write follows the same rules as settlement.
  */
 #include <stdio.h>
@@ -146,6 +146,10 @@ int cpc_market_apply_job_extend(struct cpc_overlay *ov, const struct cpc_block_c
     return cpc__market_put_job(ov, &job, err);
 }
 
+/* WORKER_REGISTER: add stake to the lock, record capabilities. The lock must reach
+ * the minimum (a zero stake only updates a bonded worker's capabilities). A worker
+ * that deregistered is bonded again: an unbonding ends (whatever is still locked
+ * stays locked; an UNSTAKE after the release zeroed it); the counters stay. */
 int cpc_market_apply_worker_register(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                      const struct cpc_tx *tx, struct cpc_err *err)
 {
@@ -165,7 +169,18 @@ int cpc_market_apply_worker_register(struct cpc_overlay *ov, const struct cpc_bl
     }
     if (!cpc_add_u64(&acc.stake, acc.stake, p->stake) || !cpc_add_u64(&w.locked, w.locked, p->stake))
         return cpc_err_set(err, CPC_ERR_OVERFLOW, "stake overflow");
+    uint64_t min = cpc_worker_min_stake(ctx->params->min_worker_stake);
+    if (w.locked < min) {
+        char locked[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+        cpc_amount_format(locked, w.locked);
+        cpc_amount_format(need, min);
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
+                           "Insufficient stake: a worker must lock at least %s CPC "
+                           "(min_worker_stake); this registration would lock %s CPC",
+                           need, locked);
+    }
     acc.balance -= p->stake;
+    w.unbonding_since = 0;
     w.cpu_cores = p->cpu_cores;
     w.ram_gb = p->ram_gb;
     w.vram_gb = p->vram_gb;
@@ -176,14 +191,54 @@ int cpc_market_apply_worker_register(struct cpc_overlay *ov, const struct cpc_bl
     return cpc__market_put_worker(ov, &w, err);
 }
 
-int cpc_market_check_unstake(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
-                             uint64_t stake_after, struct cpc_err *err)
+int cpc_market_apply_worker_deregister(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                       const struct cpc_tx *tx, struct cpc_err *err)
 {
     struct cpc_worker w;
-    if (cpc_market_get_worker(ov, addr, &w) != 0 || stake_after >= w.locked)
+    int rc = cpc_market_get_worker(ov, tx->from, &w);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "not a registered worker (WORKER_REGISTER)");
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt worker record");
+    if (w.unbonding_since)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "the worker is already deregistering since height %llu",
+                           (unsigned long long)w.unbonding_since);
+    w.unbonding_since = ctx->height;
+    return cpc__market_put_worker(ov, &w, err);
+}
+
+int cpc_market_unstake_lock(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            const uint8_t addr[CPC_ADDR_HASH_LEN], uint64_t stake_after,
+                            struct cpc_err *err)
+{
+    struct cpc_worker w;
+    int rc = cpc_market_get_worker(ov, addr, &w);
+    if (rc == CPC_ERR_NOT_FOUND || (rc == 0 && stake_after >= w.locked))
         return 0;
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt worker record");
+    uint64_t unbonding = ctx->params->unbonding_blocks;
+    if (cpc_worker_released(&w, ctx->height, unbonding)) {
+        w.locked = 0; /* the lock has ended: the stake is the account's again */
+        return cpc__market_put_worker(ov, &w, err);
+    }
     char locked[CPC_AMOUNT_STR_MAX];
     cpc_amount_format(locked, w.locked);
+    if (!w.unbonding_since)
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
+                           "Insufficient stake: %s CPC is locked by the worker registration "
+                           "(send WORKER_DEREGISTER, then wait %llu blocks)",
+                           locked, (unsigned long long)unbonding);
+    uint64_t end = w.unbonding_since + unbonding;
+    if (ctx->height < end)
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
+                           "Insufficient stake: %s CPC stays locked until height %llu "
+                           "(unbonding since %llu)",
+                           locked, (unsigned long long)end,
+                           (unsigned long long)w.unbonding_since);
     return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
-                       "Insufficient stake: %s CPC is locked by the worker registration", locked);
+                       "Insufficient stake: %s CPC stays locked while %u result(s) of the "
+                       "worker await settlement (a REVEAL, a replica quorum or a verdict)",
+                       locked, w.pending);
 }

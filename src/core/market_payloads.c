@@ -171,6 +171,14 @@ json_t *cpc_payload_worker_register_to_json(const struct cpc_payload_worker_regi
                      "vram_gb", (json_int_t)p->vram_gb, "gpu_count", (json_int_t)p->gpu_count);
 }
 
+/* ================= WORKER_DEREGISTER ================= */
+
+int cpc_payload_empty_from_json(const json_t *j, struct cpc_err *err)
+{
+    static const char *const KEYS[] = {NULL};
+    return cpc__json_check_object(j, "payload", KEYS, CPC_ERR_INVALID, err);
+}
+
 /* ================= REVEAL ================= */
 
 /* Walk ext: count proofs, each depth <= max, consuming ext exactly. When want < count,

@@ -221,6 +221,10 @@ int cpc_market_synthetic_result(struct cpc_overlay *ov, const struct cpc_block_c
     cpc_synthetic_task_id(want, h, tx->from);
     if (memcmp(want, p->task_id, 16) != 0)
         return 0; /* not this sender's synthetic task for h: only recorded */
+    if ((rc = cpc__market_may_submit(ov, ctx, tx->from, false, err)) != 0) {
+        cpc_err_prefix(err, "synthetic");
+        return rc;
+    }
     uint8_t bh[32];
     if (h >= ctx->height || cpc__market_block_hash(ov, h, bh) != 0)
         return cpc_err_set(err, CPC_ERR_INVALID,

@@ -48,6 +48,7 @@ enum cpc_tx_type {
     CPC_TX_VERDICT = 8,
     CPC_TX_WORKER_REGISTER = 9,
     CPC_TX_JOB_EXTEND = 10,
+    CPC_TX_WORKER_DEREGISTER = 11,
     CPC_TX_TYPE_COUNT
 };
 

@@ -178,7 +178,6 @@ static int stake_apply(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
 static int unstake_apply(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                          const struct cpc_tx *tx, struct cpc_err *err)
 {
-    (void)ctx;
     uint64_t amount = tx->u.stake.amount;
     struct cpc_account a;
     cpc_overlay_get(ov, tx->from, &a);
@@ -187,8 +186,8 @@ static int unstake_apply(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
     uint64_t bal;
     if (!cpc_add_u64(&bal, a.balance, amount))
         return cpc_err_set(err, CPC_ERR_OVERFLOW, "Balance would overflow");
-    /* a worker's locked stake stays bonded */
-    int rc = cpc_market_check_unstake(ov, tx->from, a.stake - amount, err);
+    /* a worker's locked stake stays bonded until its lock ends */
+    int rc = cpc_market_unstake_lock(ov, ctx, tx->from, a.stake - amount, err);
     if (rc)
         return rc;
     a.stake -= amount;

@@ -1,5 +1,6 @@
 /* tx_types_market.c — dispatch-table entries of the market's tx types:
- * JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, REVEAL, VERDICT (see tx_types.h).
+ * JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, WORKER_DEREGISTER, REVEAL, VERDICT
+ * (see tx_types.h).
  * Codecs come from market_codec.c, state effects from market_apply.c; this
  * file only binds them to a type, a name and a declared gas.
  *
@@ -8,6 +9,7 @@
  *   JOB_EXTEND        50,000 gas   value = 0 here: the escrow of added tasks depends on the
  *                                  job's reward (state), so apply checks that balance
  *   WORKER_REGISTER   60,000 gas   value = stake locked
+ *   WORKER_DEREGISTER 50,000 gas   payload {} (no bytes); starts the unbonding period
  *   REVEAL           200,000 gas   (the verifier recomputes the challenged rows)
  *   VERDICT           50,000 gas   (validator only)
  */
@@ -112,6 +114,23 @@ static uint64_t worker_register_value(const struct cpc_tx *tx)
     return tx->u.worker_register.stake;
 }
 
+/* ---- WORKER_DEREGISTER ---- */
+static void worker_deregister_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    (void)tx;
+    (void)b; /* no payload bytes */
+}
+static int worker_deregister_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    (void)tx;
+    return cpc_payload_empty_from_json(p, err);
+}
+static json_t *worker_deregister_to_json(const struct cpc_tx *tx)
+{
+    (void)tx;
+    return json_object();
+}
+
 /* ---- REVEAL ---- */
 static void reveal_encode(const struct cpc_tx *tx, struct cpc_buf *b)
 {
@@ -175,6 +194,9 @@ static const struct cpc_tx_kind MARKET_KINDS[] = {
     {CPC_TX_WORKER_REGISTER, "WORKER_REGISTER", 60000, worker_register_encode,
      worker_register_from_json, worker_register_to_json, worker_register_check,
      worker_register_value, NULL, cpc_market_apply_worker_register},
+    {CPC_TX_WORKER_DEREGISTER, "WORKER_DEREGISTER", 50000, worker_deregister_encode,
+     worker_deregister_from_json, worker_deregister_to_json, NULL, no_value, NULL,
+     cpc_market_apply_worker_deregister},
 };
 
 const struct cpc_tx_kind *cpc__market_tx_kind(enum cpc_tx_type t)

@@ -172,6 +172,7 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
     struct cpc_scheduler_opts so;
     if ((rc = cpc_scheduler_opts_load(&so, n->cfg.home, err)) != 0)
         return rc;
+    so.min_worker_stake = cpc_worker_min_stake(n->params.min_worker_stake);
     n->scheduler = cpc_scheduler_new(&so);
     n->worker_auth = cpc_worker_auth_new(0);
     n->lease_cache = cpc_lease_cache_new(&n->validator, n->signer, 0);

@@ -820,6 +820,7 @@ void cpc_h_market_worker(struct cpc_http_req *req, struct cpc_http_res *res)
     if (st) {
         json_object_set(j, "online", json_object_get(st, "online"));
         json_object_set(j, "leases", json_object_get(st, "leases"));
+        json_object_set(j, "lease_cap", json_object_get(st, "lease_cap"));
         json_object_set(j, "load", json_object_get(st, "load"));
         json_decref(st);
     }

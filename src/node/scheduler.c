@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../core/amount.h"
 #include "../core/bech32.h"
 #include "../core/hex.h"
 #include "../core/kinds.h"
@@ -75,6 +76,8 @@ struct cpc_scheduler *cpc_scheduler_new(const struct cpc_scheduler_opts *opts)
         s->o.heartbeat_timeout_ms = DEF_HB_TIMEOUT_MS;
     if (!s->o.clock_ms)
         s->o.clock_ms = real_clock;
+    if (!s->o.min_worker_stake)
+        s->o.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
     s->jobs.klen = 32;
     s->workers.klen = CPC_ADDR_HASH_LEN;
     s->next_waiter = 1;
@@ -270,9 +273,10 @@ static void fill_lease(struct cpc_sched_lease *out, const struct sjob *j,
 
 static uint32_t call_limit(const struct cpc_scheduler *s, const struct sworker *w, uint32_t max)
 {
-    if (w->n_leases >= s->o.worker_max_leases)
+    uint32_t cap = cpc_worker_lease_cap(&w->rec, s->o.min_worker_stake, s->o.worker_max_leases);
+    if (w->n_leases >= cap)
         return 0;
-    uint32_t lim = s->o.worker_max_leases - (uint32_t)w->n_leases;
+    uint32_t lim = cap - (uint32_t)w->n_leases;
     if (max < lim)
         lim = max;
     if (cpc_worker_score(&w->rec) < s->o.score_floor && lim > 1)
@@ -531,6 +535,8 @@ static int put_worker(struct cpc_scheduler *s, const struct cpc_worker *rec)
     struct sworker *w = cpc__smap_get(&s->workers, rec->addr);
     if (w) {
         w->rec = *rec;
+        if (rec->locked < s->o.min_worker_stake)
+            drop_all_worker_leases(w); /* the chain refuses its results now: reissue */
         return 0;
     }
     w = calloc(1, sizeof *w);
@@ -660,6 +666,28 @@ static struct waiter *find_waiter(struct cpc_scheduler *s, uint64_t id, size_t *
     return NULL;
 }
 
+/* Why a registered worker gets no lease at all (0 = it may lease): below the
+ * minimum stake, or deregistering. */
+static int lease_refusal(const struct cpc_scheduler *s, const struct sworker *w,
+                         struct cpc_err *err)
+{
+    if (w->rec.locked < s->o.min_worker_stake) {
+        char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+        cpc_amount_format(have, w->rec.locked);
+        cpc_amount_format(need, s->o.min_worker_stake);
+        return cpc_err_set(err, CPC_ERR_INSUFFICIENT_STAKE,
+                           "Insufficient stake: %s CPC locked, below the minimum %s CPC; add "
+                           "stake with WORKER_REGISTER to lease tasks",
+                           have, need);
+    }
+    if (w->rec.unbonding_since)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "the worker is deregistering (WORKER_DEREGISTER at height %llu): no "
+                           "new leases; WORKER_REGISTER bonds it again",
+                           (unsigned long long)w->rec.unbonding_since);
+    return 0;
+}
+
 int cpc_scheduler_lease(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN],
                         uint32_t max, bool wait, struct cpc_sched_lease **out, size_t *n,
                         uint64_t *height, uint64_t *waiter, struct cpc_err *err)
@@ -682,6 +710,8 @@ int cpc_scheduler_lease(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_H
         goto out;
     }
     w->last_seen_ms = cpc__sched_now_ms(s);
+    if ((rc = lease_refusal(s, w, err)) != 0)
+        goto out;
     release_silent(s);
     any = serve_waiters(s);
     if ((rc = assign(s, w, max, buf, n)) != 0) {

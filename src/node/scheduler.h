@@ -20,7 +20,14 @@
  *    never a task to a worker that already has a result in its record;
  *  - reputation: workers long-polling for work (waiters) are served best
  *    cpc_worker_score first; a worker below score_floor gets at most 1 task per call;
- *  - limits: job_parallelism live leases per job, worker_max_leases per worker;
+ *  - stake: a worker leases only while bonded (no WORKER_DEREGISTER) with at least
+ *    min_worker_stake locked; else a lease call answers CPC_ERR_INSUFFICIENT_STAKE
+ *    or CPC_ERR_INVALID (deregistering) naming why. A record whose lock fell below
+ *    the minimum loses its live leases (the chain refuses its results); a
+ *    deregistering one keeps them (its in-flight results are still taken);
+ *  - limits: job_parallelism live leases per job; per worker
+ *    cpc_worker_lease_cap(record, min_worker_stake, worker_max_leases) (market.h:
+ *    grows with locked stake and reputation, docs/market.md "Scheduler limits");
  *  - liveness: a worker not heard from (heartbeat or lease call) for
  *    heartbeat_timeout_ms is offline and its leases are released.
  *
@@ -54,6 +61,8 @@ struct cpc_scheduler_opts {
     uint32_t worker_max_leases;     /* default 8 live leases per worker */
     uint32_t score_floor;           /* default 500 (per mille); below: 1 task per call */
     uint64_t heartbeat_timeout_ms;  /* default 30000 (3 missed 10 s heartbeats) */
+    uint64_t min_worker_stake;      /* the chain's params.min_worker_stake; default
+                                     * CPC_DEFAULT_MIN_WORKER_STAKE */
     /* Wall clock in ms (default CLOCK_REALTIME); tests pass a fake one. */
     uint64_t (*clock_ms)(void *arg);
     void *clock_arg;
@@ -109,7 +118,9 @@ void cpc_scheduler_tick(struct cpc_scheduler *s);
  * caller frees; NULL when *n is 0) receives the leases, *height the committed
  * height. When none is available and wait is true, a waiter is registered and
  * *waiter (non-zero) names it; otherwise *waiter is 0.
- * Returns 0, CPC_ERR_UNAUTHORIZED (not registered), CPC_ERR_INVALID (max), CPC_ERR_NOMEM. */
+ * Returns 0, CPC_ERR_UNAUTHORIZED (not registered), CPC_ERR_INSUFFICIENT_STAKE (locked
+ * stake below the minimum), CPC_ERR_INVALID (max, or the worker is deregistering),
+ * CPC_ERR_NOMEM. */
 int cpc_scheduler_lease(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN],
                         uint32_t max, bool wait, struct cpc_sched_lease **out, size_t *n,
                         uint64_t *height, uint64_t *waiter, struct cpc_err *err);
@@ -143,7 +154,7 @@ int cpc_scheduler_release(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR
 /* JSON views (new references; NULL on OOM or, for the job, when it is unknown). */
 /* {"job_id","height","leases":N,"workers":[{"address","score","tasks":[{"task_id","index","expires","progress"}]}]} */
 json_t *cpc_scheduler_job_resources(struct cpc_scheduler *s, const uint8_t job_id[32]);
-/* {"address","registered","online","score","last_seen_ms","load":{...},"leases":[...]} */
+/* {"address","registered","online","score","lease_cap","last_seen_ms","load":{...},"leases":[...]} */
 json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
                                     const uint8_t worker[CPC_ADDR_HASH_LEN]);
 /* Find a live lease of a task: 0 with job id and index, else CPC_ERR_NOT_FOUND. */

@@ -91,6 +91,9 @@ json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
         json_object_set_new(o, "score", json_integer(cpc_worker_score(&w->rec)));
         json_object_set_new(o, "last_seen_ms", json_integer((json_int_t)w->last_seen_ms));
         json_object_set_new(o, "max_leases", json_integer(s->o.worker_max_leases));
+        json_object_set_new(o, "lease_cap",
+                            json_integer(cpc_worker_lease_cap(&w->rec, s->o.min_worker_stake,
+                                                              s->o.worker_max_leases)));
         json_object_set_new(o, "leases", leases);
         json_object_set_new(
             o, "load",

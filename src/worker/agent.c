@@ -283,6 +283,25 @@ static int lease_round(struct wk_agent *a, struct cpc_err *err)
 /* ------------------------------------------------------------------ */
 /* Set-up                                                              */
 
+/* Say at start why a registered worker will get no lease (docs/market.md,
+ * "Worker stake"): it deregistered, or its locked stake is below the minimum. */
+static void warn_no_leases(struct wk_agent *a, const json_t *w)
+{
+    const json_t *cap = json_object_get(w, "lease_cap");
+    if (!json_is_integer(cap) || json_integer_value(cap) > 0)
+        return;
+    const json_t *since = json_object_get(w, "unbonding_since");
+    if (json_is_integer(since))
+        cpc_wk_report_event(a->rep, CPC_LOG_WARN, "stake", NULL,
+                            "deregistered at height %lld: no new leases (`cpc-worker register "
+                            "--stake N` bonds it again)",
+                            (long long)json_integer_value(since));
+    else
+        cpc_wk_report_event(a->rep, CPC_LOG_WARN, "stake", NULL,
+                            "locked stake below the chain's minimum: no leases until `cpc-worker "
+                            "register --stake N` adds stake");
+}
+
 static int connect_node(struct wk_agent *a, struct cpc_err *err)
 {
     for (;;) {
@@ -294,6 +313,8 @@ static int connect_node(struct wk_agent *a, struct cpc_err *err)
             long status = 0;
             snprintf(path, sizeof path, "/market/worker/%s", a->address);
             rc = cpc_http_json(cpc_wk_node_http(a->node), "GET", path, NULL, &w, &status, &e);
+            if (rc == 0)
+                warn_no_leases(a, w);
             json_decref(w);
             if (rc && status == 404)
                 return cpc_err_set(err, CPC_ERR_UNAUTHORIZED,

@@ -116,6 +116,11 @@ static void test_decode_and_state(void **state)
     char *s2 = json_dumps(out2, JSON_COMPACT | JSON_SORT_KEYS);
     assert_string_equal(s1, s2);
     assert_non_null(strstr(s1, "\"max_block_txs\":10000"));
+    /* the worker bond: absent in the document, the defaults (written back out) */
+    assert_int_equal(g.params.min_worker_stake, CPC_DEFAULT_MIN_WORKER_STAKE);
+    assert_int_equal(g.params.unbonding_blocks, CPC_DEFAULT_UNBONDING_BLOCKS);
+    assert_non_null(strstr(s1, "\"min_worker_stake\":10000000000"));
+    assert_non_null(strstr(s1, "\"unbonding_blocks\":100"));
     char tr[80];
     snprintf(tr, sizeof tr, "\"treasury\":\"%s\"", AT);
     assert_non_null(strstr(s1, tr));
@@ -151,6 +156,18 @@ static void m_max_zero(json_t *j)
 {
     json_object_set_new(json_object_get(j, "params"), "max_block_txs", json_integer(0));
 }
+static void m_min_stake_zero(json_t *j)
+{
+    json_object_set_new(json_object_get(j, "params"), "min_worker_stake", json_integer(0));
+}
+static void m_unbonding_zero(json_t *j)
+{
+    json_object_set_new(json_object_get(j, "params"), "unbonding_blocks", json_integer(0));
+}
+static void m_unbonding_str(json_t *j)
+{
+    json_object_set_new(json_object_get(j, "params"), "unbonding_blocks", json_string("100"));
+}
 static void m_neg_balance(json_t *j) { json_object_set_new(ACC(j, 1), "balance", json_integer(-1)); }
 static void m_no_params(json_t *j) { json_object_del(j, "params"); }
 static void m_no_treasury(json_t *j) { json_object_del(json_object_get(j, "params"), "treasury"); }
@@ -182,6 +199,9 @@ static void test_rejections(void **state)
         {m_validator, CPC_ERR_INVALID, "validator"},
         {m_validator_short, CPC_ERR_INVALID, "validator"},
         {m_max_zero, CPC_ERR_INVALID, "params.max_block_txs"},
+        {m_min_stake_zero, CPC_ERR_INVALID, "params.min_worker_stake"},
+        {m_unbonding_zero, CPC_ERR_INVALID, "params.unbonding_blocks"},
+        {m_unbonding_str, CPC_ERR_INVALID, "params.unbonding_blocks"},
         {m_neg_balance, CPC_ERR_INVALID, "accounts[1].balance"},
         {m_no_params, CPC_ERR_INVALID, "params: missing"},
         {m_no_treasury, CPC_ERR_INVALID, "params.treasury: missing"},

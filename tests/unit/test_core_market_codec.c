@@ -93,6 +93,8 @@ static void make_worker(struct cpc_worker *w)
     w->rejected = 1;
     w->timed_out = 0;
     w->registered_height = 7;
+    w->unbonding_since = 12;
+    w->pending = 3;
 }
 
 typedef int (*decode_fn)(void *rec, const uint8_t *data, size_t len, struct cpc_err *err);
@@ -321,7 +323,15 @@ static void test_worker_record(void **state)
     assert_int_equal(jint(v, "locked"), 5000);
     assert_int_equal(jint(v, "vram_gb"), 80);
     assert_int_equal(jint(v, "score"), 714); /* 10*1000 / (9+4+0+1) */
+    assert_int_equal(jint(v, "unbonding_since"), 12);
+    assert_int_equal(jint(v, "pending"), 3);
     json_decref(v);
+    w.unbonding_since = 0; /* bonded: null */
+    v = cpc_worker_to_json(&w);
+    assert_non_null(v);
+    assert_true(json_is_null(json_object_get(v, "unbonding_since")));
+    json_decref(v);
+    w.unbonding_since = 12;
 
     /* corruption: addr 0..19 | locked 20..27 | cpu 28..31 | ram 32..35 | len 36..39 | model */
     struct cpc_buf b;
@@ -330,8 +340,11 @@ static void test_worker_record(void **state)
     corrupt(&b, 40, 0x07, worker_dec, &out, "worker.gpu_model: must be printable ASCII");
     corrupt(&b, 39, 33, worker_dec, &out, "worker record: truncated or malformed");
     corrupt(&b, 20, 0x80, worker_dec, &out, "worker.locked: must be 0..9223372036854775807");
-    corrupt(&b, b.len - 8, 0xff, worker_dec, &out,
+    /* ... | registered_height | unbonding_since | pending (u32) */
+    corrupt(&b, b.len - 20, 0xff, worker_dec, &out,
             "worker.registered_height: must be 0..9223372036854775807");
+    corrupt(&b, b.len - 12, 0xff, worker_dec, &out,
+            "worker.unbonding_since: must be 0..9223372036854775807");
     cpc_buf_free(&b);
 }
 

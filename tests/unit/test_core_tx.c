@@ -82,10 +82,13 @@ static void test_names_gas_fee(void **state)
     assert_int_equal(cpc_tx_type_from_name("JOB_CREATE"), CPC_TX_JOB_CREATE);
     assert_int_equal(cpc_tx_type_from_name("WORKER_REGISTER"), CPC_TX_WORKER_REGISTER);
     assert_int_equal(cpc_tx_type_from_name("job_create"), CPC_TX_NONE);
+    assert_int_equal(cpc_tx_type_from_name("WORKER_DEREGISTER"), CPC_TX_WORKER_DEREGISTER);
+    assert_int_equal((int)CPC_TX_WORKER_DEREGISTER, 11);
     {
         static const struct { enum cpc_tx_type t; uint64_t gas; } market_gas[] = {
             {CPC_TX_JOB_CREATE, 100000}, {CPC_TX_JOB_CANCEL, 50000}, {CPC_TX_REVEAL, 200000},
             {CPC_TX_VERDICT, 50000},     {CPC_TX_WORKER_REGISTER, 60000},
+            {CPC_TX_WORKER_DEREGISTER, 50000},
         };
         for (size_t i = 0; i < sizeof market_gas / sizeof market_gas[0]; i++) {
             struct cpc_tx m;
@@ -840,6 +843,36 @@ static void test_ext_copy_clear(void **state)
     assert_int_equal(b.n_txs, 0);
 }
 
+/* WORKER_DEREGISTER: payload {} (no bytes), strict: a key or a non-object fails. */
+static void test_worker_deregister_json(void **state)
+{
+    (void)state;
+    struct cpc_tx tx, back;
+    struct cpc_err err = {0};
+    fx_base(&tx, CPC_TX_WORKER_DEREGISTER, 4, 1);
+    assert_int_equal(cpc_tx_sign(&tx, S, K0.sk, NULL), 0);
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_tx_encode_payload(&tx, &b);
+    assert_int_equal(b.len, 0);
+    cpc_buf_free(&b);
+    json_t *j = cpc_tx_to_json(&tx);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "tx_type")), "WORKER_DEREGISTER");
+    assert_true(json_is_object(json_object_get(j, "payload")));
+    assert_int_equal(json_object_size(json_object_get(j, "payload")), 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "gas")), 50000);
+    assert_int_equal(cpc_tx_from_json(&back, j, &err), 0);
+    assert_memory_equal(back.hash, tx.hash, 32);
+    assert_int_equal(cpc_tx_check(&back, FX_CHAIN, 1, &err), 0);
+    json_object_set_new(json_object_get(j, "payload"), "stake", json_integer(1));
+    assert_int_equal(cpc_tx_from_json(&back, j, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "payload"));
+    json_object_set_new(j, "payload", json_array());
+    assert_int_equal(cpc_tx_from_json(&back, j, &err), CPC_ERR_INVALID);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -857,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_result_lease_set),
         cmocka_unit_test(test_result_lease_set_json_errors),
         cmocka_unit_test(test_ext_copy_clear),
+        cmocka_unit_test(test_worker_deregister_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

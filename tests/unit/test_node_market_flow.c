@@ -59,8 +59,8 @@
 
 #define CHAIN "market-flow-test"
 #define CPC 1000000000ULL
-#define WORKER_FUNDS (10 * CPC)
-#define WORKER_STAKE (1 * CPC)
+#define WORKER_FUNDS (110 * CPC)
+#define WORKER_STAKE (100 * CPC) /* 10 x min_worker_stake: lease cap above the default 8 */
 #define MAX_KNOWN 128
 
 /* A key that signs txs and worker requests. */

@@ -16,6 +16,10 @@
 #include "core/uuid.h"
 #include "node/scheduler.h"
 
+/* The default params.min_worker_stake (10 CPC), which the scheduler uses when
+ * its opts leave min_worker_stake 0. */
+#define MIN_STAKE 10000000000ULL
+
 static uint64_t fake_now;
 static uint64_t fake_clock(void *arg)
 {
@@ -76,6 +80,7 @@ static struct cpc_worker worker(uint8_t tag, const char *gpu, uint32_t vram, uin
     w.cpu_cores = cores;
     w.ram_gb = 16;
     w.registered_height = 1;
+    w.locked = 4096 * MIN_STAKE; /* stake never the limit here */
     return w;
 }
 
@@ -359,6 +364,97 @@ static void test_limits(void **state)
     cpc_scheduler_free(s);
 }
 
+/* Leases the worker gets when it asks for as many as it can, or -code when
+ * the call is refused. */
+static long lease_all(struct cpc_scheduler *s, const struct cpc_worker *w)
+{
+    struct cpc_sched_lease *l = NULL;
+    size_t n = 0;
+    uint64_t h = 0, waiter = 0;
+    struct cpc_err err = {0};
+    int rc = cpc_scheduler_lease(s, w->addr, 64, false, &l, &n, &h, &waiter, &err);
+    free(l);
+    return rc ? -(long)-rc : (long)n;
+}
+
+/* A worker's live-lease cap grows with its locked stake (in units of the
+ * minimum) and its record (accepted results, score), up to worker_max_leases;
+ * with no stake, or less than the minimum, it gets no lease at all. */
+static void test_lease_cap_grows_with_stake_and_reputation(void **state)
+{
+    (void)state;
+    struct cpc_scheduler *s = mk(0, 1000, 64);
+    struct cpc_job j = job(1, CPC_PRIORITY_NORMAL, 1, 1000);
+    struct cpc_worker ws[7];
+    for (int i = 0; i < 7; i++)
+        ws[i] = worker((uint8_t)(10 + i), "", 0, 4);
+    ws[0].locked = 0;
+    ws[1].locked = MIN_STAKE - 1;
+    ws[2].locked = MIN_STAKE;          /* fresh, the minimum: 2 */
+    ws[3].locked = 4 * MIN_STAKE;      /* 4 units: 8 */
+    ws[4].locked = MIN_STAKE;
+    ws[4].accepted = 7;                /* trust 1 + log2(8) = 4: 8 */
+    ws[5].locked = MIN_STAKE;
+    ws[5].accepted = 7;
+    ws[5].rejected = 2;                /* score 8000 / 16 = 500: 4 */
+    ws[6].locked = 1000 * MIN_STAKE;   /* far above: the node's cap, 64 */
+    block(s, 1, &j, 1, ws, 7);
+    assert_int_equal(lease_all(s, &ws[0]), -(long)-CPC_ERR_INSUFFICIENT_STAKE);
+    assert_int_equal(lease_all(s, &ws[1]), -(long)-CPC_ERR_INSUFFICIENT_STAKE);
+    assert_int_equal(lease_all(s, &ws[2]), 2);
+    assert_int_equal(lease_all(s, &ws[2]), 0); /* at its cap */
+    assert_int_equal(lease_all(s, &ws[3]), 8);
+    assert_int_equal(lease_all(s, &ws[4]), 8);
+    assert_int_equal(lease_all(s, &ws[5]), 4);
+    assert_int_equal(lease_all(s, &ws[6]), 64);
+    /* more stake, more leases: the fresh worker tops up to 3 units */
+    ws[2].locked = 3 * MIN_STAKE;
+    block(s, 2, NULL, 0, &ws[2], 1);
+    assert_int_equal(lease_all(s, &ws[2]), 4); /* 6, of which it holds 2 */
+    /* slashed below the minimum: its leases are taken back, none are given */
+    struct cpc_sched_stats st0, st1;
+    cpc_scheduler_stats(s, &st0);
+    ws[3].locked = MIN_STAKE - 1;
+    block(s, 3, NULL, 0, &ws[3], 1);
+    cpc_scheduler_stats(s, &st1);
+    assert_int_equal(st1.leases, st0.leases - 8);
+    assert_int_equal(lease_all(s, &ws[3]), -(long)-CPC_ERR_INSUFFICIENT_STAKE);
+    cpc_scheduler_free(s);
+}
+
+/* A deregistering worker gets no new lease, keeps those it holds (the chain
+ * still takes their results), and leases again once it registers anew. */
+static void test_deregistering_worker_gets_no_lease(void **state)
+{
+    (void)state;
+    struct cpc_scheduler *s = mk(0, 0, 8);
+    struct cpc_job j = job(1, CPC_PRIORITY_NORMAL, 1, 100);
+    struct cpc_worker w = worker(1, "", 0, 4);
+    block(s, 1, &j, 1, &w, 1);
+    assert_int_equal(lease(s, &w, 3, NULL), 3);
+    w.unbonding_since = 2;
+    block(s, 2, NULL, 0, &w, 1);
+    struct cpc_sched_lease *l = NULL;
+    size_t n = 9;
+    uint64_t h = 0, waiter = 0;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_scheduler_lease(s, w.addr, 1, true, &l, &n, &h, &waiter, &err),
+                     CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "deregistering"));
+    assert_int_equal(n, 0);
+    assert_int_equal(waiter, 0); /* no long-poll either */
+    size_t held = 0;
+    assert_int_equal(cpc_scheduler_heartbeat(s, w.addr, NULL, NULL, &held, &err), 0);
+    assert_int_equal(held, 3);
+    json_t *v = cpc_scheduler_worker_status(s, w.addr);
+    assert_int_equal(json_integer_value(json_object_get(v, "lease_cap")), 0);
+    json_decref(v);
+    w.unbonding_since = 0; /* WORKER_REGISTER again */
+    block(s, 3, NULL, 0, &w, 1);
+    assert_int_equal(lease(s, &w, 8, NULL), 5);
+    cpc_scheduler_free(s);
+}
+
 static void notify_cb(void *arg) { (*(int *)arg)++; }
 
 static void test_reputation(void **state)
@@ -571,6 +667,8 @@ int main(void)
         cmocka_unit_test(test_rejection_reissues),
         cmocka_unit_test(test_distinct_replicas),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_lease_cap_grows_with_stake_and_reputation),
+        cmocka_unit_test(test_deregistering_worker_gets_no_lease),
         cmocka_unit_test(test_reputation),
         cmocka_unit_test(test_cancel_releases),
         cmocka_unit_test(test_job_end_and_tombstone),

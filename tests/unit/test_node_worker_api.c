@@ -167,6 +167,7 @@ static void inject(struct fixture *f, const struct cpc_job *j, const struct cpc_
         memset(&w, 0, sizeof w);
         addr_of(worker, w.addr);
         w.cpu_cores = 4;
+        w.locked = 1000 * CPC_DEFAULT_MIN_WORKER_STAKE; /* lease cap = worker_max_leases */
         b.len = 0;
         cpc_worker_encode(&w, &b);
         assert_int_equal(cpc_state_obj_put(d, key, cpc_key_worker(key, w.addr), b.data, b.len),
@@ -603,17 +604,18 @@ static uint64_t balance(struct fixture *f, const struct cpc_key *k)
     return acc.balance;
 }
 
-/* The faucet funds the worker (at waddr) with 10 CPC in a block, then the worker
- * posts its WORKER_REGISTER (1 CPC stake, 4 cores, ram_gb) to the mempool. */
+/* The faucet funds the worker (at waddr) with 110 CPC in a block, then the worker
+ * posts its WORKER_REGISTER (100 CPC stake: 10 x min_worker_stake, so its lease cap
+ * is the node's worker_max_leases; 4 cores, ram_gb) to the mempool. */
 static void fund_and_register(struct fixture *f, const uint8_t waddr[20], uint32_t ram_gb)
 {
     struct cpc_tx tx = base_tx(CPC_TX_TRANSFER, 0);
     memcpy(tx.u.transfer.to, waddr, 20);
-    tx.u.transfer.amount = 10000000000ULL;
+    tx.u.transfer.amount = 110000000000ULL;
     post_tx(f, &tx, &f->faucet);
     nt_produce(&f->node);
     tx = base_tx(CPC_TX_WORKER_REGISTER, 0);
-    tx.u.worker_register.stake = 1000000000ULL;
+    tx.u.worker_register.stake = 100000000000ULL;
     tx.u.worker_register.cpu_cores = 4;
     tx.u.worker_register.ram_gb = ram_gb;
     post_tx(f, &tx, &f->worker);
