@@ -144,7 +144,8 @@ enum cpc_task_status {
     CPC_TASK_COMMITTED = 1,  /* matmul root committed, waiting for REVEAL; exec: every
                               * replica committed, waiting for RESULT_REVEALs */
     CPC_TASK_DONE = 2,       /* accepted and paid */
-    CPC_TASK_CLOSED = 3,     /* job ended before the task was done */
+    CPC_TASK_CLOSED = 3,     /* job ended before the task was done; exec: disputed (a reveal
+                              * phase without a majority kept revealed replicas: VERDICT) */
     CPC_TASK_UNPAID = 4,     /* synthetic: accepted, but the pool or the block's cap was exhausted */
 };
 

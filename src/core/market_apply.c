@@ -419,22 +419,30 @@ static int result_exec(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, 
  * never revealed counts in n but matches nothing. verdict (NULL: the quorum
  * decides; else the validator's VERDICT: accept with its hash, or reject all).
  * Paid: the revealed majority. Slashed: the revealed minority and every silent
- * committer (timed out); a failed reveal was slashed when it failed. No
- * majority: no one revealed is paid or slashed and the task opens again
- * (closed when its job ended). Writes task and job. *sender_lost (may be NULL)
- * = 1 when sender's revealed replica was slashed here. */
+ * committer (timed out, then marked rejected); a failed reveal was slashed
+ * when it failed.
+ * No majority: no revealed replica is paid or slashed. When nothing was
+ * revealed the task opens again (closed when its job ended). When something
+ * was, those values are public now: another round would pay whoever copies
+ * them into fresh commitments (with replication 2, one saboteur that makes
+ * round one fail copies the honest value in round two), so the task is not
+ * run again: it is closed, disputed, its revealed replicas kept for a VERDICT
+ * while the job is active (else its share of the escrow goes back).
+ * Writes task and job. *sender_lost (may be NULL) = 1 when sender's revealed
+ * replica was slashed here. */
 static int exec_settle(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, struct cpc_task *task,
                        struct cpc_job *job, const struct cpc_payload_verdict *verdict,
                        const uint8_t *sender, int *sender_lost, struct cpc_err *err)
 {
     uint8_t hashes[CPC_MAX_REPLICATION][64];
     uint8_t lens[CPC_MAX_REPLICATION];
-    unsigned n = task->n_results;
+    unsigned n = task->n_results, revealed = 0;
     memset(hashes, 0, sizeof hashes);
     for (unsigned i = 0; i < n; i++) {
         const struct cpc_task_result *x = &task->results[i];
         lens[i] = x->state == CPC_REPLICA_REVEALED ? x->hash_len : 0;
         memcpy(hashes[i], x->hash, lens[i]);
+        revealed += x->state == CPC_REPLICA_REVEALED;
     }
     const uint8_t *win_hash = NULL;
     uint8_t win_len = 0;
@@ -450,18 +458,19 @@ static int exec_settle(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, 
             win_len = lens[win];
         }
     }
-    if (job->tasks_committed > 0)
-        job->tasks_committed--;
+    if (task->status == CPC_TASK_COMMITTED && job->tasks_committed > 0)
+        job->tasks_committed--; /* its reveal phase ends here */
     int rc = 0;
     for (unsigned i = 0; i < n && rc == 0; i++) {
-        const struct cpc_task_result *x = &task->results[i];
-        if (x->state == CPC_REPLICA_COMMITTED)
+        struct cpc_task_result *x = &task->results[i];
+        if (x->state == CPC_REPLICA_COMMITTED) {
             rc = slash(ov, ctx, x->worker, job->contract.reward, 1, err);
-        else if (x->state != CPC_REPLICA_REVEALED)
+            x->state = CPC_REPLICA_REJECTED; /* slashed once */
+        } else if (x->state != CPC_REPLICA_REVEALED) {
             continue; /* rejected at its reveal: slashed then */
-        else if (win_hash && lens[i] == win_len && memcmp(hashes[i], win_hash, win_len) == 0)
+        } else if (win_hash && lens[i] == win_len && memcmp(hashes[i], win_hash, win_len) == 0) {
             rc = pay_result(ov, ctx, job, x->worker, err);
-        else if (win_hash || (verdict && !verdict->accept)) {
+        } else if (win_hash || (verdict && !verdict->accept)) {
             rc = slash(ov, ctx, x->worker, job->contract.reward, 0, err);
             if (sender && sender_lost && memcmp(x->worker, sender, CPC_ADDR_HASH_LEN) == 0)
                 *sender_lost = 1;
@@ -471,14 +480,28 @@ static int exec_settle(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, 
         return rc;
     if (win_hash)
         return task_done(ov, job, task, err);
-    /* no majority (or rejected by the validator): every replica is disputed; run it again */
-    task->n_results = 0;
-    memset(task->results, 0, sizeof task->results);
     task->attempts++;
-    task->status = job->status == CPC_JOB_ACTIVE ? CPC_TASK_OPEN : CPC_TASK_CLOSED;
+    if (revealed > 0 && !verdict) {
+        task->status = CPC_TASK_CLOSED; /* disputed: see above */
+    } else { /* nothing revealed, or the validator rejected it all: run it again */
+        task->n_results = 0;
+        memset(task->results, 0, sizeof task->results);
+        task->status = job->status == CPC_JOB_ACTIVE ? CPC_TASK_OPEN : CPC_TASK_CLOSED;
+    }
     if ((rc = put_task(ov, task, err)) != 0 || (rc = try_finish(ov, job, err)) != 0)
         return rc;
     return put_job(ov, job, err);
+}
+
+/* A closed exec task that kept revealed replicas: a dispute for a VERDICT. */
+static int exec_disputed(const struct cpc_task *task)
+{
+    if (task->status != CPC_TASK_CLOSED)
+        return 0;
+    for (unsigned i = 0; i < task->n_results; i++)
+        if (task->results[i].state == CPC_REPLICA_REVEALED)
+            return 1;
+    return 0;
 }
 
 /* Replicas of an exec task still waiting for their reveal. */
@@ -799,13 +822,17 @@ int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx 
     if (rc != 0 || cpc_market_get_job(ov, task.job_id, &job) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task or job record");
     /* Replicas are commitments until the commit window closes: there is
-     * nothing to judge before the reveal phase. In it, the verdict ends the
-     * phase: revealed replicas equal to result_hash are paid, the other
+     * nothing to judge before the reveal phase. In it, or once a phase ended
+     * without a majority (disputed, while the job is active), the verdict
+     * settles: revealed replicas equal to result_hash are paid, the other
      * revealed ones and the silent committers slashed (exec_settle). */
-    if (job.contract.kind != CPC_KIND_EXEC || task.status != CPC_TASK_COMMITTED)
+    if (job.contract.kind != CPC_KIND_EXEC ||
+        (task.status != CPC_TASK_COMMITTED && !exec_disputed(&task)))
         return cpc_err_set(err, CPC_ERR_INVALID,
                            "task has no replicas waiting for a verdict (an exec task takes one "
-                           "in its reveal phase)");
+                           "in its reveal phase, or disputed after it)");
+    if (task.status == CPC_TASK_CLOSED && job.status != CPC_JOB_ACTIVE)
+        return cpc_err_set(err, CPC_ERR_INVALID, "the job ended: its escrow went back");
     return exec_settle(ov, ctx, &task, &job, p, NULL, NULL, err);
 }
 

@@ -814,10 +814,13 @@ static void test_exec_copied_commitment_cannot_reveal(void **state)
     assert_int_equal(t.results[1].state, CPC_REPLICA_REJECTED);
     assert_int_equal(t.status, CPC_TASK_COMMITTED); /* w2 may still reveal */
     empty_blocks(CPC_EXEC_REVEAL_WINDOW);
+    /* one revealed value of three: no majority; it is public now, so the task
+     * is not run again (a new round would pay its copies): disputed */
     t = task_of(job, 0);
-    assert_int_equal(t.status, CPC_TASK_OPEN); /* one revealed value of three: no majority */
-    assert_int_equal(t.n_results, 0);
+    assert_int_equal(t.status, CPC_TASK_CLOSED);
+    assert_int_equal(t.n_results, 3);
     assert_int_equal(t.attempts, 1);
+    assert_int_equal(t.results[2].state, CPC_REPLICA_REJECTED); /* silent: slashed once */
     assert_int_equal(acct(&C.w2).stake, w2_stake0 - CPC(3) / 10);
     assert_int_equal(worker_of(&C.w2).timed_out, 1);
     assert_int_equal(worker_of(&C.w1).rejected, 1);
@@ -825,6 +828,103 @@ static void test_exec_copied_commitment_cannot_reveal(void **state)
     assert_int_equal(worker_of(&C.cheat).accepted, 0);
     assert_int_equal(escrow_balance(job), esc0);
     assert_int_equal(job_of(job).tasks_committed, 0);
+    /* a commitment to the now-public value is refused */
+    uint8_t c2[32];
+    commit_of(c2, &C.w2, garbage, sizeof garbage, salt);
+    result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2);
+    step1(&txs[0], CPC_ERR_INVALID);
+    /* the validator rejects the dispute: the garbage is slashed, the task runs again */
+    memset(&txs[0], 0, sizeof txs[0]);
+    txs[0].type = CPC_TX_TRANSFER;
+    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
+    txs[0].u.transfer.amount = CPC(1);
+    sign_from(&txs[0], &C.customer);
+    step1(&txs[0], 0);
+    struct cpc_tx v;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    sign_from(&v, &C.val);
+    step1(&v, 0);
+    t = task_of(job, 0);
+    assert_int_equal(t.status, CPC_TASK_OPEN);
+    assert_int_equal(t.n_results, 0);
+    assert_int_equal(acct(&C.cheat).stake, cheat_stake0 - CPC(3) / 10);
+    assert_int_equal(acct(&C.w2).stake, w2_stake0 - CPC(3) / 10); /* not slashed twice */
+    assert_int_equal(escrow_balance(job), esc0);
+}
+
+/* With two replicas one saboteur could make round one fail, read the honest
+ * replica's reveal and copy it into round two. A round without a majority
+ * that revealed something is not run again: the task is disputed until the
+ * validator's VERDICT, which pays the honest reveal and slashes the other. */
+static void test_exec_no_second_round_after_a_reveal(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    exec_contract(&c);
+    c.replication = 2;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint8_t good[32], junk[32], sg[32], sj[32], cg[32], cj[32];
+    memset(good, 0x44, 32);
+    memset(junk, 0x99, 32);
+    memset(sg, 0xA1, 32);
+    memset(sj, 0xB2, 32);
+    commit_of(cg, &C.w1, good, 32, sg);
+    commit_of(cj, &C.cheat, junk, 32, sj);
+    struct cpc_tx txs[2];
+    result_tx(&txs[0], &C.w1, job, 0, cg, 32, &C.w1);
+    result_tx(&txs[1], &C.cheat, job, 0, cj, 32, &C.cheat);
+    int codes[2];
+    step(txs, 2, codes);
+    reveal_tx(&txs[0], &C.w1, job, 0, good, 32, sg);
+    reveal_tx(&txs[1], &C.cheat, job, 0, junk, 32, sj);
+    step(txs, 2, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[1], 0);
+    struct cpc_task t = task_of(job, 0);
+    assert_int_equal(t.status, CPC_TASK_CLOSED); /* 1 of 2 is no majority: disputed */
+    uint64_t cheat_bal = acct(&C.cheat).balance, cheat_stake = acct(&C.cheat).stake;
+    uint64_t esc = escrow_balance(job);
+    /* the saboteur copies the honest value (public since the reveal) into a new commitment */
+    uint8_t copy[32], s2[32];
+    memset(s2, 0xC3, 32);
+    commit_of(copy, &C.cheat, good, 32, s2);
+    result_tx(&txs[0], &C.cheat, job, 0, copy, 32, &C.cheat);
+    step1(&txs[0], CPC_ERR_INVALID);
+    assert_int_equal(acct(&C.cheat).balance, cheat_bal - fee_of(CPC_TX_SUBMIT_RESULT));
+    assert_int_equal(escrow_balance(job), esc);
+    /* the validator settles the dispute */
+    memset(&txs[0], 0, sizeof txs[0]);
+    txs[0].type = CPC_TX_TRANSFER;
+    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
+    txs[0].u.transfer.amount = CPC(1);
+    sign_from(&txs[0], &C.customer);
+    step1(&txs[0], 0);
+    uint64_t w1_bal = acct(&C.w1).balance;
+    struct cpc_tx v;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    v.u.verdict.accept = 1;
+    memcpy(v.u.verdict.result_hash, good, 32);
+    v.u.verdict.result_hash_len = 32;
+    sign_from(&v, &C.val);
+    step1(&v, 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+    assert_int_equal(acct(&C.w1).balance, w1_bal + CPC(3));
+    assert_int_equal(acct(&C.cheat).stake, cheat_stake - CPC(3) / 10);
+    assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+    assert_int_equal(escrow_balance(job), 0);
+    /* and only once */
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    sign_from(&v, &C.val);
+    step1(&v, CPC_ERR_INVALID);
 }
 
 /* Honest majority under commit-reveal: reveals only after the commit window
@@ -1356,6 +1456,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_vanity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_copied_results_not_paid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_copied_commitment_cannot_reveal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_no_second_round_after_a_reveal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_quorum, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_reveal_rules_views_and_verdict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_expiry_refund, setup, teardown),
