@@ -117,6 +117,10 @@ void wk_item_drop(struct wk_agent *a, size_t i);
 /* Append a new item (zeroed); NULL on OOM. The pointer is valid until the next add. */
 struct wk_item *wk_item_add(struct wk_agent *a);
 int wk_leaves_path(const struct wk_agent *a, const struct wk_item *it, char *out, size_t cap);
+/* exec: where the output waits for its upload with the reveal (TASK_ID.out). 0 or -1. */
+int wk_output_path(const struct wk_agent *a, const struct wk_item *it, char *out, size_t cap);
+
+#define WK_MAX_OUTPUT (16u << 20) /* an exec output's size limit (a blob's on the node) */
 
 /* agent_compute.c: run item (PH_LEASED) to PH_COMPUTED. Returns 0,
  * CPC_ERR_CANCELLED (stopped: checkpoint saved), or an error (task unusable). */

@@ -8,8 +8,8 @@
  *
  * Written whole, atomically (tmp + fsync + rename + fsync dir) after every
  * change that must survive a crash; a matmul result's row leaves live next to
- * it in TASK_ID.leaves (32 bytes a row), written before the state names the
- * result. The file is small: a handful of items at a time.
+ * it in TASK_ID.leaves (32 bytes a row), an exec output in TASK_ID.out (until
+ * it is uploaded with the reveal), written before the state names the result. The file is small: a handful of items at a time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,10 +38,18 @@ int wk_leaves_path(const struct wk_agent *a, const struct wk_item *it, char *out
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+int wk_output_path(const struct wk_agent *a, const struct wk_item *it, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s/%s.out", a->dir, it->t.task_id_s);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
 void wk_item_drop(struct wk_agent *a, size_t i)
 {
     char path[CPC_PATH_MAX];
     if (wk_leaves_path(a, &a->items[i], path, sizeof path) == 0)
+        unlink(path);
+    if (wk_output_path(a, &a->items[i], path, sizeof path) == 0)
         unlink(path);
     wk_item_clear(&a->items[i]);
     memmove(&a->items[i], &a->items[i + 1], (a->n_items - i - 1) * sizeof *a->items);

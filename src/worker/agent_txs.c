@@ -8,13 +8,15 @@
  * with the signed tx, before it is posted), and the RESULT_REVEAL with the
  * result and the salt is signed only once the node shows the task's commit
  * window closed (status "committed"), so no one can copy the result into a
- * commitment of their own.
+ * commitment of their own. The output itself reaches the node's blobs only
+ * then too (a blob is public by its hash: it would confirm a guessed output).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash.h"
 #include "../core/hex.h"
 #include "agent_internal.h"
 
@@ -277,6 +279,37 @@ static int build_reveal(struct wk_agent *a, struct wk_item *it, const json_t *ta
     return seal_into(a, it, &tx, err);
 }
 
+/* PUT the exec output (TASK_ID.out, checked against the result) to the node's
+ * blobs, now that the commit window is closed. 0, a transport error (retry),
+ * or another error (reported; the reveal goes on: the chain needs no blob). */
+static int upload_output(struct wk_agent *a, struct wk_item *it, struct cpc_err *err)
+{
+    char path[CPC_PATH_MAX], hex[65], url[96], *out = NULL;
+    size_t len = 0;
+    uint8_t h[32];
+    int rc = wk_output_path(a, it, path, sizeof path) != 0
+                 ? cpc_err_set(err, CPC_ERR_TOO_LARGE, "path too long")
+                 : cpc_read_file(path, WK_MAX_OUTPUT + 1, &out, &len, err);
+    if (rc)
+        return rc;
+    cpc_sha256(h, out, len);
+    if (it->result_len != 32 || memcmp(h, it->result, 32) != 0) {
+        free(out);
+        return cpc_err_set(err, CPC_ERR_INVALID, "task %.8s: the output file is damaged",
+                           it->t.task_id_s);
+    }
+    cpc_hex_encode(hex, h, 32);
+    snprintf(url, sizeof url, "/blobs/%s", hex);
+    struct cpc_http_resp r = {0};
+    rc = cpc_http_request(cpc_wk_node_http(a->node), "PUT", url, out, len,
+                          "application/octet-stream", &r, err);
+    if (rc == 0 && r.status != 200 && r.status != 201)
+        rc = cpc_err_set(err, CPC_ERR_IO, "PUT /blobs/%s: HTTP %ld", hex, r.status);
+    cpc_http_resp_free(&r);
+    free(out);
+    return rc;
+}
+
 static int build_result_reveal(struct wk_agent *a, struct wk_item *it, struct cpc_err *err)
 {
     if (!it->has_salt || it->result_len == 0 || it->result_len > 64)
@@ -372,6 +405,17 @@ int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
         if (rc == 0 && !synced) {
             rc = sync_nonce(a, &e);
             synced = true;
+        }
+        if (rc == 0 && exec) {
+            struct cpc_err ue = {0};
+            int urc = upload_output(a, it, &ue);
+            if (urc && wk_transport_error(urc)) {
+                rc = urc;
+                e = ue;
+            } else if (urc) {
+                cpc_wk_report_event(a->rep, CPC_LOG_WARN, "output", wk_task_fields(it),
+                                    "task %.8s: output not uploaded: %s", it->t.task_id_s, ue.msg);
+            }
         }
         if (rc == 0)
             rc = exec ? build_result_reveal(a, it, &e) : build_reveal(a, it, task, &e);
