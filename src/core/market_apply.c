@@ -731,6 +731,23 @@ int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *
     return task_done(ov, &job, &task, err);
 }
 
+int cpc_market_result_reveal_includable(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                        const struct cpc_tx *tx, struct cpc_err *err)
+{
+    struct cpc_task task;
+    struct cpc_job job;
+    if (cpc_market_get_task(ov, tx->u.result_reveal.task_id, &task) != 0 ||
+        cpc__market_is_synthetic(&task) || cpc_market_get_job(ov, task.job_id, &job) != 0 ||
+        job.contract.kind != CPC_KIND_EXEC)
+        return 0;
+    if (task.status == CPC_TASK_OPEN || (task.status == CPC_TASK_COMMITTED &&
+                                         ctx->height <= task.commit_height))
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "the task's commit window is open: a RESULT_REVEAL waits until every "
+                           "replica has committed (from the block after)");
+    return 0;
+}
+
 int cpc_market_apply_result_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                    const struct cpc_tx *tx, struct cpc_err *err)
 {

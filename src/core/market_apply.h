@@ -46,6 +46,13 @@ int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *
  * closed (every replica committed); the last one settles the quorum. */
 int cpc_market_apply_result_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                    const struct cpc_tx *tx, struct cpc_err *err);
+/* 0 when a RESULT_REVEAL may go into a block at ctx->height; CPC_ERR_INVALID
+ * (not includable: the builder skips it, a block holding it is invalid) while
+ * its exec task's commit window is open or closes in this very block, so the
+ * result it carries is never on chain while commitments can still come.
+ * Anything else is left to cpc_market_apply_result_reveal. Reads only. */
+int cpc_market_result_reveal_includable(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                        const struct cpc_tx *tx, struct cpc_err *err);
 int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                              const struct cpc_tx *tx, struct cpc_err *err);
 /* UNSTAKE may not take the stake below the worker's locked amount. */

@@ -153,6 +153,45 @@ static void step(struct cpc_tx *txs, size_t n, int *codes)
     cpc_block_clear(&b);
 }
 
+/* Build the next block from txs where tx `skip` must be left out as not
+ * includable (cpc_apply_tx refuses it with CPC_ERR_INVALID before any fee:
+ * nothing of it reaches the chain); the others go in and the block is
+ * re-validated and applied as in step. codes[i] for the included ones. */
+static void step_skipping(struct cpc_tx *txs, size_t n, size_t skip, int *codes)
+{
+    const struct cpc_tx **ptrs = calloc(n, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &txs[i];
+    struct cpc_block b;
+    struct cpc_state *delta = NULL, *delta2 = NULL;
+    size_t *skipped = NULL, n_skipped = 0;
+    int *skipped_codes = NULL;
+    struct cpc_err err = {0};
+    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s, C.val.sk,
+                             &b, &delta, &skipped, &skipped_codes, &n_skipped, &err);
+    if (rc)
+        fail_msg("build: %s", err.msg);
+    assert_int_equal(n_skipped, 1);
+    assert_int_equal(skipped[0], skip);
+    assert_int_equal(skipped_codes[0], CPC_ERR_INVALID);
+    assert_int_equal(b.n_txs, n - 1);
+    rc = cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL, &err);
+    if (rc)
+        fail_msg("re-validate: %s", err.msg);
+    assert_int_equal(cpc_state_merge(C.st, delta), 0);
+    assert_int_equal(cpc_state_check_supply(C.st, C.supply, &err), 0);
+    for (size_t i = 0; i < b.n_txs; i++)
+        codes[i] = b.results[i].code;
+    C.prev = b.header;
+    cpc_block_header_hash(&C.prev, C.prev_hash);
+    cpc_state_free(delta);
+    cpc_state_free(delta2);
+    free(skipped);
+    free(skipped_codes);
+    free(ptrs);
+    cpc_block_clear(&b);
+}
+
 static void step1(struct cpc_tx *tx, int expect_code)
 {
     int code = -999;
@@ -928,8 +967,8 @@ static void test_exec_no_second_round_after_a_reveal(void **state)
 }
 
 /* Honest majority under commit-reveal: reveals only after the commit window
- * closed (not during it, not in the block that closes it), the last reveal
- * settles: the majority paid, the minority slashed. */
+ * closed (not includable during it, nor in the block that closes it), the
+ * last reveal settles: the majority paid, the minority slashed. */
 static void test_exec_quorum(void **state)
 {
     (void)state;
@@ -961,16 +1000,21 @@ static void test_exec_quorum(void **state)
     /* a commitment is 32 bytes */
     result_tx(&txs[0], &C.w2, job, 0, good, 16, &C.w2);
     step1(&txs[0], CPC_ERR_INVALID_RESULT);
-    /* the commit window is open: no reveal yet */
-    reveal_tx(&txs[0], &C.w1, job, 0, good, 32, s1);
-    step1(&txs[0], CPC_ERR_INVALID);
-    /* the third commitment closes the window; a reveal in that block is too early */
-    result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2);
+    /* the commit window is open: a reveal is not even includable (its result
+     * would be on chain while commitments can still come); no fee, no nonce */
+    uint64_t w1_nonce = acct(&C.w1).nonce;
+    result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2); /* (kept for the next block) */
     reveal_tx(&txs[1], &C.w1, job, 0, good, 32, s1);
-    step(txs, 2, codes);
+    struct cpc_tx early = txs[1];
+    memset(&txs[1], 0, sizeof txs[1]);
+    step_skipping(&early, 1, 0, codes);
+    assert_int_equal(acct(&C.w1).nonce, w1_nonce);
+    /* the third commitment closes the window; a reveal in that same block is skipped too */
+    txs[1] = early;
+    step_skipping(txs, 2, 1, codes);
     assert_int_equal(codes[0], 0);
-    assert_int_equal(codes[1], CPC_ERR_INVALID);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_COMMITTED);
+    assert_int_equal(acct(&C.w1).nonce, w1_nonce);
     /* no fourth commitment once the window closed */
     result_tx(&txs[0], &C.customer, job, 0, c2, 32, &C.customer);
     step1(&txs[0], CPC_ERR_INVALID);
@@ -986,7 +1030,7 @@ static void test_exec_quorum(void **state)
     assert_int_equal(acct(&C.cheat).stake, stake0 - CPC(3) / 10);
     assert_int_equal(worker_of(&C.cheat).rejected, 1);
     assert_int_equal(acct(&C.w1).balance,
-                     w1_0 + CPC(3) - fee_of(CPC_TX_SUBMIT_RESULT) - 3 * fee_of(CPC_TX_RESULT_REVEAL));
+                     w1_0 + CPC(3) - fee_of(CPC_TX_SUBMIT_RESULT) - fee_of(CPC_TX_RESULT_REVEAL));
     assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
     assert_int_equal(job_of(job).tasks_committed, 0);
     assert_int_equal(escrow_balance(job), 0);
