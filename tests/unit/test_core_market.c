@@ -192,6 +192,40 @@ static void step_skipping(struct cpc_tx *txs, size_t n, size_t skip, int *codes)
     cpc_block_clear(&b);
 }
 
+/* A block that holds tx although cpc_block_build would leave it out (built
+ * empty, then tx put in, roots recomputed, signed again) must fail
+ * cpc_apply_block naming the tx; the state is not touched. */
+static void expect_block_refused(const struct cpc_tx *tx, const char *why)
+{
+    struct cpc_block b;
+    struct cpc_state *delta = NULL, *delta2 = NULL;
+    size_t *skipped = NULL, n_skipped = 0;
+    int *skipped_codes = NULL;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, NULL, 0, C.s,
+                                     C.val.sk, &b, &delta, &skipped, &skipped_codes, &n_skipped,
+                                     &err),
+                     0);
+    b.txs = calloc(1, sizeof *b.txs);
+    assert_non_null(b.txs);
+    assert_int_equal(cpc_tx_copy(&b.txs[0], tx), 0);
+    b.n_txs = 1;
+    b.header.n_txs = 1;
+    assert_int_equal(cpc_block_tx_root(b.txs, 1, b.header.tx_root), 0);
+    assert_int_equal(cpc_block_compute_root(b.txs, 1, b.header.compute_root), 0);
+    assert_int_equal(cpc_block_sign(&b.header, C.s, C.val.sk, &err), 0);
+    assert_int_not_equal(cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL,
+                                         &err),
+                         0);
+    if (!strstr(err.msg, "cannot be included") || !strstr(err.msg, why))
+        fail_msg("unexpected: %s", err.msg);
+    cpc_state_free(delta);
+    cpc_state_free(delta2);
+    free(skipped);
+    free(skipped_codes);
+    cpc_block_clear(&b);
+}
+
 static void step1(struct cpc_tx *tx, int expect_code)
 {
     int code = -999;
@@ -1009,6 +1043,7 @@ static void test_exec_quorum(void **state)
     memset(&txs[1], 0, sizeof txs[1]);
     step_skipping(&early, 1, 0, codes);
     assert_int_equal(acct(&C.w1).nonce, w1_nonce);
+    expect_block_refused(&early, "commit window is open"); /* another producer's block */
     /* the third commitment closes the window; a reveal in that same block is skipped too */
     txs[1] = early;
     step_skipping(txs, 2, 1, codes);
