@@ -95,6 +95,9 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     }
     if (sender.nonce == UINT64_MAX)
         return cpc_err_set(err, CPC_ERR_OVERFLOW, "Account nonce would overflow");
+    if (tx->type == CPC_TX_RESULT_REVEAL &&
+        (rc = cpc_market_result_reveal_includable(ov, ctx, tx, err)) != 0)
+        return rc; /* it carries an exec result: not in a block while commitments may come */
 
     /* Fee and nonce: compute both accounts fully before the first write. */
     bool self = memcmp(tx->from, ctx->proposer, CPC_ADDR_HASH_LEN) == 0;

@@ -11,7 +11,8 @@
  * vanity   split-key: the customer gives a public key P and a prefix; the worker
  *          finds x with address(P + x*G) starting with "cpc1" + prefix. The
  *          worker never learns the customer's secret key.
- * exec     replicas return result hashes; a strict majority decides.
+ * exec     replicas commit to their result hashes, then reveal them; a strict
+ *          majority of the revealed ones decides (market_apply.c).
  */
 #ifndef CPC_CORE_KINDS_H
 #define CPC_CORE_KINDS_H

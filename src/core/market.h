@@ -44,6 +44,8 @@
 #define CPC_COMMISSION_BPS 1000       /* 10% platform commission */
 #define CPC_SLASH_BPS 1000            /* 10% of the task reward */
 #define CPC_REVEAL_WINDOW 10          /* blocks after the commit to send REVEAL */
+#define CPC_EXEC_REVEAL_WINDOW 10     /* blocks after an exec task's commit window closed
+                                       * to send RESULT_REVEAL */
 #define CPC_DEFAULT_CHALLENGES 16     /* matmul rows opened per task */
 #define CPC_MAX_TASKS 100000          /* tasks per job */
 #define CPC_MAX_REPLICATION CPC_EXEC_MAX_REPLICAS
@@ -147,21 +149,36 @@ struct cpc_job {
     uint8_t status;                  /* enum cpc_job_status */
     uint8_t refunded;                /* escrow leftovers returned */
     uint32_t tasks_done;             /* tasks accepted (all replicas settled) */
-    uint32_t tasks_committed;        /* matmul tasks awaiting REVEAL */
+    uint32_t tasks_committed;        /* matmul tasks awaiting REVEAL, exec tasks in
+                                      * their reveal phase: escrow stays until they settle */
 };
 
 enum cpc_task_status {
     CPC_TASK_OPEN = 0,       /* waiting for results */
-    CPC_TASK_COMMITTED = 1,  /* matmul root committed, waiting for REVEAL */
+    CPC_TASK_COMMITTED = 1,  /* matmul root committed, waiting for REVEAL; exec: every
+                              * replica committed, waiting for RESULT_REVEALs */
     CPC_TASK_DONE = 2,       /* accepted and paid */
-    CPC_TASK_CLOSED = 3,     /* job ended before the task was done */
+    CPC_TASK_CLOSED = 3,     /* job ended before the task was done; exec: disputed (a reveal
+                              * phase without a majority kept revealed replicas: VERDICT) */
     CPC_TASK_UNPAID = 4,     /* synthetic: accepted, but the pool or the block's cap was exhausted */
+};
+
+/* A replica's state. exec replicas are commit-reveal: SUBMIT_RESULT carries
+ * only the commitment (cpc_exec_commitment), the result follows in a
+ * RESULT_REVEAL once every replica has committed. */
+enum cpc_replica_state {
+    CPC_REPLICA_PLAIN = 0,      /* hash is the value itself (synthetic: seed | height) */
+    CPC_REPLICA_COMMITTED = 1,  /* exec: commit known, result not revealed (hash empty) */
+    CPC_REPLICA_REVEALED = 2,   /* exec: hash = the revealed result, which opens commit */
+    CPC_REPLICA_REJECTED = 3,   /* exec: a reveal that did not open commit (slashed; hash empty) */
 };
 
 struct cpc_task_result {
     uint8_t worker[CPC_ADDR_HASH_LEN];
     uint8_t hash[64];
     uint8_t hash_len;
+    uint8_t state;                   /* enum cpc_replica_state */
+    uint8_t commit[32];              /* exec: the commitment; zero for PLAIN */
 };
 
 struct cpc_task {
@@ -174,7 +191,7 @@ struct cpc_task {
     uint8_t commit_root[32];
     uint64_t commit_height;
     uint64_t reveal_deadline;        /* last height at which REVEAL is accepted */
-    uint8_t n_results;               /* exec replicas collected */
+    uint8_t n_results;               /* exec replicas (commitments) collected */
     struct cpc_task_result results[CPC_MAX_REPLICATION];
 };
 
@@ -373,6 +390,12 @@ struct cpc_payload_reveal {            /* REVEAL: {"task_id":uuid,"proofs":[["he
     uint16_t count;                    /* proofs, one per challenged row, in challenge order */
     /* the proofs themselves live in the tx's heap `ext` bytes: count x (u8 depth | depth x 32) */
 };
+struct cpc_payload_result_reveal {     /* RESULT_REVEAL: {"task_id":uuid,"result":hex,"salt":hex32} */
+    uint8_t task_id[16];
+    uint8_t result[64];                /* the exec result committed to, 1..64 bytes */
+    uint8_t result_len;
+    uint8_t salt[32];                  /* the worker's secret of the commitment */
+};
 struct cpc_payload_verdict {           /* VERDICT (validator only): {"task_id","accept":bool,["result_hash":hex]} */
     uint8_t task_id[16];
     uint8_t accept;
@@ -408,6 +431,16 @@ json_t *cpc_payload_reveal_to_json(const struct cpc_payload_reveal *p, const uin
 int cpc_reveal_proof(const uint8_t *ext, size_t ext_len, uint16_t count, uint16_t i, struct cpc_merkle_proof *out);
 /* Pack count proofs into malloc'd ext bytes (caller frees). */
 int cpc_reveal_pack(const struct cpc_merkle_proof *proofs, uint16_t count, uint8_t **ext, size_t *ext_len);
+/* RESULT_REVEAL: task_id[16] | var result (1..64 bytes) | salt[32]. JSON strict. */
+void cpc_payload_result_reveal_encode(const struct cpc_payload_result_reveal *p, struct cpc_buf *b);
+int cpc_payload_result_reveal_from_json(struct cpc_payload_result_reveal *p, const json_t *j, struct cpc_err *err);
+json_t *cpc_payload_result_reveal_to_json(const struct cpc_payload_result_reveal *p); /* NULL on OOM */
+/* The commitment an exec replica's SUBMIT_RESULT carries:
+ * SHA256("cpc-exec-commit" | result | worker[20] | salt[32]). Binding the
+ * worker's address makes another worker's commitment useless to a copier: it
+ * cannot be opened by anyone else, even with the salt. */
+void cpc_exec_commitment(uint8_t out[32], const uint8_t *result, size_t result_len,
+                         const uint8_t worker[CPC_ADDR_HASH_LEN], const uint8_t salt[32]);
 void cpc_payload_verdict_encode(const struct cpc_payload_verdict *p, struct cpc_buf *b);
 int cpc_payload_verdict_from_json(struct cpc_payload_verdict *p, const json_t *j, struct cpc_err *err);
 json_t *cpc_payload_verdict_to_json(const struct cpc_payload_verdict *p);

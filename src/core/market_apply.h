@@ -5,7 +5,9 @@
  *   begin_block: records the previous block's hash under 'H' (recent hashes,
  *                the last CPC_BLOCKHASH_KEEP heights) for challenges and seeds;
  *   end_block:   processes the deadline list of this height: missed REVEALs
- *                (rejected, slashed, task reopened) and job expiries (refund).
+ *                (rejected, slashed, task reopened), ends of exec reveal phases
+ *                (quorum over what was revealed, silent committers slashed) and
+ *                job expiries (refund).
  * The tx table (tx_types.c) calls the per-type functions for the market's txs
  * and for SUBMIT_RESULTs that name a market task. Each checks before it
  * writes; on error the caller drops the child overlay.
@@ -40,6 +42,17 @@ int cpc_market_apply_result(struct cpc_overlay *ov, const struct cpc_block_ctx *
                             const struct cpc_tx *tx, struct cpc_err *err);
 int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                             const struct cpc_tx *tx, struct cpc_err *err);
+/* RESULT_REVEAL: opens an exec replica's commitment once the task's commit window
+ * closed (every replica committed); the last one settles the quorum. */
+int cpc_market_apply_result_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                   const struct cpc_tx *tx, struct cpc_err *err);
+/* 0 when a RESULT_REVEAL may go into a block at ctx->height; CPC_ERR_INVALID
+ * (not includable: the builder skips it, a block holding it is invalid) while
+ * its exec task's commit window is open or closes in this very block, so the
+ * result it carries is never on chain while commitments can still come.
+ * Anything else is left to cpc_market_apply_result_reveal. Reads only. */
+int cpc_market_result_reveal_includable(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                        const struct cpc_tx *tx, struct cpc_err *err);
 int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                              const struct cpc_tx *tx, struct cpc_err *err);
 /* WORKER_DEREGISTER: the sender's worker record starts unbonding (market.h). */

@@ -12,7 +12,10 @@
  *           u8 status | u8 refunded | u32 tasks_done | u32 tasks_committed
  *   task    id[16] | job_id[32] | u32 index | u8 status | u32 attempts | worker[20] |
  *           commit_root[32] | u64 commit_height | u64 reveal_deadline |
- *           u8 n_results | n x (worker[20] | var hash (1..64 bytes))
+ *           u8 n_results | n x replica
+ *   replica worker[20] | u8 state | state PLAIN: var hash (1..64 bytes)
+ *                                   | COMMITTED, REJECTED: commit[32] (hash empty)
+ *                                   | REVEALED: commit[32] | var hash (1..64 bytes)
  *   worker  addr[20] | u64 locked | u32 cpu_cores | u32 ram_gb | var gpu_model |
  *           u32 vram_gb | u32 gpu_count | u64 accepted | u64 rejected |
  *           u64 timed_out | u64 registered_height | u64 unbonding_since | u32 pending
@@ -199,6 +202,17 @@ static const char *task_status_name(uint8_t s)
     }
 }
 
+static const char *replica_state_name(uint8_t s)
+{
+    switch (s) {
+    case CPC_REPLICA_PLAIN: return "result";
+    case CPC_REPLICA_COMMITTED: return "committed";
+    case CPC_REPLICA_REVEALED: return "revealed";
+    case CPC_REPLICA_REJECTED: return "rejected";
+    default: return "unknown";
+    }
+}
+
 void cpc_task_encode(const struct cpc_task *t, struct cpc_buf *b)
 {
     uint8_t n = t->n_results <= CPC_MAX_REPLICATION ? t->n_results : CPC_MAX_REPLICATION;
@@ -215,7 +229,11 @@ void cpc_task_encode(const struct cpc_task *t, struct cpc_buf *b)
     for (uint8_t i = 0; i < n; i++) {
         const struct cpc_task_result *res = &t->results[i];
         cpc_buf_put(b, res->worker, CPC_ADDR_HASH_LEN);
-        cpc_buf_put_var(b, res->hash, res->hash_len <= 64 ? res->hash_len : 64);
+        cpc_buf_put_u8(b, res->state);
+        if (res->state != CPC_REPLICA_PLAIN)
+            cpc_buf_put(b, res->commit, 32);
+        if (res->state == CPC_REPLICA_PLAIN || res->state == CPC_REPLICA_REVEALED)
+            cpc_buf_put_var(b, res->hash, res->hash_len <= 64 ? res->hash_len : 64);
     }
 }
 
@@ -243,10 +261,20 @@ int cpc_task_decode(struct cpc_task *t, const uint8_t *data, size_t len, struct 
     for (uint8_t i = 0; i < x.n_results && !r.failed; i++) {
         struct cpc_task_result *res = &x.results[i];
         cpc_read_bytes(&r, res->worker, CPC_ADDR_HASH_LEN);
-        size_t n = cpc_read_var(&r, res->hash, sizeof res->hash);
-        if (!r.failed && n == 0)
-            return cpc_err_set(err, CPC_ERR_INVALID, "task.results[%u].hash: empty", i);
-        res->hash_len = (uint8_t)n;
+        res->state = cpc_read_u8(&r);
+        if (r.failed)
+            break;
+        if (res->state > CPC_REPLICA_REJECTED)
+            return cpc_err_set(err, CPC_ERR_INVALID, "task.results[%u].state: unknown state %u", i,
+                               res->state);
+        if (res->state != CPC_REPLICA_PLAIN)
+            cpc_read_bytes(&r, res->commit, 32);
+        if (res->state == CPC_REPLICA_PLAIN || res->state == CPC_REPLICA_REVEALED) {
+            size_t n = cpc_read_var(&r, res->hash, sizeof res->hash);
+            if (!r.failed && n == 0)
+                return cpc_err_set(err, CPC_ERR_INVALID, "task.results[%u].hash: empty", i);
+            res->hash_len = (uint8_t)n;
+        }
     }
     if ((rc = rec_finish(&r, "task", err)))
         return rc;
@@ -271,10 +299,16 @@ json_t *cpc_task_to_json(const struct cpc_task *t)
     for (uint8_t i = 0; i < n; i++) {
         const struct cpc_task_result *res = &t->results[i];
         json_t *e = json_object();
+        size_t hl = res->hash_len <= 64 ? res->hash_len : 64;
+        /* an exec replica shows its commitment; its result only once revealed,
+         * which the chain allows only after the commit window closed */
+        bool shows_hash = res->state == CPC_REPLICA_PLAIN || res->state == CPC_REPLICA_REVEALED;
         if (json_array_append_new(results, e) != 0 ||
             cpc__json_set(e, "worker", cpc__mkt_addr_json(res->worker)) ||
-            cpc__json_set(e, "result_hash",
-                          cpc__json_hex(res->hash, res->hash_len <= 64 ? res->hash_len : 64)))
+            cpc__json_set(e, "state", json_string(replica_state_name(res->state))) ||
+            (res->state != CPC_REPLICA_PLAIN &&
+             cpc__json_set(e, "commitment", cpc__json_hex(res->commit, 32))) ||
+            (shows_hash && cpc__json_set(e, "result_hash", cpc__json_hex(res->hash, hl))))
             goto fail;
     }
     json_t *moved = results; /* stolen by the object, even on failure */

@@ -1,5 +1,6 @@
 /* market_payloads.c — payload codecs of the market's transactions
- * (JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, REVEAL, VERDICT): canonical
+ * (JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, REVEAL, VERDICT,
+ * RESULT_REVEAL): canonical
  * binary encoding (what the signature covers) and strict JSON (the wire),
  * plus packing and unpacking of REVEAL's Merkle proofs.
  *
@@ -11,6 +12,7 @@
  *                    u32 vram_gb | u32 gpu_count
  *   REVEAL           task_id[16] | u16 count | var ext
  *   VERDICT          task_id[16] | u8 accept | var result_hash (0..64 bytes)
+ *   RESULT_REVEAL    task_id[16] | var result (1..64 bytes) | salt[32]
  * REVEAL ext: count x (u8 depth | depth x sibling[32]), depth <= CPC_MERKLE_MAX_DEPTH,
  * consumed exactly; count is 1..CPC_MATMUL_MAX_CHALLENGES.
  */
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "amount.h"
+#include "hash.h"
 #include "hex.h"
 #include "ledger_json.h"
 #include "market.h"
@@ -339,6 +342,68 @@ fail:
     json_decref(arr);
     json_decref(o);
     return NULL;
+}
+
+/* ================= RESULT_REVEAL ================= */
+
+void cpc_payload_result_reveal_encode(const struct cpc_payload_result_reveal *p, struct cpc_buf *b)
+{
+    cpc_buf_put(b, p->task_id, 16);
+    cpc_buf_put_var(b, p->result, p->result_len <= 64 ? p->result_len : 64);
+    cpc_buf_put(b, p->salt, 32);
+}
+
+int cpc_payload_result_reveal_from_json(struct cpc_payload_result_reveal *p, const json_t *j,
+                                        struct cpc_err *err)
+{
+    static const char *const KEYS[] = {"task_id", "result", "salt", NULL};
+    struct cpc_payload_result_reveal t;
+    const json_t *v = NULL;
+    int rc;
+    memset(&t, 0, sizeof t);
+    if ((rc = cpc__json_check_object(j, "payload", KEYS, CPC_ERR_INVALID, err)) ||
+        (rc = cpc__mkt_uuid(j, "payload", "task_id", t.task_id, err)) ||
+        (rc = cpc__json_req(j, "payload", "result", &v, CPC_ERR_INVALID, err)))
+        return rc;
+    const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+    size_t len = s ? json_string_length(v) : 0, got = 0;
+    if (!s || strlen(s) != len || len > 2 + 2 * sizeof t.result ||
+        cpc_hex_decode(t.result, sizeof t.result, &got, s, len) != 0 || got == 0)
+        return cpc_err_set(err, CPC_ERR_INVALID, "payload.result: expected 1..64 bytes of hex");
+    t.result_len = (uint8_t)got;
+    if ((rc = cpc__json_req(j, "payload", "salt", &v, CPC_ERR_INVALID, err)) ||
+        (rc = cpc__mkt_hex_value(v, "payload.salt", t.salt, 32, err)))
+        return rc;
+    *p = t;
+    return 0;
+}
+
+json_t *cpc_payload_result_reveal_to_json(const struct cpc_payload_result_reveal *p)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    size_t n = p->result_len <= 64 ? p->result_len : 64;
+    if (cpc__json_set(o, "task_id", cpc__mkt_uuid_json(p->task_id)) ||
+        cpc__json_set(o, "result", cpc__json_hex(p->result, n)) ||
+        cpc__json_set(o, "salt", cpc__json_hex(p->salt, 32))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+void cpc_exec_commitment(uint8_t out[32], const uint8_t *result, size_t result_len,
+                         const uint8_t worker[CPC_ADDR_HASH_LEN], const uint8_t salt[32])
+{
+    static const char TAG[] = "cpc-exec-commit";
+    struct cpc_sha256_ctx c;
+    cpc_sha256_init(&c);
+    cpc_sha256_update(&c, TAG, sizeof TAG - 1);
+    cpc_sha256_update(&c, result, result_len);
+    cpc_sha256_update(&c, worker, CPC_ADDR_HASH_LEN);
+    cpc_sha256_update(&c, salt, 32);
+    cpc_sha256_final(&c, out);
 }
 
 /* ================= VERDICT ================= */

@@ -49,6 +49,7 @@ enum cpc_tx_type {
     CPC_TX_WORKER_REGISTER = 9,
     CPC_TX_JOB_EXTEND = 10,
     CPC_TX_WORKER_DEREGISTER = 11,
+    CPC_TX_RESULT_REVEAL = 12,
     CPC_TX_TYPE_COUNT
 };
 
@@ -97,6 +98,7 @@ struct cpc_tx {
         struct cpc_payload_worker_register worker_register;
         struct cpc_payload_reveal reveal;
         struct cpc_payload_verdict verdict;
+        struct cpc_payload_result_reveal result_reveal;
     } u;
     uint8_t sig[CPC_SIG_LEN];
     uint8_t hash[32];  /* filled by cpc_tx_from_json / cpc_tx_sign / cpc_tx_compute_hash */

@@ -1,6 +1,6 @@
 /* tx_types_market.c — dispatch-table entries of the market's tx types:
- * JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, WORKER_DEREGISTER, REVEAL, VERDICT
- * (see tx_types.h).
+ * JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, WORKER_DEREGISTER, REVEAL, VERDICT,
+ * RESULT_REVEAL (see tx_types.h).
  * Codecs come from market_codec.c, state effects from market_apply.c; this
  * file only binds them to a type, a name and a declared gas.
  *
@@ -12,6 +12,8 @@
  *   WORKER_DEREGISTER 50,000 gas   payload {} (no bytes); starts the unbonding period
  *   REVEAL           200,000 gas   (the verifier recomputes the challenged rows)
  *   VERDICT           50,000 gas   (validator only)
+ *   RESULT_REVEAL     80,000 gas   (one hash to open the commitment; the last reveal of a
+ *                                  task settles its quorum, as the last SUBMIT_RESULT did)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -174,6 +176,27 @@ static json_t *verdict_to_json(const struct cpc_tx *tx)
     return cpc_payload_verdict_to_json(&tx->u.verdict);
 }
 
+/* ---- RESULT_REVEAL ---- */
+static void result_reveal_encode(const struct cpc_tx *tx, struct cpc_buf *b)
+{
+    cpc_payload_result_reveal_encode(&tx->u.result_reveal, b);
+}
+static int result_reveal_from_json(struct cpc_tx *tx, const json_t *p, struct cpc_err *err)
+{
+    return cpc_payload_result_reveal_from_json(&tx->u.result_reveal, p, err);
+}
+static json_t *result_reveal_to_json(const struct cpc_tx *tx)
+{
+    return cpc_payload_result_reveal_to_json(&tx->u.result_reveal);
+}
+static int result_reveal_check(const struct cpc_tx *tx, struct cpc_err *err)
+{
+    uint8_t n = tx->u.result_reveal.result_len;
+    if (n == 0 || n > 64)
+        return cpc_err_set(err, CPC_ERR_INVALID, "payload.result: expected 1..64 bytes of hex");
+    return 0;
+}
+
 static uint64_t no_value(const struct cpc_tx *tx)
 {
     (void)tx;
@@ -191,6 +214,8 @@ static const struct cpc_tx_kind MARKET_KINDS[] = {
      no_value, NULL, cpc_market_apply_reveal},
     {CPC_TX_VERDICT, "VERDICT", 50000, verdict_encode, verdict_from_json, verdict_to_json, NULL,
      no_value, NULL, cpc_market_apply_verdict},
+    {CPC_TX_RESULT_REVEAL, "RESULT_REVEAL", 80000, result_reveal_encode, result_reveal_from_json,
+     result_reveal_to_json, result_reveal_check, no_value, NULL, cpc_market_apply_result_reveal},
     {CPC_TX_WORKER_REGISTER, "WORKER_REGISTER", 60000, worker_register_encode,
      worker_register_from_json, worker_register_to_json, worker_register_check,
      worker_register_value, NULL, cpc_market_apply_worker_register},

@@ -745,7 +745,7 @@ static const char *event_name(const char *tx_type)
         return "extended";
     if (!strcmp(tx_type, "SUBMIT_RESULT"))
         return "result";
-    if (!strcmp(tx_type, "REVEAL"))
+    if (!strcmp(tx_type, "REVEAL") || !strcmp(tx_type, "RESULT_REVEAL"))
         return "reveal";
     if (!strcmp(tx_type, "VERDICT"))
         return "verdict";

@@ -401,7 +401,7 @@ int cpc_store_job_txs(struct cpc_store *s, const uint8_t job_id[32], uint32_t n_
         "SELECT json, height, idx, status, error, gas_used, fee, tx_type, hash, "
         "json_extract(json, '$.payload.task_id'), json_extract(json, '$.payload.job_id') "
         "FROM txs WHERE height BETWEEN ?1 AND ?2 AND tx_type IN ('JOB_CREATE', 'JOB_CANCEL', "
-        "'SUBMIT_RESULT', 'REVEAL', 'VERDICT') ORDER BY height DESC, idx DESC",
+        "'SUBMIT_RESULT', 'REVEAL', 'RESULT_REVEAL', 'VERDICT') ORDER BY height DESC, idx DESC",
         -1, &st, NULL);
     if (rc != SQLITE_OK) {
         code = cpc__store_sqlerr(err, r->db, rc, "reading a job's txs");

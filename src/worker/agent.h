@@ -1,13 +1,15 @@
 /* agent.h — the provider agent's loop (`cpc-worker run`):
  *
  *   lease (long-poll) -> execute (checkpoints) -> submit SUBMIT_RESULT (batched
- *   POST /txs) -> matmul: REVEAL the challenged rows -> repeat; idle: the
- *   synthetic kind when the chain enables it.
+ *   POST /txs) -> matmul: REVEAL the challenged rows; exec: the SUBMIT_RESULT
+ *   is a commitment to the result under a random salt, and RESULT_REVEAL
+ *   opens it once every replica committed -> repeat; idle: the synthetic kind
+ *   when the chain enables it.
  *
  * Crash safety: every step that matters is written to a small state file
  * (HOME/worker/ADDRESS/state.json, atomic rename + fsync) BEFORE it is acted
  * on: a leased task, a search checkpoint, a computed result (matmul: its row
- * leaves in TASK.leaves), a signed tx before it is posted. After a crash or a
+ * leaves in TASK.leaves; exec: its salt), a signed tx before it is posted. After a crash or a
  * restart the agent resumes from the file: a signed tx is posted again as the
  * same bytes (same nonce, same hash), so the chain applies it at most once; a
  * result is never computed and signed twice under two nonces.

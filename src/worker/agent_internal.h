@@ -19,8 +19,10 @@ enum wk_phase {
     PH_LEASED = 0,     /* leased (or synthetic: chosen), not computed yet */
     PH_COMPUTED = 1,   /* result known, SUBMIT_RESULT not signed yet */
     PH_SUBMITTED = 2,  /* SUBMIT_RESULT signed (tx saved) and posted */
-    PH_COMMITTED = 3,  /* matmul/synthetic: commit included, REVEAL due */
-    PH_REVEALED = 4,   /* REVEAL signed (tx saved) and posted */
+    PH_COMMITTED = 3,  /* matmul/synthetic: commit included, REVEAL due;
+                        * exec: commitment included, RESULT_REVEAL due once the
+                        * task's commit window closed */
+    PH_REVEALED = 4,   /* REVEAL / RESULT_REVEAL signed (tx saved) and posted */
 };
 
 struct wk_item {
@@ -32,6 +34,9 @@ struct wk_item {
     uint64_t checkpoint;          /* hashpow/vanity: candidates already searched */
     uint8_t result[64];
     size_t result_len;
+    uint8_t salt[32];             /* exec: the commitment's secret (persisted before the
+                                   * commitment is posted; all zero = not drawn yet) */
+    bool has_salt;
     json_t *tx;                   /* the signed tx of this phase (owned) */
     uint8_t tx_hash[32];
     uint64_t commit_height;
@@ -100,7 +105,7 @@ json_t *wk_task_fields(const struct wk_item *it); /* {"task_id","kind","reward"}
 
 /* agent_txs.c: one pass each; 0 or a transport error (retry later) or CPC_ERR_NOMEM. */
 int wk_submit_results(struct wk_agent *a, struct cpc_err *err); /* sign + post COMPUTED */
-int wk_reveal_due(struct wk_agent *a, struct cpc_err *err);     /* REVEAL the COMMITTED */
+int wk_reveal_due(struct wk_agent *a, struct cpc_err *err);     /* REVEAL / RESULT_REVEAL the COMMITTED */
 int wk_poll_txs(struct wk_agent *a, struct cpc_err *err);       /* follow posted txs */
 
 /* agent_state.c */
@@ -112,6 +117,10 @@ void wk_item_drop(struct wk_agent *a, size_t i);
 /* Append a new item (zeroed); NULL on OOM. The pointer is valid until the next add. */
 struct wk_item *wk_item_add(struct wk_agent *a);
 int wk_leaves_path(const struct wk_agent *a, const struct wk_item *it, char *out, size_t cap);
+/* exec: where the output waits for its upload with the reveal (TASK_ID.out). 0 or -1. */
+int wk_output_path(const struct wk_agent *a, const struct wk_item *it, char *out, size_t cap);
+
+#define WK_MAX_OUTPUT (16u << 20) /* an exec output's size limit (a blob's on the node) */
 
 /* agent_compute.c: run item (PH_LEASED) to PH_COMPUTED. Returns 0,
  * CPC_ERR_CANCELLED (stopped: checkpoint saved), or an error (task unusable). */

@@ -3,12 +3,13 @@
  * {"version":1,"address","next_nonce","done","earned",
  *  "items":[{"lease":{the node's lease task} | "synthetic":{"height","seed","n",
  *            "challenges","reward"}, "phase","checkpoint","result":hex,
+ *            ["salt":hex32 (exec: the commitment's secret)],
  *            "tx":{signed tx}|null,"tx_hash":hex,"commit_height"}]}
  *
  * Written whole, atomically (tmp + fsync + rename + fsync dir) after every
  * change that must survive a crash; a matmul result's row leaves live next to
- * it in TASK_ID.leaves (32 bytes a row), written before the state names the
- * result. The file is small: a handful of items at a time.
+ * it in TASK_ID.leaves (32 bytes a row), an exec output in TASK_ID.out (until
+ * it is uploaded with the reveal), written before the state names the result. The file is small: a handful of items at a time.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,10 +38,18 @@ int wk_leaves_path(const struct wk_agent *a, const struct wk_item *it, char *out
     return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+int wk_output_path(const struct wk_agent *a, const struct wk_item *it, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s/%s.out", a->dir, it->t.task_id_s);
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
 void wk_item_drop(struct wk_agent *a, size_t i)
 {
     char path[CPC_PATH_MAX];
     if (wk_leaves_path(a, &a->items[i], path, sizeof path) == 0)
+        unlink(path);
+    if (wk_output_path(a, &a->items[i], path, sizeof path) == 0)
         unlink(path);
     wk_item_clear(&a->items[i]);
     memmove(&a->items[i], &a->items[i + 1], (a->n_items - i - 1) * sizeof *a->items);
@@ -89,6 +98,8 @@ static json_t *item_to_json(const struct wk_item *it)
     bad |= json_object_set_new(o, "phase", json_string(PHASES[it->phase]));
     bad |= json_object_set_new(o, "checkpoint", json_integer((json_int_t)it->checkpoint));
     bad |= json_object_set_new(o, "result", hexj(it->result, it->result_len));
+    if (it->has_salt)
+        bad |= json_object_set_new(o, "salt", hexj(it->salt, 32));
     bad |= json_object_set(o, "tx", it->tx ? it->tx : json_null());
     bad |= json_object_set_new(o, "tx_hash", hexj(it->tx_hash, 32));
     bad |= json_object_set_new(o, "commit_height", json_integer((json_int_t)it->commit_height));
@@ -152,6 +163,7 @@ static int item_from_json(struct wk_agent *a, struct wk_item *it, const json_t *
 {
     const json_t *lease = json_object_get(j, "lease"), *syn = json_object_get(j, "synthetic");
     const char *phase = json_string_value(json_object_get(j, "phase"));
+    size_t n_salt = 0;
     int rc;
     if (json_is_object(lease)) {
         if ((rc = cpc_wk_task_from_json(&it->t, lease, err)) != 0)
@@ -185,6 +197,15 @@ static int item_from_json(struct wk_agent *a, struct wk_item *it, const json_t *
         get_hex(j, "result", it->result, sizeof it->result, &it->result_len) ||
         get_hex(j, "tx_hash", it->tx_hash, 32, NULL))
         return cpc_err_set(err, CPC_ERR_INVALID, "item %s is malformed", it->t.task_id_s);
+    if (json_object_get(j, "salt")) {
+        if (get_hex(j, "salt", it->salt, 32, &n_salt) || n_salt != 32)
+            return cpc_err_set(err, CPC_ERR_INVALID, "item %s: malformed salt", it->t.task_id_s);
+        it->has_salt = true;
+    }
+    if (it->t.kind == CPC_KIND_EXEC && !it->synthetic && it->phase >= PH_SUBMITTED &&
+        !it->has_salt)
+        return cpc_err_set(err, CPC_ERR_INVALID, "item %s: an exec commitment without its salt",
+                           it->t.task_id_s);
     const json_t *tx = json_object_get(j, "tx");
     if (json_is_object(tx))
         it->tx = json_incref((json_t *)tx);

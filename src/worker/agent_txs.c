@@ -2,12 +2,21 @@
  * next nonce, save them, post them in batches (POST /txs), follow them
  * (GET /tx/{hash}) to verified, rejected or lost-and-posted-again, and build
  * REVEALs from the stored row leaves (agent.h has the crash-safety rules).
+ *
+ * exec replicas are commit-reveal: the SUBMIT_RESULT carries
+ * cpc_exec_commitment(result, worker, salt) under a fresh random salt (saved
+ * with the signed tx, before it is posted), and the RESULT_REVEAL with the
+ * result and the salt is signed only once the node shows the task's commit
+ * window closed (status "committed"), so no one can copy the result into a
+ * commitment of their own. The output itself reaches the node's blobs only
+ * then too (a blob is public by its hash: it would confirm a guessed output).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/hash.h"
 #include "../core/hex.h"
 #include "agent_internal.h"
 
@@ -56,9 +65,18 @@ static int build_result_tx(struct wk_agent *a, struct wk_item *it, struct cpc_er
     tx.type = CPC_TX_SUBMIT_RESULT;
     struct cpc_payload_submit_result *r = &tx.u.result;
     memcpy(r->task_id, it->t.task_id, 16);
-    memcpy(r->result_hash, it->result, it->result_len);
-    r->result_hash_len = it->result_len;
     cpc_pubkey_hash(r->worker, a->key.info.pubkey);
+    if (!it->synthetic && it->t.kind == CPC_KIND_EXEC) {
+        if (!it->has_salt) { /* saved with the signed tx, before it is posted */
+            cpc_random_bytes(it->salt, sizeof it->salt);
+            it->has_salt = true;
+        }
+        cpc_exec_commitment(r->result_hash, it->result, it->result_len, r->worker, it->salt);
+        r->result_hash_len = 32;
+    } else {
+        memcpy(r->result_hash, it->result, it->result_len);
+        r->result_hash_len = it->result_len;
+    }
     if (!it->synthetic) {
         r->has_lease = it->t.lease_in_set ? 2 : 1;
         r->lease_expires = it->t.lease_expires;
@@ -261,6 +279,85 @@ static int build_reveal(struct wk_agent *a, struct wk_item *it, const json_t *ta
     return seal_into(a, it, &tx, err);
 }
 
+/* PUT the exec output (TASK_ID.out, checked against the result) to the node's
+ * blobs, now that the commit window is closed. 0, a transport error (retry),
+ * or another error (reported; the reveal goes on: the chain needs no blob). */
+static int upload_output(struct wk_agent *a, struct wk_item *it, struct cpc_err *err)
+{
+    char path[CPC_PATH_MAX], hex[65], url[96], *out = NULL;
+    size_t len = 0;
+    uint8_t h[32];
+    int rc = wk_output_path(a, it, path, sizeof path) != 0
+                 ? cpc_err_set(err, CPC_ERR_TOO_LARGE, "path too long")
+                 : cpc_read_file(path, WK_MAX_OUTPUT + 1, &out, &len, err);
+    if (rc)
+        return rc;
+    cpc_sha256(h, out, len);
+    if (it->result_len != 32 || memcmp(h, it->result, 32) != 0) {
+        free(out);
+        return cpc_err_set(err, CPC_ERR_INVALID, "task %.8s: the output file is damaged",
+                           it->t.task_id_s);
+    }
+    cpc_hex_encode(hex, h, 32);
+    snprintf(url, sizeof url, "/blobs/%s", hex);
+    struct cpc_http_resp r = {0};
+    rc = cpc_http_request(cpc_wk_node_http(a->node), "PUT", url, out, len,
+                          "application/octet-stream", &r, err);
+    if (rc == 0 && r.status != 200 && r.status != 201)
+        rc = cpc_err_set(err, CPC_ERR_IO, "PUT /blobs/%s: HTTP %ld", hex, r.status);
+    cpc_http_resp_free(&r);
+    free(out);
+    return rc;
+}
+
+static int build_result_reveal(struct wk_agent *a, struct wk_item *it, struct cpc_err *err)
+{
+    if (!it->has_salt || it->result_len == 0 || it->result_len > 64)
+        return cpc_err_set(err, CPC_ERR_INVALID, "task %.8s: no result and salt to reveal",
+                           it->t.task_id_s);
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_RESULT_REVEAL;
+    struct cpc_payload_result_reveal *p = &tx.u.result_reveal;
+    memcpy(p->task_id, it->t.task_id, 16);
+    memcpy(p->result, it->result, it->result_len);
+    p->result_len = (uint8_t)it->result_len;
+    memcpy(p->salt, it->salt, 32);
+    return seal_into(a, it, &tx, err);
+}
+
+/* Where an exec task the worker committed to stands, from GET /market/task/{id}:
+ * 1 the commit window closed and this worker's replica waits for its reveal,
+ * 0 the window is still open, -1 nothing to reveal any more (settled without
+ * it, or the reveal deadline passed): *why says which. */
+static int exec_reveal_state(struct wk_agent *a, const json_t *task, const char **why)
+{
+    const char *st = json_string_value(json_object_get(task, "status"));
+    json_int_t deadline = json_integer_value(json_object_get(task, "reveal_deadline"));
+    if (st && !strcmp(st, "open")) {
+        *why = "commit window open";
+        return 0;
+    }
+    if (!st || strcmp(st, "committed") != 0) {
+        *why = "the task was settled without this replica's reveal";
+        return -1;
+    }
+    if ((json_int_t)a->chain.height > deadline) {
+        *why = "the reveal deadline passed";
+        return -1;
+    }
+    const json_t *res = json_object_get(task, "results"), *r;
+    size_t i;
+    json_array_foreach(res, i, r) {
+        const char *w = json_string_value(json_object_get(r, "worker"));
+        const char *rs = json_string_value(json_object_get(r, "state"));
+        if (w && !strcmp(w, a->address))
+            return rs && !strcmp(rs, "committed") ? 1 : (*why = "already revealed", -1);
+    }
+    *why = "this worker's commitment is not in the task's reveal phase";
+    return -1;
+}
+
 int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
 {
     size_t *idx = calloc(a->n_items + 1, sizeof *idx), n = 0;
@@ -272,7 +369,8 @@ int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
         struct wk_item *it = &a->items[i];
         if (it->phase != PH_COMMITTED || it->next_check > wk_now())
             continue;
-        if (a->chain.height > it->commit_height + CPC_REVEAL_WINDOW) {
+        bool exec = !it->synthetic && it->t.kind == CPC_KIND_EXEC;
+        if (!exec && a->chain.height > it->commit_height + CPC_REVEAL_WINDOW) {
             cpc_wk_report_event(a->rep, CPC_LOG_WARN, "missed", wk_task_fields(it),
                                 "task %.8s: reveal window closed at height %" PRIu64,
                                 it->t.task_id_s, it->commit_height + CPC_REVEAL_WINDOW);
@@ -284,7 +382,22 @@ int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
         struct cpc_err e = {0};
         snprintf(path, sizeof path, "/market/task/%s", it->t.task_id_s);
         rc = cpc_http_json(cpc_wk_node_http(a->node), "GET", path, NULL, &task, NULL, &e);
-        if (rc == 0 && !json_object_get(task, "challenge")) {
+        if (rc == 0 && exec) {
+            const char *why = "";
+            int ready = exec_reveal_state(a, task, &why);
+            if (ready <= 0) {
+                json_decref(task);
+                if (ready == 0) {
+                    it->next_check = wk_now() + 0.3; /* the other replicas still computing */
+                    continue;
+                }
+                cpc_wk_report_event(a->rep, CPC_LOG_WARN, "missed", wk_task_fields(it),
+                                    "task %.8s: no reveal: %s", it->t.task_id_s, why);
+                wk_item_drop(a, i);
+                continue;
+            }
+        }
+        if (rc == 0 && !exec && !json_object_get(task, "challenge")) {
             it->next_check = wk_now() + 0.5; /* the node has not drawn it yet */
             json_decref(task);
             continue;
@@ -293,8 +406,19 @@ int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
             rc = sync_nonce(a, &e);
             synced = true;
         }
+        if (rc == 0 && exec) {
+            struct cpc_err ue = {0};
+            int urc = upload_output(a, it, &ue);
+            if (urc && wk_transport_error(urc)) {
+                rc = urc;
+                e = ue;
+            } else if (urc) {
+                cpc_wk_report_event(a->rep, CPC_LOG_WARN, "output", wk_task_fields(it),
+                                    "task %.8s: output not uploaded: %s", it->t.task_id_s, ue.msg);
+            }
+        }
         if (rc == 0)
-            rc = build_reveal(a, it, task, &e);
+            rc = exec ? build_result_reveal(a, it, &e) : build_reveal(a, it, task, &e);
         json_decref(task);
         if (rc && wk_transport_error(rc)) {
             *err = e;
@@ -384,7 +508,8 @@ int wk_poll_txs(struct wk_agent *a, struct cpc_err *err)
                                 h, why);
             wk_item_drop(a, i);
             changed = true;
-        } else if (it->phase == PH_SUBMITTED && it->t.kind == CPC_KIND_MATMUL) {
+        } else if (it->phase == PH_SUBMITTED &&
+                   (it->t.kind == CPC_KIND_MATMUL || it->t.kind == CPC_KIND_EXEC)) {
             it->phase = PH_COMMITTED;
             it->commit_height = h;
             it->next_check = 0;
@@ -392,11 +517,15 @@ int wk_poll_txs(struct wk_agent *a, struct cpc_err *err)
             it->tx = NULL;
             changed = true;
             cpc_wk_report_event(a->rep, CPC_LOG_INFO, "committed", wk_task_fields(it),
-                                "task %.8s row root committed at height %" PRIu64 ", revealing",
+                                it->t.kind == CPC_KIND_EXEC
+                                    ? "task %.8s exec commitment in at height %" PRIu64
+                                      "; revealing once every replica committed"
+                                    : "task %.8s row root committed at height %" PRIu64
+                                      ", revealing",
                                 it->t.task_id_s, h);
         } else if (it->t.kind == CPC_KIND_EXEC) {
             cpc_wk_report_event(a->rep, CPC_LOG_INFO, "accepted", wk_task_fields(it),
-                                "task %.8s exec result in at height %" PRIu64
+                                "task %.8s exec result revealed at height %" PRIu64
                                 "; paid when the replicas agree",
                                 it->t.task_id_s, h);
             a->done++;

@@ -2,7 +2,9 @@
 # cpc-worker end to end on 127.0.0.1: a real cpcd and three real cpc-worker
 # processes complete a hashpow, a matmul and a vanity job, and every task is
 # paid exactly once (the workers' "paid" events add up to the jobs' rewards and
-# the chain says every task is done). Then a worker is SIGKILLed in the middle
+# the chain says every task is done). An exec job runs on three replicas that
+# commit, then reveal; a worker SIGKILLed between its commitment and its
+# reveal reveals after its restart. Then a worker is SIGKILLed in the middle
 # of a matmul task and restarted: the task is finished and paid once, and no
 # task id was ever submitted twice by it. Then the node is SIGKILLed and
 # restarted under the running workers: they rejoin by themselves and finish a
@@ -115,6 +117,42 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 expect_eq "three workers each ran a replica" 3 "$n"
+# commit-reveal: each SUBMIT_RESULT carried a commitment; each replica then
+# revealed the output's hash, once the third commitment closed the window
+n=$(cat "$T_DIR"/w*.log | jq -s '[.[] | select(.event=="committed" and .kind=="exec")] | length')
+expect_eq "three exec commitments in before the reveals" 3 "$n"
+reps=$(curl -fsS "$CPC_NODE/market/job/$JE" | jq -c '[.tasks[0].results[] | {r: .result_hash, s: .state}] | unique')
+expect_eq "the three replicas revealed the output's hash" "[{\"r\":\"$OUT\",\"s\":\"revealed\"}]" "$reps"
+
+# --- exec: a worker SIGKILLed between its commitment and its reveal reveals
+# after its restart with the salt from its state file ---
+kill -TERM "${WPID[3]}"; wait "${WPID[3]}" 2>/dev/null
+printf 'hello again\n' > "$T_DIR/input2.txt"
+IN2=$(sha256sum "$T_DIR/input2.txt" | cut -c1-64)
+OUT2=$(printf 'HELLO AGAIN\n' | sha256sum | cut -c1-64)
+curl -fsS -X PUT --data-binary @"$T_DIR/input2.txt" "$CPC_NODE/blobs/$IN2" >/dev/null
+sed "s/$IN/$IN2/" "$T_DIR/exec.json" > "$T_DIR/exec2.json"
+JE2=$(create_job "$T_DIR/exec2.json")
+STATE1="$CPC_HOME/worker/${ADDR[1]}/state.json"
+ph=0
+for _ in $(seq 1 300); do
+  ph=$(jq '[.items[] | select(.phase=="committed" and (.salt | length) == 64)] | length' "$STATE1" 2>/dev/null || echo 0)
+  [ "$ph" -gt 0 ] && break
+  sleep 0.1
+done
+check "w1's exec commitment is in, its salt in the state file" test "$ph" -gt 0
+kill -KILL "${WPID[1]}"; wait "${WPID[1]}" 2>/dev/null
+st=$(curl -fsS "$CPC_NODE/market/job/$JE2" | jq -c '.tasks[0] | [.status, ([.results[] | select(.result_hash != null)] | length)]')
+expect_eq "the commit window is open, no result shown" '["open",0]' "$st"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$CPC_NODE/blobs/$OUT2")
+expect_eq "  ... nor the output's blob (it would confirm a guess)" 404 "$code"
+start_worker 1
+start_worker 3
+check "exec job completed after w1's restart" wait_done "$JE2" 90
+reps=$(curl -fsS "$CPC_NODE/market/job/$JE2" | jq -c '[.tasks[0].results[] | {r: .result_hash, s: .state}] | unique')
+expect_eq "  ... every replica revealed, w1's too" "[{\"r\":\"$OUT2\",\"s\":\"revealed\"}]" "$reps"
+got=$(curl -fsS "$CPC_NODE/blobs/$OUT2" 2>/dev/null)
+expect_eq "  ... and the output uploaded with the reveals" "HELLO AGAIN" "$got"
 
 # --- SIGKILL mid-task, restart: nothing lost, nothing submitted twice ---
 kill -TERM "${WPID[2]}" "${WPID[3]}"; wait "${WPID[2]}" "${WPID[3]}" 2>/dev/null

@@ -1,7 +1,8 @@
 /* test_core_market.c — the market end to end in core: jobs of every kind,
  * honest workers paid exactly (reward, 10% commission, fees, refunds),
  * cheaters rejected and slashed (lazy matmul, wrong vanity key, skipped
- * reveal, outvoted exec replica, result without the lease), a missed reveal
+ * reveal, outvoted exec replica, copied exec commitments, result without the
+ * lease), a missed reveal
  * reissued and paid once, cancel and expiry refunds. Every block is built
  * with cpc_block_build, re-validated with cpc_apply_block (signatures on) and
  * the supply invariant is checked after it. The builder's oracle of its own
@@ -149,6 +150,79 @@ static void step(struct cpc_tx *txs, size_t n, int *codes)
     free(skipped);
     free(skipped_codes);
     free(ptrs);
+    cpc_block_clear(&b);
+}
+
+/* Build the next block from txs where tx `skip` must be left out as not
+ * includable (cpc_apply_tx refuses it with CPC_ERR_INVALID before any fee:
+ * nothing of it reaches the chain); the others go in and the block is
+ * re-validated and applied as in step. codes[i] for the included ones. */
+static void step_skipping(struct cpc_tx *txs, size_t n, size_t skip, int *codes)
+{
+    const struct cpc_tx **ptrs = calloc(n, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++)
+        ptrs[i] = &txs[i];
+    struct cpc_block b;
+    struct cpc_state *delta = NULL, *delta2 = NULL;
+    size_t *skipped = NULL, n_skipped = 0;
+    int *skipped_codes = NULL;
+    struct cpc_err err = {0};
+    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s, C.val.sk,
+                             &b, &delta, &skipped, &skipped_codes, &n_skipped, &err);
+    if (rc)
+        fail_msg("build: %s", err.msg);
+    assert_int_equal(n_skipped, 1);
+    assert_int_equal(skipped[0], skip);
+    assert_int_equal(skipped_codes[0], CPC_ERR_INVALID);
+    assert_int_equal(b.n_txs, n - 1);
+    rc = cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL, &err);
+    if (rc)
+        fail_msg("re-validate: %s", err.msg);
+    assert_int_equal(cpc_state_merge(C.st, delta), 0);
+    assert_int_equal(cpc_state_check_supply(C.st, C.supply, &err), 0);
+    for (size_t i = 0; i < b.n_txs; i++)
+        codes[i] = b.results[i].code;
+    C.prev = b.header;
+    cpc_block_header_hash(&C.prev, C.prev_hash);
+    cpc_state_free(delta);
+    cpc_state_free(delta2);
+    free(skipped);
+    free(skipped_codes);
+    free(ptrs);
+    cpc_block_clear(&b);
+}
+
+/* A block that holds tx although cpc_block_build would leave it out (built
+ * empty, then tx put in, roots recomputed, signed again) must fail
+ * cpc_apply_block naming the tx; the state is not touched. */
+static void expect_block_refused(const struct cpc_tx *tx, const char *why)
+{
+    struct cpc_block b;
+    struct cpc_state *delta = NULL, *delta2 = NULL;
+    size_t *skipped = NULL, n_skipped = 0;
+    int *skipped_codes = NULL;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, NULL, 0, C.s,
+                                     C.val.sk, &b, &delta, &skipped, &skipped_codes, &n_skipped,
+                                     &err),
+                     0);
+    b.txs = calloc(1, sizeof *b.txs);
+    assert_non_null(b.txs);
+    assert_int_equal(cpc_tx_copy(&b.txs[0], tx), 0);
+    b.n_txs = 1;
+    b.header.n_txs = 1;
+    assert_int_equal(cpc_block_tx_root(b.txs, 1, b.header.tx_root), 0);
+    assert_int_equal(cpc_block_compute_root(b.txs, 1, b.header.compute_root), 0);
+    assert_int_equal(cpc_block_sign(&b.header, C.s, C.val.sk, &err), 0);
+    assert_int_not_equal(cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL,
+                                         &err),
+                         0);
+    if (!strstr(err.msg, "cannot be included") || !strstr(err.msg, why))
+        fail_msg("unexpected: %s", err.msg);
+    cpc_state_free(delta);
+    cpc_state_free(delta2);
+    free(skipped);
+    free(skipped_codes);
     cpc_block_clear(&b);
 }
 
@@ -692,6 +766,243 @@ static void test_vanity(void **state)
     assert_int_equal(task_of(job, 1).attempts, 1);
 }
 
+static void exec_contract(struct cpc_contract *c)
+{
+    base_contract(c, CPC_KIND_EXEC, 1, CPC(3));
+    c->replication = 3;
+    memset(c->p.exec.app, 0xAB, 32);
+    c->p.exec.timeout_s = 60;
+    c->p.exec.memory_mb = 256;
+}
+
+/* The exec replica's commitment to result under salt (what its SUBMIT_RESULT carries). */
+static void commit_of(uint8_t out[32], const struct fx_key *k, const uint8_t *result, size_t len,
+                      const uint8_t salt[32])
+{
+    cpc_exec_commitment(out, result, len, k->addr, salt);
+}
+
+static void reveal_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t job_id[32],
+                      uint32_t index, const uint8_t *result, size_t len, const uint8_t salt[32])
+{
+    memset(tx, 0, sizeof *tx);
+    tx->type = CPC_TX_RESULT_REVEAL;
+    struct cpc_payload_result_reveal *p = &tx->u.result_reveal;
+    cpc_task_id(p->task_id, job_id, index);
+    memcpy(p->result, result, len);
+    p->result_len = (uint8_t)len;
+    memcpy(p->salt, salt, 32);
+    sign_from(tx, k);
+}
+
+/* Regression: a replica quorum over public values pays copies. One worker
+ * submits random bytes, two others copy them: three equal "results", and
+ * before commit-reveal all three were paid from the customer's escrow for
+ * garbage. Now an exec SUBMIT_RESULT is a commitment that binds its worker:
+ * random bytes open to nothing, a copy cannot be opened by the copier, so
+ * the reveal phase ends with no revealed result, every committer is
+ * slashed, no one is paid and the task opens again. (Written with
+ * SUBMIT_RESULT and empty blocks only, so it runs against the old rule too.) */
+static void test_exec_copied_results_not_paid(void **state)
+{
+    (void)state;
+    const struct fx_key *who[3] = {&C.cheat, &C.w1, &C.w2};
+    for (int i = 0; i < 3; i++)
+        register_worker(who[i], CPC(100));
+    struct cpc_contract c;
+    exec_contract(&c);
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint64_t esc0 = escrow_balance(job), tre0 = acct(&C.treasury).balance;
+    uint64_t bal0[3], stake0[3];
+    for (int i = 0; i < 3; i++) {
+        bal0[i] = acct(who[i]).balance;
+        stake0[i] = acct(who[i]).stake;
+    }
+    uint8_t junk[32];
+    for (int i = 0; i < 32; i++)
+        junk[i] = (uint8_t)(i * 37 + 11); /* "random bytes"; the two copies take them verbatim */
+    struct cpc_tx txs[3];
+    for (int i = 0; i < 3; i++)
+        result_tx(&txs[i], who[i], job, 0, junk, 32, who[i]);
+    int codes[3];
+    step(txs, 3, codes);
+    empty_blocks(CPC_REVEAL_WINDOW + 1);
+    for (int i = 0; i < 3; i++) {
+        /* not paid for the copy: only the fee left the balance; slashed for no reveal */
+        assert_int_equal(acct(who[i]).balance, bal0[i] - fee_of(CPC_TX_SUBMIT_RESULT));
+        assert_int_equal(acct(who[i]).stake, stake0[i] - CPC(3) / 10);
+        assert_int_equal(worker_of(who[i]).accepted, 0);
+    }
+    assert_int_equal(escrow_balance(job), esc0); /* the customer paid nothing */
+    assert_int_equal(acct(&C.treasury).balance, tre0 + 3 * (CPC(3) / 10));
+    struct cpc_task t = task_of(job, 0);
+    assert_int_equal(t.status, CPC_TASK_OPEN);  /* runs again */
+    assert_int_equal(t.n_results, 0);
+    assert_int_equal(job_of(job).tasks_done, 0);
+    assert_int_equal(job_of(job).tasks_committed, 0);
+}
+
+/* The copier waits for the committer's reveal and replays its result and
+ * salt: the commitment binds the committer's address, so it still does not
+ * open. The copies are slashed (a failed reveal at once, a silent committer at
+ * the deadline), the garbage alone is no majority: nobody is paid. */
+static void test_exec_copied_commitment_cannot_reveal(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.w2, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    exec_contract(&c);
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint64_t esc0 = escrow_balance(job), cheat_stake0 = acct(&C.cheat).stake;
+    uint64_t w1_stake0 = acct(&C.w1).stake, w2_stake0 = acct(&C.w2).stake;
+    uint8_t garbage[20], salt[32], cg[32];
+    memset(garbage, 0x66, sizeof garbage);
+    memset(salt, 0x5A, sizeof salt);
+    commit_of(cg, &C.cheat, garbage, sizeof garbage, salt);
+    struct cpc_tx txs[3];
+    result_tx(&txs[0], &C.cheat, job, 0, cg, 32, &C.cheat);
+    result_tx(&txs[1], &C.w1, job, 0, cg, 32, &C.w1); /* copied from the block */
+    result_tx(&txs[2], &C.w2, job, 0, cg, 32, &C.w2);
+    int codes[3];
+    step(txs, 3, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[2], 0);
+    struct cpc_task t = task_of(job, 0);
+    assert_int_equal(t.status, CPC_TASK_COMMITTED); /* the commit window closed */
+    assert_int_equal(t.results[1].state, CPC_REPLICA_COMMITTED);
+    assert_int_equal(job_of(job).tasks_committed, 1);
+
+    reveal_tx(&txs[0], &C.cheat, job, 0, garbage, sizeof garbage, salt);
+    reveal_tx(&txs[1], &C.w1, job, 0, garbage, sizeof garbage, salt); /* replays the public reveal */
+    step(txs, 2, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[1], CPC_ERR_INVALID_RESULT);
+    assert_int_equal(acct(&C.w1).stake, w1_stake0 - CPC(3) / 10);
+    t = task_of(job, 0);
+    assert_int_equal(t.results[0].state, CPC_REPLICA_REVEALED);
+    assert_int_equal(t.results[1].state, CPC_REPLICA_REJECTED);
+    assert_int_equal(t.status, CPC_TASK_COMMITTED); /* w2 may still reveal */
+    empty_blocks(CPC_EXEC_REVEAL_WINDOW);
+    /* one revealed value of three: no majority; it is public now, so the task
+     * is not run again (a new round would pay its copies): disputed */
+    t = task_of(job, 0);
+    assert_int_equal(t.status, CPC_TASK_CLOSED);
+    assert_int_equal(t.n_results, 3);
+    assert_int_equal(t.attempts, 1);
+    assert_int_equal(t.results[2].state, CPC_REPLICA_REJECTED); /* silent: slashed once */
+    assert_int_equal(acct(&C.w2).stake, w2_stake0 - CPC(3) / 10);
+    assert_int_equal(worker_of(&C.w2).timed_out, 1);
+    assert_int_equal(worker_of(&C.w1).rejected, 1);
+    assert_int_equal(acct(&C.cheat).stake, cheat_stake0); /* undecided, not paid either */
+    assert_int_equal(worker_of(&C.cheat).accepted, 0);
+    assert_int_equal(escrow_balance(job), esc0);
+    assert_int_equal(job_of(job).tasks_committed, 0);
+    /* a commitment to the now-public value is refused */
+    uint8_t c2[32];
+    commit_of(c2, &C.w2, garbage, sizeof garbage, salt);
+    result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2);
+    step1(&txs[0], CPC_ERR_INVALID);
+    /* the validator rejects the dispute: the garbage is slashed, the task runs again */
+    memset(&txs[0], 0, sizeof txs[0]);
+    txs[0].type = CPC_TX_TRANSFER;
+    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
+    txs[0].u.transfer.amount = CPC(1);
+    sign_from(&txs[0], &C.customer);
+    step1(&txs[0], 0);
+    struct cpc_tx v;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    sign_from(&v, &C.val);
+    step1(&v, 0);
+    t = task_of(job, 0);
+    assert_int_equal(t.status, CPC_TASK_OPEN);
+    assert_int_equal(t.n_results, 0);
+    assert_int_equal(acct(&C.cheat).stake, cheat_stake0 - CPC(3) / 10);
+    assert_int_equal(acct(&C.w2).stake, w2_stake0 - CPC(3) / 10); /* not slashed twice */
+    assert_int_equal(escrow_balance(job), esc0);
+}
+
+/* With two replicas one saboteur could make round one fail, read the honest
+ * replica's reveal and copy it into round two. A round without a majority
+ * that revealed something is not run again: the task is disputed until the
+ * validator's VERDICT, which pays the honest reveal and slashes the other. */
+static void test_exec_no_second_round_after_a_reveal(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    exec_contract(&c);
+    c.replication = 2;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint8_t good[32], junk[32], sg[32], sj[32], cg[32], cj[32];
+    memset(good, 0x44, 32);
+    memset(junk, 0x99, 32);
+    memset(sg, 0xA1, 32);
+    memset(sj, 0xB2, 32);
+    commit_of(cg, &C.w1, good, 32, sg);
+    commit_of(cj, &C.cheat, junk, 32, sj);
+    struct cpc_tx txs[2];
+    result_tx(&txs[0], &C.w1, job, 0, cg, 32, &C.w1);
+    result_tx(&txs[1], &C.cheat, job, 0, cj, 32, &C.cheat);
+    int codes[2];
+    step(txs, 2, codes);
+    reveal_tx(&txs[0], &C.w1, job, 0, good, 32, sg);
+    reveal_tx(&txs[1], &C.cheat, job, 0, junk, 32, sj);
+    step(txs, 2, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[1], 0);
+    struct cpc_task t = task_of(job, 0);
+    assert_int_equal(t.status, CPC_TASK_CLOSED); /* 1 of 2 is no majority: disputed */
+    uint64_t cheat_bal = acct(&C.cheat).balance, cheat_stake = acct(&C.cheat).stake;
+    uint64_t esc = escrow_balance(job);
+    /* the saboteur copies the honest value (public since the reveal) into a new commitment */
+    uint8_t copy[32], s2[32];
+    memset(s2, 0xC3, 32);
+    commit_of(copy, &C.cheat, good, 32, s2);
+    result_tx(&txs[0], &C.cheat, job, 0, copy, 32, &C.cheat);
+    step1(&txs[0], CPC_ERR_INVALID);
+    assert_int_equal(acct(&C.cheat).balance, cheat_bal - fee_of(CPC_TX_SUBMIT_RESULT));
+    assert_int_equal(escrow_balance(job), esc);
+    /* the validator settles the dispute */
+    memset(&txs[0], 0, sizeof txs[0]);
+    txs[0].type = CPC_TX_TRANSFER;
+    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
+    txs[0].u.transfer.amount = CPC(1);
+    sign_from(&txs[0], &C.customer);
+    step1(&txs[0], 0);
+    uint64_t w1_bal = acct(&C.w1).balance;
+    struct cpc_tx v;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    v.u.verdict.accept = 1;
+    memcpy(v.u.verdict.result_hash, good, 32);
+    v.u.verdict.result_hash_len = 32;
+    sign_from(&v, &C.val);
+    step1(&v, 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+    assert_int_equal(acct(&C.w1).balance, w1_bal + CPC(3));
+    assert_int_equal(acct(&C.cheat).stake, cheat_stake - CPC(3) / 10);
+    assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+    assert_int_equal(escrow_balance(job), 0);
+    /* and only once */
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    sign_from(&v, &C.val);
+    step1(&v, CPC_ERR_INVALID);
+}
+
+/* Honest majority under commit-reveal: reveals only after the commit window
+ * closed (not includable during it, nor in the block that closes it), the
+ * last reveal settles: the majority paid, the minority slashed. */
 static void test_exec_quorum(void **state)
 {
     (void)state;
@@ -699,32 +1010,146 @@ static void test_exec_quorum(void **state)
     register_worker(&C.w2, CPC(100));
     register_worker(&C.cheat, CPC(100));
     struct cpc_contract c;
-    base_contract(&c, CPC_KIND_EXEC, 1, CPC(3));
-    c.replication = 3;
-    memset(c.p.exec.app, 0xAB, 32);
-    c.p.exec.timeout_s = 60;
-    c.p.exec.memory_mb = 256;
+    exec_contract(&c);
     uint8_t job[32];
     create_job(&c, job, 0);
-    uint8_t good[32], evil[32];
+    uint8_t good[32], evil[32], s1[32], s2[32], s3[32], c1[32], c2[32], c3[32];
     memset(good, 0x11, 32);
     memset(evil, 0x22, 32);
+    memset(s1, 1, 32);
+    memset(s2, 2, 32);
+    memset(s3, 3, 32);
+    commit_of(c1, &C.w1, good, 32, s1);
+    commit_of(c2, &C.w2, good, 32, s2);
+    commit_of(c3, &C.cheat, evil, 32, s3);
+    assert_memory_not_equal(c1, c2, 32); /* same result, different workers and salts */
     uint64_t w1_0 = acct(&C.w1).balance, stake0 = acct(&C.cheat).stake;
     struct cpc_tx txs[3];
-    result_tx(&txs[0], &C.w1, job, 0, good, 32, &C.w1);
-    result_tx(&txs[1], &C.cheat, job, 0, evil, 32, &C.cheat);
-    result_tx(&txs[2], &C.w2, job, 0, good, 32, &C.w2);
+    result_tx(&txs[0], &C.w1, job, 0, c1, 32, &C.w1);
+    result_tx(&txs[1], &C.cheat, job, 0, c3, 32, &C.cheat);
     int codes[3];
+    step(txs, 2, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(codes[1], 0);
+    /* a commitment is 32 bytes */
+    result_tx(&txs[0], &C.w2, job, 0, good, 16, &C.w2);
+    step1(&txs[0], CPC_ERR_INVALID_RESULT);
+    /* the commit window is open: a reveal is not even includable (its result
+     * would be on chain while commitments can still come); no fee, no nonce */
+    uint64_t w1_nonce = acct(&C.w1).nonce;
+    result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2); /* (kept for the next block) */
+    reveal_tx(&txs[1], &C.w1, job, 0, good, 32, s1);
+    struct cpc_tx early = txs[1];
+    memset(&txs[1], 0, sizeof txs[1]);
+    step_skipping(&early, 1, 0, codes);
+    assert_int_equal(acct(&C.w1).nonce, w1_nonce);
+    expect_block_refused(&early, "commit window is open"); /* another producer's block */
+    /* the third commitment closes the window; a reveal in that same block is skipped too */
+    txs[1] = early;
+    step_skipping(txs, 2, 1, codes);
+    assert_int_equal(codes[0], 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_COMMITTED);
+    assert_int_equal(acct(&C.w1).nonce, w1_nonce);
+    /* no fourth commitment once the window closed */
+    result_tx(&txs[0], &C.customer, job, 0, c2, 32, &C.customer);
+    step1(&txs[0], CPC_ERR_INVALID);
+    /* the reveals: the last one settles the quorum */
+    reveal_tx(&txs[0], &C.w1, job, 0, good, 32, s1);
+    reveal_tx(&txs[1], &C.w2, job, 0, good, 32, s2);
+    reveal_tx(&txs[2], &C.cheat, job, 0, evil, 32, s3);
     step(txs, 3, codes);
     assert_int_equal(codes[0], 0);
-    assert_int_equal(codes[1], 0);                      /* collected */
-    assert_int_equal(codes[2], 0);                      /* the quorum settles on w2's result */
+    assert_int_equal(codes[1], 0);
+    assert_int_equal(codes[2], CPC_ERR_INVALID_RESULT); /* its reveal settled: outvoted */
     assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
     assert_int_equal(acct(&C.cheat).stake, stake0 - CPC(3) / 10);
     assert_int_equal(worker_of(&C.cheat).rejected, 1);
-    assert_int_equal(acct(&C.w1).balance, w1_0 + CPC(3) - fee_of(CPC_TX_SUBMIT_RESULT));
+    assert_int_equal(acct(&C.w1).balance,
+                     w1_0 + CPC(3) - fee_of(CPC_TX_SUBMIT_RESULT) - fee_of(CPC_TX_RESULT_REVEAL));
     assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+    assert_int_equal(job_of(job).tasks_committed, 0);
     assert_int_equal(escrow_balance(job), 0);
+    /* a reveal after the settlement */
+    reveal_tx(&txs[0], &C.w1, job, 0, good, 32, s1);
+    step1(&txs[0], CPC_ERR_INVALID);
+}
+
+/* Who may reveal what, what the views show, and VERDICT under commit-reveal. */
+static void test_exec_reveal_rules_views_and_verdict(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.w2, CPC(100));
+    struct cpc_contract c;
+    exec_contract(&c);
+    c.replication = 2;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint8_t good[8], s1[32], s2[32], c1[32], c2[32];
+    memset(good, 0x77, sizeof good);
+    memset(s1, 9, 32);
+    memset(s2, 8, 32);
+    commit_of(c1, &C.w1, good, sizeof good, s1);
+    commit_of(c2, &C.w2, good, sizeof good, s2);
+    struct cpc_tx txs[2];
+    memset(&txs[0], 0, sizeof txs[0]); /* the validator pays its VERDICTs' fees */
+    txs[0].type = CPC_TX_TRANSFER;
+    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
+    txs[0].u.transfer.amount = CPC(1);
+    sign_from(&txs[0], &C.customer);
+    step1(&txs[0], 0);
+    result_tx(&txs[0], &C.w1, job, 0, c1, 32, &C.w1);
+    step1(&txs[0], 0);
+    /* the commit phase: a VERDICT has nothing to judge yet */
+    struct cpc_tx v;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    v.u.verdict.accept = 1;
+    memcpy(v.u.verdict.result_hash, good, sizeof good);
+    v.u.verdict.result_hash_len = sizeof good;
+    sign_from(&v, &C.val);
+    step1(&v, CPC_ERR_INVALID);
+    /* the view: the worker and its commitment, no result */
+    struct cpc_task t = task_of(job, 0);
+    json_t *j = cpc_task_to_json(&t);
+    json_t *r0 = json_array_get(json_object_get(j, "results"), 0);
+    assert_string_equal(json_string_value(json_object_get(r0, "state")), "committed");
+    assert_non_null(json_object_get(r0, "commitment"));
+    assert_null(json_object_get(r0, "result_hash"));
+    json_decref(j);
+
+    result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2);
+    step1(&txs[0], 0);
+    /* only a committer reveals, and once */
+    reveal_tx(&txs[0], &C.cheat, job, 0, good, sizeof good, s1);
+    step1(&txs[0], CPC_ERR_UNAUTHORIZED);
+    reveal_tx(&txs[0], &C.w1, job, 0, good, sizeof good, s1);
+    step1(&txs[0], 0);
+    reveal_tx(&txs[0], &C.w1, job, 0, good, sizeof good, s1);
+    step1(&txs[0], CPC_ERR_DUPLICATE);
+    t = task_of(job, 0);
+    j = cpc_task_to_json(&t);
+    r0 = json_array_get(json_object_get(j, "results"), 0);
+    assert_string_equal(json_string_value(json_object_get(r0, "state")), "revealed");
+    assert_string_equal(json_string_value(json_object_get(r0, "result_hash")), "7777777777777777");
+    assert_null(json_object_get(json_array_get(json_object_get(j, "results"), 1), "result_hash"));
+    json_decref(j);
+    /* the validator settles the reveal phase: w1's revealed value paid, silent w2 slashed */
+    uint64_t w1_0 = acct(&C.w1).balance, w2_stake0 = acct(&C.w2).stake;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    v.u.verdict.accept = 1;
+    memcpy(v.u.verdict.result_hash, good, sizeof good);
+    v.u.verdict.result_hash_len = sizeof good;
+    sign_from(&v, &C.val);
+    step1(&v, 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+    assert_int_equal(acct(&C.w1).balance, w1_0 + CPC(3));
+    assert_int_equal(acct(&C.w2).stake, w2_stake0 - CPC(3) / 10);
+    assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
+    assert_int_equal(job_of(job).tasks_committed, 0);
 }
 
 static void test_cancel_and_expiry_refund(void **state)
@@ -1108,7 +1533,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lease_set_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_matmul_honest_lazy_and_missed_reveal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vanity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_copied_results_not_paid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_copied_commitment_cannot_reveal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_no_second_round_after_a_reveal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_quorum, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec_reveal_rules_views_and_verdict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_expiry_refund, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_contracts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend_deadline_and_tasks, setup, teardown),

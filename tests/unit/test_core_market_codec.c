@@ -291,9 +291,56 @@ static void test_task_record(void **state)
     corrupt(&b, 125, 3, task_dec, &out, "task record: truncated or malformed");
     corrupt(&b, 109, 0x80, task_dec, &out, "task.commit_height: must be 0..9223372036854775807");
     corrupt(&b, 48, 0xff, task_dec, &out, "task.index: must be 0..99999");
-    /* first result: worker 126..145 | len 146..149 */
-    corrupt(&b, 149, 65, task_dec, &out, "task record: truncated or malformed");
+    /* first result: worker 126..145 | state 146 | len 147..150 */
+    corrupt(&b, 150, 65, task_dec, &out, "task record: truncated or malformed");
+    corrupt(&b, 146, 4, task_dec, &out, "task.results[0].state: unknown state 4");
     cpc_buf_free(&b);
+
+    /* exec replicas: committed (commitment only), revealed (commitment + result),
+     * rejected (a reveal that did not open it) */
+    make_task(&t);
+    t.n_results = 3;
+    t.status = CPC_TASK_COMMITTED;
+    for (int i = 0; i < 3; i++) {
+        fill(t.results[i].worker, 20, (uint8_t)(40 + i));
+        fill(t.results[i].commit, 32, (uint8_t)(50 + i));
+        memset(t.results[i].hash, 0, 64);
+        t.results[i].hash_len = 0;
+    }
+    t.results[0].state = CPC_REPLICA_COMMITTED;
+    t.results[1].state = CPC_REPLICA_REVEALED;
+    fill(t.results[1].hash, 5, 60);
+    t.results[1].hash_len = 5;
+    t.results[2].state = CPC_REPLICA_REJECTED;
+    round_trip(&t, &out, task_enc, task_dec, "task");
+    assert_int_equal(out.results[0].state, CPC_REPLICA_COMMITTED);
+    assert_int_equal(out.results[0].hash_len, 0);
+    assert_memory_equal(out.results[0].commit, t.results[0].commit, 32);
+    assert_int_equal(out.results[1].state, CPC_REPLICA_REVEALED);
+    assert_int_equal(out.results[1].hash_len, 5);
+    assert_int_equal(out.results[2].state, CPC_REPLICA_REJECTED);
+    v = cpc_task_to_json(&t);
+    res = json_object_get(v, "results");
+    char chex[65];
+    cpc_hex_encode(chex, t.results[0].commit, 32);
+    assert_string_equal(jstr(json_array_get(res, 0), "state"), "committed");
+    assert_string_equal(jstr(json_array_get(res, 0), "commitment"), chex);
+    assert_null(json_object_get(json_array_get(res, 0), "result_hash")); /* not revealed yet */
+    cpc_hex_encode(hex, t.results[1].hash, 5);
+    assert_string_equal(jstr(json_array_get(res, 1), "state"), "revealed");
+    assert_string_equal(jstr(json_array_get(res, 1), "result_hash"), hex);
+    assert_string_equal(jstr(json_array_get(res, 2), "state"), "rejected");
+    assert_null(json_object_get(json_array_get(res, 2), "result_hash"));
+    json_decref(v);
+    /* a revealed replica without its result */
+    t.results[1].hash_len = 0;
+    cpc_buf_init(&b);
+    cpc_task_encode(&t, &b);
+    struct cpc_err e2;
+    assert_int_equal(cpc_task_decode(&out, b.data, b.len, &e2), CPC_ERR_INVALID);
+    assert_string_equal(e2.msg, "task.results[1].hash: empty");
+    cpc_buf_free(&b);
+    make_task(&t);
     /* an empty result hash */
     t.n_results = 1;
     t.results[0].hash_len = 0;
@@ -516,6 +563,8 @@ static int payload_from_text(int (*fn)(void *, const json_t *, struct cpc_err *)
 static int cancel_fj(void *p, const json_t *j, struct cpc_err *e) { return cpc_payload_job_cancel_from_json(p, j, e); }
 static int register_fj(void *p, const json_t *j, struct cpc_err *e) { return cpc_payload_worker_register_from_json(p, j, e); }
 static int verdict_fj(void *p, const json_t *j, struct cpc_err *e) { return cpc_payload_verdict_from_json(p, j, e); }
+
+static int result_reveal_fj(void *p, const json_t *j, struct cpc_err *e) { return cpc_payload_result_reveal_from_json(p, j, e); }
 
 static void expect_err(int (*fn)(void *, const json_t *, struct cpc_err *), void *p,
                        const char *text, const char *msg)
@@ -823,6 +872,63 @@ static void test_payload_verdict(void **state)
     expect_err(verdict_fj, &v, "{\"accept\":true}", "payload.task_id: missing");
 }
 
+static void test_payload_result_reveal(void **state)
+{
+    (void)state;
+    struct cpc_payload_result_reveal p;
+    struct cpc_err err;
+    const char *ok = "{\"result\":\"abababababab\",\"salt\":\""
+                     "0707070707070707070707070707070707070707070707070707070707070707\","
+                     "\"task_id\":" TID "}";
+    assert_int_equal(payload_from_text(result_reveal_fj, &p, ok, &err), 0);
+    assert_int_equal(p.result_len, 6);
+    assert_int_equal(p.result[5], 0xab);
+    assert_int_equal(p.salt[31], 7);
+    char *s = dumps(cpc_payload_result_reveal_to_json(&p));
+    assert_string_equal(s, ok);
+    free(s);
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_payload_result_reveal_encode(&p, &b);
+    assert_int_equal(b.len, 16 + 4 + 6 + 32); /* task_id | var result | salt */
+    assert_int_equal(b.data[19], 6);
+    assert_int_equal(b.data[20], 0xab);
+    assert_int_equal(b.data[26], 7);
+    cpc_buf_free(&b);
+
+    const char *salt = "\"0707070707070707070707070707070707070707070707070707070707070707\"";
+    expect_err(result_reveal_fj, &p, "{\"salt\":" "\"00\"" ",\"task_id\":" TID "}",
+               "payload.result: missing");
+    char text[512];
+    snprintf(text, sizeof text, "{\"result\":\"\",\"salt\":%s,\"task_id\":" TID "}", salt);
+    expect_err(result_reveal_fj, &p, text, "payload.result: expected 1..64 bytes of hex");
+    snprintf(text, sizeof text, "{\"result\":\"%0130d\",\"salt\":%s,\"task_id\":" TID "}", 0,
+             salt);
+    expect_err(result_reveal_fj, &p, text, "payload.result: expected 1..64 bytes of hex");
+    snprintf(text, sizeof text, "{\"result\":7,\"salt\":%s,\"task_id\":" TID "}", salt);
+    expect_err(result_reveal_fj, &p, text, "payload.result: expected 1..64 bytes of hex");
+    expect_err(result_reveal_fj, &p, "{\"result\":\"ab\",\"task_id\":" TID "}",
+               "payload.salt: missing");
+    expect_err(result_reveal_fj, &p, "{\"result\":\"ab\",\"salt\":\"0707\",\"task_id\":" TID "}",
+               "payload.salt: expected 64 hex characters");
+    snprintf(text, sizeof text, "{\"extra\":1,\"result\":\"ab\",\"salt\":%s,\"task_id\":" TID "}",
+             salt);
+    expect_err(result_reveal_fj, &p, text, "payload: unknown field 'extra'");
+    snprintf(text, sizeof text, "{\"result\":\"ab\",\"salt\":%s,\"task_id\":\"x\"}", salt);
+    expect_err(result_reveal_fj, &p, text, "payload.task_id: not a UUID");
+
+    /* the commitment: SHA256("cpc-exec-commit" | result | worker[20] | salt[32]) */
+    uint8_t r[5], w[20], sl[32], c[32];
+    memset(r, 0xab, 5);
+    for (int i = 0; i < 20; i++)
+        w[i] = (uint8_t)(i + 1);
+    memset(sl, 7, 32);
+    cpc_exec_commitment(c, r, 5, w, sl);
+    char hex[65];
+    cpc_hex_encode(hex, c, 32);
+    assert_string_equal(hex, "d2a93cf1264880e8591f428592d059ab80a915ba9c96b6e5fce606f23710cfe1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -838,6 +944,7 @@ int main(void)
         cmocka_unit_test(test_payload_reveal),
         cmocka_unit_test(test_reveal_pack_merkle),
         cmocka_unit_test(test_payload_verdict),
+        cmocka_unit_test(test_payload_result_reveal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -624,6 +624,63 @@ static void test_pending_settled_by_every_path(void **state)
     unstake(&C.w2, CPC(10), 0);
 }
 
+/* An exec replica keeps holding its worker's lock after its task's commit
+ * window closes (the task turns COMMITTED), through the reveal phase, until
+ * the quorum settles it: a worker must not unstake between its commitment and
+ * its reveal, where a wrong reveal would still be slashed. */
+static void test_exec_reveal_phase_holds_the_lock(void **state)
+{
+    (void)state;
+    register_worker(&C.w1, CPC(10), 0);
+    register_worker(&C.w2, CPC(10), 0);
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_EXEC, 1, CPC(1));
+    c.replication = 2;
+    memset(c.p.exec.app, 0xAB, 32);
+    c.p.exec.timeout_s = 60;
+    c.p.exec.memory_mb = 256;
+    uint8_t job[32], result[32], salt1[32], salt2[32], c1[32], c2[32];
+    create_job(&c, job);
+    memset(result, 0x5A, sizeof result);
+    memset(salt1, 0x01, sizeof salt1);
+    memset(salt2, 0x02, sizeof salt2);
+    cpc_exec_commitment(c1, result, sizeof result, C.w1.addr, salt1);
+    cpc_exec_commitment(c2, result, sizeof result, C.w2.addr, salt2);
+    struct cpc_tx tx;
+    result_tx(&tx, &C.w1, job, 0, c1, 32);
+    step1(&tx, 0);
+    deregister(&C.w1, 0);
+    /* the second commitment closes the window just before w1's unbonding
+     * period ends, so the period is over while the reveals are still due */
+    empty_blocks(UNBONDING - 4);
+    result_tx(&tx, &C.w2, job, 0, c2, 32);
+    step1(&tx, 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_COMMITTED); /* window closed */
+    assert_int_equal(worker_field(&C.w1, "pending"), 1);
+    assert_int_equal(worker_field(&C.w2, "pending"), 1);
+    empty_blocks(3);
+    unstake(&C.w1, CPC(10), CPC_ERR_INSUFFICIENT_STAKE); /* its reveal is still due */
+
+    struct cpc_tx rv[2];
+    const struct fx_key *who[2] = {&C.w1, &C.w2};
+    const uint8_t *salts[2] = {salt1, salt2};
+    for (int i = 0; i < 2; i++) {
+        memset(&rv[i], 0, sizeof rv[i]);
+        rv[i].type = CPC_TX_RESULT_REVEAL;
+        struct cpc_payload_result_reveal *p = &rv[i].u.result_reveal;
+        cpc_task_id(p->task_id, job, 0);
+        memcpy(p->result, result, sizeof result);
+        p->result_len = sizeof result;
+        memcpy(p->salt, salts[i], 32);
+        sign_from(&rv[i], who[i]);
+        step1(&rv[i], 0);
+    }
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
+    assert_int_equal(worker_field(&C.w1, "pending"), 0);
+    assert_int_equal(worker_field(&C.w2, "pending"), 0);
+    unstake(&C.w1, CPC(10), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +690,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pending_reveal_holds_the_lock, setup_default,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pending_settled_by_every_path, setup_default,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_exec_reveal_phase_holds_the_lock, setup_default,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

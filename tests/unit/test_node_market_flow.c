@@ -1078,7 +1078,8 @@ static void test_adversaries_rejected_and_slashed(void **state)
     eh2->paid += cm.reward;
     commission += cpc_commission_of(cm.reward);
 
-    /* (d) exec, replication 3: two replicas agree, the third is outvoted */
+    /* (d) exec, replication 3: three commitments, then the reveals; two agree, the
+     * third is outvoted at the reveal that settles the quorum */
     struct cpc_contract ce = contract(CPC_KIND_EXEC, 1, 6000000);
     ce.replication = 3;
     cpc_sha256(ce.p.exec.app, "app", 3);
@@ -1100,24 +1101,41 @@ static void test_adversaries_rejected_and_slashed(void **state)
     /* a fourth replica is not handed out */
     struct lease *none = NULL;
     assert_int_equal(lease(f, &thief, 1, &none), 0);
-    struct cpc_tx ex_tx[3];
+    /* commit-reveal: each replica commits to its output's hash under its own
+     * salt; the reveals follow once the third commitment closed the window */
+    struct cpc_tx ex_tx[3], ex_rv[3];
+    uint8_t ex_out[3][32], ex_salt[3][32];
     for (int i = 0; i < 3; i++) {
+        cpc_sha256(ex_out[i], i < 2 ? "good output" : "bad output", i < 2 ? 11 : 10);
+        memset(ex_salt[i], 0x30 + i, 32);
         ex_tx[i] = new_tx(CPC_TX_SUBMIT_RESULT);
         struct cpc_payload_submit_result *r = &ex_tx[i].u.result;
         memcpy(r->task_id, le[i].tid, 16);
         memcpy(r->worker, replicas[i]->addr, CPC_ADDR_HASH_LEN);
-        cpc_sha256(r->result_hash, i < 2 ? "good output" : "bad output", i < 2 ? 11 : 10);
+        cpc_exec_commitment(r->result_hash, ex_out[i], 32, replicas[i]->addr, ex_salt[i]);
         r->result_hash_len = 32;
         r->has_lease = le[i].in_set ? 2 : 1;
         r->lease_expires = le[i].expires;
         memcpy(r->lease_sig, le[i].sig, 64);
         r->lease_set = le[i].set;
-        post_tx(f, &ex_tx[i], replicas[i]); /* the outvoted one arrives last */
+        post_tx(f, &ex_tx[i], replicas[i]);
     }
     nt_produce(&f->node);
-    expect_tx(f, &ex_tx[0], NULL);
-    expect_tx(f, &ex_tx[1], NULL);
-    expect_tx(f, &ex_tx[2], "Invalid ComputeResult: outvoted");
+    for (int i = 0; i < 3; i++)
+        expect_tx(f, &ex_tx[i], NULL);
+    for (int i = 0; i < 3; i++) {
+        ex_rv[i] = new_tx(CPC_TX_RESULT_REVEAL);
+        struct cpc_payload_result_reveal *r = &ex_rv[i].u.result_reveal;
+        memcpy(r->task_id, le[i].tid, 16);
+        memcpy(r->result, ex_out[i], 32);
+        r->result_len = 32;
+        memcpy(r->salt, ex_salt[i], 32);
+        post_tx(f, &ex_rv[i], replicas[i]); /* the outvoted one arrives last */
+    }
+    nt_produce(&f->node);
+    expect_tx(f, &ex_rv[0], NULL);
+    expect_tx(f, &ex_rv[1], NULL);
+    expect_tx(f, &ex_rv[2], "Invalid ComputeResult: outvoted");
     eh1->accepted++;
     eh1->paid += ce.reward;
     eh2->accepted++;
