@@ -13,6 +13,8 @@ int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct c
     snprintf(cfg->log_level, sizeof cfg->log_level, "info");
     cfg->block_time_ms = 1000;
     cfg->mempool_max = 100000;
+    cfg->mempool_future_per_account = 64;
+    cfg->mempool_future_ttl_s = 600;
 
     char path[CPC_PATH_MAX];
     if (cpc_home_path(path, sizeof path, home, "config") != 0)
@@ -30,6 +32,13 @@ int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct c
                                  &cfg->block_time_ms, err)) != 0 ||
         (rc = cpc_config_get_u64(c, "node", "mempool_max", cfg->mempool_max,
                                  &cfg->mempool_max, err)) != 0 ||
+        (rc = cpc_config_get_u64(c, "node", "mempool_future_max", 0, &cfg->mempool_future_max,
+                                 err)) != 0 ||
+        (rc = cpc_config_get_u64(c, "node", "mempool_future_per_account",
+                                 cfg->mempool_future_per_account,
+                                 &cfg->mempool_future_per_account, err)) != 0 ||
+        (rc = cpc_config_get_u64(c, "node", "mempool_future_ttl_s", cfg->mempool_future_ttl_s,
+                                 &cfg->mempool_future_ttl_s, err)) != 0 ||
         (rc = cpc_config_get_u64(c, "node", "http_threads", 0, &cfg->http_threads, err)) != 0) {
         cpc_config_free(c);
         return cpc_err_prefix(err, "%s", path);

@@ -36,6 +36,12 @@ static const char default_config[] =
     "block_time_ms = 1000\n"
     "# Most transactions held in the mempool.\n"
     "mempool_max = 100000\n"
+    "# Transactions above a missing nonce of their sender cannot run yet: at most\n"
+    "# this many in the pool (0 = mempool_max / 10), this many per sender, and\n"
+    "# each is dropped this many seconds after admission if its gap stays open.\n"
+    "mempool_future_max = 0\n"
+    "mempool_future_per_account = 64\n"
+    "mempool_future_ttl_s = 600\n"
     "# HTTP worker threads (0 = number of cores).\n"
     "http_threads = 0\n"
     "log_level = info\n";
