@@ -213,6 +213,11 @@ int cpc_node_start(struct cpc_node *n, struct cpc_err *err)
         .max_body = 16u << 20,
         .app = n,
         .metrics = n->metrics,
+        .max_connections = (unsigned)n->cfg.http_max_connections,
+        .per_ip_connections = (unsigned)n->cfg.http_per_ip_connections,
+        .reserved_connections = (unsigned)n->cfg.http_reserved_connections,
+        .request_timeout_s = (unsigned)n->cfg.http_request_timeout_s,
+        .response_timeout_s = (unsigned)n->cfg.http_response_timeout_s,
     };
     size_t n_routes = 0;
     const struct cpc_route *routes = cpc_node_routes(&n_routes);
