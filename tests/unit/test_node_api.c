@@ -68,6 +68,11 @@ static int setup(void **state)
     return setup_pool(state, 50);
 }
 
+static int setup_large_pool(void **state)
+{
+    return setup_pool(state, 5000);
+}
+
 static int teardown(void **state)
 {
     struct fixture *f = *state;
@@ -392,6 +397,70 @@ static void test_body_limit_per_route(void **state)
     assert_int_equal(http(f, "GET", "/status", NULL, NULL), 200);
 }
 
+static size_t grab_header(char *d, size_t sz, size_t nm, void *arg)
+{
+    char *next = arg;
+    size_t n = sz * nm;
+    if (n > 13 && strncasecmp(d, "X-Next-From: ", 13) == 0)
+        snprintf(next, 24, "%.*s", (int)(n - 13 > 20 ? 20 : n - 13 - 2), d + 13);
+    return n;
+}
+
+/* GET /chain pages by size: two blocks of 1,200 transfers (about 300 KB
+ * each in the legacy shape) do not come in one answer; X-Next-From says
+ * where the next page starts, and following it reaches the tip. */
+static void test_chain_pages(void **state)
+{
+    struct fixture *f = *state;
+    for (uint64_t b = 0; b < 2; b++) {
+        json_t *arr = json_array();
+        for (uint64_t i = 0; i < 1200; i++) {
+            struct cpc_tx tx = transfer(f, &f->faucet, b * 1200 + i, f->other.info.address, 1);
+            json_array_append_new(arr, cpc_tx_to_json(&tx));
+        }
+        json_t *body = json_pack("{s:o}", "txs", arr), *j = NULL;
+        char *s = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        assert_int_equal(http(f, "POST", "/txs", s, &j), 200);
+        free(s);
+        assert_int_equal(json_integer_value(json_object_get(j, "accepted")), 1200);
+        json_decref(j);
+        nt_produce(&f->node);
+    }
+    uint64_t from = 0, blocks = 0;
+    int pages = 0;
+    while (1) {
+        char path[64], next[24] = "";
+        snprintf(path, sizeof path, "/chain?from=%llu", (unsigned long long)from);
+        struct nt_buf body = {0};
+        struct nt_req r = {"GET", path, .timeout_s = 30, .on_header = grab_header,
+                           .header_arg = next};
+        assert_int_equal(nt_http(f->curl, f->base, &r, &body), 200);
+        json_t *page = nt_json(&body);
+        free(body.p);
+        assert_true(json_is_array(page));
+        size_t n = json_array_size(page);
+        assert_true(n >= 1);
+        /* more than one block only within the page size (512 KiB) */
+        assert_true(n == 1 || body.n <= 512 * 1024);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(page, 0), "index")),
+                         from);
+        json_t *last = json_array_get(page, n - 1);
+        assert_non_null(json_object_get(last, "transactions"));
+        assert_non_null(json_object_get(last, "previous_hash"));
+        uint64_t last_index = (uint64_t)json_integer_value(json_object_get(last, "index"));
+        json_decref(page);
+        blocks += n;
+        pages++;
+        if (!next[0])
+            break;
+        assert_int_equal(strtoull(next, NULL, 10), last_index + 1);
+        from = last_index + 1;
+    }
+    assert_int_equal(blocks, 3); /* genesis and the two blocks */
+    assert_true(pages >= 2);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -401,6 +470,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_named_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_and_full_mempool, setup, teardown),
         cmocka_unit_test_setup_teardown(test_body_limit_per_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain_pages, setup_large_pool, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
