@@ -704,8 +704,6 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
                                          : CPC_HTTPD_DEFAULT_PER_IP_CONNECTIONS;
     d->reserved = opts->reserved_connections ? opts->reserved_connections
                                              : CPC_HTTPD_DEFAULT_RESERVED_CONNECTIONS;
-    if (d->reserved >= d->max_conns)
-        d->reserved = d->max_conns / 2;
     d->request_timeout_s = opts->request_timeout_s ? opts->request_timeout_s
                                                    : CPC_HTTPD_DEFAULT_REQUEST_TIMEOUT_S;
     d->response_timeout_s = opts->response_timeout_s ? opts->response_timeout_s
@@ -721,6 +719,11 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     }
     if (threads > 256)
         threads = 256;
+    /* MHD splits the connection limit between the pool's threads */
+    if (d->max_conns < 2 * threads)
+        d->max_conns = 2 * threads;
+    if (d->reserved >= d->max_conns)
+        d->reserved = d->max_conns / 2;
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
