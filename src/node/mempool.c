@@ -14,9 +14,12 @@
  * Future txs: each sender remembers the committed nonce it was last checked
  * against (`base`) and the length of its runnable run from there (`run`);
  * txs[run..n) are future. sender_recount keeps `future` and the pool's
- * n_future in step after every change to a sender. Eviction scans the
- * sender table for the cheapest tail (O(senders)), only when the pool or the
- * future quota is full.
+ * n_future in step after every change to a sender, and the sender's place
+ * in the victim heap: a binary min-heap of the senders with pending txs,
+ * ordered by their last tx (a future one first, then the lowest gas price,
+ * then the newest), so finding what to evict when the pool or the future
+ * quota is full costs O(1) and each change O(log senders). The heap holds
+ * pointers into the sender table and is rebuilt when the table is.
  */
 #include "mempool.h"
 
@@ -44,8 +47,11 @@ struct mp_sender {
     uint64_t base;            /* committed nonce last seen for this sender */
     size_t run;               /* txs[0..run) are base, base+1, ...: runnable */
     size_t future;            /* n - run, as counted in the pool's n_future */
+    size_t hpos;              /* index in the victim heap, NO_HPOS when not in it */
     int used;                 /* slot in use (sender table) */
 };
+
+#define NO_HPOS ((size_t)-1)
 
 struct mp_hslot {
     struct cpc_tx *tx;        /* NULL = empty, TOMB = deleted */
@@ -67,6 +73,9 @@ struct cpc_mempool {
 
     struct mp_sender *senders;
     size_t scap, sused;
+
+    struct mp_sender **heap;  /* victim heap (see the note above) */
+    size_t heap_n, heap_cap;
 };
 
 static uint64_t load64(const uint8_t *p)
@@ -128,6 +137,107 @@ static int hset_grow(struct cpc_mempool *mp)
     return 0;
 }
 
+/* ---- victim heap ---- */
+
+static uint64_t tail_added(const struct mp_sender *s);
+
+/* Whether a's last tx should be evicted before b's. */
+static bool victim_before(const struct mp_sender *a, const struct mp_sender *b)
+{
+    bool fa = a->future > 0, fb = b->future > 0;
+    if (fa != fb)
+        return fa;
+    uint64_t pa = a->txs[a->n - 1]->gas_price, pb = b->txs[b->n - 1]->gas_price;
+    if (pa != pb)
+        return pa < pb;
+    return tail_added(a) > tail_added(b);
+}
+
+static void heap_set(struct cpc_mempool *mp, size_t i, struct mp_sender *s)
+{
+    mp->heap[i] = s;
+    s->hpos = i;
+}
+
+static void heap_up(struct cpc_mempool *mp, size_t i)
+{
+    struct mp_sender *s = mp->heap[i];
+    while (i > 0 && victim_before(s, mp->heap[(i - 1) / 2])) {
+        heap_set(mp, i, mp->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_set(mp, i, s);
+}
+
+static void heap_down(struct cpc_mempool *mp, size_t i)
+{
+    struct mp_sender *s = mp->heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= mp->heap_n)
+            break;
+        if (c + 1 < mp->heap_n && victim_before(mp->heap[c + 1], mp->heap[c]))
+            c++;
+        if (!victim_before(mp->heap[c], s))
+            break;
+        heap_set(mp, i, mp->heap[c]);
+        i = c;
+    }
+    heap_set(mp, i, s);
+}
+
+static void heap_remove(struct cpc_mempool *mp, struct mp_sender *s)
+{
+    size_t i = s->hpos;
+    if (i == NO_HPOS)
+        return;
+    s->hpos = NO_HPOS;
+    struct mp_sender *last = mp->heap[--mp->heap_n];
+    if (i == mp->heap_n)
+        return;
+    heap_set(mp, i, last);
+    heap_up(mp, i);
+    heap_down(mp, last->hpos);
+}
+
+/* Put s where its last tx belongs (in, out or moved). 0, or CPC_ERR_NOMEM. */
+static int heap_fix(struct cpc_mempool *mp, struct mp_sender *s)
+{
+    if (s->n == 0) {
+        heap_remove(mp, s);
+        return 0;
+    }
+    if (s->hpos == NO_HPOS) {
+        if (mp->heap_n == mp->heap_cap) {
+            size_t nc = mp->heap_cap ? mp->heap_cap * 2 : 256;
+            struct mp_sender **nh = realloc(mp->heap, nc * sizeof *nh);
+            if (!nh)
+                return CPC_ERR_NOMEM;
+            mp->heap = nh;
+            mp->heap_cap = nc;
+        }
+        heap_set(mp, mp->heap_n++, s);
+        heap_up(mp, s->hpos);
+        return 0;
+    }
+    heap_up(mp, s->hpos);
+    heap_down(mp, s->hpos);
+    return 0;
+}
+
+/* After the sender table moved: the same senders, new addresses. */
+static void heap_rebuild(struct cpc_mempool *mp)
+{
+    mp->heap_n = 0;
+    for (size_t i = 0; i < mp->scap; i++) {
+        struct mp_sender *s = &mp->senders[i];
+        if (s->used && s->hpos != NO_HPOS)
+            heap_set(mp, mp->heap_n++, s); /* at most as many as before: fits */
+    }
+    for (size_t i = mp->heap_n / 2; i-- > 0;)
+        heap_down(mp, i);
+}
+
 /* ---- senders ---- */
 
 static struct mp_sender *sender_find(struct cpc_mempool *mp, const uint8_t addr[20], int create)
@@ -158,6 +268,7 @@ static struct mp_sender *sender_find(struct cpc_mempool *mp, const uint8_t addr[
         mp->senders = ns;
         mp->scap = ncap;
         mp->sused = nused;
+        heap_rebuild(mp);
     }
     if (!mp->scap)
         return NULL;
@@ -169,6 +280,7 @@ static struct mp_sender *sender_find(struct cpc_mempool *mp, const uint8_t addr[
                 return NULL;
             memset(s, 0, sizeof *s);
             memcpy(s->addr, addr, CPC_ADDR_HASH_LEN);
+            s->hpos = NO_HPOS;
             s->used = 1;
             s->arrival = mp->arrivals++;
             mp->sused++;
@@ -196,6 +308,11 @@ static size_t sender_lower_bound(const struct mp_sender *s, uint64_t nonce)
 static struct mp_entry *entry_of(struct cpc_tx *tx)
 {
     return (struct mp_entry *)(void *)tx;
+}
+
+static uint64_t tail_added(const struct mp_sender *s)
+{
+    return entry_of(s->txs[s->n - 1])->added_ms;
 }
 
 static void free_tx(struct cpc_tx *tx)
@@ -236,6 +353,8 @@ static void sender_recount(struct cpc_mempool *mp, struct mp_sender *s)
     s->run = run;
     s->future = s->n - run;
     mp->n_future += s->future;
+    /* out of memory: the sender stays out of the heap, so it is never evicted */
+    (void)heap_fix(mp, s);
 }
 
 /* Drop the sender's txs below the committed nonce. */
@@ -262,46 +381,30 @@ static void sender_expire(struct cpc_mempool *mp, struct mp_sender *s, uint64_t 
     sender_recount(mp, s);
 }
 
-/* The cheapest tx that may leave to make room for a tx of `except` at
- * gas_price: the last tx of another sender, a future one first (any price
- * when the newcomer is runnable, else strictly cheaper), else a runnable one
- * strictly cheaper (only when !future_only). Among equals the newest goes.
- * NULL when none. */
+/* The sender whose last tx may leave to make room for a tx of `except` at
+ * gas_price: a future one first (any price when the newcomer is runnable,
+ * else strictly cheaper), else a runnable one strictly cheaper (only when
+ * !future_only). Among equals the newest goes. NULL when none. O(1): the
+ * heap's top, or the better of its children when the top is `except`. */
 static struct mp_sender *find_victim(struct cpc_mempool *mp, const struct mp_sender *except,
                                      uint64_t gas_price, bool newcomer_runnable,
                                      bool future_only)
 {
-    struct mp_sender *best = NULL;
-    bool best_future = false;
-    uint64_t best_price = 0, best_added = 0;
-    for (size_t i = 0; i < mp->scap; i++) {
-        struct mp_sender *s = &mp->senders[i];
-        if (!s->used || s->n == 0 || s == except)
-            continue;
-        const struct cpc_tx *tail = s->txs[s->n - 1];
-        bool fut = s->future > 0;
-        if (!fut && future_only)
-            continue;
-        if (!(fut && newcomer_runnable) && tail->gas_price >= gas_price)
-            continue;
-        uint64_t added = entry_of(s->txs[s->n - 1])->added_ms;
-        if (best) {
-            if (best_future != fut) {
-                if (best_future)
-                    continue;
-            } else if (tail->gas_price != best_price) {
-                if (tail->gas_price > best_price)
-                    continue;
-            } else if (added <= best_added) {
-                continue;
-            }
-        }
-        best = s;
-        best_future = fut;
-        best_price = tail->gas_price;
-        best_added = added;
+    if (mp->heap_n == 0)
+        return NULL;
+    struct mp_sender *v = mp->heap[0];
+    if (v == except) {
+        v = mp->heap_n > 1 ? mp->heap[1] : NULL;
+        if (mp->heap_n > 2 && victim_before(mp->heap[2], v))
+            v = mp->heap[2];
+        if (!v)
+            return NULL;
     }
-    return best;
+    bool fut = v->future > 0;
+    uint64_t price = v->txs[v->n - 1]->gas_price;
+    if (fut)
+        return newcomer_runnable || price < gas_price ? v : NULL;
+    return !future_only && price < gas_price ? v : NULL;
 }
 
 static void evict_tail(struct cpc_mempool *mp, struct mp_sender *s)
@@ -368,6 +471,7 @@ void cpc_mempool_free(struct cpc_mempool *mp)
         free(s->txs);
     }
     free(mp->senders);
+    free(mp->heap);
     free(mp->hset);
     pthread_mutex_destroy(&mp->mu);
     free(mp);
@@ -482,6 +586,7 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
             h->tx = TOMB;
         free_tx(s->txs[pos]);
         s->txs[pos] = copy;
+        sender_recount(mp, s); /* the last tx's price may have changed */
         goto out;
     }
     if (s->n == s->cap) {

@@ -444,6 +444,62 @@ static void test_full_pool_evicts_lowest_fee_rate(void **state)
     cpc_mempool_free(mp);
 }
 
+/* Churn through a full pool of one-tx senders at random prices: a newcomer
+ * gets in exactly when it pays more than the cheapest tx, which leaves. */
+static void test_eviction_under_churn(void **state)
+{
+    (void)state;
+    setup_accounts();
+    enum { CAP = 64, ROUNDS = 2000 };
+    struct cpc_mempool *mp = cpc_mempool_new(CAP);
+    struct cpc_err err = {0};
+    struct cpc_tx pool[CAP];
+    uint32_t rng = 12345;
+    for (int i = 0; i < CAP + ROUNDS; i++) {
+        rng = rng * 1103515245u + 12345u;
+        uint64_t price = 1 + (rng >> 16) % 50;
+        struct cpc_tx t = mk((uint8_t)(i & 0xff), 0, price, 1);
+        t.from[1] = (uint8_t)(i >> 8);
+        t.from[2] = (uint8_t)(i >> 16);
+        t.hash[30] = (uint8_t)(i >> 8);
+        t.hash[31] = (uint8_t)(i >> 16);
+        if (i < CAP) {
+            assert_int_equal(cpc_mempool_add(mp, &t, &accounts[i & 0xff], &err), 0);
+            pool[i] = t;
+            continue;
+        }
+        size_t lo = 0;
+        for (size_t k = 1; k < CAP; k++)
+            if (pool[k].gas_price < pool[lo].gas_price)
+                lo = k;
+        int rc = cpc_mempool_add(mp, &t, &accounts[i & 0xff], &err);
+        if (price <= pool[lo].gas_price) {
+            assert_int_equal(rc, CPC_ERR_MEMPOOL_FULL);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        /* the one that left is one of the cheapest */
+        size_t gone = CAP;
+        struct cpc_tx got;
+        for (size_t k = 0; k < CAP; k++) {
+            if (cpc_mempool_get(mp, pool[k].hash, &got) == CPC_ERR_NOT_FOUND) {
+                assert_int_equal(gone, CAP);
+                gone = k;
+            } else {
+                cpc_tx_clear(&got);
+            }
+        }
+        assert_true(gone < CAP);
+        assert_int_equal(pool[gone].gas_price, pool[lo].gas_price);
+        pool[gone] = t;
+        assert_int_equal(cpc_mempool_size(mp), CAP);
+    }
+    struct cpc_tx *sel = NULL;
+    assert_int_equal(cpc_mempool_select(mp, lookup, NULL, 1000, &sel), CAP);
+    free(sel);
+    cpc_mempool_free(mp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -456,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_future_per_account_cap),
         cmocka_unit_test(test_future_ttl),
         cmocka_unit_test(test_full_pool_evicts_lowest_fee_rate),
+        cmocka_unit_test(test_eviction_under_churn),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
