@@ -141,14 +141,14 @@ struct cpc_httpd_opts {
     struct cpc_metrics *metrics; /* may be NULL */
     /* connection limits (see the note at the top); 0 = the default in brackets */
     unsigned max_connections;      /* [4096] */
-    unsigned per_ip_connections;   /* [128] */
+    unsigned per_ip_connections;   /* [256] */
     unsigned reserved_connections; /* [64], below max_connections */
     unsigned request_timeout_s;    /* [10] */
     unsigned response_timeout_s;   /* [60] */
 };
 
 #define CPC_HTTPD_DEFAULT_MAX_CONNECTIONS 4096
-#define CPC_HTTPD_DEFAULT_PER_IP_CONNECTIONS 128
+#define CPC_HTTPD_DEFAULT_PER_IP_CONNECTIONS 256
 #define CPC_HTTPD_DEFAULT_RESERVED_CONNECTIONS 64
 #define CPC_HTTPD_DEFAULT_REQUEST_TIMEOUT_S 10
 #define CPC_HTTPD_DEFAULT_RESPONSE_TIMEOUT_S 60

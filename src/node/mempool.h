@@ -70,7 +70,8 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
 
 /* Up to max candidates for the next block into a malloc'd array of tx copies
  * (*out; caller cpc_tx_clear's each of the returned ones, then frees the array).
- * Stale txs (nonce below committed) and expired future txs are dropped here. Returns 0 (and *out NULL) on OOM. */
+ * Stale txs (nonce below committed) and expired future txs are dropped here.
+ * Returns 0 (and *out NULL) on OOM. */
 size_t cpc_mempool_select(struct cpc_mempool *mp, cpc_account_lookup_fn lookup, void *arg,
                           size_t max, struct cpc_tx **out);
 

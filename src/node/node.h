@@ -40,7 +40,7 @@ struct cpc_node_config {
     uint64_t http_threads;       /* 0 = cores */
     /* [http]: connection limits and timeouts (httpd.h; 0 = its default) */
     uint64_t http_max_connections;      /* 4096 */
-    uint64_t http_per_ip_connections;   /* 128 */
+    uint64_t http_per_ip_connections;   /* 256 */
     uint64_t http_reserved_connections; /* 64 */
     uint64_t http_request_timeout_s;    /* 10 */
     uint64_t http_response_timeout_s;   /* 60 */

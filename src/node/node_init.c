@@ -50,7 +50,7 @@ static const char default_config[] =
     "# Connections in all, and from one address (behind a reverse proxy every\n"
     "# client shares the proxy's address: raise per_ip_connections there).\n"
     "max_connections = 4096\n"
-    "per_ip_connections = 128\n"
+    "per_ip_connections = 256\n"
     "# The last connections of the total, kept for /status and the worker routes.\n"
     "reserved_connections = 64\n"
     "# Seconds a request's headers and body (or an idle keep-alive connection)\n"
