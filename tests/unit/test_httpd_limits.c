@@ -3,8 +3,8 @@
  * - an idle flood (4,200 connections from one address) leaves /status
  *   answering another address within 2 s (per-address limit);
  * - a request whose headers stall is cut after request_timeout_s, as is an
- *   idle keep-alive connection, while a long-poll answer that takes longer
- *   is not (suspended connections are exempt);
+ *   idle keep-alive connection, while a long-poll answer or an event stream
+ *   that waits longer is not (suspended connections are exempt);
  * - once the general share of connections is taken (several addresses), the
  *   reserve still serves the routes flagged CPC_ROUTE_RESERVED, and only
  *   those (503 server_busy for the others);
@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "node/httpd.h"
+#include "node/sse.h"
 
 /* ---------------- handlers ---------------- */
 
@@ -63,7 +64,16 @@ static void h_wait(struct cpc_http_req *req, struct cpc_http_res *res)
     cpc_http_res_defer(res, wait_poll, NULL, NULL, 2500);
 }
 
+static struct cpc_sse_hub *g_hub;
+
+static void h_events(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    (void)req;
+    cpc_http_res_sse(res, g_hub);
+}
+
 static const struct cpc_route k_routes[] = {
+    {"GET", "/events", h_events, 0, 0},
     {"GET", "/status", h_status, 0, CPC_ROUTE_RESERVED},
     {"GET", "/other", h_other, 0, 0},
     {"POST", "/small", h_other, 16, 0},
@@ -250,13 +260,28 @@ static void test_idle_flood_from_one_address(void **state)
 }
 
 /* Headers that stall are cut after request_timeout_s, so is an idle
- * keep-alive connection; a long-poll answer that takes longer is not. */
+ * keep-alive connection; a long-poll answer that takes longer is not, nor
+ * an event stream that waits longer for its next event. */
 static void test_request_timeout(void **state)
 {
     (void)state;
-    struct cpc_httpd_opts o = {.listen = "127.0.0.1:0", .threads = 2, .request_timeout_s = 1};
+    g_hub = cpc_sse_hub_new(16);
+    assert_non_null(g_hub);
+    /* both timeouts shorter than the waits below: only suspension spares them */
+    struct cpc_httpd_opts o = {.listen = "127.0.0.1:0", .threads = 2, .request_timeout_s = 1,
+                               .response_timeout_s = 2};
     struct cpc_httpd *d = start(&o);
     uint16_t port = cpc_httpd_port(d);
+
+    /* an event stream opened first, fed 2.5 s later (checked at the end) */
+    int sse = connect_from("127.0.0.1", port, 0);
+    assert_true(sse >= 0);
+    send_text(sse, "GET /events HTTP/1.1\r\nHost: t\r\n\r\n");
+    char sbuf[4096];
+    int sclosed;
+    read_answer(sse, sbuf, sizeof sbuf, 1000, &sclosed);
+    assert_non_null(strstr(sbuf, "200 OK"));
+    assert_false(sclosed);
 
     int slow = connect_from("127.0.0.1", port, 0);
     assert_true(slow >= 0);
@@ -279,13 +304,22 @@ static void test_request_timeout(void **state)
     assert_true(wait_closed(ka, 4000));
     close(ka);
 
-    /* a long-poll of 2.5 s is suspended: the 1 s timeout does not cut it */
+    /* a long-poll of 2.5 s is suspended: neither timeout cuts it */
     uint64_t ms = 0;
     int status = get_from("127.0.0.1", port, "/wait", 5000, &ms, buf, sizeof buf);
     assert_int_equal(status, 200);
     assert_non_null(strstr(buf, "\"timeout\":true"));
     assert_true(ms >= 2400);
+
+    /* the stream has waited more than 4 s by now: still open, and it delivers */
+    cpc_sse_publish(g_hub, "block", "{\"height\":7}");
+    read_answer(sse, sbuf, sizeof sbuf, 2000, &sclosed);
+    assert_non_null(strstr(sbuf, "{\"height\":7}"));
+    assert_false(sclosed);
+    close(sse);
     cpc_httpd_stop(d);
+    cpc_sse_hub_free(g_hub);
+    g_hub = NULL;
 }
 
 /* 40 connections at most, 8 per address, the last 8 reserved: with 32
