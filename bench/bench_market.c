@@ -440,15 +440,16 @@ static json_t *signed_tx_json(struct cpc_tx *tx, const struct cpc_signer *s,
     return cpc_tx_to_json(tx);
 }
 
-/* HOME/config with the bench's scheduler limits ([market], scheduler.h). */
+/* HOME/config with the bench's scheduler limits ([market], scheduler.h) and
+ * room for every worker's connection from 127.0.0.1 ([http], httpd.h). */
 static int write_market_config(const char *home, const struct opts *o)
 {
-    char path[PATH_MAX], text[256];
+    char path[PATH_MAX], text[320];
     struct cpc_err err = {0};
     int len = snprintf(text, sizeof text,
                        "# written by bench_market\n[market]\nworker_max_leases = %u\n"
-                       "job_parallelism = %u\n",
-                       o->worker_max_leases, o->job_parallelism);
+                       "job_parallelism = %u\n[http]\nper_ip_connections = %u\n",
+                       o->worker_max_leases, o->job_parallelism, 2 * o->workers + 64);
     if (cpc_home_path(path, sizeof path, home, "config") != 0 ||
         cpc_write_file_atomic(path, text, (size_t)len, 0644, &err) != 0) {
         fprintf(stderr, "bench_market: cannot write %s/config: %s\n", home, err.msg);

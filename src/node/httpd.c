@@ -10,18 +10,28 @@
  *      unescapes it): we allocate the request state there and keep a copy
  *      of the raw path, so "%2F" inside a segment stays inside that segment
  *      and is decoded only after matching (httpd_path.c).
- *   2. First access-handler call: mark started, return MHD_YES — never
- *      queue here (STACK.md: that forces "Connection: close"), except for an
- *      announced Content-Length above max_body, which is refused at once
- *      with 413 and the connection closed (the body is never read).
- *   3. Upload calls append to a growing buffer; past max_body we stop
- *      reading and answer 413.
- *   4. Final call: validate the path, route (404 / 405 + Allow), run the
- *      handler, queue its answer (JSON answers get Cache-Control: no-store),
- *      or turn it into an SSE stream (sse.c).
+ *   2. First access-handler call: find the route (its body limit) and
+ *      return MHD_YES — never queue here (STACK.md: that forces
+ *      "Connection: close"), except to refuse, with the connection closed
+ *      and the body never read: an announced Content-Length above the
+ *      route's limit (413; 400/404/405 when there is no route, whose limit
+ *      is 0), or a route a reserved connection does not serve (503).
+ *   3. Upload calls append to a growing buffer; a chunked body (no
+ *      Content-Length) that passes the limit is dropped as it comes (MHD
+ *      cannot queue an answer in the middle of a body): answered 413 if it
+ *      ends within DISCARD_SLACK more bytes, else its connection is cut.
+ *   4. Final call: the route's answer timeout replaces the request timeout,
+ *      validate the path, route (404 / 405 + Allow), run the handler, queue
+ *      its answer (JSON answers get Cache-Control: no-store), or turn it into
+ *      an SSE stream (sse.c).
  *   5. MHD_OPTION_NOTIFY_COMPLETED records status + latency in the metrics
- *      (SSE streams are left out: their "latency" is the stream's lifetime)
- *      and frees the state.
+ *      (SSE streams are left out: their "latency" is the stream's lifetime),
+ *      puts the request timeout back for the next keep-alive request, and
+ *      frees the state.
+ * Connections: MHD closes those over max_connections or per_ip_connections
+ * on accept; MHD_OPTION_NOTIFY_CONNECTION counts the open ones and marks a
+ * connection opened while the general share (max - reserved) is full as a
+ * reserved one (socket context), with a short timeout.
  * Stop: set `stopping`, resume every SSE stream and deferred request so it
  * ends, then MHD_stop_daemon (which would panic on a still-suspended
  * connection: a handler that suspends req->conn itself must resume it
@@ -50,9 +60,13 @@
 #include "metrics.h"
 
 #define DEFAULT_MAX_BODY (4u * 1024 * 1024)
-#define CONN_TIMEOUT_S 60
-#define CONN_LIMIT 4096
 #define SSE_BLOCK 4096
+/* Bytes of a chunked body past its limit read and dropped before the
+ * connection is cut (a body ending within it is answered 413). */
+#define DISCARD_SLACK (64u * 1024)
+
+/* Socket context of a connection that came in on the reserve. */
+static char reserved_tag;
 
 /* ------------------------------------------------------------------ */
 /* Request accessors and response helpers                             */
@@ -323,27 +337,42 @@ static enum MHD_Result queue_sse(struct req_state *st, struct MHD_Connection *co
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 
-static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *conn,
-                                const char *method)
+static int path_ok(const struct req_state *st)
+{
+    return !st->path_bad && st->raw_path &&
+           cpc__http_path_check(st->raw_path, strlen(st->raw_path)) == 0;
+}
+
+/* The route serving method on st's path, or NULL (bad path, none). */
+static const struct cpc_route *find_route(const struct req_state *st, const char *method)
+{
+    if (!path_ok(st))
+        return NULL;
+    char buf[CPC__HTTP_MAX_PATH + 1];
+    for (size_t i = 0; i < st->d->n_routes; i++) {
+        const struct cpc_route *rt = &st->d->routes[i];
+        if (strcmp(rt->method, method) == 0 &&
+            cpc_route_match(rt->pattern, st->raw_path, buf, sizeof buf, NULL, NULL))
+            return rt;
+    }
+    return NULL;
+}
+
+/* Queue the answer for a request without a route: 400 (bad path), 405 with
+ * Allow (the path has other methods) or 404. */
+static enum MHD_Result answer_no_route(struct req_state *st, struct MHD_Connection *conn,
+                                       const char *method, int close_conn)
 {
     struct cpc_httpd *d = st->d;
-    if (st->path_bad || !st->raw_path ||
-        cpc__http_path_check(st->raw_path, strlen(st->raw_path)) != 0)
-        return cpc__queue_error(st, conn, 400, "invalid_argument", "invalid request path", NULL, 0);
-
+    if (!path_ok(st))
+        return cpc__queue_error(st, conn, 400, "invalid_argument", "invalid request path", NULL,
+                                close_conn);
     char buf[CPC__HTTP_MAX_PATH + 1];
-    struct cpc_http_req req = {0};
-    const struct cpc_route *hit = NULL;
     char allow[128] = "";
     for (size_t i = 0; i < d->n_routes; i++) {
         const struct cpc_route *rt = &d->routes[i];
-        if (strcmp(rt->method, method) == 0) {
-            if (cpc_route_match(rt->pattern, st->raw_path, buf, sizeof buf, req.params,
-                                &req.n_params)) {
-                hit = rt;
-                break;
-            }
-        } else if (cpc_route_match(rt->pattern, st->raw_path, buf, sizeof buf, NULL, NULL)) {
+        if (strcmp(rt->method, method) != 0 &&
+            cpc_route_match(rt->pattern, st->raw_path, buf, sizeof buf, NULL, NULL)) {
             /* same path, other method: collect for Allow (no duplicates) */
             size_t ml = strlen(rt->method);
             const char *a = allow;
@@ -362,15 +391,44 @@ static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *con
             }
         }
     }
-    if (!hit) {
-        if (allow[0]) {
-            char msg[192];
-            snprintf(msg, sizeof msg, "method %.16s not allowed here (allowed: %s)", method,
-                     allow);
-            return cpc__queue_error(st, conn, 405, "method_not_allowed", msg, allow, 0);
-        }
-        return cpc__queue_error(st, conn, 404, "not_found", "no such endpoint", NULL, 0);
+    if (allow[0]) {
+        char msg[192];
+        snprintf(msg, sizeof msg, "method %.16s not allowed here (allowed: %s)", method, allow);
+        return cpc__queue_error(st, conn, 405, "method_not_allowed", msg, allow, close_conn);
     }
+    return cpc__queue_error(st, conn, 404, "not_found", "no such endpoint", NULL, close_conn);
+}
+
+/* Refuse a body over the limit, at once, closing the connection. */
+static enum MHD_Result refuse_body(struct req_state *st, struct MHD_Connection *conn,
+                                   const char *method)
+{
+    st->too_large = 1;
+    if (!st->route)
+        return answer_no_route(st, conn, method, 1);
+    char msg[96];
+    if (st->max_body)
+        snprintf(msg, sizeof msg, "request body exceeds %zu bytes", st->max_body);
+    else
+        snprintf(msg, sizeof msg, "%.16s %.48s takes no request body", method,
+                 st->route->pattern);
+    return cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+}
+
+static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *conn,
+                                const char *method)
+{
+    struct cpc_httpd *d = st->d;
+    const struct cpc_route *hit = st->route;
+    if (!hit)
+        return answer_no_route(st, conn, method, 0);
+    char buf[CPC__HTTP_MAX_PATH + 1];
+    struct cpc_http_req req = {0};
+    if (!cpc_route_match(hit->pattern, st->raw_path, buf, sizeof buf, req.params,
+                         &req.n_params))
+        return cpc__queue_error(st, conn, 500, "internal_error", "route lookup changed", NULL, 0);
+    /* the request is complete: its answer may take the longer timeout */
+    MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, d->response_timeout_s);
     for (size_t i = 0; i < req.n_params; i++)
         if (cpc__url_decode((char *)req.params[i]) < 0)
             return cpc__queue_error(st, conn, 400, "invalid_argument", "invalid escape in path",
@@ -451,9 +509,29 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         cpc_metrics_http(d->metrics, st->status, secs < 0 ? 0 : secs);
     }
     cpc__defer_finish(st); /* no-op unless the answer was deferred */
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) /* the next request: the short timeout */
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  st->reserved_conn ? (unsigned)CPC_HTTPD_RESERVED_TIMEOUT_S
+                                                    : d->request_timeout_s);
     free(st->raw_path);
     free(st->body);
     free(st);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct cpc_httpd *d = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        unsigned open = atomic_fetch_add(&d->open_conns, 1) + 1;
+        if (open > d->max_conns - d->reserved) {
+            *socket_context = &reserved_tag;
+            MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                      (unsigned)CPC_HTTPD_RESERVED_TIMEOUT_S);
+        }
+    } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        atomic_fetch_sub(&d->open_conns, 1);
+    }
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -467,35 +545,53 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_NO; /* state allocation failed in on_uri: drop the connection */
     if (!st->started) {
         st->started = 1;
+        st->route = find_route(st, method);
+        st->max_body = st->route ? st->route->max_body : 0;
+        if (st->max_body > d->max_body)
+            st->max_body = d->max_body;
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        st->reserved_conn = ci && ci->socket_context == &reserved_tag;
+        if (st->reserved_conn && st->route && !(st->route->flags & CPC_ROUTE_RESERVED)) {
+            st->too_large = 1; /* read no body */
+            return cpc__queue_error(st, conn, 503, "server_busy",
+                                    "the server is at its connection limit; retry later", NULL,
+                                    1);
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                      MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             char *end = NULL;
             errno = 0;
             unsigned long long v = strtoull(cl, &end, 10);
-            if (errno == ERANGE || (end && *end == '\0' && v > d->max_body)) {
-                st->too_large = 1;
-                char msg[96];
-                snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
-                return cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
-            }
+            if (errno == ERANGE || (end && *end == '\0' && v > st->max_body))
+                return refuse_body(st, conn, method);
         }
         return MHD_YES;
     }
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (st->too_large || st->queued)
+        if (st->queued)
             return MHD_YES;
-        if (n > d->max_body - st->len) {
-            st->too_large = 1;
+        if (st->too_large) {
+            /* discarding: a body that ends soon gets its 413 at the end;
+             * past the slack the connection is cut */
+            st->discarded += n;
+            if (st->discarded > DISCARD_SLACK) {
+                st->status = 413; /* counted in the metrics as refused */
+                return MHD_NO;
+            }
+            return MHD_YES;
+        }
+        if (n > st->max_body - st->len) {
+            /* a chunked body past the limit: MHD cannot queue an answer
+             * while the body is still coming; keep nothing more */
             free(st->body);
             st->body = NULL;
             st->len = st->cap = 0;
-            char msg[96];
-            snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
-            /* try to answer now (MHD may refuse mid-upload; then at the end) */
-            (void)cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
+            st->too_large = 1;
+            st->discarded = n;
             return MHD_YES;
         }
         if (st->len + n + 1 > st->cap) {
@@ -517,11 +613,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     if (st->has_defer)
         return cpc__defer_continue(st, conn);
-    if (st->too_large) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "request body exceeds %zu bytes", d->max_body);
-        return cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
-    }
+    if (st->too_large)
+        return refuse_body(st, conn, method);
     return dispatch(st, conn, method);
 }
 
@@ -605,6 +698,17 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     d->routes = routes;
     d->n_routes = n_routes;
     d->max_body = opts->max_body ? opts->max_body : DEFAULT_MAX_BODY;
+    d->max_conns = opts->max_connections ? opts->max_connections
+                                         : CPC_HTTPD_DEFAULT_MAX_CONNECTIONS;
+    d->per_ip = opts->per_ip_connections ? opts->per_ip_connections
+                                         : CPC_HTTPD_DEFAULT_PER_IP_CONNECTIONS;
+    d->reserved = opts->reserved_connections ? opts->reserved_connections
+                                             : CPC_HTTPD_DEFAULT_RESERVED_CONNECTIONS;
+    d->request_timeout_s = opts->request_timeout_s ? opts->request_timeout_s
+                                                   : CPC_HTTPD_DEFAULT_REQUEST_TIMEOUT_S;
+    d->response_timeout_s = opts->response_timeout_s ? opts->response_timeout_s
+                                                     : CPC_HTTPD_DEFAULT_RESPONSE_TIMEOUT_S;
+    atomic_init(&d->open_conns, 0);
     d->app = opts->app;
     d->metrics = opts->metrics;
 
@@ -615,6 +719,11 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     }
     if (threads > 256)
         threads = 256;
+    /* MHD splits the connection limit between the pool's threads */
+    if (d->max_conns < 2 * threads)
+        d->max_conns = 2 * threads;
+    if (d->reserved >= d->max_conns)
+        d->reserved = d->max_conns / 2;
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
@@ -624,8 +733,9 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
         /* MHD's default is SO_REUSEADDR, never SO_REUSEPORT: a second node
          * on the same port fails instead of silently sharing it */
         flags, 0, NULL, NULL, on_access, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_LIMIT,
+        MHD_OPTION_CONNECTION_TIMEOUT, d->request_timeout_s, MHD_OPTION_CONNECTION_LIMIT,
+        d->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT, d->per_ip,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
         MHD_OPTION_URI_LOG_CALLBACK, on_uri, d, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
         MHD_OPTION_THREAD_POOL_SIZE, threads > 1 ? threads : 0u, MHD_OPTION_END);
     if (!d->mhd) {

@@ -2,9 +2,25 @@
  *
  * MHD runs with an internal polling thread, epoll and a thread pool sized
  * to the cores. The access handler never queues a response on its first
- * call (that would force `Connection: close`, see STACK.md): it allocates
- * per-request state, accumulates the upload (413 past max_body), then
- * dispatches to the route and queues the answer. Routes are method +
+ * call (that would force `Connection: close`, see STACK.md), except to
+ * refuse: it finds the route, refuses at once (and closes) a body whose
+ * Content-Length is over the route's max_body (413) or a request that a
+ * reserved connection may not serve (503), accumulates the upload (a
+ * chunked body that passes the limit is dropped as it comes and answered
+ * 413 at its end, or has its connection cut 64 KiB later: MHD cannot
+ * answer in the middle of a body), then dispatches to the route and queues
+ * the answer.
+ *
+ * Connections (opts below): at most max_connections in all and
+ * per_ip_connections from one address (further ones are closed on accept);
+ * the last reserved_connections of the total only serve routes flagged
+ * CPC_ROUTE_RESERVED (others answer 503 `server_busy`) and wait at most
+ * CPC_HTTPD_RESERVED_TIMEOUT_S for their request. Reading a request's
+ * headers and body, and waiting idle between keep-alive requests, may pause
+ * at most request_timeout_s; once the request is complete, sending its answer
+ * may pause at most response_timeout_s. Suspended connections (long-poll,
+ * an SSE stream waiting for events) are exempt from both (MHD stops their
+ * clock and restarts it on resume). Routes are method +
  * pattern; a pattern segment "{name}" captures one path segment. An unknown
  * path answers 404, a known path with another method 405; every error body
  * is {"error":{"code","message"}}. Each request's latency and status feed
@@ -104,19 +120,38 @@ void cpc_http_res_defer(struct cpc_http_res *res,
 
 typedef void (*cpc_http_handler)(struct cpc_http_req *req, struct cpc_http_res *res);
 
+/* cpc_route.flags */
+#define CPC_ROUTE_RESERVED 1u    /* also served on the reserved connections */
+
 struct cpc_route {
     const char *method;      /* "GET", "POST", ... */
     const char *pattern;     /* "/block/{height}" */
     cpc_http_handler handler;
+    size_t max_body;         /* largest request body accepted, bytes (0: none) */
+    unsigned flags;          /* CPC_ROUTE_* */
 };
+
+#define CPC_HTTPD_RESERVED_TIMEOUT_S 2
 
 struct cpc_httpd_opts {
     const char *listen;      /* "127.0.0.1:8000", "[::1]:8000", "0.0.0.0:8000" */
     unsigned threads;        /* 0 = number of online cores */
-    size_t max_body;         /* 0 = 4 MiB */
+    size_t max_body;         /* ceiling over every route's max_body; 0 = 4 MiB */
     void *app;               /* passed to handlers as req->app */
     struct cpc_metrics *metrics; /* may be NULL */
+    /* connection limits (see the note at the top); 0 = the default in brackets */
+    unsigned max_connections;      /* [4096] */
+    unsigned per_ip_connections;   /* [256] */
+    unsigned reserved_connections; /* [64], below max_connections */
+    unsigned request_timeout_s;    /* [10] */
+    unsigned response_timeout_s;   /* [60] */
 };
+
+#define CPC_HTTPD_DEFAULT_MAX_CONNECTIONS 4096
+#define CPC_HTTPD_DEFAULT_PER_IP_CONNECTIONS 256
+#define CPC_HTTPD_DEFAULT_RESERVED_CONNECTIONS 64
+#define CPC_HTTPD_DEFAULT_REQUEST_TIMEOUT_S 10
+#define CPC_HTTPD_DEFAULT_RESPONSE_TIMEOUT_S 60
 
 struct cpc_httpd; /* opaque */
 

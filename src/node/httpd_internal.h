@@ -57,7 +57,10 @@ struct cpc_httpd {
     struct MHD_Daemon *mhd;
     const struct cpc_route *routes;
     size_t n_routes;
-    size_t max_body;
+    size_t max_body;           /* ceiling over the routes' max_body */
+    unsigned max_conns, per_ip, reserved;
+    unsigned request_timeout_s, response_timeout_s;
+    atomic_uint open_conns;    /* connections MHD has started and not yet closed */
     void *app;
     struct cpc_metrics *metrics;
     uint16_t port;
@@ -81,9 +84,13 @@ struct req_state {
     char *raw_path;   /* malloc'd copy of the path part of the raw URI */
     int path_bad;     /* path over the limit (not copied) */
     int started;
+    const struct cpc_route *route; /* matched on the first call; NULL: 400/404/405 */
+    size_t max_body;  /* the route's limit, capped by the server's */
+    int reserved_conn; /* the connection came in on the reserve */
     char *body;
     size_t len, cap;
     int too_large;
+    size_t discarded; /* bytes of an over-limit chunked body dropped */
     int queued;
     int status;       /* status queued, 0 if none */
     int is_sse;

@@ -7,8 +7,19 @@
  * arrays stay short and insertion at the end is O(1).
  *
  * Every pending tx is a heap copy made with cpc_tx_copy (it may own `ext`
- * bytes) and is released with free_tx; txs handed out (select, get) are
- * copies again, so the caller never shares memory with the pool.
+ * bytes) inside an mp_entry that also records its admission time, and is
+ * released with free_tx; txs handed out (select, get) are copies again, so
+ * the caller never shares memory with the pool.
+ *
+ * Future txs: each sender remembers the committed nonce it was last checked
+ * against (`base`) and the length of its runnable run from there (`run`);
+ * txs[run..n) are future. sender_recount keeps `future` and the pool's
+ * n_future in step after every change to a sender, and the sender's place
+ * in the victim heap: a binary min-heap of the senders with pending txs,
+ * ordered by their last tx (a future one first, then the lowest gas price,
+ * then the newest), so finding what to evict when the pool or the future
+ * quota is full costs O(1) and each change O(log senders). The heap holds
+ * pointers into the sender table and is rebuilt when the table is.
  */
 #include "mempool.h"
 
@@ -16,17 +27,31 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../core/amount.h"
 #include "../core/hex.h"
 
+/* A pending tx and its admission time; tx is the first member, so a
+ * struct cpc_tx * of the pool converts back with entry_of. */
+struct mp_entry {
+    struct cpc_tx tx;
+    uint64_t added_ms;
+};
+
 struct mp_sender {
     uint8_t addr[CPC_ADDR_HASH_LEN];
     uint64_t arrival;         /* order of first appearance */
-    struct cpc_tx **txs;      /* sorted by nonce, owned */
+    struct cpc_tx **txs;      /* sorted by nonce, owned (each the tx of an mp_entry) */
     size_t n, cap;
+    uint64_t base;            /* committed nonce last seen for this sender */
+    size_t run;               /* txs[0..run) are base, base+1, ...: runnable */
+    size_t future;            /* n - run, as counted in the pool's n_future */
+    size_t hpos;              /* index in the victim heap, NO_HPOS when not in it */
     int used;                 /* slot in use (sender table) */
 };
+
+#define NO_HPOS ((size_t)-1)
 
 struct mp_hslot {
     struct cpc_tx *tx;        /* NULL = empty, TOMB = deleted */
@@ -36,15 +61,21 @@ struct mp_hslot {
 
 struct cpc_mempool {
     pthread_mutex_t mu;
-    size_t max_txs;
+    struct cpc_mempool_limits lim;
     size_t count;
+    size_t n_future;          /* sum of the senders' `future` */
     uint64_t arrivals;
+    uint64_t (*now_ms)(void *arg);
+    void *now_arg;
 
     struct mp_hslot *hset;    /* by tx hash */
     size_t hcap, hused;       /* hused counts live + tombstones */
 
     struct mp_sender *senders;
     size_t scap, sused;
+
+    struct mp_sender **heap;  /* victim heap (see the note above) */
+    size_t heap_n, heap_cap;
 };
 
 static uint64_t load64(const uint8_t *p)
@@ -106,6 +137,107 @@ static int hset_grow(struct cpc_mempool *mp)
     return 0;
 }
 
+/* ---- victim heap ---- */
+
+static uint64_t tail_added(const struct mp_sender *s);
+
+/* Whether a's last tx should be evicted before b's. */
+static bool victim_before(const struct mp_sender *a, const struct mp_sender *b)
+{
+    bool fa = a->future > 0, fb = b->future > 0;
+    if (fa != fb)
+        return fa;
+    uint64_t pa = a->txs[a->n - 1]->gas_price, pb = b->txs[b->n - 1]->gas_price;
+    if (pa != pb)
+        return pa < pb;
+    return tail_added(a) > tail_added(b);
+}
+
+static void heap_set(struct cpc_mempool *mp, size_t i, struct mp_sender *s)
+{
+    mp->heap[i] = s;
+    s->hpos = i;
+}
+
+static void heap_up(struct cpc_mempool *mp, size_t i)
+{
+    struct mp_sender *s = mp->heap[i];
+    while (i > 0 && victim_before(s, mp->heap[(i - 1) / 2])) {
+        heap_set(mp, i, mp->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_set(mp, i, s);
+}
+
+static void heap_down(struct cpc_mempool *mp, size_t i)
+{
+    struct mp_sender *s = mp->heap[i];
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= mp->heap_n)
+            break;
+        if (c + 1 < mp->heap_n && victim_before(mp->heap[c + 1], mp->heap[c]))
+            c++;
+        if (!victim_before(mp->heap[c], s))
+            break;
+        heap_set(mp, i, mp->heap[c]);
+        i = c;
+    }
+    heap_set(mp, i, s);
+}
+
+static void heap_remove(struct cpc_mempool *mp, struct mp_sender *s)
+{
+    size_t i = s->hpos;
+    if (i == NO_HPOS)
+        return;
+    s->hpos = NO_HPOS;
+    struct mp_sender *last = mp->heap[--mp->heap_n];
+    if (i == mp->heap_n)
+        return;
+    heap_set(mp, i, last);
+    heap_up(mp, i);
+    heap_down(mp, last->hpos);
+}
+
+/* Put s where its last tx belongs (in, out or moved). 0, or CPC_ERR_NOMEM. */
+static int heap_fix(struct cpc_mempool *mp, struct mp_sender *s)
+{
+    if (s->n == 0) {
+        heap_remove(mp, s);
+        return 0;
+    }
+    if (s->hpos == NO_HPOS) {
+        if (mp->heap_n == mp->heap_cap) {
+            size_t nc = mp->heap_cap ? mp->heap_cap * 2 : 256;
+            struct mp_sender **nh = realloc(mp->heap, nc * sizeof *nh);
+            if (!nh)
+                return CPC_ERR_NOMEM;
+            mp->heap = nh;
+            mp->heap_cap = nc;
+        }
+        heap_set(mp, mp->heap_n++, s);
+        heap_up(mp, s->hpos);
+        return 0;
+    }
+    heap_up(mp, s->hpos);
+    heap_down(mp, s->hpos);
+    return 0;
+}
+
+/* After the sender table moved: the same senders, new addresses. */
+static void heap_rebuild(struct cpc_mempool *mp)
+{
+    mp->heap_n = 0;
+    for (size_t i = 0; i < mp->scap; i++) {
+        struct mp_sender *s = &mp->senders[i];
+        if (s->used && s->hpos != NO_HPOS)
+            heap_set(mp, mp->heap_n++, s); /* at most as many as before: fits */
+    }
+    for (size_t i = mp->heap_n / 2; i-- > 0;)
+        heap_down(mp, i);
+}
+
 /* ---- senders ---- */
 
 static struct mp_sender *sender_find(struct cpc_mempool *mp, const uint8_t addr[20], int create)
@@ -136,6 +268,7 @@ static struct mp_sender *sender_find(struct cpc_mempool *mp, const uint8_t addr[
         mp->senders = ns;
         mp->scap = ncap;
         mp->sused = nused;
+        heap_rebuild(mp);
     }
     if (!mp->scap)
         return NULL;
@@ -147,6 +280,7 @@ static struct mp_sender *sender_find(struct cpc_mempool *mp, const uint8_t addr[
                 return NULL;
             memset(s, 0, sizeof *s);
             memcpy(s->addr, addr, CPC_ADDR_HASH_LEN);
+            s->hpos = NO_HPOS;
             s->used = 1;
             s->arrival = mp->arrivals++;
             mp->sused++;
@@ -171,11 +305,21 @@ static size_t sender_lower_bound(const struct mp_sender *s, uint64_t nonce)
     return lo;
 }
 
+static struct mp_entry *entry_of(struct cpc_tx *tx)
+{
+    return (struct mp_entry *)(void *)tx;
+}
+
+static uint64_t tail_added(const struct mp_sender *s)
+{
+    return entry_of(s->txs[s->n - 1])->added_ms;
+}
+
 static void free_tx(struct cpc_tx *tx)
 {
     if (tx)
         cpc_tx_clear(tx);
-    free(tx);
+    free(tx ? entry_of(tx) : NULL);
 }
 
 static void drop_tx(struct cpc_mempool *mp, struct cpc_tx *tx)
@@ -198,26 +342,120 @@ static void sender_erase(struct cpc_mempool *mp, struct mp_sender *s, size_t fro
     s->n -= to - from;
 }
 
+/* Recompute the sender's runnable run from s->base and its future count
+ * (and the pool's). Call after every change to s->txs or s->base. */
+static void sender_recount(struct cpc_mempool *mp, struct mp_sender *s)
+{
+    size_t run = 0;
+    while (run < s->n && s->txs[run]->nonce == s->base + run)
+        run++;
+    mp->n_future -= s->future;
+    s->run = run;
+    s->future = s->n - run;
+    mp->n_future += s->future;
+    /* out of memory: the sender stays out of the heap, so it is never evicted */
+    (void)heap_fix(mp, s);
+}
+
 /* Drop the sender's txs below the committed nonce. */
 static void sender_prune(struct cpc_mempool *mp, struct mp_sender *s, uint64_t committed_nonce)
 {
+    s->base = committed_nonce;
     sender_erase(mp, s, 0, sender_lower_bound(s, committed_nonce));
+    sender_recount(mp, s);
+}
+
+/* Drop the sender's future txs admitted future_ttl_ms or more before now. */
+static void sender_expire(struct cpc_mempool *mp, struct mp_sender *s, uint64_t now)
+{
+    size_t keep = s->run;
+    for (size_t i = s->run; i < s->n; i++) {
+        if (now - entry_of(s->txs[i])->added_ms >= mp->lim.future_ttl_ms)
+            drop_tx(mp, s->txs[i]);
+        else
+            s->txs[keep++] = s->txs[i];
+    }
+    if (keep == s->n)
+        return;
+    s->n = keep;
+    sender_recount(mp, s);
+}
+
+/* The sender whose last tx may leave to make room for a tx of `except` at
+ * gas_price: a future one first (any price when the newcomer is runnable,
+ * else strictly cheaper), else a runnable one strictly cheaper (only when
+ * !future_only). Among equals the newest goes. NULL when none. O(1): the
+ * heap's top, or the better of its children when the top is `except`. */
+static struct mp_sender *find_victim(struct cpc_mempool *mp, const struct mp_sender *except,
+                                     uint64_t gas_price, bool newcomer_runnable,
+                                     bool future_only)
+{
+    if (mp->heap_n == 0)
+        return NULL;
+    struct mp_sender *v = mp->heap[0];
+    if (v == except) {
+        v = mp->heap_n > 1 ? mp->heap[1] : NULL;
+        if (mp->heap_n > 2 && victim_before(mp->heap[2], v))
+            v = mp->heap[2];
+        if (!v)
+            return NULL;
+    }
+    bool fut = v->future > 0;
+    uint64_t price = v->txs[v->n - 1]->gas_price;
+    if (fut)
+        return newcomer_runnable || price < gas_price ? v : NULL;
+    return !future_only && price < gas_price ? v : NULL;
+}
+
+static void evict_tail(struct cpc_mempool *mp, struct mp_sender *s)
+{
+    sender_erase(mp, s, s->n - 1, s->n);
+    sender_recount(mp, s);
+}
+
+static uint64_t mono_ms(void *arg)
+{
+    (void)arg;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* ---- public ---- */
 
 struct cpc_mempool *cpc_mempool_new(size_t max_txs)
 {
+    struct cpc_mempool_limits lim = {.max_txs = max_txs};
+    return cpc_mempool_new_limits(&lim);
+}
+
+struct cpc_mempool *cpc_mempool_new_limits(const struct cpc_mempool_limits *lim)
+{
     struct cpc_mempool *mp = calloc(1, sizeof *mp);
     if (!mp)
         return NULL;
     pthread_mutex_init(&mp->mu, NULL);
-    mp->max_txs = max_txs ? max_txs : 100000;
+    mp->lim = *lim;
+    if (!mp->lim.max_txs)
+        mp->lim.max_txs = CPC_MEMPOOL_DEFAULT_MAX;
+    if (!mp->lim.max_future)
+        mp->lim.max_future = mp->lim.max_txs / 10 ? mp->lim.max_txs / 10 : 1;
+    if (!mp->lim.max_future_per_account)
+        mp->lim.max_future_per_account = CPC_MEMPOOL_DEFAULT_FUTURE_PER_ACCOUNT;
+    if (!mp->lim.future_ttl_ms)
+        mp->lim.future_ttl_ms = CPC_MEMPOOL_DEFAULT_FUTURE_TTL_MS;
+    mp->now_ms = mono_ms;
     if (hset_grow(mp) != 0) {
         cpc_mempool_free(mp);
         return NULL;
     }
     return mp;
+}
+
+void cpc_mempool_set_clock(struct cpc_mempool *mp, uint64_t (*now_ms)(void *arg), void *arg)
+{
+    mp->now_ms = now_ms ? now_ms : mono_ms;
+    mp->now_arg = now_ms ? arg : NULL;
 }
 
 void cpc_mempool_free(struct cpc_mempool *mp)
@@ -233,9 +471,43 @@ void cpc_mempool_free(struct cpc_mempool *mp)
         free(s->txs);
     }
     free(mp->senders);
+    free(mp->heap);
     free(mp->hset);
     pthread_mutex_destroy(&mp->mu);
     free(mp);
+}
+
+/* Caps for a new (not replacing) tx of sender s, already pruned against the
+ * committed nonce: per-account and pool future quotas, then the pool size,
+ * evicting the cheapest tx where the rules allow. 0 or the error. */
+static int make_room(struct cpc_mempool *mp, struct mp_sender *s, const struct cpc_tx *tx,
+                     struct cpc_err *err)
+{
+    bool runnable = tx->nonce == s->base + s->run;
+    if (!runnable && s->future >= mp->lim.max_future_per_account)
+        return cpc_err_set(err, CPC_ERR_NONCE_GAP,
+                           "Too many pending transactions above a missing nonce (%zu); submit "
+                           "nonce %llu first",
+                           s->future, (unsigned long long)(s->base + s->run));
+    if (!runnable && mp->n_future >= mp->lim.max_future) {
+        struct mp_sender *v = find_victim(mp, s, tx->gas_price, false, true);
+        if (!v)
+            return cpc_err_set(err, CPC_ERR_MEMPOOL_FULL,
+                               "Mempool holds its most transactions above a missing nonce "
+                               "(%zu); submit the missing nonce %llu first, or retry later",
+                               mp->n_future, (unsigned long long)(s->base + s->run));
+        evict_tail(mp, v);
+    }
+    if (mp->count >= mp->lim.max_txs) {
+        struct mp_sender *v = find_victim(mp, s, tx->gas_price, runnable, !runnable);
+        if (!v)
+            return cpc_err_set(err, CPC_ERR_MEMPOOL_FULL,
+                               "Mempool is full (%zu transactions); retry later or raise the gas "
+                               "price",
+                               mp->count);
+        evict_tail(mp, v);
+    }
+    return 0;
 }
 
 int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
@@ -265,7 +537,9 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         goto out;
     }
+    uint64_t now = mp->now_ms(mp->now_arg);
     sender_prune(mp, s, committed->nonce);
+    sender_expire(mp, s, now);
     size_t pos = sender_lower_bound(s, tx->nonce);
     int replace = pos < s->n && s->txs[pos]->nonce == tx->nonce;
     if (replace && tx->gas_price <= s->txs[pos]->gas_price) {
@@ -291,17 +565,16 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
                          pos ? " + pending txs" : "");
         goto out;
     }
-    if (!replace && mp->count >= mp->max_txs) {
-        rc = cpc_err_set(err, CPC_ERR_MEMPOOL_FULL,
-                         "Mempool is full (%zu transactions); retry later", mp->count);
+    if (!replace && (rc = make_room(mp, s, tx, err)) != 0)
         goto out;
-    }
-    struct cpc_tx *copy = malloc(sizeof *copy);
+    struct mp_entry *e = malloc(sizeof *e);
+    struct cpc_tx *copy = e ? &e->tx : NULL;
     if (!copy || cpc_tx_copy(copy, tx) != 0) {
-        free(copy);
+        free(e);
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
         goto out;
     }
+    e->added_ms = now;
     if (hset_insert(mp, copy) != 0) {
         free_tx(copy);
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
@@ -313,6 +586,7 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
             h->tx = TOMB;
         free_tx(s->txs[pos]);
         s->txs[pos] = copy;
+        sender_recount(mp, s); /* the last tx's price may have changed */
         goto out;
     }
     if (s->n == s->cap) {
@@ -333,6 +607,7 @@ int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
     s->txs[pos] = copy;
     s->n++;
     mp->count++;
+    sender_recount(mp, s);
 out:
     pthread_mutex_unlock(&mp->mu);
     return rc;
@@ -359,6 +634,7 @@ size_t cpc_mempool_select(struct cpc_mempool *mp, cpc_account_lookup_fn lookup, 
     *out = NULL;
     size_t n_out = 0;
     pthread_mutex_lock(&mp->mu);
+    uint64_t now = mp->now_ms(mp->now_arg);
     struct sel *sels = mp->sused ? malloc(mp->sused * sizeof *sels) : NULL;
     size_t n_sel = 0;
     for (size_t i = 0; sels && i < mp->scap; i++) {
@@ -368,12 +644,10 @@ size_t cpc_mempool_select(struct cpc_mempool *mp, cpc_account_lookup_fn lookup, 
         struct cpc_account acc;
         lookup(arg, s->addr, &acc);
         sender_prune(mp, s, acc.nonce);
-        if (s->n == 0 || s->txs[0]->nonce != acc.nonce)
+        sender_expire(mp, s, now);
+        if (s->run == 0)
             continue; /* empty, or waiting for a missing nonce */
-        size_t len = 1;
-        while (len < s->n && s->txs[len]->nonce == acc.nonce + len)
-            len++;
-        sels[n_sel++] = (struct sel){s, 0, len};
+        sels[n_sel++] = (struct sel){s, 0, s->run};
     }
     if (n_sel) {
         qsort(sels, n_sel, sizeof *sels, sel_cmp);
@@ -430,8 +704,10 @@ void cpc_mempool_remove(struct cpc_mempool *mp, const uint8_t hash[32])
         struct mp_sender *s = sender_find(mp, tx->from, 0);
         if (s) {
             size_t pos = sender_lower_bound(s, tx->nonce);
-            if (pos < s->n && s->txs[pos] == tx)
+            if (pos < s->n && s->txs[pos] == tx) {
                 sender_erase(mp, s, pos, pos + 1);
+                sender_recount(mp, s);
+            }
         }
     }
     pthread_mutex_unlock(&mp->mu);
@@ -441,6 +717,14 @@ size_t cpc_mempool_size(struct cpc_mempool *mp)
 {
     pthread_mutex_lock(&mp->mu);
     size_t n = mp->count;
+    pthread_mutex_unlock(&mp->mu);
+    return n;
+}
+
+size_t cpc_mempool_future_count(struct cpc_mempool *mp)
+{
+    pthread_mutex_lock(&mp->mu);
+    size_t n = mp->n_future;
     pthread_mutex_unlock(&mp->mu);
     return n;
 }

@@ -166,7 +166,15 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
     free(genesis_text);
     if (rc != 0)
         return rc;
-    n->mempool = cpc_mempool_new(cfg->mempool_max);
+    struct cpc_mempool_limits ml = {
+        .max_txs = (size_t)cfg->mempool_max,
+        .max_future = (size_t)cfg->mempool_future_max,
+        .max_future_per_account = (size_t)cfg->mempool_future_per_account,
+        .future_ttl_ms = cfg->mempool_future_ttl_s > UINT64_MAX / 1000u
+                             ? UINT64_MAX
+                             : cfg->mempool_future_ttl_s * 1000u,
+    };
+    n->mempool = cpc_mempool_new_limits(&ml);
     n->sse = cpc_sse_hub_new(8192);
     n->metrics = cpc_metrics_new();
     struct cpc_scheduler_opts so;
@@ -206,6 +214,11 @@ int cpc_node_start(struct cpc_node *n, struct cpc_err *err)
         .max_body = 16u << 20,
         .app = n,
         .metrics = n->metrics,
+        .max_connections = (unsigned)n->cfg.http_max_connections,
+        .per_ip_connections = (unsigned)n->cfg.http_per_ip_connections,
+        .reserved_connections = (unsigned)n->cfg.http_reserved_connections,
+        .request_timeout_s = (unsigned)n->cfg.http_request_timeout_s,
+        .response_timeout_s = (unsigned)n->cfg.http_response_timeout_s,
     };
     size_t n_routes = 0;
     const struct cpc_route *routes = cpc_node_routes(&n_routes);

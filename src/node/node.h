@@ -34,7 +34,16 @@ struct cpc_node_config {
     char listen[128];            /* default 127.0.0.1:8000 */
     uint64_t block_time_ms;      /* default 1000 */
     uint64_t mempool_max;        /* default 100000 txs */
+    uint64_t mempool_future_max; /* txs above a missing nonce, whole pool; default mempool_max/10 */
+    uint64_t mempool_future_per_account; /* the same per sender; default 64 */
+    uint64_t mempool_future_ttl_s;       /* such a tx is dropped after; default 600 */
     uint64_t http_threads;       /* 0 = cores */
+    /* [http]: connection limits and timeouts (httpd.h; 0 = its default) */
+    uint64_t http_max_connections;      /* 4096 */
+    uint64_t http_per_ip_connections;   /* 256 */
+    uint64_t http_reserved_connections; /* 64 */
+    uint64_t http_request_timeout_s;    /* 10 */
+    uint64_t http_response_timeout_s;   /* 60 */
     char log_level[16];          /* default info */
     bool quiet_empty_blocks;     /* log empty blocks at debug level only */
 };

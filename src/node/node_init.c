@@ -37,9 +37,27 @@ static const char default_config[] =
     "block_time_ms = 1000\n"
     "# Most transactions held in the mempool.\n"
     "mempool_max = 100000\n"
+    "# Transactions above a missing nonce of their sender cannot run yet: at most\n"
+    "# this many in the pool (0 = mempool_max / 10), this many per sender, and\n"
+    "# each is dropped this many seconds after admission if its gap stays open.\n"
+    "mempool_future_max = 0\n"
+    "mempool_future_per_account = 64\n"
+    "mempool_future_ttl_s = 600\n"
     "# HTTP worker threads (0 = number of cores).\n"
     "http_threads = 0\n"
-    "log_level = info\n";
+    "log_level = info\n"
+    "\n"
+    "[http]\n"
+    "# Connections in all, and from one address (behind a reverse proxy every\n"
+    "# client shares the proxy's address: raise per_ip_connections there).\n"
+    "max_connections = 4096\n"
+    "per_ip_connections = 256\n"
+    "# The last connections of the total, kept for /status and the worker routes.\n"
+    "reserved_connections = 64\n"
+    "# Seconds a request's headers and body (or an idle keep-alive connection)\n"
+    "# may pause, and an answer being sent may pause.\n"
+    "request_timeout_s = 10\n"
+    "response_timeout_s = 60\n";
 
 static int ensure_key(const char *home, const char *name, struct cpc_key_info *info,
                       struct cpc_err *err)

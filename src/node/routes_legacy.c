@@ -38,7 +38,11 @@
  *   transactions, previous_hash, hash, nonce}: a TRANSFER from the legacy key
  *   reads as {"type":"reward"}, its SUBMIT_RESULT as {"type":"work_receipt"},
  *   any other tx as {"type":"<tx_type lowercase>"}; ?from=&limit= page
- *   through it (default: the last 100 blocks).
+ *   through it (default: the last 100 blocks). A page stops before the
+ *   block that would take it past CPC_LEGACY_CHAIN_PAGE_BYTES (blocks are
+ *   serialised one by one into the answer, never all held as JSON trees),
+ *   and X-Next-From / Link rel="next" say where the next page starts, so
+ *   one call costs the node a bounded amount of work and memory.
  *
  * Error bodies on these routes are {"error":"Missing data"} — a bare string,
  * unlike the node's {"error":{"code","message"}} envelope — because the
@@ -622,6 +626,30 @@ static json_t *legacy_tx(struct cpc_node *n, const struct cpc_tx *tx,
     return o;
 }
 
+/* The answer of GET /chain, built as text (NUL-terminated). */
+struct page {
+    char *p;
+    size_t len, cap;
+};
+
+static int page_put(struct page *pg, const char *s, size_t n)
+{
+    if (pg->len + n + 1 > pg->cap) {
+        size_t nc = pg->cap ? pg->cap : 4096;
+        while (nc < pg->len + n + 1)
+            nc *= 2;
+        char *np = realloc(pg->p, nc);
+        if (!np)
+            return -1;
+        pg->p = np;
+        pg->cap = nc;
+    }
+    memcpy(pg->p + pg->len, s, n);
+    pg->len += n;
+    pg->p[pg->len] = '\0';
+    return 0;
+}
+
 void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
@@ -646,17 +674,18 @@ void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
         cpc_pubkey_hash(legacy_addr, info.pubkey) == 0)
         legacy = legacy_addr;
 
-    json_t *arr = json_array();
-    if (!arr)
+    struct page page = {0};
+    if (page_put(&page, "[", 1) != 0)
         return legacy_error(res, 500, "out of memory");
-    for (uint64_t h = from; h <= latest && h - from < limit; h++) {
+    uint64_t h;
+    for (h = from; h <= latest && h - from < limit; h++) {
         struct cpc_block b;
         uint8_t hash[32];
         memset(&b, 0, sizeof b);
         if (cpc_store_get_block(n->store, h, &b, &err) != 0 ||
             cpc_block_header_hash(&b.header, hash) != 0) {
             cpc_block_clear(&b);
-            json_decref(arr);
+            free(page.p);
             return legacy_error(res, 500, "Cannot read block %llu: %s", (unsigned long long)h,
                                 err.msg);
         }
@@ -674,10 +703,38 @@ void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
                                       hex32(b.header.prev_hash), "hash", hex32(hash), "nonce", 0)
                           : NULL;
         cpc_block_clear(&b);
-        if (!blk || json_array_append_new(arr, blk) != 0) {
-            json_decref(arr);
+        char *text = blk ? json_dumps(blk, JSON_COMPACT) : NULL;
+        json_decref(blk);
+        if (!text) {
+            free(page.p);
+            return legacy_error(res, 500, "out of memory");
+        }
+        size_t tl = strlen(text);
+        if (h > from && page.len + 1 + tl + 1 > CPC_LEGACY_CHAIN_PAGE_BYTES) {
+            free(text); /* this block starts the next page */
+            break;
+        }
+        int rc = (h > from ? page_put(&page, ",", 1) : 0) || page_put(&page, text, tl);
+        free(text);
+        if (rc != 0) {
+            free(page.p);
             return legacy_error(res, 500, "out of memory");
         }
     }
-    cpc_http_res_json(res, 200, arr);
+    if (page_put(&page, "]", 1) != 0) {
+        free(page.p);
+        return legacy_error(res, 500, "out of memory");
+    }
+    res->status = 200;
+    res->content_type = "application/json";
+    res->body = page.p;
+    res->body_len = page.len;
+    if (h <= latest) {
+        char next[24], link[96];
+        snprintf(next, sizeof next, "%llu", (unsigned long long)h);
+        snprintf(link, sizeof link, "</chain?from=%llu&limit=%llu>; rel=\"next\"",
+                 (unsigned long long)h, (unsigned long long)limit);
+        cpc_http_res_header(res, "X-Next-From", next);
+        cpc_http_res_header(res, "Link", link);
+    }
 }

@@ -50,6 +50,12 @@ void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res);
+/* GET /chain?from=&limit=: a page of blocks (a JSON array) of at most `limit`
+ * blocks and about CPC_LEGACY_CHAIN_PAGE_BYTES (the block that would pass it
+ * starts the next page; a page holds at least one block). When blocks
+ * follow, the headers X-Next-From: H and Link: </chain?from=H&limit=N>;
+ * rel="next" give the cursor. */
+#define CPC_LEGACY_CHAIN_PAGE_BYTES (512u << 10)
 void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res);
 
 #endif

@@ -69,9 +69,15 @@ static void h_port(struct cpc_http_req *req, struct cpc_http_res *res)
 }
 
 static const struct cpc_route k_routes[] = {
-    {"GET", "/ok", h_ok},         {"POST", "/echo", h_echo},       {"PUT", "/echo", h_echo},
-    {"GET", "/dup", h_dup},       {"GET", "/weird", h_weird},      {"GET", "/plain502", h_plain502},
-    {"GET", "/badjson", h_badjson}, {"GET", "/slow", h_slow},      {"GET", "/port", h_port},
+    {"GET", "/ok", h_ok, 0, 0},
+    {"POST", "/echo", h_echo, 4u << 20, 0},
+    {"PUT", "/echo", h_echo, 4u << 20, 0},
+    {"GET", "/dup", h_dup, 0, 0},
+    {"GET", "/weird", h_weird, 0, 0},
+    {"GET", "/plain502", h_plain502, 0, 0},
+    {"GET", "/badjson", h_badjson, 0, 0},
+    {"GET", "/slow", h_slow, 0, 0},
+    {"GET", "/port", h_port, 0, 0},
 };
 
 struct fixture {

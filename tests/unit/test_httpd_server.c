@@ -104,16 +104,16 @@ static void h_metrics(struct cpc_http_req *req, struct cpc_http_res *res)
 }
 
 static const struct cpc_route k_routes[] = {
-    {"GET", "/hello", h_hello},
-    {"POST", "/hello", h_hello_post},
-    {"GET", "/echo/{a}/{b}", h_echo_params},
-    {"POST", "/echo", h_echo_body},
-    {"GET", "/q", h_query},
-    {"GET", "/empty", h_empty},
-    {"GET", "/text", h_text},
-    {"GET", "/err", h_err},
-    {"GET", "/events", h_events},
-    {"GET", "/metrics", h_metrics},
+    {"GET", "/hello", h_hello, 0, 0},
+    {"POST", "/hello", h_hello_post, 1u << 20, 0},
+    {"GET", "/echo/{a}/{b}", h_echo_params, 0, 0},
+    {"POST", "/echo", h_echo_body, 1u << 20, 0},
+    {"GET", "/q", h_query, 0, 0},
+    {"GET", "/empty", h_empty, 0, 0},
+    {"GET", "/text", h_text, 0, 0},
+    {"GET", "/err", h_err, 0, 0},
+    {"GET", "/events", h_events, 0, 0},
+    {"GET", "/metrics", h_metrics, 0, 0},
 };
 
 /* ---------------- client helpers ---------------- */

@@ -12,8 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "common/keyring.h"
+#include "core/hash.h"
 #include "core/hex.h"
 #include "core/tx.h"
 #include "node/consensus.h"
@@ -39,13 +45,13 @@ static long http(struct fixture *f, const char *method, const char *path, const 
     return nt_http_json(f->curl, f->base, &r, out);
 }
 
-static int setup(void **state)
+static int setup_pool(void **state, uint64_t mempool_max)
 {
     struct fixture *f = calloc(1, sizeof *f);
     assert_true(nt_home_new(f->home, "/tmp/cpc-api-XXXXXX", "api-test", NULL));
     struct cpc_node_config cfg;
     nt_config_load(&cfg, f->home);
-    cfg.mempool_max = 50;
+    cfg.mempool_max = mempool_max;
     nt_node_open(&f->node, &cfg);
     nt_node_start(&f->node, f->base);
     struct cpc_err err = {0};
@@ -55,6 +61,16 @@ static int setup(void **state)
     f->curl = curl_easy_init();
     *state = f;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_pool(state, 50);
+}
+
+static int setup_large_pool(void **state)
+{
+    return setup_pool(state, 5000);
 }
 
 static int teardown(void **state)
@@ -307,6 +323,144 @@ static void test_batch_and_full_mempool(void **state)
     assert_int_equal(blocks, 1);
 }
 
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Sends head (request line and headers, no body) on a fresh connection to
+ * the node and reads what comes back within timeout_ms into out. */
+static void raw_exchange(struct fixture *f, const char *head, unsigned timeout_ms, char *out,
+                         size_t cap)
+{
+    unsigned port = 0;
+    assert_int_equal(sscanf(f->base, "http://127.0.0.1:%u", &port), 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(send(fd, head, strlen(head), MSG_NOSIGNAL), (ssize_t)strlen(head));
+    size_t len = 0;
+    uint64_t end = mono_ms() + timeout_ms;
+    out[0] = '\0';
+    while (len + 1 < cap && mono_ms() < end) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, (int)(end - mono_ms())) <= 0)
+            break;
+        ssize_t r = recv(fd, out + len, cap - 1 - len, 0);
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        out[len] = '\0';
+    }
+    close(fd);
+}
+
+/* POST /tx takes at most 64 KiB: a larger Content-Length is refused with 413
+ * at once, before the body is sent (it used to be buffered up to 16 MiB
+ * whatever the route). PUT /blobs keeps its own, larger limit. */
+static void test_body_limit_per_route(void **state)
+{
+    struct fixture *f = *state;
+    char out[4096];
+    uint64_t t0 = mono_ms();
+    raw_exchange(f,
+                 "POST /tx HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 1000000\r\n\r\n",
+                 2000, out, sizeof out);
+    assert_true(mono_ms() - t0 < 2000);
+    assert_non_null(strstr(out, "HTTP/1.1 413"));
+    assert_non_null(strstr(out, "\"code\":\"too_large\""));
+    assert_non_null(strstr(out, "exceeds 65536 bytes"));
+    /* a GET route takes no body at all */
+    raw_exchange(f, "GET /status HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n", 2000,
+                 out, sizeof out);
+    assert_non_null(strstr(out, "HTTP/1.1 413"));
+    /* a 100 KiB blob still goes in */
+    size_t n = 100 * 1024;
+    char *blob = malloc(n);
+    assert_non_null(blob);
+    memset(blob, 'b', n);
+    uint8_t h[32];
+    char hex[65], path[96];
+    cpc_sha256(h, blob, n);
+    cpc_hex_encode(hex, h, 32);
+    snprintf(path, sizeof path, "/blobs/%s", hex);
+    struct nt_req r = {"PUT", path, blob, n, .timeout_s = 10};
+    assert_int_equal(nt_http_json(f->curl, f->base, &r, NULL), 201);
+    free(blob);
+    /* the node still answers on a fresh connection */
+    assert_int_equal(http(f, "GET", "/status", NULL, NULL), 200);
+}
+
+static size_t grab_header(char *d, size_t sz, size_t nm, void *arg)
+{
+    char *next = arg;
+    size_t n = sz * nm;
+    if (n > 13 && strncasecmp(d, "X-Next-From: ", 13) == 0)
+        snprintf(next, 24, "%.*s", (int)(n - 13 > 20 ? 20 : n - 13 - 2), d + 13);
+    return n;
+}
+
+/* GET /chain pages by size: two blocks of 1,200 transfers (about 300 KB
+ * each in the legacy shape) do not come in one answer; X-Next-From says
+ * where the next page starts, and following it reaches the tip. */
+static void test_chain_pages(void **state)
+{
+    struct fixture *f = *state;
+    for (uint64_t b = 0; b < 2; b++) {
+        json_t *arr = json_array();
+        for (uint64_t i = 0; i < 1200; i++) {
+            struct cpc_tx tx = transfer(f, &f->faucet, b * 1200 + i, f->other.info.address, 1);
+            json_array_append_new(arr, cpc_tx_to_json(&tx));
+        }
+        json_t *body = json_pack("{s:o}", "txs", arr), *j = NULL;
+        char *s = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        assert_int_equal(http(f, "POST", "/txs", s, &j), 200);
+        free(s);
+        assert_int_equal(json_integer_value(json_object_get(j, "accepted")), 1200);
+        json_decref(j);
+        nt_produce(&f->node);
+    }
+    uint64_t from = 0, blocks = 0;
+    int pages = 0;
+    while (1) {
+        char path[64], next[24] = "";
+        snprintf(path, sizeof path, "/chain?from=%llu", (unsigned long long)from);
+        struct nt_buf body = {0};
+        struct nt_req r = {"GET", path, .timeout_s = 30, .on_header = grab_header,
+                           .header_arg = next};
+        assert_int_equal(nt_http(f->curl, f->base, &r, &body), 200);
+        json_t *page = nt_json(&body);
+        free(body.p);
+        assert_true(json_is_array(page));
+        size_t n = json_array_size(page);
+        assert_true(n >= 1);
+        /* more than one block only within the page size (512 KiB) */
+        assert_true(n == 1 || body.n <= 512 * 1024);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(page, 0), "index")),
+                         from);
+        json_t *last = json_array_get(page, n - 1);
+        assert_non_null(json_object_get(last, "transactions"));
+        assert_non_null(json_object_get(last, "previous_hash"));
+        uint64_t last_index = (uint64_t)json_integer_value(json_object_get(last, "index"));
+        json_decref(page);
+        blocks += n;
+        pages++;
+        if (!next[0])
+            break;
+        assert_int_equal(strtoull(next, NULL, 10), last_index + 1);
+        from = last_index + 1;
+    }
+    assert_int_equal(blocks, 3); /* genesis and the two blocks */
+    assert_true(pages >= 2);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -315,6 +469,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transfer_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_named_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_and_full_mempool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_limit_per_route, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain_pages, setup_large_pool, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
