@@ -1,6 +1,7 @@
 /* routes.c — every route the node serves, in one table. */
 #include "routes.h"
 #include "routes_worker.h"
+#include "blobs.h"
 #include "routes_legacy.h"
 #include "routes_marketplace.h"
 #include "routes_auth.h"

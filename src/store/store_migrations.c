@@ -96,6 +96,17 @@ static const struct migration migrations[] = {
      "CREATE INDEX job_drafts_created ON job_drafts(created_at, id);"
      "CREATE INDEX job_drafts_owner ON job_drafts(owner, created_at, id) WHERE owner IS NOT NULL;"
      "CREATE INDEX job_drafts_job ON job_drafts(job_id) WHERE job_id IS NOT NULL;"},
+    {5, "blob uploads: who stored which blob, for quotas and collection (store_blobs.h)",
+     "CREATE TABLE blob_uploads("
+     "  sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+     "  uploader TEXT NOT NULL CHECK (length(uploader) BETWEEN 1 AND 90),"
+     "  size INTEGER NOT NULL CHECK (size >= 0),"
+     "  uploaded_at INTEGER NOT NULL CHECK (uploaded_at >= 0),"
+     "  kept_at INTEGER NOT NULL CHECK (kept_at >= 0),"
+     "  PRIMARY KEY (sha256, uploader)"
+     ") STRICT, WITHOUT ROWID;"
+     "CREATE INDEX blob_uploads_uploader ON blob_uploads(uploader);"
+     "CREATE INDEX blob_uploads_kept ON blob_uploads(kept_at);"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
