@@ -14,6 +14,7 @@
 #include "../common/log.h"
 #include "../core/hex.h"
 #include "blobs.h"
+#include "routes_legacy.h"
 #include "consensus.h"
 #include "httpd.h"
 #include "lease_cache.h"
@@ -190,6 +191,8 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
         return rc;
     if (!(n->blobs = cpc_blobs_new(n, &bc)))
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if ((rc = cpc_legacy_new(&n->legacy, n->cfg.home, err)) != 0)
+        return rc;
     uint64_t txs = 0;
     if (cpc_store_tx_count(n->store, &txs, err) != 0)
         return cpc_err_prefix(err, "counting transactions");
@@ -261,6 +264,7 @@ void cpc_node_close(struct cpc_node *n)
     cpc_lease_cache_free(n->lease_cache);
     cpc_platform_free(n->platform);
     cpc_blobs_free(n->blobs);
+    cpc_legacy_free(n->legacy);
     cpc_state_free(n->state);
     cpc_store_close(n->store);
     cpc_signer_free(n->signer);

@@ -107,6 +107,12 @@ static const struct migration migrations[] = {
      ") STRICT, WITHOUT ROWID;"
      "CREATE INDEX blob_uploads_uploader ON blob_uploads(uploader);"
      "CREATE INDEX blob_uploads_kept ON blob_uploads(kept_at);"},
+    {6, "legacy receipts name their assignment, paid once (store_legacy.h)",
+     "ALTER TABLE legacy_receipts ADD COLUMN assignment TEXT"
+     "  CHECK (assignment IS NULL OR length(assignment) BETWEEN 1 AND 64);"
+     "CREATE UNIQUE INDEX legacy_receipts_assignment ON legacy_receipts(assignment)"
+     "  WHERE assignment IS NOT NULL;"
+     "CREATE INDEX legacy_receipts_recent ON legacy_receipts(client_id, created_at);"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
