@@ -58,7 +58,7 @@ static const struct rule RULES[] = {
     {"POST", "/worker/heartbeat", SIGNED},
     {"POST", "/worker/release", SIGNED},
     {"GET", "/worker/status", SIGNED},
-    {"PUT", "/blobs/{sha256}", PUBLIC},
+    {"PUT", "/blobs/{sha256}", USER}, /* or a signed request (test_node_blobs.c) */
     {"GET", "/blobs/{sha256}", PUBLIC},
     {"GET", "/market/task/{task_id}", PUBLIC},
     {"GET", "/market/job/{job_id}", PUBLIC},
