@@ -275,9 +275,8 @@ static void assignment_tag(const struct cpc_key *legacy, const char *template_id
     sodium_memzero(&st, sizeof st);
 }
 
-/* A fresh instance id of c into out. */
-static void assignment_new(const struct cpc_key *legacy, const struct cpc_legacy_contract *c,
-                           char out[CPC_LEGACY_ID_MAX + 1])
+void cpc_legacy_assignment_new(const struct cpc_key *legacy, const struct cpc_legacy_contract *c,
+                               char out[CPC_LEGACY_ID_MAX + 1])
 {
     uint8_t nonce[NONCE_LEN], tag[TAG_LEN];
     char hn[2 * NONCE_LEN + 1], ht[2 * TAG_LEN + 1];
@@ -288,10 +287,8 @@ static void assignment_new(const struct cpc_key *legacy, const struct cpc_legacy
     snprintf(out, CPC_LEGACY_ID_MAX + 1, "%s-%s%s", c->contract_id, hn, ht);
 }
 
-/* The registry contract of an instance id this node handed out, or NULL
- * (a bare template id, another shape, or a tag that does not verify). */
-static const struct cpc_legacy_contract *assignment_contract(const struct cpc_key *legacy,
-                                                             const char *id)
+const struct cpc_legacy_contract *cpc_legacy_assignment_contract(const struct cpc_key *legacy,
+                                                                const char *id)
 {
     for (size_t i = 0; i < N_CONTRACTS; i++) {
         const char *t = REGISTRY[i].contract_id;
@@ -479,7 +476,7 @@ void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     cpc_random_bytes(&r, sizeof r);
     const struct cpc_legacy_contract *c = &REGISTRY[r % N_CONTRACTS];
-    assignment_new(&legacy, c, instance);
+    cpc_legacy_assignment_new(&legacy, c, instance);
     cpc_key_wipe(&legacy);
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:s, s:s, s:I, s:I}", "contract_id", instance,
@@ -670,7 +667,7 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
         return legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
     }
     s.instance = contract_id;
-    s.contract = assignment_contract(&legacy, contract_id);
+    s.contract = cpc_legacy_assignment_contract(&legacy, contract_id);
     if (!s.contract) {
         cpc_key_wipe(&legacy);
         json_decref(j);

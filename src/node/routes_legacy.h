@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/keyring.h"
+#include "../store/store_legacy.h"
 #include "httpd.h"
 
 #define CPC_LEGACY_KEY_NAME "legacy"          /* HOME/keyring/legacy.json pays rewards */
@@ -57,6 +59,18 @@ void cpc_legacy_expected_result(const char *client_id, const char *contract_id, 
  * of sha256("cpc-legacy-task" NUL client_id NUL contract_id) with RFC 9562
  * version 8 / variant bits set, so it is a well-formed, deterministic UUID. */
 void cpc_legacy_task_id(uint8_t out[16], const char *client_id, const char *contract_id);
+
+/* A fresh assignment of contract c (an instance id, see routes_legacy.c):
+ * "{contract_id}-{16 hex nonce}{24 hex tag}", the tag an HMAC-SHA256 of the
+ * contract id and the nonce keyed with legacy's secret key. out is the
+ * caller's; legacy and c are borrowed. */
+void cpc_legacy_assignment_new(const struct cpc_key *legacy, const struct cpc_legacy_contract *c,
+                               char out[CPC_LEGACY_ID_MAX + 1]);
+/* The registry contract of an assignment id made with legacy's key, or NULL
+ * (a bare registry id, another shape or spelling, a tag that does not
+ * verify). id (NUL-terminated) and legacy are borrowed. */
+const struct cpc_legacy_contract *cpc_legacy_assignment_contract(const struct cpc_key *legacy,
+                                                                const char *id);
 
 void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res);
