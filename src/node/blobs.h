@@ -30,7 +30,7 @@
 struct cpc_node;
 
 #define CPC_BLOBS_QUOTA_BYTES_DEFAULT (1ull << 30)  /* per account */
-#define CPC_BLOBS_QUOTA_COUNT_DEFAULT 1000ull       /* blobs per account */
+#define CPC_BLOBS_QUOTA_COUNT_DEFAULT 10000ull /* blobs per account (worker outputs too) */
 #define CPC_BLOBS_MAX_TOTAL_DEFAULT (16ull << 30)   /* the node's blob bytes */
 #define CPC_BLOBS_GRACE_S_DEFAULT 86400ull          /* unreferenced blobs live this long */
 #define CPC_BLOBS_SWEEP_S_DEFAULT 600ull            /* collector period */
