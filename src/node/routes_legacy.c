@@ -19,8 +19,9 @@
  *   register_limit per register_window_s, default 10 an hour; 429 beyond,
  *   with Retry-After): each client is a ledger account the node pays into.
  * - GET /get_task: a registry contract under a fresh contract INSTANCE id,
- *   "{template}-{16 hex nonce}{24 hex tag}", the tag an HMAC-SHA256 (key:
- *   the legacy secret key) of template and nonce. Nothing is stored: a
+ *   "{template}-{16 hex nonce}{24 hex tag}", the tag an HMAC-SHA256 of
+ *   template and nonce keyed with a key derived from the legacy secret key
+ *   (once per node, so a task costs no key file read). Nothing is stored: a
  *   submission names its instance, the node checks the tag, and an instance
  *   is paid once (one reward per assignment, legacy_receipts.assignment is
  *   unique). A client earns again by fetching a new task and doing its work;
@@ -97,6 +98,9 @@ struct cpc_legacy {
     struct cpc_ratelimit rl; /* /register per client IP */
     uint64_t register_limit, register_window_ms;
     uint8_t ip_key[crypto_shorthash_KEYBYTES];
+    pthread_mutex_t tag_mu; /* guards the two below */
+    int have_tag_key;
+    uint8_t tag_key[CPC_LEGACY_TAG_KEY_LEN]; /* cpc_legacy_tag_key of the legacy key, once */
 };
 
 int cpc_legacy_new(struct cpc_legacy **out, const char *home, struct cpc_err *err)
@@ -126,6 +130,7 @@ int cpc_legacy_new(struct cpc_legacy **out, const char *home, struct cpc_err *er
     if (!l)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     cpc_ratelimit_init(&l->rl);
+    pthread_mutex_init(&l->tag_mu, NULL);
     l->register_limit = limit;
     l->register_window_ms = window_s * 1000;
     randombytes_buf(l->ip_key, sizeof l->ip_key);
@@ -138,6 +143,8 @@ void cpc_legacy_free(struct cpc_legacy *l)
     if (!l)
         return;
     cpc_ratelimit_destroy(&l->rl);
+    pthread_mutex_destroy(&l->tag_mu);
+    sodium_memzero(l->tag_key, sizeof l->tag_key);
     free(l);
 }
 
@@ -258,15 +265,19 @@ void cpc_legacy_task_id(uint8_t out[16], const char *client_id, const char *cont
 
 /* ---- assignments (contract instances) ---- */
 
-/* tag = HMAC-SHA256(legacy secret key, "cpc-legacy-assignment" NUL template NUL nonce)[0..12] */
-static void assignment_tag(const struct cpc_key *legacy, const char *template_id,
-                           const uint8_t nonce[NONCE_LEN], uint8_t tag[TAG_LEN])
+void cpc_legacy_tag_key(const struct cpc_key *legacy, uint8_t out[CPC_LEGACY_TAG_KEY_LEN])
 {
     static const char label[] = "cpc-legacy-assignment";
+    crypto_auth_hmacsha256(out, (const unsigned char *)label, sizeof label, legacy->seckey);
+}
+
+/* tag = HMAC-SHA256(tag key, template NUL nonce)[0..12] */
+static void assignment_tag(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN], const char *template_id,
+                           const uint8_t nonce[NONCE_LEN], uint8_t tag[TAG_LEN])
+{
     crypto_auth_hmacsha256_state st;
     uint8_t full[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_init(&st, legacy->seckey, CPC_SECKEY_LEN);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)label, sizeof label);
+    crypto_auth_hmacsha256_init(&st, key, CPC_LEGACY_TAG_KEY_LEN);
     crypto_auth_hmacsha256_update(&st, (const unsigned char *)template_id,
                                   strlen(template_id) + 1);
     crypto_auth_hmacsha256_update(&st, nonce, NONCE_LEN);
@@ -275,20 +286,20 @@ static void assignment_tag(const struct cpc_key *legacy, const char *template_id
     sodium_memzero(&st, sizeof st);
 }
 
-void cpc_legacy_assignment_new(const struct cpc_key *legacy, const struct cpc_legacy_contract *c,
-                               char out[CPC_LEGACY_ID_MAX + 1])
+void cpc_legacy_assignment_new(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN],
+                               const struct cpc_legacy_contract *c, char out[CPC_LEGACY_ID_MAX + 1])
 {
     uint8_t nonce[NONCE_LEN], tag[TAG_LEN];
     char hn[2 * NONCE_LEN + 1], ht[2 * TAG_LEN + 1];
     randombytes_buf(nonce, sizeof nonce);
-    assignment_tag(legacy, c->contract_id, nonce, tag);
+    assignment_tag(key, c->contract_id, nonce, tag);
     cpc_hex_encode(hn, nonce, NONCE_LEN);
     cpc_hex_encode(ht, tag, TAG_LEN);
     snprintf(out, CPC_LEGACY_ID_MAX + 1, "%s-%s%s", c->contract_id, hn, ht);
 }
 
-const struct cpc_legacy_contract *cpc_legacy_assignment_contract(const struct cpc_key *legacy,
-                                                                const char *id)
+const struct cpc_legacy_contract *
+cpc_legacy_assignment_contract(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN], const char *id)
 {
     for (size_t i = 0; i < N_CONTRACTS; i++) {
         const char *t = REGISTRY[i].contract_id;
@@ -309,7 +320,7 @@ const struct cpc_legacy_contract *cpc_legacy_assignment_contract(const struct cp
         cpc_hex_encode(canon + 2 * NONCE_LEN, tag, TAG_LEN);
         if (strcmp(canon, rest) != 0)
             return NULL;
-        assignment_tag(legacy, t, nonce, want);
+        assignment_tag(key, t, nonce, want);
         return sodium_memcmp(want, tag, TAG_LEN) == 0 ? &REGISTRY[i] : NULL;
     }
     return NULL;
@@ -344,6 +355,32 @@ static int legacy_key_load(struct cpc_node *n, struct cpc_key *k, struct cpc_err
         rc = cpc_keyring_load(n->cfg.home, CPC_LEGACY_KEY_NAME, getenv("CPC_PASSPHRASE"), k, err);
     if (rc != 0)
         cpc_err_prefix(err, "the legacy key");
+    return rc;
+}
+
+/* The assignment tag key of the node's legacy key into out: derived once per
+ * node (n->legacy caches it), so GET /get_task reads no key file. */
+static int tag_key_of(struct cpc_node *n, uint8_t out[CPC_LEGACY_TAG_KEY_LEN],
+                      struct cpc_err *err)
+{
+    struct cpc_legacy *l = n->legacy;
+    int rc = 0;
+    if (l)
+        pthread_mutex_lock(&l->tag_mu);
+    if (!l || !l->have_tag_key) {
+        struct cpc_key k;
+        memset(&k, 0, sizeof k);
+        rc = legacy_key_load(n, &k, err);
+        if (rc == 0)
+            cpc_legacy_tag_key(&k, l ? l->tag_key : out);
+        cpc_key_wipe(&k);
+        if (rc == 0 && l)
+            l->have_tag_key = 1;
+    }
+    if (rc == 0 && l)
+        memcpy(out, l->tag_key, CPC_LEGACY_TAG_KEY_LEN);
+    if (l)
+        pthread_mutex_unlock(&l->tag_mu);
     return rc;
 }
 
@@ -466,18 +503,15 @@ void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     struct cpc_err err = {0};
-    struct cpc_key legacy;
+    uint8_t key[CPC_LEGACY_TAG_KEY_LEN];
     char instance[CPC_LEGACY_ID_MAX + 1];
     uint32_t r;
-    memset(&legacy, 0, sizeof legacy);
-    if (legacy_key_load(n, &legacy, &err) != 0) {
-        cpc_key_wipe(&legacy);
+    if (tag_key_of(n, key, &err) != 0)
         return legacy_error(res, 503, "Legacy API unavailable: %s", err.msg);
-    }
     cpc_random_bytes(&r, sizeof r);
     const struct cpc_legacy_contract *c = &REGISTRY[r % N_CONTRACTS];
-    cpc_legacy_assignment_new(&legacy, c, instance);
-    cpc_key_wipe(&legacy);
+    cpc_legacy_assignment_new(key, c, instance);
+    sodium_memzero(key, sizeof key);
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:s, s:s, s:I, s:I}", "contract_id", instance,
                                 "task_type", c->task_type, "description", c->description,
@@ -659,29 +693,25 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
         return legacy_error(res, 400,
                             "Invalid data: client_id, contract_id and result_data must be strings");
     }
-    struct cpc_key legacy;
-    memset(&legacy, 0, sizeof legacy);
-    if (legacy_key_load(n, &legacy, &err) != 0) {
-        cpc_key_wipe(&legacy);
+    uint8_t tag_key[CPC_LEGACY_TAG_KEY_LEN];
+    if (tag_key_of(n, tag_key, &err) != 0) {
         json_decref(j);
         return legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
     }
     s.instance = contract_id;
-    s.contract = cpc_legacy_assignment_contract(&legacy, contract_id);
+    s.contract = cpc_legacy_assignment_contract(tag_key, contract_id);
+    sodium_memzero(tag_key, sizeof tag_key);
     if (!s.contract) {
-        cpc_key_wipe(&legacy);
         json_decref(j);
         return legacy_error(res, 400, "Invalid contract ID");
     }
     uint64_t cap = s.contract->work_units_required * CPC_LEGACY_WORK_CAP;
     if (!json_is_integer(units) || json_integer_value(units) < 0) {
-        cpc_key_wipe(&legacy);
         json_decref(j);
         return legacy_error(res, 400, "Invalid data: work_units_done must be a positive integer");
     }
     s.units = (uint64_t)json_integer_value(units);
     if (s.units > cap) {
-        cpc_key_wipe(&legacy);
         json_decref(j);
         return legacy_error(res, 400,
                             "Too much work claimed: work_units_done is at most %llu for %s "
@@ -691,12 +721,10 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
     }
     int rc = cpc_store_legacy_client_address(n->store, s.client_id, s.address, &err);
     if (rc == CPC_ERR_NOT_FOUND) {
-        cpc_key_wipe(&legacy);
         json_decref(j);
         return legacy_error(res, 400, "Unknown client ID");
     }
     if (rc != 0) {
-        cpc_key_wipe(&legacy);
         json_decref(j);
         return legacy_error(res, 500, "Cannot read the client: %s", err.msg);
     }
@@ -704,7 +732,6 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
     char expected[CPC_LEGACY_RESULT_TEXT_MAX + 1];
     cpc_legacy_expected_result(s.client_id, s.instance, s.contract->zeros, s.units, expected);
     if (strcmp(expected, s.result_data) != 0) {
-        cpc_key_wipe(&legacy);
         json_decref(j);
         return cpc_http_res_json(
             res, 200,
@@ -717,11 +744,17 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
                                 json_sprintf("Not enough work done. %llu / %llu",
                                              (unsigned long long)s.units,
                                              (unsigned long long)s.contract->work_units_required));
-        cpc_key_wipe(&legacy);
         json_decref(j);
         return cpc_http_res_json(res, 200, out);
     }
 
+    struct cpc_key legacy;
+    memset(&legacy, 0, sizeof legacy);
+    if (legacy_key_load(n, &legacy, &err) != 0) {
+        cpc_key_wipe(&legacy);
+        json_decref(j);
+        return legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
+    }
     pthread_mutex_lock(&submit_mu);
     pay(n, &s, &legacy, res);
     pthread_mutex_unlock(&submit_mu);

@@ -60,17 +60,22 @@ void cpc_legacy_expected_result(const char *client_id, const char *contract_id, 
  * version 8 / variant bits set, so it is a well-formed, deterministic UUID. */
 void cpc_legacy_task_id(uint8_t out[16], const char *client_id, const char *contract_id);
 
+#define CPC_LEGACY_TAG_KEY_LEN 32
+
+/* The key of assignment tags: HMAC-SHA256(key = legacy's secret key,
+ * "cpc-legacy-assignment" NUL), into out (caller's; wipe after use). */
+void cpc_legacy_tag_key(const struct cpc_key *legacy, uint8_t out[CPC_LEGACY_TAG_KEY_LEN]);
 /* A fresh assignment of contract c (an instance id, see routes_legacy.c):
  * "{contract_id}-{16 hex nonce}{24 hex tag}", the tag an HMAC-SHA256 of the
- * contract id and the nonce keyed with legacy's secret key. out is the
- * caller's; legacy and c are borrowed. */
-void cpc_legacy_assignment_new(const struct cpc_key *legacy, const struct cpc_legacy_contract *c,
-                               char out[CPC_LEGACY_ID_MAX + 1]);
-/* The registry contract of an assignment id made with legacy's key, or NULL
- * (a bare registry id, another shape or spelling, a tag that does not
- * verify). id (NUL-terminated) and legacy are borrowed. */
-const struct cpc_legacy_contract *cpc_legacy_assignment_contract(const struct cpc_key *legacy,
-                                                                const char *id);
+ * contract id and the nonce keyed with key (cpc_legacy_tag_key). out is the
+ * caller's; key and c are borrowed. */
+void cpc_legacy_assignment_new(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN],
+                               const struct cpc_legacy_contract *c, char out[CPC_LEGACY_ID_MAX + 1]);
+/* The registry contract of an assignment id made with key, or NULL (a bare
+ * registry id, another shape or spelling, a tag that does not verify). id
+ * (NUL-terminated) and key are borrowed. */
+const struct cpc_legacy_contract *
+cpc_legacy_assignment_contract(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN], const char *id);
 
 void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res);
