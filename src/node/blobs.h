@@ -14,7 +14,10 @@
  * inputs, or a result its tasks collected), which keeps it for another
  * grace_s; its bytes then leave the uploader's quota, and the file goes with
  * its last row. Files with no row (uploaded before quotas existed) are
- * collected the same way, by their modification time. GET stays public: a
+ * collected the same way, by their modification time. A job created for a
+ * blob already past its grace period races the next sweep: the collector
+ * reads the committed state, so upload such a blob again before its job
+ * (that restarts its grace period). GET stays public: a
  * blob is addressed by its hash, exec contracts (and so every hash a worker
  * needs) are on chain, and a read costs no storage.
  */

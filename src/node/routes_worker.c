@@ -19,12 +19,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include "../common/home.h"
 #include "../common/req_sign.h"
-#include "../core/hash.h"
 #include "../core/hex.h"
 #include "../core/kinds.h"
 #include "../core/market.h"
