@@ -1,4 +1,4 @@
-/* cmd_job.c — `cpc-cli job create|quote|confirm|cancel|extend|show|list` and
+/* cmd_job.c — `cpc-cli job create|quote|confirm|cancel|extend|show|list|upload` and
  * `cpc-cli worker register|deregister|show`.
  *
  * job create reads a kind-level contract (docs/market.md) from FILE.json (or
@@ -16,13 +16,22 @@
  * job extend sends JOB_EXTEND (--blocks N more deadline blocks, --tasks N more
  * tasks escrowed with 10% commission); with a draft id it goes through
  * /marketplace/jobs/{id}/extend.
+ *
+ * job upload stores a file as a blob of exec jobs (PUT /blobs/{sha256}), a
+ * request signed with the --from key (req_sign.h): the node charges it to
+ * that account's blob quota. It prints {"sha256","size","created",...}.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+#include <time.h>
+
+#include "../common/req_sign.h"
 #include "../core/amount.h"
+#include "../core/hash.h"
 #include "../core/hex.h"
 #include "../core/market.h"
 #include "../core/uuid.h"
@@ -376,6 +385,77 @@ static int worker_show(struct cli_ctx *c, struct cpc_err *err)
     return get_and_print(c, path, err);
 }
 
+#define UPLOAD_MAX (16u << 20) /* the node's blob limit */
+
+static int job_upload(struct cli_ctx *c, struct cpc_err *err)
+{
+    struct cpc_key_info info;
+    struct cpc_key key;
+    struct cpc_signer *signer = NULL;
+    struct cpc_http_resp r = {0};
+    char pass[CLI_PASS_MAX], *data = NULL, hex[65], path[96];
+    size_t len = 0;
+    memset(&key, 0, sizeof key);
+    if (!c->from)
+        return cpc_err_set(err, CLI_USAGE, "job upload needs --from KEY (the account charged)");
+    int rc = cpc_read_file(c->args[0], UPLOAD_MAX, &data, &len, err);
+    if (rc)
+        return rc;
+    uint8_t h[32];
+    cpc_sha256(h, data, len);
+    cpc_hex_encode(hex, h, 32);
+    snprintf(path, sizeof path, "/blobs/%s", hex);
+    rc = cpc_keyring_info(c->home, c->from, &info, err);
+    if (rc == 0)
+        rc = cli_unlock_passphrase(&info, pass, sizeof pass, err);
+    if (rc == 0)
+        rc = cpc_keyring_load(c->home, info.name, pass, &key, err);
+    sodium_memzero(pass, sizeof pass);
+    if (rc == 0 && !(signer = cpc_signer_new_random()))
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if (rc == 0 && !cli_http(c, err))
+        rc = CPC_ERR_NOMEM;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    uint64_t ts = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+    struct cpc_req_sig sig;
+    if (rc == 0)
+        rc = cpc_req_sign(&sig, signer, &key, "PUT", path, data, len, ts, err);
+    if (rc == 0) {
+        char h1[128], h2[64], h3[160];
+        snprintf(h1, sizeof h1, "%s: %s", CPC_REQ_HDR_PUBKEY, sig.pubkey);
+        snprintf(h2, sizeof h2, "%s: %s", CPC_REQ_HDR_TIMESTAMP, sig.timestamp);
+        snprintf(h3, sizeof h3, "%s: %s", CPC_REQ_HDR_SIGNATURE, sig.signature);
+        const char *headers[] = {h1, h2, h3, NULL};
+        rc = cpc_http_request_h(c->http, "PUT", path, data, len, "application/octet-stream",
+                                headers, &r, err);
+    }
+    json_t *j = rc == 0 ? json_loadb(r.body ? r.body : "", r.len, 0, NULL) : NULL;
+    if (rc == 0 && (r.status == 200 || r.status == 201)) {
+        if (c->json || !j)
+            cli_print_json(j);
+        else
+            printf("blob %s: %zu bytes, %s (charged to %s)\n", hex, len,
+                   r.status == 201 ? "stored" : "already stored",
+                   json_string_value(json_object_get(j, "uploader")));
+    } else if (rc == 0) {
+        const char *m = json_string_value(
+            json_object_get(json_object_get(j, "error"), "message"));
+        const char *code = json_string_value(
+            json_object_get(json_object_get(j, "error"), "code"));
+        rc = cpc_err_set(err, code ? cpc_errcode_from_name(code) : CPC_ERR_IO,
+                         "PUT %s: HTTP %ld: %s", path, r.status, m ? m : "no message");
+        if (rc == 0 || rc == CPC_ERR_INTERNAL)
+            rc = err->code = CPC_ERR_IO;
+    }
+    json_decref(j);
+    cpc_http_resp_free(&r);
+    cpc_signer_free(signer);
+    cpc_key_wipe(&key);
+    free(data);
+    return rc;
+}
+
 const struct cli_cmd cli_job_cmds[] = {
     {"job", "create", 1, 1, F_TX, "job create FILE.json --from KEY",
      "Create a job from a kind-level contract (hashpow, matmul, vanity or exec; see\n"
@@ -414,6 +494,13 @@ const struct cli_cmd cli_job_cmds[] = {
      "List marketplace drafts, newest first (at most 100): all of them, or those owned by\n"
      "ADDR (the address that signed the draft request or confirmed it).",
      job_list},
+    {"job", "upload", 1, 1, F_FROM, "job upload FILE --from KEY",
+     "Store FILE on the node as a blob of exec jobs (an app or an input, named by its\n"
+     "SHA-256 in the contract). The request is signed with KEY, whose account is charged:\n"
+     "it must hold the node's minimum balance (or be a registered worker) and stay within\n"
+     "its blob quota. Blobs no active job references are collected after a grace period\n"
+     "(24 h by default). Prints the hash.",
+     job_upload},
     {0},
 };
 

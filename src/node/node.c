@@ -13,6 +13,8 @@
 
 #include "../common/log.h"
 #include "../core/hex.h"
+#include "blobs.h"
+#include "routes_legacy.h"
 #include "consensus.h"
 #include "httpd.h"
 #include "lease_cache.h"
@@ -193,6 +195,13 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
     cpc_home_path(db_path, sizeof db_path, n->cfg.home, "data/chain.db");
     if ((rc = cpc_platform_new(&n->platform, n->cfg.home, db_path, err)) != 0)
         return rc;
+    struct cpc_blobs_config bc;
+    if ((rc = cpc_blobs_config_load(&bc, n->cfg.home, err)) != 0)
+        return rc;
+    if (!(n->blobs = cpc_blobs_new(n, &bc)))
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if ((rc = cpc_legacy_new(&n->legacy, n->cfg.home, err)) != 0)
+        return rc;
     uint64_t txs = 0;
     if (cpc_store_tx_count(n->store, &txs, err) != 0)
         return cpc_err_prefix(err, "counting transactions");
@@ -223,6 +232,8 @@ int cpc_node_start(struct cpc_node *n, struct cpc_err *err)
     size_t n_routes = 0;
     const struct cpc_route *routes = cpc_node_routes(&n_routes);
     int rc = cpc_platform_start(n->platform, err);
+    if (rc == 0)
+        rc = cpc_blobs_start(n->blobs, err);
     if (rc != 0)
         return rc;
     rc = cpc_httpd_start(&n->httpd, routes, n_routes, &opts, err);
@@ -253,6 +264,7 @@ void cpc_node_stop(struct cpc_node *n)
         cpc_httpd_stop(n->httpd);
         n->httpd = NULL;
     }
+    cpc_blobs_stop(n->blobs);
 }
 
 void cpc_node_close(struct cpc_node *n)
@@ -265,6 +277,8 @@ void cpc_node_close(struct cpc_node *n)
     cpc_worker_auth_free(n->worker_auth);
     cpc_lease_cache_free(n->lease_cache);
     cpc_platform_free(n->platform);
+    cpc_blobs_free(n->blobs);
+    cpc_legacy_free(n->legacy);
     cpc_state_free(n->state);
     cpc_store_close(n->store);
     cpc_signer_free(n->signer);

@@ -74,6 +74,8 @@ struct cpc_node {
     struct cpc_scheduler *scheduler;    /* market scheduler (scheduler.h), own lock */
     struct cpc_worker_auth *worker_auth; /* signed worker requests (worker_auth.h) */
     struct cpc_platform *platform;      /* accounts, sessions, mail (platform.h) */
+    struct cpc_blobs *blobs;            /* blob uploads, quotas, collector (blobs.h) */
+    struct cpc_legacy *legacy;          /* legacy API limits (routes_legacy.h) */
 
     const struct cpc_consensus_ops *consensus;
     pthread_t producer;

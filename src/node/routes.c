@@ -7,6 +7,7 @@
 #include "../core/tx.h"
 #include "auth_http.h"
 #include "routes_worker.h"
+#include "blobs.h"
 #include "routes_legacy.h"
 #include "routes_marketplace.h"
 #include "routes_auth.h"

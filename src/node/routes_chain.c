@@ -139,7 +139,9 @@ void cpc_h_blocks(struct cpc_http_req *req, struct cpc_http_res *res)
     if (limit == 0 || limit > 100)
         return cpc_http_res_error(res, 400, "invalid_argument", "limit must be 1..100");
     uint64_t def_from = latest + 1 > limit ? latest + 1 - limit : 0;
-    if (query_u64(req, res, "from", def_from, &from) != 0)
+    /* a height of the chain: beyond it is a 400 naming the range, as every
+     * bounded query parameter (and a from above INT64_MAX never echoes as -1) */
+    if (cpc_http_req_query_uint(req, res, "from", def_from, 0, latest, &from) != 0)
         return;
     json_t *arr = json_array();
     struct cpc_err err = {0};

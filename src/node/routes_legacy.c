@@ -15,6 +15,17 @@
  *   are sent TO it, which needs no secret, and the key can be re-derived
  *   when the platform adds custody and withdrawal. Until then the client
  *   cannot spend its balance.
+ * - GET /register is limited per client IP (HOME/config [legacy]
+ *   register_limit per register_window_s, default 10 an hour; 429 beyond,
+ *   with Retry-After): each client is a ledger account the node pays into.
+ * - GET /get_task: a registry contract under a fresh contract INSTANCE id,
+ *   "{template}-{16 hex nonce}{24 hex tag}", the tag an HMAC-SHA256 of
+ *   template and nonce keyed with a key derived from the legacy secret key
+ *   (once per node, so a task costs no key file read). Nothing is stored: a
+ *   submission names its instance, the node checks the tag, and an instance
+ *   is paid once (one reward per assignment, legacy_receipts.assignment is
+ *   unique). A client earns again by fetching a new task and doing its work;
+ *   the bare template ids ("sc-001") are not assignments and are refused.
  * - POST /submit_work: verification by replay, exactly as the proof of
  *   concept did it: sha256("{client_id}-{contract_id}-{n}") as lowercase hex
  *   for n = 1..work_units_done; the expected result_data is the LAST hash
@@ -26,14 +37,18 @@
  *   client+contract, result hash sha256(result_data)) and a TRANSFER of the
  *   reward to the client's address (the `reward`). The receipt goes first:
  *   if the reward cannot be admitted the receipt is withdrawn, and a stray
- *   receipt never moves money. Double payment of the same (client,
- *   contract, result_data) is refused by a unique claim row written BEFORE
- *   the txs enter the mempool (legacy_receipts); a claim whose txs were
+ *   receipt never moves money. A second payment of the same assignment
+ *   (whatever its work_units_done or result_data) is refused by a unique
+ *   claim row written BEFORE the txs enter the mempool (legacy_receipts); a
+ *   claim whose txs were
  *   refused is deleted. A crash between the claim and the next block loses
  *   that reward (the mempool is in memory) but can never pay it twice.
  *   One process-wide mutex serialises submissions, so two requests never
  *   take the same legacy nonce.
- * - GET /get_balance/{client_id}: the committed balance, in CPC.
+ * - GET /get_balance/{client_id}: the committed balance plus the rewards of
+ *   the client's recent claims whose reward tx is still pending (in the
+ *   mempool, or committed after the balance was read), in CPC: a client
+ *   sees its reward as soon as the submission succeeds, never twice.
  * - GET /chain: ledger blocks in the legacy shape {index, timestamp,
  *   transactions, previous_hash, hash, nonce}: a TRANSFER from the legacy key
  *   reads as {"type":"reward"}, its SUBMIT_RESULT as {"type":"work_receipt"},
@@ -51,6 +66,7 @@
  */
 #include "routes_legacy.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -61,6 +77,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/config.h"
+#include "../common/home.h"
 #include "../common/keyring.h"
 #include "../core/amount.h"
 #include "../core/hash.h"
@@ -70,9 +88,69 @@
 #include "mempool.h"
 #include "metrics.h"
 #include "node.h"
+#include "ratelimit.h"
 
 #define CHAIN_DEFAULT_LIMIT 100
 #define CHAIN_MAX_LIMIT 100
+
+#define NONCE_LEN 8 /* bytes of an assignment's nonce */
+#define TAG_LEN 12  /* bytes of its HMAC tag */
+#define RECENT_CLAIMS 32     /* claims /get_balance looks at for pending rewards */
+#define RECENT_CLAIMS_S 3600 /* ... made within this many seconds */
+
+struct cpc_legacy {
+    struct cpc_ratelimit rl; /* /register per client IP */
+    uint64_t register_limit, register_window_ms;
+    uint8_t ip_key[crypto_shorthash_KEYBYTES];
+    pthread_mutex_t tag_mu; /* guards the two below */
+    int have_tag_key;
+    uint8_t tag_key[CPC_LEGACY_TAG_KEY_LEN]; /* cpc_legacy_tag_key of the legacy key, once */
+};
+
+int cpc_legacy_new(struct cpc_legacy **out, const char *home, struct cpc_err *err)
+{
+    char path[CPC_PATH_MAX];
+    struct cpc_config *c = NULL;
+    uint64_t limit = 0, window_s = 0;
+    *out = NULL;
+    if (cpc_home_path(path, sizeof path, home, "config") != 0)
+        return cpc_err_set(err, CPC_ERR_INVALID, "home path too long");
+    int rc = cpc_config_load(&c, path, err);
+    if (rc == 0)
+        rc = cpc_config_get_u64(c, "legacy", "register_limit", CPC_LEGACY_REGISTER_LIMIT, &limit,
+                                err);
+    if (rc == 0)
+        rc = cpc_config_get_u64(c, "legacy", "register_window_s", CPC_LEGACY_REGISTER_WINDOW_S,
+                                &window_s, err);
+    cpc_config_free(c);
+    if (rc != 0)
+        return rc;
+    if (limit == 0 || limit > UINT32_MAX || window_s == 0 || window_s > 366ull * 86400)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "config [legacy] register_limit must be 1..%u and register_window_s "
+                           "1..31622400",
+                           UINT32_MAX);
+    struct cpc_legacy *l = calloc(1, sizeof *l);
+    if (!l)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    cpc_ratelimit_init(&l->rl);
+    pthread_mutex_init(&l->tag_mu, NULL);
+    l->register_limit = limit;
+    l->register_window_ms = window_s * 1000;
+    randombytes_buf(l->ip_key, sizeof l->ip_key);
+    *out = l;
+    return 0;
+}
+
+void cpc_legacy_free(struct cpc_legacy *l)
+{
+    if (!l)
+        return;
+    cpc_ratelimit_destroy(&l->rl);
+    pthread_mutex_destroy(&l->tag_mu);
+    sodium_memzero(l->tag_key, sizeof l->tag_key);
+    free(l);
+}
 
 static const struct cpc_legacy_contract REGISTRY[] = {
     {"sc-001", "simple-hash-pow", "Find a hash starting with 3 zeros.", 1000, 10, 3},
@@ -189,6 +267,69 @@ void cpc_legacy_task_id(uint8_t out[16], const char *client_id, const char *cont
     out[8] = (uint8_t)((out[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 }
 
+/* ---- assignments (contract instances) ---- */
+
+void cpc_legacy_tag_key(const struct cpc_key *legacy, uint8_t out[CPC_LEGACY_TAG_KEY_LEN])
+{
+    static const char label[] = "cpc-legacy-assignment";
+    crypto_auth_hmacsha256(out, (const unsigned char *)label, sizeof label, legacy->seckey);
+}
+
+/* tag = HMAC-SHA256(tag key, template NUL nonce)[0..12] */
+static void assignment_tag(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN], const char *template_id,
+                           const uint8_t nonce[NONCE_LEN], uint8_t tag[TAG_LEN])
+{
+    crypto_auth_hmacsha256_state st;
+    uint8_t full[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_init(&st, key, CPC_LEGACY_TAG_KEY_LEN);
+    crypto_auth_hmacsha256_update(&st, (const unsigned char *)template_id,
+                                  strlen(template_id) + 1);
+    crypto_auth_hmacsha256_update(&st, nonce, NONCE_LEN);
+    crypto_auth_hmacsha256_final(&st, full);
+    memcpy(tag, full, TAG_LEN);
+    sodium_memzero(&st, sizeof st);
+}
+
+void cpc_legacy_assignment_new(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN],
+                               const struct cpc_legacy_contract *c, char out[CPC_LEGACY_ID_MAX + 1])
+{
+    uint8_t nonce[NONCE_LEN], tag[TAG_LEN];
+    char hn[2 * NONCE_LEN + 1], ht[2 * TAG_LEN + 1];
+    randombytes_buf(nonce, sizeof nonce);
+    assignment_tag(key, c->contract_id, nonce, tag);
+    cpc_hex_encode(hn, nonce, NONCE_LEN);
+    cpc_hex_encode(ht, tag, TAG_LEN);
+    snprintf(out, CPC_LEGACY_ID_MAX + 1, "%s-%s%s", c->contract_id, hn, ht);
+}
+
+const struct cpc_legacy_contract *
+cpc_legacy_assignment_contract(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN], const char *id)
+{
+    for (size_t i = 0; i < N_CONTRACTS; i++) {
+        const char *t = REGISTRY[i].contract_id;
+        size_t tl = strlen(t);
+        const char *rest = id + tl + 1;
+        uint8_t nonce[NONCE_LEN], tag[TAG_LEN], want[TAG_LEN];
+        if (strncmp(id, t, tl) != 0 || id[tl] != '-' ||
+            strlen(rest) != 2 * (NONCE_LEN + TAG_LEN))
+            continue;
+        char hn[2 * NONCE_LEN + 1], canon[2 * (NONCE_LEN + TAG_LEN) + 1];
+        memcpy(hn, rest, 2 * NONCE_LEN);
+        hn[2 * NONCE_LEN] = '\0';
+        if (cpc_hex_decode_exact(nonce, NONCE_LEN, hn) != 0 ||
+            cpc_hex_decode_exact(tag, TAG_LEN, rest + 2 * NONCE_LEN) != 0)
+            return NULL;
+        /* one spelling per instance: lowercase hex, as handed out */
+        cpc_hex_encode(canon, nonce, NONCE_LEN);
+        cpc_hex_encode(canon + 2 * NONCE_LEN, tag, TAG_LEN);
+        if (strcmp(canon, rest) != 0)
+            return NULL;
+        assignment_tag(key, t, nonce, want);
+        return sodium_memcmp(want, tag, TAG_LEN) == 0 ? &REGISTRY[i] : NULL;
+    }
+    return NULL;
+}
+
 /* ---- the legacy key ---- */
 
 /* Public info of the legacy key, creating it (unfunded, unencrypted like the
@@ -218,6 +359,32 @@ static int legacy_key_load(struct cpc_node *n, struct cpc_key *k, struct cpc_err
         rc = cpc_keyring_load(n->cfg.home, CPC_LEGACY_KEY_NAME, getenv("CPC_PASSPHRASE"), k, err);
     if (rc != 0)
         cpc_err_prefix(err, "the legacy key");
+    return rc;
+}
+
+/* The assignment tag key of the node's legacy key into out: derived once per
+ * node (n->legacy caches it), so GET /get_task reads no key file. */
+static int tag_key_of(struct cpc_node *n, uint8_t out[CPC_LEGACY_TAG_KEY_LEN],
+                      struct cpc_err *err)
+{
+    struct cpc_legacy *l = n->legacy;
+    int rc = 0;
+    if (l)
+        pthread_mutex_lock(&l->tag_mu);
+    if (!l || !l->have_tag_key) {
+        struct cpc_key k;
+        memset(&k, 0, sizeof k);
+        rc = legacy_key_load(n, &k, err);
+        if (rc == 0)
+            cpc_legacy_tag_key(&k, l ? l->tag_key : out);
+        cpc_key_wipe(&k);
+        if (rc == 0 && l)
+            l->have_tag_key = 1;
+    }
+    if (rc == 0 && l)
+        memcpy(out, l->tag_key, CPC_LEGACY_TAG_KEY_LEN);
+    if (l)
+        pthread_mutex_unlock(&l->tag_mu);
     return rc;
 }
 
@@ -253,11 +420,62 @@ static int client_address(struct cpc_node *n, const struct cpc_key *legacy, cons
 
 /* ---- handlers ---- */
 
+/* The limiter identity of a client address: an IPv4 address, or the /64 of
+ * an IPv6 one (a host owns a whole /64), keyed-hashed. */
+static uint64_t ip_identity(const struct cpc_legacy *l, const char *ip)
+{
+    unsigned char a6[16], a4[4];
+    const unsigned char *b = (const unsigned char *)ip;
+    size_t len = strlen(ip);
+    if (inet_pton(AF_INET6, ip, a6) == 1) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        b = a6;
+        len = memcmp(a6, mapped, 12) == 0 ? 16 : 8;
+        if (len == 16) { /* ::ffff:a.b.c.d is that IPv4 address */
+            b = a6 + 12;
+            len = 4;
+        }
+    } else if (inet_pton(AF_INET, ip, a4) == 1) {
+        b = a4;
+        len = 4;
+    }
+    uint64_t key;
+    crypto_shorthash((unsigned char *)&key, b, len, l->ip_key);
+    return key | (1ull << 63); /* never 0 (an empty slot) */
+}
+
+/* Count one registration of the caller's IP; 0, or -1 with 429 answered. */
+static int register_allowed(struct cpc_node *n, struct cpc_http_req *req,
+                            struct cpc_http_res *res)
+{
+    struct cpc_legacy *l = n->legacy;
+    if (!l)
+        return 0;
+    struct cpc_rl_verdict v;
+    uint64_t now = cpc_now_ms();
+    cpc_ratelimit_hit(&l->rl, ip_identity(l, req->remote_ip ? req->remote_ip : ""),
+                      (uint32_t)l->register_limit, l->register_window_ms, now, &v);
+    if (v.allowed)
+        return 0;
+    uint64_t wait_s = v.reset_ms > now ? (v.reset_ms - now + 999) / 1000 : 1;
+    char ra[24];
+    snprintf(ra, sizeof ra, "%llu", (unsigned long long)wait_s);
+    legacy_error(res, 429,
+                 "Too many registrations from this address: at most %llu per %llu s, retry in "
+                 "%llu s",
+                 (unsigned long long)l->register_limit,
+                 (unsigned long long)(l->register_window_ms / 1000), (unsigned long long)wait_s);
+    cpc_http_res_header(res, "Retry-After", ra);
+    return -1;
+}
+
 void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     struct cpc_err err = {0};
     struct cpc_key legacy;
+    if (register_allowed(n, req, res) != 0)
+        return;
     memset(&legacy, 0, sizeof legacy);
     if (legacy_key_load(n, &legacy, &err) != 0) {
         cpc_key_wipe(&legacy);
@@ -287,12 +505,19 @@ void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res)
 
 void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    (void)req;
+    struct cpc_node *n = node_of(req);
+    struct cpc_err err = {0};
+    uint8_t key[CPC_LEGACY_TAG_KEY_LEN];
+    char instance[CPC_LEGACY_ID_MAX + 1];
     uint32_t r;
+    if (tag_key_of(n, key, &err) != 0)
+        return legacy_error(res, 503, "Legacy API unavailable: %s", err.msg);
     cpc_random_bytes(&r, sizeof r);
     const struct cpc_legacy_contract *c = &REGISTRY[r % N_CONTRACTS];
+    cpc_legacy_assignment_new(key, c, instance);
+    sodium_memzero(key, sizeof key);
     cpc_http_res_json(res, 200,
-                      json_pack("{s:s, s:s, s:s, s:I, s:I}", "contract_id", c->contract_id,
+                      json_pack("{s:s, s:s, s:s, s:I, s:I}", "contract_id", instance,
                                 "task_type", c->task_type, "description", c->description,
                                 "work_units_required", (json_int_t)c->work_units_required,
                                 "reward", (json_int_t)c->reward_cpc));
@@ -323,6 +548,7 @@ static const char *text_field(const json_t *v)
 
 struct submission {
     const char *client_id;
+    const char *instance; /* the assignment: contract instance id from /get_task */
     const struct cpc_legacy_contract *contract;
     uint64_t units;
     const char *result_data;
@@ -368,8 +594,7 @@ static void pay(struct cpc_node *n, const struct submission *s, const struct cpc
     memset(&receipt, 0, sizeof receipt);
     memset(&reward, 0, sizeof reward);
 
-    if (cpc_store_legacy_receipt_get(n->store, s->client_id, s->contract->contract_id,
-                                     s->result_data, &r, &err) == 0)
+    if (cpc_store_legacy_receipt_by_assignment(n->store, s->instance, &r, &err) == 0)
         return cpc_http_res_json(res, 200,
                                  json_pack("{s:s, s:s}", "status", "rejected", "message",
                                            "Work already rewarded"));
@@ -383,7 +608,7 @@ static void pay(struct cpc_node *n, const struct submission *s, const struct cpc
 
     /* txs: the receipt (nonce k), then the reward (nonce k+1) */
     receipt.type = CPC_TX_SUBMIT_RESULT;
-    cpc_legacy_task_id(receipt.u.result.task_id, s->client_id, s->contract->contract_id);
+    cpc_legacy_task_id(receipt.u.result.task_id, s->client_id, s->instance);
     cpc_sha256(receipt.u.result.result_hash, s->result_data, strlen(s->result_data));
     receipt.u.result.result_hash_len = 32;
     memcpy(receipt.u.result.worker, legacy_addr, CPC_ADDR_HASH_LEN);
@@ -407,7 +632,8 @@ static void pay(struct cpc_node *n, const struct submission *s, const struct cpc
         return legacy_error(res, 503, "Legacy rewards are not funded");
 
     snprintf(r.client_id, sizeof r.client_id, "%s", s->client_id);
-    snprintf(r.contract_id, sizeof r.contract_id, "%s", s->contract->contract_id);
+    snprintf(r.contract_id, sizeof r.contract_id, "%s", s->instance);
+    snprintf(r.assignment, sizeof r.assignment, "%s", s->instance);
     snprintf(r.result_data, sizeof r.result_data, "%s", s->result_data);
     cpc_uuid_format(r.task_id, receipt.u.result.task_id);
     r.work_units = s->units;
@@ -471,7 +697,14 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
         return legacy_error(res, 400,
                             "Invalid data: client_id, contract_id and result_data must be strings");
     }
-    s.contract = cpc_legacy_contract_find(contract_id);
+    uint8_t tag_key[CPC_LEGACY_TAG_KEY_LEN];
+    if (tag_key_of(n, tag_key, &err) != 0) {
+        json_decref(j);
+        return legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
+    }
+    s.instance = contract_id;
+    s.contract = cpc_legacy_assignment_contract(tag_key, contract_id);
+    sodium_memzero(tag_key, sizeof tag_key);
     if (!s.contract) {
         json_decref(j);
         return legacy_error(res, 400, "Invalid contract ID");
@@ -501,8 +734,7 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
     }
 
     char expected[CPC_LEGACY_RESULT_TEXT_MAX + 1];
-    cpc_legacy_expected_result(s.client_id, s.contract->contract_id, s.contract->zeros, s.units,
-                               expected);
+    cpc_legacy_expected_result(s.client_id, s.instance, s.contract->zeros, s.units, expected);
     if (strcmp(expected, s.result_data) != 0) {
         json_decref(j);
         return cpc_http_res_json(
@@ -534,6 +766,58 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
     json_decref(j);
 }
 
+/* Whether tx hash was committed above height with success: 1 yes, 0 no (not
+ * committed, failed, or at most height: in the balance already). */
+static int committed_after(struct cpc_node *n, const uint8_t hash[32], uint64_t height,
+                           int *committed)
+{
+    json_t *j = NULL;
+    struct cpc_err err = {0};
+    *committed = cpc_store_get_tx_json(n->store, hash, &j, &err) == 0;
+    const char *status = json_string_value(json_object_get(j, "status"));
+    int after = *committed &&
+                (uint64_t)json_integer_value(json_object_get(j, "height")) > height && status &&
+                strcmp(status, "success") == 0;
+    json_decref(j);
+    return after;
+}
+
+/* *out = rewards of the client's recent claims not yet in a balance read at
+ * height: reward txs still in the mempool, or committed above height. The
+ * store is checked again after the mempool, as a block leaves the mempool
+ * only after its commit: a reward is never missed between the two, nor
+ * counted twice. */
+static int pending_rewards(struct cpc_node *n, const char *client_id, uint64_t height,
+                           uint64_t *out, struct cpc_err *err)
+{
+    struct cpc_legacy_receipt *r = calloc(RECENT_CLAIMS, sizeof *r);
+    size_t cnt = 0;
+    uint64_t now = (uint64_t)time(NULL);
+    *out = 0;
+    if (!r)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    int rc = cpc_store_legacy_receipts_recent(n->store, client_id,
+                                              now > RECENT_CLAIMS_S ? now - RECENT_CLAIMS_S : 0,
+                                              r, RECENT_CLAIMS, &cnt, err);
+    for (size_t i = 0; rc == 0 && i < cnt; i++) {
+        int committed = 0, add = committed_after(n, r[i].reward_tx, height, &committed);
+        if (!committed) {
+            struct cpc_tx tx;
+            memset(&tx, 0, sizeof tx);
+            if (cpc_mempool_get(n->mempool, r[i].reward_tx, &tx) == 0) {
+                add = 1;
+                cpc_tx_clear(&tx);
+            } else {
+                add = committed_after(n, r[i].reward_tx, height, &committed);
+            }
+        }
+        if (add && !cpc_add_u64(out, *out, r[i].reward))
+            *out = UINT64_MAX;
+    }
+    free(r);
+    return rc;
+}
+
 void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
@@ -549,11 +833,20 @@ void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res
     if (cpc_address_decode(addr, addr_text) != 0)
         return legacy_error(res, 500, "The client's stored address is invalid");
     struct cpc_account acc;
-    cpc_node_account(n, addr, &acc);
+    uint64_t height;
+    pthread_rwlock_rdlock(&n->lock);
+    cpc_state_get(n->state, addr, &acc);
+    height = n->latest.height;
+    pthread_rwlock_unlock(&n->lock);
+    uint64_t balance = acc.balance, pending = 0;
+    if (pending_rewards(n, client_id, height, &pending, &err) != 0)
+        return legacy_error(res, 500, "Cannot read the client's rewards: %s", err.msg);
+    if (!cpc_add_u64(&balance, balance, pending))
+        balance = UINT64_MAX;
     /* client_id is a registered id (ASCII UUID), safe to echo */
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:o}", "client_id", client_id, "balance",
-                                cpc_number(acc.balance)));
+                                cpc_number(balance)));
 }
 
 /* ---- /chain ---- */

@@ -1,7 +1,7 @@
 /* routes_marketplace_internal.h — helpers of routes_marketplace.c shared
  * with routes_marketplace_views.c (the cluster-wide views) and
- * routes_marketplace_auth.c (who calls, and custodial signing). Not for other
- * files. */
+ * routes_marketplace_auth.c (who calls, and custodial signing), and with
+ * blobs.c (who uploads: cpc__mp_caller). Not for other files. */
 #ifndef CPC_NODE_ROUTES_MARKETPLACE_INTERNAL_H
 #define CPC_NODE_ROUTES_MARKETPLACE_INTERNAL_H
 

@@ -1,5 +1,5 @@
 /* routes_worker.c — the worker protocol (signed requests, lease long-poll,
- * heartbeats, blobs) and the market's read API.
+ * heartbeats) and the market's read API.
  *
  * Worker calls carry X-CPC-Pubkey / X-CPC-Timestamp / X-CPC-Signature
  * (common/req_sign.h); worker_auth.c checks them and yields the caller's
@@ -13,19 +13,15 @@
  * (cpc_http_res_defer: the connection is suspended, no thread is held) and
  * answered when the scheduler fills its mailbox (notify -> cpc_httpd_wake)
  * or when wait_ms runs out. Market reads decode records straight from the
- * committed state under the node's read lock. Blobs are content-addressed
- * files under HOME/data/blobs/, written atomically.
+ * committed state under the node's read lock. Blobs are served by blobs.c.
  */
 #include "routes_worker.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
-#include "../common/home.h"
 #include "../common/req_sign.h"
-#include "../core/hash.h"
 #include "../core/hex.h"
 #include "../core/kinds.h"
 #include "../core/market.h"
@@ -468,82 +464,6 @@ void cpc_h_worker_status(struct cpc_http_req *req, struct cpc_http_res *res)
     if (!j)
         return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
     cpc_http_res_json(res, 200, j);
-}
-
-/* ------------------------------------------------------------------ */
-/* Blobs                                                               */
-
-static int blob_id(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t h[32],
-                   char hex[65])
-{
-    const char *p = req->n_params ? req->params[0] : "";
-    if (strlen(p) != 64 || cpc_hex_decode_exact(h, 32, p) != 0) {
-        cpc_http_res_error(res, 400, "invalid_argument",
-                           "blob id must be the SHA-256 of its content, 64 hex characters");
-        return -1;
-    }
-    cpc_hex_encode(hex, h, 32); /* canonical lowercase file name */
-    return 0;
-}
-
-void cpc_h_blob_put(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    struct cpc_node *n = node_of(req);
-    uint8_t want[32], got[32];
-    char hex[65], rel[96], dir[CPC_PATH_MAX], path[CPC_PATH_MAX];
-    if (blob_id(req, res, want, hex) != 0)
-        return;
-    if (req->body_len > CPC_BLOB_MAX)
-        return cpc_http_res_error(res, 413, "too_large", "blob exceeds %u bytes", CPC_BLOB_MAX);
-    cpc_sha256(got, req->body, req->body_len);
-    if (memcmp(want, got, 32) != 0) {
-        char ghex[65];
-        cpc_hex_encode(ghex, got, 32);
-        return cpc_http_res_error(res, 400, "invalid_argument",
-                                  "hash mismatch: the body hashes to %s", ghex);
-    }
-    snprintf(rel, sizeof rel, "data/blobs/%s", hex);
-    if (cpc_home_path(dir, sizeof dir, n->cfg.home, "data/blobs") != 0 ||
-        cpc_home_path(path, sizeof path, n->cfg.home, rel) != 0)
-        return cpc_http_res_error(res, 500, "internal_error", "home path too long");
-    struct stat sb;
-    int created = 0;
-    if (stat(path, &sb) != 0) {
-        struct cpc_err err = {0};
-        if (cpc_mkdir_p(dir, 0700, &err) != 0 ||
-            cpc_write_file_atomic(path, req->body, req->body_len, 0600, &err) != 0)
-            return cpc_http_res_from_err(res, &err);
-        created = 1;
-    }
-    cpc_http_res_json(res, created ? 201 : 200,
-                      json_pack("{s:s, s:I, s:b}", "sha256", hex, "size",
-                                (json_int_t)req->body_len, "created", created));
-}
-
-void cpc_h_blob_get(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    struct cpc_node *n = node_of(req);
-    uint8_t want[32];
-    char hex[65], rel[96], path[CPC_PATH_MAX];
-    if (blob_id(req, res, want, hex) != 0)
-        return;
-    snprintf(rel, sizeof rel, "data/blobs/%s", hex);
-    if (cpc_home_path(path, sizeof path, n->cfg.home, rel) != 0)
-        return cpc_http_res_error(res, 500, "internal_error", "home path too long");
-    char *data = NULL;
-    size_t len = 0;
-    struct cpc_err err = {0};
-    int rc = cpc_read_file(path, CPC_BLOB_MAX, &data, &len, &err);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return cpc_http_res_error(res, 404, "not_found", "blob %s not found", hex);
-    if (rc != 0)
-        return cpc_http_res_from_err(res, &err);
-    /* hand the buffer over as the body (no copy) */
-    free(res->body);
-    res->body = data;
-    res->body_len = len;
-    res->status = 200;
-    res->content_type = "application/octet-stream";
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,5 +1,5 @@
 /* routes_worker.h — the worker protocol and the market read API of cpcd
- * (routes_worker.c): signed lease long-poll, heartbeats, status, blobs, and
+ * (routes_worker.c): signed lease long-poll, heartbeats, status, and
  * JSON views of jobs, tasks and workers. Rows are listed in routes.c. */
 #ifndef CPC_NODE_ROUTES_WORKER_H
 #define CPC_NODE_ROUTES_WORKER_H
@@ -10,7 +10,7 @@
 #include "scheduler.h"
 
 #define CPC_LEASE_MAX_WAIT_MS 25000
-#define CPC_BLOB_MAX (16u << 20)
+#define CPC_BLOB_MAX (16u << 20) /* a blob's bytes (blobs.h serves them) */
 
 /* Bodies of the signed worker calls, parsed strictly (jansson, duplicate and
  * unknown keys rejected, wrong types and ranges refused); an empty body is {}.
@@ -45,9 +45,6 @@ void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_worker_release(struct cpc_http_req *req, struct cpc_http_res *res);
 /* GET /worker/status (signed) */
 void cpc_h_worker_status(struct cpc_http_req *req, struct cpc_http_res *res);
-/* PUT /blobs/{sha256} (raw body), GET /blobs/{sha256} */
-void cpc_h_blob_put(struct cpc_http_req *req, struct cpc_http_res *res);
-void cpc_h_blob_get(struct cpc_http_req *req, struct cpc_http_res *res);
 /* GET /market/task/{task_id}, /market/job/{job_id}, /market/job/{job_id}/resources,
  * /market/worker/{address} */
 void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res);

@@ -19,7 +19,7 @@
 
 #define RECEIPT_COLS                                                                              \
     "client_id, contract_id, result_data, task_id, work_units, reward, receipt_tx, reward_tx, "   \
-    "created_at"
+    "created_at, assignment"
 
 /* Text argument check: 1..max bytes. */
 static int check_text(const char *v, size_t max, const char *what, struct cpc_err *err)
@@ -225,7 +225,9 @@ static int bind_receipt(sqlite3 *db, sqlite3_stmt *st, const void *arg, struct c
     if (!rc)
         rc = cpc__store_bind_u64(db, st, 9, r->created_at, "legacy created_at", err);
     if (!rc && (sqlite3_bind_blob(st, 7, r->receipt_tx, 32, SQLITE_STATIC) != SQLITE_OK ||
-                sqlite3_bind_blob(st, 8, r->reward_tx, 32, SQLITE_STATIC) != SQLITE_OK))
+                sqlite3_bind_blob(st, 8, r->reward_tx, 32, SQLITE_STATIC) != SQLITE_OK ||
+                (r->assignment[0] ? sqlite3_bind_text(st, 10, r->assignment, -1, SQLITE_STATIC)
+                                  : sqlite3_bind_null(st, 10)) != SQLITE_OK))
         rc = cpc__store_sqlerr(err, db, sqlite3_errcode(db), "binding a legacy receipt");
     return rc;
 }
@@ -250,18 +252,19 @@ int cpc_store_legacy_receipt_add(struct cpc_store *s, const struct cpc_legacy_re
     if (memchr(r->client_id, 0, sizeof r->client_id) == NULL ||
         memchr(r->contract_id, 0, sizeof r->contract_id) == NULL ||
         memchr(r->result_data, 0, sizeof r->result_data) == NULL ||
-        memchr(r->task_id, 0, sizeof r->task_id) == NULL)
+        memchr(r->task_id, 0, sizeof r->task_id) == NULL ||
+        memchr(r->assignment, 0, sizeof r->assignment) == NULL)
         return cpc_err_set(err, CPC_ERR_INVALID, "store: legacy receipt field not terminated");
     int rc = check_receipt_key(r->client_id, r->contract_id, r->result_data, err);
     if (rc)
         return rc;
     rc = write_one(s,
                    "INSERT INTO legacy_receipts(" RECEIPT_COLS ") "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                    bind_receipt, r, "recording a legacy receipt", NULL, err);
     if (rc == CPC_ERR_DUPLICATE)
-        cpc_err_set(err, rc, "store: work of client %s on %s with this result was already paid",
-                    r->client_id, r->contract_id);
+        cpc_err_set(err, rc, "store: work of client %s on %s was already paid", r->client_id,
+                    r->contract_id);
     return rc;
 }
 
@@ -308,7 +311,10 @@ static int row_receipt(sqlite3_stmt *st, void *out, struct cpc_err *err)
         (rc = cpc__store_col_u64(st, 5, &r->reward, "legacy_receipts.reward", err)) ||
         (rc = col_hash(st, 6, r->receipt_tx, "legacy_receipts.receipt_tx", err)) ||
         (rc = col_hash(st, 7, r->reward_tx, "legacy_receipts.reward_tx", err)) ||
-        (rc = cpc__store_col_u64(st, 8, &r->created_at, "legacy_receipts.created_at", err))) {
+        (rc = cpc__store_col_u64(st, 8, &r->created_at, "legacy_receipts.created_at", err)) ||
+        (sqlite3_column_type(st, 9) != SQLITE_NULL &&
+         (rc = col_text(st, 9, r->assignment, sizeof r->assignment, "legacy_receipts.assignment",
+                        err)))) {
         memset(r, 0, sizeof *r);
         return rc;
     }
@@ -352,4 +358,60 @@ int cpc_store_legacy_receipt_by_tx(struct cpc_store *s, const uint8_t tx_hash[32
                     "LIMIT 1",
                     bind_hash, tx_hash, row_receipt, out, "reading a legacy receipt",
                     "no legacy receipt has this tx", err);
+}
+
+int cpc_store_legacy_receipt_by_assignment(struct cpc_store *s, const char *assignment,
+                                           struct cpc_legacy_receipt *out, struct cpc_err *err)
+{
+    if (!s || !assignment || !out)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "cpc_store_legacy_receipt_by_assignment: bad arguments");
+    memset(out, 0, sizeof *out);
+    if (check_text(assignment, CPC_LEGACY_ID_MAX, "assignment", NULL) != 0)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "store: no such legacy receipt");
+    return read_one(s, "SELECT " RECEIPT_COLS " FROM legacy_receipts WHERE assignment = ?1",
+                    bind_one_text, assignment, row_receipt, out, "reading a legacy receipt",
+                    "no such legacy receipt", err);
+}
+
+int cpc_store_legacy_receipts_recent(struct cpc_store *s, const char *client_id, uint64_t since,
+                                     struct cpc_legacy_receipt *out, size_t max, size_t *n,
+                                     struct cpc_err *err)
+{
+    if (!s || !client_id || !out || !n)
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "cpc_store_legacy_receipts_recent: bad arguments");
+    *n = 0;
+    if (check_text(client_id, CPC_LEGACY_ID_MAX, "client_id", NULL) != 0 || max == 0)
+        return 0;
+    sqlite3_stmt *st = NULL;
+    int code = 0;
+    struct cpc__store_reader *r = cpc__store_reader_get(s);
+    int rc = sqlite3_prepare_v2(r->db,
+                                "SELECT " RECEIPT_COLS " FROM legacy_receipts WHERE client_id = ?1 "
+                                "AND created_at >= ?2 ORDER BY created_at DESC LIMIT ?3",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        code = cpc__store_sqlerr(err, r->db, rc, "reading legacy receipts");
+        goto out;
+    }
+    if (sqlite3_bind_text(st, 1, client_id, -1, SQLITE_STATIC) != SQLITE_OK) {
+        code = cpc__store_sqlerr(err, r->db, sqlite3_errcode(r->db), "binding a client id");
+        goto out;
+    }
+    if ((code = cpc__store_bind_u64(r->db, st, 2, since > INT64_MAX ? INT64_MAX : since,
+                                    "legacy since", err)) ||
+        (code = cpc__store_bind_u64(r->db, st, 3, max, "legacy limit", err)))
+        goto out;
+    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((code = row_receipt(st, &out[*n], err)) != 0)
+            goto out;
+        (*n)++;
+    }
+    if (*n < max && rc != SQLITE_DONE)
+        code = cpc__store_sqlerr(err, r->db, rc, "reading legacy receipts");
+out:
+    sqlite3_finalize(st);
+    cpc__store_reader_put(s, r);
+    return code;
 }

@@ -10,8 +10,11 @@
  *   legacy_receipts(client_id, contract_id, result_data, task_id, work_units,
  *                   reward, receipt_tx, reward_tx, created_at)
  *     one row per paid submission; (client_id, contract_id, result_data) is
- *     unique, which is the guard against paying the same work twice. The tx
- *     hashes let GET /chain map ledger txs back to legacy entries.
+ *     unique, and so is `assignment` (migration 7: the contract instance
+ *     GET /get_task handed out, NULL on receipts paid before that rule),
+ *     which is the guard against paying one assignment twice, whatever its
+ *     work_units_done or result_data. The tx hashes let GET /chain map
+ *     ledger txs back to legacy entries.
  *
  * These are platform data, not ledger data: they are written outside block
  * commits (the writer mutex serialises them with block commits) and are not
@@ -39,6 +42,7 @@ struct cpc_legacy_receipt {
     uint8_t receipt_tx[32];           /* SUBMIT_RESULT ("work_receipt") tx hash */
     uint8_t reward_tx[32];            /* TRANSFER ("reward") tx hash */
     uint64_t created_at;              /* unix seconds */
+    char assignment[CPC_LEGACY_ID_MAX + 1]; /* the paid contract instance; "" = none */
 };
 
 /* Add a client. Returns 0, CPC_ERR_DUPLICATE if client_id exists,
@@ -56,7 +60,8 @@ int cpc_store_legacy_client_by_address(struct cpc_store *s, const char *address,
                                        struct cpc_err *err);
 
 /* Claim a receipt (insert it). Returns 0, CPC_ERR_DUPLICATE when the same
- * (client_id, contract_id, result_data) was already claimed (nothing written),
+ * (client_id, contract_id, result_data) or the same non-empty assignment was
+ * already claimed (nothing written),
  * CPC_ERR_INVALID for oversized fields, or CPC_ERR_DB/IO. */
 int cpc_store_legacy_receipt_add(struct cpc_store *s, const struct cpc_legacy_receipt *r,
                                  struct cpc_err *err);
@@ -72,6 +77,16 @@ int cpc_store_legacy_receipt_delete(struct cpc_store *s, const char *client_id,
 int cpc_store_legacy_receipt_get(struct cpc_store *s, const char *client_id,
                                  const char *contract_id, const char *result_data,
                                  struct cpc_legacy_receipt *out, struct cpc_err *err);
+
+/* The claim of a (non-empty) assignment into *out. CPC_ERR_NOT_FOUND if none. */
+int cpc_store_legacy_receipt_by_assignment(struct cpc_store *s, const char *assignment,
+                                           struct cpc_legacy_receipt *out, struct cpc_err *err);
+
+/* Up to max claims of client_id created at or after since (unix s), newest
+ * first, into out (caller's array); *n gets how many. */
+int cpc_store_legacy_receipts_recent(struct cpc_store *s, const char *client_id, uint64_t since,
+                                     struct cpc_legacy_receipt *out, size_t max, size_t *n,
+                                     struct cpc_err *err);
 
 /* The receipt whose reward or receipt tx has this hash into *out.
  * CPC_ERR_NOT_FOUND if none. */

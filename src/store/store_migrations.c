@@ -98,6 +98,23 @@ static const struct migration migrations[] = {
      "CREATE INDEX job_drafts_job ON job_drafts(job_id) WHERE job_id IS NOT NULL;"},
     {5, "expiry of unconfirmed job drafts (store_market.h)",
      "CREATE INDEX job_drafts_unconfirmed ON job_drafts(created_at, id) WHERE job_id IS NULL;"},
+    {6, "blob uploads: who stored which blob, for quotas and collection (store_blobs.h)",
+     "CREATE TABLE blob_uploads("
+     "  sha256 BLOB NOT NULL CHECK (length(sha256) = 32),"
+     "  uploader TEXT NOT NULL CHECK (length(uploader) BETWEEN 1 AND 90),"
+     "  size INTEGER NOT NULL CHECK (size >= 0),"
+     "  uploaded_at INTEGER NOT NULL CHECK (uploaded_at >= 0),"
+     "  kept_at INTEGER NOT NULL CHECK (kept_at >= 0),"
+     "  PRIMARY KEY (sha256, uploader)"
+     ") STRICT, WITHOUT ROWID;"
+     "CREATE INDEX blob_uploads_uploader ON blob_uploads(uploader);"
+     "CREATE INDEX blob_uploads_kept ON blob_uploads(kept_at);"},
+    {7, "legacy receipts name their assignment, paid once (store_legacy.h)",
+     "ALTER TABLE legacy_receipts ADD COLUMN assignment TEXT"
+     "  CHECK (assignment IS NULL OR length(assignment) BETWEEN 1 AND 64);"
+     "CREATE UNIQUE INDEX legacy_receipts_assignment ON legacy_receipts(assignment)"
+     "  WHERE assignment IS NOT NULL;"
+     "CREATE INDEX legacy_receipts_recent ON legacy_receipts(client_id, created_at);"},
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

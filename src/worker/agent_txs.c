@@ -301,8 +301,9 @@ static int upload_output(struct wk_agent *a, struct wk_item *it, struct cpc_err 
     cpc_hex_encode(hex, h, 32);
     snprintf(url, sizeof url, "/blobs/%s", hex);
     struct cpc_http_resp r = {0};
-    rc = cpc_http_request(cpc_wk_node_http(a->node), "PUT", url, out, len,
-                          "application/octet-stream", &r, err);
+    /* signed: the node charges the upload to this worker's account */
+    rc = cpc_wk_node_signed_raw(a->node, "PUT", url, out, len, "application/octet-stream", &r,
+                                err);
     if (rc == 0 && r.status != 200 && r.status != 201)
         rc = cpc_err_set(err, CPC_ERR_IO, "PUT /blobs/%s: HTTP %ld", hex, r.status);
     cpc_http_resp_free(&r);

@@ -77,6 +77,24 @@ int cpc_wk_node_signed(struct cpc_wk_node *n, const char *method, const char *pa
     return rc;
 }
 
+int cpc_wk_node_signed_raw(struct cpc_wk_node *n, const char *method, const char *path,
+                           const void *body, size_t body_len, const char *content_type,
+                           struct cpc_http_resp *out, struct cpc_err *err)
+{
+    uint64_t ts = next_ts(n);
+    struct cpc_req_sig sig;
+    int rc = cpc_req_sign(&sig, n->signer, &n->key, method, path, body, body_len, ts, err);
+    if (rc)
+        return rc;
+    char h1[128], h2[64], h3[160];
+    snprintf(h1, sizeof h1, "X-CPC-Pubkey: %s", sig.pubkey);
+    snprintf(h2, sizeof h2, "X-CPC-Timestamp: %llu", (unsigned long long)ts);
+    snprintf(h3, sizeof h3, "X-CPC-Signature: %s", sig.signature);
+    const char *headers[] = {h1, h2, h3, NULL};
+    return cpc_http_request_h(n->http, method, path, body, body_len, content_type, headers, out,
+                              err);
+}
+
 static int hex_field(const json_t *o, const char *key, uint8_t *out, size_t len,
                      struct cpc_err *err)
 {

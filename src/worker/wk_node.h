@@ -33,6 +33,13 @@ struct cpc_http *cpc_wk_node_http(struct cpc_wk_node *n);
 int cpc_wk_node_signed(struct cpc_wk_node *n, const char *method, const char *path,
                        const json_t *body, json_t **out, long *status, struct cpc_err *err);
 
+/* A signed raw call (PUT /blobs/{sha256}): body (borrowed, body_len bytes, may
+ * be NULL when 0) sent as content_type; *out (caller's, cpc_http_resp_free)
+ * gets any answer. Errors as cpc_http_request. */
+int cpc_wk_node_signed_raw(struct cpc_wk_node *n, const char *method, const char *path,
+                           const void *body, size_t body_len, const char *content_type,
+                           struct cpc_http_resp *out, struct cpc_err *err);
+
 /* A leased task (one element of POST /worker/lease's "tasks"). */
 struct cpc_wk_task {
     uint8_t task_id[16];

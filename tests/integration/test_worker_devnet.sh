@@ -100,8 +100,13 @@ printf '#!/bin/sh\ntr a-z A-Z < in/0\n' > "$T_DIR/app.sh"
 printf 'hello compute\n' > "$T_DIR/input.txt"
 APP=$(sha256sum "$T_DIR/app.sh" | cut -c1-64)
 IN=$(sha256sum "$T_DIR/input.txt" | cut -c1-64)
-curl -fsS -X PUT --data-binary @"$T_DIR/app.sh" "$CPC_NODE/blobs/$APP" >/dev/null; check "app uploaded" test $? -eq 0
-curl -fsS -X PUT --data-binary @"$T_DIR/input.txt" "$CPC_NODE/blobs/$IN" >/dev/null; check "input uploaded" test $? -eq 0
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$T_DIR/app.sh" "$CPC_NODE/blobs/$APP")
+expect_eq "an anonymous upload is refused" 401 "$code"
+# the customer uploads with its key (signed request, charged to its blob quota)
+up=$("$CLI" job upload "$T_DIR/app.sh" --from customer -o json 2>&1)
+expect_eq "app uploaded under its hash" "$APP" "$(echo "$up" | jq -r .sha256 2>/dev/null)"
+up=$("$CLI" job upload "$T_DIR/input.txt" --from customer -o json 2>&1)
+expect_eq "input uploaded, charged to the customer" "$CUST" "$(echo "$up" | jq -r .uploader 2>/dev/null)"
 cat > "$T_DIR/exec.json" <<JSON
 {"kind":"exec","params":{"app":"$APP","inputs":["$IN"],"timeout_s":10,"memory_mb":256},"tasks":1,"replication":3,"reward":1000000000,"deadline":300,"max_budget":4000000000}
 JSON

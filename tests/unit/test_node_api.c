@@ -150,6 +150,21 @@ static void test_status_and_blocks(void **state)
     json_decref(j);
     assert_int_equal(http(f, "GET", "/blocks?limit=0", NULL, &j), 400);
     json_decref(j);
+    /* from is a height of the chain (0..2 here): beyond it, 2^63 and 2^64-1
+     * included, is a 400 naming the range, never an echo of "from":-1 */
+    assert_int_equal(http(f, "GET", "/blocks?from=2&limit=5", NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "from")), 2);
+    assert_int_equal(json_array_size(json_object_get(j, "blocks")), 1);
+    json_decref(j);
+    static const char *const beyond[] = {"3", "9223372036854775808", "18446744073709551615"};
+    for (size_t i = 0; i < sizeof beyond / sizeof beyond[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/blocks?from=%s", beyond[i]);
+        assert_int_equal(http(f, "GET", path, NULL, &j), 400);
+        assert_string_equal(err_code(j), "invalid_argument");
+        assert_non_null(strstr(err_msg(j), "0..2"));
+        json_decref(j);
+    }
     assert_int_equal(http(f, "GET", "/block/99", NULL, &j), 404);
     assert_string_equal(err_code(j), "not_found");
     json_decref(j);

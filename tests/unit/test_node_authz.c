@@ -77,7 +77,7 @@ static const struct rule RULES[] = {
     {"POST", "/worker/heartbeat", SIGNED, KEY_NONE},
     {"POST", "/worker/release", SIGNED, KEY_NONE},
     {"GET", "/worker/status", SIGNED, KEY_NONE},
-    {"PUT", "/blobs/{sha256}", PUBLIC, KEY_ANY},
+    {"PUT", "/blobs/{sha256}", USER, KEY_JOBS}, /* or a signed request (test_node_blobs.c) */
     {"GET", "/blobs/{sha256}", PUBLIC, KEY_ANY},
     {"GET", "/market/task/{task_id}", PUBLIC, KEY_ANY},
     {"GET", "/market/job/{job_id}", PUBLIC, KEY_ANY},

@@ -50,10 +50,10 @@ static long http(struct fixture *f, const char *method, const char *path, const 
 
 /* drop_legacy_key: an "old" home whose keyring has no legacy key (the genesis
  * still funds the deleted key's address, so the new one is unfunded). */
-static struct fixture *start(int drop_legacy_key)
+static struct fixture *start(int drop_legacy_key, const char *config_extra)
 {
     struct fixture *f = calloc(1, sizeof *f);
-    nt_home_new(f->home, "/tmp/cpc-legacy-XXXXXX", "legacy-test", NULL);
+    nt_home_new(f->home, "/tmp/cpc-legacy-XXXXXX", "legacy-test", config_extra);
     struct cpc_err err = {0};
     struct cpc_key_info li;
     assert_int_equal(cpc_keyring_info(f->home, "legacy", &li, &err), 0);
@@ -68,13 +68,19 @@ static struct fixture *start(int drop_legacy_key)
 
 static int setup(void **state)
 {
-    *state = start(0);
+    *state = start(0, NULL);
+    return 0;
+}
+
+static int setup_register_limit(void **state)
+{
+    *state = start(0, "\n[legacy]\nregister_limit = 3\n");
     return 0;
 }
 
 static int setup_unfunded(void **state)
 {
-    *state = start(1);
+    *state = start(1, NULL);
     return 0;
 }
 
@@ -115,6 +121,53 @@ static uint64_t balance_of(struct fixture *f, const char *addr)
     assert_int_equal(cpc_address_decode(a, addr), 0);
     cpc_node_account(&f->node, a, &acc);
     return acc.balance;
+}
+
+/* The contract_id GET /get_task hands out for template (drawn until it shows
+ * up) into id: a fresh instance of it, "sc-001-<hex>". */
+static void task_of(struct fixture *f, const char *template_id, char id[CPC_LEGACY_ID_MAX + 1])
+{
+    size_t tl = strlen(template_id);
+    for (int i = 0; i < 200; i++) {
+        json_t *j = NULL;
+        assert_int_equal(http(f, "GET", "/get_task", NULL, &j), 200);
+        const char *c = str(j, "contract_id");
+        assert_non_null(c);
+        int match = strncmp(c, template_id, tl) == 0 && (c[tl] == '-' || c[tl] == '\0');
+        if (match)
+            snprintf(id, CPC_LEGACY_ID_MAX + 1, "%s", c);
+        json_decref(j);
+        if (match)
+            return;
+    }
+    fail_msg("GET /get_task never handed out %s", template_id);
+}
+
+/* The honest result_data of client's units on contract (replay, zeros of the template). */
+static void result_of(const char *client, const char *contract, unsigned zeros, uint64_t units,
+                      char out[CPC_LEGACY_RESULT_TEXT_MAX + 1])
+{
+    cpc_legacy_expected_result(client, contract, zeros, units, out);
+}
+
+/* A result the replay of units does not give. */
+static const char *wrong_result(const char *honest)
+{
+    return strcmp(honest, "dummy_result_data") == 0
+               ? "0000000000000000000000000000000000000000000000000000000000000000"
+               : "dummy_result_data";
+}
+
+static long long balance_json(struct fixture *f, const char *client)
+{
+    char path[128];
+    json_t *j = NULL;
+    snprintf(path, sizeof path, "/get_balance/%s", client);
+    assert_int_equal(http(f, "GET", path, NULL, &j), 200);
+    assert_true(json_is_integer(json_object_get(j, "balance")));
+    long long b = json_integer_value(json_object_get(j, "balance"));
+    json_decref(j);
+    return b;
 }
 
 /* ---- pure ---- */
@@ -208,10 +261,20 @@ static void test_register_and_task(void **state)
     json_decref(j);
 
     int seen[2] = {0, 0};
+    char prev[CPC_LEGACY_ID_MAX + 1] = "";
     for (int i = 0; i < 40; i++) {
         assert_int_equal(http(f, "GET", "/get_task", NULL, &j), 200);
         assert_int_equal(json_object_size(j), 5);
-        const struct cpc_legacy_contract *c = cpc_legacy_contract_find(str(j, "contract_id"));
+        /* a fresh instance of a registry contract: "sc-00N-" + 40 hex */
+        const char *inst = str(j, "contract_id");
+        assert_non_null(inst);
+        assert_int_equal(strlen(inst), 7 + 40);
+        char tmpl[8];
+        snprintf(tmpl, sizeof tmpl, "%.6s", inst);
+        assert_int_equal(inst[6], '-');
+        assert_string_not_equal(inst, prev); /* a fresh instance each time */
+        snprintf(prev, sizeof prev, "%s", inst);
+        const struct cpc_legacy_contract *c = cpc_legacy_contract_find(tmpl);
         assert_non_null(c);
         assert_string_equal(str(j, "task_type"), c->task_type);
         assert_string_equal(str(j, "description"), c->description);
@@ -236,24 +299,26 @@ static void test_submit_reward_and_chain(void **state)
 
     const char *addr = "cpc1gnpq85jq7ks96xzx7xwtlgjrr7cmm2sxech2sh";
     add_client(f, "client-23", addr);
+    char a1[CPC_LEGACY_ID_MAX + 1], r300[CPC_LEGACY_RESULT_TEXT_MAX + 1],
+        r1000[CPC_LEGACY_RESULT_TEXT_MAX + 1];
+    task_of(f, "sc-001", a1);
+    result_of("client-23", a1, 3, 300, r300);
+    result_of("client-23", a1, 3, 1000, r1000);
 
     /* fewer units than required, honest result: pending, exact message */
-    assert_int_equal(submit(f, "client-23", "sc-001", 300, C23_258, &j), 200);
+    assert_int_equal(submit(f, "client-23", a1, 300, r300, &j), 200);
     assert_string_equal(str(j, "status"), "pending");
     assert_string_equal(str(j, "message"), "Not enough work done. 300 / 1000");
     json_decref(j);
-    /* wrong result: rejected (the first match instead of the last, and garbage) */
-    assert_int_equal(submit(f, "client-23", "sc-001", 1000, C23_56, &j), 200);
+    /* wrong result: rejected */
+    assert_int_equal(submit(f, "client-23", a1, 1000, wrong_result(r1000), &j), 200);
     assert_string_equal(str(j, "status"), "rejected");
     assert_non_null(strstr(str(j, "message"), "verification failed"));
-    json_decref(j);
-    assert_int_equal(submit(f, "client-23", "sc-001", 1000, "dummy_result_data", &j), 200);
-    assert_string_equal(str(j, "status"), "rejected");
     json_decref(j);
     assert_int_equal(cpc_mempool_size(f->node.mempool), 0);
 
     /* verified: success, 10 CPC, two txs pending */
-    assert_int_equal(submit(f, "client-23", "sc-001", 1000, C23_258, &j), 200);
+    assert_int_equal(submit(f, "client-23", a1, 1000, r1000, &j), 200);
     assert_string_equal(str(j, "status"), "success");
     assert_true(json_is_integer(json_object_get(j, "reward_issued")));
     assert_int_equal(json_integer_value(json_object_get(j, "reward_issued")), 10);
@@ -261,7 +326,7 @@ static void test_submit_reward_and_chain(void **state)
     json_decref(j);
     assert_int_equal(cpc_mempool_size(f->node.mempool), 2);
     /* the same work again: not paid twice (before and after the block) */
-    assert_int_equal(submit(f, "client-23", "sc-001", 1000, C23_258, &j), 200);
+    assert_int_equal(submit(f, "client-23", a1, 1000, r1000, &j), 200);
     assert_string_equal(str(j, "status"), "rejected");
     assert_string_equal(str(j, "message"), "Work already rewarded");
     json_decref(j);
@@ -273,24 +338,23 @@ static void test_submit_reward_and_chain(void **state)
     /* the legacy key paid the reward plus both fees (21000 + 80000 gas at price 1) */
     assert_int_equal(balance_of(f, legacy.address),
                      legacy0 - 10 * CPC_BASE_PER_CPC - 21000 - 80000);
-    assert_int_equal(submit(f, "client-23", "sc-001", 1000, C23_258, &j), 200);
+    assert_int_equal(submit(f, "client-23", a1, 1000, r1000, &j), 200);
     assert_string_equal(str(j, "message"), "Work already rewarded");
     json_decref(j);
 
-    /* more work, another result: a new receipt, paid again; sc-002 pays 50 */
+    /* another client on another assignment; sc-002 pays 50 */
+    char a2[CPC_LEGACY_ID_MAX + 1], r2[CPC_LEGACY_RESULT_TEXT_MAX + 1];
     add_client(f, "client-a", "cpc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqc58w28");
-    assert_int_equal(submit(f, "client-a", "sc-002", 50000, CA_40903, &j), 200);
+    task_of(f, "sc-002", a2);
+    result_of("client-a", a2, 4, 5000, r2);
+    assert_int_equal(submit(f, "client-a", a2, 5000, r2, &j), 200);
     assert_string_equal(str(j, "status"), "success");
     assert_int_equal(json_integer_value(json_object_get(j, "reward_issued")), 50);
     json_decref(j);
     nt_produce(&f->node);
 
-    assert_int_equal(http(f, "GET", "/get_balance/client-23", NULL, &j), 200);
-    assert_int_equal(json_integer_value(json_object_get(j, "balance")), 10);
-    json_decref(j);
-    assert_int_equal(http(f, "GET", "/get_balance/client-a", NULL, &j), 200);
-    assert_int_equal(json_integer_value(json_object_get(j, "balance")), 50);
-    json_decref(j);
+    assert_int_equal(balance_json(f, "client-23"), 10);
+    assert_int_equal(balance_json(f, "client-a"), 50);
 
     /* /chain: genesis + 2 blocks, legacy shape */
     assert_int_equal(http(f, "GET", "/chain", NULL, &j), 200);
@@ -310,13 +374,13 @@ static void test_submit_reward_and_chain(void **state)
     json_t *receipt = json_array_get(txs, 0), *reward = json_array_get(txs, 1);
     assert_string_equal(str(receipt, "type"), "work_receipt");
     assert_string_equal(str(receipt, "client_id"), "client-23");
-    assert_string_equal(str(receipt, "contract_id"), "sc-001");
-    assert_string_equal(str(receipt, "result_data"), C23_258);
+    assert_string_equal(str(receipt, "contract_id"), a1);
+    assert_string_equal(str(receipt, "result_data"), r1000);
     assert_int_equal(json_integer_value(json_object_get(receipt, "work_units")), 1000);
     assert_string_equal(str(receipt, "status"), "success");
     uint8_t tid[16];
     char tid_text[CPC_UUID_STR_LEN + 1];
-    cpc_legacy_task_id(tid, "client-23", "sc-001");
+    cpc_legacy_task_id(tid, "client-23", a1);
     cpc_uuid_format(tid_text, tid);
     assert_string_equal(str(receipt, "task_id"), tid_text);
     assert_string_equal(str(reward, "type"), "reward");
@@ -336,6 +400,136 @@ static void test_submit_reward_and_chain(void **state)
     json_decref(j);
     assert_int_equal(http(f, "GET", "/chain?from=99", NULL, &j), 200);
     assert_int_equal(json_array_size(j), 0);
+    json_decref(j);
+}
+
+/* One reward per assignment: the same contract instance is not paid again
+ * for other work_units_done (another result), nor to another client; a new
+ * assignment from /get_task is, after its own work. Bare template ids and
+ * forged instance ids are not assignments. */
+static void test_one_reward_per_assignment(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    assert_int_equal(http(f, "GET", "/register", NULL, &j), 200);
+    char client[64];
+    snprintf(client, sizeof client, "%s", str(j, "client_id"));
+    json_decref(j);
+
+    /* an assignment whose replay differs between 1000 and 10000 units */
+    char a[CPC_LEGACY_ID_MAX + 1], r1[CPC_LEGACY_RESULT_TEXT_MAX + 1],
+        r2[CPC_LEGACY_RESULT_TEXT_MAX + 1];
+    int found = 0;
+    for (int i = 0; i < 64 && !found; i++) {
+        task_of(f, "sc-001", a);
+        result_of(client, a, 3, 1000, r1);
+        result_of(client, a, 3, 10000, r2);
+        found = strcmp(r1, r2) != 0;
+    }
+    assert_true(found);
+    assert_int_equal(submit(f, client, a, 1000, r1, &j), 200);
+    assert_string_equal(str(j, "status"), "success");
+    json_decref(j);
+    /* more units, another (verified) result: the same assignment, not paid again */
+    assert_int_equal(submit(f, client, a, 10000, r2, &j), 200);
+    assert_string_equal(str(j, "status"), "rejected");
+    assert_string_equal(str(j, "message"), "Work already rewarded");
+    json_decref(j);
+    /* nor to another client doing its own work on it */
+    add_client(f, "client-b", "cpc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqc58w28");
+    char rb[CPC_LEGACY_RESULT_TEXT_MAX + 1];
+    result_of("client-b", a, 3, 1000, rb);
+    assert_int_equal(submit(f, "client-b", a, 1000, rb, &j), 200);
+    assert_string_equal(str(j, "message"), "Work already rewarded");
+    json_decref(j);
+    assert_int_equal(cpc_mempool_size(f->node.mempool), 2); /* one receipt, one reward */
+    nt_produce(&f->node);
+    assert_int_equal(balance_json(f, client), 10);
+    assert_int_equal(balance_json(f, "client-b"), 0);
+
+    /* the client keeps earning with new work on a new assignment */
+    char b[CPC_LEGACY_ID_MAX + 1], rn[CPC_LEGACY_RESULT_TEXT_MAX + 1];
+    task_of(f, "sc-001", b);
+    assert_string_not_equal(a, b);
+    result_of(client, b, 3, 1000, rn);
+    assert_int_equal(submit(f, client, b, 1000, rn, &j), 200);
+    assert_string_equal(str(j, "status"), "success");
+    json_decref(j);
+    nt_produce(&f->node);
+    assert_int_equal(balance_json(f, client), 20);
+
+    /* not assignments: a bare template id, a forged tag, another spelling */
+    char forged[CPC_LEGACY_ID_MAX + 1], upper[CPC_LEGACY_ID_MAX + 1];
+    snprintf(forged, sizeof forged, "%s", b);
+    forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == '0' ? '1' : '0';
+    snprintf(upper, sizeof upper, "%s", b);
+    for (char *p = upper + 7; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A');
+    const char *bad[] = {"sc-001", forged, "sc-002-0000000000000000000000000000000000000000"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        result_of(client, bad[i], 3, 1000, rn);
+        assert_int_equal(submit(f, client, bad[i], 1000, rn, &j), 400);
+        assert_string_equal(str(j, "error"), "Invalid contract ID");
+        json_decref(j);
+    }
+    if (strcmp(upper, b) != 0) {
+        result_of(client, upper, 3, 1000, rn);
+        assert_int_equal(submit(f, client, upper, 1000, rn, &j), 400);
+        json_decref(j);
+    }
+    assert_int_equal(cpc_mempool_size(f->node.mempool), 0);
+}
+
+/* What the proof of concept's client saw: right after a successful
+ * submission, /get_balance already includes that reward (no block yet),
+ * and counts it once after the block. */
+static void test_balance_includes_pending_reward(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    assert_int_equal(http(f, "GET", "/register", NULL, &j), 200);
+    char client[64];
+    snprintf(client, sizeof client, "%s", str(j, "client_id"));
+    json_decref(j);
+    long long want = 0;
+    for (int round = 0; round < 3; round++) {
+        char a[CPC_LEGACY_ID_MAX + 1], r[CPC_LEGACY_RESULT_TEXT_MAX + 1];
+        task_of(f, round == 1 ? "sc-002" : "sc-001", a);
+        int two = round == 1;
+        result_of(client, a, two ? 4 : 3, two ? 5000 : 1000, r);
+        assert_int_equal(submit(f, client, a, two ? 5000 : 1000, r, &j), 200);
+        assert_string_equal(str(j, "status"), "success");
+        json_decref(j);
+        want += two ? 50 : 10;
+        assert_int_equal(balance_json(f, client), want); /* before any block */
+        if (round != 0)
+            nt_produce(&f->node);
+        assert_int_equal(balance_json(f, client), want); /* once, after it */
+    }
+    nt_produce(&f->node);
+    assert_int_equal(balance_json(f, client), 70);
+}
+
+/* GET /register is limited per client IP ([legacy] register_limit 3 here). */
+static void test_register_rate_limit(void **state)
+{
+    struct fixture *f = *state;
+    json_t *j = NULL;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(http(f, "GET", "/register", NULL, &j), 200);
+        json_decref(j);
+    }
+    assert_int_equal(http(f, "GET", "/register", NULL, &j), 429);
+    assert_true(json_is_string(json_object_get(j, "error"))); /* the legacy error shape */
+    assert_non_null(strstr(str(j, "error"), "Too many registrations"));
+    json_decref(j);
+    /* another address has its own budget */
+    struct nt_req r = {"GET", "/register", NULL, 0, .timeout_s = 10, .local_ip = "127.0.0.2"};
+    assert_int_equal(nt_http_json(f->curl, f->base, &r, &j), 200);
+    assert_non_null(str(j, "client_id"));
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/register", NULL, &j), 429);
     json_decref(j);
 }
 
@@ -388,7 +582,9 @@ static void expect_error(struct fixture *f, const char *method, const char *path
 static void test_errors(void **state)
 {
     struct fixture *f = *state;
+    char body[512], a[CPC_LEGACY_ID_MAX + 1];
     add_client(f, "client-23", "cpc1gnpq85jq7ks96xzx7xwtlgjrr7cmm2sxech2sh");
+    task_of(f, "sc-001", a);
     const char *missing[] = {
         NULL,
         "{}",
@@ -410,23 +606,33 @@ static void test_errors(void **state)
                  "\"result_data\":\"x\"}",
                  400, "Invalid contract ID");
     expect_error(f, "POST", "/submit_work",
-                 "{\"client_id\":\"someone\",\"contract_id\":\"sc-001\",\"work_units_done\":1,"
+                 "{\"client_id\":\"client-23\",\"contract_id\":\"sc-001\",\"work_units_done\":1,"
                  "\"result_data\":\"x\"}",
-                 400, "Unknown client ID");
-    expect_error(f, "POST", "/submit_work",
-                 "{\"client_id\":\"client-23\",\"contract_id\":\"sc-001\",\"work_units_done\":10001,"
-                 "\"result_data\":\"x\"}",
-                 400,
+                 400, "Invalid contract ID"); /* a template id, not an assignment */
+    snprintf(body, sizeof body,
+             "{\"client_id\":\"someone\",\"contract_id\":\"%s\",\"work_units_done\":1,"
+             "\"result_data\":\"x\"}",
+             a);
+    expect_error(f, "POST", "/submit_work", body, 400, "Unknown client ID");
+    snprintf(body, sizeof body,
+             "{\"client_id\":\"client-23\",\"contract_id\":\"%s\",\"work_units_done\":10001,"
+             "\"result_data\":\"x\"}",
+             a);
+    expect_error(f, "POST", "/submit_work", body, 400,
                  "Too much work claimed: work_units_done is at most 10000 for sc-001 (10x the 1000 "
                  "units required)");
-    expect_error(f, "POST", "/submit_work",
-                 "{\"client_id\":\"client-23\",\"contract_id\":\"sc-001\",\"work_units_done\":-5,"
-                 "\"result_data\":\"x\"}",
-                 400, "Invalid data: work_units_done must be a positive integer");
-    expect_error(f, "POST", "/submit_work",
-                 "{\"client_id\":\"client-23\",\"contract_id\":\"sc-001\",\"work_units_done\":\"5\","
-                 "\"result_data\":\"x\"}",
-                 400, "Invalid data: work_units_done must be a positive integer");
+    snprintf(body, sizeof body,
+             "{\"client_id\":\"client-23\",\"contract_id\":\"%s\",\"work_units_done\":-5,"
+             "\"result_data\":\"x\"}",
+             a);
+    expect_error(f, "POST", "/submit_work", body, 400,
+                 "Invalid data: work_units_done must be a positive integer");
+    snprintf(body, sizeof body,
+             "{\"client_id\":\"client-23\",\"contract_id\":\"%s\",\"work_units_done\":\"5\","
+             "\"result_data\":\"x\"}",
+             a);
+    expect_error(f, "POST", "/submit_work", body, 400,
+                 "Invalid data: work_units_done must be a positive integer");
     expect_error(f, "POST", "/submit_work",
                  "{\"client_id\":7,\"contract_id\":\"sc-001\",\"work_units_done\":5,"
                  "\"result_data\":\"x\"}",
@@ -435,7 +641,7 @@ static void test_errors(void **state)
                  "Invalid JSON: *");
     /* exactly the cap is fine (a verified-but-wrong result here) */
     json_t *j = NULL;
-    assert_int_equal(submit(f, "client-23", "sc-001", 10000, "x", &j), 200);
+    assert_int_equal(submit(f, "client-23", a, 10000, "x", &j), 200);
     assert_string_equal(str(j, "status"), "rejected");
     json_decref(j);
 
@@ -463,10 +669,14 @@ static void test_unfunded_legacy_key(void **state)
     assert_int_equal(balance_of(f, li.address), 0);
 
     add_client(f, "client-23", "cpc1gnpq85jq7ks96xzx7xwtlgjrr7cmm2sxech2sh");
-    expect_error(f, "POST", "/submit_work",
-                 "{\"client_id\":\"client-23\",\"contract_id\":\"sc-001\",\"work_units_done\":1000,"
-                 "\"result_data\":\"" C23_258 "\"}",
-                 503, "Legacy rewards are not funded");
+    char a[CPC_LEGACY_ID_MAX + 1], r[CPC_LEGACY_RESULT_TEXT_MAX + 1], body[512];
+    task_of(f, "sc-001", a);
+    result_of("client-23", a, 3, 1000, r);
+    snprintf(body, sizeof body,
+             "{\"client_id\":\"client-23\",\"contract_id\":\"%s\",\"work_units_done\":1000,"
+             "\"result_data\":\"%s\"}",
+             a, r);
+    expect_error(f, "POST", "/submit_work", body, 503, "Legacy rewards are not funded");
     assert_int_equal(cpc_mempool_size(f->node.mempool), 0);
 
     /* fund it with 10 CPC + fees: the refused claim was not kept, so the same work now pays */
@@ -482,7 +692,7 @@ static void test_unfunded_legacy_key(void **state)
     cpc_node_account(&f->node, tx.from, &acc);
     assert_int_equal(cpc_mempool_add(f->node.mempool, &tx, &acc, &err), 0);
     nt_produce(&f->node);
-    assert_int_equal(submit(f, "client-23", "sc-001", 1000, C23_258, &j), 200);
+    assert_int_equal(submit(f, "client-23", a, 1000, r, &j), 200);
     assert_string_equal(str(j, "status"), "success");
     json_decref(j);
     nt_produce(&f->node);
@@ -491,10 +701,13 @@ static void test_unfunded_legacy_key(void **state)
                      10 * CPC_BASE_PER_CPC);
     /* drained: the next reward is refused again, cleanly */
     add_client(f, "client-a", "cpc1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqc58w28");
-    expect_error(f, "POST", "/submit_work",
-                 "{\"client_id\":\"client-a\",\"contract_id\":\"sc-002\",\"work_units_done\":50000,"
-                 "\"result_data\":\"" CA_40903 "\"}",
-                 503, "Legacy rewards are not funded");
+    task_of(f, "sc-002", a);
+    result_of("client-a", a, 4, 5000, r);
+    snprintf(body, sizeof body,
+             "{\"client_id\":\"client-a\",\"contract_id\":\"%s\",\"work_units_done\":5000,"
+             "\"result_data\":\"%s\"}",
+             a, r);
+    expect_error(f, "POST", "/submit_work", body, 503, "Legacy rewards are not funded");
 }
 
 int main(void)
@@ -504,6 +717,9 @@ int main(void)
         cmocka_unit_test(test_replay_vectors),
         cmocka_unit_test_setup_teardown(test_register_and_task, setup, teardown),
         cmocka_unit_test_setup_teardown(test_submit_reward_and_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_reward_per_assignment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_balance_includes_pending_reward, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_register_rate_limit, setup_register_limit, teardown),
         cmocka_unit_test_setup_teardown(test_other_txs_in_chain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unfunded_legacy_key, setup_unfunded, teardown),

@@ -544,10 +544,13 @@ static void test_blobs(void **state)
     struct nt_buf b = {0};
     assert_int_equal(req_raw(f, f->curl, NULL, 0, "GET", path, NULL, 0, &b), 404);
     free(b.p);
-    assert_int_equal(req_raw(f, f->curl, NULL, 0, "PUT", path, data, sizeof data, &b), 201);
+    /* uploads are signed by an account (test_node_blobs.c has the rules) */
+    assert_int_equal(req_raw(f, f->curl, NULL, 0, "PUT", path, data, sizeof data, &b), 401);
+    free(b.p);
+    assert_int_equal(req_raw(f, f->curl, &f->faucet, 0, "PUT", path, data, sizeof data, &b), 201);
     assert_non_null(strstr(b.p, "\"created\":true"));
     free(b.p);
-    assert_int_equal(req_raw(f, f->curl, NULL, 0, "PUT", path, data, sizeof data, &b), 200);
+    assert_int_equal(req_raw(f, f->curl, &f->faucet, 0, "PUT", path, data, sizeof data, &b), 200);
     assert_non_null(strstr(b.p, "\"created\":false"));
     free(b.p);
     assert_int_equal(req_raw(f, f->curl, NULL, 0, "GET", path, NULL, 0, &b), 200);
@@ -556,13 +559,13 @@ static void test_blobs(void **state)
     free(b.p);
     /* hash mismatch */
     data[0] ^= 1;
-    assert_int_equal(req_raw(f, f->curl, NULL, 0, "PUT", path, data, sizeof data, &b), 400);
+    assert_int_equal(req_raw(f, f->curl, &f->faucet, 0, "PUT", path, data, sizeof data, &b), 400);
     assert_non_null(strstr(b.p, "hash mismatch"));
     free(b.p);
     /* bad ids */
     assert_int_equal(req_raw(f, f->curl, NULL, 0, "GET", "/blobs/abc", NULL, 0, &b), 400);
     free(b.p);
-    assert_int_equal(req_raw(f, f->curl, NULL, 0, "PUT", "/blobs/%2E%2E", data, 3, &b), 400);
+    assert_int_equal(req_raw(f, f->curl, &f->faucet, 0, "PUT", "/blobs/%2E%2E", data, 3, &b), 400);
     free(b.p);
     /* the file is where the docs say, named by the lowercase hash */
     char fpath[512];

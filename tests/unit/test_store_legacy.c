@@ -1,7 +1,7 @@
 /* test_store_legacy.c — the legacy API tables (store_legacy.h): migration 3,
  * clients (add, duplicate, lookups both ways), receipts (claim, double claim,
- * lookups by key and by either tx hash, delete), argument checks, and that
- * rows survive a reopen. */
+ * lookups by key and by either tx hash, delete), argument checks, that
+ * rows survive a reopen, and one claim per assignment (migration 7). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -181,12 +181,62 @@ static void test_receipts(void **state)
     assert_string_equal(addr, ADDR);
 }
 
+/* Migration 7: an assignment (contract instance) is claimed once, whatever
+ * the result; receipts without one (paid before the rule) coexist. */
+static void test_assignment_paid_once(void **state)
+{
+    struct store_fx *f = *state;
+    struct cpc_err err = {0};
+    struct cpc_legacy_receipt got;
+    assert_true(cpc_store_schema_version(f->s) >= 6);
+    assert_int_equal(cpc_store_legacy_client_add(f->s, CID, ADDR, 1700000000, &err), 0);
+    assert_int_equal(cpc_store_legacy_client_add(f->s, "other", "cpc1other", 1700000000, &err),
+                     0);
+    const char *inst = "sc-001-00112233445566778899aabbccddeeff0011223344";
+    assert_int_equal(cpc_store_legacy_receipt_by_assignment(f->s, inst, &got, &err),
+                     CPC_ERR_NOT_FOUND);
+    struct cpc_legacy_receipt r = receipt("dummy_result_data", 0x11);
+    snprintf(r.contract_id, sizeof r.contract_id, "%s", inst);
+    snprintf(r.assignment, sizeof r.assignment, "%s", inst);
+    assert_int_equal(cpc_store_legacy_receipt_add(f->s, &r, &err), 0);
+    /* another result, another client: the same assignment is not paid twice */
+    struct cpc_legacy_receipt again = receipt("000abc", 0x21);
+    snprintf(again.contract_id, sizeof again.contract_id, "%s", inst);
+    snprintf(again.assignment, sizeof again.assignment, "%s", inst);
+    assert_int_equal(cpc_store_legacy_receipt_add(f->s, &again, &err), CPC_ERR_DUPLICATE);
+    snprintf(again.client_id, sizeof again.client_id, "other");
+    assert_int_equal(cpc_store_legacy_receipt_add(f->s, &again, &err), CPC_ERR_DUPLICATE);
+    /* receipts of before the rule (no assignment) are several */
+    struct cpc_legacy_receipt old1 = receipt("a", 0x31), old2 = receipt("b", 0x41);
+    assert_int_equal(cpc_store_legacy_receipt_add(f->s, &old1, &err), 0);
+    assert_int_equal(cpc_store_legacy_receipt_add(f->s, &old2, &err), 0);
+    assert_int_equal(cpc_store_legacy_receipt_by_assignment(f->s, inst, &got, &err), 0);
+    assert_memory_equal(&got, &r, sizeof r);
+    assert_int_equal(cpc_store_legacy_receipt_by_tx(f->s, old1.receipt_tx, &got, &err), 0);
+    assert_string_equal(got.assignment, "");
+    /* the client's recent claims, newest first */
+    struct cpc_legacy_receipt rows[4];
+    size_t n = 0;
+    old2.created_at = 1700000100;
+    assert_int_equal(cpc_store_legacy_receipt_delete(f->s, CID, "sc-001", "b", &err), 0);
+    assert_int_equal(cpc_store_legacy_receipt_add(f->s, &old2, &err), 0);
+    assert_int_equal(cpc_store_legacy_receipts_recent(f->s, CID, 0, rows, 4, &n, &err), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(rows[0].result_data, "b");
+    assert_int_equal(cpc_store_legacy_receipts_recent(f->s, CID, 1700000050, rows, 4, &n, &err),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(cpc_store_legacy_receipts_recent(f->s, CID, 0, rows, 2, &n, &err), 0);
+    assert_int_equal(n, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migration_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_clients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receipts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_assignment_paid_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
