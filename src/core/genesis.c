@@ -54,7 +54,7 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
     static const char *const keys[] = {"chain_id", "genesis_time", "validator", "params",
                                        "accounts", NULL};
     static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury",
-                                        "synthetic", NULL};
+                                        "synthetic", "protocol", "max_block_gas", NULL};
     static const char *const akeys[] = {"address", "balance", "stake", NULL};
     const int E = CPC_ERR_INVALID;
     const json_t *pj = NULL, *aj = NULL;
@@ -86,6 +86,17 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
         (rc = cpc__json_addr(pj, "params", "treasury", g->params.treasury, E, err)))
         goto fail;
     g->params.max_block_txs = (uint32_t)v;
+    g->params.protocol = 1; /* absent: the rules before the version existed */
+    if (json_object_get(pj, "protocol")) {
+        if ((rc = cpc__json_u64(pj, "params", "protocol", 1, CPC_PROTOCOL_VERSION, &v, E, err)))
+            goto fail;
+        g->params.protocol = (uint32_t)v;
+    }
+    g->params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    if (json_object_get(pj, "max_block_gas") &&
+        (rc = cpc__json_u64(pj, "params", "max_block_gas", CPC_MIN_BLOCK_GAS, INT64_MAX,
+                            &g->params.max_block_gas, E, err)))
+        goto fail;
     const json_t *sj = json_object_get(pj, "synthetic");
     if (sj && (rc = cpc_synthetic_params_from_json(&g->synthetic, sj, "params.synthetic", err)))
         goto fail;
@@ -126,6 +137,17 @@ fail:
     return rc;
 }
 
+int cpc_genesis_check_protocol(const struct cpc_genesis *g, struct cpc_err *err)
+{
+    if (g->params.protocol == CPC_PROTOCOL_VERSION)
+        return 0;
+    return cpc_err_set(err, CPC_ERR_INVALID,
+                       "genesis.json is for protocol %u, this build runs protocol %u: its blocks "
+                       "cannot be replayed under the new rules. Start a fresh devnet home (move "
+                       "the home away or set CPC_HOME), or run the chain with an older build",
+                       (unsigned)g->params.protocol, (unsigned)CPC_PROTOCOL_VERSION);
+}
+
 json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
 {
     json_t *accounts = json_array();
@@ -154,11 +176,12 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
         return NULL;
     }
     /* "o" steals validator and accounts, also on failure */
-    o = json_pack("{s:s, s:I, s:o, s:{s:I, s:I, s:s}, s:o}", "chain_id", chain, "genesis_time",
-                  (json_int_t)g->genesis_time_ms, "validator", validator, "params",
-                  "min_gas_price", (json_int_t)g->params.min_gas_price, "max_block_txs",
-                  (json_int_t)g->params.max_block_txs, "treasury", treasury, "accounts",
-                  accounts);
+    o = json_pack("{s:s, s:I, s:o, s:{s:I, s:I, s:s, s:I, s:I}, s:o}", "chain_id", chain,
+                  "genesis_time", (json_int_t)g->genesis_time_ms, "validator", validator,
+                  "params", "min_gas_price", (json_int_t)g->params.min_gas_price,
+                  "max_block_txs", (json_int_t)g->params.max_block_txs, "treasury", treasury,
+                  "protocol", (json_int_t)g->params.protocol, "max_block_gas",
+                  (json_int_t)g->params.max_block_gas, "accounts", accounts);
     if (o && g->synthetic.enabled &&
         json_object_set_new(json_object_get(o, "params"), "synthetic",
                             cpc_synthetic_params_to_json(&g->synthetic)) != 0) {

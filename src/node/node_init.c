@@ -89,6 +89,8 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
              chain_id && *chain_id ? chain_id : "cpc-devnet-1");
     g.params.min_gas_price = 1;
     g.params.max_block_txs = 10000;
+    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.protocol = CPC_PROTOCOL_VERSION;
     g.genesis_time_ms = cpc_now_ms();
     memcpy(g.validator, validator.pubkey, CPC_PUBKEY_LEN);
     if (cpc_address_decode(g.params.treasury, treasury.address) != 0)

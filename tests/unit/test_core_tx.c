@@ -84,7 +84,7 @@ static void test_names_gas_fee(void **state)
     assert_int_equal(cpc_tx_type_from_name("job_create"), CPC_TX_NONE);
     {
         static const struct { enum cpc_tx_type t; uint64_t gas; } market_gas[] = {
-            {CPC_TX_JOB_CREATE, 100000}, {CPC_TX_JOB_CANCEL, 50000}, {CPC_TX_REVEAL, 200000},
+            {CPC_TX_JOB_CANCEL, 50000}, {CPC_TX_REVEAL, 200000},
             {CPC_TX_VERDICT, 50000},     {CPC_TX_WORKER_REGISTER, 60000},
         };
         for (size_t i = 0; i < sizeof market_gas / sizeof market_gas[0]; i++) {
