@@ -27,6 +27,7 @@
 
 #define DL_JOB_EXPIRY 1
 #define DL_REVEAL 2
+#define DL_CLOSE_TASKS 9 /* id = job id, aux = the next task to close (an ended job) */
 
 /* ---------------- record access ---------------- */
 
@@ -213,6 +214,13 @@ struct dl_cursor {
     int present;
 };
 
+struct dl_entry {
+    uint8_t type;
+    uint8_t id_len;
+    uint8_t id[255];
+    uint64_t aux;
+};
+
 static int cursor_get(const struct cpc_overlay *ov, struct dl_cursor *c, struct cpc_err *err)
 {
     uint8_t key = CPC_KEY_DEADLINE;
@@ -316,10 +324,15 @@ static int deadline_add(struct cpc_overlay *ov, uint64_t height, uint8_t type, c
 
 /* ---------------- settlement ---------------- */
 
-/* Close the job's open tasks (job ended before they were done). */
-static int close_open_tasks(struct cpc_overlay *ov, const struct cpc_job *job, struct cpc_err *err)
+/* Close the open tasks of an ended job from task `from` on, visiting at most
+ * `budget` tasks (>= 1); *next = the first task not visited (contract.tasks
+ * when all are), *visited = how many were. */
+static int close_tasks_from(struct cpc_overlay *ov, const struct cpc_job *job, uint32_t from,
+                            uint64_t budget, uint32_t *next, uint64_t *visited, struct cpc_err *err)
 {
-    for (uint32_t i = 0; i < job->contract.tasks; i++) {
+    uint32_t i = from;
+    *visited = 0;
+    for (; i < job->contract.tasks && *visited < budget; i++, ++*visited) {
         uint8_t tid[16];
         struct cpc_task t;
         cpc_task_id(tid, job->id, i);
@@ -332,6 +345,7 @@ static int close_open_tasks(struct cpc_overlay *ov, const struct cpc_job *job, s
         if (rc != 0)
             return rc;
     }
+    *next = i;
     return 0;
 }
 
@@ -793,25 +807,43 @@ int cpc_market_begin_block(struct cpc_overlay *ov, const struct cpc_block_ctx *c
     return cpc__market_synthetic_counter_drop(ov, ctx->height - 1, err);
 }
 
+/* Close an ended job's open tasks from e->aux on, within budget; when tasks
+ * are left the entry becomes DL_CLOSE_TASKS at the next task (*more = 1). */
+static int close_job_tasks(struct cpc_overlay *ov, const struct cpc_job *job, struct dl_entry *e,
+                           uint64_t budget, uint64_t *cost, int *more, struct cpc_err *err)
+{
+    uint32_t next;
+    uint64_t visited;
+    uint32_t from = e->aux < job->contract.tasks ? (uint32_t)e->aux : job->contract.tasks;
+    int rc = close_tasks_from(ov, job, from, budget, &next, &visited, err);
+    *cost += visited;
+    if (rc == 0 && next < job->contract.tasks) {
+        e->type = DL_CLOSE_TASKS;
+        e->aux = next;
+        *more = 1;
+    }
+    return rc;
+}
+
 /* Expire a job whose deadline entry falls due, but only at its CURRENT deadline:
- * JOB_EXTEND moves the deadline and leaves the old entry behind. */
-static int expire_job(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const uint8_t id[32],
-                      uint64_t *cost, struct cpc_err *err)
+ * JOB_EXTEND moves the deadline and leaves the old entry behind. The job ends
+ * and its escrow returns at once; its open tasks close within the block's
+ * deadline work, the rest in later blocks (DL_CLOSE_TASKS). */
+static int expire_job(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, struct dl_entry *e,
+                      uint64_t budget, uint64_t *cost, int *more, struct cpc_err *err)
 {
     struct cpc_job job;
-    if (cpc_market_get_job(ov, id, &job) != 0)
+    if (cpc_market_get_job(ov, e->id, &job) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "deadline names a missing job");
     if (job.status != CPC_JOB_ACTIVE ||
         ctx->height < job.created_height + job.contract.deadline_blocks)
         return 0;
-    *cost += job.contract.tasks; /* close_open_tasks visits every task */
     job.status = CPC_JOB_EXPIRED;
-    int rc = close_open_tasks(ov, &job, err);
-    if (rc == 0)
-        rc = try_finish(ov, &job, err);
+    int rc = try_finish(ov, &job, err);
     if (rc == 0)
         rc = put_job(ov, &job, err);
-    return rc;
+    e->aux = 0;
+    return rc != 0 ? rc : close_job_tasks(ov, &job, e, budget, cost, more, err);
 }
 
 static int missed_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const uint8_t id[16],
@@ -838,25 +870,36 @@ static int missed_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
     return put_job(ov, &job, err);
 }
 
-/* One due entry. *cost: the work it took (1, plus the job's tasks for an expiry). */
-static int deadline_due(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, uint8_t type,
-                        const uint8_t *id, size_t id_len, uint64_t aux, uint64_t *cost,
-                        struct cpc_err *err)
+/* One due entry, with `budget` (>= 1) work left in this block. *cost: the work
+ * it took (1, plus each task an ended job's closing visited). *more = 1 when
+ * the entry is not done: it was updated in place (e) and comes first in the
+ * next block. */
+static int deadline_due(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, struct dl_entry *e,
+                        uint64_t budget, uint64_t *cost, int *more, struct cpc_err *err)
 {
     *cost = 1;
-    switch (type) {
+    *more = 0;
+    switch (e->type) {
     case DL_JOB_EXPIRY:
-        if (id_len != 32)
+        if (e->id_len != 32)
             break;
-        return expire_job(ov, ctx, id, cost, err);
+        return expire_job(ov, ctx, e, budget, cost, more, err);
     case DL_REVEAL:
-        if (id_len != 16)
+        if (e->id_len != 16)
             break;
-        return missed_reveal(ov, ctx, id, aux, err);
+        return missed_reveal(ov, ctx, e->id, e->aux, err);
+    case DL_CLOSE_TASKS: {
+        struct cpc_job job;
+        if (e->id_len != 32)
+            break;
+        if (cpc_market_get_job(ov, e->id, &job) != 0)
+            return cpc_err_set(err, CPC_ERR_INTERNAL, "deadline names a missing job");
+        return close_job_tasks(ov, &job, e, budget, cost, more, err);
+    }
     default:
         break;
     }
-    return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline entry (type %u)", (unsigned)type);
+    return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline entry (type %u)", (unsigned)e->type);
 }
 
 /* Delete the buckets of height from the one holding entry `from` up to the one
@@ -909,10 +952,12 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
             uint64_t bucket_end = ((uint64_t)bk + 1) * CPC_DEADLINE_BUCKET;
             for (uint32_t i = bk * CPC_DEADLINE_BUCKET; rc == 0 && i < count && i < bucket_end && r.left > 0;
                  i++) {
-                uint8_t type = cpc_read_u8(&r), id[255];
-                uint8_t id_len = cpc_read_u8(&r);
-                cpc_read_bytes(&r, id, id_len);
-                uint64_t aux = cpc_read_u64(&r), cost = 0;
+                struct dl_entry e;
+                size_t off = b.len - r.left;
+                e.type = cpc_read_u8(&r);
+                e.id_len = cpc_read_u8(&r);
+                cpc_read_bytes(&r, e.id, e.id_len);
+                e.aux = cpc_read_u64(&r);
                 if (r.failed) {
                     rc = cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline bucket");
                     break;
@@ -921,9 +966,25 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
                     continue; /* processed in an earlier block */
                 if (work >= CPC_DEADLINE_WORK)
                     break;
-                if ((rc = deadline_due(ov, ctx, type, id, id_len, aux, &cost, err)) != 0)
+                uint64_t cost = 0;
+                int more = 0;
+                if ((rc = deadline_due(ov, ctx, &e, CPC_DEADLINE_WORK - work, &cost, &more, err)) != 0)
                     break;
                 work += cost;
+                if (more) {
+                    /* not done: store the entry's progress, go on from it next block */
+                    struct cpc_buf u;
+                    cpc_buf_init(&u);
+                    cpc_buf_put(&u, b.data, off);
+                    cpc_buf_put_u8(&u, e.type);
+                    cpc_buf_put_u8(&u, e.id_len);
+                    cpc_buf_put(&u, e.id, e.id_len);
+                    cpc_buf_put_u64(&u, e.aux);
+                    cpc_buf_put(&u, b.data + (b.len - r.left), r.left);
+                    rc = put_encoded(ov, key, klen, &u, err);
+                    work = CPC_DEADLINE_WORK;
+                    break;
+                }
                 cur.entry = i + 1;
             }
             if (rc == 0 && cur.entry < count && cur.entry % CPC_DEADLINE_BUCKET != 0 &&
@@ -1008,10 +1069,11 @@ int cpc__market_job_expiry(struct cpc_overlay *ov, uint64_t height, const uint8_
     return deadline_add(ov, height, DL_JOB_EXPIRY, job_id, 32, 0, err);
 }
 
-int cpc__market_end_job(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_err *err)
+int cpc__market_end_job(struct cpc_overlay *ov, uint64_t height, struct cpc_job *job,
+                        struct cpc_err *err)
 {
-    int rc = close_open_tasks(ov, job, err);
-    return rc != 0 ? rc : try_finish(ov, job, err);
+    int rc = try_finish(ov, job, err);
+    return rc != 0 ? rc : deadline_add(ov, height, DL_CLOSE_TASKS, job->id, 32, 0, err);
 }
 
 int cpc__market_reveal_deadline(struct cpc_overlay *ov, const struct cpc_task *t,

@@ -1185,6 +1185,47 @@ static void test_many_deadlines_at_one_height(void **state)
     assert_true(blocks >= 1);
 }
 
+/* Ending a job bigger than one block's deadline work (CPC_DEADLINE_WORK task
+ * visits) spreads the closing of its tasks over blocks: the job ends and its
+ * escrow returns at once, the first tasks close at the end of that block, the
+ * rest at the next; the same for an expiry. Every block re-validates. */
+static void test_big_job_closes_over_blocks(void **state)
+{
+    (void)state;
+    const uint32_t n = CPC_DEADLINE_WORK + 1000;
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, n, 1000);
+    c.p.hashpow.bits = 40;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    size_t expiry_records = deadline_records(); /* its expiry, 200 blocks ahead */
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    memcpy(tx.u.job_cancel.job_id, job, 32);
+    sign_from(&tx, &C.customer);
+    step1(&tx, 0);
+    assert_int_equal(job_of(job).status, CPC_JOB_CANCELLED);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_CLOSED);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_OPEN); /* next block */
+    assert_true(deadline_records() > expiry_records);
+    empty_blocks(1);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_CLOSED);
+    assert_int_equal(deadline_records(), expiry_records);
+
+    /* expiry */
+    c.deadline_blocks = 2;
+    create_job(&c, job, 0);
+    empty_blocks(2);
+    assert_int_equal(job_of(job).status, CPC_JOB_EXPIRED);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_OPEN);
+    empty_blocks(1);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_CLOSED);
+    assert_int_equal(deadline_records(), expiry_records);
+}
+
 /* A tx whose effects fail with an unexpected code (here a corrupt job record:
  * CPC_ERR_INTERNAL) fails by itself: it is included with its error and pays
  * its fee; the block is built and re-validates. */
@@ -1244,6 +1285,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_contracts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_deadlines_at_one_height, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unexpected_error_fails_only_the_tx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_job_closes_over_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend_deadline_and_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend_then_expire_at_new_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synthetic_paid_from_pool_with_cap, setup_synth, teardown),
