@@ -279,6 +279,9 @@ static int dl_count_get(const struct cpc_overlay *ov, uint64_t height, uint32_t 
     return rc;
 }
 
+/* File a deadline of `type` (its handler: deadline_due) for id at height, which
+ * must be the current block's height or later (it is processed at the end of
+ * that block, or later under a backlog). */
 static int deadline_add(struct cpc_overlay *ov, uint64_t height, uint8_t type, const uint8_t *id,
                         size_t id_len, uint64_t aux, struct cpc_err *err)
 {
