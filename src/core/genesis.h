@@ -35,6 +35,11 @@
  * (docs/protocol.md): about 5,000 new task records (about 0.3 s under ASan on
  * the 2-vCPU reference machine), or 6,250 SUBMIT_RESULTs. */
 #define CPC_DEFAULT_MAX_BLOCK_GAS 500000000ULL
+/* Tasks of the largest JOB_CREATE that fits the default max_block_gas, for any
+ * contract (canonical contracts are under 1,000 bytes): 4,998. */
+#define CPC_DEFAULT_JOB_CREATE_MAX_TASKS                                                  \
+    ((CPC_DEFAULT_MAX_BLOCK_GAS - CPC_GAS_JOB_CREATE - 1000 * CPC_GAS_PER_CONTRACT_BYTE) / \
+     CPC_GAS_PER_TASK)
 /* Room for the largest constant-gas tx (REVEAL, 200,000 gas) */
 #define CPC_MIN_BLOCK_GAS 200000ULL
 
