@@ -99,8 +99,9 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
 
 /* Validate and apply a complete block on top of `state` (not modified).
  * Checks: chain id, height == prev->height + 1, prev_hash == hash(prev),
- * time >= prev->time, n_txs <= max, the txs' gas sum <= max_block_gas, proposer == validator_pub and its
- * signature, every tx includable (and, when verify_sigs, cpc_tx_check),
+ * time >= prev->time, n_txs <= max, the txs' gas sum <= max_block_gas,
+ * proposer == validator_pub and its signature, every tx includable (and,
+ * when verify_sigs, cpc_tx_check),
  * tx_root, compute_root, state_root, and results equal b->results when those
  * are present. On success *delta_out receives the changed accounts and objects (caller
  * frees) and, if results_out is non-NULL, a heap array of n_txs results (caller frees).
@@ -117,8 +118,9 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
  * fit in what is left of the block's gas is left out without being reported
  * as skipped: it fits a later block; one whose gas alone exceeds max_block_gas
  * is skipped with CPC_ERR_TOO_LARGE). Only a failed write into the block's own
- * overlay fails the build; any error of one tx at most leaves that tx out. The validator's public key (for the market's checks) is
- * derived from validator_sk. Candidates are deep-copied (cpc_tx_copy) into
+ * overlay fails the build; any error of one tx at most leaves that tx out.
+ * The validator's public key (for the market's checks) is derived from
+ * validator_sk. Candidates are deep-copied (cpc_tx_copy) into
  * out->txs; out->results is filled. If skipped is non-NULL it receives a heap array of candidate indexes
  * that were skipped (*n_skipped; caller frees) with their codes in skipped_codes
  * (heap, caller frees; may be NULL). *delta_out receives the state changes

@@ -85,7 +85,8 @@ static int put_encoded(struct cpc_overlay *ov, const uint8_t *key, size_t klen, 
         return cpc_err_set(err, rc, "state record '%c' of %zu bytes exceeds the limit of %d bytes",
                            key[0], len, CPC_OBJ_VALUE_MAX);
     if (rc != 0)
-        return cpc_err_set(err, rc, rc == CPC_ERR_NOMEM ? "out of memory" : "cannot write a state record");
+        return cpc_err_set(err, rc,
+                           rc == CPC_ERR_NOMEM ? "out of memory" : "cannot write a state record");
     return 0;
 }
 
@@ -902,7 +903,8 @@ static int deadline_due(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     default:
         break;
     }
-    return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline entry (type %u)", (unsigned)e->type);
+    return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline entry (type %u)",
+                       (unsigned)e->type);
 }
 
 /* Delete the buckets of height from the one holding entry `from` up to the one
@@ -911,7 +913,11 @@ static int dl_drop(struct cpc_overlay *ov, uint64_t height, uint32_t from, uint3
                    struct cpc_err *err)
 {
     uint8_t key[CPC_KEY_MAX];
-    for (uint32_t bk = from / CPC_DEADLINE_BUCKET; end && bk <= (end - 1) / CPC_DEADLINE_BUCKET; bk++)
+    if (end == 0)
+        return all && cpc_overlay_obj_del(ov, key, cpc_key_deadline(key, height)) != 0
+                   ? cpc_err_set(err, CPC_ERR_NOMEM, "out of memory")
+                   : 0;
+    for (uint32_t bk = from / CPC_DEADLINE_BUCKET; bk <= (end - 1) / CPC_DEADLINE_BUCKET; bk++)
         if (cpc_overlay_obj_del(ov, key, cpc_key_deadline_bucket(key, height, bk)) != 0)
             return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     if (all && cpc_overlay_obj_del(ov, key, cpc_key_deadline(key, height)) != 0)
@@ -953,8 +959,8 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
             struct cpc_reader r;
             cpc_reader_init(&r, b.data, b.len);
             uint64_t bucket_end = ((uint64_t)bk + 1) * CPC_DEADLINE_BUCKET;
-            for (uint32_t i = bk * CPC_DEADLINE_BUCKET; rc == 0 && i < count && i < bucket_end && r.left > 0;
-                 i++) {
+            for (uint32_t i = bk * CPC_DEADLINE_BUCKET;
+                 rc == 0 && i < count && i < bucket_end && r.left > 0; i++) {
                 struct dl_entry e;
                 size_t off = b.len - r.left;
                 e.type = cpc_read_u8(&r);
@@ -971,7 +977,8 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
                     break;
                 uint64_t cost = 0;
                 int more = 0;
-                if ((rc = deadline_due(ov, ctx, &e, CPC_DEADLINE_WORK - work, &cost, &more, err)) != 0)
+                rc = deadline_due(ov, ctx, &e, CPC_DEADLINE_WORK - work, &cost, &more, err);
+                if (rc != 0)
                     break;
                 work += cost;
                 if (more) {
@@ -992,8 +999,9 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
             }
             if (rc == 0 && cur.entry < count && cur.entry % CPC_DEADLINE_BUCKET != 0 &&
                 work < CPC_DEADLINE_WORK)
-                rc = cpc_err_set(err, CPC_ERR_INTERNAL, "deadline bucket %u of height %llu is short",
-                                 bk, (unsigned long long)cur.height);
+                rc = cpc_err_set(err, CPC_ERR_INTERNAL,
+                                 "deadline bucket %u of height %llu is short", bk,
+                                 (unsigned long long)cur.height);
         }
         if (rc != 0)
             break;

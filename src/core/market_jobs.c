@@ -1,8 +1,9 @@
 /* market_jobs.c — the job-lifecycle txs of the market (market_apply.h):
  * JOB_CREATE (contract checked, budget + 10% commission moved into the job's
  * escrow, task records, expiry deadline), JOB_CANCEL (leftover escrow
- * refunded; open tasks closed at block end, within its deadline work), JOB_EXTEND (more deadline blocks and escrowed
- * tasks), WORKER_REGISTER (capabilities, stake locked for slashing) and the
+ * refunded; open tasks closed at block end, within its deadline work),
+ * JOB_EXTEND (more deadline blocks and escrowed tasks), WORKER_REGISTER
+ * (capabilities, stake locked for slashing) and the
  * UNSTAKE guard. Records and money go through market_apply.c's helpers
  * (cpc__market_*), so every write follows the same rules as settlement.
  */

@@ -1,8 +1,9 @@
 /* tx_types.h — the per-type dispatch table (internal to core).
  *
- * One entry per tx type: its name, declared gas (a constant; cpc__tx_kind_gas for a
- * type whose gas grows with its payload), payload codec and its state effects. The market issue adds JOB_CREATE, JOB_CANCEL, REVEAL,
- * VERDICT and WORKER_REGISTER by adding entries here; nothing else in the
+ * One entry per tx type: its name, declared gas (a constant; cpc__tx_kind_gas
+ * for a type whose gas grows with its payload), payload codec and its state
+ * effects. The market issue adds JOB_CREATE, JOB_CANCEL, REVEAL, VERDICT
+ * and WORKER_REGISTER by adding entries here; nothing else in the
  * ledger switches on the type.
  */
 #ifndef CPC_CORE_TX_TYPES_H

@@ -259,11 +259,9 @@ static void test_protocol_version(void **state)
     assert_int_equal(cpc_genesis_check_protocol(&g, &err), 0);
     json_t *out = cpc_genesis_to_json(&g);
     assert_non_null(out);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "params"), "protocol")),
-                     CPC_PROTOCOL_VERSION);
-    assert_int_equal(
-        json_integer_value(json_object_get(json_object_get(out, "params"), "max_block_gas")),
-        123456789);
+    const json_t *op = json_object_get(out, "params");
+    assert_int_equal(json_integer_value(json_object_get(op, "protocol")), CPC_PROTOCOL_VERSION);
+    assert_int_equal(json_integer_value(json_object_get(op, "max_block_gas")), 123456789);
     json_decref(out);
     cpc_genesis_clear(&g);
 

@@ -1235,7 +1235,8 @@ static void test_unexpected_error_fails_only_the_tx(void **state)
     uint8_t id[32], key[CPC_KEY_MAX];
     memset(id, 0x5a, sizeof id);
     static const uint8_t garbage[3] = {1, 2, 3};
-    assert_int_equal(cpc_state_obj_put(C.st, key, cpc_key_job(key, id), garbage, sizeof garbage), 0);
+    size_t klen = cpc_key_job(key, id);
+    assert_int_equal(cpc_state_obj_put(C.st, key, klen, garbage, sizeof garbage), 0);
     uint64_t cust0 = acct(&C.customer).balance;
     struct cpc_tx tx;
     memset(&tx, 0, sizeof tx);
