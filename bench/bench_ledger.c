@@ -216,6 +216,8 @@ int main(int argc, char **argv)
     snprintf(g.params.chain_id, sizeof g.params.chain_id, "cpc-bench");
     g.params.min_gas_price = 1;
     g.params.max_block_txs = 10000;
+    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.protocol = CPC_PROTOCOL_VERSION;
     g.genesis_time_ms = (uint64_t)time(NULL) * 1000;
     memset(g.params.treasury, 0x7e, sizeof g.params.treasury); /* no market in this bench: any address */
     g.n_accounts = o.accounts;

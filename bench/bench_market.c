@@ -161,7 +161,11 @@ static int parse(int argc, char **argv, struct opts *o)
         }
         i++;
     }
-    if (!o->jobs || o->jobs > 1000 || !o->tasks || o->tasks > CPC_MAX_TASKS || !o->workers ||
+    /* one JOB_CREATE (100,000 gas + 100,000 per task + contract bytes) must fit
+     * the default block gas limit */
+    const unsigned max_tasks =
+        (unsigned)((CPC_DEFAULT_MAX_BLOCK_GAS - CPC_GAS_JOB_CREATE) / CPC_GAS_PER_TASK) - 10;
+    if (!o->jobs || o->jobs > 1000 || !o->tasks || o->tasks > max_tasks || !o->workers ||
         o->workers > 1024 || !o->block_time_ms || o->wait_ms > 25000 || !o->matmul_n ||
         o->matmul_n > CPC_MATMUL_MAX_DIM || !o->worker_max_leases ||
         o->worker_max_leases > 4096 || !o->job_parallelism || o->job_parallelism > 100000 ||
@@ -169,7 +173,7 @@ static int parse(int argc, char **argv, struct opts *o)
         fprintf(stderr, "bench_market: need 1 <= jobs <= 1000, 1 <= tasks <= %d, "
                         "1 <= workers <= 1024, wait-ms <= 25000, 1 <= worker-max-leases <= "
                         "4096, 1 <= job-parallelism <= 100000, 1 <= rounds <= 15\n",
-                CPC_MAX_TASKS);
+                max_tasks);
         return -1;
     }
     return 0;
@@ -551,6 +555,8 @@ static int market_round(const struct opts *opts, unsigned round, double *tps_out
     g.params.max_block_txs = 10000;
     g.params.min_worker_stake = WORKER_MIN_STAKE;
     g.params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
+    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.protocol = CPC_PROTOCOL_VERSION;
     g.genesis_time_ms = (uint64_t)time(NULL) * 1000;
     bench_random_key(signer, &customer);
     struct cpc_key treasury;

@@ -73,8 +73,10 @@ static int job_create(struct cli_ctx *c, struct cpc_err *err)
     cpc_amount_format(b, budget);
     cpc_amount_format(cm, commission);
     if (!c->json)
-        fprintf(stderr, "escrow: %s CPC budget + %s CPC commission (10%%); the job id is the tx hash\n",
-                b, cm);
+        fprintf(stderr,
+                "escrow: %s CPC budget + %s CPC commission (10%%); gas %llu (the fee is gas x gas "
+                "price: it grows with the tasks); the job id is the tx hash\n",
+                b, cm, (unsigned long long)cpc_tx_gas(&tx));
     return cli_sign_and_send(c, &tx, &info, err);
 }
 
@@ -300,8 +302,10 @@ static int job_confirm(struct cli_ctx *c, struct cpc_err *err)
     cpc_amount_format(b, budget);
     cpc_amount_format(cm, commission);
     if (!c->json)
-        fprintf(stderr, "escrow: %s CPC budget + %s CPC commission (10%%); the job id is the tx hash\n",
-                b, cm);
+        fprintf(stderr,
+                "escrow: %s CPC budget + %s CPC commission (10%%); gas %llu (the fee is gas x gas "
+                "price: it grows with the tasks); the job id is the tx hash\n",
+                b, cm, (unsigned long long)cpc_tx_gas(&tx));
     snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", id);
     return cli_sign_and_post(c, &tx, &info, path, true, err);
 }

@@ -74,7 +74,11 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     if ((rc = cpc_tx_check_payload(tx, err)) != 0)
         return rc;
 
-    uint64_t fee;
+    uint64_t fee, gas = cpc_tx_gas(tx);
+    if (p->max_block_gas && gas > p->max_block_gas)
+        return cpc_err_set(err, CPC_ERR_TOO_LARGE,
+                           "Transaction gas %llu exceeds the block gas limit %llu",
+                           (unsigned long long)gas, (unsigned long long)p->max_block_gas);
     if (cpc_tx_fee(tx, &fee) != 0)
         return cpc_err_set(err, CPC_ERR_OVERFLOW, "Fee (gas x gas price) overflows");
 
@@ -109,30 +113,44 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
             return cpc_err_set(err, CPC_ERR_OVERFLOW, "Proposer balance would overflow");
         sender.balance -= fee;
     }
-    if ((rc = cpc_overlay_put(ov, tx->from, &sender)) != 0 ||
-        (!self && (rc = cpc_overlay_put(ov, ctx->proposer, &prop)) != 0))
-        return cpc_err_set(err, rc, "out of memory");
 
-    /* The type's own effects, kept only when they succeed. One exception: a
-     * rejected compute result (CPC_ERR_INVALID_RESULT from the market) is a
-     * penalty, not a no-op: its slash is kept and the tx reports the reason. */
+    /* The fee, nonce and the type's own effects go into a child overlay, kept
+     * whole when the effects succeed. One exception: a rejected compute result
+     * (CPC_ERR_INVALID_RESULT from the market) is a penalty, not a no-op: its
+     * slash is kept and the tx reports the reason. Any other error of the
+     * effects, whatever its code, is the tx's own failure: the child is dropped
+     * and only fee and nonce are written into ov. An allocation failure inside
+     * the child leaves ov untouched (CPC_ERR_NOMEM: the tx is not included);
+     * only a failed write into ov itself is fatal (CPC_ERR_INTERNAL). */
     struct cpc_overlay child;
     if ((rc = cpc_overlay_init(&child, NULL, ov)) != 0)
-        return cpc_err_set(err, rc, "out of memory");
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory for the tx's overlay");
+    if (cpc_overlay_put(&child, tx->from, &sender) != 0 ||
+        (!self && cpc_overlay_put(&child, ctx->proposer, &prop) != 0)) {
+        cpc_overlay_free(&child);
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory for the tx's overlay");
+    }
     cpc_err_clear(&sub);
     rc = k->apply(&child, ctx, tx, &sub);
-    if (rc == 0 || rc == CPC_ERR_INVALID_RESULT) {
-        int crc = cpc_overlay_commit(ov, &child);
-        if (crc != 0)
-            rc = crc;
+    if (rc == CPC_ERR_NOMEM) {
+        cpc_overlay_free(&child);
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory while applying the tx: %s", sub.msg);
     }
+    int wrc;
+    if (rc == 0 || rc == CPC_ERR_INVALID_RESULT)
+        wrc = cpc_overlay_commit(ov, &child);
+    else
+        wrc = (cpc_overlay_put(ov, tx->from, &sender) != 0 ||
+               (!self && cpc_overlay_put(ov, ctx->proposer, &prop) != 0))
+                  ? CPC_ERR_NOMEM
+                  : 0;
     cpc_overlay_free(&child);
-    if (rc == CPC_ERR_NOMEM || rc == CPC_ERR_INTERNAL)
-        return cpc_err_set(err, rc, "out of memory while applying tx");
+    if (wrc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "out of memory writing the block's state");
 
     memset(res, 0, sizeof *res);
     res->code = rc;
-    res->gas_used = k->gas;
+    res->gas_used = gas;
     res->fee = fee;
     if (rc != 0)
         snprintf(res->error, sizeof res->error, "%s", sub.msg[0] ? sub.msg : cpc_errcode_name(rc));
@@ -234,6 +252,14 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
         BLOCK_FAIL("Invalid block: out of memory");
     if (cpc_market_begin_block(&ov, &ctx, &e) != 0)
         BLOCK_FAIL("Invalid block: %s", e.msg);
+    uint64_t block_gas = 0;
+    for (size_t i = 0; i < b->n_txs; i++) {
+        uint64_t g = cpc_tx_gas(&b->txs[i]);
+        if (!cpc_add_u64(&block_gas, block_gas, g) ||
+            (params->max_block_gas && block_gas > params->max_block_gas))
+            BLOCK_FAIL("Invalid block: its txs' gas exceeds the block gas limit %llu",
+                       (unsigned long long)params->max_block_gas);
+    }
     for (size_t i = 0; i < b->n_txs; i++) {
         const struct cpc_tx *tx = &b->txs[i];
         char hx[17];
@@ -361,12 +387,19 @@ int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_hea
         cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)h->height);
         goto fail;
     }
+    uint64_t gas_left = params->max_block_gas ? params->max_block_gas : UINT64_MAX;
     for (size_t i = 0; i < n_candidates && out->n_txs < cap; i++) {
+        uint64_t g = cpc_tx_gas(candidates[i]);
+        if (g <= (params->max_block_gas ? params->max_block_gas : UINT64_MAX) && g > gas_left)
+            continue; /* fits a later block: neither included nor skipped */
         int trc = cpc_apply_tx(&ov, &ctx, candidates[i], &out->results[out->n_txs], &e);
-        if (trc == CPC_ERR_NOMEM || trc == CPC_ERR_INTERNAL) {
-            rc = cpc_err_set(err, trc, "%s", e.msg);
+        if (trc == CPC_ERR_INTERNAL) {
+            /* the block's own overlay is half written: nothing built on it is sound */
+            rc = cpc_err_set(err, CPC_ERR_NOMEM, "%s", e.msg);
             goto fail;
         }
+        if (trc == 0)
+            gas_left -= out->results[out->n_txs].gas_used;
         if (trc == 0) {
             if (cpc_tx_copy(&out->txs[out->n_txs], candidates[i]) != 0) {
                 rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");

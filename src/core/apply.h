@@ -34,6 +34,10 @@ struct cpc_chain_params {
     char chain_id[CPC_CHAIN_ID_MAX + 1];
     uint64_t min_gas_price;    /* base units per gas */
     uint32_t max_block_txs;    /* txs per block */
+    uint64_t max_block_gas;    /* sum of the txs' gas per block; 0 = no limit (a genesis
+                                * always sets one: CPC_DEFAULT_MAX_BLOCK_GAS when absent) */
+    uint32_t protocol;         /* rules version of the chain (genesis.h); core runs
+                                * CPC_PROTOCOL_VERSION only, the node refuses others */
     uint8_t treasury[CPC_ADDR_HASH_LEN]; /* receives the market's commission and slashes */
     /* Worker bond (market.h, "worker stake"): a worker must keep at least
      * min_worker_stake base units locked to register, lease and submit results
@@ -86,17 +90,24 @@ struct cpc_block_ctx {
 
 /* Apply one tx on top of ov (signature NOT checked here; see cpc_tx_check).
  * Returns 0 when the tx is included: *res tells success or failure-after-inclusion
- * (fee charged, nonce bumped). Returns a negative code (CPC_ERR_NONCE_REPLAYED,
- * CPC_ERR_NONCE_GAP, CPC_ERR_INSUFFICIENT_BALANCE for the fee, CPC_ERR_WRONG_CHAIN,
- * CPC_ERR_FEE_TOO_LOW ...) when it cannot be included; ov is then unchanged. */
+ * (fee charged, nonce bumped). Every error of the type's effects, whatever its
+ * code (a record over the size limit, a corrupt record, ...), is the tx's own
+ * failure: it is reported in *res and never returned. Returns a negative code
+ * (CPC_ERR_NONCE_REPLAYED, CPC_ERR_NONCE_GAP, CPC_ERR_INSUFFICIENT_BALANCE for the
+ * fee, CPC_ERR_WRONG_CHAIN, CPC_ERR_FEE_TOO_LOW, CPC_ERR_TOO_LARGE for gas above
+ * max_block_gas ...) when it cannot be included; ov is then unchanged. Two
+ * allocation failures differ: CPC_ERR_NOMEM with ov unchanged (the tx's own
+ * overlay could not be built: the tx is not included) and CPC_ERR_INTERNAL when
+ * writing into ov itself failed midway (ov is then unusable: the caller drops it). */
 int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                  const struct cpc_tx *tx, struct cpc_tx_result *res,
                  struct cpc_err *err);
 
 /* Validate and apply a complete block on top of `state` (not modified).
  * Checks: chain id, height == prev->height + 1, prev_hash == hash(prev),
- * time >= prev->time, n_txs <= max, proposer == validator_pub and its
- * signature, every tx includable (and, when verify_sigs, cpc_tx_check),
+ * time >= prev->time, n_txs <= max, the txs' gas sum <= max_block_gas,
+ * proposer == validator_pub and its signature, every tx includable (and,
+ * when verify_sigs, cpc_tx_check),
  * tx_root, compute_root, state_root, and results equal b->results when those
  * are present. On success *delta_out receives the changed accounts and objects (caller
  * frees) and, if results_out is non-NULL, a heap array of n_txs results (caller frees).
@@ -109,8 +120,13 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
 
 /* Build and sign the next block from candidate txs (already signature-checked),
  * in the given order, skipping those that cannot be included, up to
- * params->max_block_txs. The validator's public key (for the market's checks) is
- * derived from validator_sk. Candidates are deep-copied (cpc_tx_copy) into
+ * params->max_block_txs and params->max_block_gas (a candidate whose gas does not
+ * fit in what is left of the block's gas is left out without being reported
+ * as skipped: it fits a later block; one whose gas alone exceeds max_block_gas
+ * is skipped with CPC_ERR_TOO_LARGE). Only a failed write into the block's own
+ * overlay fails the build; any error of one tx at most leaves that tx out.
+ * The validator's public key (for the market's checks) is derived from
+ * validator_sk. Candidates are deep-copied (cpc_tx_copy) into
  * out->txs; out->results is filled. If skipped is non-NULL it receives a heap array of candidate indexes
  * that were skipped (*n_skipped; caller frees) with their codes in skipped_codes
  * (heap, caller frees; may be NULL). *delta_out receives the state changes

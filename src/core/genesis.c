@@ -58,7 +58,7 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
                                        "accounts", NULL};
     static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury",
                                         "synthetic", "min_worker_stake", "unbonding_blocks",
-                                        NULL};
+                                        "protocol", "max_block_gas", NULL};
     static const char *const akeys[] = {"address", "balance", "stake", NULL};
     const int E = CPC_ERR_INVALID;
     const json_t *pj = NULL, *aj = NULL;
@@ -90,6 +90,17 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
         (rc = cpc__json_addr(pj, "params", "treasury", g->params.treasury, E, err)))
         goto fail;
     g->params.max_block_txs = (uint32_t)v;
+    g->params.protocol = 1; /* absent: the rules before the version existed */
+    if (json_object_get(pj, "protocol")) {
+        if ((rc = cpc__json_u64(pj, "params", "protocol", 1, CPC_PROTOCOL_VERSION, &v, E, err)))
+            goto fail;
+        g->params.protocol = (uint32_t)v;
+    }
+    g->params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    if (json_object_get(pj, "max_block_gas") &&
+        (rc = cpc__json_u64(pj, "params", "max_block_gas", CPC_MIN_BLOCK_GAS, INT64_MAX,
+                            &g->params.max_block_gas, E, err)))
+        goto fail;
     g->params.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
     g->params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
     if ((json_object_get(pj, "min_worker_stake") &&
@@ -139,6 +150,17 @@ fail:
     return rc;
 }
 
+int cpc_genesis_check_protocol(const struct cpc_genesis *g, struct cpc_err *err)
+{
+    if (g->params.protocol == CPC_PROTOCOL_VERSION)
+        return 0;
+    return cpc_err_set(err, CPC_ERR_INVALID,
+                       "genesis.json is for protocol %u, this build runs protocol %u: its blocks "
+                       "cannot be replayed under the new rules. Start a fresh devnet home (move "
+                       "the home away or set CPC_HOME), or run the chain with an older build",
+                       (unsigned)g->params.protocol, (unsigned)CPC_PROTOCOL_VERSION);
+}
+
 json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
 {
     json_t *accounts = json_array();
@@ -167,11 +189,12 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
         return NULL;
     }
     /* "o" steals validator and accounts, also on failure */
-    o = json_pack("{s:s, s:I, s:o, s:{s:I, s:I, s:s}, s:o}", "chain_id", chain, "genesis_time",
-                  (json_int_t)g->genesis_time_ms, "validator", validator, "params",
-                  "min_gas_price", (json_int_t)g->params.min_gas_price, "max_block_txs",
-                  (json_int_t)g->params.max_block_txs, "treasury", treasury, "accounts",
-                  accounts);
+    o = json_pack("{s:s, s:I, s:o, s:{s:I, s:I, s:s, s:I, s:I}, s:o}", "chain_id", chain,
+                  "genesis_time", (json_int_t)g->genesis_time_ms, "validator", validator,
+                  "params", "min_gas_price", (json_int_t)g->params.min_gas_price,
+                  "max_block_txs", (json_int_t)g->params.max_block_txs, "treasury", treasury,
+                  "protocol", (json_int_t)g->params.protocol, "max_block_gas",
+                  (json_int_t)g->params.max_block_gas, "accounts", accounts);
     json_t *params = o ? json_object_get(o, "params") : NULL;
     if (params && ((g->params.min_worker_stake &&
                     json_object_set_new(params, "min_worker_stake",

@@ -217,11 +217,38 @@ void cpc_matmul_challenge(const uint8_t challenge_seed[32], uint32_t m, uint32_t
     uint8_t idx[4], h[32];
     if (!challenge_seed || !rows)
         return;
-    for (uint32_t i = 0; i < count; i++) {
-        put_u32be(idx, i);
-        cpc_sha256_2(h, challenge_seed, 32, idx, sizeof idx);
-        rows[i] = m ? (uint32_t)(get_u64be(h) % m) : 0;
+    uint32_t distinct = count < m ? count : m, j = 0;
+    for (uint32_t i = 0; i < distinct; i++) {
+        /* draw u64be(SHA256(seed | u32be j)) mod m for j = 0, 1, ...; a row drawn
+         * already is drawn again with the next j (without replacement). Past
+         * 64 x count draws in all (never seen in practice) the next free row
+         * after a repeated draw is taken, so the loop always ends. */
+        for (;;) {
+            put_u32be(idx, j++);
+            cpc_sha256_2(h, challenge_seed, 32, idx, sizeof idx);
+            uint32_t r = (uint32_t)(get_u64be(h) % m);
+            int seen = 0;
+            for (uint32_t t = 0; t < i && !seen; t++)
+                seen = rows[t] == r;
+            if (seen && j > 64u * distinct) {
+                for (uint32_t step = 1; seen; step++) {
+                    uint32_t c = (uint32_t)(((uint64_t)r + step) % m);
+                    seen = 0;
+                    for (uint32_t t = 0; t < i && !seen; t++)
+                        seen = rows[t] == c;
+                    if (!seen)
+                        r = c;
+                }
+            }
+            if (!seen) {
+                rows[i] = r;
+                break;
+            }
+        }
     }
+    /* more rows than the matrix has (m = 0, or count > m: contracts forbid it) */
+    for (uint32_t i = distinct; i < count; i++)
+        rows[i] = m ? rows[i - m] : 0;
 }
 
 int cpc_matmul_prove(const struct cpc_matmul_spec *s, const int32_t *C, const uint32_t *rows,

@@ -77,8 +77,11 @@ void cpc_matmul_row(const struct cpc_matmul_spec *s, const int8_t *B, uint32_t r
 void cpc_matmul_row_leaf(uint8_t leaf[32], uint32_t row, const int32_t *crow, uint32_t n);
 /* Commitment: Merkle root (merkle.h) over the m row leaves. Returns 0 or CPC_ERR_NOMEM. */
 int cpc_matmul_commit(const struct cpc_matmul_spec *s, const int32_t *C, uint8_t root[32]);
-/* Challenge: count row indexes (with replacement) from challenge_seed:
- *   row[i] = u64be(SHA256(challenge_seed | u32be i)[0..8]) mod m. */
+/* Challenge: count distinct row indexes (without replacement) from challenge_seed:
+ * draws d_j = u64be(SHA256(challenge_seed | u32be j)[0..8]) mod m for j = 0, 1, ...;
+ * row[i] is the next draw not among row[0..i). The first `count` rows of a
+ * longer challenge are the shorter challenge. count > m (never in a contract)
+ * repeats the m distinct rows: row[i] = row[i - m]. */
 void cpc_matmul_challenge(const uint8_t challenge_seed[32], uint32_t m, uint32_t count, uint32_t *rows);
 /* Worker side: Merkle proofs of the given rows of C (caller array of count proofs). Returns 0 or error. */
 int cpc_matmul_prove(const struct cpc_matmul_spec *s, const int32_t *C, const uint32_t *rows,

@@ -48,6 +48,15 @@
                                        * to send RESULT_REVEAL */
 #define CPC_DEFAULT_CHALLENGES 16     /* matmul rows opened per task */
 #define CPC_MAX_TASKS 100000          /* tasks per job */
+/* Gas of the txs that create state in proportion to their payload (docs/protocol.md):
+ * JOB_CREATE = CPC_GAS_JOB_CREATE + tasks * CPC_GAS_PER_TASK
+ *              + canonical contract bytes * CPC_GAS_PER_CONTRACT_BYTE,
+ * JOB_EXTEND = CPC_GAS_JOB_EXTEND + add_tasks * CPC_GAS_PER_TASK.
+ * A task's gas also pays for closing it later (expiry or cancel touch every task). */
+#define CPC_GAS_JOB_CREATE 100000ULL
+#define CPC_GAS_JOB_EXTEND 50000ULL
+#define CPC_GAS_PER_TASK 100000ULL
+#define CPC_GAS_PER_CONTRACT_BYTE 100ULL
 #define CPC_MAX_REPLICATION CPC_EXEC_MAX_REPLICAS
 #define CPC_MAX_EXEC_INPUTS 8
 #define CPC_GPU_MODEL_MAX 32
@@ -241,7 +250,9 @@ json_t *cpc_worker_to_json(const struct cpc_worker *w);
 #define CPC_KEY_TASK 'T'      /* 'T' | task id[16]           -> task */
 #define CPC_KEY_WORKER 'W'    /* 'W' | address[20]           -> worker */
 #define CPC_KEY_BLOCKHASH 'H' /* 'H' | u64be height          -> block hash[32] (recent) */
-#define CPC_KEY_DEADLINE 'D'  /* 'D' | u64be height          -> deadline list */
+#define CPC_KEY_DEADLINE 'D'  /* 'D' | u64be height          -> u32 deadlines added there;
+                               * 'D' | u64be height | u32be b -> deadline bucket b;
+                               * 'D'                          -> deadline cursor (market_apply.c) */
 #define CPC_KEY_VANITY_DONE 'V' /* 'V' | address hash[20]   -> task id: a delivered vanity key (pays once) */
 #define CPC_KEY_SYNTH_PARAMS 'Y' /* 'Y'                     -> synthetic params (genesis; absent = disabled) */
 #define CPC_KEY_SYNTH_COUNT 'S'  /* 'S' | u64be height      -> u32 synthetic rewards paid in that block */
@@ -252,6 +263,12 @@ size_t cpc_key_task(uint8_t key[CPC_KEY_MAX], const uint8_t id[16]);
 size_t cpc_key_worker(uint8_t key[CPC_KEY_MAX], const uint8_t addr[CPC_ADDR_HASH_LEN]);
 size_t cpc_key_blockhash(uint8_t key[CPC_KEY_MAX], uint64_t height);
 size_t cpc_key_deadline(uint8_t key[CPC_KEY_MAX], uint64_t height);
+size_t cpc_key_deadline_bucket(uint8_t key[CPC_KEY_MAX], uint64_t height, uint32_t bucket);
+/* Deadline entries per bucket, and the work (entries + tasks closed by
+ * expiries) that one block's end spends on due deadlines before carrying the
+ * rest over to the next block. */
+#define CPC_DEADLINE_BUCKET 64
+#define CPC_DEADLINE_WORK 5000
 
 /* Task id: SHA256("cpc-task" | job id | u32be index)[0..16] with the UUID version
  * nibble set to 8 and the variant bits to 10 (RFC 9562 custom UUID). */

@@ -97,14 +97,16 @@ int cpc__market_accepted(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
 int cpc__market_put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err);
 /* market_jobs.c's: store a job / worker record; a worker record or a fresh
  * one for an unregistered address; file a job's expiry at height; end a job
- * (close its open tasks, refund its escrow when nothing is pending). */
+ * (refund its escrow when nothing is pending; its open tasks close at the end
+ * of block `height` or, past the block's deadline work, of later blocks). */
 int cpc__market_put_job(struct cpc_overlay *ov, const struct cpc_job *j, struct cpc_err *err);
 int cpc__market_put_worker(struct cpc_overlay *ov, const struct cpc_worker *w, struct cpc_err *err);
 int cpc__market_load_worker(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
                             uint64_t height, struct cpc_worker *w, struct cpc_err *err);
 int cpc__market_job_expiry(struct cpc_overlay *ov, uint64_t height, const uint8_t job_id[32],
                            struct cpc_err *err);
-int cpc__market_end_job(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_err *err);
+int cpc__market_end_job(struct cpc_overlay *ov, uint64_t height, struct cpc_job *job,
+                        struct cpc_err *err);
 int cpc__market_reveal_deadline(struct cpc_overlay *ov, const struct cpc_task *t,
                                 struct cpc_err *err);
 /* 0 when a result from addr may be recorded (a registered worker with the minimum

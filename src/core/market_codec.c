@@ -456,6 +456,16 @@ size_t cpc_key_deadline(uint8_t key[CPC_KEY_MAX], uint64_t height)
     return key_height(key, CPC_KEY_DEADLINE, height);
 }
 
+size_t cpc_key_deadline_bucket(uint8_t key[CPC_KEY_MAX], uint64_t height, uint32_t bucket)
+{
+    size_t n = key_height(key, CPC_KEY_DEADLINE, height);
+    key[n] = (uint8_t)(bucket >> 24);
+    key[n + 1] = (uint8_t)(bucket >> 16);
+    key[n + 2] = (uint8_t)(bucket >> 8);
+    key[n + 3] = (uint8_t)bucket;
+    return n + 4;
+}
+
 /* ================= derived ids and seeds ================= */
 
 static void put_be32(uint8_t out[4], uint32_t v)

@@ -1,9 +1,10 @@
 /* market_jobs.c — the job-lifecycle txs of the market (market_apply.h):
  * JOB_CREATE (contract checked, budget + 10% commission moved into the job's
- * escrow, task records, expiry deadline), JOB_CANCEL (open tasks closed,
- * leftover escrow refunded), JOB_EXTEND (more deadline blocks and escrowed
- * tasks), WORKER_REGISTER (capabilities, stake locked for slashing),
- * WORKER_DEREGISTER (unbonding) and the UNSTAKE guard (the lock, or its release). Records and money go through market_apply.c's helpers
+ * escrow, task records, expiry deadline), JOB_CANCEL (leftover escrow
+ * refunded; open tasks closed at block end, within its deadline work),
+ * JOB_EXTEND (more deadline blocks and escrowed tasks), WORKER_REGISTER
+ * (capabilities, stake locked for slashing), WORKER_DEREGISTER (unbonding)
+ * and the UNSTAKE guard (the lock, or its release). Records and money go through market_apply.c's helpers
  * (cpc__market_*), so every write follows the same rules as settlement.
  */
 #include <stdio.h>
@@ -69,7 +70,6 @@ int cpc_market_apply_job_create(struct cpc_overlay *ov, const struct cpc_block_c
 int cpc_market_apply_job_cancel(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                 const struct cpc_tx *tx, struct cpc_err *err)
 {
-    (void)ctx;
     struct cpc_job job;
     int rc = cpc_market_get_job(ov, tx->u.job_cancel.job_id, &job);
     if (rc == CPC_ERR_NOT_FOUND)
@@ -81,7 +81,7 @@ int cpc_market_apply_job_cancel(struct cpc_overlay *ov, const struct cpc_block_c
     if (job.status != CPC_JOB_ACTIVE)
         return cpc_err_set(err, CPC_ERR_INVALID, "job is not active");
     job.status = CPC_JOB_CANCELLED;
-    if ((rc = cpc__market_end_job(ov, &job, err)) != 0)
+    if ((rc = cpc__market_end_job(ov, ctx->height, &job, err)) != 0)
         return rc;
     return cpc__market_put_job(ov, &job, err);
 }

@@ -67,7 +67,7 @@ enum cpc_tx_type cpc_tx_type_from_name(const char *name)
 uint64_t cpc_tx_gas(const struct cpc_tx *tx)
 {
     const struct cpc_tx_kind *k = cpc_tx_kind_of(tx->type);
-    return k ? k->gas : 0;
+    return k ? cpc__tx_kind_gas(k, tx) : 0;
 }
 
 int cpc_tx_fee(const struct cpc_tx *tx, uint64_t *fee)

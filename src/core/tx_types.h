@@ -1,8 +1,9 @@
 /* tx_types.h — the per-type dispatch table (internal to core).
  *
- * One entry per tx type: its name, declared gas, payload codec and its
- * state effects. The market issue adds JOB_CREATE, JOB_CANCEL, REVEAL,
- * VERDICT and WORKER_REGISTER by adding entries here; nothing else in the
+ * One entry per tx type: its name, declared gas (a constant; cpc__tx_kind_gas
+ * for a type whose gas grows with its payload), payload codec and its state
+ * effects. The market issue adds JOB_CREATE, JOB_CANCEL, REVEAL, VERDICT
+ * and WORKER_REGISTER by adding entries here; nothing else in the
  * ledger switches on the type.
  */
 #ifndef CPC_CORE_TX_TYPES_H
@@ -34,6 +35,12 @@ struct cpc_tx_kind {
     int (*apply)(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                  const struct cpc_tx *tx, struct cpc_err *err);
 };
+
+/* Gas of tx whose type's entry is k: k->gas, or for a type whose gas grows with
+ * its payload (JOB_CREATE, JOB_EXTEND: the state they create) the type's
+ * formula (tx_types_market.c). A pure function of the tx (no state), so the
+ * mempool, the wire and the block agree on it. */
+uint64_t cpc__tx_kind_gas(const struct cpc_tx_kind *k, const struct cpc_tx *tx);
 
 /* The market's entries (tx_types_market.c), or NULL. Static storage. */
 const struct cpc_tx_kind *cpc__market_tx_kind(enum cpc_tx_type t);

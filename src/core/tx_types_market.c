@@ -4,10 +4,13 @@
  * Codecs come from market_codec.c, state effects from market_apply.c; this
  * file only binds them to a type, a name and a declared gas.
  *
- *   JOB_CREATE       100,000 gas   value = budget + commission (escrowed)
+ *   JOB_CREATE       100,000 gas + CPC_GAS_PER_TASK per task + CPC_GAS_PER_CONTRACT_BYTE per
+ *                    byte of the canonical contract (the records it creates: one per task,
+ *                    the job record); value = budget + commission (escrowed)
  *   JOB_CANCEL        50,000 gas
- *   JOB_EXTEND        50,000 gas   value = 0 here: the escrow of added tasks depends on the
- *                                  job's reward (state), so apply checks that balance
+ *   JOB_EXTEND        50,000 gas + CPC_GAS_PER_TASK per added task; value = 0 here: the
+ *                                  escrow of added tasks depends on the job's reward
+ *                                  (state), so apply checks that balance
  *   WORKER_REGISTER   60,000 gas   value = stake locked
  *   WORKER_DEREGISTER 50,000 gas   payload {} (no bytes); starts the unbonding period
  *   REVEAL           200,000 gas   (the verifier recomputes the challenged rows)
@@ -42,6 +45,19 @@ static int job_create_check(const struct cpc_tx *tx, struct cpc_err *err)
     if (rc == 0)
         rc = cpc_contract_budget(&tx->u.job_create.contract, &budget, &commission, err);
     return rc;
+}
+/* 100,000 + per task + per contract byte; UINT64_MAX (never includable) on OOM. */
+static uint64_t job_create_gas(const struct cpc_tx *tx)
+{
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_contract_encode(&tx->u.job_create.contract, &b);
+    uint64_t bytes = b.failed ? UINT64_MAX / 2 : b.len;
+    cpc_buf_free(&b);
+    if (bytes > UINT32_MAX)
+        return UINT64_MAX;
+    return CPC_GAS_JOB_CREATE + (uint64_t)tx->u.job_create.contract.tasks * CPC_GAS_PER_TASK +
+           bytes * CPC_GAS_PER_CONTRACT_BYTE;
 }
 static uint64_t job_create_value(const struct cpc_tx *tx)
 {
@@ -90,6 +106,11 @@ static int job_extend_check(const struct cpc_tx *tx, struct cpc_err *err)
     if (p->add_tasks > CPC_MAX_TASKS)
         return cpc_err_set(err, CPC_ERR_INVALID, "payload.add_tasks: must be 0..%d", CPC_MAX_TASKS);
     return 0;
+}
+
+static uint64_t job_extend_gas(const struct cpc_tx *tx)
+{
+    return CPC_GAS_JOB_EXTEND + (uint64_t)tx->u.job_extend.add_tasks * CPC_GAS_PER_TASK;
 }
 
 /* ---- WORKER_REGISTER ---- */
@@ -204,11 +225,11 @@ static uint64_t no_value(const struct cpc_tx *tx)
 }
 
 static const struct cpc_tx_kind MARKET_KINDS[] = {
-    {CPC_TX_JOB_CREATE, "JOB_CREATE", 100000, job_create_encode, job_create_from_json,
+    {CPC_TX_JOB_CREATE, "JOB_CREATE", CPC_GAS_JOB_CREATE, job_create_encode, job_create_from_json,
      job_create_to_json, job_create_check, job_create_value, NULL, cpc_market_apply_job_create},
     {CPC_TX_JOB_CANCEL, "JOB_CANCEL", 50000, job_cancel_encode, job_cancel_from_json,
      job_cancel_to_json, NULL, no_value, NULL, cpc_market_apply_job_cancel},
-    {CPC_TX_JOB_EXTEND, "JOB_EXTEND", 50000, job_extend_encode, job_extend_from_json,
+    {CPC_TX_JOB_EXTEND, "JOB_EXTEND", CPC_GAS_JOB_EXTEND, job_extend_encode, job_extend_from_json,
      job_extend_to_json, job_extend_check, no_value, NULL, cpc_market_apply_job_extend},
     {CPC_TX_REVEAL, "REVEAL", 200000, reveal_encode, reveal_from_json, reveal_to_json, reveal_check,
      no_value, NULL, cpc_market_apply_reveal},
@@ -223,6 +244,18 @@ static const struct cpc_tx_kind MARKET_KINDS[] = {
      worker_deregister_from_json, worker_deregister_to_json, NULL, no_value, NULL,
      cpc_market_apply_worker_deregister},
 };
+
+uint64_t cpc__tx_kind_gas(const struct cpc_tx_kind *k, const struct cpc_tx *tx)
+{
+    switch (tx->type) {
+    case CPC_TX_JOB_CREATE:
+        return job_create_gas(tx);
+    case CPC_TX_JOB_EXTEND:
+        return job_extend_gas(tx);
+    default:
+        return k->gas;
+    }
+}
 
 const struct cpc_tx_kind *cpc__market_tx_kind(enum cpc_tx_type t)
 {

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "../core/amount.h"
+#include "../core/genesis.h"
 #include "../core/hash.h"
 
 __extension__ typedef unsigned __int128 u128;
@@ -384,9 +385,11 @@ int cpc_mq_quote(const struct cpc_mq_request *r, uint64_t block_time_ms,
     if (q->vram_gb > CPC_MQ_GPU_VRAM_GB) {
         q->tier = CPC_MQ_HEAVY;
         uint64_t gpus = ceil_div(q->vram_gb, CPC_MQ_GPU_VRAM_GB);
-        if (gpus > CPC_MAX_TASKS)
-            return cpc_err_set(err, CPC_ERR_TOO_LARGE, "estimate: %llu GPUs exceed %d tasks",
-                               (unsigned long long)gpus, CPC_MAX_TASKS);
+        if (gpus > CPC_DEFAULT_JOB_CREATE_MAX_TASKS)
+            return cpc_err_set(err, CPC_ERR_TOO_LARGE,
+                               "estimate: %llu GPUs exceed the %llu tasks one JOB_CREATE may hold",
+                               (unsigned long long)gpus,
+                               (unsigned long long)CPC_DEFAULT_JOB_CREATE_MAX_TASKS);
         q->tasks = (uint32_t)gpus;
         q->minutes_per_task = q->minutes;
         q->vram_per_task_gb = CPC_MQ_GPU_VRAM_GB;
@@ -399,8 +402,8 @@ int cpc_mq_quote(const struct cpc_mq_request *r, uint64_t block_time_ms,
     } else if (r->w->splittable && q->minutes > 60) {
         q->tier = CPC_MQ_PARALLEL;
         uint64_t n = ceil_div(q->minutes, 60);
-        if (n > CPC_MAX_TASKS)
-            n = CPC_MAX_TASKS;
+        if (n > CPC_DEFAULT_JOB_CREATE_MAX_TASKS) /* one JOB_CREATE within the block gas */
+            n = CPC_DEFAULT_JOB_CREATE_MAX_TASKS;
         q->tasks = (uint32_t)n;
         q->minutes_per_task = ceil_div(q->minutes, n);
         q->vram_per_task_gb = (uint32_t)q->vram_gb;
@@ -651,7 +654,7 @@ json_t *cpc_mq_pricing_json(void)
         "VRAM need <= 24 GB and < 60 min: one 24 GB GPU",
         "VRAM need <= 80 GB (or >= 60 min): one 80 GB GPU",
         "VRAM need > 80 GB: ceil(VRAM / 80) GPUs of 80 GB, one task each",
-        "splittable workload over 60 min: ceil(min / 60) independent tasks (at most 100000)",
+        "splittable workload over 60 min: ceil(min / 60) independent tasks (at most 4998)",
     };
     for (int t = 0; tiers && t < CPC_MQ_TIERS; t++)
         json_array_append_new(tiers, json_pack("{s:s, s:I, s:o, s:s}", "job_type", TIER_NAMES[t],

@@ -17,7 +17,8 @@
  *   Heavy    vram_gb > 80:            gpus = ceil(vram_gb / 80), tasks = gpus, each
  *                                     shard on an 80 GB GPU for `minutes`
  *   Parallel splittable workload and minutes > 60: tasks = ceil(minutes / 60)
- *                                     (at most CPC_MAX_TASKS), each on one GPU
+ *                                     (at most CPC_DEFAULT_JOB_CREATE_MAX_TASKS: one
+ *                                     JOB_CREATE within the block gas), each on one GPU
  *   Light    vram_gb <= 24 and minutes < 60: one 24 GB GPU
  *   Medium   otherwise (vram_gb <= 80): one 80 GB GPU
  *   gpu_minutes = tasks x minutes_per_task

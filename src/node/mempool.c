@@ -76,6 +76,7 @@ struct cpc_mempool {
 
     struct mp_sender **heap;  /* victim heap (see the note above) */
     size_t heap_n, heap_cap;
+    uint64_t max_gas; /* 0 = no limit; set once before use */
 };
 
 static uint64_t load64(const uint8_t *p)
@@ -510,12 +511,22 @@ static int make_room(struct cpc_mempool *mp, struct mp_sender *s, const struct c
     return 0;
 }
 
+void cpc_mempool_set_max_gas(struct cpc_mempool *mp, uint64_t max_gas)
+{
+    mp->max_gas = max_gas;
+}
+
 int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
                     const struct cpc_account *committed, struct cpc_err *err)
 {
     int rc = 0;
     char a[CPC_AMOUNT_STR_MAX], b[CPC_AMOUNT_STR_MAX];
-    uint64_t cost;
+    uint64_t cost, gas = cpc_tx_gas(tx);
+    if (mp->max_gas && gas > mp->max_gas)
+        return cpc_err_set(err, CPC_ERR_TOO_LARGE,
+                           "Transaction gas %llu exceeds the block gas limit %llu: it can never "
+                           "be included (split the job into smaller ones)",
+                           (unsigned long long)gas, (unsigned long long)mp->max_gas);
     if (cpc_tx_max_cost(tx, &cost) != 0)
         return cpc_err_set(err, CPC_ERR_OVERFLOW, "Transaction cost overflows");
     if (tx->nonce < committed->nonce)

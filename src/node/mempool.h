@@ -62,8 +62,13 @@ struct cpc_mempool *cpc_mempool_new_limits(const struct cpc_mempool_limits *lim)
 void cpc_mempool_set_clock(struct cpc_mempool *mp, uint64_t (*now_ms)(void *arg), void *arg);
 void cpc_mempool_free(struct cpc_mempool *mp);
 
+/* Refuse at admission any tx whose gas alone exceeds max_gas (the chain's
+ * max_block_gas: it could never be included); 0 = no limit (the default). */
+void cpc_mempool_set_max_gas(struct cpc_mempool *mp, uint64_t max_gas);
+
 /* Admit a signature-checked tx given the sender's committed account. Returns 0,
- * CPC_ERR_DUPLICATE, CPC_ERR_NONCE_REPLAYED, CPC_ERR_NONCE_GAP, CPC_ERR_FEE_TOO_LOW,
+ * CPC_ERR_TOO_LARGE (gas above the max gas), CPC_ERR_DUPLICATE,
+ * CPC_ERR_NONCE_REPLAYED, CPC_ERR_NONCE_GAP, CPC_ERR_FEE_TOO_LOW,
  * CPC_ERR_INSUFFICIENT_BALANCE, CPC_ERR_OVERFLOW, CPC_ERR_MEMPOOL_FULL or CPC_ERR_NOMEM. */
 int cpc_mempool_add(struct cpc_mempool *mp, const struct cpc_tx *tx,
                     const struct cpc_account *committed, struct cpc_err *err);

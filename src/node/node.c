@@ -68,6 +68,12 @@ static int load_genesis(struct cpc_node *n, char **text_out, struct cpc_err *err
         }
         return cpc_err_prefix(err, "%s", path);
     }
+    /* An older chain's blocks only reproduce their state roots under the rules
+     * they were made with: refuse here, not deep inside block validation. */
+    if ((rc = cpc_genesis_check_protocol(&n->genesis, err)) != 0) {
+        free(text);
+        return cpc_err_prefix(err, "%s", path);
+    }
     *text_out = text;
     n->params = n->genesis.params;
     return 0;
@@ -177,6 +183,8 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
                              : cfg->mempool_future_ttl_s * 1000u,
     };
     n->mempool = cpc_mempool_new_limits(&ml);
+    if (n->mempool)
+        cpc_mempool_set_max_gas(n->mempool, n->params.max_block_gas);
     n->sse = cpc_sse_hub_new(8192);
     n->metrics = cpc_metrics_new();
     struct cpc_scheduler_opts so;

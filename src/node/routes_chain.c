@@ -89,6 +89,13 @@ void cpc_h_status(struct cpc_http_req *req, struct cpc_http_res *res)
                           "validator", validator,
                           "block_time_ms", (json_int_t)n->cfg.block_time_ms,
                           "total_txs", (json_int_t)atomic_load(&n->tx_total));
+    /* the chain's rules version and block gas limit (genesis params) */
+    if (j && (json_object_set_new(j, "protocol", json_integer((json_int_t)n->params.protocol)) ||
+              json_object_set_new(j, "max_block_gas",
+                                  json_integer((json_int_t)n->params.max_block_gas)))) {
+        json_decref(j);
+        j = NULL;
+    }
     cpc_http_res_json(res, 200, j);
 }
 

@@ -251,12 +251,57 @@ static void test_state_rejections(void **state)
     assert_int_equal(cpc_genesis_state(&g, &st, &supply, &err), CPC_ERR_INVALID);
 }
 
+/* params.protocol: absent = 1 (the rules before the version), which this build
+ * refuses to run with a message that says what to do; the current version
+ * runs; a newer one is rejected. params.max_block_gas: absent = the default,
+ * below the minimum rejected. Both survive the JSON round trip. */
+static void test_protocol_version(void **state)
+{
+    (void)state;
+    struct cpc_genesis g;
+    struct cpc_err err = {0};
+    json_t *j = good_json(); /* an old-style genesis: no protocol, no max_block_gas */
+    assert_int_equal(cpc_genesis_from_json(&g, j, &err), 0);
+    assert_int_equal(g.params.protocol, 1);
+    assert_int_equal(g.params.max_block_gas, CPC_DEFAULT_MAX_BLOCK_GAS);
+    assert_int_equal(cpc_genesis_check_protocol(&g, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "protocol 1"));
+    assert_non_null(strstr(err.msg, "fresh devnet home"));
+    assert_non_null(strstr(err.msg, "older build"));
+    cpc_genesis_clear(&g);
+
+    json_t *pj = json_object_get(j, "params");
+    json_object_set_new(pj, "protocol", json_integer(CPC_PROTOCOL_VERSION));
+    json_object_set_new(pj, "max_block_gas", json_integer(123456789));
+    assert_int_equal(cpc_genesis_from_json(&g, j, &err), 0);
+    assert_int_equal(g.params.protocol, CPC_PROTOCOL_VERSION);
+    assert_int_equal(g.params.max_block_gas, 123456789);
+    assert_int_equal(cpc_genesis_check_protocol(&g, &err), 0);
+    json_t *out = cpc_genesis_to_json(&g);
+    assert_non_null(out);
+    const json_t *op = json_object_get(out, "params");
+    assert_int_equal(json_integer_value(json_object_get(op, "protocol")), CPC_PROTOCOL_VERSION);
+    assert_int_equal(json_integer_value(json_object_get(op, "max_block_gas")), 123456789);
+    json_decref(out);
+    cpc_genesis_clear(&g);
+
+    json_object_set_new(pj, "protocol", json_integer(CPC_PROTOCOL_VERSION + 1));
+    assert_int_equal(cpc_genesis_from_json(&g, j, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "protocol"));
+    json_object_set_new(pj, "protocol", json_integer(CPC_PROTOCOL_VERSION));
+    json_object_set_new(pj, "max_block_gas", json_integer(CPC_MIN_BLOCK_GAS - 1));
+    assert_int_equal(cpc_genesis_from_json(&g, j, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "max_block_gas"));
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decode_and_state),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_state_rejections),
+        cmocka_unit_test(test_protocol_version),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -250,13 +250,11 @@ static void test_challenge_rows(void **state)
         assert_memory_equal(rows, again, sizeof rows);
         for (int i = 0; i < 64; i++)
             assert_true(rows[i] < ms[t]);
-        /* formula for two indexes */
-        for (uint32_t i = 0; i < 64; i += 63) {
-            memcpy(buf, seed, 32);
-            buf[32] = 0, buf[33] = 0, buf[34] = 0, buf[35] = (uint8_t)i;
-            cpc_sha256(h, buf, sizeof buf);
-            assert_int_equal(rows[i], be64(h) % ms[t]);
-        }
+        /* the first row is the first draw */
+        memcpy(buf, seed, 32);
+        buf[32] = 0, buf[33] = 0, buf[34] = 0, buf[35] = 0;
+        cpc_sha256(h, buf, sizeof buf);
+        assert_int_equal(rows[0], be64(h) % ms[t]);
     }
     /* a prefix of a longer challenge is the shorter challenge; another seed differs */
     cpc_matmul_challenge(seed, 1000, 5, again);
@@ -269,6 +267,39 @@ static void test_challenge_rows(void **state)
     cpc_matmul_challenge(seed, 1, 64, rows);
     for (int i = 0; i < 64; i++)
         assert_int_equal(rows[i], 0);
+}
+
+/* Rows are drawn without replacement: k openings are k distinct rows, so a
+ * cheater on a fraction f of rows survives with at most (1-f)^k. With
+ * replacement, 64 draws among 100 rows repeat one for almost every seed. */
+static void test_challenge_rows_distinct(void **state)
+{
+    (void)state;
+    static const uint32_t ms[] = {64, 65, 100, 128, 1000};
+    uint32_t rows[64];
+    for (uint32_t s = 0; s < 200; s++) {
+        uint8_t seed[32];
+        uint8_t sb[4] = {(uint8_t)(s >> 24), (uint8_t)(s >> 16), (uint8_t)(s >> 8), (uint8_t)s};
+        cpc_sha256(seed, sb, sizeof sb);
+        for (size_t t = 0; t < sizeof ms / sizeof ms[0]; t++) {
+            cpc_matmul_challenge(seed, ms[t], 64, rows);
+            for (int i = 0; i < 64; i++) {
+                assert_true(rows[i] < ms[t]);
+                for (int j = 0; j < i; j++)
+                    if (rows[i] == rows[j])
+                        fail_msg("seed %u m=%u: rows %d and %d are both %u", s, ms[t], j, i,
+                                 rows[i]);
+            }
+        }
+    }
+    /* count = m: a permutation of the rows */
+    uint8_t seed[32] = {7};
+    uint32_t perm[64];
+    cpc_matmul_challenge(seed, 64, 64, perm);
+    uint64_t seen = 0;
+    for (int i = 0; i < 64; i++)
+        seen |= 1ull << perm[i];
+    assert_true(seen == UINT64_MAX);
 }
 
 static void test_round_trip(void **state)
@@ -538,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_extreme_values_exact),
         cmocka_unit_test(test_leaf_format),
         cmocka_unit_test(test_challenge_rows),
+        cmocka_unit_test(test_challenge_rows_distinct),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_lazy_cheater_caught),
         cmocka_unit_test(test_partial_cheater_rate),

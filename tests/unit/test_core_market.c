@@ -330,6 +330,31 @@ static uint64_t fee_of(enum cpc_tx_type t)
     return f;
 }
 
+/* Fees of the txs whose gas grows with their payload (gas price 1). */
+static uint64_t create_fee(const struct cpc_contract *c)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CREATE;
+    tx.u.job_create.contract = *c;
+    tx.gas_price = 1;
+    uint64_t f = 0;
+    assert_int_equal(cpc_tx_fee(&tx, &f), 0);
+    return f;
+}
+
+static uint64_t extend_fee(uint32_t add_tasks)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_EXTEND;
+    tx.u.job_extend.add_tasks = add_tasks;
+    tx.gas_price = 1;
+    uint64_t f = 0;
+    assert_int_equal(cpc_tx_fee(&tx, &f), 0);
+    return f;
+}
+
 static void base_contract(struct cpc_contract *c, enum cpc_job_kind kind, uint32_t tasks, uint64_t reward)
 {
     memset(c, 0, sizeof *c);
@@ -389,7 +414,7 @@ static void test_hashpow_paid_exactly(void **state)
     assert_int_equal(j.status, CPC_JOB_COMPLETED);
     assert_int_equal(j.tasks_done, 2);
     assert_int_equal(escrow_balance(job), 0);
-    uint64_t fr = fee_of(CPC_TX_SUBMIT_RESULT), fj = fee_of(CPC_TX_JOB_CREATE);
+    uint64_t fr = fee_of(CPC_TX_SUBMIT_RESULT), fj = create_fee(&c);
     assert_int_equal(acct(&C.w1).balance, w10 + CPC(20) - 2 * fr);
     assert_int_equal(acct(&C.customer).balance, cust0 - CPC(22) - fj);
     assert_int_equal(acct(&C.treasury).balance, tre0 + CPC(2));
@@ -1176,7 +1201,7 @@ static void test_cancel_and_expiry_refund(void **state)
     assert_int_equal(escrow_balance(job), 0);
     assert_int_equal(task_of(job, 3).status, CPC_TASK_CLOSED);
     assert_int_equal(acct(&C.customer).balance,
-                     cust0 - fee_of(CPC_TX_JOB_CREATE) - fee_of(CPC_TX_JOB_CANCEL));
+                     cust0 - create_fee(&c) - fee_of(CPC_TX_JOB_CANCEL));
 
     /* expiry */
     c.deadline_blocks = 3;
@@ -1185,7 +1210,7 @@ static void test_cancel_and_expiry_refund(void **state)
     empty_blocks(3);
     assert_int_equal(job_of(job).status, CPC_JOB_EXPIRED);
     assert_int_equal(escrow_balance(job), 0);
-    assert_int_equal(acct(&C.customer).balance, cust0 - fee_of(CPC_TX_JOB_CREATE));
+    assert_int_equal(acct(&C.customer).balance, cust0 - create_fee(&c));
 }
 
 static void extend_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t job[32],
@@ -1226,7 +1251,7 @@ static void test_extend_deadline_and_tasks(void **state)
     assert_true(j.contract.max_budget >= CPC(33));
     assert_int_equal(escrow_balance(job), CPC(33));
     assert_int_equal(acct(&C.customer).balance,
-                     cust0 - CPC(33) - fee_of(CPC_TX_JOB_CREATE) - fee_of(CPC_TX_JOB_EXTEND));
+                     cust0 - CPC(33) - create_fee(&c) - extend_fee(2));
     assert_int_equal(task_of(job, 2).status, CPC_TASK_OPEN);
     assert_int_equal(task_of(job, 2).index, 2);
     /* run past the old deadline (created + 4): still active */
@@ -1275,7 +1300,7 @@ static void test_extend_then_expire_at_new_deadline(void **state)
     assert_int_equal(task_of(job, 2).status, CPC_TASK_CLOSED);
     assert_int_equal(escrow_balance(job), 0);
     assert_int_equal(acct(&C.customer).balance,
-                     cust0 - fee_of(CPC_TX_JOB_CREATE) - fee_of(CPC_TX_JOB_EXTEND));
+                     cust0 - create_fee(&c) - extend_fee(1));
     /* an expired job cannot be extended; beyond the maximum deadline is refused */
     extend_tx(&tx, &C.customer, job, 5, 0);
     step1(&tx, CPC_ERR_INVALID);
@@ -1500,6 +1525,154 @@ static void test_synthetic_lazy_missed_and_unavailable(void **state)
     free(c3);
 }
 
+struct dl_census {
+    size_t records, largest;
+};
+
+static int count_deadline_records(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                                  int tombstone, void *arg)
+{
+    (void)klen, (void)val;
+    struct dl_census *c = arg;
+    if (!tombstone && key[0] == CPC_KEY_DEADLINE) {
+        c->records++;
+        if (vlen > c->largest)
+            c->largest = vlen;
+    }
+    return 0;
+}
+
+static size_t deadline_records(void)
+{
+    struct dl_census c = {0};
+    cpc_state_obj_foreach(C.st, count_deadline_records, &c);
+    return c.records;
+}
+
+static size_t largest_deadline_record(void)
+{
+    struct dl_census c = {0};
+    cpc_state_obj_foreach(C.st, count_deadline_records, &c);
+    return c.largest;
+}
+
+/* One height's deadlines have no size limit: 40,000 entries at one height
+ * (more than a 1 MiB value held as one list: about 31,800 expiries of 33
+ * bytes) are stored, an honest tx can still add one there, and block ends
+ * work through them all, at most CPC_DEADLINE_WORK per block, carrying the
+ * rest over, until no deadline record is left. Every block re-validates. */
+static void test_many_deadlines_at_one_height(void **state)
+{
+    (void)state;
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, 1, CPC(10));
+    c.p.hashpow.bits = 40;
+    c.deadline_blocks = 5;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    uint64_t due = job_of(job).created_height + 8;
+
+    /* what 40,000 JOB_EXTENDs leave behind: stale expiry entries of one job at `due` */
+    struct cpc_overlay ov;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_overlay_init(&ov, C.st, NULL), 0);
+    for (int i = 0; i < 40000; i++) {
+        int rc = cpc__market_job_expiry(&ov, due, job, &err);
+        if (rc != 0)
+            fail_msg("deadline %d at height %llu: %s (code %d)", i, (unsigned long long)due,
+                     err.msg, rc);
+    }
+    struct cpc_state *d = cpc_overlay_take_delta(&ov);
+    assert_non_null(d);
+    assert_int_equal(cpc_state_merge(C.st, d), 0);
+    cpc_state_free(d);
+    cpc_overlay_free(&ov);
+    /* no record grows with the number of deadlines: none is near the 1 MiB limit */
+    assert_true(largest_deadline_record() < 64 * 1024);
+
+    /* an honest tx adding one more entry there is included and succeeds */
+    struct cpc_tx tx;
+    extend_tx(&tx, &C.customer, job, 3, 0); /* deadline created + 8 = due */
+    step1(&tx, 0);
+
+    while (C.prev.height < due)
+        empty_blocks(1);
+    assert_int_equal(job_of(job).status, CPC_JOB_EXPIRED);
+    assert_int_equal(escrow_balance(job), 0);
+    /* 40,001 entries at 1 work each: the rest carried over, then all gone */
+    assert_true(deadline_records() > 0);
+    int blocks = 0;
+    while (deadline_records() > 0 && blocks < 20) {
+        empty_blocks(1);
+        blocks++;
+    }
+    assert_int_equal(deadline_records(), 0);
+    assert_true(blocks >= 1);
+}
+
+/* Ending a job bigger than one block's deadline work (CPC_DEADLINE_WORK task
+ * visits) spreads the closing of its tasks over blocks: the job ends and its
+ * escrow returns at once, the first tasks close at the end of that block, the
+ * rest at the next; the same for an expiry. Every block re-validates. */
+static void test_big_job_closes_over_blocks(void **state)
+{
+    (void)state;
+    const uint32_t n = CPC_DEADLINE_WORK + 1000;
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_HASHPOW, n, 1000);
+    c.p.hashpow.bits = 40;
+    uint8_t job[32];
+    create_job(&c, job, 0);
+    size_t expiry_records = deadline_records(); /* its expiry, 200 blocks ahead */
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    memcpy(tx.u.job_cancel.job_id, job, 32);
+    sign_from(&tx, &C.customer);
+    step1(&tx, 0);
+    assert_int_equal(job_of(job).status, CPC_JOB_CANCELLED);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(task_of(job, 0).status, CPC_TASK_CLOSED);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_OPEN); /* next block */
+    assert_true(deadline_records() > expiry_records);
+    empty_blocks(1);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_CLOSED);
+    assert_int_equal(deadline_records(), expiry_records);
+
+    /* expiry */
+    c.deadline_blocks = 2;
+    create_job(&c, job, 0);
+    empty_blocks(2);
+    assert_int_equal(job_of(job).status, CPC_JOB_EXPIRED);
+    assert_int_equal(escrow_balance(job), 0);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_OPEN);
+    empty_blocks(1);
+    assert_int_equal(task_of(job, n - 1).status, CPC_TASK_CLOSED);
+    assert_int_equal(deadline_records(), expiry_records);
+}
+
+/* A tx whose effects fail with an unexpected code (here a corrupt job record:
+ * CPC_ERR_INTERNAL) fails by itself: it is included with its error and pays
+ * its fee; the block is built and re-validates. */
+static void test_unexpected_error_fails_only_the_tx(void **state)
+{
+    (void)state;
+    uint8_t id[32], key[CPC_KEY_MAX];
+    memset(id, 0x5a, sizeof id);
+    static const uint8_t garbage[3] = {1, 2, 3};
+    size_t klen = cpc_key_job(key, id);
+    assert_int_equal(cpc_state_obj_put(C.st, key, klen, garbage, sizeof garbage), 0);
+    uint64_t cust0 = acct(&C.customer).balance;
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    memcpy(tx.u.job_cancel.job_id, id, 32);
+    sign_from(&tx, &C.customer);
+    step1(&tx, CPC_ERR_INTERNAL);
+    assert_int_equal(acct(&C.customer).balance, cust0 - fee_of(CPC_TX_JOB_CANCEL));
+    assert_int_equal(acct(&C.customer).nonce, 1);
+}
+
 static void test_bad_contracts(void **state)
 {
     (void)state;
@@ -1540,6 +1713,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exec_reveal_rules_views_and_verdict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_expiry_refund, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_contracts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_deadlines_at_one_height, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unexpected_error_fails_only_the_tx, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_job_closes_over_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend_deadline_and_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_extend_then_expire_at_new_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_synthetic_paid_from_pool_with_cap, setup_synth, teardown),

@@ -86,7 +86,7 @@ static void test_names_gas_fee(void **state)
     assert_int_equal((int)CPC_TX_WORKER_DEREGISTER, 11);
     {
         static const struct { enum cpc_tx_type t; uint64_t gas; } market_gas[] = {
-            {CPC_TX_JOB_CREATE, 100000}, {CPC_TX_JOB_CANCEL, 50000}, {CPC_TX_REVEAL, 200000},
+            {CPC_TX_JOB_CANCEL, 50000}, {CPC_TX_REVEAL, 200000},
             {CPC_TX_VERDICT, 50000},     {CPC_TX_WORKER_REGISTER, 60000},
             {CPC_TX_WORKER_DEREGISTER, 50000},
         };

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "common/keyring.h"
+#include "core/genesis.h"
 #include "core/hash.h"
 #include "core/hex.h"
 #include "core/tx.h"
@@ -139,6 +140,10 @@ static void test_status_and_blocks(void **state)
     assert_true(json_is_integer(json_object_get(j, "peers")));
     assert_true(json_is_string(json_object_get(j, "version")));
     assert_int_equal(strlen(json_string_value(json_object_get(j, "latest_block_hash"))), 64);
+    /* the rules version and block gas limit of the chain (genesis params) */
+    assert_int_equal(json_integer_value(json_object_get(j, "protocol")), CPC_PROTOCOL_VERSION);
+    assert_int_equal(json_integer_value(json_object_get(j, "max_block_gas")),
+                     CPC_DEFAULT_MAX_BLOCK_GAS);
     json_decref(j);
     nt_produce(&f->node);
     nt_produce(&f->node);

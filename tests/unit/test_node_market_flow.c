@@ -760,9 +760,13 @@ static void test_honest_flow_exact_balances(void **state)
     snprintf(cv.p.vanity.prefix, sizeof cv.p.vanity.prefix, "x");
     const struct cpc_contract *contracts[3] = {&ch, &cm, &cv};
     uint8_t jobs[3][32];
-    uint64_t escrowed = 0;
+    uint64_t escrowed = 0, create_gas = 0;
     for (int i = 0; i < 3; i++) {
         create_job(f, &cust, contracts[i], jobs[i]);
+        struct cpc_tx g = new_tx(CPC_TX_JOB_CREATE);
+        g.u.job_create.contract = *contracts[i];
+        create_gas += cpc_tx_gas(&g); /* grows with tasks and contract bytes */
+        assert_true(cpc_tx_gas(&g) >= 100000 + contracts[i]->tasks * CPC_GAS_PER_TASK);
         uint64_t budget, commission;
         assert_int_equal(cpc_contract_budget(contracts[i], &budget, &commission, NULL), 0);
         assert_int_equal(commission, budget / 10);
@@ -899,7 +903,7 @@ static void test_honest_flow_exact_balances(void **state)
     assert_int_equal(bal_of(f, treasury).balance, b_tre.balance + commission_total);
     assert_int_equal(bal_of(f, cust.addr).balance,
                      b_cust.balance - paid_total - commission_total - cust.fees);
-    assert_int_equal(cust.fees, 3 * 100000 + 50000); /* 3 JOB_CREATE + 1 JOB_CANCEL, gas price 1 */
+    assert_int_equal(cust.fees, create_gas + 50000); /* 3 JOB_CREATE + 1 JOB_CANCEL, gas price 1 */
     assert_int_equal(bal_of(f, proposer).balance, b_val.balance + f->fees_total);
     assert_int_equal(f->fees_total, cust.fees + w1.fees + w2.fees);
     /* reputation: every result accepted, nobody rejected */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/genesis.h"
 #include "node/market_quote.h"
 
 static json_t *J(const char *text)
@@ -303,14 +304,16 @@ static void test_overflow_safe(void **state)
                               &r, &q, &err),
                      CPC_ERR_INVALID);
     assert_non_null(strstr(err.msg, "exceeds max_budget 1000 CPC"));
-    /* Parallel caps tasks at CPC_MAX_TASKS and grows the per-task time */
+    /* Parallel caps tasks at what one JOB_CREATE may hold under the default block
+     * gas limit (4,998) and grows the per-task time */
     assert_int_equal(quote_of("{\"type\":\"rendering\",\"dataset_size\":\"100PB\","
                               "\"max_budget\":9000000000}",
                               &r, &q, &err),
                      0);
-    assert_int_equal(q.tasks, CPC_MAX_TASKS);
+    assert_int_equal(q.tasks, CPC_DEFAULT_JOB_CREATE_MAX_TASKS);
+    assert_int_equal(q.tasks, 4998);
     assert_int_equal(q.minutes, 120000000);
-    assert_int_equal(q.minutes_per_task, 1200);
+    assert_int_equal(q.minutes_per_task, 24010); /* ceil(120,000,000 / 4,998) */
     /* a hand-filled request beyond the parser's limits is refused */
     r.model_params = CPC_MQ_MAX_PARAMS + 1;
     assert_int_equal(cpc_mq_quote(&r, 1000, &q, &err), CPC_ERR_TOO_LARGE);

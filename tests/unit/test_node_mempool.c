@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/market.h"
 #include "core/tx.h"
 #include "node/mempool.h"
 
@@ -500,10 +501,40 @@ static void test_eviction_under_churn(void **state)
     cpc_mempool_free(mp);
 }
 
+/* A tx whose gas alone exceeds the block gas limit can never be included:
+ * refused at admission with a message that says so. */
+static void test_gas_above_block_limit_refused(void **state)
+{
+    (void)state;
+    setup_accounts();
+    accounts[3].balance = UINT64_MAX / 4;
+    struct cpc_mempool *mp = cpc_mempool_new(100);
+    cpc_mempool_set_max_gas(mp, 1000000);
+    struct cpc_err err = {0};
+    struct cpc_tx big = mk(3, 0, 1, 1);
+    big.type = CPC_TX_JOB_CREATE;
+    memset(&big.u, 0, sizeof big.u);
+    big.u.job_create.contract.kind = CPC_KIND_HASHPOW;
+    big.u.job_create.contract.tasks = 1000;
+    assert_true(cpc_tx_gas(&big) > 1000000);
+    assert_int_equal(cpc_mempool_add(mp, &big, &accounts[3], &err), CPC_ERR_TOO_LARGE);
+    assert_non_null(strstr(err.msg, "block gas limit"));
+    assert_int_equal(cpc_mempool_size(mp), 0);
+    /* a transfer fits */
+    struct cpc_tx t = mk(3, 0, 1, 1);
+    assert_int_equal(cpc_mempool_add(mp, &t, &accounts[3], &err), 0);
+    /* no limit set: admitted (the block builder skips it) */
+    struct cpc_mempool *open = cpc_mempool_new(100);
+    assert_int_equal(cpc_mempool_add(open, &big, &accounts[3], &err), 0);
+    cpc_mempool_free(open);
+    cpc_mempool_free(mp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_admission_rules),
+        cmocka_unit_test(test_gas_above_block_limit_refused),
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_select_order_and_prune),
         cmocka_unit_test(test_many_senders),
