@@ -150,7 +150,9 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t to
                                device_name(a, j->it->t.kind));
     }
     pthread_join(th, NULL);
-    if (j->rc && j->rc != CPC_ERR_NOT_FOUND)
+    /* a search that found nothing says so by its code alone; any other
+     * failure (a missing blob is NOT_FOUND too) carries its message */
+    if (j->rc && (j->rc != CPC_ERR_NOT_FOUND || j->err.msg[0]))
         *err = j->err;
     return j->rc;
 }

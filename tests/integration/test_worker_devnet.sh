@@ -135,7 +135,8 @@ kill -TERM "${WPID[3]}"; wait "${WPID[3]}" 2>/dev/null
 printf 'hello again\n' > "$T_DIR/input2.txt"
 IN2=$(sha256sum "$T_DIR/input2.txt" | cut -c1-64)
 OUT2=$(printf 'HELLO AGAIN\n' | sha256sum | cut -c1-64)
-curl -fsS -X PUT --data-binary @"$T_DIR/input2.txt" "$CPC_NODE/blobs/$IN2" >/dev/null
+up=$("$CLI" job upload "$T_DIR/input2.txt" --from customer -o json 2>&1)
+expect_eq "second input uploaded" "$IN2" "$(echo "$up" | jq -r .sha256 2>/dev/null)"
 sed "s/$IN/$IN2/" "$T_DIR/exec.json" > "$T_DIR/exec2.json"
 JE2=$(create_job "$T_DIR/exec2.json")
 STATE1="$CPC_HOME/worker/${ADDR[1]}/state.json"
