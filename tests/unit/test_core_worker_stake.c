@@ -72,6 +72,9 @@ static int setup_with(const char *min_stake_key, uint64_t min_stake, uint64_t un
     acc[2].balance = CPC(1000);
     g.accounts = acc;
     g.n_accounts = 3;
+    /* what a genesis.json of this build holds (from_json takes no 0 for these) */
+    g.params.protocol = CPC_PROTOCOL_VERSION;
+    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
     json_t *j = cpc_genesis_to_json(&g);
     assert_non_null(j);
     json_t *p = json_object_get(j, "params");
