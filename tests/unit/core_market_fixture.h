@@ -261,6 +261,17 @@ static inline void create_job(const struct cpc_contract *c, uint8_t job_id[32], 
     step1(&tx, expect);
 }
 
+/* JOB_CANCEL of job signed by k; its result code must be expect. */
+static inline void cancel_job(const struct fx_key *k, const uint8_t job[32], int expect)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    memcpy(tx.u.job_cancel.job_id, job, 32);
+    sign_from(&tx, k);
+    step1(&tx, expect);
+}
+
 static inline struct cpc_job job_of(const uint8_t id[32])
 {
     struct cpc_overlay ov;

@@ -506,6 +506,45 @@ static void exec_contract(struct cpc_contract *c)
     exec_contract_of(c, CPC(3), 3);
 }
 
+/* w1, w2 and cheat registered with 100 CPC each, then an exec_contract job; job <- its id. */
+static void exec_job_of_three(uint8_t job[32])
+{
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.w2, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    exec_contract(&c);
+    create_job(&c, job, 0);
+}
+
+/* The customer sends the validator 1 CPC (for its VERDICTs' fees). */
+static void fund_validator(void)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_TRANSFER;
+    memcpy(tx.u.transfer.to, C.val.addr, 20);
+    tx.u.transfer.amount = CPC(1);
+    sign_from(&tx, &C.customer);
+    step1(&tx, 0);
+}
+
+/* The validator's VERDICT on task 0 of job (accept: hash, len bytes, is the
+ * result); its code must be expect. */
+static void verdict(const uint8_t job[32], int accept, const uint8_t *hash, size_t len, int expect)
+{
+    struct cpc_tx v;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    v.u.verdict.accept = (uint8_t)accept;
+    if (len)
+        memcpy(v.u.verdict.result_hash, hash, len);
+    v.u.verdict.result_hash_len = (uint8_t)len;
+    sign_from(&v, &C.val);
+    step1(&v, expect);
+}
+
 /* The exec replica's commitment to result under salt (what its SUBMIT_RESULT carries). */
 static void commit_of(uint8_t out[32], const struct fx_key *k, const uint8_t *result, size_t len,
                       const uint8_t salt[32])
@@ -568,13 +607,8 @@ static void test_exec_copied_results_not_paid(void **state)
 static void test_exec_copied_commitment_cannot_reveal(void **state)
 {
     (void)state;
-    register_worker(&C.w1, CPC(100));
-    register_worker(&C.w2, CPC(100));
-    register_worker(&C.cheat, CPC(100));
-    struct cpc_contract c;
-    exec_contract(&c);
     uint8_t job[32];
-    create_job(&c, job, 0);
+    exec_job_of_three(job);
     uint64_t esc0 = escrow_balance(job), cheat_stake0 = acct(&C.cheat).stake;
     uint64_t w1_stake0 = acct(&C.w1).stake, w2_stake0 = acct(&C.w2).stake;
     uint8_t garbage[20], salt[32], cg[32];
@@ -625,18 +659,8 @@ static void test_exec_copied_commitment_cannot_reveal(void **state)
     result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2);
     step1(&txs[0], CPC_ERR_INVALID);
     /* the validator rejects the dispute: the garbage is slashed, the task runs again */
-    memset(&txs[0], 0, sizeof txs[0]);
-    txs[0].type = CPC_TX_TRANSFER;
-    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
-    txs[0].u.transfer.amount = CPC(1);
-    sign_from(&txs[0], &C.customer);
-    step1(&txs[0], 0);
-    struct cpc_tx v;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    sign_from(&v, &C.val);
-    step1(&v, 0);
+    fund_validator();
+    verdict(job, 0, NULL, 0, 0);
     t = task_of(job, 0);
     assert_int_equal(t.status, CPC_TASK_OPEN);
     assert_int_equal(t.n_results, 0);
@@ -689,33 +713,16 @@ static void test_exec_no_second_round_after_a_reveal(void **state)
     assert_int_equal(acct(&C.cheat).balance, cheat_bal - fee_of(CPC_TX_SUBMIT_RESULT));
     assert_int_equal(escrow_balance(job), esc);
     /* the validator settles the dispute */
-    memset(&txs[0], 0, sizeof txs[0]);
-    txs[0].type = CPC_TX_TRANSFER;
-    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
-    txs[0].u.transfer.amount = CPC(1);
-    sign_from(&txs[0], &C.customer);
-    step1(&txs[0], 0);
+    fund_validator();
     uint64_t w1_bal = acct(&C.w1).balance;
-    struct cpc_tx v;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    v.u.verdict.accept = 1;
-    memcpy(v.u.verdict.result_hash, good, 32);
-    v.u.verdict.result_hash_len = 32;
-    sign_from(&v, &C.val);
-    step1(&v, 0);
+    verdict(job, 1, good, 32, 0);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
     assert_int_equal(acct(&C.w1).balance, w1_bal + CPC(3));
     assert_int_equal(acct(&C.cheat).stake, cheat_stake - CPC(3) / 10);
     assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
     assert_int_equal(escrow_balance(job), 0);
     /* and only once */
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    sign_from(&v, &C.val);
-    step1(&v, CPC_ERR_INVALID);
+    verdict(job, 0, NULL, 0, CPC_ERR_INVALID);
 }
 
 /* Honest majority under commit-reveal: reveals only after the commit window
@@ -724,13 +731,8 @@ static void test_exec_no_second_round_after_a_reveal(void **state)
 static void test_exec_quorum(void **state)
 {
     (void)state;
-    register_worker(&C.w1, CPC(100));
-    register_worker(&C.w2, CPC(100));
-    register_worker(&C.cheat, CPC(100));
-    struct cpc_contract c;
-    exec_contract(&c);
     uint8_t job[32];
-    create_job(&c, job, 0);
+    exec_job_of_three(job);
     uint8_t good[32], evil[32], s1[32], s2[32], s3[32], c1[32], c2[32], c3[32];
     memset(good, 0x11, 32);
     memset(evil, 0x22, 32);
@@ -810,24 +812,11 @@ static void test_exec_reveal_rules_views_and_verdict(void **state)
     commit_of(c1, &C.w1, good, sizeof good, s1);
     commit_of(c2, &C.w2, good, sizeof good, s2);
     struct cpc_tx txs[2];
-    memset(&txs[0], 0, sizeof txs[0]); /* the validator pays its VERDICTs' fees */
-    txs[0].type = CPC_TX_TRANSFER;
-    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
-    txs[0].u.transfer.amount = CPC(1);
-    sign_from(&txs[0], &C.customer);
-    step1(&txs[0], 0);
+    fund_validator(); /* the validator pays its VERDICTs' fees */
     result_tx(&txs[0], &C.w1, job, 0, c1, 32, &C.w1);
     step1(&txs[0], 0);
     /* the commit phase: a VERDICT has nothing to judge yet */
-    struct cpc_tx v;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    v.u.verdict.accept = 1;
-    memcpy(v.u.verdict.result_hash, good, sizeof good);
-    v.u.verdict.result_hash_len = sizeof good;
-    sign_from(&v, &C.val);
-    step1(&v, CPC_ERR_INVALID);
+    verdict(job, 1, good, sizeof good, CPC_ERR_INVALID);
     /* the view: the worker and its commitment, no result */
     struct cpc_task t = task_of(job, 0);
     json_t *j = cpc_task_to_json(&t);
@@ -855,14 +844,7 @@ static void test_exec_reveal_rules_views_and_verdict(void **state)
     json_decref(j);
     /* the validator settles the reveal phase: w1's revealed value paid, silent w2 slashed */
     uint64_t w1_0 = acct(&C.w1).balance, w2_stake0 = acct(&C.w2).stake;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    v.u.verdict.accept = 1;
-    memcpy(v.u.verdict.result_hash, good, sizeof good);
-    v.u.verdict.result_hash_len = sizeof good;
-    sign_from(&v, &C.val);
-    step1(&v, 0);
+    verdict(job, 1, good, sizeof good, 0);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
     assert_int_equal(acct(&C.w1).balance, w1_0 + CPC(3));
     assert_int_equal(acct(&C.w2).stake, w2_stake0 - CPC(3) / 10);
@@ -879,17 +861,8 @@ static void test_cancel_and_expiry_refund(void **state)
     uint64_t cust0 = acct(&C.customer).balance;
     uint8_t job[32];
     create_job(&c, job, 0);
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, job, 32);
-    sign_from(&tx, &C.w1); /* not the creator */
-    step1(&tx, CPC_ERR_UNAUTHORIZED);
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, job, 32);
-    sign_from(&tx, &C.customer);
-    step1(&tx, 0);
+    cancel_job(&C.w1, job, CPC_ERR_UNAUTHORIZED); /* not the creator */
+    cancel_job(&C.customer, job, 0);
     assert_int_equal(job_of(job).status, CPC_JOB_CANCELLED);
     assert_int_equal(escrow_balance(job), 0);
     assert_int_equal(task_of(job, 3).status, CPC_TASK_CLOSED);
@@ -1317,12 +1290,7 @@ static void test_big_job_closes_over_blocks(void **state)
     uint8_t job[32];
     create_job(&c, job, 0);
     size_t expiry_records = deadline_records(); /* its expiry, 200 blocks ahead */
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, job, 32);
-    sign_from(&tx, &C.customer);
-    step1(&tx, 0);
+    cancel_job(&C.customer, job, 0);
     assert_int_equal(job_of(job).status, CPC_JOB_CANCELLED);
     assert_int_equal(escrow_balance(job), 0);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_CLOSED);
@@ -1356,12 +1324,7 @@ static void test_unexpected_error_fails_only_the_tx(void **state)
     size_t klen = cpc_key_job(key, id);
     assert_int_equal(cpc_state_obj_put(C.st, key, klen, garbage, sizeof garbage), 0);
     uint64_t cust0 = acct(&C.customer).balance;
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, id, 32);
-    sign_from(&tx, &C.customer);
-    step1(&tx, CPC_ERR_INTERNAL);
+    cancel_job(&C.customer, id, CPC_ERR_INTERNAL);
     assert_int_equal(acct(&C.customer).balance, cust0 - fee_of(CPC_TX_JOB_CANCEL));
     assert_int_equal(acct(&C.customer).nonce, 1);
 }

@@ -334,11 +334,7 @@ static void test_pending_settled_by_every_path(void **state)
     deregister(&C.w2, 0);
     empty_blocks(UNBONDING);
     unstake(&C.w2, CPC(10), CPC_ERR_INSUFFICIENT_STAKE); /* the replica waits for a quorum */
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, ejob, 32);
-    sign_from(&tx, &C.customer);
-    step1(&tx, 0);
+    cancel_job(&C.customer, ejob, 0);
     assert_int_equal(task_of(ejob, 0).status, CPC_TASK_CLOSED);
     assert_int_equal(worker_field(&C.w2, "pending"), 0);
     unstake(&C.w2, CPC(10), 0);
