@@ -62,6 +62,19 @@ int cpc_market_get_task(const struct cpc_overlay *ov, const uint8_t id[16], stru
     return rc;
 }
 
+/* The task a tx names, for the txs that need one: CPC_ERR_NOT_FOUND "task
+ * not found", CPC_ERR_INTERNAL "corrupt task record" on any other failure. */
+static int named_task(const struct cpc_overlay *ov, const uint8_t id[16], struct cpc_task *out,
+                      struct cpc_err *err)
+{
+    int rc = cpc_market_get_task(ov, id, out);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "task not found");
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task record");
+    return 0;
+}
+
 int cpc_market_get_worker(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
                           struct cpc_worker *out)
 {
@@ -934,11 +947,9 @@ int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *
     const struct cpc_payload_reveal *p = &tx->u.reveal;
     struct cpc_task task;
     struct cpc_job job;
-    int rc = cpc_market_get_task(ov, p->task_id, &task);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "task not found");
+    int rc = named_task(ov, p->task_id, &task, err);
     if (rc != 0)
-        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task record");
+        return rc;
     if ((rc = reveal_precheck(ctx, tx, &task, err)) != 0)
         return rc;
     if (cpc__market_is_synthetic(&task))
@@ -993,11 +1004,9 @@ int cpc_market_apply_result_reveal(struct cpc_overlay *ov, const struct cpc_bloc
     const struct cpc_payload_result_reveal *p = &tx->u.result_reveal;
     struct cpc_task task;
     struct cpc_job job;
-    int rc = cpc_market_get_task(ov, p->task_id, &task);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "task not found");
+    int rc = named_task(ov, p->task_id, &task, err);
     if (rc != 0)
-        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt task record");
+        return rc;
     if (cpc__market_is_synthetic(&task))
         return cpc_err_set(err, CPC_ERR_INVALID, "RESULT_REVEAL is for exec tasks");
     if (cpc_market_get_job(ov, task.job_id, &job) != 0)

@@ -17,6 +17,7 @@
 #include "common/home.h"
 #include "common/log.h"
 #include "core/err.h"
+#include "tmpdir_fixture.h"
 
 struct fixture {
     char dir[64];
@@ -214,27 +215,26 @@ static void test_create_owner_only(void **state)
     free(text);
 }
 
+struct warn_call {
+    const char *path;
+    int *rc;
+    unsigned *mode;
+};
+
+static void warn_at_info(const void *arg)
+{
+    const struct warn_call *w = arg;
+    cpc_log_set_level(CPC_LOG_INFO);
+    *w->rc = cpc_config_warn_exposed(w->path, w->mode);
+}
+
 /* The warning of cpc_config_warn_exposed as it reaches stderr (caller frees); *rc its result. */
 static char *warn_output(const char *path, int *rc, unsigned *mode)
 {
-    char tmp[] = "/tmp/cpc-test-config-log-XXXXXX";
-    int fd = mkstemp(tmp);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0 && dup2(fd, STDERR_FILENO) >= 0);
-    cpc_log_set_level(CPC_LOG_INFO);
-    *rc = cpc_config_warn_exposed(path, mode);
-    fflush(stderr);
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    off_t n = lseek(fd, 0, SEEK_END);
-    char *buf = calloc(1, (size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
-    close(fd);
-    unlink(tmp);
-    return buf;
+    struct warn_call w = {path, rc, mode};
+    char *out = capture_stderr(warn_at_info, &w);
+    assert_non_null(out);
+    return out;
 }
 
 /* Others or the group may read it: one WARN line naming the file, its mode and the fix;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "tmpdir_fixture.h"
 
 static void test_parse_level(void **state)
 {
@@ -34,29 +35,15 @@ static void test_parse_level(void **state)
     assert_int_equal(l, CPC_LOG_DEBUG); /* untouched on failure */
 }
 
-/* Run the logging calls with stderr redirected to a temp file; return its content (caller frees). */
-static char *capture(void (*fn)(void))
+/* What fn logs to stderr (caller frees). */
+static char *capture(void (*fn)(const void *))
 {
-    char path[] = "/tmp/cpc-test-log-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_true(dup2(fd, STDERR_FILENO) >= 0);
-    fn();
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    off_t n = lseek(fd, 0, SEEK_END);
-    char *buf = calloc(1, (size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
-    close(fd);
-    unlink(path);
-    return buf;
+    char *out = capture_stderr(fn, NULL);
+    assert_non_null(out);
+    return out;
 }
 
-static void emit_levels(void)
+static void emit_levels(const void *unused)
 {
     cpc_log_set_level(CPC_LOG_WARN);
     CPC_LOGE("disk %s", "full");
@@ -95,7 +82,7 @@ static void test_format_and_filter(void **state)
     free(out);
 }
 
-static void emit_long(void)
+static void emit_long(const void *unused)
 {
     char big[10000];
     memset(big, 'x', sizeof big - 1);

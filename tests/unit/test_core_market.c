@@ -8,85 +8,18 @@
  * the supply invariant is checked after it. The builder's oracle of its own
  * lease signatures (cpc_block_build_ex) builds the same block, still verifies
  * what it does not know, and a lying one is caught by cpc_apply_block. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "core/amount.h"
-#include "core/apply.h"
-#include "core/genesis.h"
-#include "core/hash.h"
-#include "core/kinds.h"
-#include "core/market.h"
-#include "core/market_apply.h"
-#include "core_ledger_fixtures.h"
-
-#define CPC(x) ((uint64_t)(x) * CPC_BASE_PER_CPC)
-
-struct chain {
-    struct cpc_signer *s;
-    struct fx_key val, treasury, customer, w1, w2, cheat, pool;
-    struct cpc_chain_params params;
-    struct cpc_state *st;
-    struct cpc_block_header prev;
-    uint8_t prev_hash[32];
-    uint64_t supply;
-    uint64_t fees[8]; /* fees paid per key index, see key_index */
-};
-
-static struct chain C;
+#include "core_market_fixture.h"
 
 /* synth: enable the synthetic kind (pool funded with pool_cpc CPC, reward 1 CPC,
  * 2 rewards per block, n = 24, 6 challenges). */
 static int setup_chain(int synth, uint64_t pool_cpc)
 {
-    memset(&C, 0, sizeof C);
-    C.s = cpc_signer_new(NULL);
-    fx_key(C.s, &C.val, 100);
-    fx_key(C.s, &C.treasury, 101);
-    fx_key(C.s, &C.customer, 102);
-    fx_key(C.s, &C.w1, 103);
-    fx_key(C.s, &C.w2, 104);
-    fx_key(C.s, &C.cheat, 105);
-    fx_key(C.s, &C.pool, 106);
-    struct cpc_genesis g;
-    memset(&g, 0, sizeof g);
-    if (synth) {
-        g.synthetic.enabled = 1;
-        memcpy(g.synthetic.pool, C.pool.addr, 20);
-        g.synthetic.reward = CPC(1);
-        g.synthetic.per_block = 2;
-        g.synthetic.n = 24;
-        g.synthetic.challenges = 6;
-    }
-    fx_params(&g.params);
-    memcpy(g.params.treasury, C.treasury.addr, 20);
-    g.genesis_time_ms = 1000;
-    memcpy(g.validator, C.val.pub, 33);
-    struct cpc_genesis_account acc[5];
-    memset(acc, 0, sizeof acc);
-    memcpy(acc[0].addr, C.customer.addr, 20);
-    acc[0].balance = CPC(1000000);
-    memcpy(acc[1].addr, C.w1.addr, 20);
-    acc[1].balance = CPC(1000);
-    memcpy(acc[2].addr, C.w2.addr, 20);
-    acc[2].balance = CPC(1000);
-    memcpy(acc[3].addr, C.cheat.addr, 20);
-    acc[3].balance = CPC(1000);
-    memcpy(acc[4].addr, C.pool.addr, 20);
-    acc[4].balance = CPC(pool_cpc);
-    g.accounts = acc;
-    g.n_accounts = 5;
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_genesis_state(&g, &C.st, &C.supply, &err), 0);
-    assert_int_equal(cpc_genesis_header(&g, C.st, &C.prev, &err), 0);
-    cpc_block_header_hash(&C.prev, C.prev_hash);
-    C.params = g.params;
-    return 0;
+    struct market_setup o = {.first_key = 100,
+                             .cheat_and_pool = 1,
+                             .pool_cpc = pool_cpc,
+                             .synthetic = synth,
+                             .deadline_blocks = 200};
+    return market_setup_chain(&o);
 }
 
 static int setup(void **state)
@@ -101,95 +34,24 @@ static int setup_synth(void **state)
     return setup_chain(1, 3);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    cpc_state_free(C.st);
-    cpc_signer_free(C.s);
-    return 0;
-}
-
-static struct cpc_account acct(const struct fx_key *k)
-{
-    struct cpc_account a;
-    cpc_state_get(C.st, k->addr, &a);
-    return a;
-}
-
-/* Build the next block from txs (all must be included), re-validate it, apply it.
- * results (may be NULL) receives each tx's result code. */
-static void step(struct cpc_tx *txs, size_t n, int *codes)
-{
-    const struct cpc_tx **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-    for (size_t i = 0; i < n; i++)
-        ptrs[i] = &txs[i];
-    struct cpc_block b;
-    struct cpc_state *delta = NULL, *delta2 = NULL;
-    size_t *skipped = NULL, n_skipped = 0;
-    int *skipped_codes = NULL;
-    struct cpc_err err = {0};
-    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s, C.val.sk,
-                             &b, &delta, &skipped, &skipped_codes, &n_skipped, &err);
-    if (rc)
-        fail_msg("build: %s", err.msg);
-    if (n_skipped)
-        fail_msg("tx %zu skipped (code %d)", skipped[0], skipped_codes ? skipped_codes[0] : 0);
-    rc = cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL, &err);
-    if (rc)
-        fail_msg("re-validate: %s", err.msg);
-    assert_int_equal(cpc_state_merge(C.st, delta), 0);
-    assert_int_equal(cpc_state_check_supply(C.st, C.supply, &err), 0);
-    for (size_t i = 0; i < b.n_txs; i++) {
-        if (codes)
-            codes[i] = b.results[i].code;
-    }
-    C.prev = b.header;
-    cpc_block_header_hash(&C.prev, C.prev_hash);
-    cpc_state_free(delta);
-    cpc_state_free(delta2);
-    free(skipped);
-    free(skipped_codes);
-    free(ptrs);
-    cpc_block_clear(&b);
-}
-
 /* Build the next block from txs where tx `skip` must be left out as not
  * includable (cpc_apply_tx refuses it with CPC_ERR_INVALID before any fee:
  * nothing of it reaches the chain); the others go in and the block is
  * re-validated and applied as in step. codes[i] for the included ones. */
 static void step_skipping(struct cpc_tx *txs, size_t n, size_t skip, int *codes)
 {
-    const struct cpc_tx **ptrs = calloc(n, sizeof *ptrs);
-    for (size_t i = 0; i < n; i++)
-        ptrs[i] = &txs[i];
     struct cpc_block b;
-    struct cpc_state *delta = NULL, *delta2 = NULL;
-    size_t *skipped = NULL, n_skipped = 0;
-    int *skipped_codes = NULL;
-    struct cpc_err err = {0};
-    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s, C.val.sk,
-                             &b, &delta, &skipped, &skipped_codes, &n_skipped, &err);
-    if (rc)
-        fail_msg("build: %s", err.msg);
+    struct cpc_state *delta;
+    size_t *skipped, n_skipped;
+    int *skipped_codes;
+    market_build(txs, n, &b, &delta, &skipped, &skipped_codes, &n_skipped);
     assert_int_equal(n_skipped, 1);
     assert_int_equal(skipped[0], skip);
     assert_int_equal(skipped_codes[0], CPC_ERR_INVALID);
     assert_int_equal(b.n_txs, n - 1);
-    rc = cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL, &err);
-    if (rc)
-        fail_msg("re-validate: %s", err.msg);
-    assert_int_equal(cpc_state_merge(C.st, delta), 0);
-    assert_int_equal(cpc_state_check_supply(C.st, C.supply, &err), 0);
-    for (size_t i = 0; i < b.n_txs; i++)
-        codes[i] = b.results[i].code;
-    C.prev = b.header;
-    cpc_block_header_hash(&C.prev, C.prev_hash);
-    cpc_state_free(delta);
-    cpc_state_free(delta2);
     free(skipped);
     free(skipped_codes);
-    free(ptrs);
-    cpc_block_clear(&b);
+    market_accept(&b, delta, codes);
 }
 
 /* A block that holds tx although cpc_block_build would leave it out (built
@@ -198,14 +60,11 @@ static void step_skipping(struct cpc_tx *txs, size_t n, size_t skip, int *codes)
 static void expect_block_refused(const struct cpc_tx *tx, const char *why)
 {
     struct cpc_block b;
-    struct cpc_state *delta = NULL, *delta2 = NULL;
-    size_t *skipped = NULL, n_skipped = 0;
-    int *skipped_codes = NULL;
+    struct cpc_state *delta, *delta2 = NULL;
+    size_t *skipped, n_skipped;
+    int *skipped_codes;
+    market_build(NULL, 0, &b, &delta, &skipped, &skipped_codes, &n_skipped);
     struct cpc_err err = {0};
-    assert_int_equal(cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, NULL, 0, C.s,
-                                     C.val.sk, &b, &delta, &skipped, &skipped_codes, &n_skipped,
-                                     &err),
-                     0);
     b.txs = calloc(1, sizeof *b.txs);
     assert_non_null(b.txs);
     assert_int_equal(cpc_tx_copy(&b.txs[0], tx), 0);
@@ -226,65 +85,11 @@ static void expect_block_refused(const struct cpc_tx *tx, const char *why)
     cpc_block_clear(&b);
 }
 
-static void step1(struct cpc_tx *tx, int expect_code)
-{
-    int code = -999;
-    step(tx, 1, &code);
-    assert_int_equal(code, expect_code);
-    cpc_tx_clear(tx);
-}
-
-static void sign_from(struct cpc_tx *tx, const struct fx_key *k)
-{
-    snprintf(tx->chain_id, sizeof tx->chain_id, "%s", FX_CHAIN);
-    tx->nonce = acct(k).nonce;
-    tx->gas_price = 1;
-    assert_int_equal(cpc_tx_sign(tx, C.s, k->sk, NULL), 0);
-}
-
 static void register_worker(const struct fx_key *k, uint64_t stake)
 {
     struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_WORKER_REGISTER;
-    tx.u.worker_register.stake = stake;
-    tx.u.worker_register.cpu_cores = 2;
-    sign_from(&tx, k);
+    register_tx(&tx, k, stake);
     step1(&tx, 0);
-}
-
-/* JOB_CREATE; returns the job id. */
-static void create_job(const struct cpc_contract *c, uint8_t job_id[32], int expect)
-{
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CREATE;
-    tx.u.job_create.contract = *c;
-    sign_from(&tx, &C.customer);
-    memcpy(job_id, tx.hash, 32);
-    step1(&tx, expect);
-}
-
-static struct cpc_job job_of(const uint8_t id[32])
-{
-    struct cpc_overlay ov;
-    struct cpc_job j;
-    cpc_overlay_init(&ov, C.st, NULL);
-    assert_int_equal(cpc_market_get_job(&ov, id, &j), 0);
-    cpc_overlay_free(&ov);
-    return j;
-}
-
-static struct cpc_task task_of(const uint8_t job_id[32], uint32_t index)
-{
-    struct cpc_overlay ov;
-    struct cpc_task t;
-    uint8_t tid[16];
-    cpc_task_id(tid, job_id, index);
-    cpc_overlay_init(&ov, C.st, NULL);
-    assert_int_equal(cpc_market_get_task(&ov, tid, &t), 0);
-    cpc_overlay_free(&ov);
-    return t;
 }
 
 static struct cpc_worker worker_of(const struct fx_key *k)
@@ -302,21 +107,7 @@ static struct cpc_worker worker_of(const struct fx_key *k)
 static void result_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t job_id[32],
                       uint32_t index, const uint8_t *hash, size_t len, const struct fx_key *lease_to)
 {
-    memset(tx, 0, sizeof *tx);
-    tx->type = CPC_TX_SUBMIT_RESULT;
-    struct cpc_payload_submit_result *p = &tx->u.result;
-    cpc_task_id(p->task_id, job_id, index);
-    memcpy(p->result_hash, hash, len);
-    p->result_hash_len = len;
-    memcpy(p->worker, k->addr, 20);
-    if (lease_to) {
-        p->has_lease = 1;
-        p->lease_expires = C.prev.height + 20;
-        assert_int_equal(cpc_lease_sign(p->lease_sig, C.s, C.val.sk, FX_CHAIN, p->task_id,
-                                        lease_to->addr, p->lease_expires),
-                         0);
-    }
-    sign_from(tx, k);
+    lease_result_tx(tx, k, job_id, index, hash, len, lease_to, 20);
 }
 
 static uint64_t fee_of(enum cpc_tx_type t)
@@ -355,18 +146,6 @@ static uint64_t extend_fee(uint32_t add_tasks)
     return f;
 }
 
-static void base_contract(struct cpc_contract *c, enum cpc_job_kind kind, uint32_t tasks, uint64_t reward)
-{
-    memset(c, 0, sizeof *c);
-    c->kind = kind;
-    c->tasks = tasks;
-    c->reward = reward;
-    c->replication = 1;
-    c->deadline_blocks = 200;
-    c->priority = CPC_PRIORITY_NORMAL;
-    c->max_budget = CPC(1000000);
-}
-
 static uint64_t escrow_balance(const uint8_t job_id[32])
 {
     uint8_t e[20];
@@ -377,18 +156,6 @@ static uint64_t escrow_balance(const uint8_t job_id[32])
 }
 
 /* ---------------- tests ---------------- */
-
-/* nb <- the lowest nonce solving task index of job at bits (8 bytes, big-endian). */
-static void solve_hashpow(const uint8_t job[32], uint32_t index, unsigned bits, uint8_t nb[8])
-{
-    struct cpc_job j = job_of(job);
-    uint8_t seed[32];
-    uint64_t nonce;
-    cpc_hashpow_task_seed(seed, j.seed, index);
-    assert_int_equal(cpc_hashpow_search(seed, bits, 0, 1u << 22, &nonce), 0);
-    for (int b = 0; b < 8; b++)
-        nb[b] = (uint8_t)(nonce >> (56 - 8 * b));
-}
 
 static void test_hashpow_paid_exactly(void **state)
 {
@@ -633,68 +400,11 @@ static void test_lease_set_results(void **state)
 static void matmul_commit(const struct fx_key *k, const uint8_t job[32], uint32_t index, int lazy,
                           int32_t **C_out, struct cpc_matmul_spec *spec)
 {
-    struct cpc_job j = job_of(job);
-    cpc_matmul_task_seed(spec->seed, j.seed, index);
-    spec->m = j.contract.p.matmul.m;
-    spec->k = j.contract.p.matmul.k;
-    spec->n = j.contract.p.matmul.n;
-    int8_t *A = malloc((size_t)spec->m * spec->k), *B = malloc((size_t)spec->k * spec->n);
-    int32_t *Cm = malloc((size_t)spec->m * spec->n * sizeof *Cm);
-    cpc_matmul_gen_a(spec, A);
-    cpc_matmul_gen_b(spec, B);
-    cpc_matmul_reference(spec, A, B, Cm);
-    if (lazy)
-        for (size_t i = 0; i < (size_t)spec->m * spec->n; i++)
-            Cm[i] = (int32_t)(i * 2654435761u);
     uint8_t root[32];
-    assert_int_equal(cpc_matmul_commit(spec, Cm, root), 0);
+    matmul_work(job, index, lazy, C_out, spec, root);
     struct cpc_tx tx;
     result_tx(&tx, k, job, index, root, 32, k);
     step1(&tx, 0);
-    free(A);
-    free(B);
-    *C_out = Cm;
-}
-
-static void matmul_reveal(const struct fx_key *k, const uint8_t job[32], uint32_t index, const int32_t *Cm,
-                          const struct cpc_matmul_spec *spec, int expect)
-{
-    struct cpc_task t = task_of(job, index);
-    struct cpc_job j = job_of(job);
-    uint8_t bh[32], cseed[32];
-    struct cpc_overlay ov;
-    uint8_t key[CPC_KEY_MAX];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    if (t.commit_height == C.prev.height) {
-        memcpy(bh, C.prev_hash, 32); /* the worker saw the commit block itself */
-    } else {                         /* recorded by the next block's begin hook */
-        cpc_overlay_init(&ov, C.st, NULL);
-        assert_int_equal(cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t.commit_height), &b), 0);
-        memcpy(bh, b.data, 32);
-        cpc_overlay_free(&ov);
-    }
-    cpc_buf_free(&b);
-    cpc_challenge_seed(cseed, bh, t.id);
-    uint32_t count = j.contract.p.matmul.challenges;
-    uint32_t rows[64];
-    struct cpc_merkle_proof proofs[64];
-    cpc_matmul_challenge(cseed, spec->m, count, rows);
-    assert_int_equal(cpc_matmul_prove(spec, Cm, rows, count, proofs), 0);
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_REVEAL;
-    memcpy(tx.u.reveal.task_id, t.id, 16);
-    tx.u.reveal.count = (uint16_t)count;
-    assert_int_equal(cpc_reveal_pack(proofs, (uint16_t)count, &tx.ext, &tx.ext_len), 0);
-    sign_from(&tx, k);
-    step1(&tx, expect);
-}
-
-static void empty_blocks(int n)
-{
-    for (int i = 0; i < n; i++)
-        step(NULL, 0, NULL);
 }
 
 static void test_matmul_honest_lazy_and_missed_reveal(void **state)
@@ -793,11 +503,46 @@ static void test_vanity(void **state)
 
 static void exec_contract(struct cpc_contract *c)
 {
-    base_contract(c, CPC_KIND_EXEC, 1, CPC(3));
-    c->replication = 3;
-    memset(c->p.exec.app, 0xAB, 32);
-    c->p.exec.timeout_s = 60;
-    c->p.exec.memory_mb = 256;
+    exec_contract_of(c, CPC(3), 3);
+}
+
+/* w1, w2 and cheat registered with 100 CPC each, then an exec_contract job; job <- its id. */
+static void exec_job_of_three(uint8_t job[32])
+{
+    register_worker(&C.w1, CPC(100));
+    register_worker(&C.w2, CPC(100));
+    register_worker(&C.cheat, CPC(100));
+    struct cpc_contract c;
+    exec_contract(&c);
+    create_job(&c, job, 0);
+}
+
+/* The customer sends the validator 1 CPC (for its VERDICTs' fees). */
+static void fund_validator(void)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_TRANSFER;
+    memcpy(tx.u.transfer.to, C.val.addr, 20);
+    tx.u.transfer.amount = CPC(1);
+    sign_from(&tx, &C.customer);
+    step1(&tx, 0);
+}
+
+/* The validator's VERDICT on task 0 of job (accept: hash, len bytes, is the
+ * result); its code must be expect. */
+static void verdict(const uint8_t job[32], int accept, const uint8_t *hash, size_t len, int expect)
+{
+    struct cpc_tx v;
+    memset(&v, 0, sizeof v);
+    v.type = CPC_TX_VERDICT;
+    cpc_task_id(v.u.verdict.task_id, job, 0);
+    v.u.verdict.accept = (uint8_t)accept;
+    if (len)
+        memcpy(v.u.verdict.result_hash, hash, len);
+    v.u.verdict.result_hash_len = (uint8_t)len;
+    sign_from(&v, &C.val);
+    step1(&v, expect);
 }
 
 /* The exec replica's commitment to result under salt (what its SUBMIT_RESULT carries). */
@@ -805,19 +550,6 @@ static void commit_of(uint8_t out[32], const struct fx_key *k, const uint8_t *re
                       const uint8_t salt[32])
 {
     cpc_exec_commitment(out, result, len, k->addr, salt);
-}
-
-static void reveal_tx(struct cpc_tx *tx, const struct fx_key *k, const uint8_t job_id[32],
-                      uint32_t index, const uint8_t *result, size_t len, const uint8_t salt[32])
-{
-    memset(tx, 0, sizeof *tx);
-    tx->type = CPC_TX_RESULT_REVEAL;
-    struct cpc_payload_result_reveal *p = &tx->u.result_reveal;
-    cpc_task_id(p->task_id, job_id, index);
-    memcpy(p->result, result, len);
-    p->result_len = (uint8_t)len;
-    memcpy(p->salt, salt, 32);
-    sign_from(tx, k);
 }
 
 /* Regression: a replica quorum over public values pays copies. One worker
@@ -875,13 +607,8 @@ static void test_exec_copied_results_not_paid(void **state)
 static void test_exec_copied_commitment_cannot_reveal(void **state)
 {
     (void)state;
-    register_worker(&C.w1, CPC(100));
-    register_worker(&C.w2, CPC(100));
-    register_worker(&C.cheat, CPC(100));
-    struct cpc_contract c;
-    exec_contract(&c);
     uint8_t job[32];
-    create_job(&c, job, 0);
+    exec_job_of_three(job);
     uint64_t esc0 = escrow_balance(job), cheat_stake0 = acct(&C.cheat).stake;
     uint64_t w1_stake0 = acct(&C.w1).stake, w2_stake0 = acct(&C.w2).stake;
     uint8_t garbage[20], salt[32], cg[32];
@@ -932,18 +659,8 @@ static void test_exec_copied_commitment_cannot_reveal(void **state)
     result_tx(&txs[0], &C.w2, job, 0, c2, 32, &C.w2);
     step1(&txs[0], CPC_ERR_INVALID);
     /* the validator rejects the dispute: the garbage is slashed, the task runs again */
-    memset(&txs[0], 0, sizeof txs[0]);
-    txs[0].type = CPC_TX_TRANSFER;
-    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
-    txs[0].u.transfer.amount = CPC(1);
-    sign_from(&txs[0], &C.customer);
-    step1(&txs[0], 0);
-    struct cpc_tx v;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    sign_from(&v, &C.val);
-    step1(&v, 0);
+    fund_validator();
+    verdict(job, 0, NULL, 0, 0);
     t = task_of(job, 0);
     assert_int_equal(t.status, CPC_TASK_OPEN);
     assert_int_equal(t.n_results, 0);
@@ -996,33 +713,16 @@ static void test_exec_no_second_round_after_a_reveal(void **state)
     assert_int_equal(acct(&C.cheat).balance, cheat_bal - fee_of(CPC_TX_SUBMIT_RESULT));
     assert_int_equal(escrow_balance(job), esc);
     /* the validator settles the dispute */
-    memset(&txs[0], 0, sizeof txs[0]);
-    txs[0].type = CPC_TX_TRANSFER;
-    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
-    txs[0].u.transfer.amount = CPC(1);
-    sign_from(&txs[0], &C.customer);
-    step1(&txs[0], 0);
+    fund_validator();
     uint64_t w1_bal = acct(&C.w1).balance;
-    struct cpc_tx v;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    v.u.verdict.accept = 1;
-    memcpy(v.u.verdict.result_hash, good, 32);
-    v.u.verdict.result_hash_len = 32;
-    sign_from(&v, &C.val);
-    step1(&v, 0);
+    verdict(job, 1, good, 32, 0);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
     assert_int_equal(acct(&C.w1).balance, w1_bal + CPC(3));
     assert_int_equal(acct(&C.cheat).stake, cheat_stake - CPC(3) / 10);
     assert_int_equal(job_of(job).status, CPC_JOB_COMPLETED);
     assert_int_equal(escrow_balance(job), 0);
     /* and only once */
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    sign_from(&v, &C.val);
-    step1(&v, CPC_ERR_INVALID);
+    verdict(job, 0, NULL, 0, CPC_ERR_INVALID);
 }
 
 /* Honest majority under commit-reveal: reveals only after the commit window
@@ -1031,13 +731,8 @@ static void test_exec_no_second_round_after_a_reveal(void **state)
 static void test_exec_quorum(void **state)
 {
     (void)state;
-    register_worker(&C.w1, CPC(100));
-    register_worker(&C.w2, CPC(100));
-    register_worker(&C.cheat, CPC(100));
-    struct cpc_contract c;
-    exec_contract(&c);
     uint8_t job[32];
-    create_job(&c, job, 0);
+    exec_job_of_three(job);
     uint8_t good[32], evil[32], s1[32], s2[32], s3[32], c1[32], c2[32], c3[32];
     memset(good, 0x11, 32);
     memset(evil, 0x22, 32);
@@ -1117,24 +812,11 @@ static void test_exec_reveal_rules_views_and_verdict(void **state)
     commit_of(c1, &C.w1, good, sizeof good, s1);
     commit_of(c2, &C.w2, good, sizeof good, s2);
     struct cpc_tx txs[2];
-    memset(&txs[0], 0, sizeof txs[0]); /* the validator pays its VERDICTs' fees */
-    txs[0].type = CPC_TX_TRANSFER;
-    memcpy(txs[0].u.transfer.to, C.val.addr, 20);
-    txs[0].u.transfer.amount = CPC(1);
-    sign_from(&txs[0], &C.customer);
-    step1(&txs[0], 0);
+    fund_validator(); /* the validator pays its VERDICTs' fees */
     result_tx(&txs[0], &C.w1, job, 0, c1, 32, &C.w1);
     step1(&txs[0], 0);
     /* the commit phase: a VERDICT has nothing to judge yet */
-    struct cpc_tx v;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    v.u.verdict.accept = 1;
-    memcpy(v.u.verdict.result_hash, good, sizeof good);
-    v.u.verdict.result_hash_len = sizeof good;
-    sign_from(&v, &C.val);
-    step1(&v, CPC_ERR_INVALID);
+    verdict(job, 1, good, sizeof good, CPC_ERR_INVALID);
     /* the view: the worker and its commitment, no result */
     struct cpc_task t = task_of(job, 0);
     json_t *j = cpc_task_to_json(&t);
@@ -1162,14 +844,7 @@ static void test_exec_reveal_rules_views_and_verdict(void **state)
     json_decref(j);
     /* the validator settles the reveal phase: w1's revealed value paid, silent w2 slashed */
     uint64_t w1_0 = acct(&C.w1).balance, w2_stake0 = acct(&C.w2).stake;
-    memset(&v, 0, sizeof v);
-    v.type = CPC_TX_VERDICT;
-    cpc_task_id(v.u.verdict.task_id, job, 0);
-    v.u.verdict.accept = 1;
-    memcpy(v.u.verdict.result_hash, good, sizeof good);
-    v.u.verdict.result_hash_len = sizeof good;
-    sign_from(&v, &C.val);
-    step1(&v, 0);
+    verdict(job, 1, good, sizeof good, 0);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_DONE);
     assert_int_equal(acct(&C.w1).balance, w1_0 + CPC(3));
     assert_int_equal(acct(&C.w2).stake, w2_stake0 - CPC(3) / 10);
@@ -1186,17 +861,8 @@ static void test_cancel_and_expiry_refund(void **state)
     uint64_t cust0 = acct(&C.customer).balance;
     uint8_t job[32];
     create_job(&c, job, 0);
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, job, 32);
-    sign_from(&tx, &C.w1); /* not the creator */
-    step1(&tx, CPC_ERR_UNAUTHORIZED);
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, job, 32);
-    sign_from(&tx, &C.customer);
-    step1(&tx, 0);
+    cancel_job(&C.w1, job, CPC_ERR_UNAUTHORIZED); /* not the creator */
+    cancel_job(&C.customer, job, 0);
     assert_int_equal(job_of(job).status, CPC_JOB_CANCELLED);
     assert_int_equal(escrow_balance(job), 0);
     assert_int_equal(task_of(job, 3).status, CPC_TASK_CLOSED);
@@ -1624,12 +1290,7 @@ static void test_big_job_closes_over_blocks(void **state)
     uint8_t job[32];
     create_job(&c, job, 0);
     size_t expiry_records = deadline_records(); /* its expiry, 200 blocks ahead */
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, job, 32);
-    sign_from(&tx, &C.customer);
-    step1(&tx, 0);
+    cancel_job(&C.customer, job, 0);
     assert_int_equal(job_of(job).status, CPC_JOB_CANCELLED);
     assert_int_equal(escrow_balance(job), 0);
     assert_int_equal(task_of(job, 0).status, CPC_TASK_CLOSED);
@@ -1663,12 +1324,7 @@ static void test_unexpected_error_fails_only_the_tx(void **state)
     size_t klen = cpc_key_job(key, id);
     assert_int_equal(cpc_state_obj_put(C.st, key, klen, garbage, sizeof garbage), 0);
     uint64_t cust0 = acct(&C.customer).balance;
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CANCEL;
-    memcpy(tx.u.job_cancel.job_id, id, 32);
-    sign_from(&tx, &C.customer);
-    step1(&tx, CPC_ERR_INTERNAL);
+    cancel_job(&C.customer, id, CPC_ERR_INTERNAL);
     assert_int_equal(acct(&C.customer).balance, cust0 - fee_of(CPC_TX_JOB_CANCEL));
     assert_int_equal(acct(&C.customer).nonce, 1);
 }

@@ -22,30 +22,21 @@
 #include "node_test_fixture.h"
 #include "tmpdir_fixture.h"
 
-/* Open and close a node on home with stderr captured; the log (caller frees). */
-static char *open_node_log(const char *home)
+static void open_close_node(const void *home)
 {
-    char tmp[] = "/tmp/cpc-test-home-config-log-XXXXXX";
-    int fd = mkstemp(tmp);
-    assert_true(fd >= 0);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0 && dup2(fd, STDERR_FILENO) >= 0);
     struct cpc_node_config cfg;
     struct cpc_node node;
     nt_config_load(&cfg, home);
     nt_node_open(&node, &cfg);
     cpc_node_close(&node);
-    fflush(stderr);
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    off_t n = lseek(fd, 0, SEEK_END);
-    char *buf = calloc(1, (size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(pread(fd, buf, (size_t)n, 0), n);
-    close(fd);
-    unlink(tmp);
-    return buf;
+}
+
+/* Open and close a node on home with stderr captured; the log (caller frees). */
+static char *open_node_log(const char *home)
+{
+    char *log = capture_stderr(open_close_node, home);
+    assert_non_null(log);
+    return log;
 }
 
 static void test_default_config_owner_only(void **state)

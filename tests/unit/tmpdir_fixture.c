@@ -1,4 +1,5 @@
-/* tmpdir_fixture.c — temporary folders for unit tests (tmpdir_fixture.h). */
+/* tmpdir_fixture.c — temporary folders and stderr capture for unit tests
+ * (tmpdir_fixture.h). */
 #include "tmpdir_fixture.h"
 
 #include <dirent.h>
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 char *tmpdir_new(const char *tmpl)
@@ -49,4 +51,33 @@ void tmpdir_remove(const char *path)
         closedir(d);
     }
     rmdir(path);
+}
+
+char *capture_stderr(void (*fn)(const void *arg), const void *arg)
+{
+    char path[] = "/tmp/cpc-test-stderr-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    unlink(path);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    if (saved < 0 || dup2(fd, STDERR_FILENO) < 0) {
+        if (saved >= 0)
+            close(saved);
+        close(fd);
+        return NULL;
+    }
+    fn(arg);
+    fflush(stderr);
+    int restored = dup2(saved, STDERR_FILENO) >= 0;
+    close(saved);
+    off_t n = lseek(fd, 0, SEEK_END);
+    char *buf = restored && n >= 0 ? calloc(1, (size_t)n + 1) : NULL;
+    if (buf && pread(fd, buf, (size_t)n, 0) != n) {
+        free(buf);
+        buf = NULL;
+    }
+    close(fd);
+    return buf;
 }
