@@ -59,6 +59,9 @@ static int setup_with(const char *min_stake_key, uint64_t min_stake, uint64_t un
     struct cpc_genesis g;
     memset(&g, 0, sizeof g);
     fx_params(&g.params);
+    g.params.protocol = CPC_PROTOCOL_VERSION;
+    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
     memcpy(g.params.treasury, C.treasury.addr, 20);
     g.genesis_time_ms = 1000;
     memcpy(g.validator, C.val.pub, 33);
