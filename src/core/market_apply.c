@@ -982,12 +982,13 @@ uint64_t cpc_market_reveal_work(const struct cpc_overlay *ov, const struct cpc_b
         struct cpc_synthetic_params sp;
         if (cpc_market_synthetic_params(ov, &sp) != 0)
             return 0; /* corrupt: the reveal fails as an internal error */
-        return cpc_matmul_reveal_work(sp.n, sp.n, sp.challenges);
+        return cpc_matmul_reveal_work(sp.n, sp.n, sp.n, sp.challenges);
     }
     if (cpc_market_get_job(ov, task.job_id, &job) != 0 || job.contract.kind != CPC_KIND_MATMUL)
         return 0;
     const struct cpc_contract *c = &job.contract;
-    return cpc_matmul_reveal_work(c->p.matmul.k, c->p.matmul.n, c->p.matmul.challenges);
+    return cpc_matmul_reveal_work(c->p.matmul.m, c->p.matmul.k, c->p.matmul.n,
+                                  c->p.matmul.challenges);
 }
 
 int cpc_market_result_reveal_includable(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,

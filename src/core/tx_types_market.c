@@ -60,7 +60,8 @@ static uint64_t job_create_gas(const struct cpc_tx *tx)
     const struct cpc_contract *c = &tx->u.job_create.contract;
     uint64_t per_task = CPC_GAS_PER_TASK;
     if (c->kind == CPC_KIND_MATMUL) {
-        uint64_t work = cpc_matmul_reveal_work(c->p.matmul.k, c->p.matmul.n, c->p.matmul.challenges);
+        uint64_t work = cpc_matmul_reveal_work(c->p.matmul.m, c->p.matmul.k, c->p.matmul.n,
+                                               c->p.matmul.challenges);
         if (work > CPC_MATMUL_MAX_REVEAL_WORK)
             return UINT64_MAX; /* an illegal contract: check() rejects it anyway */
         per_task += (work + CPC_VERIFY_WORK_PER_GAS - 1) / CPC_VERIFY_WORK_PER_GAS;

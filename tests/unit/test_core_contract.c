@@ -173,17 +173,17 @@ static void test_matmul_valid(void **state)
     assert_round_trips(&c);
     assert_int_equal(from_text(&c,
                                "{\"kind\":\"matmul\",\"params\":{\"m\":16384,\"k\":1024,\"n\":"
-                               "1024,\"challenges\":60},\"tasks\":1,\"reward\":1,\"deadline\":"
+                               "1024,\"challenges\":44},\"tasks\":1,\"reward\":1,\"deadline\":"
                                "10000000,\"max_budget\":1}",
                                &err),
                      0);
-    assert_true(cpc_matmul_reveal_work(1024, 1024, 60) <= CPC_MATMUL_MAX_REVEAL_WORK);
+    assert_true(cpc_matmul_reveal_work(16384, 1024, 1024, 44) <= CPC_MATMUL_MAX_REVEAL_WORK);
     /* the verifier's work per REVEAL is bounded: by CPC_MATMUL_MAX_REVEAL_WORK, the
      * least verification budget a block has (one more challenge is over it) */
-    assert_true(cpc_matmul_reveal_work(1024, 1024, 61) > CPC_MATMUL_MAX_REVEAL_WORK);
+    assert_true(cpc_matmul_reveal_work(16384, 1024, 1024, 45) > CPC_MATMUL_MAX_REVEAL_WORK);
     assert_int_equal(from_text(&c,
                                "{\"kind\":\"matmul\",\"params\":{\"m\":16384,\"k\":1024,\"n\":"
-                               "1024,\"challenges\":61},\"tasks\":1,\"reward\":1,\"deadline\":"
+                               "1024,\"challenges\":45},\"tasks\":1,\"reward\":1,\"deadline\":"
                                "10000000,\"max_budget\":1}",
                                &err),
                      CPC_ERR_INVALID);
@@ -201,7 +201,7 @@ static void test_matmul_valid(void **state)
                                &err),
                      CPC_ERR_INVALID);
     assert_non_null(strstr(err.msg, "verification work units"));
-    assert_int_equal(c.p.matmul.challenges, 60);
+    assert_int_equal(c.p.matmul.challenges, 44);
     assert_round_trips(&c);
 }
 
