@@ -387,7 +387,7 @@ static void test_worst_reveal_blocks_build_within_block_interval(void **state)
     uint16_t ch = 1;
     while (cpc_matmul_reveal_work(ch + 1, 1024, 1024, ch + 1) <= CPC_MATMUL_MAX_REVEAL_WORK)
         ch++;
-    enum { NA = 3 };
+    enum { NA = 5 };
     struct cpc_contract c;
     uint8_t big[32];
     matmul_contract(&c, ch, 1024, 1024, ch, NA);
