@@ -14,6 +14,10 @@
  * received or replayed block has every lease signature verified, once per
  * (digest, signature) pair per block: both give the block a lease memo, so a
  * lease set's one signature is not verified again for each of its results.
+ * Both also give the block a counter of the verification work its REVEALs
+ * spend (ctx.verify_used, bounded by params->max_block_verify): the builder
+ * leaves a REVEAL that does not fit out of the block (it stays in the pool),
+ * cpc_apply_tx refuses it, so a received block over the budget is invalid.
  */
 #include "apply.h"
 

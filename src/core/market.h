@@ -124,7 +124,9 @@ struct cpc_contract {
     enum cpc_job_kind kind;
     union {
         struct { uint8_t bits; } hashpow;                          /* 1..64 */
-        struct { uint32_t m, k, n; uint16_t challenges; } matmul;  /* dims 1..16384; challenges 1..64 */
+        struct { uint32_t m, k, n; uint16_t challenges; } matmul;  /* dims 1..16384; challenges 1..64,
+                                                                    * <= m; reveal work (below) at most
+                                                                    * CPC_MATMUL_MAX_REVEAL_WORK */
         struct { uint8_t pubkey[CPC_PUBKEY_LEN]; char prefix[CPC_VANITY_MAX_PREFIX + 1]; } vanity;
         struct {
             uint8_t app[32];                             /* content hash of the registered app */
@@ -329,7 +331,9 @@ struct cpc_synthetic_params {
     uint64_t reward;        /* base units per accepted result, >= 1 */
     uint32_t per_block;     /* rewards paid per block at most, >= 1 */
     uint32_t n;             /* matrix size, 1..CPC_MATMUL_MAX_DIM (default 1024) */
-    uint16_t challenges;    /* rows opened, 1..CPC_MATMUL_MAX_CHALLENGES (default 16) */
+    uint16_t challenges;    /* rows opened, 1..CPC_MATMUL_MAX_CHALLENGES (default 16); the
+                             * reveal work of (n, n, n, challenges) at most
+                             * CPC_MATMUL_MAX_REVEAL_WORK */
 };
 #define CPC_SYNTHETIC_RESULT_LEN 40
 /* UUID v8 from SHA256("cpc-synthetic" | u64be h | worker[20])[0..16]. */

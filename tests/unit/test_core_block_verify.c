@@ -596,8 +596,9 @@ static void test_crowded_out_reveal_lands_next_block_unslashed(void **state)
 }
 
 /* One reveal always fits an empty block: contracts and synthetic params over
- * the least budget are refused, the genesis refuses a budget below it, and
- * JOB_CREATE's gas grows with its tasks' verification. */
+ * the least budget are refused, the genesis refuses a budget below it (absent:
+ * the default; a larger one round-trips), and JOB_CREATE's gas grows with its
+ * tasks' verification. */
 static void test_limits_and_gas(void **state)
 {
     (void)state;
@@ -623,6 +624,39 @@ static void test_limits_and_gas(void **state)
                 CPC_MATMUL_MAX_REVEAL_WORK);
     assert_true(CPC_DEFAULT_MAX_BLOCK_VERIFY >= CPC_MIN_BLOCK_VERIFY);
     assert_true(CPC_MATMUL_MAX_REVEAL_WORK <= CPC_MIN_BLOCK_VERIFY);
+
+    /* genesis: absent = the default, below the floor refused, a larger one kept */
+    struct cpc_signer *s = cpc_signer_new(NULL);
+    struct fx_key v;
+    fx_key(s, &v, 310);
+    struct cpc_genesis g, g2;
+    memset(&g, 0, sizeof g);
+    fx_params(&g.params);
+    g.params.protocol = CPC_PROTOCOL_VERSION;
+    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    memcpy(g.validator, v.pub, 33);
+    json_t *gj = cpc_genesis_to_json(&g);
+    assert_non_null(gj);
+    assert_null(json_object_get(json_object_get(gj, "params"), "max_block_verify"));
+    assert_int_equal(cpc_genesis_from_json(&g2, gj, &err), 0);
+    assert_int_equal(g2.params.max_block_verify, CPC_DEFAULT_MAX_BLOCK_VERIFY);
+    cpc_genesis_clear(&g2);
+    json_object_set_new(json_object_get(gj, "params"), "max_block_verify",
+                        json_integer((json_int_t)CPC_MIN_BLOCK_VERIFY - 1));
+    assert_int_equal(cpc_genesis_from_json(&g2, gj, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "max_block_verify"));
+    json_object_set_new(json_object_get(gj, "params"), "max_block_verify",
+                        json_integer((json_int_t)CPC_MIN_BLOCK_VERIFY * 4));
+    assert_int_equal(cpc_genesis_from_json(&g2, gj, &err), 0);
+    assert_int_equal(g2.params.max_block_verify, CPC_MIN_BLOCK_VERIFY * 4);
+    json_decref(gj);
+    gj = cpc_genesis_to_json(&g2);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(gj, "params"),
+                                                        "max_block_verify")),
+                     (json_int_t)CPC_MIN_BLOCK_VERIFY * 4);
+    json_decref(gj);
+    cpc_genesis_clear(&g2);
+    cpc_signer_free(s);
 
     struct cpc_tx tx;
     memset(&tx, 0, sizeof tx);
