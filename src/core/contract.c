@@ -149,8 +149,8 @@ static int check_params(const struct cpc_contract *c, struct cpc_err *err)
             (rc = rng(err, "params.k", c->p.matmul.k, 1, CPC_MATMUL_MAX_DIM)) ||
             (rc = rng(err, "params.n", c->p.matmul.n, 1, CPC_MATMUL_MAX_DIM)))
             return rc;
-        if (cpc_matmul_reveal_work(c->p.matmul.m, c->p.matmul.k, c->p.matmul.n, c->p.matmul.challenges) >
-            CPC_MATMUL_MAX_REVEAL_WORK)
+        if (cpc_matmul_reveal_work(c->p.matmul.m, c->p.matmul.k, c->p.matmul.n,
+                                   c->p.matmul.challenges) > CPC_MATMUL_MAX_REVEAL_WORK)
             return cpc_err_set(err, CPC_ERR_INVALID,
                                "contract.params: a reveal of m=%u k=%u n=%u with %u challenges needs "
                                "%llu verification work units, more than the %llu one block "
