@@ -217,6 +217,7 @@ int main(int argc, char **argv)
     g.params.min_gas_price = 1;
     g.params.max_block_txs = 10000;
     g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
     g.params.protocol = CPC_PROTOCOL_VERSION;
     g.genesis_time_ms = (uint64_t)time(NULL) * 1000;
     memset(g.params.treasury, 0x7e, sizeof g.params.treasury); /* no market in this bench: any address */

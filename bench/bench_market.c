@@ -556,6 +556,7 @@ static int market_round(const struct opts *opts, unsigned round, double *tps_out
     g.params.min_worker_stake = WORKER_MIN_STAKE;
     g.params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
     g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
     g.params.protocol = CPC_PROTOCOL_VERSION;
     g.genesis_time_ms = (uint64_t)time(NULL) * 1000;
     bench_random_key(signer, &customer);

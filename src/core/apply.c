@@ -14,6 +14,10 @@
  * received or replayed block has every lease signature verified, once per
  * (digest, signature) pair per block: both give the block a lease memo, so a
  * lease set's one signature is not verified again for each of its results.
+ * Both also give the block a counter of the verification work its REVEALs
+ * spend (ctx.verify_used, bounded by params->max_block_verify): the builder
+ * leaves a REVEAL that does not fit out of the block (it stays in the pool),
+ * cpc_apply_tx refuses it, so a received block over the budget is invalid.
  */
 #include "apply.h"
 
@@ -102,6 +106,20 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     if (tx->type == CPC_TX_RESULT_REVEAL &&
         (rc = cpc_market_result_reveal_includable(ov, ctx, tx, err)) != 0)
         return rc; /* it carries an exec result: not in a block while commitments may come */
+    /* A REVEAL's gas is constant, its verification is not: the block's budget
+     * of verification work bounds what its REVEALs make every node redo. */
+    uint64_t work = tx->type == CPC_TX_REVEAL ? cpc_market_reveal_work(ov, ctx, tx) : 0;
+    if (work && ctx->verify_used && p->max_block_verify &&
+        (*ctx->verify_used > p->max_block_verify ||
+         work > p->max_block_verify - *ctx->verify_used))
+        return cpc_err_set(err, CPC_ERR_TOO_LARGE,
+                           "REVEAL needs %llu verification work units, the block has %llu of "
+                           "%llu left (params.max_block_verify): it fits a later block",
+                           (unsigned long long)work,
+                           (unsigned long long)(*ctx->verify_used > p->max_block_verify
+                                                    ? 0
+                                                    : p->max_block_verify - *ctx->verify_used),
+                           (unsigned long long)p->max_block_verify);
 
     /* Fee and nonce: compute both accounts fully before the first write. */
     bool self = memcmp(tx->from, ctx->proposer, CPC_ADDR_HASH_LEN) == 0;
@@ -148,6 +166,8 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     if (wrc != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "out of memory writing the block's state");
 
+    if (ctx->verify_used)
+        *ctx->verify_used += work; /* spent whether the proofs were right or not */
     memset(res, 0, sizeof *res);
     res->code = rc;
     res->gas_used = gas;
@@ -236,9 +256,11 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
     if (cpc_block_verify_sig(h, &e) != 0)
         BLOCK_FAIL("Invalid block: %s", e.msg);
 
+    uint64_t verify_used = 0;
     struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
                                 .validator_pub = validator_pub,
-                                .lease_memo = memo = calloc(1, sizeof *memo)};
+                                .lease_memo = memo = calloc(1, sizeof *memo),
+                                .verify_used = &verify_used};
     memcpy(ctx.prev_hash, prev_hash, 32);
     if (cpc_pubkey_hash(ctx.proposer, h->proposer) != 0)
         BLOCK_FAIL("Invalid block: cannot hash the proposer key");
@@ -361,9 +383,11 @@ int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_hea
         cpc_err_set(err, rc, "Invalid validator secret key");
         goto fail;
     }
+    uint64_t verify_used = 0;
     struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
                                 .validator_pub = h->proposer, .lease_sigs = lease_sigs,
-                                .lease_memo = memo = calloc(1, sizeof *memo)};
+                                .lease_memo = memo = calloc(1, sizeof *memo),
+                                .verify_used = &verify_used};
     memcpy(ctx.prev_hash, h->prev_hash, 32);
     if ((rc = cpc_pubkey_hash(ctx.proposer, h->proposer)) != 0) {
         cpc_err_set(err, rc, "Cannot hash the validator key");
@@ -392,6 +416,11 @@ int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_hea
         uint64_t g = cpc_tx_gas(candidates[i]);
         if (g <= (params->max_block_gas ? params->max_block_gas : UINT64_MAX) && g > gas_left)
             continue; /* fits a later block: neither included nor skipped */
+        if (params->max_block_verify && candidates[i]->type == CPC_TX_REVEAL) {
+            uint64_t w = cpc_market_reveal_work(&ov, &ctx, candidates[i]);
+            if (w <= params->max_block_verify && w > params->max_block_verify - verify_used)
+                continue; /* its verification fits a later block: left in the pool */
+        }
         int trc = cpc_apply_tx(&ov, &ctx, candidates[i], &out->results[out->n_txs], &e);
         if (trc == CPC_ERR_INTERNAL) {
             /* the block's own overlay is half written: nothing built on it is sound */

@@ -36,6 +36,9 @@ struct cpc_chain_params {
     uint32_t max_block_txs;    /* txs per block */
     uint64_t max_block_gas;    /* sum of the txs' gas per block; 0 = no limit (a genesis
                                 * always sets one: CPC_DEFAULT_MAX_BLOCK_GAS when absent) */
+    uint64_t max_block_verify; /* verification work units of a block's REVEALs together
+                                * (market.h, cpc_matmul_reveal_work); 0 = no limit (a
+                                * genesis always sets one: CPC_DEFAULT_MAX_BLOCK_VERIFY) */
     uint32_t protocol;         /* rules version of the chain (genesis.h); core runs
                                 * CPC_PROTOCOL_VERSION only, the node refuses others */
     uint8_t treasury[CPC_ADDR_HASH_LEN]; /* receives the market's commission and slashes */
@@ -86,6 +89,12 @@ struct cpc_block_ctx {
     const struct cpc_lease_sig_oracle *lease_sigs;
     /* Optional (NULL = none): pairs verified earlier in this block (above). */
     struct cpc_lease_memo *lease_memo;
+    /* Verification work units spent by the block's txs so far (REVEALs:
+     * cpc_market_reveal_work); cpc_apply_tx refuses a tx whose work does not fit
+     * what is left of params->max_block_verify, and adds the work of each tx it
+     * includes. cpc_block_build_ex and cpc_apply_block give each block one
+     * counter, from 0; NULL = not counted (a lone tx applied outside a block). */
+    uint64_t *verify_used;
 };
 
 /* Apply one tx on top of ov (signature NOT checked here; see cpc_tx_check).
@@ -95,7 +104,8 @@ struct cpc_block_ctx {
  * failure: it is reported in *res and never returned. Returns a negative code
  * (CPC_ERR_NONCE_REPLAYED, CPC_ERR_NONCE_GAP, CPC_ERR_INSUFFICIENT_BALANCE for the
  * fee, CPC_ERR_WRONG_CHAIN, CPC_ERR_FEE_TOO_LOW, CPC_ERR_TOO_LARGE for gas above
- * max_block_gas ...) when it cannot be included; ov is then unchanged. Two
+ * max_block_gas or verification work above what is left of the block's
+ * max_block_verify ...) when it cannot be included; ov is then unchanged. Two
  * allocation failures differ: CPC_ERR_NOMEM with ov unchanged (the tx's own
  * overlay could not be built: the tx is not included) and CPC_ERR_INTERNAL when
  * writing into ov itself failed midway (ov is then unusable: the caller drops it). */
@@ -105,7 +115,8 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
 
 /* Validate and apply a complete block on top of `state` (not modified).
  * Checks: chain id, height == prev->height + 1, prev_hash == hash(prev),
- * time >= prev->time, n_txs <= max, the txs' gas sum <= max_block_gas,
+ * time >= prev->time, n_txs <= max, the txs' gas sum <= max_block_gas, the
+ * REVEALs' verification work <= max_block_verify (counted as they apply),
  * proposer == validator_pub and its signature, every tx includable (and,
  * when verify_sigs, cpc_tx_check),
  * tx_root, compute_root, state_root, and results equal b->results when those
@@ -123,7 +134,11 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
  * params->max_block_txs and params->max_block_gas (a candidate whose gas does not
  * fit in what is left of the block's gas is left out without being reported
  * as skipped: it fits a later block; one whose gas alone exceeds max_block_gas
- * is skipped with CPC_ERR_TOO_LARGE). Only a failed write into the block's own
+ * is skipped with CPC_ERR_TOO_LARGE); likewise a REVEAL whose verification work
+ * does not fit what is left of max_block_verify is left out, not skipped (every
+ * contract's reveal fits an empty block: market.h). Candidates are taken in the
+ * given order, so the caller's order (the mempool's: by gas price) decides which
+ * REVEALs a full verification budget admits first. Only a failed write into the block's own
  * overlay fails the build; any error of one tx at most leaves that tx out.
  * The validator's public key (for the market's checks) is derived from
  * validator_sk. Candidates are deep-copied (cpc_tx_copy) into

@@ -91,6 +91,28 @@ static int check_replication(enum cpc_job_kind kind, uint64_t v, struct cpc_err 
     return 0;
 }
 
+/* a * b, UINT64_MAX on overflow */
+static uint64_t mul_sat(uint64_t a, uint64_t b)
+{
+    return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+    return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
+uint64_t cpc_matmul_reveal_work(uint64_t m, uint64_t k, uint64_t n, uint64_t challenges)
+{
+    uint64_t kn = mul_sat(k, n), depth = 0;
+    while (depth < 64 && (1ULL << depth) < m)
+        depth++; /* ceil(log2 m): the proof nodes of a row */
+    uint64_t w = mul_sat(challenges, kn);
+    w = add_sat(w, mul_sat(CPC_VERIFY_GEN_WEIGHT, add_sat(kn, mul_sat(challenges, k))));
+    w = add_sat(w, mul_sat(CPC_VERIFY_LEAF_WEIGHT, mul_sat(challenges, n)));
+    return add_sat(w, mul_sat(CPC_VERIFY_NODE_WEIGHT, mul_sat(challenges, depth + 1)));
+}
+
 static int check_challenges(uint64_t ch, uint64_t m, struct cpc_err *err)
 {
     int rc = rng(err, "params.challenges", ch, 1, CPC_MATMUL_MAX_CHALLENGES);
@@ -127,17 +149,18 @@ static int check_params(const struct cpc_contract *c, struct cpc_err *err)
             (rc = rng(err, "params.k", c->p.matmul.k, 1, CPC_MATMUL_MAX_DIM)) ||
             (rc = rng(err, "params.n", c->p.matmul.n, 1, CPC_MATMUL_MAX_DIM)))
             return rc;
-        if ((uint64_t)c->p.matmul.k * c->p.matmul.n > CPC_MATMUL_MAX_B_ELEMS)
+        if (cpc_matmul_reveal_work(c->p.matmul.m, c->p.matmul.k, c->p.matmul.n,
+                                   c->p.matmul.challenges) > CPC_MATMUL_MAX_REVEAL_WORK)
             return cpc_err_set(err, CPC_ERR_INVALID,
-                               "contract.params: k x n must be at most %llu (the verifier "
-                               "regenerates B)",
-                               (unsigned long long)CPC_MATMUL_MAX_B_ELEMS);
-        if ((uint64_t)c->p.matmul.challenges * c->p.matmul.k * c->p.matmul.n >
-            CPC_MATMUL_MAX_VERIFY_MACS)
-            return cpc_err_set(err, CPC_ERR_INVALID,
-                               "contract.params: challenges x k x n must be at most %llu (the "
-                               "verifier recomputes each challenged row)",
-                               (unsigned long long)CPC_MATMUL_MAX_VERIFY_MACS);
+                               "contract.params: a reveal of m=%u k=%u n=%u with %u challenges needs "
+                               "%llu verification work units, more than the %llu one block "
+                               "verifies at least (challenges x k x n plus the generated B)",
+                               (unsigned)c->p.matmul.m, (unsigned)c->p.matmul.k,
+                               (unsigned)c->p.matmul.n, (unsigned)c->p.matmul.challenges,
+                               (unsigned long long)cpc_matmul_reveal_work(
+                                   c->p.matmul.m, c->p.matmul.k, c->p.matmul.n,
+                                   c->p.matmul.challenges),
+                               (unsigned long long)CPC_MATMUL_MAX_REVEAL_WORK);
         return check_challenges(c->p.matmul.challenges, c->p.matmul.m, err);
     case CPC_KIND_VANITY: {
         if (cpc_pubkey_check(c->p.vanity.pubkey) != 0)

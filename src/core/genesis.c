@@ -58,7 +58,8 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
                                        "accounts", NULL};
     static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury",
                                         "synthetic", "min_worker_stake", "unbonding_blocks",
-                                        "protocol", "max_block_gas", NULL};
+                                        "protocol", "max_block_gas", "max_block_verify",
+                                        NULL};
     static const char *const akeys[] = {"address", "balance", "stake", NULL};
     const int E = CPC_ERR_INVALID;
     const json_t *pj = NULL, *aj = NULL;
@@ -100,6 +101,11 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
     if (json_object_get(pj, "max_block_gas") &&
         (rc = cpc__json_u64(pj, "params", "max_block_gas", CPC_MIN_BLOCK_GAS, INT64_MAX,
                             &g->params.max_block_gas, E, err)))
+        goto fail;
+    g->params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
+    if (json_object_get(pj, "max_block_verify") &&
+        (rc = cpc__json_u64(pj, "params", "max_block_verify", CPC_MIN_BLOCK_VERIFY, INT64_MAX,
+                            &g->params.max_block_verify, E, err)))
         goto fail;
     g->params.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
     g->params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
@@ -196,7 +202,10 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
                   "protocol", (json_int_t)g->params.protocol, "max_block_gas",
                   (json_int_t)g->params.max_block_gas, "accounts", accounts);
     json_t *params = o ? json_object_get(o, "params") : NULL;
-    if (params && ((g->params.min_worker_stake &&
+    if (params && ((g->params.max_block_verify &&
+                    json_object_set_new(params, "max_block_verify",
+                                        json_integer((json_int_t)g->params.max_block_verify))) ||
+                   (g->params.min_worker_stake &&
                     json_object_set_new(params, "min_worker_stake",
                                         json_integer((json_int_t)g->params.min_worker_stake))) ||
                    (g->params.unbonding_blocks &&

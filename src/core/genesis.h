@@ -4,7 +4,7 @@
  *        "validator":"02..(pubkey hex)",
  *        "params":{"min_gas_price":1,"max_block_txs":10000,"treasury":"cpc1...",
  *                  ["min_worker_stake":N],["unbonding_blocks":N],
- *                  ["protocol":2],["max_block_gas":N],
+ *                  ["protocol":2],["max_block_gas":N],["max_block_verify":N],
  *                  ["synthetic":{"pool":"cpc1...","reward":N,"per_block":N,
  *                                ["n":1024],["challenges":16]}]},
  *        "accounts":[{"address":"cpc1...","balance":N,"stake":N}, ...]}
@@ -17,6 +17,9 @@
  * node refuses it (cpc_genesis_check_protocol) and a newer one is rejected here.
  * "max_block_gas" bounds the sum of a block's txs' gas (absent =
  * CPC_DEFAULT_MAX_BLOCK_GAS; at least CPC_MIN_BLOCK_GAS).
+ * "max_block_verify" bounds the verification work of a block's REVEALs
+ * (market.h; absent = CPC_DEFAULT_MAX_BLOCK_VERIFY, at least CPC_MIN_BLOCK_VERIFY,
+ * the most one legal REVEAL needs).
  * "synthetic" (optional; absent = disabled) enables the synthetic kind paid
  * from the "pool" account (market.h); the genesis state then holds the params
  * under CPC_KEY_SYNTH_PARAMS.
@@ -39,7 +42,8 @@
  * the 2-vCPU reference machine), or 6,250 SUBMIT_RESULTs. */
 #define CPC_DEFAULT_MAX_BLOCK_GAS 500000000ULL
 /* Tasks of the largest JOB_CREATE that fits the default max_block_gas, for any
- * contract (canonical contracts are under 1,000 bytes): 4,998. */
+ * contract but matmul (canonical contracts are under 1,000 bytes): 4,998. A
+ * matmul task also pays for its reveal's verification (market.h), so fewer fit. */
 #define CPC_DEFAULT_JOB_CREATE_MAX_TASKS                                                  \
     ((CPC_DEFAULT_MAX_BLOCK_GAS - CPC_GAS_JOB_CREATE - 1000 * CPC_GAS_PER_CONTRACT_BYTE) / \
      CPC_GAS_PER_TASK)

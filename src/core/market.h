@@ -50,21 +50,54 @@
 #define CPC_MAX_TASKS 100000          /* tasks per job */
 /* Gas of the txs that create state in proportion to their payload (docs/protocol.md):
  * JOB_CREATE = CPC_GAS_JOB_CREATE + tasks * CPC_GAS_PER_TASK
+ *              + tasks * ceil(reveal work / CPC_VERIFY_WORK_PER_GAS)   (matmul only)
  *              + canonical contract bytes * CPC_GAS_PER_CONTRACT_BYTE,
  * JOB_EXTEND = CPC_GAS_JOB_EXTEND + add_tasks * CPC_GAS_PER_TASK.
- * A task's gas also pays for closing it later (expiry or cancel touch every task). */
+ * A task's gas also pays for closing it later (expiry or cancel touch every task);
+ * a matmul task's also for the verification of its REVEAL (a constant 200,000
+ * gas whatever the contract). JOB_EXTEND carries no contract, so its added
+ * tasks pay no verification term: the block's verification budget below, not
+ * gas, is what bounds a block's verification. */
 #define CPC_GAS_JOB_CREATE 100000ULL
 #define CPC_GAS_JOB_EXTEND 50000ULL
 #define CPC_GAS_PER_TASK 100000ULL
 #define CPC_GAS_PER_CONTRACT_BYTE 100ULL
+#define CPC_VERIFY_WORK_PER_GAS 256ULL
 #define CPC_MAX_REPLICATION CPC_EXEC_MAX_REPLICAS
 #define CPC_MAX_EXEC_INPUTS 8
 #define CPC_GPU_MODEL_MAX 32
 #define CPC_MAX_DEADLINE_BLOCKS 10000000ULL
-/* Bounds on what one REVEAL makes every validator do (the gas of REVEAL is fixed):
- * B has k*n int8 elements to generate, and challenges*k*n multiply-adds to redo. */
-#define CPC_MATMUL_MAX_B_ELEMS (1ULL << 26)
-#define CPC_MATMUL_MAX_VERIFY_MACS (1ULL << 28)
+/* Verification work of a matmul (or synthetic) REVEAL, in work units of about
+ * one int8 multiply-add of the reference verifier (cpc_matmul_verify_rows):
+ *   work = challenges*k*n                       multiply-adds of the challenged rows
+ *        + CPC_VERIFY_GEN_WEIGHT*(k*n + challenges*k)   elements of B and of the A rows
+ *                                                       generated (splitmix64 each)
+ *        + CPC_VERIFY_LEAF_WEIGHT*challenges*n          C row elements hashed into leaves
+ *        + CPC_VERIFY_NODE_WEIGHT*challenges*(ceil(log2 m) + 1)   Merkle proof nodes
+ *                                                       decoded, hashed into the tx
+ *                                                       hash and folded
+ * Weights measured under ASan on the 2-vCPU reference machine: one generated
+ * element about 16 ns, one multiply-add 5..10 ns, one hashed element about 2 of
+ * those, one proof node about 1.4 us (a reveal of m = 16384, k = n = 1 and 64
+ * challenges took 1.34 ms: 2,500 of them, what max_block_gas admits, 3.4 s).
+ * A block's REVEALs may verify at most params.max_block_verify units together
+ * (apply.h); that is at least CPC_MIN_BLOCK_VERIFY, and a matmul contract (or the
+ * synthetic params) whose reveal needs more than CPC_MIN_BLOCK_VERIFY is refused,
+ * so one REVEAL always fits an empty block of any chain. The default, 3 x 2^24
+ * units (a 44-challenge reveal of 1024 x 1024, or two synthetic reveals of the
+ * devnet's n = 1024, 16 challenges), verifies in about 0.3 s under ASan there,
+ * 0.45 s with the other cores busy: within the 1 s block interval next to a full
+ * block's gas-bounded work (genesis.h). A chain whose validator runs an
+ * optimised build may raise it in its genesis. */
+#define CPC_VERIFY_GEN_WEIGHT 3ULL
+#define CPC_VERIFY_LEAF_WEIGHT 2ULL
+#define CPC_VERIFY_NODE_WEIGHT 256ULL
+#define CPC_MIN_BLOCK_VERIFY (3ULL << 24)
+#define CPC_DEFAULT_MAX_BLOCK_VERIFY (3ULL << 24)
+#define CPC_MATMUL_MAX_REVEAL_WORK CPC_MIN_BLOCK_VERIFY
+/* The work above for an m x k A, a k x n B and `challenges` rows; saturates at
+ * UINT64_MAX (any values: gas is computed before a contract is checked). */
+uint64_t cpc_matmul_reveal_work(uint64_t m, uint64_t k, uint64_t n, uint64_t challenges);
 /* Worker bond defaults (genesis params.min_worker_stake, params.unbonding_blocks). */
 #define CPC_DEFAULT_MIN_WORKER_STAKE 10000000000ULL /* 10 CPC in base units */
 #define CPC_DEFAULT_UNBONDING_BLOCKS 100ULL
@@ -91,7 +124,9 @@ struct cpc_contract {
     enum cpc_job_kind kind;
     union {
         struct { uint8_t bits; } hashpow;                          /* 1..64 */
-        struct { uint32_t m, k, n; uint16_t challenges; } matmul;  /* dims 1..16384; challenges 1..64 */
+        struct { uint32_t m, k, n; uint16_t challenges; } matmul;  /* dims 1..16384; challenges 1..64,
+                                                                    * <= m; reveal work (below) at most
+                                                                    * CPC_MATMUL_MAX_REVEAL_WORK */
         struct { uint8_t pubkey[CPC_PUBKEY_LEN]; char prefix[CPC_VANITY_MAX_PREFIX + 1]; } vanity;
         struct {
             uint8_t app[32];                             /* content hash of the registered app */
@@ -296,7 +331,9 @@ struct cpc_synthetic_params {
     uint64_t reward;        /* base units per accepted result, >= 1 */
     uint32_t per_block;     /* rewards paid per block at most, >= 1 */
     uint32_t n;             /* matrix size, 1..CPC_MATMUL_MAX_DIM (default 1024) */
-    uint16_t challenges;    /* rows opened, 1..CPC_MATMUL_MAX_CHALLENGES (default 16) */
+    uint16_t challenges;    /* rows opened, 1..CPC_MATMUL_MAX_CHALLENGES (default 16); the
+                             * reveal work of (n, n, n, challenges) at most
+                             * CPC_MATMUL_MAX_REVEAL_WORK */
 };
 #define CPC_SYNTHETIC_RESULT_LEN 40
 /* UUID v8 from SHA256("cpc-synthetic" | u64be h | worker[20])[0..16]. */

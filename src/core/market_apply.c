@@ -981,6 +981,27 @@ int cpc_market_apply_reveal(struct cpc_overlay *ov, const struct cpc_block_ctx *
     return task_done(ov, &job, &task, err);
 }
 
+uint64_t cpc_market_reveal_work(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx)
+{
+    struct cpc_task task;
+    struct cpc_job job;
+    if (tx->type != CPC_TX_REVEAL || cpc_market_get_task(ov, tx->u.reveal.task_id, &task) != 0 ||
+        reveal_precheck(ctx, tx, &task, NULL) != 0)
+        return 0; /* fails before any verification */
+    if (cpc__market_is_synthetic(&task)) {
+        struct cpc_synthetic_params sp;
+        if (cpc_market_synthetic_params(ov, &sp) != 0)
+            return 0; /* corrupt: the reveal fails as an internal error */
+        return cpc_matmul_reveal_work(sp.n, sp.n, sp.n, sp.challenges);
+    }
+    if (cpc_market_get_job(ov, task.job_id, &job) != 0 || job.contract.kind != CPC_KIND_MATMUL)
+        return 0;
+    const struct cpc_contract *c = &job.contract;
+    return cpc_matmul_reveal_work(c->p.matmul.m, c->p.matmul.k, c->p.matmul.n,
+                                  c->p.matmul.challenges);
+}
+
 int cpc_market_result_reveal_includable(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                         const struct cpc_tx *tx, struct cpc_err *err)
 {

@@ -53,6 +53,14 @@ int cpc_market_apply_result_reveal(struct cpc_overlay *ov, const struct cpc_bloc
  * Anything else is left to cpc_market_apply_result_reveal. Reads only. */
 int cpc_market_result_reveal_includable(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                                         const struct cpc_tx *tx, struct cpc_err *err);
+/* The verification work (market.h, cpc_matmul_reveal_work) that applying this
+ * REVEAL at ctx->height on top of ov will do: that of its task's matmul
+ * contract or of the synthetic params, once the checks every REVEAL shares pass
+ * (the task is committed by the sender, the challenge block is past, the
+ * deadline is not); 0 for a REVEAL that fails before verifying, or any other tx.
+ * Wrong proofs cost the full work: they are found by verifying. Reads only. */
+uint64_t cpc_market_reveal_work(const struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                const struct cpc_tx *tx);
 int cpc_market_apply_verdict(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                              const struct cpc_tx *tx, struct cpc_err *err);
 /* WORKER_DEREGISTER: the sender's worker record starts unbonding (market.h). */

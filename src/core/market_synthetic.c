@@ -88,9 +88,13 @@ int cpc_synthetic_params_from_json(struct cpc_synthetic_params *p, const json_t 
     if (json_object_get(j, "challenges") &&
         (rc = cpc__json_u64(j, where, "challenges", 1, CPC_MATMUL_MAX_CHALLENGES, &ch, E, err)))
         return rc;
-    if (n * n > CPC_MATMUL_MAX_B_ELEMS || ch * n * n > CPC_MATMUL_MAX_VERIFY_MACS)
-        return cpc_err_set(err, E, "%s.n: %llu is too large to verify with %llu challenges",
-                           where, (unsigned long long)n, (unsigned long long)ch);
+    if (cpc_matmul_reveal_work(n, n, n, ch) > CPC_MATMUL_MAX_REVEAL_WORK)
+        return cpc_err_set(err, E,
+                           "%s.n: %llu is too large to verify with %llu challenges (%llu work "
+                           "units, at most %llu)",
+                           where, (unsigned long long)n, (unsigned long long)ch,
+                           (unsigned long long)cpc_matmul_reveal_work(n, n, n, ch),
+                           (unsigned long long)CPC_MATMUL_MAX_REVEAL_WORK);
     t.enabled = 1;
     t.per_block = (uint32_t)per;
     t.n = (uint32_t)n;
@@ -132,7 +136,8 @@ int cpc_synthetic_params_decode(struct cpc_synthetic_params *p, const uint8_t *d
         return CPC_ERR_INVALID;
     t.challenges = (uint16_t)ch;
     if (r.failed || r.left || !t.reward || !t.per_block || !t.n || t.n > CPC_MATMUL_MAX_DIM ||
-        !t.challenges || t.challenges > CPC_MATMUL_MAX_CHALLENGES)
+        !t.challenges || t.challenges > CPC_MATMUL_MAX_CHALLENGES ||
+        cpc_matmul_reveal_work(t.n, t.n, t.n, t.challenges) > CPC_MATMUL_MAX_REVEAL_WORK)
         return CPC_ERR_INVALID;
     t.enabled = 1;
     *p = t;

@@ -46,7 +46,8 @@ static int job_create_check(const struct cpc_tx *tx, struct cpc_err *err)
         rc = cpc_contract_budget(&tx->u.job_create.contract, &budget, &commission, err);
     return rc;
 }
-/* 100,000 + per task + per contract byte; UINT64_MAX (never includable) on OOM. */
+/* 100,000 + per task (+ a matmul task's reveal verification) + per contract
+ * byte (market.h); UINT64_MAX (never includable) on OOM or overflow. */
 static uint64_t job_create_gas(const struct cpc_tx *tx)
 {
     struct cpc_buf b;
@@ -56,8 +57,16 @@ static uint64_t job_create_gas(const struct cpc_tx *tx)
     cpc_buf_free(&b);
     if (bytes > UINT32_MAX)
         return UINT64_MAX;
-    return CPC_GAS_JOB_CREATE + (uint64_t)tx->u.job_create.contract.tasks * CPC_GAS_PER_TASK +
-           bytes * CPC_GAS_PER_CONTRACT_BYTE;
+    const struct cpc_contract *c = &tx->u.job_create.contract;
+    uint64_t per_task = CPC_GAS_PER_TASK;
+    if (c->kind == CPC_KIND_MATMUL) {
+        uint64_t work = cpc_matmul_reveal_work(c->p.matmul.m, c->p.matmul.k, c->p.matmul.n,
+                                               c->p.matmul.challenges);
+        if (work > CPC_MATMUL_MAX_REVEAL_WORK)
+            return UINT64_MAX; /* an illegal contract: check() rejects it anyway */
+        per_task += (work + CPC_VERIFY_WORK_PER_GAS - 1) / CPC_VERIFY_WORK_PER_GAS;
+    }
+    return CPC_GAS_JOB_CREATE + (uint64_t)c->tasks * per_task + bytes * CPC_GAS_PER_CONTRACT_BYTE;
 }
 static uint64_t job_create_value(const struct cpc_tx *tx)
 {

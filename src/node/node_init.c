@@ -111,6 +111,7 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
     g.params.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
     g.params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
     g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
     g.params.protocol = CPC_PROTOCOL_VERSION;
     g.genesis_time_ms = cpc_now_ms();
     memcpy(g.validator, validator.pubkey, CPC_PUBKEY_LEN);

@@ -119,6 +119,7 @@ static inline int market_setup_chain(const struct market_setup *o)
     /* what a genesis.json of this build holds (from_json takes no 0 for these) */
     g.params.protocol = CPC_PROTOCOL_VERSION;
     g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
     json_t *j = cpc_genesis_to_json(&g);
     assert_non_null(j);
     json_object_update(json_object_get(j, "params"), o->params_json);

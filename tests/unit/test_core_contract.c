@@ -172,26 +172,36 @@ static void test_matmul_valid(void **state)
     assert_int_equal(c.p.matmul.challenges, 4);
     assert_round_trips(&c);
     assert_int_equal(from_text(&c,
-                               "{\"kind\":\"matmul\",\"params\":{\"m\":16384,\"k\":2048,\"n\":"
-                               "2048,\"challenges\":64},\"tasks\":1,\"reward\":1,\"deadline\":"
+                               "{\"kind\":\"matmul\",\"params\":{\"m\":16384,\"k\":1024,\"n\":"
+                               "1024,\"challenges\":44},\"tasks\":1,\"reward\":1,\"deadline\":"
                                "10000000,\"max_budget\":1}",
                                &err),
                      0);
-    /* the verifier's work per REVEAL is bounded */
+    assert_true(cpc_matmul_reveal_work(16384, 1024, 1024, 44) <= CPC_MATMUL_MAX_REVEAL_WORK);
+    /* the verifier's work per REVEAL is bounded: by CPC_MATMUL_MAX_REVEAL_WORK, the
+     * least verification budget a block has (one more challenge is over it) */
+    assert_true(cpc_matmul_reveal_work(16384, 1024, 1024, 45) > CPC_MATMUL_MAX_REVEAL_WORK);
+    assert_int_equal(from_text(&c,
+                               "{\"kind\":\"matmul\",\"params\":{\"m\":16384,\"k\":1024,\"n\":"
+                               "1024,\"challenges\":45},\"tasks\":1,\"reward\":1,\"deadline\":"
+                               "10000000,\"max_budget\":1}",
+                               &err),
+                     CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "verification work units"));
     assert_int_equal(from_text(&c,
                                "{\"kind\":\"matmul\",\"params\":{\"m\":16384,\"k\":16384,\"n\":"
                                "16384},\"tasks\":1,\"reward\":1,\"deadline\":1,\"max_budget\":1}",
                                &err),
                      CPC_ERR_INVALID);
-    assert_non_null(strstr(err.msg, "k x n must be at most"));
+    assert_non_null(strstr(err.msg, "verification work units"));
     assert_int_equal(from_text(&c,
                                "{\"kind\":\"matmul\",\"params\":{\"m\":64,\"k\":8192,\"n\":"
                                "8192,\"challenges\":64},\"tasks\":1,\"reward\":1,\"deadline\":1,"
                                "\"max_budget\":1}",
                                &err),
                      CPC_ERR_INVALID);
-    assert_non_null(strstr(err.msg, "challenges x k x n"));
-    assert_int_equal(c.p.matmul.challenges, 64);
+    assert_non_null(strstr(err.msg, "verification work units"));
+    assert_int_equal(c.p.matmul.challenges, 44);
     assert_round_trips(&c);
 }
 
