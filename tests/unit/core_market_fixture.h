@@ -406,6 +406,28 @@ static inline void matmul_work(const uint8_t job[32], uint32_t index, int lazy, 
     *C_out = Cm;
 }
 
+/* cseed <- the challenge seed of committed task t: from the hash of its
+ * commit block (the tip's, or the one the chain recorded). */
+static inline void commit_challenge_seed(uint8_t cseed[32], const struct cpc_task *t)
+{
+    uint8_t bh[32];
+    struct cpc_overlay ov;
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    if (t->commit_height == C.prev.height) {
+        memcpy(bh, C.prev_hash, 32); /* the worker saw the commit block itself */
+    } else {                          /* recorded by the next block's begin hook */
+        cpc_overlay_init(&ov, C.st, NULL);
+        assert_int_equal(
+            cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t->commit_height), &b), 0);
+        memcpy(bh, b.data, 32);
+        cpc_overlay_free(&ov);
+    }
+    cpc_buf_free(&b);
+    cpc_challenge_seed(cseed, bh, t->id);
+}
+
 /* k's REVEAL of matmul task index of job (product Cm under spec): the rows
  * its commit block's hash challenges, with their proofs; its code must be expect. */
 static inline void matmul_reveal(const struct fx_key *k, const uint8_t job[32], uint32_t index,
@@ -413,22 +435,8 @@ static inline void matmul_reveal(const struct fx_key *k, const uint8_t job[32], 
 {
     struct cpc_task t = task_of(job, index);
     struct cpc_job j = job_of(job);
-    uint8_t bh[32], cseed[32];
-    struct cpc_overlay ov;
-    uint8_t key[CPC_KEY_MAX];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    if (t.commit_height == C.prev.height) {
-        memcpy(bh, C.prev_hash, 32); /* the worker saw the commit block itself */
-    } else {                         /* recorded by the next block's begin hook */
-        cpc_overlay_init(&ov, C.st, NULL);
-        assert_int_equal(
-            cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t.commit_height), &b), 0);
-        memcpy(bh, b.data, 32);
-        cpc_overlay_free(&ov);
-    }
-    cpc_buf_free(&b);
-    cpc_challenge_seed(cseed, bh, t.id);
+    uint8_t cseed[32];
+    commit_challenge_seed(cseed, &t);
     uint32_t count = j.contract.p.matmul.challenges;
     uint32_t rows[64];
     struct cpc_merkle_proof proofs[64];

@@ -69,8 +69,8 @@ static double build_apply(const struct cpc_tx *const *cands, size_t n, struct cp
     struct cpc_err err = {0};
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, cands, n, C.s, C.val.sk, b, &delta,
-                             &skipped, &codes, n_skipped, &err);
+    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, cands, n, C.s,
+                             C.val.sk, b, &delta, &skipped, &codes, n_skipped, &err);
     double ms = ms_since(&t0);
     if (rc)
         fail_msg("build: %s", err.msg);
@@ -79,6 +79,7 @@ static double build_apply(const struct cpc_tx *const *cands, size_t n, struct cp
         fail_msg("re-validate: %s", err.msg);
     assert_int_equal(cpc_state_merge(C.st, delta), 0);
     C.prev = b->header;
+    cpc_block_header_hash(&C.prev, C.prev_hash);
     cpc_state_free(delta);
     cpc_state_free(delta2);
     free(skipped);
@@ -142,8 +143,8 @@ static void test_block_never_exceeds_max_block_gas(void **state)
     size_t *skipped = NULL, n_skipped = 0;
     int *codes = NULL;
     struct cpc_err err = {0};
-    assert_int_equal(cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, cp, 11, C.s, C.val.sk, &b,
-                                      &delta, &skipped, &codes, &n_skipped, &err),
+    assert_int_equal(cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, cp, 11, C.s,
+                                     C.val.sk, &b, &delta, &skipped, &codes, &n_skipped, &err),
                      0);
     uint64_t gas = 0;
     for (size_t i = 0; i < b.n_txs; i++)
@@ -163,7 +164,8 @@ static void test_block_never_exceeds_max_block_gas(void **state)
     assert_int_equal(cpc_apply_block(C.st, &C.prev, &b, &low, C.val.pub, true, &d2, NULL, &err),
                      CPC_ERR_INVALID_BLOCK);
     assert_non_null(strstr(err.msg, "gas"));
-    assert_int_equal(cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &d2, NULL, &err), 0);
+    assert_int_equal(
+        cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &d2, NULL, &err), 0);
     cpc_state_free(d2);
     cpc_state_free(delta);
     free(skipped);

@@ -74,8 +74,8 @@ static void next_block(struct cpc_tx *cands, size_t n, struct built *out)
     struct timespec t0;
     memset(out, 0, sizeof *out);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s, C.val.sk, &b, &delta,
-                             &skipped, &codes, &n_skipped, &err);
+    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s,
+                             C.val.sk, &b, &delta, &skipped, &codes, &n_skipped, &err);
     out->build_ms = ms_since(&t0);
     if (rc)
         fail_msg("build: %s", err.msg);
@@ -86,6 +86,7 @@ static void next_block(struct cpc_tx *cands, size_t n, struct built *out)
         fail_msg("re-validate: %s", err.msg);
     assert_int_equal(cpc_state_merge(C.st, delta), 0);
     C.prev = b.header;
+    cpc_block_header_hash(&C.prev, C.prev_hash);
     out->n_txs = b.n_txs;
     for (size_t i = 0; i < b.n_txs; i++)
         out->codes[i] = b.results[i].code;
@@ -226,21 +227,8 @@ static void proof_reveal_tx(struct cpc_tx *tx, const uint8_t job[32], const stru
 {
     struct cpc_task t = task_of(job, w->index);
     struct cpc_job j = job_of(job);
-    uint8_t bh[32], cseed[32], key[CPC_KEY_MAX];
-    struct cpc_overlay ov;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    cpc_overlay_init(&ov, C.st, NULL);
-    if (t.commit_height == C.prev.height) /* recorded by the next block's begin */
-        assert_int_equal(cpc_block_header_hash(&C.prev, bh), 0);
-    else {
-        assert_int_equal(
-            cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t.commit_height), &b), 0);
-        memcpy(bh, b.data, 32);
-    }
-    cpc_overlay_free(&ov);
-    cpc_buf_free(&b);
-    cpc_challenge_seed(cseed, bh, t.id);
+    uint8_t cseed[32];
+    commit_challenge_seed(cseed, &t);
     uint32_t count = j.contract.p.matmul.challenges;
     uint32_t rows[CPC_MATMUL_MAX_CHALLENGES];
     struct cpc_merkle_proof proofs[CPC_MATMUL_MAX_CHALLENGES];
@@ -291,6 +279,54 @@ static void release_reveals(struct cpc_tx *rv, struct work *ws, uint32_t n)
     free(ws);
 }
 
+/* rv[from..n), job's reveals left out so far, land one block each, paid;
+ * then all n tasks of job are done. Releases rv and ws (release_reveals). */
+static void rest_land_one_per_block(const uint8_t job[32], struct cpc_tx *rv, struct work *ws,
+                                    uint32_t from, uint32_t n)
+{
+    struct built r;
+    for (uint32_t i = from; i < n; i++) {
+        next_block(&rv[i], n - i, &r);
+        assert_int_equal(r.n_txs, 1);
+        assert_int_equal(r.codes[0], 0);
+    }
+    assert_int_equal(job_of(job).tasks_done, n);
+    release_reveals(rv, ws, n);
+}
+
+/* The worst block of one matmul contract's reveals (m x k x n, ch
+ * challenges; what: how the printed line names it): a contract of one task
+ * more than the budget admits reveals of (*n_tasks) is created, worked,
+ * committed and revealed by w1 (w1_reveals: job, rv, the work returned), all
+ * its reveals offered to one block, built and re-validated (timed, printed as
+ * block label) within the block interval, all but one included, the last one
+ * left out, not skipped. */
+static struct work *worst_block_over_budget(const char *label, const char *what, uint32_t m,
+                                            uint32_t k, uint32_t n, uint16_t ch,
+                                            uint8_t job[32], struct cpc_tx *rv,
+                                            uint32_t *n_tasks)
+{
+    struct cpc_contract c;
+    matmul_contract(&c, m, k, n, ch, 1);
+    uint64_t w = cpc_matmul_reveal_work(m, k, n, ch);
+    uint32_t nt = (uint32_t)(C.params.max_block_verify / w) + 1;
+    assert_true(nt <= MAX_CANDS);
+    c.tasks = nt;
+    struct work *ws = w1_reveals(&c, job, rv);
+    struct built r;
+    next_block(rv, nt, &r);
+    print_message("worst reveal block (%s): %u reveals of %s offered, %zu included (%llu work "
+                  "units): build %.0f ms, re-validate %.0f ms (limit %d ms)\n",
+                  label, nt, what, r.n_txs, (unsigned long long)(r.n_txs * w), r.build_ms,
+                  r.apply_ms, BLOCK_INTERVAL_MS);
+    assert_true(r.build_ms < BLOCK_INTERVAL_MS);
+    assert_true(r.apply_ms < BLOCK_INTERVAL_MS);
+    assert_int_equal(r.n_txs, nt - 1);
+    assert_int_equal(r.n_skipped, 0);
+    *n_tasks = nt;
+    return ws;
+}
+
 /* The worst blocks the default budget admits, whatever is offered: (a) the
  * largest legal contract (one reveal fills the budget) with more of its
  * reveals offered than fit; (b) as many reveals of a mid-size contract as the
@@ -330,58 +366,44 @@ static void test_worst_reveal_blocks_build_within_block_interval(void **state)
     /* the others are left out, not skipped: they stay in the pool */
     assert_int_equal(r.n_skipped, 0);
     /* the rest land one per block, paid */
-    for (uint32_t i = 1; i < NA; i++) {
-        next_block(&rv[i], NA - i, &r);
-        assert_int_equal(r.n_txs, 1);
-        assert_int_equal(r.codes[0], 0);
-    }
-    assert_int_equal(job_of(big).tasks_done, NA);
-    release_reveals(rv, wsa, NA);
+    rest_land_one_per_block(big, rv, wsa, 1, NA);
 
     /* (b) a mid-size contract: as many reveals as the budget admits, plus one */
-    matmul_contract(&c, 16, 256, 256, 16, 1);
-    uint64_t wb = cpc_matmul_reveal_work(16, 256, 256, 16);
-    uint32_t nb = (uint32_t)(C.params.max_block_verify / wb) + 1;
-    assert_true(nb <= MAX_CANDS);
-    c.tasks = nb;
     uint8_t mid[32];
-    struct work *wsb = w1_reveals(&c, mid, rv);
-    next_block(rv, nb, &r);
-    print_message("worst reveal block (b): %u reveals of 16 x 256 x 256 offered, %zu included "
-                  "(%llu work units): build %.0f ms, re-validate %.0f ms (limit %d ms)\n",
-                  nb, r.n_txs, (unsigned long long)(r.n_txs * wb), r.build_ms, r.apply_ms,
-                  BLOCK_INTERVAL_MS);
-    assert_true(r.build_ms < BLOCK_INTERVAL_MS);
-    assert_true(r.apply_ms < BLOCK_INTERVAL_MS);
-    assert_int_equal(r.n_txs, nb - 1);
-    assert_int_equal(r.n_skipped, 0); /* the last one is left out, not skipped */
-    next_block(&rv[nb - 1], 1, &r);
-    assert_int_equal(r.n_txs, 1);
-    assert_int_equal(r.codes[0], 0);
-    assert_int_equal(job_of(mid).tasks_done, nb);
-    release_reveals(rv, wsb, nb);
+    uint32_t nb;
+    struct work *wsb = worst_block_over_budget("b", "16 x 256 x 256", 16, 256, 256, 16, mid, rv,
+                                               &nb);
+    /* the last one was left out, not skipped: it lands in the next block */
+    rest_land_one_per_block(mid, rv, wsb, nb - 1, nb);
 
     /* (c) the most proof per multiply-add: m = 8193 rows (14 proof nodes a
      * row, as many as 16384 rows), k = n = 1, 64 challenges; without its proof nodes in the work,
      * the 2,500 that max_block_gas admits would take seconds */
-    matmul_contract(&c, 8193, 1, 1, 64, 1);
-    uint64_t wc = cpc_matmul_reveal_work(8193, 1, 1, 64);
-    uint32_t nc = (uint32_t)(C.params.max_block_verify / wc) + 1;
-    assert_true(nc <= MAX_CANDS);
-    c.tasks = nc;
     uint8_t tall[32];
-    struct work *wsc = w1_reveals(&c, tall, rv);
-    next_block(rv, nc, &r);
-    print_message("worst reveal block (c): %u reveals of 8193 x 1 x 1, 64 challenges offered, "
-                  "%zu included (%llu work units): build %.0f ms, re-validate %.0f ms (limit %d "
-                  "ms)\n",
-                  nc, r.n_txs, (unsigned long long)(r.n_txs * wc), r.build_ms, r.apply_ms,
-                  BLOCK_INTERVAL_MS);
-    assert_true(r.build_ms < BLOCK_INTERVAL_MS);
-    assert_true(r.apply_ms < BLOCK_INTERVAL_MS);
-    assert_int_equal(r.n_txs, nc - 1);
-    assert_int_equal(r.n_skipped, 0);
+    uint32_t nc;
+    struct work *wsc = worst_block_over_budget("c", "8193 x 1 x 1, 64 challenges", 8193, 1, 1, 64,
+                                               tall, rv, &nc);
     release_reveals(rv, wsc, nc);
+}
+
+/* Workers registered, a 30 x 1024 x 1024 contract of 2 tasks with 30
+ * challenges created (into job), task 0 committed by w1, task 1 by w2, and
+ * their REVEALs rv[0] (w1's) and rv[1] (w2's) at their next nonces. Returns
+ * the work; release_reveals(rv, ws, 2) frees it. */
+static struct work *two_workers_reveals(uint8_t job[32], struct cpc_tx rv[2])
+{
+    register_workers();
+    struct cpc_contract c;
+    matmul_contract(&c, 30, 1024, 1024, 30, 2);
+    create_job(&c, job, 0);
+    struct work *ws = calloc(2, sizeof *ws);
+    assert_non_null(ws);
+    ws[0] = (struct work){.k = &C.w1, .index = 0};
+    ws[1] = (struct work){.k = &C.w2, .index = 1};
+    commit_all(job, ws, 2);
+    proof_reveal_tx(&rv[0], job, &ws[0], acct(&C.w1).nonce);
+    proof_reveal_tx(&rv[1], job, &ws[1], acct(&C.w2).nonce);
+    return ws;
 }
 
 /* A received block whose REVEALs verify more than max_block_verify is invalid
@@ -390,18 +412,11 @@ static void test_worst_reveal_blocks_build_within_block_interval(void **state)
 static void test_block_over_the_budget_is_invalid(void **state)
 {
     (void)state;
-    register_workers();
-    struct cpc_contract c;
     uint8_t job[32];
-    matmul_contract(&c, 30, 1024, 1024, 30, 2);
-    create_job(&c, job, 0);
+    struct cpc_tx rv[2];
+    struct work *ws = two_workers_reveals(job, rv);
     uint64_t w = job_work(job);
     assert_true(w <= C.params.max_block_verify && 2 * w > C.params.max_block_verify);
-    struct work ws[2] = {{.k = &C.w1, .index = 0}, {.k = &C.w2, .index = 1}};
-    commit_all(job, ws, 2);
-    struct cpc_tx rv[2];
-    proof_reveal_tx(&rv[0], job, &ws[0], acct(&C.w1).nonce);
-    proof_reveal_tx(&rv[1], job, &ws[1], acct(&C.w2).nonce);
     const struct cpc_tx *ptrs[2] = {&rv[0], &rv[1]};
 
     struct cpc_chain_params wide = C.params;
@@ -410,14 +425,16 @@ static void test_block_over_the_budget_is_invalid(void **state)
     struct cpc_state *delta = NULL, *d2 = NULL;
     size_t n_skipped = 0;
     struct cpc_err err = {0};
-    assert_int_equal(cpc_block_build(C.st, &C.prev, &wide, C.prev.time_ms + 1000, ptrs, 2, C.s, C.val.sk,
-                                     &b, &delta, NULL, NULL, &n_skipped, &err),
+    assert_int_equal(cpc_block_build(C.st, &C.prev, &wide, C.prev.time_ms + 1000, ptrs, 2, C.s,
+                                     C.val.sk, &b, &delta, NULL, NULL, &n_skipped, &err),
                      0);
     assert_int_equal(b.n_txs, 2);
-    assert_int_equal(cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &d2, NULL, &err),
-                     CPC_ERR_INVALID_BLOCK);
+    assert_int_equal(
+        cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &d2, NULL, &err),
+        CPC_ERR_INVALID_BLOCK);
     assert_non_null(strstr(err.msg, "max_block_verify"));
-    assert_int_equal(cpc_apply_block(C.st, &C.prev, &b, &wide, C.val.pub, true, &d2, NULL, &err), 0);
+    assert_int_equal(cpc_apply_block(C.st, &C.prev, &b, &wide, C.val.pub, true, &d2, NULL, &err),
+                     0);
     cpc_state_free(d2);
     cpc_state_free(delta);
     cpc_block_clear(&b);
@@ -425,20 +442,17 @@ static void test_block_over_the_budget_is_invalid(void **state)
      * budget: it cannot crowd out the committer's own reveal */
     struct cpc_tx thief;
     proof_reveal_tx(&thief, job, &ws[0], acct(&C.w2).nonce);
-    sign_at(&thief, &C.w2, acct(&C.w2).nonce); /* the same proofs, sent by C.w2 */
+    sign_at(&thief, &C.w2, acct(&C.w2).nonce); /* the same proofs, sent by w2 */
     struct cpc_tx cands[2];
     memcpy(&cands[0], &thief, sizeof thief);
     memcpy(&cands[1], &rv[0], sizeof rv[0]);
     struct built r;
     next_block(cands, 2, &r);
     assert_int_equal(r.n_txs, 2);
-    assert_int_not_equal(r.codes[0], 0); /* C.w2 is not the committer */
-    assert_int_equal(r.codes[1], 0);     /* C.w1's reveal fits: the thief spent nothing */
+    assert_int_not_equal(r.codes[0], 0); /* w2 is not the committer */
+    assert_int_equal(r.codes[1], 0);     /* w1's reveal fits: the thief spent nothing */
     cpc_tx_clear(&thief);
-    cpc_tx_clear(&rv[0]);
-    cpc_tx_clear(&rv[1]);
-    free(ws[0].C);
-    free(ws[1].C);
+    release_reveals(rv, ws, 2);
 }
 
 /* An honest reveal crowded out of a block by another worker's (earlier in
@@ -447,19 +461,12 @@ static void test_block_over_the_budget_is_invalid(void **state)
 static void test_crowded_out_reveal_lands_next_block_unslashed(void **state)
 {
     (void)state;
-    register_workers();
-    struct cpc_contract c;
     uint8_t job[32];
-    matmul_contract(&c, 30, 1024, 1024, 30, 2);
-    create_job(&c, job, 0);
-    struct work ws[2] = {{.k = &C.w1, .index = 0}, {.k = &C.w2, .index = 1}};
-    commit_all(job, ws, 2);
+    struct cpc_tx rv[2]; /* rv[0], w1's: the crowd; rv[1], w2's: the honest one */
+    struct work *ws = two_workers_reveals(job, rv);
     struct cpc_task t = task_of(job, 1);
     struct cpc_worker before = worker_of(&C.w2);
     uint64_t bal = acct(&C.w2).balance;
-    struct cpc_tx rv[2];
-    proof_reveal_tx(&rv[0], job, &ws[0], acct(&C.w1).nonce); /* the crowd */
-    proof_reveal_tx(&rv[1], job, &ws[1], acct(&C.w2).nonce); /* the honest one */
     struct built r;
     next_block(rv, 2, &r);
     assert_int_equal(r.n_txs, 1);
@@ -479,10 +486,7 @@ static void test_crowded_out_reveal_lands_next_block_unslashed(void **state)
     for (int i = 0; i < CPC_REVEAL_WINDOW + 1; i++)
         next_block(NULL, 0, &r);
     assert_int_equal(worker_of(&C.w2).rejected, before.rejected);
-    cpc_tx_clear(&rv[0]);
-    cpc_tx_clear(&rv[1]);
-    free(ws[0].C);
-    free(ws[1].C);
+    release_reveals(rv, ws, 2);
 }
 
 /* One reveal always fits an empty block: contracts and synthetic params over
