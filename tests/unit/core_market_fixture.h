@@ -1,5 +1,6 @@
-/* core_market_fixture.h — the chain the market unit tests (test_core_market,
- * test_core_worker_stake) run on: a genesis with a validator, a treasury, a
+/* core_market_fixture.h — the chain the market and block unit tests
+ * (test_core_market, test_core_worker_stake, test_core_block_gas,
+ * test_core_block_verify) run on: a genesis with a validator, a treasury, a
  * customer and workers, blocks built with cpc_block_build, re-validated with
  * cpc_apply_block (signatures on) and applied, the supply invariant checked
  * after each, and the txs and lookups those tests share. Header-only, static
@@ -47,10 +48,16 @@ static char last_msg[CPC_ERR_MSG_MAX];
 
 /* What market_setup_chain builds. Keys are fx_key numbers first_key (val),
  * first_key + 1 (treasury), + 2 (customer), + 3 (w1), + 4 (w2), and with
- * cheat_and_pool + 5 (cheat), + 6 (pool). Genesis balances: customer 10^6 CPC,
- * w1, w2 (and cheat) 1000 CPC each, pool pool_cpc CPC. */
+ * cheat_and_pool + 5 (cheat), + 6 (pool). Genesis balances: customer
+ * customer_cpc CPC (0: 10^6), w1, w2 (unless no_w2) and cheat 1000 CPC each,
+ * pool pool_cpc CPC. */
 struct market_setup {
     uint32_t first_key;
+    uint64_t customer_cpc;
+    int no_w2; /* w2 has a key but no genesis account */
+    /* non-NULL: sets more of the genesis params (after fx_params and the
+     * treasury; the params_json path then sets its own defaults) */
+    void (*set_params)(struct cpc_chain_params *p);
     int cheat_and_pool;
     uint64_t pool_cpc;
     /* the synthetic kind, paid from pool (needs cheat_and_pool): reward 1 CPC,
@@ -89,23 +96,26 @@ static inline int market_setup_chain(const struct market_setup *o)
     }
     fx_params(&g.params);
     memcpy(g.params.treasury, C.treasury.addr, 20);
+    if (o->set_params)
+        o->set_params(&g.params);
     g.genesis_time_ms = 1000;
     memcpy(g.validator, C.val.pub, 33);
     struct cpc_genesis_account acc[5];
     memset(acc, 0, sizeof acc);
     memcpy(acc[0].addr, C.customer.addr, 20);
-    acc[0].balance = CPC(1000000);
+    acc[0].balance = CPC(o->customer_cpc ? o->customer_cpc : 1000000);
     memcpy(acc[1].addr, C.w1.addr, 20);
     acc[1].balance = CPC(1000);
-    memcpy(acc[2].addr, C.w2.addr, 20);
-    acc[2].balance = CPC(1000);
-    g.n_accounts = 3;
+    g.n_accounts = 2;
+    if (!o->no_w2) {
+        memcpy(acc[g.n_accounts].addr, C.w2.addr, 20);
+        acc[g.n_accounts++].balance = CPC(1000);
+    }
     if (o->cheat_and_pool) {
-        memcpy(acc[3].addr, C.cheat.addr, 20);
-        acc[3].balance = CPC(1000);
-        memcpy(acc[4].addr, C.pool.addr, 20);
-        acc[4].balance = CPC(o->pool_cpc);
-        g.n_accounts = 5;
+        memcpy(acc[g.n_accounts].addr, C.cheat.addr, 20);
+        acc[g.n_accounts++].balance = CPC(1000);
+        memcpy(acc[g.n_accounts].addr, C.pool.addr, 20);
+        acc[g.n_accounts++].balance = CPC(o->pool_cpc);
     }
     g.accounts = acc;
     struct cpc_err err = {0};
@@ -396,6 +406,28 @@ static inline void matmul_work(const uint8_t job[32], uint32_t index, int lazy, 
     *C_out = Cm;
 }
 
+/* cseed <- the challenge seed of committed task t: from the hash of its
+ * commit block (the tip's, or the one the chain recorded). */
+static inline void commit_challenge_seed(uint8_t cseed[32], const struct cpc_task *t)
+{
+    uint8_t bh[32];
+    struct cpc_overlay ov;
+    uint8_t key[CPC_KEY_MAX];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    if (t->commit_height == C.prev.height) {
+        memcpy(bh, C.prev_hash, 32); /* the worker saw the commit block itself */
+    } else {                          /* recorded by the next block's begin hook */
+        cpc_overlay_init(&ov, C.st, NULL);
+        assert_int_equal(
+            cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t->commit_height), &b), 0);
+        memcpy(bh, b.data, 32);
+        cpc_overlay_free(&ov);
+    }
+    cpc_buf_free(&b);
+    cpc_challenge_seed(cseed, bh, t->id);
+}
+
 /* k's REVEAL of matmul task index of job (product Cm under spec): the rows
  * its commit block's hash challenges, with their proofs; its code must be expect. */
 static inline void matmul_reveal(const struct fx_key *k, const uint8_t job[32], uint32_t index,
@@ -403,22 +435,8 @@ static inline void matmul_reveal(const struct fx_key *k, const uint8_t job[32], 
 {
     struct cpc_task t = task_of(job, index);
     struct cpc_job j = job_of(job);
-    uint8_t bh[32], cseed[32];
-    struct cpc_overlay ov;
-    uint8_t key[CPC_KEY_MAX];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    if (t.commit_height == C.prev.height) {
-        memcpy(bh, C.prev_hash, 32); /* the worker saw the commit block itself */
-    } else {                         /* recorded by the next block's begin hook */
-        cpc_overlay_init(&ov, C.st, NULL);
-        assert_int_equal(
-            cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t.commit_height), &b), 0);
-        memcpy(bh, b.data, 32);
-        cpc_overlay_free(&ov);
-    }
-    cpc_buf_free(&b);
-    cpc_challenge_seed(cseed, bh, t.id);
+    uint8_t cseed[32];
+    commit_challenge_seed(cseed, &t);
     uint32_t count = j.contract.p.matmul.challenges;
     uint32_t rows[64];
     struct cpc_merkle_proof proofs[64];

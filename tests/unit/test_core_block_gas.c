@@ -5,68 +5,29 @@
  * invalid, and the worst block the default limit admits (the largest
  * JOB_CREATE, then its expiry closing every task) is built well within the
  * default block interval (1 s) under ASan on the 2-vCPU reference machine. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include "core/amount.h"
-#include "core/apply.h"
-#include "core/genesis.h"
-#include "core/market.h"
-#include "core/market_apply.h"
-#include "core_ledger_fixtures.h"
+#include "core_market_fixture.h"
 
-#define CPC(x) ((uint64_t)(x) * CPC_BASE_PER_CPC)
 #define BLOCK_INTERVAL_MS 1000 /* the default block_time_ms */
 
-static struct cpc_signer *S;
-static struct fx_key VAL, TREASURY, CUSTOMER, OTHER;
-static struct cpc_chain_params P;
-static struct cpc_state *ST;
-static struct cpc_block_header PREV;
+/* The chain (core_market_fixture.h): keys 200 (validator) to 203 (w1, the
+ * other sender), customer 10^8 CPC, w1 1000 CPC, no w2 account, the default
+ * max_block_gas. */
+static void gas_params(struct cpc_chain_params *p)
+{
+    p->max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    p->protocol = CPC_PROTOCOL_VERSION;
+}
 
 static int setup(void **state)
 {
     (void)state;
-    S = cpc_signer_new(NULL);
-    fx_key(S, &VAL, 200);
-    fx_key(S, &TREASURY, 201);
-    fx_key(S, &CUSTOMER, 202);
-    fx_key(S, &OTHER, 203);
-    struct cpc_genesis g;
-    memset(&g, 0, sizeof g);
-    fx_params(&g.params);
-    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
-    g.params.protocol = CPC_PROTOCOL_VERSION;
-    memcpy(g.params.treasury, TREASURY.addr, 20);
-    g.genesis_time_ms = 1000;
-    memcpy(g.validator, VAL.pub, 33);
-    struct cpc_genesis_account acc[2];
-    memset(acc, 0, sizeof acc);
-    memcpy(acc[0].addr, CUSTOMER.addr, 20);
-    acc[0].balance = CPC(100000000);
-    memcpy(acc[1].addr, OTHER.addr, 20);
-    acc[1].balance = CPC(1000);
-    g.accounts = acc;
-    g.n_accounts = 2;
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_genesis_state(&g, &ST, NULL, &err), 0);
-    assert_int_equal(cpc_genesis_header(&g, ST, &PREV, &err), 0);
-    P = g.params;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cpc_state_free(ST);
-    cpc_signer_free(S);
-    return 0;
+    struct market_setup o = {.first_key = 200,
+                             .customer_cpc = 100000000,
+                             .no_w2 = 1,
+                             .set_params = gas_params};
+    return market_setup_chain(&o);
 }
 
 static void job_contract(struct cpc_contract *c, uint32_t tasks, uint64_t deadline)
@@ -108,16 +69,17 @@ static double build_apply(const struct cpc_tx *const *cands, size_t n, struct cp
     struct cpc_err err = {0};
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = cpc_block_build(ST, &PREV, &P, PREV.time_ms + 1000, cands, n, S, VAL.sk, b, &delta,
-                             &skipped, &codes, n_skipped, &err);
+    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, cands, n, C.s,
+                             C.val.sk, b, &delta, &skipped, &codes, n_skipped, &err);
     double ms = ms_since(&t0);
     if (rc)
         fail_msg("build: %s", err.msg);
-    rc = cpc_apply_block(ST, &PREV, b, &P, VAL.pub, true, &delta2, NULL, &err);
+    rc = cpc_apply_block(C.st, &C.prev, b, &C.params, C.val.pub, true, &delta2, NULL, &err);
     if (rc)
         fail_msg("re-validate: %s", err.msg);
-    assert_int_equal(cpc_state_merge(ST, delta), 0);
-    PREV = b->header;
+    assert_int_equal(cpc_state_merge(C.st, delta), 0);
+    C.prev = b->header;
+    cpc_block_header_hash(&C.prev, C.prev_hash);
     cpc_state_free(delta);
     cpc_state_free(delta2);
     free(skipped);
@@ -163,31 +125,31 @@ static void test_job_gas_grows_with_tasks(void **state)
 static void test_block_never_exceeds_max_block_gas(void **state)
 {
     (void)state;
-    P.max_block_gas = 100000; /* four transfers of 21,000 */
+    C.params.max_block_gas = 100000; /* four transfers of 21,000 */
     struct cpc_tx txs[11];
     const struct cpc_tx *cp[11];
     for (int i = 0; i < 10; i++) {
-        assert_int_equal(fx_transfer(&txs[i], S, &CUSTOMER, (uint64_t)i, OTHER.addr, 1), 0);
+        assert_int_equal(fx_transfer(&txs[i], C.s, &C.customer, (uint64_t)i, C.w1.addr, 1), 0);
         cp[i] = &txs[i];
     }
     fx_base(&txs[10], CPC_TX_JOB_CREATE, 0, 1);
     job_contract(&txs[10].u.job_create.contract, 10, 10);
-    assert_int_equal(cpc_tx_sign(&txs[10], S, OTHER.sk, NULL), 0);
+    assert_int_equal(cpc_tx_sign(&txs[10], C.s, C.w1.sk, NULL), 0);
     cp[10] = &txs[10];
-    assert_true(cpc_tx_gas(&txs[10]) > P.max_block_gas);
+    assert_true(cpc_tx_gas(&txs[10]) > C.params.max_block_gas);
 
     struct cpc_block b;
     struct cpc_state *delta = NULL;
     size_t *skipped = NULL, n_skipped = 0;
     int *codes = NULL;
     struct cpc_err err = {0};
-    assert_int_equal(cpc_block_build(ST, &PREV, &P, PREV.time_ms + 1000, cp, 11, S, VAL.sk, &b,
-                                      &delta, &skipped, &codes, &n_skipped, &err),
+    assert_int_equal(cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, cp, 11, C.s,
+                                     C.val.sk, &b, &delta, &skipped, &codes, &n_skipped, &err),
                      0);
     uint64_t gas = 0;
     for (size_t i = 0; i < b.n_txs; i++)
         gas += b.results[i].gas_used;
-    assert_true(gas <= P.max_block_gas);
+    assert_true(gas <= C.params.max_block_gas);
     assert_int_equal(b.n_txs, 4);
     /* the 6 transfers left out are not skipped: they stay for the next block;
      * the JOB_CREATE can never be included */
@@ -196,13 +158,14 @@ static void test_block_never_exceeds_max_block_gas(void **state)
     assert_int_equal(codes[0], CPC_ERR_TOO_LARGE);
 
     /* the same block under a lower limit is invalid */
-    struct cpc_chain_params low = P;
+    struct cpc_chain_params low = C.params;
     low.max_block_gas = 63000;
     struct cpc_state *d2 = NULL;
-    assert_int_equal(cpc_apply_block(ST, &PREV, &b, &low, VAL.pub, true, &d2, NULL, &err),
+    assert_int_equal(cpc_apply_block(C.st, &C.prev, &b, &low, C.val.pub, true, &d2, NULL, &err),
                      CPC_ERR_INVALID_BLOCK);
     assert_non_null(strstr(err.msg, "gas"));
-    assert_int_equal(cpc_apply_block(ST, &PREV, &b, &P, VAL.pub, true, &d2, NULL, &err), 0);
+    assert_int_equal(
+        cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &d2, NULL, &err), 0);
     cpc_state_free(d2);
     cpc_state_free(delta);
     free(skipped);
@@ -218,17 +181,17 @@ static void test_block_never_exceeds_max_block_gas(void **state)
 static void test_largest_job_builds_within_block_interval(void **state)
 {
     (void)state;
-    assert_int_equal(P.max_block_gas, CPC_DEFAULT_MAX_BLOCK_GAS);
+    assert_int_equal(C.params.max_block_gas, CPC_DEFAULT_MAX_BLOCK_GAS);
     uint32_t tasks = CPC_MAX_TASKS;
-    while (tasks > 1 && create_gas(tasks) > P.max_block_gas)
-        tasks = (uint32_t)((P.max_block_gas - create_gas(0)) / CPC_GAS_PER_TASK);
-    assert_true(create_gas(tasks) <= P.max_block_gas);
-    assert_true(create_gas(tasks + 1) > P.max_block_gas || tasks == CPC_MAX_TASKS);
+    while (tasks > 1 && create_gas(tasks) > C.params.max_block_gas)
+        tasks = (uint32_t)((C.params.max_block_gas - create_gas(0)) / CPC_GAS_PER_TASK);
+    assert_true(create_gas(tasks) <= C.params.max_block_gas);
+    assert_true(create_gas(tasks + 1) > C.params.max_block_gas || tasks == CPC_MAX_TASKS);
 
     struct cpc_tx tx;
     fx_base(&tx, CPC_TX_JOB_CREATE, 0, 1);
     job_contract(&tx.u.job_create.contract, tasks, 1);
-    assert_int_equal(cpc_tx_sign(&tx, S, CUSTOMER.sk, NULL), 0);
+    assert_int_equal(cpc_tx_sign(&tx, C.s, C.customer.sk, NULL), 0);
     const struct cpc_tx *cp[1] = {&tx};
     struct cpc_block b;
     size_t n_skipped = 0;
@@ -241,7 +204,7 @@ static void test_largest_job_builds_within_block_interval(void **state)
     cpc_block_clear(&b);
     struct cpc_overlay ov;
     struct cpc_job job;
-    assert_int_equal(cpc_overlay_init(&ov, ST, NULL), 0);
+    assert_int_equal(cpc_overlay_init(&ov, C.st, NULL), 0);
     assert_int_equal(cpc_market_get_job(&ov, tx.hash, &job), 0);
     cpc_overlay_free(&ov);
     assert_int_equal(job.status, CPC_JOB_EXPIRED);

@@ -13,76 +13,32 @@
  * exceeds the least budget are refused; JOB_CREATE pays for its tasks'
  * verification. The worst reveals are honest ones: wrong proofs stop at the
  * first wrong row, right ones make the verifier redo every challenged row. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
-#include "core/amount.h"
-#include "core/apply.h"
-#include "core/genesis.h"
-#include "core/kinds.h"
-#include "core/market.h"
-#include "core/market_apply.h"
-#include "core_ledger_fixtures.h"
+#include "core_market_fixture.h"
 
-#define CPC(x) ((uint64_t)(x) * CPC_BASE_PER_CPC)
 #define BLOCK_INTERVAL_MS 1000 /* the default block_time_ms */
 #define MAX_CANDS 512
 
-static struct cpc_signer *S;
-static struct fx_key VAL, TREASURY, CUSTOMER, W1, W2;
-static struct cpc_chain_params P;
-static struct cpc_state *ST;
-static struct cpc_block_header PREV;
+/* The chain (core_market_fixture.h): keys 300 (validator) to 304 (w2),
+ * customer 10^7 CPC, w1 and w2 1000 CPC each, the default block gas and
+ * verification budget, worker stake and unbonding. */
+static void verify_params(struct cpc_chain_params *p)
+{
+    p->max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    p->max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
+    p->min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
+    p->unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
+    p->protocol = CPC_PROTOCOL_VERSION;
+}
 
 static int setup(void **state)
 {
     (void)state;
-    S = cpc_signer_new(NULL);
-    fx_key(S, &VAL, 300);
-    fx_key(S, &TREASURY, 301);
-    fx_key(S, &CUSTOMER, 302);
-    fx_key(S, &W1, 303);
-    fx_key(S, &W2, 304);
-    struct cpc_genesis g;
-    memset(&g, 0, sizeof g);
-    fx_params(&g.params);
-    g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
-    g.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
-    g.params.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
-    g.params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
-    g.params.protocol = CPC_PROTOCOL_VERSION;
-    memcpy(g.params.treasury, TREASURY.addr, 20);
-    g.genesis_time_ms = 1000;
-    memcpy(g.validator, VAL.pub, 33);
-    struct cpc_genesis_account acc[3];
-    memset(acc, 0, sizeof acc);
-    memcpy(acc[0].addr, CUSTOMER.addr, 20);
-    acc[0].balance = CPC(10000000);
-    memcpy(acc[1].addr, W1.addr, 20);
-    acc[1].balance = CPC(1000);
-    memcpy(acc[2].addr, W2.addr, 20);
-    acc[2].balance = CPC(1000);
-    g.accounts = acc;
-    g.n_accounts = 3;
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_genesis_state(&g, &ST, NULL, &err), 0);
-    assert_int_equal(cpc_genesis_header(&g, ST, &PREV, &err), 0);
-    P = g.params;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    cpc_state_free(ST);
-    cpc_signer_free(S);
-    return 0;
+    struct market_setup o = {.first_key = 300,
+                             .customer_cpc = 10000000,
+                             .set_params = verify_params};
+    return market_setup_chain(&o);
 }
 
 static double ms_since(const struct timespec *t0)
@@ -90,13 +46,6 @@ static double ms_since(const struct timespec *t0)
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static struct cpc_account acct(const struct fx_key *k)
-{
-    struct cpc_account a;
-    cpc_state_get(ST, k->addr, &a);
-    return a;
 }
 
 /* What one block build did with the candidates. */
@@ -125,18 +74,19 @@ static void next_block(struct cpc_tx *cands, size_t n, struct built *out)
     struct timespec t0;
     memset(out, 0, sizeof *out);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = cpc_block_build(ST, &PREV, &P, PREV.time_ms + 1000, ptrs, n, S, VAL.sk, &b, &delta,
-                             &skipped, &codes, &n_skipped, &err);
+    int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, n, C.s,
+                             C.val.sk, &b, &delta, &skipped, &codes, &n_skipped, &err);
     out->build_ms = ms_since(&t0);
     if (rc)
         fail_msg("build: %s", err.msg);
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    rc = cpc_apply_block(ST, &PREV, &b, &P, VAL.pub, true, &delta2, NULL, &err);
+    rc = cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &delta2, NULL, &err);
     out->apply_ms = ms_since(&t0);
     if (rc)
         fail_msg("re-validate: %s", err.msg);
-    assert_int_equal(cpc_state_merge(ST, delta), 0);
-    PREV = b.header;
+    assert_int_equal(cpc_state_merge(C.st, delta), 0);
+    C.prev = b.header;
+    cpc_block_header_hash(&C.prev, C.prev_hash);
     out->n_txs = b.n_txs;
     for (size_t i = 0; i < b.n_txs; i++)
         out->codes[i] = b.results[i].code;
@@ -172,20 +122,14 @@ static void sign_at(struct cpc_tx *tx, const struct fx_key *k, uint64_t nonce)
     snprintf(tx->chain_id, sizeof tx->chain_id, "%s", FX_CHAIN);
     tx->nonce = nonce;
     tx->gas_price = 1;
-    assert_int_equal(cpc_tx_sign(tx, S, k->sk, NULL), 0);
+    assert_int_equal(cpc_tx_sign(tx, C.s, k->sk, NULL), 0);
 }
 
 static void register_workers(void)
 {
     struct cpc_tx txs[2];
-    const struct fx_key *ks[2] = {&W1, &W2};
-    for (int i = 0; i < 2; i++) {
-        memset(&txs[i], 0, sizeof txs[i]);
-        txs[i].type = CPC_TX_WORKER_REGISTER;
-        txs[i].u.worker_register.stake = CPC(100);
-        txs[i].u.worker_register.cpu_cores = 2;
-        sign_at(&txs[i], ks[i], acct(ks[i]).nonce);
-    }
+    register_tx(&txs[0], &C.w1, CPC(100));
+    register_tx(&txs[1], &C.w2, CPC(100));
     block_ok(txs, 2);
 }
 
@@ -206,44 +150,11 @@ static void matmul_contract(struct cpc_contract *c, uint32_t m, uint32_t k, uint
     c->max_budget = CPC(1000000);
 }
 
-static void create_job(const struct cpc_contract *c, uint8_t job_id[32])
-{
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = CPC_TX_JOB_CREATE;
-    tx.u.job_create.contract = *c;
-    sign_at(&tx, &CUSTOMER, acct(&CUSTOMER).nonce);
-    memcpy(job_id, tx.hash, 32);
-    block_ok(&tx, 1);
-}
-
-static struct cpc_job job_of(const uint8_t id[32])
-{
-    struct cpc_overlay ov;
-    struct cpc_job j;
-    cpc_overlay_init(&ov, ST, NULL);
-    assert_int_equal(cpc_market_get_job(&ov, id, &j), 0);
-    cpc_overlay_free(&ov);
-    return j;
-}
-
-static struct cpc_task task_of(const uint8_t job_id[32], uint32_t index)
-{
-    struct cpc_overlay ov;
-    struct cpc_task t;
-    uint8_t tid[16];
-    cpc_task_id(tid, job_id, index);
-    cpc_overlay_init(&ov, ST, NULL);
-    assert_int_equal(cpc_market_get_task(&ov, tid, &t), 0);
-    cpc_overlay_free(&ov);
-    return t;
-}
-
 static struct cpc_worker worker_of(const struct fx_key *k)
 {
     struct cpc_overlay ov;
     struct cpc_worker w;
-    cpc_overlay_init(&ov, ST, NULL);
+    cpc_overlay_init(&ov, C.st, NULL);
     assert_int_equal(cpc_market_get_worker(&ov, k->addr, &w), 0);
     cpc_overlay_free(&ov);
     return w;
@@ -257,52 +168,35 @@ struct work {
     int32_t *C;
 };
 
-static void compute(const uint8_t job[32], struct work *w)
-{
-    struct cpc_job j = job_of(job);
-    cpc_matmul_task_seed(w->spec.seed, j.seed, w->index);
-    w->spec.m = j.contract.p.matmul.m;
-    w->spec.k = j.contract.p.matmul.k;
-    w->spec.n = j.contract.p.matmul.n;
-    int8_t *A = malloc((size_t)w->spec.m * w->spec.k), *B = malloc((size_t)w->spec.k * w->spec.n);
-    w->C = malloc((size_t)w->spec.m * w->spec.n * sizeof *w->C);
-    assert_true(A && B && w->C);
-    cpc_matmul_gen_a(&w->spec, A);
-    cpc_matmul_gen_b(&w->spec, B);
-    cpc_matmul_reference(&w->spec, A, B, w->C);
-    free(A);
-    free(B);
-}
-
-/* The commits of ws (each its worker's next nonce) in one block, under leases. */
+/* The commits of ws (each its worker's next nonce, its C computed honestly)
+ * in one block, under leases. */
 static void commit_all(const uint8_t job[32], struct work *ws, size_t n)
 {
     struct cpc_tx *txs = calloc(n, sizeof *txs);
-    uint64_t n1 = acct(&W1).nonce, n2 = acct(&W2).nonce;
+    uint64_t n1 = acct(&C.w1).nonce, n2 = acct(&C.w2).nonce;
     for (size_t i = 0; i < n; i++) {
         struct work *w = &ws[i];
-        compute(job, w);
         struct cpc_tx *tx = &txs[i];
         tx->type = CPC_TX_SUBMIT_RESULT;
         struct cpc_payload_submit_result *p = &tx->u.result;
+        matmul_work(job, w->index, 0, &w->C, &w->spec, p->result_hash);
         cpc_task_id(p->task_id, job, w->index);
-        assert_int_equal(cpc_matmul_commit(&w->spec, w->C, p->result_hash), 0);
         p->result_hash_len = 32;
         memcpy(p->worker, w->k->addr, 20);
         p->has_lease = 1;
-        p->lease_expires = PREV.height + 30;
-        assert_int_equal(cpc_lease_sign(p->lease_sig, S, VAL.sk, FX_CHAIN, p->task_id,
+        p->lease_expires = C.prev.height + 30;
+        assert_int_equal(cpc_lease_sign(p->lease_sig, C.s, C.val.sk, FX_CHAIN, p->task_id,
                                         w->k->addr, p->lease_expires),
                          0);
-        sign_at(tx, w->k, w->k == &W1 ? n1++ : n2++);
+        sign_at(tx, w->k, w->k == &C.w1 ? n1++ : n2++);
     }
     block_ok(txs, n);
     free(txs);
 }
 
-/* The proofs of rows: from one tree of C's row leaves (cpc_matmul_prove
+/* The proofs of rows: from one tree of Cm's row leaves (cpc_matmul_prove
  * rebuilds it for every row: too slow for thousands of rows under ASan). */
-static void prove(const struct cpc_matmul_spec *spec, const int32_t *C, const uint32_t *rows,
+static void prove(const struct cpc_matmul_spec *spec, const int32_t *Cm, const uint32_t *rows,
                   uint32_t count, struct cpc_merkle_proof *proofs)
 {
     uint8_t(*leaves)[32] = malloc((size_t)spec->m * 32);
@@ -311,7 +205,7 @@ static void prove(const struct cpc_matmul_spec *spec, const int32_t *C, const ui
     uint8_t root[32];
     assert_true(leaves && paths);
     for (uint32_t r = 0; r < spec->m; r++)
-        cpc_matmul_row_leaf(leaves[r], r, C + (size_t)r * spec->n, spec->n);
+        cpc_matmul_row_leaf(leaves[r], r, Cm + (size_t)r * spec->n, spec->n);
     assert_int_equal(cpc_merkle_tree(root, (const uint8_t(*)[32])leaves, spec->m,
                                      D, paths),
                      0);
@@ -328,26 +222,13 @@ static void prove(const struct cpc_matmul_spec *spec, const int32_t *C, const ui
 }
 
 /* w's REVEAL (honest proofs) at nonce. */
-static void reveal_tx(struct cpc_tx *tx, const uint8_t job[32], const struct work *w,
-                      uint64_t nonce)
+static void proof_reveal_tx(struct cpc_tx *tx, const uint8_t job[32], const struct work *w,
+                            uint64_t nonce)
 {
     struct cpc_task t = task_of(job, w->index);
     struct cpc_job j = job_of(job);
-    uint8_t bh[32], cseed[32], key[CPC_KEY_MAX];
-    struct cpc_overlay ov;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    cpc_overlay_init(&ov, ST, NULL);
-    if (t.commit_height == PREV.height) /* recorded by the next block's begin */
-        assert_int_equal(cpc_block_header_hash(&PREV, bh), 0);
-    else {
-        assert_int_equal(
-            cpc_overlay_obj_get(&ov, key, cpc_key_blockhash(key, t.commit_height), &b), 0);
-        memcpy(bh, b.data, 32);
-    }
-    cpc_overlay_free(&ov);
-    cpc_buf_free(&b);
-    cpc_challenge_seed(cseed, bh, t.id);
+    uint8_t cseed[32];
+    commit_challenge_seed(cseed, &t);
     uint32_t count = j.contract.p.matmul.challenges;
     uint32_t rows[CPC_MATMUL_MAX_CHALLENGES];
     struct cpc_merkle_proof proofs[CPC_MATMUL_MAX_CHALLENGES];
@@ -369,6 +250,83 @@ static uint64_t job_work(const uint8_t job[32])
                                   j.contract.p.matmul.challenges);
 }
 
+/* Job c created (into job), its c->tasks tasks (at most MAX_CANDS) worked
+ * honestly and committed by w1, then w1's REVEALs of them, one nonce after
+ * the other, into rv. Returns the work; release_reveals frees it. */
+static struct work *w1_reveals(const struct cpc_contract *c, uint8_t job[32], struct cpc_tx *rv)
+{
+    uint32_t n = c->tasks;
+    assert_true(n <= MAX_CANDS);
+    create_job(c, job, 0);
+    struct work *ws = calloc(n, sizeof *ws);
+    assert_non_null(ws);
+    for (uint32_t i = 0; i < n; i++)
+        ws[i] = (struct work){.k = &C.w1, .index = i};
+    commit_all(job, ws, n);
+    uint64_t nonce = acct(&C.w1).nonce;
+    for (uint32_t i = 0; i < n; i++)
+        proof_reveal_tx(&rv[i], job, &ws[i], nonce + i);
+    return ws;
+}
+
+/* Clears rv[0..n) and frees ws (from w1_reveals, n tasks). */
+static void release_reveals(struct cpc_tx *rv, struct work *ws, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        cpc_tx_clear(&rv[i]);
+        free(ws[i].C);
+    }
+    free(ws);
+}
+
+/* rv[from..n), job's reveals left out so far, land one block each, paid;
+ * then all n tasks of job are done. Releases rv and ws (release_reveals). */
+static void rest_land_one_per_block(const uint8_t job[32], struct cpc_tx *rv, struct work *ws,
+                                    uint32_t from, uint32_t n)
+{
+    struct built r;
+    for (uint32_t i = from; i < n; i++) {
+        next_block(&rv[i], n - i, &r);
+        assert_int_equal(r.n_txs, 1);
+        assert_int_equal(r.codes[0], 0);
+    }
+    assert_int_equal(job_of(job).tasks_done, n);
+    release_reveals(rv, ws, n);
+}
+
+/* The worst block of one matmul contract's reveals (m x k x n, ch
+ * challenges; what: how the printed line names it): a contract of one task
+ * more than the budget admits reveals of (*n_tasks) is created, worked,
+ * committed and revealed by w1 (w1_reveals: job, rv, the work returned), all
+ * its reveals offered to one block, built and re-validated (timed, printed as
+ * block label) within the block interval, all but one included, the last one
+ * left out, not skipped. */
+static struct work *worst_block_over_budget(const char *label, const char *what, uint32_t m,
+                                            uint32_t k, uint32_t n, uint16_t ch,
+                                            uint8_t job[32], struct cpc_tx *rv,
+                                            uint32_t *n_tasks)
+{
+    struct cpc_contract c;
+    matmul_contract(&c, m, k, n, ch, 1);
+    uint64_t w = cpc_matmul_reveal_work(m, k, n, ch);
+    uint32_t nt = (uint32_t)(C.params.max_block_verify / w) + 1;
+    assert_true(nt <= MAX_CANDS);
+    c.tasks = nt;
+    struct work *ws = w1_reveals(&c, job, rv);
+    struct built r;
+    next_block(rv, nt, &r);
+    print_message("worst reveal block (%s): %u reveals of %s offered, %zu included (%llu work "
+                  "units): build %.0f ms, re-validate %.0f ms (limit %d ms)\n",
+                  label, nt, what, r.n_txs, (unsigned long long)(r.n_txs * w), r.build_ms,
+                  r.apply_ms, BLOCK_INTERVAL_MS);
+    assert_true(r.build_ms < BLOCK_INTERVAL_MS);
+    assert_true(r.apply_ms < BLOCK_INTERVAL_MS);
+    assert_int_equal(r.n_txs, nt - 1);
+    assert_int_equal(r.n_skipped, 0);
+    *n_tasks = nt;
+    return ws;
+}
+
 /* The worst blocks the default budget admits, whatever is offered: (a) the
  * largest legal contract (one reveal fills the budget) with more of its
  * reveals offered than fit; (b) as many reveals of a mid-size contract as the
@@ -379,7 +337,7 @@ static uint64_t job_work(const uint8_t job[32])
 static void test_worst_reveal_blocks_build_within_block_interval(void **state)
 {
     (void)state;
-    assert_int_equal(P.max_block_verify, CPC_DEFAULT_MAX_BLOCK_VERIFY);
+    assert_int_equal(C.params.max_block_verify, CPC_DEFAULT_MAX_BLOCK_VERIFY);
     register_workers();
 
     /* (a) the largest contract: challenges x 1024 x 1024, m = challenges (the
@@ -391,17 +349,10 @@ static void test_worst_reveal_blocks_build_within_block_interval(void **state)
     struct cpc_contract c;
     uint8_t big[32];
     matmul_contract(&c, ch, 1024, 1024, ch, NA);
-    create_job(&c, big);
-    uint64_t wa = job_work(big);
-    assert_true(wa <= P.max_block_verify && 2 * wa > P.max_block_verify);
-    struct work wsa[NA];
-    for (uint32_t i = 0; i < NA; i++)
-        wsa[i] = (struct work){.k = &W1, .index = i};
-    commit_all(big, wsa, NA);
     static struct cpc_tx rv[MAX_CANDS];
-    uint64_t nonce = acct(&W1).nonce;
-    for (uint32_t i = 0; i < NA; i++)
-        reveal_tx(&rv[i], big, &wsa[i], nonce + i);
+    struct work *wsa = w1_reveals(&c, big, rv);
+    uint64_t wa = job_work(big);
+    assert_true(wa <= C.params.max_block_verify && 2 * wa > C.params.max_block_verify);
     struct built r;
     next_block(rv, NA, &r);
     print_message("worst reveal block (a): %u challenges x 1024 x 1024, %llu work units each, "
@@ -415,83 +366,44 @@ static void test_worst_reveal_blocks_build_within_block_interval(void **state)
     /* the others are left out, not skipped: they stay in the pool */
     assert_int_equal(r.n_skipped, 0);
     /* the rest land one per block, paid */
-    for (uint32_t i = 1; i < NA; i++) {
-        next_block(&rv[i], NA - i, &r);
-        assert_int_equal(r.n_txs, 1);
-        assert_int_equal(r.codes[0], 0);
-    }
-    assert_int_equal(job_of(big).tasks_done, NA);
-    for (uint32_t i = 0; i < NA; i++) {
-        cpc_tx_clear(&rv[i]);
-        free(wsa[i].C);
-    }
+    rest_land_one_per_block(big, rv, wsa, 1, NA);
 
     /* (b) a mid-size contract: as many reveals as the budget admits, plus one */
-    matmul_contract(&c, 16, 256, 256, 16, 1);
-    uint64_t wb = cpc_matmul_reveal_work(16, 256, 256, 16);
-    uint32_t nb = (uint32_t)(P.max_block_verify / wb) + 1;
-    assert_true(nb <= MAX_CANDS);
-    c.tasks = nb;
     uint8_t mid[32];
-    create_job(&c, mid);
-    struct work *wsb = calloc(nb, sizeof *wsb);
-    for (uint32_t i = 0; i < nb; i++)
-        wsb[i] = (struct work){.k = &W1, .index = i};
-    commit_all(mid, wsb, nb);
-    nonce = acct(&W1).nonce;
-    for (uint32_t i = 0; i < nb; i++)
-        reveal_tx(&rv[i], mid, &wsb[i], nonce + i);
-    next_block(rv, nb, &r);
-    print_message("worst reveal block (b): %u reveals of 16 x 256 x 256 offered, %zu included "
-                  "(%llu work units): build %.0f ms, re-validate %.0f ms (limit %d ms)\n",
-                  nb, r.n_txs, (unsigned long long)(r.n_txs * wb), r.build_ms, r.apply_ms,
-                  BLOCK_INTERVAL_MS);
-    assert_true(r.build_ms < BLOCK_INTERVAL_MS);
-    assert_true(r.apply_ms < BLOCK_INTERVAL_MS);
-    assert_int_equal(r.n_txs, nb - 1);
-    assert_int_equal(r.n_skipped, 0); /* the last one is left out, not skipped */
-    next_block(&rv[nb - 1], 1, &r);
-    assert_int_equal(r.n_txs, 1);
-    assert_int_equal(r.codes[0], 0);
-    assert_int_equal(job_of(mid).tasks_done, nb);
-    for (uint32_t i = 0; i < nb; i++) {
-        cpc_tx_clear(&rv[i]);
-        free(wsb[i].C);
-    }
-    free(wsb);
+    uint32_t nb;
+    struct work *wsb = worst_block_over_budget("b", "16 x 256 x 256", 16, 256, 256, 16, mid, rv,
+                                               &nb);
+    /* the last one was left out, not skipped: it lands in the next block */
+    rest_land_one_per_block(mid, rv, wsb, nb - 1, nb);
 
     /* (c) the most proof per multiply-add: m = 8193 rows (14 proof nodes a
      * row, as many as 16384 rows), k = n = 1, 64 challenges; without its proof nodes in the work,
      * the 2,500 that max_block_gas admits would take seconds */
-    matmul_contract(&c, 8193, 1, 1, 64, 1);
-    uint64_t wc = cpc_matmul_reveal_work(8193, 1, 1, 64);
-    uint32_t nc = (uint32_t)(P.max_block_verify / wc) + 1;
-    assert_true(nc <= MAX_CANDS);
-    c.tasks = nc;
     uint8_t tall[32];
-    create_job(&c, tall);
-    struct work *wsc = calloc(nc, sizeof *wsc);
-    for (uint32_t i = 0; i < nc; i++)
-        wsc[i] = (struct work){.k = &W1, .index = i};
-    commit_all(tall, wsc, nc);
-    nonce = acct(&W1).nonce;
-    for (uint32_t i = 0; i < nc; i++)
-        reveal_tx(&rv[i], tall, &wsc[i], nonce + i);
-    next_block(rv, nc, &r);
-    print_message("worst reveal block (c): %u reveals of 8193 x 1 x 1, 64 challenges offered, "
-                  "%zu included (%llu work units): build %.0f ms, re-validate %.0f ms (limit %d "
-                  "ms)\n",
-                  nc, r.n_txs, (unsigned long long)(r.n_txs * wc), r.build_ms, r.apply_ms,
-                  BLOCK_INTERVAL_MS);
-    assert_true(r.build_ms < BLOCK_INTERVAL_MS);
-    assert_true(r.apply_ms < BLOCK_INTERVAL_MS);
-    assert_int_equal(r.n_txs, nc - 1);
-    assert_int_equal(r.n_skipped, 0);
-    for (uint32_t i = 0; i < nc; i++) {
-        cpc_tx_clear(&rv[i]);
-        free(wsc[i].C);
-    }
-    free(wsc);
+    uint32_t nc;
+    struct work *wsc = worst_block_over_budget("c", "8193 x 1 x 1, 64 challenges", 8193, 1, 1, 64,
+                                               tall, rv, &nc);
+    release_reveals(rv, wsc, nc);
+}
+
+/* Workers registered, a 30 x 1024 x 1024 contract of 2 tasks with 30
+ * challenges created (into job), task 0 committed by w1, task 1 by w2, and
+ * their REVEALs rv[0] (w1's) and rv[1] (w2's) at their next nonces. Returns
+ * the work; release_reveals(rv, ws, 2) frees it. */
+static struct work *two_workers_reveals(uint8_t job[32], struct cpc_tx rv[2])
+{
+    register_workers();
+    struct cpc_contract c;
+    matmul_contract(&c, 30, 1024, 1024, 30, 2);
+    create_job(&c, job, 0);
+    struct work *ws = calloc(2, sizeof *ws);
+    assert_non_null(ws);
+    ws[0] = (struct work){.k = &C.w1, .index = 0};
+    ws[1] = (struct work){.k = &C.w2, .index = 1};
+    commit_all(job, ws, 2);
+    proof_reveal_tx(&rv[0], job, &ws[0], acct(&C.w1).nonce);
+    proof_reveal_tx(&rv[1], job, &ws[1], acct(&C.w2).nonce);
+    return ws;
 }
 
 /* A received block whose REVEALs verify more than max_block_verify is invalid
@@ -500,55 +412,47 @@ static void test_worst_reveal_blocks_build_within_block_interval(void **state)
 static void test_block_over_the_budget_is_invalid(void **state)
 {
     (void)state;
-    register_workers();
-    struct cpc_contract c;
     uint8_t job[32];
-    matmul_contract(&c, 30, 1024, 1024, 30, 2);
-    create_job(&c, job);
-    uint64_t w = job_work(job);
-    assert_true(w <= P.max_block_verify && 2 * w > P.max_block_verify);
-    struct work ws[2] = {{.k = &W1, .index = 0}, {.k = &W2, .index = 1}};
-    commit_all(job, ws, 2);
     struct cpc_tx rv[2];
-    reveal_tx(&rv[0], job, &ws[0], acct(&W1).nonce);
-    reveal_tx(&rv[1], job, &ws[1], acct(&W2).nonce);
+    struct work *ws = two_workers_reveals(job, rv);
+    uint64_t w = job_work(job);
+    assert_true(w <= C.params.max_block_verify && 2 * w > C.params.max_block_verify);
     const struct cpc_tx *ptrs[2] = {&rv[0], &rv[1]};
 
-    struct cpc_chain_params wide = P;
+    struct cpc_chain_params wide = C.params;
     wide.max_block_verify = 2 * w;
     struct cpc_block b;
     struct cpc_state *delta = NULL, *d2 = NULL;
     size_t n_skipped = 0;
     struct cpc_err err = {0};
-    assert_int_equal(cpc_block_build(ST, &PREV, &wide, PREV.time_ms + 1000, ptrs, 2, S, VAL.sk,
-                                     &b, &delta, NULL, NULL, &n_skipped, &err),
+    assert_int_equal(cpc_block_build(C.st, &C.prev, &wide, C.prev.time_ms + 1000, ptrs, 2, C.s,
+                                     C.val.sk, &b, &delta, NULL, NULL, &n_skipped, &err),
                      0);
     assert_int_equal(b.n_txs, 2);
-    assert_int_equal(cpc_apply_block(ST, &PREV, &b, &P, VAL.pub, true, &d2, NULL, &err),
-                     CPC_ERR_INVALID_BLOCK);
+    assert_int_equal(
+        cpc_apply_block(C.st, &C.prev, &b, &C.params, C.val.pub, true, &d2, NULL, &err),
+        CPC_ERR_INVALID_BLOCK);
     assert_non_null(strstr(err.msg, "max_block_verify"));
-    assert_int_equal(cpc_apply_block(ST, &PREV, &b, &wide, VAL.pub, true, &d2, NULL, &err), 0);
+    assert_int_equal(cpc_apply_block(C.st, &C.prev, &b, &wide, C.val.pub, true, &d2, NULL, &err),
+                     0);
     cpc_state_free(d2);
     cpc_state_free(delta);
     cpc_block_clear(&b);
     /* a REVEAL that fails before verifying (another worker's task) costs no
      * budget: it cannot crowd out the committer's own reveal */
     struct cpc_tx thief;
-    reveal_tx(&thief, job, &ws[0], acct(&W2).nonce);
-    sign_at(&thief, &W2, acct(&W2).nonce); /* the same proofs, sent by W2 */
+    proof_reveal_tx(&thief, job, &ws[0], acct(&C.w2).nonce);
+    sign_at(&thief, &C.w2, acct(&C.w2).nonce); /* the same proofs, sent by w2 */
     struct cpc_tx cands[2];
     memcpy(&cands[0], &thief, sizeof thief);
     memcpy(&cands[1], &rv[0], sizeof rv[0]);
     struct built r;
     next_block(cands, 2, &r);
     assert_int_equal(r.n_txs, 2);
-    assert_int_not_equal(r.codes[0], 0); /* W2 is not the committer */
-    assert_int_equal(r.codes[1], 0);     /* W1's reveal fits: the thief spent nothing */
+    assert_int_not_equal(r.codes[0], 0); /* w2 is not the committer */
+    assert_int_equal(r.codes[1], 0);     /* w1's reveal fits: the thief spent nothing */
     cpc_tx_clear(&thief);
-    cpc_tx_clear(&rv[0]);
-    cpc_tx_clear(&rv[1]);
-    free(ws[0].C);
-    free(ws[1].C);
+    release_reveals(rv, ws, 2);
 }
 
 /* An honest reveal crowded out of a block by another worker's (earlier in
@@ -557,42 +461,32 @@ static void test_block_over_the_budget_is_invalid(void **state)
 static void test_crowded_out_reveal_lands_next_block_unslashed(void **state)
 {
     (void)state;
-    register_workers();
-    struct cpc_contract c;
     uint8_t job[32];
-    matmul_contract(&c, 30, 1024, 1024, 30, 2);
-    create_job(&c, job);
-    struct work ws[2] = {{.k = &W1, .index = 0}, {.k = &W2, .index = 1}};
-    commit_all(job, ws, 2);
+    struct cpc_tx rv[2]; /* rv[0], w1's: the crowd; rv[1], w2's: the honest one */
+    struct work *ws = two_workers_reveals(job, rv);
     struct cpc_task t = task_of(job, 1);
-    struct cpc_worker before = worker_of(&W2);
-    uint64_t bal = acct(&W2).balance;
-    struct cpc_tx rv[2];
-    reveal_tx(&rv[0], job, &ws[0], acct(&W1).nonce); /* the crowd */
-    reveal_tx(&rv[1], job, &ws[1], acct(&W2).nonce); /* the honest one */
+    struct cpc_worker before = worker_of(&C.w2);
+    uint64_t bal = acct(&C.w2).balance;
     struct built r;
     next_block(rv, 2, &r);
     assert_int_equal(r.n_txs, 1);
     assert_int_equal(r.n_skipped, 0); /* left out, not dropped */
     assert_int_equal(task_of(job, 1).status, CPC_TASK_COMMITTED);
-    assert_true(PREV.height < t.reveal_deadline);
+    assert_true(C.prev.height < t.reveal_deadline);
     next_block(&rv[1], 1, &r);
     assert_int_equal(r.n_txs, 1);
     assert_int_equal(r.codes[0], 0);
     assert_int_equal(task_of(job, 1).status, CPC_TASK_DONE);
-    struct cpc_worker after = worker_of(&W2);
+    struct cpc_worker after = worker_of(&C.w2);
     assert_int_equal(after.rejected, before.rejected);
     assert_int_equal(after.locked, before.locked);
     assert_int_equal(after.accepted, before.accepted + 1);
-    assert_true(acct(&W2).balance > bal); /* paid the reward, less the REVEAL's fee */
+    assert_true(acct(&C.w2).balance > bal); /* paid the reward, less the REVEAL's fee */
     /* past its deadline nothing is slashed either: it was settled */
     for (int i = 0; i < CPC_REVEAL_WINDOW + 1; i++)
         next_block(NULL, 0, &r);
-    assert_int_equal(worker_of(&W2).rejected, before.rejected);
-    cpc_tx_clear(&rv[0]);
-    cpc_tx_clear(&rv[1]);
-    free(ws[0].C);
-    free(ws[1].C);
+    assert_int_equal(worker_of(&C.w2).rejected, before.rejected);
+    release_reveals(rv, ws, 2);
 }
 
 /* One reveal always fits an empty block: contracts and synthetic params over
