@@ -326,6 +326,20 @@ int cpc_pstore_challenge_claim(struct cpc_pstore *s, int64_t user, const uint8_t
 
 /* ---- failed login of a known email ---- */
 
+/* One failed attempt's row, inside the caller's transaction; *st is the
+ * statement used (for cpc__pstore_tx_end). 0 or the error. */
+static int attempt_insert(struct cpc_pstore *s, sqlite3_stmt **st, const char *email,
+                          const char *ip, uint64_t ms, const char *user_agent, struct cpc_err *err)
+{
+    int rc;
+    *st = ks(s, K_ATT_INS);
+    if ((rc = bind_text(s, *st, 1, email, err)) != 0 || (rc = bind_text(s, *st, 2, ip, err)) != 0 ||
+        (rc = bind_u64(s, *st, 3, ms, err)) != 0 ||
+        (rc = bind_text(s, *st, 4, user_agent, err)) != 0)
+        return rc;
+    return run(s, *st, NULL, "recording a login attempt", err);
+}
+
 int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char *email,
                                    const char *ip, uint64_t ms, const char *user_agent,
                                    uint32_t max_failures, uint64_t lock_until_ms, int *locked,
@@ -335,11 +349,8 @@ int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char 
     int n = 0, rc = cpc__pstore_tx_begin(s, err);
     if (rc)
         return rc;
-    sqlite3_stmt *st = ks(s, K_ATT_INS);
-    if ((rc = bind_text(s, st, 1, email, err)) != 0 || (rc = bind_text(s, st, 2, ip, err)) != 0 ||
-        (rc = bind_u64(s, st, 3, ms, err)) != 0 ||
-        (rc = bind_text(s, st, 4, user_agent, err)) != 0 ||
-        (rc = run(s, st, NULL, "recording a login attempt", err)) != 0)
+    sqlite3_stmt *st = NULL;
+    if ((rc = attempt_insert(s, &st, email, ip, ms, user_agent, err)) != 0)
         goto end;
     st = ks(s, K_USER_FAIL);
     if ((rc = bind_i64(s, st, 1, id, err)) != 0 ||
@@ -387,11 +398,8 @@ int cpc_pstore_unknown_login_failed_record(struct cpc_pstore *s, const uint8_t k
     int n = 0, rc = cpc__pstore_tx_begin(s, err);
     if (rc)
         return rc;
-    sqlite3_stmt *st = ks(s, K_ATT_INS);
-    if ((rc = bind_text(s, st, 1, email, err)) != 0 || (rc = bind_text(s, st, 2, ip, err)) != 0 ||
-        (rc = bind_u64(s, st, 3, ms, err)) != 0 ||
-        (rc = bind_text(s, st, 4, user_agent, err)) != 0 ||
-        (rc = run(s, st, NULL, "recording a login attempt", err)) != 0)
+    sqlite3_stmt *st = NULL;
+    if ((rc = attempt_insert(s, &st, email, ip, ms, user_agent, err)) != 0)
         goto end;
     st = ks(s, K_UNK_EXPIRE);
     if ((rc = bind_u64(s, st, 1, lim->keep_since_ms, err)) != 0 ||
