@@ -403,6 +403,15 @@ static void test_submit_reward_and_chain(void **state)
     json_decref(j);
 }
 
+/* GET /register (must answer 200); the new client id into client[64]. */
+static void register_client(struct fixture *f, char client[64])
+{
+    json_t *j = NULL;
+    assert_int_equal(http(f, "GET", "/register", NULL, &j), 200);
+    snprintf(client, 64, "%s", str(j, "client_id"));
+    json_decref(j);
+}
+
 /* One reward per assignment: the same contract instance is not paid again
  * for other work_units_done (another result), nor to another client; a new
  * assignment from /get_task is, after its own work. Bare template ids and
@@ -411,10 +420,8 @@ static void test_one_reward_per_assignment(void **state)
 {
     struct fixture *f = *state;
     json_t *j = NULL;
-    assert_int_equal(http(f, "GET", "/register", NULL, &j), 200);
     char client[64];
-    snprintf(client, sizeof client, "%s", str(j, "client_id"));
-    json_decref(j);
+    register_client(f, client);
 
     /* an assignment whose replay differs between 1000 and 10000 units */
     char a[CPC_LEGACY_ID_MAX + 1], r1[CPC_LEGACY_RESULT_TEXT_MAX + 1],
@@ -488,10 +495,8 @@ static void test_balance_includes_pending_reward(void **state)
 {
     struct fixture *f = *state;
     json_t *j = NULL;
-    assert_int_equal(http(f, "GET", "/register", NULL, &j), 200);
     char client[64];
-    snprintf(client, sizeof client, "%s", str(j, "client_id"));
-    json_decref(j);
+    register_client(f, client);
     long long want = 0;
     for (int round = 0; round < 3; round++) {
         char a[CPC_LEGACY_ID_MAX + 1], r[CPC_LEGACY_RESULT_TEXT_MAX + 1];
