@@ -12,7 +12,7 @@
  *          finds x with address(P + x*G) starting with "cpc1" + prefix. The
  *          worker never learns the customer's secret key.
  * exec     replicas commit to their result hashes, then reveal them; a strict
- *          majority of the revealed ones decides (market_apply.c).
+ *          majority of the revealed ones decides (market_exec.c).
  */
 #ifndef CPC_CORE_KINDS_H
 #define CPC_CORE_KINDS_H

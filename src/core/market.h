@@ -287,7 +287,7 @@ json_t *cpc_worker_to_json(const struct cpc_worker *w);
 #define CPC_KEY_BLOCKHASH 'H' /* 'H' | u64be height          -> block hash[32] (recent) */
 #define CPC_KEY_DEADLINE 'D'  /* 'D' | u64be height          -> u32 deadlines added there;
                                * 'D' | u64be height | u32be b -> deadline bucket b;
-                               * 'D'                          -> deadline cursor (market_apply.c) */
+                               * 'D'                          -> deadline cursor (market_deadlines.c) */
 #define CPC_KEY_VANITY_DONE 'V' /* 'V' | address hash[20]   -> task id: a delivered vanity key (pays once) */
 #define CPC_KEY_SYNTH_PARAMS 'Y' /* 'Y'                     -> synthetic params (genesis; absent = disabled) */
 #define CPC_KEY_SYNTH_COUNT 'S'  /* 'S' | u64be height      -> u32 synthetic rewards paid in that block */

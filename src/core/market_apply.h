@@ -94,7 +94,8 @@ bool cpc__market_is_synthetic(const struct cpc_task *t);
 int cpc__market_synthetic_counter_drop(struct cpc_overlay *ov, uint64_t height,
                                        struct cpc_err *err);
 
-/* Settlement helpers of market_apply.c used by market_synthetic.c and market_jobs.c. */
+/* Settlement helpers of market_apply.c used by market_synthetic.c, market_jobs.c,
+ * market_exec.c and market_deadlines.c. */
 int cpc__market_move(struct cpc_overlay *ov, const uint8_t from[CPC_ADDR_HASH_LEN],
                      const uint8_t to[CPC_ADDR_HASH_LEN], uint64_t amount, struct cpc_err *err);
 int cpc__market_slash(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
@@ -103,14 +104,16 @@ int cpc__market_slash(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
 int cpc__market_accepted(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                          const uint8_t worker[CPC_ADDR_HASH_LEN], struct cpc_err *err);
 int cpc__market_put_task(struct cpc_overlay *ov, const struct cpc_task *t, struct cpc_err *err);
-/* market_jobs.c's: store a job / worker record; a worker record or a fresh
- * one for an unregistered address; file a job's expiry at height; end a job
- * (refund its escrow when nothing is pending; its open tasks close at the end
- * of block `height` or, past the block's deadline work, of later blocks). */
+/* Store a job / worker record; a worker record or a fresh one for an
+ * unregistered address. */
 int cpc__market_put_job(struct cpc_overlay *ov, const struct cpc_job *j, struct cpc_err *err);
 int cpc__market_put_worker(struct cpc_overlay *ov, const struct cpc_worker *w, struct cpc_err *err);
 int cpc__market_load_worker(const struct cpc_overlay *ov, const uint8_t addr[CPC_ADDR_HASH_LEN],
                             uint64_t height, struct cpc_worker *w, struct cpc_err *err);
+/* market_deadlines.c's filing: a job's expiry at height; end a job (refund its
+ * escrow when nothing is pending; its open tasks close at the end of block
+ * `height` or, past the block's deadline work, of later blocks); a committed
+ * task's reveal deadline (t->reveal_deadline, keyed by t->commit_height). */
 int cpc__market_job_expiry(struct cpc_overlay *ov, uint64_t height, const uint8_t job_id[32],
                            struct cpc_err *err);
 int cpc__market_end_job(struct cpc_overlay *ov, uint64_t height, struct cpc_job *job,
@@ -127,6 +130,41 @@ int cpc__market_block_hash(const struct cpc_overlay *ov, uint64_t height, uint8_
 int cpc__market_verify_reveal(const struct cpc_overlay *ov, const struct cpc_tx *tx,
                               const struct cpc_task *task, const struct cpc_matmul_spec *spec,
                               uint32_t count, struct cpc_err *why, struct cpc_err *err);
+
+/* market_apply.c's, for market_exec.c and market_deadlines.c. */
+/* Store b's bytes under key and free b (CPC_ERR_TOO_LARGE / NOMEM named in err). */
+int cpc__market_put_encoded(struct cpc_overlay *ov, const uint8_t *key, size_t klen,
+                            struct cpc_buf *b, struct cpc_err *err);
+/* The task a tx names: CPC_ERR_NOT_FOUND "task not found", else CPC_ERR_INTERNAL. */
+int cpc__market_named_task(const struct cpc_overlay *ov, const uint8_t id[16],
+                           struct cpc_task *out, struct cpc_err *err);
+/* Refund the escrow's rest once the job ended and no commit is pending (job->refunded). */
+int cpc__market_try_finish(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_err *err);
+/* Pay one accepted result from the job's escrow (reward, early bonus, commission). */
+int cpc__market_pay_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                           const struct cpc_job *job, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                           struct cpc_err *err);
+/* Mark the task done, complete and finish the job when it was the last; writes both. */
+int cpc__market_task_done(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_task *task,
+                          struct cpc_err *err);
+/* Slash worker for a wrong result, keep the penalty, return CPC_ERR_INVALID_RESULT
+ * with why in err; task (the lease holder's, or NULL) gets one more attempt. */
+int cpc__market_reject(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                       const struct cpc_job *job, struct cpc_task *task,
+                       const uint8_t worker[CPC_ADDR_HASH_LEN], const struct cpc_err *why,
+                       struct cpc_err *err);
+
+/* market_exec.c's: an exec replica's SUBMIT_RESULT (its commitment; the
+ * checks every result shares passed); the end of an exec task's reveal phase
+ * (quorum, or the VERDICT when verdict is non-NULL; writes task and job;
+ * *sender_lost = 1 when sender's revealed replica was slashed). */
+int cpc__market_result_exec(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            const struct cpc_tx *tx, struct cpc_task *task, struct cpc_job *job,
+                            struct cpc_err *err);
+int cpc__market_exec_settle(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            struct cpc_task *task, struct cpc_job *job,
+                            const struct cpc_payload_verdict *verdict, const uint8_t *sender,
+                            int *sender_lost, struct cpc_err *err);
 
 /* Read helpers shared with the node (copying out of the overlay/state).
  * Return 0 or CPC_ERR_NOT_FOUND / CPC_ERR_INVALID (corrupt record). */

@@ -1,7 +1,7 @@
 /* tx_types_market.c — dispatch-table entries of the market's tx types:
  * JOB_CREATE, JOB_CANCEL, JOB_EXTEND, WORKER_REGISTER, WORKER_DEREGISTER, REVEAL, VERDICT,
  * RESULT_REVEAL (see tx_types.h).
- * Codecs come from market_codec.c, state effects from market_apply.c; this
+ * Codecs come from market_codec.c, state effects from market_apply.h; this
  * file only binds them to a type, a name and a declared gas.
  *
  *   JOB_CREATE       100,000 gas + CPC_GAS_PER_TASK per task + CPC_GAS_PER_CONTRACT_BYTE per
