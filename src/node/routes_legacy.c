@@ -1,4 +1,8 @@
-/* routes_legacy.c — the legacy proof-of-concept API (issue 3 §7), on the real ledger.
+/* routes_legacy.c — the legacy proof-of-concept API, on the real ledger:
+ * its node-wide state and the handlers of GET /register, GET /get_task,
+ * POST /submit_work and GET /get_balance. GET /chain is
+ * routes_legacy_chain.c; the contract registry, the replay verifier and
+ * assignments (contract instances) are legacy_contracts.c.
  *
  * Design note. The first proof of concept kept a toy chain in memory; its
  * clients (register, fetch a task, hash, submit, read the balance and the
@@ -18,46 +22,32 @@
  * - GET /register is limited per client IP (HOME/config [legacy]
  *   register_limit per register_window_s, default 10 an hour; 429 beyond,
  *   with Retry-After): each client is a ledger account the node pays into.
- * - GET /get_task: a registry contract under a fresh contract INSTANCE id,
- *   "{template}-{16 hex nonce}{24 hex tag}", the tag an HMAC-SHA256 of
- *   template and nonce keyed with a key derived from the legacy secret key
- *   (once per node, so a task costs no key file read). Nothing is stored: a
- *   submission names its instance, the node checks the tag, and an instance
- *   is paid once (one reward per assignment, legacy_receipts.assignment is
- *   unique). A client earns again by fetching a new task and doing its work;
- *   the bare template ids ("sc-001") are not assignments and are refused.
+ * - GET /get_task: a registry contract under a fresh contract INSTANCE id
+ *   (an assignment, legacy_contracts.c), its tag keyed with a key derived
+ *   from the legacy secret key once per node, so a task costs no key file
+ *   read. Nothing is stored: a submission names its instance, the node
+ *   checks the tag, and an instance is paid once (one reward per
+ *   assignment, legacy_receipts.assignment is unique). A client earns again
+ *   by fetching a new task and doing its work.
  * - POST /submit_work: verification by replay, exactly as the proof of
- *   concept did it: sha256("{client_id}-{contract_id}-{n}") as lowercase hex
- *   for n = 1..work_units_done; the expected result_data is the LAST hash
- *   starting with the contract's zeros, else "dummy_result_data".
- *   work_units_done is capped at 10x the requirement (at most 50,000
- *   hashes, a few ms). A verified submission with enough units submits two
- *   txs from the legacy key through the mempool (nonces from its pending
- *   nonce): a SUBMIT_RESULT (the `work_receipt`: task id derived from
- *   client+contract, result hash sha256(result_data)) and a TRANSFER of the
- *   reward to the client's address (the `reward`). The receipt goes first:
- *   if the reward cannot be admitted the receipt is withdrawn, and a stray
- *   receipt never moves money. A second payment of the same assignment
- *   (whatever its work_units_done or result_data) is refused by a unique
- *   claim row written BEFORE the txs enter the mempool (legacy_receipts); a
- *   claim whose txs were
- *   refused is deleted. A crash between the claim and the next block loses
- *   that reward (the mempool is in memory) but can never pay it twice.
- *   One process-wide mutex serialises submissions, so two requests never
- *   take the same legacy nonce.
+ *   concept did it (legacy_contracts.c); work_units_done is capped at 10x the
+ *   requirement (at most 50,000 hashes, a few ms). A verified submission with
+ *   enough units submits two txs from the legacy key through the mempool
+ *   (nonces from its pending nonce): a SUBMIT_RESULT (the `work_receipt`:
+ *   task id derived from client+contract, result hash sha256(result_data))
+ *   and a TRANSFER of the reward to the client's address (the `reward`). The
+ *   receipt goes first: if the reward cannot be admitted the receipt is
+ *   withdrawn, and a stray receipt never moves money. A second payment of the
+ *   same assignment (whatever its work_units_done or result_data) is refused
+ *   by a unique claim row written BEFORE the txs enter the mempool
+ *   (legacy_receipts); a claim whose txs were refused is deleted. A crash
+ *   between the claim and the next block loses that reward (the mempool is in
+ *   memory) but can never pay it twice. One process-wide mutex serialises
+ *   submissions, so two requests never take the same legacy nonce.
  * - GET /get_balance/{client_id}: the committed balance plus the rewards of
  *   the client's recent claims whose reward tx is still pending (in the
  *   mempool, or committed after the balance was read), in CPC: a client
  *   sees its reward as soon as the submission succeeds, never twice.
- * - GET /chain: ledger blocks in the legacy shape {index, timestamp,
- *   transactions, previous_hash, hash, nonce}: a TRANSFER from the legacy key
- *   reads as {"type":"reward"}, its SUBMIT_RESULT as {"type":"work_receipt"},
- *   any other tx as {"type":"<tx_type lowercase>"}; ?from=&limit= page
- *   through it (default: the last 100 blocks). A page stops before the
- *   block that would take it past CPC_LEGACY_CHAIN_PAGE_BYTES (blocks are
- *   serialised one by one into the answer, never all held as JSON trees),
- *   and X-Next-From / Link rel="next" say where the next page starts, so
- *   one call costs the node a bounded amount of work and memory.
  *
  * Error bodies on these routes are {"error":"Missing data"} — a bare string,
  * unlike the node's {"error":{"code","message"}} envelope — because the
@@ -67,7 +57,6 @@
 #include "routes_legacy.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -82,19 +71,14 @@
 #include "../common/keyring.h"
 #include "../core/amount.h"
 #include "../core/hash.h"
-#include "../core/hex.h"
 #include "../core/uuid.h"
 #include "../store/store_legacy.h"
 #include "mempool.h"
 #include "metrics.h"
 #include "node.h"
 #include "ratelimit.h"
+#include "routes_legacy_internal.h"
 
-#define CHAIN_DEFAULT_LIMIT 100
-#define CHAIN_MAX_LIMIT 100
-
-#define NONCE_LEN 8 /* bytes of an assignment's nonce */
-#define TAG_LEN 12  /* bytes of its HMAC tag */
 #define RECENT_CLAIMS 32     /* claims /get_balance looks at for pending rewards */
 #define RECENT_CLAIMS_S 3600 /* ... made within this many seconds */
 
@@ -152,21 +136,10 @@ void cpc_legacy_free(struct cpc_legacy *l)
     free(l);
 }
 
-static const struct cpc_legacy_contract REGISTRY[] = {
-    {"sc-001", "simple-hash-pow", "Find a hash starting with 3 zeros.", 1000, 10, 3},
-    {"sc-002", "complex-hash-pow", "Find a hash starting with 4 zeros.", 5000, 50, 4},
-};
-#define N_CONTRACTS (sizeof REGISTRY / sizeof REGISTRY[0])
-
 /* Serialises submissions: claim check, legacy nonce allocation, mempool admission. */
 static pthread_mutex_t submit_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
-
-/* The legacy error shape: {"error": msg} (see the design note). */
-static void legacy_error(struct cpc_http_res *res, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void legacy_error(struct cpc_http_res *res, int status, const char *fmt, ...)
+void cpc__legacy_error(struct cpc_http_res *res, int status, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -179,155 +152,11 @@ static void legacy_error(struct cpc_http_res *res, int status, const char *fmt, 
     cpc_http_res_json(res, status, j);
 }
 
-/* CPC amount as a JSON number: an integer when whole, else a real. */
-static json_t *cpc_number(uint64_t base_units)
+json_t *cpc__legacy_cpc_number(uint64_t base_units)
 {
     if (base_units % CPC_BASE_PER_CPC == 0)
         return json_integer((json_int_t)(base_units / CPC_BASE_PER_CPC));
     return json_real((double)base_units / (double)CPC_BASE_PER_CPC);
-}
-
-static json_t *hex32(const uint8_t h[32])
-{
-    char s[65];
-    cpc_hex_encode(s, h, 32);
-    return json_string(s);
-}
-
-/* ---- registry and replay (pure) ---- */
-
-const struct cpc_legacy_contract *cpc_legacy_contracts(size_t *n)
-{
-    *n = N_CONTRACTS;
-    return REGISTRY;
-}
-
-const struct cpc_legacy_contract *cpc_legacy_contract_find(const char *contract_id)
-{
-    if (!contract_id)
-        return NULL;
-    for (size_t i = 0; i < N_CONTRACTS; i++)
-        if (strcmp(REGISTRY[i].contract_id, contract_id) == 0)
-            return &REGISTRY[i];
-    return NULL;
-}
-
-/* Whether the lowercase hex of h starts with `zeros` '0' digits. */
-static int hex_zeros(const uint8_t h[32], unsigned zeros)
-{
-    for (unsigned i = 0; i < zeros && i < 64; i++) {
-        unsigned nib = (i % 2 == 0) ? (h[i / 2] >> 4) : (h[i / 2] & 0x0f);
-        if (nib != 0)
-            return 0;
-    }
-    return 1;
-}
-
-void cpc_legacy_expected_result(const char *client_id, const char *contract_id, unsigned zeros,
-                                uint64_t units, char out[CPC_LEGACY_RESULT_TEXT_MAX + 1])
-{
-    /* prefix "{client_id}-{contract_id}-" hashed once, then the decimal n per unit */
-    struct cpc_sha256_ctx base, c;
-    uint8_t h[32], last[32];
-    int found = 0;
-    cpc_sha256_init(&base);
-    cpc_sha256_update(&base, client_id, strlen(client_id));
-    cpc_sha256_update(&base, "-", 1);
-    cpc_sha256_update(&base, contract_id, strlen(contract_id));
-    cpc_sha256_update(&base, "-", 1);
-    for (uint64_t n = 1; n <= units; n++) {
-        char num[24];
-        int len = snprintf(num, sizeof num, "%llu", (unsigned long long)n);
-        c = base;
-        cpc_sha256_update(&c, num, (size_t)len);
-        cpc_sha256_final(&c, h);
-        if (hex_zeros(h, zeros)) {
-            memcpy(last, h, 32);
-            found = 1;
-        }
-    }
-    if (found)
-        cpc_hex_encode(out, last, 32);
-    else
-        snprintf(out, CPC_LEGACY_RESULT_TEXT_MAX + 1, "%s", CPC_LEGACY_DUMMY_RESULT);
-}
-
-void cpc_legacy_task_id(uint8_t out[16], const char *client_id, const char *contract_id)
-{
-    static const char tag[] = "cpc-legacy-task";
-    struct cpc_sha256_ctx c;
-    uint8_t h[32];
-    cpc_sha256_init(&c);
-    cpc_sha256_update(&c, tag, sizeof tag); /* with its NUL */
-    cpc_sha256_update(&c, client_id, strlen(client_id) + 1);
-    cpc_sha256_update(&c, contract_id, strlen(contract_id));
-    cpc_sha256_final(&c, h);
-    memcpy(out, h, 16);
-    out[6] = (uint8_t)((out[6] & 0x0f) | 0x80); /* version 8: custom (RFC 9562) */
-    out[8] = (uint8_t)((out[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-}
-
-/* ---- assignments (contract instances) ---- */
-
-void cpc_legacy_tag_key(const struct cpc_key *legacy, uint8_t out[CPC_LEGACY_TAG_KEY_LEN])
-{
-    static const char label[] = "cpc-legacy-assignment";
-    crypto_auth_hmacsha256(out, (const unsigned char *)label, sizeof label, legacy->seckey);
-}
-
-/* tag = HMAC-SHA256(tag key, template NUL nonce)[0..12] */
-static void assignment_tag(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN], const char *template_id,
-                           const uint8_t nonce[NONCE_LEN], uint8_t tag[TAG_LEN])
-{
-    crypto_auth_hmacsha256_state st;
-    uint8_t full[crypto_auth_hmacsha256_BYTES];
-    crypto_auth_hmacsha256_init(&st, key, CPC_LEGACY_TAG_KEY_LEN);
-    crypto_auth_hmacsha256_update(&st, (const unsigned char *)template_id,
-                                  strlen(template_id) + 1);
-    crypto_auth_hmacsha256_update(&st, nonce, NONCE_LEN);
-    crypto_auth_hmacsha256_final(&st, full);
-    memcpy(tag, full, TAG_LEN);
-    sodium_memzero(&st, sizeof st);
-}
-
-void cpc_legacy_assignment_new(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN],
-                               const struct cpc_legacy_contract *c, char out[CPC_LEGACY_ID_MAX + 1])
-{
-    uint8_t nonce[NONCE_LEN], tag[TAG_LEN];
-    char hn[2 * NONCE_LEN + 1], ht[2 * TAG_LEN + 1];
-    randombytes_buf(nonce, sizeof nonce);
-    assignment_tag(key, c->contract_id, nonce, tag);
-    cpc_hex_encode(hn, nonce, NONCE_LEN);
-    cpc_hex_encode(ht, tag, TAG_LEN);
-    snprintf(out, CPC_LEGACY_ID_MAX + 1, "%s-%s%s", c->contract_id, hn, ht);
-}
-
-const struct cpc_legacy_contract *
-cpc_legacy_assignment_contract(const uint8_t key[CPC_LEGACY_TAG_KEY_LEN], const char *id)
-{
-    for (size_t i = 0; i < N_CONTRACTS; i++) {
-        const char *t = REGISTRY[i].contract_id;
-        size_t tl = strlen(t);
-        const char *rest = id + tl + 1;
-        uint8_t nonce[NONCE_LEN], tag[TAG_LEN], want[TAG_LEN];
-        if (strncmp(id, t, tl) != 0 || id[tl] != '-' ||
-            strlen(rest) != 2 * (NONCE_LEN + TAG_LEN))
-            continue;
-        char hn[2 * NONCE_LEN + 1], canon[2 * (NONCE_LEN + TAG_LEN) + 1];
-        memcpy(hn, rest, 2 * NONCE_LEN);
-        hn[2 * NONCE_LEN] = '\0';
-        if (cpc_hex_decode_exact(nonce, NONCE_LEN, hn) != 0 ||
-            cpc_hex_decode_exact(tag, TAG_LEN, rest + 2 * NONCE_LEN) != 0)
-            return NULL;
-        /* one spelling per instance: lowercase hex, as handed out */
-        cpc_hex_encode(canon, nonce, NONCE_LEN);
-        cpc_hex_encode(canon + 2 * NONCE_LEN, tag, TAG_LEN);
-        if (strcmp(canon, rest) != 0)
-            return NULL;
-        assignment_tag(key, t, nonce, want);
-        return sodium_memcmp(want, tag, TAG_LEN) == 0 ? &REGISTRY[i] : NULL;
-    }
-    return NULL;
 }
 
 /* ---- the legacy key ---- */
@@ -460,18 +289,19 @@ static int register_allowed(struct cpc_node *n, struct cpc_http_req *req,
     uint64_t wait_s = v.reset_ms > now ? (v.reset_ms - now + 999) / 1000 : 1;
     char ra[24];
     snprintf(ra, sizeof ra, "%llu", (unsigned long long)wait_s);
-    legacy_error(res, 429,
-                 "Too many registrations from this address: at most %llu per %llu s, retry in "
-                 "%llu s",
-                 (unsigned long long)l->register_limit,
-                 (unsigned long long)(l->register_window_ms / 1000), (unsigned long long)wait_s);
+    cpc__legacy_error(res, 429,
+                      "Too many registrations from this address: at most %llu per %llu s, retry in "
+                      "%llu s",
+                      (unsigned long long)l->register_limit,
+                      (unsigned long long)(l->register_window_ms / 1000),
+                      (unsigned long long)wait_s);
     cpc_http_res_header(res, "Retry-After", ra);
     return -1;
 }
 
 void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_node *n = node_of(req);
+    struct cpc_node *n = cpc__legacy_node_of(req);
     struct cpc_err err = {0};
     struct cpc_key legacy;
     if (register_allowed(n, req, res) != 0)
@@ -479,7 +309,7 @@ void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res)
     memset(&legacy, 0, sizeof legacy);
     if (legacy_key_load(n, &legacy, &err) != 0) {
         cpc_key_wipe(&legacy);
-        return legacy_error(res, 503, "Legacy API unavailable: %s", err.msg);
+        return cpc__legacy_error(res, 503, "Legacy API unavailable: %s", err.msg);
     }
     for (int attempt = 0; attempt < 4; attempt++) {
         uint8_t id[16];
@@ -496,24 +326,26 @@ void cpc_h_legacy_register(struct cpc_http_req *req, struct cpc_http_res *res)
             continue;
         cpc_key_wipe(&legacy);
         if (rc != 0)
-            return legacy_error(res, 500, "Cannot register the client: %s", err.msg);
+            return cpc__legacy_error(res, 500, "Cannot register the client: %s", err.msg);
         return cpc_http_res_json(res, 200, json_pack("{s:s}", "client_id", client_id));
     }
     cpc_key_wipe(&legacy);
-    legacy_error(res, 500, "Cannot register the client: no free client id");
+    cpc__legacy_error(res, 500, "Cannot register the client: no free client id");
 }
 
 void cpc_h_legacy_get_task(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_node *n = node_of(req);
+    struct cpc_node *n = cpc__legacy_node_of(req);
     struct cpc_err err = {0};
     uint8_t key[CPC_LEGACY_TAG_KEY_LEN];
     char instance[CPC_LEGACY_ID_MAX + 1];
     uint32_t r;
     if (tag_key_of(n, key, &err) != 0)
-        return legacy_error(res, 503, "Legacy API unavailable: %s", err.msg);
+        return cpc__legacy_error(res, 503, "Legacy API unavailable: %s", err.msg);
     cpc_random_bytes(&r, sizeof r);
-    const struct cpc_legacy_contract *c = &REGISTRY[r % N_CONTRACTS];
+    size_t n_contracts;
+    const struct cpc_legacy_contract *registry = cpc_legacy_contracts(&n_contracts);
+    const struct cpc_legacy_contract *c = &registry[r % n_contracts];
     cpc_legacy_assignment_new(key, c, instance);
     sodium_memzero(key, sizeof key);
     cpc_http_res_json(res, 200,
@@ -572,10 +404,10 @@ static int sign_tx(struct cpc_node *n, struct cpc_tx *tx, const struct cpc_key *
 static void admission_error(struct cpc_http_res *res, const struct cpc_err *err)
 {
     if (err->code == CPC_ERR_INSUFFICIENT_BALANCE)
-        return legacy_error(res, 503, "Legacy rewards are not funded");
+        return cpc__legacy_error(res, 503, "Legacy rewards are not funded");
     if (err->code == CPC_ERR_MEMPOOL_FULL || err->code == CPC_ERR_NONCE_GAP)
-        return legacy_error(res, 503, "The node is busy, submit again later (%s)", err->msg);
-    legacy_error(res, 500, "Cannot issue the reward: %s", err->msg);
+        return cpc__legacy_error(res, 503, "The node is busy, submit again later (%s)", err->msg);
+    cpc__legacy_error(res, 500, "Cannot issue the reward: %s", err->msg);
 }
 
 /* Claim, sign and admit the work_receipt and reward txs. Answers res. Runs under submit_mu. */
@@ -599,12 +431,12 @@ static void pay(struct cpc_node *n, const struct submission *s, const struct cpc
                                  json_pack("{s:s, s:s}", "status", "rejected", "message",
                                            "Work already rewarded"));
     if (err.code != CPC_ERR_NOT_FOUND)
-        return legacy_error(res, 500, "Cannot read the receipts: %s", err.msg);
+        return cpc__legacy_error(res, 500, "Cannot read the receipts: %s", err.msg);
 
     if (cpc_pubkey_hash(legacy_addr, legacy->info.pubkey) != 0)
-        return legacy_error(res, 500, "Cannot hash the legacy key");
+        return cpc__legacy_error(res, 500, "Cannot hash the legacy key");
     if (!cpc_mul_u64(&amount, s->contract->reward_cpc, CPC_BASE_PER_CPC))
-        return legacy_error(res, 500, "Reward overflows");
+        return cpc__legacy_error(res, 500, "Reward overflows");
 
     /* txs: the receipt (nonce k), then the reward (nonce k+1) */
     receipt.type = CPC_TX_SUBMIT_RESULT;
@@ -614,22 +446,22 @@ static void pay(struct cpc_node *n, const struct submission *s, const struct cpc
     memcpy(receipt.u.result.worker, legacy_addr, CPC_ADDR_HASH_LEN);
     reward.type = CPC_TX_TRANSFER;
     if (cpc_address_decode(reward.u.transfer.to, s->address) != 0)
-        return legacy_error(res, 500, "The client's stored address is invalid");
+        return cpc__legacy_error(res, 500, "The client's stored address is invalid");
     reward.u.transfer.amount = amount;
 
     cpc_node_account(n, legacy_addr, &acc);
     uint64_t nonce = cpc_mempool_pending_nonce(n->mempool, legacy_addr, acc.nonce);
     if ((rc = sign_tx(n, &receipt, legacy, nonce, &err)) != 0 ||
         (rc = sign_tx(n, &reward, legacy, nonce + 1, &err)) != 0)
-        return legacy_error(res, 500, "Cannot sign the reward: %s", err.msg);
+        return cpc__legacy_error(res, 500, "Cannot sign the reward: %s", err.msg);
 
     /* An unfunded (or drained) legacy key: say so before claiming anything. */
     uint64_t f1 = 0, f2 = 0;
     if (cpc_tx_fee(&receipt, &f1) != 0 || cpc_tx_fee(&reward, &f2) != 0 ||
         !cpc_add_u64(&fees, f1, f2) || !cpc_add_u64(&need, amount, fees))
-        return legacy_error(res, 500, "Reward overflows");
+        return cpc__legacy_error(res, 500, "Reward overflows");
     if (acc.balance < need)
-        return legacy_error(res, 503, "Legacy rewards are not funded");
+        return cpc__legacy_error(res, 503, "Legacy rewards are not funded");
 
     snprintf(r.client_id, sizeof r.client_id, "%s", s->client_id);
     snprintf(r.contract_id, sizeof r.contract_id, "%s", s->instance);
@@ -647,7 +479,7 @@ static void pay(struct cpc_node *n, const struct submission *s, const struct cpc
                                  json_pack("{s:s, s:s}", "status", "rejected", "message",
                                            "Work already rewarded"));
     if (rc != 0)
-        return legacy_error(res, 500, "Cannot record the receipt: %s", err.msg);
+        return cpc__legacy_error(res, 500, "Cannot record the receipt: %s", err.msg);
 
     rc = cpc_mempool_add(n->mempool, &receipt, &acc, &err);
     if (rc == 0) {
@@ -664,12 +496,12 @@ static void pay(struct cpc_node *n, const struct submission *s, const struct cpc
     cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:o}", "status", "success", "reward_issued",
-                                cpc_number(amount)));
+                                cpc__legacy_cpc_number(amount)));
 }
 
 void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_node *n = node_of(req);
+    struct cpc_node *n = cpc__legacy_node_of(req);
     struct submission s;
     struct cpc_err err = {0};
     json_error_t je;
@@ -679,7 +511,7 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
                                            JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je)
                               : NULL;
     if (req->body_len && !j)
-        return legacy_error(res, 400, "Invalid JSON: %s", je.text);
+        return cpc__legacy_error(res, 400, "Invalid JSON: %s", je.text);
     const json_t *cid = json_object_get(j, "client_id");
     const json_t *kid = json_object_get(j, "contract_id");
     const json_t *units = json_object_get(j, "work_units_done");
@@ -687,50 +519,53 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
     if (!json_is_object(j) || is_missing(cid) || is_missing(kid) || is_missing(units) ||
         is_missing(rd)) {
         json_decref(j);
-        return legacy_error(res, 400, "Missing data");
+        return cpc__legacy_error(res, 400, "Missing data");
     }
     s.client_id = text_field(cid);
     s.result_data = text_field(rd);
     const char *contract_id = text_field(kid);
     if (!s.client_id || !contract_id || !s.result_data) {
         json_decref(j);
-        return legacy_error(res, 400,
-                            "Invalid data: client_id, contract_id and result_data must be strings");
+        return cpc__legacy_error(res, 400,
+                                 "Invalid data: client_id, contract_id and result_data must be "
+                                 "strings");
     }
     uint8_t tag_key[CPC_LEGACY_TAG_KEY_LEN];
     if (tag_key_of(n, tag_key, &err) != 0) {
         json_decref(j);
-        return legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
+        return cpc__legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
     }
     s.instance = contract_id;
     s.contract = cpc_legacy_assignment_contract(tag_key, contract_id);
     sodium_memzero(tag_key, sizeof tag_key);
     if (!s.contract) {
         json_decref(j);
-        return legacy_error(res, 400, "Invalid contract ID");
+        return cpc__legacy_error(res, 400, "Invalid contract ID");
     }
     uint64_t cap = s.contract->work_units_required * CPC_LEGACY_WORK_CAP;
     if (!json_is_integer(units) || json_integer_value(units) < 0) {
         json_decref(j);
-        return legacy_error(res, 400, "Invalid data: work_units_done must be a positive integer");
+        return cpc__legacy_error(res, 400,
+                                 "Invalid data: work_units_done must be a positive integer");
     }
     s.units = (uint64_t)json_integer_value(units);
     if (s.units > cap) {
         json_decref(j);
-        return legacy_error(res, 400,
-                            "Too much work claimed: work_units_done is at most %llu for %s "
-                            "(%dx the %llu units required)",
-                            (unsigned long long)cap, s.contract->contract_id, CPC_LEGACY_WORK_CAP,
-                            (unsigned long long)s.contract->work_units_required);
+        return cpc__legacy_error(res, 400,
+                                 "Too much work claimed: work_units_done is at most %llu for %s "
+                                 "(%dx the %llu units required)",
+                                 (unsigned long long)cap, s.contract->contract_id,
+                                 CPC_LEGACY_WORK_CAP,
+                                 (unsigned long long)s.contract->work_units_required);
     }
     int rc = cpc_store_legacy_client_address(n->store, s.client_id, s.address, &err);
     if (rc == CPC_ERR_NOT_FOUND) {
         json_decref(j);
-        return legacy_error(res, 400, "Unknown client ID");
+        return cpc__legacy_error(res, 400, "Unknown client ID");
     }
     if (rc != 0) {
         json_decref(j);
-        return legacy_error(res, 500, "Cannot read the client: %s", err.msg);
+        return cpc__legacy_error(res, 500, "Cannot read the client: %s", err.msg);
     }
 
     char expected[CPC_LEGACY_RESULT_TEXT_MAX + 1];
@@ -757,7 +592,7 @@ void cpc_h_legacy_submit_work(struct cpc_http_req *req, struct cpc_http_res *res
     if (legacy_key_load(n, &legacy, &err) != 0) {
         cpc_key_wipe(&legacy);
         json_decref(j);
-        return legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
+        return cpc__legacy_error(res, 503, "Legacy rewards are not available: %s", err.msg);
     }
     pthread_mutex_lock(&submit_mu);
     pay(n, &s, &legacy, res);
@@ -820,18 +655,18 @@ static int pending_rewards(struct cpc_node *n, const char *client_id, uint64_t h
 
 void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res)
 {
-    struct cpc_node *n = node_of(req);
+    struct cpc_node *n = cpc__legacy_node_of(req);
     struct cpc_err err = {0};
     char addr_text[CPC_ADDR_STR_MAX];
     uint8_t addr[CPC_ADDR_HASH_LEN];
     const char *client_id = req->n_params ? req->params[0] : "";
     int rc = cpc_store_legacy_client_address(n->store, client_id, addr_text, &err);
     if (rc == CPC_ERR_NOT_FOUND)
-        return legacy_error(res, 404, "Unknown client ID");
+        return cpc__legacy_error(res, 404, "Unknown client ID");
     if (rc != 0)
-        return legacy_error(res, 500, "Cannot read the client: %s", err.msg);
+        return cpc__legacy_error(res, 500, "Cannot read the client: %s", err.msg);
     if (cpc_address_decode(addr, addr_text) != 0)
-        return legacy_error(res, 500, "The client's stored address is invalid");
+        return cpc__legacy_error(res, 500, "The client's stored address is invalid");
     struct cpc_account acc;
     uint64_t height;
     pthread_rwlock_rdlock(&n->lock);
@@ -840,194 +675,11 @@ void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res
     pthread_rwlock_unlock(&n->lock);
     uint64_t balance = acc.balance, pending = 0;
     if (pending_rewards(n, client_id, height, &pending, &err) != 0)
-        return legacy_error(res, 500, "Cannot read the client's rewards: %s", err.msg);
+        return cpc__legacy_error(res, 500, "Cannot read the client's rewards: %s", err.msg);
     if (!cpc_add_u64(&balance, balance, pending))
         balance = UINT64_MAX;
     /* client_id is a registered id (ASCII UUID), safe to echo */
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:o}", "client_id", client_id, "balance",
-                                cpc_number(balance)));
-}
-
-/* ---- /chain ---- */
-
-static json_t *nullable_string(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-/* One ledger tx in the legacy shape. legacy is NULL when the home has no legacy key. */
-static json_t *legacy_tx(struct cpc_node *n, const struct cpc_tx *tx,
-                         const struct cpc_tx_result *result, const uint8_t *legacy)
-{
-    char from[CPC_ADDR_STR_MAX], to[CPC_ADDR_STR_MAX];
-    const char *status = !result ? "success" : result->code == 0 ? "success" : "failed";
-    cpc_address_encode(from, tx->from);
-    int by_legacy = legacy && memcmp(tx->from, legacy, CPC_ADDR_HASH_LEN) == 0;
-    struct cpc_legacy_receipt r;
-    struct cpc_err err = {0};
-    int have_receipt = 0;
-    memset(&r, 0, sizeof r);
-    if (by_legacy && (tx->type == CPC_TX_TRANSFER || tx->type == CPC_TX_SUBMIT_RESULT))
-        have_receipt = cpc_store_legacy_receipt_by_tx(n->store, tx->hash, &r, &err) == 0;
-
-    if (by_legacy && tx->type == CPC_TX_TRANSFER) {
-        char client[CPC_LEGACY_ID_MAX + 1] = "";
-        cpc_address_encode(to, tx->u.transfer.to);
-        if (have_receipt)
-            snprintf(client, sizeof client, "%s", r.client_id);
-        else if (cpc_store_legacy_client_by_address(n->store, to, client, &err) != 0)
-            client[0] = '\0';
-        return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:s}", "type", "reward", "client_id",
-                         nullable_string(client), "contract_id",
-                         nullable_string(have_receipt ? r.contract_id : NULL), "to", to,
-                         "amount", cpc_number(tx->u.transfer.amount), "tx_hash",
-                         hex32(tx->hash), "status", status);
-    }
-    if (by_legacy && tx->type == CPC_TX_SUBMIT_RESULT) {
-        char task[CPC_UUID_STR_LEN + 1], rh[2 * CPC_RESULT_HASH_MAX + 1];
-        size_t hl = tx->u.result.result_hash_len <= CPC_RESULT_HASH_MAX
-                        ? tx->u.result.result_hash_len
-                        : CPC_RESULT_HASH_MAX;
-        cpc_uuid_format(task, tx->u.result.task_id);
-        cpc_hex_encode(rh, tx->u.result.result_hash, hl);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s}", "type", "work_receipt", "task_id", task,
-                              "result_hash", rh, "tx_hash", hex32(tx->hash), "status", status);
-        if (o) {
-            json_object_set_new(o, "client_id", nullable_string(have_receipt ? r.client_id : NULL));
-            json_object_set_new(o, "contract_id",
-                                nullable_string(have_receipt ? r.contract_id : NULL));
-            json_object_set_new(o, "work_units",
-                                have_receipt ? json_integer((json_int_t)r.work_units)
-                                             : json_null());
-            json_object_set_new(o, "result_data",
-                                nullable_string(have_receipt ? r.result_data : NULL));
-        }
-        return o;
-    }
-    char type[32];
-    snprintf(type, sizeof type, "%s", cpc_tx_type_name(tx->type));
-    for (char *p = type; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    json_t *o = json_pack("{s:s, s:s, s:o, s:s}", "type", type, "from", from, "tx_hash",
-                          hex32(tx->hash), "status", status);
-    if (o && tx->type == CPC_TX_TRANSFER) {
-        cpc_address_encode(to, tx->u.transfer.to);
-        json_object_set_new(o, "to", json_string(to));
-        json_object_set_new(o, "amount", cpc_number(tx->u.transfer.amount));
-    }
-    return o;
-}
-
-/* The answer of GET /chain, built as text (NUL-terminated). */
-struct page {
-    char *p;
-    size_t len, cap;
-};
-
-static int page_put(struct page *pg, const char *s, size_t n)
-{
-    if (pg->len + n + 1 > pg->cap) {
-        size_t nc = pg->cap ? pg->cap : 4096;
-        while (nc < pg->len + n + 1)
-            nc *= 2;
-        char *np = realloc(pg->p, nc);
-        if (!np)
-            return -1;
-        pg->p = np;
-        pg->cap = nc;
-    }
-    memcpy(pg->p + pg->len, s, n);
-    pg->len += n;
-    pg->p[pg->len] = '\0';
-    return 0;
-}
-
-void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    struct cpc_node *n = node_of(req);
-    uint64_t latest, from, limit = CHAIN_DEFAULT_LIMIT;
-    pthread_rwlock_rdlock(&n->lock);
-    latest = n->latest.height;
-    pthread_rwlock_unlock(&n->lock);
-
-    const char *q = cpc_http_req_query(req, "limit");
-    if (q && (cpc_parse_u64(q, &limit) != 0 || limit == 0 || limit > CHAIN_MAX_LIMIT))
-        return legacy_error(res, 400, "limit must be an integer from 1 to %d", CHAIN_MAX_LIMIT);
-    from = latest + 1 > limit ? latest + 1 - limit : 0;
-    q = cpc_http_req_query(req, "from");
-    if (q && cpc_parse_u64(q, &from) != 0)
-        return legacy_error(res, 400, "from must be a non-negative integer (a block height)");
-
-    struct cpc_key_info info;
-    struct cpc_err err = {0};
-    uint8_t legacy_addr[CPC_ADDR_HASH_LEN];
-    const uint8_t *legacy = NULL;
-    if (cpc_keyring_info(n->cfg.home, CPC_LEGACY_KEY_NAME, &info, &err) == 0 &&
-        cpc_pubkey_hash(legacy_addr, info.pubkey) == 0)
-        legacy = legacy_addr;
-
-    struct page page = {0};
-    if (page_put(&page, "[", 1) != 0)
-        return legacy_error(res, 500, "out of memory");
-    uint64_t h;
-    for (h = from; h <= latest && h - from < limit; h++) {
-        struct cpc_block b;
-        uint8_t hash[32];
-        memset(&b, 0, sizeof b);
-        if (cpc_store_get_block(n->store, h, &b, &err) != 0 ||
-            cpc_block_header_hash(&b.header, hash) != 0) {
-            cpc_block_clear(&b);
-            free(page.p);
-            return legacy_error(res, 500, "Cannot read block %llu: %s", (unsigned long long)h,
-                                err.msg);
-        }
-        json_t *txs = json_array();
-        for (size_t i = 0; txs && i < b.n_txs; i++) {
-            json_t *t = legacy_tx(n, &b.txs[i], b.results ? &b.results[i] : NULL, legacy);
-            if (!t || json_array_append_new(txs, t) != 0) {
-                json_decref(txs);
-                txs = NULL;
-            }
-        }
-        json_t *blk = txs ? json_pack("{s:I, s:f, s:o, s:o, s:o, s:i}", "index", (json_int_t)h,
-                                      "timestamp", (double)b.header.time_ms / 1000.0,
-                                      "transactions", txs, "previous_hash",
-                                      hex32(b.header.prev_hash), "hash", hex32(hash), "nonce", 0)
-                          : NULL;
-        cpc_block_clear(&b);
-        char *text = blk ? json_dumps(blk, JSON_COMPACT) : NULL;
-        json_decref(blk);
-        if (!text) {
-            free(page.p);
-            return legacy_error(res, 500, "out of memory");
-        }
-        size_t tl = strlen(text);
-        if (h > from && page.len + 1 + tl + 1 > CPC_LEGACY_CHAIN_PAGE_BYTES) {
-            free(text); /* this block starts the next page */
-            break;
-        }
-        int rc = (h > from ? page_put(&page, ",", 1) : 0) || page_put(&page, text, tl);
-        free(text);
-        if (rc != 0) {
-            free(page.p);
-            return legacy_error(res, 500, "out of memory");
-        }
-    }
-    if (page_put(&page, "]", 1) != 0) {
-        free(page.p);
-        return legacy_error(res, 500, "out of memory");
-    }
-    res->status = 200;
-    res->content_type = "application/json";
-    res->body = page.p;
-    res->body_len = page.len;
-    if (h <= latest) {
-        char next[24], link[96];
-        snprintf(next, sizeof next, "%llu", (unsigned long long)h);
-        snprintf(link, sizeof link, "</chain?from=%llu&limit=%llu>; rel=\"next\"",
-                 (unsigned long long)h, (unsigned long long)limit);
-        cpc_http_res_header(res, "X-Next-From", next);
-        cpc_http_res_header(res, "Link", link);
-    }
+                                cpc__legacy_cpc_number(balance)));
 }
