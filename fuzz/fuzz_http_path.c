@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "node/httpd.h"
-#include "node/httpd_internal.h"
+#include "http/httpd.h"
+#include "http/httpd_internal.h"
 
 static const char *const k_patterns[] = {
     "/",

@@ -11,9 +11,9 @@
 
 #include "core/genesis.h"
 #include "node/mempool.h"
-#include "node/metrics.h"
+#include "http/metrics.h"
 #include "node/node.h"
-#include "node/routes.h"
+#include "node/routes_chain.h"
 
 static struct cpc_node *make_node(void)
 {

@@ -16,8 +16,8 @@
 
 #include "core/market.h"
 #include "core/state.h"
-#include "node/routes_worker.h"
-#include "node/scheduler.h"
+#include "market/routes_worker.h"
+#include "market/scheduler.h"
 
 static const uint8_t WORKER[CPC_ADDR_HASH_LEN] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
                                                  0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,

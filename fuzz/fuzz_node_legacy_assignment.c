@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "core/hex.h"
-#include "node/routes_legacy.h"
+#include "market/routes_legacy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/market_quote.h"
+#include "market/market_quote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

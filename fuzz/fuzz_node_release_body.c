@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/routes_worker.h"
-#include "node/scheduler.h"
+#include "market/routes_worker.h"
+#include "market/scheduler.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

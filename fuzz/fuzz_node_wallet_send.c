@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/bech32.h"
-#include "node/routes_wallet_send.h"
+#include "platform/routes_wallet_send.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -34,7 +34,7 @@
 #include "common/req_sign.h"
 #include "core/hash.h"
 #include "core/hex.h"
-#include "node/worker_auth.h"
+#include "market/worker_auth.h"
 
 #define NOW 1700000000000ULL /* the node's clock, unix ms */
 

@@ -6,8 +6,8 @@
  * served state. If the commit fails nothing is applied and the next tick
  * retries, so a crash at any point leaves the last committed block intact.
  * Empty blocks are produced too: the clock keeps ticking for deadlines.
- * The build gets the node's lease cache as its oracle of lease signatures it
- * made itself (lease_cache.h): those need no second ECDSA verify.
+ * The build gets the node's lease oracle (node.h, set by the daemon to the
+ * market's lease cache): signatures this node made need no second ECDSA verify.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,12 +17,10 @@
 #include "../common/log.h"
 #include "../core/hex.h"
 #include "consensus.h"
-#include "lease_cache.h"
 #include "mempool.h"
-#include "metrics.h"
+#include "../http/metrics.h"
 #include "node.h"
-#include "scheduler.h"
-#include "sse.h"
+#include "../http/sse.h"
 
 static void lookup_committed(void *arg, const uint8_t addr[CPC_ADDR_HASH_LEN],
                              struct cpc_account *out)
@@ -80,11 +78,10 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
     size_t *skipped = NULL, n_skipped = 0;
     int *skipped_codes = NULL;
     memset(&b, 0, sizeof b);
-    /* Our own lease signatures need no second verify (lease_cache.h); only
-     * this local build uses the cache, received blocks and replay verify all. */
-    struct cpc_lease_sig_oracle own = cpc_lease_cache_oracle(n->lease_cache);
+    /* Our own lease signatures need no second verify (node.h lease_oracle);
+     * only this local build uses it, received blocks and replay verify all. */
     int rc = cpc_block_build_ex(n->state, &n->latest, &n->params, time_ms, ptrs, n_cands,
-                                n->signer, n->validator.seckey, n->lease_cache ? &own : NULL,
+                                n->signer, n->validator.seckey, n->lease_oracle.known ? &n->lease_oracle : NULL,
                                 &b, &delta, &skipped, &skipped_codes, &n_skipped, err);
     if (rc == 0)
         rc = cpc_store_commit_block(n->store, &b, delta, err);
@@ -102,10 +99,9 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
                      (unsigned long long)b.header.height);
             abort();
         }
-        /* the scheduler follows the committed market records (off chain) */
-        if (n->scheduler && cpc_scheduler_on_block(n->scheduler, delta, b.header.height) != 0)
-            CPC_LOGE("scheduler: out of memory at block %llu (a restart rebuilds it)",
-                     (unsigned long long)b.header.height);
+        /* the daemon's followers (the market scheduler) see the committed delta */
+        if (n->on_block)
+            n->on_block(n->on_block_arg, delta, b.header.height);
         atomic_fetch_add(&n->tx_total, b.n_txs);
         cpc_mempool_remove_block(n->mempool, &b, lookup_committed, n);
         for (size_t i = 0; i < n_skipped; i++) {

@@ -1,4 +1,4 @@
-/* node.c — open, start, stop and close a node; replay; account reads.
+/* node.c — open, start, stop and close the chain node; replay; account reads.
  *
  * Open order: genesis.json -> validator key -> store (init block 0 on an
  * empty DB) -> committed state, checked against the latest header's
@@ -13,18 +13,10 @@
 
 #include "../common/log.h"
 #include "../core/hex.h"
-#include "blobs.h"
-#include "routes_legacy.h"
+#include "../http/metrics.h"
+#include "../http/sse.h"
 #include "consensus.h"
-#include "httpd.h"
-#include "lease_cache.h"
 #include "mempool.h"
-#include "metrics.h"
-#include "platform.h"
-#include "routes.h"
-#include "scheduler.h"
-#include "worker_auth.h"
-#include "sse.h"
 
 uint64_t cpc_now_ms(void)
 {
@@ -187,29 +179,8 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
         cpc_mempool_set_max_gas(n->mempool, n->params.max_block_gas);
     n->sse = cpc_sse_hub_new(8192);
     n->metrics = cpc_metrics_new();
-    struct cpc_scheduler_opts so;
-    if ((rc = cpc_scheduler_opts_load(&so, n->cfg.home, err)) != 0)
-        return rc;
-    so.min_worker_stake = cpc_worker_min_stake(n->params.min_worker_stake);
-    n->scheduler = cpc_scheduler_new(&so);
-    n->worker_auth = cpc_worker_auth_new(0);
-    n->lease_cache = cpc_lease_cache_new(&n->validator, n->signer, 0);
-    if (!n->mempool || !n->sse || !n->metrics || !n->scheduler || !n->worker_auth ||
-        !n->lease_cache)
+    if (!n->mempool || !n->sse || !n->metrics)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    if (cpc_scheduler_rebuild(n->scheduler, n->state, n->latest.height, err) != 0)
-        return cpc_err_prefix(err, "rebuilding the scheduler");
-    char db_path[CPC_PATH_MAX];
-    cpc_home_path(db_path, sizeof db_path, n->cfg.home, "data/chain.db");
-    if ((rc = cpc_platform_new(&n->platform, n->cfg.home, db_path, err)) != 0)
-        return rc;
-    struct cpc_blobs_config bc;
-    if ((rc = cpc_blobs_config_load(&bc, n->cfg.home, err)) != 0)
-        return rc;
-    if (!(n->blobs = cpc_blobs_new(n, &bc)))
-        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    if ((rc = cpc_legacy_new(&n->legacy, n->cfg.home, err)) != 0)
-        return rc;
     uint64_t txs = 0;
     if (cpc_store_tx_count(n->store, &txs, err) != 0)
         return cpc_err_prefix(err, "counting transactions");
@@ -218,45 +189,12 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
     return 0;
 }
 
-static void wake_httpd(void *arg)
-{
-    cpc_httpd_wake(arg);
-}
-
 int cpc_node_start(struct cpc_node *n, struct cpc_err *err)
 {
-    struct cpc_httpd_opts opts = {
-        .listen = n->cfg.listen,
-        .threads = (unsigned)n->cfg.http_threads,
-        .max_body = 16u << 20,
-        .app = n,
-        .metrics = n->metrics,
-        .max_connections = (unsigned)n->cfg.http_max_connections,
-        .per_ip_connections = (unsigned)n->cfg.http_per_ip_connections,
-        .reserved_connections = (unsigned)n->cfg.http_reserved_connections,
-        .request_timeout_s = (unsigned)n->cfg.http_request_timeout_s,
-        .response_timeout_s = (unsigned)n->cfg.http_response_timeout_s,
-    };
-    size_t n_routes = 0;
-    const struct cpc_route *routes = cpc_node_routes(&n_routes);
-    int rc = cpc_platform_start(n->platform, err);
-    if (rc == 0)
-        rc = cpc_blobs_start(n->blobs, err);
-    if (rc != 0)
-        return rc;
-    rc = cpc_httpd_start(&n->httpd, routes, n_routes, &opts, err);
-    if (rc != 0)
-        return rc;
-    /* long-polling workers are resumed when the scheduler has work for them */
-    cpc_scheduler_set_notify(n->scheduler, wake_httpd, n->httpd);
     atomic_store(&n->running, true);
-    rc = n->consensus->start(n, err);
-    if (rc != 0) {
+    int rc = n->consensus->start(n, err);
+    if (rc != 0)
         atomic_store(&n->running, false);
-        cpc_scheduler_set_notify(n->scheduler, NULL, NULL);
-        cpc_httpd_stop(n->httpd);
-        n->httpd = NULL;
-    }
     return rc;
 }
 
@@ -266,13 +204,6 @@ void cpc_node_stop(struct cpc_node *n)
         atomic_store(&n->running, false);
         n->consensus->stop(n);
     }
-    if (n->scheduler)
-        cpc_scheduler_set_notify(n->scheduler, NULL, NULL);
-    if (n->httpd) {
-        cpc_httpd_stop(n->httpd);
-        n->httpd = NULL;
-    }
-    cpc_blobs_stop(n->blobs);
 }
 
 void cpc_node_close(struct cpc_node *n)
@@ -281,12 +212,6 @@ void cpc_node_close(struct cpc_node *n)
     cpc_sse_hub_free(n->sse);
     cpc_metrics_free(n->metrics);
     cpc_mempool_free(n->mempool);
-    cpc_scheduler_free(n->scheduler);
-    cpc_worker_auth_free(n->worker_auth);
-    cpc_lease_cache_free(n->lease_cache);
-    cpc_platform_free(n->platform);
-    cpc_blobs_free(n->blobs);
-    cpc_legacy_free(n->legacy);
     cpc_state_free(n->state);
     cpc_store_close(n->store);
     cpc_signer_free(n->signer);

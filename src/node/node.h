@@ -1,4 +1,8 @@
-/* node.h — the running cpcd: everything one node holds, and its lifecycle.
+/* node.h — the chain node: genesis, store, committed state, mempool, block
+ * producer, and the lifecycle of those. The daemon (src/cpcd/daemon.h) opens
+ * a node and then the rooms above it (platform, market), whose handles it
+ * keeps in the node's opaque pointers so every handler reaches them from
+ * its request.
  *
  * Threads: the HTTP pool serves requests (reads take the state read lock,
  * writes go through the mempool); one consensus thread (solo producer)
@@ -71,18 +75,28 @@ struct cpc_node {
 
     atomic_uint_fast64_t tx_total;      /* committed txs, all blocks */
 
-    struct cpc_scheduler *scheduler;    /* market scheduler (scheduler.h), own lock */
-    struct cpc_worker_auth *worker_auth; /* signed worker requests (worker_auth.h) */
-    struct cpc_platform *platform;      /* accounts, sessions, mail (platform.h) */
-    struct cpc_blobs *blobs;            /* blob uploads, quotas, collector (blobs.h) */
-    struct cpc_legacy *legacy;          /* legacy API limits (routes_legacy.h) */
+    /* Opened, owned and freed by the daemon (src/cpcd/daemon.c); NULL in a
+     * node opened alone. The node itself never looks inside them. */
+    struct cpc_scheduler *scheduler;    /* market scheduler (market/scheduler.h), own lock */
+    struct cpc_worker_auth *worker_auth; /* signed worker requests (market/worker_auth.h) */
+    struct cpc_platform *platform;      /* accounts, sessions, mail (platform/platform.h) */
+    struct cpc_blobs *blobs;            /* blob uploads, quotas, collector (market/blobs.h) */
+    struct cpc_legacy *legacy;          /* legacy API limits (market/routes_legacy.h) */
+    struct cpc_lease_cache *lease_cache; /* leases signed here (market/lease_cache.h) */
+
+    /* Set by the daemon before cpc_node_start. on_block: called by the producer
+     * after each committed block with its delta (the scheduler follows the
+     * market records). lease_oracle: signatures this node made itself, which
+     * the block build need not verify again (known == NULL: verify all). */
+    void (*on_block)(void *arg, const struct cpc_state *delta, uint64_t height);
+    void *on_block_arg;
+    struct cpc_lease_sig_oracle lease_oracle;
 
     const struct cpc_consensus_ops *consensus;
     pthread_t producer;
     atomic_bool running;
     pthread_mutex_t wake_mu;            /* producer sleeps on wake_cv between blocks */
     pthread_cond_t wake_cv;
-    struct cpc_lease_cache *lease_cache; /* leases signed here (lease_cache.h), own lock */
 };
 
 /* Fill cfg with defaults, then HOME/config [node] values. Flags are applied by main after. */
@@ -92,13 +106,15 @@ int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct c
  * genesis yet. Prints nothing; returns 0 or error. *created tells whether it did. */
 int cpc_node_init_home(const char *home, const char *chain_id, bool *created, struct cpc_err *err);
 
-/* Open everything (genesis, store, state, keys) without serving. Caller closes with cpc_node_close. */
+/* Open the chain (genesis, validator key, store, state, mempool, event hub,
+ * metrics) without producing. Caller closes with cpc_node_close, also after a
+ * failed open. */
 int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct cpc_err *err);
-/* Start HTTP and consensus. */
+/* Start the block producer (consensus). */
 int cpc_node_start(struct cpc_node *n, struct cpc_err *err);
-/* Stop serving and producing (idempotent). */
+/* Stop the block producer (idempotent). */
 void cpc_node_stop(struct cpc_node *n);
-/* Free everything opened; safe after a failed open. */
+/* Free what cpc_node_open opened (not the daemon's handles); safe after a failed open. */
 void cpc_node_close(struct cpc_node *n);
 
 /* Re-execute every stored block from genesis with full validation and compare the

@@ -9,9 +9,9 @@
 #include "../core/hex.h"
 #include "consensus.h"
 #include "mempool.h"
-#include "metrics.h"
+#include "../http/metrics.h"
 #include "node.h"
-#include "routes.h"
+#include "routes_chain.h"
 #include "txs_batch.h"
 
 #define MAX_BATCH 10000
@@ -50,18 +50,6 @@ static int path_address(struct cpc_http_req *req, struct cpc_http_res *res,
         return -1;
     }
     return 0;
-}
-
-void cpc_h_index(struct cpc_http_req *req, struct cpc_http_res *res)
-{
-    size_t n = 0;
-    const struct cpc_route *r = cpc_node_routes(&n);
-    json_t *list = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, json_sprintf("%s %s", r[i].method, r[i].pattern));
-    cpc_http_res_json(res, 200,
-                      json_pack("{s:s, s:s, s:o}", "name", "cpcd", "version", CPC_VERSION,
-                                "routes", list));
 }
 
 void cpc_h_status(struct cpc_http_req *req, struct cpc_http_res *res)

@@ -31,9 +31,9 @@
 #include <unistd.h>
 
 #include "common/log.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 #include "node/node.h"
-#include "node/platform.h"
+#include "platform/platform.h"
 #include "store/platform_store.h"
 #include "node_test_fixture.h"
 

@@ -12,7 +12,7 @@
 #include "core/tx.h"
 #include "core/hex.h"
 #include "node/consensus.h"
-#include "node/routes_wallet.h"
+#include "platform/routes_wallet.h"
 
 /* One block from the mempool now. */
 static inline void produce(struct fixture *f)

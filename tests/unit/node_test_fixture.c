@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "node/consensus.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 #include "node_test_fixture.h"
 #include "tmpdir_fixture.h"
 
@@ -133,7 +133,7 @@ void nt_config_load(struct cpc_node_config *cfg, const char *home)
 void nt_node_open(struct cpc_node *node, const struct cpc_node_config *cfg)
 {
     struct cpc_err err = {0};
-    int rc = cpc_node_open(node, cfg, &err);
+    int rc = cpc_daemon_open(node, cfg, &err);
     if (rc)
         fprintf(stderr, "open: %s\n", err.msg);
     assert_int_equal(rc, 0);
@@ -142,7 +142,7 @@ void nt_node_open(struct cpc_node *node, const struct cpc_node_config *cfg)
 void nt_node_start(struct cpc_node *node, char *base)
 {
     struct cpc_err err = {0};
-    int rc = cpc_node_start(node, &err);
+    int rc = cpc_daemon_start(node, &err);
     if (rc)
         fprintf(stderr, "start: %s\n", err.msg);
     assert_int_equal(rc, 0);
@@ -159,7 +159,7 @@ void nt_node_up(struct cpc_node *node, const char *home, char *base)
 
 void nt_node_down(struct cpc_node *node, const char *home)
 {
-    cpc_node_close(node);
+    cpc_daemon_close(node);
     tmpdir_remove(home);
 }
 

@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "common/req_sign.h"
-#include "node/node.h"
+#include "cpcd/daemon.h"
 
 #define NT_HOME_MAX 256
 #define NT_BASE_MAX 64
@@ -71,11 +71,11 @@ bool nt_home_new(char *home, const char *tmpl, const char *chain_id, const char 
  * hour (blocks only when the test produces them). home is borrowed. */
 void nt_config_load(struct cpc_node_config *cfg, const char *home);
 
-/* cpc_node_open, asserting success (the error is printed). The caller owns
+/* cpc_daemon_open, asserting success (the error is printed). The caller owns
  * node and closes it (nt_node_down). */
 void nt_node_open(struct cpc_node *node, const struct cpc_node_config *cfg);
 
-/* cpc_node_start, asserting success (printed); base (NT_BASE_MAX bytes) =
+/* cpc_daemon_start, asserting success (printed); base (NT_BASE_MAX bytes) =
  * "http://127.0.0.1:PORT" of its API. */
 void nt_node_start(struct cpc_node *node, char *base);
 

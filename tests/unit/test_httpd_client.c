@@ -19,7 +19,7 @@
 #include <curl/curl.h>
 
 #include "common/http_client.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 
 static void h_ok(struct cpc_http_req *req, struct cpc_http_res *res)
 {

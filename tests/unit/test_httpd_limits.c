@@ -32,8 +32,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "node/httpd.h"
-#include "node/sse.h"
+#include "http/httpd.h"
+#include "http/sse.h"
 
 /* ---------------- handlers ---------------- */
 

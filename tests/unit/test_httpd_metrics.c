@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "node/metrics.h"
+#include "http/metrics.h"
 
 static void assert_has(const char *text, const char *needle)
 {

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
-#include "node/httpd.h"
-#include "node/httpd_internal.h"
+#include "http/httpd.h"
+#include "http/httpd_internal.h"
 
 static int match(const char *pat, const char *path, const char **params, size_t *n)
 {

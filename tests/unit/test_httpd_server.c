@@ -19,10 +19,10 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "node/httpd.h"
-#include "node/httpd_internal.h"
-#include "node/metrics.h"
-#include "node/sse.h"
+#include "http/httpd.h"
+#include "http/httpd_internal.h"
+#include "http/metrics.h"
+#include "http/sse.h"
 
 struct app {
     struct cpc_sse_hub *hub;

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "node/httpd_internal.h"
-#include "node/sse.h"
+#include "http/httpd_internal.h"
+#include "http/sse.h"
 
 /* Read everything pending (stopping must be set so the end is reported
  * instead of a suspend). Returns a malloc'd string. */

@@ -24,7 +24,7 @@
 #include "core/hex.h"
 #include "core/tx.h"
 #include "node/consensus.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 #include "node/node.h"
 #include "node_test_fixture.h"
 

@@ -6,7 +6,7 @@
  */
 #include "node_auth_fixture.h"
 
-#include "node/admin_cli.h"
+#include "cpcd/admin_cli.h"
 #include "store/platform_store.h"
 
 /* cpc_admin_create with `line` on a pipe as stdin; returns its code. */

@@ -14,7 +14,7 @@
 
 #include <sqlite3.h>
 
-#include "node/auth_mail_limit.h"
+#include "platform/auth_mail_limit.h"
 #include "tmpdir_fixture.h"
 
 #define HOUR_MS (3600u * 1000u)

@@ -1,6 +1,6 @@
 /* test_node_authz.c — the authorization matrix of cpcd's routing table.
  *
- * Every route of cpc_node_routes() must have a rule here (public, signed
+ * Every route of cpc_daemon_routes() must have a rule here (public, signed
  * worker request, any signed-in user, admin) and says which API-key scope it
  * takes (KEY_ANY on public routes, KEY_NONE where only an access token may
  * call, else the one scope: read, jobs or account); a route added without a
@@ -38,9 +38,9 @@
 #include "node_auth_fixture.h"
 
 #include "core/bech32.h"
-#include "node/admin_cli.h"
-#include "node/auth_apikey.h"
-#include "node/routes.h"
+#include "cpcd/admin_cli.h"
+#include "platform/auth_apikey.h"
+#include "cpcd/routes.h"
 
 enum access { PUBLIC, SIGNED, USER, ADMIN, OPTIONAL };
 
@@ -150,7 +150,7 @@ static void test_every_route_has_a_rule(void **state)
 {
     (void)state;
     size_t n = 0, missing = 0, gone = 0;
-    const struct cpc_route *r = cpc_node_routes(&n);
+    const struct cpc_route *r = cpc_daemon_routes(&n);
     for (size_t i = 0; i < n; i++)
         if (!rule_of(r[i].method, r[i].pattern)) {
             fprintf(stderr, "route without an authorization rule: %s %s\n", r[i].method,
@@ -408,7 +408,7 @@ static void test_matrix(void **state)
     memset(&ids, 0, sizeof ids);
     make_users(f, &ids);
     size_t n = 0, checked = 0;
-    const struct cpc_route *r = cpc_node_routes(&n);
+    const struct cpc_route *r = cpc_daemon_routes(&n);
     for (size_t i = 0; i < n; i++) {
         const struct rule *rl = rule_of(r[i].method, r[i].pattern);
         assert_non_null(rl);

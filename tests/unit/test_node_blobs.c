@@ -26,7 +26,7 @@
 #include "core/hash.h"
 #include "core/hex.h"
 #include "core/market.h"
-#include "node/blobs.h"
+#include "market/blobs.h"
 #include "node/mempool.h"
 #include "node/node.h"
 #include "store/store_blobs.h"

@@ -28,7 +28,7 @@ static void open_close_node(const void *home)
     struct cpc_node node;
     nt_config_load(&cfg, home);
     nt_node_open(&node, &cfg);
-    cpc_node_close(&node);
+    cpc_daemon_close(&node);
 }
 
 /* Open and close a node on home with stderr captured; the log (caller frees). */

@@ -15,8 +15,8 @@
 
 #include "common/keyring.h"
 #include "core/market.h"
-#include "node/lease_cache.h"
-#include "node/scheduler.h"
+#include "market/lease_cache.h"
+#include "market/scheduler.h"
 
 static void fixed_key(struct cpc_key *k, struct cpc_signer *s, uint8_t b)
 {

@@ -18,10 +18,10 @@
 #include "core/amount.h"
 #include "core/uuid.h"
 #include "node/consensus.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 #include "node/mempool.h"
 #include "node/node.h"
-#include "node/routes_legacy.h"
+#include "market/routes_legacy.h"
 #include "store/store_legacy.h"
 #include "node_test_fixture.h"
 

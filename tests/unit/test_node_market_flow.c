@@ -52,9 +52,9 @@
 #include "core/tx.h"
 #include "core/uuid.h"
 #include "node/consensus.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 #include "node/node.h"
-#include "node/scheduler.h"
+#include "market/scheduler.h"
 #include "node_test_fixture.h"
 
 #define CHAIN "market-flow-test"
@@ -357,7 +357,7 @@ static void stop_and_replay(struct fixture *f)
 {
     uint64_t h = height(f), blocks = 0;
     struct cpc_err err = {0};
-    cpc_node_stop(&f->node);
+    cpc_daemon_stop(&f->node);
     int rc = cpc_node_replay(&f->node, &blocks, &err);
     if (rc)
         fprintf(stderr, "replay: %s\n", err.msg);

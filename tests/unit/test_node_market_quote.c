@@ -11,7 +11,7 @@
 
 #include "core/hash.h"
 #include "core/genesis.h"
-#include "node/market_quote.h"
+#include "market/market_quote.h"
 
 static json_t *J(const char *text)
 {

@@ -30,10 +30,10 @@
 #include "core/market.h"
 #include "core/tx.h"
 #include "node/consensus.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 #include "node/mempool.h"
 #include "node/node.h"
-#include "node/platform.h"
+#include "platform/platform.h"
 #include "node_test_fixture.h"
 
 #define CHAIN "marketplace-test"

@@ -16,7 +16,7 @@
 #include "core/keys.h"
 #include "core/tx.h"
 #include "node/consensus.h"
-#include "node/routes_wallet.h"
+#include "platform/routes_wallet.h"
 
 static const char *HASHPOW = "{\"kind\":\"hashpow\",\"params\":{\"bits\":8},\"tasks\":3,"
                              "\"reward\":1000000,\"deadline\":100,\"max_budget\":10000000}";

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 
-#include "node/ratelimit.h"
+#include "http/ratelimit.h"
 
 static struct cpc_ratelimit *new_rl(void)
 {

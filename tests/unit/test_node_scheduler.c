@@ -14,7 +14,7 @@
 #include "core/market.h"
 #include "core/state.h"
 #include "core/uuid.h"
-#include "node/scheduler.h"
+#include "market/scheduler.h"
 
 /* The default params.min_worker_stake (10 CPC), which the scheduler uses when
  * its opts leave min_worker_stake 0. */

@@ -12,7 +12,7 @@
 
 #include "core/hex.h"
 #include "core/keys.h"
-#include "node/routes_wallet.h"
+#include "platform/routes_wallet.h"
 
 struct kp {
     uint8_t sk[32], pub[33];

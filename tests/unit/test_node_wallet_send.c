@@ -29,8 +29,8 @@
 #include "core/keys.h"
 #include "core/tx.h"
 #include "node/consensus.h"
-#include "node/routes_wallet.h"
-#include "node/wallet_limit.h"
+#include "platform/routes_wallet.h"
+#include "platform/wallet_limit.h"
 
 #include <sqlite3.h>
 
@@ -408,7 +408,7 @@ static json_int_t remaining(struct fixture *f, const char *tok)
  * so access tokens stay valid), on the fixture's clock; f->base is the new port. */
 static void restart(struct fixture *f)
 {
-    cpc_node_close(&f->node);
+    cpc_daemon_close(&f->node);
     struct cpc_node_config cfg;
     nt_config_load(&cfg, f->home);
     nt_node_open(&f->node, &cfg);
@@ -688,7 +688,7 @@ static void test_limit_migration(void **state)
     fund(f, wallet, 50 * CPC);
     int latest = cpc_pstore_schema_version(f->node.platform->store);
     assert_true(latest >= 4);
-    cpc_node_close(&f->node);
+    cpc_daemon_close(&f->node);
     /* back to schema 3: what a node of the previous release left (migration 5, the
      * failed logins of unknown emails, goes too) */
     sqlite3 *db = NULL;

@@ -28,9 +28,9 @@
 #include "core/tx.h"
 #include "core/uuid.h"
 #include "node/consensus.h"
-#include "node/httpd.h"
+#include "http/httpd.h"
 #include "node/node.h"
-#include "node/scheduler.h"
+#include "market/scheduler.h"
 #include "node_test_fixture.h"
 
 #define CHAIN "worker-api-test"
@@ -521,7 +521,7 @@ static void test_long_poll(void **state)
     wait_waiters(f, 0);
     assert_int_equal(pthread_create(&thr, NULL, poll_thread, &c), 0);
     wait_waiters(f, 1); /* c reached the node and waits there */
-    cpc_node_stop(&f->node);
+    cpc_daemon_stop(&f->node);
     pthread_join(thr, NULL);
     assert_int_equal(c.status, 200);
     assert_true(c.secs < 10);

@@ -13,7 +13,7 @@
 
 #include "common/req_sign.h"
 #include "core/hex.h"
-#include "node/worker_auth.h"
+#include "market/worker_auth.h"
 
 static void fixed_key(struct cpc_key *k, struct cpc_signer *s, uint8_t b)
 {

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "node/routes_worker.h"
+#include "market/routes_worker.h"
 
 static int lease(const char *body, struct cpc_lease_req *r, bool *bad_json, struct cpc_err *err)
 {

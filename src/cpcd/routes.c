@@ -1,0 +1,123 @@
+/* routes.c — every route the node serves, in one table, with the largest
+ * request body each accepts (refused with 413 before it is read, httpd.h) and
+ * whether it is also served on the reserved connections (CPC_ROUTE_RESERVED:
+ * the node's status and what workers need to lease, report and submit). */
+#include "routes.h"
+
+#include "../core/tx.h"
+#include "../node/routes_chain.h"
+#include "../platform/auth_http.h"
+#include "../market/routes_worker.h"
+#include "../market/blobs.h"
+#include "../market/routes_legacy.h"
+#include "../market/routes_marketplace.h"
+#include "../platform/routes_auth.h"
+#include "../platform/routes_password.h"
+#include "../platform/routes_2fa.h"
+#include "../platform/routes_profile.h"
+#include "../platform/routes_admin.h"
+#include "../platform/routes_apikeys.h"
+#include "../platform/routes_wallet.h"
+#include "../platform/routes_wallet_send.h"
+
+/* Small JSON bodies (worker calls, legacy submissions). */
+#define BODY_SMALL (64u << 10)
+/* POST /txs: up to 10,000 txs of a few hundred bytes each. */
+#define BODY_TX_BATCH (8u << 20)
+
+static const struct cpc_route routes[] = {
+    {"GET", "/", cpc_h_index, 0, 0},
+    {"GET", "/status", cpc_h_status, 0, CPC_ROUTE_RESERVED},
+    {"GET", "/block/{id}", cpc_h_block, 0, CPC_ROUTE_RESERVED},
+    {"GET", "/blocks", cpc_h_blocks, 0, 0},
+    {"GET", "/tx/{hash}", cpc_h_tx_get, 0, CPC_ROUTE_RESERVED},
+    {"POST", "/tx", cpc_h_tx_post, CPC_TX_JSON_MAX, CPC_ROUTE_RESERVED},
+    {"POST", "/txs", cpc_h_txs_post, BODY_TX_BATCH, CPC_ROUTE_RESERVED},
+    {"GET", "/account/{address}", cpc_h_account, 0, CPC_ROUTE_RESERVED},
+    {"GET", "/account/{address}/txs", cpc_h_account_txs, 0, 0},
+    {"GET", "/balance/{address}", cpc_h_balance, 0, 0},
+    {"GET", "/events", cpc_h_events, 0, 0},
+    {"GET", "/metrics", cpc_h_metrics, 0, 0},
+    /* worker protocol and market reads (routes_worker.c) */
+    {"POST", "/worker/lease", cpc_h_worker_lease, BODY_SMALL, CPC_ROUTE_RESERVED},
+    {"POST", "/worker/heartbeat", cpc_h_worker_heartbeat, BODY_SMALL, CPC_ROUTE_RESERVED},
+    {"POST", "/worker/release", cpc_h_worker_release, BODY_SMALL, CPC_ROUTE_RESERVED},
+    {"GET", "/worker/status", cpc_h_worker_status, 0, CPC_ROUTE_RESERVED},
+    {"PUT", "/blobs/{sha256}", cpc_h_blob_put, CPC_BLOB_MAX, 0},
+    {"GET", "/blobs/{sha256}", cpc_h_blob_get, 0, CPC_ROUTE_RESERVED},
+    {"GET", "/market/task/{task_id}", cpc_h_market_task, 0, CPC_ROUTE_RESERVED},
+    {"GET", "/market/job/{job_id}", cpc_h_market_job, 0, 0},
+    {"GET", "/market/job/{job_id}/resources", cpc_h_market_job_resources, 0, 0},
+    {"GET", "/market/worker/{address}", cpc_h_market_worker, 0, CPC_ROUTE_RESERVED},
+    {"GET", "/market/synthetic", cpc_h_market_synthetic, 0, CPC_ROUTE_RESERVED},
+    /* marketplace (routes_marketplace.c): drafts, quotes, confirm/cancel, views */
+    {"POST", "/marketplace/jobs", cpc_h_mp_jobs_post, CPC_MP_BODY_MAX, 0},
+    {"GET", "/marketplace/jobs", cpc_h_mp_jobs_list, 0, 0},
+    {"GET", "/marketplace/jobs/{id}", cpc_h_mp_job_get, 0, 0},
+    {"GET", "/marketplace/jobs/{id}/quote", cpc_h_mp_job_quote, 0, 0},
+    {"POST", "/marketplace/jobs/{id}/confirm", cpc_h_mp_job_confirm, CPC_MP_BODY_MAX, 0},
+    {"GET", "/marketplace/jobs/{id}/logs", cpc_h_mp_job_logs, 0, 0},
+    {"GET", "/marketplace/jobs/{id}/resources", cpc_h_mp_job_resources, 0, 0},
+    {"POST", "/marketplace/jobs/{id}/cancel", cpc_h_mp_job_cancel, CPC_MP_BODY_MAX, 0},
+    {"POST", "/marketplace/jobs/{id}/extend", cpc_h_mp_job_extend, CPC_MP_BODY_MAX, 0},
+    {"GET", "/marketplace/cluster/status", cpc_h_mp_cluster_status, 0, 0},
+    {"GET", "/marketplace/pricing", cpc_h_mp_pricing, 0, 0},
+    {"GET", "/marketplace/queue", cpc_h_mp_queue, 0, 0},
+    /* platform accounts (routes_auth.c) */
+    {"POST", "/auth/register", cpc_h_auth_register, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/verify", cpc_h_auth_verify, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/auth/verify", cpc_h_auth_verify_link, 0, 0},
+    {"POST", "/auth/verify/resend", cpc_h_auth_verify_resend, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/login", cpc_h_auth_login, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/refresh", cpc_h_auth_refresh, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/logout", cpc_h_auth_logout, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/logout-all", cpc_h_auth_logout_all, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/me", cpc_h_me, 0, 0},
+    /* platform accounts, second slice (routes_password.c, routes_2fa.c, routes_profile.c,
+     * routes_admin.c) */
+    {"POST", "/auth/password/forgot", cpc_h_auth_password_forgot, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/password/reset", cpc_h_auth_password_reset, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/password/change", cpc_h_auth_password_change, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/2fa/setup", cpc_h_auth_2fa_setup, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/2fa/enable", cpc_h_auth_2fa_enable, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/auth/2fa/disable", cpc_h_auth_2fa_disable, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/auth/history", cpc_h_auth_history, 0, 0},
+    {"PATCH", "/me", cpc_h_me_patch, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/me/kyc", cpc_h_me_kyc, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/admin/users/{id}/block", cpc_h_admin_block, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/admin/users/{id}/unblock", cpc_h_admin_unblock, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/admin/users/{id}/kyc", cpc_h_admin_kyc, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/admin/audit", cpc_h_admin_audit, 0, 0},
+    /* platform accounts, third slice (routes_apikeys.c, routes_wallet.c, routes_wallet_send.c) */
+    {"POST", "/api-keys", cpc_h_apikeys_post, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/api-keys", cpc_h_apikeys_list, 0, 0},
+    {"DELETE", "/api-keys/{id}", cpc_h_apikeys_delete, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/me/wallet", cpc_h_me_wallet, 0, 0},
+    {"POST", "/me/wallet/challenge", cpc_h_me_wallet_challenge, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/me/wallet/link", cpc_h_me_wallet_link, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/me/wallet/send", cpc_h_me_wallet_send, CPC_AUTH_BODY_MAX, 0},
+    /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
+    {"GET", "/register", cpc_h_legacy_register, 0, 0},
+    {"GET", "/get_task", cpc_h_legacy_get_task, 0, 0},
+    {"POST", "/submit_work", cpc_h_legacy_submit_work, BODY_SMALL, 0},
+    {"GET", "/get_balance/{client_id}", cpc_h_legacy_get_balance, 0, 0},
+    {"GET", "/chain", cpc_h_legacy_chain, 0, 0},
+};
+
+const struct cpc_route *cpc_daemon_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}
+
+void cpc_h_index(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    size_t n = 0;
+    const struct cpc_route *r = cpc_daemon_routes(&n);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_sprintf("%s %s", r[i].method, r[i].pattern));
+    cpc_http_res_json(res, 200,
+                      json_pack("{s:s, s:s, s:o}", "name", "cpcd", "version", CPC_VERSION,
+                                "routes", list));
+}
