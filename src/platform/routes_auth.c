@@ -297,6 +297,146 @@ static void unknown_email_key(const struct cpc_platform *p, const char *email, u
     crypto_generichash_final(&st, key, 32);
 }
 
+/* One login attempt as its phases see it. */
+struct login_try {
+    struct cpc_platform *p;
+    struct cpc_http_req *req;
+    struct cpc_http_res *res;
+    const char *email; /* normalised */
+    const char *ip;
+    const char *ua;
+    uint64_t now;
+    int known;          /* the email names an account: u is it */
+    struct cpc_puser u;
+    uint8_t ekey[32];   /* unknown_email_key of email */
+};
+
+/* 2FA, after the password, so totp_required reveals nothing to a guesser; a
+ * wrong code counts as a failed login (lockout). Returns 0 with *good and
+ * *totp_bad updated, or -1 when the answer is given (code missing, error). */
+static int login_second_factor(struct login_try *t, const char *totp, int *good, int *totp_bad,
+                               struct cpc_err *err)
+{
+    if (!*good || !t->u.totp_enabled)
+        return 0;
+    if (!totp) {
+        cpc__auth_audit(t->p, t->u.id, "login_totp_required", t->ip);
+        cpc_http_res_error(t->res, 401, "totp_required",
+                           "this account uses two-factor authentication: send \"totp\" "
+                           "(the 6-digit code, or a recovery code)");
+        return -1;
+    }
+    int ok = 0;
+    if (cpc__auth_second_factor(t->p, t->u.id, totp, &ok, err) != 0) {
+        cpc__auth_internal(t->res, err);
+        return -1;
+    }
+    *good = ok;
+    *totp_bad = !ok;
+    return 0;
+}
+
+/* A wrong password or second factor: the attempt row and the failure count
+ * commit together, in one commit, for a known email (the account's count) as
+ * for an unknown one (its keyed hash's); then 423 when this failure locks,
+ * else 401. Returns 1 when the attempt row was written, 0 when not. */
+static int login_failed(struct login_try *t, int totp_bad, struct cpc_err *err)
+{
+    struct cpc_platform *p = t->p;
+    int locked = 0;
+    const struct cpc_punknown_limits lim = {
+        .max_failures = MAX_FAILS,
+        .lock_until_ms = t->now + LOCK_MS,
+        .keep_since_ms = t->now > UNKNOWN_KEEP_MS ? t->now - UNKNOWN_KEEP_MS : 0,
+        .max_rows = UNKNOWN_ROWS,
+    };
+    int frc = t->known ? cpc_pstore_login_failed_record(p->store, t->u.id, t->email, t->ip, t->now,
+                                                        t->ua, MAX_FAILS, t->now + LOCK_MS,
+                                                        &locked, err)
+                       : cpc_pstore_unknown_login_failed_record(p->store, t->ekey, t->email,
+                                                                t->ip, t->now, t->ua, &lim,
+                                                                &locked, err);
+    if (frc != 0) {
+        cpc__auth_internal(t->res, err);
+        return 0;
+    }
+    int64_t uid = t->known ? t->u.id : 0;
+    if (locked) {
+        cpc__auth_audit(p, uid, "lockout", t->ip);
+        if (t->known)
+            CPC_LOGW("auth: account %lld locked for 15 min after %u failed logins",
+                     (long long)t->u.id, MAX_FAILS);
+        else
+            CPC_LOGW("auth: an unknown email locked for 15 min after %u failed logins "
+                     "(from %.64s)",
+                     MAX_FAILS, t->ip);
+        locked_answer(t->res, t->now + LOCK_MS, t->now);
+        return 1;
+    }
+    cpc__auth_audit(p, uid, totp_bad ? "login_totp_failed" : "login_failed", t->ip);
+    if (totp_bad)
+        cpc_http_res_error(t->res, 401, "invalid_totp", "wrong, reused or spent two-factor code");
+    else
+        cpc_http_res_error(t->res, 401, "invalid_credentials", "wrong email or password");
+    return 1;
+}
+
+/* Good credentials: refuse a blocked or unverified account, else issue the
+ * tokens (200). Returns 1 when the login succeeded. */
+static int login_admit(struct login_try *t, int remember, struct cpc_err *err)
+{
+    if (t->u.blocked) {
+        cpc_http_res_error(t->res, 403, "account_blocked", "this account is blocked");
+        return 0;
+    }
+    if (!t->u.email_verified) {
+        cpc_http_res_error(t->res, 403, "email_not_verified",
+                           "confirm your email first: POST /auth/verify with the code we sent "
+                           "(POST /auth/verify/resend sends a new one)");
+        return 0;
+    }
+    json_t *ans = NULL;
+    if (cpc_pstore_user_login_ok(t->p->store, t->u.id, err) != 0 ||
+        cpc__auth_issue_tokens(t->p, t->req, &t->u, remember, &ans, err) != 0) {
+        cpc__auth_internal(t->res, err);
+        return 0;
+    }
+    cpc__auth_audit(t->p, t->u.id, "login", t->ip);
+    cpc_http_res_json(t->res, 200, ans);
+    return 1;
+}
+
+/* Password, lock and second factor of t (the user already looked up).
+ * Returns 1 on a login, else 0 with the answer given; *recorded as login_failed. */
+static int login_check(struct login_try *t, const char *pw, size_t pw_len, const char *totp,
+                       int remember, int *recorded, struct cpc_err *err)
+{
+    /* the unknown-email lock is read for every email, so both paths run the same reads */
+    uint64_t unknown_until = 0;
+    unknown_email_key(t->p, t->email, t->ekey);
+    if (cpc_pstore_unknown_login_locked_until(t->p->store, t->ekey, &unknown_until, err) != 0) {
+        cpc__auth_internal(t->res, err);
+        return 0;
+    }
+    /* an unknown email costs the same argon2 verification as a known one */
+    int good = crypto_pwhash_str_verify(t->known ? t->u.password_hash : t->p->dummy_hash, pw,
+                                        pw_len) == 0 &&
+               t->known;
+    uint64_t locked_until = t->known ? t->u.locked_until_ms : unknown_until;
+    if (locked_until > t->now) {
+        locked_answer(t->res, locked_until, t->now);
+        return 0;
+    }
+    int totp_bad = 0;
+    if (login_second_factor(t, totp, &good, &totp_bad, err) != 0)
+        return 0;
+    if (!good) {
+        *recorded = login_failed(t, totp_bad, err);
+        return 0;
+    }
+    return login_admit(t, remember, err);
+}
+
 void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
@@ -319,126 +459,29 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     if (cpc__auth_email_arg(res, email_in, email_len, email, sizeof email) != 0)
         goto out;
-    const char *ip = cpc__auth_ip(req);
     cpc__auth_ua(req, ua);
-    uint64_t now = cpc_platform_now(p);
+    struct login_try t = {.p = p, .req = req, .res = res, .email = email,
+                          .ip = cpc__auth_ip(req), .ua = ua, .now = cpc_platform_now(p)};
     int limited = 0, success = 0, recorded = 0;
-    int rc = rate_limited(p, res, ip, now, &limited, &err);
+    int rc = rate_limited(p, res, t.ip, t.now, &limited, &err);
     if (rc != 0) {
         cpc__auth_internal(res, &err);
         goto out;
     }
     if (limited) {
-        cpc__auth_audit(p, 0, "login_rate_limited", ip);
-        goto record;
-    }
-    struct cpc_puser u;
-    rc = cpc_pstore_user_by_email(p->store, email, &u, &err);
-    if (rc != 0 && rc != CPC_ERR_NOT_FOUND) {
-        cpc__auth_internal(res, &err);
-        goto record;
-    }
-    /* the unknown-email lock is read for every email, so both paths run the same reads */
-    uint8_t ekey[32];
-    uint64_t unknown_until = 0;
-    unknown_email_key(p, email, ekey);
-    if (cpc_pstore_unknown_login_locked_until(p->store, ekey, &unknown_until, &err) != 0) {
-        cpc__auth_internal(res, &err);
-        goto record;
-    }
-    /* an unknown email costs the same argon2 verification as a known one */
-    int good = crypto_pwhash_str_verify(rc == 0 ? u.password_hash : p->dummy_hash, pw,
-                                        pw_len) == 0 &&
-               rc == 0;
-    uint64_t locked_until = rc == 0 ? u.locked_until_ms : unknown_until;
-    if (locked_until > now) {
-        locked_answer(res, locked_until, now);
-        goto record;
-    }
-    /* 2FA: after the password, so totp_required reveals nothing to a guesser; a
-     * wrong code counts as a failed login (lockout) */
-    int totp_bad = 0;
-    if (good && u.totp_enabled) {
-        if (!totp) {
-            cpc__auth_audit(p, u.id, "login_totp_required", ip);
-            cpc_http_res_error(res, 401, "totp_required",
-                               "this account uses two-factor authentication: send \"totp\" "
-                               "(the 6-digit code, or a recovery code)");
-            goto record;
-        }
-        int ok = 0;
-        if (cpc__auth_second_factor(p, u.id, totp, &ok, &err) != 0) {
+        cpc__auth_audit(p, 0, "login_rate_limited", t.ip);
+    } else {
+        rc = cpc_pstore_user_by_email(p->store, email, &t.u, &err);
+        t.known = rc == 0;
+        if (rc != 0 && rc != CPC_ERR_NOT_FOUND)
             cpc__auth_internal(res, &err);
-            goto record;
-        }
-        good = ok;
-        totp_bad = !ok;
+        else
+            success = login_check(&t, pw, pw_len, totp, remember, &recorded, &err);
     }
-    if (!good) {
-        int locked = 0;
-        /* the attempt row and the failure count commit together: one commit, for a
-         * known email (the account's count) as for an unknown one (its keyed hash's) */
-        const struct cpc_punknown_limits lim = {
-            .max_failures = MAX_FAILS,
-            .lock_until_ms = now + LOCK_MS,
-            .keep_since_ms = now > UNKNOWN_KEEP_MS ? now - UNKNOWN_KEEP_MS : 0,
-            .max_rows = UNKNOWN_ROWS,
-        };
-        int frc = rc == 0 ? cpc_pstore_login_failed_record(p->store, u.id, email, ip, now, ua,
-                                                           MAX_FAILS, now + LOCK_MS, &locked,
-                                                           &err)
-                          : cpc_pstore_unknown_login_failed_record(p->store, ekey, email, ip,
-                                                                   now, ua, &lim, &locked, &err);
-        if (frc != 0) {
-            cpc__auth_internal(res, &err);
-            goto record;
-        }
-        recorded = 1;
-        if (locked) {
-            cpc__auth_audit(p, rc == 0 ? u.id : 0, "lockout", ip);
-            if (rc == 0)
-                CPC_LOGW("auth: account %lld locked for 15 min after %u failed logins",
-                         (long long)u.id, MAX_FAILS);
-            else
-                CPC_LOGW("auth: an unknown email locked for 15 min after %u failed logins "
-                         "(from %.64s)",
-                         MAX_FAILS, ip);
-            locked_answer(res, now + LOCK_MS, now);
-        } else {
-            cpc__auth_audit(p, rc == 0 ? u.id : 0, totp_bad ? "login_totp_failed" : "login_failed",
-                            ip);
-            if (totp_bad)
-                cpc_http_res_error(res, 401, "invalid_totp",
-                                   "wrong, reused or spent two-factor code");
-            else
-                cpc_http_res_error(res, 401, "invalid_credentials", "wrong email or password");
-        }
-        goto record;
-    }
-    if (u.blocked) {
-        cpc_http_res_error(res, 403, "account_blocked", "this account is blocked");
-        goto record;
-    }
-    if (!u.email_verified) {
-        cpc_http_res_error(res, 403, "email_not_verified",
-                           "confirm your email first: POST /auth/verify with the code we sent "
-                           "(POST /auth/verify/resend sends a new one)");
-        goto record;
-    }
-    json_t *ans = NULL;
-    if ((rc = cpc_pstore_user_login_ok(p->store, u.id, &err)) != 0 ||
-        (rc = cpc__auth_issue_tokens(p, req, &u, remember, &ans, &err)) != 0) {
-        cpc__auth_internal(res, &err);
-        goto record;
-    }
-    success = 1;
-    cpc__auth_audit(p, u.id, "login", ip);
-    cpc_http_res_json(res, 200, ans);
-record:
     /* every attempt is recorded; those refused by the rate limit do not extend the
      * window, so Retry-After is exact */
     if (!recorded &&
-        cpc_pstore_attempt_add(p->store, email, ip, success, limited, now, ua, &err) != 0)
+        cpc_pstore_attempt_add(p->store, email, t.ip, success, limited, t.now, ua, &err) != 0)
         CPC_LOGE("auth: recording a login attempt: %s", err.msg);
 out:
     json_decref(j);
