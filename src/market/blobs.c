@@ -261,13 +261,14 @@ static int find_references(struct cpc_node *n, struct candidate *c, size_t nc,
 {
     struct scan s = {.c = c, .n = nc};
     qsort(c, nc, sizeof *c, cand_cmp);
-    pthread_rwlock_rdlock(&n->lock);
-    cpc_state_obj_foreach(n->state, scan_jobs, &s);
+    struct cpc_node_view v;
+    cpc_node_view_begin(n, &v);
+    cpc_state_obj_foreach(v.state, scan_jobs, &s);
     if (!s.failed && s.n_active) {
         qsort(s.active, s.n_active, 32, id_cmp);
-        cpc_state_obj_foreach(n->state, scan_tasks, &s);
+        cpc_state_obj_foreach(v.state, scan_tasks, &s);
     }
-    pthread_rwlock_unlock(&n->lock);
+    cpc_node_view_end(n, &v);
     free(s.active);
     if (s.failed)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory scanning exec jobs");
@@ -432,10 +433,11 @@ static int uploader_admitted(struct cpc_node *n, const struct cpc_blobs *b, cons
     }
     cpc_buf_init(&w);
     size_t kl = cpc_key_worker(key, addr);
-    pthread_rwlock_rdlock(&n->lock);
-    cpc_state_get(n->state, addr, &acc);
-    int worker = cpc_state_obj_get(n->state, key, kl, &w) == 0;
-    pthread_rwlock_unlock(&n->lock);
+    struct cpc_node_view v;
+    cpc_node_view_begin(n, &v);
+    cpc_state_get(v.state, addr, &acc);
+    int worker = cpc_state_obj_get(v.state, key, kl, &w) == 0;
+    cpc_node_view_end(n, &v);
     cpc_buf_free(&w);
     if (worker || acc.balance >= b->cfg.min_balance)
         return 0;

@@ -669,10 +669,11 @@ void cpc_h_legacy_get_balance(struct cpc_http_req *req, struct cpc_http_res *res
         return cpc__legacy_error(res, 500, "The client's stored address is invalid");
     struct cpc_account acc;
     uint64_t height;
-    pthread_rwlock_rdlock(&n->lock);
-    cpc_state_get(n->state, addr, &acc);
-    height = n->latest.height;
-    pthread_rwlock_unlock(&n->lock);
+    struct cpc_node_view v;
+    cpc_node_view_begin(n, &v);
+    cpc_state_get(v.state, addr, &acc);
+    height = v.latest.height;
+    cpc_node_view_end(n, &v);
     uint64_t balance = acc.balance, pending = 0;
     if (pending_rewards(n, client_id, height, &pending, &err) != 0)
         return cpc__legacy_error(res, 500, "Cannot read the client's rewards: %s", err.msg);

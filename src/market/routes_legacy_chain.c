@@ -133,9 +133,7 @@ void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = cpc__legacy_node_of(req);
     uint64_t latest, from, limit = CHAIN_DEFAULT_LIMIT;
-    pthread_rwlock_rdlock(&n->lock);
-    latest = n->latest.height;
-    pthread_rwlock_unlock(&n->lock);
+    latest = cpc_node_height(n);
 
     const char *q = cpc_http_req_query(req, "limit");
     if (q && (cpc_parse_u64(q, &limit) != 0 || limit == 0 || limit > CHAIN_MAX_LIMIT))

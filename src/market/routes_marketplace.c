@@ -145,10 +145,7 @@ static int load_draft(struct cpc_http_req *req, struct cpc_http_res *res, struct
 /* Read one record of the committed state. 0, CPC_ERR_NOT_FOUND or an error. */
 static int read_obj(struct cpc_node *n, const uint8_t *key, size_t klen, struct cpc_buf *b)
 {
-    pthread_rwlock_rdlock(&n->lock);
-    int rc = cpc_state_obj_get(n->state, key, klen, b);
-    pthread_rwlock_unlock(&n->lock);
-    return rc;
+    return cpc_node_obj_get(n, key, klen, b);
 }
 
 static int get_job(struct cpc_node *n, const uint8_t id[32], struct cpc_job *j,

@@ -83,10 +83,11 @@ static int on_obj(const uint8_t *key, size_t klen, const uint8_t *val, size_t vl
 /* Walk the committed objects once under the read lock. */
 static int walk_state(struct cpc_node *n, struct walk *w, uint64_t *height)
 {
-    pthread_rwlock_rdlock(&n->lock);
-    *height = n->latest.height;
-    cpc_state_obj_foreach(n->state, on_obj, w);
-    pthread_rwlock_unlock(&n->lock);
+    struct cpc_node_view v;
+    cpc_node_view_begin(n, &v);
+    *height = v.latest.height;
+    cpc_state_obj_foreach(v.state, on_obj, w);
+    cpc_node_view_end(n, &v);
     return w->failed ? -1 : 0;
 }
 

@@ -45,10 +45,7 @@ static json_t *hexj(const uint8_t *b, size_t n)
 
 static uint64_t committed_height(struct cpc_node *n)
 {
-    pthread_rwlock_rdlock(&n->lock);
-    uint64_t h = n->latest.height;
-    pthread_rwlock_unlock(&n->lock);
-    return h;
+    return cpc_node_height(n);
 }
 
 /* Authenticate a signed worker request. 0 with addr, else the answer is set. */
@@ -476,9 +473,7 @@ static int read_rec(struct cpc_node *n, const uint8_t *key, size_t klen, int kin
 {
     struct cpc_buf b;
     cpc_buf_init(&b);
-    pthread_rwlock_rdlock(&n->lock);
-    int rc = cpc_state_obj_get(n->state, key, klen, &b);
-    pthread_rwlock_unlock(&n->lock);
+    int rc = cpc_node_obj_get(n, key, klen, &b);
     if (rc == 0) {
         if (kind == CPC_KEY_JOB)
             rc = cpc_job_decode(out, b.data, b.len, err);
@@ -525,9 +520,7 @@ static int synthetic_params(struct cpc_node *n, struct cpc_synthetic_params *p)
     struct cpc_buf b;
     cpc_buf_init(&b);
     memset(p, 0, sizeof *p);
-    pthread_rwlock_rdlock(&n->lock);
-    int rc = cpc_state_obj_get(n->state, &key, 1, &b);
-    pthread_rwlock_unlock(&n->lock);
+    int rc = cpc_node_obj_get(n, &key, 1, &b);
     if (rc == 0 && cpc_synthetic_params_decode(p, b.data, b.len) != 0)
         rc = CPC_ERR_INVALID;
     cpc_buf_free(&b);

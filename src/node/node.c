@@ -223,6 +223,36 @@ void cpc_node_close(struct cpc_node *n)
     memset(n, 0, sizeof *n);
 }
 
+void cpc_node_view_begin(struct cpc_node *n, struct cpc_node_view *v)
+{
+    pthread_rwlock_rdlock(&n->lock);
+    v->state = n->state;
+    v->latest = n->latest;
+    memcpy(v->latest_hash, n->latest_hash, 32);
+}
+
+void cpc_node_view_end(struct cpc_node *n, struct cpc_node_view *v)
+{
+    v->state = NULL;
+    pthread_rwlock_unlock(&n->lock);
+}
+
+uint64_t cpc_node_height(struct cpc_node *n)
+{
+    pthread_rwlock_rdlock(&n->lock);
+    uint64_t h = n->latest.height;
+    pthread_rwlock_unlock(&n->lock);
+    return h;
+}
+
+int cpc_node_obj_get(struct cpc_node *n, const uint8_t *key, size_t klen, struct cpc_buf *out)
+{
+    pthread_rwlock_rdlock(&n->lock);
+    int rc = cpc_state_obj_get(n->state, key, klen, out);
+    pthread_rwlock_unlock(&n->lock);
+    return rc;
+}
+
 void cpc_node_account(struct cpc_node *n, const uint8_t addr[CPC_ADDR_HASH_LEN],
                       struct cpc_account *out)
 {

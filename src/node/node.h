@@ -121,6 +121,25 @@ void cpc_node_close(struct cpc_node *n);
  * result with the stored state. Returns 0 when they match; *blocks gets the count. */
 int cpc_node_replay(struct cpc_node *n, uint64_t *blocks, struct cpc_err *err);
 
+/* A read view of the committed chain, consistent until cpc_node_view_end:
+ * the state, and a copy of the last header and its hash. The producer cannot
+ * merge a block while a view is open, so keep it short (no I/O, no waits).
+ * v->state is the node's: read it only inside the view, never free it. */
+struct cpc_node_view {
+    const struct cpc_state *state;
+    struct cpc_block_header latest;
+    uint8_t latest_hash[32];
+};
+void cpc_node_view_begin(struct cpc_node *n, struct cpc_node_view *v);
+void cpc_node_view_end(struct cpc_node *n, struct cpc_node_view *v);
+
+/* Height of the last committed block. */
+uint64_t cpc_node_height(struct cpc_node *n);
+
+/* Copy one committed object into out (cpc_state_obj_get; out is the caller's).
+ * Returns 0, CPC_ERR_NOT_FOUND or an error. */
+int cpc_node_obj_get(struct cpc_node *n, const uint8_t *key, size_t klen, struct cpc_buf *out);
+
 /* Copy the committed account (zeros if unknown) under the read lock. */
 void cpc_node_account(struct cpc_node *n, const uint8_t addr[CPC_ADDR_HASH_LEN],
                       struct cpc_account *out);

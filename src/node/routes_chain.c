@@ -55,12 +55,11 @@ static int path_address(struct cpc_http_req *req, struct cpc_http_res *res,
 void cpc_h_status(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
-    struct cpc_block_header h;
-    uint8_t hash[32];
-    pthread_rwlock_rdlock(&n->lock);
-    h = n->latest;
-    memcpy(hash, n->latest_hash, 32);
-    pthread_rwlock_unlock(&n->lock);
+    struct cpc_node_view v;
+    cpc_node_view_begin(n, &v); /* copies the last header and its hash */
+    cpc_node_view_end(n, &v);
+    const struct cpc_block_header h = v.latest;
+    const uint8_t *hash = v.latest_hash;
     char validator[CPC_ADDR_STR_MAX];
     cpc_address_encode(validator, n->validator_addr);
     json_t *j = json_pack("{s:s, s:I, s:o, s:I, s:I, s:i, s:s, s:I, s:I, s:s, s:s, s:I, s:I}",
@@ -92,9 +91,7 @@ static int block_height_param(struct cpc_http_req *req, struct cpc_http_res *res
     struct cpc_node *n = node_of(req);
     const char *id = req->params[0];
     if (strcmp(id, "latest") == 0) {
-        pthread_rwlock_rdlock(&n->lock);
-        *h = n->latest.height;
-        pthread_rwlock_unlock(&n->lock);
+        *h = cpc_node_height(n);
         return 0;
     }
     if (cpc_parse_u64(id, h) != 0) {
@@ -126,9 +123,7 @@ void cpc_h_blocks(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     uint64_t latest, from, limit;
-    pthread_rwlock_rdlock(&n->lock);
-    latest = n->latest.height;
-    pthread_rwlock_unlock(&n->lock);
+    latest = cpc_node_height(n);
     if (query_u64(req, res, "limit", 20, &limit) != 0)
         return;
     if (limit == 0 || limit > 100)
