@@ -22,10 +22,22 @@ double cpc_clock_mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct timespec cpc_clock_wall_after(uint64_t ms)
+uint64_t cpc_clock_wall_ms_fn(void *arg)
+{
+    (void)arg;
+    return cpc_clock_wall_ms();
+}
+
+uint64_t cpc_clock_mono_ms_fn(void *arg)
+{
+    (void)arg;
+    return cpc_clock_mono_ms();
+}
+
+static struct timespec after(clockid_t id, uint64_t ms)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     ts.tv_sec += (time_t)(ms / 1000u);
     ts.tv_nsec += (long)(ms % 1000u) * 1000000L;
     if (ts.tv_nsec >= 1000000000L) {
@@ -33,4 +45,14 @@ struct timespec cpc_clock_wall_after(uint64_t ms)
         ts.tv_nsec -= 1000000000L;
     }
     return ts;
+}
+
+struct timespec cpc_clock_wall_after(uint64_t ms)
+{
+    return after(CLOCK_REALTIME, ms);
+}
+
+struct timespec cpc_clock_mono_after(uint64_t ms)
+{
+    return after(CLOCK_MONOTONIC, ms);
 }

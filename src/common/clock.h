@@ -17,6 +17,15 @@ uint64_t cpc_clock_mono_ms(void);
 /* Monotonic clock in seconds, with sub-second precision (for durations). */
 double cpc_clock_mono_s(void);
 
+/* The same two clocks as the callbacks of an injectable clock
+ * (uint64_t (*)(void *arg)); arg is ignored. */
+uint64_t cpc_clock_wall_ms_fn(void *arg);
+uint64_t cpc_clock_mono_ms_fn(void *arg);
+
+/* The monotonic instant ms milliseconds from now, for a condition variable
+ * whose clock is CLOCK_MONOTONIC (pthread_condattr_setclock). */
+struct timespec cpc_clock_mono_after(uint64_t ms);
+
 /* The wall-clock instant ms milliseconds from now, as pthread_cond_timedwait
  * wants it (CLOCK_REALTIME). */
 struct timespec cpc_clock_wall_after(uint64_t ms);

@@ -58,6 +58,7 @@
 
 #include "httpd_internal.h"
 #include "metrics.h"
+#include "../common/clock.h"
 
 #define DEFAULT_MAX_BODY (4u * 1024 * 1024)
 #define SSE_BLOCK 4096
@@ -477,7 +478,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     if (!st)
         return NULL;
     st->d = cls;
-    clock_gettime(CLOCK_MONOTONIC, &st->t0);
+    st->t0 = cpc_clock_mono_s();
     st->raw_path = cpc__http_raw_path(uri, &st->path_bad);
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -502,10 +503,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     *con_cls = NULL;
     if (d->metrics && st->status && !st->is_sse) {
-        struct timespec t1;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = (double)(t1.tv_sec - st->t0.tv_sec) +
-                      (double)(t1.tv_nsec - st->t0.tv_nsec) / 1e9;
+        double secs = cpc_clock_mono_s() - st->t0;
         cpc_metrics_http(d->metrics, st->status, secs < 0 ? 0 : secs);
     }
     cpc__defer_finish(st); /* no-op unless the answer was deferred */

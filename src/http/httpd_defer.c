@@ -24,13 +24,7 @@
 
 #include "httpd.h"
 #include "httpd_internal.h"
-
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#include "../common/clock.h"
 
 void cpc_http_res_defer(struct cpc_http_res *res,
                         int (*poll)(void *ctx, struct cpc_http_res *res, int why), void *ctx,
@@ -121,7 +115,7 @@ enum MHD_Result cpc__defer_begin(struct req_state *st, struct MHD_Connection *co
     pthread_mutex_lock(&st->d->defer_mu);
     st->d->defer_active++;
     pthread_mutex_unlock(&st->d->defer_mu);
-    st->deadline_ms = mono_ms() + df->timeout_ms;
+    st->deadline_ms = cpc_clock_mono_ms() + df->timeout_ms;
     return defer_wait(st, conn);
 }
 
@@ -131,7 +125,7 @@ enum MHD_Result cpc__defer_continue(struct req_state *st, struct MHD_Connection 
     int why = CPC_HTTP_WAKE;
     if (atomic_load(&st->d->stopping))
         why = CPC_HTTP_STOP;
-    else if (mono_ms() >= st->deadline_ms)
+    else if (cpc_clock_mono_ms() >= st->deadline_ms)
         why = CPC_HTTP_TIMEOUT;
     return defer_answer(st, conn, why);
 }
@@ -156,7 +150,7 @@ static void *defer_main(void *arg)
     struct cpc_httpd *d = arg;
     pthread_mutex_lock(&d->defer_mu);
     while (!d->defer_quit) {
-        uint64_t now = mono_ms(), next = UINT64_MAX;
+        uint64_t now = cpc_clock_mono_ms(), next = UINT64_MAX;
         struct req_state *nx;
         for (struct req_state *st = d->deferred; st; st = nx) {
             nx = st->dnext;

@@ -80,7 +80,7 @@ struct cpc_httpd {
 /* Per-request state (MHD's con_cls), from on_uri to on_completed. */
 struct req_state {
     struct cpc_httpd *d;
-    struct timespec t0;
+    double t0; /* cpc_clock_mono_s() at the request's start */
     char *raw_path;   /* malloc'd copy of the path part of the raw URI */
     int path_bad;     /* path over the limit (not copied) */
     int started;

@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "httpd_internal.h"
+#include "../common/clock.h"
 
 #define DEFAULT_PING_MS 15000u
 
@@ -76,23 +77,16 @@ static void wake_all_locked(struct cpc_sse_hub *hub)
     }
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void *ping_main(void *arg)
 {
     struct cpc_sse_hub *hub = arg;
     pthread_mutex_lock(&hub->mu);
-    uint64_t last = mono_ms();
+    uint64_t last = cpc_clock_mono_ms();
     while (!hub->quit) {
         /* the deadline is recomputed after every wake-up, so a new
          * interval (cpc__sse_set_ping_ms) takes effect at once */
         uint64_t due = last + hub->ping_ms;
-        uint64_t now = mono_ms();
+        uint64_t now = cpc_clock_mono_ms();
         if (now >= due) {
             hub->ping_gen++;
             wake_all_locked(hub);

@@ -32,6 +32,7 @@
 #include "../node/node.h"
 #include "routes_marketplace_internal.h"
 #include "routes_worker.h"
+#include "../common/clock.h"
 
 #define SWEEP_BATCH 4096 /* candidates examined per pass */
 
@@ -107,9 +108,9 @@ static void *collector_main(void *arg)
     struct cpc_blobs *b = arg;
     pthread_mutex_lock(&b->run_mu);
     while (b->running) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += (time_t)b->cfg.sweep_interval_s;
+        uint64_t every_s = b->cfg.sweep_interval_s;
+        struct timespec until =
+            cpc_clock_wall_after(every_s > UINT32_MAX ? (uint64_t)UINT32_MAX * 1000u : every_s * 1000u);
         while (b->running && pthread_cond_timedwait(&b->run_cv, &b->run_mu, &until) == 0)
             ;
         if (!b->running)

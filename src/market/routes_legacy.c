@@ -78,6 +78,7 @@
 #include "../node/node.h"
 #include "../http/ratelimit.h"
 #include "routes_legacy_internal.h"
+#include "../common/clock.h"
 
 #define RECENT_CLAIMS 32     /* claims /get_balance looks at for pending rewards */
 #define RECENT_CLAIMS_S 3600 /* ... made within this many seconds */
@@ -281,7 +282,7 @@ static int register_allowed(struct cpc_node *n, struct cpc_http_req *req,
     if (!l)
         return 0;
     struct cpc_rl_verdict v;
-    uint64_t now = cpc_now_ms();
+    uint64_t now = cpc_clock_wall_ms();
     cpc_ratelimit_hit(&l->rl, ip_identity(l, req->remote_ip ? req->remote_ip : ""),
                       (uint32_t)l->register_limit, l->register_window_ms, now, &v);
     if (v.allowed)

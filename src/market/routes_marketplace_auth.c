@@ -32,6 +32,7 @@
 #include "routes_marketplace_internal.h"
 #include "../platform/routes_wallet.h"
 #include "worker_auth.h"
+#include "../common/clock.h"
 
 /* The X-CPC-* signed request: c->addr = its signer. 0 or -1 with the answer set. */
 static int signed_caller(struct cpc_http_req *req, struct cpc_http_res *res, const char *pk,
@@ -41,7 +42,7 @@ static int signed_caller(struct cpc_http_req *req, struct cpc_http_res *res, con
     uint8_t addr[CPC_ADDR_HASH_LEN];
     struct cpc_err err = {0};
     int rc = cpc_worker_auth_check(n->worker_auth, req->method, req->path, req->body,
-                                   req->body_len, pk, ts, sg, cpc_now_ms(), NULL, addr, &err);
+                                   req->body_len, pk, ts, sg, cpc_clock_wall_ms(), NULL, addr, &err);
     if (rc == CPC_ERR_TOO_LARGE) {
         cpc_http_res_error(res, 503, "unavailable", "%s", err.msg);
         return -1;

@@ -30,6 +30,7 @@
 #include "../node/node.h"
 #include "scheduler.h"
 #include "worker_auth.h"
+#include "../common/clock.h"
 
 #define JOB_TASKS_DEFAULT 100
 #define JOB_TASKS_MAX 1000
@@ -59,7 +60,7 @@ static int auth(struct cpc_http_req *req, struct cpc_http_res *res,
                                    cpc_http_req_header(req, CPC_REQ_HDR_PUBKEY),
                                    cpc_http_req_header(req, CPC_REQ_HDR_TIMESTAMP),
                                    cpc_http_req_header(req, CPC_REQ_HDR_SIGNATURE),
-                                   cpc_now_ms(), NULL, addr, &err);
+                                   cpc_clock_wall_ms(), NULL, addr, &err);
     if (rc == 0)
         return 0;
     if (rc == CPC_ERR_TOO_LARGE)

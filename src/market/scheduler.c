@@ -26,20 +26,13 @@
 #include "../core/hex.h"
 #include "../core/kinds.h"
 #include "../core/uuid.h"
+#include "../common/clock.h"
 
 #define DEF_LEASE_BLOCKS 30
 #define DEF_JOB_PAR 64
 #define DEF_WORKER_MAX 8
 #define DEF_SCORE_FLOOR 500
 #define DEF_HB_TIMEOUT_MS 30000
-
-static uint64_t real_clock(void *arg)
-{
-    (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 uint64_t cpc__sched_now_ms(struct cpc_scheduler *s)
 {
@@ -75,7 +68,7 @@ struct cpc_scheduler *cpc_scheduler_new(const struct cpc_scheduler_opts *opts)
     if (!s->o.heartbeat_timeout_ms)
         s->o.heartbeat_timeout_ms = DEF_HB_TIMEOUT_MS;
     if (!s->o.clock_ms)
-        s->o.clock_ms = real_clock;
+        s->o.clock_ms = cpc_clock_wall_ms_fn;
     if (!s->o.min_worker_stake)
         s->o.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
     s->jobs.klen = 32;

@@ -21,6 +21,7 @@
 #include "../http/metrics.h"
 #include "node.h"
 #include "../http/sse.h"
+#include "../common/clock.h"
 
 static void lookup_committed(void *arg, const uint8_t addr[CPC_ADDR_HASH_LEN],
                              struct cpc_account *out)
@@ -110,7 +111,7 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
                 continue;
             cpc_mempool_remove(n->mempool, cands[skipped[i]].hash);
         }
-        uint64_t now = cpc_now_ms();
+        uint64_t now = cpc_clock_wall_ms();
         cpc_metrics_block(n->metrics, b.header.height, b.n_txs, now);
         cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
         cpc_metrics_set_sse(n->metrics, cpc_sse_subscribers(n->sse));
@@ -136,11 +137,11 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
 static void *producer_main(void *arg)
 {
     struct cpc_node *n = arg;
-    uint64_t next = cpc_now_ms() + n->cfg.block_time_ms;
+    uint64_t next = cpc_clock_wall_ms() + n->cfg.block_time_ms;
     while (atomic_load(&n->running)) {
         pthread_mutex_lock(&n->wake_mu);
         while (atomic_load(&n->running)) {
-            uint64_t now = cpc_now_ms();
+            uint64_t now = cpc_clock_wall_ms();
             if (now >= next)
                 break;
             struct timespec ts;
@@ -153,10 +154,10 @@ static void *producer_main(void *arg)
         if (!atomic_load(&n->running))
             break;
         struct cpc_err err = {0};
-        if (cpc_produce_block(n, cpc_now_ms(), &err) != 0)
+        if (cpc_produce_block(n, cpc_clock_wall_ms(), &err) != 0)
             CPC_LOGE("block production failed (will retry): %s", err.msg);
         next += n->cfg.block_time_ms;
-        uint64_t now = cpc_now_ms();
+        uint64_t now = cpc_clock_wall_ms();
         if (next < now)
             next = now; /* fell behind: don't burst */
     }

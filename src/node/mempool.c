@@ -31,6 +31,7 @@
 
 #include "../core/amount.h"
 #include "../core/hex.h"
+#include "../common/clock.h"
 
 /* A pending tx and its admission time; tx is the first member, so a
  * struct cpc_tx * of the pool converts back with entry_of. */
@@ -414,14 +415,6 @@ static void evict_tail(struct cpc_mempool *mp, struct mp_sender *s)
     sender_recount(mp, s);
 }
 
-static uint64_t mono_ms(void *arg)
-{
-    (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- public ---- */
 
 struct cpc_mempool *cpc_mempool_new(size_t max_txs)
@@ -445,7 +438,7 @@ struct cpc_mempool *cpc_mempool_new_limits(const struct cpc_mempool_limits *lim)
         mp->lim.max_future_per_account = CPC_MEMPOOL_DEFAULT_FUTURE_PER_ACCOUNT;
     if (!mp->lim.future_ttl_ms)
         mp->lim.future_ttl_ms = CPC_MEMPOOL_DEFAULT_FUTURE_TTL_MS;
-    mp->now_ms = mono_ms;
+    mp->now_ms = cpc_clock_mono_ms_fn;
     if (hset_grow(mp) != 0) {
         cpc_mempool_free(mp);
         return NULL;
@@ -455,7 +448,7 @@ struct cpc_mempool *cpc_mempool_new_limits(const struct cpc_mempool_limits *lim)
 
 void cpc_mempool_set_clock(struct cpc_mempool *mp, uint64_t (*now_ms)(void *arg), void *arg)
 {
-    mp->now_ms = now_ms ? now_ms : mono_ms;
+    mp->now_ms = now_ms ? now_ms : cpc_clock_mono_ms_fn;
     mp->now_arg = now_ms ? arg : NULL;
 }
 

@@ -17,13 +17,7 @@
 #include "../http/sse.h"
 #include "consensus.h"
 #include "mempool.h"
-
-uint64_t cpc_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#include "../common/clock.h"
 
 static int load_genesis(struct cpc_node *n, char **text_out, struct cpc_err *err)
 {
@@ -185,7 +179,7 @@ int cpc_node_open(struct cpc_node *n, const struct cpc_node_config *cfg, struct 
     if (cpc_store_tx_count(n->store, &txs, err) != 0)
         return cpc_err_prefix(err, "counting transactions");
     atomic_store(&n->tx_total, txs);
-    cpc_metrics_block(n->metrics, n->latest.height, 0, cpc_now_ms());
+    cpc_metrics_block(n->metrics, n->latest.height, 0, cpc_clock_wall_ms());
     return 0;
 }
 

@@ -144,7 +144,4 @@ int cpc_node_obj_get(struct cpc_node *n, const uint8_t *key, size_t klen, struct
 void cpc_node_account(struct cpc_node *n, const uint8_t addr[CPC_ADDR_HASH_LEN],
                       struct cpc_account *out);
 
-/* Wall clock in unix milliseconds. */
-uint64_t cpc_now_ms(void);
-
 #endif

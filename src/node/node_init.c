@@ -22,6 +22,7 @@
 #include "../core/amount.h"
 #include "../core/hex.h"
 #include "node.h"
+#include "../common/clock.h"
 
 #define DEVNET_FAUCET_CPC 1000000000ULL /* 1e9 CPC = 1e18 base units */
 #define DEVNET_LEGACY_CPC 10000000ULL   /* 1e7 CPC: legacy API rewards */
@@ -113,7 +114,7 @@ int cpc_node_init_home(const char *home, const char *chain_id, bool *created, st
     g.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
     g.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
     g.params.protocol = CPC_PROTOCOL_VERSION;
-    g.genesis_time_ms = cpc_now_ms();
+    g.genesis_time_ms = cpc_clock_wall_ms();
     memcpy(g.validator, validator.pubkey, CPC_PUBKEY_LEN);
     if (cpc_address_decode(g.params.treasury, treasury.address) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "treasury key has a bad address");

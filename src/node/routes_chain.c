@@ -13,6 +13,7 @@
 #include "node.h"
 #include "routes_chain.h"
 #include "txs_batch.h"
+#include "../common/clock.h"
 
 #define MAX_BATCH 10000
 
@@ -405,7 +406,7 @@ void cpc_h_metrics(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_node *n = node_of(req);
     cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
-    char *text = cpc_metrics_render(n->metrics, cpc_now_ms());
+    char *text = cpc_metrics_render(n->metrics, cpc_clock_wall_ms());
     if (!text)
         return cpc_http_res_error(res, 500, "internal_error", "out of memory");
     cpc_http_res_text(res, 200, "text/plain; version=0.0.4", text, strlen(text));

@@ -22,6 +22,7 @@
 #include "../common/home.h"
 #include "../common/log.h"
 #include "../store/platform_store.h"
+#include "../common/clock.h"
 
 #define SEAL_NONCE crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
 #define SEAL_TAG crypto_aead_xchacha20poly1305_ietf_ABYTES
@@ -321,11 +322,7 @@ static void *run(void *arg)
         uint64_t wait = drain(m);
         pthread_mutex_lock(&m->mu);
         if (!m->kicked && !m->stop && wait > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            uint64_t ns = (uint64_t)ts.tv_nsec + (wait % 1000u) * 1000000u;
-            ts.tv_sec += (time_t)(wait / 1000u + ns / 1000000000u);
-            ts.tv_nsec = (long)(ns % 1000000000u);
+            struct timespec ts = cpc_clock_mono_after(wait);
             while (!m->kicked && !m->stop && pthread_cond_timedwait(&m->cv, &m->mu, &ts) == 0)
                 ;
         }
@@ -335,14 +332,6 @@ static void *run(void *arg)
         if (stop)
             return NULL;
     }
-}
-
-static uint64_t wall_ms(void *arg)
-{
-    (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 int cpc_mailer_new(struct cpc_mailer **out, struct cpc_pstore *store,
@@ -373,7 +362,7 @@ int cpc_mailer_new(struct cpc_mailer **out, struct cpc_pstore *store,
 
 void cpc_mailer_set_clock(struct cpc_mailer *m, uint64_t (*clock)(void *arg), void *arg)
 {
-    m->clock = clock ? clock : wall_ms;
+    m->clock = clock ? clock : cpc_clock_wall_ms_fn;
     m->clock_arg = clock ? arg : NULL;
 }
 

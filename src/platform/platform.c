@@ -24,14 +24,7 @@
 #include "../store/platform_store.h"
 #include "mailer.h"
 #include "wallet_limit.h"
-
-static uint64_t wall_ms(void *arg)
-{
-    (void)arg;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+#include "../common/clock.h"
 
 static int bool_value(const char *v, int def)
 {
@@ -159,7 +152,7 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
     cpc_ratelimit_init(&p->draft_limiter);
     pthread_mutex_init(&p->custody_mu, NULL);
     snprintf(p->home, sizeof p->home, "%s", home);
-    p->clock = wall_ms;
+    p->clock = cpc_clock_wall_ms_fn;
 
     struct cpc_config *c = NULL;
     char path[CPC_PATH_MAX];
@@ -203,7 +196,7 @@ int cpc_platform_start(struct cpc_platform *p, struct cpc_err *err)
 
 void cpc_platform_set_clock(struct cpc_platform *p, cpc_clock_fn fn, void *arg)
 {
-    p->clock = fn ? fn : wall_ms;
+    p->clock = fn ? fn : cpc_clock_wall_ms_fn;
     p->clock_arg = fn ? arg : NULL;
     cpc_mailer_set_clock(p->mailer, p->clock, p->clock_arg);
 }

@@ -13,12 +13,13 @@
 #include "core/hex.h"
 #include "node/consensus.h"
 #include "platform/routes_wallet.h"
+#include "common/clock.h"
 
 /* One block from the mempool now. */
 static inline void produce(struct fixture *f)
 {
     struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, cpc_now_ms(), &err), 0);
+    assert_int_equal(cpc_produce_block(&f->node, cpc_clock_wall_ms(), &err), 0);
 }
 
 /* The faucet sends amount to addr; mined in the next block. */

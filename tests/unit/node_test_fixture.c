@@ -13,6 +13,7 @@
 #include "http/httpd.h"
 #include "node_test_fixture.h"
 #include "tmpdir_fixture.h"
+#include "common/clock.h"
 
 size_t nt_on_data(char *d, size_t sz, size_t nm, void *arg)
 {
@@ -166,7 +167,7 @@ void nt_node_down(struct cpc_node *node, const char *home)
 void nt_produce(struct cpc_node *node)
 {
     struct cpc_err err = {0};
-    int rc = cpc_produce_block(node, cpc_now_ms(), &err);
+    int rc = cpc_produce_block(node, cpc_clock_wall_ms(), &err);
     if (rc)
         fprintf(stderr, "produce: %s\n", err.msg);
     assert_int_equal(rc, 0);

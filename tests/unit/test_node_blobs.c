@@ -31,6 +31,7 @@
 #include "node/node.h"
 #include "store/store_blobs.h"
 #include "node_test_fixture.h"
+#include "common/clock.h"
 
 struct fixture {
     char home[256];
@@ -44,7 +45,7 @@ struct fixture {
 static uint64_t next_ts(void)
 {
     static uint64_t last;
-    uint64_t now = cpc_now_ms();
+    uint64_t now = cpc_clock_wall_ms();
     last = now > last ? now : last + 1;
     return last;
 }

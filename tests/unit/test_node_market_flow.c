@@ -56,6 +56,7 @@
 #include "node/node.h"
 #include "market/scheduler.h"
 #include "node_test_fixture.h"
+#include "common/clock.h"
 
 #define CHAIN "market-flow-test"
 #define CPC 1000000000ULL
@@ -115,7 +116,7 @@ static long http(struct fixture *f, struct actor *signer, const char *method, co
     size_t body_len = body ? strlen(body) : 0;
     struct nt_req r = {method, path, body, body_len, .timeout_s = 30};
     if (signer) {
-        uint64_t now = cpc_now_ms();
+        uint64_t now = cpc_clock_wall_ms();
         uint64_t ts = signer->last_ts + 1 > now ? signer->last_ts + 1 : now;
         assert_true(ts < now + 50000); /* inside the node's +-60 s window */
         signer->last_ts = ts;

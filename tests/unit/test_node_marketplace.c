@@ -35,6 +35,7 @@
 #include "node/node.h"
 #include "platform/platform.h"
 #include "node_test_fixture.h"
+#include "common/clock.h"
 
 #define CHAIN "marketplace-test"
 
@@ -59,7 +60,7 @@ static long http(struct fixture *f, const struct cpc_key *key, const char *metho
         const char *q = strchr(path, '?');
         char p[256];
         snprintf(p, sizeof p, "%.*s", q ? (int)(q - path) : (int)strlen(path), path);
-        assert_int_equal(cpc_req_sign(&sig, f->signer, key, method, p, body, blen, cpc_now_ms(),
+        assert_int_equal(cpc_req_sign(&sig, f->signer, key, method, p, body, blen, cpc_clock_wall_ms(),
                                       NULL),
                          0);
         r.headers = nt_sig_headers(NULL, &sig);
@@ -629,7 +630,7 @@ static long post_draft(struct fixture *f, const struct cpc_key *k, const char *l
     if (k) {
         struct cpc_req_sig sig;
         assert_int_equal(cpc_req_sign(&sig, f->signer, k, "POST", "/marketplace/jobs", body,
-                                      strlen(body), cpc_now_ms(), NULL),
+                                      strlen(body), cpc_clock_wall_ms(), NULL),
                          0);
         r.headers = nt_sig_headers(NULL, &sig);
     }

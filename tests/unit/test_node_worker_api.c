@@ -32,6 +32,7 @@
 #include "node/node.h"
 #include "market/scheduler.h"
 #include "node_test_fixture.h"
+#include "common/clock.h"
 
 #define CHAIN "worker-api-test"
 
@@ -53,7 +54,7 @@ static uint64_t next_ts(void)
     static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
     static uint64_t last;
     pthread_mutex_lock(&mu);
-    uint64_t now = cpc_now_ms();
+    uint64_t now = cpc_clock_wall_ms();
     last = now > last ? now : last + 1;
     uint64_t ts = last;
     pthread_mutex_unlock(&mu);
@@ -87,7 +88,7 @@ static long req_raw(struct fixture *f, CURL *c, const struct cpc_key *key, int64
                     const char *method, const char *path, const void *body, size_t body_len,
                     struct nt_buf *raw)
 {
-    uint64_t ts = ts_delta_ms ? (uint64_t)((int64_t)cpc_now_ms() + ts_delta_ms) : next_ts();
+    uint64_t ts = ts_delta_ms ? (uint64_t)((int64_t)cpc_clock_wall_ms() + ts_delta_ms) : next_ts();
     return req_at(f, c, key, ts, method, path, body, body_len, raw);
 }
 
@@ -206,7 +207,7 @@ static void test_signed_requests(void **state)
     assert_non_null(strstr(b.p, "stale timestamp"));
     free(b.p);
     /* replay: the same signed request twice (RFC 6979 signs it identically) */
-    uint64_t ts = cpc_now_ms() - 30000;
+    uint64_t ts = cpc_clock_wall_ms() - 30000;
     assert_int_equal(req_at(f, f->curl, &f->worker, ts, "GET", "/worker/status", NULL, 0, &b),
                      200);
     assert_non_null(strstr(b.p, "\"registered\":false"));
