@@ -1,4 +1,4 @@
-/* routes.c — every route the node serves, in one table, with the largest
+/* routes.c — every route cpcd serves, in one table, with the largest
  * request body each accepts (refused with 413 before it is read, httpd.h) and
  * whether it is also served on the reserved connections (CPC_ROUTE_RESERVED:
  * the node's status and what workers need to lease, report and submit). */
@@ -73,8 +73,8 @@ static const struct cpc_route routes[] = {
     {"POST", "/auth/logout", cpc_h_auth_logout, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/logout-all", cpc_h_auth_logout_all, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/me", cpc_h_me, 0, 0},
-    /* platform accounts, second slice (routes_password.c, routes_2fa.c, routes_profile.c,
-     * routes_admin.c) */
+    /* platform accounts: password, 2FA, profile, admin (routes_password.c,
+     * routes_2fa.c, routes_profile.c, routes_admin.c) */
     {"POST", "/auth/password/forgot", cpc_h_auth_password_forgot, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/password/reset", cpc_h_auth_password_reset, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/password/change", cpc_h_auth_password_change, CPC_AUTH_BODY_MAX, 0},
@@ -88,7 +88,8 @@ static const struct cpc_route routes[] = {
     {"POST", "/admin/users/{id}/unblock", cpc_h_admin_unblock, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/admin/users/{id}/kyc", cpc_h_admin_kyc, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/admin/audit", cpc_h_admin_audit, 0, 0},
-    /* platform accounts, third slice (routes_apikeys.c, routes_wallet.c, routes_wallet_send.c) */
+    /* platform accounts: API keys and wallet (routes_apikeys.c, routes_wallet.c,
+     * routes_wallet_send.c) */
     {"POST", "/api-keys", cpc_h_apikeys_post, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/api-keys", cpc_h_apikeys_list, 0, 0},
     {"DELETE", "/api-keys/{id}", cpc_h_apikeys_delete, CPC_AUTH_BODY_MAX, 0},

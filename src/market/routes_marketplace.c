@@ -252,7 +252,8 @@ static json_t *load_text(const char *text)
 static json_t *draft_json(const struct cpc_draft *d)
 {
     return json_pack("{s:s, s:s, s:o, s:I, s:o, s:o, s:o, s:o}", "id", d->id, "status",
-                     d->status, "owner", d->owner[0] ? json_string(d->owner) : json_null(),
+                     cpc_draft_status_name(d->status), "owner",
+                     d->owner[0] ? json_string(d->owner) : json_null(),
                      "created_at", (json_int_t)d->created_at, "job_id",
                      d->job_id[0] ? json_string(d->job_id) : json_null(), "request",
                      load_text(d->request), "contract", load_text(d->contract), "quote",
@@ -320,7 +321,7 @@ void cpc_h_mp_jobs_post(struct cpc_http_req *req, struct cpc_http_res *res)
     d.request = request_text;
     d.contract = contract_text;
     d.quote = quote_text;
-    snprintf(d.status, sizeof d.status, "draft");
+    d.status = CPC_DRAFT_OPEN;
     rc = cpc_store_draft_add(n->store, &d, &err);
     if (rc) {
         cpc_http_res_from_err(res, &err);
@@ -438,7 +439,8 @@ void cpc_h_mp_job_quote(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_draft d;
     if (load_draft(req, res, &d) != 0)
         return;
-    json_t *o = json_pack("{s:s, s:s, s:o}", "id", d.id, "status", d.status, "quote",
+    json_t *o = json_pack("{s:s, s:s, s:o}", "id", d.id, "status",
+                          cpc_draft_status_name(d.status), "quote",
                           load_text(d.quote));
     cpc_draft_clear(&d);
     if (!o)
@@ -466,7 +468,8 @@ static const char *first_diff(json_t *a, json_t *b)
  * takes them; may be NULL). 0, or -1 with the answer set (409 when another request
  * moved the draft first). All arguments are borrowed. */
 static int draft_move(struct cpc_node *n, struct cpc_http_res *res, const char *id,
-                      const char *from, const char *to, const char *job_id, const char *owner)
+                      enum cpc_draft_status from, enum cpc_draft_status to, const char *job_id,
+                      const char *owner)
 {
     struct cpc_err err = {0};
     if (cpc_store_draft_transition(n->store, id, from, to, job_id, owner, &err) == 0)
@@ -539,9 +542,10 @@ void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
         }
         if (cpc__mp_owner_check(res, &act.d, signer, signer) != 0)
             goto done;
-        if (strcmp(act.d.status, "draft") != 0) {
+        if (act.d.status != CPC_DRAFT_OPEN) {
             cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", act.d.id,
-                               act.d.status, act.d.job_id[0] ? " as job " : "", act.d.job_id);
+                               cpc_draft_status_name(act.d.status),
+                               act.d.job_id[0] ? " as job " : "", act.d.job_id);
             goto done;
         }
         memset(&act.tx, 0, sizeof act.tx);
@@ -565,16 +569,17 @@ void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
     cpc_hex_encode(hash, act.tx.hash, 32);
     if (cpc__mp_owner_check(res, &act.d, signer, sender) != 0)
         goto done;
-    if (!strcmp(act.d.status, "confirmed") && !strcmp(act.d.job_id, hash)) { /* a retry */
+    if (act.d.status == CPC_DRAFT_CONFIRMED && !strcmp(act.d.job_id, hash)) { /* a retry */
         cpc_http_res_json(res, 200,
                           json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", act.d.id, "status",
                                     "confirmed", "job_id", hash, "tx_hash", hash, "duplicate",
                                     1));
         goto done;
     }
-    if (strcmp(act.d.status, "draft") != 0) {
+    if (act.d.status != CPC_DRAFT_OPEN) {
         cpc_http_res_error(res, 409, "conflict", "draft %s is already %s%s%s", act.d.id,
-                           act.d.status, act.d.job_id[0] ? " as job " : "", act.d.job_id);
+                           cpc_draft_status_name(act.d.status),
+                           act.d.job_id[0] ? " as job " : "", act.d.job_id);
         goto done;
     }
     /* the tx's contract must be the draft's, byte for byte in the canonical encoding */
@@ -605,7 +610,7 @@ void cpc_h_mp_job_confirm(struct cpc_http_req *req, struct cpc_http_res *res)
     if (cpc_node_admit_answer(n, res, &act.tx) != 0)
         goto done;
 confirmed:
-    if (draft_move(n, res, act.d.id, "draft", "confirmed", hash, sender) != 0)
+    if (draft_move(n, res, act.d.id, CPC_DRAFT_OPEN, CPC_DRAFT_CONFIRMED, hash, sender) != 0)
         goto done;
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", act.d.id, "status",
@@ -658,11 +663,11 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
         goto done;
     const char *signer = act.caller.addr;
     int with_tx = act.body && json_object_size(act.body) > 0;
-    if (!strcmp(act.d.status, "cancelled")) {
+    if (act.d.status == CPC_DRAFT_CANCELLED) {
         cpc_http_res_error(res, 409, "conflict", "draft %s is already cancelled", act.d.id);
         goto done;
     }
-    if (!strcmp(act.d.status, "draft")) {
+    if (act.d.status == CPC_DRAFT_OPEN) {
         if (with_tx) {
             cpc_http_res_error(res, 400, "invalid_argument",
                                "draft %s is not confirmed: cancel it with an empty body",
@@ -670,7 +675,7 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
             goto done;
         }
         if (cpc__mp_owner_check(res, &act.d, signer, NULL) != 0 ||
-            draft_move(n, res, act.d.id, "draft", "cancelled", NULL, NULL) != 0)
+            draft_move(n, res, act.d.id, CPC_DRAFT_OPEN, CPC_DRAFT_CANCELLED, NULL, NULL) != 0)
             goto done;
         cpc_http_res_json(res, 200,
                           json_pack("{s:s, s:s}", "id", act.d.id, "status", "cancelled"));
@@ -686,7 +691,7 @@ void cpc_h_mp_job_cancel(struct cpc_http_req *req, struct cpc_http_res *res)
     }
     if (admit_job_tx(n, res, &act.d, act.body, &act.caller, CPC_TX_JOB_CANCEL, "cancels",
                      &act.tx, &act.have_tx, hash) != 0 ||
-        draft_move(n, res, act.d.id, "confirmed", "cancelled", NULL, NULL) != 0)
+        draft_move(n, res, act.d.id, CPC_DRAFT_CONFIRMED, CPC_DRAFT_CANCELLED, NULL, NULL) != 0)
         goto done;
     cpc_http_res_json(res, 200,
                       json_pack("{s:s, s:s, s:s, s:s}", "id", act.d.id, "status", "cancelled",
@@ -705,10 +710,10 @@ void cpc_h_mp_job_extend(struct cpc_http_req *req, struct cpc_http_res *res)
     struct mp_action act;
     if (mp_action_begin(&act, req, res) != 0)
         goto done;
-    if (strcmp(act.d.status, "confirmed") != 0) {
+    if (act.d.status != CPC_DRAFT_CONFIRMED) {
         cpc_http_res_error(res, 409, "conflict",
                            "draft %s is %s: only a confirmed job can be extended", act.d.id,
-                           act.d.status);
+                           cpc_draft_status_name(act.d.status));
         goto done;
     }
     if (!act.body || json_object_size(act.body) == 0) {

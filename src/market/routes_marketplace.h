@@ -1,5 +1,5 @@
-/* routes_marketplace.h — the platform's Marketplace REST API (issue 3 §6),
- * routes_marketplace.c. Rows are listed in routes.c.
+/* routes_marketplace.h — the platform's Marketplace REST API (docs/market.md),
+ * routes_marketplace.c. Rows are listed in cpcd/routes.c.
  *
  * A job starts as a draft (SQLite, store_market.h): POST /marketplace/jobs
  * sizes and prices the request (market_quote.h) and stores the resulting

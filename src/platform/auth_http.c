@@ -1,9 +1,8 @@
 /* auth_http.c — helpers shared by the platform account routes (auth_http.h).
  *
- * Design note. Moved out of routes_auth.c when the second slice added four
- * route files; behaviour is unchanged. Bearer authentication reads the user
- * row on every request, so a block, a password reset or logout-all (token
- * version) stops an access token at once. Third slice: the same helper takes
+ * Design note. Every account route file uses these. Bearer authentication
+ * reads the user row on every request, so a block, a password reset or
+ * logout-all (token version) stops an access token at once. The same helper takes
  * an API key ("Bearer cpc_..." or X-API-Key: cpc_..., looked up by its keyed
  * hash), checks the key's IP whitelist and scopes, and counts every
  * authenticated request in the platform limiter (a key's rate_per_min, or

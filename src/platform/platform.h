@@ -1,4 +1,4 @@
-/* platform.h — the platform context of a node (ARCHITECTURE §7): accounts
+/* platform.h — the platform context of a node (docs/platform.md): accounts
  * store, mailer, keys, settings and the clock every platform rule reads.
  *
  * Design note. One context per node, created at open and freed at close.

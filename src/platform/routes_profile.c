@@ -160,7 +160,7 @@ void cpc_h_me_kyc(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_puser u;
     if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_ACCOUNT) != 0)
         return;
-    if (req->body_len) { /* {} or nothing: documents will come in a later slice */
+    if (req->body_len) { /* {} or nothing: KYC documents are not accepted yet */
         json_t *j = cpc__auth_body(req, res);
         if (!j)
             return;

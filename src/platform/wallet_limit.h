@@ -3,7 +3,7 @@
  * decimal (0 or absent: no limit), over a rolling 24 hours.
  *
  * Design note. Every send the node signs is recorded in the platform store
- * (wallet_sends, platform_store.h's fourth slice) with the platform clock's
+ * (wallet_sends, platform_store.h) with the platform clock's
  * time and its amount; fees do not count. The limit is checked twice: once
  * before the password (cheap, and a refused send then spends no TOTP or
  * recovery code and no argon2 time), and binding under the custody lock,

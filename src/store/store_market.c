@@ -41,9 +41,37 @@ static int id_ok(const char *id)
     return id && strlen(id) == CPC_UUID_STR_LEN && cpc_uuid_parse(u, id) == 0;
 }
 
-static int status_ok(const char *st)
+static const char *const status_names[] = {
+    [CPC_DRAFT_OPEN] = "draft",
+    [CPC_DRAFT_CONFIRMED] = "confirmed",
+    [CPC_DRAFT_CANCELLED] = "cancelled",
+};
+#define N_STATUS (sizeof status_names / sizeof status_names[0])
+
+static int status_ok(enum cpc_draft_status st) { return (unsigned)st < N_STATUS; }
+
+const char *cpc_draft_status_name(enum cpc_draft_status st)
 {
-    return st && (!strcmp(st, "draft") || !strcmp(st, "confirmed") || !strcmp(st, "cancelled"));
+    return status_ok(st) ? status_names[st] : "unknown";
+}
+
+int cpc_draft_status_parse(const char *name, enum cpc_draft_status *out)
+{
+    for (unsigned i = 0; name && i < N_STATUS; i++)
+        if (!strcmp(name, status_names[i])) {
+            *out = (enum cpc_draft_status)i;
+            return 0;
+        }
+    return CPC_ERR_INVALID;
+}
+
+/* Read column col as a draft status. */
+static int col_status(sqlite3_stmt *st, int col, enum cpc_draft_status *out, struct cpc_err *err)
+{
+    const char *t = (const char *)sqlite3_column_text(st, col);
+    if (cpc_draft_status_parse(t, out) != 0)
+        return cpc_err_set(err, CPC_ERR_DB, "store: job_drafts.status is not a draft status");
+    return 0;
 }
 
 static int text_ok(const char *t) { return t && strlen(t) <= CPC_DRAFT_TEXT_MAX; }
@@ -101,7 +129,7 @@ int cpc_store_draft_add(struct cpc_store *s, const struct cpc_draft *d, struct c
         return cpc_err_set(err, CPC_ERR_INVALID, "cpc_store_draft_add: bad arguments");
     if (!id_ok(d->id))
         return cpc_err_set(err, CPC_ERR_INVALID, "store: draft id must be a UUID");
-    if (strcmp(d->status, "draft") != 0)
+    if (d->status != CPC_DRAFT_OPEN)
         return cpc_err_set(err, CPC_ERR_INVALID, "store: a new draft has status \"draft\"");
     if (!text_ok(d->request) || !text_ok(d->contract) || !text_ok(d->quote))
         return cpc_err_set(err, CPC_ERR_INVALID, "store: draft texts are 0..%d bytes",
@@ -193,7 +221,7 @@ int cpc_store_draft_get(struct cpc_store *s, const char *id, struct cpc_draft *o
         (code = col_dup(st, 3, &out->request, err)) ||
         (code = col_dup(st, 4, &out->contract, err)) ||
         (code = col_dup(st, 5, &out->quote, err)) ||
-        (code = col_fixed(st, 6, out->status, sizeof out->status, "job_drafts.status", err)) ||
+        (code = col_status(st, 6, &out->status, err)) ||
         (code = col_fixed(st, 7, out->job_id, sizeof out->job_id, "job_drafts.job_id", err)))
         cpc_draft_clear(out);
 out:
@@ -202,8 +230,8 @@ out:
     return code;
 }
 
-int cpc_store_draft_transition(struct cpc_store *s, const char *id, const char *from,
-                               const char *to, const char *job_id, const char *owner,
+int cpc_store_draft_transition(struct cpc_store *s, const char *id, enum cpc_draft_status from,
+                               enum cpc_draft_status to, const char *job_id, const char *owner,
                                struct cpc_err *err)
 {
     if (!s || !id_ok(id) || !status_ok(from) || !status_ok(to) ||
@@ -217,8 +245,8 @@ int cpc_store_draft_transition(struct cpc_store *s, const char *id, const char *
                            &st, err);
     if (rc)
         return rc;
-    if (!(rc = bind_text(s->wdb, st, 1, id, err)) && !(rc = bind_text(s->wdb, st, 2, from, err)) &&
-        !(rc = bind_text(s->wdb, st, 3, to, err)) && !(rc = bind_text(s->wdb, st, 4, job_id, err)))
+    if (!(rc = bind_text(s->wdb, st, 1, id, err)) && !(rc = bind_text(s->wdb, st, 2, status_names[from], err)) &&
+        !(rc = bind_text(s->wdb, st, 3, status_names[to], err)) && !(rc = bind_text(s->wdb, st, 4, job_id, err)))
         rc = bind_text(s->wdb, st, 5, owner, err);
     rc = write_finish(s, st, rc, &changes, "updating a draft", err);
     if (rc)
@@ -229,7 +257,8 @@ int cpc_store_draft_transition(struct cpc_store *s, const char *id, const char *
     rc = cpc_store_draft_get(s, id, &d, err);
     if (rc)
         return rc;
-    rc = cpc_err_set(err, CPC_ERR_DUPLICATE, "draft %s is %s, not %s", id, d.status, from);
+    rc = cpc_err_set(err, CPC_ERR_DUPLICATE, "draft %s is %s, not %s", id,
+                     cpc_draft_status_name(d.status), status_names[from]);
     cpc_draft_clear(&d);
     return rc;
 }

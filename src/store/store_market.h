@@ -34,6 +34,20 @@
 #define CPC_JOB_TXS_MAX 200            /* events per job log answer */
 #define CPC_JOB_TXS_SCAN 200000        /* candidate rows examined at most per call */
 
+/* Where a draft stands; it moves only forward (see above). */
+enum cpc_draft_status {
+    CPC_DRAFT_OPEN,      /* "draft": quoted, not yet confirmed */
+    CPC_DRAFT_CONFIRMED, /* "confirmed": its JOB_CREATE is in the chain */
+    CPC_DRAFT_CANCELLED, /* "cancelled" */
+};
+
+/* The status's stored and API name (static string); "unknown" for a bad value. */
+const char *cpc_draft_status_name(enum cpc_draft_status st);
+
+/* The status named name ("draft", "confirmed", "cancelled"). Returns 0 or
+ * CPC_ERR_INVALID. */
+int cpc_draft_status_parse(const char *name, enum cpc_draft_status *out);
+
 struct cpc_draft {
     char id[37];                  /* canonical lowercase UUID */
     char owner[CPC_ADDR_STR_MAX]; /* "" = anonymous */
@@ -41,14 +55,14 @@ struct cpc_draft {
     char *request;                /* malloc'd JSON texts (owned; cpc_draft_clear) */
     char *contract;
     char *quote;
-    char status[12];              /* "draft" | "confirmed" | "cancelled" */
+    enum cpc_draft_status status;
     char job_id[65];              /* "" until confirmed */
 };
 
 /* Free the texts and zero d; NULL accepted. */
 void cpc_draft_clear(struct cpc_draft *d);
 
-/* Insert a new draft (status must be "draft"). Texts are borrowed. Returns 0,
+/* Insert a new draft (status must be CPC_DRAFT_OPEN). Texts are borrowed. Returns 0,
  * CPC_ERR_DUPLICATE (id exists), CPC_ERR_INVALID (bad id/owner/status/text) or
  * CPC_ERR_DB/IO. */
 int cpc_store_draft_add(struct cpc_store *s, const struct cpc_draft *d, struct cpc_err *err);
@@ -62,8 +76,8 @@ int cpc_store_draft_get(struct cpc_store *s, const char *id, struct cpc_draft *o
  * (NULL: keep) is set only when the row has none. Returns 0, CPC_ERR_NOT_FOUND,
  * CPC_ERR_DUPLICATE when the draft is no longer in `from` (someone else moved it),
  * CPC_ERR_INVALID for bad arguments, or CPC_ERR_DB/IO. */
-int cpc_store_draft_transition(struct cpc_store *s, const char *id, const char *from,
-                               const char *to, const char *job_id, const char *owner,
+int cpc_store_draft_transition(struct cpc_store *s, const char *id, enum cpc_draft_status from,
+                               enum cpc_draft_status to, const char *job_id, const char *owner,
                                struct cpc_err *err);
 
 /* Drafts newest first (owner NULL = all) as a JSON array (new reference) of

@@ -37,7 +37,7 @@ static struct cpc_draft draft(const char *id, const char *owner, uint64_t at)
     d.request = "{\"type\":\"inference\",\"max_budget\":1}";
     d.contract = "{\"kind\":\"exec\"}";
     d.quote = "{\"job_type\":\"Light\",\"total\":9166667}";
-    snprintf(d.status, sizeof d.status, "draft");
+    d.status = CPC_DRAFT_OPEN;
     return d;
 }
 
@@ -58,21 +58,24 @@ static void test_add_get_transition(void **state)
     assert_string_equal(g.request, d.request);
     assert_string_equal(g.contract, d.contract);
     assert_string_equal(g.quote, d.quote);
-    assert_string_equal(g.status, "draft");
+    assert_string_equal(cpc_draft_status_name(g.status), "draft");
     assert_string_equal(g.job_id, "");
     cpc_draft_clear(&g);
     /* confirm: job id and owner set */
-    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "confirmed", JOB, ADDR, &err), 0);
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID1, CPC_DRAFT_OPEN, CPC_DRAFT_CONFIRMED, JOB, ADDR, &err), 0);
     /* a second confirm loses: the row says why */
-    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "confirmed", JOB, NULL, &err),
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID1, CPC_DRAFT_OPEN, CPC_DRAFT_CONFIRMED, JOB, NULL, &err),
                      CPC_ERR_DUPLICATE);
     assert_string_equal(err.msg, "draft " ID1 " is confirmed, not draft");
     /* the owner is set only once */
-    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "confirmed", "cancelled", NULL,
-                                                "cpc1other", &err),
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID1, CPC_DRAFT_CONFIRMED, CPC_DRAFT_CANCELLED, NULL,
+                         "cpc1other", &err),
                      0);
     assert_int_equal(cpc_store_draft_get(f->s, ID1, &g, &err), 0);
-    assert_string_equal(g.status, "cancelled");
+    assert_string_equal(cpc_draft_status_name(g.status), "cancelled");
     assert_string_equal(g.owner, ADDR);
     assert_string_equal(g.job_id, JOB);
     cpc_draft_clear(&g);
@@ -80,22 +83,25 @@ static void test_add_get_transition(void **state)
     cpc_store_close(f->s);
     store_fx_open(f);
     assert_int_equal(cpc_store_draft_get(f->s, ID1, &g, &err), 0);
-    assert_string_equal(g.status, "cancelled");
+    assert_string_equal(cpc_draft_status_name(g.status), "cancelled");
     cpc_draft_clear(&g);
     /* unknown / malformed ids, bad arguments */
     assert_int_equal(cpc_store_draft_get(f->s, ID2, &g, &err), CPC_ERR_NOT_FOUND);
     assert_int_equal(cpc_store_draft_get(f->s, "x'; DROP TABLE job_drafts;--", &g, &err),
                      CPC_ERR_NOT_FOUND);
-    assert_int_equal(cpc_store_draft_transition(f->s, ID2, "draft", "cancelled", NULL, NULL, &err),
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID2, CPC_DRAFT_OPEN, CPC_DRAFT_CANCELLED, NULL, NULL, &err),
                      CPC_ERR_NOT_FOUND);
-    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "done", NULL, NULL, &err),
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID1, CPC_DRAFT_OPEN, (enum cpc_draft_status)7, NULL, NULL, &err),
                      CPC_ERR_INVALID);
-    assert_int_equal(cpc_store_draft_transition(f->s, ID1, "draft", "confirmed", "abc", NULL, &err),
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID1, CPC_DRAFT_OPEN, CPC_DRAFT_CONFIRMED, "abc", NULL, &err),
                      CPC_ERR_INVALID);
     d = draft("not-a-uuid", "", 1);
     assert_int_equal(cpc_store_draft_add(f->s, &d, &err), CPC_ERR_INVALID);
     d = draft(ID2, "", 1);
-    snprintf(d.status, sizeof d.status, "confirmed");
+    d.status = CPC_DRAFT_CONFIRMED;
     assert_int_equal(cpc_store_draft_add(f->s, &d, &err), CPC_ERR_INVALID);
 }
 
@@ -156,9 +162,11 @@ static void test_draft_expire(void **state)
     assert_int_equal(cpc_store_draft_add(f->s, &b, &err), 0);
     assert_int_equal(cpc_store_draft_add(f->s, &c, &err), 0);
     assert_int_equal(cpc_store_draft_add(f->s, &d, &err), 0);
-    assert_int_equal(cpc_store_draft_transition(f->s, ID2, "draft", "cancelled", NULL, NULL, &err),
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID2, CPC_DRAFT_OPEN, CPC_DRAFT_CANCELLED, NULL, NULL, &err),
                      0);
-    assert_int_equal(cpc_store_draft_transition(f->s, ID3, "draft", "confirmed", JOB, NULL, &err),
+    assert_int_equal(cpc_store_draft_transition(
+                         f->s, ID3, CPC_DRAFT_OPEN, CPC_DRAFT_CONFIRMED, JOB, NULL, &err),
                      0);
     json_t *l = NULL;
     assert_int_equal(cpc_store_draft_list(f->s, NULL, 10, 0, 300, &l, &err), 0);
