@@ -34,6 +34,23 @@ struct cpc_config {
     size_t n, cap;
 };
 
+int cpc_config_load_home(struct cpc_config **out, const char *home, char *path, size_t cap,
+                         struct cpc_err *err)
+{
+    char own[CPC_PATH_MAX];
+    if (!path || cap == 0) {
+        path = own;
+        cap = sizeof own;
+    }
+    *out = NULL;
+    if (cpc_home_path(path, cap, home, "config") != 0)
+        return cpc_err_set(err, CPC_ERR_TOO_LARGE, "home path too long");
+    int rc = cpc_config_load(out, path, err);
+    if (rc != 0)
+        return cpc_err_prefix(err, "%s", path);
+    return 0;
+}
+
 void cpc_config_free(struct cpc_config *c)
 {
     if (!c)

@@ -8,6 +8,7 @@
 #ifndef CPC_COMMON_CONFIG_H
 #define CPC_COMMON_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../core/err.h"
@@ -17,6 +18,11 @@ struct cpc_config; /* opaque */
 /* Load path; a missing file gives an empty config (not an error). Returns 0,
  * CPC_ERR_INVALID (message has line number) or CPC_ERR_IO. Free with cpc_config_free. */
 int cpc_config_load(struct cpc_config **out, const char *path, struct cpc_err *err);
+/* cpc_config_load of HOME/config; path (cap bytes, may be NULL) receives its
+ * path. Errors name the path. Returns 0, CPC_ERR_TOO_LARGE (home too long)
+ * or cpc_config_load's errors. Free *out with cpc_config_free. */
+int cpc_config_load_home(struct cpc_config **out, const char *home, char *path, size_t cap,
+                         struct cpc_err *err);
 /* Free; NULL accepted. */
 void cpc_config_free(struct cpc_config *c);
 /* Value or NULL; the string belongs to c. */

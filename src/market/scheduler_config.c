@@ -27,12 +27,10 @@ int cpc_scheduler_opts_load(struct cpc_scheduler_opts *o, const char *home,
 {
     memset(o, 0, sizeof *o);
     char path[CPC_PATH_MAX];
-    if (cpc_home_path(path, sizeof path, home, "config") != 0)
-        return cpc_err_set(err, CPC_ERR_TOO_LARGE, "home path too long");
     struct cpc_config *c = NULL;
-    int rc = cpc_config_load(&c, path, err);
+    int rc = cpc_config_load_home(&c, home, path, sizeof path, err);
     if (rc != 0)
-        return cpc_err_prefix(err, "%s", path);
+        return rc;
     if ((rc = get_bounded(c, "worker_max_leases", CPC_SCHED_MAX_WORKER_LEASES,
                           &o->worker_max_leases, err)) != 0 ||
         (rc = get_bounded(c, "job_parallelism", CPC_SCHED_MAX_JOB_PARALLELISM,

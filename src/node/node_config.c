@@ -39,12 +39,10 @@ int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct c
     cfg->mempool_future_ttl_s = 600;
 
     char path[CPC_PATH_MAX];
-    if (cpc_home_path(path, sizeof path, home, "config") != 0)
-        return cpc_err_set(err, CPC_ERR_TOO_LARGE, "home path too long");
     struct cpc_config *c = NULL;
-    int rc = cpc_config_load(&c, path, err);
+    int rc = cpc_config_load_home(&c, home, path, sizeof path, err);
     if (rc != 0)
-        return cpc_err_prefix(err, "%s", path);
+        return rc;
     const char *v;
     if ((v = cpc_config_get(c, "node", "listen")))
         snprintf(cfg->listen, sizeof cfg->listen, "%s", v);

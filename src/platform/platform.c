@@ -156,12 +156,9 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
 
     struct cpc_config *c = NULL;
     char path[CPC_PATH_MAX];
-    cpc_home_path(path, sizeof path, home, "config");
-    int rc = cpc_config_load(&c, path, err);
-    if (rc != 0) {
-        cpc_err_prefix(err, "%s", path);
+    int rc = cpc_config_load_home(&c, home, path, sizeof path, err);
+    if (rc != 0)
         goto fail;
-    }
     /* the secrets below may come from it: warn at start when others can read it */
     cpc_config_warn_exposed(path, NULL);
     if ((rc = read_settings(p, c, err)) != 0 || (rc = load_secret(p, c, err)) != 0)
