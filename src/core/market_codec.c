@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "bytes.h"
 #include "hash.h"
 #include "ledger_json.h"
 #include "market.h"
@@ -468,20 +469,12 @@ size_t cpc_key_deadline_bucket(uint8_t key[CPC_KEY_MAX], uint64_t height, uint32
 
 /* ================= derived ids and seeds ================= */
 
-static void put_be32(uint8_t out[4], uint32_t v)
-{
-    out[0] = (uint8_t)(v >> 24);
-    out[1] = (uint8_t)(v >> 16);
-    out[2] = (uint8_t)(v >> 8);
-    out[3] = (uint8_t)v;
-}
-
 void cpc_task_id(uint8_t out[16], const uint8_t job_id[32], uint32_t index)
 {
     static const char TAG[] = "cpc-task";
     struct cpc_sha256_ctx c;
     uint8_t h[32], be[4];
-    put_be32(be, index);
+    cpc_put_u32be(be, index);
     cpc_sha256_init(&c);
     cpc_sha256_update(&c, TAG, sizeof TAG - 1);
     cpc_sha256_update(&c, job_id, 32);
@@ -532,7 +525,7 @@ void cpc_lease_digest(uint8_t out[32], const char *chain_id, const uint8_t task_
     struct cpc_sha256_ctx c;
     size_t n = chain_id ? strlen(chain_id) : 0;
     uint8_t len_be[4], exp_be[8];
-    put_be32(len_be, (uint32_t)n);
+    cpc_put_u32be(len_be, (uint32_t)n);
     for (int i = 0; i < 8; i++)
         exp_be[i] = (uint8_t)(expires >> (56 - 8 * i));
     cpc_sha256_init(&c);
