@@ -156,14 +156,14 @@ json_t *cpc_block_header_to_json(const struct cpc_block_header *h)
     if (cpc__json_set(o, "chain_id", json_string(chain)) ||
         cpc__json_set(o, "height", json_integer((json_int_t)h->height)) ||
         cpc__json_set(o, "time", json_integer((json_int_t)h->time_ms)) ||
-        cpc__json_set(o, "hash", cpc__json_hex(hash, 32)) ||
-        cpc__json_set(o, "prev_hash", cpc__json_hex(h->prev_hash, 32)) ||
-        cpc__json_set(o, "tx_root", cpc__json_hex(h->tx_root, 32)) ||
-        cpc__json_set(o, "compute_root", cpc__json_hex(h->compute_root, 32)) ||
-        cpc__json_set(o, "state_root", cpc__json_hex(h->state_root, 32)) ||
+        cpc__json_set(o, "hash", cpc_hex_json(hash, 32)) ||
+        cpc__json_set(o, "prev_hash", cpc_hex_json(h->prev_hash, 32)) ||
+        cpc__json_set(o, "tx_root", cpc_hex_json(h->tx_root, 32)) ||
+        cpc__json_set(o, "compute_root", cpc_hex_json(h->compute_root, 32)) ||
+        cpc__json_set(o, "state_root", cpc_hex_json(h->state_root, 32)) ||
         cpc__json_set(o, "proposer", json_string(proposer)) ||
-        cpc__json_set(o, "proposer_pubkey", cpc__json_hex(h->proposer, CPC_PUBKEY_LEN)) ||
-        cpc__json_set(o, "signature", cpc__json_hex(h->sig, CPC_SIG_LEN)) ||
+        cpc__json_set(o, "proposer_pubkey", cpc_hex_json(h->proposer, CPC_PUBKEY_LEN)) ||
+        cpc__json_set(o, "signature", cpc_hex_json(h->sig, CPC_SIG_LEN)) ||
         cpc__json_set(o, "n_txs", json_integer((json_int_t)h->n_txs))) {
         json_decref(o);
         return NULL;

@@ -170,10 +170,10 @@ json_t *cpc_job_to_json(const struct cpc_job *j)
     uint64_t deadline = j->created_height + j->contract.deadline_blocks;
     if (deadline < j->created_height || deadline > CPC__MKT_U64_MAX)
         deadline = CPC__MKT_U64_MAX; /* only a hand-made record gets here */
-    if (cpc__json_set(o, "id", cpc__json_hex(j->id, 32)) ||
+    if (cpc__json_set(o, "id", cpc_hex_json(j->id, 32)) ||
         cpc__json_set(o, "creator", cpc__mkt_addr_json(j->creator)) ||
         cpc__json_set(o, "contract", cpc_contract_to_json(&j->contract)) ||
-        cpc__json_set(o, "seed", cpc__json_hex(j->seed, 32)) ||
+        cpc__json_set(o, "seed", cpc_hex_json(j->seed, 32)) ||
         cpc__json_set(o, "created_height", json_integer((json_int_t)j->created_height)) ||
         cpc__json_set(o, "deadline_height", json_integer((json_int_t)deadline)) ||
         cpc__json_set(o, "status", json_string(job_status_name(j->status))) ||
@@ -308,20 +308,20 @@ json_t *cpc_task_to_json(const struct cpc_task *t)
             cpc__json_set(e, "worker", cpc__mkt_addr_json(res->worker)) ||
             cpc__json_set(e, "state", json_string(replica_state_name(res->state))) ||
             (res->state != CPC_REPLICA_PLAIN &&
-             cpc__json_set(e, "commitment", cpc__json_hex(res->commit, 32))) ||
-            (shows_hash && cpc__json_set(e, "result_hash", cpc__json_hex(res->hash, hl))))
+             cpc__json_set(e, "commitment", cpc_hex_json(res->commit, 32))) ||
+            (shows_hash && cpc__json_set(e, "result_hash", cpc_hex_json(res->hash, hl))))
             goto fail;
     }
     json_t *moved = results; /* stolen by the object, even on failure */
     results = NULL;
     bool has_worker = !all_zero(t->worker, CPC_ADDR_HASH_LEN);
     if (cpc__json_set(o, "id", cpc__mkt_uuid_json(t->id)) ||
-        cpc__json_set(o, "job_id", cpc__json_hex(t->job_id, 32)) ||
+        cpc__json_set(o, "job_id", cpc_hex_json(t->job_id, 32)) ||
         cpc__json_set(o, "index", json_integer(t->index)) ||
         cpc__json_set(o, "status", json_string(task_status_name(t->status))) ||
         cpc__json_set(o, "attempts", json_integer(t->attempts)) ||
         cpc__json_set(o, "worker", has_worker ? cpc__mkt_addr_json(t->worker) : json_null()) ||
-        cpc__json_set(o, "commit_root", cpc__json_hex(t->commit_root, 32)) ||
+        cpc__json_set(o, "commit_root", cpc_hex_json(t->commit_root, 32)) ||
         cpc__json_set(o, "commit_height", json_integer((json_int_t)t->commit_height)) ||
         cpc__json_set(o, "reveal_deadline", json_integer((json_int_t)t->reveal_deadline)) ||
         cpc__json_set(o, "results", moved))

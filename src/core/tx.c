@@ -318,12 +318,12 @@ json_t *cpc_tx_to_json(const struct cpc_tx *tx)
     if (cpc__json_set(o, "tx_type", json_string(cpc_tx_type_name(tx->type))) ||
         cpc__json_set(o, "chain_id", json_string(chain)) ||
         cpc__json_set(o, "from", json_string(from)) ||
-        cpc__json_set(o, "pubkey", cpc__json_hex(tx->pubkey, CPC_PUBKEY_LEN)) ||
+        cpc__json_set(o, "pubkey", cpc_hex_json(tx->pubkey, CPC_PUBKEY_LEN)) ||
         cpc__json_set(o, "nonce", json_integer((json_int_t)tx->nonce)) ||
         cpc__json_set(o, "gas_price", json_integer((json_int_t)tx->gas_price)) ||
         cpc__json_set(o, "payload", k ? k->payload_to_json(tx) : json_object()) ||
-        cpc__json_set(o, "signature", cpc__json_hex(tx->sig, CPC_SIG_LEN)) ||
-        cpc__json_set(o, "hash", cpc__json_hex(tx->hash, 32)) ||
+        cpc__json_set(o, "signature", cpc_hex_json(tx->sig, CPC_SIG_LEN)) ||
+        cpc__json_set(o, "hash", cpc_hex_json(tx->hash, 32)) ||
         cpc__json_set(o, "gas", json_integer((json_int_t)cpc_tx_gas(tx)))) {
         json_decref(o);
         return NULL;
