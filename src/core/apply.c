@@ -177,21 +177,6 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     return 0;
 }
 
-/* out = SHA256(canonical encoding with signature), without copying the tx. */
-static int recompute_tx_hash(const struct cpc_tx *tx, uint8_t out[32])
-{
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    cpc_tx_encode(tx, &b, true);
-    if (b.failed) {
-        cpc_buf_free(&b);
-        return CPC_ERR_NOMEM;
-    }
-    cpc_sha256(out, b.data, b.len);
-    cpc_buf_free(&b);
-    return 0;
-}
-
 static void short_hex(char out[17], const uint8_t *h)
 {
     cpc_hex_encode(out, h, 8);
@@ -287,7 +272,7 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
         char hx[17];
         uint8_t txh[32];
         /* the tx hash is committed by tx_root: recompute it */
-        if (recompute_tx_hash(tx, txh) != 0)
+        if (cpc_tx_hash_of(tx, txh) != 0)
             BLOCK_FAIL("Invalid block: out of memory");
         short_hex(hx, txh);
         if (memcmp(txh, tx->hash, 32) != 0)

@@ -51,13 +51,7 @@ int cpc_block_header_hash(const struct cpc_block_header *h, uint8_t out[32])
     struct cpc_buf b;
     cpc_buf_init(&b);
     cpc_block_header_encode(h, &b);
-    if (b.failed) {
-        cpc_buf_free(&b);
-        return CPC_ERR_NOMEM;
-    }
-    cpc_sha256(out, b.data, b.len);
-    cpc_buf_free(&b);
-    return 0;
+    return cpc_buf_sha256_free(&b, out);
 }
 
 int cpc_block_tx_root(const struct cpc_tx *txs, size_t n, uint8_t out[32])
@@ -131,12 +125,7 @@ int cpc_block_verify_sig(const struct cpc_block_header *h, struct cpc_err *err)
     int rc;
     if ((rc = cpc_block_header_hash(h, digest)) != 0)
         return cpc_err_set(err, rc, "out of memory");
-    rc = cpc_verify(h->sig, digest, h->proposer);
-    if (rc == CPC_ERR_HIGH_S)
-        return cpc_err_set(err, CPC_ERR_HIGH_S, "Block signature is not low-S (malleable)");
-    if (rc != 0)
-        return cpc_err_set(err, CPC_ERR_BAD_SIGNATURE, "Invalid block signature");
-    return 0;
+    return cpc_verify_err(h->sig, digest, h->proposer, "block signature", err);
 }
 
 /* ---- JSON ---- */

@@ -117,18 +117,17 @@ static int tx_digest(const struct cpc_tx *tx, bool with_sig, uint8_t out[32])
     struct cpc_buf b;
     cpc_buf_init(&b);
     cpc_tx_encode(tx, &b, with_sig);
-    if (b.failed) {
-        cpc_buf_free(&b);
-        return CPC_ERR_NOMEM;
-    }
-    cpc_sha256(out, b.data, b.len);
-    cpc_buf_free(&b);
-    return 0;
+    return cpc_buf_sha256_free(&b, out);
 }
 
 int cpc_tx_sighash(const struct cpc_tx *tx, uint8_t out[32])
 {
     return tx_digest(tx, false, out);
+}
+
+int cpc_tx_hash_of(const struct cpc_tx *tx, uint8_t out[32])
+{
+    return tx_digest(tx, true, out);
 }
 
 int cpc_tx_compute_hash(struct cpc_tx *tx)
@@ -205,12 +204,7 @@ int cpc_tx_check(const struct cpc_tx *tx, const char *chain_id,
     uint8_t digest[32];
     if ((rc = cpc_tx_sighash(tx, digest)) != 0)
         return cpc_err_set(err, rc, "out of memory");
-    rc = cpc_verify(tx->sig, digest, tx->pubkey);
-    if (rc == CPC_ERR_HIGH_S)
-        return cpc_err_set(err, CPC_ERR_HIGH_S, "Signature is not low-S (malleable)");
-    if (rc != 0)
-        return cpc_err_set(err, CPC_ERR_BAD_SIGNATURE, "Invalid signature");
-    return 0;
+    return cpc_verify_err(tx->sig, digest, tx->pubkey, "signature", err);
 }
 
 /* ---- JSON ---- */
