@@ -103,16 +103,22 @@ static int is_draft_id(const char *text)
     return strlen(text) == CPC_UUID_STR_LEN && cpc_uuid_parse(u, text) == 0;
 }
 
+/* GET path into *out (the caller decrefs it). */
+static int get_json(struct cli_ctx *c, const char *path, json_t **out, struct cpc_err *err)
+{
+    if (!cli_http(c, err))
+        return CPC_ERR_NOMEM;
+    return cpc_http_json(c->http, "GET", path, NULL, out, NULL, err);
+}
+
 /* GET /marketplace/jobs/{id} into *out. */
 static int get_draft(struct cli_ctx *c, const char *id, json_t **out, struct cpc_err *err)
 {
     char path[128];
     if (!is_draft_id(id))
         return cpc_err_set(err, CPC_ERR_INVALID, "draft id must be a UUID (from cpc-cli job quote)");
-    if (!cli_http(c, err))
-        return CPC_ERR_NOMEM;
     snprintf(path, sizeof path, "/marketplace/jobs/%s", id);
-    return cpc_http_json(c->http, "GET", path, NULL, out, NULL, err);
+    return get_json(c, path, out, err);
 }
 
 static int draft_cancel(struct cli_ctx *c, struct cpc_err *err)
@@ -215,9 +221,7 @@ static int job_extend(struct cli_ctx *c, struct cpc_err *err)
 static int get_and_print(struct cli_ctx *c, const char *path, struct cpc_err *err)
 {
     json_t *j = NULL;
-    if (!cli_http(c, err))
-        return CPC_ERR_NOMEM;
-    int rc = cpc_http_json(c->http, "GET", path, NULL, &j, NULL, err);
+    int rc = get_json(c, path, &j, err);
     if (rc)
         return rc;
     cli_print_json(j);
@@ -324,9 +328,7 @@ static int job_list(struct cli_ctx *c, struct cpc_err *err)
         snprintf(path, sizeof path, "/marketplace/jobs?limit=100");
     }
     json_t *j = NULL;
-    if (!cli_http(c, err))
-        return CPC_ERR_NOMEM;
-    int rc = cpc_http_json(c->http, "GET", path, NULL, &j, NULL, err);
+    int rc = get_json(c, path, &j, err);
     if (rc)
         return rc;
     if (c->json) {
