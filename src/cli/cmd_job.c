@@ -29,6 +29,7 @@
 #include <sodium.h>
 #include <time.h>
 
+#include "../common/clock.h"
 #include "../common/req_sign.h"
 #include "../core/amount.h"
 #include "../core/hash.h"
@@ -53,6 +54,24 @@ static json_t *load_json_file(const char *path, struct cpc_err *err)
     return j;
 }
 
+/* Tell what a JOB_CREATE tx locks (on stderr, unless --json). */
+static int say_escrow(const struct cli_ctx *c, const struct cpc_tx *tx, struct cpc_err *err)
+{
+    uint64_t budget, commission;
+    int rc = cpc_contract_budget(&tx->u.job_create.contract, &budget, &commission, err);
+    if (rc != 0)
+        return rc;
+    char b[CPC_AMOUNT_STR_MAX], cm[CPC_AMOUNT_STR_MAX];
+    cpc_amount_format(b, budget);
+    cpc_amount_format(cm, commission);
+    if (!c->json)
+        fprintf(stderr,
+                "escrow: %s CPC budget + %s CPC commission (10%%); gas %llu (the fee is gas x gas "
+                "price: it grows with the tasks); the job id is the tx hash\n",
+                b, cm, (unsigned long long)cpc_tx_gas(tx));
+    return 0;
+}
+
 static int job_create(struct cli_ctx *c, struct cpc_err *err)
 {
     struct cpc_tx tx;
@@ -66,17 +85,8 @@ static int job_create(struct cli_ctx *c, struct cpc_err *err)
     json_decref(j);
     if (rc)
         return rc;
-    uint64_t budget, commission;
-    if ((rc = cpc_contract_budget(&tx.u.job_create.contract, &budget, &commission, err)) != 0)
+    if ((rc = say_escrow(c, &tx, err)) != 0)
         return rc;
-    char b[CPC_AMOUNT_STR_MAX], cm[CPC_AMOUNT_STR_MAX];
-    cpc_amount_format(b, budget);
-    cpc_amount_format(cm, commission);
-    if (!c->json)
-        fprintf(stderr,
-                "escrow: %s CPC budget + %s CPC commission (10%%); gas %llu (the fee is gas x gas "
-                "price: it grows with the tasks); the job id is the tx hash\n",
-                b, cm, (unsigned long long)cpc_tx_gas(&tx));
     return cli_sign_and_send(c, &tx, &info, err);
 }
 
@@ -93,16 +103,22 @@ static int is_draft_id(const char *text)
     return strlen(text) == CPC_UUID_STR_LEN && cpc_uuid_parse(u, text) == 0;
 }
 
+/* GET path into *out (the caller decrefs it). */
+static int get_json(struct cli_ctx *c, const char *path, json_t **out, struct cpc_err *err)
+{
+    if (!cli_http(c, err))
+        return CPC_ERR_NOMEM;
+    return cpc_http_json(c->http, "GET", path, NULL, out, NULL, err);
+}
+
 /* GET /marketplace/jobs/{id} into *out. */
 static int get_draft(struct cli_ctx *c, const char *id, json_t **out, struct cpc_err *err)
 {
     char path[128];
     if (!is_draft_id(id))
         return cpc_err_set(err, CPC_ERR_INVALID, "draft id must be a UUID (from cpc-cli job quote)");
-    if (!cli_http(c, err))
-        return CPC_ERR_NOMEM;
     snprintf(path, sizeof path, "/marketplace/jobs/%s", id);
-    return cpc_http_json(c->http, "GET", path, NULL, out, NULL, err);
+    return get_json(c, path, out, err);
 }
 
 static int draft_cancel(struct cli_ctx *c, struct cpc_err *err)
@@ -205,9 +221,7 @@ static int job_extend(struct cli_ctx *c, struct cpc_err *err)
 static int get_and_print(struct cli_ctx *c, const char *path, struct cpc_err *err)
 {
     json_t *j = NULL;
-    if (!cli_http(c, err))
-        return CPC_ERR_NOMEM;
-    int rc = cpc_http_json(c->http, "GET", path, NULL, &j, NULL, err);
+    int rc = get_json(c, path, &j, err);
     if (rc)
         return rc;
     cli_print_json(j);
@@ -295,17 +309,8 @@ static int job_confirm(struct cli_ctx *c, struct cpc_err *err)
     json_decref(d);
     if (rc)
         return rc;
-    uint64_t budget, commission;
-    if ((rc = cpc_contract_budget(&tx.u.job_create.contract, &budget, &commission, err)) != 0)
+    if ((rc = say_escrow(c, &tx, err)) != 0)
         return rc;
-    char b[CPC_AMOUNT_STR_MAX], cm[CPC_AMOUNT_STR_MAX];
-    cpc_amount_format(b, budget);
-    cpc_amount_format(cm, commission);
-    if (!c->json)
-        fprintf(stderr,
-                "escrow: %s CPC budget + %s CPC commission (10%%); gas %llu (the fee is gas x gas "
-                "price: it grows with the tasks); the job id is the tx hash\n",
-                b, cm, (unsigned long long)cpc_tx_gas(&tx));
     snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", id);
     return cli_sign_and_post(c, &tx, &info, path, true, err);
 }
@@ -323,9 +328,7 @@ static int job_list(struct cli_ctx *c, struct cpc_err *err)
         snprintf(path, sizeof path, "/marketplace/jobs?limit=100");
     }
     json_t *j = NULL;
-    if (!cli_http(c, err))
-        return CPC_ERR_NOMEM;
-    int rc = cpc_http_json(c->http, "GET", path, NULL, &j, NULL, err);
+    int rc = get_json(c, path, &j, err);
     if (rc)
         return rc;
     if (c->json) {
@@ -419,9 +422,7 @@ static int job_upload(struct cli_ctx *c, struct cpc_err *err)
         rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     if (rc == 0 && !cli_http(c, err))
         rc = CPC_ERR_NOMEM;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    uint64_t ts = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+    uint64_t ts = cpc_clock_wall_ms();
     struct cpc_req_sig sig;
     if (rc == 0)
         rc = cpc_req_sign(&sig, signer, &key, "PUT", path, data, len, ts, err);

@@ -17,6 +17,7 @@
 #include "../core/hex.h"
 #include "../core/tx.h"
 #include "../core/uuid.h"
+#include "../common/clock.h"
 #include "../common/node_client.h"
 #include "cli.h"
 
@@ -59,19 +60,12 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Poll GET /tx/{hash} until its status is not "pending". *out = the tx JSON. */
 static int wait_tx(struct cli_ctx *c, const char *hash, json_t **out, struct cpc_err *err)
 {
     char path[96];
     snprintf(path, sizeof path, "/tx/%s", hash);
-    double deadline = now_s() + c->timeout_s;
+    double deadline = cpc_clock_mono_s() + c->timeout_s;
     for (;;) {
         json_t *j = NULL;
         long status = 0;
@@ -86,7 +80,7 @@ static int wait_tx(struct cli_ctx *c, const char *hash, json_t **out, struct cpc
         } else if (status != 404) {
             return rc; /* 404: not indexed yet, keep waiting */
         }
-        if (now_s() >= deadline)
+        if (cpc_clock_mono_s() >= deadline)
             return cpc_err_set(err, CPC_ERR_CONNECTION,
                                "timed out after %u s waiting for tx %s (still pending; see: cpc-cli query tx %s)",
                                c->timeout_s, hash, hash);

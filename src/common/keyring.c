@@ -109,6 +109,14 @@ static int key_path(char *out, size_t cap, const char *home, const char *name,
     return 0;
 }
 
+/* key_path of a name that must pass cpc_keyring_check_name first. */
+static int named_key_path(char *out, size_t cap, const char *home, const char *name,
+                          struct cpc_err *err)
+{
+    int rc = cpc_keyring_check_name(name, err);
+    return rc ? rc : key_path(out, cap, home, name, err);
+}
+
 /* ---------- file encoding ---------- */
 
 /* Fill info (name, pubkey, address) from a secret key. */
@@ -233,10 +241,7 @@ static int read_key_file(const char *home, const char *name, struct cpc_key_info
                          json_t **root, struct cpc_err *err)
 {
     char path[CPC_PATH_MAX];
-    int rc = cpc_keyring_check_name(name, err);
-    if (rc)
-        return rc;
-    rc = key_path(path, sizeof path, home, name, err);
+    int rc = named_key_path(path, sizeof path, home, name, err);
     if (rc)
         return rc;
     return read_key_path(path, name, info, root, err);
@@ -530,10 +535,7 @@ int cpc_keyring_list(const char *home, struct cpc_key_info **out, size_t *n, str
 int cpc_keyring_delete(const char *home, const char *name, struct cpc_err *err)
 {
     char path[CPC_PATH_MAX];
-    int rc = cpc_keyring_check_name(name, err);
-    if (rc)
-        return rc;
-    rc = key_path(path, sizeof path, home, name, err);
+    int rc = named_key_path(path, sizeof path, home, name, err);
     if (rc)
         return rc;
     if (unlink(path) != 0) {

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define LOG_LINE_MAX 4096
 
 static _Atomic int g_level = CPC_LOG_INFO;
@@ -69,7 +71,6 @@ static const char *level_tag(enum cpc_log_level lvl)
 void cpc_log(enum cpc_log_level lvl, const char *fmt, ...)
 {
     char line[LOG_LINE_MAX];
-    struct timespec ts;
     struct tm tm;
     size_t pos;
     int n;
@@ -78,14 +79,12 @@ void cpc_log(enum cpc_log_level lvl, const char *fmt, ...)
         return;
     int saved_errno = errno; /* callers may log then inspect errno */
 
-    if (clock_gettime(CLOCK_REALTIME, &ts) != 0) {
-        ts.tv_sec = 0;
-        ts.tv_nsec = 0;
-    }
-    gmtime_r(&ts.tv_sec, &tm);
+    uint64_t now_ms = cpc_clock_wall_ms();
+    time_t now_s = (time_t)(now_ms / 1000u);
+    gmtime_r(&now_s, &tm);
     n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s ",
                  tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 (long)(ts.tv_nsec / 1000000), level_tag(lvl));
+                 (long)(now_ms % 1000u), level_tag(lvl));
     if (n < 0)
         goto out;
     pos = (size_t)n;

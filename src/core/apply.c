@@ -10,7 +10,7 @@
  * Both call the market's block hooks (market_apply.h) on the block-level
  * overlay before the first tx and after the last, so they agree on them.
  * Only the builder may carry an oracle of its own lease signatures
- * (cpc_block_build_ex); cpc_apply_block leaves ctx.lease_sigs NULL, so a
+ * (cpc_block_assemble); cpc_apply_block leaves ctx.lease_sigs NULL, so a
  * received or replayed block has every lease signature verified, once per
  * (digest, signature) pair per block: both give the block a lease memo, so a
  * lease set's one signature is not verified again for each of its results.
@@ -177,21 +177,6 @@ int cpc_apply_tx(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     return 0;
 }
 
-/* out = SHA256(canonical encoding with signature), without copying the tx. */
-static int recompute_tx_hash(const struct cpc_tx *tx, uint8_t out[32])
-{
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    cpc_tx_encode(tx, &b, true);
-    if (b.failed) {
-        cpc_buf_free(&b);
-        return CPC_ERR_NOMEM;
-    }
-    cpc_sha256(out, b.data, b.len);
-    cpc_buf_free(&b);
-    return 0;
-}
-
 static void short_hex(char out[17], const uint8_t *h)
 {
     cpc_hex_encode(out, h, 8);
@@ -287,7 +272,7 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
         char hx[17];
         uint8_t txh[32];
         /* the tx hash is committed by tx_root: recompute it */
-        if (recompute_tx_hash(tx, txh) != 0)
+        if (cpc_tx_hash_of(tx, txh) != 0)
             BLOCK_FAIL("Invalid block: out of memory");
         short_hex(hx, txh);
         if (memcmp(txh, tx->hash, 32) != 0)
@@ -337,166 +322,197 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
                     size_t **skipped, int **skipped_codes, size_t *n_skipped,
                     struct cpc_err *err)
 {
-    return cpc_block_build_ex(state, prev, params, time_ms, candidates, n_candidates, signer,
-                              validator_sk, NULL, out, delta_out, skipped, skipped_codes,
-                              n_skipped, err);
+    struct cpc_block_request req = {.state = state, .prev = prev, .params = params,
+                                    .time_ms = time_ms, .candidates = candidates,
+                                    .n_candidates = n_candidates, .signer = signer,
+                                    .validator_sk = validator_sk};
+    struct cpc_block_built r;
+    int rc = cpc_block_assemble(&req, &r, err);
+    *out = r.block;
+    *delta_out = r.delta;
+    if (n_skipped)
+        *n_skipped = r.n_skipped;
+    if (skipped)
+        *skipped = r.skipped;
+    else
+        free(r.skipped);
+    if (skipped_codes)
+        *skipped_codes = r.skipped_codes;
+    else
+        free(r.skipped_codes);
+    return rc;
 }
 
-int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_header *prev,
-                       const struct cpc_chain_params *params, uint64_t time_ms,
-                       const struct cpc_tx *const *candidates, size_t n_candidates,
-                       const struct cpc_signer *signer,
-                       const uint8_t validator_sk[CPC_SECKEY_LEN],
-                       const struct cpc_lease_sig_oracle *lease_sigs, struct cpc_block *out,
-                       struct cpc_state **delta_out, size_t **skipped, int **skipped_codes,
-                       size_t *n_skipped, struct cpc_err *err)
+void cpc_block_built_clear(struct cpc_block_built *r)
 {
-    struct cpc_overlay ov = {0};
-    size_t *sk_idx = NULL;
-    int *sk_codes = NULL;
-    size_t n_sk = 0, sk_cap = 0;
-    struct cpc_lease_memo *memo = NULL; /* NULL on OOM: every lease is then verified */
-    struct cpc_err e = {0};
-    int rc = 0;
+    cpc_block_clear(&r->block);
+    cpc_state_free(r->delta);
+    free(r->skipped);
+    free(r->skipped_codes);
+    memset(r, 0, sizeof *r);
+}
 
-    memset(out, 0, sizeof *out);
-    *delta_out = NULL;
-    if (skipped)
-        *skipped = NULL;
-    if (skipped_codes)
-        *skipped_codes = NULL;
-    if (n_skipped)
-        *n_skipped = 0;
-    if (!prev || prev->height == UINT64_MAX)
-        return cpc_err_set(err, CPC_ERR_INVALID, "Cannot build a block without a previous header");
+/* One block under construction: the request, the block-level overlay and the
+ * ctx its txs apply under (ctx points into this struct: it must not move). */
+struct builder {
+    const struct cpc_block_request *req;
+    struct cpc_block_built *out;
+    struct cpc_block_ctx ctx;
+    struct cpc_overlay ov;
+    uint64_t verify_used;
+    size_t cap;    /* room in out->block.txs and .results */
+    size_t sk_cap; /* room in out->skipped and .skipped_codes */
+};
 
-    struct cpc_block_header *h = &out->header;
-    snprintf(h->chain_id, sizeof h->chain_id, "%s", params->chain_id);
-    h->height = prev->height + 1;
+/* Header fields known before any tx (chain, height, time, parent, proposer)
+ * and the ctx the txs apply under. */
+static int build_start(struct builder *bl, struct cpc_err *err)
+{
+    const struct cpc_block_request *q = bl->req;
+    struct cpc_block_header *h = &bl->out->block.header;
+    int rc;
+
+    snprintf(h->chain_id, sizeof h->chain_id, "%s", q->params->chain_id);
+    h->height = q->prev->height + 1;
     /* block time never goes backwards: clamp to the previous block's time */
-    h->time_ms = time_ms < prev->time_ms ? prev->time_ms : time_ms;
-    if ((rc = cpc_block_header_hash(prev, h->prev_hash)) != 0) {
-        cpc_err_set(err, rc, "out of memory");
-        goto fail;
-    }
-    if ((rc = cpc_pubkey_from_seckey(signer, h->proposer, validator_sk)) != 0) {
-        cpc_err_set(err, rc, "Invalid validator secret key");
-        goto fail;
-    }
-    uint64_t verify_used = 0;
-    struct cpc_block_ctx ctx = {.params = params, .height = h->height, .time_ms = h->time_ms,
-                                .validator_pub = h->proposer, .lease_sigs = lease_sigs,
-                                .lease_memo = memo = calloc(1, sizeof *memo),
-                                .verify_used = &verify_used};
-    memcpy(ctx.prev_hash, h->prev_hash, 32);
-    if ((rc = cpc_pubkey_hash(ctx.proposer, h->proposer)) != 0) {
-        cpc_err_set(err, rc, "Cannot hash the validator key");
-        goto fail;
-    }
+    h->time_ms = q->time_ms < q->prev->time_ms ? q->prev->time_ms : q->time_ms;
+    if ((rc = cpc_block_header_hash(q->prev, h->prev_hash)) != 0)
+        return cpc_err_set(err, rc, "out of memory");
+    if ((rc = cpc_pubkey_from_seckey(q->signer, h->proposer, q->validator_sk)) != 0)
+        return cpc_err_set(err, rc, "Invalid validator secret key");
+    bl->ctx = (struct cpc_block_ctx){.params = q->params, .height = h->height,
+                                     .time_ms = h->time_ms, .validator_pub = h->proposer,
+                                     .lease_sigs = q->lease_sigs,
+                                     .lease_memo = calloc(1, sizeof *bl->ctx.lease_memo),
+                                     .verify_used = &bl->verify_used};
+    memcpy(bl->ctx.prev_hash, h->prev_hash, 32);
+    if ((rc = cpc_pubkey_hash(bl->ctx.proposer, h->proposer)) != 0)
+        return cpc_err_set(err, rc, "Cannot hash the validator key");
 
-    size_t cap = n_candidates < params->max_block_txs ? n_candidates : params->max_block_txs;
-    if (cap) {
-        out->txs = malloc(cap * sizeof *out->txs);
-        out->results = malloc(cap * sizeof *out->results);
-        if (!out->txs || !out->results) {
-            rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-            goto fail;
-        }
+    struct cpc_block *b = &bl->out->block;
+    size_t max_txs = q->params->max_block_txs;
+    bl->cap = q->n_candidates < max_txs ? q->n_candidates : max_txs;
+    if (bl->cap) {
+        b->txs = malloc(bl->cap * sizeof *b->txs);
+        b->results = malloc(bl->cap * sizeof *b->results);
+        if (!b->txs || !b->results)
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     }
-    if ((rc = cpc_overlay_init(&ov, state, NULL)) != 0) {
-        cpc_err_set(err, rc, "out of memory");
-        goto fail;
+    if ((rc = cpc_overlay_init(&bl->ov, q->state, NULL)) != 0)
+        return cpc_err_set(err, rc, "out of memory");
+    return 0;
+}
+
+/* Record candidate i as skipped with code. */
+static int note_skipped(struct builder *bl, size_t i, int code, struct cpc_err *err)
+{
+    struct cpc_block_built *r = bl->out;
+    if (r->n_skipped == bl->sk_cap) {
+        size_t ncap = bl->sk_cap ? bl->sk_cap * 2 : 16;
+        size_t *ni = realloc(r->skipped, ncap * sizeof *ni);
+        if (ni)
+            r->skipped = ni;
+        int *nc = ni ? realloc(r->skipped_codes, ncap * sizeof *nc) : NULL;
+        if (nc)
+            r->skipped_codes = nc;
+        if (!ni || !nc)
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        bl->sk_cap = ncap;
     }
-    if ((rc = cpc_market_begin_block(&ov, &ctx, err)) != 0) {
-        cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)h->height);
-        goto fail;
-    }
-    uint64_t gas_left = params->max_block_gas ? params->max_block_gas : UINT64_MAX;
-    for (size_t i = 0; i < n_candidates && out->n_txs < cap; i++) {
-        uint64_t g = cpc_tx_gas(candidates[i]);
-        if (g <= (params->max_block_gas ? params->max_block_gas : UINT64_MAX) && g > gas_left)
+    r->skipped[r->n_skipped] = i;
+    r->skipped_codes[r->n_skipped] = code;
+    r->n_skipped++;
+    return 0;
+}
+
+/* Run the candidates, in order, through cpc_apply_tx on the block's overlay:
+ * include what applies, leave out what fits a later block, skip the rest. */
+static int build_fill(struct builder *bl, struct cpc_err *err)
+{
+    const struct cpc_block_request *q = bl->req;
+    const struct cpc_chain_params *params = q->params;
+    struct cpc_block *b = &bl->out->block;
+    struct cpc_err e = {0};
+    uint64_t gas_max = params->max_block_gas ? params->max_block_gas : UINT64_MAX;
+    uint64_t gas_left = gas_max;
+    int rc;
+
+    for (size_t i = 0; i < q->n_candidates && b->n_txs < bl->cap; i++) {
+        const struct cpc_tx *tx = q->candidates[i];
+        uint64_t g = cpc_tx_gas(tx);
+        if (g <= gas_max && g > gas_left)
             continue; /* fits a later block: neither included nor skipped */
-        if (params->max_block_verify && candidates[i]->type == CPC_TX_REVEAL) {
-            uint64_t w = cpc_market_reveal_work(&ov, &ctx, candidates[i]);
-            if (w <= params->max_block_verify && w > params->max_block_verify - verify_used)
+        if (params->max_block_verify && tx->type == CPC_TX_REVEAL) {
+            uint64_t w = cpc_market_reveal_work(&bl->ov, &bl->ctx, tx);
+            if (w <= params->max_block_verify && w > params->max_block_verify - bl->verify_used)
                 continue; /* its verification fits a later block: left in the pool */
         }
-        int trc = cpc_apply_tx(&ov, &ctx, candidates[i], &out->results[out->n_txs], &e);
+        int trc = cpc_apply_tx(&bl->ov, &bl->ctx, tx, &b->results[b->n_txs], &e);
         if (trc == CPC_ERR_INTERNAL) {
             /* the block's own overlay is half written: nothing built on it is sound */
-            rc = cpc_err_set(err, CPC_ERR_NOMEM, "%s", e.msg);
-            goto fail;
+            return cpc_err_set(err, CPC_ERR_NOMEM, "%s", e.msg);
         }
-        if (trc == 0)
-            gas_left -= out->results[out->n_txs].gas_used;
-        if (trc == 0) {
-            if (cpc_tx_copy(&out->txs[out->n_txs], candidates[i]) != 0) {
-                rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-                goto fail;
-            }
-            out->n_txs++;
+        if (trc != 0) {
+            if ((rc = note_skipped(bl, i, trc, err)) != 0)
+                return rc;
             continue;
         }
-        if (n_sk == sk_cap) {
-            size_t ncap = sk_cap ? sk_cap * 2 : 16;
-            size_t *ni = realloc(sk_idx, ncap * sizeof *ni);
-            if (ni)
-                sk_idx = ni;
-            int *nc = ni ? realloc(sk_codes, ncap * sizeof *nc) : NULL;
-            if (nc)
-                sk_codes = nc;
-            if (!ni || !nc) {
-                rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-                goto fail;
-            }
-            sk_cap = ncap;
-        }
-        sk_idx[n_sk] = i;
-        sk_codes[n_sk] = trc;
-        n_sk++;
+        gas_left -= b->results[b->n_txs].gas_used;
+        if (cpc_tx_copy(&b->txs[b->n_txs], tx) != 0)
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        b->n_txs++;
     }
-    if ((rc = cpc_market_end_block(&ov, &ctx, err)) != 0) {
-        cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)h->height);
-        goto fail;
-    }
-    h->n_txs = (uint32_t)out->n_txs;
-    if ((rc = cpc_block_tx_root(out->txs, out->n_txs, h->tx_root)) != 0 ||
-        (rc = cpc_block_compute_root(out->txs, out->n_txs, h->compute_root)) != 0 ||
-        (rc = cpc_overlay_root(&ov, h->state_root)) != 0) {
-        cpc_err_set(err, rc, "out of memory");
-        goto fail;
-    }
-    if ((rc = cpc_block_sign(h, signer, validator_sk, err)) != 0)
-        goto fail;
-    *delta_out = cpc_overlay_take_delta(&ov);
-    if (!*delta_out) {
-        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    if (out->n_txs == 0) {
-        free(out->txs);
-        free(out->results);
-        out->txs = NULL;
-        out->results = NULL;
-    }
-    cpc_overlay_free(&ov);
-    free(memo);
-    if (n_skipped)
-        *n_skipped = n_sk;
-    if (skipped)
-        *skipped = sk_idx;
-    else
-        free(sk_idx);
-    if (skipped_codes)
-        *skipped_codes = sk_codes;
-    else
-        free(sk_codes);
     return 0;
-fail:
-    cpc_overlay_free(&ov);
-    free(memo);
-    cpc_block_clear(out);
-    free(sk_idx);
-    free(sk_codes);
+}
+
+/* Commitments, signature and delta of the filled block. */
+static int build_finish(struct builder *bl, struct cpc_err *err)
+{
+    const struct cpc_block_request *q = bl->req;
+    struct cpc_block *b = &bl->out->block;
+    struct cpc_block_header *h = &b->header;
+    int rc;
+
+    h->n_txs = (uint32_t)b->n_txs;
+    if ((rc = cpc_block_tx_root(b->txs, b->n_txs, h->tx_root)) != 0 ||
+        (rc = cpc_block_compute_root(b->txs, b->n_txs, h->compute_root)) != 0 ||
+        (rc = cpc_overlay_root(&bl->ov, h->state_root)) != 0)
+        return cpc_err_set(err, rc, "out of memory");
+    if ((rc = cpc_block_sign(h, q->signer, q->validator_sk, err)) != 0)
+        return rc;
+    bl->out->delta = cpc_overlay_take_delta(&bl->ov);
+    if (!bl->out->delta)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if (b->n_txs == 0) {
+        free(b->txs);
+        free(b->results);
+        b->txs = NULL;
+        b->results = NULL;
+    }
+    return 0;
+}
+
+int cpc_block_assemble(const struct cpc_block_request *req, struct cpc_block_built *out,
+                       struct cpc_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!req->prev || req->prev->height == UINT64_MAX)
+        return cpc_err_set(err, CPC_ERR_INVALID, "Cannot build a block without a previous header");
+
+    struct builder bl = {.req = req, .out = out};
+    uint64_t height = req->prev->height + 1;
+    int rc = build_start(&bl, err);
+    if (rc == 0 && (rc = cpc_market_begin_block(&bl.ov, &bl.ctx, err)) != 0)
+        cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)height);
+    if (rc == 0)
+        rc = build_fill(&bl, err);
+    if (rc == 0 && (rc = cpc_market_end_block(&bl.ov, &bl.ctx, err)) != 0)
+        cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)height);
+    if (rc == 0)
+        rc = build_finish(&bl, err);
+    cpc_overlay_free(&bl.ov);
+    free(bl.ctx.lease_memo);
+    if (rc != 0)
+        cpc_block_built_clear(out);
     return rc;
 }

@@ -16,7 +16,7 @@
  * one the caller signed itself with the validator key. ECDSA signing is
  * deterministic (RFC 6979) and cpc_sign emits low-S, so such a pair passes
  * cpc_verify by construction and the verify is skipped. Only a producer
- * building its own block may set it (cpc_block_build_ex); cpc_apply_block
+ * building its own block may set it (cpc_block_assemble); cpc_apply_block
  * (received blocks, replay) never does, so every lease is verified there.
  */
 #ifndef CPC_CORE_APPLY_H
@@ -62,7 +62,7 @@ struct cpc_lease_sig_oracle {
 /* Lease signatures verified earlier while applying the same block: a lease
  * set's one signature covers many results (market.h), so with a memo it is
  * ECDSA-verified once per block, not once per result. cpc_apply_block and
- * cpc_block_build_ex give each block one (heap, freed with the block's
+ * cpc_block_assemble give each block one (heap, freed with the block's
  * application). Direct-mapped by digest: a collision only costs a verify. */
 #define CPC_LEASE_MEMO_SLOTS 512
 struct cpc_lease_memo {
@@ -92,7 +92,7 @@ struct cpc_block_ctx {
     /* Verification work units spent by the block's txs so far (REVEALs:
      * cpc_market_reveal_work); cpc_apply_tx refuses a tx whose work does not fit
      * what is left of params->max_block_verify, and adds the work of each tx it
-     * includes. cpc_block_build_ex and cpc_apply_block give each block one
+     * includes. cpc_block_assemble and cpc_apply_block give each block one
      * counter, from 0; NULL = not counted (a lone tx applied outside a block). */
     uint64_t *verify_used;
 };
@@ -154,17 +154,41 @@ int cpc_block_build(const struct cpc_state *state, const struct cpc_block_header
                     size_t **skipped, int **skipped_codes, size_t *n_skipped,
                     struct cpc_err *err);
 
-/* cpc_block_build with an optional oracle of the builder's own lease
- * signatures (NULL = same as cpc_block_build); borrowed for the call. The
- * block built is identical either way: the oracle only saves verifies whose
- * outcome is already known. */
-int cpc_block_build_ex(const struct cpc_state *state, const struct cpc_block_header *prev,
-                       const struct cpc_chain_params *params, uint64_t time_ms,
-                       const struct cpc_tx *const *candidates, size_t n_candidates,
-                       const struct cpc_signer *signer,
-                       const uint8_t validator_sk[CPC_SECKEY_LEN],
-                       const struct cpc_lease_sig_oracle *lease_sigs, struct cpc_block *out,
-                       struct cpc_state **delta_out, size_t **skipped, int **skipped_codes,
-                       size_t *n_skipped, struct cpc_err *err);
+/* What cpc_block_assemble builds a block from: cpc_block_build's inputs plus
+ * an optional oracle of the builder's own lease signatures. Every pointer is
+ * borrowed for the call; nothing here is freed by the build. */
+struct cpc_block_request {
+    const struct cpc_state *state;          /* base state: not modified */
+    const struct cpc_block_header *prev;    /* the parent's header */
+    const struct cpc_chain_params *params;
+    uint64_t time_ms;                       /* clamped up to prev->time_ms */
+    const struct cpc_tx *const *candidates; /* already signature-checked, in order */
+    size_t n_candidates;
+    const struct cpc_signer *signer;
+    const uint8_t *validator_sk;            /* CPC_SECKEY_LEN bytes */
+    /* Optional (NULL = verify every lease, as cpc_block_build). The block built
+     * is identical either way: the oracle only saves verifies whose outcome is
+     * already known. */
+    const struct cpc_lease_sig_oracle *lease_sigs;
+};
+
+/* What cpc_block_assemble gives back. On success the caller owns all of it:
+ * block (cpc_block_clear), delta (cpc_state_free), skipped and skipped_codes
+ * (free); cpc_block_built_clear frees the lot. On failure it is all zero. */
+struct cpc_block_built {
+    struct cpc_block block;  /* signed; txs deep-copied from the candidates */
+    struct cpc_state *delta; /* the block's state changes */
+    size_t *skipped;         /* candidate indexes that could not be included */
+    int *skipped_codes;      /* their error codes, one per skipped index */
+    size_t n_skipped;
+};
+
+/* cpc_block_build from a request (same rules, same block). Fills *out (zeroed
+ * first; see struct cpc_block_built for who frees what). Returns 0 or error. */
+int cpc_block_assemble(const struct cpc_block_request *req, struct cpc_block_built *out,
+                       struct cpc_err *err);
+
+/* Free everything r owns and zero it; safe on a zeroed or failed result. */
+void cpc_block_built_clear(struct cpc_block_built *r);
 
 #endif

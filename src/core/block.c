@@ -51,13 +51,7 @@ int cpc_block_header_hash(const struct cpc_block_header *h, uint8_t out[32])
     struct cpc_buf b;
     cpc_buf_init(&b);
     cpc_block_header_encode(h, &b);
-    if (b.failed) {
-        cpc_buf_free(&b);
-        return CPC_ERR_NOMEM;
-    }
-    cpc_sha256(out, b.data, b.len);
-    cpc_buf_free(&b);
-    return 0;
+    return cpc_buf_sha256_free(&b, out);
 }
 
 int cpc_block_tx_root(const struct cpc_tx *txs, size_t n, uint8_t out[32])
@@ -131,12 +125,7 @@ int cpc_block_verify_sig(const struct cpc_block_header *h, struct cpc_err *err)
     int rc;
     if ((rc = cpc_block_header_hash(h, digest)) != 0)
         return cpc_err_set(err, rc, "out of memory");
-    rc = cpc_verify(h->sig, digest, h->proposer);
-    if (rc == CPC_ERR_HIGH_S)
-        return cpc_err_set(err, CPC_ERR_HIGH_S, "Block signature is not low-S (malleable)");
-    if (rc != 0)
-        return cpc_err_set(err, CPC_ERR_BAD_SIGNATURE, "Invalid block signature");
-    return 0;
+    return cpc_verify_err(h->sig, digest, h->proposer, "block signature", err);
 }
 
 /* ---- JSON ---- */
@@ -156,14 +145,14 @@ json_t *cpc_block_header_to_json(const struct cpc_block_header *h)
     if (cpc__json_set(o, "chain_id", json_string(chain)) ||
         cpc__json_set(o, "height", json_integer((json_int_t)h->height)) ||
         cpc__json_set(o, "time", json_integer((json_int_t)h->time_ms)) ||
-        cpc__json_set(o, "hash", cpc__json_hex(hash, 32)) ||
-        cpc__json_set(o, "prev_hash", cpc__json_hex(h->prev_hash, 32)) ||
-        cpc__json_set(o, "tx_root", cpc__json_hex(h->tx_root, 32)) ||
-        cpc__json_set(o, "compute_root", cpc__json_hex(h->compute_root, 32)) ||
-        cpc__json_set(o, "state_root", cpc__json_hex(h->state_root, 32)) ||
+        cpc__json_set(o, "hash", cpc_hex_json(hash, 32)) ||
+        cpc__json_set(o, "prev_hash", cpc_hex_json(h->prev_hash, 32)) ||
+        cpc__json_set(o, "tx_root", cpc_hex_json(h->tx_root, 32)) ||
+        cpc__json_set(o, "compute_root", cpc_hex_json(h->compute_root, 32)) ||
+        cpc__json_set(o, "state_root", cpc_hex_json(h->state_root, 32)) ||
         cpc__json_set(o, "proposer", json_string(proposer)) ||
-        cpc__json_set(o, "proposer_pubkey", cpc__json_hex(h->proposer, CPC_PUBKEY_LEN)) ||
-        cpc__json_set(o, "signature", cpc__json_hex(h->sig, CPC_SIG_LEN)) ||
+        cpc__json_set(o, "proposer_pubkey", cpc_hex_json(h->proposer, CPC_PUBKEY_LEN)) ||
+        cpc__json_set(o, "signature", cpc_hex_json(h->sig, CPC_SIG_LEN)) ||
         cpc__json_set(o, "n_txs", json_integer((json_int_t)h->n_txs))) {
         json_decref(o);
         return NULL;

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
+#include "hash.h"
+
 void cpc_buf_init(struct cpc_buf *b)
 {
     b->data = NULL;
@@ -96,6 +99,15 @@ void cpc_buf_put_var(struct cpc_buf *b, const void *p, size_t n)
 void cpc_buf_put_str(struct cpc_buf *b, const char *s)
 {
     cpc_buf_put_var(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+int cpc_buf_sha256_free(struct cpc_buf *b, uint8_t out[32])
+{
+    int rc = b->failed ? CPC_ERR_NOMEM : 0;
+    if (rc == 0)
+        cpc_sha256(out, b->data, b->len);
+    cpc_buf_free(b);
+    return rc;
 }
 
 void cpc_reader_init(struct cpc_reader *r, const void *data, size_t len)

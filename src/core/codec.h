@@ -28,6 +28,9 @@ void cpc_buf_put_u32(struct cpc_buf *b, uint32_t v);
 void cpc_buf_put_u64(struct cpc_buf *b, uint64_t v);
 void cpc_buf_put_var(struct cpc_buf *b, const void *p, size_t n);
 void cpc_buf_put_str(struct cpc_buf *b, const char *s);
+/* out = SHA-256 of b's bytes, then free b (always). Returns 0, or CPC_ERR_NOMEM
+ * (out untouched) when a write into b had failed. */
+int cpc_buf_sha256_free(struct cpc_buf *b, uint8_t out[32]);
 
 struct cpc_reader {
     const uint8_t *p;  /* not owned */

@@ -446,9 +446,9 @@ static json_t *params_to_json(const struct cpc_contract *c)
         unsigned n = c->p.exec.n_inputs <= CPC_MAX_EXEC_INPUTS ? c->p.exec.n_inputs
                                                                 : CPC_MAX_EXEC_INPUTS;
         for (unsigned i = 0; i < n; i++)
-            if (json_array_append_new(in, cpc__json_hex(c->p.exec.inputs[i], 32)) != 0)
+            if (json_array_append_new(in, cpc_hex_json(c->p.exec.inputs[i], 32)) != 0)
                 goto fail;
-        if (cpc__json_set(o, "app", cpc__json_hex(c->p.exec.app, 32)))
+        if (cpc__json_set(o, "app", cpc_hex_json(c->p.exec.app, 32)))
             goto fail;
         json_t *moved = in; /* stolen by the object, even on failure */
         in = NULL;

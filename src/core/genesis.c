@@ -189,7 +189,7 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
     chain[CPC_CHAIN_ID_MAX] = '\0';
     char treasury[CPC_ADDR_STR_MAX];
     cpc_address_encode(treasury, g->params.treasury);
-    json_t *validator = cpc__json_hex(g->validator, CPC_PUBKEY_LEN);
+    json_t *validator = cpc_hex_json(g->validator, CPC_PUBKEY_LEN);
     if (!validator) {
         json_decref(accounts);
         return NULL;

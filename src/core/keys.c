@@ -139,3 +139,16 @@ int cpc_verify(const uint8_t sig[CPC_SIG_LEN], const uint8_t digest[32],
         return CPC_ERR_BAD_SIGNATURE;
     return CPC_OK;
 }
+
+int cpc_verify_err(const uint8_t sig[CPC_SIG_LEN], const uint8_t digest[32],
+                   const uint8_t pub[CPC_PUBKEY_LEN], const char *what, struct cpc_err *err)
+{
+    int rc = cpc_verify(sig, digest, pub);
+    char first = what[0] >= 'a' && what[0] <= 'z' ? (char)(what[0] - 'a' + 'A') : what[0];
+    if (rc == CPC_ERR_HIGH_S)
+        return cpc_err_set(err, CPC_ERR_HIGH_S, "%c%s is not low-S (malleable)", first,
+                           what[0] ? what + 1 : what);
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_BAD_SIGNATURE, "Invalid %s", what);
+    return 0;
+}

@@ -56,4 +56,11 @@ int cpc_sign(const struct cpc_signer *s, uint8_t sig[CPC_SIG_LEN],
 int cpc_verify(const uint8_t sig[CPC_SIG_LEN], const uint8_t digest[32],
                const uint8_t pub[CPC_PUBKEY_LEN]);
 
+/* cpc_verify with its failure told in err: what names the signature in the
+ * message ("block signature": "Block signature is not low-S (malleable)",
+ * "Invalid block signature"). Returns 0 or cpc_verify's code. */
+struct cpc_err;
+int cpc_verify_err(const uint8_t sig[CPC_SIG_LEN], const uint8_t digest[32],
+                   const uint8_t pub[CPC_PUBKEY_LEN], const char *what, struct cpc_err *err);
+
 #endif

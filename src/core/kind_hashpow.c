@@ -12,25 +12,9 @@
 
 #include "hash.h"
 
-static void put_u32be(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 void cpc_hashpow_task_seed(uint8_t seed[32], const uint8_t job_seed[32], uint32_t index)
 {
-    static const char tag[] = "cpc-hashpow";
-    uint8_t idx[4];
-    struct cpc_sha256_ctx c;
-    put_u32be(idx, index);
-    cpc_sha256_init(&c);
-    cpc_sha256_update(&c, tag, sizeof tag - 1);
-    cpc_sha256_update(&c, job_seed, 32);
-    cpc_sha256_update(&c, idx, sizeof idx);
-    cpc_sha256_final(&c, seed);
+    cpc_kind_task_seed(seed, "cpc-hashpow", job_seed, index);
 }
 
 unsigned cpc_leading_zero_bits(const uint8_t h[32])

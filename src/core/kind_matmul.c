@@ -25,25 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "hash.h"
 
 #define LEAF_CHUNK 256 /* values converted to big-endian per hash update */
-
-static void put_u32be(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint64_t get_u64be(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
 
 static uint64_t splitmix64(uint64_t z)
 {
@@ -80,24 +65,16 @@ static int check_spec(const struct cpc_matmul_spec *s, struct cpc_err *err)
 
 void cpc_matmul_task_seed(uint8_t seed[32], const uint8_t job_seed[32], uint32_t index)
 {
-    static const char tag[] = "cpc-matmul";
-    uint8_t idx[4];
-    struct cpc_sha256_ctx c;
-    put_u32be(idx, index);
-    cpc_sha256_init(&c);
-    cpc_sha256_update(&c, tag, sizeof tag - 1);
-    cpc_sha256_update(&c, job_seed, 32);
-    cpc_sha256_update(&c, idx, sizeof idx);
-    cpc_sha256_final(&c, seed);
+    cpc_kind_task_seed(seed, "cpc-matmul", job_seed, index);
 }
 
 void cpc_matmul_keys(const struct cpc_matmul_spec *s, struct cpc_matmul_keys *out)
 {
     uint8_t h[32];
     cpc_sha256_2(h, s->seed, 32, "A", 1);
-    out->ka = get_u64be(h);
+    out->ka = cpc_get_u64be(h);
     cpc_sha256_2(h, s->seed, 32, "B", 1);
-    out->kb = get_u64be(h);
+    out->kb = cpc_get_u64be(h);
 }
 
 int8_t cpc_matmul_a(const struct cpc_matmul_spec *s, const struct cpc_matmul_keys *k, uint32_t i, uint32_t j)
@@ -177,12 +154,12 @@ void cpc_matmul_row_leaf(uint8_t leaf[32], uint32_t row, const int32_t *crow, ui
     struct cpc_sha256_ctx c;
     cpc_sha256_init(&c);
     cpc_sha256_update(&c, tag, sizeof tag - 1);
-    put_u32be(buf, row);
+    cpc_put_u32be(buf, row);
     cpc_sha256_update(&c, buf, 4);
     for (uint32_t j = 0; j < n;) {
         uint32_t take = n - j < LEAF_CHUNK ? n - j : LEAF_CHUNK;
         for (uint32_t t = 0; t < take; t++)
-            put_u32be(buf + 4 * t, (uint32_t)crow[j + t]);
+            cpc_put_u32be(buf + 4 * t, (uint32_t)crow[j + t]);
         cpc_sha256_update(&c, buf, (size_t)take * 4);
         j += take;
     }
@@ -224,9 +201,9 @@ void cpc_matmul_challenge(const uint8_t challenge_seed[32], uint32_t m, uint32_t
          * 64 x count draws in all (never seen in practice) the next free row
          * after a repeated draw is taken, so the loop always ends. */
         for (;;) {
-            put_u32be(idx, j++);
+            cpc_put_u32be(idx, j++);
             cpc_sha256_2(h, challenge_seed, 32, idx, sizeof idx);
-            uint32_t r = (uint32_t)(get_u64be(h) % m);
+            uint32_t r = (uint32_t)(cpc_get_u64be(h) % m);
             int seen = 0;
             for (uint32_t t = 0; t < i && !seen; t++)
                 seen = rows[t] == r;
@@ -348,9 +325,9 @@ int cpc_matmul_freivalds(const struct cpc_matmul_spec *s, const int32_t *C, cons
     for (unsigned t = 0; t < rounds; t++) {
         uint8_t tb[5], h[32];
         tb[0] = 'R';
-        put_u32be(tb + 1, t);
+        cpc_put_u32be(tb + 1, t);
         cpc_sha256_2(h, seed, 32, tb, sizeof tb);
-        const uint64_t kr = get_u64be(h);
+        const uint64_t kr = cpc_get_u64be(h);
         uint8_t *rt = r + (size_t)t * n;
         for (size_t j = 0; j < n; j++)
             rt[j] = (uint8_t)(splitmix64(kr + j) >> 63);

@@ -26,6 +26,11 @@
 #include "keys.h"
 #include "merkle.h"
 
+/* Seed of task index of a job: SHA256(tag | job_seed[32] | u32be index), tag
+ * a kind's own ("cpc-hashpow", "cpc-matmul") without its NUL. */
+void cpc_kind_task_seed(uint8_t seed[32], const char *tag, const uint8_t job_seed[32],
+                        uint32_t index);
+
 /* ---------------- hashpow ---------------- */
 
 #define CPC_HASHPOW_MAX_BITS 64

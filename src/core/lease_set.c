@@ -127,7 +127,7 @@ int cpc_lease_set_to_json(json_t *lease, const struct cpc_lease_set_ref *ref)
     size_t depth = ref->depth <= CPC_LEASE_PATH_MAX ? ref->depth : CPC_LEASE_PATH_MAX;
     if (cpc__json_set(lease, "index", json_integer(ref->index)) ||
         cpc__json_set(lease, "size", json_integer(ref->size)) ||
-        cpc__json_set(lease, "path", cpc__json_hex(&ref->path[0][0], depth * 32)))
+        cpc__json_set(lease, "path", cpc_hex_json(&ref->path[0][0], depth * 32)))
         return CPC_ERR_NOMEM;
     return 0;
 }

@@ -149,7 +149,7 @@ bool cpc__chain_id_valid(const char *s, size_t len)
     return true;
 }
 
-json_t *cpc__json_hex(const uint8_t *in, size_t n)
+json_t *cpc_hex_json(const uint8_t *b, size_t n)
 {
     char stackbuf[2 * 64 + 1];
     char *buf = stackbuf;
@@ -158,7 +158,7 @@ json_t *cpc__json_hex(const uint8_t *in, size_t n)
         if (!buf)
             return NULL;
     }
-    cpc_hex_encode(buf, in, n);
+    cpc_hex_encode(buf, b, n);
     json_t *s = json_stringn(buf, 2 * n);
     if (buf != stackbuf)
         free(buf);

@@ -5,7 +5,7 @@
  * "<path>: <problem>", where path is "key" at top level or "prefix.key"
  * ("payload.to: not a valid cpc1 address"). They return 0 or the code given
  * by the caller (usually CPC_ERR_INVALID). Borrowed pointers only: nothing
- * here allocates except cpc__json_dump_hex.
+ * here allocates except cpc_hex_json.
  */
 #ifndef CPC_CORE_LEDGER_JSON_H
 #define CPC_CORE_LEDGER_JSON_H
@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "hex_json.h"
 
 /* Maximum length of a field path in messages. */
 #define CPC__PATH_MAX 96
@@ -52,8 +53,7 @@ int cpc__json_addr(const json_t *obj, const char *prefix, const char *key, uint8
 /* Chain id rules: 1..CPC_CHAIN_ID_MAX printable ASCII characters (0x21..0x7e). */
 bool cpc__chain_id_valid(const char *s, size_t len);
 
-/* New JSON string of lowercase hex of in[0..n) (NULL on OOM). */
-json_t *cpc__json_hex(const uint8_t *in, size_t n);
+/* cpc_hex_json (hex_json.h): new JSON string of lowercase hex. */
 
 /* Set key to value in obj, stealing the reference; returns -1 if value is NULL
  * or the set fails (value is released). */

@@ -22,6 +22,7 @@
  */
 #include <string.h>
 
+#include "bytes.h"
 #include "hash.h"
 #include "ledger_json.h"
 #include "market.h"
@@ -169,10 +170,10 @@ json_t *cpc_job_to_json(const struct cpc_job *j)
     uint64_t deadline = j->created_height + j->contract.deadline_blocks;
     if (deadline < j->created_height || deadline > CPC__MKT_U64_MAX)
         deadline = CPC__MKT_U64_MAX; /* only a hand-made record gets here */
-    if (cpc__json_set(o, "id", cpc__json_hex(j->id, 32)) ||
+    if (cpc__json_set(o, "id", cpc_hex_json(j->id, 32)) ||
         cpc__json_set(o, "creator", cpc__mkt_addr_json(j->creator)) ||
         cpc__json_set(o, "contract", cpc_contract_to_json(&j->contract)) ||
-        cpc__json_set(o, "seed", cpc__json_hex(j->seed, 32)) ||
+        cpc__json_set(o, "seed", cpc_hex_json(j->seed, 32)) ||
         cpc__json_set(o, "created_height", json_integer((json_int_t)j->created_height)) ||
         cpc__json_set(o, "deadline_height", json_integer((json_int_t)deadline)) ||
         cpc__json_set(o, "status", json_string(job_status_name(j->status))) ||
@@ -307,20 +308,20 @@ json_t *cpc_task_to_json(const struct cpc_task *t)
             cpc__json_set(e, "worker", cpc__mkt_addr_json(res->worker)) ||
             cpc__json_set(e, "state", json_string(replica_state_name(res->state))) ||
             (res->state != CPC_REPLICA_PLAIN &&
-             cpc__json_set(e, "commitment", cpc__json_hex(res->commit, 32))) ||
-            (shows_hash && cpc__json_set(e, "result_hash", cpc__json_hex(res->hash, hl))))
+             cpc__json_set(e, "commitment", cpc_hex_json(res->commit, 32))) ||
+            (shows_hash && cpc__json_set(e, "result_hash", cpc_hex_json(res->hash, hl))))
             goto fail;
     }
     json_t *moved = results; /* stolen by the object, even on failure */
     results = NULL;
     bool has_worker = !all_zero(t->worker, CPC_ADDR_HASH_LEN);
     if (cpc__json_set(o, "id", cpc__mkt_uuid_json(t->id)) ||
-        cpc__json_set(o, "job_id", cpc__json_hex(t->job_id, 32)) ||
+        cpc__json_set(o, "job_id", cpc_hex_json(t->job_id, 32)) ||
         cpc__json_set(o, "index", json_integer(t->index)) ||
         cpc__json_set(o, "status", json_string(task_status_name(t->status))) ||
         cpc__json_set(o, "attempts", json_integer(t->attempts)) ||
         cpc__json_set(o, "worker", has_worker ? cpc__mkt_addr_json(t->worker) : json_null()) ||
-        cpc__json_set(o, "commit_root", cpc__json_hex(t->commit_root, 32)) ||
+        cpc__json_set(o, "commit_root", cpc_hex_json(t->commit_root, 32)) ||
         cpc__json_set(o, "commit_height", json_integer((json_int_t)t->commit_height)) ||
         cpc__json_set(o, "reveal_deadline", json_integer((json_int_t)t->reveal_deadline)) ||
         cpc__json_set(o, "results", moved))
@@ -468,20 +469,12 @@ size_t cpc_key_deadline_bucket(uint8_t key[CPC_KEY_MAX], uint64_t height, uint32
 
 /* ================= derived ids and seeds ================= */
 
-static void put_be32(uint8_t out[4], uint32_t v)
-{
-    out[0] = (uint8_t)(v >> 24);
-    out[1] = (uint8_t)(v >> 16);
-    out[2] = (uint8_t)(v >> 8);
-    out[3] = (uint8_t)v;
-}
-
 void cpc_task_id(uint8_t out[16], const uint8_t job_id[32], uint32_t index)
 {
     static const char TAG[] = "cpc-task";
     struct cpc_sha256_ctx c;
     uint8_t h[32], be[4];
-    put_be32(be, index);
+    cpc_put_u32be(be, index);
     cpc_sha256_init(&c);
     cpc_sha256_update(&c, TAG, sizeof TAG - 1);
     cpc_sha256_update(&c, job_id, 32);
@@ -532,7 +525,7 @@ void cpc_lease_digest(uint8_t out[32], const char *chain_id, const uint8_t task_
     struct cpc_sha256_ctx c;
     size_t n = chain_id ? strlen(chain_id) : 0;
     uint8_t len_be[4], exp_be[8];
-    put_be32(len_be, (uint32_t)n);
+    cpc_put_u32be(len_be, (uint32_t)n);
     for (int i = 0; i < 8; i++)
         exp_be[i] = (uint8_t)(expires >> (56 - 8 * i));
     cpc_sha256_init(&c);

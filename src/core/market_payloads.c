@@ -65,7 +65,7 @@ int cpc_payload_job_cancel_from_json(struct cpc_payload_job_cancel *p, const jso
 json_t *cpc_payload_job_cancel_to_json(const struct cpc_payload_job_cancel *p)
 {
     json_t *o = json_object();
-    if (o && cpc__json_set(o, "job_id", cpc__json_hex(p->job_id, 32))) {
+    if (o && cpc__json_set(o, "job_id", cpc_hex_json(p->job_id, 32))) {
         json_decref(o);
         return NULL;
     }
@@ -108,7 +108,7 @@ json_t *cpc_payload_job_extend_to_json(const struct cpc_payload_job_extend *p)
 {
     json_t *o = json_pack("{s:I, s:I}", "add_blocks", (json_int_t)p->add_blocks, "add_tasks",
                           (json_int_t)p->add_tasks);
-    if (o && cpc__json_set(o, "job_id", cpc__json_hex(p->job_id, 32))) {
+    if (o && cpc__json_set(o, "job_id", cpc_hex_json(p->job_id, 32))) {
         json_decref(o);
         return NULL;
     }
@@ -328,7 +328,7 @@ json_t *cpc_payload_reveal_to_json(const struct cpc_payload_reveal *p, const uin
             goto fail;
         size_t d = ext[off++];
         for (size_t k = 0; k < d; k++, off += 32)
-            if (json_array_append_new(pr, cpc__json_hex(ext + off, 32)) != 0)
+            if (json_array_append_new(pr, cpc_hex_json(ext + off, 32)) != 0)
                 goto fail;
     }
     if (cpc__json_set(o, "task_id", cpc__mkt_uuid_json(p->task_id)))
@@ -385,8 +385,8 @@ json_t *cpc_payload_result_reveal_to_json(const struct cpc_payload_result_reveal
         return NULL;
     size_t n = p->result_len <= 64 ? p->result_len : 64;
     if (cpc__json_set(o, "task_id", cpc__mkt_uuid_json(p->task_id)) ||
-        cpc__json_set(o, "result", cpc__json_hex(p->result, n)) ||
-        cpc__json_set(o, "salt", cpc__json_hex(p->salt, 32))) {
+        cpc__json_set(o, "result", cpc_hex_json(p->result, n)) ||
+        cpc__json_set(o, "salt", cpc_hex_json(p->salt, 32))) {
         json_decref(o);
         return NULL;
     }
@@ -454,7 +454,7 @@ json_t *cpc_payload_verdict_to_json(const struct cpc_payload_verdict *p)
     size_t n = p->result_hash_len <= 64 ? p->result_hash_len : 64;
     if (cpc__json_set(o, "task_id", cpc__mkt_uuid_json(p->task_id)) ||
         cpc__json_set(o, "accept", json_boolean(p->accept)) ||
-        (n && cpc__json_set(o, "result_hash", cpc__json_hex(p->result_hash, n)))) {
+        (n && cpc__json_set(o, "result_hash", cpc_hex_json(p->result_hash, n)))) {
         json_decref(o);
         return NULL;
     }

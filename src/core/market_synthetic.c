@@ -20,32 +20,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "hash.h"
 #include "ledger_json.h"
 #include "market_apply.h"
 
 /* ---------------- ids, seeds, params ---------------- */
 
-static void put_be64(uint8_t out[8], uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        out[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-
-static uint64_t get_be64(const uint8_t in[8])
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = v << 8 | in[i];
-    return v;
-}
-
 void cpc_synthetic_task_id(uint8_t out[16], uint64_t height, const uint8_t worker[CPC_ADDR_HASH_LEN])
 {
     static const char TAG[] = "cpc-synthetic";
     struct cpc_sha256_ctx c;
     uint8_t h[32], be[8];
-    put_be64(be, height);
+    cpc_put_u64be(be, height);
     cpc_sha256_init(&c);
     cpc_sha256_update(&c, TAG, sizeof TAG - 1);
     cpc_sha256_update(&c, be, 8);
@@ -168,7 +155,7 @@ bool cpc__market_is_synthetic(const struct cpc_task *t)
 static size_t counter_key(uint8_t key[9], uint64_t height)
 {
     key[0] = CPC_KEY_SYNTH_COUNT;
-    put_be64(key + 1, height);
+    cpc_put_u64be(key + 1, height);
     return 9;
 }
 
@@ -221,7 +208,7 @@ int cpc_market_synthetic_result(struct cpc_overlay *ov, const struct cpc_block_c
         return 0; /* not synthetic: the result is only recorded */
     if (rc != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt synthetic params");
-    uint64_t h = get_be64(p->result_hash + 32);
+    uint64_t h = cpc_get_u64be(p->result_hash + 32);
     uint8_t want[16];
     cpc_synthetic_task_id(want, h, tx->from);
     if (memcmp(want, p->task_id, 16) != 0)
@@ -249,7 +236,7 @@ int cpc_market_synthetic_result(struct cpc_overlay *ov, const struct cpc_block_c
     t.n_results = 1;
     memcpy(t.results[0].worker, tx->from, CPC_ADDR_HASH_LEN);
     cpc_synthetic_seed(t.results[0].hash, bh, tx->from);
-    put_be64(t.results[0].hash + 32, h);
+    cpc_put_u64be(t.results[0].hash + 32, h);
     t.results[0].hash_len = CPC_SYNTHETIC_RESULT_LEN;
     if ((rc = cpc__market_reveal_deadline(ov, &t, err)) != 0)
         return rc;

@@ -20,19 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "err.h"
 #include "hash.h"
 #include "merkle.h"
 #include "state.h"
 #include "state_impl.h"
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
 
 /* state.h's key order: memcmp over the shorter length, then the shorter key first
  * (addresses all have 20 bytes: plain memcmp). */
@@ -92,9 +85,9 @@ static const uint8_t *slot_leaf(const struct slot *s)
         struct slot *m = (struct slot *)s;
         uint8_t rec[CPC_ADDR_HASH_LEN + 24], data[32];
         memcpy(rec, s->addr, CPC_ADDR_HASH_LEN);
-        put_be64(rec + 20, s->acc.balance);
-        put_be64(rec + 28, s->acc.nonce);
-        put_be64(rec + 36, s->acc.stake);
+        cpc_put_u64be(rec + 20, s->acc.balance);
+        cpc_put_u64be(rec + 28, s->acc.nonce);
+        cpc_put_u64be(rec + 36, s->acc.stake);
         cpc_sha256(data, rec, sizeof rec);
         cpc_merkle_leaf(m->leaf, data);
         m->leaf_ok = 1;

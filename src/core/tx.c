@@ -117,18 +117,17 @@ static int tx_digest(const struct cpc_tx *tx, bool with_sig, uint8_t out[32])
     struct cpc_buf b;
     cpc_buf_init(&b);
     cpc_tx_encode(tx, &b, with_sig);
-    if (b.failed) {
-        cpc_buf_free(&b);
-        return CPC_ERR_NOMEM;
-    }
-    cpc_sha256(out, b.data, b.len);
-    cpc_buf_free(&b);
-    return 0;
+    return cpc_buf_sha256_free(&b, out);
 }
 
 int cpc_tx_sighash(const struct cpc_tx *tx, uint8_t out[32])
 {
     return tx_digest(tx, false, out);
+}
+
+int cpc_tx_hash_of(const struct cpc_tx *tx, uint8_t out[32])
+{
+    return tx_digest(tx, true, out);
 }
 
 int cpc_tx_compute_hash(struct cpc_tx *tx)
@@ -205,12 +204,7 @@ int cpc_tx_check(const struct cpc_tx *tx, const char *chain_id,
     uint8_t digest[32];
     if ((rc = cpc_tx_sighash(tx, digest)) != 0)
         return cpc_err_set(err, rc, "out of memory");
-    rc = cpc_verify(tx->sig, digest, tx->pubkey);
-    if (rc == CPC_ERR_HIGH_S)
-        return cpc_err_set(err, CPC_ERR_HIGH_S, "Signature is not low-S (malleable)");
-    if (rc != 0)
-        return cpc_err_set(err, CPC_ERR_BAD_SIGNATURE, "Invalid signature");
-    return 0;
+    return cpc_verify_err(tx->sig, digest, tx->pubkey, "signature", err);
 }
 
 /* ---- JSON ---- */
@@ -318,12 +312,12 @@ json_t *cpc_tx_to_json(const struct cpc_tx *tx)
     if (cpc__json_set(o, "tx_type", json_string(cpc_tx_type_name(tx->type))) ||
         cpc__json_set(o, "chain_id", json_string(chain)) ||
         cpc__json_set(o, "from", json_string(from)) ||
-        cpc__json_set(o, "pubkey", cpc__json_hex(tx->pubkey, CPC_PUBKEY_LEN)) ||
+        cpc__json_set(o, "pubkey", cpc_hex_json(tx->pubkey, CPC_PUBKEY_LEN)) ||
         cpc__json_set(o, "nonce", json_integer((json_int_t)tx->nonce)) ||
         cpc__json_set(o, "gas_price", json_integer((json_int_t)tx->gas_price)) ||
         cpc__json_set(o, "payload", k ? k->payload_to_json(tx) : json_object()) ||
-        cpc__json_set(o, "signature", cpc__json_hex(tx->sig, CPC_SIG_LEN)) ||
-        cpc__json_set(o, "hash", cpc__json_hex(tx->hash, 32)) ||
+        cpc__json_set(o, "signature", cpc_hex_json(tx->sig, CPC_SIG_LEN)) ||
+        cpc__json_set(o, "hash", cpc_hex_json(tx->hash, 32)) ||
         cpc__json_set(o, "gas", json_integer((json_int_t)cpc_tx_gas(tx)))) {
         json_decref(o);
         return NULL;

@@ -133,6 +133,9 @@ void cpc_tx_encode(const struct cpc_tx *tx, struct cpc_buf *b, bool with_sig);
 void cpc_tx_encode_payload(const struct cpc_tx *tx, struct cpc_buf *b);
 /* out = SHA256(encoding without sig). Returns 0 or CPC_ERR_NOMEM. */
 int cpc_tx_sighash(const struct cpc_tx *tx, uint8_t out[32]);
+/* out = SHA256(encoding with sig), tx untouched (the hash tx->hash should
+ * hold). Returns 0 or CPC_ERR_NOMEM. */
+int cpc_tx_hash_of(const struct cpc_tx *tx, uint8_t out[32]);
 /* tx->hash = SHA256(encoding with sig). Returns 0 or CPC_ERR_NOMEM. */
 int cpc_tx_compute_hash(struct cpc_tx *tx);
 

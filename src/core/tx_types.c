@@ -318,7 +318,7 @@ static json_t *result_to_json(const struct cpc_tx *tx)
     json_t *o = json_pack("{s:s, s:s, s:s}", "task_id", uuid, "result_hash", hash,
                           "worker_address", worker);
     if (o && r->has_lease) {
-        json_t *sig = cpc__json_hex(r->lease_sig, sizeof r->lease_sig);
+        json_t *sig = cpc_hex_json(r->lease_sig, sizeof r->lease_sig);
         json_t *l = sig ? json_pack("{s:I, s:o}", "expires", (json_int_t)r->lease_expires,
                                     "signature", sig)
                         : NULL; /* "o" steals sig, also on failure */

@@ -4,7 +4,7 @@
  * Every lease the worker API hands out is signed through
  * cpc_lease_cache_sign, which signs with the validator key (RFC 6979,
  * low-S: cpc_sign) and remembers the (lease digest, signature) pair. When the
- * producer builds a block (cpc_block_build_ex), a SUBMIT_RESULT whose lease
+ * producer builds a block (cpc_block_assemble), a SUBMIT_RESULT whose lease
  * is such a pair passes the chain's lease check by construction: the
  * signature was made by the validator key over exactly that digest, which is
  * what the ECDSA verify would establish. Anything else (evicted, never
@@ -60,7 +60,7 @@ int cpc_lease_cache_sign_digest(struct cpc_lease_cache *c, uint8_t sig[CPC_SIG_L
 bool cpc_lease_cache_known(struct cpc_lease_cache *c, const uint8_t pub[CPC_PUBKEY_LEN],
                            const uint8_t digest[32], const uint8_t sig[CPC_SIG_LEN]);
 
-/* The oracle for cpc_block_build_ex, bound to c (which must outlive its use). */
+/* The oracle for cpc_block_assemble, bound to c (which must outlive its use). */
 struct cpc_lease_sig_oracle cpc_lease_cache_oracle(struct cpc_lease_cache *c);
 
 /* Counters since creation: lookups for the cache's own key that hit / missed. */

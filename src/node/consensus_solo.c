@@ -74,16 +74,21 @@ int cpc_produce_block(struct cpc_node *n, uint64_t time_ms, struct cpc_err *err)
     if (time_ms < n->latest.time_ms)
         time_ms = n->latest.time_ms; /* block time never goes backwards */
 
-    struct cpc_block b;
-    struct cpc_state *delta = NULL;
-    size_t *skipped = NULL, n_skipped = 0;
-    int *skipped_codes = NULL;
-    memset(&b, 0, sizeof b);
     /* Our own lease signatures need no second verify (node.h lease_oracle);
      * only this local build uses it, received blocks and replay verify all. */
-    int rc = cpc_block_build_ex(n->state, &n->latest, &n->params, time_ms, ptrs, n_cands,
-                                n->signer, n->validator.seckey, n->lease_oracle.known ? &n->lease_oracle : NULL,
-                                &b, &delta, &skipped, &skipped_codes, &n_skipped, err);
+    struct cpc_block_request req = {.state = n->state, .prev = &n->latest, .params = &n->params,
+                                    .time_ms = time_ms, .candidates = ptrs,
+                                    .n_candidates = n_cands, .signer = n->signer,
+                                    .validator_sk = n->validator.seckey,
+                                    .lease_sigs =
+                                        n->lease_oracle.known ? &n->lease_oracle : NULL};
+    struct cpc_block_built built;
+    int rc = cpc_block_assemble(&req, &built, err);
+    /* owned here from now on, freed below */
+    struct cpc_block b = built.block;
+    struct cpc_state *delta = built.delta;
+    size_t *skipped = built.skipped, n_skipped = built.n_skipped;
+    int *skipped_codes = built.skipped_codes;
     if (rc == 0)
         rc = cpc_store_commit_block(n->store, &b, delta, err);
     if (rc == 0) {

@@ -340,18 +340,41 @@ static int attempt_insert(struct cpc_pstore *s, sqlite3_stmt **st, const char *e
     return run(s, *st, NULL, "recording a login attempt", err);
 }
 
+/* Open the transaction of a failed login and record the attempt in it
+ * (*locked = 0 until failed_login_end says otherwise). On error the
+ * transaction is already closed. */
+static int failed_login_begin(struct cpc_pstore *s, sqlite3_stmt **st, const char *email,
+                              const char *ip, uint64_t ms, const char *user_agent, int *locked,
+                              struct cpc_err *err)
+{
+    *locked = 0;
+    int rc = cpc__pstore_tx_begin(s, err);
+    if (rc)
+        return rc;
+    if ((rc = attempt_insert(s, st, email, ip, ms, user_agent, err)) != 0)
+        return cpc__pstore_tx_end(s, rc, *st, err);
+    return 0;
+}
+
+/* Close the transaction failed_login_begin opened (commit when rc is 0);
+ * *locked tells whether the lock statement changed a row (n). */
+static int failed_login_end(struct cpc_pstore *s, int rc, sqlite3_stmt *st, int n, int *locked,
+                            struct cpc_err *err)
+{
+    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)
+        *locked = n > 0;
+    return rc;
+}
+
 int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char *email,
                                    const char *ip, uint64_t ms, const char *user_agent,
                                    uint32_t max_failures, uint64_t lock_until_ms, int *locked,
                                    struct cpc_err *err)
 {
-    *locked = 0;
-    int n = 0, rc = cpc__pstore_tx_begin(s, err);
+    sqlite3_stmt *st = NULL;
+    int n = 0, rc = failed_login_begin(s, &st, email, ip, ms, user_agent, locked, err);
     if (rc)
         return rc;
-    sqlite3_stmt *st = NULL;
-    if ((rc = attempt_insert(s, &st, email, ip, ms, user_agent, err)) != 0)
-        goto end;
     st = ks(s, K_USER_FAIL);
     if ((rc = bind_i64(s, st, 1, id, err)) != 0 ||
         (rc = run(s, st, NULL, "counting a failed login", err)) != 0)
@@ -363,9 +386,7 @@ int cpc_pstore_login_failed_record(struct cpc_pstore *s, int64_t id, const char 
         (rc = run(s, st, &n, "locking an account", err)) != 0)
         goto end;
 end:
-    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)
-        *locked = n > 0;
-    return rc;
+    return failed_login_end(s, rc, st, n, locked, err);
 }
 
 /* ---- failed logins of unknown emails (keyed hash only) ---- */
@@ -394,13 +415,10 @@ int cpc_pstore_unknown_login_failed_record(struct cpc_pstore *s, const uint8_t k
                                            const struct cpc_punknown_limits *lim, int *locked,
                                            struct cpc_err *err)
 {
-    *locked = 0;
-    int n = 0, rc = cpc__pstore_tx_begin(s, err);
+    sqlite3_stmt *st = NULL;
+    int n = 0, rc = failed_login_begin(s, &st, email, ip, ms, user_agent, locked, err);
     if (rc)
         return rc;
-    sqlite3_stmt *st = NULL;
-    if ((rc = attempt_insert(s, &st, email, ip, ms, user_agent, err)) != 0)
-        goto end;
     st = ks(s, K_UNK_EXPIRE);
     if ((rc = bind_u64(s, st, 1, lim->keep_since_ms, err)) != 0 ||
         (rc = run(s, st, NULL, "expiring failures of unknown emails", err)) != 0)
@@ -421,7 +439,5 @@ int cpc_pstore_unknown_login_failed_record(struct cpc_pstore *s, const uint8_t k
         (rc = run(s, st, NULL, "capping failures of unknown emails", err)) != 0)
         goto end;
 end:
-    if ((rc = cpc__pstore_tx_end(s, rc, st, err)) == 0)
-        *locked = n > 0;
-    return rc;
+    return failed_login_end(s, rc, st, n, locked, err);
 }

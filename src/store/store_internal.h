@@ -101,5 +101,9 @@ int cpc__store_bind_u64(sqlite3 *db, sqlite3_stmt *st, int col, uint64_t v, cons
 /* Read a column that must be a non-negative INTEGER; CPC_ERR_DB otherwise. */
 int cpc__store_col_u64(sqlite3_stmt *st, int col, uint64_t *out, const char *what,
                        struct cpc_err *err);
+/* Copy a TEXT column of at most cap-1 bytes into out (NUL-terminated; out is
+ * the caller's); CPC_ERR_DB ("corrupt row: what") when NULL or longer. */
+int cpc__store_col_text(sqlite3_stmt *st, int col, char *out, size_t cap, const char *what,
+                        struct cpc_err *err);
 
 #endif

@@ -32,19 +32,6 @@ static int check_text(const char *v, size_t max, const char *what, struct cpc_er
     return 0;
 }
 
-/* Copy column col (TEXT of at most cap-1 bytes) into out. */
-static int col_text(sqlite3_stmt *st, int col, char *out, size_t cap, const char *what,
-                    struct cpc_err *err)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    int n = sqlite3_column_bytes(st, col);
-    if (!t || n < 0 || (size_t)n >= cap)
-        return cpc_err_set(err, CPC_ERR_DB, "store: corrupt row: %s", what);
-    memcpy(out, t, (size_t)n);
-    out[n] = '\0';
-    return 0;
-}
-
 static int col_hash(sqlite3_stmt *st, int col, uint8_t out[32], const char *what,
                     struct cpc_err *err)
 {
@@ -176,12 +163,12 @@ static int bind_one_text(sqlite3 *db, sqlite3_stmt *st, const void *arg, struct 
 
 static int row_address(sqlite3_stmt *st, void *out, struct cpc_err *err)
 {
-    return col_text(st, 0, out, CPC_ADDR_STR_MAX, "legacy_clients.address", err);
+    return cpc__store_col_text(st, 0, out, CPC_ADDR_STR_MAX, "legacy_clients.address", err);
 }
 
 static int row_client_id(sqlite3_stmt *st, void *out, struct cpc_err *err)
 {
-    return col_text(st, 0, out, CPC_LEGACY_ID_MAX + 1, "legacy_clients.client_id", err);
+    return cpc__store_col_text(st, 0, out, CPC_LEGACY_ID_MAX + 1, "legacy_clients.client_id", err);
 }
 
 int cpc_store_legacy_client_address(struct cpc_store *s, const char *client_id,
@@ -300,20 +287,20 @@ static int row_receipt(sqlite3_stmt *st, void *out, struct cpc_err *err)
     struct cpc_legacy_receipt *r = out;
     int rc;
     memset(r, 0, sizeof *r);
-    if ((rc = col_text(st, 0, r->client_id, sizeof r->client_id, "legacy_receipts.client_id",
+    if ((rc = cpc__store_col_text(st, 0, r->client_id, sizeof r->client_id, "legacy_receipts.client_id",
                        err)) ||
-        (rc = col_text(st, 1, r->contract_id, sizeof r->contract_id,
+        (rc = cpc__store_col_text(st, 1, r->contract_id, sizeof r->contract_id,
                        "legacy_receipts.contract_id", err)) ||
-        (rc = col_text(st, 2, r->result_data, sizeof r->result_data,
+        (rc = cpc__store_col_text(st, 2, r->result_data, sizeof r->result_data,
                        "legacy_receipts.result_data", err)) ||
-        (rc = col_text(st, 3, r->task_id, sizeof r->task_id, "legacy_receipts.task_id", err)) ||
+        (rc = cpc__store_col_text(st, 3, r->task_id, sizeof r->task_id, "legacy_receipts.task_id", err)) ||
         (rc = cpc__store_col_u64(st, 4, &r->work_units, "legacy_receipts.work_units", err)) ||
         (rc = cpc__store_col_u64(st, 5, &r->reward, "legacy_receipts.reward", err)) ||
         (rc = col_hash(st, 6, r->receipt_tx, "legacy_receipts.receipt_tx", err)) ||
         (rc = col_hash(st, 7, r->reward_tx, "legacy_receipts.reward_tx", err)) ||
         (rc = cpc__store_col_u64(st, 8, &r->created_at, "legacy_receipts.created_at", err)) ||
         (sqlite3_column_type(st, 9) != SQLITE_NULL &&
-         (rc = col_text(st, 9, r->assignment, sizeof r->assignment, "legacy_receipts.assignment",
+         (rc = cpc__store_col_text(st, 9, r->assignment, sizeof r->assignment, "legacy_receipts.assignment",
                         err)))) {
         memset(r, 0, sizeof *r);
         return rc;

@@ -163,13 +163,7 @@ static int col_fixed(sqlite3_stmt *st, int col, char *out, size_t cap, const cha
     out[0] = '\0';
     if (sqlite3_column_type(st, col) == SQLITE_NULL)
         return 0;
-    const unsigned char *t = sqlite3_column_text(st, col);
-    int n = sqlite3_column_bytes(st, col);
-    if (!t || n < 0 || (size_t)n >= cap)
-        return cpc_err_set(err, CPC_ERR_DB, "store: corrupt row: %s", what);
-    memcpy(out, t, (size_t)n);
-    out[n] = '\0';
-    return 0;
+    return cpc__store_col_text(st, col, out, cap, what, err);
 }
 
 static int col_dup(sqlite3_stmt *st, int col, char **out, struct cpc_err *err)

@@ -139,6 +139,18 @@ int cpc__store_col_u64(sqlite3_stmt *st, int col, uint64_t *out, const char *wha
     return 0;
 }
 
+int cpc__store_col_text(sqlite3_stmt *st, int col, char *out, size_t cap, const char *what,
+                        struct cpc_err *err)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    int n = sqlite3_column_bytes(st, col);
+    if (!t || n < 0 || (size_t)n >= cap)
+        return cpc_err_set(err, CPC_ERR_DB, "store: corrupt row: %s", what);
+    memcpy(out, t, (size_t)n);
+    out[n] = '\0';
+    return 0;
+}
+
 /* ---- reader pool ---- */
 
 struct cpc__store_reader *cpc__store_reader_get(struct cpc_store *s)

@@ -14,6 +14,7 @@
  * height/prev_hash check happens inside the transaction, so it cannot race
  * another writer process.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,18 @@ static int commit(struct cpc_store *s, struct cpc_err *err)
     return step_done(s, s->w[W_COMMIT], "committing", err);
 }
 
+/* Take the write lock (the caller unlocks), open a transaction and read the
+ * latest block into *has, *latest, hash. *begun: the transaction opened (an
+ * error after it wants the caller's rollback and context). 0 or the error. */
+static int begin_at_latest(struct cpc_store *s, int *has, uint64_t *latest, uint8_t hash[32],
+                           bool *begun, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->wmu);
+    int rc = begin(s, err);
+    *begun = rc == 0;
+    return rc ? rc : latest_block(s, has, latest, hash, err);
+}
+
 int cpc_store_init_genesis(struct cpc_store *s, const char *genesis_json,
                            const struct cpc_block_header *h0, const struct cpc_state *st,
                            uint64_t total_supply, struct cpc_err *err)
@@ -312,12 +325,8 @@ int cpc_store_init_genesis(struct cpc_store *s, const char *genesis_json,
                            (unsigned long long)total_supply);
     snprintf(supply, sizeof supply, "%llu", (unsigned long long)total_supply);
 
-    pthread_mutex_lock(&s->wmu);
-    rc = begin(s, err);
-    if (rc)
-        goto out;
-    rc = latest_block(s, &has, &latest, latest_hash, err);
-    if (rc)
+    bool begun;
+    if ((rc = begin_at_latest(s, &has, &latest, latest_hash, &begun, err)) != 0)
         goto fail;
     if (has) {
         rc = cpc_err_set(err, CPC_ERR_INVALID,
@@ -341,7 +350,7 @@ int cpc_store_init_genesis(struct cpc_store *s, const char *genesis_json,
     goto out;
 fail:
     rollback(s);
-    if (rc != CPC_ERR_INVALID)
+    if (begun && rc != CPC_ERR_INVALID)
         cpc_err_prefix(err, "store: genesis not written");
 out:
     pthread_mutex_unlock(&s->wmu);
@@ -367,12 +376,8 @@ int cpc_store_commit_block(struct cpc_store *s, const struct cpc_block *b,
                            "store: block %llu header says %u txs but carries %zu",
                            (unsigned long long)height, b->header.n_txs, b->n_txs);
 
-    pthread_mutex_lock(&s->wmu);
-    rc = begin(s, err);
-    if (rc)
-        goto out;
-    rc = latest_block(s, &has, &latest, latest_hash, err);
-    if (rc)
+    bool begun;
+    if ((rc = begin_at_latest(s, &has, &latest, latest_hash, &begun, err)) != 0)
         goto fail;
     if (!has) {
         rc = cpc_err_set(err, CPC_ERR_INVALID,
@@ -405,7 +410,7 @@ int cpc_store_commit_block(struct cpc_store *s, const struct cpc_block *b,
     goto out;
 fail:
     rollback(s);
-    if (rc != CPC_ERR_INVALID)
+    if (begun && rc != CPC_ERR_INVALID)
         cpc_err_prefix(err, "store: block %llu not committed", (unsigned long long)height);
 out:
     pthread_mutex_unlock(&s->wmu);

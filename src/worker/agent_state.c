@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../core/hex.h"
+#include "../core/hex_json.h"
 #include "../core/uuid.h"
 #include "agent_internal.h"
 
@@ -71,13 +72,6 @@ struct wk_item *wk_item_add(struct wk_agent *a)
     return it;
 }
 
-static json_t *hexj(const uint8_t *b, size_t n)
-{
-    char s[2 * 64 + 1];
-    cpc_hex_encode(s, b, n);
-    return json_string(s);
-}
-
 static json_t *item_to_json(const struct wk_item *it)
 {
     json_t *o = json_object();
@@ -88,7 +82,7 @@ static json_t *item_to_json(const struct wk_item *it)
         bad |= json_object_set_new(o, "synthetic",
                                    json_pack("{s:I, s:o, s:I, s:I, s:I}", "height",
                                              (json_int_t)it->synth_height, "seed",
-                                             hexj(it->t.seed, 32), "n",
+                                             cpc_hex_json(it->t.seed, 32), "n",
                                              (json_int_t)it->t.p.matmul.n, "challenges",
                                              (json_int_t)it->t.p.matmul.challenges, "reward",
                                              (json_int_t)it->t.reward));
@@ -97,11 +91,11 @@ static json_t *item_to_json(const struct wk_item *it)
     }
     bad |= json_object_set_new(o, "phase", json_string(PHASES[it->phase]));
     bad |= json_object_set_new(o, "checkpoint", json_integer((json_int_t)it->checkpoint));
-    bad |= json_object_set_new(o, "result", hexj(it->result, it->result_len));
+    bad |= json_object_set_new(o, "result", cpc_hex_json(it->result, it->result_len));
     if (it->has_salt)
-        bad |= json_object_set_new(o, "salt", hexj(it->salt, 32));
+        bad |= json_object_set_new(o, "salt", cpc_hex_json(it->salt, 32));
     bad |= json_object_set(o, "tx", it->tx ? it->tx : json_null());
-    bad |= json_object_set_new(o, "tx_hash", hexj(it->tx_hash, 32));
+    bad |= json_object_set_new(o, "tx_hash", cpc_hex_json(it->tx_hash, 32));
     bad |= json_object_set_new(o, "commit_height", json_integer((json_int_t)it->commit_height));
     if (bad) {
         json_decref(o);

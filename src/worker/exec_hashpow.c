@@ -33,6 +33,7 @@
 #define HP_HAVE_X86 0
 #endif
 
+#include "../core/bytes.h"
 #include "exec_search.h"
 #include "executor.h"
 
@@ -72,25 +73,12 @@ static inline uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (
 #define CH(x, y, z) (((x) & (y)) ^ (~(x) & (z)))
 #define MAJ(x, y, z) (((x) & (y)) ^ ((x) & (z)) ^ ((y) & (z)))
 
-static uint32_t get_u32be(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put_u32be(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
 static void hp_mid_init(struct hp_mid *m, const uint8_t seed[32])
 {
     uint32_t a = IV256[0], b = IV256[1], c = IV256[2], d = IV256[3];
     uint32_t e = IV256[4], f = IV256[5], g = IV256[6], h = IV256[7];
     for (int i = 0; i < 8; i++)
-        m->w[i] = get_u32be(seed + 4 * i);
+        m->w[i] = cpc_get_u32be(seed + 4 * i);
     for (int i = 0; i < 8; i++) {
         uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K256[i] + m->w[i];
         uint32_t t2 = BSIG0(a) + MAJ(a, b, c);
@@ -392,7 +380,7 @@ int cpc__wk_hashpow_hash(int impl, uint8_t out[32], const uint8_t seed[32], uint
         return CPC_ERR_INVALID;
     }
     for (int i = 0; i < 8; i++)
-        put_u32be(out + 4 * i, s[i]);
+        cpc_put_u32be(out + 4 * i, s[i]);
     return CPC_OK;
 }
 

@@ -6,7 +6,7 @@
  * reissued and paid once, cancel and expiry refunds. Every block is built
  * with cpc_block_build, re-validated with cpc_apply_block (signatures on) and
  * the supply invariant is checked after it. The builder's oracle of its own
- * lease signatures (cpc_block_build_ex) builds the same block, still verifies
+ * lease signatures (cpc_block_assemble) builds the same block, still verifies
  * what it does not know, and a lying one is caught by cpc_apply_block. */
 #include "core_market_fixture.h"
 
@@ -219,8 +219,16 @@ static int build_one(const struct cpc_tx *tx, const struct cpc_lease_sig_oracle 
 {
     const struct cpc_tx *ptrs[1] = {tx};
     struct cpc_err err = {0};
-    int rc = cpc_block_build_ex(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, ptrs, 1, C.s,
-                                C.val.sk, o, b, delta, NULL, NULL, NULL, &err);
+    struct cpc_block_request req = {.state = C.st, .prev = &C.prev, .params = &C.params,
+                                    .time_ms = C.prev.time_ms + 1000, .candidates = ptrs,
+                                    .n_candidates = 1, .signer = C.s, .validator_sk = C.val.sk,
+                                    .lease_sigs = o};
+    struct cpc_block_built built;
+    int rc = cpc_block_assemble(&req, &built, &err);
+    *b = built.block;
+    *delta = built.delta;
+    free(built.skipped);
+    free(built.skipped_codes);
     if (rc)
         fail_msg("build: %s", err.msg);
     assert_int_equal(b->n_txs, 1);
