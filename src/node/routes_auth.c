@@ -297,6 +297,13 @@ static void unknown_email_key(const struct cpc_platform *p, const char *email, u
     crypto_generichash_final(&st, key, 32);
 }
 
+/* One argon2id verification of pw against hash, counted in p->login_pw_verifies. */
+static int login_pw_verify(struct cpc_platform *p, const char *hash, const char *pw, size_t len)
+{
+    atomic_fetch_add(&p->login_pw_verifies, 1);
+    return crypto_pwhash_str_verify(hash, pw, len);
+}
+
 void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
@@ -347,8 +354,7 @@ void cpc_h_auth_login(struct cpc_http_req *req, struct cpc_http_res *res)
         goto record;
     }
     /* an unknown email costs the same argon2 verification as a known one */
-    int good = crypto_pwhash_str_verify(rc == 0 ? u.password_hash : p->dummy_hash, pw,
-                                        pw_len) == 0 &&
+    int good = login_pw_verify(p, rc == 0 ? u.password_hash : p->dummy_hash, pw, pw_len) == 0 &&
                rc == 0;
     uint64_t locked_until = rc == 0 ? u.locked_until_ms : unknown_until;
     if (locked_until > now) {
