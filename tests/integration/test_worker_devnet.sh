@@ -43,7 +43,7 @@ for i in 1 2 3; do
 done
 again=$("$WK" init --from w1 2>/dev/null | jq -r .created)
 expect_eq "init reuses an existing key" false "$again"
-out=$("$WK" register --stake 10 --from w1 --node "http://127.0.0.1:1" 2>&1); rc=$?
+out=$("$WK" register --stake 10 --from w1 --node "http://127.0.0.1:$(free_port)" 2>&1); rc=$?
 check "register against a dead node fails clearly (rc=$rc)" test $rc -ne 0
 expect_contains "  ... naming the node" "Connection refused" "$out"
 
