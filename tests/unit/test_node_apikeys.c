@@ -1,4 +1,4 @@
-/* test_node_apikeys.c — platform accounts, third slice, part 1: API keys.
+/* test_node_apikeys.c — platform accounts: API keys.
  * Create / list / delete (the key is shown once and never listed), Bearer
  * and X-API-Key authentication, wrong and deleted keys (401), another
  * user's key id (404), scopes (403 insufficient_scope, access-token-only
