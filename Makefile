@@ -33,7 +33,8 @@ test: build-asan fuzz-smoke
 
 # Ledger throughput, the market (market:, verify:, detect:), then the worker
 # (hashpow:, matmul:, vanity:), then, where nvidia-smi sees a GPU and nvcc is
-# there, the GPU line (bench/cuda/run.sh: cuda_matmul:).
+# there, the GPU line (bench/cuda/run.sh: cuda_matmul:), then the login times
+# of a known and an unknown email (login_timing:, login_timing_locked:).
 bench: build
 	@./build/bin/bench_ledger
 	@./build/bin/bench_market
@@ -42,6 +43,7 @@ bench: build
 	@if nvidia-smi -L >/dev/null 2>&1 && { command -v nvcc >/dev/null || [ -x /usr/local/cuda/bin/nvcc ]; }; then \
 	  bash bench/cuda/run.sh; \
 	else echo "bench: no GPU or no nvcc here: bench/cuda/run.sh (cuda_matmul:) runs on a GPU machine"; fi
+	@./build/bin/bench_login_timing
 
 # The whole tree (binaries, benches, libFuzzer targets) built by clang with -Werror.
 build-fuzz: deps

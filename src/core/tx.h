@@ -41,7 +41,7 @@ enum cpc_tx_type {
     CPC_TX_STAKE = 2,
     CPC_TX_UNSTAKE = 3,
     CPC_TX_SUBMIT_RESULT = 4,
-    /* reserved for the market (issue 3); the dispatch table has no entry yet */
+    /* the compute market (docs/market.md; tx_types_market.c) */
     CPC_TX_JOB_CREATE = 5,
     CPC_TX_JOB_CANCEL = 6,
     CPC_TX_REVEAL = 7,

@@ -29,6 +29,7 @@
 #define CPC_NODE_PLATFORM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,7 @@ struct cpc_platform {
     char dummy_hash[CPC_PLATFORM_HASH_STR]; /* verified for unknown emails (timing) */
     unsigned long long pw_ops;
     size_t pw_mem;
+    atomic_uint_fast64_t login_pw_verifies; /* argon2id verifications by POST /auth/login */
     int bind_sessions;
     uint64_t send_daily_limit;      /* base units per user per 24 h of custodial sends; 0 = none */
     char public_url[256];           /* [platform] public_url: base of links in mail */

@@ -297,6 +297,13 @@ static void unknown_email_key(const struct cpc_platform *p, const char *email, u
     crypto_generichash_final(&st, key, 32);
 }
 
+/* One argon2id verification of pw against hash, counted in p->login_pw_verifies. */
+static int login_pw_verify(struct cpc_platform *p, const char *hash, const char *pw, size_t len)
+{
+    atomic_fetch_add(&p->login_pw_verifies, 1);
+    return crypto_pwhash_str_verify(hash, pw, len);
+}
+
 /* One login attempt as its phases see it. */
 struct login_try {
     struct cpc_platform *p;
@@ -419,8 +426,8 @@ static int login_check(struct login_try *t, const char *pw, size_t pw_len, const
         return 0;
     }
     /* an unknown email costs the same argon2 verification as a known one */
-    int good = crypto_pwhash_str_verify(t->known ? t->u.password_hash : t->p->dummy_hash, pw,
-                                        pw_len) == 0 &&
+    int good = login_pw_verify(t->p, t->known ? t->u.password_hash : t->p->dummy_hash, pw,
+                               pw_len) == 0 &&
                t->known;
     uint64_t locked_until = t->known ? t->u.locked_until_ms : unknown_until;
     if (locked_until > t->now) {

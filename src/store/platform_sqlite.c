@@ -94,7 +94,7 @@ static const struct pmigration pmigrations[] = {
      "  last_error TEXT"
      ") STRICT;"
      "CREATE INDEX mail_queue_due ON mail_queue(next_try_ms) WHERE sent_ms IS NULL;"},
-    /* second slice: profile, TOTP 2FA, recovery codes, reset-token lookup */
+    /* profile, TOTP 2FA, recovery codes, reset-token lookup (platform_sqlite_account.c) */
     {2, "profile and two-factor authentication",
      "ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '' "
      "  CHECK (length(display_name) <= 100);"
@@ -113,7 +113,7 @@ static const struct pmigration pmigrations[] = {
      ") STRICT;"
      "CREATE INDEX recovery_codes_user ON recovery_codes(user, code_hash) WHERE used = 0;"
      "CREATE INDEX email_codes_hash ON email_codes(code_hash) WHERE used = 0;"},
-    /* third slice: API keys, ledger wallets, wallet-link challenges */
+    /* API keys, ledger wallets, wallet-link challenges (platform_sqlite_keys.c) */
     {3, "API keys and ledger wallets",
      "CREATE TABLE api_keys("
      "  id INTEGER PRIMARY KEY,"
@@ -143,7 +143,7 @@ static const struct pmigration pmigrations[] = {
      "  used INTEGER NOT NULL DEFAULT 0 CHECK (used IN (0, 1))"
      ") STRICT;"
      "CREATE INDEX wallet_challenges_user ON wallet_challenges(user, used);"},
-    /* fourth slice: custodial send accounting (platform_sqlite_wallet.c) */
+    /* custodial send accounting (platform_sqlite_wallet.c) */
     {4, "custodial send accounting", cpc__pstore_wallet_sql},
     /* failed logins of unknown emails, under a keyed hash (platform_sqlite_keys.c) */
     {5, "failed logins of unknown emails", cpc__pstore_unknown_login_sql},
@@ -355,7 +355,7 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
             goto fail;
         }
     }
-    if ((rc = cpc__pstore_ext_open(s, err)) != 0 || (rc = cpc__pstore_keys_open(s, err)) != 0 ||
+    if ((rc = cpc__pstore_account_open(s, err)) != 0 || (rc = cpc__pstore_keys_open(s, err)) != 0 ||
         (rc = cpc__pstore_wallet_open(s, err)) != 0)
         goto fail;
     *out = s;
@@ -371,7 +371,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
         return;
     for (int i = 0; i < S__COUNT; i++)
         sqlite3_finalize(s->st[i]);
-    cpc__pstore_ext_close(s);
+    cpc__pstore_account_close(s);
     cpc__pstore_keys_close(s);
     cpc__pstore_wallet_close(s);
     sqlite3_close(s->db);

@@ -1,13 +1,14 @@
-/* platform_sqlite_internal.h — what platform_sqlite.c and its slices
- * (platform_sqlite_ext.c, _keys.c, _wallet.c) share: the handle and small
- * statement helpers.
+/* platform_sqlite_internal.h — what platform_sqlite.c and its companion
+ * files (platform_sqlite_account.c, _keys.c, _wallet.c) share: the handle and
+ * small statement helpers.
  *
  * Design note. Private to src/store. The handle holds one connection, its
- * mutex and four statement sets (the first slice's in st, the second slice's
- * in ext, prepared by cpc__pstore_ext_open, the third's in keys, prepared by
- * cpc__pstore_keys_open; the fourth's in wallet, prepared by
- * cpc__pstore_wallet_open). Helpers expect the caller to
- * hold s->mu; they return 0 or a negative cpc_errcode with err filled.
+ * mutex and four statement sets: platform_sqlite.c's in st, the account
+ * statements in account (prepared by cpc__pstore_account_open), the API-key
+ * and wallet-link statements in keys (cpc__pstore_keys_open) and the
+ * custodial-send statements in wallet (cpc__pstore_wallet_open). Helpers
+ * expect the caller to hold s->mu; they return 0 or a negative cpc_errcode
+ * with err filled.
  */
 #ifndef CPC_STORE_PLATFORM_SQLITE_INTERNAL_H
 #define CPC_STORE_PLATFORM_SQLITE_INTERNAL_H
@@ -25,7 +26,7 @@
 struct cpc_pstore {
     sqlite3 *db;
     sqlite3_stmt *st[CPC__PSTORE_BASE_STMTS];
-    sqlite3_stmt **ext;           /* statements of platform_sqlite_ext.c */
+    sqlite3_stmt **account;       /* statements of platform_sqlite_account.c */
     sqlite3_stmt **keys;          /* statements of platform_sqlite_keys.c */
     sqlite3_stmt **wallet;        /* statements of platform_sqlite_wallet.c */
     pthread_mutex_t mu;
@@ -115,9 +116,9 @@ int cpc__pstore_tx_begin(struct cpc_pstore *s, struct cpc_err *err);
  * be NULL) and rolls back. Returns rc, or the commit's error. */
 int cpc__pstore_tx_end(struct cpc_pstore *s, int rc, sqlite3_stmt *st, struct cpc_err *err);
 
-/* Prepare / finalize the statements of platform_sqlite_ext.c (after migrations). */
-int cpc__pstore_ext_open(struct cpc_pstore *s, struct cpc_err *err);
-void cpc__pstore_ext_close(struct cpc_pstore *s);
+/* Prepare / finalize the statements of platform_sqlite_account.c (after migrations). */
+int cpc__pstore_account_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_account_close(struct cpc_pstore *s);
 /* Prepare / finalize the statements of platform_sqlite_keys.c (after migrations). */
 int cpc__pstore_keys_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_keys_close(struct cpc_pstore *s);

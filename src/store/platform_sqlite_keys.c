@@ -1,4 +1,4 @@
-/* platform_sqlite_keys.c — the third slice of platform_store.h for SQLite:
+/* platform_sqlite_keys.c — the API-key part of platform_store.h for SQLite:
  * API keys, ledger wallets and wallet-link challenges (platform migration 3).
  *
  * Design note. Same connection, mutex and rules as platform_sqlite.c: every

@@ -1,4 +1,4 @@
-/* platform_sqlite_wallet.c — the fourth slice of platform_store.h for SQLite:
+/* platform_sqlite_wallet.c — the custodial-send part of platform_store.h for SQLite:
  * the accounting of custodial sends (platform migration 4, table
  * wallet_sends), which the per-user daily limit of POST /me/wallet/send sums.
  *

@@ -1,10 +1,10 @@
-/* platform_store.h — persistence of platform accounts (ARCHITECTURE §7):
+/* platform_store.h — persistence of platform accounts (docs/platform.md):
  * users, email codes, refresh tokens, login attempts, the audit log and the
- * mail queue; second slice: profile, password reset lookup, TOTP secrets,
- * recovery codes and the read side of the attempts and audit log
- * (platform_sqlite_ext.c); third slice: API keys, ledger wallets and link
- * challenges (platform_sqlite_keys.c); fourth slice: the accounting of
- * custodial sends for the daily limit (platform_sqlite_wallet.c).
+ * mail queue (platform_sqlite.c); profile, password reset lookup, TOTP
+ * secrets, recovery codes and the read side of the attempts and audit log
+ * (platform_sqlite_account.c); API keys, ledger wallets and link challenges
+ * (platform_sqlite_keys.c); the accounting of custodial sends for the daily
+ * limit (platform_sqlite_wallet.c).
  *
  * Design note. This is an interface: an opaque handle plus plain-data rows,
  * so a PostgreSQL implementation can replace platform_sqlite.c without
@@ -175,7 +175,7 @@ int cpc_pstore_mail_failed(struct cpc_pstore *s, int64_t id, uint64_t next_try_m
 /* Free a message's strings; NULL accepted. */
 void cpc_pmail_clear(struct cpc_pmail *m);
 
-/* ==== second slice (platform_sqlite_ext.c) ==== */
+/* ==== profile, reset tokens, TOTP, recovery codes, history (platform_sqlite_account.c) ==== */
 
 #define CPC_PTOTP_SEALED_MAX 256
 #define CPC_RECOVERY_CODES 10
@@ -254,7 +254,7 @@ int cpc_pstore_attempt_list(struct cpc_pstore *s, const char *email, uint32_t of
 int cpc_pstore_audit_list(struct cpc_pstore *s, uint32_t offset, struct cpc_paudit *rows,
                           size_t cap, size_t *n, struct cpc_err *err);
 
-/* ==== third slice (platform_sqlite_keys.c): API keys, ledger wallets, link challenges ==== */
+/* ==== API keys, ledger wallets, link challenges (platform_sqlite_keys.c) ==== */
 
 #define CPC_PAPIKEY_NAME_MAX 64
 #define CPC_PAPIKEY_PREFIX_LEN 12   /* "cpc_" + 8 characters of the key: not secret */
@@ -355,7 +355,7 @@ int cpc_pstore_unknown_login_failed_record(struct cpc_pstore *s, const uint8_t k
                                            const struct cpc_punknown_limits *lim, int *locked,
                                            struct cpc_err *err);
 
-/* ==== fourth slice (platform_sqlite_wallet.c): custodial send accounting ==== */
+/* ==== custodial send accounting (platform_sqlite_wallet.c) ==== */
 
 /* A user's recorded sends with ms > since (the caller's window). */
 struct cpc_psend_window {

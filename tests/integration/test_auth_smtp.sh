@@ -195,7 +195,7 @@ expect_eq "the old access token is revoked" 401 "$ME"
 post /auth/login "{\"email\":\"$EMAIL\",\"password\":\"$NEWPASS\",\"totp\":\"$(echo "$RECOVERY" | head -1)\"}"
 expect_eq "the new password and a recovery code log in" 200 "$CODE"
 
-# --- third slice: an API key (shown once, X-API-Key), the custodial wallet, a challenge ---
+# --- an API key (shown once, X-API-Key), the custodial wallet, a challenge ---
 ACCESS3=$(echo "$BODY" | jq -r .access_token)
 post_bearer /api-keys '{"name":"it-dc","scopes":["read"],"ip_whitelist":["127.0.0.0/8","::1/128"]}' "$ACCESS3"
 expect_eq "an API key is made" 201 "$CODE"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The benchmarks still run end to end (a smoke test, not a timing test: no
 # figure is compared with anything). bench_market at a tiny size against a real
-# cpcd on 127.0.0.1: its last three lines keep the issue's exact format, every
-# task settles and none is rejected; bench_state_root's roots agree with the
+# cpcd on 127.0.0.1: its last three lines keep their exact format, every task
+# settles and none is rejected; bench_state_root's roots agree with the
 # rebuild (it checks that itself and exits non-zero otherwise); bench_worker's
-# last three lines keep the issue's exact format.
+# last three lines keep their exact format.
 source "$(dirname "$0")/lib.sh"
 
 # last_lines_match OUTPUT NAME:REGEX...: the output's last lines, in order, each match

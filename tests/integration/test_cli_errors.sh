@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every failure the issue names, through cpc-cli against a real node: each
+# Every failure cpc-cli reports to a user, against a real node: each
 # must exit non-zero with its message. Crafted transactions (bad or high-S
 # signature, foreign pubkey) are made from a `--dry-run` tx and sent with
 # `tx broadcast`, as an offline-signing user would.

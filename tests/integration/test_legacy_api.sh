@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The legacy proof-of-concept API (issue 3 §7) against a real cpcd, driven the
-# way its old clients did: register, fetch a task, hash in a loop, submit, read
-# the balance and the chain. The client loop computes the expected result
-# itself with sha256sum (independent of the node's C replay).
+# The legacy proof-of-concept API (docs/api.md, "Legacy API") against a real
+# cpcd, driven the way its old clients did: register, fetch a task, hash in a
+# loop, submit, read the balance and the chain. The client loop computes the
+# expected result itself with sha256sum (independent of the node's C replay).
 source "$(dirname "$0")/lib.sh"
 
 PORT=$(free_port)

@@ -43,7 +43,7 @@ for i in 1 2 3; do
 done
 again=$("$WK" init --from w1 2>/dev/null | jq -r .created)
 expect_eq "init reuses an existing key" false "$again"
-out=$("$WK" register --stake 10 --from w1 --node "http://127.0.0.1:1" 2>&1); rc=$?
+out=$("$WK" register --stake 10 --from w1 --node "http://127.0.0.1:$(free_port)" 2>&1); rc=$?
 check "register against a dead node fails clearly (rc=$rc)" test $rc -ne 0
 expect_contains "  ... naming the node" "Connection refused" "$out"
 
@@ -69,6 +69,13 @@ wait_done() { # wait_done JOB SECONDS
   return 1
 }
 paid_sum() { cat "$T_DIR"/w*.log | jq -s '[.[] | select(.event=="paid") | .reward] | add // 0'; }
+wait_paid() { # wait_paid SUM SECONDS: until the workers' paid events add up to SUM
+  for _ in $(seq 1 $(($2 * 10))); do
+    [ "$(paid_sum 2>/dev/null)" = "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
 JH=$(create_job "$SRC/examples/jobs/hashpow.json")
 JM=$(create_job "$SRC/examples/jobs/matmul.json")
@@ -81,7 +88,7 @@ for j in "$JH" "$JM" "$JV"; do
   d=$(curl -fsS "$CPC_NODE/market/job/$j" | jq -r '.tasks_done == .contract.tasks')
   expect_eq "job ${j:0:8}: every task done" true "$d"
 done
-sleep 1
+wait_paid 18000000000 30 # the workers log "paid" once they see the settlement
 expect_eq "workers' paid events add up to the rewards (6x1 + 3x2 + 2x3 CPC)" 18000000000 "$(paid_sum)"
 n=$(cat "$T_DIR"/w*.log | jq -s '[.[] | select(.event=="verified")] | length')
 expect_eq "11 verified results" 11 "$n"
@@ -192,7 +199,7 @@ start_worker 1
 check "big hashpow job completed after the restart" wait_done "$JB" 240
 grep -q '"event":"started".*[1-9] unfinished task' "$T_DIR/w1.log"
 check "the restarted worker resumed from its state file" test $? -eq 0
-sleep 1
+wait_paid $((before + 10000000000)) 30
 expect_eq "its four tasks were paid once each" $((before + 10000000000)) "$(paid_sum)"
 dups=$(curl -fsS "$CPC_NODE/account/${ADDR[1]}/txs?limit=100" |
   jq '[.txs[] | select(.tx_type=="SUBMIT_RESULT") | .payload.task_id] | group_by(.) | map(select(length > 1)) | length')

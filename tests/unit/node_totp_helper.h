@@ -1,5 +1,5 @@
 /* node_totp_helper.h — the TOTP code a test's authenticator app would show
- * (liboath), for the platform tests with 2FA (test_node_auth2.c,
+ * (liboath), for the platform tests with 2FA (test_node_auth_password_totp.c,
  * test_node_wallet_send.c). Include after node_auth_fixture.h. */
 #ifndef CPC_TEST_NODE_TOTP_HELPER_H
 #define CPC_TEST_NODE_TOTP_HELPER_H

@@ -362,7 +362,7 @@ static void test_strict_decoding(void **state)
 
 /* cpc_block_build deep-copies candidates that own ext bytes; cpc_apply_block
  * re-hashes txs without copying them; cpc_block_clear frees the copies. */
-static void test_build_copies_ext(void **state)
+static void test_build_copies_payload(void **state)
 {
     (void)state;
     struct cpc_state *st = cpc_state_new();
@@ -405,7 +405,7 @@ int main(void)
         cmocka_unit_test(test_roots),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_strict_decoding),
-        cmocka_unit_test(test_build_copies_ext),
+        cmocka_unit_test(test_build_copies_payload),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

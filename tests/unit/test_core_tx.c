@@ -788,7 +788,7 @@ static void test_result_lease_json_errors(void **state)
 
 /* ---- ext ownership ---- */
 
-static void test_ext_copy_clear(void **state)
+static void test_payload_copy_clear(void **state)
 {
     (void)state;
     struct cpc_tx tx, copy, copy2;
@@ -889,7 +889,7 @@ int main(void)
         cmocka_unit_test(test_result_lease_json_errors),
         cmocka_unit_test(test_result_lease_set),
         cmocka_unit_test(test_result_lease_set_json_errors),
-        cmocka_unit_test(test_ext_copy_clear),
+        cmocka_unit_test(test_payload_copy_clear),
         cmocka_unit_test(test_worker_deregister_json),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,4 +1,4 @@
-/* test_node_apikeys.c — platform accounts, third slice, part 1: API keys.
+/* test_node_apikeys.c — platform accounts: API keys.
  * Create / list / delete (the key is shown once and never listed), Bearer
  * and X-API-Key authentication, wrong and deleted keys (401), another
  * user's key id (404), scopes (403 insufficient_scope, access-token-only
@@ -308,7 +308,7 @@ static void test_rate_limits(void **state)
     assert_string_equal(h.remaining, "99");
 }
 
-static void test_no_secrets_at_rest3(void **state)
+static void test_no_api_key_secrets_at_rest(void **state)
 {
     struct fixture *f = *state;
     int saved = log_capture(f);
@@ -348,7 +348,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_keys_cannot_manage_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_whitelist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limits, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_secrets_at_rest3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_api_key_secrets_at_rest, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -1,4 +1,4 @@
-/* test_node_market_flow.c — the market's acceptance tests (issue 3) over
+/* test_node_market_flow.c — the market's acceptance tests (docs/market.md) over
  * real HTTP against an in-process cpcd on 127.0.0.1 (ephemeral port, blocks
  * only when the test calls cpc_produce_block, so every height is known).
  *

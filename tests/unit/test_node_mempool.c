@@ -173,9 +173,10 @@ static void test_many_senders(void **state)
 }
 
 
-/* A tx owning n bytes of fake ext (as a REVEAL would), filled with `fill`. */
-static struct cpc_tx mk_ext(uint8_t sender, uint64_t nonce, uint64_t gas_price, size_t n,
-                            uint8_t fill)
+/* A tx owning n bytes of fake payload in `ext` (as a REVEAL would), filled
+ * with `fill`. */
+static struct cpc_tx mk_with_payload(uint8_t sender, uint64_t nonce, uint64_t gas_price,
+                                     size_t n, uint8_t fill)
 {
     struct cpc_tx tx = mk(sender, nonce, gas_price, 1);
     tx.ext = malloc(n);
@@ -185,37 +186,45 @@ static struct cpc_tx mk_ext(uint8_t sender, uint64_t nonce, uint64_t gas_price, 
     return tx;
 }
 
-static void test_ext_copies(void **state)
+static void test_pool_owns_payload_copies(void **state)
 {
     (void)state;
     setup_accounts();
     struct cpc_mempool *mp = cpc_mempool_new(100);
     struct cpc_err err = {0};
-    struct cpc_tx a0 = mk_ext(1, 0, 1, 64, 0xa0), a1 = mk_ext(1, 1, 1, 8, 0xa1);
-    struct cpc_tx b0 = mk_ext(2, 0, 1, 3, 0xb0);
+    struct cpc_tx a0 = mk_with_payload(1, 0, 1, 64, 0xa0);
+    struct cpc_tx a1 = mk_with_payload(1, 1, 1, 8, 0xa1);
+    struct cpc_tx b0 = mk_with_payload(2, 0, 1, 3, 0xb0);
     assert_int_equal(cpc_mempool_add(mp, &a0, &accounts[1], &err), 0);
     assert_int_equal(cpc_mempool_add(mp, &a1, &accounts[1], &err), 0);
     assert_int_equal(cpc_mempool_add(mp, &b0, &accounts[2], &err), 0);
-    /* the pool copied: the caller's buffers can go right away */
-    uint8_t *a0_ext = a0.ext;
+    /* the pool copied: wiping the caller's buffers leaves the pooled copies
+     * intact (checked below), and the caller's buffers can go right away */
+    memset(a0.ext, 0, a0.ext_len);
+    memset(a1.ext, 0, a1.ext_len);
+    memset(b0.ext, 0, b0.ext_len);
+    struct cpc_tx a0k = mk(1, 0, 1, 1);
+    struct cpc_tx got;
+    assert_int_equal(cpc_mempool_get(mp, a0k.hash, &got), 0);
+    assert_ptr_not_equal(got.ext, a0.ext); /* both alive: distinct buffers */
+    cpc_tx_clear(&got);
     cpc_tx_clear(&a0);
     cpc_tx_clear(&a1);
     cpc_tx_clear(&b0);
 
     /* a duplicate and an underpriced replacement are refused without leaking */
-    struct cpc_tx dup = mk_ext(2, 0, 1, 3, 0xb0);
+    struct cpc_tx dup = mk_with_payload(2, 0, 1, 3, 0xb0);
     assert_int_equal(cpc_mempool_add(mp, &dup, &accounts[2], &err), CPC_ERR_DUPLICATE);
     cpc_tx_clear(&dup);
-    struct cpc_tx cheap = mk_ext(2, 0, 1, 7, 0xcc);
+    struct cpc_tx cheap = mk_with_payload(2, 0, 1, 7, 0xcc);
     cheap.hash[31] = 0x77; /* another tx, same sender/nonce, same price */
     assert_int_equal(cpc_mempool_add(mp, &cheap, &accounts[2], &err), CPC_ERR_FEE_TOO_LOW);
     cpc_tx_clear(&cheap);
     /* a replacement frees the replaced tx's ext inside the pool */
-    struct cpc_tx b0r = mk_ext(2, 0, 9, 5, 0xbb);
+    struct cpc_tx b0r = mk_with_payload(2, 0, 9, 5, 0xbb);
     assert_int_equal(cpc_mempool_add(mp, &b0r, &accounts[2], &err), 0);
 
     /* get: a deep copy the caller owns */
-    struct cpc_tx got;
     assert_int_equal(cpc_mempool_get(mp, b0r.hash, &got), 0);
     assert_non_null(got.ext);
     assert_ptr_not_equal(got.ext, b0r.ext);
@@ -223,9 +232,7 @@ static void test_ext_copies(void **state)
     assert_int_equal(got.ext[4], 0xbb);
     cpc_tx_clear(&got);
     cpc_tx_clear(&b0r);
-    struct cpc_tx a0k = mk(1, 0, 1, 1);
     assert_int_equal(cpc_mempool_get(mp, a0k.hash, &got), 0);
-    assert_ptr_not_equal(got.ext, a0_ext);
     assert_int_equal(got.ext_len, 64);
     for (size_t i = 0; i < 64; i++)
         assert_int_equal(got.ext[i], 0xa0);
@@ -538,7 +545,7 @@ int main(void)
         cmocka_unit_test(test_full),
         cmocka_unit_test(test_select_order_and_prune),
         cmocka_unit_test(test_many_senders),
-        cmocka_unit_test(test_ext_copies),
+        cmocka_unit_test(test_pool_owns_payload_copies),
         cmocka_unit_test(test_gap_nonces_do_not_crowd_out_runnable_txs),
         cmocka_unit_test(test_future_per_account_cap),
         cmocka_unit_test(test_future_ttl),

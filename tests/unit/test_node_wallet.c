@@ -1,9 +1,9 @@
-/* test_node_wallet.c — platform accounts, third slice, part 2: the ledger
- * link. The custodial account is made on first use and stays the same, its
- * secret key is sealed at rest (opened here with the platform key to prove
- * it is the address's key and to grep for it) and never answered nor
- * logged; a challenge is single use and expires after 10 minutes (the
- * injectable clock moves); a link needs a low-S signature over
+/* test_node_wallet.c — platform accounts: the ledger link. The custodial
+ * account is made on first use and stays the same, its secret key is sealed
+ * at rest (opened here with the platform key to prove it is the address's
+ * key and to grep for it) and never answered nor logged; a challenge is
+ * single use and expires after 10 minutes (the injectable clock moves); a
+ * link needs a low-S signature over
  * SHA-256("cpc-link" || challenge || address) by the key of the address and
  * is refused with a wrong key, a wrong address, a reused, expired or
  * foreign challenge and a high-S signature. Real HTTP to a real node.

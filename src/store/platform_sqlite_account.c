@@ -1,6 +1,7 @@
-/* platform_sqlite_ext.c — the second slice of platform_store.h for SQLite:
- * profile and administration updates, reset-token lookup, TOTP secrets,
- * recovery codes, and the paged reads of login attempts and the audit log.
+/* platform_sqlite_account.c — the account part of platform_store.h for
+ * SQLite: profile and administration updates (password, roles, display name,
+ * blocked, KYC), password-reset token lookup, TOTP secrets, recovery codes,
+ * and the paged reads of login attempts and the audit log.
  *
  * Design note. Same connection, mutex and rules as platform_sqlite.c (its
  * tables come from platform migration 2): every statement is prepared once
@@ -14,7 +15,7 @@
 
 #include "platform_sqlite_internal.h"
 
-enum xstmt {
+enum account_stmt {
     X_USER_PW,
     X_USER_ROLES,
     X_USER_NAME,
@@ -35,7 +36,7 @@ enum xstmt {
     X__COUNT
 };
 
-static const char *const xsql[X__COUNT] = {
+static const char *const account_sql[X__COUNT] = {
     [X_USER_PW] = "UPDATE users SET password_hash = ?2, failed_logins = 0, locked_until_ms = 0 "
                   "WHERE id = ?1",
     [X_USER_ROLES] = "UPDATE users SET roles = ?2 WHERE id = ?1",
@@ -65,36 +66,36 @@ static const char *const xsql[X__COUNT] = {
                      "FROM audit_log ORDER BY id DESC LIMIT ?1 OFFSET ?2",
 };
 
-static sqlite3_stmt *xs(struct cpc_pstore *s, enum xstmt i) { return s->ext[i]; }
+static sqlite3_stmt *xs(struct cpc_pstore *s, enum account_stmt i) { return s->account[i]; }
 
-int cpc__pstore_ext_open(struct cpc_pstore *s, struct cpc_err *err)
+int cpc__pstore_account_open(struct cpc_pstore *s, struct cpc_err *err)
 {
-    s->ext = calloc(X__COUNT, sizeof *s->ext);
-    if (!s->ext)
+    s->account = calloc(X__COUNT, sizeof *s->account);
+    if (!s->account)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     for (int i = 0; i < X__COUNT; i++) {
-        int rc = sqlite3_prepare_v3(s->db, xsql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->ext[i],
-                                    NULL);
+        int rc = sqlite3_prepare_v3(s->db, account_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &s->account[i], NULL);
         if (rc != SQLITE_OK)
             return cpc__store_sqlerr(err, s->db, rc, "preparing a platform statement");
     }
     return 0;
 }
 
-void cpc__pstore_ext_close(struct cpc_pstore *s)
+void cpc__pstore_account_close(struct cpc_pstore *s)
 {
-    if (!s->ext)
+    if (!s->account)
         return;
     for (int i = 0; i < X__COUNT; i++)
-        sqlite3_finalize(s->ext[i]);
-    free(s->ext);
-    s->ext = NULL;
+        sqlite3_finalize(s->account[i]);
+    free(s->account);
+    s->account = NULL;
 }
 
 /* One write keyed by an integer id plus one more value (text, or an integer when
  * text is NULL). *changes may be NULL. */
-static int exec2(struct cpc_pstore *s, enum xstmt i, int64_t id, const char *text, int64_t v,
-                 int *changes, const char *what, struct cpc_err *err)
+static int exec_id_value(struct cpc_pstore *s, enum account_stmt i, int64_t id, const char *text,
+                         int64_t v, int *changes, const char *what, struct cpc_err *err)
 {
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = xs(s, i);
@@ -112,13 +113,13 @@ static int exec2(struct cpc_pstore *s, enum xstmt i, int64_t id, const char *tex
 int cpc_pstore_user_set_password(struct cpc_pstore *s, int64_t id, const char *password_hash,
                                  struct cpc_err *err)
 {
-    return exec2(s, X_USER_PW, id, password_hash, 0, NULL, "setting a password", err);
+    return exec_id_value(s, X_USER_PW, id, password_hash, 0, NULL, "setting a password", err);
 }
 
 int cpc_pstore_user_set_roles(struct cpc_pstore *s, int64_t id, uint32_t roles,
                               struct cpc_err *err)
 {
-    return exec2(s, X_USER_ROLES, id, NULL, roles, NULL, "setting roles", err);
+    return exec_id_value(s, X_USER_ROLES, id, NULL, roles, NULL, "setting roles", err);
 }
 
 int cpc_pstore_user_set_display_name(struct cpc_pstore *s, int64_t id, const char *name,
@@ -126,19 +127,20 @@ int cpc_pstore_user_set_display_name(struct cpc_pstore *s, int64_t id, const cha
 {
     if (strlen(name) > CPC_PUSER_NAME_MAX)
         return cpc_err_set(err, CPC_ERR_TOO_LARGE, "display name too long");
-    return exec2(s, X_USER_NAME, id, name, 0, NULL, "setting the display name", err);
+    return exec_id_value(s, X_USER_NAME, id, name, 0, NULL, "setting the display name", err);
 }
 
 int cpc_pstore_user_set_blocked(struct cpc_pstore *s, int64_t id, int blocked,
                                 struct cpc_err *err)
 {
-    return exec2(s, X_USER_BLOCKED, id, NULL, blocked ? 1 : 0, NULL, "blocking a user", err);
+    return exec_id_value(s, X_USER_BLOCKED, id, NULL, blocked ? 1 : 0, NULL, "blocking a user",
+                         err);
 }
 
 int cpc_pstore_user_set_kyc(struct cpc_pstore *s, int64_t id, const char *status,
                             struct cpc_err *err)
 {
-    return exec2(s, X_USER_KYC, id, status, 0, NULL, "setting the KYC status", err);
+    return exec_id_value(s, X_USER_KYC, id, status, 0, NULL, "setting the KYC status", err);
 }
 
 /* ---- reset tokens ---- */
@@ -227,7 +229,7 @@ int cpc_pstore_totp_use_step(struct cpc_pstore *s, int64_t user, uint64_t step, 
     if (step > (uint64_t)INT64_MAX)
         return cpc_err_set(err, CPC_ERR_INVALID, "time step out of range");
     int n = 0;
-    int rc = exec2(s, X_TOTP_STEP, user, NULL, (int64_t)step, &n, "using a TOTP step", err);
+    int rc = exec_id_value(s, X_TOTP_STEP, user, NULL, (int64_t)step, &n, "using a TOTP step", err);
     *ok = rc == 0 && n > 0;
     return rc;
 }

@@ -1,5 +1,5 @@
-/* test_node_auth3.c — platform accounts, second slice, part 2: login
- * history, PATCH /me, KYC, `cpcd admin create` (cpc_admin_create fed through
+/* test_node_auth_profile_admin.c — platform accounts: login history,
+ * PATCH /me, KYC, `cpcd admin create` (cpc_admin_create fed through
  * a pipe, as when stdin is not a terminal) and the admin routes: block /
  * unblock (tokens stop at once), KYC decisions, the audit log, and 403 for
  * non-admins. Real HTTP to a real node (node_auth_fixture.h).

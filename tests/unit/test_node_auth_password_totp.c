@@ -1,6 +1,6 @@
-/* test_node_auth2.c — platform accounts, second slice, part 1: password
- * recovery and change, TOTP 2FA with recovery codes, and the secrets-at-rest
- * grep for reset tokens, TOTP secrets and recovery codes. Real HTTP to a real
+/* test_node_auth_password_totp.c — platform accounts: password recovery and
+ * change, TOTP 2FA with recovery codes, and the secrets-at-rest grep for
+ * reset tokens, TOTP secrets and recovery codes. Real HTTP to a real
  * node (node_auth_fixture.h); TOTP codes are computed with liboath's
  * oath_totp_generate at the node's fake time, and the time steps are crossed
  * by moving that clock, never by sleeping.
@@ -283,7 +283,7 @@ static void test_2fa(void **state)
     expect(f, login(f, email, PW, NULL, NULL), 200, NULL);
 }
 
-static void test_no_secrets_at_rest2(void **state)
+static void test_no_reset_or_totp_secrets_at_rest(void **state)
 {
     struct fixture *f = *state;
     int saved = log_capture_always(f);
@@ -352,7 +352,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reset_unlocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_password_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_2fa, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_secrets_at_rest2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_reset_or_totp_secrets_at_rest, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
