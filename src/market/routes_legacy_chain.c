@@ -26,16 +26,10 @@
 #include "../store/store_legacy.h"
 #include "../node/node.h"
 #include "routes_legacy_internal.h"
+#include "../core/hex_json.h"
 
 #define CHAIN_DEFAULT_LIMIT 100
 #define CHAIN_MAX_LIMIT 100
-
-static json_t *hex32(const uint8_t h[32])
-{
-    char s[65];
-    cpc_hex_encode(s, h, 32);
-    return json_string(s);
-}
 
 static json_t *nullable_string(const char *s)
 {
@@ -68,7 +62,7 @@ static json_t *legacy_tx(struct cpc_node *n, const struct cpc_tx *tx,
                          nullable_string(client), "contract_id",
                          nullable_string(have_receipt ? r.contract_id : NULL), "to", to,
                          "amount", cpc__legacy_cpc_number(tx->u.transfer.amount), "tx_hash",
-                         hex32(tx->hash), "status", status);
+                         cpc_hex_json(tx->hash, 32), "status", status);
     }
     if (by_legacy && tx->type == CPC_TX_SUBMIT_RESULT) {
         char task[CPC_UUID_STR_LEN + 1], rh[2 * CPC_RESULT_HASH_MAX + 1];
@@ -78,7 +72,7 @@ static json_t *legacy_tx(struct cpc_node *n, const struct cpc_tx *tx,
         cpc_uuid_format(task, tx->u.result.task_id);
         cpc_hex_encode(rh, tx->u.result.result_hash, hl);
         json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s}", "type", "work_receipt", "task_id", task,
-                              "result_hash", rh, "tx_hash", hex32(tx->hash), "status", status);
+                              "result_hash", rh, "tx_hash", cpc_hex_json(tx->hash, 32), "status", status);
         if (o) {
             json_object_set_new(o, "client_id", nullable_string(have_receipt ? r.client_id : NULL));
             json_object_set_new(o, "contract_id",
@@ -96,7 +90,7 @@ static json_t *legacy_tx(struct cpc_node *n, const struct cpc_tx *tx,
     for (char *p = type; *p; p++)
         *p = (char)tolower((unsigned char)*p);
     json_t *o = json_pack("{s:s, s:s, s:o, s:s}", "type", type, "from", from, "tx_hash",
-                          hex32(tx->hash), "status", status);
+                          cpc_hex_json(tx->hash, 32), "status", status);
     if (o && tx->type == CPC_TX_TRANSFER) {
         cpc_address_encode(to, tx->u.transfer.to);
         json_object_set_new(o, "to", json_string(to));
@@ -178,7 +172,7 @@ void cpc_h_legacy_chain(struct cpc_http_req *req, struct cpc_http_res *res)
         json_t *blk = txs ? json_pack("{s:I, s:f, s:o, s:o, s:o, s:i}", "index", (json_int_t)h,
                                       "timestamp", (double)b.header.time_ms / 1000.0,
                                       "transactions", txs, "previous_hash",
-                                      hex32(b.header.prev_hash), "hash", hex32(hash), "nonce", 0)
+                                      cpc_hex_json(b.header.prev_hash, 32), "hash", cpc_hex_json(hash, 32), "nonce", 0)
                           : NULL;
         cpc_block_clear(&b);
         char *text = blk ? json_dumps(blk, JSON_COMPACT) : NULL;

@@ -31,18 +31,12 @@
 #include "scheduler.h"
 #include "worker_auth.h"
 #include "../common/clock.h"
+#include "../core/hex_json.h"
 
 #define JOB_TASKS_DEFAULT 100
 #define JOB_TASKS_MAX 1000
 
 static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
-
-static json_t *hexj(const uint8_t *b, size_t n)
-{
-    char s[2 * 64 + 1];
-    cpc_hex_encode(s, b, n);
-    return json_string(s);
-}
 
 static uint64_t committed_height(struct cpc_node *n)
 {
@@ -245,7 +239,7 @@ static json_t *lease_task_json(const struct cpc_sched_lease *l, const struct lea
     char tid[CPC_UUID_STR_LEN + 1];
     cpc_uuid_format(tid, l->task_id);
     json_t *lease = json_pack("{s:I, s:o}", "expires", (json_int_t)l->expires, "signature",
-                              hexj(ls->sig, CPC_SIG_LEN));
+                              cpc_hex_json(ls->sig, CPC_SIG_LEN));
     if (lease && ls->kind == 2 && cpc_lease_set_to_json(lease, &ls->ref) != 0) {
         json_decref(lease);
         return NULL;
@@ -253,9 +247,9 @@ static json_t *lease_task_json(const struct cpc_sched_lease *l, const struct lea
     if (!lease)
         return NULL;
     json_t *o = json_pack("{s:s, s:o, s:I, s:s, s:O?, s:o, s:I, s:I, s:o}", "task_id", tid,
-                          "job_id", hexj(l->job_id, 32), "index", (json_int_t)l->index, "kind",
+                          "job_id", cpc_hex_json(l->job_id, 32), "index", (json_int_t)l->index, "kind",
                           cpc_kind_name(l->contract.kind), "params", params, "seed",
-                          hexj(l->seed, 32), "reward", (json_int_t)l->contract.reward,
+                          cpc_hex_json(l->seed, 32), "reward", (json_int_t)l->contract.reward,
                           "replication", (json_int_t)l->contract.replication, "lease", lease);
     return o;
 }
@@ -558,7 +552,7 @@ static json_t *challenge_json(struct cpc_node *n, const struct cpc_task *t, uint
     for (uint32_t i = 0; arr && i < count; i++)
         json_array_append_new(arr, json_integer(rows[i]));
     return json_pack("{s:I, s:o, s:o, s:o, s:I}", "commit_height", (json_int_t)t->commit_height,
-                     "block_hash", hexj(bh, 32), "seed", hexj(seed, 32), "rows", arr,
+                     "block_hash", cpc_hex_json(bh, 32), "seed", cpc_hex_json(seed, 32), "rows", arr,
                      "reveal_deadline", (json_int_t)t->reveal_deadline);
 }
 
@@ -609,7 +603,7 @@ void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res)
         json_object_set_new(j, "kind", json_string(cpc_kind_name(job.contract.kind)));
         uint8_t seed[32];
         cpc_sched_task_seed(seed, &job, t.index);
-        json_object_set_new(j, "seed", hexj(seed, 32));
+        json_object_set_new(j, "seed", cpc_hex_json(seed, 32));
         if (t.status == CPC_TASK_COMMITTED && job.contract.kind == CPC_KIND_MATMUL) {
             json_t *c = challenge_json(n, &t, job.contract.p.matmul.m,
                                        job.contract.p.matmul.challenges, res);

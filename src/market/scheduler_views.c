@@ -8,6 +8,7 @@
 #include "../core/hex.h"
 #include "../core/uuid.h"
 #include "scheduler_internal.h"
+#include "../core/hex_json.h"
 
 /* ------------------------------------------------------------------ */
 /* Views                                                               */
@@ -16,13 +17,6 @@ static json_t *addr_json(const uint8_t a[CPC_ADDR_HASH_LEN])
 {
     char s[CPC_ADDR_STR_MAX];
     cpc_address_encode(s, a);
-    return json_string(s);
-}
-
-static json_t *hex_json(const uint8_t *b, size_t n)
-{
-    char s[2 * 64 + 1];
-    cpc_hex_encode(s, b, n);
     return json_string(s);
 }
 
@@ -36,7 +30,7 @@ static json_t *lease_json(const struct lease_ent *l, int with_job)
         return NULL;
     json_object_set_new(o, "progress", l->progress < 0 ? json_null() : json_integer(l->progress));
     if (with_job)
-        json_object_set_new(o, "job_id", hex_json(l->job->rec.id, 32));
+        json_object_set_new(o, "job_id", cpc_hex_json(l->job->rec.id, 32));
     return o;
 }
 
@@ -67,7 +61,7 @@ json_t *cpc_scheduler_job_resources(struct cpc_scheduler *s, const uint8_t job_i
         json_array_append_new(workers, e);
     }
     if (workers)
-        root = json_pack("{s:o, s:I, s:b, s:I, s:o}", "job_id", hex_json(job_id, 32), "height",
+        root = json_pack("{s:o, s:I, s:b, s:I, s:o}", "job_id", cpc_hex_json(job_id, 32), "height",
                          (json_int_t)s->height, "scheduled", j != NULL, "leases",
                          (json_int_t)(j ? j->n_leases : 0), "workers", workers);
     pthread_mutex_unlock(&s->mu);

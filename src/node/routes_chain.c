@@ -14,17 +14,11 @@
 #include "routes_chain.h"
 #include "txs_batch.h"
 #include "../common/clock.h"
+#include "../core/hex_json.h"
 
 #define MAX_BATCH 10000
 
 static struct cpc_node *node_of(struct cpc_http_req *req) { return req->app; }
-
-static json_t *hex32(const uint8_t h[32])
-{
-    char s[65];
-    cpc_hex_encode(s, h, 32);
-    return json_string(s);
-}
 
 static int query_u64(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
                      uint64_t def, uint64_t *out)
@@ -66,7 +60,7 @@ void cpc_h_status(struct cpc_http_req *req, struct cpc_http_res *res)
     json_t *j = json_pack("{s:s, s:I, s:o, s:I, s:I, s:i, s:s, s:I, s:I, s:s, s:s, s:I, s:I}",
                           "chain_id", n->params.chain_id,
                           "height", (json_int_t)h.height,
-                          "latest_block_hash", hex32(hash),
+                          "latest_block_hash", cpc_hex_json(hash, 32),
                           "latest_block_time", (json_int_t)h.time_ms,
                           "mempool_size", (json_int_t)cpc_mempool_size(n->mempool),
                           "peers", 0,
@@ -265,7 +259,7 @@ void cpc_h_tx_post(struct cpc_http_req *req, struct cpc_http_res *res)
     if (rc != 0)
         return cpc_http_res_from_err(res, &err);
     cpc_metrics_set_mempool(n->metrics, cpc_mempool_size(n->mempool));
-    json_t *out = json_pack("{s:o, s:s}", "hash", hex32(hash), "status", "pending");
+    json_t *out = json_pack("{s:o, s:s}", "hash", cpc_hex_json(hash, 32), "status", "pending");
     if (dup)
         json_object_set_new(out, "duplicate", json_true());
     cpc_http_res_json(res, 200, out);
@@ -275,7 +269,7 @@ void cpc_h_tx_post(struct cpc_http_req *req, struct cpc_http_res *res)
 static json_t *batch_result(int rc, size_t i, const uint8_t hash[32], const struct cpc_err *err)
 {
     if (rc == 0)
-        return json_pack("{s:o}", "hash", hex32(hash));
+        return json_pack("{s:o}", "hash", cpc_hex_json(hash, 32));
     return json_pack("{s:I, s:{s:s, s:s}}", "index", (json_int_t)i, "error", "code",
                      cpc_errcode_name(err->code), "message", err->msg);
 }
