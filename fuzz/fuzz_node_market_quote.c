@@ -1,5 +1,5 @@
 /* fuzz_node_market_quote.c — libFuzzer target for the marketplace's request
- * parser and sizing (src/node/market_quote.c) on arbitrary JSON text: the
+ * parser and sizing (src/market/market_quote.c) on arbitrary JSON text: the
  * high-level form ("type", "dataset_size", "model_params", "max_budget", ...)
  * and the kind-level contract. Every failure must carry its code and a
  * message; every success must give a contract that passes the chain's own

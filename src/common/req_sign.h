@@ -1,5 +1,5 @@
 /* req_sign.h — signed HTTP requests of workers and the CLI (client side; the
- * node verifies with the same digest, src/node/worker_auth.h).
+ * node verifies with the same digest, src/market/worker_auth.h).
  *
  *   digest = SHA256("cpc-req" | method | " " | path | " " | hex(SHA256(body)) | " " | timestamp)
  *

@@ -3,7 +3,7 @@
  * routes_admin.c): body parsing, the error answers, Bearer authentication,
  * client IP/User-Agent and the audit log.
  *
- * Design note. Internal to src/node (cpc__ prefix). Every helper that fails
+ * Design note. Internal to src/platform (cpc__ prefix). Every helper that fails
  * has already written the answer into res, so a handler just returns. Bearer
  * authentication re-reads the user on every request and refuses a blocked
  * user or a stale token version, so blocks and logout-all act at once; it

@@ -1,5 +1,5 @@
 /* store_legacy.h — platform tables of the legacy proof-of-concept API
- * (docs/api.md, "Legacy API"; src/node/routes_legacy.c), in the node's SQLite database
+ * (docs/api.md, "Legacy API"; src/market/routes_legacy.c), in the node's SQLite database
  * (migration 3):
  *
  *   legacy_clients(client_id TEXT PRIMARY KEY, address TEXT, created_at INTEGER)

@@ -1,5 +1,5 @@
 /* test_node_market_quote.c — sizing and pricing of marketplace requests
- * (src/node/market_quote.c): value parsers, each sizing rule with its exact
+ * (src/market/market_quote.c): value parsers, each sizing rule with its exact
  * numbers, the priority multipliers and commission, the exec contract it
  * becomes, overflow-safe math at the limits and clean errors for bad input. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_node_scheduler.c — the pure scheduler (src/node/scheduler.c) against
+/* test_node_scheduler.c — the pure scheduler (src/market/scheduler.c) against
  * hand-made job/task/worker records, a fake clock and explicit block
  * heights: queue order, requirement matching, lease expiry and reissue,
  * distinct replicas, per-job and per-worker limits, reputation order of
