@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../core/hash.h"
 #include "../core/hex.h"
 #include "../core/uuid.h"
@@ -78,14 +79,7 @@ static void *hb_main(void *arg)
             cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, NULL, NULL, &e);
         json_decref(body);
         pthread_mutex_lock(&a->mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += a->o->heartbeat_ms / 1000;
-        until.tv_nsec += (long)(a->o->heartbeat_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = cpc_clock_wall_after(a->o->heartbeat_ms);
         if (!a->hb_quit)
             pthread_cond_timedwait(&a->cv, &a->mu, &until);
     }
@@ -432,11 +426,11 @@ int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, ato
     for (;;) {
         struct cpc_err e = {0};
         int st = atomic_load(stop);
-        if (wk_now() - last_status > 1.0) {
+        if (cpc_clock_mono_s() - last_status > 1.0) {
             struct cpc_chain_info ci;
             if ((rc = cpc_chain_info_fetch(cpc_wk_node_http(a.node), &ci, &e)) == 0) {
                 a.chain.height = ci.height;
-                last_status = wk_now();
+                last_status = cpc_clock_mono_s();
             }
         }
         if (rc == 0)

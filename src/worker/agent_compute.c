@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../core/hash.h"
 #include "../core/hex.h"
 #include "agent_internal.h"
@@ -28,13 +29,6 @@
 #define HASHPOW_CHUNK_MAX (1ull << 30)
 #define VANITY_CHUNK0 (1ull << 12)
 #define VANITY_CHUNK_MAX (1ull << 24)
-
-double wk_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 void wk_sleep(struct wk_agent *a, unsigned ms)
 {
@@ -129,14 +123,14 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t to
     atomic_store(&a->progress, 0);
     if (pthread_create(&th, NULL, job_main, j) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start an executor thread");
-    double t0 = wk_now();
+    double t0 = cpc_clock_mono_s();
     const char *kind = j->it->synthetic ? "synth" : cpc_kind_name(j->it->t.kind);
     while (!__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE)) {
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
         if (atomic_load(a->stop) >= 2)
             atomic_store(&a->cancel, 1);
-        double dt = wk_now() - t0;
+        double dt = cpc_clock_mono_s() - t0;
         uint64_t done = atomic_load(&a->progress), all = base + done;
         double rate = dt > 0 ? (double)done / dt : 0;
         double pct = total ? 100.0 * (double)all / (double)total : -1;
@@ -171,7 +165,7 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
     uint64_t expected = bits >= 63 ? 0 : (1ull << bits);
     while (it->checkpoint < limit) {
         struct job j = {.a = a, .it = it, .ctl = ctl, .start = it->checkpoint, .tries = chunk};
-        double t0 = wk_now();
+        double t0 = cpc_clock_mono_s();
         int rc = run_job(a, &j, it->checkpoint, expected, hp ? "H" : "keys", err);
         if (rc == 0) {
             if (hp) {
@@ -189,7 +183,7 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
         it->checkpoint += chunk;
         if ((rc = wk_state_save(a, err)) != 0)
             return rc;
-        if (wk_now() - t0 < 0.5 && chunk < chunk_max)
+        if (cpc_clock_mono_s() - t0 < 0.5 && chunk < chunk_max)
             chunk *= 2;
     }
     return cpc_err_set(err, CPC_ERR_NOT_FOUND, "no answer in %" PRIu64 " candidates: giving up",

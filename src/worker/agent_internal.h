@@ -94,7 +94,6 @@ struct wk_agent {
 void wk_memo_keep(struct wk_agent *a, const struct wk_item *it);
 void wk_memo_restore(struct wk_agent *a, struct wk_item *it);
 
-double wk_now(void);
 /* Sleep up to ms, waking early when a stop is requested. */
 void wk_sleep(struct wk_agent *a, unsigned ms);
 

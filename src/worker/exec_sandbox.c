@@ -68,6 +68,8 @@
  */
 #include "executor.h"
 
+#include "../common/clock.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -84,7 +86,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SBX_MIN_MEMORY_MB 16u
@@ -106,13 +107,6 @@ static const char *const k_env[] = {"PATH=/usr/bin:/bin", "HOME=/tmp", "LANG=C",
 static pthread_once_t g_probe_once = PTHREAD_ONCE_INIT;
 static bool g_bwrap_ok;
 static char g_bwrap_path[PATH_MAX];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool find_on_path(const char *name, char *out, size_t cap)
 {
@@ -154,7 +148,7 @@ static void probe_bwrap(void)
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
         return;
-    double deadline = now_s() + SBX_PROBE_TIMEOUT_S;
+    double deadline = cpc_clock_mono_s() + SBX_PROBE_TIMEOUT_S;
     int status = 0;
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
@@ -162,7 +156,7 @@ static void probe_bwrap(void)
             break;
         if (w < 0 && errno != EINTR)
             return;
-        if (now_s() > deadline) {
+        if (cpc_clock_mono_s() > deadline) {
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
@@ -501,7 +495,7 @@ int cpc_wk_exec_run(const char *workdir_parent, const char *app_path,
     size_t len = 0, cap = 0;
     pid_t pid = -1;
     int status = 0;
-    double t0 = now_s();
+    double t0 = cpc_clock_mono_s();
 
     const char *parent = workdir_parent;
     if (!parent || !*parent)
@@ -582,7 +576,7 @@ int cpc_wk_exec_run(const char *workdir_parent, const char *app_path,
     add_rlimit(&ca, RLIMIT_CORE, 0, 0);
     add_rlimit(&ca, RLIMIT_CPU, (rlim_t)lim->timeout_s + 1, (rlim_t)lim->timeout_s + 2);
 
-    t0 = now_s();
+    t0 = cpc_clock_mono_s();
     pid = fork();
     if (pid < 0) {
         rc = cpc_err_set(err, CPC_ERR_IO, "exec: fork: %s", strerror(errno));
@@ -602,7 +596,7 @@ int cpc_wk_exec_run(const char *workdir_parent, const char *app_path,
             cancelled = true;
             break;
         }
-        double left = deadline - now_s();
+        double left = deadline - cpc_clock_mono_s();
         if (left <= 0) {
             rep->timed_out = true;
             break;
@@ -683,10 +677,10 @@ int cpc_wk_exec_run(const char *workdir_parent, const char *app_path,
     /* Drain what the app wrote before it ended; EOF also tells that every
      * holder of the pipe (processes inside bwrap) is gone. Bounded. */
     if (!eof) {
-        double until = now_s() + SBX_DRAIN_S;
+        double until = cpc_clock_mono_s() + SBX_DRAIN_S;
         bool keep = exited && !killed && !cancelled && !rep->timed_out && !io_failed;
         while (!eof) {
-            double left = until - now_s();
+            double left = until - cpc_clock_mono_s();
             if (left <= 0)
                 break;
             struct pollfd p = {.fd = pfd[0], .events = POLLIN, .revents = 0};
@@ -723,7 +717,7 @@ int cpc_wk_exec_run(const char *workdir_parent, const char *app_path,
             }
         }
     }
-    rep->wall_s = now_s() - t0;
+    rep->wall_s = cpc_clock_mono_s() - t0;
     if (WIFEXITED(status)) {
         rep->exit_code = WEXITSTATUS(status);
     } else if (WIFSIGNALED(status)) {
@@ -778,6 +772,6 @@ cleanup:
     free(argv);
     free(argv_store);
     if (rc == CPC_OK && rep->wall_s == 0)
-        rep->wall_s = now_s() - t0;
+        rep->wall_s = cpc_clock_mono_s() - t0;
     return rc;
 }

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../common/clock.h"
 #include "../common/req_sign.h"
 #include "../core/hex.h"
 #include "../core/uuid.h"
@@ -46,9 +46,7 @@ struct cpc_http *cpc_wk_node_http(struct cpc_wk_node *n) { return n->http; }
 
 static uint64_t next_ts(struct cpc_wk_node *n)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint64_t now = cpc_clock_wall_ms();
     n->last_ts = now > n->last_ts ? now : n->last_ts + 1;
     return n->last_ts;
 }
