@@ -51,6 +51,32 @@ static uint64_t next_ts(struct cpc_wk_node *n)
     return n->last_ts;
 }
 
+/* The three X-CPC-* headers of a signed request, and the NULL-ended list of them. */
+struct sig_headers {
+    char pubkey[128], ts[64], sig[160];
+    const char *list[4];
+};
+
+/* Sign method + path + body with a fresh timestamp into h. */
+static int sign_headers(struct cpc_wk_node *n, const char *method, const char *path,
+                        const void *body, size_t body_len, struct sig_headers *h,
+                        struct cpc_err *err)
+{
+    uint64_t ts = next_ts(n);
+    struct cpc_req_sig sig;
+    int rc = cpc_req_sign(&sig, n->signer, &n->key, method, path, body, body_len, ts, err);
+    if (rc)
+        return rc;
+    snprintf(h->pubkey, sizeof h->pubkey, "X-CPC-Pubkey: %s", sig.pubkey);
+    snprintf(h->ts, sizeof h->ts, "X-CPC-Timestamp: %llu", (unsigned long long)ts);
+    snprintf(h->sig, sizeof h->sig, "X-CPC-Signature: %s", sig.signature);
+    h->list[0] = h->pubkey;
+    h->list[1] = h->ts;
+    h->list[2] = h->sig;
+    h->list[3] = NULL;
+    return 0;
+}
+
 int cpc_wk_node_signed(struct cpc_wk_node *n, const char *method, const char *path,
                        const json_t *body, json_t **out, long *status, struct cpc_err *err)
 {
@@ -58,19 +84,10 @@ int cpc_wk_node_signed(struct cpc_wk_node *n, const char *method, const char *pa
     if (!text)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     size_t len = strlen(text);
-    uint64_t ts = next_ts(n);
-    struct cpc_req_sig sig;
-    int rc = cpc_req_sign(&sig, n->signer, &n->key, method, path, text, len, ts, err);
-    if (rc) {
-        free(text);
-        return rc;
-    }
-    char h1[128], h2[64], h3[160];
-    snprintf(h1, sizeof h1, "X-CPC-Pubkey: %s", sig.pubkey);
-    snprintf(h2, sizeof h2, "X-CPC-Timestamp: %llu", (unsigned long long)ts);
-    snprintf(h3, sizeof h3, "X-CPC-Signature: %s", sig.signature);
-    const char *headers[] = {h1, h2, h3, NULL};
-    rc = cpc_http_json_h(n->http, method, path, text, len, headers, out, status, err);
+    struct sig_headers h;
+    int rc = sign_headers(n, method, path, text, len, &h, err);
+    if (rc == 0)
+        rc = cpc_http_json_h(n->http, method, path, text, len, h.list, out, status, err);
     free(text);
     return rc;
 }
@@ -79,17 +96,11 @@ int cpc_wk_node_signed_raw(struct cpc_wk_node *n, const char *method, const char
                            const void *body, size_t body_len, const char *content_type,
                            struct cpc_http_resp *out, struct cpc_err *err)
 {
-    uint64_t ts = next_ts(n);
-    struct cpc_req_sig sig;
-    int rc = cpc_req_sign(&sig, n->signer, &n->key, method, path, body, body_len, ts, err);
+    struct sig_headers h;
+    int rc = sign_headers(n, method, path, body, body_len, &h, err);
     if (rc)
         return rc;
-    char h1[128], h2[64], h3[160];
-    snprintf(h1, sizeof h1, "X-CPC-Pubkey: %s", sig.pubkey);
-    snprintf(h2, sizeof h2, "X-CPC-Timestamp: %llu", (unsigned long long)ts);
-    snprintf(h3, sizeof h3, "X-CPC-Signature: %s", sig.signature);
-    const char *headers[] = {h1, h2, h3, NULL};
-    return cpc_http_request_h(n->http, method, path, body, body_len, content_type, headers, out,
+    return cpc_http_request_h(n->http, method, path, body, body_len, content_type, h.list, out,
                               err);
 }
 
