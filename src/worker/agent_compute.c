@@ -283,7 +283,8 @@ static int compute_exec(struct wk_agent *a, struct wk_item *it, const struct cpc
         return rc;
     struct cpc_wk_exec_limits lim = {.timeout_s = it->t.p.exec.timeout_s,
                                      .memory_mb = it->t.p.exec.memory_mb,
-                                     .max_output = WK_MAX_OUTPUT};
+                                     .max_output = WK_MAX_OUTPUT,
+                                     .sandbox = a->o->sandbox};
     struct cpc_wk_exec_report rep;
     uint8_t *out = NULL;
     size_t out_len = 0;
