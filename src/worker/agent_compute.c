@@ -32,9 +32,10 @@
 
 void wk_sleep(struct wk_agent *a, unsigned ms)
 {
+    unsigned step_ms = a->tm->sleep_step_ms;
     while (ms && !atomic_load(a->stop)) {
-        unsigned step = ms < 100 ? ms : 100;
-        struct timespec ts = {0, (long)step * 1000000L};
+        unsigned step = ms < step_ms ? ms : step_ms;
+        struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         ms -= step;
     }
@@ -125,8 +126,9 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t to
         return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start an executor thread");
     double t0 = cpc_clock_mono_s();
     const char *kind = j->it->synthetic ? "synth" : cpc_kind_name(j->it->t.kind);
+    const unsigned tick = a->tm->progress_ms;
     while (!__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE)) {
-        struct timespec ts = {0, 50 * 1000000L};
+        struct timespec ts = {(time_t)(tick / 1000), (long)(tick % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         if (atomic_load(a->stop) >= 2)
             atomic_store(&a->cancel, 1);
@@ -183,7 +185,7 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
         it->checkpoint += chunk;
         if ((rc = wk_state_save(a, err)) != 0)
             return rc;
-        if (cpc_clock_mono_s() - t0 < 0.5 && chunk < chunk_max)
+        if (cpc_clock_mono_s() - t0 < a->tm->chunk_fast_ms / 1000.0 && chunk < chunk_max)
             chunk *= 2;
     }
     return cpc_err_set(err, CPC_ERR_NOT_FOUND, "no answer in %" PRIu64 " candidates: giving up",
