@@ -16,25 +16,43 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../core/hash.h"
 #include "../core/hex.h"
 #include "../core/uuid.h"
 #include "agent_internal.h"
 #include "gpu_probe.h"
 
-#define BACKOFF_MAX_MS 30000
 #define MAX_RELEASE 64 /* ids per POST /worker/release */
+
+static const struct wk_timings k_timings = {
+    .node_timeout_ms = 15000,
+    .heartbeat_timeout_ms = 10000,
+    .backoff_base_ms = 500,
+    .backoff_max_ms = 30000,
+    .status_ms = 1000,
+    .synthetic_wait_ms = 1000,
+    .idle_ms = 200,
+    .lease_error_ms = 1000,
+    .sleep_step_ms = 100,
+    .progress_ms = 50,
+    .chunk_fast_ms = 500,
+    .retry_ms = 1000,
+    .tx_check_ms = 300,
+    .challenge_wait_ms = 500,
+};
 
 /* ------------------------------------------------------------------ */
 /* Backoff                                                             */
 
-/* The node could not be reached (or answered 5xx): wait 0.5 s * 2^n (at most
- * 30 s), with +-50% jitter, then let the caller retry. */
+/* The node could not be reached (or answered 5xx): wait backoff_base_ms * 2^n
+ * (at most backoff_max_ms), with +-50% jitter, then let the caller retry. */
 static void backoff(struct wk_agent *a, const char *what, const struct cpc_err *e)
 {
-    double base = 500.0 * pow(2.0, a->backoff_n < 16 ? a->backoff_n : 16);
-    if (base > BACKOFF_MAX_MS)
-        base = BACKOFF_MAX_MS;
+    double base =
+        (double)a->tm->backoff_base_ms * pow(2.0, a->backoff_n < 16 ? a->backoff_n : 16);
+    if (base > a->tm->backoff_max_ms)
+        base = a->tm->backoff_max_ms;
     uint32_t r;
     cpc_random_bytes(&r, sizeof r);
     unsigned ms = (unsigned)(base * (0.5 + (double)r / 4294967296.0));
@@ -56,7 +74,8 @@ bool wk_transport_error(int rc)
 static void *hb_main(void *arg)
 {
     struct wk_agent *a = arg;
-    struct cpc_wk_node *node = cpc_wk_node_new(a->o->node_url, &a->key, 10000);
+    struct cpc_wk_node *node =
+        cpc_wk_node_new(a->o->node_url, &a->key, (long)a->tm->heartbeat_timeout_ms);
     struct cpc_wk_sampler *smp = cpc_wk_sampler_new();
     pthread_mutex_lock(&a->mu);
     while (!a->hb_quit) {
@@ -78,14 +97,7 @@ static void *hb_main(void *arg)
             cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, NULL, NULL, &e);
         json_decref(body);
         pthread_mutex_lock(&a->mu);
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += a->o->heartbeat_ms / 1000;
-        until.tv_nsec += (long)(a->o->heartbeat_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = cpc_clock_wall_after(a->o->heartbeat_ms);
         if (!a->hb_quit)
             pthread_cond_timedwait(&a->cv, &a->mu, &until);
     }
@@ -231,8 +243,8 @@ static int lease_round(struct wk_agent *a, struct cpc_err *err)
 {
     size_t pending = a->n_items;
     unsigned wait = pending ? 0 : a->o->lease_wait_ms;
-    if (a->synth_enabled && a->o->synthetic && wait > 1000)
-        wait = 1000;
+    if (a->synth_enabled && a->o->synthetic && wait > a->tm->synthetic_wait_ms)
+        wait = a->tm->synthetic_wait_ms;
     struct cpc_wk_task *tasks = NULL;
     size_t n = 0;
     uint64_t height = 0;
@@ -368,8 +380,203 @@ static void agent_free(struct wk_agent *a)
     pthread_cond_destroy(&a->cv);
 }
 
+/* Set-up: the agent's fields, its clients and its state file. a must be
+ * zeroed with mu and cv made; agent_free undoes whatever was done. */
+static int agent_init(struct wk_agent *a, const struct cpc_wk_opts *o, const struct cpc_key *key,
+                      atomic_int *stop, struct cpc_err *err)
+{
+    a->o = o;
+    a->tm = &k_timings;
+    a->key = *key;
+    a->stop = stop;
+    snprintf(a->address, sizeof a->address, "%s", key->info.address);
+    if (snprintf(a->dir, sizeof a->dir, "%s/worker/%s", o->home, a->address) >= (int)sizeof a->dir)
+        return cpc_err_set(err, CPC_ERR_TOO_LARGE, "home path too long");
+    a->node = cpc_wk_node_new(o->node_url, key, (long)o->lease_wait_ms + a->tm->node_timeout_ms);
+    a->signer = cpc_signer_new_random();
+    a->rep = cpc_wk_report_new(stdout, o->json, o->level, o->tty);
+    a->lease_n = o->max_tasks;
+    if (!a->node || !a->signer || !a->rep)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    int rc = cpc_mkdir_p(a->dir, 0700, err);
+    return rc ? rc : wk_state_load(a, err);
+}
+
+/* Set-up: say who runs where, and self-check the GPU's kernels now, not
+ * mid-task (each kernel checked in a child process, gpu_probe.h). */
+static void announce_start(struct wk_agent *a)
+{
+    const struct cpc_wk_opts *o = a->o;
+    cpc_wk_devices_detect(&a->dev, NULL);
+    cpc_wk_report_totals(a->rep, a->done, a->earned, 0, false);
+    unsigned threads = cpc_wk_threads(&(struct cpc_wk_ctl){.threads = o->threads});
+    const char *kernel = cpc_wk_matmul_cpu_kernel();
+    bool gpu = o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu;
+    cpc_wk_report_event(a->rep, CPC_LOG_INFO, "started",
+                        json_pack("{s:s, s:s, s:i, s:s}", "address", a->address, "node",
+                                  o->node_url, "threads", (int)threads, "matmul_kernel", kernel),
+                        "worker %s on %s: %u threads (%s), %s; %zu unfinished task(s) in the "
+                        "state file",
+                        a->address, o->node_url, threads, kernel, gpu ? "CUDA on" : "CPU only",
+                        a->n_items);
+    if (!gpu)
+        return;
+    char note[256];
+    enum cpc_wk_cuda_kernel k = wk_gpu_probe("/proc/self/exe", o->gpu, note);
+    bool none = k == CPC_WK_CUDA_AUTO;
+    cpc_wk_report_event(a->rep, none ? CPC_LOG_WARN : CPC_LOG_INFO, "gpu_kernel",
+                        json_pack("{s:i, s:s, s:s}", "gpu", o->gpu, "kernel",
+                                  none ? "none" : cpc_wk_cuda_kernel_name(k), "self_check", note),
+                        "GPU %d matmul: %s%s", o->gpu, note,
+                        none ? "; matmul tasks run on the CPU" : "");
+}
+
 /* ------------------------------------------------------------------ */
 /* The loop                                                            */
+
+/* One pass with the node: the chain's height (at most every status_ms),
+ * then follow posted txs, reveal what is due, submit what is computed. */
+static int sync_node(struct wk_agent *a, double *last_status, struct cpc_err *e)
+{
+    int rc = 0;
+    if (cpc_clock_mono_s() - *last_status > a->tm->status_ms / 1000.0) {
+        struct cpc_chain_info ci;
+        if ((rc = cpc_chain_info_fetch(cpc_wk_node_http(a->node), &ci, e)) == 0) {
+            a->chain.height = ci.height;
+            *last_status = cpc_clock_mono_s();
+        }
+    }
+    if (rc == 0)
+        rc = wk_poll_txs(a, e);
+    if (rc == 0)
+        rc = wk_reveal_due(a, e);
+    if (rc == 0)
+        rc = wk_submit_results(a, e);
+    return rc;
+}
+
+/* The first leased item not computed yet; false when there is none. */
+static bool first_leased(const struct wk_agent *a, size_t *index)
+{
+    for (size_t i = 0; i < a->n_items; i++)
+        if (a->items[i].phase == PH_LEASED) {
+            *index = i;
+            return true;
+        }
+    return false;
+}
+
+/* Compute item ni (or drop it when its lease ran out first). Returns 0, or
+ * an error that ends the agent (the state file cannot be saved); *leave
+ * when the task was cancelled by a stop. */
+static int compute_step(struct wk_agent *a, size_t ni, bool *leave, struct cpc_err *e)
+{
+    struct wk_item *next = &a->items[ni];
+    if (!next->synthetic && a->chain.height >= next->t.lease_expires) {
+        cpc_wk_report_event(a->rep, CPC_LOG_WARN, "expired", wk_task_fields(next),
+                            "task %.8s: lease expired before it ran", next->t.task_id_s);
+        wk_memo_keep(a, next);
+        wk_item_drop(a, ni);
+        return 0;
+    }
+    int rc = wk_compute(a, next, e);
+    next = &a->items[ni]; /* (no add happened, but stay exact) */
+    if (rc == 0) {
+        cpc_wk_report_event(a->rep, CPC_LOG_INFO, "computed", wk_task_fields(next),
+                            "task %.8s %s done", next->t.task_id_s,
+                            next->synthetic ? "synthetic" : cpc_kind_name(next->t.kind));
+        return wk_state_save(a, e);
+    }
+    if (rc == CPC_ERR_CANCELLED) {
+        cpc_wk_report_event(a->rep, CPC_LOG_INFO, "cancelled", wk_task_fields(next),
+                            "task %.8s stopped", next->t.task_id_s);
+        *leave = true;
+        return 0;
+    }
+    cpc_wk_report_event(a->rep, CPC_LOG_ERROR, "failed", wk_task_fields(next), "task %.8s: %s",
+                        next->t.task_id_s, e->msg);
+    if (!next->synthetic) {
+        uint8_t id[1][16];
+        memcpy(id[0], next->t.task_id, 16);
+        cpc_wk_release(a->node, (const uint8_t(*)[16])id, 1, e);
+    }
+    wk_item_drop(a, ni);
+    wk_state_save(a, e);
+    return 0;
+}
+
+/* Lease more work (nothing leased is waiting). Returns 0, or
+ * CPC_ERR_UNAUTHORIZED (the node refuses this worker: the agent ends). */
+static int lease_step(struct wk_agent *a, bool *leased_once, struct cpc_err *e)
+{
+    int rc = lease_round(a, e);
+    *leased_once = *leased_once || rc == 0;
+    if (rc && wk_transport_error(rc)) {
+        backoff(a, "leasing", e);
+    } else if (rc == CPC_ERR_UNAUTHORIZED) {
+        return rc;
+    } else if (rc) {
+        cpc_wk_report_event(a->rep, CPC_LOG_ERROR, "lease", NULL, "%s", e->msg);
+        wk_sleep(a, a->tm->lease_error_ms);
+    }
+    if (a->n_items && count_phase(a, PH_LEASED) == 0)
+        wk_sleep(a, a->tm->idle_ms); /* waiting on blocks for submits and reveals */
+    return 0;
+}
+
+/* Sync, compute, lease until stopped (or --once is done). Returns 0, or the
+ * node's transport error when a stop came while the node was away; either
+ * way the caller leaves in order. *fatal: an error (in err) ended it, and
+ * nothing more may be done. */
+static int agent_loop(struct wk_agent *a, bool *fatal, struct cpc_err *err)
+{
+    bool leased_once = false;
+    double last_status = 0;
+    for (;;) {
+        struct cpc_err e = {0};
+        int st = atomic_load(a->stop);
+        int rc = sync_node(a, &last_status, &e);
+        if (rc && wk_transport_error(rc)) {
+            if (st)
+                return rc; /* stopping: what is left stays in the state file */
+            backoff(a, "talking to the node", &e);
+            continue;
+        }
+        if (rc == 0) {
+            a->backoff_n = 0;
+            size_t ni;
+            if (!st && first_leased(a, &ni)) { /* stopping: start nothing new */
+                bool leave = false;
+                if ((rc = compute_step(a, ni, &leave, &e)) == 0 && leave)
+                    return 0;
+            } else if (st) {
+                return 0;
+            } else if (a->o->once && leased_once) {
+                if (a->n_items == 0)
+                    return 0;
+                wk_sleep(a, a->tm->idle_ms);
+            } else if (count_phase(a, PH_LEASED) == 0) {
+                rc = lease_step(a, &leased_once, &e);
+            }
+        }
+        if (rc) {
+            *err = e;
+            *fatal = true;
+            return rc;
+        }
+    }
+}
+
+/* Leaving: give back what was not started, save, say so. */
+static void agent_leave(struct wk_agent *a)
+{
+    struct cpc_err e = {0};
+    release_items(a, true);
+    if (wk_state_save(a, &e) != 0)
+        cpc_wk_report_event(a->rep, CPC_LOG_ERROR, "state", NULL, "%s", e.msg);
+    cpc_wk_report_event(a->rep, CPC_LOG_INFO, "stopped", NULL,
+                        "stopped; %zu unfinished item(s) kept for the next start", a->n_items);
+}
 
 int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, atomic_int *stop,
                      struct cpc_err *err)
@@ -378,169 +585,20 @@ int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, ato
     memset(&a, 0, sizeof a);
     pthread_mutex_init(&a.mu, NULL);
     pthread_cond_init(&a.cv, NULL);
-    a.o = o;
-    a.key = *key;
-    a.stop = stop;
-    snprintf(a.address, sizeof a.address, "%s", key->info.address);
-    int rc = 0;
-    if (snprintf(a.dir, sizeof a.dir, "%s/worker/%s", o->home, a.address) >= (int)sizeof a.dir) {
-        rc = cpc_err_set(err, CPC_ERR_TOO_LARGE, "home path too long");
-        goto out;
+    int rc = agent_init(&a, o, key, stop, err);
+    if (rc == 0) {
+        announce_start(&a);
+        rc = connect_node(&a, err);
     }
-    a.node = cpc_wk_node_new(o->node_url, key, (long)o->lease_wait_ms + 15000);
-    a.signer = cpc_signer_new_random();
-    a.rep = cpc_wk_report_new(stdout, o->json, o->level, o->tty);
-    a.lease_n = o->max_tasks;
-    if (!a.node || !a.signer || !a.rep) {
-        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-        goto out;
+    if (rc == 0) {
+        wk_refresh_balance(&a);
+        if (pthread_create(&a.hb, NULL, hb_main, &a) == 0)
+            a.hb_started = true;
+        bool fatal = false;
+        rc = agent_loop(&a, &fatal, err);
+        if (!fatal)
+            agent_leave(&a);
     }
-    if ((rc = cpc_mkdir_p(a.dir, 0700, err)) != 0 || (rc = wk_state_load(&a, err)) != 0)
-        goto out;
-    cpc_wk_devices_detect(&a.dev, NULL);
-    cpc_wk_report_totals(a.rep, a.done, a.earned, 0, false);
-    cpc_wk_report_event(a.rep, CPC_LOG_INFO, "started",
-                        json_pack("{s:s, s:s, s:i, s:s}", "address", a.address, "node",
-                                  o->node_url, "threads", (int)cpc_wk_threads(&(struct cpc_wk_ctl){
-                                                              .threads = o->threads}),
-                                  "matmul_kernel", cpc_wk_matmul_cpu_kernel()),
-                        "worker %s on %s: %u threads (%s), %s; %zu unfinished task(s) in the "
-                        "state file",
-                        a.address, o->node_url,
-                        cpc_wk_threads(&(struct cpc_wk_ctl){.threads = o->threads}),
-                        cpc_wk_matmul_cpu_kernel(),
-                        o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu ? "CUDA on" : "CPU only",
-                        a.n_items);
-    if (o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu) { /* self-check the GPU's kernels now, not mid-task */
-        char note[256]; /* each kernel checked in a child process (gpu_probe.h) */
-        enum cpc_wk_cuda_kernel k = wk_gpu_probe("/proc/self/exe", o->gpu, note);
-        cpc_wk_report_event(a.rep, k == CPC_WK_CUDA_AUTO ? CPC_LOG_WARN : CPC_LOG_INFO, "gpu_kernel",
-                            json_pack("{s:i, s:s, s:s}", "gpu", o->gpu, "kernel",
-                                      k == CPC_WK_CUDA_AUTO ? "none" : cpc_wk_cuda_kernel_name(k),
-                                      "self_check", note),
-                            "GPU %d matmul: %s%s", o->gpu, note,
-                            k == CPC_WK_CUDA_AUTO ? "; matmul tasks run on the CPU" : "");
-    }
-    if ((rc = connect_node(&a, err)) != 0)
-        goto out;
-    wk_refresh_balance(&a);
-    if (pthread_create(&a.hb, NULL, hb_main, &a) == 0)
-        a.hb_started = true;
-
-    bool leased_once = false;
-    double last_status = 0;
-    for (;;) {
-        struct cpc_err e = {0};
-        int st = atomic_load(stop);
-        if (wk_now() - last_status > 1.0) {
-            struct cpc_chain_info ci;
-            if ((rc = cpc_chain_info_fetch(cpc_wk_node_http(a.node), &ci, &e)) == 0) {
-                a.chain.height = ci.height;
-                last_status = wk_now();
-            }
-        }
-        if (rc == 0)
-            rc = wk_poll_txs(&a, &e);
-        if (rc == 0)
-            rc = wk_reveal_due(&a, &e);
-        if (rc == 0)
-            rc = wk_submit_results(&a, &e);
-        if (rc && wk_transport_error(rc)) {
-            if (st)
-                break; /* stopping: what is left stays in the state file */
-            backoff(&a, "talking to the node", &e);
-            rc = 0;
-            continue;
-        }
-        if (rc) {
-            *err = e;
-            goto out;
-        }
-        a.backoff_n = 0;
-        /* compute the first leased task */
-        struct wk_item *next = NULL;
-        size_t ni = 0;
-        for (size_t i = 0; i < a.n_items && !next; i++)
-            if (a.items[i].phase == PH_LEASED) {
-                next = &a.items[i];
-                ni = i;
-            }
-        if (st)
-            next = NULL; /* stopping: start nothing new */
-        if (next) {
-            if (!next->synthetic && a.chain.height >= next->t.lease_expires) {
-                cpc_wk_report_event(a.rep, CPC_LOG_WARN, "expired", wk_task_fields(next),
-                                    "task %.8s: lease expired before it ran", next->t.task_id_s);
-                wk_memo_keep(&a, next);
-                wk_item_drop(&a, ni);
-                continue;
-            }
-            rc = wk_compute(&a, next, &e);
-            next = &a.items[ni]; /* (no add happened, but stay exact) */
-            if (rc == 0) {
-                cpc_wk_report_event(a.rep, CPC_LOG_INFO, "computed", wk_task_fields(next),
-                                    "task %.8s %s done", next->t.task_id_s,
-                                    next->synthetic ? "synthetic" : cpc_kind_name(next->t.kind));
-                if ((rc = wk_state_save(&a, &e)) != 0) {
-                    *err = e;
-                    goto out;
-                }
-            } else if (rc == CPC_ERR_CANCELLED) {
-                cpc_wk_report_event(a.rep, CPC_LOG_INFO, "cancelled", wk_task_fields(next),
-                                    "task %.8s stopped", next->t.task_id_s);
-                rc = 0;
-                break;
-            } else {
-                cpc_wk_report_event(a.rep, CPC_LOG_ERROR, "failed", wk_task_fields(next),
-                                    "task %.8s: %s", next->t.task_id_s, e.msg);
-                if (!next->synthetic) {
-                    uint8_t id[1][16];
-                    memcpy(id[0], next->t.task_id, 16);
-                    cpc_wk_release(a.node, (const uint8_t(*)[16])id, 1, &e);
-                }
-                wk_item_drop(&a, ni);
-                wk_state_save(&a, &e);
-                rc = 0;
-            }
-            continue;
-        }
-        if (st)
-            break;
-        if (o->once && leased_once) {
-            if (a.n_items == 0)
-                break;
-            wk_sleep(&a, 200);
-            continue;
-        }
-        if (count_phase(&a, PH_LEASED) == 0) {
-            rc = lease_round(&a, &e);
-            leased_once = leased_once || rc == 0;
-            if (rc && wk_transport_error(rc)) {
-                backoff(&a, "leasing", &e);
-                rc = 0;
-            } else if (rc == CPC_ERR_UNAUTHORIZED) {
-                *err = e;
-                goto out;
-            } else if (rc) {
-                cpc_wk_report_event(a.rep, CPC_LOG_ERROR, "lease", NULL, "%s", e.msg);
-                rc = 0;
-                wk_sleep(&a, 1000);
-            }
-            if (a.n_items && count_phase(&a, PH_LEASED) == 0)
-                wk_sleep(&a, 200); /* waiting on blocks for submits and reveals */
-        }
-    }
-    /* leaving: give back what was not started */
-    {
-        struct cpc_err e = {0};
-        release_items(&a, true);
-        if (wk_state_save(&a, &e) != 0)
-            cpc_wk_report_event(a.rep, CPC_LOG_ERROR, "state", NULL, "%s", e.msg);
-        cpc_wk_report_event(a.rep, CPC_LOG_INFO, "stopped", NULL,
-                            "stopped; %zu unfinished item(s) kept for the next start",
-                            a.n_items);
-    }
-out:
     agent_free(&a);
     return rc;
 }

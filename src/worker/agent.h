@@ -30,6 +30,7 @@
 #include "../common/keyring.h"
 #include "../common/log.h"
 #include "../core/err.h"
+#include "executor.h"
 
 struct cpc_wk_opts {
     char home[CPC_PATH_MAX];
@@ -44,6 +45,7 @@ struct cpc_wk_opts {
     enum cpc_log_level level;
     unsigned lease_wait_ms;      /* long-poll wait, default 5000 */
     unsigned heartbeat_ms;       /* default 5000 */
+    enum cpc_wk_sandbox_mode sandbox; /* how exec tasks run (executor.h) */
 };
 
 /* Run until stop (see above). key: the worker key (borrowed; copied). stop:

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/clock.h"
 #include "../core/hash.h"
 #include "../core/hex.h"
 #include "agent_internal.h"
@@ -29,18 +30,12 @@
 #define VANITY_CHUNK0 (1ull << 12)
 #define VANITY_CHUNK_MAX (1ull << 24)
 
-double wk_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 void wk_sleep(struct wk_agent *a, unsigned ms)
 {
+    unsigned step_ms = a->tm->sleep_step_ms;
     while (ms && !atomic_load(a->stop)) {
-        unsigned step = ms < 100 ? ms : 100;
-        struct timespec ts = {0, (long)step * 1000000L};
+        unsigned step = ms < step_ms ? ms : step_ms;
+        struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         ms -= step;
     }
@@ -129,14 +124,15 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t to
     atomic_store(&a->progress, 0);
     if (pthread_create(&th, NULL, job_main, j) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start an executor thread");
-    double t0 = wk_now();
+    double t0 = cpc_clock_mono_s();
     const char *kind = j->it->synthetic ? "synth" : cpc_kind_name(j->it->t.kind);
+    const unsigned tick = a->tm->progress_ms;
     while (!__atomic_load_n(&j->finished, __ATOMIC_ACQUIRE)) {
-        struct timespec ts = {0, 50 * 1000000L};
+        struct timespec ts = {(time_t)(tick / 1000), (long)(tick % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         if (atomic_load(a->stop) >= 2)
             atomic_store(&a->cancel, 1);
-        double dt = wk_now() - t0;
+        double dt = cpc_clock_mono_s() - t0;
         uint64_t done = atomic_load(&a->progress), all = base + done;
         double rate = dt > 0 ? (double)done / dt : 0;
         double pct = total ? 100.0 * (double)all / (double)total : -1;
@@ -171,7 +167,7 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
     uint64_t expected = bits >= 63 ? 0 : (1ull << bits);
     while (it->checkpoint < limit) {
         struct job j = {.a = a, .it = it, .ctl = ctl, .start = it->checkpoint, .tries = chunk};
-        double t0 = wk_now();
+        double t0 = cpc_clock_mono_s();
         int rc = run_job(a, &j, it->checkpoint, expected, hp ? "H" : "keys", err);
         if (rc == 0) {
             if (hp) {
@@ -189,7 +185,7 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
         it->checkpoint += chunk;
         if ((rc = wk_state_save(a, err)) != 0)
             return rc;
-        if (wk_now() - t0 < 0.5 && chunk < chunk_max)
+        if (cpc_clock_mono_s() - t0 < a->tm->chunk_fast_ms / 1000.0 && chunk < chunk_max)
             chunk *= 2;
     }
     return cpc_err_set(err, CPC_ERR_NOT_FOUND, "no answer in %" PRIu64 " candidates: giving up",
@@ -289,7 +285,8 @@ static int compute_exec(struct wk_agent *a, struct wk_item *it, const struct cpc
         return rc;
     struct cpc_wk_exec_limits lim = {.timeout_s = it->t.p.exec.timeout_s,
                                      .memory_mb = it->t.p.exec.memory_mb,
-                                     .max_output = WK_MAX_OUTPUT};
+                                     .max_output = WK_MAX_OUTPUT,
+                                     .sandbox = a->o->sandbox};
     struct cpc_wk_exec_report rep;
     uint8_t *out = NULL;
     size_t out_len = 0;

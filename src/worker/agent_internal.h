@@ -43,8 +43,28 @@ struct wk_item {
     double next_check;            /* monotonic s: when to poll the node again */
 };
 
+/* Every wait and timeout of the agent, in ms (agent.c holds the default;
+ * the long-poll and heartbeat periods are options, struct cpc_wk_opts). */
+struct wk_timings {
+    unsigned node_timeout_ms;      /* the loop's HTTP timeout on top of the lease long-poll */
+    unsigned heartbeat_timeout_ms; /* the heartbeat connection's HTTP timeout */
+    unsigned backoff_base_ms;      /* first wait when the node is away (doubled per try) */
+    unsigned backoff_max_ms;       /* the longest such wait (before the +-50% jitter) */
+    unsigned status_ms;            /* the chain's height is fetched at most this often */
+    unsigned synthetic_wait_ms;    /* the longest lease long-poll while synthetic work is on */
+    unsigned idle_ms;              /* the loop's pause while it waits on blocks */
+    unsigned lease_error_ms;       /* the pause after a lease the node refused */
+    unsigned sleep_step_ms;        /* wk_sleep looks at the stop flag this often */
+    unsigned progress_ms;          /* the running task's progress is drawn this often */
+    unsigned chunk_fast_ms;        /* a search chunk done quicker doubles the next one */
+    unsigned retry_ms;             /* posting txs or looking one up failed: again after */
+    unsigned tx_check_ms;          /* a posted tx, or replicas still computing: look after */
+    unsigned challenge_wait_ms;    /* the node has not drawn a challenge: ask again after */
+};
+
 struct wk_agent {
     const struct cpc_wk_opts *o;
+    const struct wk_timings *tm;  /* the waits (agent.c's default) */
     struct cpc_key key;
     char address[CPC_ADDR_STR_MAX];
     char dir[CPC_PATH_MAX];       /* HOME/worker/ADDRESS */
@@ -94,7 +114,6 @@ struct wk_agent {
 void wk_memo_keep(struct wk_agent *a, const struct wk_item *it);
 void wk_memo_restore(struct wk_agent *a, struct wk_item *it);
 
-double wk_now(void);
 /* Sleep up to ms, waking early when a stop is requested. */
 void wk_sleep(struct wk_agent *a, unsigned ms);
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/clock.h"
 #include "../core/hash.h"
 #include "../core/hex.h"
 #include "agent_internal.h"
@@ -121,7 +122,7 @@ static void post_items(struct wk_agent *a, size_t *idx, size_t n)
     int rc = cpc_txs_post(cpc_wk_node_http(a->node), txs, n, per, NULL, &e);
     if (rc) { /* nothing known: the poll finds them unknown and posts again */
         for (size_t i = 0; i < n; i++)
-            a->items[idx[i]].next_check = wk_now() + 1.0;
+            a->items[idx[i]].next_check = cpc_clock_mono_s() + a->tm->retry_ms / 1000.0;
         cpc_wk_report_event(a->rep, CPC_LOG_WARN, "offline", NULL, "posting %zu txs: %s", n,
                             e.msg);
         free(txs);
@@ -132,15 +133,14 @@ static void post_items(struct wk_agent *a, size_t *idx, size_t n)
     /* walk backwards so drops keep the remaining indexes valid */
     for (size_t k = n; k-- > 0;) {
         struct wk_item *it = &a->items[idx[k]];
-        it->next_check = wk_now() + 0.3;
+        it->next_check = cpc_clock_mono_s() + a->tm->tx_check_ms / 1000.0;
         if (per[k].code == 0) {
+            const char *hash = json_string_value(json_object_get(it->tx, "hash"));
             cpc_wk_report_event(a->rep, CPC_LOG_INFO,
                                 it->phase == PH_REVEALED ? "revealed" : "submitted",
                                 wk_task_fields(it), "task %.8s %s tx %.12s…", it->t.task_id_s,
                                 it->phase == PH_REVEALED ? "REVEAL" : "SUBMIT_RESULT",
-                                json_string_value(json_object_get(it->tx, "hash"))
-                                    ? json_string_value(json_object_get(it->tx, "hash"))
-                                    : "");
+                                hash ? hash : "");
             continue;
         }
         changed = true;
@@ -148,7 +148,8 @@ static void post_items(struct wk_agent *a, size_t *idx, size_t n)
             per[k].code == CPC_ERR_MEMPOOL_FULL || per[k].code == CPC_ERR_FEE_TOO_LOW) {
             int known = tx_known(a, it);
             if (known != 0) { /* ours already (follow it), or the node cannot say: ask later */
-                it->next_check = wk_now() + (known > 0 ? 0.0 : 1.0);
+                it->next_check =
+                    cpc_clock_mono_s() + (known > 0 ? 0.0 : a->tm->retry_ms / 1000.0);
                 cpc_wk_report_event(a->rep, CPC_LOG_DEBUG, "already_posted", NULL,
                                     "task %.8s: %s; %s", it->t.task_id_s, per[k].msg,
                                     known > 0 ? "the node has this tx: following it"
@@ -368,7 +369,7 @@ int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
     bool synced = false;
     for (size_t i = a->n_items; i-- > 0;) {
         struct wk_item *it = &a->items[i];
-        if (it->phase != PH_COMMITTED || it->next_check > wk_now())
+        if (it->phase != PH_COMMITTED || it->next_check > cpc_clock_mono_s())
             continue;
         bool exec = !it->synthetic && it->t.kind == CPC_KIND_EXEC;
         if (!exec && a->chain.height > it->commit_height + CPC_REVEAL_WINDOW) {
@@ -389,7 +390,8 @@ int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
             if (ready <= 0) {
                 json_decref(task);
                 if (ready == 0) {
-                    it->next_check = wk_now() + 0.3; /* the other replicas still computing */
+                    /* the other replicas still computing */
+                    it->next_check = cpc_clock_mono_s() + a->tm->tx_check_ms / 1000.0;
                     continue;
                 }
                 cpc_wk_report_event(a->rep, CPC_LOG_WARN, "missed", wk_task_fields(it),
@@ -399,7 +401,8 @@ int wk_reveal_due(struct wk_agent *a, struct cpc_err *err)
             }
         }
         if (rc == 0 && !exec && !json_object_get(task, "challenge")) {
-            it->next_check = wk_now() + 0.5; /* the node has not drawn it yet */
+            /* the node has not drawn it yet */
+            it->next_check = cpc_clock_mono_s() + a->tm->challenge_wait_ms / 1000.0;
             json_decref(task);
             continue;
         }
@@ -491,7 +494,7 @@ int wk_poll_txs(struct wk_agent *a, struct cpc_err *err)
     int rc = 0;
     for (size_t i = a->n_items; i-- > 0;) {
         struct wk_item *it = &a->items[i];
-        if ((it->phase != PH_SUBMITTED && it->phase != PH_REVEALED) || it->next_check > wk_now())
+        if ((it->phase != PH_SUBMITTED && it->phase != PH_REVEALED) || it->next_check > cpc_clock_mono_s())
             continue;
         enum cpc_tx_state st;
         uint64_t h = 0;
@@ -500,7 +503,7 @@ int wk_poll_txs(struct wk_agent *a, struct cpc_err *err)
         if (rc)
             break;
         if (st == CPC_TXS_PENDING) {
-            it->next_check = wk_now() + 0.3;
+            it->next_check = cpc_clock_mono_s() + a->tm->tx_check_ms / 1000.0;
         } else if (st == CPC_TXS_UNKNOWN) {
             idx[n++] = i; /* lost (a node restart): post the same bytes again */
         } else if (st == CPC_TXS_FAILED) {

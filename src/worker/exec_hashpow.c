@@ -224,35 +224,24 @@ HP_NI_TARGET static inline uint64_t hp_ni_top64(const struct hp_ni *n, uint64_t 
 
 /* Scan offsets [lo, hi) of the range; returns the first hitting offset or hi. */
 HP_NI_TARGET static uint64_t hp_ni_scan(const struct hp_ni *n, uint64_t start, uint64_t lo, uint64_t hi,
-                                        unsigned shift, _Atomic uint64_t *best)
+                                        unsigned shift)
 {
-    for (uint64_t t = lo; t < hi;) {
-        uint64_t end = hi - t > BEST_POLL ? t + BEST_POLL : hi;
-        uint64_t b = atomic_load_explicit(best, memory_order_relaxed);
-        if (b <= t)
-            return hi;
-        for (; t < end; t++)
-            if ((hp_ni_top64(n, start + t) >> shift) == 0) /* start + t wraps mod 2^64 */
-                return t;
-    }
+    for (uint64_t t = lo; t < hi; t++)
+        if ((hp_ni_top64(n, start + t) >> shift) == 0) /* start + t wraps mod 2^64 */
+            return t;
     return hi;
 }
 #else
 static bool hp_ni_supported(void) { return false; }
 #endif
 
+/* Scan offsets [lo, hi) of the range; returns the first hitting offset or hi. */
 static uint64_t hp_portable_scan(const struct hp_mid *m, uint64_t start, uint64_t lo, uint64_t hi,
-                                 unsigned shift, _Atomic uint64_t *best)
+                                 unsigned shift)
 {
-    for (uint64_t t = lo; t < hi;) {
-        uint64_t end = hi - t > BEST_POLL ? t + BEST_POLL : hi;
-        uint64_t b = atomic_load_explicit(best, memory_order_relaxed);
-        if (b <= t)
-            return hi;
-        for (; t < end; t++)
-            if ((hp_portable_top64(m, start + t) >> shift) == 0)
-                return t;
-    }
+    for (uint64_t t = lo; t < hi; t++)
+        if ((hp_portable_top64(m, start + t) >> shift) == 0)
+            return t;
     return hi;
 }
 
@@ -270,18 +259,35 @@ struct hp_job {
     struct cpc__wk_search s;        /* chunks of [0, max_tries), the lowest hit */
 };
 
+/* Scan offsets [lo, hi) in blocks of BEST_POLL, on the job's compressor;
+ * returns the first hitting offset, or hi when there is none or a hit at or
+ * below the next block is already known. */
+static uint64_t hp_scan(struct hp_job *j, uint64_t lo, uint64_t hi)
+{
+    for (uint64_t t = lo; t < hi;) {
+        uint64_t end = hi - t > BEST_POLL ? t + BEST_POLL : hi;
+        if (atomic_load_explicit(&j->s.best, memory_order_relaxed) <= t)
+            return hi;
+        uint64_t hit;
+#if HP_HAVE_X86
+        if (j->use_ni)
+            hit = hp_ni_scan(&j->ni, j->start, t, end, j->shift);
+        else
+#endif
+            hit = hp_portable_scan(&j->mid, j->start, t, end, j->shift);
+        if (hit < end)
+            return hit;
+        t = end;
+    }
+    return hi;
+}
+
 static void *hp_worker(void *arg)
 {
     struct hp_job *j = arg;
     uint64_t lo, hi;
     while (cpc__wk_search_next(&j->s, &lo, &hi)) {
-        uint64_t t;
-#if HP_HAVE_X86
-        if (j->use_ni)
-            t = hp_ni_scan(&j->ni, j->start, lo, hi, j->shift, &j->s.best);
-        else
-#endif
-            t = hp_portable_scan(&j->mid, j->start, lo, hi, j->shift, &j->s.best);
+        uint64_t t = hp_scan(j, lo, hi);
         if (j->ctl && j->ctl->done)
             atomic_fetch_add_explicit(j->ctl->done, (t < hi ? t + 1 : hi) - lo, memory_order_relaxed);
         if (t < hi) {

@@ -27,15 +27,17 @@
  *    signal N as exit status 128+N (like a shell), so in this mode
  *    term_signal is only set when the worker killed the sandbox itself.
  *
- * 2. The fallback (no usable bwrap, or env CPC_SANDBOX=none): fork, setsid,
+ * 2. The fallback (no usable bwrap, or mode CPC_WK_SANDBOX_NONE): fork, setsid,
  *    the same rlimits, all fds above 2 closed, PR_SET_PDEATHSIG, chdir WORK,
  *    execve ./app. THIS IS MUCH WEAKER: there are no namespaces, so the app
  *    can read every file the worker's user can read (including the worker's
  *    keys unless they are protected otherwise), write wherever that user can,
  *    use the network, and see other processes. Use it only for trusted apps
  *    or run the worker as a dedicated unprivileged user; rep->sandboxed says
- *    which mode ran. CPC_SANDBOX=bwrap insists on bubblewrap (error if not
- *    usable); unset or "auto" picks bwrap when available.
+ *    which mode ran. CPC_WK_SANDBOX_BWRAP insists on bubblewrap (error if
+ *    not usable); CPC_WK_SANDBOX_AUTO picks bwrap when available. The mode
+ *    is the caller's (lim->sandbox): cpc-worker reads it from the env
+ *    CPC_SANDBOX ("none", "bwrap", else auto) once at start.
  *
  * Limits, set with setrlimit in the forked child before exec (so they also
  * bind bwrap itself, and are inherited by everything in the sandbox):
@@ -60,6 +62,11 @@
  * children it does not own (no waitpid(-1) elsewhere, no SIGCHLD=SIG_IGN).
  * PR_SET_PDEATHSIG fires when the forking THREAD ends; that thread waits
  * inside cpc_wk_exec_run until the child is reaped, so it cannot end first.
+ *
+ * cpc_wk_exec_run goes through four phases on one struct sbx_run: prepare
+ * (work dir, stdio, argv), spawn (rlimits, fork), collect (read stdout until
+ * the end, kill and reap the group, drain the pipe) and verdict (the report
+ * and the error or the output); cleanup undoes whatever prepare made.
  * Concurrent runs from several threads are fine (all fds are O_CLOEXEC and
  * the child closes everything above 2).
  * Disk usage in WORK is bounded per file (RLIMIT_FSIZE), not in total: put
@@ -67,6 +74,8 @@
  * must not be mounted noexec.
  */
 #include "executor.h"
+
+#include "../common/clock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -84,7 +93,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define SBX_MIN_MEMORY_MB 16u
@@ -106,13 +114,6 @@ static const char *const k_env[] = {"PATH=/usr/bin:/bin", "HOME=/tmp", "LANG=C",
 static pthread_once_t g_probe_once = PTHREAD_ONCE_INIT;
 static bool g_bwrap_ok;
 static char g_bwrap_path[PATH_MAX];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool find_on_path(const char *name, char *out, size_t cap)
 {
@@ -154,7 +155,7 @@ static void probe_bwrap(void)
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
         return;
-    double deadline = now_s() + SBX_PROBE_TIMEOUT_S;
+    double deadline = cpc_clock_mono_s() + SBX_PROBE_TIMEOUT_S;
     int status = 0;
     for (;;) {
         pid_t w = waitpid(pid, &status, WNOHANG);
@@ -162,7 +163,7 @@ static void probe_bwrap(void)
             break;
         if (w < 0 && errno != EINTR)
             return;
-        if (now_s() > deadline) {
+        if (cpc_clock_mono_s() > deadline) {
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
@@ -449,6 +450,392 @@ static char **build_argv(bool bwrap, const char *work, unsigned n_inputs, char *
     return argv;
 }
 
+enum cpc_wk_sandbox_mode cpc_wk_sandbox_mode_parse(const char *s)
+{
+    if (s && !strcmp(s, "none"))
+        return CPC_WK_SANDBOX_NONE;
+    if (s && !strcmp(s, "bwrap"))
+        return CPC_WK_SANDBOX_BWRAP;
+    return CPC_WK_SANDBOX_AUTO;
+}
+
+/* ---- one run, in phases ---- */
+
+/* A run's state, carried from phase to phase. */
+struct sbx_run {
+    const struct cpc_wk_exec_limits *lim;
+    const struct cpc_wk_ctl *ctl;
+    struct cpc_wk_exec_report *rep;
+    bool use_bwrap;
+    int rc;                         /* set with err by a failing phase */
+    /* prepare */
+    char work[PATH_MAX];
+    bool have_work;
+    int devnull, err_fd, pfd[2];
+    char **argv, *argv_store;
+    uint8_t *buf;                   /* stdout so far: len bytes of cap */
+    size_t len, cap;
+    /* spawn */
+    pid_t pid;                      /* > 0 while the child is unreaped */
+    double t0;
+    /* collect */
+    int status;
+    bool eof, exited, killed, cancelled, io_failed;
+};
+
+static int check_args(const char *app_path, const char *const *input_paths, unsigned n_inputs,
+                      const struct cpc_wk_exec_limits *lim, uint8_t **out, size_t *out_len,
+                      struct cpc_err *err)
+{
+    if (!app_path || !lim || !out || !out_len || (n_inputs > 0 && !input_paths))
+        return cpc_err_set(err, CPC_ERR_INVALID, "exec: missing argument");
+    if (lim->timeout_s < 1 || lim->timeout_s > 86400)
+        return cpc_err_set(err, CPC_ERR_INVALID, "exec: timeout_s %u not in 1..86400",
+                           lim->timeout_s);
+    if (lim->memory_mb < 1 || lim->memory_mb > 1048576)
+        return cpc_err_set(err, CPC_ERR_INVALID, "exec: memory_mb %u not in 1..1048576",
+                           lim->memory_mb);
+    if (n_inputs > SBX_MAX_INPUTS)
+        return cpc_err_set(err, CPC_ERR_INVALID, "exec: %u inputs (at most %u)", n_inputs,
+                           SBX_MAX_INPUTS);
+    if (lim->max_output > (size_t)1 << 40)
+        return cpc_err_set(err, CPC_ERR_INVALID, "exec: max_output too large");
+    return CPC_OK;
+}
+
+/* Whether mode runs the app under bubblewrap; an error when it insists on
+ * bubblewrap and there is none. */
+static int choose_sandbox(enum cpc_wk_sandbox_mode mode, bool *use_bwrap, struct cpc_err *err)
+{
+    if (mode == CPC_WK_SANDBOX_NONE) {
+        *use_bwrap = false;
+    } else if (mode == CPC_WK_SANDBOX_BWRAP) {
+        if (!cpc_wk_sandbox_available())
+            return cpc_err_set(err, CPC_ERR_IO,
+                               "exec: CPC_SANDBOX=bwrap but bubblewrap is missing or unusable");
+        *use_bwrap = true;
+    } else {
+        *use_bwrap = cpc_wk_sandbox_available();
+    }
+    return CPC_OK;
+}
+
+/* Prepare, part one: the work dir with app, in/0.. and nothing else yet. */
+static int make_work_dir(struct sbx_run *r, const char *workdir_parent, const char *app_path,
+                         const char *const *input_paths, unsigned n_inputs, struct cpc_err *err)
+{
+    char path[PATH_MAX + 32];
+    const char *parent = workdir_parent;
+    if (!parent || !*parent)
+        parent = getenv("TMPDIR");
+    if (!parent || !*parent)
+        parent = "/tmp";
+    int n = snprintf(r->work, sizeof r->work, "%s/cpc-exec-XXXXXX", parent);
+    if (n < 0 || (size_t)n >= sizeof r->work)
+        return cpc_err_set(err, CPC_ERR_INVALID, "exec: work dir parent path too long");
+    if (!mkdtemp(r->work))
+        return cpc_err_set(err, CPC_ERR_IO, "exec: cannot make a work dir in %s: %s", parent,
+                           strerror(errno));
+    r->have_work = true;
+
+    int rc;
+    snprintf(path, sizeof path, "%s/app", r->work);
+    if ((rc = copy_file(app_path, path, 0755, "app", err)) != 0)
+        return rc;
+    snprintf(path, sizeof path, "%s/in", r->work);
+    if (mkdir(path, 0755) != 0)
+        return cpc_err_set(err, CPC_ERR_IO, "exec: mkdir %s: %s", path, strerror(errno));
+    for (unsigned i = 0; i < n_inputs; i++) {
+        if (!input_paths[i])
+            return cpc_err_set(err, CPC_ERR_INVALID, "exec: input %u has no path", i);
+        snprintf(path, sizeof path, "%s/in/%u", r->work, i);
+        if ((rc = copy_file(input_paths[i], path, 0444, "input", err)) != 0)
+            return rc;
+    }
+    snprintf(path, sizeof path, "%s/in", r->work);
+    (void)chmod(path, 0555);
+    return CPC_OK;
+}
+
+/* Prepare, part two: the child's stdio (WORK/stderr, /dev/null, the stdout
+ * pipe), its argv and the output buffer. */
+static int open_stdio(struct sbx_run *r, unsigned n_inputs, struct cpc_err *err)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/stderr", r->work);
+    r->err_fd = fd_above_2(open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    r->devnull = fd_above_2(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (r->err_fd < 0 || r->devnull < 0 || pipe2(r->pfd, O_CLOEXEC) != 0)
+        return cpc_err_set(err, CPC_ERR_IO, "exec: cannot set up stdio: %s", strerror(errno));
+    r->pfd[0] = fd_above_2(r->pfd[0]);
+    r->pfd[1] = fd_above_2(r->pfd[1]);
+    if (r->pfd[0] < 0 || r->pfd[1] < 0 ||
+        fcntl(r->pfd[0], F_SETFL, fcntl(r->pfd[0], F_GETFL) | O_NONBLOCK) != 0)
+        return cpc_err_set(err, CPC_ERR_IO, "exec: pipe setup: %s", strerror(errno));
+
+    r->argv = build_argv(r->use_bwrap, r->work, n_inputs, &r->argv_store);
+    r->cap = r->lim->max_output + 1 < 65536 ? r->lim->max_output + 1 : 65536;
+    r->buf = malloc(r->cap);
+    if (!r->argv || !r->buf)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "exec: out of memory");
+    return CPC_OK;
+}
+
+/* Spawn: the child with its rlimits; the parent keeps the read end only. */
+static int spawn(struct sbx_run *r, struct cpc_err *err)
+{
+    const struct cpc_wk_exec_limits *lim = r->lim;
+    struct child_args ca = {
+        .exec_path = r->use_bwrap ? g_bwrap_path : "./app",
+        .argv = r->argv,
+        .work = r->work,
+        .devnull = r->devnull,
+        .out_w = r->pfd[1],
+        .err_fd = r->err_fd,
+        .parent = getpid(),
+        .pdeathsig = true,
+    };
+    unsigned mem_mb = lim->memory_mb < SBX_MIN_MEMORY_MB ? SBX_MIN_MEMORY_MB : lim->memory_mb;
+    rlim_t as = (rlim_t)mem_mb * 1024 * 1024;
+    rlim_t fsize = (rlim_t)lim->max_output + SBX_FSIZE_SLACK;
+    add_rlimit(&ca, RLIMIT_AS, as, as);
+    add_rlimit(&ca, RLIMIT_FSIZE, fsize, fsize);
+    add_rlimit(&ca, RLIMIT_NPROC, SBX_NPROC, SBX_NPROC);
+    add_rlimit(&ca, RLIMIT_CORE, 0, 0);
+    add_rlimit(&ca, RLIMIT_CPU, (rlim_t)lim->timeout_s + 1, (rlim_t)lim->timeout_s + 2);
+
+    r->t0 = cpc_clock_mono_s();
+    r->pid = fork();
+    if (r->pid < 0)
+        return cpc_err_set(err, CPC_ERR_IO, "exec: fork: %s", strerror(errno));
+    if (r->pid == 0)
+        child_run(&ca);
+    close(r->pfd[1]);
+    r->pfd[1] = -1;
+    return CPC_OK;
+}
+
+/* Double the output buffer, up to max_output + 1 bytes; false when it is
+ * that large already or memory ran out. */
+static bool grow_output(struct sbx_run *r)
+{
+    size_t max = r->lim->max_output + 1;
+    size_t ncap = r->cap * 2 < max ? r->cap * 2 : max;
+    uint8_t *nb = ncap > r->cap ? realloc(r->buf, ncap) : NULL;
+    if (!nb)
+        return false;
+    r->buf = nb;
+    r->cap = ncap;
+    return true;
+}
+
+/* Collect, while the app runs: read what the pipe holds now. Sets eof, or
+ * killed when the app must be stopped (too much output, or an error in rc
+ * and err with io_failed). */
+static void read_ready(struct sbx_run *r, struct cpc_err *err)
+{
+    for (;;) {
+        if (r->len == r->cap && !grow_output(r)) {
+            r->rep->output_too_large = r->len > r->lim->max_output;
+            if (!r->rep->output_too_large) {
+                r->io_failed = true;
+                r->rc = cpc_err_set(err, CPC_ERR_NOMEM, "exec: out of memory");
+            }
+            r->killed = true;
+            return;
+        }
+        ssize_t n = read(r->pfd[0], r->buf + r->len, r->cap - r->len);
+        if (n > 0) {
+            r->len += (size_t)n;
+            if (r->len > r->lim->max_output) {
+                r->rep->output_too_large = true;
+                r->killed = true;
+                return;
+            }
+        } else if (n == 0) {
+            r->eof = true;
+            return;
+        } else if (errno == EINTR) {
+            continue;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return;
+        } else {
+            r->io_failed = true;
+            r->rc = cpc_err_set(err, CPC_ERR_IO, "exec: reading the app's output: %s",
+                                strerror(errno));
+            r->killed = true;
+            return;
+        }
+    }
+}
+
+/* Collect, part one: read stdout until the app ends, the deadline passes,
+ * too much output arrives or we are cancelled. */
+static void watch(struct sbx_run *r, struct cpc_err *err)
+{
+    double deadline = r->t0 + (double)r->lim->timeout_s;
+    while (!r->killed && !r->exited) {
+        if (cpc_wk_cancelled(r->ctl)) {
+            r->cancelled = true;
+            break;
+        }
+        double left = deadline - cpc_clock_mono_s();
+        if (left <= 0) {
+            r->rep->timed_out = true;
+            break;
+        }
+        int wait_ms = left * 1000 < SBX_TICK_MS ? (int)(left * 1000) + 1 : SBX_TICK_MS;
+        if (!r->eof) {
+            struct pollfd p = {.fd = r->pfd[0], .events = POLLIN, .revents = 0};
+            int pr = poll(&p, 1, wait_ms);
+            if (pr < 0 && errno != EINTR) {
+                r->io_failed = true;
+                r->rc = cpc_err_set(err, CPC_ERR_IO, "exec: poll: %s", strerror(errno));
+                break;
+            }
+            if (pr > 0)
+                read_ready(r, err);
+        } else {
+            poll(NULL, 0, wait_ms); /* stdout closed: just wait for the exit */
+        }
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)r->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            si.si_pid == r->pid)
+            r->exited = true; /* still a zombie: its pid (= pgid) cannot be reused yet */
+    }
+}
+
+/* SIGKILL the unreaped child pid and its process group, then reap it. The
+ * leader first: the child may not have reached setsid() yet (no group then,
+ * and no descendants either); once it is dying it creates no new members,
+ * and whoever joined before goes with kill(-pid). Returns waitpid's result. */
+static pid_t kill_and_reap(pid_t pid, int *status)
+{
+    kill(pid, SIGKILL);
+    kill(-pid, SIGKILL);
+    pid_t w;
+    while ((w = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+        ;
+    return w;
+}
+
+/* Collect, part two: drain what the app wrote before it ended; EOF also
+ * tells that every holder of the pipe (processes inside bwrap) is gone.
+ * Bounded by SBX_DRAIN_S. */
+static void drain(struct sbx_run *r)
+{
+    double until = cpc_clock_mono_s() + SBX_DRAIN_S;
+    bool keep = r->exited && !r->killed && !r->cancelled && !r->rep->timed_out && !r->io_failed;
+    while (!r->eof) {
+        double left = until - cpc_clock_mono_s();
+        if (left <= 0)
+            break;
+        struct pollfd p = {.fd = r->pfd[0], .events = POLLIN, .revents = 0};
+        if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+            continue;
+        uint8_t scratch[4096];
+        uint8_t *dst = scratch;
+        size_t room = sizeof scratch;
+        if (keep && !r->rep->output_too_large) {
+            if (r->len == r->cap)
+                (void)grow_output(r);
+            if (r->len < r->cap) {
+                dst = r->buf + r->len;
+                room = r->cap - r->len;
+            }
+        }
+        ssize_t n = read(r->pfd[0], dst, room);
+        if (n == 0) {
+            r->eof = true;
+        } else if (n > 0 && dst != scratch) {
+            r->len += (size_t)n;
+            if (r->len > r->lim->max_output)
+                r->rep->output_too_large = true;
+        } else if (n > 0 && keep) {
+            r->rep->output_too_large = true; /* no room left (max_output reached) */
+        } else if (n < 0 && errno != EINTR && errno != EAGAIN) {
+            break;
+        }
+    }
+}
+
+/* Collect: watch the app, make sure nothing of its group survives (the
+ * leader is unreaped, zombie or alive, so -pid still names only its group),
+ * reap it and drain the pipe. */
+static void collect(struct sbx_run *r, struct cpc_err *err)
+{
+    watch(r, err);
+    pid_t w = kill_and_reap(r->pid, &r->status);
+    r->pid = -1;
+    if (w < 0 && !r->io_failed) {
+        r->io_failed = true;
+        r->rc = cpc_err_set(err, CPC_ERR_INTERNAL,
+                            "exec: the app's process was reaped elsewhere (waitpid: %s)",
+                            strerror(errno));
+    }
+    if (!r->eof)
+        drain(r);
+}
+
+/* Verdict: fill the report from the exit status; the error that says why
+ * the run failed, or the output handed to *out. */
+static int verdict(struct sbx_run *r, uint8_t **out, size_t *out_len, struct cpc_err *err)
+{
+    struct cpc_wk_exec_report *rep = r->rep;
+    rep->wall_s = cpc_clock_mono_s() - r->t0;
+    if (WIFEXITED(r->status)) {
+        rep->exit_code = WEXITSTATUS(r->status);
+    } else if (WIFSIGNALED(r->status)) {
+        rep->term_signal = WTERMSIG(r->status);
+        rep->exit_code = -1;
+    }
+    char tail[SBX_STDERR_KEEP + 1];
+    stderr_excerpt(r->err_fd, tail, sizeof tail);
+    const char *sep = tail[0] ? ": " : "";
+    if (r->io_failed)
+        return r->rc; /* err already set */
+    if (r->cancelled)
+        return cpc_err_set(err, CPC_ERR_CANCELLED, "exec: cancelled");
+    if (rep->timed_out)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT, "exec: app exceeded the %u s time limit",
+                           r->lim->timeout_s);
+    if (rep->output_too_large)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT,
+                           "exec: app output exceeds the limit of %zu bytes", r->lim->max_output);
+    if (rep->term_signal)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT, "exec: app killed by signal %d (%s)%s%s",
+                           rep->term_signal, strsignal(rep->term_signal), sep, tail);
+    if (rep->exit_code != 0)
+        return cpc_err_set(err, CPC_ERR_INVALID_RESULT, "exec: app exited with status %d%s%s",
+                           rep->exit_code, sep, tail);
+    *out = r->buf;
+    *out_len = r->len;
+    r->buf = NULL;
+    return CPC_OK;
+}
+
+/* Undo what prepare and spawn left: the child (only on an early exit path;
+ * normally collect reaped it), the fds, the work dir, the buffers. */
+static void cleanup(struct sbx_run *r)
+{
+    if (r->pid > 0)
+        (void)kill_and_reap(r->pid, &r->status);
+    if (r->pfd[0] >= 0)
+        close(r->pfd[0]);
+    if (r->pfd[1] >= 0)
+        close(r->pfd[1]);
+    if (r->devnull >= 0)
+        close(r->devnull);
+    if (r->err_fd >= 0)
+        close(r->err_fd);
+    if (r->have_work)
+        rm_tree(r->work);
+    free(r->buf);
+    free(r->argv);
+    free(r->argv_store);
+}
+
 int cpc_wk_exec_run(const char *workdir_parent, const char *app_path,
                     const char *const *input_paths, unsigned n_inputs,
                     const struct cpc_wk_exec_limits *lim, const struct cpc_wk_ctl *ctl,
@@ -464,320 +851,23 @@ int cpc_wk_exec_run(const char *workdir_parent, const char *app_path,
         *out = NULL;
     if (out_len)
         *out_len = 0;
-    if (!app_path || !lim || !out || !out_len || (n_inputs > 0 && !input_paths))
-        return cpc_err_set(err, CPC_ERR_INVALID, "exec: missing argument");
-    if (lim->timeout_s < 1 || lim->timeout_s > 86400)
-        return cpc_err_set(err, CPC_ERR_INVALID, "exec: timeout_s %u not in 1..86400",
-                           lim->timeout_s);
-    if (lim->memory_mb < 1 || lim->memory_mb > 1048576)
-        return cpc_err_set(err, CPC_ERR_INVALID, "exec: memory_mb %u not in 1..1048576",
-                           lim->memory_mb);
-    if (n_inputs > SBX_MAX_INPUTS)
-        return cpc_err_set(err, CPC_ERR_INVALID, "exec: %u inputs (at most %u)", n_inputs,
-                           SBX_MAX_INPUTS);
-    if (lim->max_output > (size_t)1 << 40)
-        return cpc_err_set(err, CPC_ERR_INVALID, "exec: max_output too large");
+    int rc = check_args(app_path, input_paths, n_inputs, lim, out, out_len, err);
+    if (rc)
+        return rc;
+    struct sbx_run r = {.lim = lim, .ctl = ctl, .rep = rep, .devnull = -1, .err_fd = -1,
+                        .pfd = {-1, -1}, .pid = -1};
+    if ((rc = choose_sandbox(lim->sandbox, &r.use_bwrap, err)) != 0)
+        return rc;
+    rep->sandboxed = r.use_bwrap;
+    r.t0 = cpc_clock_mono_s();
 
-    const char *mode = getenv("CPC_SANDBOX");
-    bool use_bwrap;
-    if (mode && !strcmp(mode, "none")) {
-        use_bwrap = false;
-    } else if (mode && !strcmp(mode, "bwrap")) {
-        if (!cpc_wk_sandbox_available())
-            return cpc_err_set(err, CPC_ERR_IO,
-                               "exec: CPC_SANDBOX=bwrap but bubblewrap is missing or unusable");
-        use_bwrap = true;
-    } else {
-        use_bwrap = cpc_wk_sandbox_available();
+    if ((rc = make_work_dir(&r, workdir_parent, app_path, input_paths, n_inputs, err)) == 0 &&
+        (rc = open_stdio(&r, n_inputs, err)) == 0 && (rc = spawn(&r, err)) == 0) {
+        collect(&r, err);
+        rc = verdict(&r, out, out_len, err);
     }
-    rep->sandboxed = use_bwrap;
-
-    int rc = CPC_OK;
-    char work[PATH_MAX] = "", path[PATH_MAX + 32];
-    bool have_work = false, cancelled = false, io_failed = false;
-    int devnull = -1, err_fd = -1, pfd[2] = {-1, -1};
-    char **argv = NULL, *argv_store = NULL;
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    pid_t pid = -1;
-    int status = 0;
-    double t0 = now_s();
-
-    const char *parent = workdir_parent;
-    if (!parent || !*parent)
-        parent = getenv("TMPDIR");
-    if (!parent || !*parent)
-        parent = "/tmp";
-    int n = snprintf(work, sizeof work, "%s/cpc-exec-XXXXXX", parent);
-    if (n < 0 || (size_t)n >= sizeof work) {
-        rc = cpc_err_set(err, CPC_ERR_INVALID, "exec: work dir parent path too long");
-        goto cleanup;
-    }
-    if (!mkdtemp(work)) {
-        rc = cpc_err_set(err, CPC_ERR_IO, "exec: cannot make a work dir in %s: %s", parent,
-                         strerror(errno));
-        goto cleanup;
-    }
-    have_work = true;
-
-    snprintf(path, sizeof path, "%s/app", work);
-    if ((rc = copy_file(app_path, path, 0755, "app", err)) != 0)
-        goto cleanup;
-    snprintf(path, sizeof path, "%s/in", work);
-    if (mkdir(path, 0755) != 0) {
-        rc = cpc_err_set(err, CPC_ERR_IO, "exec: mkdir %s: %s", path, strerror(errno));
-        goto cleanup;
-    }
-    for (unsigned i = 0; i < n_inputs; i++) {
-        if (!input_paths[i]) {
-            rc = cpc_err_set(err, CPC_ERR_INVALID, "exec: input %u has no path", i);
-            goto cleanup;
-        }
-        snprintf(path, sizeof path, "%s/in/%u", work, i);
-        if ((rc = copy_file(input_paths[i], path, 0444, "input", err)) != 0)
-            goto cleanup;
-    }
-    snprintf(path, sizeof path, "%s/in", work);
-    (void)chmod(path, 0555);
-
-    snprintf(path, sizeof path, "%s/stderr", work);
-    err_fd = fd_above_2(open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
-    devnull = fd_above_2(open("/dev/null", O_RDONLY | O_CLOEXEC));
-    if (err_fd < 0 || devnull < 0 || pipe2(pfd, O_CLOEXEC) != 0) {
-        rc = cpc_err_set(err, CPC_ERR_IO, "exec: cannot set up stdio: %s", strerror(errno));
-        goto cleanup;
-    }
-    pfd[0] = fd_above_2(pfd[0]);
-    pfd[1] = fd_above_2(pfd[1]);
-    if (pfd[0] < 0 || pfd[1] < 0 ||
-        fcntl(pfd[0], F_SETFL, fcntl(pfd[0], F_GETFL) | O_NONBLOCK) != 0) {
-        rc = cpc_err_set(err, CPC_ERR_IO, "exec: pipe setup: %s", strerror(errno));
-        goto cleanup;
-    }
-
-    argv = build_argv(use_bwrap, work, n_inputs, &argv_store);
-    cap = lim->max_output + 1 < 65536 ? lim->max_output + 1 : 65536;
-    buf = malloc(cap);
-    if (!argv || !buf) {
-        rc = cpc_err_set(err, CPC_ERR_NOMEM, "exec: out of memory");
-        goto cleanup;
-    }
-
-    struct child_args ca = {
-        .exec_path = use_bwrap ? g_bwrap_path : "./app",
-        .argv = argv,
-        .work = work,
-        .devnull = devnull,
-        .out_w = pfd[1],
-        .err_fd = err_fd,
-        .parent = getpid(),
-        .pdeathsig = true,
-    };
-    unsigned mem_mb = lim->memory_mb < SBX_MIN_MEMORY_MB ? SBX_MIN_MEMORY_MB : lim->memory_mb;
-    rlim_t as = (rlim_t)mem_mb * 1024 * 1024;
-    rlim_t fsize = (rlim_t)lim->max_output + SBX_FSIZE_SLACK;
-    add_rlimit(&ca, RLIMIT_AS, as, as);
-    add_rlimit(&ca, RLIMIT_FSIZE, fsize, fsize);
-    add_rlimit(&ca, RLIMIT_NPROC, SBX_NPROC, SBX_NPROC);
-    add_rlimit(&ca, RLIMIT_CORE, 0, 0);
-    add_rlimit(&ca, RLIMIT_CPU, (rlim_t)lim->timeout_s + 1, (rlim_t)lim->timeout_s + 2);
-
-    t0 = now_s();
-    pid = fork();
-    if (pid < 0) {
-        rc = cpc_err_set(err, CPC_ERR_IO, "exec: fork: %s", strerror(errno));
-        goto cleanup;
-    }
-    if (pid == 0)
-        child_run(&ca);
-    close(pfd[1]);
-    pfd[1] = -1;
-
-    /* Read stdout until the app ends, the deadline passes, too much output
-     * arrives or we are cancelled. */
-    double deadline = t0 + (double)lim->timeout_s;
-    bool eof = false, exited = false, killed = false;
-    while (!killed && !exited) {
-        if (cpc_wk_cancelled(ctl)) {
-            cancelled = true;
-            break;
-        }
-        double left = deadline - now_s();
-        if (left <= 0) {
-            rep->timed_out = true;
-            break;
-        }
-        int wait_ms = left * 1000 < SBX_TICK_MS ? (int)(left * 1000) + 1 : SBX_TICK_MS;
-        if (!eof) {
-            struct pollfd p = {.fd = pfd[0], .events = POLLIN, .revents = 0};
-            int pr = poll(&p, 1, wait_ms);
-            if (pr < 0 && errno != EINTR) {
-                io_failed = true;
-                rc = cpc_err_set(err, CPC_ERR_IO, "exec: poll: %s", strerror(errno));
-                break;
-            }
-            while (pr > 0) {
-                if (len == cap) {
-                    size_t ncap = cap * 2 < lim->max_output + 1 ? cap * 2 : lim->max_output + 1;
-                    uint8_t *nb = ncap > cap ? realloc(buf, ncap) : NULL;
-                    if (!nb) {
-                        rep->output_too_large = len > lim->max_output;
-                        if (!rep->output_too_large) {
-                            io_failed = true;
-                            rc = cpc_err_set(err, CPC_ERR_NOMEM, "exec: out of memory");
-                        }
-                        killed = true;
-                        break;
-                    }
-                    buf = nb;
-                    cap = ncap;
-                }
-                ssize_t r = read(pfd[0], buf + len, cap - len);
-                if (r > 0) {
-                    len += (size_t)r;
-                    if (len > lim->max_output) {
-                        rep->output_too_large = true;
-                        killed = true;
-                        break;
-                    }
-                } else if (r == 0) {
-                    eof = true;
-                    break;
-                } else if (errno == EINTR) {
-                    continue;
-                } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                    break;
-                } else {
-                    io_failed = true;
-                    rc = cpc_err_set(err, CPC_ERR_IO, "exec: reading the app's output: %s",
-                                     strerror(errno));
-                    killed = true;
-                    break;
-                }
-            }
-        } else {
-            poll(NULL, 0, wait_ms); /* stdout closed: just wait for the exit */
-        }
-        siginfo_t si;
-        memset(&si, 0, sizeof si);
-        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
-            exited = true; /* still a zombie: its pid (= pgid) cannot be reused yet */
-    }
-    /* Whatever happened, nothing of the app's group may survive; the leader
-     * is unreaped (zombie or alive), so -pid still names only its group.
-     * The leader first: the child may not have reached setsid() yet (no
-     * group then, and no descendants either); once it is dying it creates
-     * no new members, and whoever joined before goes with kill(-pid). */
-    kill(pid, SIGKILL);
-    kill(-pid, SIGKILL);
-    pid_t w;
-    while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    pid = -1;
-    if (w < 0 && !io_failed) {
-        io_failed = true;
-        rc = cpc_err_set(err, CPC_ERR_INTERNAL,
-                         "exec: the app's process was reaped elsewhere (waitpid: %s)",
-                         strerror(errno));
-    }
-    /* Drain what the app wrote before it ended; EOF also tells that every
-     * holder of the pipe (processes inside bwrap) is gone. Bounded. */
-    if (!eof) {
-        double until = now_s() + SBX_DRAIN_S;
-        bool keep = exited && !killed && !cancelled && !rep->timed_out && !io_failed;
-        while (!eof) {
-            double left = until - now_s();
-            if (left <= 0)
-                break;
-            struct pollfd p = {.fd = pfd[0], .events = POLLIN, .revents = 0};
-            if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
-                continue;
-            uint8_t scratch[4096];
-            uint8_t *dst = scratch;
-            size_t room = sizeof scratch;
-            if (keep && !rep->output_too_large) {
-                if (len == cap) {
-                    size_t ncap = cap * 2 < lim->max_output + 1 ? cap * 2 : lim->max_output + 1;
-                    uint8_t *nb = ncap > cap ? realloc(buf, ncap) : NULL;
-                    if (nb) {
-                        buf = nb;
-                        cap = ncap;
-                    }
-                }
-                if (len < cap) {
-                    dst = buf + len;
-                    room = cap - len;
-                }
-            }
-            ssize_t r = read(pfd[0], dst, room);
-            if (r == 0) {
-                eof = true;
-            } else if (r > 0 && dst != scratch) {
-                len += (size_t)r;
-                if (len > lim->max_output)
-                    rep->output_too_large = true;
-            } else if (r > 0 && keep) {
-                rep->output_too_large = true; /* no room left (max_output reached) */
-            } else if (r < 0 && errno != EINTR && errno != EAGAIN) {
-                break;
-            }
-        }
-    }
-    rep->wall_s = now_s() - t0;
-    if (WIFEXITED(status)) {
-        rep->exit_code = WEXITSTATUS(status);
-    } else if (WIFSIGNALED(status)) {
-        rep->term_signal = WTERMSIG(status);
-        rep->exit_code = -1;
-    }
-
-    char tail[SBX_STDERR_KEEP + 1];
-    stderr_excerpt(err_fd, tail, sizeof tail);
-    if (io_failed) {
-        /* rc and err already set */
-    } else if (cancelled) {
-        rc = cpc_err_set(err, CPC_ERR_CANCELLED, "exec: cancelled");
-    } else if (rep->timed_out) {
-        rc = cpc_err_set(err, CPC_ERR_INVALID_RESULT, "exec: app exceeded the %u s time limit",
-                         lim->timeout_s);
-    } else if (rep->output_too_large) {
-        rc = cpc_err_set(err, CPC_ERR_INVALID_RESULT,
-                         "exec: app output exceeds the limit of %zu bytes", lim->max_output);
-    } else if (rep->term_signal) {
-        rc = cpc_err_set(err, CPC_ERR_INVALID_RESULT, "exec: app killed by signal %d (%s)%s%s",
-                         rep->term_signal, strsignal(rep->term_signal), tail[0] ? ": " : "",
-                         tail);
-    } else if (rep->exit_code != 0) {
-        rc = cpc_err_set(err, CPC_ERR_INVALID_RESULT, "exec: app exited with status %d%s%s",
-                         rep->exit_code, tail[0] ? ": " : "", tail);
-    } else {
-        *out = buf;
-        *out_len = len;
-        buf = NULL;
-        rc = CPC_OK;
-    }
-
-cleanup:
-    if (pid > 0) { /* only on an early exit path; normally reaped above */
-        kill(pid, SIGKILL);
-        kill(-pid, SIGKILL);
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-    }
-    if (pfd[0] >= 0)
-        close(pfd[0]);
-    if (pfd[1] >= 0)
-        close(pfd[1]);
-    if (devnull >= 0)
-        close(devnull);
-    if (err_fd >= 0)
-        close(err_fd);
-    if (have_work)
-        rm_tree(work);
-    free(buf);
-    free(argv);
-    free(argv_store);
+    cleanup(&r);
     if (rc == CPC_OK && rep->wall_s == 0)
-        rep->wall_s = now_s() - t0;
+        rep->wall_s = cpc_clock_mono_s() - r.t0;
     return rc;
 }

@@ -380,6 +380,23 @@ static void add_done(const struct vn_job *j, uint64_t n)
         atomic_fetch_add_explicit(j->ctl->done, n, memory_order_relaxed);
 }
 
+/* The key g at offset off, the k-th of its batch: 1 on a hit (the batch's
+ * keys up to it counted, best lowered), 0 when not, <0 on error. */
+static int batch_key_hit(struct vn_job *j, const struct ge *g, uint64_t off, unsigned k)
+{
+    uint8_t pub[CPC_PUBKEY_LEN];
+    ge_compress(pub, g);
+    int m = key_matches(j, pub);
+    if (m < 0)
+        return m;
+    if (m) {
+        add_done(j, k + 1);
+        set_best(j, off);
+        return 1;
+    }
+    return 0;
+}
+
 /* Offsets [lo, hi) of the run. Returns 1 on a hit (best lowered), 0 when done
  * or pre-empted, <0 on error. */
 static int scan_chunk(struct vn_job *j, struct vn_scratch *s, uint64_t lo, uint64_t hi)
@@ -412,15 +429,9 @@ static int scan_chunk(struct vn_job *j, struct vn_scratch *s, uint64_t lo, uint6
         unsigned n = hi - (o + 1) > BATCH ? BATCH : (unsigned)(hi - (o + 1));
         if (base_ok && batch_add(s, &base, n)) {
             for (unsigned k = 0; k < n; k++) {
-                ge_compress(pub, &s->out[k]);
-                int m = key_matches(j, pub);
-                if (m < 0)
+                int m = batch_key_hit(j, &s->out[k], o + 1 + k, k);
+                if (m)
                     return m;
-                if (m) {
-                    add_done(j, k + 1);
-                    set_best(j, o + 1 + k);
-                    return 1;
-                }
             }
             base = s->out[n - 1];
         } else { /* slow path: the neighbourhood of x = -sk */
@@ -431,15 +442,9 @@ static int scan_chunk(struct vn_job *j, struct vn_scratch *s, uint64_t lo, uint6
                 base_ok = point_at(j, xk, &base);
                 if (!base_ok)
                     continue;
-                ge_compress(pub, &base);
-                int m = key_matches(j, pub);
-                if (m < 0)
+                int m = batch_key_hit(j, &base, o + 1 + k, k);
+                if (m)
                     return m;
-                if (m) {
-                    add_done(j, k + 1);
-                    set_best(j, o + 1 + k);
-                    return 1;
-                }
             }
         }
         add_done(j, n);

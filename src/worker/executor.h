@@ -80,13 +80,24 @@ int cpc_wk_matmul(const struct cpc_matmul_spec *s, int gpu, int32_t *C,
  * (`bwrap`) when present and usable (no network, read-only system, only the
  * work dir writable, new PID namespace, dies with the worker); otherwise a
  * weaker fallback (fork + setrlimit + setsid + close fds, no namespaces).
- * Both enforce: wall time (timeout_s, then SIGKILL of the process group),
- * memory (RLIMIT_AS = memory_mb), output size (max_output bytes: more is
- * an error), file size and process count. */
+ * The caller picks the mode (limits.sandbox). Both enforce: wall time
+ * (timeout_s, then SIGKILL of the process group), memory (RLIMIT_AS =
+ * memory_mb), output size (max_output bytes: more is an error), file size
+ * and process count. */
+enum cpc_wk_sandbox_mode {
+    CPC_WK_SANDBOX_AUTO = 0,  /* bubblewrap when usable, else the fallback */
+    CPC_WK_SANDBOX_BWRAP = 1, /* bubblewrap, or an error when it is not usable */
+    CPC_WK_SANDBOX_NONE = 2,  /* the fallback always */
+};
+/* The mode a CPC_SANDBOX value names: "none", "bwrap", anything else (NULL
+ * too) auto. s is only read. */
+enum cpc_wk_sandbox_mode cpc_wk_sandbox_mode_parse(const char *s);
+
 struct cpc_wk_exec_limits {
     unsigned timeout_s;   /* 1..86400 */
     unsigned memory_mb;   /* 1..1048576 */
     size_t max_output;    /* bytes of stdout kept at most */
+    enum cpc_wk_sandbox_mode sandbox; /* which sandbox runs the app */
 };
 struct cpc_wk_exec_report {
     int exit_code;        /* the app's exit status (0..255), -1 when killed */

@@ -15,15 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "../common/clock.h"
 
 int wk_child_run(char *const argv[], unsigned timeout_s, char *out, size_t cap)
 {
@@ -48,9 +42,9 @@ int wk_child_run(char *const argv[], unsigned timeout_s, char *out, size_t cap)
     close(fd[1]);
     size_t len = 0;
     bool killed = false;
-    const double deadline = now_s() + timeout_s;
+    const double deadline = cpc_clock_mono_s() + timeout_s;
     for (;;) {
-        double left = deadline - now_s();
+        double left = deadline - cpc_clock_mono_s();
         if (left <= 0) {
             kill(pid, SIGKILL);
             killed = true;

@@ -12,7 +12,8 @@
  * usage. The node URL comes from --node, else $CPC_NODE, else
  * http://127.0.0.1:8000; the key from --from (default "worker") in the
  * keyring of the home that cpc-cli uses too. An encrypted key is unlocked
- * with $CPC_PASSPHRASE.
+ * with $CPC_PASSPHRASE. $CPC_SANDBOX picks how exec tasks run: "none" (the
+ * rlimit fallback), "bwrap" (bubblewrap or fail), else bubblewrap when usable.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -401,6 +402,7 @@ static int cmd_run(const struct args *a, const char *home, const char *node_url)
     o.level = CPC_LOG_INFO;
     o.lease_wait_ms = 5000;
     o.heartbeat_ms = 5000;
+    o.sandbox = cpc_wk_sandbox_mode_parse(getenv("CPC_SANDBOX"));
     o.gpu = 0;
     if (a->gpus && !strcmp(a->gpus, "none"))
         o.gpu = -1;

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../common/clock.h"
 #include "../common/req_sign.h"
 #include "../core/hex.h"
 #include "../core/uuid.h"
@@ -46,11 +46,35 @@ struct cpc_http *cpc_wk_node_http(struct cpc_wk_node *n) { return n->http; }
 
 static uint64_t next_ts(struct cpc_wk_node *n)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    uint64_t now = cpc_clock_wall_ms();
     n->last_ts = now > n->last_ts ? now : n->last_ts + 1;
     return n->last_ts;
+}
+
+/* The three X-CPC-* headers of a signed request, and the NULL-ended list of them. */
+struct sig_headers {
+    char pubkey[128], ts[64], sig[160];
+    const char *list[4];
+};
+
+/* Sign method + path + body with a fresh timestamp into h. */
+static int sign_headers(struct cpc_wk_node *n, const char *method, const char *path,
+                        const void *body, size_t body_len, struct sig_headers *h,
+                        struct cpc_err *err)
+{
+    uint64_t ts = next_ts(n);
+    struct cpc_req_sig sig;
+    int rc = cpc_req_sign(&sig, n->signer, &n->key, method, path, body, body_len, ts, err);
+    if (rc)
+        return rc;
+    snprintf(h->pubkey, sizeof h->pubkey, "X-CPC-Pubkey: %s", sig.pubkey);
+    snprintf(h->ts, sizeof h->ts, "X-CPC-Timestamp: %llu", (unsigned long long)ts);
+    snprintf(h->sig, sizeof h->sig, "X-CPC-Signature: %s", sig.signature);
+    h->list[0] = h->pubkey;
+    h->list[1] = h->ts;
+    h->list[2] = h->sig;
+    h->list[3] = NULL;
+    return 0;
 }
 
 int cpc_wk_node_signed(struct cpc_wk_node *n, const char *method, const char *path,
@@ -60,19 +84,10 @@ int cpc_wk_node_signed(struct cpc_wk_node *n, const char *method, const char *pa
     if (!text)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     size_t len = strlen(text);
-    uint64_t ts = next_ts(n);
-    struct cpc_req_sig sig;
-    int rc = cpc_req_sign(&sig, n->signer, &n->key, method, path, text, len, ts, err);
-    if (rc) {
-        free(text);
-        return rc;
-    }
-    char h1[128], h2[64], h3[160];
-    snprintf(h1, sizeof h1, "X-CPC-Pubkey: %s", sig.pubkey);
-    snprintf(h2, sizeof h2, "X-CPC-Timestamp: %llu", (unsigned long long)ts);
-    snprintf(h3, sizeof h3, "X-CPC-Signature: %s", sig.signature);
-    const char *headers[] = {h1, h2, h3, NULL};
-    rc = cpc_http_json_h(n->http, method, path, text, len, headers, out, status, err);
+    struct sig_headers h;
+    int rc = sign_headers(n, method, path, text, len, &h, err);
+    if (rc == 0)
+        rc = cpc_http_json_h(n->http, method, path, text, len, h.list, out, status, err);
     free(text);
     return rc;
 }
@@ -81,17 +96,11 @@ int cpc_wk_node_signed_raw(struct cpc_wk_node *n, const char *method, const char
                            const void *body, size_t body_len, const char *content_type,
                            struct cpc_http_resp *out, struct cpc_err *err)
 {
-    uint64_t ts = next_ts(n);
-    struct cpc_req_sig sig;
-    int rc = cpc_req_sign(&sig, n->signer, &n->key, method, path, body, body_len, ts, err);
+    struct sig_headers h;
+    int rc = sign_headers(n, method, path, body, body_len, &h, err);
     if (rc)
         return rc;
-    char h1[128], h2[64], h3[160];
-    snprintf(h1, sizeof h1, "X-CPC-Pubkey: %s", sig.pubkey);
-    snprintf(h2, sizeof h2, "X-CPC-Timestamp: %llu", (unsigned long long)ts);
-    snprintf(h3, sizeof h3, "X-CPC-Signature: %s", sig.signature);
-    const char *headers[] = {h1, h2, h3, NULL};
-    return cpc_http_request_h(n->http, method, path, body, body_len, content_type, headers, out,
+    return cpc_http_request_h(n->http, method, path, body, body_len, content_type, h.list, out,
                               err);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../common/clock.h"
 #include "../core/amount.h"
 
 struct cpc_wk_report {
@@ -16,13 +17,6 @@ struct cpc_wk_report {
     bool have_balance;
     double last_draw;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 struct cpc_wk_report *cpc_wk_report_new(FILE *out, bool json, enum cpc_log_level level, bool tty)
 {
@@ -90,13 +84,11 @@ void cpc_wk_report_event(struct cpc_wk_report *r, enum cpc_log_level level, cons
     char earned[48], balance[48];
     cpc_wk_format_cpc(earned, sizeof earned, r->earned);
     cpc_wk_format_cpc(balance, sizeof balance, r->balance);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ts_ms = cpc_clock_wall_ms();
     if (r->json) {
         json_t *o = fields ? fields : json_object();
         if (o) {
-            json_object_set_new(o, "ts_ms", json_integer((json_int_t)ts.tv_sec * 1000 +
-                                                         ts.tv_nsec / 1000000));
+            json_object_set_new(o, "ts_ms", json_integer((json_int_t)ts_ms));
             json_object_set_new(o, "level", json_string(level_name(level)));
             json_object_set_new(o, "event", json_string(event));
             json_object_set_new(o, "message", json_string(msg));
@@ -117,7 +109,8 @@ void cpc_wk_report_event(struct cpc_wk_report *r, enum cpc_log_level level, cons
     }
     json_decref(fields);
     struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
+    time_t secs = (time_t)(ts_ms / 1000);
+    gmtime_r(&secs, &tm);
     clear_progress(r);
     fprintf(r->out, "%02d:%02d:%02d %-5s %-9s %s | done %llu, earned %s, balance %s\n",
             tm.tm_hour, tm.tm_min, tm.tm_sec, level_name(level), event, msg,
@@ -147,7 +140,7 @@ void cpc_wk_report_progress(struct cpc_wk_report *r, const char *kind, const cha
 {
     if (!r->tty)
         return;
-    double t = now_s();
+    double t = cpc_clock_mono_s();
     if (r->progress_shown && t - r->last_draw < 0.2)
         return;
     r->last_draw = t;

@@ -1,5 +1,5 @@
 /* test_worker_sandbox.c — the exec executor (exec_sandbox.c) in both modes:
- * the rlimit fallback (CPC_SANDBOX=none) and bubblewrap (CPC_SANDBOX=bwrap,
+ * the rlimit fallback (CPC_WK_SANDBOX_NONE) and bubblewrap (CPC_WK_SANDBOX_BWRAP,
  * skipped with a note when bwrap is not usable here). Apps are #!/bin/sh
  * scripts written to a temp dir. Every test checks afterwards that no work
  * dir is left behind and no child is left unreaped. */
@@ -90,7 +90,9 @@ static int run(const char *app_path, const char *const *inputs, unsigned n, unsi
                struct cpc_err *err)
 {
     struct cpc_wk_exec_limits lim = {.timeout_s = timeout_s, .memory_mb = memory_mb,
-                                     .max_output = max_output};
+                                     .max_output = max_output,
+                                     .sandbox = g_bwrap_mode ? CPC_WK_SANDBOX_BWRAP
+                                                             : CPC_WK_SANDBOX_NONE};
     return cpc_wk_exec_run(g_runs, app_path, inputs, n, &lim, ctl, out, out_len, rep, err);
 }
 
@@ -337,6 +339,17 @@ static void test_bad_arguments(void **state)
     assert_null(out);
 }
 
+/* cpc-worker's CPC_SANDBOX values and the modes they name */
+static void test_mode_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(cpc_wk_sandbox_mode_parse("none"), CPC_WK_SANDBOX_NONE);
+    assert_int_equal(cpc_wk_sandbox_mode_parse("bwrap"), CPC_WK_SANDBOX_BWRAP);
+    assert_int_equal(cpc_wk_sandbox_mode_parse("auto"), CPC_WK_SANDBOX_AUTO);
+    assert_int_equal(cpc_wk_sandbox_mode_parse(""), CPC_WK_SANDBOX_AUTO);
+    assert_int_equal(cpc_wk_sandbox_mode_parse(NULL), CPC_WK_SANDBOX_AUTO);
+}
+
 /* ---- bubblewrap only ---- */
 
 static void test_bwrap_no_network(void **state)
@@ -394,14 +407,14 @@ static int group_fallback(void **state)
 {
     (void)state;
     g_bwrap_mode = false;
-    return setenv("CPC_SANDBOX", "none", 1);
+    return 0;
 }
 
 static int group_bwrap(void **state)
 {
     (void)state;
     g_bwrap_mode = true;
-    return setenv("CPC_SANDBOX", "bwrap", 1);
+    return 0;
 }
 
 #define T(f) cmocka_unit_test_teardown(f, check_clean)
@@ -416,13 +429,13 @@ int main(void)
         T(test_cat),          T(test_sha256),       T(test_inputs_read_only_and_env),
         T(test_exit_code),    T(test_timeout),      T(test_background_child_does_not_hang),
         T(test_output_too_large), T(test_memory_limit), T(test_cancel),
-        T(test_bad_arguments),
+        T(test_bad_arguments),   T(test_mode_parse),
     };
     const struct CMUnitTest bwrap_only[] = {
         T(test_bwrap_no_network),
         T(test_bwrap_filesystem),
     };
-    int rc = cmocka_run_group_tests_name("fallback (CPC_SANDBOX=none)", common, group_fallback,
+    int rc = cmocka_run_group_tests_name("fallback (CPC_WK_SANDBOX_NONE)", common, group_fallback,
                                          NULL);
     if (cpc_wk_sandbox_available()) {
         rc += cmocka_run_group_tests_name("bubblewrap", common, group_bwrap, NULL);
@@ -430,7 +443,6 @@ int main(void)
     } else {
         printf("bubblewrap not usable here: bwrap-mode tests skipped\n");
     }
-    unsetenv("CPC_SANDBOX");
     tmpdir_remove(g_root);
     return rc;
 }
