@@ -9,6 +9,7 @@
 #include "../common/req_sign.h"
 #include "../core/hex.h"
 #include "../core/uuid.h"
+#include "../core/hex_json.h"
 
 struct cpc_wk_node {
     struct cpc_http *http;
@@ -209,13 +210,6 @@ int cpc_wk_task_from_json(struct cpc_wk_task *t, const json_t *j, struct cpc_err
     }
 }
 
-static json_t *hexj(const uint8_t *b, size_t n)
-{
-    char s[2 * 64 + 1];
-    cpc_hex_encode(s, b, n);
-    return json_string(s);
-}
-
 json_t *cpc_wk_task_to_json(const struct cpc_wk_task *t)
 {
     json_t *p = NULL;
@@ -229,14 +223,14 @@ json_t *cpc_wk_task_to_json(const struct cpc_wk_task *t)
                       (json_int_t)t->p.matmul.challenges);
         break;
     case CPC_KIND_VANITY:
-        p = json_pack("{s:o, s:s}", "pubkey", hexj(t->p.vanity.pubkey, CPC_PUBKEY_LEN), "prefix",
+        p = json_pack("{s:o, s:s}", "pubkey", cpc_hex_json(t->p.vanity.pubkey, CPC_PUBKEY_LEN), "prefix",
                       t->p.vanity.prefix);
         break;
     case CPC_KIND_EXEC: {
         json_t *in = json_array();
         for (unsigned i = 0; in && i < t->p.exec.n_inputs; i++)
-            json_array_append_new(in, hexj(t->p.exec.inputs[i], 32));
-        p = in ? json_pack("{s:o, s:o, s:I, s:I}", "app", hexj(t->p.exec.app, 32), "inputs", in,
+            json_array_append_new(in, cpc_hex_json(t->p.exec.inputs[i], 32));
+        p = in ? json_pack("{s:o, s:o, s:I, s:I}", "app", cpc_hex_json(t->p.exec.app, 32), "inputs", in,
                            "timeout_s", (json_int_t)t->p.exec.timeout_s, "memory_mb",
                            (json_int_t)t->p.exec.memory_mb)
                : NULL;
@@ -248,7 +242,7 @@ json_t *cpc_wk_task_to_json(const struct cpc_wk_task *t)
     if (!p)
         return NULL;
     json_t *lease = json_pack("{s:I, s:o}", "expires", (json_int_t)t->lease_expires, "signature",
-                              hexj(t->lease_sig, 64));
+                              cpc_hex_json(t->lease_sig, 64));
     if (lease && t->lease_in_set && cpc_lease_set_to_json(lease, &t->lease_set) != 0) {
         json_decref(lease);
         lease = NULL;
@@ -258,8 +252,8 @@ json_t *cpc_wk_task_to_json(const struct cpc_wk_task *t)
         return NULL;
     }
     return json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, s:I, s:o}", "task_id", t->task_id_s,
-                     "job_id", hexj(t->job_id, 32), "index", (json_int_t)t->index, "kind",
-                     cpc_kind_name(t->kind), "params", p, "seed", hexj(t->seed, 32), "reward",
+                     "job_id", cpc_hex_json(t->job_id, 32), "index", (json_int_t)t->index, "kind",
+                     cpc_kind_name(t->kind), "params", p, "seed", cpc_hex_json(t->seed, 32), "reward",
                      (json_int_t)t->reward, "lease", lease);
 }
 
