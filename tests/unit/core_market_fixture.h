@@ -10,6 +10,7 @@
 #ifndef CPC_TEST_CORE_MARKET_FIXTURE_H
 #define CPC_TEST_CORE_MARKET_FIXTURE_H
 
+#include <time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -450,6 +451,22 @@ static inline void matmul_reveal(const struct fx_key *k, const uint8_t job[32], 
     assert_int_equal(cpc_reveal_pack(proofs, (uint16_t)count, &tx.ext, &tx.ext_len), 0);
     sign_from(&tx, k);
     step1(&tx, expect);
+}
+
+/* The block-interval checks time the validator's own work: CPU time of the
+ * calling thread (core runs a block on one thread), so other processes on a
+ * busy machine (a parallel ctest, a build) do not count against the limit. */
+static inline void cpu_clock_start(struct timespec *t0)
+{
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, t0);
+}
+
+/* Thread CPU milliseconds since cpu_clock_start(t0). */
+static inline double cpu_ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 #endif

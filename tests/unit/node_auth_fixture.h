@@ -176,6 +176,15 @@ static inline char *read_file(const char *path, size_t *len)
     return b;
 }
 
+/* A delivered mail's file name, "<id>.eml". The mailer writes each mail to a
+ * temporary "<id>.eml.tmp.XXXXXX" and renames it, so a name that merely holds
+ * ".eml" may be a mail still being written. */
+static inline int is_mail_file(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcmp(name + n - 4, ".eml") == 0;
+}
+
 /* The len characters after marker in the newest mail to `to` with id > after (polls up
  * to 10 s) into out (len + 1 bytes). *id (may be NULL) gets the mail id. */
 static inline void read_mail(struct fixture *f, const char *to, const char *marker, size_t len,
@@ -190,7 +199,7 @@ static inline void read_mail(struct fixture *f, const char *to, const char *mark
         struct dirent *e;
         while (d && (e = readdir(d))) {
             long n = strtol(e->d_name, NULL, 10);
-            if (n <= after || n <= best || !strstr(e->d_name, ".eml"))
+            if (n <= after || n <= best || !is_mail_file(e->d_name))
                 continue;
             char path[1024];
             snprintf(path, sizeof path, "%s/%s", dir, e->d_name);

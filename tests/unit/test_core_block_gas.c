@@ -52,13 +52,6 @@ static uint64_t create_gas(uint32_t tasks)
     return cpc_tx_gas(&tx);
 }
 
-static double ms_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) * 1e3 + (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* Build the next block from cands (re-validated, applied); returns its build time in ms. */
 static double build_apply(const struct cpc_tx *const *cands, size_t n, struct cpc_block *b,
                           size_t *n_skipped)
@@ -68,10 +61,10 @@ static double build_apply(const struct cpc_tx *const *cands, size_t n, struct cp
     int *codes = NULL;
     struct cpc_err err = {0};
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cpu_clock_start(&t0);
     int rc = cpc_block_build(C.st, &C.prev, &C.params, C.prev.time_ms + 1000, cands, n, C.s,
                              C.val.sk, b, &delta, &skipped, &codes, n_skipped, &err);
-    double ms = ms_since(&t0);
+    double ms = cpu_ms_since(&t0);
     if (rc)
         fail_msg("build: %s", err.msg);
     rc = cpc_apply_block(C.st, &C.prev, b, &C.params, C.val.pub, true, &delta2, NULL, &err);

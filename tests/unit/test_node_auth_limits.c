@@ -105,7 +105,7 @@ static int outbox_count(struct fixture *f, const char *to)
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d))) {
-        if (!strstr(e->d_name, ".eml"))
+        if (!is_mail_file(e->d_name))
             continue;
         char path[1024];
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
