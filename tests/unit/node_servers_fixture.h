@@ -68,7 +68,8 @@ static inline void server_add(struct fixture *f, const char *tok, json_t *body, 
     json_decref(j);
 }
 
-/* The worker: a key in the node's keyring, registered in the scheduler. */
+/* The worker: a key in the node's keyring, registered in the scheduler (which counts the
+ * registration as hearing from it: it is online for the heartbeat timeout after this). */
 static inline void worker_up(struct fixture *f, const char *name, struct cpc_key *k)
 {
     struct cpc_err err = {0};

@@ -6,8 +6,12 @@
  * nothing; a cpc-worker is bound with its signature (a bad one is refused
  * with the reason) and the server's status follows the worker's signed
  * heartbeats: offline, online after one, offline again once the scheduler's
- * clock passes the heartbeat timeout (moved, not slept). */
+ * clock passes the heartbeat timeout (moved, not slept). A provider's API
+ * keys act within their scopes (read: GETs, account: writes), and
+ * [platform] max_servers_per_user takes 1..10000 only. */
 #include "node_servers_fixture.h"
+
+#include "tmpdir_fixture.h"
 
 static int setup3(void **state) { return servers_setup_with(state, "max_servers_per_user = 3\n"); }
 
@@ -272,12 +276,87 @@ static void test_worker_binding_and_status(void **state)
     sodium_memzero(&other, sizeof other);
 }
 
+/* A provider's API keys: read lists and reads, account writes; each only its own scope. */
+static void test_api_keys(void **state)
+{
+    struct fixture *f = *state;
+    char a[2048], rkey[96], wkey[96], id[37], path[96];
+    provider_up(f, "a@example.com", a);
+    json_t *j = NULL;
+    expect(f, http_ex(f, "POST", "/api-keys", "{\"name\":\"r\",\"scopes\":[\"read\"]}", a, NULL, &j),
+           201, NULL);
+    snprintf(rkey, sizeof rkey, "%s", str(j, "key"));
+    json_decref(j);
+    expect(f, http_ex(f, "POST", "/api-keys", "{\"name\":\"w\",\"scopes\":[\"account\"]}", a, NULL,
+                      &j),
+           201, NULL);
+    snprintf(wkey, sizeof wkey, "%s", str(j, "key"));
+    json_decref(j);
+    server_add(f, wkey, server_body("K1", "L4", 1, 24, 50, "NL", "Amsterdam"), id);
+    snprintf(path, sizeof path, "/provider/servers/%s", id);
+    expect(f, call(f, "POST", "/provider/servers", server_body("K2", "L4", 1, 24, 50, "NL", ""),
+                   rkey, NULL),
+           403, "insufficient_scope");
+    expect(f, http_ex(f, "GET", "/provider/servers", NULL, rkey, NULL, &j), 200, NULL);
+    assert_int_equal(json_array_size(json_object_get(j, "servers")), 1);
+    json_decref(j);
+    expect(f, http_ex(f, "GET", path, NULL, wkey, NULL, NULL), 403, "insufficient_scope");
+    expect(f, http_ex(f, "PUT", path, "{\"city\":\"Utrecht\"}", rkey, NULL, NULL), 403,
+           "insufficient_scope");
+    expect(f, http_ex(f, "PUT", path, "{\"city\":\"Utrecht\"}", wkey, NULL, &j), 200, NULL);
+    assert_string_equal(str(j, "city"), "Utrecht");
+    json_decref(j);
+    expect(f, http_ex(f, "GET", "/market/gpu", NULL, rkey, NULL, &j), 200, NULL);
+    assert_int_equal(json_array_size(json_object_get(j, "servers")), 1);
+    json_decref(j);
+    expect(f, http_ex(f, "DELETE", path, NULL, rkey, NULL, NULL), 403, "insufficient_scope");
+    expect(f, http_ex(f, "DELETE", path, NULL, wkey, NULL, NULL), 200, NULL);
+}
+
+/* [platform] max_servers_per_user: 1..10000, default 100; anything else stops the node. */
+static void test_max_servers_setting(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(f->node.platform->max_servers_per_user, 3);
+    static const struct {
+        const char *line;
+        int ok;
+        uint32_t want;
+    } cases[] = {{"", 1, 100},
+                 {"max_servers_per_user = 1\n", 1, 1},
+                 {"max_servers_per_user = 10000\n", 1, 10000},
+                 {"max_servers_per_user = 0\n", 0, 0},
+                 {"max_servers_per_user = 10001\n", 0, 0},
+                 {"max_servers_per_user = many\n", 0, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char home[256], conf[160], db[400];
+        snprintf(conf, sizeof conf, "\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n%s",
+                 cases[i].line);
+        nt_home_new(home, "/tmp/cpc-srvcfg-XXXXXX", "servers-config", conf);
+        snprintf(db, sizeof db, "%s/data/chain.db", home);
+        struct cpc_platform *p = NULL;
+        struct cpc_err err = {0};
+        int rc = cpc_platform_new(&p, home, db, &err);
+        if (cases[i].ok) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(p->max_servers_per_user, cases[i].want);
+        } else {
+            assert_int_not_equal(rc, 0);
+            assert_non_null(strstr(err.msg, "max_servers_per_user"));
+        }
+        cpc_platform_free(p);
+        tmpdir_remove(home);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_crud_and_owners, setup3, teardown),
         cmocka_unit_test_setup_teardown(test_bad_fields, setup3, teardown),
         cmocka_unit_test_setup_teardown(test_worker_binding_and_status, setup3, teardown),
+        cmocka_unit_test_setup_teardown(test_api_keys, setup3, teardown),
+        cmocka_unit_test_setup_teardown(test_max_servers_setting, setup3, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
