@@ -101,7 +101,8 @@ json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
     return o;
 }
 
-bool cpc_scheduler_worker_online(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN])
+bool cpc_scheduler_worker_online(struct cpc_scheduler *s,
+                                 const uint8_t worker[CPC_ADDR_HASH_LEN])
 {
     pthread_mutex_lock(&s->mu);
     struct sworker *w = cpc__smap_get(&s->workers, worker);

@@ -159,32 +159,34 @@ static void server_row(sqlite3_stmt *st, struct cpc_pserver *r)
 static int bind_server(struct cpc_pstore *s, sqlite3_stmt *st, const struct cpc_pserver *r,
                        struct cpc_err *err)
 {
-    int rc;
-    if ((rc = bind_text(s, st, 3, r->gpu_model, err)) || (rc = bind_u64(s, st, 4, r->gpu_count, err)) ||
-        (rc = bind_u64(s, st, 5, r->vram_gb, err)) || (rc = bind_u64(s, st, 6, r->cuda_cores, err)) ||
-        (rc = bind_text(s, st, 7, r->cpu, err)) || (rc = bind_u64(s, st, 8, r->ram_gb, err)) ||
-        (rc = bind_u64(s, st, 9, r->disk_gb, err)) || (rc = bind_text(s, st, 10, r->host, err)) ||
-        (rc = bind_u64(s, st, 11, r->ssh_port_min, err)) ||
-        (rc = bind_u64(s, st, 12, r->ssh_port_max, err)) ||
-        (rc = bind_text(s, st, 13, r->country, err)) || (rc = bind_text(s, st, 14, r->city, err)) ||
-        (rc = bind_u64(s, st, 15, r->price_per_gpu_hour, err)) ||
-        (rc = bind_u64(s, st, 16, r->price_per_hour, err)) ||
-        (rc = bind_u64(s, st, 17, r->score, err)) || (rc = bind_u64(s, st, 19, r->created_ms, err)) ||
-        (rc = bind_u64(s, st, 20, r->updated_ms, err)))
+    const char *const text[] = {r->gpu_model, r->cpu, r->host, r->country, r->city};
+    static const int text_col[] = {3, 7, 10, 13, 14};
+    const uint64_t num[] = {r->gpu_count,    r->vram_gb,          r->cuda_cores,
+                            r->ram_gb,       r->disk_gb,          r->ssh_port_min,
+                            r->ssh_port_max, r->price_per_gpu_hour, r->price_per_hour,
+                            r->score,        r->created_ms,       r->updated_ms};
+    static const int num_col[] = {4, 5, 6, 8, 9, 11, 12, 15, 16, 17, 19, 20};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof text_col / sizeof text_col[0]; i++)
+        rc = bind_text(s, st, text_col[i], text[i], err);
+    for (size_t i = 0; rc == 0 && i < sizeof num_col / sizeof num_col[0]; i++)
+        rc = bind_u64(s, st, num_col[i], num[i], err);
+    if (rc)
         return rc;
     int src = r->worker_addr[0] ? sqlite3_bind_text(st, 18, r->worker_addr, -1, SQLITE_STATIC)
                                 : sqlite3_bind_null(st, 18);
     return src == SQLITE_OK ? 0 : fail(s, src, "binding", err);
 }
 
-int cpc_pstore_server_add(struct cpc_pstore *s, const struct cpc_pserver *r, uint32_t max_per_user,
-                          struct cpc_err *err)
+int cpc_pstore_server_add(struct cpc_pstore *s, const struct cpc_pserver *r,
+                          uint32_t max_per_user, struct cpc_err *err)
 {
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = sv(s, SV_INSERT);
     int n = 0, rc;
-    if ((rc = bind_text(s, st, 1, r->id, err)) == 0 && (rc = bind_i64(s, st, 2, r->owner, err)) == 0 &&
-        (rc = bind_server(s, st, r, err)) == 0 && (rc = bind_u64(s, st, 21, max_per_user, err)) == 0)
+    if ((rc = bind_text(s, st, 1, r->id, err)) == 0 &&
+        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 && (rc = bind_server(s, st, r, err)) == 0 &&
+        (rc = bind_u64(s, st, 21, max_per_user, err)) == 0)
         rc = run(s, st, &n, "adding a server", err);
     if (rc == 0 && n == 0)
         rc = cpc_err_set(err, CPC_ERR_TOO_LARGE, "at most %u servers per user", max_per_user);
@@ -224,8 +226,8 @@ static int each_row(struct cpc_pstore *s, sqlite3_stmt *st, cpc_pserver_fn cb, v
     return code;
 }
 
-int cpc_pstore_server_list_owner(struct cpc_pstore *s, int64_t owner, cpc_pserver_fn cb, void *arg,
-                                 struct cpc_err *err)
+int cpc_pstore_server_list_owner(struct cpc_pstore *s, int64_t owner, cpc_pserver_fn cb,
+                                 void *arg, struct cpc_err *err)
 {
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = sv(s, SV_BY_OWNER);
@@ -242,8 +244,8 @@ int cpc_pstore_server_update(struct cpc_pstore *s, const struct cpc_pserver *r,
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = sv(s, SV_UPDATE);
     int n = 0, rc;
-    if ((rc = bind_text(s, st, 1, r->id, err)) == 0 && (rc = bind_i64(s, st, 2, r->owner, err)) == 0 &&
-        (rc = bind_server(s, st, r, err)) == 0)
+    if ((rc = bind_text(s, st, 1, r->id, err)) == 0 &&
+        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 && (rc = bind_server(s, st, r, err)) == 0)
         rc = run(s, st, &n, "updating a server", err);
     if (rc == 0 && n == 0)
         rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such server");

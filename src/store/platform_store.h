@@ -426,14 +426,14 @@ typedef int (*cpc_pserver_fn)(void *arg, const struct cpc_pserver *row);
 
 /* Insert r (copied) unless its owner already has max_per_user servers (CPC_ERR_TOO_LARGE,
  * checked in the same statement); CPC_ERR_DUPLICATE on an id or worker clash. */
-int cpc_pstore_server_add(struct cpc_pstore *s, const struct cpc_pserver *r, uint32_t max_per_user,
-                          struct cpc_err *err);
+int cpc_pstore_server_add(struct cpc_pstore *s, const struct cpc_pserver *r,
+                          uint32_t max_per_user, struct cpc_err *err);
 /* Fill *r (caller's struct) with server id; CPC_ERR_NOT_FOUND if none. */
 int cpc_pstore_server_get(struct cpc_pstore *s, const char *id, struct cpc_pserver *r,
                           struct cpc_err *err);
 /* Hand owner's servers to cb, oldest first. */
-int cpc_pstore_server_list_owner(struct cpc_pstore *s, int64_t owner, cpc_pserver_fn cb, void *arg,
-                                 struct cpc_err *err);
+int cpc_pstore_server_list_owner(struct cpc_pstore *s, int64_t owner, cpc_pserver_fn cb,
+                                 void *arg, struct cpc_err *err);
 /* Overwrite the row r->id of r->owner with r (created_ms kept); CPC_ERR_NOT_FOUND when
  * no such row belongs to r->owner; CPC_ERR_DUPLICATE when the worker is bound elsewhere. */
 int cpc_pstore_server_update(struct cpc_pstore *s, const struct cpc_pserver *r,

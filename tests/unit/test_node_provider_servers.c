@@ -15,7 +15,10 @@
 
 static int setup3(void **state) { return servers_setup_with(state, "max_servers_per_user = 3\n"); }
 
-static json_int_t num(json_t *j, const char *k) { return json_integer_value(json_object_get(j, k)); }
+static json_int_t num(json_t *j, const char *k)
+{
+    return json_integer_value(json_object_get(j, k));
+}
 
 static void test_crud_and_owners(void **state)
 {
@@ -283,7 +286,8 @@ static void test_api_keys(void **state)
     char a[2048], rkey[96], wkey[96], id[37], path[96];
     provider_up(f, "a@example.com", a);
     json_t *j = NULL;
-    expect(f, http_ex(f, "POST", "/api-keys", "{\"name\":\"r\",\"scopes\":[\"read\"]}", a, NULL, &j),
+    expect(f,
+           http_ex(f, "POST", "/api-keys", "{\"name\":\"r\",\"scopes\":[\"read\"]}", a, NULL, &j),
            201, NULL);
     snprintf(rkey, sizeof rkey, "%s", str(j, "key"));
     json_decref(j);
@@ -330,8 +334,8 @@ static void test_max_servers_setting(void **state)
                  {"max_servers_per_user = many\n", 0, 0}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char home[256], conf[160], db[400];
-        snprintf(conf, sizeof conf, "\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n%s",
-                 cases[i].line);
+        snprintf(conf, sizeof conf,
+                 "\n[platform]\nargon2_opslimit = 1\nargon2_memlimit_kib = 8\n%s", cases[i].line);
         nt_home_new(home, "/tmp/cpc-srvcfg-XXXXXX", "servers-config", conf);
         snprintf(db, sizeof db, "%s/data/chain.db", home);
         struct cpc_platform *p = NULL;
