@@ -16,6 +16,8 @@
  * and the server's status follows the worker's heartbeats in the scheduler.
  * The owner's id in the message stops another provider from replaying a
  * binding onto a server of theirs; a worker is bound to one server at most.
+ * Adds, deletes, binds and unbinds leave audit rows (server_added,
+ * server_deleted, server_bound, server_unbound).
  */
 #include "routes_servers.h"
 
@@ -141,6 +143,9 @@ void cpc_h_provider_servers_post(struct cpc_http_req *req, struct cpc_http_res *
         cpc__auth_internal(res, &err);
         goto out;
     }
+    char d[64];
+    snprintf(d, sizeof d, "id=%s", r.id);
+    cpc__auth_audit(p, u.id, "server_added", d);
     cpc_http_res_json(res, 201, cpc__server_json(&r, "offline", 1));
 out:
     json_decref(j);
@@ -245,6 +250,11 @@ void cpc_h_provider_server_put(struct cpc_http_req *req, struct cpc_http_res *re
         cpc__auth_internal(res, &err);
         goto out;
     }
+    if (op != CPC_SERVER_BIND_NONE) {
+        char d[128];
+        snprintf(d, sizeof d, "id=%s worker=%s", r.id, r.worker_addr[0] ? r.worker_addr : "none");
+        cpc__auth_audit(p, u.id, op == CPC_SERVER_BIND_SET ? "server_bound" : "server_unbound", d);
+    }
     cpc_http_res_json(res, 200, cpc__server_json(&r, cpc__server_status(req->app, &r), 1));
 out:
     json_decref(j);
@@ -259,7 +269,8 @@ void cpc_h_provider_server_delete(struct cpc_http_req *req, struct cpc_http_res 
     if (!id)
         return;
     struct cpc_err err = {0};
-    int rc = cpc_pstore_server_delete(cpc__auth_plat(req)->store, id, u.id, &err);
+    struct cpc_platform *p = cpc__auth_plat(req);
+    int rc = cpc_pstore_server_delete(p->store, id, u.id, &err);
     if (rc == CPC_ERR_NOT_FOUND) {
         cpc_http_res_error(res, 404, "not_found", "no such server");
         return;
@@ -268,5 +279,8 @@ void cpc_h_provider_server_delete(struct cpc_http_req *req, struct cpc_http_res 
         cpc__auth_internal(res, &err);
         return;
     }
+    char d[64];
+    snprintf(d, sizeof d, "id=%s", id);
+    cpc__auth_audit(p, u.id, "server_deleted", d);
     cpc_http_res_json(res, 200, json_pack("{s:s, s:b}", "id", id, "deleted", 1));
 }

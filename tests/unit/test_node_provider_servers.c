@@ -110,6 +110,8 @@ static void test_crud_and_owners(void **state)
     json_decref(j);
     char again[37];
     server_add(f, a, server_body("A5", "T4", 1, 16, 10, "DE", ""), again);
+    assert_true(audit_has(f, "server_added"));
+    assert_true(audit_has(f, "server_deleted"));
 }
 
 struct bad_case {
@@ -271,6 +273,8 @@ static void test_worker_binding_and_status(void **state)
     assert_true(json_is_null(json_object_get(j, "worker")));
     assert_string_equal(str(j, "status"), "offline");
     json_decref(j);
+    assert_true(audit_has(f, "server_bound"));
+    assert_true(audit_has(f, "server_unbound"));
     /* and the worker may now serve A's other server */
     expect(f, call(f, "PUT", patha2, bind_body(&wk, ida2, uid_a), a, &j), 200, NULL);
     assert_string_equal(str(j, "status"), "online");
