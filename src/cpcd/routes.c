@@ -11,6 +11,8 @@
 #include "../market/blobs.h"
 #include "../market/routes_legacy.h"
 #include "../market/routes_marketplace.h"
+#include "../market/routes_gpu.h"
+#include "../market/routes_servers.h"
 #include "../platform/routes_auth.h"
 #include "../platform/routes_password.h"
 #include "../platform/routes_2fa.h"
@@ -63,6 +65,17 @@ static const struct cpc_route routes[] = {
     {"GET", "/marketplace/cluster/status", cpc_h_mp_cluster_status, 0, 0},
     {"GET", "/marketplace/pricing", cpc_h_mp_pricing, 0, 0},
     {"GET", "/marketplace/queue", cpc_h_mp_queue, 0, 0},
+    /* GPU servers: the providers' cabinet (routes_servers.c) and the customers'
+     * catalogue (routes_gpu.c) */
+    {"POST", "/provider/servers", cpc_h_provider_servers_post, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/provider/servers", cpc_h_provider_servers_list, 0, 0},
+    {"GET", "/provider/servers/{id}", cpc_h_provider_server_get, 0, 0},
+    {"PUT", "/provider/servers/{id}", cpc_h_provider_server_put, CPC_AUTH_BODY_MAX, 0},
+    {"DELETE", "/provider/servers/{id}", cpc_h_provider_server_delete, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/market/gpu", cpc_h_market_gpu, 0, 0},
+    {"GET", "/market/gpu/{id}", cpc_h_market_gpu_get, 0, 0},
+    {"GET", "/market/prices", cpc_h_market_prices, 0, 0},
+    {"GET", "/market/locations", cpc_h_market_locations, 0, 0},
     /* platform accounts (routes_auth.c) */
     {"POST", "/auth/register", cpc_h_auth_register, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/verify", cpc_h_auth_verify, CPC_AUTH_BODY_MAX, 0},

@@ -39,6 +39,14 @@ uint64_t cpc__sched_now_ms(struct cpc_scheduler *s)
     return s->o.clock_ms(s->o.clock_arg);
 }
 
+void cpc_scheduler_set_clock(struct cpc_scheduler *s, uint64_t (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&s->mu);
+    s->o.clock_ms = fn ? fn : cpc_clock_wall_ms_fn;
+    s->o.clock_arg = fn ? arg : NULL;
+    pthread_mutex_unlock(&s->mu);
+}
+
 void cpc_sched_task_seed(uint8_t out[32], const struct cpc_job *job, uint32_t index)
 {
     if (job->contract.kind == CPC_KIND_MATMUL)

@@ -157,6 +157,13 @@ json_t *cpc_scheduler_job_resources(struct cpc_scheduler *s, const uint8_t job_i
 /* {"address","registered","online","score","lease_cap","last_seen_ms","load":{...},"leases":[...]} */
 json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
                                     const uint8_t worker[CPC_ADDR_HASH_LEN]);
+/* Whether worker is registered and was heard from (heartbeat, lease or release call)
+ * within heartbeat_timeout_ms, as "online" in cpc_scheduler_worker_status. */
+bool cpc_scheduler_worker_online(struct cpc_scheduler *s,
+                                 const uint8_t worker[CPC_ADDR_HASH_LEN]);
+/* Replace the clock (tests move it instead of sleeping); fn NULL = the wall clock. arg is
+ * borrowed until the next call or cpc_scheduler_free. */
+void cpc_scheduler_set_clock(struct cpc_scheduler *s, uint64_t (*fn)(void *arg), void *arg);
 /* Find a live lease of a task: 0 with job id and index, else CPC_ERR_NOT_FOUND. */
 int cpc_scheduler_find_task(struct cpc_scheduler *s, const uint8_t task_id[16],
                             uint8_t job_id[32], uint32_t *index);

@@ -101,6 +101,16 @@ json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
     return o;
 }
 
+bool cpc_scheduler_worker_online(struct cpc_scheduler *s,
+                                 const uint8_t worker[CPC_ADDR_HASH_LEN])
+{
+    pthread_mutex_lock(&s->mu);
+    struct sworker *w = cpc__smap_get(&s->workers, worker);
+    bool on = w && cpc__sched_now_ms(s) <= w->last_seen_ms + s->o.heartbeat_timeout_ms;
+    pthread_mutex_unlock(&s->mu);
+    return on;
+}
+
 int cpc_scheduler_find_task(struct cpc_scheduler *s, const uint8_t task_id[16],
                             uint8_t job_id[32], uint32_t *index)
 {

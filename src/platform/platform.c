@@ -120,6 +120,12 @@ static int read_settings(struct cpc_platform *p, const struct cpc_config *c, str
         (rc = cpc_wallet_limit_read(&p->send_daily_limit, c, err)) != 0 ||
         (rc = cpc_draft_limits_read(&p->draft_limits, c, err)) != 0)
         return rc;
+    uint64_t servers = 0;
+    if ((rc = cpc_config_get_u64(c, "platform", "max_servers_per_user", 100, &servers, err)) != 0)
+        return cpc_err_prefix(err, "[platform]");
+    if (servers < 1 || servers > 10000)
+        return cpc_err_set(err, CPC_ERR_INVALID, "[platform] max_servers_per_user: 1..10000");
+    p->max_servers_per_user = (uint32_t)servers;
     p->bind_sessions = bool_value(cpc_config_get(c, "platform", "bind_sessions"), 1);
     /* links in mail point here; the node's own default address otherwise */
     const char *url = cpc_config_get(c, "platform", "public_url");

@@ -14,7 +14,8 @@
  *              forgot_limit_email, mail_limit_window_s; auth_mail_limit.h),
  *              wallet_send_daily_limit_cpc (a CPC decimal per user per rolling
  *              24 h of POST /me/wallet/send; default 0 = no limit;
- *              wallet_limit.h);
+ *              wallet_limit.h), max_servers_per_user (GPU servers a provider
+ *              may list, 1..10000, default 100; routes_servers.c);
  *   [market]   draft_limit_window_s, draft_limit_ip, draft_limit_owner,
  *              draft_ttl_s (drafts of POST /marketplace/jobs; draft_limit.h);
  *   [smtp]     see mailer.h.
@@ -71,6 +72,7 @@ struct cpc_platform {
     atomic_uint_fast64_t login_pw_verifies; /* argon2id verifications by POST /auth/login */
     int bind_sessions;
     uint64_t send_daily_limit;      /* base units per user per 24 h of custodial sends; 0 = none */
+    uint32_t max_servers_per_user;  /* [platform] max_servers_per_user */
     char public_url[256];           /* [platform] public_url: base of links in mail */
     cpc_clock_fn clock;
     void *clock_arg;

@@ -1,12 +1,13 @@
 /* platform_sqlite_internal.h — what platform_sqlite.c and its companion
- * files (platform_sqlite_account.c, _keys.c, _wallet.c) share: the handle and
+ * files (platform_sqlite_account.c, _keys.c, _wallet.c, _servers.c) share: the handle and
  * small statement helpers.
  *
  * Design note. Private to src/store. The handle holds one connection, its
  * mutex and four statement sets: platform_sqlite.c's in st, the account
  * statements in account (prepared by cpc__pstore_account_open), the API-key
  * and wallet-link statements in keys (cpc__pstore_keys_open) and the
- * custodial-send statements in wallet (cpc__pstore_wallet_open). Helpers
+ * custodial-send statements in wallet (cpc__pstore_wallet_open) and the
+ * GPU-server statements in servers (cpc__pstore_servers_open). Helpers
  * expect the caller to hold s->mu; they return 0 or a negative cpc_errcode
  * with err filled.
  */
@@ -29,6 +30,7 @@ struct cpc_pstore {
     sqlite3_stmt **account;       /* statements of platform_sqlite_account.c */
     sqlite3_stmt **keys;          /* statements of platform_sqlite_keys.c */
     sqlite3_stmt **wallet;        /* statements of platform_sqlite_wallet.c */
+    sqlite3_stmt **servers;       /* statements of platform_sqlite_servers.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -127,6 +129,11 @@ int cpc__pstore_wallet_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_wallet_close(struct cpc_pstore *s);
 /* The SQL of platform migration 4 (the wallet_sends table), kept beside its statements. */
 extern const char cpc__pstore_wallet_sql[];
+/* Prepare / finalize the statements of platform_sqlite_servers.c (after migrations). */
+int cpc__pstore_servers_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_servers_close(struct cpc_pstore *s);
+/* The SQL of platform migration 6 (the gpu_servers table), kept beside its statements. */
+extern const char cpc__pstore_servers_sql[];
 /* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
 extern const char cpc__pstore_unknown_login_sql[];
 

@@ -4,7 +4,8 @@
  * secrets, recovery codes and the read side of the attempts and audit log
  * (platform_sqlite_account.c); API keys, ledger wallets and link challenges
  * (platform_sqlite_keys.c); the accounting of custodial sends for the daily
- * limit (platform_sqlite_wallet.c).
+ * limit (platform_sqlite_wallet.c); the providers' GPU servers and the
+ * catalogue's reads (platform_sqlite_servers.c).
  *
  * Design note. This is an interface: an opaque handle plus plain-data rows,
  * so a PostgreSQL implementation can replace platform_sqlite.c without
@@ -380,5 +381,87 @@ int cpc_pstore_send_cancel(struct cpc_pstore *s, int64_t id, struct cpc_err *err
 /* Fill *w (caller's struct) with user's sends since since_ms (exclusive). */
 int cpc_pstore_send_window(struct cpc_pstore *s, int64_t user, uint64_t since_ms,
                            struct cpc_psend_window *w, struct cpc_err *err);
+
+/* ==== GPU servers (platform_sqlite_servers.c, platform migration 6) ==== */
+
+#define CPC_PSERVER_MODEL_MAX 31
+#define CPC_PSERVER_CPU_MAX 128
+#define CPC_PSERVER_HOST_MAX 253
+#define CPC_PSERVER_CITY_MAX 64
+
+/* One provider's server: plain data, copied in and out. The caller fills id (a random
+ * UUID), price_per_hour (what a customer pays per hour, commission included) and score
+ * (routes_servers.c); worker_addr "" = no worker bound (NULL in the table). */
+struct cpc_pserver {
+    char id[37];
+    int64_t owner;
+    char gpu_model[CPC_PSERVER_MODEL_MAX + 1];
+    uint32_t gpu_count, vram_gb, cuda_cores;
+    char cpu[CPC_PSERVER_CPU_MAX + 1];
+    uint32_t ram_gb, disk_gb;
+    char host[CPC_PSERVER_HOST_MAX + 1];
+    uint32_t ssh_port_min, ssh_port_max;
+    char country[3];
+    char city[CPC_PSERVER_CITY_MAX + 1];
+    uint64_t price_per_gpu_hour; /* base units, what the provider receives */
+    uint64_t price_per_hour;     /* base units, what the customer pays for the whole server */
+    uint64_t score;
+    char worker_addr[48];        /* cpc1 address or "" */
+    uint64_t created_ms, updated_ms;
+};
+
+/* Catalogue filters: "" and 0 mean "any". Rows come sorted by price_per_hour (then id),
+ * or by score descending (then price, id) when sort_by_score; limit rows from offset. */
+struct cpc_pserver_filter {
+    const char *gpu_model, *country, *city; /* borrowed; "" = any */
+    uint64_t min_price, max_price;           /* on price_per_hour; max 0 = none */
+    uint32_t min_vram_gb, min_gpu_count;
+    int sort_by_score;
+    uint64_t limit, offset;
+};
+
+/* Called for each row (borrowed for the call; copy what you keep), under the store's lock:
+ * it must not call the store. Return non-zero to stop. */
+typedef int (*cpc_pserver_fn)(void *arg, const struct cpc_pserver *row);
+
+/* Insert r (copied) unless its owner already has max_per_user servers (CPC_ERR_TOO_LARGE,
+ * checked in the same statement); CPC_ERR_DUPLICATE on an id or worker clash. */
+int cpc_pstore_server_add(struct cpc_pstore *s, const struct cpc_pserver *r,
+                          uint32_t max_per_user, struct cpc_err *err);
+/* Fill *r (caller's struct) with server id; CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_server_get(struct cpc_pstore *s, const char *id, struct cpc_pserver *r,
+                          struct cpc_err *err);
+/* Hand owner's servers to cb, oldest first. */
+int cpc_pstore_server_list_owner(struct cpc_pstore *s, int64_t owner, cpc_pserver_fn cb,
+                                 void *arg, struct cpc_err *err);
+/* Overwrite the row r->id of r->owner with r (created_ms kept); CPC_ERR_NOT_FOUND when
+ * no such row belongs to r->owner; CPC_ERR_DUPLICATE when the worker is bound elsewhere. */
+int cpc_pstore_server_update(struct cpc_pstore *s, const struct cpc_pserver *r,
+                             struct cpc_err *err);
+/* Delete server id of owner; CPC_ERR_NOT_FOUND when owner has no such server. */
+int cpc_pstore_server_delete(struct cpc_pstore *s, const char *id, int64_t owner,
+                             struct cpc_err *err);
+/* Hand the catalogue rows matching f (borrowed) to cb, in f's order and page. */
+int cpc_pstore_server_search(struct cpc_pstore *s, const struct cpc_pserver_filter *f,
+                             cpc_pserver_fn cb, void *arg, struct cpc_err *err);
+
+/* Per model: the count and the min, median (the middle one, or the floor of the mean of
+ * the middle two) and max of price_per_gpu_hour. */
+struct cpc_pserver_prices {
+    char gpu_model[CPC_PSERVER_MODEL_MAX + 1];
+    uint64_t count, min, median, max;
+};
+/* Fill rows (caller's array of cap) by model name; *n = rows filled. */
+int cpc_pstore_server_prices(struct cpc_pstore *s, struct cpc_pserver_prices *rows, size_t cap,
+                             size_t *n, struct cpc_err *err);
+struct cpc_pserver_place {
+    char country[3];
+    char city[CPC_PSERVER_CITY_MAX + 1];
+    uint64_t count;
+};
+/* Fill rows (caller's array of cap) with (country, city, servers) by country then city;
+ * *n = rows filled (at most cap: the rest are left out). */
+int cpc_pstore_server_locations(struct cpc_pstore *s, struct cpc_pserver_place *rows, size_t cap,
+                                size_t *n, struct cpc_err *err);
 
 #endif

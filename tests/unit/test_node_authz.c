@@ -15,6 +15,9 @@
  *   user:   anonymous, expired and blocked get 401/403; customer, provider
  *           and admin are not refused for who they are;
  *   admin:  as user, but customer and provider get 403;
+ *   provider_only: as user, but only the provider is served (customer and admin
+ *           get 403 forbidden; the customer's API keys too, with the
+ *           route's scope or not);
  *   optional: anonymous and signed-in users are served (the marketplace:
  *           a session token names the caller's wallet), but a blocked user
  *           or an expired token is refused rather than taken as anonymous;
@@ -42,7 +45,7 @@
 #include "platform/auth_apikey.h"
 #include "cpcd/routes.h"
 
-enum access { PUBLIC, SIGNED, USER, ADMIN, OPTIONAL };
+enum access { PUBLIC, SIGNED, USER, ADMIN, OPTIONAL, PROVIDER_ONLY };
 
 /* The API keys a route takes: any (public), none (an access token only, or a
  * worker signature), or a key holding one scope. */
@@ -99,6 +102,16 @@ static const struct rule RULES[] = {
     {"GET", "/marketplace/cluster/status", PUBLIC, KEY_ANY},
     {"GET", "/marketplace/pricing", PUBLIC, KEY_ANY},
     {"GET", "/marketplace/queue", PUBLIC, KEY_ANY},
+    /* GPU servers: the providers' cabinet (provider role), the catalogue (any user) */
+    {"POST", "/provider/servers", PROVIDER_ONLY, KEY_ACCOUNT},
+    {"GET", "/provider/servers", PROVIDER_ONLY, KEY_READ},
+    {"GET", "/provider/servers/{id}", PROVIDER_ONLY, KEY_READ},
+    {"PUT", "/provider/servers/{id}", PROVIDER_ONLY, KEY_ACCOUNT},
+    {"DELETE", "/provider/servers/{id}", PROVIDER_ONLY, KEY_ACCOUNT},
+    {"GET", "/market/gpu", USER, KEY_READ},
+    {"GET", "/market/gpu/{id}", USER, KEY_READ},
+    {"GET", "/market/prices", USER, KEY_READ},
+    {"GET", "/market/locations", USER, KEY_READ},
     /* accounts */
     {"POST", "/auth/register", PUBLIC, KEY_ANY},
     {"POST", "/auth/verify", PUBLIC, KEY_ANY},
@@ -178,6 +191,7 @@ static void test_every_route_has_a_rule(void **state)
                  : RULES[k].access == SIGNED   ? key == KEY_NONE
                  : RULES[k].access == ADMIN    ? key == KEY_NONE
                  : RULES[k].access == OPTIONAL ? key == KEY_JOBS
+                 : RULES[k].access == PROVIDER_ONLY ? key == KEY_READ || key == KEY_ACCOUNT
                                                : key == KEY_NONE || key == KEY_READ ||
                                                      key == KEY_ACCOUNT || key == KEY_JOBS;
         if (!ok)
@@ -396,6 +410,8 @@ static int refusal_expected(enum access access, enum who w)
         return w == ANON || w == BLOCKED || w == EXPIRED;
     case OPTIONAL:
         return w == BLOCKED || w == EXPIRED;
+    case PROVIDER_ONLY:
+        return w != PROVIDER;
     default: /* ADMIN */
         return w != ADMIN_USER;
     }
@@ -426,7 +442,8 @@ static void test_matrix(void **state)
             unsigned ks = key_scope((enum who)w);
             /* an API key is served only where the rule names its scope (KEY_ANY on
              * public routes) */
-            int want_refused = ks ? !(rl->key & ks) : refusal_expected(rl->access, (enum who)w);
+            int want_refused = ks ? !(rl->key & ks) || rl->access == PROVIDER_ONLY
+                                  : refusal_expected(rl->access, (enum who)w);
             if (ref != want_refused)
                 fail_msg("%s %s as %s: HTTP %ld (%s), expected %s", r[i].method, path, WHO[w],
                          st, err_code(j) ? err_code(j) : "no error code",
@@ -435,7 +452,12 @@ static void test_matrix(void **state)
                 assert_int_equal(st, 401); /* no credentials / stale ones: 401, not 403 */
             if (rl->access == ADMIN && (w == CUSTOMER || w == PROVIDER))
                 assert_int_equal(st, 403); /* signed in, but not an admin */
-            if (want_refused && ks && rl->access != SIGNED) {
+            if (rl->access == PROVIDER_ONLY && (w == CUSTOMER || w == ADMIN_USER || ks)) {
+                assert_int_equal(st, 403); /* signed in (a customer's key), not a provider */
+                assert_string_equal(err_code(j),
+                                    ks && !(rl->key & ks) ? "insufficient_scope" : "forbidden");
+            }
+            if (want_refused && ks && rl->access != SIGNED && rl->access != PROVIDER_ONLY) {
                 /* a valid key on a route it may not call: 403, not 401 */
                 assert_int_equal(st, 403);
                 assert_string_equal(err_code(j), "insufficient_scope");

@@ -690,13 +690,14 @@ static void test_limit_migration(void **state)
     assert_true(latest >= 4);
     cpc_daemon_close(&f->node);
     /* back to schema 3: what a node of the previous release left (migration 5, the
-     * failed logins of unknown emails, goes too) */
+     * failed logins of unknown emails, and 6, the GPU servers, go too) */
     sqlite3 *db = NULL;
     snprintf(path, sizeof path, "%s/data/chain.db", f->home);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE wallet_sends;"
                                   "DROP TABLE IF EXISTS unknown_login_failures;"
+                                  "DROP TABLE IF EXISTS gpu_servers;"
                                   "DELETE FROM platform_migrations WHERE version >= 4",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

@@ -1,0 +1,30 @@
+/* routes_servers.h — the providers' cabinet of GPU servers (routes_servers.c):
+ * POST/GET /provider/servers, GET/PUT/DELETE /provider/servers/{id}, and the
+ * views and status the customers' catalogue (routes_gpu.c) shares. Rows are
+ * listed in cpcd/routes.c; docs/api.md, "GPU servers". */
+#ifndef CPC_MARKET_ROUTES_SERVERS_H
+#define CPC_MARKET_ROUTES_SERVERS_H
+
+#include <jansson.h>
+
+#include "../http/httpd.h"
+#include "../store/platform_store.h"
+
+struct cpc_node;
+
+void cpc_h_provider_servers_post(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_provider_servers_list(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_provider_server_get(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_provider_server_put(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_provider_server_delete(struct cpc_http_req *req, struct cpc_http_res *res);
+
+/* "online" when r's bound worker was heard from within the scheduler's heartbeat
+ * timeout, else "offline" (static string). n and r are borrowed. */
+const char *cpc__server_status(struct cpc_node *n, const struct cpc_pserver *r);
+/* A new JSON view of r (caller owns it): the catalogue's (no owner, host, ports or worker)
+ * or, with owner_view, the provider's own (every field). status is borrowed. */
+json_t *cpc__server_json(const struct cpc_pserver *r, const char *status, int owner_view);
+/* The {id} path parameter when it is a UUID, else NULL with a 404 answered. */
+const char *cpc__server_id_param(struct cpc_http_req *req, struct cpc_http_res *res);
+
+#endif
