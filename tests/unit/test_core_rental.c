@@ -442,6 +442,17 @@ static void test_json_round_trip(void **state)
     }
 }
 
+static int count_due_keys(const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen,
+                          int tombstone, void *arg)
+{
+    (void)klen;
+    (void)val;
+    (void)vlen;
+    if (!tombstone && key[0] == CPC_KEY_RENTAL_DUE)
+        ++*(size_t *)arg;
+    return 0;
+}
+
 /* 10,000 rentals due in one block: settled over blocks of at most
  * CPC_RENTAL_SETTLE_WORK, in filing order, each paid once. */
 static void test_ten_thousand_due_in_one_block(void **state)
@@ -492,6 +503,11 @@ static void test_ten_thousand_due_in_one_block(void **state)
     assert_int_equal(acct(&C.treasury).balance, t0 + 2 * N * COMM);
     for (size_t i = 0; i < N; i += 13)
         assert_int_equal(rental_of(ids[i]).paid_minutes, 2);
+    /* the index holds only what is pending: the cursor, one count and the
+     * buckets of the 10,000 entries due at T0 + 3 min */
+    size_t due_keys = 0;
+    assert_int_equal(cpc_state_obj_foreach(C.st, count_due_keys, &due_keys), 0);
+    assert_int_equal(due_keys, 1 + 1 + (N + CPC_RENTAL_BUCKET - 1) / CPC_RENTAL_BUCKET);
     for (size_t i = 0; i < N; i++)
         cpc_tx_clear(&txs[i]);
     free(txs);
