@@ -8,7 +8,8 @@
  * signs the result; cpc_apply_block re-runs a received block the same way
  * and compares every commitment. Both are deterministic in their inputs.
  * Both call the market's block hooks (market_apply.h) on the block-level
- * overlay before the first tx and after the last, so they agree on them.
+ * overlay before the first tx and after the last, so they agree on them;
+ * after the market's block end, the rentals' settlement (rental.h).
  * Only the builder may carry an oracle of its own lease signatures
  * (cpc_block_assemble); cpc_apply_block leaves ctx.lease_sigs NULL, so a
  * received or replayed block has every lease signature verified, once per
@@ -29,6 +30,7 @@
 #include "hash.h"
 #include "hex.h"
 #include "market_apply.h"
+#include "rental.h"
 #include "tx_types.h"
 
 static size_t memo_slot(const uint8_t digest[32])
@@ -285,7 +287,7 @@ int cpc_apply_block(const struct cpc_state *state, const struct cpc_block_header
             BLOCK_FAIL("Invalid block: tx %zu (%s...) result differs from the recomputed one (%s%s)",
                        i, hx, results[i].code ? "failed: " : "success", results[i].error);
     }
-    if (cpc_market_end_block(&ov, &ctx, &e) != 0)
+    if (cpc_market_end_block(&ov, &ctx, &e) != 0 || cpc_rental_end_block(&ov, &ctx, &e) != 0)
         BLOCK_FAIL("Invalid block: %s", e.msg);
     if (cpc_block_tx_root(b->txs, b->n_txs, root) != 0)
         BLOCK_FAIL("Invalid block: out of memory");
@@ -506,7 +508,8 @@ int cpc_block_assemble(const struct cpc_block_request *req, struct cpc_block_bui
         cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)height);
     if (rc == 0)
         rc = build_fill(&bl, err);
-    if (rc == 0 && (rc = cpc_market_end_block(&bl.ov, &bl.ctx, err)) != 0)
+    if (rc == 0 && ((rc = cpc_market_end_block(&bl.ov, &bl.ctx, err)) != 0 ||
+                    (rc = cpc_rental_end_block(&bl.ov, &bl.ctx, err)) != 0))
         cpc_err_prefix(err, "Cannot build block %llu", (unsigned long long)height);
     if (rc == 0)
         rc = build_finish(&bl, err);

@@ -291,6 +291,7 @@ json_t *cpc_worker_to_json(const struct cpc_worker *w);
 #define CPC_KEY_VANITY_DONE 'V' /* 'V' | address hash[20]   -> task id: a delivered vanity key (pays once) */
 #define CPC_KEY_SYNTH_PARAMS 'Y' /* 'Y'                     -> synthetic params (genesis; absent = disabled) */
 #define CPC_KEY_SYNTH_COUNT 'S'  /* 'S' | u64be height      -> u32 synthetic rewards paid in that block */
+/* 'R' (rental records) and 'M' (their due index) are rental.h's. */
 #define CPC_KEY_MAX 33
 
 size_t cpc_key_job(uint8_t key[CPC_KEY_MAX], const uint8_t id[32]);

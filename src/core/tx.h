@@ -34,6 +34,7 @@
 #include "err.h"
 #include "keys.h"
 #include "market.h"
+#include "rental.h"
 
 enum cpc_tx_type {
     CPC_TX_NONE = 0,
@@ -50,6 +51,9 @@ enum cpc_tx_type {
     CPC_TX_JOB_EXTEND = 10,
     CPC_TX_WORKER_DEREGISTER = 11,
     CPC_TX_RESULT_REVEAL = 12,
+    /* GPU rentals by the minute (docs/protocol.md; rental.h, tx_types_rental.c) */
+    CPC_TX_RENTAL_OPEN = 13,
+    CPC_TX_RENTAL_END = 14,
     CPC_TX_TYPE_COUNT
 };
 
@@ -99,6 +103,8 @@ struct cpc_tx {
         struct cpc_payload_reveal reveal;
         struct cpc_payload_verdict verdict;
         struct cpc_payload_result_reveal result_reveal;
+        struct cpc_payload_rental_open rental_open;
+        struct cpc_payload_rental_end rental_end;
     } u;
     uint8_t sig[CPC_SIG_LEN];
     uint8_t hash[32];  /* filled by cpc_tx_from_json / cpc_tx_sign / cpc_tx_compute_hash */

@@ -402,5 +402,8 @@ const struct cpc_tx_kind *cpc_tx_kind_of(enum cpc_tx_type t)
     if ((int)t <= 0 || (int)t >= CPC_TX_TYPE_COUNT)
         return NULL;
     const struct cpc_tx_kind *k = &KINDS[t];
-    return k->name ? k : cpc__market_tx_kind(t);
+    if (k->name)
+        return k;
+    const struct cpc_tx_kind *m = cpc__market_tx_kind(t);
+    return m ? m : cpc__rental_tx_kind(t);
 }

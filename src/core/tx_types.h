@@ -45,6 +45,9 @@ uint64_t cpc__tx_kind_gas(const struct cpc_tx_kind *k, const struct cpc_tx *tx);
 /* The market's entries (tx_types_market.c), or NULL. Static storage. */
 const struct cpc_tx_kind *cpc__market_tx_kind(enum cpc_tx_type t);
 
+/* The rentals' entries (tx_types_rental.c), or NULL. Static storage. */
+const struct cpc_tx_kind *cpc__rental_tx_kind(enum cpc_tx_type t);
+
 /* Table entry for a type, or NULL if the type has none. Static storage. */
 const struct cpc_tx_kind *cpc_tx_kind_of(enum cpc_tx_type t);
 
