@@ -410,14 +410,15 @@ static void announce_start(struct wk_agent *a)
     cpc_wk_devices_detect(&a->dev, NULL);
     cpc_wk_report_totals(a->rep, a->done, a->earned, 0, false);
     unsigned threads = cpc_wk_threads(&(struct cpc_wk_ctl){.threads = o->threads});
-    const char *kernel = cpc_wk_matmul_cpu_kernel();
+    const char *kernel = cpc_wk_matmul_cpu_kernel(), *backend = cpc_wk_matmul_cpu_backend();
     bool gpu = o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu;
     cpc_wk_report_event(a->rep, CPC_LOG_INFO, "started",
-                        json_pack("{s:s, s:s, s:i, s:s}", "address", a->address, "node",
-                                  o->node_url, "threads", (int)threads, "matmul_kernel", kernel),
+                        json_pack("{s:s, s:s, s:i, s:s, s:s}", "address", a->address, "node",
+                                  o->node_url, "threads", (int)threads, "matmul_kernel", kernel,
+                                  "matmul_backend", backend),
                         "worker %s on %s: %u threads (%s), %s; %zu unfinished task(s) in the "
                         "state file",
-                        a->address, o->node_url, threads, kernel, gpu ? "CUDA on" : "CPU only",
+                        a->address, o->node_url, threads, backend, gpu ? "CUDA on" : "CPU only",
                         a->n_items);
     if (!gpu)
         return;

@@ -224,6 +224,7 @@ static int cmd_devices(const struct args *a)
         json_t *j = cpc_wk_devices_to_json(&d);
         if (j) {
             json_object_set_new(j, "matmul_cpu_kernel", json_string(cpc_wk_matmul_cpu_kernel()));
+            json_object_set_new(j, "matmul_backend", json_string(cpc_wk_matmul_cpu_backend()));
             json_object_set_new(j, "cuda_built", json_boolean(cpc_wk_cuda_built()));
             int nd = cpc_wk_cuda_devices();
             json_object_set_new(j, "cuda_devices", json_integer(nd));
@@ -249,8 +250,10 @@ static int cmd_devices(const struct args *a)
         return s ? 0 : 1;
     }
     cpc_wk_devices_print(stdout, &d);
-    printf("matmul CPU kernel: %s\nCUDA: %s, %d device(s)\nexec sandbox: %s\n",
-           cpc_wk_matmul_cpu_kernel(), cpc_wk_cuda_built() ? "built" : "not built",
+    printf("matmul CPU backend: %s\nmatmul CPU kernel: %s\nCUDA: %s, %d device(s)\n"
+           "exec sandbox: %s\n",
+           cpc_wk_matmul_cpu_backend(), cpc_wk_matmul_cpu_kernel(),
+           cpc_wk_cuda_built() ? "built" : "not built",
            cpc_wk_cuda_devices(),
            cpc_wk_sandbox_available() ? "bubblewrap" : "rlimit fallback (weaker: no namespaces)");
     for (int i = 0, nd = cpc_wk_cuda_devices(); i < nd; i++) {
