@@ -87,9 +87,10 @@ static void *hb_main(void *arg)
         memset(&load, 0, sizeof load);
         if (smp)
             cpc_wk_sampler_read(smp, &load);
-        json_t *body = json_pack("{s:{}, s:f, s:f, s:I, s:f}", "progress", "cpu_load",
+        json_t *body = json_pack("{s:{}, s:f, s:f, s:I, s:f, s:s}", "progress", "cpu_load",
                                  load.cpu_load_pct, "gpu_load", load.gpu_load_pct, "ram_used_mb",
-                                 (json_int_t)load.ram_used_mb, "gpu_temp_c", load.gpu_temp_c);
+                                 (json_int_t)load.ram_used_mb, "gpu_temp_c", load.gpu_temp_c,
+                                 "matmul_backend", cpc_wk_matmul_cpu_backend());
         if (body && id[0])
             json_object_set_new(json_object_get(body, "progress"), id, json_real(pct));
         struct cpc_err e = {0};
