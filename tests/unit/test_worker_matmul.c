@@ -421,7 +421,7 @@ static void test_cuda_matches_reference(void **state)
                                          {130, 1300, 520}, {257, 129, 1025}};
     static const enum cpc_wk_cuda_kernel kernels[] = {CPC_WK_CUDA_SIMT, CPC_WK_CUDA_WMMA,
                                                       CPC_WK_CUDA_MMA, CPC_WK_CUDA_WGMMA,
-                                                      CPC_WK_CUDA_AUTO};
+                                                      CPC_WK_CUDA_CUBLASLT, CPC_WK_CUDA_AUTO};
     enum { NK = sizeof kernels / sizeof kernels[0] };
     unsigned passed[NK] = {0};
     bool avail[NK];
