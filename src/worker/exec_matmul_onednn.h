@@ -22,7 +22,7 @@ const char *cpc__wk_onednn_isa(void);
 /* C = A*B as cpc_wk_matmul_cpu (same buffers, same checks, same result) on
  * dnnl_gemm_s8s8s32 with ctl->threads OpenMP threads, in bands of rows so that
  * cancel is polled and progress counted between calls. band_rows 0 = the
- * default (about 2^32 multiply-adds a call). Returns 0, CPC_ERR_INVALID,
+ * default (bands of about 80 ms, exec_matmul_onednn.c). Returns 0, CPC_ERR_INVALID,
  * CPC_ERR_CANCELLED, or CPC_ERR_INTERNAL when oneDNN is absent, unusable or
  * fails (then the rows it counted are taken back from ctl->done). */
 int cpc__wk_matmul_onednn(const struct cpc_matmul_spec *s, const int8_t *A, const int8_t *B,
