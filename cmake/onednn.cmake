@@ -2,16 +2,19 @@
 # (src/worker/exec_matmul_onednn.c). Included from the top CMakeLists.txt
 # right after cpc_worker is defined. pkg-config `dnnl` when it has a .pc
 # (Debian 12's libdnnl-dev has none), else find_path/find_library. Debian's
-# build runs on OpenMP (dnnl_config.h: DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP),
-# so the executor sets the calling thread's OpenMP thread count: OpenMP is
-# linked too (the same libgomp oneDNN uses). When either is missing,
-# cpc_worker builds as before with its own kernels only.
+# build runs on GNU OpenMP (dnnl_config.h: DNNL_CPU_RUNTIME ==
+# DNNL_RUNTIME_OMP, libdnnl.so.2 needs libgomp.so.1), so the executor sets the
+# calling thread's OpenMP thread count with omp_set_num_threads: libgomp
+# itself is linked, not CMake's OpenMP target, which under clang would bring
+# a second runtime (libomp) whose thread count oneDNN never reads. Nothing is
+# compiled with -fopenmp. When either is missing, cpc_worker builds as before
+# with its own kernels only.
 option(CPC_ONEDNN "Use oneDNN for the CPU int8 matmul when it is found" ON)
 
 set(CPC_HAVE_ONEDNN OFF)
 if(CPC_ONEDNN)
   pkg_check_modules(DNNL QUIET IMPORTED_TARGET dnnl)
-  find_package(OpenMP QUIET COMPONENTS C)
+  find_library(CPC_GOMP_LIBRARY NAMES gomp libgomp.so.1)
   if(DNNL_FOUND)
     set(_cpc_dnnl_target PkgConfig::DNNL)
   else()
@@ -24,15 +27,15 @@ if(CPC_ONEDNN)
       set(_cpc_dnnl_target cpc_dnnl)
     endif()
   endif()
-  if(_cpc_dnnl_target AND OpenMP_C_FOUND)
+  if(_cpc_dnnl_target AND CPC_GOMP_LIBRARY)
     set(CPC_HAVE_ONEDNN ON)
   endif()
 endif()
 
 if(CPC_HAVE_ONEDNN)
-  target_link_libraries(cpc_worker PUBLIC ${_cpc_dnnl_target} OpenMP::OpenMP_C)
+  target_link_libraries(cpc_worker PUBLIC ${_cpc_dnnl_target} ${CPC_GOMP_LIBRARY})
   target_compile_definitions(cpc_worker PUBLIC CPC_HAVE_ONEDNN)
   message(STATUS "oneDNN CPU matmul: ON (${CPC_DNNL_LIBRARY}${DNNL_LINK_LIBRARIES})")
 else()
-  message(STATUS "oneDNN CPU matmul: OFF (libdnnl or OpenMP not found, or CPC_ONEDNN=OFF)")
+  message(STATUS "oneDNN CPU matmul: OFF (libdnnl or libgomp not found, or CPC_ONEDNN=OFF)")
 endif()

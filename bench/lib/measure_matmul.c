@@ -6,7 +6,7 @@
  *
  * All multiply the same matrices (generated from one spec; sgemm on float
  * copies), with the same threads (cpc_wk_threads of a default ctl, i.e. all
- * online CPUs; omp_set_num_threads / openblas_set_num_threads to match).
+ * online CPUs; cpc__wk_onednn_threads / openblas_set_num_threads to match).
  * Each: MM_WARMUP unmeasured calls, then the best wall time (CLOCK_MONOTONIC)
  * of MM_RUNS, the int8 ones interleaved call by call. int8 giga-ops/s and
  * sgemm GFLOPS both count 2*n^3 operations. Our C is checked against
@@ -29,7 +29,6 @@
 
 #ifdef CPC_HAVE_ONEDNN
 #include <dnnl.h>
-#include <omp.h>
 #endif
 
 #define MM_WARMUP 3
@@ -93,7 +92,7 @@ static int onednn_direct(const struct cpc_matmul_spec *s, const int8_t *A, const
 {
     const int32_t co = 0;
     dnnl_dim_t m = s->m, k = s->k, n = s->n;
-    omp_set_num_threads((int)cpc_wk_threads(ctl));
+    cpc__wk_onednn_threads(cpc_wk_threads(ctl));
     dnnl_status_t st = dnnl_gemm_s8s8s32('N', 'N', 'F', m, n, k, 1.0f, A, k, 0, B, n, 0, 0.0f, C,
                                          n, &co);
     return st == dnnl_success ? 0 : cpc_err_set(err, CPC_ERR_INTERNAL, "dnnl_gemm_s8s8s32: %d", st);

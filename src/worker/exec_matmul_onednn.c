@@ -10,7 +10,7 @@
  * kernels run. The unit tests compare every int8 value, -128 included, with
  * core's reference.
  *
- * Threads. Debian's libdnnl 2.6 is built on OpenMP (DNNL_CPU_RUNTIME ==
+ * Threads. Debian's libdnnl 2.6 is built on GNU OpenMP (DNNL_CPU_RUNTIME ==
  * DNNL_RUNTIME_OMP): a gemm uses the calling thread's OpenMP thread count,
  * so omp_set_num_threads(threads) on the executor's thread, right before the
  * calls, makes it honour ctl->threads without touching other tasks' threads.
@@ -31,8 +31,13 @@
 #ifdef CPC_HAVE_ONEDNN
 
 #include <dnnl.h>
-#include <omp.h>
 #include <pthread.h>
+
+#if DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP
+/* OpenMP's own prototype, from libgomp (linked by cmake/onednn.cmake): the
+ * runtime libdnnl is built on; no -fopenmp and no omp.h of another runtime. */
+void omp_set_num_threads(int num_threads);
+#endif
 
 #define FIRST_BAND_MACS (1ull << 32) /* multiply-adds of the first gemm call */
 #define BAND_SECONDS 0.08             /* later calls: about this long each */
@@ -83,6 +88,16 @@ const char *cpc__wk_onednn_isa(void)
     return "unknown";
 }
 
+/* Per calling thread (OpenMP's thread-count ICV). */
+void cpc__wk_onednn_threads(unsigned threads)
+{
+#if DNNL_CPU_RUNTIME == DNNL_RUNTIME_OMP
+    omp_set_num_threads((int)threads);
+#else
+    (void)threads; /* TBB / threadpool builds: oneDNN's own default */
+#endif
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -115,7 +130,7 @@ int cpc__wk_matmul_onednn(const struct cpc_matmul_spec *s, const int8_t *A, cons
         return cpc_err_set(err, CPC_ERR_INTERNAL, "matmul: oneDNN's ISA here (%s) is not exact",
                            cpc__wk_onednn_isa());
     size_t m = s->m, k = s->k, n = s->n;
-    omp_set_num_threads((int)cpc_wk_threads(ctl));
+    cpc__wk_onednn_threads(cpc_wk_threads(ctl));
     const int32_t c_off = 0;
     uint64_t counted = 0;
     const double t0 = now_s();
@@ -151,6 +166,11 @@ bool cpc__wk_onednn_usable(void)
 const char *cpc__wk_onednn_isa(void)
 {
     return "none";
+}
+
+void cpc__wk_onednn_threads(unsigned threads)
+{
+    (void)threads;
 }
 
 int cpc__wk_matmul_onednn(const struct cpc_matmul_spec *s, const int8_t *A, const int8_t *B,

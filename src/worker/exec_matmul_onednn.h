@@ -19,6 +19,12 @@ bool cpc__wk_onednn_usable(void);
  * when built without it; static string. */
 const char *cpc__wk_onednn_isa(void);
 
+/* oneDNN's threads for gemm calls made on the calling thread from now on
+ * (OpenMP builds: omp_set_num_threads; others: ignored; without oneDNN: a
+ * no-op). cpc__wk_matmul_onednn sets it itself; the bench uses it to call
+ * oneDNN directly with the executor's thread count. */
+void cpc__wk_onednn_threads(unsigned threads);
+
 /* C = A*B as cpc_wk_matmul_cpu (same buffers, same checks, same result) on
  * dnnl_gemm_s8s8s32 with ctl->threads OpenMP threads, in bands of rows so that
  * cancel is polled and progress counted between calls. band_rows 0 = the
