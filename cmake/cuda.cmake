@@ -1,9 +1,10 @@
 # Optional CUDA executors (see src/worker/exec_cuda.h). Included from the top
 # CMakeLists.txt right after cpc_worker is defined. When nvcc is found (and
 # CPC_CUDA is ON, and this is neither a sanitizer nor a fuzz build), the int8
-# matmul of src/worker/cuda/ (matmul_host.cu, the WMMA kernel of matmul.cu,
-# the mma.sync one of matmul_mma.cu, the sm_90a one of matmul_wgmma.cu) is
-# added to cpc_worker and
+# matmul of src/worker/cuda/ (matmul_host.cu, cuBLASLt in matmul_cublaslt.cu
+# when CUDA::cublasLt is found, the WMMA kernel of matmul.cu, the mma.sync one
+# of matmul_mma.cu, the sm_90a one of matmul_wgmma.cu) is added to
+# cpc_worker and
 # CPC_HAVE_CUDA is defined (exec_cuda_none.c then compiles to nothing);
 # otherwise the stubs report "no device". The CUDA runtime is linked
 # statically, so the worker starts on machines without an NVIDIA driver.
@@ -49,6 +50,7 @@ if(CPC_HAVE_CUDA)
     CUDA_STANDARD_REQUIRED ON
     CUDA_RUNTIME_LIBRARY Static)
   target_sources(cpc_worker PRIVATE ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul.cu
+                                    ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul_cublaslt.cu
                                     ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul_mma.cu
                                     ${CMAKE_SOURCE_DIR}/src/worker/cuda/transpose.cu
                                     ${CMAKE_SOURCE_DIR}/src/worker/cuda/matmul_host.cu)
@@ -72,6 +74,17 @@ if(CPC_HAVE_CUDA)
   # C executables link cpc_worker: name the static runtime (and the C++
   # runtime the .cu host code may need) explicitly.
   target_link_libraries(cpc_worker PUBLIC CUDA::cudart_static stdc++)
+  # cuBLASLt's int8 matmul, tried before the hand-written kernels, when the
+  # toolkit has it (CUDA::cublasLt). matmul_cublaslt.cu opens the library with
+  # dlopen on first use rather than linking it (it is 540 MB in CUDA 13; a
+  # GPU machine with only the driver, or gpu_pack.sh's carry, lacks it): the
+  # worker starts anywhere and falls back to its own kernels without it.
+  if(TARGET CUDA::cublasLt)
+    target_compile_definitions(cpc_worker PRIVATE CPC_HAVE_CUBLASLT)
+    message(STATUS "CUDA matmul: cuBLASLt ON (dlopen at run time; ${CUDA_cublasLt_LIBRARY})")
+  else()
+    message(STATUS "CUDA matmul: cuBLASLt OFF (CUDA::cublasLt not found)")
+  endif()
   message(STATUS "CUDA executors: ON (${CMAKE_CUDA_COMPILER}, archs ${CMAKE_CUDA_ARCHITECTURES})")
 else()
   message(STATUS "CUDA executors: OFF (nvcc not found, CPC_CUDA=OFF, or a sanitizer/fuzz build)")

@@ -116,7 +116,10 @@ static void heartbeat_body(const uint8_t *body, size_t len)
         return;
     }
     if (bad_json || !(r.load.cpu_load >= 0) || !(r.load.gpu_load >= 0) ||
-        !(r.load.gpu_temp_c >= -100) || !(r.load.gpu_temp_c <= 300))
+        !(r.load.gpu_temp_c >= -100) || !(r.load.gpu_temp_c <= 300) ||
+        !memchr(r.load.matmul_backend, 0, CPC_SCHED_BACKEND_MAX + 1) ||
+        strspn(r.load.matmul_backend, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789_ .-") != strlen(r.load.matmul_backend))
         abort();
     size_t n_leases = 0;
     memset(&err, 0, sizeof err);

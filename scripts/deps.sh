@@ -9,7 +9,7 @@ PKGS=(
   libsecp256k1-dev libsodium-dev libsqlite3-dev libssl-dev
   liboath-dev libjwt-dev libcmocka-dev
   clang libclang-rt-14-dev
-  libopenblas-dev bubblewrap
+  libopenblas-dev libdnnl-dev bubblewrap
   python3-aiosmtpd python3-yaml
 )
 

@@ -9,14 +9,15 @@
 #      worker chooses after its self-check (or which kernel failed, and how);
 #   3. test_worker_matmul (test_cuda_matches_reference), once per kernel
 #      (CPC_TEST_CUDA_KERNELS; a kernel that faults cannot hide the others):
-#      wgmma (sm_90), mma (sm_80+), wmma, simt against core's reference, byte
+#      cublaslt (sm_75+, where libcublasLt loads), wgmma (sm_90), mma (sm_80+),
+#      wmma, simt against core's reference, byte
 #      for byte, on random seeds, shapes that are not tile multiples and
 #      extreme values; then "auto": the self-check's choice and a whole task
 #      through the executor;
-#   4. bench/cuda/run.sh N (default 8192): cuBLAS int8, then wmma, mma, wgmma
-#      on the same inputs, every element compared with cuBLAS (rows of cuBLAS
-#      with core's reference). Last line:
-#      cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=Z
+#   4. bench/cuda/run.sh N (default 8192): cuBLAS int8, then wmma, mma, wgmma,
+#      cublaslt on the same inputs, every element compared with cuBLAS (rows
+#      of cuBLAS with core's reference). Last line:
+#      cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=Z kernel=K
 # Carried binaries use gpu-carry/lib only when the machine lacks a library.
 # Logs go to $OUT when it is set (the device tool brings them back).
 # Exit status: non-zero when a check that ran failed.
@@ -50,7 +51,7 @@ echo "== cpc-worker devices"
 run_carried cpc-worker 120 devices 2>&1 | tee "$LOGS/gpu_devices.log" || status=1
 
 echo "== CUDA executors vs core reference (one process per kernel)"
-for k in wgmma mma wmma simt auto; do
+for k in cublaslt wgmma mma wmma simt auto; do
   log="$LOGS/gpu_check_unit_$k.log"
   CPC_TEST_CUDA_KERNELS=$k run_carried test_worker_matmul 240 >"$log" 2>&1
   rc=$?

@@ -25,7 +25,7 @@ nm -C "$OUT/bin/test_worker_matmul" | grep -c mm_wgmma_kernel >/dev/null ||
 ldd "$OUT/bin/test_worker_matmul" "$OUT/bin/cpc-worker" | awk '$3 ~ /^\// {print $3}' | sort -u |
   grep -Ev '/(libc|libm|libpthread|libdl|librt|libresolv|libutil|libnss_[a-z]*|ld-linux-x86-64)\.so' |
   while read -r lib; do cp -L "$lib" "$OUT/lib/"; done
-for f in kind_matmul hash merkle err; do
+for f in kind_matmul kind_seed hash merkle err; do
   gcc -O2 -std=c17 -D_GNU_SOURCE -c "$ROOT/src/core/$f.c" -o "$OUT/obj/$f.o"
 done
 echo "gpu_pack: $(ls "$OUT/lib" | wc -l) libraries, $(du -sh "$OUT" | cut -f1) in gpu-carry/"

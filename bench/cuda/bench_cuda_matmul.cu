@@ -1,12 +1,13 @@
 /* bench_cuda_matmul.cu — the worker's CUDA int8 matmul kernels (the WMMA one
- * of src/worker/cuda/matmul.cu, the mma.sync one of matmul_mma.cu on sm_80+
- * and, on sm_90, the wgmma one of matmul_wgmma.cu) against cuBLAS int8 GEMM
- * on one GPU, at n x n x n
+ * of src/worker/cuda/matmul.cu, the mma.sync one of matmul_mma.cu on sm_80+,
+ * on sm_90 the wgmma one of matmul_wgmma.cu, and cuBLASLt as
+ * matmul_cublaslt.cu calls it, sm_75+, built with -DCPC_HAVE_CUBLASLT)
+ * against cuBLAS int8 GEMM on one GPU, at n x n x n
  * (default 8192).
  *
  * All are timed with cudaEvents on device-resident buffers (host<->device
  * transfers excluded): one warm-up, then the median of RUNS launches each.
- * Order: cuBLAS first, then wmma, mma, wgmma, each checked and printed as it
+ * Order: cuBLAS first, then wmma, mma, wgmma, cublaslt, each checked and printed as it
  * ends, so a kernel that faults (a sticky CUDA error ends every later call)
  * still leaves the figures before it and the last line; its error is
  * reported, not fatal.
@@ -20,9 +21,9 @@
  * executor's rows) -- or, when built with -DCPC_BENCH_STANDALONE (no
  * libcrypto for core), rows recomputed here from the documented generator.
  * The last line reports the kernel the executor would choose: the first of
- * wgmma (sm_90), mma (sm_80+) and wmma that ran here and matched cuBLAS on
- * every element.
- * Last line: cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=X/Y
+ * cublaslt, wgmma (sm_90), mma (sm_80+) and wmma that ran here and matched
+ * cuBLAS on every element, and its name.
+ * Last line: cuda_matmul: n=N tops=X cublas_int8_tops=Y ratio=X/Y kernel=K
  */
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -150,8 +151,8 @@ static bool same_as(const char *name, const int32_t *ours, const int32_t *ref, s
     return false;
 }
 
-enum kern { K_WMMA, K_MMA, K_WGMMA };
-static const char *const KNAME[] = {"wmma", "mma", "wgmma"};
+enum kern { K_WMMA, K_MMA, K_WGMMA, K_CUBLASLT, K_COUNT };
+static const char *const KNAME[] = {"wmma", "mma", "wgmma", "cublaslt"};
 
 struct run {
     bool ran, ok;       /* launched and timed; every element equal to cuBLAS's */
@@ -167,6 +168,8 @@ static bool run_kernel(enum kern k, int cc, uint32_t n, const int8_t *A, const i
     size_t Mp, Kp, Np, nn = (size_t)n * n;
     if (k == K_WGMMA)
         cpc_cu_wgmma_pad_dims(n, n, n, &Mp, &Kp, &Np);
+    else if (k == K_CUBLASLT) /* as matmul_host.cu pads for it */
+        Mp = n, Kp = (n + 63) / 64 * 64, Np = (n + 63) / 64 * 64;
     else
         cpc_cu_pad_dims(n, n, n, &Mp, &Kp, &Np);
     int8_t *dA = NULL, *dB = NULL, *dBt = NULL;
@@ -188,6 +191,14 @@ static bool run_kernel(enum kern k, int cc, uint32_t n, const int8_t *A, const i
         cudaError_t e = cpc_cu_transpose_i8(dB, dBt, Kp, Np, 0);
         if (e != cudaSuccess)
             return e;
+        if (k == K_CUBLASLT) { /* as the executor calls it: handle, heuristic, workspace included */
+            char why[128];
+            if (cpc_cu_cublaslt_run(dA, dBt, dC, Mp, Kp, Np, 0, why) != 0) {
+                fprintf(stderr, "bench_cuda_matmul: cublaslt: %s\n", why);
+                return cudaErrorUnknown;
+            }
+            return cudaGetLastError();
+        }
         return k == K_MMA ? cpc_cu_mma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)
                           : cpc_cu_wgmma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0);
     });
@@ -315,10 +326,11 @@ int main(int argc, char **argv)
     if (rows_ok != CHECK_ROWS)
         return 1;
 
-    struct run runs[3] = {};
-    const bool avail[3] = {cc >= 72, cpc_cu_mma_supported(cc), cpc_cu_wgmma_supported(cc)};
+    struct run runs[K_COUNT] = {};
+    const bool avail[K_COUNT] = {cc >= 72, cpc_cu_mma_supported(cc), cpc_cu_wgmma_supported(cc),
+                                 cpc_cu_cublaslt_supported(cc)};
     bool alive = true; /* false after a kernel's error: the context may be gone */
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < K_COUNT; k++) {
         if (!avail[k]) {
             printf("kernel %-6s not run (sm_%d)\n", KNAME[k], cc);
             continue;
@@ -335,18 +347,25 @@ int main(int argc, char **argv)
             printf("kernel %-6s %8.3f ms  %7.1f TOPS  ratio %.3f  == cuBLAS on all %zu elements: %s%s\n",
                    KNAME[k], r->ms, ops / (r->ms / 1e3) / 1e12, ops / (r->ms / 1e3) / 1e12 / ctops, nn,
                    r->ok ? "yes" : "NO", k == K_WMMA ? "" : "  (B transpose included)");
+        if (r->ran && k == K_CUBLASLT)
+            printf("  cublaslt: handle, heuristic and workspace made in each call, as the executor does\n");
         if (r->ran && k != K_WMMA)
             printf("  of which the B transpose: %.3f ms\n", r->ms_tr);
         fflush(stdout);
     }
-    /* what the executor's self-check would choose: the fastest kind that is right */
-    int use = runs[K_WGMMA].ok ? K_WGMMA : runs[K_MMA].ok ? K_MMA : runs[K_WMMA].ok ? K_WMMA : -1;
+    /* what the executor's self-check would choose: the first in its order that is right */
+    int use = runs[K_CUBLASLT].ok ? K_CUBLASLT
+              : runs[K_WGMMA].ok  ? K_WGMMA
+              : runs[K_MMA].ok    ? K_MMA
+              : runs[K_WMMA].ok   ? K_WMMA
+                                  : -1;
     if (use < 0) {
         fprintf(stderr, "bench_cuda_matmul: no kernel matched; no cuda_matmul line\n");
         return 1;
     }
     const double tops = ops / (runs[use].ms / 1e3) / 1e12;
     printf("executor kernel: %s\n", KNAME[use]);
-    printf("cuda_matmul: n=%u tops=%.1f cublas_int8_tops=%.1f ratio=%.3f\n", n, tops, ctops, tops / ctops);
+    printf("cuda_matmul: n=%u tops=%.1f cublas_int8_tops=%.1f ratio=%.3f kernel=%s\n", n, tops, ctops,
+           tops / ctops, KNAME[use]);
     return 0;
 }

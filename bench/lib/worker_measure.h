@@ -13,9 +13,15 @@
 int bench_measure_hashpow(double seconds, double *mhs_per_core, double *openssl_mhs_per_core,
                           double *openssl40_mhs_per_core);
 
-/* matmul at n x n x n: the worker's CPU kernel (all threads) in int8 giga-ops/s
- * (2*n^3 / s) vs OpenBLAS sgemm on the same n (GFLOPS, same thread count). */
-int bench_measure_matmul(unsigned n, double *int8_gops, double *sgemm_gflops);
+/* matmul at n x n x n, all threads, giga-ops/s (2*n^3 / s) each. */
+struct bench_matmul {
+    double int8_gops;        /* cpc_wk_matmul_cpu: the executor (oneDNN when built with it) */
+    double own_int8_gops;    /* the own kernel alone (the fallback) */
+    double onednn_int8_gops; /* dnnl_gemm_s8s8s32 called directly; 0 without oneDNN (why: stderr) */
+    double sgemm_gflops;     /* OpenBLAS sgemm on float copies */
+    unsigned threads;
+};
+int bench_measure_matmul(unsigned n, struct bench_matmul *out);
 
 /* vanity: keys tried per second by cpc_wk_vanity over about `seconds` (all threads). */
 int bench_measure_vanity(double seconds, double *keys_per_s);

@@ -17,6 +17,7 @@
  */
 #include "routes_worker.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -122,6 +123,22 @@ int cpc_worker_lease_parse(const void *body, size_t len, struct cpc_lease_req *o
     return 0;
 }
 
+/* A heartbeat's matmul_backend: short, and only characters that need no
+ * escaping wherever it is shown. */
+static bool backend_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > CPC_SCHED_BACKEND_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == ' ' || c == '.' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbeat_req *out,
                                bool *bad_json, struct cpc_err *err)
 {
@@ -133,15 +150,21 @@ int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbea
     json_t *progress = NULL;
     double cpu = 0, gpu = 0, temp = 0;
     json_int_t ram = 0;
+    const char *backend = "";
     json_error_t je;
-    if (json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F}", "progress", &progress,
-                       "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb", &ram, "gpu_temp_c",
-                       &temp) != 0) {
+    if (json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F, s?s}", "progress",
+                       &progress, "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb", &ram,
+                       "gpu_temp_c", &temp, "matmul_backend", &backend) != 0) {
         rc = cpc_err_set(err, CPC_ERR_INVALID, "heartbeat: %s", je.text);
     } else if (!(cpu >= 0) || !(gpu >= 0) || ram < 0 || !(temp >= -100) || !(temp <= 300)) {
         rc = cpc_err_set(err, CPC_ERR_INVALID,
                          "heartbeat: loads must be >= 0 and gpu_temp_c in -100..300");
+    } else if (!backend_name_ok(backend)) {
+        rc = cpc_err_set(err, CPC_ERR_INVALID,
+                         "heartbeat: matmul_backend must be at most %d of [A-Za-z0-9_ .-]",
+                         CPC_SCHED_BACKEND_MAX);
     } else {
+        snprintf(out->load.matmul_backend, sizeof out->load.matmul_backend, "%s", backend);
         out->progress = progress ? json_incref(progress) : NULL;
         out->load.cpu_load = cpu;
         out->load.gpu_load = gpu;

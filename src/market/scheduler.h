@@ -134,9 +134,11 @@ void cpc_scheduler_cancel(struct cpc_scheduler *s, uint64_t waiter);
 /* Heartbeat: marks the worker alive and records its load; progress (may be NULL)
  * is an object {task_id uuid: percent 0..100} for tasks it holds (others ignored).
  * Returns 0, CPC_ERR_UNAUTHORIZED (not registered) or CPC_ERR_INVALID (bad progress). */
+#define CPC_SCHED_BACKEND_MAX 47 /* bytes of matmul_backend, NUL not counted */
 struct cpc_sched_load {
     double cpu_load, gpu_load, gpu_temp_c;
     uint64_t ram_used_mb;
+    char matmul_backend[CPC_SCHED_BACKEND_MAX + 1]; /* "" or e.g. "onednn avx512_core_vnni" */
 };
 int cpc_scheduler_heartbeat(struct cpc_scheduler *s, const uint8_t worker[CPC_ADDR_HASH_LEN],
                             const json_t *progress, const struct cpc_sched_load *load,

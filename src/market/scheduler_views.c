@@ -91,10 +91,10 @@ json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
         json_object_set_new(o, "leases", leases);
         json_object_set_new(
             o, "load",
-            w->has_load ? json_pack("{s:f, s:f, s:I, s:f}", "cpu_load", w->load.cpu_load,
+            w->has_load ? json_pack("{s:f, s:f, s:I, s:f, s:s}", "cpu_load", w->load.cpu_load,
                                     "gpu_load", w->load.gpu_load, "ram_used_mb",
                                     (json_int_t)w->load.ram_used_mb, "gpu_temp_c",
-                                    w->load.gpu_temp_c)
+                                    w->load.gpu_temp_c, "matmul_backend", w->load.matmul_backend)
                         : json_null());
     }
     pthread_mutex_unlock(&s->mu);

@@ -87,9 +87,10 @@ static void *hb_main(void *arg)
         memset(&load, 0, sizeof load);
         if (smp)
             cpc_wk_sampler_read(smp, &load);
-        json_t *body = json_pack("{s:{}, s:f, s:f, s:I, s:f}", "progress", "cpu_load",
+        json_t *body = json_pack("{s:{}, s:f, s:f, s:I, s:f, s:s}", "progress", "cpu_load",
                                  load.cpu_load_pct, "gpu_load", load.gpu_load_pct, "ram_used_mb",
-                                 (json_int_t)load.ram_used_mb, "gpu_temp_c", load.gpu_temp_c);
+                                 (json_int_t)load.ram_used_mb, "gpu_temp_c", load.gpu_temp_c,
+                                 "matmul_backend", cpc_wk_matmul_cpu_backend());
         if (body && id[0])
             json_object_set_new(json_object_get(body, "progress"), id, json_real(pct));
         struct cpc_err e = {0};
@@ -410,14 +411,15 @@ static void announce_start(struct wk_agent *a)
     cpc_wk_devices_detect(&a->dev, NULL);
     cpc_wk_report_totals(a->rep, a->done, a->earned, 0, false);
     unsigned threads = cpc_wk_threads(&(struct cpc_wk_ctl){.threads = o->threads});
-    const char *kernel = cpc_wk_matmul_cpu_kernel();
+    const char *kernel = cpc_wk_matmul_cpu_kernel(), *backend = cpc_wk_matmul_cpu_backend();
     bool gpu = o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu;
     cpc_wk_report_event(a->rep, CPC_LOG_INFO, "started",
-                        json_pack("{s:s, s:s, s:i, s:s}", "address", a->address, "node",
-                                  o->node_url, "threads", (int)threads, "matmul_kernel", kernel),
+                        json_pack("{s:s, s:s, s:i, s:s, s:s}", "address", a->address, "node",
+                                  o->node_url, "threads", (int)threads, "matmul_kernel", kernel,
+                                  "matmul_backend", backend),
                         "worker %s on %s: %u threads (%s), %s; %zu unfinished task(s) in the "
                         "state file",
-                        a->address, o->node_url, threads, kernel, gpu ? "CUDA on" : "CPU only",
+                        a->address, o->node_url, threads, backend, gpu ? "CUDA on" : "CPU only",
                         a->n_items);
     if (!gpu)
         return;

@@ -12,10 +12,12 @@
 extern "C" {
 #endif
 
-/* The int8 matmul kernels, slowest first. SIMT runs on any GPU, WMMA (int8
- * tensor cores through nvcuda::wmma) on sm_72 and up, MMA (cp.async,
- * ldmatrix, mma.sync m16n8k32) on sm_80 and up, WGMMA (Hopper warpgroup MMA
- * fed by TMA) on sm_90 only. AUTO: the fastest that this GPU has and that
+/* The int8 matmul kernels. SIMT runs on any GPU, WMMA (int8 tensor cores
+ * through nvcuda::wmma) on sm_72 and up, MMA (cp.async, ldmatrix, mma.sync
+ * m16n8k32) on sm_80 and up, WGMMA (Hopper warpgroup MMA fed by TMA) on sm_90
+ * only; CUBLASLT is NVIDIA's cuBLASLt (cublasLtMatmul, int8 IMMA, int32
+ * accumulators) on sm_75 and up, tried first. Order of trial: cublaslt,
+ * wgmma, mma, wmma, simt. AUTO: the first of them that this GPU has and that
  * passed its self-check. */
 enum cpc_wk_cuda_kernel {
     CPC_WK_CUDA_AUTO = 0,
@@ -23,13 +25,14 @@ enum cpc_wk_cuda_kernel {
     CPC_WK_CUDA_WMMA = 2,
     CPC_WK_CUDA_MMA = 3,
     CPC_WK_CUDA_WGMMA = 4,
+    CPC_WK_CUDA_CUBLASLT = 5,
 };
 
 /* true when this binary was built with nvcc. */
 bool cpc_wk_cuda_built(void);
 /* Number of usable CUDA devices (0 without a driver or a GPU, or when not built). */
 int cpc_wk_cuda_devices(void);
-/* "auto", "simt", "wmma", "mma", "wgmma" ("?" otherwise); static string. */
+/* "auto", "simt", "wmma", "mma", "wgmma", "cublaslt" ("?" otherwise); static string. */
 const char *cpc_wk_cuda_kernel_name(enum cpc_wk_cuda_kernel k);
 /* true when kernel k (not AUTO) can run on device dev's GPU. */
 bool cpc_wk_cuda_kernel_available(int dev, enum cpc_wk_cuda_kernel k);

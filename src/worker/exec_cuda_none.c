@@ -4,7 +4,7 @@
 
 const char *cpc_wk_cuda_kernel_name(enum cpc_wk_cuda_kernel k)
 {
-    static const char *const names[] = {"auto", "simt", "wmma", "mma", "wgmma"};
+    static const char *const names[] = {"auto", "simt", "wmma", "mma", "wgmma", "cublaslt"};
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 

@@ -6,6 +6,10 @@
  * order gives exactly cpc_matmul_reference's bytes; the kernels are free to
  * reorder, block and vectorise.
  *
+ * oneDNN first. When the worker is built with oneDNN (CPC_HAVE_ONEDNN) and
+ * its ISA here is exact (exec_matmul_onednn.h), cpc_wk_matmul_cpu runs
+ * dnnl_gemm_s8s8s32; the own kernels below run when it is absent or fails.
+ *
  * Kernels (chosen at run time with __builtin_cpu_supports; functions carry
  * __attribute__((target)), the rest of the file is baseline x86-64 / C17):
  *   avx512vnni  6x64 micro-tile, vpdpbusd. dpbusd multiplies u8 by s8, so A
@@ -36,6 +40,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +48,8 @@
 #define CPC_MM_X86 1
 #include <immintrin.h>
 #endif
+
+#include "exec_matmul_onednn.h"
 
 /* ---------------- kernels ---------------- */
 
@@ -214,7 +221,7 @@ static const struct mm_kern kernels[K_COUNT] = {
     [K_PORTABLE] = {"portable", 1, 1, 1, 64, 256, 512, 1, false, false, NULL},
 };
 
-const char *const cpc__wk_matmul_cpu_kernels[] = {"avx512vnni", "avx2", "portable", NULL};
+const char *const cpc__wk_matmul_cpu_kernels[] = {"onednn", "avx512vnni", "avx2", "portable", NULL};
 
 static bool kern_has(int id)
 {
@@ -556,10 +563,16 @@ out:
 
 /* ---------------- public ---------------- */
 
-/* A, B, C are the caller's buffers (m*k, k*n, m*n); nothing is kept after return. */
+/* A, B, C are the caller's buffers (m*k, k*n, m*n); nothing is kept after return.
+ * oneDNN first when usable; the own kernels when it is absent or fails. */
 int cpc_wk_matmul_cpu(const struct cpc_matmul_spec *s, const int8_t *A, const int8_t *B,
                       int32_t *C, const struct cpc_wk_ctl *ctl, struct cpc_err *err)
 {
+    if (cpc__wk_onednn_usable()) {
+        int rc = cpc__wk_matmul_onednn(s, A, B, C, ctl, 0, err);
+        if (rc != CPC_ERR_INTERNAL)
+            return rc;
+    }
     return matmul_with(kern_best(), s, A, B, C, ctl, err);
 }
 
@@ -569,8 +582,28 @@ const char *cpc_wk_matmul_cpu_kernel(void)
     return kernels[kern_best()].name;
 }
 
+static char backend_name[64];
+static pthread_once_t backend_once = PTHREAD_ONCE_INIT;
+
+static void backend_init(void)
+{
+    if (cpc__wk_onednn_usable())
+        snprintf(backend_name, sizeof backend_name, "onednn %s", cpc__wk_onednn_isa());
+    else
+        snprintf(backend_name, sizeof backend_name, "own %s", kernels[kern_best()].name);
+}
+
+/* Static string, built once; never freed. */
+const char *cpc_wk_matmul_cpu_backend(void)
+{
+    pthread_once(&backend_once, backend_init);
+    return backend_name;
+}
+
 bool cpc__wk_matmul_cpu_has(const char *kernel)
 {
+    if (kernel && strcmp(kernel, "onednn") == 0)
+        return cpc__wk_onednn_usable();
     int id = kernel ? kern_find(kernel) : -1;
     return id >= 0 && kern_has(id);
 }
@@ -580,10 +613,16 @@ int cpc__wk_matmul_cpu_with(const char *kernel, const struct cpc_matmul_spec *s,
                             const int8_t *B, int32_t *C, const struct cpc_wk_ctl *ctl,
                             struct cpc_err *err)
 {
-    int id = kernel ? kern_find(kernel) : kern_best();
+    if (!kernel)
+        return cpc_wk_matmul_cpu(s, A, B, C, ctl, err);
+    if (strcmp(kernel, "onednn") == 0) {
+        if (!cpc__wk_onednn_usable())
+            return cpc_err_set(err, CPC_ERR_INVALID, "matmul: kernel onednn is not available here");
+        return cpc__wk_matmul_onednn(s, A, B, C, ctl, blk_mc, err);
+    }
+    int id = kern_find(kernel);
     if (id < 0 || !kern_has(id))
-        return cpc_err_set(err, CPC_ERR_INVALID, "matmul: kernel %s is not available here",
-                           kernel ? kernel : "(null)");
+        return cpc_err_set(err, CPC_ERR_INVALID, "matmul: kernel %s is not available here", kernel);
     return matmul_with(id, s, A, B, C, ctl, err);
 }
 

@@ -9,14 +9,17 @@
 
 #include "executor.h"
 
-/* Kernel names, best first ("avx512vnni", "avx2", "portable"); NULL-terminated. */
+/* Kernel names, best first ("onednn", "avx512vnni", "avx2", "portable");
+ * NULL-terminated. "onednn" is exec_matmul_onednn.c (with the mc block below
+ * as its band of rows); the others are this file's own kernels, which a test
+ * forces by name to run the fallback. */
 extern const char *const cpc__wk_matmul_cpu_kernels[];
 
 /* true when `kernel` (one of the names above) can run on this CPU. */
 bool cpc__wk_matmul_cpu_has(const char *kernel);
 
-/* cpc_wk_matmul_cpu with a given kernel (NULL = the best one, as
- * cpc_wk_matmul_cpu). Returns CPC_ERR_INVALID for an unknown kernel or one
+/* cpc_wk_matmul_cpu with a given kernel (NULL = as cpc_wk_matmul_cpu: oneDNN
+ * first, then the best own kernel). Returns CPC_ERR_INVALID for an unknown kernel or one
  * this CPU lacks; otherwise as cpc_wk_matmul_cpu. Same buffer rules. */
 int cpc__wk_matmul_cpu_with(const char *kernel, const struct cpc_matmul_spec *s, const int8_t *A,
                             const int8_t *B, int32_t *C, const struct cpc_wk_ctl *ctl,

@@ -57,13 +57,20 @@ int cpc_wk_vanity(const uint8_t customer_pub[CPC_PUBKEY_LEN], const char *prefix
 /* ---- matmul ----
  * C = A*B (s->m x s->k times s->k x s->n, int8 -> int32, row-major, caller
  * buffers), exact: identical to cpc_matmul_reference. Progress: rows of C. */
-/* CPU: cache-blocked, vectorised (AVX-512 VNNI / AVX2 / portable, chosen at
- * run time), ctl->threads threads. Returns 0, CPC_ERR_CANCELLED, CPC_ERR_NOMEM. */
+/* CPU: oneDNN's int8 gemm when built with it (exec_matmul_onednn.c), else or
+ * when it fails the own cache-blocked, vectorised kernels (AVX-512 VNNI /
+ * AVX2 / portable, chosen at run time); ctl->threads threads. Returns 0,
+ * CPC_ERR_CANCELLED, CPC_ERR_NOMEM. */
 int cpc_wk_matmul_cpu(const struct cpc_matmul_spec *s, const int8_t *A, const int8_t *B,
                       int32_t *C, const struct cpc_wk_ctl *ctl, struct cpc_err *err);
-/* Name of the CPU kernel cpc_wk_matmul_cpu uses on this machine
- * ("avx512vnni", "avx2", "portable"); static string. */
+/* Name of the worker's own CPU kernel on this machine ("avx512vnni", "avx2",
+ * "portable"): the one cpc_wk_matmul_cpu runs when oneDNN is absent or fails;
+ * static string. */
 const char *cpc_wk_matmul_cpu_kernel(void);
+/* The backend cpc_wk_matmul_cpu uses here: "onednn ISA" (oneDNN's effective
+ * ISA, e.g. "onednn avx512_core_vnni") when built with oneDNN and it is exact
+ * on this CPU, else "own KERNEL" (e.g. "own avx512vnni"); static string. */
+const char *cpc_wk_matmul_cpu_backend(void);
 
 enum cpc_wk_device { CPC_WK_DEV_CPU = 0, CPC_WK_DEV_CUDA = 1 };
 /* Whole task (exec_matmul.c): generate A and B from the spec (core's

@@ -85,8 +85,9 @@ static void first_line(char *out, size_t cap, const char *s)
 
 enum cpc_wk_cuda_kernel wk_gpu_probe(const char *self, int dev, char note[256])
 {
-    static const enum cpc_wk_cuda_kernel order[] = {CPC_WK_CUDA_WGMMA, CPC_WK_CUDA_MMA,
-                                                    CPC_WK_CUDA_WMMA, CPC_WK_CUDA_SIMT};
+    static const enum cpc_wk_cuda_kernel order[] = {CPC_WK_CUDA_CUBLASLT, CPC_WK_CUDA_WGMMA,
+                                                    CPC_WK_CUDA_MMA, CPC_WK_CUDA_WMMA,
+                                                    CPC_WK_CUDA_SIMT};
     char failed[256] = "";
     if (!cpc_wk_cuda_built() || dev < 0 || dev >= cpc_wk_cuda_devices()) {
         snprintf(note, 256, "no CUDA device %d (%d present%s)", dev, cpc_wk_cuda_devices(),

@@ -3,7 +3,7 @@
  *   cpc-worker [--home DIR] init [--from KEY]
  *   cpc-worker [--home DIR] register --stake CPC [--from KEY] [--node URL]
  *   cpc-worker devices [--json]
- *   cpc-worker gpu-check --gpus INDEX --kernel wgmma|mma|wmma|simt   (internal)
+ *   cpc-worker gpu-check --gpus INDEX --kernel cublaslt|wgmma|mma|wmma|simt   (internal)
  *   cpc-worker [--home DIR] [run] [--from KEY | --key FILE] [--node URL] [--threads N]
  *              [--gpus none|auto|INDEX] [--max-tasks N] [--once] [--json]
  *              [--log-level L] [--no-synthetic]
@@ -57,7 +57,8 @@ static const char USAGE[] =
     "  init                 create the worker key (--from, default \"worker\") if missing; print its address\n"
     "  register --stake N   send WORKER_REGISTER: lock N CPC of stake, declare this machine's capabilities\n"
     "  devices              print the CPU and GPUs found (--json for JSON)\n"
-    "  gpu-check            (internal) self-check one CUDA kernel: --gpus I --kernel wgmma|mma|wmma|simt\n"
+    "  gpu-check            (internal) self-check one CUDA kernel: --gpus I --kernel "
+    "cublaslt|wgmma|mma|wmma|simt\n"
     "  run                  the agent loop (the default command)\n"
     "\n"
     "Options:\n"
@@ -224,6 +225,7 @@ static int cmd_devices(const struct args *a)
         json_t *j = cpc_wk_devices_to_json(&d);
         if (j) {
             json_object_set_new(j, "matmul_cpu_kernel", json_string(cpc_wk_matmul_cpu_kernel()));
+            json_object_set_new(j, "matmul_backend", json_string(cpc_wk_matmul_cpu_backend()));
             json_object_set_new(j, "cuda_built", json_boolean(cpc_wk_cuda_built()));
             int nd = cpc_wk_cuda_devices();
             json_object_set_new(j, "cuda_devices", json_integer(nd));
@@ -249,8 +251,10 @@ static int cmd_devices(const struct args *a)
         return s ? 0 : 1;
     }
     cpc_wk_devices_print(stdout, &d);
-    printf("matmul CPU kernel: %s\nCUDA: %s, %d device(s)\nexec sandbox: %s\n",
-           cpc_wk_matmul_cpu_kernel(), cpc_wk_cuda_built() ? "built" : "not built",
+    printf("matmul CPU backend: %s\nmatmul CPU kernel: %s\nCUDA: %s, %d device(s)\n"
+           "exec sandbox: %s\n",
+           cpc_wk_matmul_cpu_backend(), cpc_wk_matmul_cpu_kernel(),
+           cpc_wk_cuda_built() ? "built" : "not built",
            cpc_wk_cuda_devices(),
            cpc_wk_sandbox_available() ? "bubblewrap" : "rlimit fallback (weaker: no namespaces)");
     for (int i = 0, nd = cpc_wk_cuda_devices(); i < nd; i++) {
@@ -269,13 +273,13 @@ static int cmd_gpu_check(const struct args *a)
     if (!a->gpus || parse_uint(a->gpus, 0, 63, &g))
         return usage_error("%s", "gpu-check needs --gpus INDEX (0..63)");
     static const enum cpc_wk_cuda_kernel ks[] = {CPC_WK_CUDA_SIMT, CPC_WK_CUDA_WMMA, CPC_WK_CUDA_MMA,
-                                                 CPC_WK_CUDA_WGMMA};
+                                                 CPC_WK_CUDA_WGMMA, CPC_WK_CUDA_CUBLASLT};
     enum cpc_wk_cuda_kernel k = CPC_WK_CUDA_AUTO;
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
         if (a->kernel && !strcmp(a->kernel, cpc_wk_cuda_kernel_name(ks[i])))
             k = ks[i];
     if (k == CPC_WK_CUDA_AUTO)
-        return usage_error("gpu-check needs --kernel wgmma, mma, wmma or simt, not \"%s\"",
+        return usage_error("gpu-check needs --kernel cublaslt, wgmma, mma, wmma or simt, not \"%s\"",
                            a->kernel ? a->kernel : "");
     char msg[256];
     if (cpc_wk_cuda_self_check((int)g, k, msg) != 0) {

@@ -4,7 +4,8 @@
 # cpcd on 127.0.0.1: its last three lines keep their exact format, every task
 # settles and none is rejected; bench_state_root's roots agree with the
 # rebuild (it checks that itself and exits non-zero otherwise); bench_worker's
-# last three lines keep their exact format.
+# last four lines keep their exact format (matmul last: the executor vs oneDNN
+# called directly, 0 where oneDNN is absent).
 source "$(dirname "$0")/lib.sh"
 
 # last_lines_match OUTPUT NAME:REGEX...: the output's last lines, in order, each match
@@ -37,7 +38,9 @@ rc=$?
 check "bench_worker exits 0 (rc=$rc)" test $rc -eq 0
 last_lines_match "$out" \
   'hashpow:^hashpow: mhs_per_core=[0-9.]+ openssl_mhs_per_core=[0-9.]+ ratio=[0-9.]+$' \
-  'matmul:^matmul: n=64 int8_gops=[0-9.]+ openblas_sgemm_gflops=[0-9.]+ ratio=[0-9.]+$' \
-  'vanity:^vanity: keys_per_s=[0-9]+$'
+  'vanity:^vanity: keys_per_s=[0-9]+$' \
+  'matmul_openblas:^matmul_openblas: n=64 int8_gops=[0-9.]+ openblas_sgemm_gflops=[0-9.]+ ratio=[0-9.]+$' \
+  'matmul:^matmul: n=64 int8_gops=[0-9.]+ onednn_int8_gops=[0-9.]+ ratio=[0-9.]+$'
 expect_contains "hashpow_40B line before them" "hashpow_40B: openssl_mhs_per_core=" "$out"
+expect_contains "matmul_own line before them" "matmul_own: n=64 int8_gops=" "$out"
 finish

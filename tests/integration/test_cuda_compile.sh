@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_cuda_compile.sh — the CUDA sources compile with nvcc even on a machine
-# without a GPU: src/worker/cuda/matmul.cu, matmul_host.cu, transpose.cu and
+# without a GPU: src/worker/cuda/matmul.cu, matmul_host.cu, transpose.cu,
+# matmul_cublaslt.cu (with and without cuBLASLt) and
 # bench/cuda/bench_cuda_matmul.cu (both its core-linked and its standalone
 # variant) for sm_90 at -O1 to stay fast, object files only (-c); and the
 # tensor-core kernels at -O3 as they are built, matmul_mma.cu for sm_80 and
@@ -40,6 +41,8 @@ echo "using $("$NVCC" --version | tail -1)"
 compile matmul "$SRC/src/worker/cuda/matmul.cu"
 compile matmul_host "$SRC/src/worker/cuda/matmul_host.cu"
 compile transpose "$SRC/src/worker/cuda/transpose.cu"
+compile matmul_cublaslt "$SRC/src/worker/cuda/matmul_cublaslt.cu" -O1 -arch=sm_90 -DCPC_HAVE_CUBLASLT
+compile matmul_cublaslt_none "$SRC/src/worker/cuda/matmul_cublaslt.cu"
 compile matmul_mma "$SRC/src/worker/cuda/matmul_mma.cu" -O3 -arch=sm_80 -Xptxas -v
 report=$(grep -A3 "Compiling entry function '_Z13mm_mma_kernel" "$TMP/matmul_mma.log" || true)
 if echo "$report" | grep -q "0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads"; then

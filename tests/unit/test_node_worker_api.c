@@ -482,7 +482,7 @@ static void test_long_poll(void **state)
     char hb[256];
     snprintf(hb, sizeof hb,
              "{\"progress\":{\"%s\":55},\"cpu_load\":0.5,\"gpu_load\":0,\"ram_used_mb\":512,"
-             "\"gpu_temp_c\":40}",
+             "\"gpu_temp_c\":40,\"matmul_backend\":\"onednn avx512_core_vnni\"}",
              tid_s);
     assert_int_equal(http(f, &f->worker, "POST", "/worker/heartbeat", hb, &j), 200);
     assert_int_equal(json_integer_value(json_object_get(j, "leases")), 2);
@@ -505,6 +505,9 @@ static void test_long_poll(void **state)
     assert_true(found);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "load"), "ram_used_mb")),
                      512);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "load"),
+                                                          "matmul_backend")),
+                        "onednn avx512_core_vnni");
     json_decref(j);
     /* the leased task is visible even without a task record */
     char path[128];

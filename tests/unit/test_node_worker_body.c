@@ -104,8 +104,25 @@ static void test_heartbeat(void **state)
     assert_true(r.load.cpu_load == 1.5);
     assert_int_equal(r.load.ram_used_mb, 2048);
     assert_true(r.load.gpu_temp_c == -100);
+    assert_string_equal(r.load.matmul_backend, "");
     cpc_worker_heartbeat_req_clear(&r);
     assert_null(r.progress);
+
+    /* the CPU matmul backend: short, plain characters */
+    assert_int_equal(heartbeat("{\"matmul_backend\":\"own avx512vnni\"}", &r, &bad, &err), 0);
+    assert_string_equal(r.load.matmul_backend, "own avx512vnni");
+    cpc_worker_heartbeat_req_clear(&r);
+    const char *b47 = "{\"matmul_backend\":\"onednn_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}";
+    assert_int_equal(heartbeat(b47, &r, &bad, &err), 0);
+    assert_int_equal(strlen(r.load.matmul_backend), CPC_SCHED_BACKEND_MAX);
+    cpc_worker_heartbeat_req_clear(&r);
+    const char *b48 = "{\"matmul_backend\":\"onednn_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}";
+    assert_int_equal(heartbeat(b48, &r, &bad, &err), CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "matmul_backend"));
+    assert_int_equal(heartbeat("{\"matmul_backend\":\"a<b\"}", &r, &bad, &err),
+                     CPC_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "matmul_backend"));
+    assert_int_equal(heartbeat("{\"matmul_backend\":1}", &r, &bad, &err), CPC_ERR_INVALID);
     cpc_worker_heartbeat_req_clear(&r); /* twice is fine */
     cpc_worker_heartbeat_req_clear(NULL);
 

@@ -1,6 +1,7 @@
 /* test_worker_matmul.c — the worker's matmul executors against core's
  * reference: every CPU kernel this machine has (forced through the test hook
- * of exec_matmul_cpu.h), 1/2/3 threads, odd shapes (1x1x1, primes, k not a
+ * of exec_matmul_cpu.h: oneDNN when built with it, and the own kernels that
+ * are its fallback), 1/2/3 threads, odd shapes (1x1x1, primes, k not a
  * multiple of 4 or of a k block, n not a multiple of a strip), extreme values
  * (all -128 / 127, where the vnni bias matters most), tiny cache blocks so
  * small matrices cross every block edge, cancellation, the progress counter,
@@ -86,7 +87,7 @@ static void check_one(const char *kernel, struct mats *x, unsigned threads)
     int rc = cpc__wk_matmul_cpu_with(kernel, &x->s, x->A, x->B, x->C, &ctl, &err);
     if (rc != 0 || memcmp(x->C, x->ref, bytes) != 0 || done != x->s.m)
         fprintf(stderr, "mismatch: kernel %s threads %u size %ux%ux%u rc %d (%s) done %llu\n",
-                kernel, threads, x->s.m, x->s.k, x->s.n, rc, err.msg, (unsigned long long)done);
+                kernel ? kernel : "default", threads, x->s.m, x->s.k, x->s.n, rc, err.msg, (unsigned long long)done);
     assert_int_equal(rc, 0);
     assert_memory_equal(x->C, x->ref, bytes);
     assert_int_equal(done, x->s.m);
@@ -172,6 +173,75 @@ static void test_extremes(void **state)
         make_spec(&s, 7, 9, 517, 70);
         mats_new(&x, &s, 1, vals[v][0], vals[v][1]);
         check_all_kernels(&x, THREADS_123, 2);
+        mats_free(&x);
+    }
+}
+
+/* Both CPU backends, by name, and the default path: oneDNN (when built with
+ * it and exact here) and the own fallback kernel, on the ragged sizes below
+ * for random seeds, then on all -128 / all 127 and on random mixes of the two
+ * (the extremes of oneDNN's +128 shift and its column-sum compensation), with
+ * k = 2049 where k*127*127 is odd and above 2^24, so any float on the way
+ * would round. */
+static void check_backends(struct mats *x, unsigned threads)
+{
+    check_one("onednn", x, threads);
+    check_one(cpc_wk_matmul_cpu_kernel(), x, threads);
+    check_one(NULL, x, threads);
+}
+
+static void test_onednn_and_fallback(void **state)
+{
+    (void)state;
+    const char *backend = cpc_wk_matmul_cpu_backend();
+    fprintf(stderr, "cpu matmul backend: %s\n", backend);
+#ifdef CPC_HAVE_ONEDNN
+    /* oneDNN's VNNI kernels run wherever the CPU has VNNI, unless capped by
+     * DNNL_MAX_CPU_ISA (below VNNI oneDNN saturates and is not used) */
+    if (__builtin_cpu_supports("avx512vnni") && !getenv("DNNL_MAX_CPU_ISA"))
+        assert_true(cpc__wk_matmul_cpu_has("onednn"));
+#else
+    assert_false(cpc__wk_matmul_cpu_has("onednn"));
+#endif
+    if (!cpc__wk_matmul_cpu_has("onednn")) {
+        assert_true(strncmp(backend, "own ", 4) == 0);
+        skip();
+    }
+    assert_true(strncmp(backend, "onednn ", 7) == 0);
+    static const uint32_t shapes[][3] = {
+        {1, 1, 1}, {17, 33, 9}, {64, 128, 250}, {257, 63, 129}, {3, 2049, 5}, {1, 300, 1},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            struct cpc_matmul_spec s;
+            struct mats x;
+            make_spec(&s, seed * 7919 + i, shapes[i][0], shapes[i][1], shapes[i][2]);
+            mats_new(&x, &s, 0, 0, 0);
+            check_backends(&x, (unsigned)seed);
+            mats_free(&x);
+        }
+    static const int8_t vals[][2] = {{-128, -128}, {-128, 127}, {127, -128}, {127, 127}};
+    for (size_t v = 0; v < sizeof vals / sizeof vals[0]; v++)
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+            struct cpc_matmul_spec s;
+            struct mats x;
+            make_spec(&s, 11, shapes[i][0], shapes[i][1], shapes[i][2]);
+            mats_new(&x, &s, 1, vals[v][0], vals[v][1]);
+            check_backends(&x, 2);
+            mats_free(&x);
+        }
+    uint64_t st = 0xfeed;
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        struct cpc_matmul_spec s;
+        struct mats x;
+        make_spec(&s, 12, shapes[i][0], shapes[i][1], shapes[i][2]);
+        mats_new(&x, &s, 1, 0, 0);
+        for (size_t e = 0; e < (size_t)s.m * s.k; e++)
+            x.A[e] = (rng_next(&st) & 1) ? 127 : -128;
+        for (size_t e = 0; e < (size_t)s.k * s.n; e++)
+            x.B[e] = (rng_next(&st) & 1) ? 127 : -128;
+        cpc_matmul_reference(&s, x.A, x.B, x.ref);
+        check_backends(&x, 2);
         mats_free(&x);
     }
 }
@@ -351,7 +421,7 @@ static void test_cuda_matches_reference(void **state)
                                          {130, 1300, 520}, {257, 129, 1025}};
     static const enum cpc_wk_cuda_kernel kernels[] = {CPC_WK_CUDA_SIMT, CPC_WK_CUDA_WMMA,
                                                       CPC_WK_CUDA_MMA, CPC_WK_CUDA_WGMMA,
-                                                      CPC_WK_CUDA_AUTO};
+                                                      CPC_WK_CUDA_CUBLASLT, CPC_WK_CUDA_AUTO};
     enum { NK = sizeof kernels / sizeof kernels[0] };
     unsigned passed[NK] = {0};
     bool avail[NK];
@@ -427,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_shapes_seeds),
         cmocka_unit_test(test_random_shapes),
         cmocka_unit_test(test_extremes),
+        cmocka_unit_test(test_onednn_and_fallback),
         cmocka_unit_test(test_small_blocks),
         cmocka_unit_test(test_size_256),
         cmocka_unit_test(test_cancelled),

@@ -2,9 +2,10 @@
  * transfers, the choice of kernel, and the kernels' self-checks.
  *
  * One product: copy A and B into zero-padded device buffers (the kernel's
- * tile sizes; zero rows and columns add nothing), run the kernel (the WGMMA
- * and MMA ones first transpose B on the device: they read it K-major), copy
- * the m x n corner of C back.
+ * tile sizes; zero rows and columns add nothing), run the kernel (cuBLASLt,
+ * the WGMMA and the MMA ones first transpose B on the device: they read it
+ * K-major), copy the m x n corner of C back. cuBLASLt (matmul_cublaslt.cu) is
+ * tried first, the hand-written kernels after it in their order.
  * Device memory lives only inside the call.
  *
  * Self-check. A kernel that has never run on this GPU model could compute
@@ -70,6 +71,7 @@ static bool kernel_runs_on(enum cpc_wk_cuda_kernel kern, int cc)
     case CPC_WK_CUDA_WMMA: return cc >= 72;
     case CPC_WK_CUDA_MMA: return cpc_cu_mma_supported(cc);
     case CPC_WK_CUDA_WGMMA: return cpc_cu_wgmma_supported(cc);
+    case CPC_WK_CUDA_CUBLASLT: return cpc_cu_cublaslt_supported(cc);
     default: return false;
     }
 }
@@ -97,9 +99,13 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
     cudaError_t e = cudaSuccess;
     const char *what = "cudaSetDevice";
     int rc = -1;
-    const bool wg = kern == CPC_WK_CUDA_WGMMA, bt = wg || kern == CPC_WK_CUDA_MMA; /* bt: reads B^T */
+    const bool wg = kern == CPC_WK_CUDA_WGMMA, lt = kern == CPC_WK_CUDA_CUBLASLT;
+    const bool bt = wg || lt || kern == CPC_WK_CUDA_MMA; /* bt: reads B^T */
+    char lt_why[128] = "";
     if (wg)
         cpc_cu_wgmma_pad_dims(m, k, n, &Mp, &Kp, &Np);
+    else if (lt) /* the transpose's 64 x 64 tiles; rows of C need none */
+        Mp = m, Kp = (k + 63) / 64 * 64, Np = (n + 63) / 64 * 64;
     else
         cpc_cu_pad_dims(m, k, n, &Mp, &Kp, &Np);
     if ((e = cudaSetDevice(dev)) != cudaSuccess)
@@ -119,7 +125,14 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
     what = "kernel launch";
     if (bt && (e = cpc_cu_transpose_i8(dB, dBt, Kp, Np, 0)) != cudaSuccess)
         goto fail;
-    if (wg) {
+    if (lt) {
+        if (cpc_cu_cublaslt_run(dA, dBt, dC, Mp, Kp, Np, 0, lt_why) != 0) {
+            snprintf(msg, 256, "CUDA matmul (cublaslt) on device %d (%ux%ux%u): %s", dev, m, k, n,
+                     lt_why);
+            (void)cudaGetLastError();
+            goto out;
+        }
+    } else if (wg) {
         if ((e = cpc_cu_wgmma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)) != cudaSuccess)
             goto fail;
     } else if (kern == CPC_WK_CUDA_MMA) {
@@ -228,8 +241,9 @@ extern "C" enum cpc_wk_cuda_kernel cpc_wk_cuda_kernel_for(int dev, char msg[256]
             snprintf(note[dev], 256, "CUDA device %d: %s", dev, cudaGetErrorString(e));
             (void)cudaGetLastError();
         } else {
-            static const enum cpc_wk_cuda_kernel order[] = {CPC_WK_CUDA_WGMMA, CPC_WK_CUDA_MMA,
-                                                            CPC_WK_CUDA_WMMA, CPC_WK_CUDA_SIMT};
+            static const enum cpc_wk_cuda_kernel order[] = {CPC_WK_CUDA_CUBLASLT, CPC_WK_CUDA_WGMMA,
+                                                            CPC_WK_CUDA_MMA, CPC_WK_CUDA_WMMA,
+                                                            CPC_WK_CUDA_SIMT};
             char why[256] = "";
             for (size_t i = 0; i < sizeof order / sizeof order[0] && chosen[dev] < 0; i++) {
                 if (!kernel_runs_on(order[i], cc))

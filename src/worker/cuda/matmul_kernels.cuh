@@ -55,6 +55,16 @@ cudaError_t cpc_cu_transpose_i8(const int8_t *dB, int8_t *dBt, size_t rows, size
  * its block early: that product is wrong) since the last call, on the
  * current device; resets it. Synchronous. */
 cudaError_t cpc_cu_wgmma_take_timeouts(unsigned *n);
+/* cuBLASLt (cuda/matmul_cublaslt.cu, built when CMake finds CUDA::cublasLt):
+ * true when its int8 IMMA path runs on a GPU of compute capability cc * 10
+ * and libcublasLt could be loaded (dlopen, once). */
+bool cpc_cu_cublaslt_supported(int cc);
+/* C (m x Np, row-major, int32) = A (m x Kp) * Bt^T (Bt = B^T, Np x Kp from
+ * cpc_cu_transpose_i8) on the current device with cublasLtMatmul; Kp and Np
+ * multiples of 64, buffers from cudaMalloc. Runs and synchronises stream;
+ * returns 0, or -1 with the failing call and cuBLAS status in why. */
+int cpc_cu_cublaslt_run(const int8_t *dA, const int8_t *dBt, int32_t *dC, size_t m, size_t Kp,
+                        size_t Np, cudaStream_t stream, char why[128]);
 cudaError_t cpc_cu_wgmma_launch(const int8_t *dA, const int8_t *dBt, int32_t *dC, size_t Mp, size_t Kp,
                                 size_t Np, int cc, cudaStream_t stream);
 
