@@ -7,7 +7,7 @@
  * result without a second transfer; another amount under it 409; non-admins
  * 403; an unknown user 404; no gateway configured 503), withdrawals
  * (a request locks: available drops, one beyond available 402; reject
- * unlocks; approve makes a TRANSFER to the payout account: after a block the
+ * unlocks, and a wallet send of locked CPC is refused; approve makes a TRANSFER to the payout account: after a block the
  * user lost amount + fee and the treasury gained the amount, the payout
  * file exists; a second decision 409; customers 403), and every bad
  * destination of each method 400. */
@@ -27,6 +27,14 @@ static uint64_t ledger_balance(struct fixture *f, const uint8_t addr[20])
     struct cpc_account acc;
     cpc_node_account(&f->node, addr, &acc);
     return acc.balance;
+}
+
+/* The cpc1 form of hash (a static buffer: one use at a time). */
+static const char *cpc_addr_of(const uint8_t hash[20])
+{
+    static char s[CPC_ADDR_STR_MAX];
+    cpc_address_encode(s, hash);
+    return s;
 }
 
 static uint64_t balance_of(struct fixture *f, const char *addr)
@@ -203,6 +211,15 @@ static void test_withdrawal_lock_reject_approve(void **state)
     snprintf(id2, sizeof id2, "%s", str(f->last, "id"));
     expect_balance(f, tok, 10 * CPC, 10 * CPC);
     expect(f, withdraw(f, tok, "0.000000001", "sbp", "+79161234567"), 402, "insufficient_funds");
+    /* locked CPC cannot leave by a wallet send either */
+    json_t *sb = json_pack("{s:s, s:s, s:s}", "to", cpc_addr_of(f->node.params.treasury),
+                           "amount_cpc", "1", "password", PW);
+    char *sbs = json_dumps(sb, JSON_COMPACT);
+    json_decref(sb);
+    expect(f, http_ex(f, "POST", "/me/wallet/send", sbs, tok, NULL, NULL), 400,
+           "insufficient_balance");
+    free(sbs);
+    assert_int_equal(cpc_mempool_size(f->node.mempool), 0);
     expect(f, http_ex(f, "GET", "/provider/withdrawals", NULL, tok, NULL, NULL), 200, NULL);
     assert_int_equal(json_array_size(json_object_get(f->last, "withdrawals")), 2);
     /* a customer cannot withdraw; a non-admin cannot decide */
