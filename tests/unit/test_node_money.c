@@ -10,13 +10,17 @@
  * unlocks, and a wallet send of locked CPC is refused; approve makes a TRANSFER to the payout account: after a block the
  * user lost amount + fee and the treasury gained the amount, the payout
  * file exists; a second decision 409; customers 403), and every bad
- * destination of each method 400. */
+ * destination of each method 400. Races: concurrent requests cannot lock
+ * more than the balance, and of concurrent approvals and rejections of one
+ * withdrawal exactly one wins. */
 #include "node_auth_fixture.h"
 #include "node_ledger_helpers.h"
 
 #include "core/amount.h"
 #include "cpcd/admin_cli.h"
 #include "node/mempool.h"
+
+#include <pthread.h>
 
 #define CPC 1000000000ULL
 
@@ -338,6 +342,95 @@ static void test_bad_destinations(void **state)
     expect_balance(f, tok, 1 * CPC, 8 * CPC / 10);
 }
 
+/* Requests at once (one thread and connection each): path, body, token; status back. */
+struct race_arg {
+    const char *base, *path, *tok, *body;
+    long status;
+};
+
+static void *race_post(void *arg)
+{
+    struct race_arg *r = arg;
+    CURL *c = curl_easy_init();
+    char url[256], auth[2100];
+    snprintf(url, sizeof url, "%s%s", r->base, r->path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", r->tok);
+    struct curl_slist *h = curl_slist_append(NULL, auth);
+    h = curl_slist_append(h, "Content-Type: application/json");
+    struct nt_buf b = {0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->body);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, nt_on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    r->status = curl_easy_perform(c) == CURLE_OK ? 0 : -1;
+    if (r->status == 0)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    free(b.p);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return NULL;
+}
+
+enum { PAR = 8 };
+
+static void race(struct race_arg a[PAR])
+{
+    pthread_t t[PAR];
+    for (int i = 0; i < PAR; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, race_post, &a[i]), 0);
+    for (int i = 0; i < PAR; i++)
+        pthread_join(t[i], NULL);
+}
+
+/* Eight requests of 3 CPC at once on 10 CPC: exactly three lock; then four approvals and
+ * four rejections of one withdrawal at once: exactly one decides, one TRANSFER at most. */
+static void test_withdrawal_races(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], admin[2048], path[128], id[40];
+    provider_new(f, "pat@example.com", tok, wallet);
+    admin_new(f, admin);
+    fund(f, wallet, 10 * CPC);
+    const char *body = "{\"amount_cpc\":\"3\",\"method\":\"sbp\","
+                       "\"destination\":\"+79161234567\"}";
+    struct race_arg a[PAR];
+    for (int i = 0; i < PAR; i++)
+        a[i] = (struct race_arg){f->base, "/provider/withdrawals", tok, body, 0};
+    race(a);
+    int created = 0, refused = 0;
+    for (int i = 0; i < PAR; i++) {
+        created += a[i].status == 201;
+        refused += a[i].status == 402;
+    }
+    assert_int_equal(created, 3);
+    assert_int_equal(refused, PAR - 3);
+    expect_balance(f, tok, 10 * CPC, 9 * CPC);
+    expect(f, http_ex(f, "GET", "/provider/withdrawals", NULL, tok, NULL, NULL), 200, NULL);
+    snprintf(id, sizeof id, "%s",
+             str(json_array_get(json_object_get(f->last, "withdrawals"), 0), "id"));
+    char approve[128];
+    snprintf(approve, sizeof approve, "/admin/withdrawals/%s/approve", id);
+    snprintf(path, sizeof path, "/admin/withdrawals/%s/reject", id);
+    for (int i = 0; i < PAR; i++)
+        a[i] = (struct race_arg){f->base, i % 2 ? approve : path, admin,
+                                 i % 2 ? "{}" : "{\"reason\":\"race\"}", 0};
+    race(a);
+    int won = 0, lost = 0;
+    for (int i = 0; i < PAR; i++) {
+        won += a[i].status == 200;
+        lost += a[i].status == 409;
+    }
+    assert_int_equal(won, 1);
+    assert_int_equal(lost, PAR - 1);
+    expect(f, http_ex(f, "GET", "/provider/withdrawals", NULL, tok, NULL, NULL), 200, NULL);
+    json_t *w = json_array_get(json_object_get(f->last, "withdrawals"), 0);
+    int approved = !strcmp(str(w, "status"), "approved");
+    assert_int_equal(cpc_mempool_size(f->node.mempool), approved ? 1 : 0);
+    expect_balance(f, tok, 10 * CPC, 6 * CPC); /* either way the row left pending */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +441,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_withdrawal_lock_reject_approve, setup_gateway,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_destinations, setup_gateway, teardown),
+        cmocka_unit_test_setup_teardown(test_withdrawal_races, setup_gateway, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
