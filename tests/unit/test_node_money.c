@@ -22,6 +22,9 @@
 
 #include <pthread.h>
 
+#include "platform/platform.h"
+#include "tmpdir_fixture.h"
+
 #define CPC 1000000000ULL
 
 static int setup_gateway(void **state) { return setup_with(state, "fiat_gateway_key = faucet\n"); }
@@ -431,6 +434,57 @@ static void test_withdrawal_races(void **state)
     expect_balance(f, tok, 10 * CPC, 6 * CPC); /* either way the row left pending */
 }
 
+/* [platform] payout_address: approved withdrawals go there, not to the treasury. */
+#define PAYOUT_TO "cpc1qurswpc8qurswpc8qurswpc8qurswpc8cyqtdm"
+
+static int setup_payout(void **state)
+{
+    char conf[256];
+    snprintf(conf, sizeof conf, "fiat_gateway_key = faucet\npayout_address = %s\n", PAYOUT_TO);
+    return setup_with(state, conf);
+}
+
+static void test_payout_address(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], admin[2048], path[128];
+    provider_new(f, "pat@example.com", tok, wallet);
+    admin_new(f, admin);
+    fund(f, wallet, 3 * CPC);
+    uint64_t treasury = ledger_balance(f, f->node.params.treasury);
+    expect(f, withdraw(f, tok, "2", "usdt_erc20", "0x52908400098527886E0F7030069857D2E4169EE7"),
+           201, NULL);
+    snprintf(path, sizeof path, "/admin/withdrawals/%s/approve", str(f->last, "id"));
+    expect(f, http_ex(f, "POST", path, "{}", admin, NULL, NULL), 200, NULL);
+    produce(f);
+    assert_int_equal(balance_of(f, PAYOUT_TO), 2 * CPC);
+    assert_int_equal(ledger_balance(f, f->node.params.treasury), treasury);
+}
+
+/* Bad money settings stop the platform from opening, naming the key. */
+static void test_money_settings(void **state)
+{
+    (void)state;
+    static const char *const bad[][2] = {
+        {"payout_address = cpc1nope", "payout_address"},
+        {"payout_provider = paypal", "payout_provider"},
+        {"fiat_gateway_key = ../faucet", "fiat_gateway_key"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char home[256], conf[160], db[300];
+        snprintf(conf, sizeof conf, "\n[platform]\n%s\n", bad[i][0]);
+        nt_home_new(home, "/tmp/cpc-money-XXXXXX", "auth-test", conf);
+        struct cpc_platform *p = NULL;
+        struct cpc_err err = {0};
+        snprintf(db, sizeof db, "%s/data/chain.db", home);
+        assert_int_not_equal(cpc_platform_new(&p, home, db, &err), 0);
+        assert_null(p);
+        if (!strstr(err.msg, bad[i][1]))
+            fail_msg("'%s' does not name %s", err.msg, bad[i][1]);
+        tmpdir_remove(home);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +496,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_destinations, setup_gateway, teardown),
         cmocka_unit_test_setup_teardown(test_withdrawal_races, setup_gateway, teardown),
+        cmocka_unit_test_setup_teardown(test_payout_address, setup_payout, teardown),
+        cmocka_unit_test(test_money_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
