@@ -21,6 +21,7 @@
 #include "../platform/routes_apikeys.h"
 #include "../platform/routes_wallet.h"
 #include "../platform/routes_wallet_send.h"
+#include "../platform/routes_money.h"
 
 /* Small JSON bodies (worker calls, legacy submissions). */
 #define BODY_SMALL (64u << 10)
@@ -35,6 +36,9 @@ static const struct cpc_route routes[] = {
     {"GET", "/tx/{hash}", cpc_h_tx_get, 0, CPC_ROUTE_RESERVED},
     {"POST", "/tx", cpc_h_tx_post, CPC_TX_JSON_MAX, CPC_ROUTE_RESERVED},
     {"POST", "/txs", cpc_h_txs_post, BODY_TX_BATCH, CPC_ROUTE_RESERVED},
+    /* money in and out (routes_money.c); before /account/{address}, which would match */
+    {"GET", "/account/balance", cpc_h_account_balance, 0, 0},
+    {"POST", "/account/deposit", cpc_h_account_deposit, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/account/{address}", cpc_h_account, 0, CPC_ROUTE_RESERVED},
     {"GET", "/account/{address}/txs", cpc_h_account_txs, 0, 0},
     {"GET", "/balance/{address}", cpc_h_balance, 0, 0},
@@ -110,6 +114,14 @@ static const struct cpc_route routes[] = {
     {"POST", "/me/wallet/challenge", cpc_h_me_wallet_challenge, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/me/wallet/link", cpc_h_me_wallet_link, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/me/wallet/send", cpc_h_me_wallet_send, CPC_AUTH_BODY_MAX, 0},
+    /* money in and out (routes_money.c, routes_money_withdrawals.c) */
+    {"POST", "/admin/deposits", cpc_h_admin_deposits_post, CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/provider/withdrawals", cpc_h_provider_withdrawals_post, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/provider/withdrawals", cpc_h_provider_withdrawals_list, 0, 0},
+    {"POST", "/admin/withdrawals/{id}/approve", cpc_h_admin_withdrawal_approve,
+     CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/admin/withdrawals/{id}/reject", cpc_h_admin_withdrawal_reject, CPC_AUTH_BODY_MAX,
+     0},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register, 0, 0},
     {"GET", "/get_task", cpc_h_legacy_get_task, 0, 0},

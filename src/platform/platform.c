@@ -25,6 +25,9 @@
 #include "mailer.h"
 #include "wallet_limit.h"
 #include "../common/clock.h"
+#include "../common/keyring.h"
+#include "../core/bech32.h"
+#include "payout.h"
 
 static int bool_value(const char *v, int def)
 {
@@ -96,6 +99,31 @@ static int derive_keys(struct cpc_platform *p)
     return rc;
 }
 
+/* [platform] fiat_gateway_key, payout_address, payout_provider (routes_money.c). */
+static int money_settings_read(struct cpc_platform *p, const struct cpc_config *c,
+                               struct cpc_err *err)
+{
+    const char *key = cpc_config_get(c, "platform", "fiat_gateway_key");
+    const char *addr = cpc_config_get(c, "platform", "payout_address");
+    const char *prov = cpc_config_get(c, "platform", "payout_provider");
+    uint8_t hash[CPC_ADDR_HASH_LEN];
+    if (key && *key) {
+        if (cpc_keyring_check_name(key, err) != 0)
+            return cpc_err_prefix(err, "[platform] fiat_gateway_key");
+        snprintf(p->fiat_gateway_key, sizeof p->fiat_gateway_key, "%s", key);
+    }
+    if (addr && *addr) {
+        if (strlen(addr) >= sizeof p->payout_address || cpc_address_decode(hash, addr) != 0)
+            return cpc_err_set(err, CPC_ERR_INVALID, "[platform] payout_address: not a cpc1 "
+                                                     "address");
+        snprintf(p->payout_address, sizeof p->payout_address, "%s", addr);
+    }
+    p->payout = cpc_payout_provider_find(prov && *prov ? prov : "manual");
+    if (!p->payout)
+        return cpc_err_set(err, CPC_ERR_INVALID, "[platform] payout_provider: unknown (manual)");
+    return 0;
+}
+
 static int read_settings(struct cpc_platform *p, const struct cpc_config *c, struct cpc_err *err)
 {
     uint64_t ops = 0, kib = 0;
@@ -126,6 +154,8 @@ static int read_settings(struct cpc_platform *p, const struct cpc_config *c, str
     if (servers < 1 || servers > 10000)
         return cpc_err_set(err, CPC_ERR_INVALID, "[platform] max_servers_per_user: 1..10000");
     p->max_servers_per_user = (uint32_t)servers;
+    if ((rc = money_settings_read(p, c, err)) != 0)
+        return rc;
     p->bind_sessions = bool_value(cpc_config_get(c, "platform", "bind_sessions"), 1);
     /* links in mail point here; the node's own default address otherwise */
     const char *url = cpc_config_get(c, "platform", "public_url");

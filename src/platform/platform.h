@@ -15,7 +15,12 @@
  *              wallet_send_daily_limit_cpc (a CPC decimal per user per rolling
  *              24 h of POST /me/wallet/send; default 0 = no limit;
  *              wallet_limit.h), max_servers_per_user (GPU servers a provider
- *              may list, 1..10000, default 100; routes_servers.c);
+ *              may list, 1..10000, default 100; routes_servers.c),
+ *              fiat_gateway_key (a keyring name whose account credits fiat
+ *              deposits; default `faucet` on a cpc-devnet chain, else none),
+ *              payout_address (a cpc1 address receiving approved withdrawals;
+ *              default the genesis treasury), payout_provider (default
+ *              manual; payout.h) — routes_money.c;
  *   [market]   draft_limit_window_s, draft_limit_ip, draft_limit_owner,
  *              draft_ttl_s (drafts of POST /marketplace/jobs; draft_limit.h);
  *   [smtp]     see mailer.h.
@@ -42,6 +47,7 @@
 
 struct cpc_pstore;
 struct cpc_mailer;
+struct cpc_payout_provider;
 
 typedef uint64_t (*cpc_clock_fn)(void *arg); /* unix milliseconds */
 
@@ -74,6 +80,9 @@ struct cpc_platform {
     uint64_t send_daily_limit;      /* base units per user per 24 h of custodial sends; 0 = none */
     uint32_t max_servers_per_user;  /* [platform] max_servers_per_user */
     char public_url[256];           /* [platform] public_url: base of links in mail */
+    char fiat_gateway_key[65];      /* [platform] fiat_gateway_key: keyring name; "" = default */
+    char payout_address[48];        /* [platform] payout_address; "" = the treasury */
+    const struct cpc_payout_provider *payout; /* [platform] payout_provider (payout.h) */
     cpc_clock_fn clock;
     void *clock_arg;
     pthread_mutex_t custody_mu;     /* one custodial tx signed at a time (nonce order) */

@@ -8,7 +8,8 @@
  * factor when 2FA is on (a wrong code counts too). The body is decoded and
  * checked before the password (cheap errors first; argon2 is the slow
  * part, run outside any lock). Then, under the custody lock (custody.h), the
- * committed balance must cover amount + fee, and the TRANSFER is signed and
+ * committed balance less pending withdrawals (routes_money.h) must cover
+ * amount + fee, and the TRANSFER is signed and
  * admitted like POST /tx; the mempool's admission (pending txs included) is
  * the final judge and its error is answered as POST /tx answers it. The lock
  * makes concurrent sends take consecutive nonces. The daily limit
@@ -236,13 +237,21 @@ static int send_locked(struct cpc_node *n, struct cpc_http_res *res, const struc
         return -1;
     }
     cpc_node_account(n, from, &acc);
-    if (!cpc_add_u64(&need, r->amount, fee) || need > acc.balance) {
-        cpc_amount_format(have_s, acc.balance);
-        cpc_amount_format(max_s, acc.balance > fee ? acc.balance - fee : 0);
+    /* CPC locked by pending withdrawals (routes_money.c) is not the user's to send */
+    uint64_t locked = 0;
+    struct cpc_err err = {0};
+    if (cpc_pstore_withdrawal_locked(n->platform->store, w->user, &locked, NULL, &err) != 0) {
+        cpc__auth_internal(res, &err);
+        return -1;
+    }
+    uint64_t have = acc.balance > locked ? acc.balance - locked : 0;
+    if (!cpc_add_u64(&need, r->amount, fee) || need > have) {
+        cpc_amount_format(have_s, have);
+        cpc_amount_format(max_s, have > fee ? have - fee : 0);
         cpc_amount_format(fee_s, fee);
         cpc_http_res_error(res, 400, "insufficient_balance",
-                           "Insufficient balance: have %s CPC, can send at most %s CPC (the fee "
-                           "is %s CPC)",
+                           "Insufficient balance: have %s CPC available (less pending "
+                           "withdrawals), can send at most %s CPC (the fee is %s CPC)",
                            have_s, max_s, fee_s);
         return -1;
     }

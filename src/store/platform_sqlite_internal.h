@@ -1,5 +1,5 @@
 /* platform_sqlite_internal.h — what platform_sqlite.c and its companion
- * files (platform_sqlite_account.c, _keys.c, _wallet.c, _servers.c) share: the handle and
+ * files (platform_sqlite_account.c, _keys.c, _wallet.c, _servers.c, _money.c) share: the handle and
  * small statement helpers.
  *
  * Design note. Private to src/store. The handle holds one connection, its
@@ -31,6 +31,7 @@ struct cpc_pstore {
     sqlite3_stmt **keys;          /* statements of platform_sqlite_keys.c */
     sqlite3_stmt **wallet;        /* statements of platform_sqlite_wallet.c */
     sqlite3_stmt **servers;       /* statements of platform_sqlite_servers.c */
+    sqlite3_stmt **money;         /* statements of platform_sqlite_money.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -134,6 +135,11 @@ int cpc__pstore_servers_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_servers_close(struct cpc_pstore *s);
 /* The SQL of platform migration 6 (the gpu_servers table), kept beside its statements. */
 extern const char cpc__pstore_servers_sql[];
+/* Prepare / finalize the statements of platform_sqlite_money.c (after migrations). */
+int cpc__pstore_money_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_money_close(struct cpc_pstore *s);
+/* The SQL of platform migration 8 (deposits, withdrawals), kept beside its statements. */
+extern const char cpc__pstore_money_sql[];
 /* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
 extern const char cpc__pstore_unknown_login_sql[];
 

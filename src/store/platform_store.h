@@ -5,7 +5,8 @@
  * (platform_sqlite_account.c); API keys, ledger wallets and link challenges
  * (platform_sqlite_keys.c); the accounting of custodial sends for the daily
  * limit (platform_sqlite_wallet.c); the providers' GPU servers and the
- * catalogue's reads (platform_sqlite_servers.c).
+ * catalogue's reads (platform_sqlite_servers.c); fiat deposits and withdrawal
+ * requests (platform_sqlite_money.c).
  *
  * Design note. This is an interface: an opaque handle plus plain-data rows,
  * so a PostgreSQL implementation can replace platform_sqlite.c without
@@ -463,5 +464,73 @@ struct cpc_pserver_place {
  * *n = rows filled (at most cap: the rest are left out). */
 int cpc_pstore_server_locations(struct cpc_pstore *s, struct cpc_pserver_place *rows, size_t cap,
                                 size_t *n, struct cpc_err *err);
+
+/* ==== deposits and withdrawals (platform_sqlite_money.c, platform migration 8) ==== */
+
+#define CPC_PDEPOSIT_REF_MAX 128
+#define CPC_PWITHDRAWAL_DEST_MAX 128
+#define CPC_PWITHDRAWAL_REASON_MAX 500
+
+/* A fiat deposit credited by an admin; tx_hash "" while its transfer is being signed. */
+struct cpc_pdeposit {
+    char reference[CPC_PDEPOSIT_REF_MAX + 1];
+    int64_t user;
+    uint64_t amount;            /* base units */
+    char tx_hash[65];
+    uint64_t created_ms;
+    int64_t created_by;         /* the admin */
+};
+
+/* A withdrawal request: status "pending", "approved" or "rejected". */
+struct cpc_pwithdrawal {
+    char id[37];                /* uuid */
+    int64_t user;
+    uint64_t amount;            /* base units */
+    char method[16];            /* card, sbp, usdt_trc20, usdt_erc20, btc */
+    char destination[CPC_PWITHDRAWAL_DEST_MAX + 1];
+    char status[16];
+    char tx_hash[65];           /* the approval's TRANSFER; "" before */
+    char reason[CPC_PWITHDRAWAL_REASON_MAX + 1]; /* the rejection's */
+    uint64_t created_ms;
+    uint64_t decided_ms;        /* 0 while pending */
+    int64_t decided_by;         /* the admin; 0 while pending */
+};
+
+/* Record d (copied) with tx_hash ""; CPC_ERR_DUPLICATE when its reference exists. */
+int cpc_pstore_deposit_reserve(struct cpc_pstore *s, const struct cpc_pdeposit *d,
+                               struct cpc_err *err);
+/* Set the tx hash of a reserved deposit (once). */
+int cpc_pstore_deposit_confirm(struct cpc_pstore *s, const char *reference, const char *tx_hash,
+                               struct cpc_err *err);
+/* Delete a reservation whose transfer was not admitted (tx_hash still ""). */
+int cpc_pstore_deposit_cancel(struct cpc_pstore *s, const char *reference, struct cpc_err *err);
+/* The deposit of reference into *d (caller's struct); CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_deposit_get(struct cpc_pstore *s, const char *reference, struct cpc_pdeposit *d,
+                           struct cpc_err *err);
+/* Insert w (copied; status pending) only when the user's pending sum plus w->amount is at
+ * most balance and fewer than max_pending are pending: *added 1, else 0 (nothing written). */
+int cpc_pstore_withdrawal_add(struct cpc_pstore *s, const struct cpc_pwithdrawal *w,
+                              uint64_t balance, uint32_t max_pending, int *added,
+                              struct cpc_err *err);
+/* *sum = the amounts of user's pending withdrawals, *count (may be NULL) their number. */
+int cpc_pstore_withdrawal_locked(struct cpc_pstore *s, int64_t user, uint64_t *sum,
+                                 uint32_t *count, struct cpc_err *err);
+/* The withdrawal id into *w (caller's struct); CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_withdrawal_get(struct cpc_pstore *s, const char *id, struct cpc_pwithdrawal *w,
+                              struct cpc_err *err);
+/* Fill rows (caller's array of cap) with user's withdrawals, newest first, from offset. */
+int cpc_pstore_withdrawal_list(struct cpc_pstore *s, int64_t user, uint32_t offset,
+                               struct cpc_pwithdrawal *rows, size_t cap, size_t *n,
+                               struct cpc_err *err);
+/* Move a pending withdrawal to status ("approved" or "rejected") with reason (borrowed), by
+ * admin at now_ms: *changed 1, or 0 when it was not pending (nothing written). */
+int cpc_pstore_withdrawal_decide(struct cpc_pstore *s, const char *id, const char *status,
+                                 const char *reason, int64_t admin, uint64_t now_ms,
+                                 int *changed, struct cpc_err *err);
+/* Record the TRANSFER of an approved withdrawal (once). */
+int cpc_pstore_withdrawal_set_tx(struct cpc_pstore *s, const char *id, const char *tx_hash,
+                                 struct cpc_err *err);
+/* Back to pending: an approval whose transfer was not admitted (tx_hash still ""). */
+int cpc_pstore_withdrawal_undo(struct cpc_pstore *s, const char *id, struct cpc_err *err);
 
 #endif

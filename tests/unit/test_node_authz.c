@@ -70,6 +70,8 @@ static const struct rule RULES[] = {
     {"GET", "/tx/{hash}", PUBLIC, KEY_ANY},
     {"POST", "/tx", PUBLIC, KEY_ANY},
     {"POST", "/txs", PUBLIC, KEY_ANY},
+    {"GET", "/account/balance", USER, KEY_READ},
+    {"POST", "/account/deposit", USER, KEY_ACCOUNT},
     {"GET", "/account/{address}", PUBLIC, KEY_ANY},
     {"GET", "/account/{address}/txs", PUBLIC, KEY_ANY},
     {"GET", "/balance/{address}", PUBLIC, KEY_ANY},
@@ -142,6 +144,12 @@ static const struct rule RULES[] = {
     {"POST", "/me/wallet/challenge", USER, KEY_ACCOUNT},
     {"POST", "/me/wallet/link", USER, KEY_ACCOUNT},
     {"POST", "/me/wallet/send", USER, KEY_NONE},
+    /* money in and out */
+    {"POST", "/admin/deposits", ADMIN, KEY_NONE},
+    {"POST", "/provider/withdrawals", PROVIDER_ONLY, KEY_ACCOUNT},
+    {"GET", "/provider/withdrawals", PROVIDER_ONLY, KEY_READ},
+    {"POST", "/admin/withdrawals/{id}/approve", ADMIN, KEY_NONE},
+    {"POST", "/admin/withdrawals/{id}/reject", ADMIN, KEY_NONE},
     /* legacy proof-of-concept API */
     {"GET", "/register", PUBLIC, KEY_ANY},
     {"GET", "/get_task", PUBLIC, KEY_ANY},

@@ -690,7 +690,8 @@ static void test_limit_migration(void **state)
     assert_true(latest >= 4);
     cpc_daemon_close(&f->node);
     /* back to schema 3: what a node of the previous release left (migration 5, the
-     * failed logins of unknown emails, and 6, the GPU servers, go too) */
+     * failed logins of unknown emails, 6, the GPU servers, and 8, deposits and
+     * withdrawals, go too) */
     sqlite3 *db = NULL;
     snprintf(path, sizeof path, "%s/data/chain.db", f->home);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -698,6 +699,8 @@ static void test_limit_migration(void **state)
                                   "DROP TABLE wallet_sends;"
                                   "DROP TABLE IF EXISTS unknown_login_failures;"
                                   "DROP TABLE IF EXISTS gpu_servers;"
+                                  "DROP TABLE IF EXISTS deposits;"
+                                  "DROP TABLE IF EXISTS withdrawals;"
                                   "DELETE FROM platform_migrations WHERE version >= 4",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
