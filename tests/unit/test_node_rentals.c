@@ -27,6 +27,7 @@ struct world {
     char cust_addr[64], prov_addr[64];
     char srv_a[37], srv_b[37], srv_c[37];
     int64_t prov_id;
+    struct cpc_key ka, kb;
 };
 
 static struct cpc_account account_of(struct fixture *f, const char *addr)
@@ -90,15 +91,14 @@ static void make_world(struct fixture *f, struct world *w)
     json_decref(j);
     wallet_of(f, w->cust, w->cust_addr);
     wallet_of(f, w->prov, w->prov_addr);
-    struct cpc_key ka, kb;
     char path[96];
-    worker_up(f, "wa", &ka);
-    worker_up(f, "wb", &kb);
+    worker_up(f, "wa", &w->ka);
+    worker_up(f, "wb", &w->kb);
     snprintf(path, sizeof path, "/provider/servers/%s", w->srv_a);
-    expect(f, call(f, "PUT", path, bind_body(&ka, w->srv_a, w->prov_id), w->prov, NULL), 200,
+    expect(f, call(f, "PUT", path, bind_body(&w->ka, w->srv_a, w->prov_id), w->prov, NULL), 200,
            NULL);
     snprintf(path, sizeof path, "/provider/servers/%s", w->srv_b);
-    expect(f, call(f, "PUT", path, bind_body(&kb, w->srv_b, w->prov_id), w->prov, NULL), 200,
+    expect(f, call(f, "PUT", path, bind_body(&w->kb, w->srv_b, w->prov_id), w->prov, NULL), 200,
            NULL);
 }
 
@@ -271,12 +271,52 @@ static void test_refused(void **state)
     assert_int_equal(json_integer_value(json_object_get(f->last, "minutes_covered")), 90);
 }
 
+/* A RENTAL_OPEN no block took before its offer expired reads "failed" and frees its port;
+ * an ended rental frees its port too. */
+static void test_failed_and_ports_freed(void **state)
+{
+    struct fixture *f = *state;
+    struct world w;
+    make_world(f, &w);
+    fund(f, w.cust_addr, 10 * CPC);
+    expect(f, rent(f, w.cust, by_id(w.srv_a, 1)), 202, NULL);
+    char id[65], path[128];
+    snprintf(id, sizeof id, "%s", str(f->last, "id"));
+    assert_int_equal(json_integer_value(json_object_get(f->last, "ssh_port")), 22000);
+    /* the block comes after the offer's expiry: the tx fails, the rental never opens */
+    uint64_t late = cpc_platform_now(f->node.platform) + 6 * CPC_RENTAL_MINUTE_MS;
+    produce_at(f, late);
+    assert_string_equal(tx_status(f, id), "failed");
+    snprintf(path, sizeof path, "/rentals/%s", id);
+    expect(f, http_ex(f, "GET", path, NULL, w.cust, NULL, NULL), 200, NULL);
+    assert_string_equal(str(f->last, "status"), "pending");
+    advance(f, 7 * CPC_RENTAL_MINUTE_MS);
+    expect(f, http_ex(f, "GET", path, NULL, w.cust, NULL, NULL), 200, NULL);
+    assert_string_equal(str(f->last, "status"), "failed");
+    heartbeat(f, &w.ka);
+    expect(f, rent(f, w.cust, by_id(w.srv_a, 1)), 202, NULL);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "ssh_port")), 22000);
+    snprintf(id, sizeof id, "%s", str(f->last, "id"));
+    expect(f, rent(f, w.cust, by_id(w.srv_a, 1)), 202, NULL);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "ssh_port")), 22001);
+    produce_at(f, cpc_platform_now(f->node.platform));
+    snprintf(path, sizeof path, "/rentals/%s", id);
+    expect(f, http_ex(f, "DELETE", path, NULL, w.cust, NULL, NULL), 202, NULL);
+    produce_at(f, cpc_platform_now(f->node.platform) + 1000);
+    expect(f, http_ex(f, "GET", path, NULL, w.cust, NULL, NULL), 200, NULL);
+    assert_string_equal(str(f->last, "status"), "ended");
+    assert_int_equal(json_integer_value(json_object_get(f->last, "minutes_paid")), 1);
+    expect(f, rent(f, w.cust, by_id(w.srv_a, 1)), 202, NULL);
+    assert_int_equal(json_integer_value(json_object_get(f->last, "ssh_port")), 22000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rent_settle_end, rent_setup, teardown),
         cmocka_unit_test_setup_teardown(test_requirements_ports_connection, rent_setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused, rent_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_and_ports_freed, rent_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
