@@ -34,7 +34,7 @@ const char cpc__pstore_rentals_sql[] =
 
 #define RENTAL_COLS "id, user, server_id, ssh_public_key, image, hours, ssh_port, created_ms, ended_ms"
 
-enum rstmt { RT_INSERT, RT_GET, RT_BY_USER, RT_END, RT_FREE_PORT, RT__COUNT };
+enum rstmt { RT_INSERT, RT_GET, RT_BY_USER, RT_END, RT_FREE_PORT, RT_OPEN, RT__COUNT };
 
 static const char *const rsql[RT__COUNT] = {
     [RT_INSERT] = "INSERT INTO rentals(" RENTAL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
@@ -43,6 +43,8 @@ static const char *const rsql[RT__COUNT] = {
     [RT_BY_USER] = "SELECT " RENTAL_COLS " FROM rentals WHERE user = ?1 "
                    "ORDER BY created_ms DESC, id LIMIT ?2 OFFSET ?3",
     [RT_END] = "UPDATE rentals SET ended_ms = ?2 WHERE id = ?1 AND ended_ms IS NULL",
+    [RT_OPEN] = "SELECT " RENTAL_COLS " FROM rentals WHERE server_id = ?1 AND ended_ms IS NULL "
+                "ORDER BY ssh_port LIMIT ?2",
     /* ?1 server, ?2 first port, ?3 last port */
     [RT_FREE_PORT] = "SELECT min(c) FROM (SELECT ?2 AS c UNION ALL SELECT ssh_port + 1 FROM "
                      "rentals WHERE server_id = ?1 AND ended_ms IS NULL) WHERE c BETWEEN ?2 AND "
@@ -123,6 +125,23 @@ int cpc_pstore_rental_get(struct cpc_pstore *s, const char *id, struct cpc_prent
     return rc;
 }
 
+/* Step st (bound), handing each row to cb until it returns non-zero. */
+static int each_rental(struct cpc_pstore *s, sqlite3_stmt *st, cpc_prental_fn cb, void *arg,
+                       struct cpc_err *err)
+{
+    struct cpc_prental *r = malloc(sizeof *r);
+    if (!r)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    int src;
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        rental_row(st, r);
+        if (cb(arg, r) != 0)
+            break;
+    }
+    free(r);
+    return src == SQLITE_ROW || src == SQLITE_DONE ? 0 : fail(s, src, "listing rentals", err);
+}
+
 int cpc_pstore_rental_list_user(struct cpc_pstore *s, int64_t user, uint64_t limit,
                                 uint64_t offset, cpc_prental_fn cb, void *arg,
                                 struct cpc_err *err)
@@ -131,16 +150,21 @@ int cpc_pstore_rental_list_user(struct cpc_pstore *s, int64_t user, uint64_t lim
     sqlite3_stmt *st = rt(s, RT_BY_USER);
     int rc = bind_i64(s, st, 1, user, err);
     if (rc == 0 && (rc = bind_u64(s, st, 2, limit, err)) == 0 &&
-        (rc = bind_u64(s, st, 3, offset, err)) == 0) {
-        struct cpc_prental r;
-        int src;
-        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-            rental_row(st, &r);
-            if (cb(arg, &r) != 0)
-                break;
-        }
-        rc = src == SQLITE_ROW || src == SQLITE_DONE ? 0 : fail(s, src, "listing rentals", err);
-    }
+        (rc = bind_u64(s, st, 3, offset, err)) == 0)
+        rc = each_rental(s, st, cb, arg, err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_rental_list_open(struct cpc_pstore *s, const char *server_id, uint64_t limit,
+                                cpc_prental_fn cb, void *arg, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = rt(s, RT_OPEN);
+    int rc = bind_text(s, st, 1, server_id, err);
+    if (rc == 0 && (rc = bind_u64(s, st, 2, limit, err)) == 0)
+        rc = each_rental(s, st, cb, arg, err);
     cpc__store_stmt_done(st);
     pthread_mutex_unlock(&s->mu);
     return rc;

@@ -494,6 +494,9 @@ int cpc_pstore_rental_get(struct cpc_pstore *s, const char *id, struct cpc_prent
 int cpc_pstore_rental_list_user(struct cpc_pstore *s, int64_t user, uint64_t limit,
                                 uint64_t offset, cpc_prental_fn cb, void *arg,
                                 struct cpc_err *err);
+/* Hand server_id's rentals without ended_ms to cb, lowest port first, at most limit. */
+int cpc_pstore_rental_list_open(struct cpc_pstore *s, const char *server_id, uint64_t limit,
+                                cpc_prental_fn cb, void *arg, struct cpc_err *err);
 /* Set ended_ms of rental id unless already set (a missing row or a second call: no change). */
 int cpc_pstore_rental_set_ended(struct cpc_pstore *s, const char *id, uint64_t ended_ms,
                                 struct cpc_err *err);
