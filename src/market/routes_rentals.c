@@ -24,9 +24,11 @@
  * fee), a catalogue read of at most CPC_RENTAL_CANDIDATES_MAX rows, and the
  * per-token request limit. The custody lock is held from choosing the port
  * to recording the row, so two orders of one server get different ports.
- * The row's ended_ms is set when a view finds the chain record ended, or the
- * RENTAL_OPEN never applied (its offer expired with no record): the port is
- * then free again. There is no top-up tx on the chain, so no extend route.
+ * The row's ended_ms is set when a view, or an order of the same server
+ * looking for a free port, finds the chain record ended, or the RENTAL_OPEN
+ * never applied (no record a minute after its offer expired): the port is
+ * then free again. An order reads at most one port span (1,000) of a
+ * server's open rows. There is no top-up tx on the chain, so no extend route.
  */
 #include "routes_rentals.h"
 
@@ -47,6 +49,7 @@
 #include "../platform/platform.h"
 #include "../platform/routes_wallet.h"
 #include "rental_body.h"
+#include "server_body.h"
 #include "routes_servers.h"
 
 /* The caller signed in with scope: p and *u, or NULL answered. */
@@ -236,6 +239,98 @@ struct order_ctx {
     struct cpc_prental row;
 };
 
+/* The chain record of rental id (64 hex) into *rec and its escrow's balance:
+ * 1 found, 0 not yet, -1 error in err. */
+static int chain_record(struct cpc_node *n, const char *id, struct cpc_rental *rec,
+                        uint64_t *escrow, struct cpc_err *err)
+{
+    uint8_t raw[32], key[33], esc[CPC_ADDR_HASH_LEN];
+    if (cpc_hex_decode_exact(raw, 32, id) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "rental id %s is not hex", id), -1;
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = cpc_node_obj_get(n, key, cpc_key_rental(key, raw), &b);
+    if (rc == 0 && cpc_rental_decode(rec, raw, b.data, b.len) != 0)
+        rc = cpc_err_set(err, CPC_ERR_INVALID, "rental %s: corrupt record", id);
+    else if (rc != 0 && rc != CPC_ERR_NOT_FOUND)
+        cpc_err_set(err, rc, "reading rental %s", id);
+    cpc_buf_free(&b);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return 0;
+    if (rc != 0)
+        return -1;
+    struct cpc_account acc;
+    cpc_rental_escrow_address(esc, raw);
+    cpc_node_account(n, esc, &acc);
+    *escrow = acc.balance;
+    return 1;
+}
+
+/* Where rental id (created at created_ms; ended_ms as its row says, 0 = open) stands:
+ * *status pending / open / ended / failed (no record a minute after its offer expired);
+ * 1 with *rec and *escrow when the chain has the record, 0 without; the row's end is
+ * recorded when the chain or the expiry says so. -1 with err on an error. */
+static int rental_state(struct cpc_node *n, struct cpc_platform *p, const char *id,
+                        uint64_t created_ms, uint64_t ended_ms, struct cpc_rental *rec,
+                        uint64_t *escrow, const char **status, struct cpc_err *err)
+{
+    int found = chain_record(n, id, rec, escrow, err);
+    if (found < 0)
+        return -1;
+    uint64_t now = cpc_platform_now(p), ended = 0;
+    *status = "pending";
+    if (found)
+        *status = rec->status == CPC_RENTAL_ENDED ? "ended" : "open";
+    else if (now > created_ms + CPC_RENTAL_OFFER_TTL_MS + CPC_RENTAL_MINUTE_MS)
+        *status = "failed"; /* its offer expired before any block took it */
+    if (found && rec->status == CPC_RENTAL_ENDED)
+        ended = rec->ended_ms;
+    else if (!found && !strcmp(*status, "failed"))
+        ended = now;
+    if (ended && !ended_ms && cpc_pstore_rental_set_ended(p->store, id, ended, err))
+        return -1;
+    return found;
+}
+
+struct open_rows {
+    size_t n;
+    struct {
+        char id[65];
+        uint64_t created_ms;
+    } rows[CPC_SERVER_PORT_SPAN_MAX];
+};
+
+static int keep_open(void *arg, const struct cpc_prental *r)
+{
+    struct open_rows *o = arg;
+    snprintf(o->rows[o->n].id, sizeof o->rows[o->n].id, "%s", r->id);
+    o->rows[o->n++].created_ms = r->created_ms;
+    return o->n >= CPC_SERVER_PORT_SPAN_MAX;
+}
+
+/* Record the end of server_id's rentals the platform counts open but the chain ended
+ * (or that never opened), so their ports are free again: at most one port span of rows.
+ * 0 or an error. */
+static int sync_server(struct cpc_node *n, struct cpc_platform *p, const char *server_id,
+                       struct cpc_err *err)
+{
+    struct open_rows *o = calloc(1, sizeof *o);
+    if (!o)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    int rc = cpc_pstore_rental_list_open(p->store, server_id, CPC_SERVER_PORT_SPAN_MAX,
+                                         keep_open, o, err);
+    struct cpc_rental rec;
+    uint64_t escrow;
+    const char *status;
+    for (size_t i = 0; rc == 0 && i < o->n; i++)
+        rc = rental_state(n, p, o->rows[i].id, o->rows[i].created_ms, 0, &rec, &escrow, &status,
+                          err) < 0
+                 ? -1
+                 : 0;
+    free(o);
+    return rc;
+}
+
 /* Under the custody lock: port, offer, RENTAL_OPEN, admission, row. 0 or -1 answered. */
 static int place_order(struct cpc_http_req *req, struct cpc_http_res *res,
                        struct cpc_platform *p, int64_t user, struct order_ctx *c, char hash[65])
@@ -243,7 +338,9 @@ static int place_order(struct cpc_http_req *req, struct cpc_http_res *res,
     struct cpc_node *n = req->app;
     struct cpc_err err = {0};
     uint32_t port = 0;
-    int rc = cpc_pstore_rental_free_port(p->store, c->server.id, c->server.ssh_port_min,
+    int rc = sync_server(n, p, c->server.id, &err);
+    if (rc == 0)
+        rc = cpc_pstore_rental_free_port(p->store, c->server.id, c->server.ssh_port_min,
                                          c->server.ssh_port_max, &port, &err);
     if (rc == CPC_ERR_TOO_LARGE || rc == CPC_ERR_NOT_FOUND) {
         cpc_http_res_error(res, 409, "server_full", "every SSH port of this server is rented");
@@ -366,33 +463,6 @@ out:
 
 /* ---- views ---- */
 
-/* The chain record of rental id (64 hex) into *rec and its escrow's balance:
- * 1 found, 0 not yet, -1 error in err. */
-static int chain_record(struct cpc_node *n, const char *id, struct cpc_rental *rec,
-                        uint64_t *escrow, struct cpc_err *err)
-{
-    uint8_t raw[32], key[33], esc[CPC_ADDR_HASH_LEN];
-    if (cpc_hex_decode_exact(raw, 32, id) != 0)
-        return cpc_err_set(err, CPC_ERR_INTERNAL, "rental id %s is not hex", id), -1;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_node_obj_get(n, key, cpc_key_rental(key, raw), &b);
-    if (rc == 0 && cpc_rental_decode(rec, raw, b.data, b.len) != 0)
-        rc = cpc_err_set(err, CPC_ERR_INVALID, "rental %s: corrupt record", id);
-    else if (rc != 0 && rc != CPC_ERR_NOT_FOUND)
-        cpc_err_set(err, rc, "reading rental %s", id);
-    cpc_buf_free(&b);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return 0;
-    if (rc != 0)
-        return -1;
-    struct cpc_account acc;
-    cpc_rental_escrow_address(esc, raw);
-    cpc_node_account(n, esc, &acc);
-    *escrow = acc.balance;
-    return 1;
-}
-
 static void set_time(json_t *o, const char *key, uint64_t ms)
 {
     char t[32];
@@ -410,22 +480,11 @@ static json_t *rental_json(struct cpc_node *n, struct cpc_platform *p,
 {
     struct cpc_rental rec;
     uint64_t escrow = 0;
-    int found = chain_record(n, r->id, &rec, &escrow, err);
+    const char *status;
+    int found = rental_state(n, p, r->id, r->created_ms, r->ended_ms, &rec, &escrow, &status, err);
     if (found < 0)
         return NULL;
     static const char *const reasons[] = {NULL, "customer", "provider", "funds"};
-    const char *status = "pending";
-    uint64_t now = cpc_platform_now(p), ended = 0;
-    if (found)
-        status = rec.status == CPC_RENTAL_ENDED ? "ended" : "open";
-    else if (now > r->created_ms + CPC_RENTAL_OFFER_TTL_MS + CPC_RENTAL_MINUTE_MS)
-        status = "failed"; /* its offer expired before any block took it */
-    if (found && rec.status == CPC_RENTAL_ENDED)
-        ended = rec.ended_ms;
-    else if (!found && !strcmp(status, "failed"))
-        ended = now;
-    if (ended && !r->ended_ms && cpc_pstore_rental_set_ended(p->store, r->id, ended, err) != 0)
-        return NULL;
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "id", r->id, "tx_hash", r->id,
                           "server_id", r->server_id, "image", r->image, "hours", (int)r->hours,
                           "status", status);
