@@ -8,7 +8,8 @@
  * customer's SSH key and the port handed out. The id is the RENTAL_OPEN tx
  * hash (64 hex), so a row joins its chain record by key. Same connection,
  * mutex and rules as platform_sqlite.c: statements prepared once at open, no
- * SQL built from data. A port is taken while ended_ms is NULL; the lowest free
+ * SQL built from data. end_tx is the last RENTAL_END the platform sent for
+ * the customer (so a second DELETE while it is pending sends nothing). A port is taken while ended_ms is NULL; the lowest free
  * port of a range is the range's first port or one above a taken port, so the
  * query reads only the server's open rows (index rentals_server_open).
  */
@@ -27,22 +28,34 @@ const char cpc__pstore_rentals_sql[] =
     "  hours INTEGER NOT NULL CHECK (hours BETWEEN 1 AND 720),"
     "  ssh_port INTEGER NOT NULL CHECK (ssh_port BETWEEN 1 AND 65535),"
     "  created_ms INTEGER NOT NULL CHECK (created_ms >= 0),"
-    "  ended_ms INTEGER CHECK (ended_ms >= 0)"
+    "  ended_ms INTEGER CHECK (ended_ms >= 0),"
+    "  end_tx TEXT CHECK (end_tx IS NULL OR length(end_tx) = 64)"
     ") STRICT;"
     "CREATE INDEX rentals_user ON rentals(user, created_ms DESC, id);"
     "CREATE INDEX rentals_server_open ON rentals(server_id, ssh_port) WHERE ended_ms IS NULL;";
 
-#define RENTAL_COLS "id, user, server_id, ssh_public_key, image, hours, ssh_port, created_ms, ended_ms"
+#define RENTAL_COLS                                                                            \
+    "id, user, server_id, ssh_public_key, image, hours, ssh_port, created_ms, ended_ms, end_tx"
 
-enum rstmt { RT_INSERT, RT_GET, RT_BY_USER, RT_END, RT_FREE_PORT, RT_OPEN, RT__COUNT };
+enum rstmt {
+    RT_INSERT,
+    RT_GET,
+    RT_BY_USER,
+    RT_END,
+    RT_END_TX,
+    RT_FREE_PORT,
+    RT_OPEN,
+    RT__COUNT
+};
 
 static const char *const rsql[RT__COUNT] = {
     [RT_INSERT] = "INSERT INTO rentals(" RENTAL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                  "NULL)",
+                  "NULL, NULL)",
     [RT_GET] = "SELECT " RENTAL_COLS " FROM rentals WHERE id = ?1",
     [RT_BY_USER] = "SELECT " RENTAL_COLS " FROM rentals WHERE user = ?1 "
                    "ORDER BY created_ms DESC, id LIMIT ?2 OFFSET ?3",
     [RT_END] = "UPDATE rentals SET ended_ms = ?2 WHERE id = ?1 AND ended_ms IS NULL",
+    [RT_END_TX] = "UPDATE rentals SET end_tx = ?2 WHERE id = ?1",
     [RT_OPEN] = "SELECT " RENTAL_COLS " FROM rentals WHERE server_id = ?1 AND ended_ms IS NULL "
                 "ORDER BY ssh_port LIMIT ?2",
     /* ?1 server, ?2 first port, ?3 last port */
@@ -90,6 +103,7 @@ static void rental_row(sqlite3_stmt *st, struct cpc_prental *r)
     r->ssh_port = (uint32_t)col_u64(st, 6);
     r->created_ms = col_u64(st, 7);
     r->ended_ms = col_u64(st, 8); /* NULL reads as 0 */
+    copy_col(r->end_tx, sizeof r->end_tx, st, 9); /* NULL reads as "" */
 }
 
 int cpc_pstore_rental_add(struct cpc_pstore *s, const struct cpc_prental *r, struct cpc_err *err)
@@ -178,6 +192,19 @@ int cpc_pstore_rental_set_ended(struct cpc_pstore *s, const char *id, uint64_t e
     int rc = bind_text(s, st, 1, id, err);
     if (rc == 0 && (rc = bind_u64(s, st, 2, ended_ms, err)) == 0)
         rc = run(s, st, NULL, "ending a rental", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_rental_set_end_tx(struct cpc_pstore *s, const char *id, const char *tx_hash,
+                                 struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = rt(s, RT_END_TX);
+    int rc = bind_text(s, st, 1, id, err);
+    if (rc == 0 && (rc = bind_text(s, st, 2, tx_hash, err)) == 0)
+        rc = run(s, st, NULL, "recording a rental's end tx", err);
     cpc__store_stmt_done(st);
     pthread_mutex_unlock(&s->mu);
     return rc;

@@ -479,13 +479,14 @@ struct cpc_prental {
     char image[CPC_PRENTAL_IMAGE_MAX + 1];
     uint32_t hours, ssh_port;
     uint64_t created_ms, ended_ms;
+    char end_tx[65]; /* the last RENTAL_END sent for the customer (tx hash), "" = none */
 };
 
 /* Called for each row (borrowed for the call), under the store's lock: it must not call
  * the store. Return non-zero to stop. */
 typedef int (*cpc_prental_fn)(void *arg, const struct cpc_prental *row);
 
-/* Insert r (copied; ended_ms ignored: NULL). CPC_ERR_DUPLICATE on an id clash. */
+/* Insert r (copied; ended_ms and end_tx ignored: NULL). CPC_ERR_DUPLICATE on an id clash. */
 int cpc_pstore_rental_add(struct cpc_pstore *s, const struct cpc_prental *r, struct cpc_err *err);
 /* Fill *r (caller's struct) with rental id; CPC_ERR_NOT_FOUND if none. */
 int cpc_pstore_rental_get(struct cpc_pstore *s, const char *id, struct cpc_prental *r,
@@ -500,6 +501,9 @@ int cpc_pstore_rental_list_open(struct cpc_pstore *s, const char *server_id, uin
 /* Set ended_ms of rental id unless already set (a missing row or a second call: no change). */
 int cpc_pstore_rental_set_ended(struct cpc_pstore *s, const char *id, uint64_t ended_ms,
                                 struct cpc_err *err);
+/* Record tx_hash (64 hex) as the RENTAL_END sent for rental id. */
+int cpc_pstore_rental_set_end_tx(struct cpc_pstore *s, const char *id, const char *tx_hash,
+                                 struct cpc_err *err);
 /* *port = the lowest port of [port_min, port_max] no open row of server_id holds;
  * CPC_ERR_TOO_LARGE when every one is taken. */
 int cpc_pstore_rental_free_port(struct cpc_pstore *s, const char *server_id, uint32_t port_min,
