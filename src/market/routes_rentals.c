@@ -22,7 +22,8 @@
  * email, id or keys; the host and port only in /connection, to the renter.
  * Cost to the node: one row per admitted RENTAL_OPEN (the customer pays its
  * fee), a catalogue read of at most CPC_RENTAL_CANDIDATES_MAX rows, and the
- * per-token request limit. The custody lock is held from choosing the port
+ * per-token request limit. A DELETE while the rental's RENTAL_END is pending
+ * sends nothing (409 ending): a double click costs no second fee. The custody lock is held from choosing the port
  * to recording the row, so two orders of one server get different ports.
  * The row's ended_ms is set when a view, or an order of the same server
  * looking for a free port, finds the chain record ended, or the RENTAL_OPEN
@@ -43,6 +44,7 @@
 #include "../core/rental.h"
 #include "../core/state.h"
 #include "../core/uuid.h"
+#include "../node/mempool.h"
 #include "../node/node.h"
 #include "../platform/auth_http.h"
 #include "../platform/custody.h"
@@ -613,23 +615,41 @@ void cpc_h_rental_connection(struct cpc_http_req *req, struct cpc_http_res *res)
     free(r);
 }
 
-void cpc_h_rental_delete(struct cpc_http_req *req, struct cpc_http_res *res)
+/* 1 when the tx of hash (64 hex) is in the mempool, else 0. */
+static int tx_pending(struct cpc_node *n, const char *hash)
 {
-    struct cpc_puser u;
-    struct cpc_prental *r = malloc(sizeof *r);
-    struct cpc_platform *p = r ? own_rental(req, res, CPC_SCOPE_ACCOUNT, &u, r) : NULL;
+    uint8_t h[32];
+    struct cpc_tx tx;
+    if (strlen(hash) != 64 || cpc_hex_decode_exact(h, 32, hash) != 0)
+        return 0;
+    memset(&tx, 0, sizeof tx);
+    int rc = cpc_mempool_get(n->mempool, h, &tx);
+    cpc_tx_clear(&tx);
+    return rc != CPC_ERR_NOT_FOUND; /* NOMEM: say pending rather than send twice */
+}
+
+/* Under the custody lock: row r of the caller, re-read (a DELETE beside this one may have
+ * sent its RENTAL_END), then the RENTAL_END signed by the caller's custodial key. */
+static void end_rental(struct cpc_http_req *req, struct cpc_http_res *res,
+                       struct cpc_platform *p, int64_t user, struct cpc_prental *r)
+{
+    struct cpc_node *n = req->app;
     struct cpc_err err = {0};
     struct cpc_pwallet w;
     struct cpc_rental rec;
     uint64_t escrow = 0;
-    int found = p ? chain_record(req->app, r->id, &rec, &escrow, &err) : 0;
-    if (!p || found < 0 || (found && cpc__wallet_ensure(p, u.id, &w, &err) != 0)) {
-        if (p || !r)
-            cpc__auth_internal(res, &err);
+    int found = -1;
+    if (cpc_pstore_rental_get(p->store, r->id, r, &err) != 0 ||
+        (found = chain_record(n, r->id, &rec, &escrow, &err)) < 0 ||
+        (found && cpc__wallet_ensure(p, user, &w, &err) != 0)) {
+        cpc__auth_internal(res, &err);
     } else if (!found) {
         cpc_http_res_error(res, 409, "not_open", "the rental is not open yet (no block took it)");
     } else if (rec.status == CPC_RENTAL_ENDED) {
         cpc_http_res_error(res, 409, "already_ended", "the rental has ended");
+    } else if (r->end_tx[0] && tx_pending(n, r->end_tx)) {
+        cpc_http_res_error(res, 409, "ending", "a RENTAL_END of this rental is pending: tx %s",
+                           r->end_tx);
     } else if (w.linked_address[0]) {
         cpc_http_res_error(res, 409, "wallet_linked",
                            "your wallet is linked: send the RENTAL_END yourself (POST /tx)");
@@ -639,13 +659,31 @@ void cpc_h_rental_delete(struct cpc_http_req *req, struct cpc_http_res *res)
         memset(&tx, 0, sizeof tx);
         tx.type = CPC_TX_RENTAL_END;
         memcpy(tx.u.rental_end.rental_id, rec.id, 32);
+        if (cpc_custody_sign_admit(n, res, &w, &tx, hash) == 0) {
+            if (cpc_pstore_rental_set_end_tx(p->store, r->id, hash, &err) != 0)
+                cpc__auth_internal(res, &err); /* sent, not recorded */
+            else
+                cpc_http_res_json(res, 202, json_pack("{s:s, s:s, s:s}", "id", r->id, "tx_hash",
+                                                      hash, "status", "ending"));
+        }
+        cpc_tx_clear(&tx);
+    }
+}
+
+void cpc_h_rental_delete(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_puser u;
+    struct cpc_prental *r = malloc(sizeof *r);
+    struct cpc_platform *p = r ? own_rental(req, res, CPC_SCOPE_ACCOUNT, &u, r) : NULL;
+    if (!r) {
+        struct cpc_err err = {0};
+        cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");
+        cpc__auth_internal(res, &err);
+    } else if (p) {
         int locked = cpc_custody_lock(req->app);
-        if (cpc_custody_sign_admit(req->app, res, &w, &tx, hash) == 0)
-            cpc_http_res_json(res, 202, json_pack("{s:s, s:s, s:s}", "id", r->id, "tx_hash", hash,
-                                                  "status", "ending"));
+        end_rental(req, res, p, u.id, r);
         if (locked)
             cpc_custody_unlock(req->app);
-        cpc_tx_clear(&tx);
     }
     free(r);
 }

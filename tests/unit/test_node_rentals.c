@@ -154,6 +154,7 @@ static void test_rent_settle_end(void **state)
     assert_int_equal(json_array_size(json_object_get(f->last, "rentals")), 0);
     /* DELETE at 3:30 pays the minute in progress: 4 in all */
     expect(f, http_ex(f, "DELETE", path, NULL, w.cust, NULL, NULL), 202, NULL);
+    expect(f, http_ex(f, "DELETE", path, NULL, w.cust, NULL, NULL), 409, "ending");
     produce_at(f, t0 + 3 * CPC_RENTAL_MINUTE_MS + 30000);
     expect(f, http_ex(f, "GET", path, NULL, w.cust, NULL, NULL), 200, NULL);
     assert_string_equal(str(f->last, "status"), "ended");
