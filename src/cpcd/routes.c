@@ -13,6 +13,7 @@
 #include "../market/routes_marketplace.h"
 #include "../market/routes_gpu.h"
 #include "../market/routes_servers.h"
+#include "../market/routes_rentals.h"
 #include "../platform/routes_auth.h"
 #include "../platform/routes_password.h"
 #include "../platform/routes_2fa.h"
@@ -80,6 +81,12 @@ static const struct cpc_route routes[] = {
     {"GET", "/market/gpu/{id}", cpc_h_market_gpu_get, 0, 0},
     {"GET", "/market/prices", cpc_h_market_prices, 0, 0},
     {"GET", "/market/locations", cpc_h_market_locations, 0, 0},
+    /* GPU rentals: the customers' orders over the ledger's rentals (routes_rentals.c) */
+    {"POST", "/rentals", cpc_h_rentals_post, CPC_RENTAL_BODY_MAX, 0},
+    {"GET", "/rentals", cpc_h_rentals_list, 0, 0},
+    {"GET", "/rentals/{id}", cpc_h_rental_get, 0, 0},
+    {"DELETE", "/rentals/{id}", cpc_h_rental_delete, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/rentals/{id}/connection", cpc_h_rental_connection, 0, 0},
     /* platform accounts (routes_auth.c) */
     {"POST", "/auth/register", cpc_h_auth_register, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/verify", cpc_h_auth_verify, CPC_AUTH_BODY_MAX, 0},

@@ -149,7 +149,9 @@ static const struct pmigration pmigrations[] = {
     {5, "failed logins of unknown emails", cpc__pstore_unknown_login_sql},
     /* the providers' GPU servers (platform_sqlite_servers.c) */
     {6, "gpu servers", cpc__pstore_servers_sql},
-    /* fiat deposits and withdrawal requests (platform_sqlite_money.c); 7 is the rentals' */
+    /* the customers' GPU rentals (platform_sqlite_rentals.c) */
+    {7, "gpu rentals", cpc__pstore_rentals_sql},
+    /* fiat deposits and withdrawal requests (platform_sqlite_money.c) */
     {8, "deposits and withdrawals", cpc__pstore_money_sql},
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
@@ -361,7 +363,8 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
     }
     if ((rc = cpc__pstore_account_open(s, err)) != 0 || (rc = cpc__pstore_keys_open(s, err)) != 0 ||
         (rc = cpc__pstore_wallet_open(s, err)) != 0 ||
-        (rc = cpc__pstore_servers_open(s, err)) != 0 || (rc = cpc__pstore_money_open(s, err)) != 0)
+        (rc = cpc__pstore_servers_open(s, err)) != 0 ||
+        (rc = cpc__pstore_rentals_open(s, err)) != 0 || (rc = cpc__pstore_money_open(s, err)) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -380,6 +383,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
     cpc__pstore_keys_close(s);
     cpc__pstore_wallet_close(s);
     cpc__pstore_servers_close(s);
+    cpc__pstore_rentals_close(s);
     cpc__pstore_money_close(s);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);

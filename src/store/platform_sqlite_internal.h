@@ -31,6 +31,7 @@ struct cpc_pstore {
     sqlite3_stmt **keys;          /* statements of platform_sqlite_keys.c */
     sqlite3_stmt **wallet;        /* statements of platform_sqlite_wallet.c */
     sqlite3_stmt **servers;       /* statements of platform_sqlite_servers.c */
+    sqlite3_stmt **rentals;       /* statements of platform_sqlite_rentals.c */
     sqlite3_stmt **money;         /* statements of platform_sqlite_money.c */
     pthread_mutex_t mu;
     int version;
@@ -135,6 +136,11 @@ int cpc__pstore_servers_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_servers_close(struct cpc_pstore *s);
 /* The SQL of platform migration 6 (the gpu_servers table), kept beside its statements. */
 extern const char cpc__pstore_servers_sql[];
+/* Prepare / finalize the statements of platform_sqlite_rentals.c (after migrations). */
+int cpc__pstore_rentals_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_rentals_close(struct cpc_pstore *s);
+/* The SQL of platform migration 7 (the rentals table), kept beside its statements. */
+extern const char cpc__pstore_rentals_sql[];
 /* Prepare / finalize the statements of platform_sqlite_money.c (after migrations). */
 int cpc__pstore_money_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_money_close(struct cpc_pstore *s);

@@ -465,6 +465,50 @@ struct cpc_pserver_place {
 int cpc_pstore_server_locations(struct cpc_pstore *s, struct cpc_pserver_place *rows, size_t cap,
                                 size_t *n, struct cpc_err *err);
 
+/* ==== GPU rentals (platform_sqlite_rentals.c, platform migration 7) ==== */
+
+#define CPC_PRENTAL_SSH_KEY_MAX 8192
+#define CPC_PRENTAL_IMAGE_MAX 255
+
+/* The platform's row of one rental: plain data, copied in and out. id is the rental id
+ * (the RENTAL_OPEN tx hash, 64 hex); ended_ms 0 while the platform counts it open. */
+struct cpc_prental {
+    char id[65];
+    int64_t user;
+    char server_id[37];
+    char ssh_public_key[CPC_PRENTAL_SSH_KEY_MAX + 1];
+    char image[CPC_PRENTAL_IMAGE_MAX + 1];
+    uint32_t hours, ssh_port;
+    uint64_t created_ms, ended_ms;
+    char end_tx[65]; /* the last RENTAL_END sent for the customer (tx hash), "" = none */
+};
+
+/* Called for each row (borrowed for the call), under the store's lock: it must not call
+ * the store. Return non-zero to stop. */
+typedef int (*cpc_prental_fn)(void *arg, const struct cpc_prental *row);
+
+/* Insert r (copied; ended_ms and end_tx ignored: NULL). CPC_ERR_DUPLICATE on an id clash. */
+int cpc_pstore_rental_add(struct cpc_pstore *s, const struct cpc_prental *r, struct cpc_err *err);
+/* Fill *r (caller's struct) with rental id; CPC_ERR_NOT_FOUND if none. */
+int cpc_pstore_rental_get(struct cpc_pstore *s, const char *id, struct cpc_prental *r,
+                          struct cpc_err *err);
+/* Hand user's rentals to cb, newest first, limit rows from offset. */
+int cpc_pstore_rental_list_user(struct cpc_pstore *s, int64_t user, uint64_t limit,
+                                uint64_t offset, cpc_prental_fn cb, void *arg,
+                                struct cpc_err *err);
+/* Hand server_id's rentals without ended_ms to cb, lowest port first, at most limit. */
+int cpc_pstore_rental_list_open(struct cpc_pstore *s, const char *server_id, uint64_t limit,
+                                cpc_prental_fn cb, void *arg, struct cpc_err *err);
+/* Set ended_ms of rental id unless already set (a missing row or a second call: no change). */
+int cpc_pstore_rental_set_ended(struct cpc_pstore *s, const char *id, uint64_t ended_ms,
+                                struct cpc_err *err);
+/* Record tx_hash (64 hex) as the RENTAL_END sent for rental id. */
+int cpc_pstore_rental_set_end_tx(struct cpc_pstore *s, const char *id, const char *tx_hash,
+                                 struct cpc_err *err);
+/* *port = the lowest port of [port_min, port_max] no open row of server_id holds;
+ * CPC_ERR_TOO_LARGE when every one is taken. */
+int cpc_pstore_rental_free_port(struct cpc_pstore *s, const char *server_id, uint32_t port_min,
+                                uint32_t port_max, uint32_t *port, struct cpc_err *err);
 /* ==== deposits and withdrawals (platform_sqlite_money.c, platform migration 8) ==== */
 
 #define CPC_PDEPOSIT_REF_MAX 128

@@ -114,6 +114,12 @@ static const struct rule RULES[] = {
     {"GET", "/market/gpu/{id}", USER, KEY_READ},
     {"GET", "/market/prices", USER, KEY_READ},
     {"GET", "/market/locations", USER, KEY_READ},
+    /* GPU rentals: any user, their own rentals only */
+    {"POST", "/rentals", USER, KEY_ACCOUNT},
+    {"GET", "/rentals", USER, KEY_READ},
+    {"GET", "/rentals/{id}", USER, KEY_READ},
+    {"DELETE", "/rentals/{id}", USER, KEY_ACCOUNT},
+    {"GET", "/rentals/{id}/connection", USER, KEY_READ},
     /* accounts */
     {"POST", "/auth/register", PUBLIC, KEY_ANY},
     {"POST", "/auth/verify", PUBLIC, KEY_ANY},

@@ -699,6 +699,7 @@ static void test_limit_migration(void **state)
                                   "DROP TABLE wallet_sends;"
                                   "DROP TABLE IF EXISTS unknown_login_failures;"
                                   "DROP TABLE IF EXISTS gpu_servers;"
+                                  "DROP TABLE IF EXISTS rentals;"
                                   "DROP TABLE IF EXISTS deposits;"
                                   "DROP TABLE IF EXISTS withdrawals;"
                                   "DELETE FROM platform_migrations WHERE version >= 4",
