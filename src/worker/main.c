@@ -158,7 +158,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         a->cmd = "run";
     if (strcmp(a->cmd, "run") && strcmp(a->cmd, "init") && strcmp(a->cmd, "register") &&
         strcmp(a->cmd, "devices") && strcmp(a->cmd, "gpu-check"))
-        return usage_error("unknown command \"%s\" (init, register, devices, run)", a->cmd);
+        return usage_error("unknown command \"%s\" (init, register, devices, run, rental)", a->cmd);
     if (a->from && a->key_file)
         return usage_error("%s", "give --from KEY or --key FILE, not both");
     return 0;

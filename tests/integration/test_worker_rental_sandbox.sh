@@ -61,9 +61,10 @@ DPORT=$(free_port)
 KEY='ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForArgvTest x; touch '"$T_DIR"'/pwned $(touch '"$T_DIR"'/pwned2)'
 printf '%s\n' "$KEY" >"$T_DIR/evil.pub"
 IMG='example/rental:1;touch$IFS/tmp/pwned3'
-out=$(PATH="$T_DIR/bin:$PATH" rental start --kind docker --listen 127.0.0.1 --id d0c \
+mkdir -p "$H"; printf '[provision]\nkind = docker\nlisten = 127.0.0.1\n' >"$H/config"
+out=$(PATH="$T_DIR/bin:$PATH" rental start --id d0c \
       --key-file "$T_DIR/evil.pub" --port "$DPORT" --gpus 0,1 --image "$IMG" 2>&1)
-expect_eq "docker start: running, container id" "true 0123456789abcdef0123456789abcdef" \
+expect_eq "[provision] kind = docker from HOME/config: running, container id" "true 0123456789abcdef0123456789abcdef" \
   "$(jq -r '"\(.running) \(.container)"' <<<"$out" 2>/dev/null)"
 mapfile -d '' run_argv < <(grep -lz '^run$' "$FAKE_DOCKER_LOG"/* | head -1 | xargs cat)
 expected=(run -d --name cpc-rental-d0c --gpus '"device=0,1"' -p "127.0.0.1:$DPORT:22"
@@ -85,6 +86,8 @@ expect_eq "docker stop is rm -f NAME" "rm|-f|cpc-rental-d0c|" \
   "$(tr '\0' '|' <"$FAKE_DOCKER_LOG/$last")"
 out=$(rental start --kind docker --id d0d --key-file "$T_DIR/cust.pub" --port "$DPORT" 2>&1)
 expect_contains "docker start needs an image" "need an image" "$out"
+
+rm -f "$H/config" # the default kind from here on: sandbox
 
 # ---- sandbox: a real sshd in bubblewrap ----
 if [ ! -x /usr/sbin/sshd ]; then
