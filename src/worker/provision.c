@@ -55,7 +55,8 @@ const char *wk_listen(const struct cpc_wk_provision_opts *o)
 
 int wk_rental_dir(const struct cpc_wk_provision_opts *o, const char *id, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s/rentals/%s", o->state_dir, id);
+    int n = o->rentals_dir[0] ? snprintf(out, cap, "%s/%s", o->rentals_dir, id)
+                              : snprintf(out, cap, "%s/rentals/%s", o->state_dir, id);
     return n < 0 || (size_t)n >= cap ? CPC_ERR_TOO_LARGE : 0;
 }
 

@@ -37,7 +37,7 @@ struct cpc_wk_rental_spec {
     unsigned port;                                /* 1..65535, on the host */
     int gpus[CPC_WK_RENTAL_GPUS_MAX];             /* device indices */
     unsigned n_gpus;
-    char workdir[CPC_PATH_MAX]; /* sandbox: its home and /tmp live here; "" = STATE_DIR/rentals/ID */
+    char workdir[CPC_PATH_MAX]; /* sandbox: its home and /tmp live here; "" = the rental's folder */
 };
 
 enum cpc_wk_rental_run { CPC_WK_RENTAL_RUNNING, CPC_WK_RENTAL_EXITED };
@@ -53,7 +53,10 @@ struct cpc_wk_rental {
 
 struct cpc_wk_provision_opts {
     enum cpc_wk_provision_kind kind;
-    char state_dir[CPC_PATH_MAX];  /* rentals.json and rentals/ID/ live here */
+    char state_dir[CPC_PATH_MAX];  /* rentals.json lives here */
+    /* the rentals' folders (ID/ each); "" = STATE_DIR/rentals. A root worker runs the
+     * sandbox as nobody, who must be able to walk down to it (e.g. /var/lib/cpc-rentals) */
+    char rentals_dir[CPC_PATH_MAX];
     char listen[64];               /* address sshd / docker -p binds; "" = 0.0.0.0 */
     const char *sshd;              /* NULL = /usr/sbin/sshd */
     const char *bwrap;             /* NULL = "bwrap" on PATH */

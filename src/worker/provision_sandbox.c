@@ -1,17 +1,20 @@
 /* provision_sandbox.c — a rental as Debian's sshd inside bubblewrap.
  *
- * STATE_DIR/rentals/ID/ holds ssh/ (host_key made by ssh-keygen at the first
+ * The rental's folder (RENTALS/ID/, RENTALS = [provision] dir or
+ * STATE_DIR/rentals) holds ssh/ (host_key made by ssh-keygen at the first
  * start, authorized_keys = the customer's key only, sshd_config), passwd and
  * group (one user, cpc, uid 1000), sshd.log, and home/ and tmp/ (or under the
- * spec's workdir). The worker runs, as its own user:
+ * spec's workdir). The worker runs, as its own user (a root worker: as nobody,
+ * see drop_to_nobody), with those paths open on fds 10..14:
  *
  *   bwrap --unshare-user --uid 1000 --gid 1000 --unshare-pid --unshare-ipc
  *         --unshare-uts --unshare-cgroup-try --new-session
  *         --ro-bind /usr /usr (+ /bin /lib /lib64 /sbin links) --ro-bind /etc /etc
- *         --ro-bind DIR/passwd /etc/passwd --ro-bind DIR/group /etc/group
- *         --tmpfs /run --dir /run/sshd --ro-bind DIR/ssh /run/cpc-ssh
+ *         --setenv CPC_RENTAL RENTALS/ID/ssh      (the marker find_procs looks for)
+ *         --ro-bind-fd 11 /etc/passwd --ro-bind-fd 12 /etc/group
+ *         --tmpfs /run --dir /run/sshd --ro-bind-fd 10 /run/cpc-ssh
  *         --proc /proc --dev /dev [--dev-bind /dev/nvidia* ...]
- *         --bind HOME /home/cpc --bind TMP /tmp --chdir /home/cpc
+ *         --bind-fd 13 /home/cpc --bind-fd 14 /tmp --chdir /home/cpc
  *         /usr/sbin/sshd -D -e -f /run/cpc-ssh/sshd_config
  *
  * What makes an unprivileged sshd work (OpenSSH 9.2): inside the user namespace
@@ -21,13 +24,14 @@
  * owner is the worker's uid mapped in; `UsePAM no` (PAM needs root). The
  * network is the host's (the port must be reachable); there is no
  * --die-with-parent, so a rental outlives a worker restart, and the worker
- * finds its bwrap again by its command line (the DIR/ssh argument).
+ * finds its bwrap again by its command line (the marker).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,6 +47,7 @@
 
 #define SANDBOX_USER "cpc"
 #define SANDBOX_UID "1000"
+#define SANDBOX_NOBODY 65534 /* who runs bwrap when the worker is root */
 #define ARGV_MAX 96
 
 static void sleep_ms(long ms)
@@ -139,9 +144,15 @@ static size_t add_gpu_binds(const struct cpc_wk_rental *r, char **av, size_t n, 
     return n;
 }
 
+/* The host paths bound into the sandbox, passed to bwrap as open fds (BIND_FD0 + i),
+ * so bwrap, perhaps running as nobody, need not walk the worker's private folders. */
+enum { P_SSH, P_PASSWD, P_GROUP, P_HOME, P_TMP, P_COUNT };
+#define BIND_FD0 10
+
 struct sandbox_paths {
-    char ssh[CPC_PATH_MAX], passwd[CPC_PATH_MAX], group[CPC_PATH_MAX];
-    char home[CPC_PATH_MAX], tmp[CPC_PATH_MAX], gpus[4096];
+    char path[P_COUNT][CPC_PATH_MAX];
+    char marker[CPC_PATH_MAX];
+    char gpus[4096];
 };
 
 static void build_argv(const struct cpc_wk_provision_opts *o, const struct cpc_wk_rental *r,
@@ -153,27 +164,74 @@ static void build_argv(const struct cpc_wk_provision_opts *o, const struct cpc_w
         "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib",
         "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
         "--ro-bind", "/etc", "/etc", NULL};
+    static char *const fds[] = {"10", "11", "12", "13", "14"}; /* BIND_FD0 + P_* */
     size_t n = 0;
     av[n++] = (char *)(o->bwrap ? o->bwrap : "bwrap");
     for (size_t i = 0; head[i]; i++)
         av[n++] = (char *)head[i];
-    char *const tail[] = {"--ro-bind", p->passwd, "/etc/passwd", "--ro-bind", p->group,
-                          "/etc/group", "--tmpfs", "/run", "--dir", "/run/sshd", "--ro-bind",
-                          p->ssh, "/run/cpc-ssh", "--proc", "/proc", "--dev", "/dev", NULL};
+    /* the marker: how find_procs knows this rental's bwrap after a restart */
+    char *const tail[] = {"--setenv", "CPC_RENTAL", p->marker, "--ro-bind-fd", fds[P_PASSWD],
+                          "/etc/passwd", "--ro-bind-fd", fds[P_GROUP], "/etc/group", "--tmpfs",
+                          "/run", "--dir", "/run/sshd", "--ro-bind-fd", fds[P_SSH],
+                          "/run/cpc-ssh", "--proc", "/proc", "--dev", "/dev", NULL};
     for (size_t i = 0; tail[i]; i++)
         av[n++] = tail[i];
     n = add_gpu_binds(r, av, n, p->gpus, sizeof p->gpus);
-    char *const run[] = {"--bind", p->home, "/home/" SANDBOX_USER, "--bind", p->tmp, "/tmp",
-                         "--chdir", "/home/" SANDBOX_USER, "--setenv", "HOME",
-                         "/home/" SANDBOX_USER, (char *)(o->sshd ? o->sshd : "/usr/sbin/sshd"),
-                         "-D", "-e", "-f", "/run/cpc-ssh/sshd_config", NULL};
+    char *const run[] = {"--bind-fd", fds[P_HOME], "/home/" SANDBOX_USER, "--bind-fd",
+                         fds[P_TMP], "/tmp", "--chdir", "/home/" SANDBOX_USER, "--setenv",
+                         "HOME", "/home/" SANDBOX_USER,
+                         (char *)(o->sshd ? o->sshd : "/usr/sbin/sshd"), "-D", "-e", "-f",
+                         "/run/cpc-ssh/sshd_config", NULL};
     for (size_t i = 0; run[i]; i++)
         av[n++] = run[i];
     av[n] = NULL;
 }
 
-/* fork, new session, stdio to the log, exec bwrap. Returns the pid or -1. */
-static pid_t spawn_detached(char **av, const char *log_path)
+/* A worker running as root must not run the sandbox as root: the user namespace
+ * maps the customer's uid onto the uid that runs bwrap, and the customer would
+ * own every root file bound in (/etc/shadow). So root hands the rental's files
+ * to nobody and runs bwrap as nobody. */
+static bool drop_to_nobody(void)
+{
+    return geteuid() == 0;
+}
+
+static int give_to_nobody(const struct sandbox_paths *p, struct cpc_err *err)
+{
+    static const char *const ssh_files[] = {"host_key", "host_key.pub", "authorized_keys",
+                                            "sshd_config"};
+    char f[CPC_PATH_MAX + 32];
+    int bad = 0;
+    bad |= lchown(p->path[P_SSH], SANDBOX_NOBODY, SANDBOX_NOBODY);
+    bad |= lchown(p->path[P_HOME], SANDBOX_NOBODY, SANDBOX_NOBODY);
+    bad |= lchown(p->path[P_TMP], SANDBOX_NOBODY, SANDBOX_NOBODY);
+    for (size_t i = 0; i < sizeof ssh_files / sizeof ssh_files[0]; i++) {
+        snprintf(f, sizeof f, "%s/%s", p->path[P_SSH], ssh_files[i]);
+        bad |= lchown(f, SANDBOX_NOBODY, SANDBOX_NOBODY);
+    }
+    return bad ? cpc_err_set(err, CPC_ERR_IO, "chown of the rental's files to nobody: %s",
+                             strerror(errno))
+               : 0;
+}
+
+/* chmod 0711 the rental's folder and the rentals' folder above it: nobody may walk
+ * through (not list); what is inside stays 0700 (its own) or root's. The folders
+ * above those must be walkable too ([provision] dir, docs/worker.md). */
+static int walkable_by_nobody(const char *dir, struct cpc_err *err)
+{
+    char up[CPC_PATH_MAX];
+    snprintf(up, sizeof up, "%s", dir);
+    char *slash = strrchr(up, '/');
+    if (slash && slash != up)
+        *slash = 0;
+    if (chmod(dir, 0711) != 0 || chmod(up, 0711) != 0)
+        return cpc_err_set(err, CPC_ERR_IO, "chmod 0711 %s: %s", dir, strerror(errno));
+    return 0;
+}
+
+/* fork, new session, stdio to the log, the bound paths on fds BIND_FD0.., maybe
+ * drop root, exec bwrap. Returns the pid or -1. */
+static pid_t spawn_detached(char **av, const char *log_path, const struct sandbox_paths *p)
 {
     pid_t pid = fork();
     if (pid != 0)
@@ -188,6 +246,16 @@ static pid_t spawn_detached(char **av, const char *log_path)
     dup2(out, STDERR_FILENO);
     for (int fd = 3; fd < 1024; fd++)
         close(fd);
+    for (int i = 0; i < P_COUNT; i++) {
+        int fd = open(p->path[i], O_PATH); /* lowest free: 3.., no O_CLOEXEC */
+        if (fd < 0 || dup2(fd, BIND_FD0 + i) < 0)
+            _exit(126);
+        if (fd != BIND_FD0 + i)
+            close(fd);
+    }
+    if (drop_to_nobody() && (setgroups(0, NULL) != 0 || setgid(SANDBOX_NOBODY) != 0 ||
+                             setuid(SANDBOX_NOBODY) != 0))
+        _exit(126);
     execvp(av[0], av);
     _exit(126);
 }
@@ -213,20 +281,25 @@ static int sandbox_start(const struct cpc_wk_provision_opts *o, struct cpc_wk_re
     struct sandbox_paths *p = calloc(1, sizeof *p);
     if (!p)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    snprintf(p->ssh, sizeof p->ssh, "%s/ssh", dir);
-    snprintf(p->passwd, sizeof p->passwd, "%s/passwd", dir);
-    snprintf(p->group, sizeof p->group, "%s/group", dir);
-    snprintf(p->home, sizeof p->home, "%s/home", data);
-    snprintf(p->tmp, sizeof p->tmp, "%s/tmp", data);
+    snprintf(p->path[P_SSH], CPC_PATH_MAX, "%s/ssh", dir);
+    snprintf(p->path[P_PASSWD], CPC_PATH_MAX, "%s/passwd", dir);
+    snprintf(p->path[P_GROUP], CPC_PATH_MAX, "%s/group", dir);
+    snprintf(p->path[P_HOME], CPC_PATH_MAX, "%s/home", data);
+    snprintf(p->path[P_TMP], CPC_PATH_MAX, "%s/tmp", data);
+    snprintf(p->marker, sizeof p->marker, "%s/ssh", dir);
     snprintf(log_path, sizeof log_path, "%s/sshd.log", dir);
     int rc = cpc_mkdir_p(dir, 0700, err);
-    if (!rc && !(rc = cpc_mkdir_p(p->home, 0700, err)) && !(rc = cpc_mkdir_p(p->tmp, 0700, err)))
-        rc = write_config(o, r, dir, err);
+    if (!rc && drop_to_nobody())
+        rc = walkable_by_nobody(dir, err);
+    if (!rc && !(rc = cpc_mkdir_p(p->path[P_HOME], 0700, err)) &&
+        !(rc = cpc_mkdir_p(p->path[P_TMP], 0700, err)) && !(rc = write_config(o, r, dir, err)) &&
+        drop_to_nobody())
+        rc = give_to_nobody(p, err);
     char *av[ARGV_MAX];
     pid_t pid = -1;
     if (!rc) {
         build_argv(o, r, p, av);
-        pid = spawn_detached(av, log_path);
+        pid = spawn_detached(av, log_path, p);
         if (pid < 0)
             rc = cpc_err_set(err, CPC_ERR_IO, "fork: %s", strerror(errno));
     }

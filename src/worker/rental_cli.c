@@ -4,6 +4,7 @@
  *   [provision]
  *   kind = sandbox        # or docker
  *   listen = 0.0.0.0      # the address the rentals' sshd (or docker -p) binds
+ *   dir = /var/lib/cpc-rentals   # the rentals' folders (default HOME/worker/rentals)
  * and --kind / --listen override it. Rentals are kept in HOME/worker/rentals.json and HOME/worker/rentals/ID/.
  */
 #include <stdio.h>
@@ -112,6 +113,7 @@ static int load_opts(const struct rental_args *a, const char *home,
         return fail_msg(&err);
     const char *kind = a->kind ? a->kind : cpc_config_get(c, "provision", "kind");
     const char *listen = a->listen ? a->listen : cpc_config_get(c, "provision", "listen");
+    const char *dir = cpc_config_get(c, "provision", "dir");
     int rc = 0;
     if (kind && cpc_wk_provision_kind_parse(kind, &o->kind) != 0)
         rc = rental_usage("provision kind must be sandbox or docker, not \"%s\"", kind);
@@ -119,6 +121,10 @@ static int load_opts(const struct rental_args *a, const char *home,
         rc = rental_usage("listen address too long: %s", listen);
     else if (listen)
         snprintf(o->listen, sizeof o->listen, "%s", listen);
+    if (!rc && dir && (dir[0] != '/' || strlen(dir) >= sizeof o->rentals_dir))
+        rc = rental_usage("[provision] dir must be an absolute path, not \"%s\"", dir);
+    else if (!rc && dir)
+        snprintf(o->rentals_dir, sizeof o->rentals_dir, "%s", dir);
     cpc_config_free(c);
     char abs[CPC_PATH_MAX];
     if (!rc && !realpath(home, abs)) {

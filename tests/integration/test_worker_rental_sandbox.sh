@@ -17,7 +17,7 @@ SSH_OPTS=(-o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/de
 rental() { "$W" --home "$H" rental "$@"; }
 port_closed() { ! (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
 # bwrap processes of rental ID (outer and the namespace's init), by the marker argument
-procs_of() { pgrep -f -- "$H/worker/rentals/$1/ssh" | while read -r p; do
+procs_of() { pgrep -f -- "$RD/$1/ssh" | while read -r p; do
   [ "$(cut -d' ' -f3 "/proc/$p/stat" 2>/dev/null)" != Z ] && echo "$p"; done | wc -l; }
 json_field() { jq -r ".$1" <<<"$2"; }
 
@@ -88,6 +88,12 @@ out=$(rental start --kind docker --id d0d --key-file "$T_DIR/cust.pub" --port "$
 expect_contains "docker start needs an image" "need an image" "$out"
 
 rm -f "$H/config" # the default kind from here on: sandbox
+RD="$H/worker/rentals"
+if [ "$(id -u)" = 0 ]; then
+  # a root worker runs the sandbox as nobody, who must walk down to the rentals' folders
+  RD="$T_DIR/rentals"; chmod 0711 "$T_DIR"
+  printf '[provision]\ndir = %s\n' "$RD" >"$H/config"
+fi
 
 # ---- sandbox: a real sshd in bubblewrap ----
 if [ ! -x /usr/sbin/sshd ]; then
@@ -108,10 +114,15 @@ expect_eq "another key is refused" 255 $?
 ssh -i "$T_DIR/cust" -p "$P" "${SSH_OPTS[@]}" root@127.0.0.1 true >/dev/null 2>&1
 expect_eq "root is refused" 255 $?
 out=$(ssh -i "$T_DIR/cust" -p "$P" "${SSH_OPTS[@]}" cpc@127.0.0.1 \
-      'echo kept >~/mark; ls /home; test -w /usr || echo ro-usr; ls /tmp | wc -l' 2>&1)
-expect_eq "private home and /tmp, read-only /usr" "cpc
+      'echo kept >~/mark; ls /home; test -w /usr || echo ro-usr; ls /tmp | wc -l;
+       cat /etc/shadow >/dev/null 2>&1 || echo no-shadow' 2>&1)
+expect_eq "private home and /tmp, read-only /usr, no /etc/shadow" "cpc
 ro-usr
-0" "$out"
+0
+no-shadow" "$out"
+if [ "$(id -u)" = 0 ]; then
+  expect_eq "a root worker's sandbox runs as nobody" nobody "$(ps -o user= -p "$PID1" | tr -d ' ')"
+fi
 
 out=$(rental start --listen 127.0.0.1 --id 5a1d --key-file "$T_DIR/cust.pub" --port "$P" 2>&1)
 expect_eq "a second start adopts the same sandbox" "$PID1" "$(json_field pid "$out" 2>/dev/null)"
@@ -141,7 +152,7 @@ expect_eq "stopped rental is forgotten" "" "$(rental status)"
 # reconcile of a sandbox that died while the worker was away: marked exited
 P2=$(free_port)
 rental start --listen 127.0.0.1 --id 5a1e --key-file "$T_DIR/cust.pub" --port "$P2" >/dev/null
-pgrep -f -- "$H/worker/rentals/5a1e/ssh" | xargs -r kill -KILL
+pgrep -f -- "$RD/5a1e/ssh" | xargs -r kill -KILL
 for _ in $(seq 1 100); do port_closed "$P2" && break; sleep 0.05; done
 out=$(rental reconcile); expect_eq "reconcile marks a dead sandbox exited" '{"adopted": 0, "exited": 1}' "$out"
 out=$(rental start --listen 127.0.0.1 --id 5a1e --key-file "$T_DIR/cust.pub" --port "$P2" 2>&1)
