@@ -101,8 +101,10 @@ int cpc_wk_rental_spec_check(const struct cpc_wk_provision_opts *o,
     return 0;
 }
 
-unsigned long long wk_proc_start(pid_t pid)
+/* Field 22 of /proc/PID/stat (its start time) and its state letter; 0 when gone. */
+static unsigned long long proc_stat_start(pid_t pid, char *state)
 {
+    *state = 0;
     if (pid <= 0)
         return 0;
     char path[64], buf[1024];
@@ -116,9 +118,7 @@ unsigned long long wk_proc_start(pid_t pid)
     char *p = strrchr(buf, ')'); /* the name may hold spaces; fields follow the last ')' */
     if (!p || p[1] != ' ')
         return 0;
-    char state = p[2];
-    if (state == 'Z' || state == 'X')
-        return 0;
+    *state = p[2];
     p += 2;
     for (int field = 3; field < 22 && p; field++) { /* p is at field 3 (state) */
         p = strchr(p, ' ');
@@ -126,6 +126,20 @@ unsigned long long wk_proc_start(pid_t pid)
             p++;
     }
     return p ? strtoull(p, NULL, 10) : 0;
+}
+
+unsigned long long wk_proc_start(pid_t pid)
+{
+    char state;
+    unsigned long long start = proc_stat_start(pid, &state);
+    return state == 'Z' || state == 'X' ? 0 : start;
+}
+
+void wk_reap_if_ours(pid_t pid, unsigned long long start)
+{
+    char state;
+    if (start && proc_stat_start(pid, &state) == start && state == 'Z')
+        waitpid(pid, NULL, WNOHANG); /* ECHILD when another process started it */
 }
 
 int wk_file_tail(const char *path, size_t max, char **out, size_t *len, struct cpc_err *err)

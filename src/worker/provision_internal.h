@@ -32,6 +32,9 @@ int wk_run(char *const argv[], char *out, size_t cap, bool merge, unsigned timeo
 int wk_rental_dir(const struct cpc_wk_provision_opts *o, const char *id, char *out, size_t cap);
 /* The start time of process pid (field 22 of /proc/PID/stat), 0 when it is gone. */
 unsigned long long wk_proc_start(pid_t pid);
+/* Reap pid when it is a zombie child of this process that started at start (a
+ * sandbox this worker spawned and that ended), so no zombie stays behind. */
+void wk_reap_if_ours(pid_t pid, unsigned long long start);
 /* The last max bytes of the file at path, malloc'd. Returns 0, CPC_ERR_NOT_FOUND or CPC_ERR_IO. */
 int wk_file_tail(const char *path, size_t max, char **out, size_t *len, struct cpc_err *err);
 /* The listen address o asks for ("0.0.0.0" when unset). */

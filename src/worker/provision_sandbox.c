@@ -272,6 +272,9 @@ static bool port_open(const char *listen, unsigned port)
     return ok;
 }
 
+static size_t find_procs(const struct cpc_wk_provision_opts *o, const struct cpc_wk_rental *r,
+                         pid_t *v, pid_t *pp, size_t cap);
+
 static int sandbox_start(const struct cpc_wk_provision_opts *o, struct cpc_wk_rental *r,
                          struct cpc_err *err)
 {
@@ -288,6 +291,10 @@ static int sandbox_start(const struct cpc_wk_provision_opts *o, struct cpc_wk_re
     snprintf(p->path[P_TMP], CPC_PATH_MAX, "%s/tmp", data);
     snprintf(p->marker, sizeof p->marker, "%s/ssh", dir);
     snprintf(log_path, sizeof log_path, "%s/sshd.log", dir);
+    if (port_open(wk_listen(o), r->spec.port)) {
+        free(p);
+        return cpc_err_set(err, CPC_ERR_IO, "port %u is in use", r->spec.port);
+    }
     int rc = cpc_mkdir_p(dir, 0700, err);
     if (!rc && drop_to_nobody())
         rc = walkable_by_nobody(dir, err);
@@ -309,17 +316,25 @@ static int sandbox_start(const struct cpc_wk_provision_opts *o, struct cpc_wk_re
     r->pid = pid;
     r->pid_start = wk_proc_start(pid);
     unsigned wait_ms = o->start_wait_ms ? o->start_wait_ms : 5000;
+    bool reaped = false;
     for (unsigned t = 0; t < wait_ms; t += 20) {
         if (port_open(wk_listen(o), r->spec.port))
             return 0;
-        if (waitpid(pid, NULL, WNOHANG) == pid)
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            reaped = true;
             break;
+        }
         sleep_ms(20);
     }
     char *tail = NULL;
     wk_file_tail(log_path, 300, &tail, NULL, NULL);
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, WNOHANG);
+    pid_t v[32], pp[32]; /* whatever of it runs: the namespace's init ends all inside */
+    for (size_t i = 0, n = find_procs(o, r, v, pp, 32); i < n; i++)
+        kill(v[i], SIGKILL);
+    if (!reaped) { /* still our unreaped child: its pid cannot have been reused */
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
     rc = cpc_err_set(err, CPC_ERR_IO, "sshd did not listen on port %u within %u ms: %s",
                      r->spec.port, wait_ms, tail ? tail : "(no log)");
     free(tail);
@@ -415,6 +430,7 @@ static void kill_and_wait(const pid_t *v, size_t n)
 static void sandbox_probe(const struct cpc_wk_provision_opts *o, struct cpc_wk_rental *r)
 {
     pid_t v[32], pp[32], roots[32], extra[32];
+    wk_reap_if_ours(r->pid, r->pid_start);
     size_t n = find_procs(o, r, v, pp, 32), nr = 0, ne = 0;
     for (size_t i = 0; i < n; i++)
         if (!in_list(pp[i], v, n))

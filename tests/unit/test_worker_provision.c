@@ -14,7 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tmpdir_fixture.h"
@@ -245,6 +251,60 @@ static void test_sandbox_sshd_that_fails(void **state)
     assert_int_equal(cpc_wk_rental_stop(&f->o, "00ff", &err), 0);
 }
 
+static unsigned free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    socklen_t len = sizeof a;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(fd >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* A real sandbox started from this process: it is our child, so when it dies the
+ * next probe must reap it (no zombie), and a second rental on its port is refused. */
+static void test_sandbox_child_reaped(void **state)
+{
+    struct fx *f = *state;
+    struct cpc_err err = {0};
+    if (access("/usr/sbin/sshd", X_OK) != 0 || access("/usr/bin/bwrap", X_OK) != 0)
+        skip(); /* scripts/deps.sh installs both */
+    chmod(f->dir, 0711); /* a root worker's sandbox runs as nobody, who walks down here */
+    snprintf(f->o.rentals_dir, sizeof f->o.rentals_dir, "%s/rentals", f->dir);
+    f->o.kind = CPC_WK_PROVISION_SANDBOX;
+    f->s.image[0] = 0;
+    f->s.port = free_port();
+    struct cpc_wk_rental r;
+    int rc = cpc_wk_rental_start(&f->o, &f->s, &r, &err);
+    if (rc)
+        fail_msg("start: %s", err.msg);
+    assert_true(r.pid > 0);
+    struct cpc_wk_rental_spec s2 = f->s;
+    snprintf(s2.id, sizeof s2.id, "00fe");
+    assert_int_equal(cpc_wk_rental_start(&f->o, &s2, NULL, &err), CPC_ERR_IO);
+    assert_non_null(strstr(err.msg, "in use"));
+    assert_int_equal(cpc_wk_rental_stop(&f->o, "00fe", &err), 0);
+    assert_int_equal(kill(r.pid, SIGKILL), 0); /* the outer bwrap dies; it is a zombie now */
+    struct cpc_wk_rental *v = NULL;
+    size_t n = 0;
+    for (int i = 0; i < 200; i++) { /* until the probe no longer sees it running */
+        free(v);
+        assert_int_equal(cpc_wk_rental_list(&f->o, &v, &n, &err), 0);
+        if (n == 1 && v[0].pid != r.pid)
+            break;
+        usleep(10000);
+    }
+    assert_int_equal(n, 1);
+    assert_int_not_equal(v[0].pid, r.pid);
+    free(v);
+    assert_int_equal(waitpid(r.pid, NULL, WNOHANG), -1); /* reaped by the probe */
+    assert_int_equal(errno, ECHILD);
+    assert_int_equal(cpc_wk_rental_stop(&f->o, "00ff", &err), 0); /* and the inner init */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +313,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_docker_gpu_list_is_quoted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_docker_stop_reconcile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sandbox_sshd_that_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sandbox_child_reaped, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
