@@ -243,21 +243,27 @@ static int state_path(const struct cpc_wk_provision_opts *o, char *out, size_t c
     return n < 0 || (size_t)n >= cap ? CPC_ERR_TOO_LARGE : 0;
 }
 
-static void copy_str(char *dst, size_t cap, json_t *j)
+/* Copy a string field; false when it does not fit (the record is then dropped). */
+static bool copy_str(char *dst, size_t cap, json_t *j)
 {
     const char *s = json_string_value(j);
-    snprintf(dst, cap, "%s", s ? s : "");
+    size_t n = s ? json_string_length(j) : 0;
+    if (n >= cap || (s && strlen(s) != n)) /* too long, or a NUL inside */
+        return false;
+    memcpy(dst, s ? s : "", n + 1);
+    return true;
 }
 
 static int rental_from_json(json_t *e, struct cpc_wk_rental *r)
 {
     memset(r, 0, sizeof *r);
-    copy_str(r->spec.id, sizeof r->spec.id, json_object_get(e, "id"));
-    copy_str(r->spec.image, sizeof r->spec.image, json_object_get(e, "image"));
-    copy_str(r->spec.ssh_public_key, sizeof r->spec.ssh_public_key,
-             json_object_get(e, "ssh_public_key"));
-    copy_str(r->spec.workdir, sizeof r->spec.workdir, json_object_get(e, "workdir"));
-    copy_str(r->container, sizeof r->container, json_object_get(e, "container"));
+    if (!copy_str(r->spec.id, sizeof r->spec.id, json_object_get(e, "id")) ||
+        !copy_str(r->spec.image, sizeof r->spec.image, json_object_get(e, "image")) ||
+        !copy_str(r->spec.ssh_public_key, sizeof r->spec.ssh_public_key,
+                  json_object_get(e, "ssh_public_key")) ||
+        !copy_str(r->spec.workdir, sizeof r->spec.workdir, json_object_get(e, "workdir")) ||
+        !copy_str(r->container, sizeof r->container, json_object_get(e, "container")))
+        return CPC_ERR_INVALID;
     r->spec.port = (unsigned)json_integer_value(json_object_get(e, "port"));
     r->pid = (pid_t)json_integer_value(json_object_get(e, "pid"));
     r->pid_start = (unsigned long long)json_integer_value(json_object_get(e, "pid_start"));
@@ -328,8 +334,14 @@ static int state_save(const struct cpc_wk_provision_opts *o, const struct rental
     if (rc)
         return rc;
     json_t *arr = json_array();
-    for (size_t i = 0; arr && i < rs->n; i++)
-        json_array_append_new(arr, rental_to_json(&rs->v[i]));
+    for (size_t i = 0; arr && i < rs->n; i++) {
+        json_t *e = rental_to_json(&rs->v[i]);
+        if (!e || json_array_append_new(arr, e) != 0) { /* never drop a rental silently */
+            json_decref(arr);
+            return cpc_err_set(err, CPC_ERR_INVALID, "rental %s cannot be recorded (not UTF-8?)",
+                               rs->v[i].spec.id);
+        }
+    }
     json_t *root = arr ? json_pack("{s:o}", "rentals", arr) : NULL;
     char *s = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
     json_decref(root);
@@ -353,6 +365,23 @@ static void state_remove(struct rentals *rs, struct cpc_wk_rental *r)
     size_t i = (size_t)(r - rs->v);
     memmove(&rs->v[i], &rs->v[i + 1], (rs->n - i - 1) * sizeof *r);
     rs->n--;
+}
+
+int wk_rentals_load(const struct cpc_wk_provision_opts *o, struct cpc_wk_rental **v, size_t *n,
+                    struct cpc_err *err)
+{
+    struct rentals rs;
+    int rc = state_load(o, &rs, err);
+    *v = rs.v;
+    *n = rs.n;
+    return rc;
+}
+
+int wk_rentals_save(const struct cpc_wk_provision_opts *o, struct cpc_wk_rental *v, size_t n,
+                    struct cpc_err *err)
+{
+    struct rentals rs = {v, n};
+    return state_save(o, &rs, err);
 }
 
 /* ---- the operations ---- */

@@ -37,6 +37,14 @@ unsigned long long wk_proc_start(pid_t pid);
 void wk_reap_if_ours(pid_t pid, unsigned long long start);
 /* The last max bytes of the file at path, malloc'd. Returns 0, CPC_ERR_NOT_FOUND or CPC_ERR_IO. */
 int wk_file_tail(const char *path, size_t max, char **out, size_t *len, struct cpc_err *err);
+/* STATE_DIR/rentals.json without looking at what runs: *v malloc'd (caller frees),
+ * records that do not parse dropped; no file = none. Returns 0, CPC_ERR_IO or NOMEM. */
+int wk_rentals_load(const struct cpc_wk_provision_opts *o, struct cpc_wk_rental **v, size_t *n,
+                    struct cpc_err *err);
+/* Write v[0..n) as STATE_DIR/rentals.json, atomically (v borrowed). Returns 0,
+ * CPC_ERR_INVALID (a record jansson cannot write), CPC_ERR_IO or CPC_ERR_NOMEM. */
+int wk_rentals_save(const struct cpc_wk_provision_opts *o, struct cpc_wk_rental *v, size_t n,
+                    struct cpc_err *err);
 /* The listen address o asks for ("0.0.0.0" when unset). */
 const char *wk_listen(const struct cpc_wk_provision_opts *o);
 
