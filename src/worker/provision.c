@@ -74,6 +74,9 @@ static bool id_ok(const char *id)
 int cpc_wk_rental_spec_check(const struct cpc_wk_provision_opts *o,
                              const struct cpc_wk_rental_spec *s, struct cpc_err *err)
 {
+    for (const char *p = o->listen; *p; p++) /* it goes into sshd_config and docker -p */
+        if (!strchr("0123456789abcdefABCDEF.:", *p))
+            return cpc_err_set(err, CPC_ERR_INVALID, "listen address must be an IP address");
     if (!id_ok(s->id))
         return cpc_err_set(err, CPC_ERR_INVALID, "rental id must be 1..64 lower-case hex digits");
     if (s->port < 1 || s->port > 65535)

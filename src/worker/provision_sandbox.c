@@ -48,7 +48,7 @@
 #define SANDBOX_USER "cpc"
 #define SANDBOX_UID "1000"
 #define SANDBOX_NOBODY 65534 /* who runs bwrap when the worker is root */
-#define ARGV_MAX 96
+#define ARGV_MAX 192 /* ~70 fixed + 3 per device node bound */
 
 static void sleep_ms(long ms)
 {
@@ -126,7 +126,7 @@ static size_t add_gpu_binds(const struct cpc_wk_rental *r, char **av, size_t n, 
     if (glob("/dev/nvidia*", 0, NULL, &g) != 0)
         return n;
     size_t used = 0;
-    for (size_t i = 0; i < g.gl_pathc && n + 4 < ARGV_MAX; i++) {
+    for (size_t i = 0; i < g.gl_pathc && n + 3 + 24 < ARGV_MAX; i++) { /* room for the rest */
         const char *p = g.gl_pathv[i], *num = p + strlen("/dev/nvidia");
         bool take = *num < '0' || *num > '9'; /* nvidiactl, nvidia-uvm, nvidia-modeset ... */
         for (unsigned k = 0; !take && k < r->spec.n_gpus; k++)

@@ -133,6 +133,11 @@ static void test_kind_and_spec_checks(void **state)
         snprintf(s.image, sizeof s.image, "%s", bad_images[i]);
         assert_int_equal(cpc_wk_rental_spec_check(&f->o, &s, &err), CPC_ERR_INVALID);
     }
+    struct cpc_wk_provision_opts o = f->o; /* the listen address goes into sshd_config */
+    snprintf(o.listen, sizeof o.listen, "127.0.0.1\nPermitRootLogin yes");
+    assert_int_equal(cpc_wk_rental_spec_check(&o, &f->s, &err), CPC_ERR_INVALID);
+    snprintf(o.listen, sizeof o.listen, "::1");
+    assert_int_equal(cpc_wk_rental_spec_check(&o, &f->s, &err), 0);
     s = f->s;
     s.n_gpus = 1;
     s.gpus[0] = 64;
