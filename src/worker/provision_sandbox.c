@@ -214,6 +214,27 @@ static int give_to_nobody(const struct sandbox_paths *p, struct cpc_err *err)
                : 0;
 }
 
+/* Every folder from / down to path lets others through (x), so bwrap run as
+ * nobody can resolve the paths it binds. Returns 0 or CPC_ERR_IO naming the one. */
+static int nobody_can_reach(const char *path, struct cpc_err *err)
+{
+    char cur[CPC_PATH_MAX];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (;;) {
+        struct stat st;
+        if (stat(cur, &st) != 0 || !(st.st_mode & S_IXOTH))
+            return cpc_err_set(err, CPC_ERR_IO,
+                               "a root worker runs the sandbox as nobody, who cannot enter %s: "
+                               "set [provision] dir to a folder nobody can reach, e.g. "
+                               "/var/lib/cpc-rentals (docs/worker.md)",
+                               cur);
+        char *slash = strrchr(cur, '/');
+        if (!slash || slash == cur)
+            return 0;
+        *slash = 0;
+    }
+}
+
 /* chmod 0711 the rental's folder and the rentals' folder above it: nobody may walk
  * through (not list); what is inside stays 0700 (its own) or root's. The folders
  * above those must be walkable too ([provision] dir, docs/worker.md). */
@@ -226,7 +247,7 @@ static int walkable_by_nobody(const char *dir, struct cpc_err *err)
         *slash = 0;
     if (chmod(dir, 0711) != 0 || chmod(up, 0711) != 0)
         return cpc_err_set(err, CPC_ERR_IO, "chmod 0711 %s: %s", dir, strerror(errno));
-    return 0;
+    return nobody_can_reach(up, err);
 }
 
 /* fork, new session, stdio to the log, the bound paths on fds BIND_FD0.., maybe
@@ -302,6 +323,8 @@ static int sandbox_start(const struct cpc_wk_provision_opts *o, struct cpc_wk_re
         !(rc = cpc_mkdir_p(p->path[P_TMP], 0700, err)) && !(rc = write_config(o, r, dir, err)) &&
         drop_to_nobody())
         rc = give_to_nobody(p, err);
+    if (!rc && drop_to_nobody() && r->spec.workdir[0])
+        rc = nobody_can_reach(data, err);
     char *av[ARGV_MAX];
     pid_t pid = -1;
     if (!rc) {

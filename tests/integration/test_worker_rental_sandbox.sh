@@ -91,6 +91,11 @@ rm -f "$H/config" # the default kind from here on: sandbox
 RD="$H/worker/rentals"
 if [ "$(id -u)" = 0 ]; then
   # a root worker runs the sandbox as nobody, who must walk down to the rentals' folders
+  chmod 0700 "$H"
+  out=$(rental start --listen 127.0.0.1 --id 5a1c --key-file "$T_DIR/cust.pub" --port "$(free_port)" 2>&1)
+  expect_contains "root: a rentals folder nobody cannot reach is refused, saying why" \
+    "who cannot enter $H" "$out"
+  rental stop --id 5a1c >/dev/null
   RD="$T_DIR/rentals"; chmod 0711 "$T_DIR"
   printf '[provision]\ndir = %s\n' "$RD" >"$H/config"
 fi
