@@ -141,8 +141,8 @@ unsigned long long wk_proc_start(pid_t pid)
 void wk_reap_if_ours(pid_t pid, unsigned long long start)
 {
     char state;
-    if (start && proc_stat_start(pid, &state) == start && state == 'Z')
-        waitpid(pid, NULL, WNOHANG); /* ECHILD when another process started it */
+    if (start && proc_stat_start(pid, &state) == start && (state == 'Z' || state == 'X'))
+        waitpid(pid, NULL, state == 'X' ? 0 : WNOHANG); /* ECHILD: another process's child */
 }
 
 int wk_file_tail(const char *path, size_t max, char **out, size_t *len, struct cpc_err *err)

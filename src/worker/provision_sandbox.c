@@ -469,6 +469,8 @@ static void sandbox_probe(const struct cpc_wk_provision_opts *o, struct cpc_wk_r
             extra[ne++] = v[i];
     if (ne)
         kill_and_wait(extra, ne);
+    if (keep != r->pid) /* it may have become a zombie since the first look */
+        wk_reap_if_ours(r->pid, r->pid_start);
     r->run = keep ? CPC_WK_RENTAL_RUNNING : CPC_WK_RENTAL_EXITED;
     r->pid = keep;
     r->pid_start = keep ? wk_proc_start(keep) : 0;

@@ -76,6 +76,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
+    cpc_wk_rental_stop(&f->o, "00ff", NULL); /* nothing of a failed test keeps running */
     tmpdir_free(f->dir);
     free(f);
     return 0;
@@ -304,7 +305,7 @@ static void test_sandbox_child_reaped(void **state)
     assert_int_equal(kill(r.pid, SIGKILL), 0); /* the outer bwrap dies; it is a zombie now */
     struct cpc_wk_rental *v = NULL;
     size_t n = 0;
-    for (int i = 0; i < 200; i++) { /* until the probe no longer sees it running */
+    for (int i = 0; i < 500; i++) { /* until the probe no longer sees it running (5 s) */
         free(v);
         assert_int_equal(cpc_wk_rental_list(&f->o, &v, &n, &err), 0);
         if (n == 1 && v[0].pid != r.pid)
