@@ -4,6 +4,7 @@
  *   cpc-worker [--home DIR] register --stake CPC [--from KEY] [--node URL]
  *   cpc-worker devices [--json]
  *   cpc-worker gpu-check --gpus INDEX --kernel cublaslt|wgmma|mma|wmma|simt   (internal)
+ *   cpc-worker [--home DIR] rental start|stop|reboot|status|reconcile|logs ...  (rental_cli.c)
  *   cpc-worker [--home DIR] [run] [--from KEY | --key FILE] [--node URL] [--threads N]
  *              [--gpus none|auto|INDEX] [--max-tasks N] [--once] [--json]
  *              [--log-level L] [--no-synthetic]
@@ -34,6 +35,7 @@
 #include "exec_cuda.h"
 #include "executor.h"
 #include "gpu_probe.h"
+#include "rental_cli.h"
 
 #define DEFAULT_NODE "http://127.0.0.1:8000"
 #define DEFAULT_KEY "worker"
@@ -60,6 +62,7 @@ static const char USAGE[] =
     "  gpu-check            (internal) self-check one CUDA kernel: --gpus I --kernel "
     "cublaslt|wgmma|mma|wmma|simt\n"
     "  run                  the agent loop (the default command)\n"
+    "  rental ...           start, stop, watch customers' SSH rentals (rental --help)\n"
     "\n"
     "Options:\n"
     "  --home DIR           installation home (default $CPC_HOME or ~/.cpc)\n"
@@ -156,7 +159,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         a->cmd = "run";
     if (strcmp(a->cmd, "run") && strcmp(a->cmd, "init") && strcmp(a->cmd, "register") &&
         strcmp(a->cmd, "devices") && strcmp(a->cmd, "gpu-check"))
-        return usage_error("unknown command \"%s\" (init, register, devices, run)", a->cmd);
+        return usage_error("unknown command \"%s\" (init, register, devices, run, rental)", a->cmd);
     if (a->from && a->key_file)
         return usage_error("%s", "give --from KEY or --key FILE, not both");
     return 0;
@@ -435,10 +438,39 @@ static int cmd_run(const struct args *a, const char *home, const char *node_url)
     return rc ? fail(&err) : 0;
 }
 
+/* `[--home DIR] rental ...`: the rental commands parse their own options. */
+static int rental_dispatch(int argc, char **argv, int *code)
+{
+    const char *home_flag = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--home") && i + 1 < argc) {
+            home_flag = argv[++i];
+            continue;
+        }
+        if (!strncmp(argv[i], "--home=", 7)) {
+            home_flag = argv[i] + 7;
+            continue;
+        }
+        if (strcmp(argv[i], "rental") != 0)
+            return 0;
+        char home[CPC_PATH_MAX];
+        if (cpc_home_resolve(home, sizeof home, home_flag) != 0) {
+            fprintf(stderr, "cpc-worker: cannot resolve the home folder (set --home or CPC_HOME)\n");
+            *code = 1;
+        } else
+            *code = cpc_wk_rental_cli(argc - i - 1, argv + i + 1, home);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct args a;
-    int rc = parse_args(argc, argv, &a);
+    int rc = 0;
+    if (rental_dispatch(argc, argv, &rc))
+        return rc;
+    rc = parse_args(argc, argv, &a);
     if (rc)
         return rc;
     if (a.help) {
