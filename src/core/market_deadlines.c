@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "due_index.h"
 #include "market_apply.h"
 
 #define DL_JOB_EXPIRY 1
@@ -30,12 +31,16 @@
  * CPC_DEADLINE_WORK per block (an entry costs 1, plus the job's tasks for an
  * expiry); the rest carries over to the next block in the same order. An
  * entry added for a height the cursor has passed goes to the cursor's height,
- * so it still falls due. */
+ * so it still falls due. The cursor, counts and bucket deletion are
+ * due_index.c's, shared with the rentals' settlement index. */
 
-struct dl_cursor {
-    uint64_t height;
-    uint32_t entry;
-    int present;
+/* The deadline index: slot = block height ('D' keys, market.h). */
+static const struct cpc_due_index DEADLINES = {
+    .cursor_key = CPC_KEY_DEADLINE,
+    .bucket = CPC_DEADLINE_BUCKET,
+    .count_key = cpc_key_deadline,
+    .bucket_key = cpc_key_deadline_bucket,
+    .what = "deadline",
 };
 
 struct dl_entry {
@@ -45,84 +50,26 @@ struct dl_entry {
     uint64_t aux;
 };
 
-static int cursor_get(const struct cpc_overlay *ov, struct dl_cursor *c, struct cpc_err *err)
-{
-    uint8_t key = CPC_KEY_DEADLINE;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_overlay_obj_get(ov, &key, 1, &b);
-    memset(c, 0, sizeof *c);
-    if (rc == 0) {
-        struct cpc_reader r;
-        cpc_reader_init(&r, b.data, b.len);
-        c->height = cpc_read_u64(&r);
-        c->entry = cpc_read_u32(&r);
-        c->present = 1;
-        if (r.failed || r.left)
-            rc = cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline cursor");
-    } else if (rc == CPC_ERR_NOT_FOUND) {
-        rc = 0;
-    } else {
-        rc = cpc_err_set(err, rc, "cannot read the deadline cursor");
-    }
-    cpc_buf_free(&b);
-    return rc;
-}
-
-static int cursor_put(struct cpc_overlay *ov, const struct dl_cursor *c, struct cpc_err *err)
-{
-    uint8_t key = CPC_KEY_DEADLINE;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    cpc_buf_put_u64(&b, c->height);
-    cpc_buf_put_u32(&b, c->entry);
-    return cpc__market_put_encoded(ov, &key, 1, &b, err);
-}
-
-/* Entries added at height (0 when none). */
-static int dl_count_get(const struct cpc_overlay *ov, uint64_t height, uint32_t *count,
-                        struct cpc_err *err)
-{
-    uint8_t key[CPC_KEY_MAX];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_overlay_obj_get(ov, key, cpc_key_deadline(key, height), &b);
-    *count = 0;
-    if (rc == 0) {
-        struct cpc_reader r;
-        cpc_reader_init(&r, b.data, b.len);
-        *count = cpc_read_u32(&r);
-        if (r.failed || r.left)
-            rc = cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt deadline count");
-    } else if (rc == CPC_ERR_NOT_FOUND) {
-        rc = 0;
-    } else {
-        rc = cpc_err_set(err, rc, "cannot read the deadline count");
-    }
-    cpc_buf_free(&b);
-    return rc;
-}
-
 /* File a deadline of `type` (its handler: deadline_due) for id at height, which
  * must be the current block's height or later (it is processed at the end of
  * that block, or later under a backlog). */
 static int deadline_add(struct cpc_overlay *ov, uint64_t height, uint8_t type, const uint8_t *id,
                         size_t id_len, uint64_t aux, struct cpc_err *err)
 {
-    struct dl_cursor cur;
+    struct cpc_due_cursor cur;
     uint32_t count;
     int rc;
     if (id_len > 255)
         return cpc_err_set(err, CPC_ERR_INVALID, "deadline id of %zu bytes", id_len);
-    if ((rc = cursor_get(ov, &cur, err)) != 0)
+    if ((rc = cpc_due_cursor_get(ov, &DEADLINES, &cur, err)) != 0)
         return rc;
     /* Without a cursor every due height was processed by its own block, and no
      * tx adds below the current height (expiries and reveal windows lie ahead,
      * an active job's deadline is not behind). With one, heights below it are
      * done: the entry falls due at the cursor's height instead. */
-    if (cur.present && height < cur.height)
-        height = cur.height;
-    if ((rc = dl_count_get(ov, height, &count, err)) != 0)
+    if (cur.present && height < cur.slot)
+        height = cur.slot;
+    if ((rc = cpc_due_count_get(ov, &DEADLINES, height, &count, err)) != 0)
         return rc;
     if (count == UINT32_MAX)
         return cpc_err_set(err, CPC_ERR_TOO_LARGE, "too many deadlines at height %llu",
@@ -274,53 +221,35 @@ static int deadline_due(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                        (unsigned)e->type);
 }
 
-/* Delete the buckets of height from the one holding entry `from` up to the one
- * holding entry `end - 1`, and the count record when `all`. */
-static int dl_drop(struct cpc_overlay *ov, uint64_t height, uint32_t from, uint32_t end, int all,
-                   struct cpc_err *err)
-{
-    uint8_t key[CPC_KEY_MAX];
-    if (end == 0)
-        return all && cpc_overlay_obj_del(ov, key, cpc_key_deadline(key, height)) != 0
-                   ? cpc_err_set(err, CPC_ERR_NOMEM, "out of memory")
-                   : 0;
-    for (uint32_t bk = from / CPC_DEADLINE_BUCKET; bk <= (end - 1) / CPC_DEADLINE_BUCKET; bk++)
-        if (cpc_overlay_obj_del(ov, key, cpc_key_deadline_bucket(key, height, bk)) != 0)
-            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    if (all && cpc_overlay_obj_del(ov, key, cpc_key_deadline(key, height)) != 0)
-        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    return 0;
-}
-
 int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                          struct cpc_err *err)
 {
-    struct dl_cursor cur;
-    int rc = cursor_get(ov, &cur, err);
+    struct cpc_due_cursor cur;
+    int rc = cpc_due_cursor_get(ov, &DEADLINES, &cur, err);
     if (rc != 0)
         return rc;
     int present = cur.present;
-    if (!cur.present || cur.height > ctx->height) {
+    if (!cur.present || cur.slot > ctx->height) {
         /* no backlog: every height below this block's was done by its own block */
-        cur.height = ctx->height;
+        cur.slot = ctx->height;
         cur.entry = 0;
     }
     uint64_t work = 0;
     struct cpc_buf b;
     cpc_buf_init(&b);
-    while (rc == 0 && cur.height <= ctx->height && work < CPC_DEADLINE_WORK) {
+    while (rc == 0 && cur.slot <= ctx->height && work < CPC_DEADLINE_WORK) {
         uint32_t count;
-        if ((rc = dl_count_get(ov, cur.height, &count, err)) != 0)
+        if ((rc = cpc_due_count_get(ov, &DEADLINES, cur.slot, &count, err)) != 0)
             break;
         uint32_t first = cur.entry;
         /* the entries of one bucket, from the cursor on */
         while (rc == 0 && cur.entry < count && work < CPC_DEADLINE_WORK) {
             uint8_t key[CPC_KEY_MAX];
             uint32_t bk = cur.entry / CPC_DEADLINE_BUCKET;
-            size_t klen = cpc_key_deadline_bucket(key, cur.height, bk);
+            size_t klen = cpc_key_deadline_bucket(key, cur.slot, bk);
             if ((rc = cpc_overlay_obj_get(ov, key, klen, &b)) != 0) {
                 rc = cpc_err_set(err, CPC_ERR_INTERNAL, "deadline bucket %u of height %llu missing",
-                                 bk, (unsigned long long)cur.height);
+                                 bk, (unsigned long long)cur.slot);
                 break;
             }
             struct cpc_reader r;
@@ -368,26 +297,27 @@ int cpc_market_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
                 work < CPC_DEADLINE_WORK)
                 rc = cpc_err_set(err, CPC_ERR_INTERNAL,
                                  "deadline bucket %u of height %llu is short", bk,
-                                 (unsigned long long)cur.height);
+                                 (unsigned long long)cur.slot);
         }
         if (rc != 0)
             break;
         if (cur.entry < count) { /* out of work for this block: drop the full buckets done */
             if (cur.entry / CPC_DEADLINE_BUCKET > first / CPC_DEADLINE_BUCKET)
-                rc = dl_drop(ov, cur.height, first,
+                rc = cpc_due_drop(ov, &DEADLINES, cur.slot, first,
                              cur.entry / CPC_DEADLINE_BUCKET * CPC_DEADLINE_BUCKET, 0, err);
             break;
         }
-        rc = dl_drop(ov, cur.height, first, count, count > 0, err);
+        rc = cpc_due_drop(ov, &DEADLINES, cur.slot, first, count, count > 0, err);
         work++; /* a height, even an empty one, is one step */
-        cur.height++;
+        cur.slot++;
         cur.entry = 0;
     }
     cpc_buf_free(&b);
     if (rc != 0)
         return rc;
-    if (cur.height <= ctx->height)
-        return cursor_put(ov, &cur, err); /* work left: the next block goes on from here */
+    if (cur.slot <= ctx->height)
+        /* work left: the next block goes on from here */
+        return cpc_due_cursor_put(ov, &DEADLINES, &cur, err);
     uint8_t key = CPC_KEY_DEADLINE;
     if (present && cpc_overlay_obj_del(ov, &key, 1) != 0)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");

@@ -31,30 +31,34 @@
 #include "amount.h"
 #include "apply.h"
 #include "bytes.h"
+#include "due_index.h"
 #include "market_apply.h"
 #include "tx.h"
 
 #define ENTRY_LEN 40
 
-struct due_cursor {
-    uint64_t minute;
-    uint32_t entry;
-    int present;
-};
-
-static size_t key_count(uint8_t key[13], uint64_t minute)
+static size_t key_count(uint8_t key[CPC_KEY_MAX], uint64_t minute)
 {
     key[0] = CPC_KEY_RENTAL_DUE;
     cpc_put_u64be(key + 1, minute);
     return 9;
 }
 
-static size_t key_bucket(uint8_t key[13], uint64_t minute, uint32_t bucket)
+static size_t key_bucket(uint8_t key[CPC_KEY_MAX], uint64_t minute, uint32_t bucket)
 {
     key_count(key, minute);
     cpc_put_u32be(key + 9, bucket);
     return 13;
 }
+
+/* The settlement index: slot = minute ('M' keys). */
+static const struct cpc_due_index RENTALS_DUE = {
+    .cursor_key = CPC_KEY_RENTAL_DUE,
+    .bucket = CPC_RENTAL_BUCKET,
+    .count_key = key_count,
+    .bucket_key = key_bucket,
+    .what = "rental due",
+};
 
 int cpc_rental_get(const struct cpc_overlay *ov, const uint8_t id[32], struct cpc_rental *out)
 {
@@ -77,63 +81,6 @@ static int rental_put(struct cpc_overlay *ov, const struct cpc_rental *r, struct
     return cpc__market_put_encoded(ov, key, cpc_key_rental(key, r->id), &b, err);
 }
 
-static int cursor_get(const struct cpc_overlay *ov, struct due_cursor *c, struct cpc_err *err)
-{
-    uint8_t key = CPC_KEY_RENTAL_DUE;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_overlay_obj_get(ov, &key, 1, &b);
-    memset(c, 0, sizeof *c);
-    if (rc == 0) {
-        struct cpc_reader r;
-        cpc_reader_init(&r, b.data, b.len);
-        c->minute = cpc_read_u64(&r);
-        c->entry = cpc_read_u32(&r);
-        c->present = 1;
-        if (r.failed || r.left)
-            rc = cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt rental due cursor");
-    } else if (rc == CPC_ERR_NOT_FOUND) {
-        rc = 0;
-    } else {
-        rc = cpc_err_set(err, rc, "cannot read the rental due cursor");
-    }
-    cpc_buf_free(&b);
-    return rc;
-}
-
-static int cursor_put(struct cpc_overlay *ov, const struct due_cursor *c, struct cpc_err *err)
-{
-    uint8_t key = CPC_KEY_RENTAL_DUE;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    cpc_buf_put_u64(&b, c->minute);
-    cpc_buf_put_u32(&b, c->entry);
-    return cpc__market_put_encoded(ov, &key, 1, &b, err);
-}
-
-static int count_get(const struct cpc_overlay *ov, uint64_t minute, uint32_t *count,
-                     struct cpc_err *err)
-{
-    uint8_t key[13];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_overlay_obj_get(ov, key, key_count(key, minute), &b);
-    *count = 0;
-    if (rc == 0) {
-        struct cpc_reader r;
-        cpc_reader_init(&r, b.data, b.len);
-        *count = cpc_read_u32(&r);
-        if (r.failed || r.left)
-            rc = cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt rental due count");
-    } else if (rc == CPC_ERR_NOT_FOUND) {
-        rc = 0;
-    } else {
-        rc = cpc_err_set(err, rc, "cannot read a rental due count");
-    }
-    cpc_buf_free(&b);
-    return rc;
-}
-
 /* The minute at whose start a rental settled up to settled_ms owes a full minute. */
 static uint64_t due_minute(uint64_t settled_ms)
 {
@@ -146,26 +93,26 @@ static uint64_t due_minute(uint64_t settled_ms)
 static int due_add(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                    const struct cpc_rental *r, struct cpc_err *err)
 {
-    struct due_cursor cur;
+    struct cpc_due_cursor cur;
     uint32_t count;
-    int rc = cursor_get(ov, &cur, err);
+    int rc = cpc_due_cursor_get(ov, &RENTALS_DUE, &cur, err);
     if (rc != 0)
         return rc;
     if (!cur.present) {
-        cur.minute = ctx->time_ms / CPC_RENTAL_MINUTE_MS;
+        cur.slot = ctx->time_ms / CPC_RENTAL_MINUTE_MS;
         cur.entry = 0;
-        if ((rc = cursor_put(ov, &cur, err)) != 0)
+        if ((rc = cpc_due_cursor_put(ov, &RENTALS_DUE, &cur, err)) != 0)
             return rc;
     }
     uint64_t minute = due_minute(r->settled_ms);
-    if (minute < cur.minute)
-        minute = cur.minute;
-    if ((rc = count_get(ov, minute, &count, err)) != 0)
+    if (minute < cur.slot)
+        minute = cur.slot;
+    if ((rc = cpc_due_count_get(ov, &RENTALS_DUE, minute, &count, err)) != 0)
         return rc;
     if (count == UINT32_MAX)
         return cpc_err_set(err, CPC_ERR_TOO_LARGE, "too many rentals due at minute %llu",
                            (unsigned long long)minute);
-    uint8_t key[13];
+    uint8_t key[CPC_KEY_MAX];
     size_t klen = key_bucket(key, minute, count / CPC_RENTAL_BUCKET);
     struct cpc_buf b;
     cpc_buf_init(&b);
@@ -319,33 +266,19 @@ static int due_entry(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, co
     return due_add(ov, ctx, &r, err);
 }
 
-/* Delete the buckets of minute holding entries from..end-1, and its count when all. */
-static int due_drop(struct cpc_overlay *ov, uint64_t minute, uint32_t from, uint32_t end, int all,
-                    struct cpc_err *err)
-{
-    uint8_t key[13];
-    for (uint32_t bk = from / CPC_RENTAL_BUCKET; end > 0 && bk <= (end - 1) / CPC_RENTAL_BUCKET;
-         bk++)
-        if (cpc_overlay_obj_del(ov, key, key_bucket(key, minute, bk)) != 0)
-            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    if (all && cpc_overlay_obj_del(ov, key, key_count(key, minute)) != 0)
-        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    return 0;
-}
-
-/* Process the entries of cur->minute from cur->entry on, while *work lasts. */
+/* Process the entries of cur->slot from cur->entry on, while *work lasts. */
 static int walk_minute(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
-                       struct due_cursor *cur, uint32_t count, uint64_t *work, struct cpc_err *err)
+                       struct cpc_due_cursor *cur, uint32_t count, uint64_t *work, struct cpc_err *err)
 {
     struct cpc_buf b;
     cpc_buf_init(&b);
     int rc = 0;
     while (rc == 0 && cur->entry < count && *work < CPC_RENTAL_SETTLE_WORK) {
-        uint8_t key[13];
+        uint8_t key[CPC_KEY_MAX];
         uint32_t bk = cur->entry / CPC_RENTAL_BUCKET;
-        if (cpc_overlay_obj_get(ov, key, key_bucket(key, cur->minute, bk), &b) != 0) {
+        if (cpc_overlay_obj_get(ov, key, key_bucket(key, cur->slot, bk), &b) != 0) {
             rc = cpc_err_set(err, CPC_ERR_INTERNAL, "rental due bucket %u of minute %llu missing",
-                             bk, (unsigned long long)cur->minute);
+                             bk, (unsigned long long)cur->slot);
             break;
         }
         uint32_t base = bk * CPC_RENTAL_BUCKET;
@@ -369,30 +302,30 @@ static int walk_minute(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
 int cpc_rental_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                          struct cpc_err *err)
 {
-    struct due_cursor cur;
-    int rc = cursor_get(ov, &cur, err);
+    struct cpc_due_cursor cur;
+    int rc = cpc_due_cursor_get(ov, &RENTALS_DUE, &cur, err);
     if (rc != 0 || !cur.present)
         return rc;
-    struct due_cursor start = cur;
+    struct cpc_due_cursor start = cur;
     uint64_t now = ctx->time_ms / CPC_RENTAL_MINUTE_MS, work = 0, steps = 0;
-    while (cur.minute <= now && work < CPC_RENTAL_SETTLE_WORK && steps < CPC_RENTAL_MINUTE_STEPS) {
+    while (cur.slot <= now && work < CPC_RENTAL_SETTLE_WORK && steps < CPC_RENTAL_MINUTE_STEPS) {
         uint32_t count, first = cur.entry;
-        if ((rc = count_get(ov, cur.minute, &count, err)) != 0 ||
+        if ((rc = cpc_due_count_get(ov, &RENTALS_DUE, cur.slot, &count, err)) != 0 ||
             (rc = walk_minute(ov, ctx, &cur, count, &work, err)) != 0)
             return rc;
         if (cur.entry < count) { /* out of work: drop the buckets fully done */
             uint32_t done = cur.entry / CPC_RENTAL_BUCKET * CPC_RENTAL_BUCKET;
             if (done > first / CPC_RENTAL_BUCKET * CPC_RENTAL_BUCKET)
-                rc = due_drop(ov, cur.minute, first, done, 0, err);
+                rc = cpc_due_drop(ov, &RENTALS_DUE, cur.slot, first, done, 0, err);
             break;
         }
-        if ((rc = due_drop(ov, cur.minute, first, count, count > 0, err)) != 0)
+        if ((rc = cpc_due_drop(ov, &RENTALS_DUE, cur.slot, first, count, count > 0, err)) != 0)
             return rc;
         steps++;
-        cur.minute++;
+        cur.slot++;
         cur.entry = 0;
     }
-    if (rc != 0 || (cur.minute == start.minute && cur.entry == start.entry))
+    if (rc != 0 || (cur.slot == start.slot && cur.entry == start.entry))
         return rc;
-    return cursor_put(ov, &cur, err);
+    return cpc_due_cursor_put(ov, &RENTALS_DUE, &cur, err);
 }
