@@ -84,15 +84,7 @@ static int provider(struct cpc_http_req *req, struct cpc_http_res *res, uint32_t
         cpc_http_res_error(res, 503, "unavailable", "this node has no platform accounts");
         return -1;
     }
-    if (cpc__auth_bearer(req, res, p, u, scope) != 0)
-        return -1;
-    if (!(u->roles & CPC_ROLE_PROVIDER)) {
-        cpc_http_res_error(res, 403, "forbidden",
-                           "this route needs the provider role (PATCH /me {\"roles\": "
-                           "[\"provider\"]})");
-        return -1;
-    }
-    return 0;
+    return cpc__auth_provider(req, res, p, u, scope);
 }
 
 static void body_refused(struct cpc_http_res *res, const struct cpc_server_body_err *e)

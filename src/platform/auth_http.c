@@ -286,6 +286,20 @@ int cpc__auth_admin(struct cpc_http_req *req, struct cpc_http_res *res, struct c
     return 0;
 }
 
+int cpc__auth_provider(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_platform *p,
+                       struct cpc_puser *u, uint32_t scope)
+{
+    if (cpc__auth_bearer(req, res, p, u, scope) != 0)
+        return -1;
+    if (!(u->roles & CPC_ROLE_PROVIDER)) {
+        cpc_http_res_error(res, 403, "forbidden",
+                           "this route needs the provider role (PATCH /me {\"roles\": "
+                           "[\"provider\"]})");
+        return -1;
+    }
+    return 0;
+}
+
 static int u32_query(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
                      uint32_t def, uint32_t lo, uint32_t hi, uint32_t *out)
 {

@@ -61,6 +61,9 @@ int cpc__auth_bearer(struct cpc_http_req *req, struct cpc_http_res *res, struct 
 /* cpc__auth_bearer (access token only), then 403 forbidden unless the user is an admin. */
 int cpc__auth_admin(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_platform *p,
                     struct cpc_puser *u);
+/* cpc__auth_bearer for scope, then 403 forbidden unless the user has the provider role. */
+int cpc__auth_provider(struct cpc_http_req *req, struct cpc_http_res *res, struct cpc_platform *p,
+                       struct cpc_puser *u, uint32_t scope);
 /* Parse ?limit (1..max, default def) and ?offset (>= 0, default 0), or answer 400. */
 int cpc__auth_paging(struct cpc_http_req *req, struct cpc_http_res *res, uint32_t def,
                      uint32_t max, uint32_t *limit, uint32_t *offset);

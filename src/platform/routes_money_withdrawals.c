@@ -70,15 +70,7 @@ static json_t *withdrawal_json(const struct cpc_pwithdrawal *w)
 static int provider(struct cpc_http_req *req, struct cpc_http_res *res, uint32_t scope,
                     struct cpc_puser *u)
 {
-    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), u, scope) != 0)
-        return -1;
-    if (!(u->roles & CPC_ROLE_PROVIDER)) {
-        cpc_http_res_error(res, 403, "forbidden",
-                           "this route needs the provider role (PATCH /me {\"roles\": "
-                           "[\"provider\"]})");
-        return -1;
-    }
-    return 0;
+    return cpc__auth_provider(req, res, cpc__auth_plat(req), u, scope);
 }
 
 /* Under the custody lock: insert w against the committed balance, or answer why not. */
