@@ -494,10 +494,8 @@ static void run_parallel(struct mm_run *r, unsigned threads, size_t units, void 
         pthread_join(tid[t], NULL);
 }
 
-static size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
-
-static int matmul_with(int id, const struct cpc_matmul_spec *s, const int8_t *A, const int8_t *B,
-                       int32_t *C, const struct cpc_wk_ctl *ctl, struct cpc_err *err)
+int cpc__wk_matmul_args_check(const struct cpc_matmul_spec *s, const int8_t *A,
+                              const int8_t *B, const int32_t *C, struct cpc_err *err)
 {
     if (!s || !A || !B || !C)
         return cpc_err_set(err, CPC_ERR_INVALID, "matmul: missing buffers");
@@ -506,6 +504,16 @@ static int matmul_with(int id, const struct cpc_matmul_spec *s, const int8_t *A,
         return cpc_err_set(err, CPC_ERR_INVALID,
                            "matmul: dimensions %ux%ux%u out of range (each must be 1..%u)", s->m,
                            s->k, s->n, (unsigned)CPC_MATMUL_MAX_DIM);
+    return 0;
+}
+
+static size_t round_up(size_t v, size_t to) { return (v + to - 1) / to * to; }
+
+static int matmul_with(int id, const struct cpc_matmul_spec *s, const int8_t *A, const int8_t *B,
+                       int32_t *C, const struct cpc_wk_ctl *ctl, struct cpc_err *err)
+{
+    if (cpc__wk_matmul_args_check(s, A, B, C, err) != 0)
+        return CPC_ERR_INVALID;
     if (cpc_wk_cancelled(ctl))
         return cpc_err_set(err, CPC_ERR_CANCELLED, "matmul: cancelled");
 

@@ -119,13 +119,8 @@ int cpc__wk_matmul_onednn(const struct cpc_matmul_spec *s, const int8_t *A, cons
                           int32_t *C, const struct cpc_wk_ctl *ctl, unsigned band_rows,
                           struct cpc_err *err)
 {
-    if (!s || !A || !B || !C)
-        return cpc_err_set(err, CPC_ERR_INVALID, "matmul: missing buffers");
-    if (s->m < 1 || s->m > CPC_MATMUL_MAX_DIM || s->k < 1 || s->k > CPC_MATMUL_MAX_DIM ||
-        s->n < 1 || s->n > CPC_MATMUL_MAX_DIM)
-        return cpc_err_set(err, CPC_ERR_INVALID,
-                           "matmul: dimensions %ux%ux%u out of range (each must be 1..%u)", s->m,
-                           s->k, s->n, (unsigned)CPC_MATMUL_MAX_DIM);
+    if (cpc__wk_matmul_args_check(s, A, B, C, err) != 0)
+        return CPC_ERR_INVALID;
     if (!cpc__wk_onednn_usable())
         return cpc_err_set(err, CPC_ERR_INTERNAL, "matmul: oneDNN's ISA here (%s) is not exact",
                            cpc__wk_onednn_isa());

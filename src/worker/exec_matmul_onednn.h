@@ -25,6 +25,12 @@ const char *cpc__wk_onednn_isa(void);
  * oneDNN directly with the executor's thread count. */
 void cpc__wk_onednn_threads(unsigned threads);
 
+/* CPC_ERR_INVALID (message in err) unless every buffer is given and each of
+ * m, k, n is 1..CPC_MATMUL_MAX_DIM; 0 otherwise. Both CPU paths check with it
+ * (defined in exec_matmul_cpu.c); nothing is read from the buffers. */
+int cpc__wk_matmul_args_check(const struct cpc_matmul_spec *s, const int8_t *A,
+                              const int8_t *B, const int32_t *C, struct cpc_err *err);
+
 /* C = A*B as cpc_wk_matmul_cpu (same buffers, same checks, same result) on
  * dnnl_gemm_s8s8s32 with ctl->threads OpenMP threads, in bands of rows so that
  * cancel is polled and progress counted between calls. band_rows 0 = the
