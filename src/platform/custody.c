@@ -64,8 +64,35 @@ static int fill_and_sign(struct cpc_node *n, struct cpc_platform *p, const struc
     return rc;
 }
 
-int cpc_custody_sign_admit(struct cpc_node *n, struct cpc_http_res *res,
-                           const struct cpc_pwallet *w, struct cpc_tx *tx, char hash[65])
+/* CPC locked by the user's pending withdrawals (routes_money.c) is not the
+ * user's to spend: 0 when the committed balance less that covers tx's fee and
+ * value, else -1 with 402 answered (or 500 on a store error). */
+static int within_available(struct cpc_node *n, struct cpc_http_res *res,
+                            const struct cpc_pwallet *w, const struct cpc_tx *tx)
+{
+    uint64_t locked = 0, cost = 0;
+    struct cpc_err err = {0};
+    if (cpc_pstore_withdrawal_locked(n->platform->store, w->user, &locked, NULL, &err) != 0) {
+        cpc__auth_internal(res, &err);
+        return -1;
+    }
+    if (locked == 0)
+        return 0;
+    struct cpc_account acc;
+    cpc_node_account(n, tx->from, &acc);
+    if (cpc_tx_max_cost(tx, &cost) == 0 && acc.balance >= locked &&
+        acc.balance - locked >= cost)
+        return 0;
+    cpc_http_res_error(res, 402, "insufficient_funds",
+                       "this needs %llu base units, and the balance less pending withdrawals "
+                       "is %llu",
+                       (unsigned long long)cost,
+                       (unsigned long long)(acc.balance > locked ? acc.balance - locked : 0));
+    return -1;
+}
+
+static int sign_admit(struct cpc_node *n, struct cpc_http_res *res, const struct cpc_pwallet *w,
+                      struct cpc_tx *tx, char hash[65], bool may_spend_locked)
 {
     struct cpc_platform *p = n->platform;
     struct cpc_err err = {0};
@@ -77,6 +104,8 @@ int cpc_custody_sign_admit(struct cpc_node *n, struct cpc_http_res *res,
         cpc__auth_internal(res, &err);
         return -1;
     }
+    if (!may_spend_locked && within_available(n, res, w, tx) != 0)
+        return -1;
     if (cpc_node_admit_answer(n, res, tx) != 0)
         return -1;
     cpc_hex_encode(hash, tx->hash, 32);
@@ -85,4 +114,16 @@ int cpc_custody_sign_admit(struct cpc_node *n, struct cpc_http_res *res,
              (unsigned long long)tx->nonce);
     cpc__auth_audit(p, w->user, "custodial_tx", d);
     return 0;
+}
+
+int cpc_custody_sign_admit(struct cpc_node *n, struct cpc_http_res *res,
+                           const struct cpc_pwallet *w, struct cpc_tx *tx, char hash[65])
+{
+    return sign_admit(n, res, w, tx, hash, false);
+}
+
+int cpc_custody_sign_admit_payout(struct cpc_node *n, struct cpc_http_res *res,
+                                  const struct cpc_pwallet *w, struct cpc_tx *tx, char hash[65])
+{
+    return sign_admit(n, res, w, tx, hash, true);
 }

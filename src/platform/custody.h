@@ -34,8 +34,14 @@ void cpc_custody_unlock(struct cpc_node *n);
  * The key is opened only for the signature and wiped; an audit row
  * `custodial_tx` of w->user records the tx. On 0 hash gets the tx hash (hex);
  * -1 with the answer set (the admission's error as POST /tx answers it).
- * tx stays the caller's (cpc_tx_clear). */
+ * tx stays the caller's (cpc_tx_clear). Funds locked by the user's pending
+ * withdrawals are not spendable: a tx whose fee and value need them is
+ * refused with 402 insufficient_funds before admission. */
 int cpc_custody_sign_admit(struct cpc_node *n, struct cpc_http_res *res,
                            const struct cpc_pwallet *w, struct cpc_tx *tx, char hash[65]);
+/* cpc_custody_sign_admit for a withdrawal's approval, the one tx that spends
+ * the locked funds themselves. Same ownership rules. */
+int cpc_custody_sign_admit_payout(struct cpc_node *n, struct cpc_http_res *res,
+                                  const struct cpc_pwallet *w, struct cpc_tx *tx, char hash[65]);
 
 #endif

@@ -260,7 +260,7 @@ static int approve_locked(struct cpc_node *n, struct cpc_http_res *res, const ch
         cpc_http_res_error(res, 409, "already_decided", "withdrawal %s is decided already", id);
         goto out;
     }
-    if (cpc_custody_sign_admit(n, res, &wal, &tx, hash) != 0) {
+    if (cpc_custody_sign_admit_payout(n, res, &wal, &tx, hash) != 0) {
         if (cpc_pstore_withdrawal_undo(p->store, id, &err) != 0)
             CPC_LOGE("money: undoing the approval of %s: %s", id, err.msg);
         goto out;

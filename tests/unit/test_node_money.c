@@ -282,6 +282,33 @@ static void test_withdrawal_lock_reject_approve(void **state)
     assert_true(audit_has(f, "withdrawal_rejected"));
 }
 
+/* Locked CPC cannot leave through any custodial tx: a marketplace job's
+ * escrow signed by the node (cpc_custody_sign_admit) is refused with 402 while
+ * a withdrawal holds the funds, and goes through once it is rejected. */
+static void test_locked_funds_not_spent_by_custody(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], wallet[64], admin[2048], path[160], wid[40], draft[40];
+    provider_new(f, "lou@example.com", tok, wallet);
+    admin_new(f, admin);
+    fund(f, wallet, 10 * CPC);
+    expect(f, withdraw(f, tok, "9.999", "card", "4111111111111111"), 201, NULL);
+    snprintf(wid, sizeof wid, "%s", str(f->last, "id"));
+    /* a job of 3 x 0.001 CPC (+10%): more than the 0.001 CPC left available */
+    const char *job = "{\"kind\":\"hashpow\",\"params\":{\"bits\":8},\"tasks\":3,"
+                      "\"reward\":1000000,\"deadline\":100,\"max_budget\":10000000}";
+    expect(f, http_ex(f, "POST", "/marketplace/jobs", job, tok, NULL, NULL), 201, NULL);
+    snprintf(draft, sizeof draft, "%s", str(f->last, "id"));
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", draft);
+    expect(f, http_ex(f, "POST", path, NULL, tok, NULL, NULL), 402, "insufficient_funds");
+    assert_int_equal(cpc_mempool_size(f->node.mempool), 0);
+    snprintf(path, sizeof path, "/admin/withdrawals/%s/reject", wid);
+    expect(f, http_ex(f, "POST", path, "{\"reason\":\"test\"}", admin, NULL, NULL), 200, NULL);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", draft);
+    expect(f, http_ex(f, "POST", path, NULL, tok, NULL, NULL), 200, NULL);
+    assert_int_equal(cpc_mempool_size(f->node.mempool), 1);
+}
+
 static void test_bad_destinations(void **state)
 {
     struct fixture *f = *state;
@@ -495,6 +522,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_withdrawal_lock_reject_approve, setup_gateway,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_bad_destinations, setup_gateway, teardown),
+        cmocka_unit_test_setup_teardown(test_locked_funds_not_spent_by_custody, setup_gateway,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_withdrawal_races, setup_gateway, teardown),
         cmocka_unit_test_setup_teardown(test_payout_address, setup_payout, teardown),
         cmocka_unit_test(test_money_settings),
