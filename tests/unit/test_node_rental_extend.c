@@ -220,7 +220,11 @@ static void test_admin_commission(void **state)
     fund(f, w.cust_addr, 20 * CPC);
     assert_int_equal(cpc_pubkey_address(val, f->node.validator.info.pubkey), 0);
     fund(f, val, CPC); /* the validator pays COMMISSION_SET's fee */
-    /* a rental opened at 10% */
+    /* a rental opened at 10%; the catalogue shows 10% */
+    char gpath0[96];
+    snprintf(gpath0, sizeof gpath0, "/market/gpu/%s", w.srv_a);
+    expect(f, http_ex(f, "GET", gpath0, NULL, w.cust, NULL, NULL), 200, NULL);
+    assert_int_equal(NUM(f, "price_per_hour"), (json_int_t)(PRICE + PRICE / 10));
     expect(f, call(f, "POST", "/rentals", by_id(w.srv_a, 1), w.cust, NULL), 202, NULL);
     char old_id[65], new_id[65];
     snprintf(old_id, sizeof old_id, "%s", str(f->last, "id"));
@@ -259,6 +263,15 @@ static void test_admin_commission(void **state)
     assert_non_null(audit);
     assert_non_null(strstr(audit, "commission_set"));
     free(audit);
+    /* the catalogue shows the provider's price plus 25% */
+    char gpath[96];
+    snprintf(gpath, sizeof gpath, "/market/gpu/%s", w.srv_a);
+    expect(f, http_ex(f, "GET", gpath, NULL, w.cust, NULL, NULL), 200, NULL);
+    assert_int_equal(NUM(f, "price_per_hour"), (json_int_t)(PRICE + PRICE / 4));
+    expect(f, http_ex(f, "GET", "/market/gpu", NULL, w.cust, NULL, NULL), 200, NULL);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(f->last, "servers"), 0), "price_per_hour")),
+                     (json_int_t)(PRICE + PRICE / 4));
     /* a new rental prices and pays 25%; the old one keeps 10% */
     expect(f, call(f, "POST", "/rentals", by_id(w.srv_a, 1), w.cust, NULL), 202, NULL);
     snprintf(new_id, sizeof new_id, "%s", str(f->last, "id"));
