@@ -1,6 +1,6 @@
 /* rental.c — rentals' codecs (rental.h): the offer, its digest and signature,
- * the RENTAL_OPEN / RENTAL_END payloads (binary and strict JSON) and the
- * rental record. The state effects are in rental_apply.c.
+ * the RENTAL_OPEN / RENTAL_END / RENTAL_EXTEND / COMMISSION_SET payloads
+ * (binary and strict JSON), the commission override and the rental record. The state effects are in rental_apply.c.
  */
 #include "rental.h"
 
@@ -194,6 +194,90 @@ json_t *cpc_payload_rental_end_to_json(const struct cpc_payload_rental_end *p)
         return NULL;
     }
     return o;
+}
+
+/* ---------------- RENTAL_EXTEND ---------------- */
+
+void cpc_payload_rental_extend_encode(const struct cpc_payload_rental_extend *p,
+                                      struct cpc_buf *b)
+{
+    cpc_buf_put(b, p->rental_id, 32);
+    cpc_buf_put_u64(b, p->amount);
+}
+
+int cpc_payload_rental_extend_from_json(struct cpc_payload_rental_extend *p, const json_t *j,
+                                        struct cpc_err *err)
+{
+    static const char *const KEYS[] = {"rental_id", "amount", NULL};
+    int rc = cpc__json_check_object(j, "payload", KEYS, CPC_ERR_INVALID, err);
+    if (rc == 0)
+        rc = cpc__json_hex_exact(j, "payload", "rental_id", p->rental_id, 32, CPC_ERR_INVALID,
+                                 err);
+    if (rc == 0)
+        rc = cpc__json_u64(j, "payload", "amount", 1, INT64_MAX, &p->amount, CPC_ERR_INVALID,
+                           err);
+    return rc;
+}
+
+json_t *cpc_payload_rental_extend_to_json(const struct cpc_payload_rental_extend *p)
+{
+    json_t *o = json_object();
+    if (o && (cpc__json_set(o, "rental_id", cpc_hex_json(p->rental_id, 32)) ||
+              cpc__json_set(o, "amount", json_integer((json_int_t)p->amount)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---------------- COMMISSION_SET ---------------- */
+
+void cpc_payload_commission_set_encode(const struct cpc_payload_commission_set *p,
+                                       struct cpc_buf *b)
+{
+    cpc_buf_put(b, p->provider, CPC_ADDR_HASH_LEN);
+    cpc_buf_put_u32(b, p->bps);
+}
+
+int cpc_payload_commission_set_from_json(struct cpc_payload_commission_set *p, const json_t *j,
+                                         struct cpc_err *err)
+{
+    static const char *const KEYS[] = {"provider", "bps", NULL};
+    uint64_t bps = 0;
+    int rc = cpc__json_check_object(j, "payload", KEYS, CPC_ERR_INVALID, err);
+    if (rc == 0)
+        rc = cpc__json_addr(j, "payload", "provider", p->provider, CPC_ERR_INVALID, err);
+    if (rc == 0)
+        rc = cpc__json_u64(j, "payload", "bps", 0, CPC_COMMISSION_MAX_BPS, &bps, CPC_ERR_INVALID,
+                           err);
+    p->bps = (uint32_t)bps;
+    return rc;
+}
+
+json_t *cpc_payload_commission_set_to_json(const struct cpc_payload_commission_set *p)
+{
+    json_t *o = json_object();
+    if (o && (cpc__json_set(o, "provider", cpc__mkt_addr_json(p->provider)) ||
+              cpc__json_set(o, "bps", json_integer((json_int_t)p->bps)))) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+size_t cpc_key_commission(uint8_t key[21], const uint8_t provider[CPC_ADDR_HASH_LEN])
+{
+    key[0] = CPC_KEY_COMMISSION;
+    memcpy(key + 1, provider, CPC_ADDR_HASH_LEN);
+    return 1 + CPC_ADDR_HASH_LEN;
+}
+
+int cpc_commission_decode(const uint8_t *data, size_t len, uint32_t *bps)
+{
+    if (len != 4)
+        return CPC_ERR_INVALID;
+    *bps = cpc_get_u32be(data);
+    return *bps <= CPC_COMMISSION_MAX_BPS ? 0 : CPC_ERR_INVALID;
 }
 
 /* ---------------- the record ---------------- */

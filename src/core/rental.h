@@ -32,6 +32,15 @@
  * escrow account and a due-index entry; RENTAL_END settles and refunds. */
 #define CPC_GAS_RENTAL_OPEN 100000ULL
 #define CPC_GAS_RENTAL_END 50000ULL
+/* RENTAL_EXTEND reads and rewrites one record and moves one amount;
+ * COMMISSION_SET writes or deletes one 5-byte object. */
+#define CPC_GAS_RENTAL_EXTEND 50000ULL
+#define CPC_GAS_COMMISSION_SET 30000ULL
+/* Largest per-provider commission: half the provider's rate. A bound keeps a
+ * validator key that leaks, or a typo, from pricing a provider out (a customer
+ * never pays more than 1.5 x the provider's rate), and keeps the minute's cost
+ * within CPC_RENTAL_MAX_RATE x 1.5 (no overflow). */
+#define CPC_COMMISSION_MAX_BPS 5000u
 /* Settlement work per block (one unit per due entry, stale or not) and minute
  * steps per block (one unit per minute of the due index walked); the rest
  * carries over to the next block, in order. */
@@ -68,6 +77,19 @@ struct cpc_payload_rental_end {
     uint8_t rental_id[32]; /* the RENTAL_OPEN tx hash */
 };
 
+/* RENTAL_EXTEND (sent by the customer): rental_id[32] | u64 amount. */
+struct cpc_payload_rental_extend {
+    uint8_t rental_id[32]; /* the RENTAL_OPEN tx hash */
+    uint64_t amount;       /* moved into the escrow; >= one minute at the record's commission */
+};
+
+/* COMMISSION_SET (sent by the validator): provider[20] | u32 bps. bps ==
+ * CPC_COMMISSION_BPS removes the provider's override (the default applies). */
+struct cpc_payload_commission_set {
+    uint8_t provider[CPC_ADDR_HASH_LEN];
+    uint32_t bps; /* 0..CPC_COMMISSION_MAX_BPS */
+};
+
 /* The record under 'R' | rental id[32]. Encoding: u8 version(1) | customer[20] |
  * provider[20] | server_id[16] | u64 rate | u32 commission_bps | u64 deposit |
  * u64 opened_ms | u64 settled_ms | u64 paid_minutes | u8 status | u8 end_reason |
@@ -92,6 +114,8 @@ struct cpc_rental {
 #define CPC_KEY_RENTAL_DUE 'M' /* 'M'                          -> cursor: u64 minute | u32 entry;
                                 * 'M' | u64be minute           -> u32 entries filed there;
                                 * 'M' | u64be minute | u32be b -> due bucket b (rental_apply.c) */
+#define CPC_KEY_COMMISSION 'C' /* 'C' | provider[20]         -> u32 bps: the provider's
+                                * commission override (absent = CPC_COMMISSION_BPS) */
 
 /* Per-minute commission of rate at bps: floor(rate * bps / 10000), exact, no overflow. */
 uint64_t cpc_rental_commission(uint64_t rate, uint32_t bps);
@@ -129,6 +153,23 @@ void cpc_payload_rental_end_encode(const struct cpc_payload_rental_end *p, struc
 int cpc_payload_rental_end_from_json(struct cpc_payload_rental_end *p, const json_t *j,
                                      struct cpc_err *err);
 json_t *cpc_payload_rental_end_to_json(const struct cpc_payload_rental_end *p);
+/* RENTAL_EXTEND JSON: {"rental_id":"hex64","amount":N} (amount 1..INT64_MAX). */
+void cpc_payload_rental_extend_encode(const struct cpc_payload_rental_extend *p,
+                                      struct cpc_buf *b);
+int cpc_payload_rental_extend_from_json(struct cpc_payload_rental_extend *p, const json_t *j,
+                                        struct cpc_err *err);
+json_t *cpc_payload_rental_extend_to_json(const struct cpc_payload_rental_extend *p);
+/* COMMISSION_SET JSON: {"provider":"cpc1..","bps":N} (bps 0..CPC_COMMISSION_MAX_BPS). */
+void cpc_payload_commission_set_encode(const struct cpc_payload_commission_set *p,
+                                       struct cpc_buf *b);
+int cpc_payload_commission_set_from_json(struct cpc_payload_commission_set *p, const json_t *j,
+                                         struct cpc_err *err);
+json_t *cpc_payload_commission_set_to_json(const struct cpc_payload_commission_set *p);
+/* 'C' | provider; returns the key length (21). */
+size_t cpc_key_commission(uint8_t key[21], const uint8_t provider[CPC_ADDR_HASH_LEN]);
+/* The stored override value (4 bytes, u32be): 0 with *bps, CPC_ERR_INVALID when malformed
+ * or above CPC_COMMISSION_MAX_BPS. */
+int cpc_commission_decode(const uint8_t *data, size_t len, uint32_t *bps);
 
 /* Record codec. decode fills r (id from the argument) or returns CPC_ERR_INVALID
  * for any malformed bytes (wrong version, truncated, trailing bytes, bad status). */
@@ -148,6 +189,14 @@ int cpc_rental_apply_open(struct cpc_overlay *ov, const struct cpc_block_ctx *ct
                           const struct cpc_tx *tx, struct cpc_err *err);
 int cpc_rental_apply_end(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                          const struct cpc_tx *tx, struct cpc_err *err);
+int cpc_rental_apply_extend(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            const struct cpc_tx *tx, struct cpc_err *err);
+int cpc_rental_apply_commission_set(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                    const struct cpc_tx *tx, struct cpc_err *err);
+/* The commission a rental of provider opened now gets: its override, else
+ * CPC_COMMISSION_BPS. 0, or CPC_ERR_INVALID for a corrupt override. */
+int cpc_rental_commission_of(const struct cpc_overlay *ov,
+                             const uint8_t provider[CPC_ADDR_HASH_LEN], uint32_t *bps);
 /* Block end: settle the due rentals, oldest minute first, within
  * CPC_RENTAL_SETTLE_WORK entries and CPC_RENTAL_MINUTE_STEPS minutes; the rest
  * carries over to the next block. An error fails the block. */

@@ -1,5 +1,12 @@
-/* rental_apply.c — rentals' state effects (rental.h): RENTAL_OPEN, RENTAL_END
- * and the settlement of due rentals at block end, all from block timestamps.
+/* rental_apply.c — rentals' state effects (rental.h): RENTAL_OPEN, RENTAL_END,
+ * RENTAL_EXTEND, the validator's COMMISSION_SET and the settlement of due
+ * rentals at block end, all from block timestamps.
+ *
+ * Commission: RENTAL_OPEN fixes the record's commission_bps to the provider's
+ * override ('C' | provider, set by COMMISSION_SET) or CPC_COMMISSION_BPS; a
+ * later COMMISSION_SET never changes an open rental's rate. RENTAL_EXTEND
+ * only adds to the escrow (and the record's deposit, the total funded): the
+ * rental's due entry stays as it is, so the settlement simply lasts longer.
  *
  * Minutes: a rental's minute k covers [opened + k*60000, opened + (k+1)*60000).
  * Block end pays the minutes that ended: floor((time - settled_ms) / 60000),
@@ -186,10 +193,48 @@ static bool out_of_funds(const struct cpc_overlay *ov, const struct cpc_rental *
     return acc.balance < cpc_rental_minute_cost(r->rate_per_minute, r->commission_bps);
 }
 
+int cpc_rental_commission_of(const struct cpc_overlay *ov,
+                             const uint8_t provider[CPC_ADDR_HASH_LEN], uint32_t *bps)
+{
+    uint8_t key[1 + CPC_ADDR_HASH_LEN];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = cpc_overlay_obj_get(ov, key, cpc_key_commission(key, provider), &b);
+    if (rc == 0)
+        rc = cpc_commission_decode(b.data, b.len, bps);
+    else if (rc == CPC_ERR_NOT_FOUND) {
+        *bps = CPC_COMMISSION_BPS;
+        rc = 0;
+    }
+    cpc_buf_free(&b);
+    return rc;
+}
+
+/* The deposit of an opening must cover one minute at the commission it gets. */
+static int deposit_covers(uint64_t deposit, uint64_t rate, uint32_t bps, struct cpc_err *err)
+{
+    uint64_t minute = cpc_rental_minute_cost(rate, bps);
+    if (deposit >= minute)
+        return 0;
+    char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+    cpc_amount_format(have, deposit);
+    cpc_amount_format(need, minute);
+    return cpc_err_set(err, CPC_ERR_INVALID,
+                       "payload.deposit: %s CPC does not cover one minute (%s CPC: rate + "
+                       "commission of %u bps)",
+                       have, need, bps);
+}
+
 int cpc_rental_apply_open(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
                           const struct cpc_tx *tx, struct cpc_err *err)
 {
     const struct cpc_payload_rental_open *p = &tx->u.rental_open;
+    uint32_t bps;
+    if (cpc_rental_commission_of(ov, p->offer.provider, &bps) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt commission override");
+    int rc = deposit_covers(p->deposit, p->offer.rate_per_minute, bps, err);
+    if (rc != 0)
+        return rc;
     if (ctx->time_ms > p->offer.expires_ms)
         return cpc_err_set(err, CPC_ERR_INVALID,
                            "payload.offer.expires_ms: the offer expired at %llu, block time is %llu",
@@ -204,13 +249,13 @@ int cpc_rental_apply_open(struct cpc_overlay *ov, const struct cpc_block_ctx *ct
     memcpy(r.provider, p->offer.provider, CPC_ADDR_HASH_LEN);
     memcpy(r.server_id, p->offer.server_id, 16);
     r.rate_per_minute = p->offer.rate_per_minute;
-    r.commission_bps = CPC_COMMISSION_BPS;
+    r.commission_bps = bps;
     r.deposit = p->deposit;
     r.opened_ms = r.settled_ms = ctx->time_ms;
     r.status = CPC_RENTAL_OPEN;
     uint8_t escrow[CPC_ADDR_HASH_LEN];
     cpc_rental_escrow_address(escrow, r.id);
-    int rc = cpc__market_move(ov, tx->from, escrow, p->deposit, err);
+    rc = cpc__market_move(ov, tx->from, escrow, p->deposit, err);
     if (rc == 0)
         rc = rental_put(ov, &r, err);
     return rc != 0 ? rc : due_add(ov, ctx, &r, err);
@@ -240,6 +285,64 @@ int cpc_rental_apply_end(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
     int short_paid;
     rc = settle(ov, ctx, &r, elapsed / CPC_RENTAL_MINUTE_MS + 1, &short_paid, err);
     return rc != 0 ? rc : finish(ov, ctx, &r, reason, err);
+}
+
+int cpc_rental_apply_extend(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                            const struct cpc_tx *tx, struct cpc_err *err)
+{
+    (void)ctx;
+    const struct cpc_payload_rental_extend *p = &tx->u.rental_extend;
+    struct cpc_rental r;
+    int rc = cpc_rental_get(ov, p->rental_id, &r);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return cpc_err_set(err, CPC_ERR_NOT_FOUND, "payload.rental_id: no such rental");
+    if (rc != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "corrupt rental record");
+    if (memcmp(tx->from, r.customer, CPC_ADDR_HASH_LEN) != 0)
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "only the rental's customer may extend it");
+    if (r.status != CPC_RENTAL_OPEN)
+        return cpc_err_set(err, CPC_ERR_INVALID, "rental already ended");
+    uint64_t minute = cpc_rental_minute_cost(r.rate_per_minute, r.commission_bps);
+    if (p->amount < minute) {
+        char have[CPC_AMOUNT_STR_MAX], need[CPC_AMOUNT_STR_MAX];
+        cpc_amount_format(have, p->amount);
+        cpc_amount_format(need, minute);
+        return cpc_err_set(err, CPC_ERR_INVALID,
+                           "payload.amount: %s CPC does not cover one minute (%s CPC)", have,
+                           need);
+    }
+    uint64_t total;
+    if (!cpc_add_u64(&total, r.deposit, p->amount) || total > (uint64_t)INT64_MAX)
+        return cpc_err_set(err, CPC_ERR_OVERFLOW, "payload.amount: the rental's deposit overflows");
+    uint8_t escrow[CPC_ADDR_HASH_LEN];
+    cpc_rental_escrow_address(escrow, r.id);
+    if ((rc = cpc__market_move(ov, tx->from, escrow, p->amount, err)) != 0)
+        return rc;
+    r.deposit = total;
+    return rental_put(ov, &r, err);
+}
+
+int cpc_rental_apply_commission_set(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
+                                    const struct cpc_tx *tx, struct cpc_err *err)
+{
+    const struct cpc_payload_commission_set *p = &tx->u.commission_set;
+    uint8_t vaddr[CPC_ADDR_HASH_LEN], key[1 + CPC_ADDR_HASH_LEN];
+    if (cpc_pubkey_hash(vaddr, ctx->validator_pub) != 0 ||
+        memcmp(vaddr, tx->from, CPC_ADDR_HASH_LEN) != 0)
+        return cpc_err_set(err, CPC_ERR_UNAUTHORIZED, "COMMISSION_SET is for the validator only");
+    if (p->bps > CPC_COMMISSION_MAX_BPS)
+        return cpc_err_set(err, CPC_ERR_INVALID, "payload.bps: must be 0..%u",
+                           CPC_COMMISSION_MAX_BPS);
+    size_t klen = cpc_key_commission(key, p->provider);
+    if (p->bps == CPC_COMMISSION_BPS) { /* the default: no override to keep */
+        if (cpc_overlay_obj_del(ov, key, klen) != 0)
+            return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        return 0;
+    }
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    cpc_buf_put_u32(&b, p->bps);
+    return cpc__market_put_encoded(ov, key, klen, &b, err);
 }
 
 /* One due entry: settle the rental when it is live, then file its next entry

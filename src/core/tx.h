@@ -54,6 +54,8 @@ enum cpc_tx_type {
     /* GPU rentals by the minute (docs/protocol.md; rental.h, tx_types_rental.c) */
     CPC_TX_RENTAL_OPEN = 13,
     CPC_TX_RENTAL_END = 14,
+    CPC_TX_RENTAL_EXTEND = 15,
+    CPC_TX_COMMISSION_SET = 16, /* the validator's per-provider commission */
     CPC_TX_TYPE_COUNT
 };
 
@@ -105,6 +107,8 @@ struct cpc_tx {
         struct cpc_payload_result_reveal result_reveal;
         struct cpc_payload_rental_open rental_open;
         struct cpc_payload_rental_end rental_end;
+        struct cpc_payload_rental_extend rental_extend;
+        struct cpc_payload_commission_set commission_set;
     } u;
     uint8_t sig[CPC_SIG_LEN];
     uint8_t hash[32];  /* filled by cpc_tx_from_json / cpc_tx_sign / cpc_tx_compute_hash */

@@ -13,6 +13,7 @@
 #include "../market/routes_marketplace.h"
 #include "../market/routes_gpu.h"
 #include "../market/routes_servers.h"
+#include "../market/routes_commission.h"
 #include "../market/routes_rentals.h"
 #include "../platform/routes_auth.h"
 #include "../platform/routes_password.h"
@@ -87,6 +88,7 @@ static const struct cpc_route routes[] = {
     {"GET", "/rentals/{id}", cpc_h_rental_get, 0, 0},
     {"DELETE", "/rentals/{id}", cpc_h_rental_delete, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/rentals/{id}/connection", cpc_h_rental_connection, 0, 0},
+    {"POST", "/rentals/{id}/extend", cpc_h_rental_extend, CPC_AUTH_BODY_MAX, 0},
     /* platform accounts (routes_auth.c) */
     {"POST", "/auth/register", cpc_h_auth_register, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/verify", cpc_h_auth_verify, CPC_AUTH_BODY_MAX, 0},
@@ -112,6 +114,9 @@ static const struct cpc_route routes[] = {
     {"POST", "/admin/users/{id}/unblock", cpc_h_admin_unblock, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/admin/users/{id}/kyc", cpc_h_admin_kyc, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/admin/audit", cpc_h_admin_audit, 0, 0},
+    /* the per-provider commission on the chain (market/routes_commission.c) */
+    {"GET", "/admin/users/{id}/commission", cpc_h_admin_commission_get, 0, 0},
+    {"PUT", "/admin/users/{id}/commission", cpc_h_admin_commission_put, CPC_AUTH_BODY_MAX, 0},
     /* platform accounts: API keys and wallet (routes_apikeys.c, routes_wallet.c,
      * routes_wallet_send.c) */
     {"POST", "/api-keys", cpc_h_apikeys_post, CPC_AUTH_BODY_MAX, 0},

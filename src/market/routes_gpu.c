@@ -5,8 +5,13 @@
  * the host, the SSH ports or the bound worker: those are the provider's, and
  * a customer learns how to reach a machine only by renting it. The price
  * shown is what the customer pays per hour for the whole server: the
- * provider's price per GPU-hour times gpu_count plus the platform's 10%
- * commission (cpc_server_customer_price). Filters and both sorts run in SQL
+ * provider's price per GPU-hour times gpu_count plus the platform's
+ * commission: the provider's override on the chain (COMMISSION_SET), else
+ * 10%, applied to each row answered (at most one page: one wallet read and one
+ * chain read per row). The stored price_per_hour that ?min_price, ?max_price
+ * and the price sort use is the one at 10% (cpc_server_customer_price): an
+ * override moves a provider's shown prices, not its place in the order.
+ * Filters and both sorts run in SQL
  * on indexed columns; only ?status, which the scheduler knows and the
  * database does not, is filtered here, over at most CPC_GPU_SCAN_MAX rows in
  * the page's order, so a status query costs the node a bounded scan.
@@ -17,9 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/bech32.h"
+#include "../core/rental.h"
 #include "../node/node.h"
 #include "../platform/auth_http.h"
 #include "../platform/platform.h"
+#include "routes_rentals_internal.h"
 #include "routes_servers.h"
 #include "server_body.h"
 
@@ -36,6 +44,10 @@ static struct cpc_platform *reader(struct cpc_http_req *req, struct cpc_http_res
 }
 
 struct page {
+    struct {
+        int64_t owner; /* of each row of arr */
+        uint64_t hour; /* its provider's price per hour (price_per_gpu_hour x gpu_count) */
+    } rows[CPC_GPU_PAGE_MAX];
     struct cpc_node *n;
     const char *status;  /* NULL: any */
     uint64_t skip, want; /* matches to skip, then to keep */
@@ -55,8 +67,31 @@ static int page_row(void *arg, const struct cpc_pserver *r)
         pg->skip--;
         return 0;
     }
+    pg->rows[json_array_size(pg->arr)].owner = r->owner;
+    pg->rows[json_array_size(pg->arr)].hour = r->price_per_gpu_hour * r->gpu_count;
     json_array_append_new(pg->arr, cpc__server_json(r, st, 0));
     return json_array_size(pg->arr) >= pg->want;
+}
+
+/* Set o's price_per_hour to what a rental of owner's server costs an hour: the provider's
+ * price `hour` plus its commission on the chain (override or 10%). 0, or an error in err. */
+static int price_with_commission(struct cpc_node *n, struct cpc_platform *p, int64_t owner,
+                                 uint64_t hour, json_t *o, struct cpc_err *err)
+{
+    struct cpc_pwallet w;
+    uint8_t addr[CPC_ADDR_HASH_LEN];
+    uint32_t bps = CPC_COMMISSION_BPS;
+    int rc = cpc_pstore_wallet_get(p->store, owner, &w, err);
+    if (rc == CPC_ERR_NOT_FOUND)
+        return 0; /* no wallet yet: no override can name it */
+    if (rc == 0 && !w.linked_address[0] && cpc_address_decode(addr, w.custodial_address) == 0)
+        rc = cpc__rental_commission_bps(n, addr, &bps, err);
+    if (rc != 0 || bps == CPC_COMMISSION_BPS || hour > (uint64_t)INT64_MAX / 2)
+        return rc;
+    if (json_object_set_new(o, "price_per_hour",
+                            json_integer((json_int_t)(hour + cpc_rental_commission(hour, bps)))))
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    return 0;
 }
 
 /* ?key as text of at most max bytes without control characters ("" when absent); -1
@@ -140,7 +175,11 @@ void cpc_h_market_gpu(struct cpc_http_req *req, struct cpc_http_res *res)
     uint64_t limit = pg.want, offset = pg.status ? pg.skip : f.offset;
     pg.arr = json_array();
     struct cpc_err err = {0};
-    if (cpc_pstore_server_search(p->store, &f, page_row, &pg, &err) != 0) {
+    int rc = cpc_pstore_server_search(p->store, &f, page_row, &pg, &err);
+    for (size_t i = 0; rc == 0 && i < json_array_size(pg.arr); i++)
+        rc = price_with_commission(req->app, p, pg.rows[i].owner, pg.rows[i].hour,
+                                   json_array_get(pg.arr, i), &err);
+    if (rc != 0) {
         json_decref(pg.arr);
         cpc__auth_internal(res, &err);
         return;
@@ -170,7 +209,14 @@ void cpc_h_market_gpu_get(struct cpc_http_req *req, struct cpc_http_res *res)
         cpc__auth_internal(res, &err);
         return;
     }
-    cpc_http_res_json(res, 200, cpc__server_json(&r, cpc__server_status(req->app, &r), 0));
+    json_t *o = cpc__server_json(&r, cpc__server_status(req->app, &r), 0);
+    if (o && price_with_commission(req->app, p, r.owner, r.price_per_gpu_hour * r.gpu_count, o,
+                                   &err) != 0) {
+        json_decref(o);
+        cpc__auth_internal(res, &err);
+        return;
+    }
+    cpc_http_res_json(res, 200, o);
 }
 
 void cpc_h_market_prices(struct cpc_http_req *req, struct cpc_http_res *res)

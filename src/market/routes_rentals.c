@@ -8,9 +8,9 @@
  * rounded UP so the provider receives at least its listed price per hour;
  * the offer expires CPC_RENTAL_OFFER_TTL_MS after the order. The CUSTOMER's
  * custodial key signs the RENTAL_OPEN carrying that offer and a deposit of
- * hours x 60 x (rate + commission), commission = floor(rate x 10%) per
- * minute (cpc_rental_commission, CPC_COMMISSION_BPS, as the chain computes
- * it). When the committed balance less the fee cannot cover every hour, the
+ * hours x 60 x (rate + commission), commission = floor(rate x bps / 10000)
+ * per minute (cpc_rental_commission with the provider's commission, as the
+ * chain computes it). When the committed balance less the fee cannot cover every hour, the
  * deposit is the whole minutes it covers, at least one hour; below that the
  * order is refused 402 insufficient_funds. The rental id is the tx hash; the
  * rental is open once a block includes it. A provider whose wallet is linked
@@ -29,7 +29,12 @@
  * looking for a free port, finds the chain record ended, or the RENTAL_OPEN
  * never applied (no record a minute after its offer expired): the port is
  * then free again. An order reads at most one port span (1,000) of a
- * server's open rows. There is no top-up tx on the chain, so no extend route.
+ * server's open rows. POST /rentals/{id}/extend (RENTAL_EXTEND) is in
+ * routes_rental_extend.c, over the helpers of routes_rentals_internal.h.
+ * Commission: the provider's override on the chain (COMMISSION_SET, read by
+ * cpc__rental_commission_bps), else 10%, as RENTAL_OPEN will fix it; an
+ * override changed between the order and its block changes the record's
+ * commission, never below one minute of deposit (the deposit covers an hour).
  */
 #include "routes_rentals.h"
 
@@ -51,6 +56,7 @@
 #include "../platform/platform.h"
 #include "../platform/routes_wallet.h"
 #include "rental_body.h"
+#include "routes_rentals_internal.h"
 #include "server_body.h"
 #include "routes_servers.h"
 
@@ -79,6 +85,24 @@ static json_t *order_body(struct cpc_http_req *req, struct cpc_http_res *res)
     if (!j)
         cpc_http_res_error(res, 400, "invalid_json", "body must be a JSON object");
     return j;
+}
+
+int cpc__rental_commission_bps(struct cpc_node *n, const uint8_t provider[CPC_ADDR_HASH_LEN],
+                               uint32_t *bps, struct cpc_err *err)
+{
+    uint8_t key[1 + CPC_ADDR_HASH_LEN];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = cpc_node_obj_get(n, key, cpc_key_commission(key, provider), &b);
+    if (rc == 0 && cpc_commission_decode(b.data, b.len, bps) != 0)
+        rc = cpc_err_set(err, CPC_ERR_INVALID, "corrupt commission override");
+    else if (rc == CPC_ERR_NOT_FOUND) {
+        *bps = CPC_COMMISSION_BPS;
+        rc = 0;
+    } else if (rc != 0)
+        cpc_err_set(err, rc, "reading a commission override");
+    cpc_buf_free(&b);
+    return rc;
 }
 
 /* ---- choosing the server ---- */
@@ -234,6 +258,7 @@ static int uuid_ok(const struct cpc_pserver *r, uint8_t out[16])
 /* ---- POST /rentals ---- */
 
 struct order_ctx {
+    uint32_t bps; /* the provider's commission, as the chain reads it now */
     struct cpc_rental_order o;
     struct cpc_pserver server;
     struct cpc_pwallet provider, wallet;
@@ -241,10 +266,8 @@ struct order_ctx {
     struct cpc_prental row;
 };
 
-/* The chain record of rental id (64 hex) into *rec and its escrow's balance:
- * 1 found, 0 not yet, -1 error in err. */
-static int chain_record(struct cpc_node *n, const char *id, struct cpc_rental *rec,
-                        uint64_t *escrow, struct cpc_err *err)
+int cpc__rental_chain_record(struct cpc_node *n, const char *id, struct cpc_rental *rec,
+                             uint64_t *escrow, struct cpc_err *err)
 {
     uint8_t raw[32], key[33], esc[CPC_ADDR_HASH_LEN];
     if (cpc_hex_decode_exact(raw, 32, id) != 0)
@@ -276,7 +299,7 @@ static int rental_state(struct cpc_node *n, struct cpc_platform *p, const char *
                         uint64_t created_ms, uint64_t ended_ms, struct cpc_rental *rec,
                         uint64_t *escrow, const char **status, struct cpc_err *err)
 {
-    int found = chain_record(n, id, rec, escrow, err);
+    int found = cpc__rental_chain_record(n, id, rec, escrow, err);
     if (found < 0)
         return -1;
     uint64_t now = cpc_platform_now(p), ended = 0;
@@ -372,9 +395,13 @@ static int place_order(struct cpc_http_req *req, struct cpc_http_res *res,
         cpc__auth_internal(res, &err);
         return -1;
     }
+    if (cpc__rental_commission_bps(n, pl->offer.provider, &c->bps, &err) != 0) {
+        cpc__auth_internal(res, &err);
+        return -1;
+    }
     cpc_node_account(n, from, &acc);
-    pl->deposit = deposit_for(res, c->o.hours, cpc_rental_minute_cost(rate, CPC_COMMISSION_BPS),
-                              acc.balance, fee);
+    pl->deposit = deposit_for(res, c->o.hours, cpc_rental_minute_cost(rate, c->bps), acc.balance,
+                              fee);
     if (!pl->deposit)
         return -1;
     if (sign_offer(n, p, &c->provider, pl, &err) != 0) {
@@ -443,7 +470,7 @@ void cpc_h_rentals_post(struct cpc_http_req *req, struct cpc_http_res *res)
     if (place_order(req, res, p, u.id, c, hash) != 0)
         goto out;
     const struct cpc_payload_rental_open *pl = &c->tx.u.rental_open;
-    uint64_t cost = cpc_rental_minute_cost(pl->offer.rate_per_minute, CPC_COMMISSION_BPS);
+    uint64_t cost = cpc_rental_minute_cost(pl->offer.rate_per_minute, c->bps);
     cpc_http_res_json(
         res, 202,
         json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:I, s:I, s:I, s:I, s:I, s:s}", "id", hash,
@@ -476,9 +503,8 @@ static void set_time(json_t *o, const char *key, uint64_t ms)
     json_object_set_new(o, key, json_string(t));
 }
 
-/* The view of row r (borrowed), joined with its chain record; syncs the row's end. */
-static json_t *rental_json(struct cpc_node *n, struct cpc_platform *p,
-                           const struct cpc_prental *r, struct cpc_err *err)
+json_t *cpc__rental_json(struct cpc_node *n, struct cpc_platform *p, const struct cpc_prental *r,
+                         struct cpc_err *err)
 {
     struct cpc_rental rec;
     uint64_t escrow = 0;
@@ -504,9 +530,12 @@ static json_t *rental_json(struct cpc_node *n, struct cpc_platform *p,
     json_object_set_new(o, "commission_paid", json_integer((json_int_t)(rec.paid_minutes * comm)));
     json_object_set_new(o, "escrow_left", json_integer((json_int_t)escrow));
     set_time(o, "opened_at", rec.opened_ms);
-    set_time(o, "ends_at", rec.status == CPC_RENTAL_ENDED
-                               ? rec.ended_ms
-                               : rec.settled_ms + escrow / cost * CPC_RENTAL_MINUTE_MS);
+    uint64_t until = rec.status == CPC_RENTAL_ENDED
+                         ? rec.ended_ms
+                         : rec.settled_ms + escrow / cost * CPC_RENTAL_MINUTE_MS;
+    set_time(o, "ends_at", until);
+    json_object_set_new(o, "funded_until_ms", json_integer((json_int_t)until));
+    json_object_set_new(o, "commission_bps", json_integer((json_int_t)rec.commission_bps));
     set_time(o, "ended_at", rec.status == CPC_RENTAL_ENDED ? rec.ended_ms : 0);
     json_object_set_new(o, "end_reason", rec.end_reason < 4 && reasons[rec.end_reason]
                                              ? json_string(reasons[rec.end_reason])
@@ -541,7 +570,7 @@ void cpc_h_rentals_list(struct cpc_http_req *req, struct cpc_http_res *res)
                                                   &err)
                     : cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        json_t *o = rental_json(req->app, p, &l.rows[i], &err);
+        json_t *o = cpc__rental_json(req->app, p, &l.rows[i], &err);
         rc = o ? json_array_append_new(arr, o) : -1;
     }
     free(l.rows);
@@ -554,9 +583,8 @@ void cpc_h_rentals_list(struct cpc_http_req *req, struct cpc_http_res *res)
                                           (json_int_t)limit, "offset", (json_int_t)offset));
 }
 
-/* The caller's own rental {id} into *r: p, or NULL answered (404 for another's). */
-static struct cpc_platform *own_rental(struct cpc_http_req *req, struct cpc_http_res *res,
-                                       uint32_t scope, struct cpc_puser *u, struct cpc_prental *r)
+struct cpc_platform *cpc__rental_own(struct cpc_http_req *req, struct cpc_http_res *res,
+                                     uint32_t scope, struct cpc_puser *u, struct cpc_prental *r)
 {
     struct cpc_platform *p = customer(req, res, scope, u);
     if (!p)
@@ -582,9 +610,9 @@ void cpc_h_rental_get(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
     struct cpc_prental *r = malloc(sizeof *r);
-    struct cpc_platform *p = r ? own_rental(req, res, CPC_SCOPE_READ, &u, r) : NULL;
+    struct cpc_platform *p = r ? cpc__rental_own(req, res, CPC_SCOPE_READ, &u, r) : NULL;
     struct cpc_err err = {0};
-    json_t *o = p ? rental_json(req->app, p, r, &err) : NULL;
+    json_t *o = p ? cpc__rental_json(req->app, p, r, &err) : NULL;
     if (o)
         cpc_http_res_json(res, 200, o);
     else if (p || !r)
@@ -596,7 +624,7 @@ void cpc_h_rental_connection(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
     struct cpc_prental *r = malloc(sizeof *r);
-    struct cpc_platform *p = r ? own_rental(req, res, CPC_SCOPE_READ, &u, r) : NULL;
+    struct cpc_platform *p = r ? cpc__rental_own(req, res, CPC_SCOPE_READ, &u, r) : NULL;
     struct cpc_pserver s;
     struct cpc_err err = {0};
     int rc = p ? cpc_pstore_server_get(p->store, r->server_id, &s, &err) : 0;
@@ -640,7 +668,7 @@ static void end_rental(struct cpc_http_req *req, struct cpc_http_res *res,
     uint64_t escrow = 0;
     int found = -1;
     if (cpc_pstore_rental_get(p->store, r->id, r, &err) != 0 ||
-        (found = chain_record(n, r->id, &rec, &escrow, &err)) < 0 ||
+        (found = cpc__rental_chain_record(n, r->id, &rec, &escrow, &err)) < 0 ||
         (found && cpc__wallet_ensure(p, user, &w, &err) != 0)) {
         cpc__auth_internal(res, &err);
     } else if (!found) {
@@ -674,7 +702,7 @@ void cpc_h_rental_delete(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_puser u;
     struct cpc_prental *r = malloc(sizeof *r);
-    struct cpc_platform *p = r ? own_rental(req, res, CPC_SCOPE_ACCOUNT, &u, r) : NULL;
+    struct cpc_platform *p = r ? cpc__rental_own(req, res, CPC_SCOPE_ACCOUNT, &u, r) : NULL;
     if (!r) {
         struct cpc_err err = {0};
         cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");

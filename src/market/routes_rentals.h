@@ -1,5 +1,6 @@
 /* routes_rentals.h — the customers' GPU rentals (routes_rentals.c):
- * POST/GET /rentals, GET/DELETE /rentals/{id}, GET /rentals/{id}/connection.
+ * POST/GET /rentals, GET/DELETE /rentals/{id}, GET /rentals/{id}/connection;
+ * POST /rentals/{id}/extend (routes_rental_extend.c).
  * Rows are listed in cpcd/routes.c; docs/api.md, "GPU rentals". */
 #ifndef CPC_MARKET_ROUTES_RENTALS_H
 #define CPC_MARKET_ROUTES_RENTALS_H
@@ -20,5 +21,6 @@ void cpc_h_rentals_list(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_rental_get(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_rental_delete(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_rental_connection(struct cpc_http_req *req, struct cpc_http_res *res);
+void cpc_h_rental_extend(struct cpc_http_req *req, struct cpc_http_res *res);
 
 #endif

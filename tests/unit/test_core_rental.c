@@ -369,11 +369,12 @@ static void test_bad_offers_refused(void **state)
     offer_of(&z, &C.w1, 1, 0, T0 + MIN);
     open_tx(&tx, &C.customer, &z, &C.w1, 2 * COST);
     check_refuses(&tx, CPC_ERR_INVALID, "rate_per_minute");
-    /* deposit below one minute (rate + commission) */
-    open_tx(&tx, &C.customer, &o, &C.w1, COST - 1);
+    /* deposit below the rate alone: refused before any state (the commission
+     * the rental gets is state: apply checks rate + commission) */
+    open_tx(&tx, &C.customer, &o, &C.w1, RATE - 1);
     check_refuses(&tx, CPC_ERR_INVALID, "does not cover one minute");
-    /* one minute exactly is enough */
-    open_tx(&tx, &C.customer, &o, &C.w1, COST);
+    /* the rate is enough for the check */
+    open_tx(&tx, &C.customer, &o, &C.w1, RATE);
     struct cpc_err err = {0};
     assert_int_equal(cpc_tx_check(&tx, FX_CHAIN, 1, &err), 0);
     /* renting from oneself */
@@ -381,7 +382,7 @@ static void test_bad_offers_refused(void **state)
     open_tx(&tx, &C.customer, &z, &C.customer, 2 * COST);
     check_refuses(&tx, CPC_ERR_INVALID, "itself");
     /* the builder leaves a refused one out: nothing reaches the chain */
-    open_tx(&tx, &C.customer, &o, &C.w1, COST - 1);
+    open_tx(&tx, &C.customer, &o, &C.w1, RATE - 1);
     const struct cpc_tx *ptr = &tx;
     struct cpc_block b;
     struct cpc_state *delta = NULL;
@@ -404,6 +405,14 @@ static void test_bad_offers_refused(void **state)
     rstep1(&tx, T0 + MIN + 1, CPC_ERR_INVALID);
     assert_non_null(strstr(last_msg, "expired"));
     assert_int_equal(acct(&C.customer).balance, c0 - f);
+    /* the rate but not rate + commission: included, fails at apply, fee only */
+    c0 = acct(&C.customer).balance;
+    offer_of(&o, &C.w1, 1, RATE, T0 + 2 * MIN);
+    open_tx(&tx, &C.customer, &o, &C.w1, COST - 1);
+    f = fee(&tx);
+    rstep1(&tx, T0 + MIN + 1, CPC_ERR_INVALID);
+    assert_non_null(strstr(last_msg, "does not cover one minute"));
+    assert_int_equal(acct(&C.customer).balance, c0 - f);
     /* a deposit the customer does not have */
     offer_of(&o, &C.w1, 1, RATE, T0 + 2 * MIN);
     open_tx(&tx, &C.w2, &o, &C.w1, CPC(5000));
@@ -411,7 +420,170 @@ static void test_bad_offers_refused(void **state)
     replay_matches();
 }
 
-/* The JSON wire form of both types round-trips to the same tx hash, and the
+static void extend_tx(struct cpc_tx *tx, const struct fx_key *from, const uint8_t id[32],
+                      uint64_t amount)
+{
+    fx_base(tx, CPC_TX_RENTAL_EXTEND, 0, 1);
+    memcpy(tx->u.rental_extend.rental_id, id, 32);
+    tx->u.rental_extend.amount = amount;
+    sign_from(tx, from);
+}
+
+static void commission_tx(struct cpc_tx *tx, const struct fx_key *from,
+                          const struct fx_key *provider, uint32_t bps)
+{
+    fx_base(tx, CPC_TX_COMMISSION_SET, 0, 1);
+    memcpy(tx->u.commission_set.provider, provider->addr, 20);
+    tx->u.commission_set.bps = bps;
+    sign_from(tx, from);
+}
+
+/* RENTAL_EXTEND raises the escrow of an open rental (the customer's only),
+ * the settlement then lasts longer, and the end refunds the unused part. */
+static void test_extend_lasts_longer_and_refunds(void **state)
+{
+    (void)state;
+    uint64_t c0 = acct(&C.customer).balance, p0 = acct(&C.w1).balance,
+             t0 = acct(&C.treasury).balance, w2 = acct(&C.w2).balance;
+    uint8_t id[32];
+    uint64_t fees = open_rental(id, 2 * COST); /* two minutes */
+    struct cpc_tx tx;
+    extend_tx(&tx, &C.customer, id, 3 * COST);
+    fees += fee(&tx);
+    rstep1(&tx, T0 + 30000, 0);
+    assert_int_equal(escrow_of(id), 5 * COST);
+    assert_int_equal(rental_of(id).deposit, 5 * COST);
+    assert_int_equal(acct(&C.customer).balance, c0 - fees - 5 * COST);
+    /* the provider or a third party cannot: fee only, the escrow unchanged */
+    extend_tx(&tx, &C.w2, id, COST);
+    uint64_t f2 = fee(&tx);
+    rstep1(&tx, T0 + 31000, CPC_ERR_UNAUTHORIZED);
+    assert_non_null(strstr(last_msg, "only the rental's customer"));
+    assert_int_equal(acct(&C.w2).balance, w2 - f2);
+    extend_tx(&tx, &C.w1, id, COST);
+    uint64_t pf = fee(&tx);
+    rstep1(&tx, T0 + 32000, CPC_ERR_UNAUTHORIZED);
+    /* less than one minute, or nothing at all */
+    extend_tx(&tx, &C.customer, id, COST - 1);
+    fees += fee(&tx);
+    rstep1(&tx, T0 + 33000, CPC_ERR_INVALID);
+    assert_non_null(strstr(last_msg, "does not cover one minute"));
+    extend_tx(&tx, &C.customer, id, 0);
+    check_refuses(&tx, CPC_ERR_INVALID, "payload.amount");
+    cpc_tx_clear(&tx);
+    assert_int_equal(escrow_of(id), 5 * COST);
+    /* without the extension it would end for funds at T0 + 2 min; it lasts */
+    for (uint64_t m = 1; m <= 3; m++)
+        rstep(NULL, 0, T0 + m * MIN, NULL);
+    struct cpc_rental r = rental_of(id);
+    assert_int_equal(r.status, CPC_RENTAL_OPEN);
+    assert_int_equal(r.paid_minutes, 3);
+    assert_int_equal(escrow_of(id), 2 * COST);
+    /* the end 10 s later pays the 4th minute and refunds one unused minute */
+    end_tx(&tx, &C.customer, id);
+    fees += fee(&tx);
+    rstep1(&tx, T0 + 3 * MIN + 10000, 0);
+    r = rental_of(id);
+    assert_int_equal(r.status, CPC_RENTAL_ENDED);
+    assert_int_equal(r.paid_minutes, 4);
+    assert_int_equal(escrow_of(id), 0);
+    assert_int_equal(acct(&C.customer).balance, c0 - fees - 4 * COST);
+    assert_int_equal(acct(&C.w1).balance, p0 - pf + 4 * RATE);
+    assert_int_equal(acct(&C.treasury).balance, t0 + 4 * COMM); /* fees go to the proposer */
+    /* not after the end, nor an unknown rental */
+    extend_tx(&tx, &C.customer, id, COST);
+    rstep1(&tx, T0 + 4 * MIN, CPC_ERR_INVALID);
+    assert_non_null(strstr(last_msg, "already ended"));
+    uint8_t none[32] = {9};
+    extend_tx(&tx, &C.customer, none, COST);
+    rstep1(&tx, T0 + 4 * MIN + 1, CPC_ERR_NOT_FOUND);
+    replay_matches();
+}
+
+/* The override of w1 under 'C', or 0 when absent. */
+static uint32_t override_of(const struct fx_key *k, int *present)
+{
+    uint8_t key[21];
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = cpc_state_obj_get(C.st, key, cpc_key_commission(key, k->addr), &b);
+    uint32_t bps = 0;
+    *present = rc == 0;
+    if (rc == 0)
+        assert_int_equal(cpc_commission_decode(b.data, b.len, &bps), 0);
+    cpc_buf_free(&b);
+    return bps;
+}
+
+/* COMMISSION_SET: the validator's only; a rental opened after pays the
+ * override, one opened before keeps its 10%; the default value clears it. */
+static void test_commission_override(void **state)
+{
+    (void)state;
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_TRANSFER; /* the validator's fees */
+    memcpy(tx.u.transfer.to, C.val.addr, 20);
+    tx.u.transfer.amount = CPC(1);
+    sign_from(&tx, &C.customer);
+    rstep1(&tx, T0 - 1000, 0);
+    uint8_t before[32], after[32], cleared[32];
+    open_rental(before, 10 * COST);
+    /* a customer, the provider itself: refused */
+    commission_tx(&tx, &C.customer, &C.w1, 2500);
+    rstep1(&tx, T0 + 500, CPC_ERR_UNAUTHORIZED);
+    assert_non_null(strstr(last_msg, "validator only"));
+    commission_tx(&tx, &C.w1, &C.w1, 0);
+    rstep1(&tx, T0 + 600, CPC_ERR_UNAUTHORIZED);
+    int present;
+    override_of(&C.w1, &present);
+    assert_false(present);
+    /* above the cap: refused by the check */
+    commission_tx(&tx, &C.val, &C.w1, CPC_COMMISSION_MAX_BPS + 1);
+    check_refuses(&tx, CPC_ERR_INVALID, "payload.bps");
+    cpc_tx_clear(&tx);
+    commission_tx(&tx, &C.val, &C.w1, 2500);
+    rstep1(&tx, T0 + 1000, 0);
+    assert_int_equal(override_of(&C.w1, &present), 2500);
+    assert_true(present);
+    /* a deposit for 10% no longer covers a minute at 25% */
+    const uint64_t cost25 = RATE + RATE / 4;
+    struct cpc_rental_offer o;
+    offer_of(&o, &C.w1, 2, RATE, T0 + MIN);
+    open_tx(&tx, &C.customer, &o, &C.w1, cost25 - 1);
+    rstep1(&tx, T0 + 1500, CPC_ERR_INVALID);
+    assert_non_null(strstr(last_msg, "2500 bps"));
+    open_tx(&tx, &C.customer, &o, &C.w1, 10 * cost25);
+    memcpy(after, tx.hash, 32);
+    rstep1(&tx, T0 + 2000, 0);
+    assert_int_equal(rental_of(before).commission_bps, CPC_COMMISSION_BPS);
+    assert_int_equal(rental_of(after).commission_bps, 2500);
+    /* at T0 + 2 min the older has paid two minutes at 10%, the newer one at 25% */
+    uint64_t t0 = acct(&C.treasury).balance, p0 = acct(&C.w1).balance;
+    rstep(NULL, 0, T0 + 2 * MIN, NULL);
+    assert_int_equal(acct(&C.treasury).balance - t0, 2 * COMM + RATE / 4);
+    assert_int_equal(acct(&C.w1).balance - p0, 3 * RATE);
+    assert_int_equal(escrow_of(after), 9 * cost25);
+    /* the default value clears the override: the key is gone */
+    commission_tx(&tx, &C.val, &C.w1, CPC_COMMISSION_BPS);
+    rstep1(&tx, T0 + 2 * MIN + 3000, 0);
+    override_of(&C.w1, &present);
+    assert_false(present);
+    offer_of(&o, &C.w1, 3, RATE, T0 + 3 * MIN);
+    open_tx(&tx, &C.customer, &o, &C.w1, 3 * COST);
+    memcpy(cleared, tx.hash, 32);
+    rstep1(&tx, T0 + 2 * MIN + 4000, 0);
+    assert_int_equal(rental_of(cleared).commission_bps, CPC_COMMISSION_BPS);
+    assert_int_equal(rental_of(after).commission_bps, 2500); /* kept */
+    /* 0 bps is an override too (stored, not the default) */
+    commission_tx(&tx, &C.val, &C.w2, 0);
+    rstep1(&tx, T0 + 2 * MIN + 5000, 0);
+    assert_int_equal(override_of(&C.w2, &present), 0);
+    assert_true(present);
+    replay_matches();
+}
+
+/* The JSON wire form of the four types round-trips to the same tx hash, and the
  * decoder is strict. */
 static void test_json_round_trip(void **state)
 {
@@ -421,8 +593,11 @@ static void test_json_round_trip(void **state)
     offer_of(&o, &C.w1, 9, RATE, T0 + MIN);
     open_tx(&tx, &C.customer, &o, &C.w1, 3 * COST);
     end_tx(&e, &C.w1, tx.hash);
-    const struct cpc_tx *both[] = {&tx, &e};
-    for (int i = 0; i < 2; i++) {
+    struct cpc_tx x, cs;
+    extend_tx(&x, &C.customer, tx.hash, 2 * COST);
+    commission_tx(&cs, &C.val, &C.w1, 1500);
+    const struct cpc_tx *both[] = {&tx, &e, &x, &cs};
+    for (int i = 0; i < 4; i++) {
         json_t *j = cpc_tx_to_json(both[i]);
         assert_non_null(j);
         char *text = json_dumps(j, JSON_COMPACT);
@@ -524,6 +699,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_funds_run_out, setup, teardown_all),
         cmocka_unit_test_setup_teardown(test_bad_offers_refused, setup, teardown_all),
         cmocka_unit_test_setup_teardown(test_json_round_trip, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(test_extend_lasts_longer_and_refunds, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(test_commission_override, setup, teardown_all),
         cmocka_unit_test_setup_teardown(test_ten_thousand_due_in_one_block, setup, teardown_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,6 +120,7 @@ static const struct rule RULES[] = {
     {"GET", "/rentals/{id}", USER, KEY_READ},
     {"DELETE", "/rentals/{id}", USER, KEY_ACCOUNT},
     {"GET", "/rentals/{id}/connection", USER, KEY_READ},
+    {"POST", "/rentals/{id}/extend", USER, KEY_ACCOUNT},
     /* accounts */
     {"POST", "/auth/register", PUBLIC, KEY_ANY},
     {"POST", "/auth/verify", PUBLIC, KEY_ANY},
@@ -143,6 +144,8 @@ static const struct rule RULES[] = {
     {"POST", "/admin/users/{id}/unblock", ADMIN, KEY_NONE},
     {"POST", "/admin/users/{id}/kyc", ADMIN, KEY_NONE},
     {"GET", "/admin/audit", ADMIN, KEY_NONE},
+    {"GET", "/admin/users/{id}/commission", ADMIN, KEY_NONE},
+    {"PUT", "/admin/users/{id}/commission", ADMIN, KEY_NONE},
     {"POST", "/api-keys", USER, KEY_NONE},
     {"GET", "/api-keys", USER, KEY_NONE},
     {"DELETE", "/api-keys/{id}", USER, KEY_NONE},
