@@ -322,6 +322,19 @@ static int count_mail(struct fixture *f, const char *to, const char *marker)
     return n;
 }
 
+/* Close the node and open it again on the same home (same database and platform key),
+ * on the fixture's clocks: the watcher starts with a fresh cursor. */
+static void restart(struct fixture *f)
+{
+    cpc_daemon_close(&f->node);
+    struct cpc_node_config cfg;
+    nt_config_load(&cfg, f->home);
+    nt_node_open(&f->node, &cfg);
+    cpc_platform_set_clock(f->node.platform, test_clock, f);
+    cpc_scheduler_set_clock(f->node.scheduler, test_clock, f);
+    nt_node_start(&f->node, f->base);
+}
+
 #define WARN_MARK "minutes of funds left"
 #define STOP_MARK "was stopped by the chain"
 
@@ -345,7 +358,9 @@ static void test_low_funds_emails(void **state)
     assert_string_equal(got, id);
     read_mail(f, "c@example.com", ": 15 " WARN_MARK, 0, 0, got, NULL);
     read_mail(f, "c@example.com", "/extend", 0, 0, got, NULL);
-    /* more blocks under 15 minutes: no second warning; the row says warned */
+    /* a restart, then more blocks under 15 minutes: no second warning (warned_ms is
+     * in the database, the cursor starts again) */
+    restart(f);
     produce_at(f, t0 + 46 * CPC_RENTAL_MINUTE_MS + 1000);
     produce_at(f, t0 + 50 * CPC_RENTAL_MINUTE_MS + 1000);
     /* the escrow cannot pay minute 61: the chain ends it for funds */
