@@ -9,6 +9,7 @@
 #include "../http/httpd.h"
 #include "../market/blobs.h"
 #include "../market/lease_cache.h"
+#include "../market/rental_watch.h"
 #include "../market/routes_legacy.h"
 #include "../market/scheduler.h"
 #include "../market/worker_auth.h"
@@ -16,12 +17,18 @@
 #include "routes.h"
 
 /* The producer's hook: the scheduler follows the committed market records
- * (off chain); on failure a restart rebuilds it from the state. */
-static void scheduler_follow_block(void *arg, const struct cpc_state *delta, uint64_t height)
+ * (off chain); on failure a restart rebuilds it from the state. Then the
+ * rental watcher queues the low-funds emails (a failure: the next block
+ * retries). arg is the node. */
+static void follow_block(void *arg, const struct cpc_state *delta, uint64_t height)
 {
-    if (cpc_scheduler_on_block(arg, delta, height) != 0)
+    struct cpc_node *n = arg;
+    struct cpc_err err = {0};
+    if (cpc_scheduler_on_block(n->scheduler, delta, height) != 0)
         CPC_LOGE("scheduler: out of memory at block %llu (a restart rebuilds it)",
                  (unsigned long long)height);
+    if (n->rental_watch && cpc_rental_watch_block(n->rental_watch, n, &err) != 0)
+        CPC_LOGE("rental watch at block %llu: %s", (unsigned long long)height, err.msg);
 }
 
 static int open_market(struct cpc_node *n, struct cpc_err *err)
@@ -38,8 +45,8 @@ static int open_market(struct cpc_node *n, struct cpc_err *err)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     if (cpc_scheduler_rebuild(n->scheduler, n->state, n->latest.height, err) != 0)
         return cpc_err_prefix(err, "rebuilding the scheduler");
-    n->on_block = scheduler_follow_block;
-    n->on_block_arg = n->scheduler;
+    n->on_block = follow_block;
+    n->on_block_arg = n;
     n->lease_oracle = cpc_lease_cache_oracle(n->lease_cache);
     return 0;
 }
@@ -55,6 +62,8 @@ int cpc_daemon_open(struct cpc_node *n, const struct cpc_node_config *cfg, struc
     cpc_home_path(db_path, sizeof db_path, n->cfg.home, "data/chain.db");
     if ((rc = cpc_platform_new(&n->platform, n->cfg.home, db_path, err)) != 0)
         return rc;
+    if (!(n->rental_watch = cpc_rental_watch_new(0)))
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     struct cpc_blobs_config bc;
     if ((rc = cpc_blobs_config_load(&bc, n->cfg.home, err)) != 0)
         return rc;
@@ -125,6 +134,7 @@ void cpc_daemon_close(struct cpc_node *n)
     cpc_scheduler_free(n->scheduler);
     cpc_worker_auth_free(n->worker_auth);
     cpc_lease_cache_free(n->lease_cache);
+    cpc_rental_watch_free(n->rental_watch);
     cpc_platform_free(n->platform);
     cpc_blobs_free(n->blobs);
     cpc_legacy_free(n->legacy);
@@ -132,6 +142,7 @@ void cpc_daemon_close(struct cpc_node *n)
     n->worker_auth = NULL;
     n->lease_cache = NULL;
     n->platform = NULL;
+    n->rental_watch = NULL;
     n->blobs = NULL;
     n->legacy = NULL;
     cpc_node_close(n);

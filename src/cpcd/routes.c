@@ -15,6 +15,7 @@
 #include "../market/routes_servers.h"
 #include "../market/routes_commission.h"
 #include "../market/routes_rentals.h"
+#include "../market/routes_rental_money.h"
 #include "../platform/routes_auth.h"
 #include "../platform/routes_password.h"
 #include "../platform/routes_2fa.h"
@@ -41,6 +42,8 @@ static const struct cpc_route routes[] = {
     /* money in and out (routes_money.c); before /account/{address}, which would match */
     {"GET", "/account/balance", cpc_h_account_balance, 0, 0},
     {"POST", "/account/deposit", cpc_h_account_deposit, CPC_AUTH_BODY_MAX, 0},
+    /* before /account/{address}: the first match wins (routes_invoices.c) */
+    {"GET", "/account/invoices", cpc_h_invoices_list, 0, 0},
     {"GET", "/account/{address}", cpc_h_account, 0, CPC_ROUTE_RESERVED},
     {"GET", "/account/{address}/txs", cpc_h_account_txs, 0, 0},
     {"GET", "/balance/{address}", cpc_h_balance, 0, 0},
@@ -89,6 +92,12 @@ static const struct cpc_route routes[] = {
     {"DELETE", "/rentals/{id}", cpc_h_rental_delete, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/rentals/{id}/connection", cpc_h_rental_connection, 0, 0},
     {"POST", "/rentals/{id}/extend", cpc_h_rental_extend, CPC_AUTH_BODY_MAX, 0},
+    /* rental money: invoices, the provider's and the admin's rentals (routes_invoices.c,
+     * routes_rental_money.c) */
+    {"GET", "/account/invoices/{id}", cpc_h_invoice_get, 0, 0},
+    {"GET", "/account/invoices/{id}/html", cpc_h_invoice_html, 0, 0},
+    {"GET", "/provider/rentals", cpc_h_provider_rentals, 0, 0},
+    {"GET", "/admin/rentals", cpc_h_admin_rentals, 0, 0},
     /* platform accounts (routes_auth.c) */
     {"POST", "/auth/register", cpc_h_auth_register, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/verify", cpc_h_auth_verify, CPC_AUTH_BODY_MAX, 0},

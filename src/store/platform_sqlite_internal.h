@@ -33,6 +33,7 @@ struct cpc_pstore {
     sqlite3_stmt **servers;       /* statements of platform_sqlite_servers.c */
     sqlite3_stmt **rentals;       /* statements of platform_sqlite_rentals.c */
     sqlite3_stmt **money;         /* statements of platform_sqlite_money.c */
+    sqlite3_stmt **rental_money;  /* statements of platform_sqlite_rental_money.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -141,6 +142,11 @@ int cpc__pstore_rentals_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_rentals_close(struct cpc_pstore *s);
 /* The SQL of platform migration 7 (the rentals table), kept beside its statements. */
 extern const char cpc__pstore_rentals_sql[];
+/* Prepare / finalize the statements of platform_sqlite_rental_money.c (after migrations). */
+int cpc__pstore_rental_money_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_rental_money_close(struct cpc_pstore *s);
+/* The SQL of platform migration 11 (the rental watcher's marks and the money views' indexes). */
+extern const char cpc__pstore_rental_money_sql[];
 /* Prepare / finalize the statements of platform_sqlite_money.c (after migrations). */
 int cpc__pstore_money_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_money_close(struct cpc_pstore *s);

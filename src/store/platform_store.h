@@ -509,6 +509,41 @@ int cpc_pstore_rental_set_end_tx(struct cpc_pstore *s, const char *id, const cha
  * CPC_ERR_TOO_LARGE when every one is taken. */
 int cpc_pstore_rental_free_port(struct cpc_pstore *s, const char *server_id, uint32_t port_min,
                                 uint32_t port_max, uint32_t *port, struct cpc_err *err);
+/* ==== rental money views (platform_sqlite_rental_money.c, platform migration 11) ==== */
+
+/* The part of a rental row the money views and the low-funds watcher read: plain data.
+ * ended_ms / warned_ms 0 when not set. */
+struct cpc_prental_ref {
+    char id[65];
+    int64_t user;
+    char server_id[37];
+    char image[CPC_PRENTAL_IMAGE_MAX + 1];
+    uint32_t hours, ssh_port;
+    uint64_t created_ms, ended_ms, warned_ms;
+};
+
+/* Called for each row (borrowed for the call), under the store's lock: it must not call
+ * the store. Return non-zero to stop. */
+typedef int (*cpc_prental_ref_fn)(void *arg, const struct cpc_prental_ref *row);
+
+/* Hand the rentals the watcher is not done with (no watched_ms) whose id is above after
+ * ("" = from the first), in id order, at most limit, to cb. */
+int cpc_pstore_rental_watch_list(struct cpc_pstore *s, const char *after, uint64_t limit,
+                                 cpc_prental_ref_fn cb, void *arg, struct cpc_err *err);
+/* Set warned_ms of rental id to ms unless set: *claimed 1 when this call set it. */
+int cpc_pstore_rental_claim_warned(struct cpc_pstore *s, const char *id, uint64_t ms,
+                                   int *claimed, struct cpc_err *err);
+/* Set watched_ms of rental id to ms (and ended_ms to ms unless set) unless watched_ms is
+ * set: *claimed 1 when this call set it. */
+int cpc_pstore_rental_claim_watched(struct cpc_pstore *s, const char *id, uint64_t ms,
+                                    int *claimed, struct cpc_err *err);
+/* Hand the rentals of owner's servers to cb, newest first, limit rows from offset. */
+int cpc_pstore_rental_list_provider(struct cpc_pstore *s, int64_t owner, uint64_t limit,
+                                    uint64_t offset, cpc_prental_ref_fn cb, void *arg,
+                                    struct cpc_err *err);
+/* Hand every rental to cb, newest first, limit rows from offset. */
+int cpc_pstore_rental_list_all(struct cpc_pstore *s, uint64_t limit, uint64_t offset,
+                               cpc_prental_ref_fn cb, void *arg, struct cpc_err *err);
 /* ==== deposits and withdrawals (platform_sqlite_money.c, platform migration 8) ==== */
 
 #define CPC_PDEPOSIT_REF_MAX 128

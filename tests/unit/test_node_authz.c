@@ -121,6 +121,12 @@ static const struct rule RULES[] = {
     {"DELETE", "/rentals/{id}", USER, KEY_ACCOUNT},
     {"GET", "/rentals/{id}/connection", USER, KEY_READ},
     {"POST", "/rentals/{id}/extend", USER, KEY_ACCOUNT},
+    /* rental money: the customer's invoices, the provider's and the admin's rentals */
+    {"GET", "/account/invoices", USER, KEY_READ},
+    {"GET", "/account/invoices/{id}", USER, KEY_READ},
+    {"GET", "/account/invoices/{id}/html", USER, KEY_READ},
+    {"GET", "/provider/rentals", PROVIDER_ONLY, KEY_READ},
+    {"GET", "/admin/rentals", ADMIN, KEY_NONE},
     /* accounts */
     {"POST", "/auth/register", PUBLIC, KEY_ANY},
     {"POST", "/auth/verify", PUBLIC, KEY_ANY},
