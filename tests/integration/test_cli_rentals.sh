@@ -100,6 +100,16 @@ out=$(cli "$PHOME" server add --model "RTX 4090" --gpus 1 --vram 24 --price 1 --
 expect_eq "binding a worker twice fails" 1 "$rc"
 expect_contains "with the API's reason" "worker_bound" "$out"
 expect_eq "and the refused server is removed again" 4 "$(cli "$PHOME" server list | wc -l)"
+# an access token the node refuses: one refresh (rotating the refresh token), then the call
+old_rt=$(jq -r .refresh_token "$PHOME/session.json")
+jq '.access_token = "expired"' "$PHOME/session.json" >"$T_DIR/s.json" && cat "$T_DIR/s.json" >"$PHOME/session.json"
+expect_eq "a refused access token is refreshed once" 4 "$(cli "$PHOME" server list | wc -l)"
+check "the refresh rotated the saved refresh token" test "$(jq -r .refresh_token "$PHOME/session.json")" != "$old_rt"
+jq '.access_token = "expired" | .refresh_token = "spent"' "$PHOME/session.json" >"$T_DIR/s.json"
+cp "$PHOME/session.json" "$T_DIR/good.json"; cat "$T_DIR/s.json" >"$PHOME/session.json"
+out=$(cli "$PHOME" server list); rc=$?
+expect_eq "an expired session exits 1" 1 "$rc"; expect_contains "says to log in again" "login" "$out"
+cat "$T_DIR/good.json" >"$PHOME/session.json"
 
 # ---- customer: funds from an admin deposit ----
 echo "$PW" | "$CPC_BIN/cpcd" admin create --email admin@example.com --home "$NHOME" >/dev/null 2>&1 ||
