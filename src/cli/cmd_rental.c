@@ -251,19 +251,20 @@ static int run_ssh(struct cli_ctx *c, struct cpc_err *err)
     }
     snprintf(port, sizeof port, "%llu", (unsigned long long)p);
     snprintf(dest, sizeof dest, "%s@%s", user, host);
-    json_decref(j);
     if (c->flags & F_PRINT) {
         if (c->json) {
-            json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "host", host, "user", user, "port",
-                                  (json_int_t)p, "command", "ssh");
-            json_object_set_new(o, "command", json_sprintf("ssh -p %s %s", port, dest));
+            json_t *o = json_pack("{s:s, s:s, s:I, s:o}", "host", host, "user", user, "port",
+                                  (json_int_t)p, "command",
+                                  json_sprintf("ssh -p %s %s", port, dest));
             cli_print_json(o);
             json_decref(o);
         } else {
             printf("ssh -p %s %s\n", port, dest);
         }
+        json_decref(j);
         return 0;
     }
+    json_decref(j);
     fflush(stdout);
     char *argv[] = {"ssh", "-p", port, dest, NULL};
     execvp("ssh", argv);

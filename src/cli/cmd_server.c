@@ -111,12 +111,16 @@ static int ensure_provider(struct cli_ctx *c, json_int_t *uid, struct cpc_err *e
     json_t *roles = json_object_get(me, "roles"), *r;
     size_t i;
     bool has = false;
-    json_array_foreach(roles, i, r) has |= !strcmp(json_string_value(r) ? json_string_value(r) : "",
-                                                   "provider");
-    if (!has) {
+    json_array_foreach(roles, i, r) {
+        if (json_is_string(r) && !strcmp(json_string_value(r), "provider"))
+            has = true;
+    }
+    if (!has) { /* every role kept (PATCH /me refuses a change of admin) */
         json_t *nr = json_array();
-        json_array_foreach(roles, i, r) if (strcmp(json_string_value(r), "admin"))
-            json_array_append(nr, r);
+        json_array_foreach(roles, i, r) {
+            if (json_is_string(r))
+                json_array_append(nr, r);
+        }
         json_array_append_new(nr, json_string("provider"));
         json_t *body = json_pack("{s:o}", "roles", nr);
         rc = cli_api(c, "PATCH", "/me", body, &ans, err);

@@ -100,6 +100,14 @@ out=$(cli "$PHOME" server add --model "RTX 4090" --gpus 1 --vram 24 --price 1 --
 expect_eq "binding a worker twice fails" 1 "$rc"
 expect_contains "with the API's reason" "worker_bound" "$out"
 expect_eq "and the refused server is removed again" 4 "$(cli "$PHOME" server list | wc -l)"
+# an API key instead of the session (made with the session's own access token)
+AT=$(jq -r .access_token "$PHOME/session.json")
+KEY=$(curl -fsS -X POST -H "Authorization: Bearer $AT" -H 'Content-Type: application/json' \
+      --data '{"name":"it","scopes":["read"]}' "$NODE/api-keys" | jq -r .key)
+out=$(CPC_API_KEY="$KEY" "$CPC_BIN/cpc-cli" --home "$T_DIR/nosession" --node "$NODE" server list 2>&1)
+expect_eq "CPC_API_KEY without a session: server list" 4 "$(wc -l <<<"$out")"
+out=$("$CPC_BIN/cpc-cli" --home "$T_DIR/nosession" --node "$NODE" server rm "$S3" --api-key "$KEY" 2>&1)
+expect_contains "a read-only API key cannot remove a server" "insufficient_scope" "$out"
 # an access token the node refuses: one refresh (rotating the refresh token), then the call
 old_rt=$(jq -r .refresh_token "$PHOME/session.json")
 jq '.access_token = "expired"' "$PHOME/session.json" >"$T_DIR/s.json" && cat "$T_DIR/s.json" >"$PHOME/session.json"
@@ -144,6 +152,8 @@ expect_eq "--min-vram 32" "$S2" "$(ids --min-vram 32)"
 expect_eq "--count 2" "$S1" "$(ids --count 2)"
 expect_eq "--sort perf: best score first (340, 280, 40)" "$S1 $S2 $S3" "$(ids --sort perf)"
 expect_eq "--page 2 is empty" "" "$(ids --page 2)"
+expect_eq "gpu show" "$S2 A100 80GB 3850000000" \
+  "$(clij "$CHOME" gpu show "$S2" | jq -r '"\(.id) \(.gpu_model) \(.price_per_hour)"')"
 out=$(cli "$CHOME" gpu search --model "RTX 4090")
 expect_contains "text table: price per hour with commission (2 x 1.5 + 10%)" "3.3" "$out"
 expect_contains "text table has the header" "CPC/HOUR" "$out"
@@ -159,6 +169,13 @@ expect_contains "open after --wait" "status   open" "$out"
 expect_eq "rental show: open" open "$(clij "$CHOME" rental show "$R1" -o json | jq -r .status)"
 expect_contains "rentals lists it" "$R1" "$(cli "$CHOME" rentals)"
 expect_eq "rental ssh --print" "ssh -p 22000 cpc@127.0.0.1" "$(cli "$CHOME" rental ssh "$R1" --print)"
+expect_eq "rental ssh --print -o json" "127.0.0.1 22000 cpc ssh -p 22000 cpc@127.0.0.1" \
+  "$(clij "$CHOME" rental ssh "$R1" --print -o json | jq -r '"\(.host) \(.port) \(.user) \(.command)"')"
+# without --print it execs ssh (a fake one on PATH records its argv: one argument each, no shell)
+mkdir -p "$T_DIR/bin"
+printf '#!/bin/sh\nprintf "%%s|" "$@" >"%s/ssh_argv"\n' "$T_DIR" >"$T_DIR/bin/ssh"; chmod +x "$T_DIR/bin/ssh"
+PATH="$T_DIR/bin:$PATH" "$CPC_BIN/cpc-cli" --home "$CHOME" --node "$NODE" rental ssh "$R1"
+expect_eq "rental ssh execs ssh -p PORT USER@HOST" "-p|22000|cpc@127.0.0.1|" "$(cat "$T_DIR/ssh_argv" 2>/dev/null)"
 out=$(cli "$CHOME" rental end "$R1" --wait); rc=$?
 expect_eq "rental end --wait exits 0" 0 "$rc"
 expect_contains "ended" "ended" "$out"
