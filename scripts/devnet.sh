@@ -7,6 +7,10 @@
 # workers' lines show tasks leased, computed, verified and paid and their
 # balances rising; between jobs they do the synthetic kind (paid from the
 # genesis pool). The CLI uses the same home: `./cpc-cli ... --from faucet`.
+# GPU rentals: scripts/devnet_platform.sh lists each worker's machine as a
+# server of a provider account, bound to the worker's key, and gives a
+# customer account a platform deposit (README "Renting a GPU"); the workers
+# provision rentals as sandboxes on 127.0.0.1 ([provision] in the config).
 # Ctrl-C stops everything (the workers finish their task first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +41,12 @@ done
 faucet=$("$BIN/cpc-cli" keys show faucet | jq -r .address)
 echo "devnet: faucet $faucet  (try: ./cpc-cli tx send ADDR 100 --from faucet)"
 
+if ! grep -q '^\[provision\]' "$HOME_DIR/config" 2>/dev/null; then
+  printf '\n[provision]\n# devnet: rentals run as sandboxes with sshd on the loopback\nkind = sandbox\nlisten = 127.0.0.1\n' \
+    >>"$HOME_DIR/config"
+  echo "devnet: rentals are provisioned as sandboxes on 127.0.0.1 ([provision] in $HOME_DIR/config)"
+fi
+
 for i in $(seq 1 "$WORKERS"); do
   out=$("$BIN/cpc-worker" init --from "worker$i" 2>/dev/null)
   addr=$(echo "$out" | jq -r .address)
@@ -49,6 +59,9 @@ for i in $(seq 1 "$WORKERS"); do
   "$BIN/cpc-worker" run --from "worker$i" --threads 1 > >(sed -u "s/^/[worker$i] /") 2>&1 &
   pids+=($!)
 done
+
+HOME_DIR="$HOME_DIR" NODE="$NODE" BIN="$BIN" WORKERS="$WORKERS" bash scripts/devnet_platform.sh ||
+  echo "devnet: the GPU-rental set-up failed (see above); the chain runs on"
 
 if [ "$DEMO_EVERY" -gt 0 ]; then
   "$BIN/cpc-cli" keys show customer >/dev/null 2>&1 || "$BIN/cpc-cli" keys add customer >/dev/null

@@ -16,6 +16,7 @@
 #include "../common/home.h"
 #include "../common/http_client.h"
 #include "../common/keyring.h"
+#include "../core/amount.h"
 #include "../core/err.h"
 #include "../core/tx.h"
 
@@ -43,6 +44,33 @@ enum {
     F_BLOCKS = 1u << 16,
     F_TASKS = 1u << 17,
 };
+/* the platform commands' flags (bits past the enum's int range) */
+#define F_EMAIL (UINT64_C(1) << 18)
+#define F_API_KEY (UINT64_C(1) << 19)
+#define F_MODEL (UINT64_C(1) << 20)
+#define F_MIN_PRICE (UINT64_C(1) << 21)
+#define F_MAX_PRICE (UINT64_C(1) << 22)
+#define F_LOCATION (UINT64_C(1) << 23)
+#define F_MIN_VRAM (UINT64_C(1) << 24)
+#define F_COUNT (UINT64_C(1) << 25)
+#define F_STATUS (UINT64_C(1) << 26)
+#define F_SORT (UINT64_C(1) << 27)
+#define F_PAGE (UINT64_C(1) << 28)
+#define F_HOURS (UINT64_C(1) << 29)
+#define F_IMAGE (UINT64_C(1) << 30)
+#define F_SSH_KEY (UINT64_C(1) << 31)
+#define F_PRINT (UINT64_C(1) << 32)
+#define F_GPUS (UINT64_C(1) << 33)
+#define F_VRAM (UINT64_C(1) << 34)
+#define F_PRICE (UINT64_C(1) << 35)
+#define F_HOST (UINT64_C(1) << 36)
+#define F_PORTS (UINT64_C(1) << 37)
+#define F_COUNTRY (UINT64_C(1) << 38)
+#define F_CITY (UINT64_C(1) << 39)
+#define F_WORKER_KEY (UINT64_C(1) << 40)
+#define F_RAM (UINT64_C(1) << 41)
+#define F_DISK (UINT64_C(1) << 42)
+#define F_CPU (UINT64_C(1) << 43)
 #define F_GLOBAL (F_HOME | F_NODE | F_OUTPUT)
 #define F_TX (F_FROM | F_GAS_PRICE | F_WAIT | F_TIMEOUT | F_NONCE | F_CHAIN_ID | F_DRY_RUN)
 
@@ -50,7 +78,7 @@ struct cli_ctx {
     char home[CPC_PATH_MAX];
     const char *node_url;     /* never NULL after main's setup */
     bool json;                /* --output json */
-    unsigned flags;           /* F_* seen */
+    uint64_t flags;           /* F_* seen */
     const char *from;         /* --from KEY */
     uint64_t gas_price;       /* valid when flags & F_GAS_PRICE */
     uint64_t nonce;           /* valid when flags & F_NONCE */
@@ -59,6 +87,11 @@ struct cli_ctx {
     const char *chain_id;     /* --chain-id override (else the node's) */
     const char *stake;        /* --stake AMOUNT (worker register) */
     const char *blocks, *tasks; /* --blocks N, --tasks N (job extend) */
+    struct cli_opts {         /* the platform commands' flag values (NULL: not given) */
+        const char *email, *api_key, *model, *min_price, *max_price, *location, *min_vram;
+        const char *count, *status, *sort, *page, *hours, *image, *ssh_key, *gpus, *vram;
+        const char *price, *host, *ports, *country, *city, *worker_key, *ram, *disk, *cpu;
+    } o;
     const char *args[CLI_MAX_ARGS]; /* positional words after "group sub" */
     int nargs;
     struct cpc_http *http;    /* created lazily by cli_http */
@@ -70,7 +103,7 @@ struct cli_cmd {
     const char *group;
     const char *name;
     int min_args, max_args;
-    unsigned flags;
+    uint64_t flags;
     const char *synopsis;     /* "keys add NAME [--encrypt]" */
     const char *help;         /* one-paragraph description */
     int (*run)(struct cli_ctx *c, struct cpc_err *err);
@@ -82,6 +115,41 @@ extern const struct cli_cmd cli_tx_cmds[];
 extern const struct cli_cmd cli_query_cmds[];
 extern const struct cli_cmd cli_job_cmds[];
 extern const struct cli_cmd cli_worker_cmds[];
+/* the platform (cmd_account.c, cmd_rental.c, cmd_server.c) */
+extern const struct cli_cmd cli_account_cmds[];  /* login, logout, balance, deposit (top level) */
+extern const struct cli_cmd cli_rent_cmds[];     /* rent, rentals (top level) */
+extern const struct cli_cmd cli_rental_cmds[];   /* rental show|ssh|end */
+extern const struct cli_cmd cli_gpu_cmds[];      /* gpu search|show */
+extern const struct cli_cmd cli_server_cmds[];   /* server add|list|rm */
+
+/* platform.c — the platform API: session file, authentication, error answers.
+ * cli_api sends body (borrowed, may be NULL) with the caller's credentials: --api-key or
+ * $CPC_API_KEY, else the access token of HOME/session.json (refreshed once on a 401).
+ * A 2xx answer is parsed into *out (new reference, caller decrefs; {} when empty); any
+ * other answer becomes err: "<the API's message> (<code>, HTTP <status>)". */
+int cli_api(struct cli_ctx *c, const char *method, const char *path, const json_t *body,
+            json_t **out, struct cpc_err *err);
+/* The same without credentials; *status and code (cap 64, may be NULL) say what came back. */
+int cli_api_anon(struct cli_ctx *c, const char *method, const char *path, const json_t *body,
+                 json_t **out, long *status, char *code, struct cpc_err *err);
+/* HOME/session.json: save (mode 0600) the tokens of a login for c->node_url, or remove it. */
+int cli_session_save(const struct cli_ctx *c, const char *email, const json_t *login,
+                     struct cpc_err *err);
+/* Load the session's refresh token (cap bytes) and email; CPC_ERR_NOT_FOUND when none. */
+int cli_session_load(const struct cli_ctx *c, char *refresh, size_t cap, char *email,
+                     size_t email_cap, struct cpc_err *err);
+void cli_session_remove(const struct cli_ctx *c);
+/* Append "&name=value" (URL-encoded; the first one gets '?') to buf; -1 when it does not fit. */
+int cli_query_add(char *buf, size_t cap, const char *name, const char *value);
+/* A CPC amount ("1.5", 0 allowed) as base units, for flag (its name in the message). */
+int cli_parse_cpc(const char *flag, const char *text, uint64_t *out, struct cpc_err *err);
+/* An integer flag in lo..hi. */
+int cli_parse_int_flag(const char *flag, const char *text, uint64_t lo, uint64_t hi,
+                       uint64_t *out, struct cpc_err *err);
+/* Base units as "12.5" (CPC) into out (CPC_AMOUNT_STR_MAX). */
+const char *cli_cpc(char *out, uint64_t base_units);
+/* A rental id: 64 hex digits (usage error otherwise). */
+int cli_check_rental_id(const char *id, struct cpc_err *err);
 /* GET /market/job/{id} printed as JSON (job show, query job). */
 int cli_job_show(struct cli_ctx *c, struct cpc_err *err);
 

@@ -9,6 +9,7 @@
  * (usage on stderr). --help / -h anywhere prints the most specific usage on
  * stdout and exits 0.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,32 +23,60 @@
 struct flag_def {
     const char *name;
     const char *alias; /* short form or NULL */
-    unsigned bit;      /* 0 for --help/--version */
+    uint64_t bit;      /* 0 for --help/--version */
     int takes_value;
+    size_t slot;       /* offset of its value in struct cli_ctx (platform flags), else 0 */
 };
+#define OPT(name, bit, field) {name, NULL, bit, 1, offsetof(struct cli_ctx, o.field)}
 
 static const struct flag_def FLAGS[] = {
-    {"--home", NULL, F_HOME, 1},
-    {"--node", NULL, F_NODE, 1},
-    {"--output", "-o", F_OUTPUT, 1},
-    {"--from", NULL, F_FROM, 1},
-    {"--gas-price", NULL, F_GAS_PRICE, 1},
-    {"--wait", NULL, F_WAIT, 0},
-    {"--timeout", NULL, F_TIMEOUT, 1},
-    {"--nonce", NULL, F_NONCE, 1},
-    {"--encrypt", NULL, F_ENCRYPT, 0},
-    {"--yes", "-y", F_YES, 0},
-    {"--task-id", NULL, F_TASK_ID, 1},
-    {"--result-hash", NULL, F_RESULT_HASH, 1},
-    {"--worker-address", NULL, F_WORKER_ADDR, 1},
-    {"--chain-id", NULL, F_CHAIN_ID, 1},
-    {"--dry-run", NULL, F_DRY_RUN, 0},
-    {"--stake", NULL, F_STAKE, 1},
-    {"--blocks", NULL, F_BLOCKS, 1},
-    {"--tasks", NULL, F_TASKS, 1},
-    {"--help", "-h", 0, 0},
-    {"--version", NULL, 0, 0},
-    {NULL, NULL, 0, 0},
+    {"--home", NULL, F_HOME, 1, 0},
+    {"--node", NULL, F_NODE, 1, 0},
+    {"--output", "-o", F_OUTPUT, 1, 0},
+    {"--from", NULL, F_FROM, 1, 0},
+    {"--gas-price", NULL, F_GAS_PRICE, 1, 0},
+    {"--wait", NULL, F_WAIT, 0, 0},
+    {"--timeout", NULL, F_TIMEOUT, 1, 0},
+    {"--nonce", NULL, F_NONCE, 1, 0},
+    {"--encrypt", NULL, F_ENCRYPT, 0, 0},
+    {"--yes", "-y", F_YES, 0, 0},
+    {"--task-id", NULL, F_TASK_ID, 1, 0},
+    {"--result-hash", NULL, F_RESULT_HASH, 1, 0},
+    {"--worker-address", NULL, F_WORKER_ADDR, 1, 0},
+    {"--chain-id", NULL, F_CHAIN_ID, 1, 0},
+    {"--dry-run", NULL, F_DRY_RUN, 0, 0},
+    {"--stake", NULL, F_STAKE, 1, 0},
+    {"--blocks", NULL, F_BLOCKS, 1, 0},
+    {"--tasks", NULL, F_TASKS, 1, 0},
+    OPT("--email", F_EMAIL, email),
+    OPT("--api-key", F_API_KEY, api_key),
+    OPT("--model", F_MODEL, model),
+    OPT("--min-price", F_MIN_PRICE, min_price),
+    OPT("--max-price", F_MAX_PRICE, max_price),
+    OPT("--location", F_LOCATION, location),
+    OPT("--min-vram", F_MIN_VRAM, min_vram),
+    OPT("--count", F_COUNT, count),
+    OPT("--status", F_STATUS, status),
+    OPT("--sort", F_SORT, sort),
+    OPT("--page", F_PAGE, page),
+    OPT("--hours", F_HOURS, hours),
+    OPT("--image", F_IMAGE, image),
+    OPT("--ssh-key", F_SSH_KEY, ssh_key),
+    {"--print", NULL, F_PRINT, 0, 0},
+    OPT("--gpus", F_GPUS, gpus),
+    OPT("--vram", F_VRAM, vram),
+    OPT("--price", F_PRICE, price),
+    OPT("--host", F_HOST, host),
+    OPT("--ports", F_PORTS, ports),
+    OPT("--country", F_COUNTRY, country),
+    OPT("--city", F_CITY, city),
+    OPT("--worker-key", F_WORKER_KEY, worker_key),
+    OPT("--ram", F_RAM, ram),
+    OPT("--disk", F_DISK, disk),
+    OPT("--cpu", F_CPU, cpu),
+    {"--help", "-h", 0, 0, 0},
+    {"--version", NULL, 0, 0, 0},
+    {NULL, NULL, 0, 0, 0},
 };
 
 static int run_status(struct cli_ctx *c, struct cpc_err *err);
@@ -56,6 +85,9 @@ static const struct cli_cmd STATUS_CMD[] = {
     {NULL, "status", 0, 0, 0, "status", "Print the node's GET /status as JSON.", run_status},
     {0},
 };
+
+/* commands without a group word */
+static const struct cli_cmd *const TOP_LEVEL[] = {STATUS_CMD, cli_account_cmds, cli_rent_cmds, NULL};
 
 struct group {
     const char *name;
@@ -69,6 +101,9 @@ static const struct group GROUPS[] = {
     {"query", "Read chain state from the node", cli_query_cmds},
     {"job", "Create, cancel and inspect compute jobs", cli_job_cmds},
     {"worker", "Register or deregister as a compute provider", cli_worker_cmds},
+    {"gpu", "Search the GPU catalogue (platform account)", cli_gpu_cmds},
+    {"rental", "Inspect, reach and end your GPU rentals (platform account)", cli_rental_cmds},
+    {"server", "List your GPU servers as a provider (platform account)", cli_server_cmds},
     {NULL, NULL, NULL},
 };
 
@@ -79,6 +114,11 @@ static const char GLOBAL_OPTS[] =
     "  -o, --output FORMAT   text (default) or json\n"
     "  -h, --help            show help for any command or group\n"
     "  --version             print the version\n";
+
+static const char PLATFORM_OPTS[] =
+    "Platform options (login first, or use an API key):\n"
+    "  --api-key KEY         an API key (cpc_...) instead of the login session;\n"
+    "                        prefer $CPC_API_KEY (a flag shows in the process list)\n";
 
 static const char TX_OPTS[] =
     "Transaction options:\n"
@@ -94,11 +134,14 @@ static const char TX_OPTS[] =
 static void usage_top(FILE *f)
 {
     fprintf(f, "Usage: cpc-cli [--home DIR] [--node URL] [--output text|json] COMMAND ...\n\n"
-               "The ComputeChain command line: keys, transactions and queries.\n\nCommands:\n");
+               "The ComputeChain command line: keys, transactions, queries and GPU rentals.\n\nCommands:\n");
     for (const struct group *g = GROUPS; g->name; g++)
         for (const struct cli_cmd *c = g->cmds; c->name; c++)
             fprintf(f, "  %s\n", c->synopsis);
-    fprintf(f, "  status\n\n%s", GLOBAL_OPTS);
+    for (const struct cli_cmd *const *t = TOP_LEVEL; *t; t++)
+        for (const struct cli_cmd *c = *t; c->name; c++)
+            fprintf(f, "  %s\n", c->synopsis);
+    fprintf(f, "\n%s", GLOBAL_OPTS);
     fprintf(f, "\nRun 'cpc-cli COMMAND --help' for details on a command.\n");
 }
 
@@ -117,6 +160,8 @@ static void usage_cmd(FILE *f, const struct cli_cmd *c)
     fprintf(f, "Usage: cpc-cli %s\n\n%s\n", c->synopsis, c->help);
     if ((c->flags & F_TX) == F_TX)
         fprintf(f, "\n%s", TX_OPTS);
+    if (c->flags & F_API_KEY)
+        fprintf(f, "\n%s", PLATFORM_OPTS);
     fprintf(f, "\n%s", GLOBAL_OPTS);
 }
 
@@ -131,7 +176,7 @@ static const struct flag_def *find_flag(const char *name, size_t len)
     return NULL;
 }
 
-static const char *flag_name(unsigned bit)
+static const char *flag_name(uint64_t bit)
 {
     for (const struct flag_def *f = FLAGS; f->name; f++)
         if (f->bit == bit)
@@ -180,6 +225,10 @@ static int parse_argv(int argc, char **argv, struct parsed *p, struct cli_ctx *c
             return cpc_err_set(err, CLI_USAGE, "flag %s takes no value", f->name);
         }
         c->flags |= f->bit;
+        if (f->slot) {
+            *(const char **)(void *)((char *)c + f->slot) = val;
+            continue;
+        }
         switch (f->bit) {
         case 0:
             if (!strcmp(f->name, "--help"))
@@ -293,8 +342,9 @@ int main(int argc, char **argv)
         }
         return usage_error(NULL, print_top, NULL);
     }
-    if (!strcmp(p.words[0], "status")) {
-        cmd = STATUS_CMD;
+    for (const struct cli_cmd *const *t = TOP_LEVEL; *t && !cmd; t++)
+        cmd = find_cmd(*t, p.words[0]);
+    if (cmd) {
         first_arg = 1;
     } else if ((grp = find_group(p.words[0])) != NULL) {
         if (p.nwords < 2) {
@@ -321,9 +371,9 @@ int main(int argc, char **argv)
     }
 
     /* check flags and arity */
-    unsigned bad = ctx.flags & ~(F_GLOBAL | cmd->flags);
+    uint64_t bad = ctx.flags & ~(F_GLOBAL | cmd->flags);
     if (bad) {
-        unsigned bit = bad & (~bad + 1u);
+        uint64_t bit = bad & (~bad + 1u);
         cpc_err_set(&err, CLI_USAGE, "flag %s is not valid for '%s%s%s'", flag_name(bit),
                     cmd->group ? cmd->group : "", cmd->group ? " " : "", cmd->name);
         return usage_error(&err, print_cmd, cmd);
