@@ -14,7 +14,7 @@
  * same bytes (same nonce, same hash), so the chain applies it at most once; a
  * result is never computed and signed twice under two nonces.
  *
- * Signals: the first SIGINT/SIGTERM stops leasing, finishes the running task,
+ * Signals: the first SIGINT/SIGTERM stops leasing, finishes the running tasks,
  * submits it, releases leases not started, saves and exits; a second one
  * cancels the running task and releases its lease too. Unfinished reveals
  * stay in the state file for the next start.
