@@ -15,8 +15,8 @@
  * result is never computed and signed twice under two nonces.
  *
  * Signals: the first SIGINT/SIGTERM stops leasing, finishes the running tasks,
- * submits it, releases leases not started, saves and exits; a second one
- * cancels the running task and releases its lease too. Unfinished reveals
+ * submits them, releases leases not started, saves and exits; a second one
+ * cancels the running tasks and releases their leases too. Unfinished reveals
  * stay in the state file for the next start.
  */
 #ifndef CPC_WORKER_AGENT_H

@@ -113,14 +113,17 @@ int wk_pool_init(struct wk_pool *p, const struct wk_gpu_backend *gpu,
             exec_init(&p->ex[p->n++], d);
     } else {
         for (unsigned i = 0; i < sel->n; i++) {
-            if (sel->index[i] >= have)
-                return have ? cpc_err_set(err, CPC_ERR_INVALID,
-                                          "--gpus: no GPU %d: this machine has %d (0..%d)",
-                                          sel->index[i], have, have - 1)
-                            : cpc_err_set(err, CPC_ERR_INVALID,
-                                          "--gpus: no GPU %d: this machine has none usable",
-                                          sel->index[i]);
-            exec_init(&p->ex[p->n++], sel->index[i]);
+            if (sel->index[i] < have) {
+                exec_init(&p->ex[p->n++], sel->index[i]);
+                continue;
+            }
+            p->n = 0; /* nothing made: wk_pool_free is a no-op */
+            if (have)
+                return cpc_err_set(err, CPC_ERR_INVALID,
+                                   "--gpus: no GPU %d: this machine has %d (0..%d)",
+                                   sel->index[i], have, have - 1);
+            return cpc_err_set(err, CPC_ERR_INVALID,
+                               "--gpus: no GPU %d: this machine has none usable", sel->index[i]);
         }
     }
     if (p->n == 0)

@@ -98,7 +98,8 @@ struct wk_pool {
  * must outlive p; NULL: no GPU) and a CPU executor when cpu. A listed index
  * that the backend does not have is an error (CPC_ERR_INVALID, "no GPU 5:
  * this machine has 2 (0..1)"); so is a pool with no executor at all.
- * Returns 0 (then wk_pool_free) or the error. */
+ * Returns 0 (then wk_pool_free) or the error (wk_pool_free is then a no-op,
+ * as the agent calls it either way). */
 int wk_pool_init(struct wk_pool *p, const struct wk_gpu_backend *gpu,
                  const struct wk_gpu_select *sel, bool cpu, struct cpc_err *err);
 void wk_pool_free(struct wk_pool *p);

@@ -144,6 +144,7 @@ static void test_unknown_index_is_an_error(void **state)
     assert_int_equal(wk_pool_init(&p, &sd.backend, &sel, true, &err), CPC_ERR_INVALID);
     assert_non_null(strstr(err.msg, "no GPU 5"));
     assert_non_null(strstr(err.msg, "has 4"));
+    wk_pool_free(&p); /* safe after a failed init (the agent does it) */
     /* no GPU and no CPU: nothing to run anything on */
     struct wk_gpu_select none = {0};
     assert_int_equal(wk_pool_init(&p, &sd.backend, &none, false, &err), CPC_ERR_INVALID);
