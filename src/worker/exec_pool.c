@@ -143,23 +143,47 @@ void wk_pool_free(struct wk_pool *p)
     p->n = 0;
 }
 
+struct prep {
+    struct wk_pool *p;
+    struct wk_executor *ex;
+    wk_pool_log_fn log;
+    void *arg;
+};
+
+static void *prepare_one(void *arg)
+{
+    struct prep *q = arg;
+    struct wk_pool *p = q->p;
+    char note[256] = "";
+    int rc = p->gpu->prepare(p->gpu->ctx, q->ex->gpu, note);
+    if (rc != 0) {
+        pthread_mutex_lock(&p->mu);
+        q->ex->dead = true;
+        snprintf(q->ex->why, sizeof q->ex->why, "self-check: %s", note);
+        pthread_mutex_unlock(&p->mu);
+    }
+    if (q->log)
+        q->log(q->arg, q->ex, rc == 0, note);
+    return NULL;
+}
+
+/* Every GPU at once (each self-check may take seconds): a thread each. */
 void wk_pool_prepare(struct wk_pool *p, wk_pool_log_fn log, void *arg)
 {
+    struct prep q[WK_POOL_MAX];
+    pthread_t th[WK_POOL_MAX];
+    bool started[WK_POOL_MAX] = {false};
     for (unsigned i = 0; i < p->n; i++) {
-        struct wk_executor *ex = &p->ex[i];
-        if (ex->gpu < 0)
+        if (p->ex[i].gpu < 0)
             continue;
-        char note[256] = "";
-        int rc = p->gpu->prepare(p->gpu->ctx, ex->gpu, note);
-        if (rc != 0) {
-            pthread_mutex_lock(&p->mu);
-            ex->dead = true;
-            snprintf(ex->why, sizeof ex->why, "self-check: %s", note);
-            pthread_mutex_unlock(&p->mu);
-        }
-        if (log)
-            log(arg, ex, rc == 0, note);
+        q[i] = (struct prep){p, &p->ex[i], log, arg};
+        started[i] = pthread_create(&th[i], NULL, prepare_one, &q[i]) == 0;
+        if (!started[i])
+            prepare_one(&q[i]);
     }
+    for (unsigned i = 0; i < p->n; i++)
+        if (started[i])
+            pthread_join(th[i], NULL);
 }
 
 bool wk_exec_can_run(const struct wk_executor *ex, enum cpc_job_kind kind)

@@ -104,8 +104,9 @@ int wk_pool_init(struct wk_pool *p, const struct wk_gpu_backend *gpu,
                  const struct wk_gpu_select *sel, bool cpu, struct cpc_err *err);
 void wk_pool_free(struct wk_pool *p);
 
-/* Self-check every GPU executor; those that fail are taken out. log (may be
- * NULL) hears each outcome in words. */
+/* Self-check every GPU executor, all at once (a thread each); those that
+ * fail are taken out. log (may be NULL) hears each outcome in words, from
+ * those threads. */
 typedef void (*wk_pool_log_fn)(void *arg, const struct wk_executor *ex, bool ok,
                                const char *msg);
 void wk_pool_prepare(struct wk_pool *p, wk_pool_log_fn log, void *arg);
