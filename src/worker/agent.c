@@ -93,6 +93,7 @@ static void *hb_main(void *arg)
                                  "matmul_backend", cpc_wk_matmul_cpu_backend());
         if (body && id[0])
             json_object_set_new(json_object_get(body, "progress"), id, json_real(pct));
+        wk_heartbeat_executors(a, body); /* each executor's task, and `gpus` */
         struct cpc_err e = {0};
         if (node && body)
             cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, NULL, NULL, &e);
@@ -240,6 +241,16 @@ static int start_synthetic(struct wk_agent *a, struct cpc_err *err)
     return wk_state_save(a, err);
 }
 
+/* Tasks asked per lease at most: --max-tasks, or (0) one per live executor
+ * and at least 4 (a wave runs one per executor, agent_wave.c). */
+static unsigned lease_cap(struct wk_agent *a)
+{
+    if (a->o->max_tasks)
+        return a->o->max_tasks;
+    unsigned n = wk_pool_alive(&a->pool);
+    return n > 4 ? (n > 64 ? 64 : n) : 4;
+}
+
 static int lease_round(struct wk_agent *a, struct cpc_err *err)
 {
     size_t pending = a->n_items;
@@ -249,10 +260,11 @@ static int lease_round(struct wk_agent *a, struct cpc_err *err)
     struct cpc_wk_task *tasks = NULL;
     size_t n = 0;
     uint64_t height = 0;
+    unsigned cap = lease_cap(a);
     if (a->batch_expired)
         a->lease_n = a->lease_n > 1 ? a->lease_n / 2 : 1;
-    else if (a->lease_n < a->o->max_tasks)
-        a->lease_n = a->lease_n * 2 < a->o->max_tasks ? a->lease_n * 2 : a->o->max_tasks;
+    else if (a->lease_n < cap)
+        a->lease_n = a->lease_n * 2 < cap ? a->lease_n * 2 : cap;
     a->batch_expired = false;
     int rc = cpc_wk_lease(a->node, a->lease_n, wait, &tasks, &n, &height, err);
     if (rc)
@@ -373,6 +385,10 @@ static void agent_free(struct wk_agent *a)
     for (size_t i = 0; i < a->n_items; i++)
         wk_item_clear(&a->items[i]);
     free(a->items);
+    wk_pool_free(&a->pool);
+    if (a->standin_on)
+        wk_standin_free(&a->standin);
+    pthread_mutex_destroy(&a->state_mu);
     cpc_wk_node_free(a->node);
     cpc_signer_free(a->signer);
     cpc_wk_report_free(a->rep);
@@ -396,14 +412,21 @@ static int agent_init(struct wk_agent *a, const struct cpc_wk_opts *o, const str
     a->node = cpc_wk_node_new(o->node_url, key, (long)o->lease_wait_ms + a->tm->node_timeout_ms);
     a->signer = cpc_signer_new_random();
     a->rep = cpc_wk_report_new(stdout, o->json, o->level, o->tty);
-    a->lease_n = o->max_tasks;
     if (!a->node || !a->signer || !a->rep)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    int rc = cpc_mkdir_p(a->dir, 0700, err);
+    /* CPC_WK_STANDIN_GPUS: simulated GPUs, a test double (gpu_standin.h) */
+    a->standin_on = wk_standin_from_env(&a->standin);
+    int rc = wk_pool_init(&a->pool,
+                          a->standin_on ? &a->standin.backend : wk_gpu_backend_cuda(),
+                          &o->gpus, o->cpu, err);
+    if (rc)
+        return rc;
+    a->lease_n = lease_cap(a);
+    rc = cpc_mkdir_p(a->dir, 0700, err);
     return rc ? rc : wk_state_load(a, err);
 }
 
-/* Set-up: say who runs where, and self-check the GPU's kernels now, not
+/* Set-up: say who runs where, and self-check each GPU's kernels now, not
  * mid-task (each kernel checked in a child process, gpu_probe.h). */
 static void announce_start(struct wk_agent *a)
 {
@@ -412,25 +435,14 @@ static void announce_start(struct wk_agent *a)
     cpc_wk_report_totals(a->rep, a->done, a->earned, 0, false);
     unsigned threads = cpc_wk_threads(&(struct cpc_wk_ctl){.threads = o->threads});
     const char *kernel = cpc_wk_matmul_cpu_kernel(), *backend = cpc_wk_matmul_cpu_backend();
-    bool gpu = o->gpu >= 0 && cpc_wk_cuda_devices() > o->gpu;
     cpc_wk_report_event(a->rep, CPC_LOG_INFO, "started",
                         json_pack("{s:s, s:s, s:i, s:s, s:s}", "address", a->address, "node",
                                   o->node_url, "threads", (int)threads, "matmul_kernel", kernel,
                                   "matmul_backend", backend),
-                        "worker %s on %s: %u threads (%s), %s; %zu unfinished task(s) in the "
+                        "worker %s on %s: %u threads (%s); %zu unfinished task(s) in the "
                         "state file",
-                        a->address, o->node_url, threads, backend, gpu ? "CUDA on" : "CPU only",
-                        a->n_items);
-    if (!gpu)
-        return;
-    char note[256];
-    enum cpc_wk_cuda_kernel k = wk_gpu_probe("/proc/self/exe", o->gpu, note);
-    bool none = k == CPC_WK_CUDA_AUTO;
-    cpc_wk_report_event(a->rep, none ? CPC_LOG_WARN : CPC_LOG_INFO, "gpu_kernel",
-                        json_pack("{s:i, s:s, s:s}", "gpu", o->gpu, "kernel",
-                                  none ? "none" : cpc_wk_cuda_kernel_name(k), "self_check", note),
-                        "GPU %d matmul: %s%s", o->gpu, note,
-                        none ? "; matmul tasks run on the CPU" : "");
+                        a->address, o->node_url, threads, backend, a->n_items);
+    wk_pool_announce(a);
 }
 
 /* ------------------------------------------------------------------ */
@@ -455,56 +467,6 @@ static int sync_node(struct wk_agent *a, double *last_status, struct cpc_err *e)
     if (rc == 0)
         rc = wk_submit_results(a, e);
     return rc;
-}
-
-/* The first leased item not computed yet; false when there is none. */
-static bool first_leased(const struct wk_agent *a, size_t *index)
-{
-    for (size_t i = 0; i < a->n_items; i++)
-        if (a->items[i].phase == PH_LEASED) {
-            *index = i;
-            return true;
-        }
-    return false;
-}
-
-/* Compute item ni (or drop it when its lease ran out first). Returns 0, or
- * an error that ends the agent (the state file cannot be saved); *leave
- * when the task was cancelled by a stop. */
-static int compute_step(struct wk_agent *a, size_t ni, bool *leave, struct cpc_err *e)
-{
-    struct wk_item *next = &a->items[ni];
-    if (!next->synthetic && a->chain.height >= next->t.lease_expires) {
-        cpc_wk_report_event(a->rep, CPC_LOG_WARN, "expired", wk_task_fields(next),
-                            "task %.8s: lease expired before it ran", next->t.task_id_s);
-        wk_memo_keep(a, next);
-        wk_item_drop(a, ni);
-        return 0;
-    }
-    int rc = wk_compute(a, next, e);
-    next = &a->items[ni]; /* (no add happened, but stay exact) */
-    if (rc == 0) {
-        cpc_wk_report_event(a->rep, CPC_LOG_INFO, "computed", wk_task_fields(next),
-                            "task %.8s %s done", next->t.task_id_s,
-                            next->synthetic ? "synthetic" : cpc_kind_name(next->t.kind));
-        return wk_state_save(a, e);
-    }
-    if (rc == CPC_ERR_CANCELLED) {
-        cpc_wk_report_event(a->rep, CPC_LOG_INFO, "cancelled", wk_task_fields(next),
-                            "task %.8s stopped", next->t.task_id_s);
-        *leave = true;
-        return 0;
-    }
-    cpc_wk_report_event(a->rep, CPC_LOG_ERROR, "failed", wk_task_fields(next), "task %.8s: %s",
-                        next->t.task_id_s, e->msg);
-    if (!next->synthetic) {
-        uint8_t id[1][16];
-        memcpy(id[0], next->t.task_id, 16);
-        cpc_wk_release(a->node, (const uint8_t(*)[16])id, 1, e);
-    }
-    wk_item_drop(a, ni);
-    wk_state_save(a, e);
-    return 0;
 }
 
 /* Lease more work (nothing leased is waiting). Returns 0, or
@@ -546,10 +508,9 @@ static int agent_loop(struct wk_agent *a, bool *fatal, struct cpc_err *err)
         }
         if (rc == 0) {
             a->backoff_n = 0;
-            size_t ni;
-            if (!st && first_leased(a, &ni)) { /* stopping: start nothing new */
+            if (!st && count_phase(a, PH_LEASED) > 0) { /* stopping: start nothing new */
                 bool leave = false;
-                if ((rc = compute_step(a, ni, &leave, &e)) == 0 && leave)
+                if ((rc = wk_compute_wave(a, &leave, &e)) == 0 && leave)
                     return 0;
             } else if (st) {
                 return 0;
@@ -587,6 +548,7 @@ int cpc_wk_agent_run(const struct cpc_wk_opts *o, const struct cpc_key *key, ato
     memset(&a, 0, sizeof a);
     pthread_mutex_init(&a.mu, NULL);
     pthread_cond_init(&a.cv, NULL);
+    pthread_mutex_init(&a.state_mu, NULL);
     int rc = agent_init(&a, o, key, stop, err);
     if (rc == 0) {
         announce_start(&a);

@@ -14,9 +14,9 @@
  * same bytes (same nonce, same hash), so the chain applies it at most once; a
  * result is never computed and signed twice under two nonces.
  *
- * Signals: the first SIGINT/SIGTERM stops leasing, finishes the running task,
- * submits it, releases leases not started, saves and exits; a second one
- * cancels the running task and releases its lease too. Unfinished reveals
+ * Signals: the first SIGINT/SIGTERM stops leasing, finishes the running tasks,
+ * submits them, releases leases not started, saves and exits; a second one
+ * cancels the running tasks and releases their leases too. Unfinished reveals
  * stay in the state file for the next start.
  */
 #ifndef CPC_WORKER_AGENT_H
@@ -30,14 +30,17 @@
 #include "../common/keyring.h"
 #include "../common/log.h"
 #include "../core/err.h"
+#include "exec_pool.h"
 #include "executor.h"
 
 struct cpc_wk_opts {
     char home[CPC_PATH_MAX];
     const char *node_url;        /* "http://127.0.0.1:8000" */
     unsigned threads;            /* 0 = all CPUs */
-    int gpu;                     /* CUDA device to use; -1 = CPU only */
-    unsigned max_tasks;          /* tasks leased at once, 1..64 */
+    struct wk_gpu_select gpus;   /* the GPUs to use, one executor each (exec_pool.h) */
+    bool cpu;                    /* a CPU executor too */
+    unsigned max_tasks;          /* tasks leased at once, 1..64; 0 = the larger of 4 and
+                                  * the number of executors */
     bool once;                   /* one lease round (and its submits/reveals), then exit */
     bool synthetic;              /* idle-time synthetic work when the chain enables it */
     bool json;                   /* --json events */

@@ -46,10 +46,10 @@ void wk_sleep(struct wk_agent *a, unsigned ms)
 struct job {
     struct wk_agent *a;
     struct wk_item *it;
+    struct wk_executor *ex;
     const struct cpc_wk_ctl *ctl;
     uint64_t start, tries;          /* search chunk */
     int32_t *C;                     /* matmul output */
-    enum cpc_wk_device used;
     uint64_t found;
     uint8_t xfound[32];
     int rc;
@@ -94,7 +94,7 @@ static void *job_main(void *arg)
         s.m = t->p.matmul.m;
         s.k = t->p.matmul.k;
         s.n = t->p.matmul.n;
-        j->rc = cpc_wk_matmul(&s, j->a->o->gpu, j->C, j->ctl, &j->used, &j->err);
+        j->rc = wk_exec_matmul(&j->a->pool, j->ex, &s, j->C, j->ctl, &j->err);
         break;
     }
     case CPC_KIND_EXEC:
@@ -107,11 +107,14 @@ static void *job_main(void *arg)
     return NULL;
 }
 
-static const char *device_name(const struct wk_agent *a, enum cpc_job_kind kind)
+/* "cpu" or "gpu N" into out (cap >= 16). */
+static const char *exec_name(const struct wk_executor *ex, char *out, size_t cap)
 {
-    if (kind == CPC_KIND_MATMUL && a->o->gpu >= 0 && cpc_wk_cuda_devices() > a->o->gpu)
-        return "cuda";
-    return "cpu";
+    if (ex->gpu < 0)
+        snprintf(out, cap, "cpu");
+    else
+        snprintf(out, cap, "gpu %d", ex->gpu);
+    return out;
 }
 
 /* Run j on a thread; draw progress until it ends. base: units the task had
@@ -121,7 +124,10 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t to
                    const char *unit, struct cpc_err *err)
 {
     pthread_t th;
-    atomic_store(&a->progress, 0);
+    struct wk_executor *ex = j->ex;
+    char dev[16];
+    exec_name(ex, dev, sizeof dev);
+    atomic_store(&ex->progress, 0);
     if (pthread_create(&th, NULL, job_main, j) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start an executor thread");
     double t0 = cpc_clock_mono_s();
@@ -131,19 +137,17 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t to
         struct timespec ts = {(time_t)(tick / 1000), (long)(tick % 1000) * 1000000L};
         nanosleep(&ts, NULL);
         if (atomic_load(a->stop) >= 2)
-            atomic_store(&a->cancel, 1);
+            atomic_store(&ex->cancel, 1);
         double dt = cpc_clock_mono_s() - t0;
-        uint64_t done = atomic_load(&a->progress), all = base + done;
+        uint64_t done = atomic_load(&ex->progress), all = base + done;
         double rate = dt > 0 ? (double)done / dt : 0;
         double pct = total ? 100.0 * (double)all / (double)total : -1;
         if (pct > 99.9)
             pct = 99.9;
         double eta = total && rate > 0 && all < total ? (double)(total - all) / rate : -1;
-        pthread_mutex_lock(&a->mu);
-        a->running_pct = pct < 0 ? 0 : (pct > 100 ? 100 : pct);
-        pthread_mutex_unlock(&a->mu);
-        cpc_wk_report_progress(a->rep, kind, j->it->t.task_id_s, pct, rate, unit, eta,
-                               device_name(a, j->it->t.kind));
+        wk_exec_set_running(&a->pool, ex, j->it->synthetic ? "" : j->it->t.task_id_s,
+                            pct < 0 ? 0 : (pct > 100 ? 100 : pct));
+        cpc_wk_report_progress(a->rep, kind, j->it->t.task_id_s, pct, rate, unit, eta, dev);
     }
     pthread_join(th, NULL);
     /* a search that found nothing says so by its code alone; any other
@@ -155,8 +159,8 @@ static int run_job(struct wk_agent *a, struct job *j, uint64_t base, uint64_t to
 
 /* ---- searches ---- */
 
-static int compute_search(struct wk_agent *a, struct wk_item *it, const struct cpc_wk_ctl *ctl,
-                          struct cpc_err *err)
+static int compute_search(struct wk_agent *a, struct wk_item *it, struct wk_executor *ex,
+                          const struct cpc_wk_ctl *ctl, struct cpc_err *err)
 {
     bool hp = it->t.kind == CPC_KIND_HASHPOW;
     uint64_t chunk = hp ? HASHPOW_CHUNK0 : VANITY_CHUNK0;
@@ -166,10 +170,12 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
     uint64_t limit = bits + 8 >= 63 ? UINT64_MAX / 2 : (1ull << (bits + 8));
     uint64_t expected = bits >= 63 ? 0 : (1ull << bits);
     while (it->checkpoint < limit) {
-        struct job j = {.a = a, .it = it, .ctl = ctl, .start = it->checkpoint, .tries = chunk};
+        struct job j = {.a = a, .it = it, .ex = ex, .ctl = ctl, .start = it->checkpoint,
+                        .tries = chunk};
         double t0 = cpc_clock_mono_s();
         int rc = run_job(a, &j, it->checkpoint, expected, hp ? "H" : "keys", err);
         if (rc == 0) {
+            pthread_mutex_lock(&a->state_mu);
             if (hp) {
                 for (int i = 0; i < 8; i++)
                     it->result[i] = (uint8_t)(j.found >> (56 - 8 * i));
@@ -178,12 +184,16 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
                 memcpy(it->result, j.xfound, 32);
                 it->result_len = 32;
             }
+            pthread_mutex_unlock(&a->state_mu);
             return 0;
         }
         if (rc != CPC_ERR_NOT_FOUND)
             return rc;
+        pthread_mutex_lock(&a->state_mu);
         it->checkpoint += chunk;
-        if ((rc = wk_state_save(a, err)) != 0)
+        rc = wk_state_save(a, err);
+        pthread_mutex_unlock(&a->state_mu);
+        if (rc != 0)
             return rc;
         if (cpc_clock_mono_s() - t0 < a->tm->chunk_fast_ms / 1000.0 && chunk < chunk_max)
             chunk *= 2;
@@ -194,11 +204,11 @@ static int compute_search(struct wk_agent *a, struct wk_item *it, const struct c
 
 /* ---- matmul ---- */
 
-static int compute_matmul(struct wk_agent *a, struct wk_item *it, const struct cpc_wk_ctl *ctl,
-                          struct cpc_err *err)
+static int compute_matmul(struct wk_agent *a, struct wk_item *it, struct wk_executor *ex,
+                          const struct cpc_wk_ctl *ctl, struct cpc_err *err)
 {
     uint32_t m = it->t.p.matmul.m, n = it->t.p.matmul.n;
-    struct job j = {.a = a, .it = it, .ctl = ctl};
+    struct job j = {.a = a, .it = it, .ex = ex, .ctl = ctl};
     j.C = malloc((size_t)m * n * sizeof *j.C);
     uint8_t(*leaves)[32] = malloc((size_t)m * 32);
     int rc = 0;
@@ -208,22 +218,22 @@ static int compute_matmul(struct wk_agent *a, struct wk_item *it, const struct c
     }
     if ((rc = run_job(a, &j, 0, m, "rows", err)) != 0)
         goto done;
-    if (j.used != CPC_WK_DEV_CUDA && a->o->gpu >= 0 && cpc_wk_cuda_devices() > a->o->gpu)
-        cpc_wk_report_event(a->rep, CPC_LOG_WARN, "gpu_fallback", NULL,
-                            "matmul %ux%u ran on the CPU: GPU %d failed it (see `cpc-worker devices`)",
-                            m, n, a->o->gpu);
     for (uint32_t r = 0; r < m; r++)
         cpc_matmul_row_leaf(leaves[r], r, j.C + (size_t)r * n, n);
-    if ((rc = cpc_merkle_root(it->result, (const uint8_t(*)[32])leaves, m)) != 0) {
+    uint8_t root[32];
+    if ((rc = cpc_merkle_root(root, (const uint8_t(*)[32])leaves, m)) != 0) {
         rc = cpc_err_set(err, rc, "out of memory building the row tree");
         goto done;
     }
+    pthread_mutex_lock(&a->state_mu);
+    memcpy(it->result, root, 32);
     it->result_len = 32;
     if (it->synthetic) {
         for (int i = 0; i < 8; i++)
             it->result[32 + i] = (uint8_t)(it->synth_height >> (56 - 8 * i));
         it->result_len = CPC_SYNTHETIC_RESULT_LEN;
     }
+    pthread_mutex_unlock(&a->state_mu);
     char path[CPC_PATH_MAX];
     if (wk_leaves_path(a, it, path, sizeof path) != 0) {
         rc = cpc_err_set(err, CPC_ERR_TOO_LARGE, "leaves path too long");
@@ -302,8 +312,10 @@ static int compute_exec(struct wk_agent *a, struct wk_item *it, const struct cpc
         rc = wk_output_path(a, it, path, sizeof path) != 0
                  ? cpc_err_set(err, CPC_ERR_TOO_LARGE, "path too long")
                  : cpc_write_file_atomic(path, out, out_len, 0600, err);
+        pthread_mutex_lock(&a->state_mu);
         memcpy(it->result, h, 32);
         it->result_len = 32;
+        pthread_mutex_unlock(&a->state_mu);
         cpc_wk_report_event(a->rep, CPC_LOG_DEBUG, "exec", NULL,
                             "task %.8s ran %.2fs in %s, %zu bytes out", it->t.task_id_s,
                             rep.wall_s, rep.sandboxed ? "bubblewrap" : "the rlimit fallback",
@@ -313,35 +325,35 @@ static int compute_exec(struct wk_agent *a, struct wk_item *it, const struct cpc
     return rc;
 }
 
-int wk_compute(struct wk_agent *a, struct wk_item *it, struct cpc_err *err)
+int wk_compute(struct wk_agent *a, struct wk_item *it, struct wk_executor *ex,
+               struct cpc_err *err)
 {
-    atomic_store(&a->cancel, 0);
-    struct cpc_wk_ctl ctl = {.cancel = &a->cancel, .done = &a->progress,
+    atomic_store(&ex->cancel, 0);
+    struct cpc_wk_ctl ctl = {.cancel = &ex->cancel, .done = &ex->progress,
                              .threads = a->o->threads};
-    pthread_mutex_lock(&a->mu);
-    snprintf(a->running_id, sizeof a->running_id, "%s", it->synthetic ? "" : it->t.task_id_s);
-    pthread_mutex_unlock(&a->mu);
+    wk_exec_set_running(&a->pool, ex, it->synthetic ? "" : it->t.task_id_s, 0);
     int rc;
     switch (it->t.kind) {
     case CPC_KIND_HASHPOW:
     case CPC_KIND_VANITY:
-        rc = compute_search(a, it, &ctl, err);
+        rc = compute_search(a, it, ex, &ctl, err);
         break;
     case CPC_KIND_MATMUL:
-        rc = compute_matmul(a, it, &ctl, err);
+        rc = compute_matmul(a, it, ex, &ctl, err);
         break;
     case CPC_KIND_EXEC: {
-        struct job j = {.a = a, .it = it, .ctl = &ctl};
+        struct job j = {.a = a, .it = it, .ex = ex, .ctl = &ctl};
         rc = run_job(a, &j, 0, 0, "s", err);
         break;
     }
     default:
         rc = cpc_err_set(err, CPC_ERR_INVALID, "no executor for kind %d", (int)it->t.kind);
     }
-    pthread_mutex_lock(&a->mu);
-    a->running_id[0] = 0;
-    pthread_mutex_unlock(&a->mu);
-    if (rc == 0)
+    wk_exec_set_running(&a->pool, ex, "", 0);
+    if (rc == 0) {
+        pthread_mutex_lock(&a->state_mu);
         it->phase = PH_COMPUTED;
+        pthread_mutex_unlock(&a->state_mu);
+    }
     return rc;
 }

@@ -11,7 +11,9 @@
 #include "agent.h"
 #include "devices.h"
 #include "exec_cuda.h"
+#include "exec_pool.h"
 #include "executor.h"
+#include "gpu_standin.h"
 #include "wk_node.h"
 #include "wk_report.h"
 
@@ -78,15 +80,20 @@ struct wk_agent {
     uint64_t next_nonce, done, earned, balance;
     bool have_balance;
     atomic_int *stop;
-    atomic_int cancel;            /* the running executor's cancel flag */
-    _Atomic uint64_t progress;    /* the running executor's work units */
+    /* executors: one per GPU used and the CPU's (exec_pool.h); each has its
+     * task's cancel flag, progress and id. The stand-in backend (a test
+     * double: no GPU here) replaces CUDA when CPC_WK_STANDIN_GPUS is set. */
+    struct wk_pool pool;
+    struct wk_standin standin;
+    bool standin_on;
+    pthread_mutex_t state_mu;     /* during a wave: items' results and checkpoints, saves */
     /* heartbeat thread */
     pthread_t hb;
     bool hb_started;
     pthread_mutex_t mu;           /* guards running_* and hb_quit */
     pthread_cond_t cv;
     bool hb_quit;
-    char running_id[37];
+    char running_id[37];          /* always "": the executors' tasks are in pool */
     double running_pct;
     /* synthetic */
     bool synth_enabled;
@@ -141,8 +148,23 @@ int wk_output_path(const struct wk_agent *a, const struct wk_item *it, char *out
 
 #define WK_MAX_OUTPUT (16u << 20) /* an exec output's size limit (a blob's on the node) */
 
-/* agent_compute.c: run item (PH_LEASED) to PH_COMPUTED. Returns 0,
- * CPC_ERR_CANCELLED (stopped: checkpoint saved), or an error (task unusable). */
-int wk_compute(struct wk_agent *a, struct wk_item *it, struct cpc_err *err);
+/* agent_compute.c: run item (PH_LEASED) to PH_COMPUTED on executor ex.
+ * Returns 0, CPC_ERR_CANCELLED (stopped: checkpoint saved), or an error
+ * (task unusable, or ex's GPU failed: wk_exec_device_error). Runs on ex's
+ * thread during a wave: item fields it sets and state saves go under
+ * state_mu. */
+int wk_compute(struct wk_agent *a, struct wk_item *it, struct wk_executor *ex,
+               struct cpc_err *err);
+/* agent_compute.c: run every leased item at once on the executors (a wave,
+ * exec_pool.h), drop those whose lease ran out first, give back those no
+ * executor can run or that failed. Returns 0, or an error that ends the
+ * agent (the state file cannot be saved); *leave when a stop cancelled a
+ * running task. */
+int wk_compute_wave(struct wk_agent *a, bool *leave, struct cpc_err *err);
+/* agent_compute.c: the heartbeat's executor fields into body: each running
+ * task's progress, and `gpus` (docs/worker.md) when a GPU is in use. */
+void wk_heartbeat_executors(struct wk_agent *a, json_t *body);
+/* agent_compute.c: the pool's start-up (its GPUs' self-checks), reported. */
+void wk_pool_announce(struct wk_agent *a);
 
 #endif

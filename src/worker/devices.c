@@ -421,3 +421,32 @@ int cpc_wk_sampler_read(struct cpc_wk_sampler *s, struct cpc_wk_load *out)
     }
     return CPC_OK;
 }
+
+bool cpc_wk_gpu_sample(unsigned index, char name[64], double *load, double *temp_c,
+                       uint64_t *mem_used_mb)
+{
+    const struct cpc__nvml *nv = cpc__nvml_get(NULL);
+    cpc__nvml_device dev = NULL;
+    if (!nv || nv->handle_by_index(index, &dev) != 0)
+        return false;
+    char nm[CPC__NVML_NAME_LEN] = "";
+    struct cpc__nvml_util u = {0, 0};
+    struct cpc__nvml_memory m = {0, 0, 0};
+    unsigned temp = 0;
+    if (nv->name(dev, nm, sizeof nm) != 0)
+        snprintf(nm, sizeof nm, "GPU %u", index);
+    size_t i = 0;
+    for (; nm[i] && i < 63; i++) {
+        char c = nm[i];
+        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == ' ' || c == '.' || c == '-';
+        name[i] = ok ? c : '_';
+    }
+    name[i] = 0;
+    *load = nv->utilization(dev, &u) == 0 ? (u.gpu > 100 ? 100.0 : (double)u.gpu) : 0;
+    *temp_c = nv->temperature(dev, CPC__NVML_TEMPERATURE_GPU, &temp) == 0
+                  ? (temp > 300 ? 300.0 : (double)temp)
+                  : 0;
+    *mem_used_mb = nv->memory_info(dev, &m) == 0 ? m.used / (1024 * 1024) : 0;
+    return true;
+}

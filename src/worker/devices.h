@@ -77,4 +77,12 @@ void cpc_wk_sampler_free(struct cpc_wk_sampler *s);
  * CPC_ERR_IO (/proc unreadable) / CPC_ERR_INVALID. */
 int cpc_wk_sampler_read(struct cpc_wk_sampler *s, struct cpc_wk_load *out);
 
+/* GPU index's load now, from NVML (NVML numbers GPUs in PCI bus order; the
+ * worker sets CUDA_DEVICE_ORDER=PCI_BUS_ID so CUDA's numbers are the same).
+ * name (<= 63 chars, only [A-Za-z0-9_ .-]; others become '_') and the three
+ * numbers are the caller's; load 0..100, temp_c in C, mem_used_mb in MiB.
+ * false when NVML is absent or has no such GPU (outputs then untouched). */
+bool cpc_wk_gpu_sample(unsigned index, char name[64], double *load, double *temp_c,
+                       uint64_t *mem_used_mb);
+
 #endif

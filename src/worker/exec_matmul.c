@@ -87,8 +87,9 @@ static void gen_matrices(const struct cpc_matmul_spec *s, int8_t *A, int8_t *B, 
 }
 
 /* C is the caller's m*n buffer; A and B live only inside this call. */
-int cpc_wk_matmul(const struct cpc_matmul_spec *s, int gpu, int32_t *C,
-                  const struct cpc_wk_ctl *ctl, enum cpc_wk_device *used, struct cpc_err *err)
+static int matmul_run(const struct cpc_matmul_spec *s, int gpu, bool cpu_fallback, int32_t *C,
+                      const struct cpc_wk_ctl *ctl, enum cpc_wk_device *used,
+                      struct cpc_err *err)
 {
     if (!s || !C)
         return cpc_err_set(err, CPC_ERR_INVALID, "matmul: missing task spec or output");
@@ -126,6 +127,11 @@ int cpc_wk_matmul(const struct cpc_matmul_spec *s, int gpu, int32_t *C,
         if (!gpu_msg[0])
             strcpy(gpu_msg, "CUDA matmul failed");
     }
+    if (!cpu_fallback) {
+        rc = cpc_err_set(err, CPC_ERR_IO, "GPU %d: %s", gpu,
+                         gpu_msg[0] ? gpu_msg : "no such CUDA device");
+        goto out;
+    }
     rc = cpc_wk_matmul_cpu(s, A, B, C, ctl, err);
     if (rc != CPC_OK && gpu_msg[0])
         cpc_err_prefix(err, "GPU %d failed (%s), CPU fallback failed too", gpu, gpu_msg);
@@ -133,4 +139,18 @@ out:
     free(A);
     free(B);
     return rc;
+}
+
+int cpc_wk_matmul(const struct cpc_matmul_spec *s, int gpu, int32_t *C,
+                  const struct cpc_wk_ctl *ctl, enum cpc_wk_device *used, struct cpc_err *err)
+{
+    return matmul_run(s, gpu, true, C, ctl, used, err);
+}
+
+int cpc_wk_matmul_device(const struct cpc_matmul_spec *s, int gpu, int32_t *C,
+                         const struct cpc_wk_ctl *ctl, struct cpc_err *err)
+{
+    if (gpu < 0)
+        return cpc_err_set(err, CPC_ERR_INVALID, "matmul: no GPU given");
+    return matmul_run(s, gpu, false, C, ctl, NULL, err);
 }

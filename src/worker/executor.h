@@ -10,7 +10,8 @@
  * negative cpc_errcode with err filled.
  *
  * Files: exec_hashpow.c, exec_vanity.c, exec_matmul_cpu.c, exec_matmul.c
- * (CPU/GPU choice), exec_cuda.h + cuda/matmul.cu (optional), exec_sandbox.c.
+ * (CPU/GPU choice), exec_cuda.h + cuda/matmul.cu (optional), exec_sandbox.c;
+ * exec_pool.h: one executor per GPU and the CPU, and which task runs where.
  */
 #ifndef CPC_WORKER_EXECUTOR_H
 #define CPC_WORKER_EXECUTOR_H
@@ -79,6 +80,11 @@ enum cpc_wk_device { CPC_WK_DEV_CPU = 0, CPC_WK_DEV_CUDA = 1 };
  * (may be NULL) says which ran. gpu < 0: CPU only. Returns 0 or an error. */
 int cpc_wk_matmul(const struct cpc_matmul_spec *s, int gpu, int32_t *C,
                   const struct cpc_wk_ctl *ctl, enum cpc_wk_device *used, struct cpc_err *err);
+/* The same on GPU gpu (>= 0) only, no CPU fallback (a GPU executor,
+ * exec_pool.h): the GPU's failure is CPC_ERR_IO with its message, a missing
+ * device too. C: the caller's m*n buffer. */
+int cpc_wk_matmul_device(const struct cpc_matmul_spec *s, int gpu, int32_t *C,
+                         const struct cpc_wk_ctl *ctl, struct cpc_err *err);
 
 /* ---- exec (exec_sandbox.c) ----
  * Runs an app (an executable file: ELF or #! script) as

@@ -9,6 +9,7 @@
 #include "gpu_probe.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,7 +24,10 @@ int wk_child_run(char *const argv[], unsigned timeout_s, char *out, size_t cap)
 {
     int fd[2];
     out[0] = 0;
-    if (pipe(fd) != 0)
+    /* close-on-exec: a child forked by another thread (GPUs are self-checked
+     * at once, exec_pool.c) must not hold this pipe open; dup2 below clears
+     * the flag on the child's own stdout and stderr */
+    if (pipe2(fd, O_CLOEXEC) != 0)
         return -1;
     pid_t pid = fork();
     if (pid < 0) {

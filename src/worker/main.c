@@ -6,7 +6,7 @@
  *   cpc-worker gpu-check --gpus INDEX --kernel cublaslt|wgmma|mma|wmma|simt   (internal)
  *   cpc-worker [--home DIR] rental start|stop|reboot|status|reconcile|logs ...  (rental_cli.c)
  *   cpc-worker [--home DIR] [run] [--from KEY | --key FILE] [--node URL] [--threads N]
- *              [--gpus none|auto|INDEX] [--max-tasks N] [--once] [--json]
+ *              [--gpus all|none|0,2,3] [--cpu on|off] [--max-tasks N] [--once] [--json]
  *              [--log-level L] [--no-synthetic]
  *
  * Exit codes: 0 success, 1 failure ("cpc-worker: <message>" on stderr), 2 bad
@@ -42,7 +42,7 @@
 #define WK_SELF "/proc/self/exe" /* this program, for gpu_probe's children */
 
 struct args {
-    const char *home, *node, *from, *key_file, *stake, *gpus, *log_level, *kernel;
+    const char *home, *node, *from, *key_file, *stake, *gpus, *log_level, *kernel, *cpu;
     unsigned threads, max_tasks;
     bool once, json, no_synthetic, help;
     const char *cmd;
@@ -70,8 +70,10 @@ static const char USAGE[] =
     "  --from KEY           key name in HOME/keyring (default \"" DEFAULT_KEY "\")\n"
     "  --key FILE           a key file instead of --from\n"
     "  --threads N          CPU threads for executors (default: all cores)\n"
-    "  --gpus none|auto|I   CUDA device to use (default auto: device 0 when present)\n"
-    "  --max-tasks N        tasks leased at once, 1..64 (default 4)\n"
+    "  --gpus all|none|LIST CUDA devices to use, one executor each: all (default; auto\n"
+    "                       is the same), none (or off), or indexes like 0,2,3\n"
+    "  --cpu on|off         a CPU executor too (default on)\n"
+    "  --max-tasks N        tasks leased at once, 1..64 (default: one per executor, at least 4)\n"
     "  --once               one lease round: run what was leased, submit, reveal, exit\n"
     "  --no-synthetic       do not run idle-time synthetic work\n"
     "  --json               one JSON event per line on stdout\n"
@@ -103,9 +105,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 {
     static const char *const VALUE_FLAGS[] = {"--home", "--node", "--from", "--key",
                                               "--stake", "--gpus", "--log-level", "--threads",
-                                              "--max-tasks", "--kernel", NULL};
+                                              "--max-tasks", "--kernel", "--cpu", NULL};
     memset(a, 0, sizeof *a);
-    a->max_tasks = 4;
     for (int i = 1; i < argc; i++) {
         char *arg = argv[i], *val = NULL;
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
@@ -142,6 +143,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             else if (!strcmp(name, "--gpus")) a->gpus = val;
             else if (!strcmp(name, "--log-level")) a->log_level = val;
             else if (!strcmp(name, "--kernel")) a->kernel = val;
+            else if (!strcmp(name, "--cpu")) a->cpu = val;
             else if (!strcmp(name, "--threads")) {
                 if (parse_uint(val, 1, 1024, &a->threads))
                     return usage_error("--threads must be 1..1024, not \"%s\"", val);
@@ -218,6 +220,37 @@ static int cmd_init(const struct args *a, const char *home)
 
 /* ---- devices ---- */
 
+/* Each GPU entry of `devices --json` gets its load now, the members of the
+ * heartbeat's `gpus` entries (docs/worker.md): load, temp_c, mem_used_mb. */
+static void add_gpu_loads(json_t *gpus)
+{
+    size_t i;
+    json_t *g;
+    json_array_foreach(gpus, i, g) {
+        char name[64];
+        double load = 0, temp = 0;
+        uint64_t mem = 0;
+        json_int_t idx = json_integer_value(json_object_get(g, "index"));
+        if (idx < 0 || !cpc_wk_gpu_sample((unsigned)idx, name, &load, &temp, &mem))
+            continue;
+        json_object_set_new(g, "load", json_real(load));
+        json_object_set_new(g, "temp_c", json_real(temp));
+        json_object_set_new(g, "mem_used_mb", json_integer((json_int_t)mem));
+    }
+}
+
+static void print_gpu_loads(const struct cpc_wk_devices *d)
+{
+    for (unsigned i = 0; i < d->n_gpus; i++) {
+        char name[64];
+        double load = 0, temp = 0;
+        uint64_t mem = 0;
+        if (cpc_wk_gpu_sample(d->gpus[i].index, name, &load, &temp, &mem))
+            printf("GPU %u load: %.0f%%, %.0f C, %llu MiB used\n", d->gpus[i].index, load, temp,
+                   (unsigned long long)mem);
+    }
+}
+
 static int cmd_devices(const struct args *a)
 {
     struct cpc_wk_devices d;
@@ -227,6 +260,7 @@ static int cmd_devices(const struct args *a)
     if (a->json) {
         json_t *j = cpc_wk_devices_to_json(&d);
         if (j) {
+            add_gpu_loads(json_object_get(j, "gpus"));
             json_object_set_new(j, "matmul_cpu_kernel", json_string(cpc_wk_matmul_cpu_kernel()));
             json_object_set_new(j, "matmul_backend", json_string(cpc_wk_matmul_cpu_backend()));
             json_object_set_new(j, "cuda_built", json_boolean(cpc_wk_cuda_built()));
@@ -254,6 +288,7 @@ static int cmd_devices(const struct args *a)
         return s ? 0 : 1;
     }
     cpc_wk_devices_print(stdout, &d);
+    print_gpu_loads(&d);
     printf("matmul CPU backend: %s\nmatmul CPU kernel: %s\nCUDA: %s, %d device(s)\n"
            "exec sandbox: %s\n",
            cpc_wk_matmul_cpu_backend(), cpc_wk_matmul_cpu_kernel(),
@@ -410,15 +445,11 @@ static int cmd_run(const struct args *a, const char *home, const char *node_url)
     o.lease_wait_ms = 5000;
     o.heartbeat_ms = 5000;
     o.sandbox = cpc_wk_sandbox_mode_parse(getenv("CPC_SANDBOX"));
-    o.gpu = 0;
-    if (a->gpus && !strcmp(a->gpus, "none"))
-        o.gpu = -1;
-    else if (a->gpus && strcmp(a->gpus, "auto") != 0) {
-        unsigned g;
-        if (parse_uint(a->gpus, 0, 63, &g))
-            return usage_error("--gpus must be none, auto or a device index, not \"%s\"", a->gpus);
-        o.gpu = (int)g;
-    }
+    if (wk_gpu_select_parse(a->gpus, &o.gpus, &err) != 0)
+        return usage_error("%s", err.msg);
+    if (a->cpu && strcmp(a->cpu, "on") && strcmp(a->cpu, "off"))
+        return usage_error("--cpu must be on or off, not \"%s\"", a->cpu);
+    o.cpu = !a->cpu || !strcmp(a->cpu, "on");
     if (a->log_level && cpc_log_parse_level(a->log_level, &o.level) != 0)
         return usage_error("--log-level must be error, warn, info or debug, not \"%s\"",
                            a->log_level);
@@ -477,6 +508,9 @@ int main(int argc, char **argv)
         fputs(USAGE, stdout);
         return 0;
     }
+    /* CUDA numbers GPUs as NVML does (PCI bus order), so a GPU's index is the
+     * same in --gpus, `devices` and the heartbeat's loads */
+    setenv("CUDA_DEVICE_ORDER", "PCI_BUS_ID", 0);
     char home[CPC_PATH_MAX];
     if (cpc_home_resolve(home, sizeof home, a.home) != 0) {
         fprintf(stderr, "cpc-worker: cannot resolve the home folder (set --home or CPC_HOME)\n");

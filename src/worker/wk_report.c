@@ -47,12 +47,14 @@ void cpc_wk_format_cpc(char *out, size_t cap, uint64_t base_units)
 void cpc_wk_report_totals(struct cpc_wk_report *r, uint64_t done, uint64_t earned,
                           uint64_t balance, bool have_balance)
 {
+    flockfile(r->out);
     r->done = done;
     r->earned = earned;
     if (have_balance) {
         r->balance = balance;
         r->have_balance = true;
     }
+    funlockfile(r->out);
 }
 
 static const char *level_name(enum cpc_log_level l)
@@ -69,18 +71,10 @@ static void clear_progress(struct cpc_wk_report *r)
     }
 }
 
-void cpc_wk_report_event(struct cpc_wk_report *r, enum cpc_log_level level, const char *event,
-                         json_t *fields, const char *fmt, ...)
+/* The event line (r's stream held by the caller). */
+static void event_locked(struct cpc_wk_report *r, enum cpc_log_level level, const char *event,
+                         json_t *fields, const char *msg)
 {
-    if (level > r->level) {
-        json_decref(fields);
-        return;
-    }
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     char earned[48], balance[48];
     cpc_wk_format_cpc(earned, sizeof earned, r->earned);
     cpc_wk_format_cpc(balance, sizeof balance, r->balance);
@@ -118,6 +112,23 @@ void cpc_wk_report_event(struct cpc_wk_report *r, enum cpc_log_level level, cons
     fflush(r->out);
 }
 
+void cpc_wk_report_event(struct cpc_wk_report *r, enum cpc_log_level level, const char *event,
+                         json_t *fields, const char *fmt, ...)
+{
+    if (level > r->level) {
+        json_decref(fields);
+        return;
+    }
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    flockfile(r->out); /* executors on several threads report (one line at a time) */
+    event_locked(r, level, event, fields, msg);
+    funlockfile(r->out);
+}
+
 static void human_rate(char *out, size_t cap, double rate, const char *unit)
 {
     const char *p = "";
@@ -141,8 +152,11 @@ void cpc_wk_report_progress(struct cpc_wk_report *r, const char *kind, const cha
     if (!r->tty)
         return;
     double t = cpc_clock_mono_s();
-    if (r->progress_shown && t - r->last_draw < 0.2)
+    flockfile(r->out);
+    if (r->progress_shown && t - r->last_draw < 0.2) {
+        funlockfile(r->out);
         return;
+    }
     r->last_draw = t;
     char rs[48], pcts[16], etas[24];
     human_rate(rs, sizeof rs, rate, unit);
@@ -157,4 +171,5 @@ void cpc_wk_report_progress(struct cpc_wk_report *r, const char *kind, const cha
     fprintf(r->out, "\r\033[K%-8s %.8s %s %s %s on %s", kind, task, pcts, rs, etas, device);
     fflush(r->out);
     r->progress_shown = true;
+    funlockfile(r->out);
 }

@@ -2,7 +2,8 @@
  * the running totals (tasks done, CPC earned, current balance), a live
  * progress line per task on a terminal, or, with --json, one JSON object per
  * line for machines. Everything goes to one stream (stdout); no secrets are
- * ever passed in. One thread prints (the agent's); the progress line is
+ * ever passed in. Any thread may report (a line at a time: the stream's lock,
+ * flockfile, guards the report too); the progress line is
  * redrawn in place with '\r' and cleared before the next event line.
  */
 #ifndef CPC_WORKER_WK_REPORT_H

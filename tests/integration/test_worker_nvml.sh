@@ -44,6 +44,10 @@ if "$CPC_BIN/cpc-worker" devices --help >/dev/null 2>&1; then
   expect_eq "SM count" 132 "$(jq '.gpus[0].sm_count' <<<"$json")"
   expect_eq "CUDA cores" 16896 "$(jq '.gpus[0].cuda_cores' <<<"$json")"
   expect_eq "driver" "570.124.06" "$(jq -r '.gpus[0].driver' <<<"$json")"
+  # each GPU's load now, as the heartbeat's `gpus` entries carry it (NVML per device)
+  expect_eq "GPU 1 load" 73 "$(jq '.gpus[1].load' <<<"$json")"
+  expect_eq "GPU 1 temp_c" 41 "$(jq '.gpus[1].temp_c' <<<"$json")"
+  expect_eq "GPU 0 mem_used_mb" 512 "$(jq '.gpus[0].mem_used_mb' <<<"$json")"
   check "CPU cores >= 1" test "$(jq '.cpu.logical_cores' <<<"$json")" -ge 1
   json=$(env -u CPC_NVML_LIB "$CPC_BIN/cpc-worker" devices --json 2>>"$T_DIR/devices.err")
   rc=$?
@@ -56,6 +60,7 @@ if "$CPC_BIN/cpc-worker" devices --help >/dev/null 2>&1; then
   fi
   table=$(CPC_NVML_LIB="$FAKE" "$CPC_BIN/cpc-worker" devices 2>>"$T_DIR/devices.err")
   expect_contains "table lists the fake GPU" "NVIDIA H200" "$table"
+  expect_contains "table gives GPU 1's load" "GPU 1 load: 73%, 41 C, 512 MiB used" "$table"
 else
   echo "skip - '$CPC_BIN/cpc-worker devices --help' does not exit 0: this cpc-worker has no devices command yet"
 fi

@@ -16,8 +16,11 @@
  * alpha 1 and beta 0: integer sums in int32, exact; the self-check of
  * matmul_host.cu confirms it on the GPU before the worker uses it.
  *
- * A handle, descriptors and a workspace live only inside the call (a few
- * hundred microseconds against the seconds of a task's product).
+ * The handle and a LT_WORKSPACE workspace are made once per device, on its
+ * first product, and kept for the process (each GPU executor of the worker
+ * drives its own device, exec_pool.h; a device's mutex serialises products
+ * on it, so several devices run at once); the descriptors, which depend on
+ * the shape, live only inside the call.
  *
  * Loading. libcublasLt (540 MB in CUDA 13) is opened with dlopen on first
  * use, not linked: the worker starts where it is missing (a GPU machine
@@ -57,8 +60,18 @@ static pthread_once_t lt_once = PTHREAD_ONCE_INIT;
 static bool lt_loaded;
 static char lt_error[96];
 
+#define LT_MAX_DEVICES 64
+/* Per device: its handle and workspace, made on first use, kept. */
+static struct lt_device {
+    pthread_mutex_t mu;           /* held for a whole product on the device */
+    cublasLtHandle_t h;
+    void *ws;                     /* LT_WORKSPACE bytes on the device */
+} lt_devices[LT_MAX_DEVICES];
+
 static void lt_load(void)
 {
+    for (int i = 0; i < LT_MAX_DEVICES; i++)
+        pthread_mutex_init(&lt_devices[i].mu, NULL);
     static const char *const names[] = {"libcublasLt.so." LT_STR(CUBLAS_VER_MAJOR),
                                         "/usr/local/cuda/lib64/libcublasLt.so." LT_STR(CUBLAS_VER_MAJOR),
                                         "libcublasLt.so"};
@@ -81,11 +94,11 @@ static void lt_load(void)
 }
 
 struct lt_call {
-    cublasLtHandle_t h;
+    cublasLtHandle_t h;           /* the device's (borrowed) */
     cublasLtMatmulDesc_t op;
     cublasLtMatrixLayout_t la, lb, lc;
     cublasLtMatmulPreference_t pref;
-    void *ws;
+    void *ws;                     /* the device's (borrowed) */
 };
 
 static void lt_free(struct lt_call *c)
@@ -100,9 +113,36 @@ static void lt_free(struct lt_call *c)
         lt.cublasLtMatrixLayoutDestroy(c->la);
     if (c->op)
         lt.cublasLtMatmulDescDestroy(c->op);
-    if (c->h)
-        lt.cublasLtDestroy(c->h);
-    cudaFree(c->ws);
+}
+
+/* The current device's handle and workspace into c, made when missing;
+ * the device's mutex is locked on success (0) and left unlocked on -1 (why
+ * in what). */
+static int lt_device_take(struct lt_call *c, struct lt_device **out, const char **what)
+{
+    int dev = -1;
+    if (cudaGetDevice(&dev) != cudaSuccess || dev < 0 || dev >= LT_MAX_DEVICES) {
+        (void)cudaGetLastError();
+        *what = "cudaGetDevice";
+        return -1;
+    }
+    struct lt_device *d = &lt_devices[dev];
+    pthread_mutex_lock(&d->mu);
+    if (!d->h && lt.cublasLtCreate(&d->h) != CUBLAS_STATUS_SUCCESS) {
+        d->h = NULL;
+        *what = "cublasLtCreate";
+    } else if (!d->ws && cudaMalloc(&d->ws, LT_WORKSPACE) != cudaSuccess) {
+        (void)cudaGetLastError();
+        d->ws = NULL;
+        *what = "cudaMalloc (workspace)";
+    } else {
+        c->h = d->h;
+        c->ws = d->ws;
+        *out = d;
+        return 0;
+    }
+    pthread_mutex_unlock(&d->mu);
+    return -1;
 }
 
 /* The descriptors of the call above; a cuBLAS status. */
@@ -111,8 +151,7 @@ static cublasStatus_t lt_describe(struct lt_call *c, size_t m, size_t Kp, size_t
     cublasStatus_t s;
     const cublasOperation_t tr = CUBLAS_OP_T;
     const uint64_t ws = LT_WORKSPACE;
-    if ((s = lt.cublasLtCreate(&c->h)) != CUBLAS_STATUS_SUCCESS ||
-        (s = lt.cublasLtMatmulDescCreate(&c->op, CUBLAS_COMPUTE_32I, CUDA_R_32I)) !=
+    if ((s = lt.cublasLtMatmulDescCreate(&c->op, CUBLAS_COMPUTE_32I, CUDA_R_32I)) !=
             CUBLAS_STATUS_SUCCESS ||
         (s = lt.cublasLtMatmulDescSetAttribute(c->op, CUBLASLT_MATMUL_DESC_TRANSA, &tr,
                                                sizeof tr)) != CUBLAS_STATUS_SUCCESS ||
@@ -143,10 +182,15 @@ int cpc_cu_cublaslt_run(const int8_t *dA, const int8_t *dBt, int32_t *dC, size_t
         return -1;
     }
     struct lt_call c = {};
+    struct lt_device *d = NULL;
     const int32_t one = 1, zero = 0;
     cublasLtMatmulHeuristicResult_t heur = {};
     int found = 0;
     const char *what = "descriptors";
+    if (lt_device_take(&c, &d, &what) != 0) {
+        snprintf(why, 128, "%s failed", what);
+        return -1;
+    }
     cublasStatus_t s = lt_describe(&c, m, Kp, Np);
     if (s == CUBLAS_STATUS_SUCCESS) {
         what = "cublasLtMatmulAlgoGetHeuristic";
@@ -155,11 +199,9 @@ int cpc_cu_cublaslt_run(const int8_t *dA, const int8_t *dBt, int32_t *dC, size_t
     }
     if (s == CUBLAS_STATUS_SUCCESS && found < 1)
         s = CUBLAS_STATUS_NOT_SUPPORTED;
-    if (s == CUBLAS_STATUS_SUCCESS && heur.workspaceSize > 0 &&
-        cudaMalloc(&c.ws, heur.workspaceSize) != cudaSuccess) {
-        (void)cudaGetLastError();
-        what = "cudaMalloc (workspace)";
-        s = CUBLAS_STATUS_ALLOC_FAILED;
+    if (s == CUBLAS_STATUS_SUCCESS && heur.workspaceSize > LT_WORKSPACE) {
+        what = "cublasLtMatmulAlgoGetHeuristic (workspace over the preference)";
+        s = CUBLAS_STATUS_NOT_SUPPORTED;
     }
     if (s == CUBLAS_STATUS_SUCCESS) {
         what = "cublasLtMatmul";
@@ -173,6 +215,7 @@ int cpc_cu_cublaslt_run(const int8_t *dA, const int8_t *dBt, int32_t *dC, size_t
     if (s != CUBLAS_STATUS_SUCCESS)
         snprintf(why, 128, "%s: %s", what, lt.cublasLtGetStatusString(s));
     lt_free(&c);
+    pthread_mutex_unlock(&d->mu);
     return s == CUBLAS_STATUS_SUCCESS ? 0 : -1;
 }
 

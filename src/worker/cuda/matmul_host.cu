@@ -6,7 +6,10 @@
  * the WGMMA and the MMA ones first transpose B on the device: they read it
  * K-major), copy the m x n corner of C back. cuBLASLt (matmul_cublaslt.cu) is
  * tried first, the hand-written kernels after it in their order.
- * Device memory lives only inside the call.
+ * Device memory lives only inside the call. Each device has its own stream
+ * (made on first use, kept), and everything of a product runs on it: the
+ * worker's executors (exec_pool.h) run one product per device at a time,
+ * each on its own thread, and the devices do not wait on each other.
  *
  * Self-check. A kernel that has never run on this GPU model could compute
  * wrong bytes (a layout slip shows only on hardware), and a wrong result is
@@ -41,6 +44,26 @@
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
 static int chosen[MAX_DEVS];
 static char note[MAX_DEVS][256];
+
+/* Per device, under stream_lock: its stream (non-blocking), made once. */
+static pthread_mutex_t stream_lock = PTHREAD_MUTEX_INITIALIZER;
+static cudaStream_t streams[MAX_DEVS];
+static bool stream_made[MAX_DEVS];
+
+/* dev's stream into *st (dev the current device). */
+static cudaError_t device_stream(int dev, cudaStream_t *st)
+{
+    if (dev < 0 || dev >= MAX_DEVS)
+        return cudaErrorInvalidDevice;
+    cudaError_t e = cudaSuccess;
+    pthread_mutex_lock(&stream_lock);
+    if (!stream_made[dev] &&
+        (e = cudaStreamCreateWithFlags(&streams[dev], cudaStreamNonBlocking)) == cudaSuccess)
+        stream_made[dev] = true;
+    *st = streams[dev];
+    pthread_mutex_unlock(&stream_lock);
+    return e;
+}
 
 extern "C" bool cpc_wk_cuda_built(void) { return true; }
 
@@ -108,7 +131,11 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
         Mp = m, Kp = (k + 63) / 64 * 64, Np = (n + 63) / 64 * 64;
     else
         cpc_cu_pad_dims(m, k, n, &Mp, &Kp, &Np);
+    cudaStream_t st = 0;
     if ((e = cudaSetDevice(dev)) != cudaSuccess)
+        goto fail;
+    what = "cudaStreamCreate";
+    if ((e = device_stream(dev, &st)) != cudaSuccess)
         goto fail;
     what = "cudaMalloc";
     if ((e = cudaMalloc((void **)&dA, Mp * Kp)) != cudaSuccess ||
@@ -117,33 +144,33 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
         (e = cudaMalloc((void **)&dC, Mp * Np * sizeof(int32_t))) != cudaSuccess)
         goto fail;
     what = "upload";
-    if ((e = cudaMemset(dA, 0, Mp * Kp)) != cudaSuccess ||
-        (e = cudaMemset(dB, 0, Kp * Np)) != cudaSuccess ||
-        (e = cudaMemcpy2D(dA, Kp, A, k, k, m, cudaMemcpyHostToDevice)) != cudaSuccess ||
-        (e = cudaMemcpy2D(dB, Np, B, n, n, k, cudaMemcpyHostToDevice)) != cudaSuccess)
+    if ((e = cudaMemsetAsync(dA, 0, Mp * Kp, st)) != cudaSuccess ||
+        (e = cudaMemsetAsync(dB, 0, Kp * Np, st)) != cudaSuccess ||
+        (e = cudaMemcpy2DAsync(dA, Kp, A, k, k, m, cudaMemcpyHostToDevice, st)) != cudaSuccess ||
+        (e = cudaMemcpy2DAsync(dB, Np, B, n, n, k, cudaMemcpyHostToDevice, st)) != cudaSuccess)
         goto fail;
     what = "kernel launch";
-    if (bt && (e = cpc_cu_transpose_i8(dB, dBt, Kp, Np, 0)) != cudaSuccess)
+    if (bt && (e = cpc_cu_transpose_i8(dB, dBt, Kp, Np, st)) != cudaSuccess)
         goto fail;
     if (lt) {
-        if (cpc_cu_cublaslt_run(dA, dBt, dC, Mp, Kp, Np, 0, lt_why) != 0) {
+        if (cpc_cu_cublaslt_run(dA, dBt, dC, Mp, Kp, Np, st, lt_why) != 0) {
             snprintf(msg, 256, "CUDA matmul (cublaslt) on device %d (%ux%ux%u): %s", dev, m, k, n,
                      lt_why);
             (void)cudaGetLastError();
             goto out;
         }
     } else if (wg) {
-        if ((e = cpc_cu_wgmma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)) != cudaSuccess)
+        if ((e = cpc_cu_wgmma_launch(dA, dBt, dC, Mp, Kp, Np, cc, st)) != cudaSuccess)
             goto fail;
     } else if (kern == CPC_WK_CUDA_MMA) {
-        if ((e = cpc_cu_mma_launch(dA, dBt, dC, Mp, Kp, Np, cc, 0)) != cudaSuccess)
+        if ((e = cpc_cu_mma_launch(dA, dBt, dC, Mp, Kp, Np, cc, st)) != cudaSuccess)
             goto fail;
-    } else if ((e = cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, kern == CPC_WK_CUDA_SIMT ? 0 : cc, 0)) !=
+    } else if ((e = cpc_cu_matmul_launch(dA, dB, dC, Mp, Kp, Np, kern == CPC_WK_CUDA_SIMT ? 0 : cc, st)) !=
                cudaSuccess) {
         goto fail;
     }
     what = "kernel";
-    if ((e = cudaDeviceSynchronize()) != cudaSuccess)
+    if ((e = cudaStreamSynchronize(st)) != cudaSuccess)
         goto fail;
     if (wg) {
         unsigned timeouts = 0;
@@ -156,8 +183,10 @@ static int run_product(int dev, int cc, enum cpc_wk_cuda_kernel kern, uint32_t m
         }
     }
     what = "download";
-    if ((e = cudaMemcpy2D(C, (size_t)n * sizeof(int32_t), dC, Np * sizeof(int32_t),
-                          (size_t)n * sizeof(int32_t), m, cudaMemcpyDeviceToHost)) != cudaSuccess)
+    if ((e = cudaMemcpy2DAsync(C, (size_t)n * sizeof(int32_t), dC, Np * sizeof(int32_t),
+                               (size_t)n * sizeof(int32_t), m, cudaMemcpyDeviceToHost, st)) !=
+            cudaSuccess ||
+        (e = cudaStreamSynchronize(st)) != cudaSuccess)
         goto fail;
     rc = 0;
     goto out;
