@@ -110,6 +110,8 @@ static const struct rule RULES[] = {
     {"GET", "/provider/servers/{id}", PROVIDER_ONLY, KEY_READ},
     {"PUT", "/provider/servers/{id}", PROVIDER_ONLY, KEY_ACCOUNT},
     {"DELETE", "/provider/servers/{id}", PROVIDER_ONLY, KEY_ACCOUNT},
+    {"GET", "/provider/servers/{id}/stats", PROVIDER_ONLY, KEY_READ},
+    {"GET", "/provider/stats", PROVIDER_ONLY, KEY_READ},
     {"GET", "/market/gpu", USER, KEY_READ},
     {"GET", "/market/gpu/{id}", USER, KEY_READ},
     {"GET", "/market/prices", USER, KEY_READ},
@@ -120,6 +122,7 @@ static const struct rule RULES[] = {
     {"GET", "/rentals/{id}", USER, KEY_READ},
     {"DELETE", "/rentals/{id}", USER, KEY_ACCOUNT},
     {"GET", "/rentals/{id}/connection", USER, KEY_READ},
+    {"GET", "/rentals/{id}/stats", USER, KEY_READ},
     /* accounts */
     {"POST", "/auth/register", PUBLIC, KEY_ANY},
     {"POST", "/auth/verify", PUBLIC, KEY_ANY},
