@@ -28,9 +28,9 @@
  * skips the fsync, so a power cut may lose the last samples but never
  * corrupts the file, and the next FULL commit of the platform syncs them. A
  * sample is not worth an fsync: a new-minute sample took 7.4 ms wall with
- * it, 4 ms wall / 1.5 ms CPU without (test_node_server_stats prints the
- * figures; ASan debug build on a loaded 2-core machine); a dropped beat
- * 75-95 us CPU.
+ * it, 1.1 ms wall and CPU without (4 ms wall / 1.5 ms CPU under a load
+ * average of 11 on 2 cores); a dropped beat 70-95 us CPU
+ * (test_node_server_stats prints the figures; ASan debug build).
  * Same connection, mutex and rules as platform_sqlite.c: statements prepared
  * once at open, no SQL built from data.
  */
