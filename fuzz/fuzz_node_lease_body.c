@@ -7,7 +7,9 @@
  * worker that holds leases on the 4 tasks of one job (made once; a fixed
  * clock keeps them alive), so task-id keys of the progress object match.
  * Oracles (abort on failure): a parse either succeeds with every field in
- * range or fails with CPC_ERR_INVALID and a message; a heartbeat the
+ * range (uptime_s, gpus[] within the shared contract's bounds, unique GPU
+ * indexes, the sample's mean load and max temperature in range) or fails with
+ * CPC_ERR_INVALID, a message and no GPU kept; a heartbeat the
  * scheduler accepts or refuses never changes the worker's leases.
  */
 #include <stdint.h>
@@ -103,6 +105,28 @@ static void lease_body(const uint8_t *body, size_t len)
     }
 }
 
+/* A parsed heartbeat's uptime_s and gpus[] hold the contract's bounds; indexes are unique. */
+static void machine_check(const struct cpc_hb_machine *m)
+{
+    uint64_t seen = 0;
+    if (m->n_gpus > CPC_HB_GPUS_MAX || (!m->has_uptime && m->uptime_s))
+        abort();
+    for (size_t i = 0; i < m->n_gpus; i++) {
+        const struct cpc_hb_gpu *g = &m->gpus[i];
+        size_t n = strnlen(g->name, sizeof g->name);
+        if (g->index > CPC_HB_GPU_INDEX_MAX || (seen & (1ULL << g->index)) || !(g->load >= 0) ||
+            !(g->load <= 100) || !(g->temp_c >= -100) || !(g->temp_c <= 300) ||
+            n > CPC_HB_GPU_NAME_MAX ||
+            strspn(g->name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                            "0123456789_ .-") != n)
+            abort();
+        seen |= 1ULL << g->index;
+    }
+    double load = cpc_hb_machine_gpu_load(m, 0), temp = cpc_hb_machine_gpu_temp(m, 0);
+    if (!(load >= 0 && load <= 100) || !(temp >= -100 && temp <= 300))
+        abort();
+}
+
 static void heartbeat_body(const uint8_t *body, size_t len)
 {
     struct cpc_scheduler *s = sched();
@@ -111,10 +135,12 @@ static void heartbeat_body(const uint8_t *body, size_t len)
     bool bad_json = false;
     int rc = cpc_worker_heartbeat_parse(body, len, &r, &bad_json, &err);
     if (rc != 0) {
-        if (rc != CPC_ERR_INVALID || err.code != rc || !err.msg[0] || r.progress)
+        if (rc != CPC_ERR_INVALID || err.code != rc || !err.msg[0] || r.progress ||
+            r.machine.n_gpus)
             abort();
         return;
     }
+    machine_check(&r.machine);
     if (bad_json || !(r.load.cpu_load >= 0) || !(r.load.gpu_load >= 0) ||
         !(r.load.gpu_temp_c >= -100) || !(r.load.gpu_temp_c <= 300) ||
         !memchr(r.load.matmul_backend, 0, CPC_SCHED_BACKEND_MAX + 1) ||

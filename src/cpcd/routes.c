@@ -14,6 +14,7 @@
 #include "../market/routes_gpu.h"
 #include "../market/routes_servers.h"
 #include "../market/routes_commission.h"
+#include "../market/routes_server_stats.h"
 #include "../market/routes_rentals.h"
 #include "../market/routes_rental_money.h"
 #include "../platform/routes_auth.h"
@@ -81,6 +82,10 @@ static const struct cpc_route routes[] = {
     {"GET", "/provider/servers/{id}", cpc_h_provider_server_get, 0, 0},
     {"PUT", "/provider/servers/{id}", cpc_h_provider_server_put, CPC_AUTH_BODY_MAX, 0},
     {"DELETE", "/provider/servers/{id}", cpc_h_provider_server_delete, CPC_AUTH_BODY_MAX, 0},
+    /* the servers' load series and the provider's statistics (routes_server_stats.c) */
+    {"GET", "/provider/servers/{id}/stats", cpc_h_provider_server_stats, 0, 0},
+    {"GET", "/provider/stats", cpc_h_provider_stats, 0, 0},
+    {"GET", "/rentals/{id}/stats", cpc_h_rental_stats, 0, 0},
     {"GET", "/market/gpu", cpc_h_market_gpu, 0, 0},
     {"GET", "/market/gpu/{id}", cpc_h_market_gpu_get, 0, 0},
     {"GET", "/market/prices", cpc_h_market_prices, 0, 0},

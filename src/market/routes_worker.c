@@ -27,7 +27,9 @@
 #include "../core/kinds.h"
 #include "../core/market.h"
 #include "../core/uuid.h"
+#include "heartbeat_body.h"
 #include "lease_cache.h"
+#include "routes_server_stats.h"
 #include "../node/node.h"
 #include "scheduler.h"
 #include "worker_auth.h"
@@ -147,15 +149,18 @@ int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbea
     int rc = body_object(body, len, &j, bad_json, err);
     if (rc != 0)
         return rc;
-    json_t *progress = NULL;
+    json_t *progress = NULL, *uptime = NULL, *gpus = NULL;
     double cpu = 0, gpu = 0, temp = 0;
     json_int_t ram = 0;
     const char *backend = "";
     json_error_t je;
-    if (json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F, s?s}", "progress",
-                       &progress, "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb", &ram,
-                       "gpu_temp_c", &temp, "matmul_backend", &backend) != 0) {
+    if (json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F, s?s, s?o, s?o}",
+                       "progress", &progress, "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb",
+                       &ram, "gpu_temp_c", &temp, "matmul_backend", &backend, "uptime_s", &uptime,
+                       "gpus", &gpus) != 0) {
         rc = cpc_err_set(err, CPC_ERR_INVALID, "heartbeat: %s", je.text);
+    } else if (cpc_hb_machine_parse(uptime, gpus, &out->machine, err) != 0) {
+        rc = CPC_ERR_INVALID;
     } else if (!(cpu >= 0) || !(gpu >= 0) || ram < 0 || !(temp >= -100) || !(temp <= 300)) {
         rc = cpc_err_set(err, CPC_ERR_INVALID,
                          "heartbeat: loads must be >= 0 and gpu_temp_c in -100..300");
@@ -397,6 +402,7 @@ void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res)
         return unregistered(res);
     if (rc != 0)
         return cpc_http_res_error(res, 400, "invalid_argument", "heartbeat: %s", err.msg);
+    cpc_server_stats_record(n, addr, &hb);
     cpc_http_res_json(res, 200,
                       json_pack("{s:b, s:I, s:I}", "ok", 1, "height",
                                 (json_int_t)committed_height(n), "leases",

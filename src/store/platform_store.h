@@ -544,6 +544,43 @@ int cpc_pstore_rental_list_provider(struct cpc_pstore *s, int64_t owner, uint64_
 /* Hand every rental to cb, newest first, limit rows from offset. */
 int cpc_pstore_rental_list_all(struct cpc_pstore *s, uint64_t limit, uint64_t offset,
                                cpc_prental_ref_fn cb, void *arg, struct cpc_err *err);
+
+/* ==== servers' load samples (platform_sqlite_stats.c, platform migration 10) ==== */
+
+#define CPC_PSAMPLE_MINUTE_KEEP_MS (7ULL * 86400000ULL)  /* per-minute rows */
+#define CPC_PSAMPLE_HOUR_KEEP_MS (90ULL * 86400000ULL)   /* hourly rows */
+
+/* One point: a minute's sample (samples 1) or an hour's (means of cpu, gpu and ram over
+ * its samples, max of temp_c and uptime_s). t_ms is the minute's or hour's start. */
+struct cpc_psample {
+    uint64_t t_ms;
+    uint32_t samples;
+    double cpu, gpu, temp_c;
+    uint64_t ram_mb, uptime_s;
+};
+typedef int (*cpc_psample_fn)(void *arg, const struct cpc_psample *row);
+
+/* Store v (t_ms and samples ignored) as the sample of minute now_ms for every server bound
+ * to worker (cpc1 address), unless that minute already has one (then nothing changes);
+ * rows past the retention are deleted. *stored (may be NULL) = servers that took it. */
+int cpc_pstore_sample_add(struct cpc_pstore *s, const char *worker, uint64_t now_ms,
+                          const struct cpc_psample *v, int *stored, struct cpc_err *err);
+/* Hand server_id's points with t_ms in [from_ms, to_ms) to cb (borrowed, under the store's
+ * lock: it must not call the store), oldest first, at most limit; hourly picks hour rows. */
+int cpc_pstore_samples(struct cpc_pstore *s, const char *server_id, int hourly, uint64_t from_ms,
+                       uint64_t to_ms, uint64_t limit, cpc_psample_fn cb, void *arg,
+                       struct cpc_err *err);
+/* *minutes = minutes with a sample of server_id in the hours overlapping [from_ms, to_ms). */
+int cpc_pstore_sample_minutes(struct cpc_pstore *s, const char *server_id, uint64_t from_ms,
+                              uint64_t to_ms, uint64_t *minutes, struct cpc_err *err);
+
+/* Hand owner's servers' rentals created before to_ms and not ended before from_ms to cb
+ * (only id and server_id set)
+ * (borrowed, under the store's lock), oldest first, at most limit. */
+int cpc_pstore_provider_rentals(struct cpc_pstore *s, int64_t owner, uint64_t from_ms,
+                                uint64_t to_ms, uint64_t limit, cpc_prental_ref_fn cb, void *arg,
+                                struct cpc_err *err);
+
 /* ==== deposits and withdrawals (platform_sqlite_money.c, platform migration 8) ==== */
 
 #define CPC_PDEPOSIT_REF_MAX 128

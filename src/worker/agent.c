@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "../common/clock.h"
@@ -71,6 +72,13 @@ bool wk_transport_error(int rc)
 /* ------------------------------------------------------------------ */
 /* Heartbeats                                                          */
 
+/* Seconds since the machine booted (the heartbeat's uptime_s), or -1 when unknown. */
+static long machine_uptime_s(void)
+{
+    struct sysinfo si;
+    return sysinfo(&si) == 0 && si.uptime >= 0 ? si.uptime : -1;
+}
+
 static void *hb_main(void *arg)
 {
     struct wk_agent *a = arg;
@@ -94,6 +102,9 @@ static void *hb_main(void *arg)
         if (body && id[0])
             json_object_set_new(json_object_get(body, "progress"), id, json_real(pct));
         wk_heartbeat_executors(a, body); /* each executor's task, and `gpus` */
+        long up = machine_uptime_s();
+        if (body && up >= 0)
+            json_object_set_new(body, "uptime_s", json_integer(up));
         struct cpc_err e = {0};
         if (node && body)
             cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, NULL, NULL, &e);

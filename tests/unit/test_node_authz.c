@@ -110,6 +110,8 @@ static const struct rule RULES[] = {
     {"GET", "/provider/servers/{id}", PROVIDER_ONLY, KEY_READ},
     {"PUT", "/provider/servers/{id}", PROVIDER_ONLY, KEY_ACCOUNT},
     {"DELETE", "/provider/servers/{id}", PROVIDER_ONLY, KEY_ACCOUNT},
+    {"GET", "/provider/servers/{id}/stats", PROVIDER_ONLY, KEY_READ},
+    {"GET", "/provider/stats", PROVIDER_ONLY, KEY_READ},
     {"GET", "/market/gpu", USER, KEY_READ},
     {"GET", "/market/gpu/{id}", USER, KEY_READ},
     {"GET", "/market/prices", USER, KEY_READ},
@@ -127,6 +129,7 @@ static const struct rule RULES[] = {
     {"GET", "/account/invoices/{id}/html", USER, KEY_READ},
     {"GET", "/provider/rentals", PROVIDER_ONLY, KEY_READ},
     {"GET", "/admin/rentals", ADMIN, KEY_NONE},
+    {"GET", "/rentals/{id}/stats", USER, KEY_READ},
     /* accounts */
     {"POST", "/auth/register", PUBLIC, KEY_ANY},
     {"POST", "/auth/verify", PUBLIC, KEY_ANY},

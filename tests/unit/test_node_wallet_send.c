@@ -690,8 +690,8 @@ static void test_limit_migration(void **state)
     assert_true(latest >= 4);
     cpc_daemon_close(&f->node);
     /* back to schema 3: what a node of the previous release left (migration 5, the
-     * failed logins of unknown emails, 6, the GPU servers, and 8, deposits and
-     * withdrawals, go too) */
+     * failed logins of unknown emails, 6, the GPU servers, 8, deposits and
+     * withdrawals, and 10, the server samples, go too) */
     sqlite3 *db = NULL;
     snprintf(path, sizeof path, "%s/data/chain.db", f->home);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -702,6 +702,8 @@ static void test_limit_migration(void **state)
                                   "DROP TABLE IF EXISTS rentals;"
                                   "DROP TABLE IF EXISTS deposits;"
                                   "DROP TABLE IF EXISTS withdrawals;"
+                                  "DROP TABLE IF EXISTS server_samples;"
+                                  "DROP TABLE IF EXISTS server_samples_hourly;"
                                   "DELETE FROM platform_migrations WHERE version >= 4",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

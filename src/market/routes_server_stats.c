@@ -1,0 +1,509 @@
+/* routes_server_stats.c — the servers' load as a time series and the
+ * provider's statistics (routes_server_stats.h).
+ *
+ * Design note. Samples: every successful heartbeat gives the servers bound to
+ * its worker one sample (cpu_load, the mean of gpus[].load or gpu_load,
+ * ram_used_mb, the max of gpus[].temp_c or gpu_temp_c, uptime_s), kept by
+ * the platform store at most once a minute per server, 7 days per minute and
+ * 90 days per hour (platform_sqlite_stats.c states the bounds).
+ * Who may read: a server's series only its provider (another user gets 404
+ * as for a missing server); a rental's series only the customer who ordered
+ * it, clipped to the rental's lifetime on the chain (opened_ms .. ended_ms,
+ * now while open). One answer holds at most CPC_STATS_POINTS_MAX points: a
+ * wider range is refused 400 with the figure, never cut silently.
+ * Provider stats: the period is the trailing day, week (7 days) or month (30
+ * days) ending now, its start rounded down to the hour (uptime comes from
+ * hour rows). Uptime = minutes with a sample / minutes of the period. Rented
+ * minutes and income come from the ledger, not the platform: the rentals of
+ * the provider's servers (platform rows) are read on the chain (cpc_rental),
+ * whose minutes are paid contiguously from opened_ms, so the paid minutes
+ * falling in [a, b) are those m < paid_minutes with opened_ms + m x 60000 in
+ * [a, b), and the income there is their count x rate_per_minute. Income is
+ * given for every whole UTC day, ISO week (Monday 00:00 UTC) and calendar
+ * month that overlaps the period, each bucket counting all its paid minutes.
+ * Cost: one store read per server (at most max_servers_per_user) and one
+ * state read per rental (at most CPC_STATS_RENTALS_MAX; beyond that the
+ * answer says "rentals_truncated": true), under the per-token request limit.
+ */
+#include "routes_server_stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "../core/hex.h"
+#include "../core/rental.h"
+#include "../core/uuid.h"
+#include "../node/node.h"
+#include "../platform/auth_http.h"
+#include "../platform/platform.h"
+#include "routes_servers.h"
+
+#define MINUTE_MS 60000ULL
+#define HOUR_MS 3600000ULL
+#define DAY_MS 86400000ULL
+#define TIME_MAX_MS 253402300799999ULL /* 9999-12-31T23:59:59.999Z */
+
+void cpc_server_stats_record(struct cpc_node *n, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                             const struct cpc_heartbeat_req *hb)
+{
+    struct cpc_platform *p = n->platform;
+    if (!p)
+        return;
+    char addr[CPC_ADDR_STR_MAX];
+    cpc_address_encode(addr, worker);
+    struct cpc_psample v = {
+        .cpu = hb->load.cpu_load,
+        .gpu = cpc_hb_machine_gpu_load(&hb->machine, hb->load.gpu_load),
+        .temp_c = cpc_hb_machine_gpu_temp(&hb->machine, hb->load.gpu_temp_c),
+        .ram_mb = hb->load.ram_used_mb,
+        .uptime_s = hb->machine.uptime_s,
+    };
+    struct cpc_err err = {0};
+    if (cpc_pstore_sample_add(p->store, addr, cpc_platform_now(p), &v, NULL, &err) != 0)
+        CPC_LOGW("server stats of worker %s: %s", addr, err.msg);
+}
+
+/* ---- series ---- */
+
+static int point_json(void *arg, const struct cpc_psample *v)
+{
+    json_t *o = json_pack("{s:I, s:f, s:f, s:I, s:f, s:I}", "t_ms", (json_int_t)v->t_ms, "cpu",
+                          v->cpu, "gpu", v->gpu, "ram_mb", (json_int_t)v->ram_mb, "temp_c",
+                          v->temp_c, "uptime_s", (json_int_t)v->uptime_s);
+    if (o && v->samples != 1)
+        json_object_set_new(o, "samples", json_integer(v->samples));
+    json_array_append_new(arg, o);
+    return 0;
+}
+
+/* Answer server_id's points in [from, to) at unit (hourly or not). */
+static void series_answer(struct cpc_http_res *res, struct cpc_platform *p, const char *server_id,
+                          uint64_t from, uint64_t to, int hourly, json_t *extra)
+{
+    json_t *arr = json_array();
+    struct cpc_err err = {0};
+    if (cpc_pstore_samples(p->store, server_id, hourly, from, to, CPC_STATS_POINTS_MAX,
+                           point_json, arr, &err) != 0) {
+        json_decref(arr);
+        json_decref(extra);
+        return cpc__auth_internal(res, &err);
+    }
+    json_t *o = extra ? extra : json_object();
+    json_object_set_new(o, "server_id", json_string(server_id));
+    json_object_set_new(o, "from_ms", json_integer((json_int_t)from));
+    json_object_set_new(o, "to_ms", json_integer((json_int_t)to));
+    json_object_set_new(o, "step", json_string(hourly ? "hour" : "minute"));
+    json_object_set_new(o, "points", arr);
+    cpc_http_res_json(res, 200, o);
+}
+
+/* ?key= as unix milliseconds (at most TIME_MAX_MS) into *out, def when absent: 0, or -1
+ * answered 400. */
+static int query_ms(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
+                    uint64_t def, uint64_t *out)
+{
+    const char *v = cpc_http_req_query(req, key);
+    *out = def;
+    if (!v)
+        return 0;
+    uint64_t x = 0;
+    size_t n = strlen(v);
+    int ok = n >= 1 && n <= 15 && strspn(v, "0123456789") == n;
+    for (size_t i = 0; ok && i < n; i++)
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    if (!ok || x > TIME_MAX_MS) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "%s must be unix milliseconds 0..%llu", key,
+                           (unsigned long long)TIME_MAX_MS);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* Slots of unit whose start lies in [from, to). */
+static uint64_t slots(uint64_t from, uint64_t to, uint64_t unit)
+{
+    uint64_t a = (from + unit - 1) / unit, b = (to + unit - 1) / unit;
+    return b > a ? b - a : 0;
+}
+
+void cpc_h_provider_server_stats(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_platform *p = cpc__auth_plat(req);
+    if (!p)
+        return cpc_http_res_error(res, 503, "unavailable", "this node has no platform accounts");
+    struct cpc_puser u;
+    if (cpc__auth_provider(req, res, p, &u, CPC_SCOPE_READ) != 0)
+        return;
+    const char *id = cpc__server_id_param(req, res);
+    if (!id)
+        return;
+    struct cpc_pserver r;
+    struct cpc_err err = {0};
+    int rc = cpc_pstore_server_get(p->store, id, &r, &err);
+    if (rc == CPC_ERR_NOT_FOUND || (rc == 0 && r.owner != u.id))
+        return cpc_http_res_error(res, 404, "not_found", "no such server");
+    if (rc != 0)
+        return cpc__auth_internal(res, &err);
+    const char *step = cpc_http_req_query(req, "step");
+    int hourly = step && !strcmp(step, "hour");
+    if (step && !hourly && strcmp(step, "minute"))
+        return cpc_http_res_error(res, 400, "invalid_argument", "step must be minute or hour");
+    uint64_t now = cpc_platform_now(p), to = 0, from = 0;
+    if (query_ms(req, res, "to", now, &to) != 0)
+        return;
+    uint64_t span = hourly ? 7 * DAY_MS : DAY_MS;
+    if (query_ms(req, res, "from", to > span ? to - span : 0, &from) != 0)
+        return;
+    if (from >= to)
+        return cpc_http_res_error(res, 400, "invalid_argument", "from must be before to");
+    uint64_t unit = hourly ? HOUR_MS : MINUTE_MS;
+    if (slots(from, to, unit) > CPC_STATS_POINTS_MAX)
+        return cpc_http_res_error(res, 400, "too_many_points",
+                                  "at most %d points per answer: from..to spans %llu %ss; "
+                                  "narrow it or use step=hour",
+                                  CPC_STATS_POINTS_MAX,
+                                  (unsigned long long)slots(from, to, unit),
+                                  hourly ? "hour" : "minute");
+    series_answer(res, p, id, from, to, hourly, NULL);
+}
+
+/* The chain record of rental id (64 hex): 1 found, 0 not (yet), -1 error in err. */
+static int chain_rental(struct cpc_node *n, const char *id, struct cpc_rental *rec,
+                        struct cpc_err *err)
+{
+    uint8_t raw[32], key[33];
+    if (cpc_hex_decode_exact(raw, 32, id) != 0)
+        return 0;
+    struct cpc_buf b;
+    cpc_buf_init(&b);
+    int rc = cpc_node_obj_get(n, key, cpc_key_rental(key, raw), &b);
+    if (rc == 0 && cpc_rental_decode(rec, raw, b.data, b.len) != 0)
+        rc = cpc_err_set(err, CPC_ERR_INVALID, "rental %s: corrupt record", id);
+    else if (rc != 0 && rc != CPC_ERR_NOT_FOUND)
+        cpc_err_set(err, rc, "reading rental %s", id);
+    cpc_buf_free(&b);
+    return rc == 0 ? 1 : rc == CPC_ERR_NOT_FOUND ? 0 : -1;
+}
+
+void cpc_h_rental_stats(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_platform *p = cpc__auth_plat(req);
+    if (!p)
+        return cpc_http_res_error(res, 503, "unavailable", "this node has no platform accounts");
+    struct cpc_puser u;
+    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_READ) != 0)
+        return;
+    const char *id = req->n_params ? req->params[0] : "";
+    uint8_t raw[32];
+    struct cpc_prental *row = malloc(sizeof *row);
+    if (!row)
+        return cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
+    struct cpc_err err = {0};
+    int rc = strlen(id) == 64 && cpc_hex_decode_exact(raw, 32, id) == 0
+                 ? cpc_pstore_rental_get(p->store, id, row, &err)
+                 : CPC_ERR_NOT_FOUND;
+    if (rc == CPC_ERR_NOT_FOUND || (rc == 0 && row->user != u.id)) {
+        free(row);
+        return cpc_http_res_error(res, 404, "not_found", "no such rental");
+    }
+    if (rc != 0) {
+        free(row);
+        return cpc__auth_internal(res, &err);
+    }
+    struct cpc_rental rec;
+    int found = chain_rental(req->app, id, &rec, &err);
+    uint64_t now = cpc_platform_now(p);
+    uint64_t from = found == 1 ? rec.opened_ms : row->created_ms;
+    uint64_t to = found == 1 && rec.ended_ms ? rec.ended_ms : row->ended_ms ? row->ended_ms : now;
+    char server[37];
+    snprintf(server, sizeof server, "%s", row->server_id);
+    free(row);
+    if (found < 0)
+        return cpc__auth_internal(res, &err);
+    to = to > from ? to : from;
+    /* minute points while they fit and are kept, else hour points (the last ones) */
+    int hourly = slots(from, to, MINUTE_MS) > CPC_STATS_POINTS_MAX ||
+                 from + CPC_PSAMPLE_MINUTE_KEEP_MS < now;
+    if (hourly && slots(from, to, HOUR_MS) > CPC_STATS_POINTS_MAX)
+        from = to - (uint64_t)CPC_STATS_POINTS_MAX * HOUR_MS;
+    json_t *extra = json_pack("{s:s, s:s}", "rental_id", id, "status",
+                              found == 1 ? (rec.status == CPC_RENTAL_ENDED ? "ended" : "open")
+                                         : "pending");
+    series_answer(res, p, server, from, to, hourly, extra);
+}
+
+/* ---- provider stats ---- */
+
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d, and back (H. Hinnant's
+ * civil calendar algorithms; valid for every date this API takes). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+enum bucket_kind { B_DAY, B_WEEK, B_MONTH };
+
+/* The bucket of kind holding t: its [start, end) in ms and its label. */
+static void bucket_of(enum bucket_kind k, uint64_t t, uint64_t *start, uint64_t *end,
+                      char label[16])
+{
+    int64_t day = (int64_t)(t / DAY_MS), y;
+    unsigned m, d;
+    if (k == B_DAY) {
+        civil_from_days(day, &y, &m, &d);
+        snprintf(label, 16, "%04lld-%02u-%02u", (long long)y, m, d);
+        *start = (uint64_t)day * DAY_MS;
+        *end = *start + DAY_MS;
+    } else if (k == B_WEEK) {
+        int64_t monday = day - (day + 3) % 7; /* 1970-01-01 was a Thursday */
+        civil_from_days(monday + 3, &y, &m, &d); /* the ISO year is its Thursday's */
+        int64_t week = (monday + 3 - days_from_civil(y, 1, 1)) / 7 + 1;
+        snprintf(label, 16, "%04lld-W%02lld", (long long)y, (long long)week);
+        *start = (uint64_t)monday * DAY_MS;
+        *end = *start + 7 * DAY_MS;
+    } else {
+        civil_from_days(day, &y, &m, &d);
+        snprintf(label, 16, "%04lld-%02u", (long long)y, m);
+        *start = (uint64_t)days_from_civil(y, m, 1) * DAY_MS;
+        *end = (uint64_t)days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * DAY_MS;
+    }
+}
+
+/* Paid minutes of r whose start lies in [a, b). */
+static uint64_t paid_in(const struct cpc_rental *r, uint64_t a, uint64_t b)
+{
+    uint64_t o = r->opened_ms;
+    uint64_t lo = a > o ? (a - o + MINUTE_MS - 1) / MINUTE_MS : 0;
+    uint64_t hi = b > o ? (b - o + MINUTE_MS - 1) / MINUTE_MS : 0;
+    lo = lo < r->paid_minutes ? lo : r->paid_minutes;
+    hi = hi < r->paid_minutes ? hi : r->paid_minutes;
+    return hi - lo;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
+}
+
+struct prov_rental {
+    struct cpc_rental rec;
+    size_t server; /* index into the server list */
+};
+
+struct prov_stats {
+    struct cpc_node *n;
+    char (*servers)[37];
+    size_t n_servers, cap_servers;
+    struct cpc_prental_ref *refs;
+    size_t n_refs, cap_refs;
+    struct prov_rental *rentals;
+    size_t n_rentals;
+    int truncated;
+};
+
+static int keep_server(void *arg, const struct cpc_pserver *r)
+{
+    struct prov_stats *ps = arg;
+    if (ps->n_servers == ps->cap_servers) {
+        size_t cap = ps->cap_servers ? 2 * ps->cap_servers : 16;
+        void *g = realloc(ps->servers, cap * sizeof *ps->servers);
+        if (!g)
+            return 1;
+        ps->servers = g;
+        ps->cap_servers = cap;
+    }
+    snprintf(ps->servers[ps->n_servers++], 37, "%s", r->id);
+    return 0;
+}
+
+static int keep_ref(void *arg, const struct cpc_prental_ref *r)
+{
+    struct prov_stats *ps = arg;
+    if (ps->n_refs == ps->cap_refs) {
+        size_t cap = ps->cap_refs ? 2 * ps->cap_refs : 64;
+        void *g = realloc(ps->refs, cap * sizeof *ps->refs);
+        if (!g)
+            return 1;
+        ps->refs = g;
+        ps->cap_refs = cap;
+    }
+    ps->refs[ps->n_refs++] = *r;
+    return 0;
+}
+
+static void prov_stats_free(struct prov_stats *ps)
+{
+    free(ps->servers);
+    free(ps->refs);
+    free(ps->rentals);
+}
+
+/* Load owner's servers and the chain records of their rentals alive in [from, to). */
+static int prov_load(struct prov_stats *ps, struct cpc_platform *p, int64_t owner, uint64_t from,
+                     uint64_t to, struct cpc_err *err)
+{
+    int rc = cpc_pstore_server_list_owner(p->store, owner, keep_server, ps, err);
+    if (rc == 0)
+        rc = cpc_pstore_provider_rentals(p->store, owner, from, to, CPC_STATS_RENTALS_MAX + 1,
+                                         keep_ref, ps, err);
+    if (rc != 0)
+        return rc;
+    if (ps->n_refs > CPC_STATS_RENTALS_MAX) {
+        ps->truncated = 1;
+        ps->n_refs = CPC_STATS_RENTALS_MAX;
+    }
+    ps->rentals = calloc(ps->n_refs ? ps->n_refs : 1, sizeof *ps->rentals);
+    if (!ps->rentals)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < ps->n_refs; i++) {
+        struct prov_rental *pr = &ps->rentals[ps->n_rentals];
+        char sid[37];
+        int found = chain_rental(ps->n, ps->refs[i].id, &pr->rec, err);
+        if (found < 0)
+            return err->code;
+        if (!found)
+            continue; /* not opened (yet): nothing paid */
+        cpc_uuid_format(sid, pr->rec.server_id);
+        for (pr->server = 0; pr->server < ps->n_servers; pr->server++)
+            if (!strcmp(ps->servers[pr->server], ps->refs[i].server_id))
+                break;
+        if (pr->server < ps->n_servers && !strcmp(sid, ps->refs[i].server_id))
+            ps->n_rentals++;
+    }
+    return 0;
+}
+
+/* {"<kind>": label, "from_ms", "to_ms", "amount"} for every bucket of kind overlapping
+ * [from, to). */
+static json_t *income_buckets(const struct prov_stats *ps, enum bucket_kind k, uint64_t from,
+                              uint64_t to)
+{
+    static const char *const names[] = {"day", "week", "month"};
+    json_t *arr = json_array();
+    uint64_t t = from;
+    while (arr && t < to) {
+        uint64_t a, b, amount = 0;
+        char label[16];
+        bucket_of(k, t, &a, &b, label);
+        for (size_t i = 0; i < ps->n_rentals; i++)
+            amount = sat_add(amount, sat_mul(paid_in(&ps->rentals[i].rec, a, b),
+                                             ps->rentals[i].rec.rate_per_minute));
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", names[k], label, "from_ms",
+                                             (json_int_t)a, "to_ms", (json_int_t)b, "amount",
+                                             (json_int_t)(amount > INT64_MAX ? INT64_MAX
+                                                                              : amount)));
+        t = b;
+    }
+    return arr;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+    return whole ? (part >= whole ? 100.0 : 100.0 * (double)part / (double)whole) : 0.0;
+}
+
+/* The servers' uptime and rented minutes over [from, to) into o. */
+static int server_rows(const struct prov_stats *ps, struct cpc_platform *p, uint64_t from,
+                       uint64_t to, json_t *o, struct cpc_err *err)
+{
+    uint64_t period_min = (to - from + MINUTE_MS - 1) / MINUTE_MS, up_all = 0, rented_all = 0;
+    json_t *arr = json_array();
+    for (size_t s = 0; arr && s < ps->n_servers; s++) {
+        uint64_t up = 0, rented = 0;
+        int rc = cpc_pstore_sample_minutes(p->store, ps->servers[s], from, to, &up, err);
+        if (rc != 0) {
+            json_decref(arr);
+            return rc;
+        }
+        up = up < period_min ? up : period_min;
+        for (size_t i = 0; i < ps->n_rentals; i++)
+            if (ps->rentals[i].server == s)
+                rented += paid_in(&ps->rentals[i].rec, from, to);
+        up_all += up;
+        rented_all += rented;
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:f, s:I, s:f, s:f}", "id",
+                                             ps->servers[s], "minutes_online", (json_int_t)up,
+                                             "uptime_pct", pct(up, period_min), "rented_minutes",
+                                             (json_int_t)rented, "hours_rented",
+                                             (double)rented / 60.0, "utilisation_pct",
+                                             pct(rented, period_min)));
+    }
+    uint64_t all_min = period_min * ps->n_servers;
+    json_object_set_new(o, "period_minutes", json_integer((json_int_t)period_min));
+    json_object_set_new(o, "servers", arr);
+    json_object_set_new(o, "overall",
+                        json_pack("{s:f, s:I, s:f, s:f}", "uptime_pct", pct(up_all, all_min),
+                                  "rented_minutes", (json_int_t)rented_all, "hours_rented",
+                                  (double)rented_all / 60.0, "utilisation_pct",
+                                  pct(rented_all, all_min)));
+    return 0;
+}
+
+void cpc_h_provider_stats(struct cpc_http_req *req, struct cpc_http_res *res)
+{
+    struct cpc_platform *p = cpc__auth_plat(req);
+    if (!p)
+        return cpc_http_res_error(res, 503, "unavailable", "this node has no platform accounts");
+    struct cpc_puser u;
+    if (cpc__auth_provider(req, res, p, &u, CPC_SCOPE_READ) != 0)
+        return;
+    const char *period = cpc_http_req_query(req, "period");
+    period = period ? period : "day";
+    uint64_t days = !strcmp(period, "day") ? 1 : !strcmp(period, "week") ? 7
+                                               : !strcmp(period, "month") ? 30 : 0;
+    if (!days)
+        return cpc_http_res_error(res, 400, "invalid_argument",
+                                  "period must be day, week or month");
+    uint64_t now = cpc_platform_now(p);
+    uint64_t from = now > days * DAY_MS ? (now - days * DAY_MS) / HOUR_MS * HOUR_MS : 0;
+    uint64_t to = now > from ? now : from + 1;
+    uint64_t wa, ma, unused;
+    char label[16];
+    bucket_of(B_WEEK, from, &wa, &unused, label);
+    bucket_of(B_MONTH, from, &ma, &unused, label);
+    struct prov_stats ps = {.n = req->app};
+    struct cpc_err err = {0};
+    json_t *o = json_pack("{s:s, s:I, s:I}", "period", period, "from_ms", (json_int_t)from,
+                          "to_ms", (json_int_t)to);
+    int rc = o ? prov_load(&ps, p, u.id, wa < ma ? wa : ma, to, &err)
+               : cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        rc = server_rows(&ps, p, from, to, o, &err);
+    if (rc != 0) {
+        prov_stats_free(&ps);
+        json_decref(o);
+        return cpc__auth_internal(res, &err);
+    }
+    json_t *inc = json_pack("{s:o, s:o, s:o}", "by_day", income_buckets(&ps, B_DAY, from, to),
+                            "by_week", income_buckets(&ps, B_WEEK, from, to), "by_month",
+                            income_buckets(&ps, B_MONTH, from, to));
+    json_object_set_new(o, "income", inc);
+    json_object_set_new(o, "rentals_counted", json_integer((json_int_t)ps.n_rentals));
+    json_object_set_new(o, "rentals_truncated", json_boolean(ps.truncated));
+    prov_stats_free(&ps);
+    cpc_http_res_json(res, 200, o);
+}
