@@ -48,6 +48,9 @@ struct cpc_chain_params {
      * lock unbonding_blocks after the deregistration, once nothing is pending. */
     uint64_t min_worker_stake;
     uint64_t unbonding_blocks;
+    /* Length of a rental's billing minute (rental.h): 0 reads as CPC_RENTAL_MINUTE_MS
+     * (60000); a genesis may shorten it to CPC_RENTAL_MINUTE_MIN_MS for test chains. */
+    uint64_t rental_minute_ms;
 };
 
 /* A source of lease signatures the caller made itself. known() must return

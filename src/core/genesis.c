@@ -17,6 +17,7 @@
 
 #include "amount.h"
 #include "ledger_json.h"
+#include "rental.h"
 
 /* Duplicate check and supply sum over an account list. */
 static int accounts_check(const struct cpc_genesis_account *a, size_t n, uint64_t *supply,
@@ -59,6 +60,7 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
     static const char *const pkeys[] = {"min_gas_price", "max_block_txs", "treasury",
                                         "synthetic", "min_worker_stake", "unbonding_blocks",
                                         "protocol", "max_block_gas", "max_block_verify",
+                                        "rental_minute_ms",
                                         NULL};
     static const char *const akeys[] = {"address", "balance", "stake", NULL};
     const int E = CPC_ERR_INVALID;
@@ -106,6 +108,11 @@ int cpc_genesis_from_json(struct cpc_genesis *g, const json_t *j, struct cpc_err
     if (json_object_get(pj, "max_block_verify") &&
         (rc = cpc__json_u64(pj, "params", "max_block_verify", CPC_MIN_BLOCK_VERIFY, INT64_MAX,
                             &g->params.max_block_verify, E, err)))
+        goto fail;
+    g->params.rental_minute_ms = CPC_RENTAL_MINUTE_MS;
+    if (json_object_get(pj, "rental_minute_ms") &&
+        (rc = cpc__json_u64(pj, "params", "rental_minute_ms", CPC_RENTAL_MINUTE_MIN_MS,
+                            CPC_RENTAL_MINUTE_MS, &g->params.rental_minute_ms, E, err)))
         goto fail;
     g->params.min_worker_stake = CPC_DEFAULT_MIN_WORKER_STAKE;
     g->params.unbonding_blocks = CPC_DEFAULT_UNBONDING_BLOCKS;
@@ -210,7 +217,12 @@ json_t *cpc_genesis_to_json(const struct cpc_genesis *g)
                                         json_integer((json_int_t)g->params.min_worker_stake))) ||
                    (g->params.unbonding_blocks &&
                     json_object_set_new(params, "unbonding_blocks",
-                                        json_integer((json_int_t)g->params.unbonding_blocks))))) {
+                                        json_integer((json_int_t)g->params.unbonding_blocks))) ||
+                   /* written only when shortened, so a default genesis stays as it was */
+                   (g->params.rental_minute_ms &&
+                    g->params.rental_minute_ms != CPC_RENTAL_MINUTE_MS &&
+                    json_object_set_new(params, "rental_minute_ms",
+                                        json_integer((json_int_t)g->params.rental_minute_ms))))) {
         json_decref(o);
         return NULL;
     }

@@ -5,6 +5,7 @@
  *        "params":{"min_gas_price":1,"max_block_txs":10000,"treasury":"cpc1...",
  *                  ["min_worker_stake":N],["unbonding_blocks":N],
  *                  ["protocol":2],["max_block_gas":N],["max_block_verify":N],
+ *                  ["rental_minute_ms":N],
  *                  ["synthetic":{"pool":"cpc1...","reward":N,"per_block":N,
  *                                ["n":1024],["challenges":16]}]},
  *        "accounts":[{"address":"cpc1...","balance":N,"stake":N}, ...]}
@@ -20,6 +21,9 @@
  * "max_block_verify" bounds the verification work of a block's REVEALs
  * (market.h; absent = CPC_DEFAULT_MAX_BLOCK_VERIFY, at least CPC_MIN_BLOCK_VERIFY,
  * the most one legal REVEAL needs).
+ * "rental_minute_ms" (absent = 60000) is the length of a rental's billing minute
+ * (rental.h); a test or devnet chain may shorten it down to 1000 so that a
+ * rental's hour passes in a minute. Written only when it is not 60000.
  * "synthetic" (optional; absent = disabled) enables the synthetic kind paid
  * from the "pool" account (market.h); the genesis state then holds the params
  * under CPC_KEY_SYNTH_PARAMS.

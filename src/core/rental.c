@@ -6,11 +6,17 @@
 
 #include <string.h>
 
+#include "apply.h"
 #include "bytes.h"
 #include "hash.h"
 #include "hex_json.h"
 #include "ledger_json.h"
 #include "market_priv.h"
+
+uint64_t cpc_rental_minute_ms(const struct cpc_chain_params *params)
+{
+    return params && params->rental_minute_ms ? params->rental_minute_ms : CPC_RENTAL_MINUTE_MS;
+}
 
 uint64_t cpc_rental_commission(uint64_t rate, uint32_t bps)
 {

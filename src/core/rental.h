@@ -26,6 +26,9 @@
 #include "keys.h"
 
 #define CPC_RENTAL_MINUTE_MS 60000ULL
+/* Shortest billing minute a genesis may set (params.rental_minute_ms): test and
+ * devnet chains run a rental's hour in a minute; the public network keeps 60000. */
+#define CPC_RENTAL_MINUTE_MIN_MS 1000ULL
 /* Largest rate: rate + commission stays <= INT64_MAX. */
 #define CPC_RENTAL_MAX_RATE ((uint64_t)INT64_MAX / 2)
 /* Gas: RENTAL_OPEN verifies the offer's signature and creates a record, its
@@ -116,6 +119,11 @@ struct cpc_rental {
                                 * 'M' | u64be minute | u32be b -> due bucket b (rental_apply.c) */
 #define CPC_KEY_COMMISSION 'C' /* 'C' | provider[20]         -> u32 bps: the provider's
                                 * commission override (absent = CPC_COMMISSION_BPS) */
+
+struct cpc_chain_params;
+/* The chain's billing minute in ms: params->rental_minute_ms, or CPC_RENTAL_MINUTE_MS
+ * when 0 (params may be NULL). */
+uint64_t cpc_rental_minute_ms(const struct cpc_chain_params *params);
 
 /* Per-minute commission of rate at bps: floor(rate * bps / 10000), exact, no overflow. */
 uint64_t cpc_rental_commission(uint64_t rate, uint32_t bps);

@@ -8,7 +8,9 @@
  * only adds to the escrow (and the record's deposit, the total funded): the
  * rental's due entry stays as it is, so the settlement simply lasts longer.
  *
- * Minutes: a rental's minute k covers [opened + k*60000, opened + (k+1)*60000).
+ * Minutes (60000 ms below is the chain's billing minute, params.rental_minute_ms,
+ * which a test chain's genesis may shorten; cpc_rental_minute_ms):
+ * a rental's minute k covers [opened + k*60000, opened + (k+1)*60000).
  * Block end pays the minutes that ended: floor((time - settled_ms) / 60000),
  * at most what the escrow covers. RENTAL_END pays those and the minute in
  * progress, which counts whole: floor((time - settled_ms) / 60000) + 1 (a
@@ -89,9 +91,9 @@ static int rental_put(struct cpc_overlay *ov, const struct cpc_rental *r, struct
 }
 
 /* The minute at whose start a rental settled up to settled_ms owes a full minute. */
-static uint64_t due_minute(uint64_t settled_ms)
+static uint64_t due_minute(uint64_t settled_ms, uint64_t minute_ms)
 {
-    return (settled_ms + 2 * CPC_RENTAL_MINUTE_MS - 1) / CPC_RENTAL_MINUTE_MS;
+    return (settled_ms + 2 * minute_ms - 1) / minute_ms;
 }
 
 /* File the rental's next due entry. The cursor is created at the block's minute
@@ -106,12 +108,12 @@ static int due_add(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
     if (rc != 0)
         return rc;
     if (!cur.present) {
-        cur.slot = ctx->time_ms / CPC_RENTAL_MINUTE_MS;
+        cur.slot = ctx->time_ms / cpc_rental_minute_ms(ctx->params);
         cur.entry = 0;
         if ((rc = cpc_due_cursor_put(ov, &RENTALS_DUE, &cur, err)) != 0)
             return rc;
     }
-    uint64_t minute = due_minute(r->settled_ms);
+    uint64_t minute = due_minute(r->settled_ms, cpc_rental_minute_ms(ctx->params));
     if (minute < cur.slot)
         minute = cur.slot;
     if ((rc = cpc_due_count_get(ov, &RENTALS_DUE, minute, &count, err)) != 0)
@@ -162,7 +164,7 @@ static int settle(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, struc
     if (rc != 0)
         return rc;
     r->paid_minutes += pay;
-    r->settled_ms += pay * CPC_RENTAL_MINUTE_MS;
+    r->settled_ms += pay * cpc_rental_minute_ms(ctx->params);
     return 0;
 }
 
@@ -283,7 +285,7 @@ int cpc_rental_apply_end(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
     /* the full minutes since the last settlement and the minute in progress */
     uint64_t elapsed = ctx->time_ms > r.settled_ms ? ctx->time_ms - r.settled_ms : 0;
     int short_paid;
-    rc = settle(ov, ctx, &r, elapsed / CPC_RENTAL_MINUTE_MS + 1, &short_paid, err);
+    rc = settle(ov, ctx, &r, elapsed / cpc_rental_minute_ms(ctx->params) + 1, &short_paid, err);
     return rc != 0 ? rc : finish(ov, ctx, &r, reason, err);
 }
 
@@ -356,7 +358,7 @@ static int due_entry(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, co
     if (r.status != CPC_RENTAL_OPEN || r.settled_ms != settled_ms)
         return 0; /* stale: ended, or settled since */
     uint64_t minutes = ctx->time_ms > r.settled_ms
-                           ? (ctx->time_ms - r.settled_ms) / CPC_RENTAL_MINUTE_MS
+                           ? (ctx->time_ms - r.settled_ms) / cpc_rental_minute_ms(ctx->params)
                            : 0;
     int short_paid;
     int rc = settle(ov, ctx, &r, minutes, &short_paid, err);
@@ -410,7 +412,7 @@ int cpc_rental_end_block(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx
     if (rc != 0 || !cur.present)
         return rc;
     struct cpc_due_cursor start = cur;
-    uint64_t now = ctx->time_ms / CPC_RENTAL_MINUTE_MS, work = 0, steps = 0;
+    uint64_t now = ctx->time_ms / cpc_rental_minute_ms(ctx->params), work = 0, steps = 0;
     while (cur.slot <= now && work < CPC_RENTAL_SETTLE_WORK && steps < CPC_RENTAL_MINUTE_STEPS) {
         uint32_t count, first = cur.entry;
         if ((rc = cpc_due_count_get(ov, &RENTALS_DUE, cur.slot, &count, err)) != 0 ||

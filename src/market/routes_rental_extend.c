@@ -93,13 +93,15 @@ static void answer(struct cpc_http_req *req, struct cpc_http_res *res, struct cp
     }
     uint64_t cost = cpc_rental_minute_cost(rec->rate_per_minute, rec->commission_bps);
     uint64_t after = escrow + amount; /* both <= INT64_MAX */
+    const struct cpc_node *n = req->app;
+    uint64_t until = rec->settled_ms + after / cost * cpc_rental_minute_ms(&n->params);
     cpc_http_res_json(
         res, 202,
         json_pack("{s:s, s:s, s:s, s:i, s:I, s:I, s:I, s:I, s:o}", "id", r->id, "tx_hash", hash,
                   "status", "extending", "hours", (int)hours, "amount", (json_int_t)amount,
                   "minutes_added", (json_int_t)(amount / cost), "escrow_after",
                   (json_int_t)after, "funded_until_ms",
-                  (json_int_t)(rec->settled_ms + after / cost * CPC_RENTAL_MINUTE_MS), "rental",
+                  (json_int_t)until, "rental",
                   view));
 }
 

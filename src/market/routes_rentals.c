@@ -532,7 +532,7 @@ json_t *cpc__rental_json(struct cpc_node *n, struct cpc_platform *p, const struc
     set_time(o, "opened_at", rec.opened_ms);
     uint64_t until = rec.status == CPC_RENTAL_ENDED
                          ? rec.ended_ms
-                         : rec.settled_ms + escrow / cost * CPC_RENTAL_MINUTE_MS;
+                         : rec.settled_ms + escrow / cost * cpc_rental_minute_ms(&n->params);
     set_time(o, "ends_at", until);
     json_object_set_new(o, "funded_until_ms", json_integer((json_int_t)until));
     json_object_set_new(o, "commission_bps", json_integer((json_int_t)rec.commission_bps));

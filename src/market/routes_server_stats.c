@@ -17,7 +17,7 @@
  * minutes and income come from the ledger, not the platform: the rentals of
  * the provider's servers (platform rows) are read on the chain (cpc_rental),
  * whose minutes are paid contiguously from opened_ms, so the paid minutes
- * falling in [a, b) are those m < paid_minutes with opened_ms + m x 60000 in
+ * falling in [a, b) are those m < paid_minutes with opened_ms + m x minute in
  * [a, b), and the income there is their count x rate_per_minute. Income is
  * given for every whole UTC day, ISO week (Monday 00:00 UTC) and calendar
  * month that overlaps the period, each bucket counting all its paid minutes.
@@ -291,12 +291,13 @@ static void bucket_of(enum bucket_kind k, uint64_t t, uint64_t *start, uint64_t 
     }
 }
 
-/* Paid minutes of r whose start lies in [a, b). */
-static uint64_t paid_in(const struct cpc_rental *r, uint64_t a, uint64_t b)
+/* Paid minutes of r whose start lies in [a, b); minute = the chain's billing minute
+ * (cpc_rental_minute_ms: 60000 but on a test chain). */
+static uint64_t paid_in(const struct cpc_rental *r, uint64_t minute, uint64_t a, uint64_t b)
 {
     uint64_t o = r->opened_ms;
-    uint64_t lo = a > o ? (a - o + MINUTE_MS - 1) / MINUTE_MS : 0;
-    uint64_t hi = b > o ? (b - o + MINUTE_MS - 1) / MINUTE_MS : 0;
+    uint64_t lo = a > o ? (a - o + minute - 1) / minute : 0;
+    uint64_t hi = b > o ? (b - o + minute - 1) / minute : 0;
     lo = lo < r->paid_minutes ? lo : r->paid_minutes;
     hi = hi < r->paid_minutes ? hi : r->paid_minutes;
     return hi - lo;
@@ -316,6 +317,7 @@ struct prov_rental {
 
 struct prov_stats {
     struct cpc_node *n;
+    uint64_t minute_ms; /* the chain's billing minute */
     char (*servers)[37];
     size_t n_servers, cap_servers;
     struct cpc_prental_ref *refs;
@@ -410,7 +412,7 @@ static json_t *income_buckets(const struct prov_stats *ps, enum bucket_kind k, u
         char label[16];
         bucket_of(k, t, &a, &b, label);
         for (size_t i = 0; i < ps->n_rentals; i++)
-            amount = sat_add(amount, sat_mul(paid_in(&ps->rentals[i].rec, a, b),
+            amount = sat_add(amount, sat_mul(paid_in(&ps->rentals[i].rec, ps->minute_ms, a, b),
                                              ps->rentals[i].rec.rate_per_minute));
         json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", names[k], label, "from_ms",
                                              (json_int_t)a, "to_ms", (json_int_t)b, "amount",
@@ -442,7 +444,7 @@ static int server_rows(const struct prov_stats *ps, struct cpc_platform *p, uint
         up = up < period_min ? up : period_min;
         for (size_t i = 0; i < ps->n_rentals; i++)
             if (ps->rentals[i].server == s)
-                rented += paid_in(&ps->rentals[i].rec, from, to);
+                rented += paid_in(&ps->rentals[i].rec, ps->minute_ms, from, to);
         up_all += up;
         rented_all += rented;
         json_array_append_new(arr, json_pack("{s:s, s:I, s:f, s:I, s:f, s:f}", "id",
@@ -450,7 +452,7 @@ static int server_rows(const struct prov_stats *ps, struct cpc_platform *p, uint
                                              "uptime_pct", pct(up, period_min), "rented_minutes",
                                              (json_int_t)rented, "hours_rented",
                                              (double)rented / 60.0, "utilisation_pct",
-                                             pct(rented, period_min)));
+                                             pct(rented * ps->minute_ms / MINUTE_MS, period_min)));
     }
     uint64_t all_min = period_min * ps->n_servers;
     json_object_set_new(o, "period_minutes", json_integer((json_int_t)period_min));
@@ -459,7 +461,7 @@ static int server_rows(const struct prov_stats *ps, struct cpc_platform *p, uint
                         json_pack("{s:f, s:I, s:f, s:f}", "uptime_pct", pct(up_all, all_min),
                                   "rented_minutes", (json_int_t)rented_all, "hours_rented",
                                   (double)rented_all / 60.0, "utilisation_pct",
-                                  pct(rented_all, all_min)));
+                                  pct(rented_all * ps->minute_ms / MINUTE_MS, all_min)));
     return 0;
 }
 
@@ -486,6 +488,7 @@ void cpc_h_provider_stats(struct cpc_http_req *req, struct cpc_http_res *res)
     bucket_of(B_WEEK, from, &wa, &unused, label);
     bucket_of(B_MONTH, from, &ma, &unused, label);
     struct prov_stats ps = {.n = req->app};
+    ps.minute_ms = cpc_rental_minute_ms(&ps.n->params);
     struct cpc_err err = {0};
     json_t *o = json_pack("{s:s, s:I, s:I}", "period", period, "from_ms", (json_int_t)from,
                           "to_ms", (json_int_t)to);

@@ -585,6 +585,70 @@ static void test_commission_override(void **state)
 
 /* The JSON wire form of the four types round-trips to the same tx hash, and the
  * decoder is strict. */
+/* A test chain's genesis may shorten the billing minute (params.rental_minute_ms):
+ * the same rules by 1 s minutes, replayed to the same root; genesis refuses a
+ * minute under 1 s or over 60 s and writes the field only when it is shortened. */
+static void test_short_billing_minute(void **state)
+{
+    (void)state;
+    C.params.rental_minute_ms = 1000;
+    uint64_t p0 = acct(&C.w1).balance;
+    uint8_t id[32];
+    open_rental(id, 10 * COST);
+    static const struct { uint64_t at, paid; } STEPS[] = {
+        {T0 + 999, 0}, {T0 + 1000, 1}, {T0 + 3500, 3}, {T0 + 9999, 9}};
+    for (size_t i = 0; i < sizeof STEPS / sizeof STEPS[0]; i++) {
+        rstep(NULL, 0, STEPS[i].at, NULL);
+        struct cpc_rental r = rental_of(id);
+        assert_int_equal(r.paid_minutes, STEPS[i].paid);
+        assert_int_equal(r.settled_ms, T0 + STEPS[i].paid * 1000);
+        assert_int_equal(acct(&C.w1).balance, p0 + STEPS[i].paid * RATE);
+    }
+    /* the tenth second is the escrow's last minute: then it ends for funds */
+    rstep(NULL, 0, T0 + 11000, NULL);
+    struct cpc_rental r = rental_of(id);
+    assert_int_equal(r.paid_minutes, 10);
+    assert_int_equal(r.status, CPC_RENTAL_ENDED);
+    assert_int_equal(r.end_reason, CPC_RENTAL_END_FUNDS);
+    replay_matches();
+
+    /* genesis: written only when shortened, read back, bounded to 1..60 s */
+    struct cpc_genesis g0 = {.params = C.params, .genesis_time_ms = 1};
+    g0.params.protocol = CPC_PROTOCOL_VERSION;
+    g0.params.min_worker_stake = 1;
+    g0.params.unbonding_blocks = 1;
+    g0.params.max_block_gas = CPC_DEFAULT_MAX_BLOCK_GAS;
+    g0.params.max_block_verify = CPC_DEFAULT_MAX_BLOCK_VERIFY;
+    memcpy(g0.validator, C.val.pub, CPC_PUBKEY_LEN);
+    json_t *j = cpc_genesis_to_json(&g0);
+    assert_non_null(j);
+    json_t *pj = json_object_get(j, "params");
+    assert_int_equal(json_integer_value(json_object_get(pj, "rental_minute_ms")), 1000);
+    struct cpc_genesis g;
+    struct cpc_err err = {0};
+    if (cpc_genesis_from_json(&g, j, &err) != 0)
+        fail_msg("genesis: %s", err.msg);
+    assert_int_equal(g.params.rental_minute_ms, 1000);
+    cpc_genesis_clear(&g);
+    static const json_int_t BAD[] = {999, 60001, 0};
+    for (size_t i = 0; i < 3; i++) {
+        json_object_set_new(pj, "rental_minute_ms", json_integer(BAD[i]));
+        memset(&err, 0, sizeof err);
+        assert_int_not_equal(cpc_genesis_from_json(&g, j, &err), 0);
+        if (!strstr(err.msg, "rental_minute_ms"))
+            fail_msg("rental_minute_ms %lld: %s", (long long)BAD[i], err.msg);
+    }
+    json_decref(j);
+    g0.params.rental_minute_ms = CPC_RENTAL_MINUTE_MS;
+    j = cpc_genesis_to_json(&g0);
+    assert_non_null(j);
+    assert_null(json_object_get(json_object_get(j, "params"), "rental_minute_ms"));
+    assert_int_equal(cpc_genesis_from_json(&g, j, &err), 0);
+    assert_int_equal(g.params.rental_minute_ms, CPC_RENTAL_MINUTE_MS);
+    cpc_genesis_clear(&g);
+    json_decref(j);
+}
+
 static void test_json_round_trip(void **state)
 {
     (void)state;
@@ -702,6 +766,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_extend_lasts_longer_and_refunds, setup, teardown_all),
         cmocka_unit_test_setup_teardown(test_commission_override, setup, teardown_all),
         cmocka_unit_test_setup_teardown(test_ten_thousand_due_in_one_block, setup, teardown_all),
+        cmocka_unit_test_setup_teardown(test_short_billing_minute, setup, teardown_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
