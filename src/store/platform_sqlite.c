@@ -153,6 +153,8 @@ static const struct pmigration pmigrations[] = {
     {7, "gpu rentals", cpc__pstore_rentals_sql},
     /* fiat deposits and withdrawal requests (platform_sqlite_money.c) */
     {8, "deposits and withdrawals", cpc__pstore_money_sql},
+    /* what the workers run and report of each rental (platform_sqlite_orders.c) */
+    {9, "rental orders", cpc__pstore_orders_sql},
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 
@@ -364,7 +366,8 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
     if ((rc = cpc__pstore_account_open(s, err)) != 0 || (rc = cpc__pstore_keys_open(s, err)) != 0 ||
         (rc = cpc__pstore_wallet_open(s, err)) != 0 ||
         (rc = cpc__pstore_servers_open(s, err)) != 0 ||
-        (rc = cpc__pstore_rentals_open(s, err)) != 0 || (rc = cpc__pstore_money_open(s, err)) != 0)
+        (rc = cpc__pstore_rentals_open(s, err)) != 0 || (rc = cpc__pstore_money_open(s, err)) != 0 ||
+        (rc = cpc__pstore_orders_open(s, err)) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -385,6 +388,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
     cpc__pstore_servers_close(s);
     cpc__pstore_rentals_close(s);
     cpc__pstore_money_close(s);
+    cpc__pstore_orders_close(s);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);

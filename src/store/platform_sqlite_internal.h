@@ -33,6 +33,7 @@ struct cpc_pstore {
     sqlite3_stmt **servers;       /* statements of platform_sqlite_servers.c */
     sqlite3_stmt **rentals;       /* statements of platform_sqlite_rentals.c */
     sqlite3_stmt **money;         /* statements of platform_sqlite_money.c */
+    sqlite3_stmt **orders;        /* statements of platform_sqlite_orders.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -146,6 +147,11 @@ int cpc__pstore_money_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_money_close(struct cpc_pstore *s);
 /* The SQL of platform migration 8 (deposits, withdrawals), kept beside its statements. */
 extern const char cpc__pstore_money_sql[];
+/* Prepare / finalize the statements of platform_sqlite_orders.c (after migrations). */
+int cpc__pstore_orders_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_orders_close(struct cpc_pstore *s);
+/* The SQL of platform migration 9 (rental_orders), kept beside its statements. */
+extern const char cpc__pstore_orders_sql[];
 /* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
 extern const char cpc__pstore_unknown_login_sql[];
 
