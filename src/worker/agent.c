@@ -93,9 +93,15 @@ static void *hb_main(void *arg)
                                  "matmul_backend", cpc_wk_matmul_cpu_backend());
         if (body && id[0])
             json_object_set_new(json_object_get(body, "progress"), id, json_real(pct));
+        json_t *reports = wk_rentals_reports(a->rentals);
+        if (body && reports)
+            json_object_set_new(body, "rentals", reports);
         struct cpc_err e = {0};
-        if (node && body)
-            cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, NULL, NULL, &e);
+        json_t *ans = NULL;
+        if (node && body &&
+            cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, &ans, NULL, &e) == 0)
+            wk_rentals_answer(a->rentals, ans, &a->rentals_warned);
+        json_decref(ans);
         json_decref(body);
         pthread_mutex_lock(&a->mu);
         struct timespec until = cpc_clock_wall_after(a->o->heartbeat_ms);
@@ -370,6 +376,7 @@ static void agent_free(struct wk_agent *a)
         pthread_mutex_unlock(&a->mu);
         pthread_join(a->hb, NULL);
     }
+    wk_rentals_free(a->rentals);
     for (size_t i = 0; i < a->n_items; i++)
         wk_item_clear(&a->items[i]);
     free(a->items);
@@ -400,7 +407,10 @@ static int agent_init(struct wk_agent *a, const struct cpc_wk_opts *o, const str
     if (!a->node || !a->signer || !a->rep)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     int rc = cpc_mkdir_p(a->dir, 0700, err);
-    return rc ? rc : wk_state_load(a, err);
+    if (rc == 0)
+        rc = wk_state_load(a, err);
+    /* rentals: adopt what runs now, before any heartbeat asks for more */
+    return rc ? rc : wk_rentals_start(o->home, o->node_url, key, &a->rentals, err);
 }
 
 /* Set-up: say who runs where, and self-check the GPU's kernels now, not
