@@ -33,6 +33,7 @@
 #include "worker_auth.h"
 #include "rental_orders.h"
 #include "../common/clock.h"
+#include "../common/log.h"
 #include "../core/hex_json.h"
 
 #define JOB_TASKS_DEFAULT 100
@@ -414,6 +415,8 @@ void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res)
                             (json_int_t)committed_height(n), "leases", (json_int_t)n_leases);
     /* the rentals to run: complete, or absent (the worker then changes nothing) */
     json_t *rentals = n->platform && ans ? cpc_rental_orders_desired(n, addr, &err) : NULL;
+    if (n->platform && ans && !rentals)
+        CPC_LOGW("heartbeat: the worker's rentals are left out: %s", err.msg);
     if (rentals) {
         json_object_set_new(ans, "rentals", rentals);
         json_object_set_new(ans, "rentals_complete", json_true());

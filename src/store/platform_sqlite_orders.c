@@ -55,8 +55,8 @@ static const char *const osql[OR__COUNT] = {
     [OR_REBOOT] = "INSERT INTO rental_orders(rental_id, reboot_seq) VALUES (?1, 1) "
                   "ON CONFLICT(rental_id) DO UPDATE SET reboot_seq = reboot_seq + 1 "
                   "RETURNING reboot_seq",
-    [OR_GET] = "SELECT reboot_seq, coalesce(state, ''), port, error, reboot_done, state_ms, "
-               "log_tail, log_ms FROM rental_orders WHERE rental_id = ?1",
+    [OR_GET] = ("SELECT reboot_seq, coalesce(state, ''), port, error, reboot_done, state_ms, "
+                "log_tail, log_ms FROM rental_orders WHERE rental_id = ?1"),
     [OR_BUSY] = "SELECT EXISTS (SELECT 1 FROM rentals WHERE server_id = ?1 AND ended_ms IS NULL)",
 };
 
