@@ -1,5 +1,5 @@
 /* cmd_rental.c — GPU rentals from the command line: `rent`, `rentals`,
- * `rental show|ssh|end`.
+ * `rental show|ssh|end|extend`.
  *
  * `rent` orders through POST /rentals (the node signs the provider's offer
  * and the customer's RENTAL_OPEN with the custodial keys) and prints the
@@ -8,9 +8,8 @@
  * ssh with execvp (no shell), after checking that the host and user the node
  * answered cannot be read by ssh as options.
  *
- * More rental commands (extend, reboot, logs) belong in cli_rental_cmds below,
- * each over its own route (POST /rentals/{id}/extend, …) with the same
- * cli_check_rental_id + cli_api pattern.
+ * `rental extend` tops the escrow up through POST /rentals/{id}/extend (a
+ * RENTAL_EXTEND tx signed by the customer's custodial key).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -293,6 +292,53 @@ static int run_end(struct cli_ctx *c, struct cpc_err *err)
     return rc;
 }
 
+static int run_extend(struct cli_ctx *c, struct cpc_err *err)
+{
+    char path[128], amount[CPC_AMOUNT_STR_MAX];
+    uint64_t hours;
+    json_t *j = NULL, *done = NULL;
+    int rc = cli_check_rental_id(c->args[0], err);
+    if (rc)
+        return rc;
+    if (!c->o.hours)
+        return cpc_err_set(err, CLI_USAGE, "rental extend needs --hours H");
+    if ((rc = cli_parse_int_flag("--hours", c->o.hours, 1, 720, &hours, err)))
+        return rc;
+    json_t *body = json_pack("{s:I}", "hours", (json_int_t)hours);
+    snprintf(path, sizeof path, "/rentals/%s/extend", c->args[0]);
+    rc = cli_api(c, "POST", path, body, &j, err);
+    json_decref(body);
+    if (rc)
+        return rc;
+    /* --wait: until a block took the top-up (the view's funded_until_ms reached the answer's) */
+    for (unsigned i = 0; (c->flags & F_WAIT) && i < c->timeout_s * 5u; i++) {
+        json_decref(done);
+        done = NULL;
+        snprintf(path, sizeof path, "/rentals/%s", c->args[0]);
+        if ((rc = cli_api(c, "GET", path, NULL, &done, err)))
+            break;
+        if (int_of(done, "funded_until_ms") >= int_of(j, "funded_until_ms")) {
+            json_object_set_new(j, "status", json_string("extended"));
+            break;
+        }
+        struct timespec ts = {0, 200 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    json_decref(done);
+    if (rc == 0 && (c->flags & F_WAIT) && strcmp(str_of(j, "status"), "extended") != 0)
+        rc = cpc_err_set(err, CPC_ERR_CANCELLED, "the extension of %s is not in a block after "
+                                                 "%u s (--timeout)", c->args[0], c->timeout_s);
+    if (c->json)
+        cli_print_json(j);
+    else
+        printf("Rental %s %s by %llu hours: %s CPC, %llu minutes more (tx %s)\n", c->args[0],
+               str_of(j, "status"), (unsigned long long)hours,
+               cli_cpc(amount, int_of(j, "amount")),
+               (unsigned long long)int_of(j, "minutes_added"), str_of(j, "tx_hash"));
+    json_decref(j);
+    return rc;
+}
+
 const struct cli_cmd cli_rent_cmds[] = {
     {NULL, "rent", 0, 1,
      F_API_KEY | F_MODEL | F_COUNT | F_MAX_PRICE | F_MIN_VRAM | F_HOURS | F_IMAGE | F_SSH_KEY |
@@ -323,6 +369,11 @@ const struct cli_cmd cli_rental_cmds[] = {
      "End the rental now: the next block pays the minutes used (the one in progress counts\n"
      "whole) and refunds the rest of the deposit. --wait waits until it is ended.",
      run_end},
-    /* extend, reboot and logs go here (their routes are being added). */
+    {"rental", "extend", 1, 1, F_API_KEY | F_HOURS | F_WAIT | F_TIMEOUT,
+     "rental extend RENTAL_ID --hours H [--wait]",
+     "Add H hours (1..720) to an open rental: the deposit for them is taken from your\n"
+     "platform balance into the rental's escrow (a RENTAL_EXTEND tx), at the rental's own\n"
+     "price. --wait waits until a block took it.",
+     run_extend},
     {0},
 };

@@ -17,6 +17,8 @@
 #include "../market/routes_server_stats.h"
 #include "../market/routes_rentals.h"
 #include "../market/routes_rental_money.h"
+#include "../market/routes_rental_ops.h"
+#include "../market/rental_orders.h"
 #include "../platform/routes_auth.h"
 #include "../platform/routes_password.h"
 #include "../platform/routes_2fa.h"
@@ -103,6 +105,11 @@ static const struct cpc_route routes[] = {
     {"GET", "/account/invoices/{id}/html", cpc_h_invoice_html, 0, 0},
     {"GET", "/provider/rentals", cpc_h_provider_rentals, 0, 0},
     {"GET", "/admin/rentals", cpc_h_admin_rentals, 0, 0},
+    /* a running rental's reboot and logs (routes_rental_ops.c) */
+    {"POST", "/rentals/{id}/reboot", cpc_h_rental_reboot, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/rentals/{id}/logs", cpc_h_rental_logs, 0, 0},
+    {"POST", "/worker/rentals/{id}/logs", cpc_h_worker_rental_logs, CPC_RENTAL_LOG_BODY_MAX,
+     CPC_ROUTE_RESERVED},
     /* platform accounts (routes_auth.c) */
     {"POST", "/auth/register", cpc_h_auth_register, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/verify", cpc_h_auth_verify, CPC_AUTH_BODY_MAX, 0},

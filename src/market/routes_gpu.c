@@ -29,6 +29,7 @@
 #include "../platform/platform.h"
 #include "routes_rentals_internal.h"
 #include "routes_servers.h"
+#include "rental_orders.h"
 #include "server_body.h"
 
 /* The caller signed in (token, or a key with the read scope): p, or NULL answered. */
@@ -55,14 +56,25 @@ struct page {
     json_t *arr;
 };
 
+/* A status filter of online or busy keeps every row the scheduler counts online
+ * (busy is online with a rental: the store says which after the search, page_finish). */
+static int filter_online(const struct page *pg)
+{
+    return pg->status && strcmp(pg->status, "offline") != 0;
+}
+
 static int page_row(void *arg, const struct cpc_pserver *r)
 {
     struct page *pg = arg;
     const char *st = cpc__server_status(pg->n, r);
     if (pg->status && ++pg->scanned > CPC_GPU_SCAN_MAX)
         return 1;
-    if (pg->status && strcmp(st, pg->status) != 0)
+    if (pg->status && strcmp(st, filter_online(pg) ? "online" : pg->status) != 0)
         return 0;
+    if (filter_online(pg)) {
+        json_array_append_new(pg->arr, cpc__server_json(r, st, 0));
+        return 0;
+    }
     if (pg->skip) {
         pg->skip--;
         return 0;
@@ -92,6 +104,27 @@ static int price_with_commission(struct cpc_node *n, struct cpc_platform *p, int
                             json_integer((json_int_t)(hour + cpc_rental_commission(hour, bps)))))
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     return 0;
+}
+
+/* After the search: busy marked, and an online/busy filter's skip and page applied. */
+static void page_finish(struct page *pg)
+{
+    cpc__servers_mark_busy(pg->n, pg->arr);
+    if (!filter_online(pg))
+        return;
+    json_t *keep = json_array();
+    for (size_t i = 0; keep && i < json_array_size(pg->arr) &&
+                       json_array_size(keep) < pg->want; i++) {
+        json_t *o = json_array_get(pg->arr, i);
+        if (strcmp(json_string_value(json_object_get(o, "status")), pg->status) != 0)
+            continue;
+        if (pg->skip)
+            pg->skip--;
+        else
+            json_array_append(keep, o);
+    }
+    json_decref(pg->arr);
+    pg->arr = keep;
 }
 
 /* ?key as text of at most max bytes without control characters ("" when absent); -1
@@ -143,8 +176,10 @@ static int parse_filter(struct cpc_http_req *req, struct cpc_http_res *res,
         cpc_http_res_error(res, 400, "invalid_sort", "sort is \"price\" or \"score\"");
         return -1;
     }
-    if (status && strcmp(status, "online") != 0 && strcmp(status, "offline") != 0) {
-        cpc_http_res_error(res, 400, "invalid_status", "status is \"online\" or \"offline\"");
+    if (status && strcmp(status, "online") != 0 && strcmp(status, "offline") != 0 &&
+        strcmp(status, "busy") != 0) {
+        cpc_http_res_error(res, 400, "invalid_status",
+                           "status is \"online\", \"busy\" or \"offline\"");
         return -1;
     }
     f->min_vram_gb = (uint32_t)vram;
@@ -184,6 +219,7 @@ void cpc_h_market_gpu(struct cpc_http_req *req, struct cpc_http_res *res)
         cpc__auth_internal(res, &err);
         return;
     }
+    page_finish(&pg);
     cpc_http_res_json(res, 200,
                       json_pack("{s:o, s:I, s:I, s:s}", "servers", pg.arr, "limit",
                                 (json_int_t)limit, "offset", (json_int_t)offset, "sort",
@@ -209,7 +245,7 @@ void cpc_h_market_gpu_get(struct cpc_http_req *req, struct cpc_http_res *res)
         cpc__auth_internal(res, &err);
         return;
     }
-    json_t *o = cpc__server_json(&r, cpc__server_status(req->app, &r), 0);
+    json_t *o = cpc__server_json(&r, cpc__server_view_status(req->app, &r), 0);
     if (o && price_with_commission(req->app, p, r.owner, r.price_per_gpu_hour * r.gpu_count, o,
                                    &err) != 0) {
         json_decref(o);

@@ -59,6 +59,7 @@
 #include "routes_rentals_internal.h"
 #include "server_body.h"
 #include "routes_servers.h"
+#include "rental_orders.h"
 
 /* The caller signed in with scope: p and *u, or NULL answered. */
 static struct cpc_platform *customer(struct cpc_http_req *req, struct cpc_http_res *res,
@@ -517,6 +518,12 @@ json_t *cpc__rental_json(struct cpc_node *n, struct cpc_platform *p, const struc
                           "server_id", r->server_id, "image", r->image, "hours", (int)r->hours,
                           "status", status);
     set_time(o, "created_at", r->created_ms);
+    json_t *prov = o ? cpc__rental_provisioning_json(p, r->id, err) : NULL;
+    if (!prov) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "provisioning", prov);
     if (!found)
         return o;
     uint64_t comm = cpc_rental_commission(rec.rate_per_minute, rec.commission_bps);

@@ -30,6 +30,7 @@
 #include "../platform/platform.h"
 #include "scheduler.h"
 #include "server_body.h"
+#include "rental_orders.h"
 
 const char *cpc__server_status(struct cpc_node *n, const struct cpc_pserver *r)
 {
@@ -168,6 +169,7 @@ void cpc_h_provider_servers_list(struct cpc_http_req *req, struct cpc_http_res *
         cpc__auth_internal(res, &err);
         return;
     }
+    cpc__servers_mark_busy(req->app, l.arr);
     cpc_http_res_json(res, 200,
                       json_pack("{s:o, s:i}", "servers", l.arr, "max_servers",
                                 (int)p->max_servers_per_user));
@@ -201,7 +203,7 @@ void cpc_h_provider_server_get(struct cpc_http_req *req, struct cpc_http_res *re
     struct cpc_pserver r;
     if (own_server(req, res, CPC_SCOPE_READ, &u, &r) != 0)
         return;
-    cpc_http_res_json(res, 200, cpc__server_json(&r, cpc__server_status(req->app, &r), 1));
+    cpc_http_res_json(res, 200, cpc__server_json(&r, cpc__server_view_status(req->app, &r), 1));
 }
 
 void cpc_h_provider_server_put(struct cpc_http_req *req, struct cpc_http_res *res)
@@ -247,7 +249,7 @@ void cpc_h_provider_server_put(struct cpc_http_req *req, struct cpc_http_res *re
         snprintf(d, sizeof d, "id=%s worker=%s", r.id, r.worker_addr[0] ? r.worker_addr : "none");
         cpc__auth_audit(p, u.id, op == CPC_SERVER_BIND_SET ? "server_bound" : "server_unbound", d);
     }
-    cpc_http_res_json(res, 200, cpc__server_json(&r, cpc__server_status(req->app, &r), 1));
+    cpc_http_res_json(res, 200, cpc__server_json(&r, cpc__server_view_status(req->app, &r), 1));
 out:
     json_decref(j);
 }

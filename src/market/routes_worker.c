@@ -33,7 +33,9 @@
 #include "../node/node.h"
 #include "scheduler.h"
 #include "worker_auth.h"
+#include "rental_orders.h"
 #include "../common/clock.h"
+#include "../common/log.h"
 #include "../core/hex_json.h"
 
 #define JOB_TASKS_DEFAULT 100
@@ -149,15 +151,15 @@ int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbea
     int rc = body_object(body, len, &j, bad_json, err);
     if (rc != 0)
         return rc;
-    json_t *progress = NULL, *uptime = NULL, *gpus = NULL;
+    json_t *progress = NULL, *uptime = NULL, *gpus = NULL, *rentals = NULL;
     double cpu = 0, gpu = 0, temp = 0;
     json_int_t ram = 0;
     const char *backend = "";
     json_error_t je;
-    if (json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F, s?s, s?o, s?o}",
+    if (json_unpack_ex(j, &je, JSON_STRICT, "{s?o, s?F, s?F, s?I, s?F, s?s, s?o, s?o, s?o}",
                        "progress", &progress, "cpu_load", &cpu, "gpu_load", &gpu, "ram_used_mb",
                        &ram, "gpu_temp_c", &temp, "matmul_backend", &backend, "uptime_s", &uptime,
-                       "gpus", &gpus) != 0) {
+                       "gpus", &gpus, "rentals", &rentals) != 0) {
         rc = cpc_err_set(err, CPC_ERR_INVALID, "heartbeat: %s", je.text);
     } else if (cpc_hb_machine_parse(uptime, gpus, &out->machine, err) != 0) {
         rc = CPC_ERR_INVALID;
@@ -168,6 +170,9 @@ int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbea
         rc = cpc_err_set(err, CPC_ERR_INVALID,
                          "heartbeat: matmul_backend must be at most %d of [A-Za-z0-9_ .-]",
                          CPC_SCHED_BACKEND_MAX);
+    } else if (rentals &&
+               (rc = cpc_rental_reports_parse(rentals, &out->reports, &out->n_reports, err))) {
+        /* err set */
     } else {
         snprintf(out->load.matmul_backend, sizeof out->load.matmul_backend, "%s", backend);
         out->progress = progress ? json_incref(progress) : NULL;
@@ -186,6 +191,9 @@ void cpc_worker_heartbeat_req_clear(struct cpc_heartbeat_req *r)
         return;
     json_decref(r->progress);
     r->progress = NULL;
+    free(r->reports);
+    r->reports = NULL;
+    r->n_reports = 0;
 }
 
 /* Answer a parse failure of a worker call's body. */
@@ -397,16 +405,28 @@ void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res)
     size_t n_leases = 0;
     struct cpc_err err = {0};
     int rc = cpc_scheduler_heartbeat(n->scheduler, addr, hb.progress, &hb.load, &n_leases, &err);
+    if (rc == 0 && n->platform &&
+        cpc_rental_orders_record(n, addr, hb.reports, hb.n_reports, &err) != 0)
+        rc = CPC_ERR_INTERNAL;
     cpc_worker_heartbeat_req_clear(&hb);
     if (rc == CPC_ERR_UNAUTHORIZED)
         return unregistered(res);
+    if (rc == CPC_ERR_INTERNAL)
+        return cpc_http_res_error(res, 500, "internal_error", "heartbeat: %s", err.msg);
     if (rc != 0)
         return cpc_http_res_error(res, 400, "invalid_argument", "heartbeat: %s", err.msg);
     cpc_server_stats_record(n, addr, &hb);
-    cpc_http_res_json(res, 200,
-                      json_pack("{s:b, s:I, s:I}", "ok", 1, "height",
-                                (json_int_t)committed_height(n), "leases",
-                                (json_int_t)n_leases));
+    json_t *ans = json_pack("{s:b, s:I, s:I}", "ok", 1, "height",
+                            (json_int_t)committed_height(n), "leases", (json_int_t)n_leases);
+    /* the rentals to run: complete, or absent (the worker then changes nothing) */
+    json_t *rentals = n->platform && ans ? cpc_rental_orders_desired(n, addr, &err) : NULL;
+    if (n->platform && ans && !rentals)
+        CPC_LOGW("heartbeat: the worker's rentals are left out: %s", err.msg);
+    if (rentals) {
+        json_object_set_new(ans, "rentals", rentals);
+        json_object_set_new(ans, "rentals_complete", json_true());
+    }
+    cpc_http_res_json(res, 200, ans);
 }
 
 int cpc_worker_release_parse(const void *body, size_t len, uint8_t (**ids)[16], size_t *n,

@@ -26,12 +26,16 @@ struct cpc_lease_req {
 int cpc_worker_lease_parse(const void *body, size_t len, struct cpc_lease_req *out,
                            bool *bad_json, struct cpc_err *err);
 
+struct cpc_rental_report;
 struct cpc_heartbeat_req {
     json_t *progress;             /* owned reference, NULL when absent; checked by the scheduler */
     struct cpc_sched_load load;   /* loads >= 0, gpu_temp_c in -100..300, matmul_backend checked */
     struct cpc_hb_machine machine; /* uptime_s and gpus (heartbeat_body.h) */
+    struct cpc_rental_report *reports; /* "rentals" (rental_orders.h), malloc'd; NULL when none */
+    size_t n_reports;
 };
-/* On success out->progress must be released with cpc_worker_heartbeat_req_clear. */
+/* On success out->progress and out->reports must be released with
+ * cpc_worker_heartbeat_req_clear. */
 int cpc_worker_heartbeat_parse(const void *body, size_t len, struct cpc_heartbeat_req *out,
                                bool *bad_json, struct cpc_err *err);
 void cpc_worker_heartbeat_req_clear(struct cpc_heartbeat_req *r);
@@ -42,7 +46,8 @@ int cpc_worker_release_parse(const void *body, size_t len, uint8_t (**ids)[16], 
 /* POST /worker/lease {"max_tasks":1..64,"wait_ms":0..25000} (signed) */
 void cpc_h_worker_lease(struct cpc_http_req *req, struct cpc_http_res *res);
 /* POST /worker/heartbeat {"progress"?,"cpu_load"?,"gpu_load"?,"ram_used_mb"?,"gpu_temp_c"?,
- * "matmul_backend"?,"uptime_s"?,"gpus"?} (signed) */
+ * "matmul_backend"?,"uptime_s"?,"gpus"?,"rentals"?} (signed); the answer carries
+ * "rentals" and "rentals_complete" when the node has a platform (rental_orders.h) */
 void cpc_h_worker_heartbeat(struct cpc_http_req *req, struct cpc_http_res *res);
 /* POST /worker/release {"task_ids":[uuid, ...]} (1..64 ids; signed) */
 void cpc_h_worker_release(struct cpc_http_req *req, struct cpc_http_res *res);

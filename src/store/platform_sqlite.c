@@ -153,6 +153,8 @@ static const struct pmigration pmigrations[] = {
     {7, "gpu rentals", cpc__pstore_rentals_sql},
     /* fiat deposits and withdrawal requests (platform_sqlite_money.c) */
     {8, "deposits and withdrawals", cpc__pstore_money_sql},
+    /* what the workers run and report of each rental (platform_sqlite_orders.c) */
+    {9, "rental orders", cpc__pstore_orders_sql},
     /* the servers' load as a time series (platform_sqlite_stats.c) */
     {10, "server samples", cpc__pstore_stats_sql},
     /* the rental money views and the low-funds watcher (platform_sqlite_rental_money.c) */
@@ -370,7 +372,8 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
         (rc = cpc__pstore_servers_open(s, err)) != 0 ||
         (rc = cpc__pstore_rentals_open(s, err)) != 0 || (rc = cpc__pstore_money_open(s, err)) != 0 ||
         (rc = cpc__pstore_stats_open(s, err)) != 0 ||
-        (rc = cpc__pstore_rental_money_open(s, err)) != 0)
+        (rc = cpc__pstore_rental_money_open(s, err)) != 0 ||
+        (rc = cpc__pstore_orders_open(s, err)) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -391,6 +394,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
     cpc__pstore_servers_close(s);
     cpc__pstore_rentals_close(s);
     cpc__pstore_money_close(s);
+    cpc__pstore_orders_close(s);
     cpc__pstore_rental_money_close(s);
     cpc__pstore_stats_close(s);
     sqlite3_close(s->db);

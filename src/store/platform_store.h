@@ -509,6 +509,7 @@ int cpc_pstore_rental_set_end_tx(struct cpc_pstore *s, const char *id, const cha
  * CPC_ERR_TOO_LARGE when every one is taken. */
 int cpc_pstore_rental_free_port(struct cpc_pstore *s, const char *server_id, uint32_t port_min,
                                 uint32_t port_max, uint32_t *port, struct cpc_err *err);
+<<<<<<< HEAD
 /* ==== rental money views (platform_sqlite_rental_money.c, platform migration 11) ==== */
 
 /* The part of a rental row the money views and the low-funds watcher read: plain data.
@@ -580,6 +581,62 @@ int cpc_pstore_sample_minutes(struct cpc_pstore *s, const char *server_id, uint6
 int cpc_pstore_provider_rentals(struct cpc_pstore *s, int64_t owner, uint64_t from_ms,
                                 uint64_t to_ms, uint64_t limit, cpc_prental_ref_fn cb, void *arg,
                                 struct cpc_err *err);
+=======
+/* ==== rental orders (platform_sqlite_orders.c, platform migration 9) ==== */
+
+#define CPC_PORDER_ERROR_MAX 200
+#define CPC_PORDER_LOG_MAX 16384
+
+/* One rental a worker should run: its platform row and the customer's reboot count. */
+struct cpc_porder {
+    char id[65];
+    char image[CPC_PRENTAL_IMAGE_MAX + 1];
+    char ssh_public_key[CPC_PRENTAL_SSH_KEY_MAX + 1];
+    uint32_t ssh_port;
+    uint64_t created_ms, reboot_seq;
+};
+/* Called for each row (borrowed for the call), under the store's lock: it must not call
+ * the store. Return non-zero to stop. */
+typedef int (*cpc_porder_fn)(void *arg, const struct cpc_porder *row);
+/* A worker's report on one rental (all borrowed; state running|exited|failed|stopped). */
+struct cpc_porder_report {
+    const char *id, *state, *error;
+    uint32_t port;
+    uint64_t reboot_done, state_ms;
+};
+/* What the platform knows of a rental's provisioning: plain data; state "" = no report. */
+struct cpc_porder_state {
+    uint64_t reboot_seq, reboot_done, state_ms, log_ms;
+    char state[16];
+    uint32_t port;
+    char error[CPC_PORDER_ERROR_MAX + 1];
+    int has_log;
+};
+
+/* Hand the rentals without ended_ms of the server bound to worker_addr (cpc1 address) to
+ * cb, lowest port first, at most limit. */
+int cpc_pstore_orders_desired(struct cpc_pstore *s, const char *worker_addr, uint64_t limit,
+                              cpc_porder_fn cb, void *arg, struct cpc_err *err);
+/* Record r (copied) when rental r->id is on the server bound to worker_addr: *applied 1,
+ * else 0 (nothing written). */
+int cpc_pstore_orders_report(struct cpc_pstore *s, const char *worker_addr,
+                             const struct cpc_porder_report *r, int *applied,
+                             struct cpc_err *err);
+/* Overwrite the log tail (borrowed, at most CPC_PORDER_LOG_MAX bytes) of rental id when it
+ * is on the server bound to worker_addr: *applied 1, else 0. */
+int cpc_pstore_orders_logs(struct cpc_pstore *s, const char *worker_addr, const char *id,
+                           const char *tail, uint64_t now_ms, int *applied, struct cpc_err *err);
+/* Add one to rental id's reboot count; *seq = the new count. */
+int cpc_pstore_orders_reboot(struct cpc_pstore *s, const char *id, uint64_t *seq,
+                             struct cpc_err *err);
+/* Fill *o (caller's) for rental id, and *log_tail (may be NULL; malloc'd, caller frees;
+ * NULL when none) with its log; CPC_ERR_NOT_FOUND when the rental has no order row. */
+int cpc_pstore_orders_get(struct cpc_pstore *s, const char *id, struct cpc_porder_state *o,
+                          char **log_tail, struct cpc_err *err);
+/* *busy = 1 when server_id has a rental row without ended_ms, else 0. */
+int cpc_pstore_server_busy(struct cpc_pstore *s, const char *server_id, int *busy,
+                           struct cpc_err *err);
+>>>>>>> rental-orders
 
 /* ==== deposits and withdrawals (platform_sqlite_money.c, platform migration 8) ==== */
 

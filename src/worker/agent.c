@@ -105,9 +105,15 @@ static void *hb_main(void *arg)
         long up = machine_uptime_s();
         if (body && up >= 0)
             json_object_set_new(body, "uptime_s", json_integer(up));
+        json_t *reports = wk_rentals_reports(a->rentals);
+        if (body && reports)
+            json_object_set_new(body, "rentals", reports);
         struct cpc_err e = {0};
-        if (node && body)
-            cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, NULL, NULL, &e);
+        json_t *ans = NULL;
+        if (node && body &&
+            cpc_wk_node_signed(node, "POST", "/worker/heartbeat", body, &ans, NULL, &e) == 0)
+            wk_rentals_answer(a->rentals, ans, &a->rentals_warned);
+        json_decref(ans);
         json_decref(body);
         pthread_mutex_lock(&a->mu);
         struct timespec until = cpc_clock_wall_after(a->o->heartbeat_ms);
@@ -393,6 +399,7 @@ static void agent_free(struct wk_agent *a)
         pthread_mutex_unlock(&a->mu);
         pthread_join(a->hb, NULL);
     }
+    wk_rentals_free(a->rentals);
     for (size_t i = 0; i < a->n_items; i++)
         wk_item_clear(&a->items[i]);
     free(a->items);
@@ -434,7 +441,10 @@ static int agent_init(struct wk_agent *a, const struct cpc_wk_opts *o, const str
         return rc;
     a->lease_n = lease_cap(a);
     rc = cpc_mkdir_p(a->dir, 0700, err);
-    return rc ? rc : wk_state_load(a, err);
+    if (rc == 0)
+        rc = wk_state_load(a, err);
+    /* rentals: adopt what runs now, before any heartbeat asks for more */
+    return rc ? rc : wk_rentals_start(o->home, o->node_url, key, &a->rentals, err);
 }
 
 /* Set-up: say who runs where, and self-check each GPU's kernels now, not

@@ -16,6 +16,7 @@
 #include "gpu_standin.h"
 #include "wk_node.h"
 #include "wk_report.h"
+#include "agent_rentals.h"
 
 enum wk_phase {
     PH_LEASED = 0,     /* leased (or synthetic: chosen), not computed yet */
@@ -95,6 +96,9 @@ struct wk_agent {
     bool hb_quit;
     char running_id[37];          /* always "": the executors' tasks are in pool */
     double running_pct;
+    /* rentals (agent_rentals.h): NULL when this worker provisions nothing */
+    struct wk_rentals *rentals;
+    bool rentals_warned;
     /* synthetic */
     bool synth_enabled;
     uint32_t synth_n, synth_challenges;

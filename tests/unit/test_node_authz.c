@@ -81,6 +81,7 @@ static const struct rule RULES[] = {
     {"POST", "/worker/lease", SIGNED, KEY_NONE},
     {"POST", "/worker/heartbeat", SIGNED, KEY_NONE},
     {"POST", "/worker/release", SIGNED, KEY_NONE},
+    {"POST", "/worker/rentals/{id}/logs", SIGNED, KEY_NONE},
     {"GET", "/worker/status", SIGNED, KEY_NONE},
     {"PUT", "/blobs/{sha256}", USER, KEY_JOBS}, /* or a signed request (test_node_blobs.c) */
     {"GET", "/blobs/{sha256}", PUBLIC, KEY_ANY},
@@ -130,6 +131,8 @@ static const struct rule RULES[] = {
     {"GET", "/provider/rentals", PROVIDER_ONLY, KEY_READ},
     {"GET", "/admin/rentals", ADMIN, KEY_NONE},
     {"GET", "/rentals/{id}/stats", USER, KEY_READ},
+    {"POST", "/rentals/{id}/reboot", USER, KEY_ACCOUNT},
+    {"GET", "/rentals/{id}/logs", USER, KEY_READ},
     /* accounts */
     {"POST", "/auth/register", PUBLIC, KEY_ANY},
     {"POST", "/auth/verify", PUBLIC, KEY_ANY},

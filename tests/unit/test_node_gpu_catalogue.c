@@ -120,7 +120,7 @@ static void test_filters_sorts_paging(void **state)
            "invalid_model");
     expect(f, http_ex(f, "GET", "/market/gpu?sort=cheap", NULL, c, NULL, NULL), 400,
            "invalid_sort");
-    expect(f, http_ex(f, "GET", "/market/gpu?status=busy", NULL, c, NULL, NULL), 400,
+    expect(f, http_ex(f, "GET", "/market/gpu?status=idle", NULL, c, NULL, NULL), 400,
            "invalid_status");
     expect(f, http_ex(f, "GET", "/market/gpu?country=de", NULL, c, NULL, NULL), 400,
            "invalid_country");
