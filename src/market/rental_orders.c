@@ -17,6 +17,7 @@
  * touch another's rentals, and each rental has one row: storage is bounded.
  */
 #include "rental_orders.h"
+#include "routes_rentals_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -120,33 +121,6 @@ int cpc_rental_orders_record(struct cpc_node *n, const uint8_t worker[20],
             return rc;
     }
     return 0;
-}
-
-int cpc__rental_chain_record(struct cpc_node *n, const char *id, struct cpc_rental *rec,
-                             uint64_t *escrow, struct cpc_err *err)
-{
-    uint8_t raw[32], key[33], esc[CPC_ADDR_HASH_LEN];
-    if (strlen(id) != 64 || cpc_hex_decode_exact(raw, 32, id) != 0)
-        return cpc_err_set(err, CPC_ERR_INTERNAL, "rental id %s is not hex", id), -1;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_node_obj_get(n, key, cpc_key_rental(key, raw), &b);
-    if (rc == 0 && cpc_rental_decode(rec, raw, b.data, b.len) != 0)
-        rc = cpc_err_set(err, CPC_ERR_INVALID, "rental %s: corrupt record", id);
-    else if (rc != 0 && rc != CPC_ERR_NOT_FOUND)
-        cpc_err_set(err, rc, "reading rental %s", id);
-    cpc_buf_free(&b);
-    if (rc == CPC_ERR_NOT_FOUND)
-        return 0;
-    if (rc != 0)
-        return -1;
-    if (escrow) {
-        struct cpc_account acc;
-        cpc_rental_escrow_address(esc, raw);
-        cpc_node_account(n, esc, &acc);
-        *escrow = acc.balance;
-    }
-    return 1;
 }
 
 struct desired {

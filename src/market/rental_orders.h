@@ -49,10 +49,8 @@ int cpc_rental_orders_record(struct cpc_node *n, const uint8_t worker[20],
 json_t *cpc_rental_orders_desired(struct cpc_node *n, const uint8_t worker[20],
                                   struct cpc_err *err);
 
-/* The chain record of rental id (64 hex) into *rec and its escrow's balance into *escrow
- * (may be NULL): 1 found, 0 not (yet), -1 with err. */
-int cpc__rental_chain_record(struct cpc_node *n, const char *id, struct cpc_rental *rec,
-                             uint64_t *escrow, struct cpc_err *err);
+/* cpc__rental_chain_record (a rental's chain record and escrow) is in
+ * routes_rentals_internal.h. */
 
 /* The "provisioning" view of rental id: a new object {"state","error","updated_ms"}
  * (state "pending" until its worker reports), NULL on an error (err set). */

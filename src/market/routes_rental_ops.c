@@ -25,6 +25,7 @@
 #include "../platform/auth_http.h"
 #include "../platform/platform.h"
 #include "rental_orders.h"
+#include "routes_rentals_internal.h"
 #include "worker_auth.h"
 
 /* The caller's own rental {id} into *r: p, or NULL answered (404 for another's). */

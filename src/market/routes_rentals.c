@@ -271,7 +271,7 @@ int cpc__rental_chain_record(struct cpc_node *n, const char *id, struct cpc_rent
                              uint64_t *escrow, struct cpc_err *err)
 {
     uint8_t raw[32], key[33], esc[CPC_ADDR_HASH_LEN];
-    if (cpc_hex_decode_exact(raw, 32, id) != 0)
+    if (strlen(id) != 64 || cpc_hex_decode_exact(raw, 32, id) != 0)
         return cpc_err_set(err, CPC_ERR_INTERNAL, "rental id %s is not hex", id), -1;
     struct cpc_buf b;
     cpc_buf_init(&b);
@@ -285,10 +285,12 @@ int cpc__rental_chain_record(struct cpc_node *n, const char *id, struct cpc_rent
         return 0;
     if (rc != 0)
         return -1;
-    struct cpc_account acc;
-    cpc_rental_escrow_address(esc, raw);
-    cpc_node_account(n, esc, &acc);
-    *escrow = acc.balance;
+    if (escrow) {
+        struct cpc_account acc;
+        cpc_rental_escrow_address(esc, raw);
+        cpc_node_account(n, esc, &acc);
+        *escrow = acc.balance;
+    }
     return 1;
 }
 

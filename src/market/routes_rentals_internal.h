@@ -21,8 +21,8 @@ struct cpc_platform;
  * (COMMISSION_SET) or CPC_COMMISSION_BPS. 0, or an error in err. */
 int cpc__rental_commission_bps(struct cpc_node *n, const uint8_t provider[CPC_ADDR_HASH_LEN],
                                uint32_t *bps, struct cpc_err *err);
-/* The chain record of rental id (64 hex) into *rec and its escrow's balance:
- * 1 found, 0 not yet, -1 error in err. */
+/* The chain record of rental id (64 hex) into *rec and its escrow's balance into
+ * *escrow (may be NULL): 1 found, 0 not yet, -1 error in err. Nothing to free. */
 int cpc__rental_chain_record(struct cpc_node *n, const char *id, struct cpc_rental *rec,
                              uint64_t *escrow, struct cpc_err *err);
 /* The view of row r joined with its chain record (syncs the row's end): a new

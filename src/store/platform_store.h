@@ -509,7 +509,6 @@ int cpc_pstore_rental_set_end_tx(struct cpc_pstore *s, const char *id, const cha
  * CPC_ERR_TOO_LARGE when every one is taken. */
 int cpc_pstore_rental_free_port(struct cpc_pstore *s, const char *server_id, uint32_t port_min,
                                 uint32_t port_max, uint32_t *port, struct cpc_err *err);
-<<<<<<< HEAD
 /* ==== rental money views (platform_sqlite_rental_money.c, platform migration 11) ==== */
 
 /* The part of a rental row the money views and the low-funds watcher read: plain data.
@@ -581,7 +580,7 @@ int cpc_pstore_sample_minutes(struct cpc_pstore *s, const char *server_id, uint6
 int cpc_pstore_provider_rentals(struct cpc_pstore *s, int64_t owner, uint64_t from_ms,
                                 uint64_t to_ms, uint64_t limit, cpc_prental_ref_fn cb, void *arg,
                                 struct cpc_err *err);
-=======
+
 /* ==== rental orders (platform_sqlite_orders.c, platform migration 9) ==== */
 
 #define CPC_PORDER_ERROR_MAX 200
@@ -636,7 +635,6 @@ int cpc_pstore_orders_get(struct cpc_pstore *s, const char *id, struct cpc_porde
 /* *busy = 1 when server_id has a rental row without ended_ms, else 0. */
 int cpc_pstore_server_busy(struct cpc_pstore *s, const char *server_id, int *busy,
                            struct cpc_err *err);
->>>>>>> rental-orders
 
 /* ==== deposits and withdrawals (platform_sqlite_money.c, platform migration 8) ==== */
 
