@@ -444,7 +444,7 @@ static int agent_init(struct wk_agent *a, const struct cpc_wk_opts *o, const str
     if (rc == 0)
         rc = wk_state_load(a, err);
     /* rentals: adopt what runs now, before any heartbeat asks for more */
-    return rc ? rc : wk_rentals_start(o->home, o->node_url, key, &a->rentals, err);
+    return rc ? rc : wk_rentals_start(o->home, a->dir, o->node_url, key, &a->rentals, err);
 }
 
 /* Set-up: say who runs where, and self-check each GPU's kernels now, not

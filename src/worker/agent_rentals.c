@@ -459,7 +459,8 @@ void wk_rentals_answer(struct wk_rentals *r, const json_t *answer, bool *warned)
 /* ---- set-up ---- */
 
 /* [provision] of HOME/config into r->po: 1 on (a kind), 0 off, or an error. */
-static int load_config(struct wk_rentals *r, const char *home, struct cpc_err *err)
+static int load_config(struct wk_rentals *r, const char *home, const char *state_dir,
+                       struct cpc_err *err)
 {
     struct cpc_config *c = NULL;
     int rc = cpc_config_load_home(&c, home, NULL, 0, err);
@@ -477,12 +478,12 @@ static int load_config(struct wk_rentals *r, const char *home, struct cpc_err *e
         rc = cpc_err_set(err, CPC_ERR_INVALID, "[provision] listen is too long");
     else if (dir && (dir[0] != '/' || strlen(dir) >= sizeof r->po.rentals_dir))
         rc = cpc_err_set(err, CPC_ERR_INVALID, "[provision] dir must be an absolute path");
-    else if (!realpath(home, abs) ||
-             snprintf(r->po.state_dir, sizeof r->po.state_dir, "%s/worker", abs) >=
+    else if (!realpath(state_dir, abs) ||
+             snprintf(r->po.state_dir, sizeof r->po.state_dir, "%s", abs) >=
                  (int)sizeof r->po.state_dir ||
              snprintf(r->reboots_path, sizeof r->reboots_path, "%s/rental_reboots.json",
                       r->po.state_dir) >= (int)sizeof r->reboots_path)
-        rc = cpc_err_set(err, CPC_ERR_INVALID, "home path unusable: %s", home);
+        rc = cpc_err_set(err, CPC_ERR_INVALID, "worker state path unusable: %s", state_dir);
     else {
         snprintf(r->po.listen, sizeof r->po.listen, "%s", listen ? listen : "");
         snprintf(r->po.rentals_dir, sizeof r->po.rentals_dir, "%s", dir ? dir : "");
@@ -492,8 +493,8 @@ static int load_config(struct wk_rentals *r, const char *home, struct cpc_err *e
     return rc;
 }
 
-int wk_rentals_start(const char *home, const char *node_url, const struct cpc_key *key,
-                     struct wk_rentals **out, struct cpc_err *err)
+int wk_rentals_start(const char *home, const char *state_dir, const char *node_url,
+                     const struct cpc_key *key, struct wk_rentals **out, struct cpc_err *err)
 {
     *out = NULL;
     struct wk_rentals *r = calloc(1, sizeof *r);
@@ -501,7 +502,7 @@ int wk_rentals_start(const char *home, const char *node_url, const struct cpc_ke
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
-    int rc = load_config(r, home, err);
+    int rc = load_config(r, home, state_dir, err);
     if (rc <= 0) {
         wk_rentals_free(r);
         return rc;

@@ -15,11 +15,12 @@ struct wk_rentals;
 
 /* From HOME/config's [provision] (kind = sandbox|docker turns provisioning on; listen, dir
  * as for `cpc-worker rental`). *out NULL when there is no [provision] kind: the worker then
- * provisions nothing. key and url are copied. Adopts what runs (cpc_wk_rental_reconcile)
+ * provisions nothing. state_dir (the agent's own HOME/worker/ADDRESS, so workers sharing a
+ * home never touch each other's rentals), key and url are copied. Adopts what runs (cpc_wk_rental_reconcile)
  * and starts the thread. 0 or an error (a bad [provision] section). Free with
  * wk_rentals_free. */
-int wk_rentals_start(const char *home, const char *node_url, const struct cpc_key *key,
-                     struct wk_rentals **out, struct cpc_err *err);
+int wk_rentals_start(const char *home, const char *state_dir, const char *node_url,
+                     const struct cpc_key *key, struct wk_rentals **out, struct cpc_err *err);
 /* Stop the thread (the rentals keep running: the next start adopts them). NULL accepted. */
 void wk_rentals_free(struct wk_rentals *r);
 

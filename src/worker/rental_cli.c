@@ -5,7 +5,9 @@
  *   kind = sandbox        # or docker
  *   listen = 0.0.0.0      # the address the rentals' sshd (or docker -p) binds
  *   dir = /var/lib/cpc-rentals   # the rentals' folders (default HOME/worker/rentals)
- * and --kind / --listen override it. Rentals are kept in HOME/worker/rentals.json and HOME/worker/rentals/ID/.
+ * and --kind / --listen override it. Rentals are kept in HOME/worker/rentals.json and
+ * HOME/worker/rentals/ID/; with --address ADDR, in the folder of the running worker of
+ * that address, HOME/worker/ADDR/ (what `cpc-worker run` provisions for the node).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "../common/config.h"
 #include "../common/home.h"
 #include "../core/amount.h"
+#include "../core/bech32.h"
 #include "provision.h"
 #include "rental_cli.h"
 
@@ -35,12 +38,15 @@ static const char RENTAL_USAGE[] =
     "  --kind sandbox|docker   the provisioner (default: [provision] kind in HOME/config,\n"
     "                          else sandbox)\n"
     "  --listen ADDR        address to bind (default: [provision] listen, else 0.0.0.0)\n"
+    "  --address cpc1...    act on the rentals that `cpc-worker run` of this worker address\n"
+    "                       provisions (HOME/worker/ADDRESS), not the standalone ones\n"
     "\n"
     "sandbox: Debian's sshd in bubblewrap as this user; log in as \"cpc\".\n"
     "docker:  docker run -d --name cpc-rental-ID ... IMAGE (see deploy/rental/).\n";
 
 struct rental_args {
-    const char *sub, *id, *key_file, *port, *image, *gpus, *workdir, *kind, *listen, *bytes;
+    const char *sub, *id, *key_file, *port, *image, *gpus, *workdir, *kind, *listen, *bytes,
+        *address;
     bool help;
 };
 
@@ -55,7 +61,8 @@ static int rental_usage(const char *fmt, const char *arg)
 static int parse(int argc, char **argv, struct rental_args *a)
 {
     static const char *const names[] = {"--id", "--key-file", "--port", "--image", "--gpus",
-                                        "--workdir", "--kind", "--listen", "--bytes", NULL};
+                                        "--workdir", "--kind", "--listen", "--bytes", "--address",
+                                        NULL};
     memset(a, 0, sizeof *a);
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
@@ -76,7 +83,7 @@ static int parse(int argc, char **argv, struct rental_args *a)
         if (i + 1 >= argc)
             return rental_usage("%s needs a value", argv[i]);
         const char **slot[] = {&a->id, &a->key_file, &a->port, &a->image, &a->gpus,
-                               &a->workdir, &a->kind, &a->listen, &a->bytes};
+                               &a->workdir, &a->kind, &a->listen, &a->bytes, &a->address};
         *slot[k] = argv[++i];
     }
     if (a->help)
@@ -131,7 +138,11 @@ static int load_opts(const struct rental_args *a, const char *home,
         if (cpc_home_ensure(home, &err) != 0 || !realpath(home, abs))
             return fail_msg(&err);
     }
-    if (!rc && snprintf(o->state_dir, sizeof o->state_dir, "%s/worker", abs) >=
+    uint8_t raw[CPC_ADDR_HASH_LEN];
+    if (!rc && a->address && cpc_address_decode(raw, a->address) != 0)
+        rc = rental_usage("--address must be a cpc1... address, not \"%s\"", a->address);
+    if (!rc && snprintf(o->state_dir, sizeof o->state_dir, "%s/worker%s%s", abs,
+                        a->address ? "/" : "", a->address ? a->address : "") >=
                    (int)sizeof o->state_dir)
         rc = rental_usage("home path too long: %s", home);
     return rc;

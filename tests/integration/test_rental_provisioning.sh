@@ -42,7 +42,7 @@ W_PID=""
 RID=""
 stop_all() { # the sandbox outlives a killed worker: stop it whatever happened
   [ -n "$W_PID" ] && kill -KILL "$W_PID" 2>/dev/null
-  [ -n "$RID" ] && "$WK" --home "$WH" rental stop --id "$RID" >/dev/null 2>&1
+  [ -n "$RID" ] && "$WK" --home "$WH" rental stop --address "$WADDR" --id "$RID" >/dev/null 2>&1
   t_cleanup
 }
 trap stop_all EXIT
@@ -129,9 +129,11 @@ check "provisioning says running" wait_for 20 prov_state running
 api GET /provider/servers "" "$PROV"
 expect_eq "the rented server is busy" busy "$(jq -r '.servers[0].status' <<<"$BODY")"
 
-pid_of() { "$WK" --home "$WH" rental status 2>/dev/null | jq -r "select(.id == \"$RID\") | .pid"; }
+pid_of() { "$WK" --home "$WH" rental status --address "$WADDR" 2>/dev/null | jq -r "select(.id == \"$RID\") | .pid"; }
 PID1=$(pid_of)
 check "one sandbox recorded with a pid ($PID1)" test -n "$PID1" -a "$PID1" != 0
+check "the worker keeps its rentals in its own folder (a shared home is safe)" \
+  test -f "$WH/worker/$WADDR/rentals.json" -a ! -e "$WH/worker/rentals.json"
 
 # ---- reboot: a new sshd, the same key ----
 api POST "/rentals/$RID/reboot" "" "$CUST"; expect_eq "reboot accepted" 202 "$CODE"
