@@ -1,5 +1,5 @@
 /* cmd_rental.c — GPU rentals from the command line: `rent`, `rentals`,
- * `rental show|ssh|end|extend`.
+ * `rental show|ssh|end|extend|reboot|logs`.
  *
  * `rent` orders through POST /rentals (the node signs the provider's offer
  * and the customer's RENTAL_OPEN with the custodial keys) and prints the
@@ -9,7 +9,8 @@
  * answered cannot be read by ssh as options.
  *
  * `rental extend` tops the escrow up through POST /rentals/{id}/extend (a
- * RENTAL_EXTEND tx signed by the customer's custodial key).
+ * RENTAL_EXTEND tx signed by the customer's custodial key); `rental reboot` and
+ * `rental logs` go to the provider's worker through the node (heartbeat orders).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -339,6 +340,50 @@ static int run_extend(struct cli_ctx *c, struct cpc_err *err)
     return rc;
 }
 
+static int run_reboot(struct cli_ctx *c, struct cpc_err *err)
+{
+    char path[128];
+    json_t *j = NULL;
+    int rc = cli_check_rental_id(c->args[0], err);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "/rentals/%s/reboot", c->args[0]);
+    if ((rc = cli_api(c, "POST", path, NULL, &j, err)))
+        return rc;
+    if (c->json)
+        cli_print_json(j);
+    else
+        printf("Rental %s: reboot %llu ordered; the provider's worker restarts it within "
+               "seconds (same key, host key and home)\n",
+               c->args[0], (unsigned long long)int_of(j, "reboot_seq"));
+    json_decref(j);
+    return 0;
+}
+
+static int run_logs(struct cli_ctx *c, struct cpc_err *err)
+{
+    char path[128];
+    json_t *j = NULL;
+    int rc = cli_check_rental_id(c->args[0], err);
+    if (rc)
+        return rc;
+    snprintf(path, sizeof path, "/rentals/%s/logs", c->args[0]);
+    if ((rc = cli_api(c, "GET", path, NULL, &j, err)))
+        return rc;
+    if (c->json) {
+        cli_print_json(j);
+    } else if (!json_is_string(json_object_get(j, "tail"))) {
+        printf("No log yet: the provider's worker uploads it within 30 s of the start.\n");
+    } else {
+        /* the provider's worker wrote this text: no control character reaches the
+         * terminal (an escape sequence could rewrite the screen), only \n and \t */
+        for (const unsigned char *t = (const unsigned char *)str_of(j, "tail"); *t; t++)
+            putchar(*t == '\n' || *t == '\t' || (*t >= 0x20 && *t != 0x7f) ? *t : '?');
+    }
+    json_decref(j);
+    return 0;
+}
+
 const struct cli_cmd cli_rent_cmds[] = {
     {NULL, "rent", 0, 1,
      F_API_KEY | F_MODEL | F_COUNT | F_MAX_PRICE | F_MIN_VRAM | F_HOURS | F_IMAGE | F_SSH_KEY |
@@ -375,5 +420,13 @@ const struct cli_cmd cli_rental_cmds[] = {
      "platform balance into the rental's escrow (a RENTAL_EXTEND tx), at the rental's own\n"
      "price. --wait waits until a block took it.",
      run_extend},
+    {"rental", "reboot", 1, 1, F_API_KEY, "rental reboot RENTAL_ID",
+     "Restart the rented container (an open rental): the provider's worker stops and\n"
+     "starts it again once, with the same key, host key and home.",
+     run_reboot},
+    {"rental", "logs", 1, 1, F_API_KEY, "rental logs RENTAL_ID",
+     "The last log lines of the rented container (sshd's, or `docker logs`), as the\n"
+     "provider's worker last uploaded them (at most every 30 s, 16 KiB).",
+     run_logs},
     {0},
 };
