@@ -155,10 +155,12 @@ static int order_entry(struct cpc_node *n, const struct cpc_porder *o, json_t **
     if (!found)
         return 0; /* not in a block yet */
     uint64_t cost = cpc_rental_minute_cost(rec.rate_per_minute, rec.commission_bps);
-    uint64_t ends = rec.settled_ms + (cost ? escrow / cost : 0) * CPC_RENTAL_MINUTE_MS;
-    *out = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "id", o->id, "image", o->image,
+    uint64_t ends =
+        rec.settled_ms + (cost ? escrow / cost : 0) * cpc_rental_minute_ms(&n->params);
+    *out = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I}", "id", o->id, "image", o->image,
                      "ssh_public_key", o->ssh_public_key, "port", (json_int_t)o->ssh_port,
-                     "reboot_seq", (json_int_t)o->reboot_seq, "ends_ms", (json_int_t)ends);
+                     "gpus", (json_int_t)o->gpu_count, "reboot_seq", (json_int_t)o->reboot_seq,
+                     "ends_ms", (json_int_t)ends);
     return *out ? 0 : cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
 }
 

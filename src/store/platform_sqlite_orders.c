@@ -40,7 +40,7 @@ enum ostmt { OR_DESIRED, OR_REPORT, OR_LOGS, OR_REBOOT, OR_GET, OR_BUSY, OR__COU
 
 static const char *const osql[OR__COUNT] = {
     [OR_DESIRED] = "SELECT r.id, r.image, r.ssh_public_key, r.ssh_port, r.created_ms, "
-                   "coalesce(o.reboot_seq, 0) FROM gpu_servers s "
+                   "coalesce(o.reboot_seq, 0), s.gpu_count FROM gpu_servers s "
                    "JOIN rentals r ON r.server_id = s.id AND r.ended_ms IS NULL "
                    "LEFT JOIN rental_orders o ON o.rental_id = r.id "
                    "WHERE s.worker_addr = ?1 ORDER BY r.ssh_port LIMIT ?2",
@@ -106,6 +106,7 @@ int cpc_pstore_orders_desired(struct cpc_pstore *s, const char *worker_addr, uin
         o->ssh_port = (uint32_t)col_u64(st, 3);
         o->created_ms = col_u64(st, 4);
         o->reboot_seq = col_u64(st, 5);
+        o->gpu_count = (uint32_t)col_u64(st, 6);
         if (cb(arg, o) != 0)
             break;
     }

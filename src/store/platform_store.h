@@ -592,6 +592,7 @@ struct cpc_porder {
     char image[CPC_PRENTAL_IMAGE_MAX + 1];
     char ssh_public_key[CPC_PRENTAL_SSH_KEY_MAX + 1];
     uint32_t ssh_port;
+    uint32_t gpu_count; /* the rented server's GPUs: a rental takes the whole server */
     uint64_t created_ms, reboot_seq;
 };
 /* Called for each row (borrowed for the call), under the store's lock: it must not call

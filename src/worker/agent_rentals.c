@@ -48,6 +48,7 @@ struct want {
     char image[CPC_WK_RENTAL_IMAGE_MAX];
     char key[CPC_WK_RENTAL_KEY_MAX];
     unsigned port;
+    unsigned gpus; /* the server's GPU count: the rental gets devices 0..gpus-1 */
     uint64_t reboot_seq;
     bool bad; /* a field this machine cannot take (the key too long, ...) */
 };
@@ -188,6 +189,8 @@ static int start_one(struct wk_rentals *r, const struct want *w, struct cpc_err 
     if (r->po.kind == CPC_WK_PROVISION_DOCKER)
         snprintf(s->image, sizeof s->image, "%s", w->image);
     s->port = w->port;
+    for (unsigned i = 0; i < w->gpus && i < CPC_WK_RENTAL_GPUS_MAX; i++)
+        s->gpus[s->n_gpus++] = (int)i;
     int rc = cpc_wk_rental_start(&r->po, s, NULL, err);
     free(s);
     return rc;
@@ -405,13 +408,15 @@ json_t *wk_rentals_reports(struct wk_rentals *r)
 static int want_parse(const json_t *o, struct want *w)
 {
     const char *id = NULL, *image = "", *key = "";
-    json_int_t port = 0, seq = 0, ends = 0;
+    json_int_t port = 0, seq = 0, ends = 0, gpus = 0;
     memset(w, 0, sizeof *w);
-    if (json_unpack((json_t *)o, "{s:s, s?s, s:s, s:I, s:I, s?I}", "id", &id, "image", &image,
-                    "ssh_public_key", &key, "port", &port, "reboot_seq", &seq, "ends_ms",
-                    &ends) != 0 ||
-        strlen(id) > CPC_WK_RENTAL_ID_MAX || !id[0] || port < 1 || port > 65535 || seq < 0)
+    if (json_unpack((json_t *)o, "{s:s, s?s, s:s, s:I, s?I, s:I, s?I}", "id", &id, "image",
+                    &image, "ssh_public_key", &key, "port", &port, "gpus", &gpus, "reboot_seq",
+                    &seq, "ends_ms", &ends) != 0 ||
+        strlen(id) > CPC_WK_RENTAL_ID_MAX || !id[0] || port < 1 || port > 65535 || seq < 0 ||
+        gpus < 0 || gpus > 64)
         return -1;
+    w->gpus = (unsigned)gpus;
     snprintf(w->id, sizeof w->id, "%s", id);
     w->bad = strlen(key) >= sizeof w->key || strlen(image) >= sizeof w->image;
     snprintf(w->key, sizeof w->key, "%s", w->bad ? "" : key);

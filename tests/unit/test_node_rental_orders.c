@@ -30,7 +30,7 @@ struct world {
 static void make_world(struct fixture *f, struct world *w)
 {
     w->prov_id = provider_up(f, "p@example.com", w->prov);
-    server_add(f, w->prov, server_body("A", "RTX 4090", 1, 24, 600000000, "DE", "Berlin"),
+    server_add(f, w->prov, server_body("A", "RTX 4090", 2, 24, 600000000, "DE", "Berlin"),
                w->srv_a);
     server_add(f, w->prov, server_body("B", "RTX 4090", 1, 24, 600000000, "DE", "Berlin"),
                w->srv_b);
@@ -132,6 +132,8 @@ static void test_orders_reports_busy(void **state)
     assert_string_equal(str(o, "ssh_public_key"), KEY);
     assert_int_equal(json_integer_value(json_object_get(o, "port")), 22000);
     assert_int_equal(json_integer_value(json_object_get(o, "reboot_seq")), 0);
+    /* the rental takes the whole server: its 2 GPUs */
+    assert_int_equal(json_integer_value(json_object_get(o, "gpus")), 2);
     assert_true(json_integer_value(json_object_get(o, "ends_ms")) >
                 (json_int_t)f->node.latest.time_ms);
     assert_int_equal(json_array_size(orders_of(f, &w.kb, "{}")), 0);
