@@ -28,6 +28,11 @@
 #include "../platform/routes_wallet.h"
 #include "../platform/routes_wallet_send.h"
 #include "../platform/routes_money.h"
+#include "../platform/routes_admin_users.h"
+#include "../platform/routes_support.h"
+#include "../platform/support_body.h"
+#include "../market/routes_admin_servers.h"
+#include "../market/routes_finance.h"
 
 /* Small JSON bodies (worker calls, legacy submissions). */
 #define BODY_SMALL (64u << 10)
@@ -155,6 +160,26 @@ static const struct cpc_route routes[] = {
      CPC_AUTH_BODY_MAX, 0},
     {"POST", "/admin/withdrawals/{id}/reject", cpc_h_admin_withdrawal_reject, CPC_AUTH_BODY_MAX,
      0},
+    /* the operators: users, servers, finance, the withdrawal queue (routes_admin_users.c,
+     * market/routes_admin_servers.c, market/routes_finance.c) */
+    {"GET", "/admin/users", cpc_h_admin_users_list, 0, 0},
+    {"POST", "/admin/users/{id}/verify", cpc_h_admin_user_verify, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/admin/servers", cpc_h_admin_servers, 0, 0},
+    {"GET", "/admin/servers/locations", cpc_h_admin_server_locations, 0, 0},
+    {"GET", "/admin/finance", cpc_h_admin_finance, 0, 0},
+    {"GET", "/admin/reports/revenue.csv", cpc_h_admin_revenue_csv, 0, 0},
+    {"GET", "/admin/withdrawals", cpc_h_admin_withdrawals_list, 0, 0},
+    /* support (routes_support.c) */
+    {"POST", "/support/tickets", cpc_h_support_tickets_post, CPC_SUPPORT_BODY_MAX, 0},
+    {"GET", "/support/tickets", cpc_h_support_tickets_list, 0, 0},
+    {"GET", "/support/tickets/{id}", cpc_h_support_ticket_get, 0, 0},
+    {"POST", "/support/tickets/{id}/messages", cpc_h_support_ticket_message,
+     CPC_SUPPORT_BODY_MAX, 0},
+    {"GET", "/admin/support/tickets", cpc_h_admin_support_tickets, 0, 0},
+    {"POST", "/admin/support/tickets/{id}/messages", cpc_h_admin_support_reply,
+     CPC_SUPPORT_BODY_MAX, 0},
+    {"POST", "/admin/support/tickets/{id}/status", cpc_h_admin_support_status,
+     CPC_AUTH_BODY_MAX, 0},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register, 0, 0},
     {"GET", "/get_task", cpc_h_legacy_get_task, 0, 0},

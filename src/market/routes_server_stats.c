@@ -18,7 +18,8 @@
  * the provider's servers (platform rows) are read on the chain (cpc_rental),
  * whose minutes are paid contiguously from opened_ms, so the paid minutes
  * falling in [a, b) are those m < paid_minutes with opened_ms + m x minute in
- * [a, b), and the income there is their count x rate_per_minute. Income is
+ * [a, b), and the income there is their count x rate_per_minute (rental_income.h,
+ * shared with the operators' finance report). Income is
  * given for every whole UTC day, ISO week (Monday 00:00 UTC) and calendar
  * month that overlaps the period, each bucket counting all its paid minutes.
  * Cost: one store read per server (at most max_servers_per_user) and one
@@ -38,6 +39,7 @@
 #include "../node/node.h"
 #include "../platform/auth_http.h"
 #include "../platform/platform.h"
+#include "rental_income.h"
 #include "routes_servers.h"
 
 #define MINUTE_MS 60000ULL
@@ -238,83 +240,6 @@ void cpc_h_rental_stats(struct cpc_http_req *req, struct cpc_http_res *res)
 
 /* ---- provider stats ---- */
 
-/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d, and back (H. Hinnant's
- * civil calendar algorithms; valid for every date this API takes). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
-enum bucket_kind { B_DAY, B_WEEK, B_MONTH };
-
-/* The bucket of kind holding t: its [start, end) in ms and its label. */
-static void bucket_of(enum bucket_kind k, uint64_t t, uint64_t *start, uint64_t *end,
-                      char label[16])
-{
-    int64_t day = (int64_t)(t / DAY_MS), y;
-    unsigned m, d;
-    if (k == B_DAY) {
-        civil_from_days(day, &y, &m, &d);
-        snprintf(label, 16, "%04lld-%02u-%02u", (long long)y, m, d);
-        *start = (uint64_t)day * DAY_MS;
-        *end = *start + DAY_MS;
-    } else if (k == B_WEEK) {
-        int64_t monday = day - (day + 3) % 7; /* 1970-01-01 was a Thursday */
-        civil_from_days(monday + 3, &y, &m, &d); /* the ISO year is its Thursday's */
-        int64_t week = (monday + 3 - days_from_civil(y, 1, 1)) / 7 + 1;
-        snprintf(label, 16, "%04lld-W%02lld", (long long)y, (long long)week);
-        *start = (uint64_t)monday * DAY_MS;
-        *end = *start + 7 * DAY_MS;
-    } else {
-        civil_from_days(day, &y, &m, &d);
-        snprintf(label, 16, "%04lld-%02u", (long long)y, m);
-        *start = (uint64_t)days_from_civil(y, m, 1) * DAY_MS;
-        *end = (uint64_t)days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * DAY_MS;
-    }
-}
-
-/* Paid minutes of r whose start lies in [a, b); minute = the chain's billing minute
- * (cpc_rental_minute_ms: 60000 but on a test chain). */
-static uint64_t paid_in(const struct cpc_rental *r, uint64_t minute, uint64_t a, uint64_t b)
-{
-    uint64_t o = r->opened_ms;
-    uint64_t lo = a > o ? (a - o + minute - 1) / minute : 0;
-    uint64_t hi = b > o ? (b - o + minute - 1) / minute : 0;
-    lo = lo < r->paid_minutes ? lo : r->paid_minutes;
-    hi = hi < r->paid_minutes ? hi : r->paid_minutes;
-    return hi - lo;
-}
-
-static uint64_t sat_add(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
-
-static uint64_t sat_mul(uint64_t a, uint64_t b)
-{
-    return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
-}
-
-struct prov_rental {
-    struct cpc_rental rec;
-    size_t server; /* index into the server list */
-};
-
 struct prov_stats {
     struct cpc_node *n;
     uint64_t minute_ms; /* the chain's billing minute */
@@ -322,7 +247,8 @@ struct prov_stats {
     size_t n_servers, cap_servers;
     struct cpc_prental_ref *refs;
     size_t n_refs, cap_refs;
-    struct prov_rental *rentals;
+    struct cpc_rental *recs; /* the chain records of the rentals counted */
+    size_t *server_of;       /* each one's index into the server list */
     size_t n_rentals;
     int truncated;
 };
@@ -361,7 +287,8 @@ static void prov_stats_free(struct prov_stats *ps)
 {
     free(ps->servers);
     free(ps->refs);
-    free(ps->rentals);
+    free(ps->recs);
+    free(ps->server_of);
 }
 
 /* Load owner's servers and the chain records of their rentals alive in [from, to). */
@@ -378,47 +305,45 @@ static int prov_load(struct prov_stats *ps, struct cpc_platform *p, int64_t owne
         ps->truncated = 1;
         ps->n_refs = CPC_STATS_RENTALS_MAX;
     }
-    ps->rentals = calloc(ps->n_refs ? ps->n_refs : 1, sizeof *ps->rentals);
-    if (!ps->rentals)
+    ps->recs = calloc(ps->n_refs ? ps->n_refs : 1, sizeof *ps->recs);
+    ps->server_of = calloc(ps->n_refs ? ps->n_refs : 1, sizeof *ps->server_of);
+    if (!ps->recs || !ps->server_of)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < ps->n_refs; i++) {
-        struct prov_rental *pr = &ps->rentals[ps->n_rentals];
+        struct cpc_rental *rec = &ps->recs[ps->n_rentals];
+        size_t *server = &ps->server_of[ps->n_rentals];
         char sid[37];
-        int found = chain_rental(ps->n, ps->refs[i].id, &pr->rec, err);
+        int found = chain_rental(ps->n, ps->refs[i].id, rec, err);
         if (found < 0)
             return err->code;
         if (!found)
             continue; /* not opened (yet): nothing paid */
-        cpc_uuid_format(sid, pr->rec.server_id);
-        for (pr->server = 0; pr->server < ps->n_servers; pr->server++)
-            if (!strcmp(ps->servers[pr->server], ps->refs[i].server_id))
+        cpc_uuid_format(sid, rec->server_id);
+        for (*server = 0; *server < ps->n_servers; (*server)++)
+            if (!strcmp(ps->servers[*server], ps->refs[i].server_id))
                 break;
-        if (pr->server < ps->n_servers && !strcmp(sid, ps->refs[i].server_id))
+        if (*server < ps->n_servers && !strcmp(sid, ps->refs[i].server_id))
             ps->n_rentals++;
     }
     return 0;
 }
 
 /* {"<kind>": label, "from_ms", "to_ms", "amount"} for every bucket of kind overlapping
- * [from, to). */
-static json_t *income_buckets(const struct prov_stats *ps, enum bucket_kind k, uint64_t from,
+ * [from, to), each whole (rental_income.h). */
+static json_t *income_buckets(const struct prov_stats *ps, enum cpc_period k, uint64_t from,
                               uint64_t to)
 {
-    static const char *const names[] = {"day", "week", "month"};
+    struct cpc_income_bucket b[40]; /* a month's days, a 30-day period's weeks or months */
+    size_t n = cpc_income_buckets(k, from, to, 0, ps->recs, ps->n_rentals, ps->minute_ms, b,
+                                  sizeof b / sizeof b[0]);
     json_t *arr = json_array();
-    uint64_t t = from;
-    while (arr && t < to) {
-        uint64_t a, b, amount = 0;
-        char label[16];
-        bucket_of(k, t, &a, &b, label);
-        for (size_t i = 0; i < ps->n_rentals; i++)
-            amount = sat_add(amount, sat_mul(paid_in(&ps->rentals[i].rec, ps->minute_ms, a, b),
-                                             ps->rentals[i].rec.rate_per_minute));
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", names[k], label, "from_ms",
-                                             (json_int_t)a, "to_ms", (json_int_t)b, "amount",
+    for (size_t i = 0; arr && i < n; i++) {
+        uint64_t amount = b[i].provider_income;
+        json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", cpc_period_name(k),
+                                             b[i].label, "from_ms", (json_int_t)b[i].from_ms,
+                                             "to_ms", (json_int_t)b[i].to_ms, "amount",
                                              (json_int_t)(amount > INT64_MAX ? INT64_MAX
                                                                               : amount)));
-        t = b;
     }
     return arr;
 }
@@ -443,8 +368,8 @@ static int server_rows(const struct prov_stats *ps, struct cpc_platform *p, uint
         }
         up = up < period_min ? up : period_min;
         for (size_t i = 0; i < ps->n_rentals; i++)
-            if (ps->rentals[i].server == s)
-                rented += paid_in(&ps->rentals[i].rec, ps->minute_ms, from, to);
+            if (ps->server_of[i] == s)
+                rented += cpc_rental_paid_in(&ps->recs[i], ps->minute_ms, from, to);
         up_all += up;
         rented_all += rented;
         json_array_append_new(arr, json_pack("{s:s, s:I, s:f, s:I, s:f, s:f}", "id",
@@ -485,8 +410,8 @@ void cpc_h_provider_stats(struct cpc_http_req *req, struct cpc_http_res *res)
     uint64_t to = now > from ? now : from + 1;
     uint64_t wa, ma, unused;
     char label[16];
-    bucket_of(B_WEEK, from, &wa, &unused, label);
-    bucket_of(B_MONTH, from, &ma, &unused, label);
+    cpc_period_bucket(CPC_PERIOD_WEEK, from, &wa, &unused, label);
+    cpc_period_bucket(CPC_PERIOD_MONTH, from, &ma, &unused, label);
     struct prov_stats ps = {.n = req->app};
     ps.minute_ms = cpc_rental_minute_ms(&ps.n->params);
     struct cpc_err err = {0};
@@ -501,9 +426,10 @@ void cpc_h_provider_stats(struct cpc_http_req *req, struct cpc_http_res *res)
         json_decref(o);
         return cpc__auth_internal(res, &err);
     }
-    json_t *inc = json_pack("{s:o, s:o, s:o}", "by_day", income_buckets(&ps, B_DAY, from, to),
-                            "by_week", income_buckets(&ps, B_WEEK, from, to), "by_month",
-                            income_buckets(&ps, B_MONTH, from, to));
+    json_t *inc = json_pack("{s:o, s:o, s:o}", "by_day",
+                            income_buckets(&ps, CPC_PERIOD_DAY, from, to), "by_week",
+                            income_buckets(&ps, CPC_PERIOD_WEEK, from, to), "by_month",
+                            income_buckets(&ps, CPC_PERIOD_MONTH, from, to));
     json_object_set_new(o, "income", inc);
     json_object_set_new(o, "rentals_counted", json_integer((json_int_t)ps.n_rentals));
     json_object_set_new(o, "rentals_truncated", json_boolean(ps.truncated));

@@ -5,6 +5,7 @@
 #ifndef CPC_PLATFORM_ROUTES_MONEY_H
 #define CPC_PLATFORM_ROUTES_MONEY_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "../http/httpd.h"
@@ -12,6 +13,7 @@
 struct cpc_platform;
 struct cpc_pwallet;
 struct cpc_node;
+struct cpc_pwithdrawal;
 
 #define CPC_WITHDRAWALS_PENDING_MAX 20u /* pending withdrawals per user */
 
@@ -33,5 +35,9 @@ void cpc_h_admin_withdrawal_reject(struct cpc_http_req *req, struct cpc_http_res
  * into *balance; -1 once answered (500). */
 int cpc__money_account(struct cpc_node *n, struct cpc_http_res *res, int64_t user,
                        struct cpc_pwallet *w, const char **addr, uint64_t *balance);
+
+/* A new JSON view of withdrawal w (borrowed; caller owns the result, NULL on OOM): what
+ * the provider's list and the admin's queue show. */
+json_t *cpc__withdrawal_json(const struct cpc_pwithdrawal *w);
 
 #endif

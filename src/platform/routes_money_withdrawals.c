@@ -47,7 +47,7 @@
 
 #define LIST_MAX 100u
 
-static json_t *withdrawal_json(const struct cpc_pwithdrawal *w)
+json_t *cpc__withdrawal_json(const struct cpc_pwithdrawal *w)
 {
     char amt[CPC_AMOUNT_STR_MAX];
     cpc_amount_format(amt, w->amount);
@@ -150,7 +150,7 @@ void cpc_h_provider_withdrawals_post(struct cpc_http_req *req, struct cpc_http_r
     cpc_amount_format(amt, w.amount);
     snprintf(d, sizeof d, "%s %s CPC via %s", w.id, amt, w.method);
     cpc__auth_audit(p, u.id, "withdrawal_requested", d);
-    cpc_http_res_json(res, 201, withdrawal_json(&w));
+    cpc_http_res_json(res, 201, cpc__withdrawal_json(&w));
 }
 
 void cpc_h_provider_withdrawals_list(struct cpc_http_req *req, struct cpc_http_res *res)
@@ -172,7 +172,7 @@ void cpc_h_provider_withdrawals_list(struct cpc_http_req *req, struct cpc_http_r
     }
     json_t *arr = json_array();
     for (size_t i = 0; i < cnt; i++)
-        json_array_append_new(arr, withdrawal_json(&rows[i]));
+        json_array_append_new(arr, cpc__withdrawal_json(&rows[i]));
     free(rows);
     cpc_http_res_json(res, 200,
                       json_pack("{s:o, s:i, s:i}", "withdrawals", arr, "limit", (int)limit,
@@ -299,7 +299,7 @@ void cpc_h_admin_withdrawal_approve(struct cpc_http_req *req, struct cpc_http_re
     snprintf(d, sizeof d, "%s %s CPC by admin %lld tx %s", w.id, amt, (long long)admin.id,
              w.tx_hash);
     cpc__auth_audit(p, w.user, "withdrawal_approved", d);
-    json_t *j = withdrawal_json(&w);
+    json_t *j = cpc__withdrawal_json(&w);
     if (p->payout->submit(p->home, &w, &err) != 0) {
         CPC_LOGE("money: payout of withdrawal %s (%s): %s", w.id, p->payout->name, err.msg);
         snprintf(d, sizeof d, "%s via %s", w.id, p->payout->name);
@@ -359,7 +359,7 @@ void cpc_h_admin_withdrawal_reject(struct cpc_http_req *req, struct cpc_http_res
     char d[160];
     snprintf(d, sizeof d, "%s by admin %lld", w.id, (long long)admin.id);
     cpc__auth_audit(p, w.user, "withdrawal_rejected", d);
-    cpc_http_res_json(res, 200, withdrawal_json(&w));
+    cpc_http_res_json(res, 200, cpc__withdrawal_json(&w));
 out:
     json_decref(j);
 }
