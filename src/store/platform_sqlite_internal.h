@@ -174,4 +174,8 @@ extern const char cpc__pstore_admin_sql[];
 /* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
 extern const char cpc__pstore_unknown_login_sql[];
 
+/* Bring db's platform tables to the newest version (platform_sqlite_migrate.c): 0 and
+ * *version, or an error naming the migration that failed. Nothing to free. */
+int cpc__pstore_migrate(sqlite3 *db, int *version, struct cpc_err *err);
+
 #endif
