@@ -169,12 +169,12 @@ expect_contains "rental ssh --print names the port" "ssh -p $P1 cpc@127.0.0.1" \
   "$(cli "$CHOME" rental ssh "$R1" --print)"
 check "the rented server shows busy" is_status "$S1" busy
 
-# ---- extend R1 by one hour ----
+# ---- extend R1 by two hours (room to end it early even on a loaded machine) ----
 before=$(view "$R1" | jq -r .funded_until_ms)
-out=$(cli "$CHOME" rental extend "$R1" --hours 1 --wait); rc=$?
+out=$(cli "$CHOME" rental extend "$R1" --hours 2 --wait); rc=$?
 expect_eq "rental extend --wait exits 0 ($out)" 0 "$rc"
 after=$(view "$R1" | jq -r .funded_until_ms)
-expect_eq "one hour (60 minutes of 1 s) more" 60000 "$((after - before))"
+expect_eq "two hours (120 minutes of 1 s) more" 120000 "$((after - before))"
 
 # ---- crash: the worker SIGKILLed and restarted adopts the running sandbox ----
 pid_of() { "$WK" --home "$WH" rental status --address "$WADDR" 2>/dev/null |
@@ -195,22 +195,22 @@ expect_eq "and the customer still logs in" again "$out"
 # due at whole minutes of block time (docs/protocol.md "Rentals"), so at a given block the
 # minutes paid are the whole minutes since the opening, or one less until the next due
 # minute; the exact count at the end is checked on the invoice below.
-consistent() { # at one height: minutes paid against block time since the opening
-  local h1 h2 t v
-  h1=$(curl -fsS "$NODE/status" | jq -r .height)
-  v=$(view "$R1"); t=$(curl -fsS "$NODE/status")
-  h2=$(jq -r .height <<<"$t")
-  [ "$h1" = "$h2" ] || return 1
-  local paid esc dep until cost opened
+consistent() { # minutes paid against block time since the opening, read between two blocks
+  local t1 t2 v paid esc dep until cost opened
+  t1=$(curl -fsS "$NODE/status" | jq -r .latest_block_time) || return 1
+  v=$(view "$R1") || return 1
+  t2=$(curl -fsS "$NODE/status" | jq -r .latest_block_time) || return 1
   read -r paid esc dep until <<<"$(jq -r '"\(.minutes_paid) \(.escrow_left) \(.deposit) \(.funded_until_ms)"' <<<"$v")"
+  [ -n "$until" ] && [ "$until" != null ] || return 1
   cost=$((RATE + COMM))
   opened=$((until - (esc / cost + paid) * 1000))
-  local whole=$(( ($(jq -r .latest_block_time <<<"$t") - opened) / 1000 ))
-  MINUTES_OK=$(( paid == whole || paid + 1 == whole ))
-  OPENED=$opened
+  # the view was read between blocks of times t1 and t2
+  MINUTES_OK=$(( paid + 1 >= (t1 - opened) / 1000 && paid <= (t2 - opened) / 1000 ))
   ESCROW_OK=$(( esc + paid * cost == dep ))
+  OPENED=$opened
   PAID=$paid
 }
+PAID=0 MINUTES_OK=0 ESCROW_OK=0 OPENED=0
 wait_for 10 consistent; before=$PAID
 expect_eq "before the crash: minutes paid follow block time since the opening" 1 "$MINUTES_OK"
 kill_node
@@ -238,7 +238,7 @@ out=$(cli "$CHOME" rental end "$R1" --wait); expect_eq "rental end --wait exits 
 check "the worker stops R1's container" wait_for 30 port_closed "$P1"
 INV=$(get "/account/invoices/rent-$R1" "$(token "$CHOME")")
 read -r M INC CM TOT DEP REF LEFT <<<"$(jq -r '"\(.minutes) \(.provider_income) \(.commission) \(.total_charged) \(.deposit) \(.refunded) \(.escrow_left)"' <<<"$INV")"
-check "R1 ended early: fewer minutes than its two hours ($M)" test "$M" -gt 0 -a "$M" -lt 120
+check "R1 ended early: fewer minutes than its three hours ($M)" test "$M" -gt 0 -a "$M" -lt 180
 expect_eq "invoice: provider income = minutes x price" "$((M * RATE))" "$INC"
 expect_eq "invoice: commission = minutes x 10%" "$((M * COMM))" "$CM"
 expect_eq "invoice: total = income + commission" "$((INC + CM))" "$TOT"
