@@ -40,7 +40,7 @@
 #include "market.h"
 #include "state.h"
 
-#define CPC_PROTOCOL_VERSION 2
+#define CPC_PROTOCOL_VERSION 3
 /* The default bounds a block's build well under the default 1 s block time
  * (docs/protocol.md): about 5,000 new task records (about 0.3 s under ASan on
  * the 2-vCPU reference machine), or 6,250 SUBMIT_RESULTs. */
