@@ -16,6 +16,11 @@
  * user's invoice answers 404 like a missing one. Cost to the node: one
  * SELECT of at most CPC_INVOICE_PAGE_MAX rows and three state reads per
  * invoice (record, escrow, record again), under the per-token request limit.
+ * A list of both kinds merges the two newest-first sources by creation time:
+ * it first reads the times of the first offset + limit of each (at most
+ * CPC_INVOICE_MERGE_MAX, so two bounded SELECTs), which says which rental
+ * rows and which jobs the page holds, then reads just those rental rows; with
+ * ?kind= one source is paged directly.
  * The HTML page is self-contained (inline style, no script, no external
  * asset), every value HTML-escaped, and is served with a Content-Security-
  * Policy that forbids anything else.

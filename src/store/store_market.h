@@ -1,6 +1,7 @@
 /* store_market.h — marketplace drafts (migration 4; migration 5 indexes the
- * unconfirmed ones for expiry) and a bounded query of a job's market
- * transactions, in the node's SQLite database.
+ * unconfirmed ones for expiry), a bounded query of a job's market
+ * transactions, and the jobs of a platform user (for its invoices), in the
+ * node's SQLite database.
  *
  *   job_drafts(id TEXT PRIMARY KEY (random UUID), owner TEXT (cpc1 address that
  *              signed the request, or NULL), created_at INTEGER (unix s, the
