@@ -7,7 +7,9 @@
  * JOB_CREATE's fee, which the chain's tx record names), to what the worker
  * and the treasury gained, and to escrowed - refunded. The list shows it
  * next to nothing else, kind filters, the HTML page prints it, another user
- * gets 404 and sees none; a cancelled job's invoice shows the refund. */
+ * gets 404 and sees none; a cancelled job's invoice shows the refund; a
+ * linked wallet's job confirmed through /marketplace has an invoice, one it
+ * sent straight to the chain has none. */
 #include "node_auth_fixture.h"
 #include "node_ledger_helpers.h"
 
@@ -58,15 +60,16 @@ static void confirm_job(struct fixture *f, const char *tok, char job[65])
     assert_string_equal(tx_status(f, job), "success");
 }
 
-/* A worker key registered with 10 CPC of stake (funded by the faucet). */
-struct worker {
+/* A key the test holds: a worker, or a self-custody wallet. */
+struct actor {
     struct cpc_key key;
     uint8_t addr[20];
     char addr_s[CPC_ADDR_STR_MAX];
     uint64_t nonce, fees;
 };
 
-static void post_signed(struct fixture *f, struct worker *w, struct cpc_tx *tx)
+/* tx signed by w with its next nonce: the wire JSON (new reference). */
+static json_t *sign_json(struct fixture *f, struct actor *w, struct cpc_tx *tx)
 {
     struct cpc_signer *s = cpc_signer_new(NULL);
     struct cpc_err err = {0};
@@ -77,15 +80,20 @@ static void post_signed(struct fixture *f, struct worker *w, struct cpc_tx *tx)
     uint64_t fee = 0;
     assert_int_equal(cpc_tx_fee(tx, &fee), 0);
     w->fees += fee;
-    json_t *tj = cpc_tx_to_json(tx);
+    cpc_signer_free(s);
+    return cpc_tx_to_json(tx);
+}
+
+static void post_signed(struct fixture *f, struct actor *w, struct cpc_tx *tx)
+{
+    json_t *tj = sign_json(f, w, tx);
     char *body = json_dumps(tj, JSON_COMPACT);
     json_decref(tj);
     expect(f, http_ex(f, "POST", "/tx", body, NULL, NULL, NULL), 200, NULL);
     free(body);
-    cpc_signer_free(s);
 }
 
-static void worker_up(struct fixture *f, struct worker *w)
+static void actor_new(struct actor *w)
 {
     memset(w, 0, sizeof *w);
     struct cpc_signer *s = cpc_signer_new(NULL);
@@ -96,6 +104,12 @@ static void worker_up(struct fixture *f, struct worker *w)
     assert_int_equal(cpc_pubkey_hash(w->addr, w->key.info.pubkey), 0);
     assert_int_equal(cpc_pubkey_address(w->addr_s, w->key.info.pubkey), 0);
     cpc_signer_free(s);
+}
+
+/* A worker registered with 10 CPC of stake (funded by the faucet). */
+static void worker_up(struct fixture *f, struct actor *w)
+{
+    actor_new(w);
     fund(f, w->addr_s, 20000000000ULL);
     struct cpc_tx tx;
     memset(&tx, 0, sizeof tx);
@@ -107,7 +121,7 @@ static void worker_up(struct fixture *f, struct worker *w)
 }
 
 /* The worker solves and submits every task of job under the validator's leases. */
-static void run_tasks(struct fixture *f, struct worker *w, const char *job, uint32_t tasks)
+static void run_tasks(struct fixture *f, struct actor *w, const char *job, uint32_t tasks)
 {
     struct cpc_key val;
     struct cpc_err err = {0};
@@ -154,7 +168,7 @@ static void test_job_invoice_matches_the_ledger(void **state)
     expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
     snprintf(wallet, sizeof wallet, "%s", str(f->last, "address"));
     fund(f, wallet, 50000000000ULL);
-    struct worker w;
+    struct actor w;
     worker_up(f, &w);
     uint64_t cust0 = balance_of(f, wallet), w0 = balance_of(f, w.addr_s), t0 = treasury(f);
     w.fees = 0;
@@ -271,6 +285,70 @@ static void test_cancelled_job_invoice(void **state)
     assert_int_equal(num(json_array_get(lines, 0), "amount"), 0);
 }
 
+/* a's address becomes the wallet of tok's user (challenge signed by a's key). */
+static void link_actor(struct fixture *f, const char *tok, const struct actor *a)
+{
+    char challenge[80], body[512], pubhex[67], sighex[129];
+    expect(f, http_ex(f, "POST", "/me/wallet/challenge", "{}", tok, NULL, NULL), 200, NULL);
+    snprintf(challenge, sizeof challenge, "%s", str(f->last, "challenge"));
+    struct cpc_signer *s = cpc_signer_new(NULL);
+    uint8_t d[32], sig[64];
+    cpc_wallet_link_digest(d, challenge, a->addr_s);
+    assert_int_equal(cpc_sign(s, sig, d, a->key.seckey), 0);
+    cpc_hex_encode(pubhex, a->key.info.pubkey, 33);
+    cpc_hex_encode(sighex, sig, 64);
+    snprintf(body, sizeof body,
+             "{\"challenge\":\"%s\",\"address\":\"%s\",\"pubkey\":\"%s\",\"signature\":\"%s\"}",
+             challenge, a->addr_s, pubhex, sighex);
+    expect(f, http_ex(f, "POST", "/me/wallet/link", body, tok, NULL, NULL), 200, NULL);
+    cpc_signer_free(s);
+}
+
+/* A linked (self-custody) wallet: the job it confirmed through /marketplace
+ * with its own signed JOB_CREATE has an invoice; a job it sent straight to
+ * POST /tx is not a marketplace job of the user and has none. */
+static void test_linked_wallet_jobs(void **state)
+{
+    struct fixture *f = *state;
+    char tok[2048], path[160], mine[65], direct[65];
+    token_of(signup_login(f, "hana@example.com", PW), tok);
+    struct actor a;
+    actor_new(&a);
+    link_actor(f, tok, &a);
+    fund(f, a.addr_s, 50000000000ULL);
+    expect(f, http_ex(f, "POST", "/marketplace/jobs", HASHPOW, tok, NULL, NULL), 201, NULL);
+    assert_string_equal(str(f->last, "owner"), a.addr_s);
+    char draft[37];
+    snprintf(draft, sizeof draft, "%s", str(f->last, "id"));
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CREATE;
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_contract_from_json(&tx.u.job_create.contract,
+                                            json_object_get(f->last, "contract"), &err),
+                     0);
+    json_t *body = json_pack("{s:o}", "tx", sign_json(f, &a, &tx));
+    cpc_hex_encode(mine, tx.hash, 32);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", draft);
+    expect(f, call(f, "POST", path, body, tok, NULL), 200, NULL);
+    /* the same contract straight to the chain, not through the marketplace */
+    tx.u.job_create.contract.reward++;
+    post_signed(f, &a, &tx);
+    cpc_hex_encode(direct, tx.hash, 32);
+    produce(f);
+    assert_string_equal(tx_status(f, mine), "success");
+    assert_string_equal(tx_status(f, direct), "success");
+    expect(f, http_ex(f, "GET", "/account/invoices", NULL, tok, NULL, NULL), 200, NULL);
+    json_t *arr = json_object_get(f->last, "invoices");
+    assert_int_equal(json_array_size(arr), 1);
+    snprintf(path, sizeof path, "job-%s", mine);
+    assert_string_equal(str(json_array_get(arr, 0), "id"), path);
+    assert_int_equal(num(json_array_get(arr, 0), "escrowed"), 3300023);
+    snprintf(path, sizeof path, "/account/invoices/job-%s", direct);
+    expect(f, http_ex(f, "GET", path, NULL, tok, NULL, NULL), 404, "not_found");
+    sodium_memzero(&a, sizeof a);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -278,6 +356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_job_invoice_matches_the_ledger, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancelled_job_invoice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_linked_wallet_jobs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
