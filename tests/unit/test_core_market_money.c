@@ -3,8 +3,9 @@
  * moves the job's escrow: early and late payments with commission floored
  * per payment, a JOB_EXTEND, a slash (the worker's stake, never the escrow),
  * money sent to the escrow address by someone else, completion, a cancel
- * after a payment, an expiry with nothing paid, and an exec task whose
- * outvoted replica is not paid. Every block is built, re-validated and its
+ * after a payment, an expiry with nothing paid, an exec task whose
+ * outvoted replica is not paid, and a cancel whose refund waits for a
+ * matmul commit's REVEAL. Every block is built, re-validated and its
  * supply checked by the market fixture. */
 #include "core_market_fixture.h"
 
@@ -259,12 +260,66 @@ static void test_exec_majority_totals(void **state)
     check_money(job, &w, slashed, 0);
 }
 
+/* matmul: a cancel while a commit awaits its REVEAL keeps the escrow; the
+ * reveal then pays the worker and the refund follows in the same tx. */
+static void test_refund_waits_for_the_reveal(void **state)
+{
+    (void)state;
+    register_worker(&C.w1);
+    struct cpc_contract c;
+    base_contract(&c, CPC_KIND_MATMUL, 2, 1001);
+    c.p.matmul.m = 16;
+    c.p.matmul.k = 8;
+    c.p.matmul.n = 9;
+    c.p.matmul.challenges = 4;
+    struct watch w;
+    watch_start(&w);
+    uint8_t job[32], root[32];
+    create_by_customer(&c, job, &w);
+    struct cpc_matmul_spec spec;
+    int32_t *Cm = NULL;
+    matmul_work(job, 0, 0, &Cm, &spec, root);
+    result_of(&C.w1, job, 0, root, 32, &w.fees_w1, 0);
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = CPC_TX_JOB_CANCEL;
+    memcpy(tx.u.job_cancel.job_id, job, 32);
+    sign_from(&tx, &C.customer);
+    send(&tx, &w.fees_cust, 0);
+    struct cpc_job j = job_of(job);
+    assert_int_equal(j.status, CPC_JOB_CANCELLED);
+    assert_false(j.refunded);
+    assert_int_equal(j.money.refund, 0);
+    assert_int_equal(escrow_of(job), j.money.escrowed);
+    check_money(job, &w, 0, 0);
+    uint64_t reveal_fee = 0;
+    {
+        struct cpc_tx probe;
+        memset(&probe, 0, sizeof probe);
+        probe.type = CPC_TX_REVEAL;
+        probe.gas_price = 1;
+        assert_int_equal(cpc_tx_fee(&probe, &reveal_fee), 0);
+    }
+    w.fees_w1 += reveal_fee;
+    matmul_reveal(&C.w1, job, 0, Cm, &spec, 0);
+    free(Cm);
+    j = job_of(job);
+    assert_true(j.refunded);
+    assert_int_equal(j.money.paid, 1001);
+    assert_int_equal(j.money.commission, 100);
+    assert_int_equal(j.money.escrowed, 2002 + 200);
+    assert_int_equal(j.money.refund, 2202 - 1101);
+    assert_int_equal(escrow_of(job), 0);
+    check_money(job, &w, 0, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_totals_follow_every_payment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_and_expiry_totals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec_majority_totals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refund_waits_for_the_reveal, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
