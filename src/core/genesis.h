@@ -4,7 +4,7 @@
  *        "validator":"02..(pubkey hex)",
  *        "params":{"min_gas_price":1,"max_block_txs":10000,"treasury":"cpc1...",
  *                  ["min_worker_stake":N],["unbonding_blocks":N],
- *                  ["protocol":2],["max_block_gas":N],["max_block_verify":N],
+ *                  ["protocol":3],["max_block_gas":N],["max_block_verify":N],
  *                  ["rental_minute_ms":N],
  *                  ["synthetic":{"pool":"cpc1...","reward":N,"per_block":N,
  *                                ["n":1024],["challenges":16]}]},
@@ -40,7 +40,7 @@
 #include "market.h"
 #include "state.h"
 
-#define CPC_PROTOCOL_VERSION 2
+#define CPC_PROTOCOL_VERSION 3
 /* The default bounds a block's build well under the default 1 s block time
  * (docs/protocol.md): about 5,000 new task records (about 0.3 s under ASan on
  * the 2-vCPU reference machine), or 6,250 SUBMIT_RESULTs. */

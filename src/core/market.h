@@ -184,6 +184,29 @@ enum cpc_job_status {
     CPC_JOB_EXPIRED = 4,
 };
 
+/* The money of a job as the chain moved it (protocol 3): each path that moves
+ * the job's escrow adds what it moved here, in the same state transition, so
+ * an invoice reads every figure from the record instead of rebuilding it
+ * (commission is floored per payment, the early bonus depends on each
+ * result's height, and a refund is the escrow's balance at close):
+ *   escrowed   += total at JOB_CREATE (budget + commission) and each JOB_EXTEND's cost
+ *   results_paid++, paid += pay (reward, + early_bonus when early: bonus_results++,
+ *              bonus_paid += early_bonus), commission += floor(pay x 10%)  per accepted result
+ *   refund      = the escrow's balance moved back to the creator at close (refunded = 1)
+ * So paid = (results_paid x reward) + bonus_paid, and escrowed = paid + commission +
+ * refund + what the escrow still holds, to the unit (less only if someone else
+ * sent money to the escrow address, which the refund then returns too).
+ * Slashes take the worker's stake, never the escrow: they are not here. */
+struct cpc_job_money {
+    uint64_t escrowed;               /* moved from the creator into the escrow */
+    uint64_t paid;                   /* to workers: rewards + early bonuses */
+    uint64_t bonus_paid;             /* the early-bonus part of paid */
+    uint64_t commission;             /* to the treasury */
+    uint64_t refund;                 /* back to the creator when the job finished */
+    uint32_t results_paid;           /* accepted results paid (exec: each paid replica) */
+    uint32_t bonus_results;          /* of which settled early (paid the bonus) */
+};
+
 struct cpc_job {
     uint8_t id[32];                  /* hash of the JOB_CREATE tx */
     uint8_t creator[CPC_ADDR_HASH_LEN];
@@ -195,6 +218,7 @@ struct cpc_job {
     uint32_t tasks_done;             /* tasks accepted (all replicas settled) */
     uint32_t tasks_committed;        /* matmul tasks awaiting REVEAL, exec tasks in
                                       * their reveal phase: escrow stays until they settle */
+    struct cpc_job_money money;      /* every unit the job's escrow took in and paid out */
 };
 
 enum cpc_task_status {

@@ -332,25 +332,36 @@ static int try_finish(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_er
     if (rc != 0)
         return rc;
     job->refunded = 1;
+    job->money.refund = e.balance;
     return 0;
 }
 
 /* Pay one accepted result: reward (+ early bonus) to the worker, 10% of it to the treasury. */
-static int pay_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, const struct cpc_job *job,
+static int pay_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx, struct cpc_job *job,
                       const uint8_t worker[CPC_ADDR_HASH_LEN], struct cpc_err *err)
 {
     const struct cpc_contract *c = &job->contract;
     uint64_t pay = c->reward;
-    if (c->early_bonus && ctx->height - job->created_height <= c->early_blocks &&
-        !cpc_add_u64(&pay, pay, c->early_bonus))
+    int early = c->early_bonus && ctx->height - job->created_height <= c->early_blocks;
+    if (early && !cpc_add_u64(&pay, pay, c->early_bonus))
         return cpc_err_set(err, CPC_ERR_OVERFLOW, "reward overflow");
     uint8_t escrow[CPC_ADDR_HASH_LEN];
     cpc_escrow_address(escrow, job->id);
+    uint64_t fee = cpc_commission_of(pay);
     int rc = move(ov, escrow, worker, pay, err);
     if (rc == 0)
-        rc = move(ov, escrow, ctx->params->treasury, cpc_commission_of(pay), err);
+        rc = move(ov, escrow, ctx->params->treasury, fee, err);
     if (rc != 0)
         return cpc_err_prefix(err, "escrow of job");
+    /* the escrow paid both, so the sums stay within the supply */
+    struct cpc_job_money *m = &job->money;
+    m->paid += pay;
+    m->commission += fee;
+    m->results_paid++;
+    if (early) {
+        m->bonus_paid += c->early_bonus;
+        m->bonus_results++;
+    }
     struct cpc_worker w;
     if ((rc = load_worker(ov, worker, ctx->height, &w, err)) != 0)
         return rc;
@@ -804,7 +815,7 @@ int cpc__market_try_finish(struct cpc_overlay *ov, struct cpc_job *job, struct c
 }
 
 int cpc__market_pay_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
-                           const struct cpc_job *job, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                           struct cpc_job *job, const uint8_t worker[CPC_ADDR_HASH_LEN],
                            struct cpc_err *err)
 {
     return pay_result(ov, ctx, job, worker, err);

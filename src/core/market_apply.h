@@ -138,11 +138,13 @@ int cpc__market_put_encoded(struct cpc_overlay *ov, const uint8_t *key, size_t k
 /* The task a tx names: CPC_ERR_NOT_FOUND "task not found", else CPC_ERR_INTERNAL. */
 int cpc__market_named_task(const struct cpc_overlay *ov, const uint8_t id[16],
                            struct cpc_task *out, struct cpc_err *err);
-/* Refund the escrow's rest once the job ended and no commit is pending (job->refunded). */
+/* Refund the escrow's rest once the job ended and no commit is pending (job->refunded,
+ * job->money.refund; the caller writes the job). */
 int cpc__market_try_finish(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_err *err);
-/* Pay one accepted result from the job's escrow (reward, early bonus, commission). */
+/* Pay one accepted result from the job's escrow (reward, early bonus, commission),
+ * counted in job->money (the caller writes the job). */
 int cpc__market_pay_result(struct cpc_overlay *ov, const struct cpc_block_ctx *ctx,
-                           const struct cpc_job *job, const uint8_t worker[CPC_ADDR_HASH_LEN],
+                           struct cpc_job *job, const uint8_t worker[CPC_ADDR_HASH_LEN],
                            struct cpc_err *err);
 /* Mark the task done, complete and finish the job when it was the last; writes both. */
 int cpc__market_task_done(struct cpc_overlay *ov, struct cpc_job *job, struct cpc_task *task,

@@ -119,6 +119,32 @@ void cpc_job_encode(const struct cpc_job *j, struct cpc_buf *b)
     cpc_buf_put_u8(b, j->refunded);
     cpc_buf_put_u32(b, j->tasks_done);
     cpc_buf_put_u32(b, j->tasks_committed);
+    cpc_buf_put_u64(b, j->money.escrowed);
+    cpc_buf_put_u64(b, j->money.paid);
+    cpc_buf_put_u64(b, j->money.bonus_paid);
+    cpc_buf_put_u64(b, j->money.commission);
+    cpc_buf_put_u64(b, j->money.refund);
+    cpc_buf_put_u32(b, j->money.results_paid);
+    cpc_buf_put_u32(b, j->money.bonus_results);
+}
+
+/* The money part's consistency (market.h, struct cpc_job_money). */
+static int job_money_check(const struct cpc_job *t, struct cpc_err *err)
+{
+    const struct cpc_job_money *m = &t->money;
+    int rc;
+    if ((rc = rec_u64("job.money.escrowed", m->escrowed, err)) ||
+        (rc = rec_u64("job.money.paid", m->paid, err)) ||
+        (rc = rec_u64("job.money.commission", m->commission, err)) ||
+        (rc = rec_u64("job.money.refund", m->refund, err)))
+        return rc;
+    if (m->bonus_paid > m->paid)
+        return cpc__mkt_range_err(err, "job.money.bonus_paid", 0, m->paid);
+    if (m->bonus_results > m->results_paid)
+        return cpc__mkt_range_err(err, "job.money.bonus_results", 0, m->results_paid);
+    if (m->refund && !t->refunded)
+        return cpc_err_set(err, CPC_ERR_INVALID, "job.money.refund: the job was not refunded");
+    return 0;
 }
 
 int cpc_job_decode(struct cpc_job *j, const uint8_t *data, size_t len, struct cpc_err *err)
@@ -143,8 +169,16 @@ int cpc_job_decode(struct cpc_job *j, const uint8_t *data, size_t len, struct cp
     t.refunded = cpc_read_u8(&r);
     t.tasks_done = cpc_read_u32(&r);
     t.tasks_committed = cpc_read_u32(&r);
+    t.money.escrowed = cpc_read_u64(&r);
+    t.money.paid = cpc_read_u64(&r);
+    t.money.bonus_paid = cpc_read_u64(&r);
+    t.money.commission = cpc_read_u64(&r);
+    t.money.refund = cpc_read_u64(&r);
+    t.money.results_paid = cpc_read_u32(&r);
+    t.money.bonus_results = cpc_read_u32(&r);
     if ((rc = rec_finish(&r, "job", err)) ||
-        (rc = rec_u64("job.created_height", t.created_height, err)))
+        (rc = rec_u64("job.created_height", t.created_height, err)) ||
+        (rc = job_money_check(&t, err)))
         return rc;
     if (t.status < CPC_JOB_ACTIVE || t.status > CPC_JOB_EXPIRED)
         return cpc_err_set(err, CPC_ERR_INVALID, "job.status: unknown status %u", t.status);
@@ -156,6 +190,15 @@ int cpc_job_decode(struct cpc_job *j, const uint8_t *data, size_t len, struct cp
         return cpc__mkt_range_err(err, "job.tasks_committed", 0, t.contract.tasks);
     *j = t;
     return 0;
+}
+
+static json_t *job_money_json(const struct cpc_job_money *m)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "escrowed", (json_int_t)m->escrowed,
+                     "paid", (json_int_t)m->paid, "bonus_paid", (json_int_t)m->bonus_paid,
+                     "commission", (json_int_t)m->commission, "refund", (json_int_t)m->refund,
+                     "results_paid", (json_int_t)m->results_paid, "bonus_results",
+                     (json_int_t)m->bonus_results);
 }
 
 json_t *cpc_job_to_json(const struct cpc_job *j)
@@ -182,7 +225,8 @@ json_t *cpc_job_to_json(const struct cpc_job *j)
         cpc__json_set(o, "tasks_committed", json_integer(j->tasks_committed)) ||
         cpc__json_set(o, "escrow", cpc__mkt_addr_json(escrow)) ||
         cpc__json_set(o, "budget", json_integer((json_int_t)budget)) ||
-        cpc__json_set(o, "commission", json_integer((json_int_t)commission))) {
+        cpc__json_set(o, "commission", json_integer((json_int_t)commission)) ||
+        cpc__json_set(o, "money", job_money_json(&j->money))) {
         json_decref(o);
         return NULL;
     }

@@ -55,6 +55,7 @@ int cpc_market_apply_job_create(struct cpc_overlay *ov, const struct cpc_block_c
     cpc_job_seed(job.seed, ctx->prev_hash, job.id);
     job.created_height = ctx->height;
     job.status = CPC_JOB_ACTIVE;
+    job.money.escrowed = total;
 
     uint8_t escrow[CPC_ADDR_HASH_LEN];
     cpc_escrow_address(escrow, job.id);
@@ -135,6 +136,7 @@ int cpc_market_apply_job_extend(struct cpc_overlay *ov, const struct cpc_block_c
         cpc_escrow_address(escrow, job.id);
         if ((rc = cpc__market_move(ov, tx->from, escrow, cost, err)) != 0)
             return cpc_err_prefix(err, "escrow of the added tasks (budget + 10%% commission)");
+        job.money.escrowed += cost; /* the creator's balance covered it: within the supply */
     }
     if ((rc = open_tasks(ov, job.id, first, c->tasks, err)) != 0)
         return rc;

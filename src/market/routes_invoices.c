@@ -1,4 +1,5 @@
-/* routes_invoices.c — the customer's invoices (routes_rental_money.h).
+/* routes_invoices.c — the customer's invoices (routes_rental_money.h): its
+ * rentals' here, its marketplace jobs' from job_invoices.c, listed together.
  *
  * Design note. An invoice is a view, not a stored document: one per rental
  * the caller ordered, its id "rent-" + the rental id (the RENTAL_OPEN tx
@@ -15,6 +16,11 @@
  * user's invoice answers 404 like a missing one. Cost to the node: one
  * SELECT of at most CPC_INVOICE_PAGE_MAX rows and three state reads per
  * invoice (record, escrow, record again), under the per-token request limit.
+ * A list of both kinds merges the two newest-first sources by creation time:
+ * it first reads the times of the first offset + limit of each (at most
+ * CPC_INVOICE_MERGE_MAX, so two bounded SELECTs), which says which rental
+ * rows and which jobs the page holds, then reads just those rental rows; with
+ * ?kind= one source is paged directly.
  * The HTML page is self-contained (inline style, no script, no external
  * asset), every value HTML-escaped, and is served with a Content-Security-
  * Policy that forbids anything else.
@@ -33,6 +39,7 @@
 #include "../platform/auth_apikey.h"
 #include "../platform/platform.h"
 #include "../store/platform_store.h"
+#include "job_invoices.h"
 #include "rental_figures.h"
 #include "routes_rentals.h"
 
@@ -145,14 +152,99 @@ static json_t *invoice_json(struct cpc_node *n, struct cpc_platform *p,
 
 struct rows {
     struct cpc_prental *rows;
-    size_t n;
+    size_t n, cap;
+    uint64_t *created; /* pass 1 of a merged list: the rows' times only */
 };
 
 static int keep_row(void *arg, const struct cpc_prental *r)
 {
     struct rows *l = arg;
-    l->rows[l->n++] = *r;
+    if (l->n >= l->cap)
+        return 1;
+    if (l->created)
+        l->created[l->n++] = r->created_ms;
+    else
+        l->rows[l->n++] = *r;
     return 0;
+}
+
+/* One page of the caller's invoices: which rental rows (from offset r_skip) and
+ * job rows (from j_skip) it shows, and in what order (seq: 'r' or 'j'). */
+struct page {
+    uint32_t r_skip, r_take, j_skip, j_take;
+    struct cpc_user_job *jobs; /* the jobs of the window (j_skip.. are the page's) */
+    char *seq;
+    size_t n;
+};
+
+/* Rentals and jobs merged newest first (a rental first on a tie): the window of the
+ * first offset + limit of each decides which of them the page [offset, offset + limit)
+ * holds. 0, or -1 with err. */
+static int merge_page(struct cpc_node *n, struct cpc_platform *p, int64_t user, uint32_t limit,
+                      uint32_t offset, struct page *pg, struct cpc_err *err)
+{
+    uint32_t window = offset + limit;
+    size_t nj = 0;
+    struct rows l = {NULL, 0, window, calloc(window, sizeof(uint64_t))};
+    if (!l.created)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory"), -1;
+    int rc = cpc_pstore_rental_list_user(p->store, user, window, 0, keep_row, &l, err);
+    if (rc == 0)
+        rc = cpc__job_invoices_list(n, p, user, window, 0, pg->jobs, &nj, err);
+    for (size_t i = 0, k = 0; rc == 0 && i + k < window && (i < l.n || k < nj);) {
+        int rental = k >= nj || (i < l.n && l.created[i] >= pg->jobs[k].created_ms);
+        if (i + k >= offset) {
+            pg->seq[pg->n++] = rental ? 'r' : 'j';
+            *(rental ? &pg->r_take : &pg->j_take) += 1;
+        } else {
+            *(rental ? &pg->r_skip : &pg->j_skip) += 1;
+        }
+        *(rental ? &i : &k) += 1;
+    }
+    free(l.created);
+    return rc == 0 ? 0 : -1;
+}
+
+/* The invoices of page pg as a JSON array (new reference), or NULL with err. */
+static json_t *page_json(struct cpc_node *n, struct cpc_platform *p, int64_t user,
+                         const struct page *pg, struct cpc_err *err)
+{
+    struct rows l = {calloc(pg->r_take ? pg->r_take : 1, sizeof *l.rows), 0, pg->r_take, NULL};
+    json_t *arr = json_array();
+    int rc = l.rows && arr ? 0 : cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if (rc == 0 && pg->r_take)
+        rc = cpc_pstore_rental_list_user(p->store, user, pg->r_take, pg->r_skip, keep_row, &l,
+                                         err);
+    size_t ri = 0, ji = pg->j_skip;
+    for (size_t i = 0; rc == 0 && i < pg->n; i++) {
+        json_t *o;
+        if (pg->seq[i] == 'r' && ri >= l.n)
+            continue; /* a rental went away between the two reads */
+        o = pg->seq[i] == 'r' ? invoice_json(n, p, &l.rows[ri++], err)
+                              : cpc__job_invoice_json(n, &pg->jobs[ji++], err);
+        rc = o ? json_array_append_new(arr, o) : -1;
+    }
+    free(l.rows);
+    if (rc != 0) {
+        json_decref(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+/* kind=rental|job (absent: both) into *want ('r', 'j' or 0). 0, or -1 answered. */
+static int kind_query(struct cpc_http_req *req, struct cpc_http_res *res, char *want)
+{
+    const char *k = cpc_http_req_query(req, "kind");
+    *want = 0;
+    if (!k || !*k)
+        return 0;
+    if (!strcmp(k, "rental") || !strcmp(k, "job")) {
+        *want = k[0];
+        return 0;
+    }
+    cpc_http_res_error(res, 400, "invalid_argument", "kind must be rental or job");
+    return -1;
 }
 
 void cpc_h_invoices_list(struct cpc_http_req *req, struct cpc_http_res *res)
@@ -160,31 +252,66 @@ void cpc_h_invoices_list(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_puser u;
     struct cpc_platform *p = cpc__auth_plat(req);
     uint32_t limit, offset;
+    char want;
     if (!p) {
         cpc_http_res_error(res, 503, "unavailable", "this node has no platform accounts");
         return;
     }
     if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_READ) != 0 ||
-        cpc__auth_paging(req, res, 20, CPC_INVOICE_PAGE_MAX, &limit, &offset) != 0)
+        cpc__auth_paging(req, res, 20, CPC_INVOICE_PAGE_MAX, &limit, &offset) != 0 ||
+        kind_query(req, res, &want) != 0)
         return;
-    struct rows l = {calloc(limit, sizeof *l.rows), 0};
-    struct cpc_err err = {0};
-    json_t *arr = json_array();
-    int rc = l.rows && arr ? cpc_pstore_rental_list_user(p->store, u.id, limit, offset, keep_row,
-                                                         &l, &err)
-                           : cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; rc == 0 && i < l.n; i++) {
-        json_t *o = invoice_json(req->app, p, &l.rows[i], &err);
-        rc = o ? json_array_append_new(arr, o) : -1;
+    if (!want && offset + limit > CPC_INVOICE_MERGE_MAX) {
+        cpc_http_res_error(res, 400, "invalid_argument",
+                           "offset + limit of a mixed list is at most %u: page further with "
+                           "kind=rental or kind=job",
+                           (unsigned)CPC_INVOICE_MERGE_MAX);
+        return;
     }
-    free(l.rows);
-    if (rc != 0) {
-        json_decref(arr);
+    struct cpc_err err = {0};
+    uint32_t window = want ? limit : offset + limit;
+    struct page pg = {0};
+    pg.jobs = calloc(window, sizeof *pg.jobs);
+    pg.seq = calloc(window, 1);
+    int rc = pg.jobs && pg.seq ? 0 : cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");
+    size_t nj = 0;
+    if (rc == 0 && want == 'r') { /* one source: page it directly */
+        pg.r_skip = offset;
+        pg.r_take = limit;
+        memset(pg.seq, 'r', limit);
+        pg.n = limit;
+    } else if (rc == 0 && want == 'j') {
+        rc = cpc__job_invoices_list(req->app, p, u.id, limit, offset, pg.jobs, &nj, &err);
+        pg.j_take = (uint32_t)nj;
+        memset(pg.seq, 'j', nj);
+        pg.n = nj;
+    } else if (rc == 0) {
+        rc = merge_page(req->app, p, u.id, limit, offset, &pg, &err);
+    }
+    json_t *arr = rc == 0 ? page_json(req->app, p, u.id, &pg, &err) : NULL;
+    free(pg.jobs);
+    free(pg.seq);
+    if (!arr) {
         cpc__auth_internal(res, &err);
         return;
     }
     cpc_http_res_json(res, 200, json_pack("{s:o, s:I, s:I}", "invoices", arr, "limit",
                                           (json_int_t)limit, "offset", (json_int_t)offset));
+}
+
+/* The caller's job invoice {id}: a new reference, or NULL answered (404 for another's). */
+static json_t *own_job_invoice(struct cpc_http_req *req, struct cpc_http_res *res,
+                               struct cpc_platform *p, const struct cpc_puser *u, const char *id)
+{
+    struct cpc_user_job j;
+    struct cpc_err err = {0};
+    json_t *o = NULL;
+    int found = cpc__job_invoice_find(req->app, p, u->id, id, &j, &err);
+    if (found == 0)
+        cpc_http_res_error(res, 404, "not_found", "no such invoice");
+    else if (found < 0 || !(o = cpc__job_invoice_json(req->app, &j, &err)))
+        cpc__auth_internal(res, &err);
+    return o;
 }
 
 /* The caller's invoice {id}: a new reference, or NULL answered (404 for another's). */
@@ -199,6 +326,8 @@ static json_t *own_invoice(struct cpc_http_req *req, struct cpc_http_res *res)
     if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_READ) != 0)
         return NULL;
     const char *id = req->n_params ? req->params[0] : "";
+    if (!strncmp(id, CPC_JOB_INVOICE_PREFIX, strlen(CPC_JOB_INVOICE_PREFIX)))
+        return own_job_invoice(req, res, p, &u, id);
     size_t plen = strlen(INVOICE_PREFIX);
     uint8_t raw[32];
     struct cpc_err err = {0};
@@ -296,7 +425,9 @@ static void put_lines(struct cpc_buf *b, const json_t *inv)
         put_esc(b, text_of(l, "description", t));
         put(b, "</td><td class=\"n\">");
         put_esc(b, text_of(l, "quantity", t));
-        put(b, " min</td><td class=\"n\">");
+        put(b, " ");
+        put_esc(b, text_of(l, "unit", t));
+        put(b, "</td><td class=\"n\">");
         cpc_amount_format(a, (uint64_t)json_integer_value(json_object_get(l, "unit_price")));
         put_esc(b, a);
         put(b, " CPC</td><td class=\"n\">");
@@ -307,15 +438,10 @@ static void put_lines(struct cpc_buf *b, const json_t *inv)
     put(b, "</table>\n");
 }
 
-/* The page of invoice inv into b. */
-static void invoice_page(struct cpc_buf *b, const json_t *inv)
+/* The rows that say what a rental invoice is for. */
+static void rental_rows(struct cpc_buf *b, const json_t *inv)
 {
     const json_t *srv = json_object_get(inv, "server");
-    put(b, PAGE_HEAD);
-    put(b, "<h1>Invoice ");
-    put_esc(b, json_string_value(json_object_get(inv, "id")));
-    put(b, "</h1>\n<table>\n");
-    put_row(b, "Status", inv, "status", 0);
     put_row(b, "Rental", inv, "rental_id", 0);
     put_row(b, "Ordered", inv, "created_at", 0);
     put_row(b, "Opened", inv, "opened_at", 0);
@@ -330,11 +456,40 @@ static void invoice_page(struct cpc_buf *b, const json_t *inv)
     put_row(b, "Minutes used", inv, "minutes", 0);
     put_row(b, "Hours used", inv, "hours", 0);
     put_row(b, "Provider's price per hour", inv, "price_per_hour", 1);
+}
+
+/* The rows that say what a job invoice is for. */
+static void job_rows(struct cpc_buf *b, const json_t *inv)
+{
+    put_row(b, "Job", inv, "job_id", 0);
+    put_row(b, "Job status", inv, "job_status", 0);
+    put_row(b, "Created", inv, "created_at", 0);
+    put_row(b, "Block", inv, "created_height", 0);
+    put_row(b, "Kind", inv, "job_kind", 0);
+    put_row(b, "Tasks", inv, "tasks", 0);
+    put_row(b, "Tasks done", inv, "tasks_done", 0);
+    put_row(b, "Replicas per task", inv, "replication", 0);
+    put_row(b, "Reward per result", inv, "reward", 1);
+}
+
+/* The page of invoice inv into b. */
+static void invoice_page(struct cpc_buf *b, const json_t *inv)
+{
+    int job = !strcmp(json_string_value(json_object_get(inv, "kind")), "job");
+    put(b, PAGE_HEAD);
+    put(b, "<h1>Invoice ");
+    put_esc(b, json_string_value(json_object_get(inv, "id")));
+    put(b, "</h1>\n<table>\n");
+    put_row(b, "Status", inv, "status", 0);
+    if (job)
+        job_rows(b, inv);
+    else
+        rental_rows(b, inv);
     put(b, "</table>\n");
     put_lines(b, inv);
     put(b, "<table>\n");
     put_row(b, "Total charged", inv, "total_charged", 1);
-    put_row(b, "Deposit", inv, "deposit", 1);
+    put_row(b, job ? "Escrowed" : "Deposit", inv, job ? "escrowed" : "deposit", 1);
     put_row(b, "Refunded", inv, "refunded", 1);
     put_row(b, "Escrow left", inv, "escrow_left", 1);
     put(b, "</table>\n<p class=\"noprint\">Amounts are on the ComputeChain ledger; "

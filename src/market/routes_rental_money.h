@@ -9,11 +9,14 @@
 #include "../http/httpd.h"
 
 #define CPC_INVOICE_PAGE_MAX 50u      /* invoices per page */
+#define CPC_INVOICE_MERGE_MAX 1000u   /* offset + limit of a list of both kinds */
 #define CPC_RENTAL_VIEW_PAGE_MAX 100u /* rentals per page of the provider's and admin's views */
 
-/* GET /account/invoices[?limit&offset]: the caller's invoices, newest first. */
+/* GET /account/invoices[?kind=rental|job&limit&offset]: the caller's invoices, newest
+ * first; both kinds merged by creation time unless kind says one. */
 void cpc_h_invoices_list(struct cpc_http_req *req, struct cpc_http_res *res);
-/* GET /account/invoices/{id}: one invoice ("rent-<hex64>"), 404 unless the caller's. */
+/* GET /account/invoices/{id}: one invoice ("rent-<hex64>" or "job-<hex64>"), 404
+ * unless the caller's. */
 void cpc_h_invoice_get(struct cpc_http_req *req, struct cpc_http_res *res);
 /* GET /account/invoices/{id}/html: the same invoice as a printable HTML page. */
 void cpc_h_invoice_html(struct cpc_http_req *req, struct cpc_http_res *res);

@@ -15,6 +15,7 @@
  */
 #include "store_market.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -478,4 +479,47 @@ out:
     }
     *out = arr;
     return 0;
+}
+
+int cpc_store_user_jobs(struct cpc_store *s, const char *custodial, const char *linked,
+                        const uint8_t *only, uint32_t limit, uint32_t offset, struct cpc_user_job *out, size_t *n,
+                        struct cpc_err *err)
+{
+    if (!s || !custodial || !out || !n || limit == 0 || limit > CPC_USER_JOBS_MAX)
+        return cpc_err_set(err, CPC_ERR_INVALID, "cpc_store_user_jobs: bad arguments");
+    *n = 0;
+    struct cpc__store_reader *r = cpc__store_reader_get(s);
+    sqlite3_stmt *st = NULL;
+    int code = 0;
+    int rc = sqlite3_prepare_v2(
+        r->db,
+        "SELECT lower(hex(t.hash)), b.time_ms, t.height FROM txs t "
+        "JOIN blocks b ON b.height = t.height "
+        "WHERE t.tx_type = 'JOB_CREATE' AND t.status = 0 AND (t.sender = ?1 OR "
+        "(t.sender = ?2 AND lower(hex(t.hash)) IN "
+        "(SELECT job_id FROM job_drafts WHERE owner = ?2 AND job_id IS NOT NULL))) "
+        "AND (?5 IS NULL OR t.hash = ?5) ORDER BY t.height DESC, t.idx DESC LIMIT ?3 OFFSET ?4",
+        -1, &st, NULL);
+    if (rc == SQLITE_OK &&
+        (sqlite3_bind_text(st, 1, custodial, -1, SQLITE_STATIC) != SQLITE_OK ||
+         sqlite3_bind_text(st, 2, linked ? linked : "", -1, SQLITE_STATIC) != SQLITE_OK ||
+         sqlite3_bind_int64(st, 3, limit) != SQLITE_OK ||
+         sqlite3_bind_int64(st, 4, offset) != SQLITE_OK ||
+         (only ? sqlite3_bind_blob(st, 5, only, 32, SQLITE_STATIC)
+               : sqlite3_bind_null(st, 5)) != SQLITE_OK))
+        rc = sqlite3_errcode(r->db);
+    while (rc == SQLITE_OK && *n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct cpc_user_job *j = &out[*n];
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        snprintf(j->id, sizeof j->id, "%s", id ? id : "");
+        j->created_ms = (uint64_t)sqlite3_column_int64(st, 1);
+        j->height = (uint64_t)sqlite3_column_int64(st, 2);
+        (*n)++;
+        rc = SQLITE_OK;
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_DONE)
+        code = cpc__store_sqlerr(err, r->db, rc, "listing a user's jobs");
+    sqlite3_finalize(st);
+    cpc__store_reader_put(s, r);
+    return code;
 }

@@ -1,6 +1,7 @@
 /* store_market.h — marketplace drafts (migration 4; migration 5 indexes the
- * unconfirmed ones for expiry) and a bounded query of a job's market
- * transactions, in the node's SQLite database.
+ * unconfirmed ones for expiry), a bounded query of a job's market
+ * transactions, and the jobs of a platform user (for its invoices), in the
+ * node's SQLite database.
  *
  *   job_drafts(id TEXT PRIMARY KEY (random UUID), owner TEXT (cpc1 address that
  *              signed the request, or NULL), created_at INTEGER (unix s, the
@@ -103,5 +104,23 @@ int cpc_store_draft_expire(struct cpc_store *s, uint64_t before_s, uint32_t max,
 int cpc_store_job_txs(struct cpc_store *s, const uint8_t job_id[32], uint32_t n_tasks,
                       uint64_t from_height, uint64_t to_height, uint32_t limit, json_t **out,
                       bool *truncated, struct cpc_err *err);
+
+/* A job of a platform user (its JOB_CREATE tx): the job id and when its block was made. */
+struct cpc_user_job {
+    char id[65];          /* 64 lowercase hex: the JOB_CREATE tx hash */
+    uint64_t created_ms;  /* the block's time */
+    uint64_t height;
+};
+#define CPC_USER_JOBS_MAX 1000 /* rows per call */
+
+/* The jobs of a user, newest first (height, index): every successful JOB_CREATE sent
+ * by custodial (its custodial address), and those sent by linked (its linked wallet
+ * address; NULL or "" = none) whose job a marketplace draft owned by linked names.
+ * only (NULL: all) keeps just that job id. At most limit (1..CPC_USER_JOBS_MAX) rows
+ * from offset into out (the caller's array of limit); *n gets how many. Returns 0,
+ * CPC_ERR_INVALID or CPC_ERR_DB. */
+int cpc_store_user_jobs(struct cpc_store *s, const char *custodial, const char *linked,
+                        const uint8_t *only, uint32_t limit, uint32_t offset, struct cpc_user_job *out, size_t *n,
+                        struct cpc_err *err);
 
 #endif

@@ -58,6 +58,10 @@ static void make_job(struct cpc_job *j)
     j->status = CPC_JOB_ACTIVE;
     j->tasks_done = 2;
     j->tasks_committed = 1;
+    j->money.escrowed = 16500;
+    j->money.results_paid = 6;
+    j->money.paid = 6000;
+    j->money.commission = 600;
 }
 
 static void make_task(struct cpc_task *t)
@@ -184,6 +188,7 @@ static void test_job_record(void **state)
     assert_string_equal(out.contract.req.gpu_model, "A100");
     assert_int_equal(out.created_height, 42);
     assert_int_equal(out.tasks_done, 2);
+    assert_memory_equal(&out.money, &j.money, sizeof j.money);
 
     json_t *v = cpc_job_to_json(&j);
     assert_non_null(v);
@@ -203,6 +208,14 @@ static void test_job_record(void **state)
     assert_int_equal(jint(v, "commission"), 1500);
     assert_int_equal(jint(v, "tasks_done"), 2);
     assert_true(json_is_false(json_object_get(v, "refunded")));
+    const json_t *mj = json_object_get(v, "money");
+    assert_int_equal(jint(mj, "escrowed"), 16500);
+    assert_int_equal(jint(mj, "paid"), 6000);
+    assert_int_equal(jint(mj, "results_paid"), 6);
+    assert_int_equal(jint(mj, "commission"), 600);
+    assert_int_equal(jint(mj, "bonus_paid"), 0);
+    assert_int_equal(jint(mj, "bonus_results"), 0);
+    assert_int_equal(jint(mj, "refund"), 0);
     const json_t *c = json_object_get(v, "contract");
     assert_string_equal(jstr(c, "kind"), "exec");
     assert_string_equal(jstr(c, "priority"), "high");
@@ -215,7 +228,19 @@ static void test_job_record(void **state)
     struct cpc_buf b;
     cpc_buf_init(&b);
     cpc_job_encode(&j, &b);
-    size_t tail = b.len - 18; /* status | refunded | u32 done | u32 committed, after u64 height */
+    /* ... u64 height | status | refunded | u32 done | u32 committed | money: u64 escrowed,
+     * paid, bonus_paid, commission, refund | u32 results_paid, bonus_results */
+    size_t money = b.len - 48, tail = money - 18;
+    assert_int_equal(b.data[money + 7], 16500 & 0xff); /* escrowed, big-endian */
+    corrupt(&b, money, 0x80, job_dec, &out, "job.money.escrowed: must be 0..9223372036854775807");
+    corrupt(&b, money + 8, 0x80, job_dec, &out, "job.money.paid: must be 0..9223372036854775807");
+    corrupt(&b, money + 24, 0x80, job_dec, &out,
+            "job.money.commission: must be 0..9223372036854775807");
+    corrupt(&b, money + 32, 0x80, job_dec, &out, "job.money.refund: must be 0..9223372036854775807");
+    corrupt(&b, money + 16 + 5, 0x80, job_dec, &out, "job.money.bonus_paid: must be 0..6000");
+    corrupt(&b, money + 47, 7, job_dec, &out, "job.money.bonus_results: must be 0..6");
+    corrupt(&b, money + 39, 1, job_dec, &out,
+            "job.money.refund: the job was not refunded");
     corrupt(&b, tail + 8, 0, job_dec, &out, "job.status: unknown status 0");
     corrupt(&b, tail + 8, 5, job_dec, &out, "job.status: unknown status 5");
     corrupt(&b, tail + 9, 2, job_dec, &out, "job.refunded: must be 0 or 1");

@@ -9,6 +9,8 @@
  *   - the HTML page escapes a hostile server field and is self-contained;
  *   - another user's invoice is 404, the provider and admin views refuse
  *     the wrong role (403);
+ *   - the list merges rentals and marketplace jobs newest first, pages over
+ *     the merge, and lists one kind with kind=;
  *   - the low-funds email goes out once when the escrow covers 15 minutes or
  *     fewer, and the "rental stopped" email once when the chain ends the
  *     rental for funds, which also marks the platform row ended. */
@@ -241,6 +243,71 @@ static void test_invoice_views_agree(void **state)
     expect(f, http_ex(f, "GET", "/admin/rentals", NULL, NULL, NULL, NULL), 401, NULL);
 }
 
+/* A marketplace job of tok's custodial wallet, mined in a block at time_ms: "job-<id>". */
+static void job_at(struct fixture *f, const char *tok, uint64_t time_ms, char inv[80])
+{
+    static const char *const HASHPOW =
+        "{\"kind\":\"hashpow\",\"params\":{\"bits\":30},\"tasks\":2,\"reward\":1000,"
+        "\"deadline\":1000,\"max_budget\":10000}";
+    char path[128];
+    expect(f, http_ex(f, "POST", "/marketplace/jobs", HASHPOW, tok, NULL, NULL), 201, NULL);
+    snprintf(path, sizeof path, "/marketplace/jobs/%s/confirm", str(f->last, "id"));
+    expect(f, http_ex(f, "POST", path, NULL, tok, NULL, NULL), 200, NULL);
+    snprintf(inv, 80, "job-%s", str(f->last, "job_id"));
+    produce_at(f, time_ms);
+}
+
+/* The ids of GET path's invoices, comma-separated, into out. */
+static void list_ids(struct fixture *f, const char *tok, const char *path, char *out, size_t cap)
+{
+    expect(f, http_ex(f, "GET", path, NULL, tok, NULL, NULL), 200, NULL);
+    json_t *arr = json_object_get(f->last, "invoices"), *o;
+    size_t i;
+    out[0] = 0;
+    json_array_foreach(arr, i, o)
+    {
+        size_t n = strlen(out);
+        snprintf(out + n, cap - n, "%s%s", i ? "," : "", str(o, "id"));
+    }
+}
+
+/* Rentals (by order time) and marketplace jobs (by block time) in one list,
+ * newest first, paged over the merge; kind= lists one kind. */
+static void test_invoices_mixed_list(void **state)
+{
+    struct fixture *f = *state;
+    struct world w;
+    make_world(f, &w);
+    fund(f, w.cust_addr, 10 * CPC);
+    char job1[80], job2[80], rid[65], rent_inv[80], want[400], got[400];
+    uint64_t now = test_clock(f);
+    job_at(f, w.cust, now - 2000, job1); /* before the rental's order */
+    rent(f, &w, 1, rid);
+    snprintf(rent_inv, sizeof rent_inv, "rent-%s", rid);
+    job_at(f, w.cust, test_clock(f) + 60000, job2); /* after it */
+    snprintf(want, sizeof want, "%s,%s,%s", job2, rent_inv, job1);
+    list_ids(f, w.cust, "/account/invoices", got, sizeof got);
+    assert_string_equal(got, want);
+    list_ids(f, w.cust, "/account/invoices?limit=1&offset=1", got, sizeof got);
+    assert_string_equal(got, rent_inv);
+    snprintf(want, sizeof want, "%s,%s", rent_inv, job1);
+    list_ids(f, w.cust, "/account/invoices?limit=2&offset=1", got, sizeof got);
+    assert_string_equal(got, want);
+    list_ids(f, w.cust, "/account/invoices?offset=2", got, sizeof got);
+    assert_string_equal(got, job1);
+    list_ids(f, w.cust, "/account/invoices?offset=3", got, sizeof got);
+    assert_string_equal(got, "");
+    snprintf(want, sizeof want, "%s,%s", job2, job1);
+    list_ids(f, w.cust, "/account/invoices?kind=job", got, sizeof got);
+    assert_string_equal(got, want);
+    list_ids(f, w.cust, "/account/invoices?kind=job&offset=1", got, sizeof got);
+    assert_string_equal(got, job1);
+    list_ids(f, w.cust, "/account/invoices?kind=rental", got, sizeof got);
+    assert_string_equal(got, rent_inv);
+    list_ids(f, w.other, "/account/invoices", got, sizeof got);
+    assert_string_equal(got, "");
+}
+
 struct head {
     char type[128], csp[256];
 };
@@ -393,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_invoice_views_agree, money_setup, teardown),
         cmocka_unit_test_setup_teardown(test_invoice_html, money_setup, teardown),
         cmocka_unit_test_setup_teardown(test_low_funds_emails, money_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_invoices_mixed_list, money_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
