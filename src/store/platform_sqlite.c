@@ -159,6 +159,7 @@ static const struct pmigration pmigrations[] = {
     {10, "server samples", cpc__pstore_stats_sql},
     /* the rental money views and the low-funds watcher (platform_sqlite_rental_money.c) */
     {11, "rental money views", cpc__pstore_rental_money_sql},
+    {12, "data-center API", cpc__pstore_dc_sql}, /* platform_sqlite_dc.c */
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 
