@@ -12,6 +12,7 @@
 #include "node_servers_fixture.h"
 #include "node_ledger_helpers.h"
 
+#include <sqlite3.h>
 #include <time.h>
 
 #include "core/rental.h"
@@ -342,6 +343,69 @@ static void test_dc_withdraw(void **state)
     expect(f, dc(f, "GET", "/dc/transactions?limit=0", NULL, key, NULL), 400, "invalid_argument");
 }
 
+/* A database of platform schema 11 (api_keys with scopes 1..7, no maintenance column)
+ * upgrades in place: every key is kept with its id and secret, dc keys can be made, and
+ * the servers take the maintenance flag. */
+static void test_dc_migration(void **state)
+{
+    struct fixture *f = *state;
+    char prov[2048], keys[3][48], key[48], srv[37], path[400];
+    provider_up(f, "dc@example.com", prov);
+    static const char *const bodies[3] = {"{\"name\":\"a\",\"scopes\":[\"read\"]}",
+                                          "{\"name\":\"b\",\"scopes\":[\"account\",\"jobs\"]}",
+                                          "{\"name\":\"c\",\"scopes\":[\"read\"],"
+                                          "\"ip_whitelist\":[\"127.0.0.0/8\"],\"rate_per_min\":7}"};
+    for (int i = 0; i < 3; i++)
+        make_key(f, prov, bodies[i], keys[i]);
+    server_add(f, prov, server_body("A", "RTX 4090", 1, 24, (json_int_t)PRICE, "DE", "Berlin"),
+               srv);
+    int latest = cpc_pstore_schema_version(f->node.platform->store);
+    assert_true(latest >= 12);
+    cpc_daemon_close(&f->node);
+    sqlite3 *db = NULL;
+    snprintf(path, sizeof path, "%s/data/chain.db", f->home);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE k11(id INTEGER PRIMARY KEY, user INTEGER NOT NULL "
+                     "REFERENCES users(id), name TEXT NOT NULL, prefix TEXT NOT NULL, key_hash "
+                     "BLOB NOT NULL UNIQUE, scopes INTEGER NOT NULL CHECK (scopes BETWEEN 1 AND "
+                     "7), ip_whitelist TEXT NOT NULL, rate_per_min INTEGER NOT NULL, created_ms "
+                     "INTEGER NOT NULL) STRICT;"
+                     "INSERT INTO k11 SELECT * FROM api_keys; DROP TABLE api_keys;"
+                     "ALTER TABLE k11 RENAME TO api_keys;"
+                     "CREATE INDEX api_keys_user ON api_keys(user);"
+                     "ALTER TABLE gpu_servers DROP COLUMN maintenance;"
+                     "DELETE FROM platform_migrations WHERE version >= 12",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    struct cpc_node_config cfg;
+    nt_config_load(&cfg, f->home);
+    nt_node_open(&f->node, &cfg);
+    cpc_platform_set_clock(f->node.platform, test_clock, f);
+    nt_node_start(&f->node, f->base);
+    assert_int_equal(cpc_pstore_schema_version(f->node.platform->store), latest);
+    /* the keys, each as it was */
+    expect(f, req_bearer(f, "GET", "/api-keys", NULL, prov, NULL), 200, NULL);
+    json_t *list = json_object_get(f->last, "keys");
+    assert_int_equal(json_array_size(list), 3);
+    assert_int_equal(ival(json_array_get(list, 2), "rate_per_min"), 7);
+    assert_int_equal(json_array_size(json_object_get(json_array_get(list, 1), "scopes")), 2);
+    struct rl_hdrs h;
+    expect(f, req_bearer(f, "GET", "/provider/servers", NULL, keys[0], NULL), 200, NULL);
+    expect(f, req_bearer(f, "GET", "/provider/servers", NULL, keys[2], &h), 200, NULL);
+    assert_string_equal(h.limit, "7");
+    expect(f, req_bearer(f, "GET", "/dc/servers", NULL, keys[1], NULL), 403,
+           "insufficient_scope");
+    /* and the new scope and flag */
+    make_key(f, prov, "{\"name\":\"d\",\"scopes\":[\"dc\",\"read\"]}", key);
+    json_t *st = json_pack("{s:[{s:s, s:s}]}", "servers", "id", srv, "status", "maintenance");
+    expect(f, dc(f, "POST", "/dc/servers/status", st, key, NULL), 200, NULL);
+    expect(f, dc(f, "GET", "/dc/servers?status=maintenance", NULL, key, NULL), 200, NULL);
+    assert_int_equal(ival(f->last, "total"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +413,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dc_batch, dc_setup, teardown),
         cmocka_unit_test_setup_teardown(test_dc_revenue, dc_setup, teardown),
         cmocka_unit_test_setup_teardown(test_dc_withdraw, dc_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dc_migration, dc_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
