@@ -238,6 +238,16 @@ static void test_dc_revenue(void **state)
     expect(f, http_ex(f, "GET", "/me/wallet", NULL, cust, NULL, NULL), 200, NULL);
     snprintf(cust_addr, sizeof cust_addr, "%s", str(f->last, "address"));
     fund(f, cust_addr, 10 * CPC);
+    /* in maintenance it cannot be rented */
+    json_t *mt = json_pack("{s:[{s:s, s:s}]}", "servers", "id", srv, "status", "maintenance");
+    expect(f, dc(f, "POST", "/dc/servers/status", mt, key, NULL), 200, NULL);
+    expect(f, call(f, "POST", "/rentals",
+                   json_pack("{s:s, s:i, s:s}", "gpu_id", srv, "hours", 1, "ssh_public_key",
+                             SSH_KEY),
+                   cust, NULL),
+           409, "server_maintenance");
+    mt = json_pack("{s:[{s:s, s:s}]}", "servers", "id", srv, "status", "active");
+    expect(f, dc(f, "POST", "/dc/servers/status", mt, key, NULL), 200, NULL);
     expect(f, call(f, "POST", "/rentals",
                    json_pack("{s:s, s:i, s:s}", "gpu_id", srv, "hours", 1, "ssh_public_key",
                              SSH_KEY),
