@@ -204,9 +204,11 @@ json_t *cpc_provider_income_buckets(const struct cpc_provider_income *ps,
         uint64_t a, b, amount = 0;
         char label[16];
         cpc_income_bucket_of(k, t, &a, &b, label);
-        for (size_t i = 0; i < ps->n_rentals; i++)
-            amount = sat_add(amount, sat_mul(cpc_income_paid_in(&ps->rentals[i].rec, ps->minute_ms, a, b),
-                                             ps->rentals[i].rec.rate_per_minute));
+        for (size_t i = 0; i < ps->n_rentals; i++) {
+            const struct cpc_rental *r = &ps->rentals[i].rec;
+            amount = sat_add(amount, sat_mul(cpc_income_paid_in(r, ps->minute_ms, a, b),
+                                             r->rate_per_minute));
+        }
         json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", names[k], label, "from_ms",
                                              (json_int_t)a, "to_ms", (json_int_t)b, "amount",
                                              (json_int_t)(amount > INT64_MAX ? INT64_MAX

@@ -300,9 +300,11 @@ void cpc_h_provider_stats(struct cpc_http_req *req, struct cpc_http_res *res)
         json_decref(o);
         return cpc__auth_internal(res, &err);
     }
-    json_t *inc = json_pack("{s:o, s:o, s:o}", "by_day", cpc_provider_income_buckets(&ps, CPC_INCOME_DAY, from, to),
-                            "by_week", cpc_provider_income_buckets(&ps, CPC_INCOME_WEEK, from, to), "by_month",
-                            cpc_provider_income_buckets(&ps, CPC_INCOME_MONTH, from, to));
+    json_t *inc =
+        json_pack("{s:o, s:o, s:o}", "by_day",
+                  cpc_provider_income_buckets(&ps, CPC_INCOME_DAY, from, to), "by_week",
+                  cpc_provider_income_buckets(&ps, CPC_INCOME_WEEK, from, to), "by_month",
+                  cpc_provider_income_buckets(&ps, CPC_INCOME_MONTH, from, to));
     json_object_set_new(o, "income", inc);
     json_object_set_new(o, "rentals_counted", json_integer((json_int_t)ps.n_rentals));
     json_object_set_new(o, "rentals_truncated", json_boolean(ps.truncated));

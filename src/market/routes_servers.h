@@ -20,7 +20,8 @@ void cpc_h_provider_server_put(struct cpc_http_req *req, struct cpc_http_res *re
 void cpc_h_provider_server_delete(struct cpc_http_req *req, struct cpc_http_res *res);
 
 /* "maintenance" when its provider set it so, else "online" when r's bound worker was heard
- * from within the scheduler's heartbeat timeout, else "offline" (static string). n and r are borrowed. */
+ * from within the scheduler's heartbeat timeout, else "offline" (static string). n and r are
+ * borrowed. */
 const char *cpc__server_status(struct cpc_node *n, const struct cpc_pserver *r);
 /* A new JSON view of r (caller owns it): the catalogue's (no owner, host, ports or worker)
  * or, with owner_view, the provider's own (every field). status is borrowed. */

@@ -62,7 +62,8 @@ static int parse_body(struct cpc_http_res *res, json_t *j, struct cpc_papikey *k
     if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:o, s?o, s?I}", "name", &name, &name_len,
                        "scopes", &scopes, "ip_whitelist", &ips, "rate_per_min", &rate) != 0) {
         cpc__auth_bad_fields(res, &je,
-                             "{\"name\": string, \"scopes\": [\"read\"|\"jobs\"|\"account\"|\"dc\"], "
+                             "{\"name\": string, \"scopes\": "
+                             "[\"read\"|\"jobs\"|\"account\"|\"dc\"], "
                              "\"ip_whitelist\"?: [CIDR], \"rate_per_min\"?: integer}");
         return -1;
     }

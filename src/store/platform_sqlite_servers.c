@@ -61,7 +61,8 @@ const char cpc__pstore_servers_sql[] =
 /* ?1 model, ?2 min price, ?3 max price (0: none), ?4 country, ?5 city, ?6 min vram,
  * ?7 min count, ?8 limit, ?9 offset */
 #define SRV_FILTER                                                                             \
-    " FROM gpu_servers WHERE maintenance = 0 AND (?1 = '' OR gpu_model = ?1) AND price_per_hour >= ?2 AND "        \
+    " FROM gpu_servers WHERE maintenance = 0 AND (?1 = '' OR gpu_model = ?1) AND "             \
+    "price_per_hour >= ?2 AND "                                                                \
     "(?3 = 0 OR price_per_hour <= ?3) AND (?4 = '' OR country = ?4) AND "                      \
     "(?5 = '' OR city = ?5) AND vram_gb >= ?6 AND gpu_count >= ?7 "
 
@@ -189,7 +190,8 @@ int cpc_pstore_server_add(struct cpc_pstore *s, const struct cpc_pserver *r,
     sqlite3_stmt *st = sv(s, SV_INSERT);
     int n = 0, rc;
     if ((rc = bind_text(s, st, 1, r->id, err)) == 0 &&
-        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 && (rc = cpc__pstore_server_bind(s, st, r, err)) == 0 &&
+        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 &&
+        (rc = cpc__pstore_server_bind(s, st, r, err)) == 0 &&
         (rc = bind_u64(s, st, 21, max_per_user, err)) == 0)
         rc = run(s, st, &n, "adding a server", err);
     if (rc == 0 && n == 0)
@@ -249,7 +251,8 @@ int cpc_pstore_server_update(struct cpc_pstore *s, const struct cpc_pserver *r,
     sqlite3_stmt *st = sv(s, SV_UPDATE);
     int n = 0, rc;
     if ((rc = bind_text(s, st, 1, r->id, err)) == 0 &&
-        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 && (rc = cpc__pstore_server_bind(s, st, r, err)) == 0)
+        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 &&
+        (rc = cpc__pstore_server_bind(s, st, r, err)) == 0)
         rc = run(s, st, &n, "updating a server", err);
     if (rc == 0 && n == 0)
         rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such server");
