@@ -9,8 +9,9 @@
  * gpu_servers.maintenance (0 or 1, default 0). A batch is one write
  * transaction: the owner's cap is read inside it (BEGIN IMMEDIATE, so no
  * other writer slips in), then every row goes in through one prepared
- * INSERT; any failure rolls back the lot. Measured: 1000 rows take a few
- * milliseconds here (one commit), see tests/unit/test_node_dc_api.c.
+ * INSERT; any failure rolls back the lot. Measured (test_node_dc_api, two
+ * shared cores): the transaction of 1000 rows, one commit, takes 18-31 ms
+ * in a Release build and 0.4-0.5 s under ASan (its allocator, not I/O).
  */
 #include <stdlib.h>
 #include <string.h>
