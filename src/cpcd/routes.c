@@ -13,6 +13,8 @@
 #include "../market/routes_marketplace.h"
 #include "../market/routes_gpu.h"
 #include "../market/routes_servers.h"
+#include "../market/routes_dc.h"
+#include "../market/dc_batch_body.h"
 #include "../market/routes_commission.h"
 #include "../market/routes_server_stats.h"
 #include "../market/routes_rentals.h"
@@ -180,6 +182,20 @@ static const struct cpc_route routes[] = {
      CPC_SUPPORT_BODY_MAX, 0},
     {"POST", "/admin/support/tickets/{id}/status", cpc_h_admin_support_status,
      CPC_AUTH_BODY_MAX, 0},
+    /* the data-center API: a provider's fleet, reports and money under the dc scope
+     * (routes_dc.c, routes_dc_reports.c) */
+    {"POST", "/dc/servers/batch", cpc_h_dc_servers_batch, CPC_DC_BATCH_BODY_MAX, 0},
+    {"POST", "/dc/servers/status", cpc_h_dc_servers_status, CPC_DC_BATCH_BODY_MAX, 0},
+    {"GET", "/dc/servers", cpc_h_dc_servers_list, 0, 0},
+    {"PUT", "/dc/servers/{id}", cpc_h_dc_server_put, CPC_AUTH_BODY_MAX, 0},
+    {"DELETE", "/dc/servers/{id}", cpc_h_dc_server_delete, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/dc/stats", cpc_h_dc_stats, 0, 0},
+    {"GET", "/dc/revenue", cpc_h_dc_revenue, 0, 0},
+    {"GET", "/dc/utilization", cpc_h_dc_utilization, 0, 0},
+    {"GET", "/dc/alerts", cpc_h_dc_alerts, 0, 0},
+    {"GET", "/dc/balance", cpc_h_dc_balance, 0, 0},
+    {"GET", "/dc/transactions", cpc_h_dc_transactions, 0, 0},
+    {"POST", "/dc/withdraw", cpc_h_dc_withdraw, CPC_AUTH_BODY_MAX, 0},
     /* legacy proof-of-concept API (routes_legacy.c; its own error shape) */
     {"GET", "/register", cpc_h_legacy_register, 0, 0},
     {"GET", "/get_task", cpc_h_legacy_get_task, 0, 0},

@@ -149,6 +149,11 @@ static int choose_server(struct cpc_http_req *req, struct cpc_http_res *res,
             cpc_http_res_error(res, 409, "own_server", "you cannot rent your own server");
             return -1;
         }
+        if (rc == 0 && r->maintenance) {
+            cpc_http_res_error(res, 409, "server_maintenance",
+                               "this server is in maintenance (its provider's choice)");
+            return -1;
+        }
         if (rc == 0 && strcmp(cpc__server_status(req->app, r), "online") != 0) {
             cpc_http_res_error(res, 409, "server_offline", "this server is offline");
             return -1;

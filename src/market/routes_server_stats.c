@@ -14,7 +14,8 @@
  * Provider stats: the period is the trailing day, week (7 days) or month (30
  * days) ending now, its start rounded down to the hour (uptime comes from
  * hour rows). Uptime = minutes with a sample / minutes of the period. Rented
- * minutes and income come from the ledger, not the platform: the rentals of
+ * minutes and income come from the ledger (provider_income.c, shared with the
+ * data-center reports), not the platform: the rentals of
  * the provider's servers (platform rows) are read on the chain (cpc_rental),
  * whose minutes are paid contiguously from opened_ms, so the paid minutes
  * falling in [a, b) are those m < paid_minutes with opened_ms + m x minute in
@@ -23,7 +24,7 @@
  * given for every whole UTC day, ISO week (Monday 00:00 UTC) and calendar
  * month that overlaps the period, each bucket counting all its paid minutes.
  * Cost: one store read per server (at most max_servers_per_user) and one
- * state read per rental (at most CPC_STATS_RENTALS_MAX; beyond that the
+ * state read per rental (at most CPC_INCOME_RENTALS_MAX; beyond that the
  * answer says "rentals_truncated": true), under the per-token request limit.
  */
 #include "routes_server_stats.h"
@@ -39,7 +40,9 @@
 #include "../node/node.h"
 #include "../platform/auth_http.h"
 #include "../platform/platform.h"
+#include "provider_income.h"
 #include "rental_income.h"
+#include "routes_rentals_internal.h"
 #include "routes_servers.h"
 
 #define MINUTE_MS 60000ULL
@@ -173,24 +176,6 @@ void cpc_h_provider_server_stats(struct cpc_http_req *req, struct cpc_http_res *
     series_answer(res, p, id, from, to, hourly, NULL);
 }
 
-/* The chain record of rental id (64 hex): 1 found, 0 not (yet), -1 error in err. */
-static int chain_rental(struct cpc_node *n, const char *id, struct cpc_rental *rec,
-                        struct cpc_err *err)
-{
-    uint8_t raw[32], key[33];
-    if (cpc_hex_decode_exact(raw, 32, id) != 0)
-        return 0;
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_node_obj_get(n, key, cpc_key_rental(key, raw), &b);
-    if (rc == 0 && cpc_rental_decode(rec, raw, b.data, b.len) != 0)
-        rc = cpc_err_set(err, CPC_ERR_INVALID, "rental %s: corrupt record", id);
-    else if (rc != 0 && rc != CPC_ERR_NOT_FOUND)
-        cpc_err_set(err, rc, "reading rental %s", id);
-    cpc_buf_free(&b);
-    return rc == 0 ? 1 : rc == CPC_ERR_NOT_FOUND ? 0 : -1;
-}
-
 void cpc_h_rental_stats(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_platform *p = cpc__auth_plat(req);
@@ -217,7 +202,7 @@ void cpc_h_rental_stats(struct cpc_http_req *req, struct cpc_http_res *res)
         return cpc__auth_internal(res, &err);
     }
     struct cpc_rental rec;
-    int found = chain_rental(req->app, id, &rec, &err);
+    int found = cpc__rental_chain_record(req->app, id, &rec, NULL, &err);
     uint64_t now = cpc_platform_now(p);
     uint64_t from = found == 1 ? rec.opened_ms : row->created_ms;
     uint64_t to = found == 1 && rec.ended_ms ? rec.ended_ms : row->ended_ms ? row->ended_ms : now;
@@ -240,121 +225,13 @@ void cpc_h_rental_stats(struct cpc_http_req *req, struct cpc_http_res *res)
 
 /* ---- provider stats ---- */
 
-struct prov_stats {
-    struct cpc_node *n;
-    uint64_t minute_ms; /* the chain's billing minute */
-    char (*servers)[37];
-    size_t n_servers, cap_servers;
-    struct cpc_prental_ref *refs;
-    size_t n_refs, cap_refs;
-    struct cpc_rental *recs; /* the chain records of the rentals counted */
-    size_t *server_of;       /* each one's index into the server list */
-    size_t n_rentals;
-    int truncated;
-};
-
-static int keep_server(void *arg, const struct cpc_pserver *r)
-{
-    struct prov_stats *ps = arg;
-    if (ps->n_servers == ps->cap_servers) {
-        size_t cap = ps->cap_servers ? 2 * ps->cap_servers : 16;
-        void *g = realloc(ps->servers, cap * sizeof *ps->servers);
-        if (!g)
-            return 1;
-        ps->servers = g;
-        ps->cap_servers = cap;
-    }
-    snprintf(ps->servers[ps->n_servers++], 37, "%s", r->id);
-    return 0;
-}
-
-static int keep_ref(void *arg, const struct cpc_prental_ref *r)
-{
-    struct prov_stats *ps = arg;
-    if (ps->n_refs == ps->cap_refs) {
-        size_t cap = ps->cap_refs ? 2 * ps->cap_refs : 64;
-        void *g = realloc(ps->refs, cap * sizeof *ps->refs);
-        if (!g)
-            return 1;
-        ps->refs = g;
-        ps->cap_refs = cap;
-    }
-    ps->refs[ps->n_refs++] = *r;
-    return 0;
-}
-
-static void prov_stats_free(struct prov_stats *ps)
-{
-    free(ps->servers);
-    free(ps->refs);
-    free(ps->recs);
-    free(ps->server_of);
-}
-
-/* Load owner's servers and the chain records of their rentals alive in [from, to). */
-static int prov_load(struct prov_stats *ps, struct cpc_platform *p, int64_t owner, uint64_t from,
-                     uint64_t to, struct cpc_err *err)
-{
-    int rc = cpc_pstore_server_list_owner(p->store, owner, keep_server, ps, err);
-    if (rc == 0)
-        rc = cpc_pstore_provider_rentals(p->store, owner, from, to, CPC_STATS_RENTALS_MAX + 1,
-                                         keep_ref, ps, err);
-    if (rc != 0)
-        return rc;
-    if (ps->n_refs > CPC_STATS_RENTALS_MAX) {
-        ps->truncated = 1;
-        ps->n_refs = CPC_STATS_RENTALS_MAX;
-    }
-    ps->recs = calloc(ps->n_refs ? ps->n_refs : 1, sizeof *ps->recs);
-    ps->server_of = calloc(ps->n_refs ? ps->n_refs : 1, sizeof *ps->server_of);
-    if (!ps->recs || !ps->server_of)
-        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < ps->n_refs; i++) {
-        struct cpc_rental *rec = &ps->recs[ps->n_rentals];
-        size_t *server = &ps->server_of[ps->n_rentals];
-        char sid[37];
-        int found = chain_rental(ps->n, ps->refs[i].id, rec, err);
-        if (found < 0)
-            return err->code;
-        if (!found)
-            continue; /* not opened (yet): nothing paid */
-        cpc_uuid_format(sid, rec->server_id);
-        for (*server = 0; *server < ps->n_servers; (*server)++)
-            if (!strcmp(ps->servers[*server], ps->refs[i].server_id))
-                break;
-        if (*server < ps->n_servers && !strcmp(sid, ps->refs[i].server_id))
-            ps->n_rentals++;
-    }
-    return 0;
-}
-
-/* {"<kind>": label, "from_ms", "to_ms", "amount"} for every bucket of kind overlapping
- * [from, to), each whole (rental_income.h). */
-static json_t *income_buckets(const struct prov_stats *ps, enum cpc_period k, uint64_t from,
-                              uint64_t to)
-{
-    struct cpc_income_bucket b[40]; /* a month's days, a 30-day period's weeks or months */
-    size_t n = cpc_income_buckets(k, from, to, 0, ps->recs, ps->n_rentals, ps->minute_ms, b,
-                                  sizeof b / sizeof b[0]);
-    json_t *arr = json_array();
-    for (size_t i = 0; arr && i < n; i++) {
-        uint64_t amount = b[i].provider_income;
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:I}", cpc_period_name(k),
-                                             b[i].label, "from_ms", (json_int_t)b[i].from_ms,
-                                             "to_ms", (json_int_t)b[i].to_ms, "amount",
-                                             (json_int_t)(amount > INT64_MAX ? INT64_MAX
-                                                                              : amount)));
-    }
-    return arr;
-}
-
 static double pct(uint64_t part, uint64_t whole)
 {
     return whole ? (part >= whole ? 100.0 : 100.0 * (double)part / (double)whole) : 0.0;
 }
 
 /* The servers' uptime and rented minutes over [from, to) into o. */
-static int server_rows(const struct prov_stats *ps, struct cpc_platform *p, uint64_t from,
+static int server_rows(const struct cpc_provider_income *ps, struct cpc_platform *p, uint64_t from,
                        uint64_t to, json_t *o, struct cpc_err *err)
 {
     uint64_t period_min = (to - from + MINUTE_MS - 1) / MINUTE_MS, up_all = 0, rented_all = 0;
@@ -368,8 +245,8 @@ static int server_rows(const struct prov_stats *ps, struct cpc_platform *p, uint
         }
         up = up < period_min ? up : period_min;
         for (size_t i = 0; i < ps->n_rentals; i++)
-            if (ps->server_of[i] == s)
-                rented += cpc_rental_paid_in(&ps->recs[i], ps->minute_ms, from, to);
+            if (ps->rentals[i].server == s)
+                rented += cpc_rental_paid_in(&ps->rentals[i].rec, ps->minute_ms, from, to);
         up_all += up;
         rented_all += rented;
         json_array_append_new(arr, json_pack("{s:s, s:I, s:f, s:I, s:f, s:f}", "id",
@@ -412,27 +289,28 @@ void cpc_h_provider_stats(struct cpc_http_req *req, struct cpc_http_res *res)
     char label[16];
     cpc_period_bucket(CPC_PERIOD_WEEK, from, &wa, &unused, label);
     cpc_period_bucket(CPC_PERIOD_MONTH, from, &ma, &unused, label);
-    struct prov_stats ps = {.n = req->app};
-    ps.minute_ms = cpc_rental_minute_ms(&ps.n->params);
+    struct cpc_provider_income ps;
+    cpc_provider_income_init(&ps, req->app);
     struct cpc_err err = {0};
     json_t *o = json_pack("{s:s, s:I, s:I}", "period", period, "from_ms", (json_int_t)from,
                           "to_ms", (json_int_t)to);
-    int rc = o ? prov_load(&ps, p, u.id, wa < ma ? wa : ma, to, &err)
+    int rc = o ? cpc_provider_income_load(&ps, p, u.id, wa < ma ? wa : ma, to, &err)
                : cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");
     if (rc == 0)
         rc = server_rows(&ps, p, from, to, o, &err);
     if (rc != 0) {
-        prov_stats_free(&ps);
+        cpc_provider_income_free(&ps);
         json_decref(o);
         return cpc__auth_internal(res, &err);
     }
-    json_t *inc = json_pack("{s:o, s:o, s:o}", "by_day",
-                            income_buckets(&ps, CPC_PERIOD_DAY, from, to), "by_week",
-                            income_buckets(&ps, CPC_PERIOD_WEEK, from, to), "by_month",
-                            income_buckets(&ps, CPC_PERIOD_MONTH, from, to));
+    json_t *inc =
+        json_pack("{s:o, s:o, s:o}", "by_day",
+                  cpc_provider_income_buckets(&ps, CPC_PERIOD_DAY, from, to), "by_week",
+                  cpc_provider_income_buckets(&ps, CPC_PERIOD_WEEK, from, to), "by_month",
+                  cpc_provider_income_buckets(&ps, CPC_PERIOD_MONTH, from, to));
     json_object_set_new(o, "income", inc);
     json_object_set_new(o, "rentals_counted", json_integer((json_int_t)ps.n_rentals));
     json_object_set_new(o, "rentals_truncated", json_boolean(ps.truncated));
-    prov_stats_free(&ps);
+    cpc_provider_income_free(&ps);
     cpc_http_res_json(res, 200, o);
 }

@@ -15,7 +15,6 @@
 struct cpc_node;
 
 #define CPC_STATS_POINTS_MAX 2000   /* points in one series answer */
-#define CPC_STATS_RENTALS_MAX 10000 /* rentals one provider-stats answer reads */
 
 /* Store hb's sample for the servers bound to worker (n and hb borrowed); no platform:
  * nothing. A store failure is logged, never the heartbeat's failure. */

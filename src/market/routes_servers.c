@@ -35,6 +35,8 @@
 const char *cpc__server_status(struct cpc_node *n, const struct cpc_pserver *r)
 {
     uint8_t h[CPC_ADDR_HASH_LEN];
+    if (r->maintenance)
+        return "maintenance";
     if (!r->worker_addr[0] || !n->scheduler || cpc_address_decode(h, r->worker_addr) != 0)
         return "offline";
     return cpc_scheduler_worker_online(n->scheduler, h) ? "online" : "offline";
@@ -93,7 +95,7 @@ static void body_refused(struct cpc_http_res *res, const struct cpc_server_body_
     cpc_http_res_error(res, e->status ? e->status : 400, e->code, "%s", e->msg);
 }
 
-static void new_id(char out[CPC_UUID_STR_LEN + 1])
+void cpc__server_new_id(char out[CPC_UUID_STR_LEN + 1])
 {
     uint8_t u[16];
     randombytes_buf(u, sizeof u);
@@ -120,7 +122,7 @@ void cpc_h_provider_servers_post(struct cpc_http_req *req, struct cpc_http_res *
         body_refused(res, &e);
         goto out;
     }
-    new_id(r.id);
+    cpc__server_new_id(r.id);
     r.owner = u.id;
     r.created_ms = r.updated_ms = cpc_platform_now(p);
     cpc_server_derive(&r);
@@ -208,9 +210,14 @@ void cpc_h_provider_server_get(struct cpc_http_req *req, struct cpc_http_res *re
 
 void cpc_h_provider_server_put(struct cpc_http_req *req, struct cpc_http_res *res)
 {
+    cpc__server_put_as(req, res, CPC_SCOPE_ACCOUNT);
+}
+
+void cpc__server_put_as(struct cpc_http_req *req, struct cpc_http_res *res, uint32_t scope)
+{
     struct cpc_puser u;
     struct cpc_pserver r;
-    if (own_server(req, res, CPC_SCOPE_ACCOUNT, &u, &r) != 0)
+    if (own_server(req, res, scope, &u, &r) != 0)
         return;
     struct cpc_platform *p = cpc__auth_plat(req);
     json_t *j = cpc__auth_body(req, res);
@@ -256,8 +263,13 @@ out:
 
 void cpc_h_provider_server_delete(struct cpc_http_req *req, struct cpc_http_res *res)
 {
+    cpc__server_delete_as(req, res, CPC_SCOPE_ACCOUNT);
+}
+
+void cpc__server_delete_as(struct cpc_http_req *req, struct cpc_http_res *res, uint32_t scope)
+{
     struct cpc_puser u;
-    if (provider(req, res, CPC_SCOPE_ACCOUNT, &u) != 0)
+    if (provider(req, res, scope, &u) != 0)
         return;
     const char *id = cpc__server_id_param(req, res);
     if (!id)

@@ -232,6 +232,7 @@ int cpc_server_body_apply(const json_t *body, int creating, struct cpc_pserver *
         size_t i = 0;
         while (i < N_FIELDS && strcmp(FIELDS[i].name, key) != 0)
             i++;
+        snprintf(e->field, sizeof e->field, "%s", key); /* the field a refusal names */
         if (i == N_FIELDS)
             return refuse(e, "unknown_field", "unknown field \"%.64s\"", key);
         seen |= 1u << i;
@@ -253,14 +254,18 @@ int cpc_server_body_apply(const json_t *body, int creating, struct cpc_pserver *
         }
     }
     for (size_t i = 0; creating && i < N_FIELDS; i++)
-        if (FIELDS[i].required && !(seen & (1u << i)))
+        if (FIELDS[i].required && !(seen & (1u << i))) {
+            snprintf(e->field, sizeof e->field, "%s", FIELDS[i].name);
             return refuse(e, "missing_field", "%s is required", FIELDS[i].name);
+        }
+    snprintf(e->field, sizeof e->field, "ssh_port_min");
     if (r->ssh_port_min > r->ssh_port_max)
         return refuse(e, "invalid_ssh_ports", "ssh_port_min (%u) is above ssh_port_max (%u)",
                       r->ssh_port_min, r->ssh_port_max);
     if (r->ssh_port_max - r->ssh_port_min + 1 > CPC_SERVER_PORT_SPAN_MAX)
         return refuse(e, "invalid_ssh_ports", "the SSH port range holds at most %u ports",
                       CPC_SERVER_PORT_SPAN_MAX);
+    e->field[0] = 0;
     return 0;
 }
 

@@ -39,6 +39,7 @@ struct cpc_server_body_err {
     int status;
     char code[40];
     char msg[200];
+    char field[32]; /* the body's field it names ("" for the body as a whole) */
 };
 
 /* The worker binding of a PUT body: {"address","pubkey","signature"}, decoded. */

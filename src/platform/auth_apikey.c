@@ -48,7 +48,10 @@ int cpc_apikey_hash(const struct cpc_platform *p, const char *key, uint8_t hash[
 static const struct {
     const char *name;
     uint32_t bit;
-} scope_names[] = {{"read", CPC_SCOPE_READ}, {"jobs", CPC_SCOPE_JOBS}, {"account", CPC_SCOPE_ACCOUNT}};
+} scope_names[] = {{"read", CPC_SCOPE_READ},
+                   {"jobs", CPC_SCOPE_JOBS},
+                   {"account", CPC_SCOPE_ACCOUNT},
+                   {"dc", CPC_SCOPE_DC}};
 
 int cpc_scopes_parse(const json_t *arr, uint32_t *bits)
 {

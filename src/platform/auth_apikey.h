@@ -8,7 +8,9 @@
  * database reveals nothing usable. The first 12 characters ("cpc_" + 8)
  * are the non-secret display prefix. Scopes are bits: read (GET of one's
  * own data), jobs (marketplace jobs, for the routes that take Bearer auth
- * later), account (changes to one's own account and wallet link);
+ * later), account (changes to one's own account and wallet link), dc (the
+ * data-center API under /dc, granted only to providers: platform migration
+ * 12 widened the stored scopes to 1..15);
  * CPC_SCOPE_SESSION is not grantable: it marks routes an access token must
  * call (password, 2FA, logout-all, admin, wallet send, and the API keys
  * themselves: a key never creates, lists or deletes keys). A whitelist is at most 16 CIDRs,
@@ -31,7 +33,8 @@ struct cpc_platform;
 #define CPC_SCOPE_READ 1u
 #define CPC_SCOPE_JOBS 2u
 #define CPC_SCOPE_ACCOUNT 4u
-#define CPC_SCOPE_ALL 7u          /* every grantable scope */
+#define CPC_SCOPE_DC 8u           /* the data-center API (/dc/...); providers only */
+#define CPC_SCOPE_ALL 15u         /* every grantable scope */
 #define CPC_SCOPE_SESSION 0x100u  /* access tokens only; never granted to a key */
 
 #define CPC_APIKEY_B64_LEN 43

@@ -7,7 +7,7 @@
  * the custodial wallet), hide a key from its owner, or delete the others.
  * Creation validates everything before any write: name 1..64 bytes
  * without control characters, scopes a non-empty array of read / jobs /
- * account, ip_whitelist at most 16 strict CIDRs (auth_apikey.h),
+ * account / dc (dc only for a user with the provider role: 403 otherwise), ip_whitelist at most 16 strict CIDRs (auth_apikey.h),
  * rate_per_min 1..100000 (default 1000). The key is made here, answered
  * once in "key" and wiped; the store gets only its keyed hash and the
  * display prefix, and the list never holds a secret. Deleting another
@@ -49,8 +49,10 @@ static int name_ok(const char *s, size_t len)
     return 1;
 }
 
-/* Validate the body into *k (caller's struct); -1 with a 400 answered. */
-static int parse_body(struct cpc_http_res *res, json_t *j, struct cpc_papikey *k)
+/* Validate the body into *k (caller's struct) for user u; -1 with a 400 (403 for a dc key
+ * of a non-provider) answered. */
+static int parse_body(struct cpc_http_res *res, json_t *j, struct cpc_papikey *k,
+                      const struct cpc_puser *u)
 {
     const char *name = NULL, *why = NULL;
     size_t name_len = 0;
@@ -60,7 +62,8 @@ static int parse_body(struct cpc_http_res *res, json_t *j, struct cpc_papikey *k
     if (json_unpack_ex(j, &je, JSON_STRICT, "{s:s%, s:o, s?o, s?I}", "name", &name, &name_len,
                        "scopes", &scopes, "ip_whitelist", &ips, "rate_per_min", &rate) != 0) {
         cpc__auth_bad_fields(res, &je,
-                             "{\"name\": string, \"scopes\": [\"read\"|\"jobs\"|\"account\"], "
+                             "{\"name\": string, \"scopes\": "
+                             "[\"read\"|\"jobs\"|\"account\"|\"dc\"], "
                              "\"ip_whitelist\"?: [CIDR], \"rate_per_min\"?: integer}");
         return -1;
     }
@@ -72,7 +75,13 @@ static int parse_body(struct cpc_http_res *res, json_t *j, struct cpc_papikey *k
     }
     if (cpc_scopes_parse(scopes, &k->scopes) != 0) {
         cpc_http_res_error(res, 400, "invalid_scope",
-                           "scopes must be a non-empty array of \"read\", \"jobs\", \"account\"");
+                           "scopes must be a non-empty array of \"read\", \"jobs\", \"account\", "
+                           "\"dc\"");
+        return -1;
+    }
+    if ((k->scopes & CPC_SCOPE_DC) && !(u->roles & CPC_ROLE_PROVIDER)) {
+        cpc_http_res_error(res, 403, "forbidden",
+                           "only a provider may hold a \"dc\" key (the fleet is its servers)");
         return -1;
     }
     if (ips && cpc_cidr_list_parse(ips, k->ip_whitelist, &why) != 0) {
@@ -102,7 +111,7 @@ void cpc__h_apikeys_post_as(struct cpc_http_req *req, struct cpc_http_res *res,
     char key[CPC_APIKEY_LEN + 1] = {0};
     uint8_t hash[32];
     struct cpc_err err = {0};
-    if (parse_body(res, j, &k) != 0)
+    if (parse_body(res, j, &k, u) != 0)
         goto out;
     k.user = u->id;
     k.created_ms = cpc_platform_now(p);

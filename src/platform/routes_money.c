@@ -78,11 +78,17 @@ static void put_amount(json_t *j, const char *name, uint64_t v)
 
 void cpc_h_account_balance(struct cpc_http_req *req, struct cpc_http_res *res)
 {
+    struct cpc_puser u;
+    if (cpc__auth_bearer(req, res, cpc__auth_plat(req), &u, CPC_SCOPE_READ) == 0)
+        cpc__h_account_balance_as(req, res, &u);
+}
+
+void cpc__h_account_balance_as(struct cpc_http_req *req, struct cpc_http_res *res,
+                               const struct cpc_puser *user)
+{
     struct cpc_node *n = req->app;
     struct cpc_platform *p = cpc__auth_plat(req);
-    struct cpc_puser u;
-    if (cpc__auth_bearer(req, res, p, &u, CPC_SCOPE_READ) != 0)
-        return;
+    struct cpc_puser u = *user;
     struct cpc_pwallet w;
     struct cpc_err err = {0};
     const char *addr = NULL;

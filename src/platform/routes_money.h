@@ -11,6 +11,7 @@
 #include "../http/httpd.h"
 
 struct cpc_platform;
+struct cpc_puser;
 struct cpc_pwallet;
 struct cpc_node;
 struct cpc_pwithdrawal;
@@ -26,6 +27,12 @@ void cpc_h_admin_deposits_post(struct cpc_http_req *req, struct cpc_http_res *re
 /* POST /provider/withdrawals, GET /provider/withdrawals. */
 void cpc_h_provider_withdrawals_post(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_provider_withdrawals_list(struct cpc_http_req *req, struct cpc_http_res *res);
+/* The bodies of GET /account/balance and POST /provider/withdrawals for user (borrowed),
+ * already authenticated (the /dc routes call them after their own dc-scope check). */
+void cpc__h_account_balance_as(struct cpc_http_req *req, struct cpc_http_res *res,
+                               const struct cpc_puser *user);
+void cpc__h_provider_withdrawals_post_as(struct cpc_http_req *req, struct cpc_http_res *res,
+                                         const struct cpc_puser *user);
 /* POST /admin/withdrawals/{id}/approve and /reject. */
 void cpc_h_admin_withdrawal_approve(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_admin_withdrawal_reject(struct cpc_http_req *req, struct cpc_http_res *res);

@@ -116,11 +116,17 @@ static int request_locked(struct cpc_node *n, struct cpc_http_res *res, struct c
 
 void cpc_h_provider_withdrawals_post(struct cpc_http_req *req, struct cpc_http_res *res)
 {
+    struct cpc_puser u;
+    if (provider(req, res, CPC_SCOPE_ACCOUNT, &u) == 0)
+        cpc__h_provider_withdrawals_post_as(req, res, &u);
+}
+
+void cpc__h_provider_withdrawals_post_as(struct cpc_http_req *req, struct cpc_http_res *res,
+                                         const struct cpc_puser *user)
+{
     struct cpc_node *n = req->app;
     struct cpc_platform *p = cpc__auth_plat(req);
-    struct cpc_puser u;
-    if (provider(req, res, CPC_SCOPE_ACCOUNT, &u) != 0)
-        return;
+    struct cpc_puser u = *user;
     struct cpc_withdrawal_req r;
     struct cpc_err err = {0};
     int status = 0;

@@ -37,6 +37,7 @@ struct cpc_pstore {
     sqlite3_stmt **stats;         /* statements of platform_sqlite_stats.c */
     sqlite3_stmt **orders;        /* statements of platform_sqlite_orders.c */
     sqlite3_stmt **admin;         /* statements of platform_sqlite_admin.c */
+    sqlite3_stmt **dc;            /* statements of platform_sqlite_dc.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -140,6 +141,16 @@ int cpc__pstore_servers_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_servers_close(struct cpc_pstore *s);
 /* The SQL of platform migration 6 (the gpu_servers table), kept beside its statements. */
 extern const char cpc__pstore_servers_sql[];
+/* One gpu_servers row of a SELECT of its columns (then maintenance, when read) into *r. */
+void cpc__pstore_server_row(sqlite3_stmt *st, struct cpc_pserver *r);
+/* Bind the columns ?3 .. ?20 of r (the shape INSERT and UPDATE share). */
+int cpc__pstore_server_bind(struct cpc_pstore *s, sqlite3_stmt *st, const struct cpc_pserver *r,
+                            struct cpc_err *err);
+/* Prepare / finalize the statements of platform_sqlite_dc.c (by the servers' open/close). */
+int cpc__pstore_dc_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_dc_close(struct cpc_pstore *s);
+/* The SQL of platform migration 12 (dc scope, servers' maintenance), beside its statements. */
+extern const char cpc__pstore_dc_sql[];
 /* Prepare / finalize the statements of platform_sqlite_rentals.c (after migrations). */
 int cpc__pstore_rentals_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_rentals_close(struct cpc_pstore *s);

@@ -4,8 +4,9 @@
  * Each migration runs in its own IMMEDIATE transaction with its row in
  * platform_migrations, so a crash leaves the schema at a whole version. The
  * list is append-only and strictly ascending (the runner refuses to start
- * otherwise: a store at version N skips every entry at or below N, so an
- * entry merged out of order would never run on an existing store). The
+ * otherwise), and every entry that platform_migrations does not record runs,
+ * in list order: a store that skipped one (a branch merged in between) gets
+ * it, instead of skipping every entry below its highest version. The
  * later tables' SQL lives beside their statements (extern *_sql strings).
  */
 #include "platform_sqlite_internal.h"
@@ -152,6 +153,7 @@ static const struct pmigration pmigrations[] = {
     {10, "server samples", cpc__pstore_stats_sql},
     /* the rental money views and the low-funds watcher (platform_sqlite_rental_money.c) */
     {11, "rental money views", cpc__pstore_rental_money_sql},
+    {12, "data-center API", cpc__pstore_dc_sql}, /* platform_sqlite_dc.c */
     {14, "admin and support", cpc__pstore_admin_sql}, /* platform_sqlite_admin.c */
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
@@ -173,14 +175,34 @@ static int pversion(sqlite3 *db, int *out, struct cpc_err *err)
     return code;
 }
 
+/* *done = 1 when migration version is recorded. */
+static int recorded(sqlite3 *db, int version, int *done, struct cpc_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM platform_migrations WHERE version = ?1",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, version);
+        rc = sqlite3_step(st);
+    }
+    int code = 0;
+    if (rc == SQLITE_ROW)
+        *done = sqlite3_column_int(st, 0) > 0;
+    else
+        code = cpc__store_sqlerr(err, db, rc, "reading the platform migrations");
+    sqlite3_finalize(st);
+    return code;
+}
+
 static int migrate_one(sqlite3 *db, const struct pmigration *m, int *cur, struct cpc_err *err)
 {
     int rc = cpc__store_exec(db, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
-    if ((rc = pversion(db, cur, err)) != 0)
+    int done = 0;
+    if ((rc = recorded(db, m->version, &done, err)) != 0)
         goto fail;
-    if (*cur >= m->version)
+    if (done)
         return cpc__store_exec(db, "COMMIT", err);
     if ((rc = cpc__store_exec(db, m->sql, err)) != 0)
         goto fail;
@@ -201,7 +223,7 @@ static int migrate_one(sqlite3 *db, const struct pmigration *m, int *cur, struct
     }
     if ((rc = cpc__store_exec(db, "COMMIT", err)) != 0)
         goto fail;
-    *cur = m->version;
+    *cur = *cur > m->version ? *cur : m->version;
     return 0;
 fail:
     if (!sqlite3_get_autocommit(db))
@@ -233,7 +255,7 @@ int cpc__pstore_migrate(sqlite3 *db, int *version, struct cpc_err *err)
                                "platform migrations out of order: %d after %d",
                                pmigrations[i].version, pmigrations[i - 1].version);
     for (int i = 0; i < N_PMIGRATIONS; i++)
-        if (pmigrations[i].version > cur && (rc = migrate_one(db, &pmigrations[i], &cur, err)))
+        if ((rc = migrate_one(db, &pmigrations[i], &cur, err)) != 0)
             return rc;
     *version = cur;
     return 0;

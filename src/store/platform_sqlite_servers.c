@@ -55,11 +55,14 @@ const char cpc__pstore_servers_sql[] =
     "id, owner, gpu_model, gpu_count, vram_gb, cuda_cores, cpu, ram_gb, disk_gb, host, "        \
     "ssh_port_min, ssh_port_max, country, city, price_per_gpu_hour, price_per_hour, score, "   \
     "worker_addr, created_ms, updated_ms"
+/* what the reads take: the columns above, then maintenance (platform migration 12) */
+#define SRV_READ_COLS SRV_COLS ", maintenance"
 
 /* ?1 model, ?2 min price, ?3 max price (0: none), ?4 country, ?5 city, ?6 min vram,
  * ?7 min count, ?8 limit, ?9 offset */
 #define SRV_FILTER                                                                             \
-    " FROM gpu_servers WHERE (?1 = '' OR gpu_model = ?1) AND price_per_hour >= ?2 AND "        \
+    " FROM gpu_servers WHERE maintenance = 0 AND (?1 = '' OR gpu_model = ?1) AND "             \
+    "price_per_hour >= ?2 AND "                                                                \
     "(?3 = 0 OR price_per_hour <= ?3) AND (?4 = '' OR country = ?4) AND "                      \
     "(?5 = '' OR city = ?5) AND vram_gb >= ?6 AND gpu_count >= ?7 "
 
@@ -82,8 +85,8 @@ static const char *const ssql[SV__COUNT] = {
     [SV_INSERT] = "INSERT INTO gpu_servers(" SRV_COLS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
                   "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20 "
                   "WHERE (SELECT count(*) FROM gpu_servers WHERE owner = ?2) < ?21",
-    [SV_GET] = "SELECT " SRV_COLS " FROM gpu_servers WHERE id = ?1",
-    [SV_BY_OWNER] = "SELECT " SRV_COLS " FROM gpu_servers WHERE owner = ?1 "
+    [SV_GET] = "SELECT " SRV_READ_COLS " FROM gpu_servers WHERE id = ?1",
+    [SV_BY_OWNER] = "SELECT " SRV_READ_COLS " FROM gpu_servers WHERE owner = ?1 "
                     "ORDER BY created_ms, id",
     [SV_UPDATE] = "UPDATE gpu_servers SET gpu_model = ?3, gpu_count = ?4, vram_gb = ?5, "
                   "cuda_cores = ?6, cpu = ?7, ram_gb = ?8, disk_gb = ?9, host = ?10, "
@@ -91,9 +94,9 @@ static const char *const ssql[SV__COUNT] = {
                   "price_per_gpu_hour = ?15, price_per_hour = ?16, score = ?17, "
                   "worker_addr = ?18, updated_ms = ?20 WHERE id = ?1 AND owner = ?2",
     [SV_DELETE] = "DELETE FROM gpu_servers WHERE id = ?1 AND owner = ?2",
-    [SV_BY_PRICE] = "SELECT " SRV_COLS SRV_FILTER
+    [SV_BY_PRICE] = "SELECT " SRV_READ_COLS SRV_FILTER
                     "ORDER BY price_per_hour, id LIMIT ?8 OFFSET ?9",
-    [SV_BY_SCORE] = "SELECT " SRV_COLS SRV_FILTER
+    [SV_BY_SCORE] = "SELECT " SRV_READ_COLS SRV_FILTER
                     "ORDER BY score DESC, price_per_hour, id LIMIT ?8 OFFSET ?9",
     [SV_PRICES] = "SELECT gpu_model, count(*), min(price_per_gpu_hour), max(price_per_gpu_hour) "
                   "FROM gpu_servers GROUP BY gpu_model ORDER BY gpu_model",
@@ -117,11 +120,12 @@ int cpc__pstore_servers_open(struct cpc_pstore *s, struct cpc_err *err)
         if (rc != SQLITE_OK)
             return cpc__store_sqlerr(err, s->db, rc, "preparing a platform statement");
     }
-    return 0;
+    return cpc__pstore_dc_open(s, err);
 }
 
 void cpc__pstore_servers_close(struct cpc_pstore *s)
 {
+    cpc__pstore_dc_close(s);
     if (!s->servers)
         return;
     for (int i = 0; i < SV__COUNT; i++)
@@ -130,7 +134,7 @@ void cpc__pstore_servers_close(struct cpc_pstore *s)
     s->servers = NULL;
 }
 
-static void server_row(sqlite3_stmt *st, struct cpc_pserver *r)
+void cpc__pstore_server_row(sqlite3_stmt *st, struct cpc_pserver *r)
 {
     memset(r, 0, sizeof *r);
     copy_col(r->id, sizeof r->id, st, 0);
@@ -153,11 +157,12 @@ static void server_row(sqlite3_stmt *st, struct cpc_pserver *r)
     copy_col(r->worker_addr, sizeof r->worker_addr, st, 17); /* NULL reads as "" */
     r->created_ms = col_u64(st, 18);
     r->updated_ms = col_u64(st, 19);
+    r->maintenance = sqlite3_column_count(st) > 20 && sqlite3_column_int(st, 20) != 0;
 }
 
 /* Bind the columns ?3 .. ?20 of r (the shape INSERT and UPDATE share). */
-static int bind_server(struct cpc_pstore *s, sqlite3_stmt *st, const struct cpc_pserver *r,
-                       struct cpc_err *err)
+int cpc__pstore_server_bind(struct cpc_pstore *s, sqlite3_stmt *st, const struct cpc_pserver *r,
+                            struct cpc_err *err)
 {
     const char *const text[] = {r->gpu_model, r->cpu, r->host, r->country, r->city};
     static const int text_col[] = {3, 7, 10, 13, 14};
@@ -185,7 +190,8 @@ int cpc_pstore_server_add(struct cpc_pstore *s, const struct cpc_pserver *r,
     sqlite3_stmt *st = sv(s, SV_INSERT);
     int n = 0, rc;
     if ((rc = bind_text(s, st, 1, r->id, err)) == 0 &&
-        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 && (rc = bind_server(s, st, r, err)) == 0 &&
+        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 &&
+        (rc = cpc__pstore_server_bind(s, st, r, err)) == 0 &&
         (rc = bind_u64(s, st, 21, max_per_user, err)) == 0)
         rc = run(s, st, &n, "adding a server", err);
     if (rc == 0 && n == 0)
@@ -202,7 +208,7 @@ int cpc_pstore_server_get(struct cpc_pstore *s, const char *id, struct cpc_pserv
     sqlite3_stmt *st = sv(s, SV_GET);
     int rc = bind_text(s, st, 1, id, err);
     if (rc == 0 && (rc = step_row(s, st, "no such server", "reading a server", err)) == 1) {
-        server_row(st, r);
+        cpc__pstore_server_row(st, r);
         rc = 0;
     }
     cpc__store_stmt_done(st);
@@ -217,7 +223,7 @@ static int each_row(struct cpc_pstore *s, sqlite3_stmt *st, cpc_pserver_fn cb, v
     struct cpc_pserver r;
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        server_row(st, &r);
+        cpc__pstore_server_row(st, &r);
         if (cb(arg, &r) != 0)
             break;
     }
@@ -245,7 +251,8 @@ int cpc_pstore_server_update(struct cpc_pstore *s, const struct cpc_pserver *r,
     sqlite3_stmt *st = sv(s, SV_UPDATE);
     int n = 0, rc;
     if ((rc = bind_text(s, st, 1, r->id, err)) == 0 &&
-        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 && (rc = bind_server(s, st, r, err)) == 0)
+        (rc = bind_i64(s, st, 2, r->owner, err)) == 0 &&
+        (rc = cpc__pstore_server_bind(s, st, r, err)) == 0)
         rc = run(s, st, &n, "updating a server", err);
     if (rc == 0 && n == 0)
         rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "no such server");

@@ -409,6 +409,7 @@ struct cpc_pserver {
     uint64_t score;
     char worker_addr[48];        /* cpc1 address or "" */
     uint64_t created_ms, updated_ms;
+    int maintenance; /* 1: out of the catalogue, not rentable (migration 12; read only) */
 };
 
 /* Catalogue filters: "" and 0 mean "any". Rows come sorted by price_per_hour (then id),
@@ -704,5 +705,42 @@ int cpc_pstore_withdrawal_set_tx(struct cpc_pstore *s, const char *id, const cha
                                  struct cpc_err *err);
 /* Back to pending: an approval whose transfer was not admitted (tx_hash still ""). */
 int cpc_pstore_withdrawal_undo(struct cpc_pstore *s, const char *id, struct cpc_err *err);
+
+/* ==== data-center API (platform_sqlite_dc.c, platform migration 12) ==== */
+
+#define CPC_PSERVER_BATCH_MAX 1000u /* servers in one batch */
+
+/* Insert rows[0..n) (copied; the caller fills them as for cpc_pstore_server_add) in one
+ * transaction, all or none: CPC_ERR_TOO_LARGE when the owner's servers plus n would pass
+ * max_per_user (every row has the owner of rows[0]); CPC_ERR_DUPLICATE on an id clash. */
+int cpc_pstore_server_add_batch(struct cpc_pstore *s, const struct cpc_pserver *rows, size_t n,
+                                uint32_t max_per_user, struct cpc_err *err);
+/* Set maintenance (0 or 1, maint[i]) of owner's servers ids[i] for i < n in one
+ * transaction, all or none: CPC_ERR_NOT_FOUND with *bad = the first index owner has no
+ * such server at. All arrays borrowed. */
+int cpc_pstore_server_set_maintenance(struct cpc_pstore *s, int64_t owner,
+                                      const char (*ids)[37], const int *maint, size_t n,
+                                      uint64_t now_ms, size_t *bad, struct cpc_err *err);
+/* A server whose latest minute sample reached a temperature: plain data. */
+struct cpc_pserver_hot {
+    char server_id[37];
+    uint64_t t_ms;
+    double temp_c;
+};
+/* Fill rows (caller's array of cap) with owner's servers whose latest sample has
+ * temp_c >= min_temp; *n = rows filled. */
+int cpc_pstore_dc_hot(struct cpc_pstore *s, int64_t owner, double min_temp,
+                      struct cpc_pserver_hot *rows, size_t cap, size_t *n, struct cpc_err *err);
+/* An open rental on owner's server whose worker reported provisioning failed. */
+struct cpc_porder_failed {
+    char rental_id[65];
+    char server_id[37];
+    char error[CPC_PORDER_ERROR_MAX + 1];
+    uint64_t state_ms;
+};
+/* Fill rows (caller's array of cap), newest report first; *n = rows filled. */
+int cpc_pstore_dc_failed_orders(struct cpc_pstore *s, int64_t owner,
+                                struct cpc_porder_failed *rows, size_t cap, size_t *n,
+                                struct cpc_err *err);
 
 #endif

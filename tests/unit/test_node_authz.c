@@ -3,7 +3,7 @@
  * Every route of cpc_daemon_routes() must have a rule here (public, signed
  * worker request, any signed-in user, admin) and says which API-key scope it
  * takes (KEY_ANY on public routes, KEY_NONE where only an access token may
- * call, else the one scope: read, jobs or account); a route added without a
+ * call, else the one scope: read, jobs, account or dc); a route added without a
  * rule, or a rule for a route that is gone, fails
  * test_every_route_has_a_rule. Then each route is called over real HTTP by
  * nine identities: anonymous, a customer (a session access token), a
@@ -54,6 +54,7 @@ enum access { PUBLIC, SIGNED, USER, ADMIN, OPTIONAL, PROVIDER_ONLY };
 #define KEY_READ CPC_SCOPE_READ
 #define KEY_JOBS CPC_SCOPE_JOBS
 #define KEY_ACCOUNT CPC_SCOPE_ACCOUNT
+#define KEY_DC CPC_SCOPE_DC
 
 struct rule {
     const char *method, *pattern;
@@ -186,6 +187,19 @@ static const struct rule RULES[] = {
     {"GET", "/admin/support/tickets", ADMIN, KEY_NONE},
     {"POST", "/admin/support/tickets/{id}/messages", ADMIN, KEY_NONE},
     {"POST", "/admin/support/tickets/{id}/status", ADMIN, KEY_NONE},
+    /* the data-center API: a provider's dc key (or session) only */
+    {"POST", "/dc/servers/batch", PROVIDER_ONLY, KEY_DC},
+    {"POST", "/dc/servers/status", PROVIDER_ONLY, KEY_DC},
+    {"GET", "/dc/servers", PROVIDER_ONLY, KEY_DC},
+    {"PUT", "/dc/servers/{id}", PROVIDER_ONLY, KEY_DC},
+    {"DELETE", "/dc/servers/{id}", PROVIDER_ONLY, KEY_DC},
+    {"GET", "/dc/stats", PROVIDER_ONLY, KEY_DC},
+    {"GET", "/dc/revenue", PROVIDER_ONLY, KEY_DC},
+    {"GET", "/dc/utilization", PROVIDER_ONLY, KEY_DC},
+    {"GET", "/dc/alerts", PROVIDER_ONLY, KEY_DC},
+    {"GET", "/dc/balance", PROVIDER_ONLY, KEY_DC},
+    {"GET", "/dc/transactions", PROVIDER_ONLY, KEY_DC},
+    {"POST", "/dc/withdraw", PROVIDER_ONLY, KEY_DC},
     /* legacy proof-of-concept API */
     {"GET", "/register", PUBLIC, KEY_ANY},
     {"GET", "/get_task", PUBLIC, KEY_ANY},
@@ -235,7 +249,8 @@ static void test_every_route_has_a_rule(void **state)
                  : RULES[k].access == SIGNED   ? key == KEY_NONE
                  : RULES[k].access == ADMIN    ? key == KEY_NONE
                  : RULES[k].access == OPTIONAL ? key == KEY_JOBS
-                 : RULES[k].access == PROVIDER_ONLY ? key == KEY_READ || key == KEY_ACCOUNT
+                 : RULES[k].access == PROVIDER_ONLY ? key == KEY_READ || key == KEY_ACCOUNT ||
+                                                          key == KEY_DC
                                                : key == KEY_NONE || key == KEY_READ ||
                                                      key == KEY_ACCOUNT || key == KEY_JOBS;
         if (!ok)
