@@ -479,6 +479,7 @@ void cpc_h_rentals_post(struct cpc_http_req *req, struct cpc_http_res *res)
     locked = cpc_custody_lock(req->app);
     if (place_order(req, res, p, u.id, c, hash) != 0)
         goto out;
+    cpc_market_sync_kick(((struct cpc_node *)req->app)->market_sync); /* unlist it on Vast */
     const struct cpc_payload_rental_open *pl = &c->tx.u.rental_open;
     uint64_t cost = cpc_rental_minute_cost(pl->offer.rate_per_minute, c->bps);
     cpc_http_res_json(
