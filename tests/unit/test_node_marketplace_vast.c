@@ -6,7 +6,8 @@
  *   - a pass lists the opted-in server at price + commission with a min bid;
  *     a price change is listed again, an unchanged one is not;
  *   - a Vast booking shows the server busy and POST /rentals refuses it
- *     (409 server_busy); the booking's end frees it; opting out unlists;
+ *     (409 server_busy); the booking's end frees it; a rental of ours
+ *     unlists it (never booked twice);
  *   - the completed days' earnings are credited minus the commission,
  *     exactly once, also when the node restarts with the transfer lost from
  *     the mempool (the same tx is submitted again) and when another tx took
@@ -204,12 +205,26 @@ static void test_publish_price_booking(void **state)
     assert_string_equal(status_of(f, prov, srv), "online");
     assert_int_equal(integration(f, admin, "bookings"), 1);
     assert_int_equal(integration(f, admin, "bookings_open"), 0);
-    /* opting out unlists the machine */
-    expect(f, opt(f, prov, srv, "{\"vast\":false}"), 200, NULL);
+    /* rented on our own market: unlisted on Vast, so it is never booked twice */
+    char cust_addr[64];
+    expect(f, http_ex(f, "GET", "/me/wallet", NULL, cust, NULL, NULL), 200, NULL);
+    snprintf(cust_addr, sizeof cust_addr, "%s", str(f->last, "address"));
+    fund(f, cust_addr, 10 * CPC);
+    heartbeat(f, &k);
+    expect(f, call(f, "POST", "/rentals",
+                   json_pack("{s:s, s:i, s:s}", "gpu_id", srv, "hours", 1, "ssh_public_key", SSH),
+                   cust, NULL),
+           202, NULL);
+    assert_int_equal(fv.unlists, 0);
     step(f);
     assert_int_equal(fv.unlists, 1);
     assert_false(fv.listed);
     assert_int_equal(integration(f, admin, "servers_published"), 0);
+    /* opting out: nothing more to unlist */
+    expect(f, opt(f, prov, srv, "{\"vast\":false}"), 200, NULL);
+    step(f);
+    assert_int_equal(fv.unlists, 1);
+    assert_int_equal(integration(f, admin, "servers_opted_in"), 0);
 }
 
 /* Reopen the node on its home: what a kill -9 leaves (the mempool is lost). */
