@@ -189,6 +189,9 @@ static void test_publish_price_booking(void **state)
     snprintf(cust, sizeof cust, "%s", str(j, "access_token"));
     json_decref(j);
     heartbeat(f, &k);
+    snprintf(path, sizeof path, "/market/gpu/%s", srv);
+    expect(f, http_ex(f, "GET", path, NULL, cust, NULL, NULL), 200, NULL);
+    assert_string_equal(str(f->last, "status"), "busy"); /* the customers' catalogue */
     expect(f, call(f, "POST", "/rentals",
                    json_pack("{s:s, s:i, s:s}", "gpu_id", srv, "hours", 1, "ssh_public_key", SSH),
                    cust, NULL),
