@@ -9,6 +9,7 @@
 #include "../http/httpd.h"
 #include "../market/blobs.h"
 #include "../market/lease_cache.h"
+#include "../market/market_sync.h"
 #include "../market/rental_watch.h"
 #include "../market/routes_legacy.h"
 #include "../market/scheduler.h"
@@ -64,6 +65,8 @@ int cpc_daemon_open(struct cpc_node *n, const struct cpc_node_config *cfg, struc
         return rc;
     if (!(n->rental_watch = cpc_rental_watch_new(0)))
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    if ((rc = cpc_market_sync_open(&n->market_sync, n, n->cfg.home, err)) != 0)
+        return cpc_err_prefix(err, "marketplace connectors");
     struct cpc_blobs_config bc;
     if ((rc = cpc_blobs_config_load(&bc, n->cfg.home, err)) != 0)
         return rc;
@@ -108,6 +111,8 @@ int cpc_daemon_start(struct cpc_node *n, struct cpc_err *err)
     /* long-polling workers are resumed when the scheduler has work for them */
     cpc_scheduler_set_notify(n->scheduler, wake_httpd, n->httpd);
     rc = cpc_node_start(n, err);
+    if (rc == 0 && (rc = cpc_market_sync_start(n->market_sync, err)) != 0)
+        cpc_node_stop(n);
     if (rc != 0) {
         cpc_scheduler_set_notify(n->scheduler, NULL, NULL);
         cpc_httpd_stop(n->httpd);
@@ -118,6 +123,7 @@ int cpc_daemon_start(struct cpc_node *n, struct cpc_err *err)
 
 void cpc_daemon_stop(struct cpc_node *n)
 {
+    cpc_market_sync_stop(n->market_sync); /* before the node: it admits txs */
     cpc_node_stop(n);
     if (n->scheduler)
         cpc_scheduler_set_notify(n->scheduler, NULL, NULL);
@@ -135,6 +141,7 @@ void cpc_daemon_close(struct cpc_node *n)
     cpc_worker_auth_free(n->worker_auth);
     cpc_lease_cache_free(n->lease_cache);
     cpc_rental_watch_free(n->rental_watch);
+    cpc_market_sync_free(n->market_sync);
     cpc_platform_free(n->platform);
     cpc_blobs_free(n->blobs);
     cpc_legacy_free(n->legacy);
@@ -143,6 +150,7 @@ void cpc_daemon_close(struct cpc_node *n)
     n->lease_cache = NULL;
     n->platform = NULL;
     n->rental_watch = NULL;
+    n->market_sync = NULL;
     n->blobs = NULL;
     n->legacy = NULL;
     cpc_node_close(n);

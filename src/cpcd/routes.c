@@ -11,6 +11,7 @@
 #include "../market/blobs.h"
 #include "../market/routes_legacy.h"
 #include "../market/routes_marketplace.h"
+#include "../market/routes_marketplaces.h"
 #include "../market/routes_gpu.h"
 #include "../market/routes_servers.h"
 #include "../market/routes_dc.h"
@@ -93,6 +94,9 @@ static const struct cpc_route routes[] = {
     {"DELETE", "/provider/servers/{id}", cpc_h_provider_server_delete, CPC_AUTH_BODY_MAX, 0},
     /* the servers' load series and the provider's statistics (routes_server_stats.c) */
     {"GET", "/provider/servers/{id}/stats", cpc_h_provider_server_stats, 0, 0},
+    /* reselling on marketplaces (routes_marketplaces.c) */
+    {"PUT", "/provider/servers/{id}/marketplaces", cpc_h_provider_server_marketplaces_put,
+     CPC_AUTH_BODY_MAX, 0},
     {"GET", "/provider/stats", cpc_h_provider_stats, 0, 0},
     {"GET", "/rentals/{id}/stats", cpc_h_rental_stats, 0, 0},
     {"GET", "/market/gpu", cpc_h_market_gpu, 0, 0},
@@ -142,6 +146,7 @@ static const struct cpc_route routes[] = {
     {"POST", "/admin/users/{id}/unblock", cpc_h_admin_unblock, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/admin/users/{id}/kyc", cpc_h_admin_kyc, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/admin/audit", cpc_h_admin_audit, 0, 0},
+    {"GET", "/admin/integrations", cpc_h_admin_integrations, 0, 0},
     /* the per-provider commission on the chain (market/routes_commission.c) */
     {"GET", "/admin/users/{id}/commission", cpc_h_admin_commission_get, 0, 0},
     {"PUT", "/admin/users/{id}/commission", cpc_h_admin_commission_put, CPC_AUTH_BODY_MAX, 0},

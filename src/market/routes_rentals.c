@@ -55,6 +55,7 @@
 #include "../platform/custody.h"
 #include "../platform/platform.h"
 #include "../platform/routes_wallet.h"
+#include "market_sync.h"
 #include "rental_body.h"
 #include "routes_rentals_internal.h"
 #include "server_body.h"
@@ -158,6 +159,10 @@ static int choose_server(struct cpc_http_req *req, struct cpc_http_res *res,
             cpc_http_res_error(res, 409, "server_offline", "this server is offline");
             return -1;
         }
+        if (rc == 0 && cpc_market_server_booked(req->app, r->id)) {
+            cpc_http_res_error(res, 409, "server_busy", "this server is booked on a marketplace");
+            return -1;
+        }
         if (rc == 0 && (rc = provider_wallet(p, r, w, &err)) == 0) {
             cpc_http_res_error(res, 409, "server_unavailable",
                                "this server cannot be rented through the platform");
@@ -186,6 +191,8 @@ static int choose_server(struct cpc_http_req *req, struct cpc_http_res *res,
     rc = cpc_pstore_server_search(p->store, &f, keep_online, c, &err);
     int found = 0;
     for (size_t i = 0; rc == 0 && !found && i < c->count; i++) {
+        if (cpc_market_server_booked(req->app, c->rows[i].id))
+            continue; /* booked on a marketplace (market_sync.h) */
         int k = provider_wallet(p, &c->rows[i], w, &err);
         if (k < 0)
             rc = -1;
@@ -477,6 +484,7 @@ void cpc_h_rentals_post(struct cpc_http_req *req, struct cpc_http_res *res)
     locked = cpc_custody_lock(req->app);
     if (place_order(req, res, p, u.id, c, hash) != 0)
         goto out;
+    cpc_market_sync_kick(((struct cpc_node *)req->app)->market_sync); /* unlist it on Vast */
     const struct cpc_payload_rental_open *pl = &c->tx.u.rental_open;
     uint64_t cost = cpc_rental_minute_cost(pl->offer.rate_per_minute, c->bps);
     cpc_http_res_json(

@@ -28,6 +28,7 @@
 #include "../node/node.h"
 #include "../platform/auth_http.h"
 #include "../platform/platform.h"
+#include "market_sync.h"
 #include "scheduler.h"
 #include "server_body.h"
 #include "rental_orders.h"
@@ -251,6 +252,7 @@ void cpc__server_put_as(struct cpc_http_req *req, struct cpc_http_res *res, uint
         cpc__auth_internal(res, &err);
         goto out;
     }
+    cpc_market_sync_kick(((struct cpc_node *)req->app)->market_sync); /* a new price */
     if (op != CPC_SERVER_BIND_NONE) {
         char d[128];
         snprintf(d, sizeof d, "id=%s worker=%s", r.id, r.worker_addr[0] ? r.worker_addr : "none");
@@ -288,5 +290,6 @@ void cpc__server_delete_as(struct cpc_http_req *req, struct cpc_http_res *res, u
     char d[64];
     snprintf(d, sizeof d, "id=%s", id);
     cpc__auth_audit(p, u.id, "server_deleted", d);
+    cpc_market_sync_kick(((struct cpc_node *)req->app)->market_sync); /* unlist it on Vast */
     cpc_http_res_json(res, 200, json_pack("{s:s, s:b}", "id", id, "deleted", 1));
 }

@@ -84,6 +84,7 @@ struct cpc_node {
     struct cpc_legacy *legacy;          /* legacy API limits (market/routes_legacy.h) */
     struct cpc_lease_cache *lease_cache; /* leases signed here (market/lease_cache.h) */
     struct cpc_rental_watch *rental_watch; /* low-funds emails (market/rental_watch.h) */
+    struct cpc_market_sync *market_sync; /* marketplace connectors; NULL = off (market/market_sync.h) */
 
     /* Set by the daemon before cpc_node_start. on_block: called by the producer
      * after each committed block with its delta (the scheduler follows the

@@ -38,6 +38,7 @@ struct cpc_pstore {
     sqlite3_stmt **orders;        /* statements of platform_sqlite_orders.c */
     sqlite3_stmt **admin;         /* statements of platform_sqlite_admin.c */
     sqlite3_stmt **dc;            /* statements of platform_sqlite_dc.c */
+    sqlite3_stmt **market;        /* statements of platform_sqlite_market.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -182,6 +183,11 @@ void cpc__pstore_admin_close(struct cpc_pstore *s);
 /* The SQL of platform migration 14 (support tickets and messages, the withdrawals' status
  * index), kept beside its statements. */
 extern const char cpc__pstore_admin_sql[];
+/* Prepare / finalize the statements of platform_sqlite_market.c (after migrations). */
+int cpc__pstore_market_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_market_close(struct cpc_pstore *s);
+/* The SQL of platform migration 15 (the marketplace connectors' tables). */
+extern const char cpc__pstore_market_sql[];
 /* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
 extern const char cpc__pstore_unknown_login_sql[];
 

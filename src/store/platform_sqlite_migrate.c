@@ -155,6 +155,7 @@ static const struct pmigration pmigrations[] = {
     {11, "rental money views", cpc__pstore_rental_money_sql},
     {12, "data-center API", cpc__pstore_dc_sql}, /* platform_sqlite_dc.c */
     {14, "admin and support", cpc__pstore_admin_sql}, /* platform_sqlite_admin.c */
+    {15, "marketplace connectors", cpc__pstore_market_sql}, /* platform_sqlite_market.c */
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 

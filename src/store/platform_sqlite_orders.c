@@ -57,7 +57,9 @@ static const char *const osql[OR__COUNT] = {
                   "RETURNING reboot_seq",
     [OR_GET] = ("SELECT reboot_seq, coalesce(state, ''), port, error, reboot_done, state_ms, "
                 "log_tail, log_ms FROM rental_orders WHERE rental_id = ?1"),
-    [OR_BUSY] = "SELECT EXISTS (SELECT 1 FROM rentals WHERE server_id = ?1 AND ended_ms IS NULL)",
+    /* a rental not ended, or a booking on a marketplace (platform_sqlite_market.c) */
+    [OR_BUSY] = "SELECT EXISTS (SELECT 1 FROM rentals WHERE server_id = ?1 AND ended_ms IS NULL) "
+                "OR EXISTS (SELECT 1 FROM marketplace_servers WHERE server_id = ?1 AND booked = 1)",
 };
 
 static sqlite3_stmt *ot(struct cpc_pstore *s, enum ostmt i) { return s->orders[i]; }
