@@ -159,6 +159,7 @@ static const struct pmigration pmigrations[] = {
     {10, "server samples", cpc__pstore_stats_sql},
     /* the rental money views and the low-funds watcher (platform_sqlite_rental_money.c) */
     {11, "rental money views", cpc__pstore_rental_money_sql},
+    {13, "webhooks", cpc__pstore_webhooks_sql}, /* platform_sqlite_webhooks.c */
 };
 #define N_PMIGRATIONS ((int)(sizeof pmigrations / sizeof pmigrations[0]))
 
@@ -373,7 +374,7 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
         (rc = cpc__pstore_rentals_open(s, err)) != 0 || (rc = cpc__pstore_money_open(s, err)) != 0 ||
         (rc = cpc__pstore_stats_open(s, err)) != 0 ||
         (rc = cpc__pstore_rental_money_open(s, err)) != 0 ||
-        (rc = cpc__pstore_orders_open(s, err)) != 0)
+        (rc = cpc__pstore_orders_open(s, err)) != 0 || (rc = cpc__pstore_webhooks_open(s, err)))
         goto fail;
     *out = s;
     return 0;
@@ -397,6 +398,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
     cpc__pstore_orders_close(s);
     cpc__pstore_rental_money_close(s);
     cpc__pstore_stats_close(s);
+    cpc__pstore_webhooks_close(s);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);

@@ -36,6 +36,7 @@ struct cpc_pstore {
     sqlite3_stmt **rental_money;  /* statements of platform_sqlite_rental_money.c */
     sqlite3_stmt **stats;         /* statements of platform_sqlite_stats.c */
     sqlite3_stmt **orders;        /* statements of platform_sqlite_orders.c */
+    sqlite3_stmt **webhooks;      /* statements of platform_sqlite_webhooks.c */
     pthread_mutex_t mu;
     int version;
 };
@@ -164,6 +165,11 @@ int cpc__pstore_orders_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_orders_close(struct cpc_pstore *s);
 /* The SQL of platform migration 9 (rental_orders), kept beside its statements. */
 extern const char cpc__pstore_orders_sql[];
+/* Prepare / finalize the statements of platform_sqlite_webhooks.c (after migrations). */
+int cpc__pstore_webhooks_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_webhooks_close(struct cpc_pstore *s);
+/* The SQL of platform migration 13 (webhooks, their outbox and attempts). */
+extern const char cpc__pstore_webhooks_sql[];
 /* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
 extern const char cpc__pstore_unknown_login_sql[];
 

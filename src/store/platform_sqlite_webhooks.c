@@ -1,0 +1,421 @@
+/* platform_sqlite_webhooks.c — webhook_store.h for SQLite (platform
+ * migration 13): webhooks, their outbox and their attempt log.
+ *
+ * Design note. The common case is the delivery path: pick a due row (one
+ * indexed SELECT, no write) and record its outcome (one commit holding the
+ * row's update, the attempt's log row and two bounded prunes, each through
+ * a partial or covering index). An event's rows go in with one
+ * INSERT ... SELECT over the user's webhooks (at most 10). Same connection,
+ * mutex and rules as platform_sqlite.c: statements prepared once at open,
+ * no SQL built from data; the secrets arrive sealed (webhooks.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform_sqlite_internal.h"
+#include "webhook_store.h"
+
+const char cpc__pstore_webhooks_sql[] =
+    "CREATE TABLE webhooks("
+    "  id INTEGER PRIMARY KEY,"
+    "  user INTEGER NOT NULL REFERENCES users(id),"
+    "  url TEXT NOT NULL CHECK (length(url) BETWEEN 8 AND 2048),"
+    "  events INTEGER NOT NULL CHECK (events > 0),"
+    "  sealed_secret BLOB NOT NULL CHECK (length(sealed_secret) BETWEEN 1 AND 128),"
+    "  created_ms INTEGER NOT NULL CHECK (created_ms >= 0)"
+    ") STRICT;"
+    "CREATE INDEX webhooks_user ON webhooks(user, id);"
+    "CREATE TABLE webhook_outbox("
+    "  id INTEGER PRIMARY KEY,"
+    "  webhook INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"
+    "  event_id TEXT NOT NULL UNIQUE CHECK (length(event_id) BETWEEN 8 AND 47),"
+    "  type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 32),"
+    "  data TEXT NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  window_ms INTEGER NOT NULL,"
+    "  next_ms INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1, 2)),"
+    "  last_status INTEGER NOT NULL DEFAULT 0,"
+    "  last_error TEXT NOT NULL DEFAULT '',"
+    "  done_ms INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE INDEX webhook_outbox_due ON webhook_outbox(next_ms, id) WHERE state = 0;"
+    "CREATE INDEX webhook_outbox_hook ON webhook_outbox(webhook, id);"
+    "CREATE INDEX webhook_outbox_done ON webhook_outbox(webhook, id) WHERE state <> 0;"
+    "CREATE TABLE webhook_attempts("
+    "  id INTEGER PRIMARY KEY,"
+    "  webhook INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"
+    "  delivery INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  duration_ms INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  error TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX webhook_attempts_hook ON webhook_attempts(webhook, id);"
+    "CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery, id);"
+    /* the watcher's mark: rental.booked was emitted (rentals from before: never) */
+    "ALTER TABLE rentals ADD COLUMN booked_hook_ms INTEGER CHECK (booked_hook_ms >= 0);"
+    "UPDATE rentals SET booked_hook_ms = created_ms;";
+
+#define HOOK_COLS "id, user, url, events, sealed_secret, created_ms"
+#define OUT_COLS                                                                              \
+    "id, webhook, event_id, type, data, created_ms, window_ms, next_ms, attempts, state, "    \
+    "last_status, last_error, done_ms"
+
+enum wstmt {
+    WH_COUNT, WH_INS, WH_LIST, WH_GET, WH_DEL, WH_EMIT, WH_PICK, WH_RECORD, WH_LOG, WH_PRUNE_LOG,
+    WH_PRUNE_DONE, WH_DELIVERIES, WH_ATTEMPTS, WH_REDELIVER, WH_PENDING, WH_BOOKED, WH__COUNT
+};
+
+static const char *const wsql[WH__COUNT] = {
+    [WH_COUNT] = "SELECT count(*) FROM webhooks WHERE user = ?1",
+    [WH_INS] = "INSERT INTO webhooks(user, url, events, sealed_secret, created_ms) "
+              "VALUES (?1, ?2, ?3, ?4, ?5)",
+    [WH_LIST] = "SELECT " HOOK_COLS " FROM webhooks WHERE user = ?1 ORDER BY id LIMIT ?2",
+    [WH_GET] = "SELECT " HOOK_COLS " FROM webhooks WHERE id = ?2 AND (?1 <= 0 OR user = ?1)",
+    [WH_DEL] = "DELETE FROM webhooks WHERE id = ?2 AND user = ?1",
+    [WH_EMIT] = "INSERT INTO webhook_outbox(webhook, event_id, type, data, created_ms, "
+               "window_ms, next_ms) SELECT id, ?4 || id, ?5, ?6, ?7, ?7, ?7 FROM webhooks "
+               "WHERE user = ?1 AND (events & ?3) <> 0 AND (?2 <= 0 OR id = ?2)",
+    [WH_PICK] = "SELECT " OUT_COLS " FROM webhook_outbox WHERE state = 0 AND next_ms <= ?1 "
+               "AND webhook NOT IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ORDER BY next_ms, id "
+               "LIMIT 1",
+    [WH_RECORD] = "UPDATE webhook_outbox SET state = ?2, next_ms = ?3, attempts = attempts + 1, "
+                 "last_status = ?4, last_error = ?5, done_ms = ?6 WHERE id = ?1",
+    [WH_LOG] = "INSERT INTO webhook_attempts(webhook, delivery, at_ms, duration_ms, status, "
+              "error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [WH_PRUNE_LOG] = "DELETE FROM webhook_attempts WHERE webhook = ?1 AND id <= (SELECT id FROM "
+                    "webhook_attempts WHERE webhook = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    [WH_PRUNE_DONE] = "DELETE FROM webhook_outbox WHERE webhook = ?1 AND state <> 0 AND id <= "
+                     "(SELECT id FROM webhook_outbox WHERE webhook = ?1 AND state <> 0 "
+                     "ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    [WH_DELIVERIES] = "SELECT " OUT_COLS " FROM webhook_outbox WHERE webhook = ?1 "
+                     "ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+    [WH_ATTEMPTS] = "SELECT id, delivery, at_ms, duration_ms, status, error FROM "
+                   "webhook_attempts WHERE delivery = ?1 ORDER BY id DESC LIMIT ?2",
+    [WH_REDELIVER] = "UPDATE webhook_outbox SET state = 0, attempts = 0, window_ms = ?3, "
+                    "next_ms = ?3, done_ms = 0 WHERE id = ?2 AND webhook = ?1",
+    [WH_PENDING] = "SELECT count(*) FROM webhook_outbox WHERE state = 0",
+    [WH_BOOKED] = "UPDATE rentals SET booked_hook_ms = ?2 WHERE id = ?1 AND booked_hook_ms IS NULL",
+};
+
+static sqlite3_stmt *wt(struct cpc_pstore *s, enum wstmt i) { return s->webhooks[i]; }
+
+int cpc__pstore_webhooks_open(struct cpc_pstore *s, struct cpc_err *err)
+{
+    s->webhooks = calloc(WH__COUNT, sizeof *s->webhooks);
+    if (!s->webhooks)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < WH__COUNT; i++) {
+        int rc = sqlite3_prepare_v3(s->db, wsql[i], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &s->webhooks[i], NULL);
+        if (rc != SQLITE_OK)
+            return cpc__store_sqlerr(err, s->db, rc, "preparing a webhook statement");
+    }
+    return 0;
+}
+
+void cpc__pstore_webhooks_close(struct cpc_pstore *s)
+{
+    if (!s->webhooks)
+        return;
+    for (int i = 0; i < WH__COUNT; i++)
+        sqlite3_finalize(s->webhooks[i]);
+    free(s->webhooks);
+    s->webhooks = NULL;
+}
+
+void cpc_pwh_delivery_clear(struct cpc_pwh_delivery *d)
+{
+    if (!d)
+        return;
+    free(d->data);
+    d->data = NULL;
+}
+
+static void hook_row(sqlite3_stmt *st, struct cpc_pwebhook *w)
+{
+    memset(w, 0, sizeof *w);
+    w->id = sqlite3_column_int64(st, 0);
+    w->user = sqlite3_column_int64(st, 1);
+    copy_col(w->url, sizeof w->url, st, 2);
+    w->events = (uint32_t)col_u64(st, 3);
+    int n = sqlite3_column_bytes(st, 4);
+    const void *b = sqlite3_column_blob(st, 4);
+    if (b && n > 0 && (size_t)n <= sizeof w->sealed) {
+        memcpy(w->sealed, b, (size_t)n);
+        w->sealed_len = (size_t)n;
+    }
+    w->created_ms = col_u64(st, 5);
+}
+
+/* Read an OUT_COLS row; -1 on OOM. */
+static int out_row(sqlite3_stmt *st, struct cpc_pwh_delivery *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = sqlite3_column_int64(st, 0);
+    d->webhook = sqlite3_column_int64(st, 1);
+    copy_col(d->event_id, sizeof d->event_id, st, 2);
+    copy_col(d->type, sizeof d->type, st, 3);
+    const unsigned char *t = sqlite3_column_text(st, 4);
+    d->data = strdup(t ? (const char *)t : "null");
+    d->created_ms = col_u64(st, 5);
+    d->window_ms = col_u64(st, 6);
+    d->next_ms = col_u64(st, 7);
+    d->attempts = (uint32_t)col_u64(st, 8);
+    d->state = sqlite3_column_int(st, 9);
+    d->last_status = sqlite3_column_int(st, 10);
+    copy_col(d->last_error, sizeof d->last_error, st, 11);
+    d->done_ms = col_u64(st, 12);
+    return d->data ? 0 : -1;
+}
+
+int cpc_pstore_webhook_insert(struct cpc_pstore *s, const struct cpc_pwebhook *w, uint32_t max,
+                              int64_t *id, struct cpc_err *err)
+{
+    int rc = cpc__pstore_tx_begin(s, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = wt(s, WH_COUNT);
+    if ((rc = bind_i64(s, st, 1, w->user, err)) == 0 &&
+        (rc = step_row(s, st, "no count", "counting webhooks", err)) == 1) {
+        rc = sqlite3_column_int64(st, 0) >= max
+                 ? cpc_err_set(err, CPC_ERR_TOO_LARGE, "at most %u webhooks", max)
+                 : 0;
+    }
+    cpc__store_stmt_done(st);
+    st = wt(s, WH_INS);
+    if (rc == 0 && (rc = bind_i64(s, st, 1, w->user, err)) == 0 &&
+        (rc = bind_text(s, st, 2, w->url, err)) == 0 &&
+        (rc = bind_i64(s, st, 3, w->events, err)) == 0 &&
+        (rc = bind_blob(s, st, 4, w->sealed, w->sealed_len, err)) == 0 &&
+        (rc = bind_u64(s, st, 5, w->created_ms, err)) == 0 &&
+        (rc = run(s, st, NULL, "adding a webhook", err)) == 0)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return cpc__pstore_tx_end(s, rc, st, err);
+}
+
+int cpc_pstore_webhook_list(struct cpc_pstore *s, int64_t user, struct cpc_pwebhook *rows,
+                            size_t cap, size_t *n, struct cpc_err *err)
+{
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_LIST);
+    int rc = bind_i64(s, st, 1, user, err), src = SQLITE_DONE;
+    if (rc == 0 && (rc = bind_u64(s, st, 2, cap, err)) == 0) {
+        while (*n < cap && (src = sqlite3_step(st)) == SQLITE_ROW)
+            hook_row(st, &rows[(*n)++]);
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = fail(s, src, "listing webhooks", err);
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_webhook_get(struct cpc_pstore *s, int64_t user, int64_t id,
+                           struct cpc_pwebhook *w, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_GET);
+    int rc = bind_i64(s, st, 1, user, err);
+    if (rc == 0 && (rc = bind_i64(s, st, 2, id, err)) == 0 &&
+        (rc = step_row(s, st, "no such webhook", "reading a webhook", err)) == 1) {
+        hook_row(st, w);
+        rc = 0;
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_webhook_delete(struct cpc_pstore *s, int64_t user, int64_t id, int *deleted,
+                              struct cpc_err *err)
+{
+    *deleted = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_DEL);
+    int rc = bind_i64(s, st, 1, user, err);
+    if (rc == 0 && (rc = bind_i64(s, st, 2, id, err)) == 0)
+        rc = run(s, st, deleted, "deleting a webhook", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_webhook_emit(struct cpc_pstore *s, int64_t user, int64_t only, uint32_t bit,
+                            const char *id_prefix, const char *type, const char *data,
+                            uint64_t now_ms, int *rows, struct cpc_err *err)
+{
+    *rows = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_EMIT);
+    int rc;
+    if ((rc = bind_i64(s, st, 1, user, err)) == 0 && (rc = bind_i64(s, st, 2, only, err)) == 0 &&
+        (rc = bind_i64(s, st, 3, bit, err)) == 0 &&
+        (rc = bind_text(s, st, 4, id_prefix, err)) == 0 &&
+        (rc = bind_text(s, st, 5, type, err)) == 0 && (rc = bind_text(s, st, 6, data, err)) == 0 &&
+        (rc = bind_u64(s, st, 7, now_ms, err)) == 0)
+        rc = run(s, st, rows, "queueing a webhook event", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_webhook_claim(struct cpc_pstore *s, uint64_t now_ms, const int64_t *busy,
+                             size_t nbusy, struct cpc_pwh_delivery *d, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_PICK);
+    int rc = bind_u64(s, st, 1, now_ms, err);
+    for (int i = 0; rc == 0 && i < 8; i++)
+        rc = bind_i64(s, st, 2 + i, (size_t)i < nbusy ? busy[i] : 0, err);
+    if (rc == 0) {
+        int src = sqlite3_step(st);
+        if (src == SQLITE_ROW)
+            rc = out_row(st, d) == 0 ? 1 : cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        else if (src != SQLITE_DONE)
+            rc = fail(s, src, "picking a webhook delivery", err);
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* The attempt's log row and the two prunes (caller in a transaction). */
+static int log_attempt(struct cpc_pstore *s, const struct cpc_pwh_delivery *d, int status,
+                       const char *error, uint64_t at_ms, uint64_t duration_ms,
+                       struct cpc_err *err)
+{
+    sqlite3_stmt *st = wt(s, WH_LOG);
+    int rc;
+    if ((rc = bind_i64(s, st, 1, d->webhook, err)) != 0 ||
+        (rc = bind_i64(s, st, 2, d->id, err)) != 0 || (rc = bind_u64(s, st, 3, at_ms, err)) != 0 ||
+        (rc = bind_u64(s, st, 4, duration_ms, err)) != 0 ||
+        (rc = bind_i64(s, st, 5, status, err)) != 0 ||
+        (rc = bind_text(s, st, 6, error, err)) != 0 ||
+        (rc = run(s, st, NULL, "logging a webhook attempt", err)) != 0)
+        return cpc__store_stmt_done(st), rc;
+    st = wt(s, WH_PRUNE_LOG);
+    if ((rc = bind_i64(s, st, 1, d->webhook, err)) != 0 ||
+        (rc = bind_i64(s, st, 2, CPC_WEBHOOK_LOG_MAX, err)) != 0 ||
+        (rc = run(s, st, NULL, "pruning webhook attempts", err)) != 0)
+        return cpc__store_stmt_done(st), rc;
+    st = wt(s, WH_PRUNE_DONE);
+    if ((rc = bind_i64(s, st, 1, d->webhook, err)) != 0 ||
+        (rc = bind_i64(s, st, 2, CPC_WEBHOOK_DONE_MAX, err)) != 0 ||
+        (rc = run(s, st, NULL, "pruning webhook deliveries", err)) != 0)
+        cpc__store_stmt_done(st);
+    return rc;
+}
+
+int cpc_pstore_webhook_record(struct cpc_pstore *s, const struct cpc_pwh_delivery *d, int state,
+                              uint64_t next_ms, int status, const char *error, uint64_t at_ms,
+                              uint64_t duration_ms, struct cpc_err *err)
+{
+    int rc = cpc__pstore_tx_begin(s, err);
+    if (rc != 0)
+        return rc;
+    sqlite3_stmt *st = wt(s, WH_RECORD);
+    if ((rc = bind_i64(s, st, 1, d->id, err)) == 0 && (rc = bind_i64(s, st, 2, state, err)) == 0 &&
+        (rc = bind_u64(s, st, 3, next_ms, err)) == 0 &&
+        (rc = bind_i64(s, st, 4, status, err)) == 0 &&
+        (rc = bind_text(s, st, 5, error, err)) == 0 &&
+        (rc = bind_u64(s, st, 6, state == CPC_WH_PENDING ? 0 : at_ms, err)) == 0 &&
+        (rc = run(s, st, NULL, "recording a webhook attempt", err)) == 0)
+        rc = log_attempt(s, d, status, error, at_ms, duration_ms, err);
+    return cpc__pstore_tx_end(s, rc, NULL, err);
+}
+
+int cpc_pstore_webhook_deliveries(struct cpc_pstore *s, int64_t webhook, uint32_t offset,
+                                  struct cpc_pwh_delivery *rows, size_t cap, size_t *n,
+                                  struct cpc_err *err)
+{
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_DELIVERIES);
+    int rc = bind_i64(s, st, 1, webhook, err), src = SQLITE_DONE;
+    if (rc == 0 && (rc = bind_u64(s, st, 2, cap, err)) == 0 &&
+        (rc = bind_u64(s, st, 3, offset, err)) == 0) {
+        while (rc == 0 && *n < cap && (src = sqlite3_step(st)) == SQLITE_ROW)
+            if (out_row(st, &rows[(*n)++]) != 0)
+                rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+        if (rc == 0 && src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = fail(s, src, "listing webhook deliveries", err);
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_webhook_attempts(struct cpc_pstore *s, int64_t delivery,
+                                struct cpc_pwh_attempt *rows, size_t cap, size_t *n,
+                                struct cpc_err *err)
+{
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_ATTEMPTS);
+    int rc = bind_i64(s, st, 1, delivery, err), src = SQLITE_DONE;
+    if (rc == 0 && (rc = bind_u64(s, st, 2, cap, err)) == 0) {
+        while (*n < cap && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            struct cpc_pwh_attempt *a = &rows[(*n)++];
+            memset(a, 0, sizeof *a);
+            a->id = sqlite3_column_int64(st, 0);
+            a->delivery = sqlite3_column_int64(st, 1);
+            a->at_ms = col_u64(st, 2);
+            a->duration_ms = col_u64(st, 3);
+            a->status = sqlite3_column_int(st, 4);
+            copy_col(a->error, sizeof a->error, st, 5);
+        }
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = fail(s, src, "listing webhook attempts", err);
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_webhook_redeliver(struct cpc_pstore *s, int64_t webhook, int64_t delivery,
+                                 uint64_t now_ms, int *changed, struct cpc_err *err)
+{
+    *changed = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_REDELIVER);
+    int rc = bind_i64(s, st, 1, webhook, err);
+    if (rc == 0 && (rc = bind_i64(s, st, 2, delivery, err)) == 0 &&
+        (rc = bind_u64(s, st, 3, now_ms, err)) == 0)
+        rc = run(s, st, changed, "redelivering a webhook event", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_webhook_pending(struct cpc_pstore *s, uint64_t *n, struct cpc_err *err)
+{
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_PENDING);
+    int rc = step_row(s, st, "no count", "counting webhook deliveries", err);
+    if (rc == 1) {
+        *n = col_u64(st, 0);
+        rc = 0;
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_rental_claim_booked(struct cpc_pstore *s, const char *id, uint64_t ms,
+                                   int *claimed, struct cpc_err *err)
+{
+    *claimed = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_BOOKED);
+    int rc = bind_text(s, st, 1, id, err);
+    if (rc == 0 && (rc = bind_u64(s, st, 2, ms, err)) == 0)
+        rc = run(s, st, claimed, "marking a rental booked", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}

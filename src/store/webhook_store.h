@@ -1,0 +1,116 @@
+/* webhook_store.h — the webhooks' tables of the platform store (platform
+ * migration 13, platform_sqlite_webhooks.c): each user's webhooks, the
+ * durable outbox of their deliveries and the log of every attempt.
+ *
+ * Design note. An event becomes one outbox row per matching webhook in one
+ * INSERT ... SELECT, so it is durable before cpc_webhook_emit returns. The
+ * delivery threads pick a due row whose webhook has no delivery in flight
+ * (the in-flight set is the caller's, in memory, so a pick costs no write),
+ * send it, and record the outcome in one commit: delivered (state 1, never
+ * picked again), a retry (next_ms later) or failed (state 2). A crash
+ * leaves the row pending, so it is sent again. The attempt log keeps the newest
+ * CPC_WEBHOOK_LOG_MAX attempts of a webhook; finished outbox rows beyond the
+ * newest CPC_WEBHOOK_DONE_MAX of a webhook are deleted. Deleting a webhook
+ * deletes its rows. Every function takes the store's mutex.
+ * Ownership: every struct is the caller's; strings in them are copies.
+ */
+#ifndef CPC_STORE_WEBHOOK_STORE_H
+#define CPC_STORE_WEBHOOK_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/err.h"
+
+struct cpc_pstore;
+
+#define CPC_WEBHOOK_URL_MAX 2048
+#define CPC_WEBHOOK_SEALED_MAX 128
+#define CPC_WEBHOOK_TYPE_MAX 32
+#define CPC_WEBHOOK_ERROR_MAX 200
+#define CPC_WEBHOOK_LOG_MAX 1000   /* attempts kept per webhook */
+#define CPC_WEBHOOK_DONE_MAX 1000  /* finished deliveries kept per webhook */
+
+enum cpc_wh_state { CPC_WH_PENDING = 0, CPC_WH_DELIVERED = 1, CPC_WH_FAILED = 2 };
+
+struct cpc_pwebhook {
+    int64_t id, user;
+    char url[CPC_WEBHOOK_URL_MAX + 1];
+    uint32_t events; /* bit mask of webhooks.h's event list */
+    uint8_t sealed[CPC_WEBHOOK_SEALED_MAX];
+    size_t sealed_len;
+    uint64_t created_ms;
+};
+
+struct cpc_pwh_delivery {
+    int64_t id, webhook;
+    char event_id[48];
+    char type[CPC_WEBHOOK_TYPE_MAX + 1];
+    char *data;          /* the event's data as JSON text: malloc'd, free with ..._clear */
+    uint64_t created_ms; /* when the event happened */
+    uint64_t window_ms;  /* start of its retry window (creation or redelivery) */
+    uint64_t next_ms;
+    uint32_t attempts;
+    int state;
+    int last_status;     /* HTTP status of the last attempt, 0 = none / no answer */
+    char last_error[CPC_WEBHOOK_ERROR_MAX + 1];
+    uint64_t done_ms;
+};
+
+struct cpc_pwh_attempt {
+    int64_t id, delivery;
+    uint64_t at_ms, duration_ms;
+    int status;
+    char error[CPC_WEBHOOK_ERROR_MAX + 1];
+};
+
+/* Free d->data (NULL accepted). */
+void cpc_pwh_delivery_clear(struct cpc_pwh_delivery *d);
+
+/* Insert w (id ignored) when user has fewer than max webhooks: *id, else CPC_ERR_TOO_LARGE. */
+int cpc_pstore_webhook_insert(struct cpc_pstore *s, const struct cpc_pwebhook *w, uint32_t max,
+                              int64_t *id, struct cpc_err *err);
+/* Fill rows (caller's array of cap) with user's webhooks, oldest first. */
+int cpc_pstore_webhook_list(struct cpc_pstore *s, int64_t user, struct cpc_pwebhook *rows,
+                            size_t cap, size_t *n, struct cpc_err *err);
+/* Webhook id into *w; CPC_ERR_NOT_FOUND when missing (user > 0: or not user's). */
+int cpc_pstore_webhook_get(struct cpc_pstore *s, int64_t user, int64_t id,
+                           struct cpc_pwebhook *w, struct cpc_err *err);
+/* Delete user's webhook id with its deliveries and log: *deleted 1, or 0 if none. */
+int cpc_pstore_webhook_delete(struct cpc_pstore *s, int64_t user, int64_t id, int *deleted,
+                              struct cpc_err *err);
+/* One outbox row per webhook of user whose mask has a bit of `bit` (only webhook `only`
+ * when only > 0): event id = id_prefix (borrowed) + the webhook id, data JSON text
+ * (borrowed), due at now_ms. *rows gets the number written. */
+int cpc_pstore_webhook_emit(struct cpc_pstore *s, int64_t user, int64_t only, uint32_t bit,
+                            const char *id_prefix, const char *type, const char *data,
+                            uint64_t now_ms, int *rows, struct cpc_err *err);
+/* Pick the earliest pending row due at now_ms whose webhook is none of busy[0..nbusy)
+ * into *d (data malloc'd; nothing written): 1, or 0 when none is due. nbusy <= 8. */
+int cpc_pstore_webhook_claim(struct cpc_pstore *s, uint64_t now_ms, const int64_t *busy,
+                             size_t nbusy, struct cpc_pwh_delivery *d, struct cpc_err *err);
+/* Record an attempt of picked row d: state (DELIVERED, FAILED, or PENDING with next_ms),
+ * its answer status, error (borrowed, "" none), at at_ms taking duration_ms, in one commit
+ * that also logs the attempt and prunes the webhook's old rows. */
+int cpc_pstore_webhook_record(struct cpc_pstore *s, const struct cpc_pwh_delivery *d, int state,
+                              uint64_t next_ms, int status, const char *error, uint64_t at_ms,
+                              uint64_t duration_ms, struct cpc_err *err);
+/* Deliveries of webhook, newest first, from offset (each data malloc'd). */
+int cpc_pstore_webhook_deliveries(struct cpc_pstore *s, int64_t webhook, uint32_t offset,
+                                  struct cpc_pwh_delivery *rows, size_t cap, size_t *n,
+                                  struct cpc_err *err);
+/* Attempts of delivery, newest first (at most cap). */
+int cpc_pstore_webhook_attempts(struct cpc_pstore *s, int64_t delivery,
+                                struct cpc_pwh_attempt *rows, size_t cap, size_t *n,
+                                struct cpc_err *err);
+/* Make delivery of webhook pending again, due at now_ms with a new retry window and no
+ * attempts: *changed 1, or 0 when missing. */
+int cpc_pstore_webhook_redeliver(struct cpc_pstore *s, int64_t webhook, int64_t delivery,
+                                 uint64_t now_ms, int *changed, struct cpc_err *err);
+/* *n = the pending rows of every webhook. */
+int cpc_pstore_webhook_pending(struct cpc_pstore *s, uint64_t *n, struct cpc_err *err);
+/* Mark rental id's rental.booked as emitted at ms: *claimed 1 when this call set it. */
+int cpc_pstore_rental_claim_booked(struct cpc_pstore *s, const char *id, uint64_t ms,
+                                   int *claimed, struct cpc_err *err);
+
+#endif
