@@ -35,9 +35,11 @@
 #include "../store/platform_store.h"
 #include "rental_figures.h"
 #include "routes_rentals.h"
+#include "webhook_events.h"
 
 struct cpc_rental_watch {
     char cursor[65]; /* the last id looked at; "" = from the first */
+    char server_cursor[40]; /* the server.offline watcher's (webhook_events.h) */
     unsigned batch;
     struct cpc_prental_ref *rows;
     size_t count;
@@ -201,5 +203,11 @@ int cpc_rental_watch_block(struct cpc_rental_watch *w, struct cpc_node *n, struc
     /* a full batch goes on from its last id; a short one wraps around */
     snprintf(w->cursor, sizeof w->cursor, "%s", w->count == w->batch ? w->rows[w->count - 1].id
                                                                       : "");
+    struct cpc_err e = {0};
+    int src = cpc_webhook_servers_block(n, w->server_cursor, CPC_SERVER_WATCH_BATCH, &e);
+    if (src != 0 && rc == 0) {
+        rc = src;
+        *err = e;
+    }
     return rc;
 }

@@ -252,7 +252,7 @@ void cpc_h_webhook_test(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_platform *p = cpc__auth_plat(req);
     struct cpc_puser u;
     struct cpc_pwebhook h;
-    char event_id[48];
+    char event_id[64];
     struct cpc_err err = {0};
     if (own_hook(req, res, &u, &h) != 0)
         return;

@@ -89,14 +89,17 @@ static void kick(struct cpc_platform *p)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Queue event to user's webhooks (only > 0: that one) under event ids prefix + webhook id
+ * (key NULL: a random prefix, else "evt_" key "_"; a key already queued is skipped). */
 static int emit(struct cpc_platform *p, int64_t user, int64_t only, uint32_t bit,
-                const char *event, json_t *data, char event_id[48], struct cpc_err *err)
+                const char *event, const char *key, json_t *data, char event_id[64],
+                struct cpc_err *err)
 {
     uint8_t rnd[10];
-    char prefix[32], hex[2 * sizeof rnd + 1];
+    char prefix[48], hex[2 * sizeof rnd + 1];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
-    snprintf(prefix, sizeof prefix, "evt_%s_", hex);
+    snprintf(prefix, sizeof prefix, "evt_%.32s_", key ? key : hex);
     char *text = json_dumps(data, JSON_COMPACT | JSON_SORT_KEYS);
     int rows = 0, rc;
     if (!text)
@@ -109,12 +112,12 @@ static int emit(struct cpc_platform *p, int64_t user, int64_t only, uint32_t bit
     if (rc == 0 && rows > 0)
         kick(p);
     if (event_id)
-        snprintf(event_id, 48, "%s%lld", prefix, (long long)only);
+        snprintf(event_id, 64, "%s%lld", prefix, (long long)only);
     return rc;
 }
 
-int cpc_webhook_emit(struct cpc_platform *p, int64_t user_id, const char *event, json_t *data,
-                     struct cpc_err *err)
+int cpc_webhook_emit_keyed(struct cpc_platform *p, int64_t user_id, const char *event,
+                           const char *key, json_t *data, struct cpc_err *err)
 {
     uint32_t bit = cpc_webhook_event_bit(event);
     if (!p || !bit) {
@@ -123,18 +126,24 @@ int cpc_webhook_emit(struct cpc_platform *p, int64_t user_id, const char *event,
     }
     if (!data && !(data = json_object()))
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    return emit(p, user_id, 0, bit, event, data, NULL, err);
+    return emit(p, user_id, 0, bit, event, key, data, NULL, err);
+}
+
+int cpc_webhook_emit(struct cpc_platform *p, int64_t user_id, const char *event, json_t *data,
+                     struct cpc_err *err)
+{
+    return cpc_webhook_emit_keyed(p, user_id, event, NULL, data, err);
 }
 
 int cpc_webhook_emit_test(struct cpc_platform *p, int64_t user_id, int64_t webhook,
-                          char event_id[48], struct cpc_err *err)
+                          char event_id[64], struct cpc_err *err)
 {
     json_t *data = json_pack("{s:s, s:I}", "message", "a test event from ComputeChain",
                              "webhook", (json_int_t)webhook);
     if (!data)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-    return emit(p, user_id, webhook, CPC_WEBHOOK_EVENTS_ALL, "webhook.test", data, event_id,
-                err);
+    return emit(p, user_id, webhook, CPC_WEBHOOK_EVENTS_ALL, "webhook.test", NULL, data,
+                event_id, err);
 }
 
 static void secret_ad(int64_t user, char ad[40])

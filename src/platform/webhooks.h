@@ -53,9 +53,14 @@ const char *cpc_webhooks_allow(const struct cpc_webhooks *w);
  * of user that wants it: durable on return, no network. 0 (also when none wants it). */
 int cpc_webhook_emit(struct cpc_platform *p, int64_t user_id, const char *event, json_t *data,
                      struct cpc_err *err);
+/* cpc_webhook_emit under event ids "evt_" key "_" webhook-id: key (borrowed, at most 32 of
+ * [a-z0-9]; NULL = random) names the happening, so emitting it again queues nothing more
+ * while its rows are kept (job.completed, seen in more than one block). */
+int cpc_webhook_emit_keyed(struct cpc_platform *p, int64_t user_id, const char *event,
+                           const char *key, json_t *data, struct cpc_err *err);
 /* Queue a "webhook.test" event to webhook (of user) only; *event_id (caller's) its id. */
 int cpc_webhook_emit_test(struct cpc_platform *p, int64_t user_id, int64_t webhook,
-                          char event_id[48], struct cpc_err *err);
+                          char event_id[64], struct cpc_err *err);
 /* A new secret into secret (caller's, wiped by the caller) and its sealed form for user. */
 int cpc_webhook_secret_new(struct cpc_platform *p, int64_t user,
                            char secret[CPC_WEBHOOK_SECRET_LEN + 1],

@@ -28,7 +28,7 @@ const char cpc__pstore_webhooks_sql[] =
     "CREATE TABLE webhook_outbox("
     "  id INTEGER PRIMARY KEY,"
     "  webhook INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,"
-    "  event_id TEXT NOT NULL UNIQUE CHECK (length(event_id) BETWEEN 8 AND 47),"
+    "  event_id TEXT NOT NULL UNIQUE CHECK (length(event_id) BETWEEN 8 AND 63),"
     "  type TEXT NOT NULL CHECK (length(type) BETWEEN 1 AND 32),"
     "  data TEXT NOT NULL,"
     "  created_ms INTEGER NOT NULL,"
@@ -56,7 +56,13 @@ const char cpc__pstore_webhooks_sql[] =
     "CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery, id);"
     /* the watcher's mark: rental.booked was emitted (rentals from before: never) */
     "ALTER TABLE rentals ADD COLUMN booked_hook_ms INTEGER CHECK (booked_hook_ms >= 0);"
-    "UPDATE rentals SET booked_hook_ms = created_ms;";
+    "UPDATE rentals SET booked_hook_ms = created_ms;"
+    /* the server watcher's last seen status, and a failed rental order's mark */
+    "ALTER TABLE gpu_servers ADD COLUMN hook_online INTEGER NOT NULL DEFAULT 0 "
+    "  CHECK (hook_online IN (0, 1));"
+    "ALTER TABLE rental_orders ADD COLUMN hook_failed INTEGER NOT NULL DEFAULT 0 "
+    "  CHECK (hook_failed IN (0, 1));"
+    "UPDATE rental_orders SET hook_failed = 1 WHERE state = 'failed';";
 
 #define HOOK_COLS "id, user, url, events, sealed_secret, created_ms"
 #define OUT_COLS                                                                              \
@@ -65,7 +71,8 @@ const char cpc__pstore_webhooks_sql[] =
 
 enum wstmt {
     WH_COUNT, WH_INS, WH_LIST, WH_GET, WH_DEL, WH_EMIT, WH_PICK, WH_RECORD, WH_LOG, WH_PRUNE_LOG,
-    WH_PRUNE_DONE, WH_DELIVERIES, WH_ATTEMPTS, WH_REDELIVER, WH_PENDING, WH_BOOKED, WH__COUNT
+    WH_PRUNE_DONE, WH_DELIVERIES, WH_ATTEMPTS, WH_REDELIVER, WH_PENDING, WH_BOOKED, WH_SRV_LIST, WH_SRV_MARK,
+    WH_WALLET_USER, WH_FAILED_CLAIM, WH_FAILED_RESET, WH_RENTAL_OWNER, WH__COUNT
 };
 
 static const char *const wsql[WH__COUNT] = {
@@ -75,7 +82,7 @@ static const char *const wsql[WH__COUNT] = {
     [WH_LIST] = "SELECT " HOOK_COLS " FROM webhooks WHERE user = ?1 ORDER BY id LIMIT ?2",
     [WH_GET] = "SELECT " HOOK_COLS " FROM webhooks WHERE id = ?2 AND (?1 <= 0 OR user = ?1)",
     [WH_DEL] = "DELETE FROM webhooks WHERE id = ?2 AND user = ?1",
-    [WH_EMIT] = "INSERT INTO webhook_outbox(webhook, event_id, type, data, created_ms, "
+    [WH_EMIT] = "INSERT OR IGNORE INTO webhook_outbox(webhook, event_id, type, data, created_ms, "
                "window_ms, next_ms) SELECT id, ?4 || id, ?5, ?6, ?7, ?7, ?7 FROM webhooks "
                "WHERE user = ?1 AND (events & ?3) <> 0 AND (?2 <= 0 OR id = ?2)",
     [WH_PICK] = "SELECT " OUT_COLS " FROM webhook_outbox WHERE state = 0 AND next_ms <= ?1 "
@@ -98,6 +105,17 @@ static const char *const wsql[WH__COUNT] = {
                     "next_ms = ?3, done_ms = 0 WHERE id = ?2 AND webhook = ?1",
     [WH_PENDING] = "SELECT count(*) FROM webhook_outbox WHERE state = 0",
     [WH_BOOKED] = "UPDATE rentals SET booked_hook_ms = ?2 WHERE id = ?1 AND booked_hook_ms IS NULL",
+    [WH_SRV_LIST] = "SELECT id, owner, worker_addr, hook_online FROM gpu_servers WHERE "
+                    "worker_addr IS NOT NULL AND worker_addr <> '' AND id > ?1 ORDER BY id "
+                    "LIMIT ?2",
+    [WH_SRV_MARK] = "UPDATE gpu_servers SET hook_online = ?2 WHERE id = ?1 AND hook_online <> ?2",
+    [WH_WALLET_USER] = "SELECT user FROM wallets WHERE custodial_address = ?1",
+    [WH_FAILED_CLAIM] = "UPDATE rental_orders SET hook_failed = 1 WHERE rental_id = ?1 AND "
+                        "state = 'failed' AND hook_failed = 0",
+    [WH_FAILED_RESET] = "UPDATE rental_orders SET hook_failed = 0 WHERE rental_id = ?1 AND "
+                        "state <> 'failed' AND hook_failed = 1",
+    [WH_RENTAL_OWNER] = "SELECT s.id, s.owner FROM rentals r JOIN gpu_servers s ON "
+                        "s.id = r.server_id WHERE r.id = ?1",
 };
 
 static sqlite3_stmt *wt(struct cpc_pstore *s, enum wstmt i) { return s->webhooks[i]; }
@@ -415,6 +433,91 @@ int cpc_pstore_rental_claim_booked(struct cpc_pstore *s, const char *id, uint64_
     int rc = bind_text(s, st, 1, id, err);
     if (rc == 0 && (rc = bind_u64(s, st, 2, ms, err)) == 0)
         rc = run(s, st, claimed, "marking a rental booked", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_server_hook_list(struct cpc_pstore *s, const char *after, uint32_t limit,
+                                struct cpc_pserver_hook *rows, size_t *n, struct cpc_err *err)
+{
+    *n = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_SRV_LIST);
+    int rc = bind_text(s, st, 1, after, err), src = SQLITE_DONE;
+    if (rc == 0 && (rc = bind_u64(s, st, 2, limit, err)) == 0) {
+        while (*n < limit && (src = sqlite3_step(st)) == SQLITE_ROW) {
+            struct cpc_pserver_hook *h = &rows[(*n)++];
+            copy_col(h->id, sizeof h->id, st, 0);
+            h->owner = sqlite3_column_int64(st, 1);
+            copy_col(h->worker_addr, sizeof h->worker_addr, st, 2);
+            h->online = sqlite3_column_int(st, 3);
+        }
+        if (src != SQLITE_ROW && src != SQLITE_DONE)
+            rc = fail(s, src, "listing bound servers", err);
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+/* Run the one-text-parameter write statement i (with an optional integer ?2). */
+static int mark_text(struct cpc_pstore *s, enum wstmt i, const char *id, int use2, int64_t v2,
+                     int *changed, struct cpc_err *err)
+{
+    *changed = 0;
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, i);
+    int rc = bind_text(s, st, 1, id, err);
+    if (rc == 0 && use2)
+        rc = bind_i64(s, st, 2, v2, err);
+    if (rc == 0)
+        rc = run(s, st, changed, "marking a webhook source", err);
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_server_hook_mark(struct cpc_pstore *s, const char *id, int online, int *changed,
+                                struct cpc_err *err)
+{
+    return mark_text(s, WH_SRV_MARK, id, 1, online ? 1 : 0, changed, err);
+}
+
+int cpc_pstore_order_failed_edge(struct cpc_pstore *s, const char *rental_id, int *went_failed,
+                                 struct cpc_err *err)
+{
+    int reset = 0;
+    int rc = mark_text(s, WH_FAILED_RESET, rental_id, 0, 0, &reset, err);
+    return rc ? rc : mark_text(s, WH_FAILED_CLAIM, rental_id, 0, 0, went_failed, err);
+}
+
+int cpc_pstore_wallet_user(struct cpc_pstore *s, const char *address, int64_t *user,
+                           struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_WALLET_USER);
+    int rc = bind_text(s, st, 1, address, err);
+    if (rc == 0 && (rc = step_row(s, st, "no wallet", "reading a wallet", err)) == 1) {
+        *user = sqlite3_column_int64(st, 0);
+        rc = 0;
+    }
+    cpc__store_stmt_done(st);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+int cpc_pstore_rental_provider(struct cpc_pstore *s, const char *rental_id, char server_id[37],
+                               int64_t *owner, struct cpc_err *err)
+{
+    pthread_mutex_lock(&s->mu);
+    sqlite3_stmt *st = wt(s, WH_RENTAL_OWNER);
+    int rc = bind_text(s, st, 1, rental_id, err);
+    if (rc == 0 && (rc = step_row(s, st, "no rental", "reading a rental", err)) == 1) {
+        copy_col(server_id, 37, st, 0);
+        *owner = sqlite3_column_int64(st, 1);
+        rc = 0;
+    }
     cpc__store_stmt_done(st);
     pthread_mutex_unlock(&s->mu);
     return rc;

@@ -44,7 +44,7 @@ struct cpc_pwebhook {
 
 struct cpc_pwh_delivery {
     int64_t id, webhook;
-    char event_id[48];
+    char event_id[64];
     char type[CPC_WEBHOOK_TYPE_MAX + 1];
     char *data;          /* the event's data as JSON text: malloc'd, free with ..._clear */
     uint64_t created_ms; /* when the event happened */
@@ -112,5 +112,30 @@ int cpc_pstore_webhook_pending(struct cpc_pstore *s, uint64_t *n, struct cpc_err
 /* Mark rental id's rental.booked as emitted at ms: *claimed 1 when this call set it. */
 int cpc_pstore_rental_claim_booked(struct cpc_pstore *s, const char *id, uint64_t ms,
                                    int *claimed, struct cpc_err *err);
+
+/* The servers bound to a worker, for the offline watcher. */
+struct cpc_pserver_hook {
+    char id[37];
+    int64_t owner;
+    char worker_addr[64];
+    int online; /* the status the watcher saw last */
+};
+/* Fill rows (caller's array of limit) with bound servers whose id is after `after`, in id
+ * order. */
+int cpc_pstore_server_hook_list(struct cpc_pstore *s, const char *after, uint32_t limit,
+                                struct cpc_pserver_hook *rows, size_t *n, struct cpc_err *err);
+/* Set server id's last seen status: *changed 1 when it differed (this call moved it). */
+int cpc_pstore_server_hook_mark(struct cpc_pstore *s, const char *id, int online, int *changed,
+                                struct cpc_err *err);
+/* After a worker's report of rental_id: clear the failed mark when its order is no longer
+ * failed, and set it when it is: *went_failed 1 when this call set it. */
+int cpc_pstore_order_failed_edge(struct cpc_pstore *s, const char *rental_id, int *went_failed,
+                                 struct cpc_err *err);
+/* The user whose custodial wallet is address; CPC_ERR_NOT_FOUND when none. */
+int cpc_pstore_wallet_user(struct cpc_pstore *s, const char *address, int64_t *user,
+                           struct cpc_err *err);
+/* The server (server_id, caller's 37 bytes) and its owner of rental_id; CPC_ERR_NOT_FOUND. */
+int cpc_pstore_rental_provider(struct cpc_pstore *s, const char *rental_id, char server_id[37],
+                               int64_t *owner, struct cpc_err *err);
 
 #endif
