@@ -25,10 +25,18 @@ struct cpc_webhooks {
     uint64_t base_ms, cap_ms, window_ms, timeout_ms, poll_ms, conns;
     pthread_t threads[MAX_CONNS];
     size_t started;
+    pthread_t committer;
+    int committer_started;
     pthread_mutex_t mu;
-    pthread_cond_t cv;       /* a new row, a finished attempt, or stop */
+    pthread_cond_t cv;       /* a new row, a finished attempt or commit, or stop */
+    pthread_cond_t commit_cv; /* an outcome to commit, or stop_commit */
     int64_t busy[MAX_CONNS]; /* webhooks with an attempt in flight (0 = free slot) */
-    int stop;
+    /* outcomes awaiting the committer; skip: their ids and those being committed */
+    struct cpc_pwh_outcome queue[CPC_WEBHOOK_SKIP_MAX];
+    size_t nq;
+    int64_t skip[CPC_WEBHOOK_SKIP_MAX];
+    size_t nskip;
+    int stop, stop_commit;
 };
 
 #define SEALED_LEN                                                                            \
@@ -72,6 +80,7 @@ int cpc_webhooks_new(struct cpc_webhooks **out, struct cpc_platform *p,
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&w->cv, &ca);
+    pthread_cond_init(&w->commit_cv, &ca);
     pthread_condattr_destroy(&ca);
     *out = w;
     return 0;
@@ -188,17 +197,9 @@ static int secret_open(struct cpc_platform *p, const struct cpc_pwebhook *h,
     return 0;
 }
 
-/* The outcome of one attempt. */
-struct outcome {
-    int state;
-    long status;
-    uint64_t next_ms;
-    char error[CPC_WEBHOOK_ERROR_MAX + 1];
-};
-
 /* Send d to its webhook h with curl; fills o->status and o->error, returns 1 on a 2xx. */
 static int send_one(struct cpc_webhooks *w, void *curl, const struct cpc_pwebhook *h,
-                    const struct cpc_pwh_delivery *d, struct outcome *o)
+                    const struct cpc_pwh_delivery *d, struct cpc_pwh_outcome *o)
 {
     struct cpc_webhook_url u;
     struct cpc_err e = {0};
@@ -217,48 +218,51 @@ static int send_one(struct cpc_webhooks *w, void *curl, const struct cpc_pwebhoo
                      d->event_id, d->type, (unsigned long long)(d->created_ms / 1000), d->data);
     cpc__webhook_sign(secret, cpc_clock_wall_ms() / 1000, body, (size_t)n, sig);
     sodium_memzero(secret, sizeof secret);
+    long status = 0;
     int rc = cpc__webhook_post(curl, h->url, &u, addr, body, sig, d->event_id,
-                               (long)w->timeout_ms, &o->status, &e);
+                               (long)w->timeout_ms, &status, &e);
+    o->status = (int)status;
     free(body);
     if (rc != 0)
         return snprintf(o->error, sizeof o->error, "%s", e.msg), 0;
     if (o->status >= 200 && o->status < 300)
         return 1;
-    snprintf(o->error, sizeof o->error, "HTTP %ld", o->status);
+    snprintf(o->error, sizeof o->error, "HTTP %d", o->status);
     return 0;
 }
 
-/* Attempt d (picked) and record it. */
-static void attempt(struct cpc_webhooks *w, void *curl, struct cpc_pwh_delivery *d)
+/* Attempt d (picked) into *o. */
+static void attempt(struct cpc_webhooks *w, void *curl, const struct cpc_pwh_delivery *d,
+                    struct cpc_pwh_outcome *o)
 {
     struct cpc_pwebhook *h = malloc(sizeof *h);
-    struct outcome o = {.state = CPC_WH_PENDING};
     struct cpc_err e = {0};
     uint64_t t0 = cpc_clock_wall_ms();
     int ok = 0;
+    memset(o, 0, sizeof *o);
+    o->id = d->id;
+    o->webhook = d->webhook;
+    o->state = CPC_WH_PENDING;
     if (!h)
-        snprintf(o.error, sizeof o.error, "out of memory");
+        snprintf(o->error, sizeof o->error, "out of memory");
     else if (cpc_pstore_webhook_get(w->p->store, 0, d->webhook, h, &e) != 0)
-        snprintf(o.error, sizeof o.error, "%s", e.msg);
+        snprintf(o->error, sizeof o->error, "%s", e.msg);
     else
-        ok = send_one(w, curl, h, d, &o);
+        ok = send_one(w, curl, h, d, o);
     free(h);
-    uint64_t t1 = cpc_clock_wall_ms();
+    o->at_ms = cpc_clock_wall_ms();
+    o->duration_ms = o->at_ms - t0;
     if (ok) {
-        o.state = CPC_WH_DELIVERED;
-    } else {
-        uint32_t n = d->attempts + 1, shift = n - 1 > 30 ? 30 : n - 1;
-        uint64_t ceiling = w->base_ms << shift;
-        if (ceiling > w->cap_ms || (ceiling >> shift) != w->base_ms)
-            ceiling = w->cap_ms;
-        o.next_ms = t1 + randombytes_uniform((uint32_t)(ceiling > UINT32_MAX - 1 ? UINT32_MAX - 1
-                                                                                 : ceiling) + 1);
-        if (o.next_ms > d->window_ms + w->window_ms)
-            o.state = CPC_WH_FAILED;
+        o->state = CPC_WH_DELIVERED;
+        return;
     }
-    if (cpc_pstore_webhook_record(w->p->store, d, o.state, o.next_ms, (int)o.status, o.error, t1,
-                                  t1 - t0, &e) != 0)
-        cpc_log(CPC_LOG_ERROR, "webhooks: recording delivery %lld: %s", (long long)d->id, e.msg);
+    uint32_t n = d->attempts + 1, shift = n - 1 > 30 ? 30 : n - 1;
+    uint64_t ceiling = w->base_ms << shift;
+    if (ceiling > w->cap_ms || (ceiling >> shift) != w->base_ms)
+        ceiling = w->cap_ms;
+    o->next_ms = o->at_ms + randombytes_uniform((uint32_t)ceiling + 1);
+    if (o->next_ms > d->window_ms + w->window_ms)
+        o->state = CPC_WH_FAILED;
 }
 
 /* Pick a due row into *d and take a busy slot (w->mu held): slot index, or -1. */
@@ -273,10 +277,12 @@ static int pick(struct cpc_webhooks *w, struct cpc_pwh_delivery *d)
         else if (slot < 0)
             slot = (int)i;
     }
-    if (slot < 0)
+    /* room in skip for every outcome in flight and this one's */
+    if (slot < 0 || w->nskip + nb + 1 > CPC_WEBHOOK_SKIP_MAX)
         return -1;
     struct cpc_err e = {0};
-    int rc = cpc_pstore_webhook_claim(w->p->store, cpc_clock_wall_ms(), busy, nb, d, &e);
+    int rc = cpc_pstore_webhook_claim(w->p->store, cpc_clock_wall_ms(), busy, nb, w->skip,
+                                      w->nskip, d, &e);
     if (rc < 0)
         cpc_log(CPC_LOG_ERROR, "webhooks: picking a delivery: %s", e.msg);
     if (rc != 1)
@@ -292,6 +298,7 @@ static void *deliver_loop(void *arg)
     pthread_mutex_lock(&w->mu);
     while (!w->stop && curl) {
         struct cpc_pwh_delivery d;
+        struct cpc_pwh_outcome o;
         int slot = pick(w, &d);
         if (slot < 0) {
             struct timespec ts = cpc_clock_mono_after(w->poll_ms);
@@ -299,11 +306,14 @@ static void *deliver_loop(void *arg)
             continue;
         }
         pthread_mutex_unlock(&w->mu);
-        attempt(w, curl, &d);
+        attempt(w, curl, &d, &o);
         cpc_pwh_delivery_clear(&d);
         pthread_mutex_lock(&w->mu);
+        /* pick keeps nskip below the cap: this row's id has its place */
+        w->queue[w->nq++] = o;
+        w->skip[w->nskip++] = o.id;
         w->busy[slot] = 0;
-        pthread_cond_broadcast(&w->cv);
+        pthread_cond_signal(&w->commit_cv);
     }
     pthread_mutex_unlock(&w->mu);
     if (curl)
@@ -311,10 +321,46 @@ static void *deliver_loop(void *arg)
     return NULL;
 }
 
+/* The group commit: every outcome queued while the last commit ran goes in the next. A
+ * 2xx is durable one commit after its answer; until then its row is skipped by picks. */
+static void *commit_loop(void *arg)
+{
+    struct cpc_webhooks *w = arg;
+    struct cpc_pwh_outcome *batch = malloc(sizeof w->queue);
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->nq && !w->stop_commit)
+            pthread_cond_wait(&w->commit_cv, &w->mu);
+        if (!w->nq)
+            break;
+        size_t n = w->nq;
+        memcpy(batch, w->queue, n * sizeof *batch);
+        w->nq = 0;
+        pthread_mutex_unlock(&w->mu);
+        struct cpc_err e = {0};
+        if (cpc_pstore_webhook_record(w->p->store, batch, n, &e) != 0)
+            cpc_log(CPC_LOG_ERROR, "webhooks: recording %zu attempts (sent again): %s", n, e.msg);
+        pthread_mutex_lock(&w->mu);
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; k < w->nskip; k++)
+                if (w->skip[k] == batch[i].id) {
+                    w->skip[k] = w->skip[--w->nskip];
+                    break;
+                }
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    free(batch);
+    return NULL;
+}
+
 int cpc_webhooks_start(struct cpc_webhooks *w, struct cpc_err *err)
 {
     if (!w || w->started)
         return 0;
+    if (pthread_create(&w->committer, NULL, commit_loop, w) != 0)
+        return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start the webhook committer");
+    w->committer_started = 1;
     for (size_t i = 0; i < w->conns; i++) {
         if (pthread_create(&w->threads[i], NULL, deliver_loop, w) != 0)
             return cpc_err_set(err, CPC_ERR_INTERNAL, "cannot start a webhook thread");
@@ -333,8 +379,15 @@ void cpc_webhooks_free(struct cpc_webhooks *w)
     pthread_mutex_unlock(&w->mu);
     for (size_t i = 0; i < w->started; i++)
         pthread_join(w->threads[i], NULL);
+    pthread_mutex_lock(&w->mu);
+    w->stop_commit = 1; /* the committer commits what the threads left, then ends */
+    pthread_cond_signal(&w->commit_cv);
+    pthread_mutex_unlock(&w->mu);
+    if (w->committer_started)
+        pthread_join(w->committer, NULL);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_cond_destroy(&w->commit_cv);
     free(w);
 }
 

@@ -9,12 +9,15 @@
  * most), check and pin the target's address (webhook_send.h), POST
  * {"id","type","created","data"} signed with X-CPC-Signature
  * t=<unix>,v1=hex(HMAC-SHA256(secret, t "." body)) within timeout_ms
- * (default 10000), and record the outcome in one commit: 2xx delivered,
+ * (default 10000), and hand the outcome to one committer thread that
+ * records every outcome queued meanwhile in one commit (a group commit; a
+ * row whose outcome awaits it is skipped by picks): 2xx delivered,
  * else a retry after a full-jitter exponential backoff (retry_base_ms
  * default 10000, doubled per attempt, capped at retry_cap_ms default
  * 3600000) until retry_window_s (default 86400) has passed, then failed.
  * A delivery whose 2xx was committed is never sent again; a crash between
- * the receiver's 2xx and that commit resends it after restart (receivers
+ * the receiver's 2xx and that commit (at most about two commits' time)
+ * resends it after restart (receivers
  * dedupe by X-CPC-Event-Id). allow_http_hosts lists the hosts that may be
  * plain http and private (tests: 127.0.0.1).
  * Secrets: "whsec_" + 64 hex digits, the HMAC key as text; stored sealed

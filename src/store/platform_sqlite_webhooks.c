@@ -69,6 +69,11 @@ const char cpc__pstore_webhooks_sql[] =
     "id, webhook, event_id, type, data, created_ms, window_ms, next_ms, attempts, state, "    \
     "last_status, last_error, done_ms"
 
+/* ?10..?41: the rows whose outcome awaits its commit (webhook_store.h) */
+#define SKIP_IDS                                                                              \
+    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, "   \
+    "?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41"
+
 enum wstmt {
     WH_COUNT, WH_INS, WH_LIST, WH_GET, WH_DEL, WH_EMIT, WH_PICK, WH_RECORD, WH_LOG, WH_PRUNE_LOG,
     WH_PRUNE_DONE, WH_DELIVERIES, WH_ATTEMPTS, WH_REDELIVER, WH_PENDING, WH_BOOKED, WH_SRV_LIST, WH_SRV_MARK,
@@ -86,8 +91,8 @@ static const char *const wsql[WH__COUNT] = {
                "window_ms, next_ms) SELECT id, ?4 || id, ?5, ?6, ?7, ?7, ?7 FROM webhooks "
                "WHERE user = ?1 AND (events & ?3) <> 0 AND (?2 <= 0 OR id = ?2)",
     [WH_PICK] = "SELECT " OUT_COLS " FROM webhook_outbox WHERE state = 0 AND next_ms <= ?1 "
-               "AND webhook NOT IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ORDER BY next_ms, id "
-               "LIMIT 1",
+               "AND webhook NOT IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) AND id NOT IN (" SKIP_IDS ") "
+               "ORDER BY next_ms, id LIMIT 1",
     [WH_RECORD] = "UPDATE webhook_outbox SET state = ?2, next_ms = ?3, attempts = attempts + 1, "
                  "last_status = ?4, last_error = ?5, done_ms = ?6 WHERE id = ?1",
     [WH_LOG] = "INSERT INTO webhook_attempts(webhook, delivery, at_ms, duration_ms, status, "
@@ -282,13 +287,16 @@ int cpc_pstore_webhook_emit(struct cpc_pstore *s, int64_t user, int64_t only, ui
 }
 
 int cpc_pstore_webhook_claim(struct cpc_pstore *s, uint64_t now_ms, const int64_t *busy,
-                             size_t nbusy, struct cpc_pwh_delivery *d, struct cpc_err *err)
+                             size_t nbusy, const int64_t *skip, size_t nskip,
+                             struct cpc_pwh_delivery *d, struct cpc_err *err)
 {
     pthread_mutex_lock(&s->mu);
     sqlite3_stmt *st = wt(s, WH_PICK);
     int rc = bind_u64(s, st, 1, now_ms, err);
     for (int i = 0; rc == 0 && i < 8; i++)
         rc = bind_i64(s, st, 2 + i, (size_t)i < nbusy ? busy[i] : 0, err);
+    for (int i = 0; rc == 0 && i < CPC_WEBHOOK_SKIP_MAX; i++)
+        rc = bind_i64(s, st, 10 + i, (size_t)i < nskip ? skip[i] : 0, err);
     if (rc == 0) {
         int src = sqlite3_step(st);
         if (src == SQLITE_ROW)
@@ -302,17 +310,17 @@ int cpc_pstore_webhook_claim(struct cpc_pstore *s, uint64_t now_ms, const int64_
 }
 
 /* The attempt's log row and the two prunes (caller in a transaction). */
-static int log_attempt(struct cpc_pstore *s, const struct cpc_pwh_delivery *d, int status,
-                       const char *error, uint64_t at_ms, uint64_t duration_ms,
+static int log_attempt(struct cpc_pstore *s, const struct cpc_pwh_outcome *d,
                        struct cpc_err *err)
 {
     sqlite3_stmt *st = wt(s, WH_LOG);
     int rc;
     if ((rc = bind_i64(s, st, 1, d->webhook, err)) != 0 ||
-        (rc = bind_i64(s, st, 2, d->id, err)) != 0 || (rc = bind_u64(s, st, 3, at_ms, err)) != 0 ||
-        (rc = bind_u64(s, st, 4, duration_ms, err)) != 0 ||
-        (rc = bind_i64(s, st, 5, status, err)) != 0 ||
-        (rc = bind_text(s, st, 6, error, err)) != 0 ||
+        (rc = bind_i64(s, st, 2, d->id, err)) != 0 ||
+        (rc = bind_u64(s, st, 3, d->at_ms, err)) != 0 ||
+        (rc = bind_u64(s, st, 4, d->duration_ms, err)) != 0 ||
+        (rc = bind_i64(s, st, 5, d->status, err)) != 0 ||
+        (rc = bind_text(s, st, 6, d->error, err)) != 0 ||
         (rc = run(s, st, NULL, "logging a webhook attempt", err)) != 0)
         return cpc__store_stmt_done(st), rc;
     st = wt(s, WH_PRUNE_LOG);
@@ -328,22 +336,25 @@ static int log_attempt(struct cpc_pstore *s, const struct cpc_pwh_delivery *d, i
     return rc;
 }
 
-int cpc_pstore_webhook_record(struct cpc_pstore *s, const struct cpc_pwh_delivery *d, int state,
-                              uint64_t next_ms, int status, const char *error, uint64_t at_ms,
-                              uint64_t duration_ms, struct cpc_err *err)
+int cpc_pstore_webhook_record(struct cpc_pstore *s, const struct cpc_pwh_outcome *o, size_t n,
+                              struct cpc_err *err)
 {
     int rc = cpc__pstore_tx_begin(s, err);
     if (rc != 0)
         return rc;
     sqlite3_stmt *st = wt(s, WH_RECORD);
-    if ((rc = bind_i64(s, st, 1, d->id, err)) == 0 && (rc = bind_i64(s, st, 2, state, err)) == 0 &&
-        (rc = bind_u64(s, st, 3, next_ms, err)) == 0 &&
-        (rc = bind_i64(s, st, 4, status, err)) == 0 &&
-        (rc = bind_text(s, st, 5, error, err)) == 0 &&
-        (rc = bind_u64(s, st, 6, state == CPC_WH_PENDING ? 0 : at_ms, err)) == 0 &&
-        (rc = run(s, st, NULL, "recording a webhook attempt", err)) == 0)
-        rc = log_attempt(s, d, status, error, at_ms, duration_ms, err);
-    return cpc__pstore_tx_end(s, rc, NULL, err);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const struct cpc_pwh_outcome *d = &o[i];
+        if ((rc = bind_i64(s, st, 1, d->id, err)) == 0 &&
+            (rc = bind_i64(s, st, 2, d->state, err)) == 0 &&
+            (rc = bind_u64(s, st, 3, d->next_ms, err)) == 0 &&
+            (rc = bind_i64(s, st, 4, d->status, err)) == 0 &&
+            (rc = bind_text(s, st, 5, d->error, err)) == 0 &&
+            (rc = bind_u64(s, st, 6, d->state == CPC_WH_PENDING ? 0 : d->at_ms, err)) == 0 &&
+            (rc = run(s, st, NULL, "recording a webhook attempt", err)) == 0)
+            rc = log_attempt(s, d, err);
+    }
+    return cpc__pstore_tx_end(s, rc, st, err);
 }
 
 int cpc_pstore_webhook_deliveries(struct cpc_pstore *s, int64_t webhook, uint32_t offset,

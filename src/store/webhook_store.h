@@ -6,8 +6,9 @@
  * INSERT ... SELECT, so it is durable before cpc_webhook_emit returns. The
  * delivery threads pick a due row whose webhook has no delivery in flight
  * (the in-flight set is the caller's, in memory, so a pick costs no write),
- * send it, and record the outcome in one commit: delivered (state 1, never
- * picked again), a retry (next_ms later) or failed (state 2). A crash
+ * send it, and record the outcome (with those of the other threads: a group
+ * commit): delivered (state 1, never picked again), a retry (next_ms later)
+ * or failed (state 2). A crash
  * leaves the row pending, so it is sent again. The attempt log keeps the newest
  * CPC_WEBHOOK_LOG_MAX attempts of a webhook; finished outbox rows beyond the
  * newest CPC_WEBHOOK_DONE_MAX of a webhook are deleted. Deleting a webhook
@@ -85,16 +86,29 @@ int cpc_pstore_webhook_delete(struct cpc_pstore *s, int64_t user, int64_t id, in
 int cpc_pstore_webhook_emit(struct cpc_pstore *s, int64_t user, int64_t only, uint32_t bit,
                             const char *id_prefix, const char *type, const char *data,
                             uint64_t now_ms, int *rows, struct cpc_err *err);
+#define CPC_WEBHOOK_SKIP_MAX 32 /* rows a pick can be told to skip */
+
+/* The outcome of one attempt, for cpc_pstore_webhook_record. */
+struct cpc_pwh_outcome {
+    int64_t id, webhook;
+    int state;        /* DELIVERED, FAILED, or PENDING with next_ms */
+    uint64_t next_ms;
+    int status;       /* the answer's HTTP status, 0 = none */
+    char error[CPC_WEBHOOK_ERROR_MAX + 1];
+    uint64_t at_ms, duration_ms;
+};
+
 /* Pick the earliest pending row due at now_ms whose webhook is none of busy[0..nbusy)
- * into *d (data malloc'd; nothing written): 1, or 0 when none is due. nbusy <= 8. */
+ * (nbusy <= 8) and whose id is none of skip[0..nskip) (nskip <= CPC_WEBHOOK_SKIP_MAX: rows
+ * whose outcome awaits its commit) into *d (data malloc'd; nothing written): 1, or 0 when
+ * none is due. */
 int cpc_pstore_webhook_claim(struct cpc_pstore *s, uint64_t now_ms, const int64_t *busy,
-                             size_t nbusy, struct cpc_pwh_delivery *d, struct cpc_err *err);
-/* Record an attempt of picked row d: state (DELIVERED, FAILED, or PENDING with next_ms),
- * its answer status, error (borrowed, "" none), at at_ms taking duration_ms, in one commit
- * that also logs the attempt and prunes the webhook's old rows. */
-int cpc_pstore_webhook_record(struct cpc_pstore *s, const struct cpc_pwh_delivery *d, int state,
-                              uint64_t next_ms, int status, const char *error, uint64_t at_ms,
-                              uint64_t duration_ms, struct cpc_err *err);
+                             size_t nbusy, const int64_t *skip, size_t nskip,
+                             struct cpc_pwh_delivery *d, struct cpc_err *err);
+/* Record the outcomes o[0..n) (borrowed) in one commit (a group commit of the delivery
+ * threads), each with its attempt's log row and the prunes of its webhook's old rows. */
+int cpc_pstore_webhook_record(struct cpc_pstore *s, const struct cpc_pwh_outcome *o, size_t n,
+                              struct cpc_err *err);
 /* Deliveries of webhook, newest first, from offset (each data malloc'd). */
 int cpc_pstore_webhook_deliveries(struct cpc_pstore *s, int64_t webhook, uint32_t offset,
                                   struct cpc_pwh_delivery *rows, size_t cap, size_t *n,
