@@ -95,8 +95,10 @@ static const char *const wsql[WH__COUNT] = {
                "ORDER BY next_ms, id LIMIT 1",
     [WH_RECORD] = "UPDATE webhook_outbox SET state = ?2, next_ms = ?3, attempts = attempts + 1, "
                  "last_status = ?4, last_error = ?5, done_ms = ?6 WHERE id = ?1",
+    /* a webhook deleted while its attempt was in flight logs nothing (and fails no batch) */
     [WH_LOG] = "INSERT INTO webhook_attempts(webhook, delivery, at_ms, duration_ms, status, "
-              "error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+              "error) SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM webhooks "
+              "WHERE id = ?1)",
     [WH_PRUNE_LOG] = "DELETE FROM webhook_attempts WHERE webhook = ?1 AND id <= (SELECT id FROM "
                     "webhook_attempts WHERE webhook = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
     [WH_PRUNE_DONE] = "DELETE FROM webhook_outbox WHERE webhook = ?1 AND state <> 0 AND id <= "
