@@ -235,21 +235,12 @@ static int send_one(struct cpc_webhooks *w, void *curl, const struct cpc_pwebhoo
 static void attempt(struct cpc_webhooks *w, void *curl, const struct cpc_pwh_delivery *d,
                     struct cpc_pwh_outcome *o)
 {
-    struct cpc_pwebhook *h = malloc(sizeof *h);
-    struct cpc_err e = {0};
     uint64_t t0 = cpc_clock_wall_ms();
-    int ok = 0;
     memset(o, 0, sizeof *o);
     o->id = d->id;
     o->webhook = d->webhook;
     o->state = CPC_WH_PENDING;
-    if (!h)
-        snprintf(o->error, sizeof o->error, "out of memory");
-    else if (cpc_pstore_webhook_get(w->p->store, 0, d->webhook, h, &e) != 0)
-        snprintf(o->error, sizeof o->error, "%s", e.msg);
-    else
-        ok = send_one(w, curl, h, d, o);
-    free(h);
+    int ok = send_one(w, curl, &d->hook, d, o);
     o->at_ms = cpc_clock_wall_ms();
     o->duration_ms = o->at_ms - t0;
     if (ok) {

@@ -24,6 +24,8 @@
 
 #define CPC__PSTORE_BASE_STMTS 64
 
+struct cpc__pstore_reader;
+
 struct cpc_pstore {
     sqlite3 *db;
     sqlite3_stmt *st[CPC__PSTORE_BASE_STMTS];
@@ -37,6 +39,7 @@ struct cpc_pstore {
     sqlite3_stmt **stats;         /* statements of platform_sqlite_stats.c */
     sqlite3_stmt **orders;        /* statements of platform_sqlite_orders.c */
     sqlite3_stmt **webhooks;      /* statements of platform_sqlite_webhooks.c */
+    struct cpc__pstore_reader *wh_reader; /* its read-only connection for picks (or NULL) */
     pthread_mutex_t mu;
     int version;
 };

@@ -7,7 +7,10 @@
  * a partial or covering index). An event's rows go in with one
  * INSERT ... SELECT over the user's webhooks (at most 10). Same connection,
  * mutex and rules as platform_sqlite.c: statements prepared once at open,
- * no SQL built from data; the secrets arrive sealed (webhooks.c).
+ * no SQL built from data; the secrets arrive sealed (webhooks.c). The pick
+ * alone runs on a read-only connection of its own (WAL: a reader never
+ * waits for a writer), so the delivery threads keep picking while an emit
+ * or a group commit holds the writer and its fsync.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +93,11 @@ static const char *const wsql[WH__COUNT] = {
     [WH_EMIT] = "INSERT OR IGNORE INTO webhook_outbox(webhook, event_id, type, data, created_ms, "
                "window_ms, next_ms) SELECT id, ?4 || id, ?5, ?6, ?7, ?7, ?7 FROM webhooks "
                "WHERE user = ?1 AND (events & ?3) <> 0 AND (?2 <= 0 OR id = ?2)",
-    [WH_PICK] = "SELECT " OUT_COLS " FROM webhook_outbox WHERE state = 0 AND next_ms <= ?1 "
-               "AND webhook NOT IN (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) AND id NOT IN (" SKIP_IDS ") "
-               "ORDER BY next_ms, id LIMIT 1",
+    [WH_PICK] = "SELECT o.id, o.webhook, o.event_id, o.type, o.data, o.created_ms, o.window_ms, "
+               "o.next_ms, o.attempts, o.state, o.last_status, o.last_error, o.done_ms, w.user, "
+               "w.url, w.sealed_secret FROM webhook_outbox o JOIN webhooks w ON w.id = o.webhook "
+               "WHERE o.state = 0 AND o.next_ms <= ?1 AND o.webhook NOT IN (?2, ?3, ?4, ?5, ?6, "
+               "?7, ?8, ?9) AND o.id NOT IN (" SKIP_IDS ") ORDER BY o.next_ms, o.id LIMIT 1",
     [WH_RECORD] = "UPDATE webhook_outbox SET state = ?2, next_ms = ?3, attempts = attempts + 1, "
                  "last_status = ?4, last_error = ?5, done_ms = ?6 WHERE id = ?1",
     /* a webhook deleted while its attempt was in flight logs nothing (and fails no batch) */
@@ -127,6 +132,33 @@ static const char *const wsql[WH__COUNT] = {
 
 static sqlite3_stmt *wt(struct cpc_pstore *s, enum wstmt i) { return s->webhooks[i]; }
 
+struct cpc__pstore_reader {
+    sqlite3 *db;
+    sqlite3_stmt *pick;
+    pthread_mutex_t mu;
+};
+
+/* The pick's read-only connection on the store's file; none (picks use the writer) for an
+ * in-memory or temporary database. */
+static int reader_open(struct cpc_pstore *s, struct cpc_err *err)
+{
+    const char *path = sqlite3_db_filename(s->db, "main");
+    if (!path || !path[0])
+        return 0;
+    struct cpc__pstore_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&r->mu, NULL);
+    s->wh_reader = r;
+    int rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(r->db, CPC_STORE_BUSY_MS);
+        rc = sqlite3_prepare_v3(r->db, wsql[WH_PICK], -1, SQLITE_PREPARE_PERSISTENT, &r->pick,
+                                NULL);
+    }
+    return rc == SQLITE_OK ? 0 : cpc__store_sqlerr(err, r->db, rc, "opening the webhook reader");
+}
+
 int cpc__pstore_webhooks_open(struct cpc_pstore *s, struct cpc_err *err)
 {
     s->webhooks = calloc(WH__COUNT, sizeof *s->webhooks);
@@ -138,11 +170,19 @@ int cpc__pstore_webhooks_open(struct cpc_pstore *s, struct cpc_err *err)
         if (rc != SQLITE_OK)
             return cpc__store_sqlerr(err, s->db, rc, "preparing a webhook statement");
     }
-    return 0;
+    return reader_open(s, err);
 }
 
 void cpc__pstore_webhooks_close(struct cpc_pstore *s)
 {
+    struct cpc__pstore_reader *r = s->wh_reader;
+    if (r) {
+        sqlite3_finalize(r->pick);
+        sqlite3_close(r->db);
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+        s->wh_reader = NULL;
+    }
     if (!s->webhooks)
         return;
     for (int i = 0; i < WH__COUNT; i++)
@@ -292,22 +332,39 @@ int cpc_pstore_webhook_claim(struct cpc_pstore *s, uint64_t now_ms, const int64_
                              size_t nbusy, const int64_t *skip, size_t nskip,
                              struct cpc_pwh_delivery *d, struct cpc_err *err)
 {
-    pthread_mutex_lock(&s->mu);
-    sqlite3_stmt *st = wt(s, WH_PICK);
-    int rc = bind_u64(s, st, 1, now_ms, err);
-    for (int i = 0; rc == 0 && i < 8; i++)
-        rc = bind_i64(s, st, 2 + i, (size_t)i < nbusy ? busy[i] : 0, err);
-    for (int i = 0; rc == 0 && i < CPC_WEBHOOK_SKIP_MAX; i++)
-        rc = bind_i64(s, st, 10 + i, (size_t)i < nskip ? skip[i] : 0, err);
-    if (rc == 0) {
-        int src = sqlite3_step(st);
-        if (src == SQLITE_ROW)
-            rc = out_row(st, d) == 0 ? 1 : cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
-        else if (src != SQLITE_DONE)
-            rc = fail(s, src, "picking a webhook delivery", err);
+    struct cpc__pstore_reader *r = s->wh_reader;
+    pthread_mutex_t *mu = r ? &r->mu : &s->mu;
+    sqlite3 *db = r ? r->db : s->db;
+    pthread_mutex_lock(mu);
+    sqlite3_stmt *st = r ? r->pick : wt(s, WH_PICK);
+    int rc = sqlite3_bind_int64(st, 1, (sqlite3_int64)now_ms);
+    for (int i = 0; rc == SQLITE_OK && i < 8; i++)
+        rc = sqlite3_bind_int64(st, 2 + i, (size_t)i < nbusy ? busy[i] : 0);
+    for (int i = 0; rc == SQLITE_OK && i < CPC_WEBHOOK_SKIP_MAX; i++)
+        rc = sqlite3_bind_int64(st, 10 + i, (size_t)i < nskip ? skip[i] : 0);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && out_row(st, d) == 0) {
+        struct cpc_pwebhook *h = &d->hook;
+        h->id = d->webhook;
+        h->user = sqlite3_column_int64(st, 13);
+        copy_col(h->url, sizeof h->url, st, 14);
+        int n = sqlite3_column_bytes(st, 15);
+        const void *b = sqlite3_column_blob(st, 15);
+        if (b && n > 0 && (size_t)n <= sizeof h->sealed) {
+            memcpy(h->sealed, b, (size_t)n);
+            h->sealed_len = (size_t)n;
+        }
+        rc = 1;
+    } else if (rc == SQLITE_ROW) {
+        rc = cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    } else if (rc == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        rc = cpc__store_sqlerr(err, db, rc, "picking a webhook delivery");
     }
     cpc__store_stmt_done(st);
-    pthread_mutex_unlock(&s->mu);
+    pthread_mutex_unlock(mu);
     return rc;
 }
 

@@ -56,6 +56,7 @@ struct cpc_pwh_delivery {
     int last_status;     /* HTTP status of the last attempt, 0 = none / no answer */
     char last_error[CPC_WEBHOOK_ERROR_MAX + 1];
     uint64_t done_ms;
+    struct cpc_pwebhook hook; /* its webhook (id, user, url, sealed secret): picks only */
 };
 
 struct cpc_pwh_attempt {
@@ -100,8 +101,8 @@ struct cpc_pwh_outcome {
 
 /* Pick the earliest pending row due at now_ms whose webhook is none of busy[0..nbusy)
  * (nbusy <= 8) and whose id is none of skip[0..nskip) (nskip <= CPC_WEBHOOK_SKIP_MAX: rows
- * whose outcome awaits its commit) into *d (data malloc'd; nothing written): 1, or 0 when
- * none is due. */
+ * whose outcome awaits its commit) into *d (data malloc'd; d->hook its webhook; nothing
+ * written): 1, or 0 when none is due. */
 int cpc_pstore_webhook_claim(struct cpc_pstore *s, uint64_t now_ms, const int64_t *busy,
                              size_t nbusy, const int64_t *skip, size_t nskip,
                              struct cpc_pwh_delivery *d, struct cpc_err *err);
