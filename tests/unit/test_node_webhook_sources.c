@@ -6,6 +6,7 @@
  *   - server.offline goes once when a bound server's worker falls silent
  *     past the heartbeat timeout, not again on later blocks, and again
  *     after it came back and fell silent once more;
+ *   - payout.sent goes to the provider when an admin approves a withdrawal;
  *   - job.completed goes to the creator of a completed job that is a user's
  *     custodial wallet, once even when the job is seen in two blocks, and
  *     not for a job created by an address no user owns. */
@@ -14,6 +15,7 @@
 #include "webhook_receiver.h"
 
 #include "core/bech32.h"
+#include "cpcd/admin_cli.h"
 #include "market/webhook_events.h"
 
 #define CPC 1000000000ULL
@@ -200,11 +202,62 @@ static void test_job_completed(void **state)
     rx_stop(&r);
 }
 
+static void test_payout_sent(void **state)
+{
+    struct fixture *f = *state;
+    struct rx r;
+    char prov[2048], admin[2048], wallet[64], path[128], wid[40];
+    assert_int_equal(rx_start(&r), 0);
+    provider_up(f, "p@example.com", prov);
+    expect(f, http_ex(f, "GET", "/me/wallet", NULL, prov, NULL, NULL), 200, NULL);
+    snprintf(wallet, sizeof wallet, "%s", str(f->last, "address"));
+    hook_add(f, &r, prov, "[\"payout.sent\"]");
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    const char line[] = PW "\n";
+    assert_int_equal(write(fds[1], line, strlen(line)), (ssize_t)strlen(line));
+    close(fds[1]);
+    struct cpc_err err = {0};
+    int64_t admin_id = 0;
+    int created = 0;
+    assert_int_equal(cpc_admin_create(f->home, "admin@example.com", fds[0], stderr, &admin_id,
+                                      &created, &err),
+                     0);
+    close(fds[0]);
+    advance(f, 61000);
+    json_t *j = NULL;
+    assert_int_equal(login(f, "admin@example.com", PW, NULL, &j), 200);
+    snprintf(admin, sizeof admin, "%s", str(j, "access_token"));
+    json_decref(j);
+    fund(f, wallet, 10 * CPC);
+    expect(f, http_ex(f, "POST", "/provider/withdrawals",
+                      "{\"amount_cpc\":\"4\",\"method\":\"card\",\"destination\":"
+                      "\"4111111111111111\"}",
+                      prov, NULL, NULL),
+           201, NULL);
+    snprintf(wid, sizeof wid, "%s", str(f->last, "id"));
+    quiet(&r, 0); /* a request is no payout */
+    snprintf(path, sizeof path, "/admin/withdrawals/%s/approve", wid);
+    expect(f, http_ex(f, "POST", path, NULL, admin, NULL, NULL), 200, NULL);
+    char tx[65];
+    snprintf(tx, sizeof tx, "%s", str(f->last, "tx_hash"));
+    assert_string_equal(type_of(&r, 0), "payout.sent");
+    json_t *b = json_loads(r.hits[0].body, 0, NULL);
+    json_t *d = json_object_get(b, "data");
+    assert_string_equal(str(d, "withdrawal_id"), wid);
+    assert_string_equal(str(d, "tx_hash"), tx);
+    assert_int_equal(json_integer_value(json_object_get(d, "amount")), 4 * CPC);
+    json_decref(b);
+    quiet(&r, 1);
+    rx_stop(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_server_error_and_offline, hooks_setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_completed, hooks_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payout_sent, hooks_setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
