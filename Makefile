@@ -35,7 +35,7 @@ test: build-asan fuzz-smoke
 # (hashpow:, matmul:, vanity:), then, where nvidia-smi sees a GPU and nvcc is
 # there, the GPU line (bench/cuda/run.sh: cuda_matmul:), then the login times
 # of a known and an unknown email (login_timing:, login_timing_locked:), then
-# the rentals' settlement at block end (rentals:).
+# the rentals' settlement at block end (rentals:), then webhook delivery (webhooks:).
 bench: build
 	@./build/bin/bench_ledger
 	@./build/bin/bench_market
@@ -46,6 +46,7 @@ bench: build
 	else echo "bench: no GPU or no nvcc here: bench/cuda/run.sh (cuda_matmul:) runs on a GPU machine"; fi
 	@./build/bin/bench_login_timing
 	@./build/bin/bench_rentals
+	@./build/bin/bench_webhooks
 
 # The whole tree (binaries, benches, libFuzzer targets) built by clang with -Werror.
 build-fuzz: deps

@@ -11,6 +11,7 @@
 #include "../market/lease_cache.h"
 #include "../market/market_sync.h"
 #include "../market/rental_watch.h"
+#include "../market/webhook_events.h"
 #include "../market/routes_legacy.h"
 #include "../market/scheduler.h"
 #include "../market/worker_auth.h"
@@ -30,6 +31,8 @@ static void follow_block(void *arg, const struct cpc_state *delta, uint64_t heig
                  (unsigned long long)height);
     if (n->rental_watch && cpc_rental_watch_block(n->rental_watch, n, &err) != 0)
         CPC_LOGE("rental watch at block %llu: %s", (unsigned long long)height, err.msg);
+    if (cpc_webhook_jobs_block(n, delta, &err) != 0)
+        CPC_LOGE("webhooks at block %llu: %s", (unsigned long long)height, err.msg);
 }
 
 static int open_market(struct cpc_node *n, struct cpc_err *err)

@@ -36,6 +36,7 @@
 #include "../platform/support_body.h"
 #include "../market/routes_admin_servers.h"
 #include "../market/routes_finance.h"
+#include "../platform/routes_webhooks.h"
 
 /* Small JSON bodies (worker calls, legacy submissions). */
 #define BODY_SMALL (64u << 10)
@@ -155,6 +156,14 @@ static const struct cpc_route routes[] = {
     {"POST", "/api-keys", cpc_h_apikeys_post, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/api-keys", cpc_h_apikeys_list, 0, 0},
     {"DELETE", "/api-keys/{id}", cpc_h_apikeys_delete, CPC_AUTH_BODY_MAX, 0},
+    /* webhooks (routes_webhooks.c) */
+    {"POST", "/webhooks", cpc_h_webhooks_post, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/webhooks", cpc_h_webhooks_list, 0, 0},
+    {"DELETE", "/webhooks/{id}", cpc_h_webhooks_delete, CPC_AUTH_BODY_MAX, 0},
+    {"GET", "/webhooks/{id}/deliveries", cpc_h_webhook_deliveries, 0, 0},
+    {"POST", "/webhooks/{id}/deliveries/{delivery_id}/redeliver", cpc_h_webhook_redeliver,
+     CPC_AUTH_BODY_MAX, 0},
+    {"POST", "/webhooks/{id}/test", cpc_h_webhook_test, CPC_AUTH_BODY_MAX, 0},
     {"GET", "/me/wallet", cpc_h_me_wallet, 0, 0},
     {"POST", "/me/wallet/challenge", cpc_h_me_wallet_challenge, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/me/wallet/link", cpc_h_me_wallet_link, CPC_AUTH_BODY_MAX, 0},

@@ -17,6 +17,7 @@
  * touch another's rentals, and each rental has one row: storage is bounded.
  */
 #include "rental_orders.h"
+#include "webhook_events.h"
 #include "routes_rentals_internal.h"
 
 #include <stdlib.h>
@@ -117,6 +118,8 @@ int cpc_rental_orders_record(struct cpc_node *n, const uint8_t worker[20],
                                        r[i].reboot_done, now};
         int applied = 0;
         int rc = cpc_pstore_orders_report(n->platform->store, addr, &pr, &applied, err);
+        if (rc == 0 && applied) /* server.error when the order has just failed */
+            rc = cpc_webhook_order_report(n, r[i].id, r[i].state, r[i].error, err);
         if (rc != 0)
             return rc;
     }

@@ -31,12 +31,15 @@
 #include "../node/node.h"
 #include "../platform/mailer.h"
 #include "../platform/platform.h"
+#include "../platform/webhooks.h"
 #include "../store/platform_store.h"
 #include "rental_figures.h"
 #include "routes_rentals.h"
+#include "webhook_events.h"
 
 struct cpc_rental_watch {
     char cursor[65]; /* the last id looked at; "" = from the first */
+    char server_cursor[40]; /* the server.offline watcher's (webhook_events.h) */
     unsigned batch;
     struct cpc_prental_ref *rows;
     size_t count;
@@ -122,6 +125,24 @@ static int stopped(struct cpc_platform *p, const struct cpc_prental_ref *r,
     return mail_user(p, r->user, subject, body, err);
 }
 
+/* Emit event about rental r to its customer and its server's provider. */
+static int hook(struct cpc_platform *p, const struct cpc_prental_ref *r,
+                const struct cpc_rental_figures *f, const char *event, int provider_too,
+                struct cpc_err *err)
+{
+    json_t *d = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "rental_id", r->id, "server_id",
+                          r->server_id, "minutes", (json_int_t)f->minutes, "minutes_left",
+                          (json_int_t)f->minutes_left, "escrow_left", (json_int_t)f->escrow_left,
+                          "charged", (json_int_t)f->charged);
+    struct cpc_pserver *srv = provider_too ? malloc(sizeof *srv) : NULL;
+    int rc = 0;
+    if (srv && cpc_pstore_server_get(p->store, r->server_id, srv, err) == 0 &&
+        srv->owner != r->user)
+        rc = cpc_webhook_emit(p, srv->owner, event, json_incref(d), err);
+    free(srv);
+    return rc ? (json_decref(d), rc) : cpc_webhook_emit(p, r->user, event, d, err);
+}
+
 /* Look at row r. 0 or an error. */
 static int look(struct cpc_node *n, struct cpc_platform *p, const struct cpc_prental_ref *r,
                 struct cpc_err *err)
@@ -137,8 +158,15 @@ static int look(struct cpc_node *n, struct cpc_platform *p, const struct cpc_pre
             rc = cpc_pstore_rental_claim_watched(p->store, r->id, now, &claimed, err);
         return rc;
     }
+    if ((rc = cpc_pstore_rental_claim_booked(p->store, r->id, now, &claimed, err)) == 0 &&
+        claimed)
+        rc = hook(p, r, &f, "rental.booked", 1, err);
+    if (rc != 0)
+        return rc;
     if (f.rec.status == CPC_RENTAL_ENDED) {
         rc = cpc_pstore_rental_claim_watched(p->store, r->id, f.rec.ended_ms, &claimed, err);
+        if (rc == 0 && claimed)
+            rc = hook(p, r, &f, "rental.ended", 1, err);
         if (rc == 0 && claimed && f.rec.end_reason == CPC_RENTAL_END_FUNDS)
             rc = stopped(p, r, &f, err);
         return rc;
@@ -146,6 +174,8 @@ static int look(struct cpc_node *n, struct cpc_platform *p, const struct cpc_pre
     if (f.minutes_left > CPC_RENTAL_WARN_MINUTES || r->warned_ms)
         return 0;
     rc = cpc_pstore_rental_claim_warned(p->store, r->id, now ? now : 1, &claimed, err);
+    if (rc == 0 && claimed)
+        rc = hook(p, r, &f, "rental.low_balance", 0, err);
     if (rc == 0 && claimed)
         rc = warn(p, r, &f, err);
     return rc;
@@ -173,5 +203,11 @@ int cpc_rental_watch_block(struct cpc_rental_watch *w, struct cpc_node *n, struc
     /* a full batch goes on from its last id; a short one wraps around */
     snprintf(w->cursor, sizeof w->cursor, "%s", w->count == w->batch ? w->rows[w->count - 1].id
                                                                       : "");
+    struct cpc_err e = {0};
+    int src = cpc_webhook_servers_block(n, w->server_cursor, CPC_SERVER_WATCH_BATCH, &e);
+    if (src != 0 && rc == 0) {
+        rc = src;
+        *err = e;
+    }
     return rc;
 }

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "../common/config.h"
+#include "webhooks.h"
 #include "../store/platform_store.h"
 #include "mailer.h"
 #include "wallet_limit.h"
@@ -94,6 +95,9 @@ static int derive_keys(struct cpc_platform *p)
                                         master);
     if (rc == 0)
         rc = crypto_kdf_derive_from_key(p->limit_key, sizeof p->limit_key, 6, "cpc-rlim",
+                                        master);
+    if (rc == 0)
+        rc = crypto_kdf_derive_from_key(p->webhook_key, sizeof p->webhook_key, 7, "cpc-hook",
                                         master);
     sodium_memzero(master, sizeof master);
     return rc;
@@ -211,7 +215,8 @@ int cpc_platform_new(struct cpc_platform **out, const char *home, const char *db
         goto fail;
     struct cpc_mailer_opts mo = {
         .home = home, .config = c, .key = p->mail_key, .clock = p->clock, .clock_arg = NULL};
-    if ((rc = cpc_mailer_new(&p->mailer, p->store, &mo, err)) != 0)
+    if ((rc = cpc_mailer_new(&p->mailer, p->store, &mo, err)) != 0 ||
+        (rc = cpc_webhooks_new(&p->webhooks, p, c, err)) != 0)
         goto fail;
     cpc_config_free(c);
     *out = p;
@@ -224,7 +229,8 @@ fail:
 
 int cpc_platform_start(struct cpc_platform *p, struct cpc_err *err)
 {
-    return cpc_mailer_start(p->mailer, err);
+    int rc = cpc_mailer_start(p->mailer, err);
+    return rc ? rc : cpc_webhooks_start(p->webhooks, err);
 }
 
 void cpc_platform_set_clock(struct cpc_platform *p, cpc_clock_fn fn, void *arg)
@@ -240,6 +246,7 @@ void cpc_platform_free(struct cpc_platform *p)
 {
     if (!p)
         return;
+    cpc_webhooks_free(p->webhooks);
     cpc_mailer_free(p->mailer);
     cpc_pstore_close(p->store);
     cpc_ratelimit_destroy(&p->limiter);

@@ -23,7 +23,8 @@
  *              manual; payout.h) — routes_money.c;
  *   [market]   draft_limit_window_s, draft_limit_ip, draft_limit_owner,
  *              draft_ttl_s (drafts of POST /marketplace/jobs; draft_limit.h);
- *   [smtp]     see mailer.h.
+ *   [smtp]     see mailer.h;
+ *   [webhooks] see webhooks.h.
  * Secrets derived here (JWT key, code-hash key, mail- and TOTP-sealing keys,
  * the API-key hash key, the wallet-sealing key and the limit key) never
  * leave this struct and are wiped on free. All platform time goes through
@@ -48,6 +49,7 @@
 struct cpc_pstore;
 struct cpc_mailer;
 struct cpc_payout_provider;
+struct cpc_webhooks;
 
 typedef uint64_t (*cpc_clock_fn)(void *arg); /* unix milliseconds */
 
@@ -65,6 +67,8 @@ struct cpc_platform {
     uint8_t totp_key[32];           /* seals TOTP secrets at rest */
     uint8_t apikey_key[32];         /* keyed hash of API keys and link challenges */
     uint8_t wallet_key[32];         /* seals custodial ledger keys at rest */
+    uint8_t webhook_key[32];        /* seals webhook secrets at rest (webhooks.h) */
+    struct cpc_webhooks *webhooks;  /* [webhooks]: the delivery threads (webhooks.h) */
     uint8_t limit_key[32];          /* keyed hash of the mail limiter's IPs and emails, and of
                                      * the unknown emails whose failed logins are counted */
     struct cpc_ratelimit limiter;   /* per API key / access-token subject requests */

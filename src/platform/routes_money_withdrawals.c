@@ -42,6 +42,7 @@
 #include "custody.h"
 #include "payout.h"
 #include "platform.h"
+#include "webhooks.h"
 #include "routes_wallet.h"
 #include "withdrawal_body.h"
 
@@ -315,6 +316,12 @@ void cpc_h_admin_withdrawal_approve(struct cpc_http_req *req, struct cpc_http_re
     } else {
         json_object_set_new(j, "payout", json_pack("{s:s, s:s}", "provider", p->payout->name,
                                                    "status", "submitted"));
+        if (cpc_webhook_emit(p, w.user, "payout.sent",
+                             json_pack("{s:s, s:I, s:s, s:s}", "withdrawal_id", w.id, "amount",
+                                       (json_int_t)w.amount, "method", w.method, "tx_hash",
+                                       w.tx_hash),
+                             &err) != 0)
+            CPC_LOGE("money: webhook of withdrawal %s: %s", w.id, err.msg);
     }
     cpc_http_res_json(res, 200, j);
 }

@@ -151,7 +151,8 @@ int cpc_pstore_open(struct cpc_pstore **out, const char *path, struct cpc_err *e
         (rc = cpc__pstore_stats_open(s, err)) != 0 || (rc = cpc__pstore_market_open(s, err)) != 0 ||
         (rc = cpc__pstore_rental_money_open(s, err)) != 0 ||
         (rc = cpc__pstore_orders_open(s, err)) != 0 ||
-        (rc = cpc__pstore_admin_open(s, err)) != 0)
+        (rc = cpc__pstore_admin_open(s, err)) != 0 ||
+        (rc = cpc__pstore_webhooks_open(s, err)) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -177,6 +178,7 @@ void cpc_pstore_close(struct cpc_pstore *s)
     cpc__pstore_stats_close(s);
     cpc__pstore_admin_close(s);
     cpc__pstore_market_close(s);
+    cpc__pstore_webhooks_close(s);
     sqlite3_close(s->db);
     pthread_mutex_destroy(&s->mu);
     free(s);

@@ -24,6 +24,8 @@
 
 #define CPC__PSTORE_BASE_STMTS 64
 
+struct cpc__pstore_reader;
+
 struct cpc_pstore {
     sqlite3 *db;
     sqlite3_stmt *st[CPC__PSTORE_BASE_STMTS];
@@ -39,6 +41,8 @@ struct cpc_pstore {
     sqlite3_stmt **admin;         /* statements of platform_sqlite_admin.c */
     sqlite3_stmt **dc;            /* statements of platform_sqlite_dc.c */
     sqlite3_stmt **market;        /* statements of platform_sqlite_market.c */
+    sqlite3_stmt **webhooks;      /* statements of platform_sqlite_webhooks.c */
+    struct cpc__pstore_reader *wh_reader; /* its read-only connection for picks (or NULL) */
     pthread_mutex_t mu;
     int version;
 };
@@ -188,6 +192,11 @@ int cpc__pstore_market_open(struct cpc_pstore *s, struct cpc_err *err);
 void cpc__pstore_market_close(struct cpc_pstore *s);
 /* The SQL of platform migration 15 (the marketplace connectors' tables). */
 extern const char cpc__pstore_market_sql[];
+/* Prepare / finalize the statements of platform_sqlite_webhooks.c (after migrations). */
+int cpc__pstore_webhooks_open(struct cpc_pstore *s, struct cpc_err *err);
+void cpc__pstore_webhooks_close(struct cpc_pstore *s);
+/* The SQL of platform migration 13 (webhooks, their outbox and attempts). */
+extern const char cpc__pstore_webhooks_sql[];
 /* The SQL of platform migration 5 (unknown_login_failures), beside its statements. */
 extern const char cpc__pstore_unknown_login_sql[];
 

@@ -154,6 +154,7 @@ static const struct pmigration pmigrations[] = {
     /* the rental money views and the low-funds watcher (platform_sqlite_rental_money.c) */
     {11, "rental money views", cpc__pstore_rental_money_sql},
     {12, "data-center API", cpc__pstore_dc_sql}, /* platform_sqlite_dc.c */
+    {13, "webhooks", cpc__pstore_webhooks_sql}, /* platform_sqlite_webhooks.c */
     {14, "admin and support", cpc__pstore_admin_sql}, /* platform_sqlite_admin.c */
     {15, "marketplace connectors", cpc__pstore_market_sql}, /* platform_sqlite_market.c */
 };

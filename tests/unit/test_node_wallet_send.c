@@ -691,9 +691,9 @@ static void test_limit_migration(void **state)
     cpc_daemon_close(&f->node);
     /* back to schema 3: what a node of the previous release left (migration 5, the
      * failed logins of unknown emails, 6, the GPU servers, 8, deposits and
-     * withdrawals, 9, the rental orders, 10, the server samples, 14, the support
-     * tickets, and 15, the marketplace connectors, go too; 11 only adds columns and
-     * indexes to rentals) */
+     * withdrawals, 9, the rental orders, 10, the server samples, 13, the webhooks, 14,
+     * the support tickets, and 15, the marketplace connectors, go too; 11 only adds
+     * columns and indexes to rentals) */
     sqlite3 *db = NULL;
     snprintf(path, sizeof path, "%s/data/chain.db", f->home);
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -713,6 +713,9 @@ static void test_limit_migration(void **state)
                                   "DROP TABLE IF EXISTS marketplace_bookings;"
                                   "DROP TABLE IF EXISTS marketplace_earnings;"
                                   "DROP TABLE IF EXISTS marketplace_connectors;"
+                                  "DROP TABLE IF EXISTS webhook_attempts;"
+                                  "DROP TABLE IF EXISTS webhook_outbox;"
+                                  "DROP TABLE IF EXISTS webhooks;"
                                   "DELETE FROM platform_migrations WHERE version >= 4",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
