@@ -75,11 +75,6 @@ int cpc__job_invoice_find(struct cpc_node *n, struct cpc_platform *p, int64_t us
     return cnt == 1;
 }
 
-static void set_u64(json_t *o, const char *key, uint64_t v)
-{
-    json_object_set_new(o, key, json_integer((json_int_t)v));
-}
-
 /* {item, description, quantity, unit, unit_price, amount}: a new reference. */
 static json_t *line(const char *item, const char *desc, uint64_t qty, const char *unit,
                     uint64_t price, uint64_t amount)
@@ -108,18 +103,18 @@ static void add_figures(json_t *o, const struct cpc_job_figures *f, int found)
                                           1, "job", f->commission, f->commission));
     }
     json_object_set_new(o, "lines", lines);
-    set_u64(o, "tasks", found ? c->tasks : 0);
-    set_u64(o, "tasks_done", found ? f->rec.tasks_done : 0);
-    set_u64(o, "replication", found ? c->replication : 0);
-    set_u64(o, "reward", found ? c->reward : 0);
-    set_u64(o, "early_bonus", found ? c->early_bonus : 0);
-    set_u64(o, "results_paid", m->results_paid);
-    set_u64(o, "workers_paid", f->rewards + f->bonuses);
-    set_u64(o, "commission", f->commission);
-    set_u64(o, "total_charged", f->charged);
-    set_u64(o, "escrowed", f->escrowed);
-    set_u64(o, "refunded", f->refunded);
-    set_u64(o, "escrow_left", f->escrow_left);
+    cpc__auth_json_u64(o, "tasks", found ? c->tasks : 0);
+    cpc__auth_json_u64(o, "tasks_done", found ? f->rec.tasks_done : 0);
+    cpc__auth_json_u64(o, "replication", found ? c->replication : 0);
+    cpc__auth_json_u64(o, "reward", found ? c->reward : 0);
+    cpc__auth_json_u64(o, "early_bonus", found ? c->early_bonus : 0);
+    cpc__auth_json_u64(o, "results_paid", m->results_paid);
+    cpc__auth_json_u64(o, "workers_paid", f->rewards + f->bonuses);
+    cpc__auth_json_u64(o, "commission", f->commission);
+    cpc__auth_json_u64(o, "total_charged", f->charged);
+    cpc__auth_json_u64(o, "escrowed", f->escrowed);
+    cpc__auth_json_u64(o, "refunded", f->refunded);
+    cpc__auth_json_u64(o, "escrow_left", f->escrow_left);
 }
 
 static const char *job_status_name(uint8_t s)

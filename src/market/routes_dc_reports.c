@@ -82,32 +82,13 @@ void cpc_h_dc_stats(struct cpc_http_req *req, struct cpc_http_res *res)
                                 (json_int_t)p->max_servers_per_user));
 }
 
-/* ?key= as unix ms (default def), or answer 400. */
-static int ms_query(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
-                    uint64_t def, uint64_t *out)
-{
-    const char *v = cpc_http_req_query(req, key);
-    *out = def;
-    if (!v)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || v[0] == '-' || v[0] == '+' || errno != 0 || x > 253402300799999ULL) {
-        cpc_http_res_error(res, 400, "invalid_argument", "%s is a time in unix milliseconds",
-                           key);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* The period [from, to) of ?from=&to=, or answer 400. */
 static int period(struct cpc_http_req *req, struct cpc_http_res *res, uint64_t now,
                   uint64_t *from, uint64_t *to)
 {
-    if (ms_query(req, res, "to", now, to) != 0 ||
-        ms_query(req, res, "from", *to > 30 * DAY_MS ? *to - 30 * DAY_MS : 0, from) != 0)
+    if (cpc__auth_query_ms(req, res, "to", now, to) != 0 ||
+        cpc__auth_query_ms(req, res, "from", *to > 30 * DAY_MS ? *to - 30 * DAY_MS : 0,
+                           from) != 0)
         return -1;
     if (*from >= *to || *to - *from > PERIOD_MAX_MS) {
         cpc_http_res_error(res, 400, "invalid_argument",

@@ -32,7 +32,7 @@
 #include "rental_income.h"
 
 #define DAY_MS 86400000ULL
-#define TIME_MAX_MS 253402300799999ULL /* 9999-12-31T23:59:59.999Z */
+#define TIME_MAX_MS CPC_QUERY_TIME_MAX_MS
 #define PAGE 500u
 
 struct finance {
@@ -100,29 +100,6 @@ static int load_rentals(struct finance *f, struct cpc_node *n, struct cpc_platfo
     }
 }
 
-/* ?key= as unix milliseconds (at most TIME_MAX_MS) into *out, def when absent: 0, or -1
- * answered 400. */
-static int query_ms(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
-                    uint64_t def, uint64_t *out)
-{
-    const char *v = cpc_http_req_query(req, key);
-    *out = def;
-    if (!v)
-        return 0;
-    uint64_t x = 0;
-    size_t n = strlen(v);
-    int ok = n >= 1 && n <= 15 && strspn(v, "0123456789") == n;
-    for (size_t i = 0; ok && i < n; i++)
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    if (!ok || x > TIME_MAX_MS) {
-        cpc_http_res_error(res, 400, "invalid_argument", "%s must be unix milliseconds 0..%llu",
-                           key, (unsigned long long)TIME_MAX_MS);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* Parse the query, read the ledger and the withdrawals into *f: 0, or -1 answered. */
 static int finance_build(struct cpc_http_req *req, struct cpc_http_res *res,
                          struct cpc_platform *p, struct finance *f)
@@ -135,8 +112,11 @@ static int finance_build(struct cpc_http_req *req, struct cpc_http_res *res,
         cpc_http_res_error(res, 400, "invalid_argument", "group must be day, week or month");
         return -1;
     }
-    if (query_ms(req, res, "to", now < TIME_MAX_MS ? now : TIME_MAX_MS, &f->to) != 0 ||
-        query_ms(req, res, "from", f->to > 30 * DAY_MS ? f->to - 30 * DAY_MS : 0, &f->from) != 0)
+    uint64_t month_ago;
+    if (cpc__auth_query_ms(req, res, "to", now < TIME_MAX_MS ? now : TIME_MAX_MS, &f->to) != 0)
+        return -1;
+    month_ago = f->to > 30 * DAY_MS ? f->to - 30 * DAY_MS : 0;
+    if (cpc__auth_query_ms(req, res, "from", month_ago, &f->from) != 0)
         return -1;
     if (f->from >= f->to) {
         cpc_http_res_error(res, 400, "invalid_argument", "from must be before to");

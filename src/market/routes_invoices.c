@@ -45,22 +45,6 @@
 
 #define INVOICE_PREFIX "rent-"
 
-static void set_time(json_t *o, const char *key, uint64_t ms)
-{
-    char t[32];
-    if (!ms) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    cpc__auth_iso_time(t, ms);
-    json_object_set_new(o, key, json_string(t));
-}
-
-static void set_u64(json_t *o, const char *key, uint64_t v)
-{
-    json_object_set_new(o, key, json_integer((json_int_t)v));
-}
-
 /* {item, description, quantity, unit, unit_price, amount}: a new reference. */
 static json_t *line(const char *item, const char *desc, uint64_t qty, uint64_t price,
                     uint64_t amount)
@@ -103,21 +87,21 @@ static void add_figures(json_t *o, const struct cpc_rental_figures *f, int found
     char hours[48];
     snprintf(hours, sizeof hours, "%llu.%02llu", (unsigned long long)(f->minutes / 60),
              (unsigned long long)(f->minutes % 60 * 100 / 60));
-    set_u64(o, "minutes", f->minutes);
+    cpc__auth_json_u64(o, "minutes", f->minutes);
     json_object_set_new(o, "hours", json_string(hours));
-    set_u64(o, "price_per_hour", f->price_per_hour);
-    set_u64(o, "rate_per_minute", f->rate_per_minute);
-    set_u64(o, "commission_bps", f->rec.commission_bps);
-    set_u64(o, "commission_per_minute", f->commission_per_minute);
+    cpc__auth_json_u64(o, "price_per_hour", f->price_per_hour);
+    cpc__auth_json_u64(o, "rate_per_minute", f->rate_per_minute);
+    cpc__auth_json_u64(o, "commission_bps", f->rec.commission_bps);
+    cpc__auth_json_u64(o, "commission_per_minute", f->commission_per_minute);
     json_object_set_new(o, "lines", lines);
-    set_u64(o, "provider_income", f->provider_income);
-    set_u64(o, "commission", f->commission);
-    set_u64(o, "total_charged", f->charged);
-    set_u64(o, "deposit", f->deposit);
-    set_u64(o, "refunded", f->refunded);
-    set_u64(o, "escrow_left", f->escrow_left);
-    set_time(o, "opened_at", found ? f->rec.opened_ms : 0);
-    set_time(o, "ended_at", found ? f->rec.ended_ms : 0);
+    cpc__auth_json_u64(o, "provider_income", f->provider_income);
+    cpc__auth_json_u64(o, "commission", f->commission);
+    cpc__auth_json_u64(o, "total_charged", f->charged);
+    cpc__auth_json_u64(o, "deposit", f->deposit);
+    cpc__auth_json_u64(o, "refunded", f->refunded);
+    cpc__auth_json_u64(o, "escrow_left", f->escrow_left);
+    cpc__auth_json_time(o, "opened_at", found ? f->rec.opened_ms : 0);
+    cpc__auth_json_time(o, "ended_at", found ? f->rec.ended_ms : 0);
     const char *reason = found ? cpc_rental_figures_reason(f) : NULL;
     json_object_set_new(o, "end_reason", reason ? json_string(reason) : json_null());
 }
@@ -145,7 +129,7 @@ static json_t *invoice_json(struct cpc_node *n, struct cpc_platform *p,
                           server, "image", r->image);
     if (!o)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory"), NULL;
-    set_time(o, "created_at", r->created_ms);
+    cpc__auth_json_time(o, "created_at", r->created_ms);
     add_figures(o, &f, found);
     return o;
 }

@@ -30,22 +30,6 @@
 #include "rental_figures.h"
 #include "routes_rentals.h"
 
-static void set_time(json_t *o, const char *key, uint64_t ms)
-{
-    char t[32];
-    if (!ms) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    cpc__auth_iso_time(t, ms);
-    json_object_set_new(o, key, json_string(t));
-}
-
-static void set_u64(json_t *o, const char *key, uint64_t v)
-{
-    json_object_set_new(o, key, json_integer((json_int_t)v));
-}
-
 struct view {
     struct cpc_node *n;
     struct cpc_platform *p;
@@ -89,30 +73,30 @@ static json_t *entry(struct view *v, const struct cpc_prental_ref *r, struct cpc
                           reason ? json_string(reason) : json_null());
     if (!o)
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory"), NULL;
-    set_time(o, "created_at", r->created_ms);
-    set_time(o, "started_at", found ? f.rec.opened_ms : 0);
-    set_time(o, "ended_at", found ? f.rec.ended_ms : 0);
-    set_u64(o, "minutes_paid", f.minutes);
-    set_u64(o, "rate_per_minute", f.rate_per_minute);
-    set_u64(o, "price_per_hour", f.price_per_hour);
+    cpc__auth_json_time(o, "created_at", r->created_ms);
+    cpc__auth_json_time(o, "started_at", found ? f.rec.opened_ms : 0);
+    cpc__auth_json_time(o, "ended_at", found ? f.rec.ended_ms : 0);
+    cpc__auth_json_u64(o, "minutes_paid", f.minutes);
+    cpc__auth_json_u64(o, "rate_per_minute", f.rate_per_minute);
+    cpc__auth_json_u64(o, "price_per_hour", f.price_per_hour);
     if (v->admin) {
         char addr[CPC_ADDR_STR_MAX] = "";
         if (found)
             cpc_address_encode(addr, f.rec.provider);
         json_object_set_new(o, "customer_user", json_integer((json_int_t)r->user));
         json_object_set_new(o, "provider", found ? json_string(addr) : json_null());
-        set_u64(o, "customer_paid", f.charged);
-        set_u64(o, "provider_received", f.provider_income);
-        set_u64(o, "commission", f.commission);
-        set_u64(o, "deposit", f.deposit);
-        set_u64(o, "refunded", f.refunded);
-        set_u64(o, "escrow_left", f.escrow_left);
+        cpc__auth_json_u64(o, "customer_paid", f.charged);
+        cpc__auth_json_u64(o, "provider_received", f.provider_income);
+        cpc__auth_json_u64(o, "commission", f.commission);
+        cpc__auth_json_u64(o, "deposit", f.deposit);
+        cpc__auth_json_u64(o, "refunded", f.refunded);
+        cpc__auth_json_u64(o, "escrow_left", f.escrow_left);
     } else {
         char addr[CPC_ADDR_STR_MAX] = "";
         if (found)
             short_address(addr, f.rec.customer);
         json_object_set_new(o, "customer", found ? json_string(addr) : json_null());
-        set_u64(o, "income", f.provider_income);
+        cpc__auth_json_u64(o, "income", f.provider_income);
     }
     return o;
 }

@@ -508,17 +508,6 @@ out:
 
 /* ---- views ---- */
 
-static void set_time(json_t *o, const char *key, uint64_t ms)
-{
-    char t[32];
-    if (!ms) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    cpc__auth_iso_time(t, ms);
-    json_object_set_new(o, key, json_string(t));
-}
-
 json_t *cpc__rental_json(struct cpc_node *n, struct cpc_platform *p, const struct cpc_prental *r,
                          struct cpc_err *err)
 {
@@ -532,7 +521,7 @@ json_t *cpc__rental_json(struct cpc_node *n, struct cpc_platform *p, const struc
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "id", r->id, "tx_hash", r->id,
                           "server_id", r->server_id, "image", r->image, "hours", (int)r->hours,
                           "status", status);
-    set_time(o, "created_at", r->created_ms);
+    cpc__auth_json_time(o, "created_at", r->created_ms);
     json_t *prov = o ? cpc__rental_provisioning_json(p, r->id, err) : NULL;
     if (!prov) {
         json_decref(o);
@@ -551,14 +540,14 @@ json_t *cpc__rental_json(struct cpc_node *n, struct cpc_platform *p, const struc
                         json_integer((json_int_t)(rec.paid_minutes * rec.rate_per_minute)));
     json_object_set_new(o, "commission_paid", json_integer((json_int_t)(rec.paid_minutes * comm)));
     json_object_set_new(o, "escrow_left", json_integer((json_int_t)escrow));
-    set_time(o, "opened_at", rec.opened_ms);
+    cpc__auth_json_time(o, "opened_at", rec.opened_ms);
     uint64_t until = rec.status == CPC_RENTAL_ENDED
                          ? rec.ended_ms
                          : rec.settled_ms + escrow / cost * cpc_rental_minute_ms(&n->params);
-    set_time(o, "ends_at", until);
+    cpc__auth_json_time(o, "ends_at", until);
     json_object_set_new(o, "funded_until_ms", json_integer((json_int_t)until));
     json_object_set_new(o, "commission_bps", json_integer((json_int_t)rec.commission_bps));
-    set_time(o, "ended_at", rec.status == CPC_RENTAL_ENDED ? rec.ended_ms : 0);
+    cpc__auth_json_time(o, "ended_at", rec.status == CPC_RENTAL_ENDED ? rec.ended_ms : 0);
     json_object_set_new(o, "end_reason", rec.end_reason < 4 && reasons[rec.end_reason]
                                              ? json_string(reasons[rec.end_reason])
                                              : json_null());

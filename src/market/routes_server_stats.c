@@ -48,7 +48,7 @@
 #define MINUTE_MS 60000ULL
 #define HOUR_MS 3600000ULL
 #define DAY_MS 86400000ULL
-#define TIME_MAX_MS 253402300799999ULL /* 9999-12-31T23:59:59.999Z */
+#define TIME_MAX_MS CPC_QUERY_TIME_MAX_MS
 
 void cpc_server_stats_record(struct cpc_node *n, const uint8_t worker[CPC_ADDR_HASH_LEN],
                              const struct cpc_heartbeat_req *hb)
@@ -104,30 +104,6 @@ static void series_answer(struct cpc_http_res *res, struct cpc_platform *p, cons
     cpc_http_res_json(res, 200, o);
 }
 
-/* ?key= as unix milliseconds (at most TIME_MAX_MS) into *out, def when absent: 0, or -1
- * answered 400. */
-static int query_ms(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
-                    uint64_t def, uint64_t *out)
-{
-    const char *v = cpc_http_req_query(req, key);
-    *out = def;
-    if (!v)
-        return 0;
-    uint64_t x = 0;
-    size_t n = strlen(v);
-    int ok = n >= 1 && n <= 15 && strspn(v, "0123456789") == n;
-    for (size_t i = 0; ok && i < n; i++)
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    if (!ok || x > TIME_MAX_MS) {
-        cpc_http_res_error(res, 400, "invalid_argument",
-                           "%s must be unix milliseconds 0..%llu", key,
-                           (unsigned long long)TIME_MAX_MS);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
 /* Slots of unit whose start lies in [from, to). */
 static uint64_t slots(uint64_t from, uint64_t to, uint64_t unit)
 {
@@ -158,10 +134,10 @@ void cpc_h_provider_server_stats(struct cpc_http_req *req, struct cpc_http_res *
     if (step && !hourly && strcmp(step, "minute"))
         return cpc_http_res_error(res, 400, "invalid_argument", "step must be minute or hour");
     uint64_t now = cpc_platform_now(p), to = 0, from = 0;
-    if (query_ms(req, res, "to", now, &to) != 0)
+    if (cpc__auth_query_ms(req, res, "to", now, &to) != 0)
         return;
     uint64_t span = hourly ? 7 * DAY_MS : DAY_MS;
-    if (query_ms(req, res, "from", to > span ? to - span : 0, &from) != 0)
+    if (cpc__auth_query_ms(req, res, "from", to > span ? to - span : 0, &from) != 0)
         return;
     if (from >= to)
         return cpc_http_res_error(res, 400, "invalid_argument", "from must be before to");

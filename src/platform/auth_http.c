@@ -99,6 +99,43 @@ void cpc__auth_iso_time(char out[32], uint64_t ms)
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+int cpc__auth_query_ms(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
+                       uint64_t def, uint64_t *out)
+{
+    const char *v = cpc_http_req_query(req, key);
+    *out = def;
+    if (!v)
+        return 0;
+    uint64_t x = 0;
+    size_t n = strlen(v);
+    int ok = n >= 1 && n <= 15 && strspn(v, "0123456789") == n;
+    for (size_t i = 0; ok && i < n; i++)
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    if (!ok || x > CPC_QUERY_TIME_MAX_MS) {
+        cpc_http_res_error(res, 400, "invalid_argument", "%s must be unix milliseconds 0..%llu",
+                           key, (unsigned long long)CPC_QUERY_TIME_MAX_MS);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+void cpc__auth_json_time(json_t *o, const char *key, uint64_t ms)
+{
+    char t[32];
+    if (!ms) {
+        json_object_set_new(o, key, json_null());
+        return;
+    }
+    cpc__auth_iso_time(t, ms);
+    json_object_set_new(o, key, json_string(t));
+}
+
+void cpc__auth_json_u64(json_t *o, const char *key, uint64_t v)
+{
+    json_object_set_new(o, key, json_integer((json_int_t)v));
+}
+
 void cpc__auth_audit(struct cpc_platform *p, int64_t user, const char *event, const char *detail)
 {
     struct cpc_err err = {0};

@@ -42,6 +42,16 @@ const char *cpc__auth_ip(struct cpc_http_req *req);
 void cpc__auth_ua(struct cpc_http_req *req, char out[CPC_PREFRESH_UA_MAX + 1]);
 /* ISO 8601 UTC of a unix-ms time (caller's buffer). */
 void cpc__auth_iso_time(char out[32], uint64_t ms);
+/* Latest time a ?from= / ?to= may name: 9999-12-31T23:59:59.999Z. */
+#define CPC_QUERY_TIME_MAX_MS 253402300799999ULL
+/* ?key= as unix milliseconds (digits only, at most CPC_QUERY_TIME_MAX_MS) into *out, def
+ * when absent: 0, or -1 answered 400 naming key. Nothing to free. */
+int cpc__auth_query_ms(struct cpc_http_req *req, struct cpc_http_res *res, const char *key,
+                       uint64_t def, uint64_t *out);
+/* o[key] = the ISO 8601 UTC string of ms, or null when ms is 0 (o is the caller's). */
+void cpc__auth_json_time(json_t *o, const char *key, uint64_t ms);
+/* o[key] = v as a JSON integer (amounts and counts are <= INT64_MAX; o is the caller's). */
+void cpc__auth_json_u64(json_t *o, const char *key, uint64_t v);
 /* Append an audit row at the platform clock; failures are logged, not returned. */
 void cpc__auth_audit(struct cpc_platform *p, int64_t user, const char *event, const char *detail);
 /* A new JSON array of the role names in roles (caller owns it). */

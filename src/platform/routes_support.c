@@ -40,21 +40,14 @@ static struct cpc_platform *plat(struct cpc_http_req *req, struct cpc_http_res *
     return p;
 }
 
-static void set_time(json_t *o, const char *key, uint64_t ms)
-{
-    char t[32];
-    cpc__auth_iso_time(t, ms);
-    json_object_set_new(o, key, json_string(t));
-}
-
 static json_t *ticket_json(const struct cpc_pticket *t)
 {
     json_t *o = json_pack("{s:I, s:I, s:s, s:s, s:i}", "id", (json_int_t)t->id, "user_id",
                           (json_int_t)t->user, "subject", t->subject, "status", t->status,
                           "messages", (int)t->messages);
     if (o) {
-        set_time(o, "created_at", t->created_ms);
-        set_time(o, "updated_at", t->updated_ms);
+        cpc__auth_json_time(o, "created_at", t->created_ms);
+        cpc__auth_json_time(o, "updated_at", t->updated_ms);
     }
     return o;
 }
@@ -216,7 +209,7 @@ void cpc_h_support_ticket_get(struct cpc_http_req *req, struct cpc_http_res *res
                               (json_int_t)rows[i].author, "from",
                               rows[i].staff ? "support" : "user", "body", rows[i].body);
         if (m)
-            set_time(m, "created_at", rows[i].created_ms);
+            cpc__auth_json_time(m, "created_at", rows[i].created_ms);
         json_array_append_new(arr, m);
     }
     free(rows);
