@@ -150,6 +150,12 @@ int cli_parse_int_flag(const char *flag, const char *text, uint64_t lo, uint64_t
 const char *cli_cpc(char *out, uint64_t base_units);
 /* A rental id: 64 hex digits (usage error otherwise). */
 int cli_check_rental_id(const char *id, struct cpc_err *err);
+/* A server id: a 36-character UUID of hex digits and dashes (usage error otherwise). */
+int cli_check_server_id(const char *id, struct cpc_err *err);
+/* j[k] as a positive integer (0 when absent or not one), and as a string ("-" when absent);
+ * both borrow from j. */
+uint64_t cli_int_of(const json_t *j, const char *k);
+const char *cli_str_of(const json_t *j, const char *k);
 /* GET /market/job/{id} printed as JSON (job show, query job). */
 int cli_job_show(struct cli_ctx *c, struct cpc_err *err);
 

@@ -81,27 +81,17 @@ static int search_query(const struct cli_ctx *c, char *q, size_t cap, struct cpc
                                                 : 0;
 }
 
-static const char *str_of(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "";
-}
-
-static uint64_t int_of(const json_t *j, const char *k)
-{
-    json_int_t v = json_integer_value(json_object_get(j, k));
-    return v > 0 ? (uint64_t)v : 0;
-}
-
 static void print_server_row(const json_t *s)
 {
     char price[CPC_AMOUNT_STR_MAX], loc[80];
-    snprintf(loc, sizeof loc, "%s%s%s", str_of(s, "country"), *str_of(s, "city") ? "/" : "",
-             str_of(s, "city"));
-    printf("%-36s  %-12s %4llu %5llu  %14s %6llu  %-16s %s\n", str_of(s, "id"),
-           str_of(s, "gpu_model"), (unsigned long long)int_of(s, "gpu_count"),
-           (unsigned long long)int_of(s, "vram_gb"), cli_cpc(price, int_of(s, "price_per_hour")),
-           (unsigned long long)int_of(s, "score"), loc, str_of(s, "status"));
+    const char *city = json_string_value(json_object_get(s, "city"));
+    snprintf(loc, sizeof loc, "%s%s%s", cli_str_of(s, "country"), city && *city ? "/" : "",
+             city ? city : "");
+    printf("%-36s  %-12s %4llu %5llu  %14s %6llu  %-16s %s\n", cli_str_of(s, "id"),
+           cli_str_of(s, "gpu_model"), (unsigned long long)cli_int_of(s, "gpu_count"),
+           (unsigned long long)cli_int_of(s, "vram_gb"),
+           cli_cpc(price, cli_int_of(s, "price_per_hour")),
+           (unsigned long long)cli_int_of(s, "score"), loc, cli_str_of(s, "status"));
 }
 
 static int run_search(struct cli_ctx *c, struct cpc_err *err)
@@ -131,12 +121,9 @@ static int run_search(struct cli_ctx *c, struct cpc_err *err)
 static int run_show(struct cli_ctx *c, struct cpc_err *err)
 {
     char path[256];
-    size_t n = strlen(c->args[0]);
-    for (const char *p = c->args[0]; *p; p++)
-        if (!isxdigit((unsigned char)*p) && *p != '-')
-            n = 0;
-    if (n != 36)
-        return cpc_err_set(err, CLI_USAGE, "a server id is a UUID, got \"%.80s\"", c->args[0]);
+    int rc0 = cli_check_server_id(c->args[0], err);
+    if (rc0)
+        return rc0;
     snprintf(path, sizeof path, "/market/gpu/%s", c->args[0]);
     json_t *j = NULL;
     int rc = cli_api(c, "GET", path, NULL, &j, err);

@@ -24,18 +24,6 @@
 
 #define SSH_KEY_MAX (8 * 1024)
 
-static uint64_t int_of(const json_t *j, const char *k)
-{
-    json_int_t v = json_integer_value(json_object_get(j, k));
-    return v > 0 ? (uint64_t)v : 0;
-}
-
-static const char *str_of(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "-";
-}
-
 /* The public key file's first line (a private key is refused, not sent). */
 static int read_ssh_key(const char *file, char **out, struct cpc_err *err)
 {
@@ -110,7 +98,7 @@ static int wait_status(struct cli_ctx *c, const char *id, const char *until_not,
         int rc = cli_api(c, "GET", path, NULL, &j, err);
         if (rc)
             return rc;
-        if (strcmp(str_of(j, "status"), until_not) != 0) {
+        if (strcmp(cli_str_of(j, "status"), until_not) != 0) {
             *out = j;
             return 0;
         }
@@ -125,16 +113,16 @@ static void print_rent(const json_t *j)
 {
     char per_hour[CPC_AMOUNT_STR_MAX], rate[CPC_AMOUNT_STR_MAX], fee[CPC_AMOUNT_STR_MAX],
         dep[CPC_AMOUNT_STR_MAX];
-    uint64_t r = int_of(j, "rate_per_minute"), cm = int_of(j, "commission_per_minute");
-    printf("Rental %s\n", str_of(j, "id"));
-    printf("  server   %s (%s x %llu)\n", str_of(j, "server_id"), str_of(j, "gpu_model"),
-           (unsigned long long)int_of(j, "gpu_count"));
+    uint64_t r = cli_int_of(j, "rate_per_minute"), cm = cli_int_of(j, "commission_per_minute");
+    printf("Rental %s\n", cli_str_of(j, "id"));
+    printf("  server   %s (%s x %llu)\n", cli_str_of(j, "server_id"), cli_str_of(j, "gpu_model"),
+           (unsigned long long)cli_int_of(j, "gpu_count"));
     printf("  costs    %s CPC per hour (provider %s + commission %s)\n",
            cli_cpc(per_hour, (r + cm) * 60), cli_cpc(rate, r * 60), cli_cpc(fee, cm * 60));
-    printf("  deposit  %s CPC for %llu minutes\n", cli_cpc(dep, int_of(j, "deposit")),
-           (unsigned long long)int_of(j, "minutes_covered"));
-    printf("  image    %s\n", str_of(j, "image"));
-    printf("  status   %s\n", str_of(j, "status"));
+    printf("  deposit  %s CPC for %llu minutes\n", cli_cpc(dep, cli_int_of(j, "deposit")),
+           (unsigned long long)cli_int_of(j, "minutes_covered"));
+    printf("  image    %s\n", cli_str_of(j, "image"));
+    printf("  status   %s\n", cli_str_of(j, "status"));
 }
 
 static int run_rent(struct cli_ctx *c, struct cpc_err *err)
@@ -148,14 +136,14 @@ static int run_rent(struct cli_ctx *c, struct cpc_err *err)
     if (rc)
         return rc;
     char id[65];
-    snprintf(id, sizeof id, "%s", str_of(ans, "id"));
+    snprintf(id, sizeof id, "%s", cli_str_of(ans, "id"));
     if (c->flags & F_WAIT) {
         rc = wait_status(c, id, "pending", &open, err);
         if (rc == 0) {
             json_object_set(ans, "status", json_object_get(open, "status"));
-            if (strcmp(str_of(open, "status"), "open") != 0)
+            if (strcmp(cli_str_of(open, "status"), "open") != 0)
                 rc = cpc_err_set(err, CPC_ERR_INVALID, "rental %s did not open: %s", id,
-                                 str_of(open, "status"));
+                                 cli_str_of(open, "status"));
         }
         json_decref(open);
     }
@@ -189,9 +177,9 @@ static int run_list(struct cli_ctx *c, struct cpc_err *err)
     } else {
         printf("%-64s  %-7s %5s  %-36s %s\n", "ID", "STATUS", "HOURS", "SERVER", "CREATED");
         json_array_foreach(list, i, r)
-            printf("%-64s  %-7s %5llu  %-36s %s\n", str_of(r, "id"), str_of(r, "status"),
-                   (unsigned long long)int_of(r, "hours"), str_of(r, "server_id"),
-                   str_of(r, "created_at"));
+            printf("%-64s  %-7s %5llu  %-36s %s\n", cli_str_of(r, "id"), cli_str_of(r, "status"),
+                   (unsigned long long)cli_int_of(r, "hours"), cli_str_of(r, "server_id"),
+                   cli_str_of(r, "created_at"));
     }
     json_decref(j);
     return 0;
@@ -243,8 +231,8 @@ static int run_ssh(struct cli_ctx *c, struct cpc_err *err)
     snprintf(path, sizeof path, "/rentals/%s/connection", c->args[0]);
     if ((rc = cli_api(c, "GET", path, NULL, &j, err)))
         return rc;
-    const char *host = str_of(j, "host"), *user = str_of(j, "user");
-    uint64_t p = int_of(j, "port");
+    const char *host = cli_str_of(j, "host"), *user = cli_str_of(j, "user");
+    uint64_t p = cli_int_of(j, "port");
     if (!safe_word(host, ".-:") || !safe_word(user, "_-") || p == 0 || p > 65535) {
         json_decref(j);
         return cpc_err_set(err, CPC_ERR_INVALID, "the node's connection answer is not usable");
@@ -288,7 +276,8 @@ static int run_end(struct cli_ctx *c, struct cpc_err *err)
     if (c->json)
         cli_print_json(j);
     else
-        printf("Rental %s %s (tx %s)\n", c->args[0], str_of(j, "status"), str_of(j, "tx_hash"));
+        printf("Rental %s %s (tx %s)\n", c->args[0], cli_str_of(j, "status"),
+               cli_str_of(j, "tx_hash"));
     json_decref(j);
     return rc;
 }
@@ -318,7 +307,7 @@ static int run_extend(struct cli_ctx *c, struct cpc_err *err)
         snprintf(path, sizeof path, "/rentals/%s", c->args[0]);
         if ((rc = cli_api(c, "GET", path, NULL, &done, err)))
             break;
-        if (int_of(done, "funded_until_ms") >= int_of(j, "funded_until_ms")) {
+        if (cli_int_of(done, "funded_until_ms") >= cli_int_of(j, "funded_until_ms")) {
             json_object_set_new(j, "status", json_string("extended"));
             break;
         }
@@ -326,16 +315,16 @@ static int run_extend(struct cli_ctx *c, struct cpc_err *err)
         nanosleep(&ts, NULL);
     }
     json_decref(done);
-    if (rc == 0 && (c->flags & F_WAIT) && strcmp(str_of(j, "status"), "extended") != 0)
+    if (rc == 0 && (c->flags & F_WAIT) && strcmp(cli_str_of(j, "status"), "extended") != 0)
         rc = cpc_err_set(err, CPC_ERR_CANCELLED, "the extension of %s is not in a block after "
                                                  "%u s (--timeout)", c->args[0], c->timeout_s);
     if (c->json)
         cli_print_json(j);
     else
         printf("Rental %s %s by %llu hours: %s CPC, %llu minutes more (tx %s)\n", c->args[0],
-               str_of(j, "status"), (unsigned long long)hours,
-               cli_cpc(amount, int_of(j, "amount")),
-               (unsigned long long)int_of(j, "minutes_added"), str_of(j, "tx_hash"));
+               cli_str_of(j, "status"), (unsigned long long)hours,
+               cli_cpc(amount, cli_int_of(j, "amount")),
+               (unsigned long long)cli_int_of(j, "minutes_added"), cli_str_of(j, "tx_hash"));
     json_decref(j);
     return rc;
 }
@@ -355,7 +344,7 @@ static int run_reboot(struct cli_ctx *c, struct cpc_err *err)
     else
         printf("Rental %s: reboot %llu ordered; the provider's worker restarts it within "
                "seconds (same key, host key and home)\n",
-               c->args[0], (unsigned long long)int_of(j, "reboot_seq"));
+               c->args[0], (unsigned long long)cli_int_of(j, "reboot_seq"));
     json_decref(j);
     return 0;
 }
@@ -377,7 +366,7 @@ static int run_logs(struct cli_ctx *c, struct cpc_err *err)
     } else {
         /* the provider's worker wrote this text: no control character reaches the
          * terminal (an escape sequence could rewrite the screen), only \n and \t */
-        for (const unsigned char *t = (const unsigned char *)str_of(j, "tail"); *t; t++)
+        for (const unsigned char *t = (const unsigned char *)cli_str_of(j, "tail"); *t; t++)
             putchar(*t == '\n' || *t == '\t' || (*t >= 0x20 && *t != 0x7f) ? *t : '?');
     }
     json_decref(j);

@@ -20,18 +20,6 @@
 #include "../core/hex.h"
 #include "cli.h"
 
-static uint64_t int_of(const json_t *j, const char *k)
-{
-    json_int_t v = json_integer_value(json_object_get(j, k));
-    return v > 0 ? (uint64_t)v : 0;
-}
-
-static const char *str_of(const json_t *j, const char *k)
-{
-    const char *s = json_string_value(json_object_get(j, k));
-    return s ? s : "-";
-}
-
 static uint64_t local_ram_gb(void)
 {
     struct sysinfo si;
@@ -175,7 +163,7 @@ static int bind_body(struct cli_ctx *c, const char *name, const char *id, json_i
 static int bind_worker(struct cli_ctx *c, json_int_t uid, json_t **server, struct cpc_err *err)
 {
     char id[64], path[128];
-    snprintf(id, sizeof id, "%s", str_of(*server, "id"));
+    snprintf(id, sizeof id, "%s", cli_str_of(*server, "id"));
     snprintf(path, sizeof path, "/provider/servers/%s", id);
     json_t *body = NULL, *ans = NULL;
     int rc = bind_body(c, c->o.worker_key, id, uid, &body, err);
@@ -202,12 +190,12 @@ static int bind_worker(struct cli_ctx *c, json_int_t uid, json_t **server, struc
 static void print_server(const json_t *s)
 {
     char price[CPC_AMOUNT_STR_MAX];
-    printf("%-36s  %-12s %4llu %13s  %-22s %5llu-%-5llu %-8s %s\n", str_of(s, "id"),
-           str_of(s, "gpu_model"), (unsigned long long)int_of(s, "gpu_count"),
-           cli_cpc(price, int_of(s, "price_per_gpu_hour")), str_of(s, "host"),
-           (unsigned long long)int_of(s, "ssh_port_min"),
-           (unsigned long long)int_of(s, "ssh_port_max"), str_of(s, "status"),
-           str_of(s, "worker"));
+    printf("%-36s  %-12s %4llu %13s  %-22s %5llu-%-5llu %-8s %s\n", cli_str_of(s, "id"),
+           cli_str_of(s, "gpu_model"), (unsigned long long)cli_int_of(s, "gpu_count"),
+           cli_cpc(price, cli_int_of(s, "price_per_gpu_hour")), cli_str_of(s, "host"),
+           (unsigned long long)cli_int_of(s, "ssh_port_min"),
+           (unsigned long long)cli_int_of(s, "ssh_port_max"), cli_str_of(s, "status"),
+           cli_str_of(s, "worker"));
 }
 
 static void print_header(void)
@@ -266,12 +254,9 @@ static int run_list(struct cli_ctx *c, struct cpc_err *err)
 static int run_rm(struct cli_ctx *c, struct cpc_err *err)
 {
     char path[128];
-    size_t n = strlen(c->args[0]);
-    for (const char *p = c->args[0]; *p; p++)
-        if (!isxdigit((unsigned char)*p) && *p != '-')
-            n = 0;
-    if (n != 36)
-        return cpc_err_set(err, CLI_USAGE, "a server id is a UUID, got \"%.80s\"", c->args[0]);
+    int rc0 = cli_check_server_id(c->args[0], err);
+    if (rc0)
+        return rc0;
     snprintf(path, sizeof path, "/provider/servers/%s", c->args[0]);
     json_t *j = NULL;
     int rc = cli_api(c, "DELETE", path, NULL, &j, err);

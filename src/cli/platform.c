@@ -285,6 +285,29 @@ const char *cli_cpc(char *out, uint64_t base_units)
     return out;
 }
 
+int cli_check_server_id(const char *id, struct cpc_err *err)
+{
+    size_t n = strlen(id);
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)id[i]) && id[i] != '-')
+            n = 0;
+    if (n != 36)
+        return cpc_err_set(err, CLI_USAGE, "a server id is a UUID, got \"%.80s\"", id);
+    return 0;
+}
+
+uint64_t cli_int_of(const json_t *j, const char *k)
+{
+    json_int_t v = json_integer_value(json_object_get(j, k));
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+const char *cli_str_of(const json_t *j, const char *k)
+{
+    const char *s = json_string_value(json_object_get(j, k));
+    return s ? s : "-";
+}
+
 int cli_check_rental_id(const char *id, struct cpc_err *err)
 {
     size_t n = strlen(id);

@@ -183,7 +183,7 @@ out=$(cli "$CHOME" rental end "$R1"); rc=$?
 expect_eq "ending it again exits 1" 1 "$rc"; expect_contains "with the API's code" "already_ended" "$out"
 
 # ---- rent by requirements ----
-out=$(clij "$CHOME" rent --model "A100 80GB" --count 1 --max-price 4 --hours 2 --ssh-key "$T_DIR/id.pub" -o json)
+out=$(clij "$CHOME" rent --model "A100 80GB" --count 1 --max-price 4 --hours 2 --ssh-key "$T_DIR/id.pub" --wait -o json)
 R2=$(jq -r .id <<<"$out" 2>/dev/null)
 expect_eq "rent by requirements picks the A100" "$S2" "$(jq -r .server_id <<<"$out" 2>/dev/null)"
 out=$(cli "$CHOME" rent --model "A100 80GB" --max-price 1 --hours 1 --ssh-key "$T_DIR/id.pub"); rc=$?
