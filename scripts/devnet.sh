@@ -44,6 +44,13 @@ echo "devnet: faucet $faucet  (try: ./cpc-cli tx send ADDR 100 --from faucet)"
 if ! grep -q '^\[provision\]' "$HOME_DIR/config" 2>/dev/null; then
   printf '\n[provision]\n# devnet: rentals run as sandboxes with sshd on the loopback\nkind = sandbox\nlisten = 127.0.0.1\n' \
     >>"$HOME_DIR/config"
+  if [ "$(id -u)" = 0 ]; then
+    # a root worker runs each sandbox as nobody, who must be able to walk down to
+    # the rentals' folders: the home (0700) will not do, so they live beside it
+    RENTALS_DIR="${CPC_RENTALS_DIR:-/var/tmp/cpc-devnet-rentals}"
+    mkdir -p "$RENTALS_DIR" && chmod 0711 "$RENTALS_DIR"
+    printf 'dir = %s\n' "$RENTALS_DIR" >>"$HOME_DIR/config"
+  fi
   echo "devnet: rentals are provisioned as sandboxes on 127.0.0.1 ([provision] in $HOME_DIR/config)"
 fi
 
