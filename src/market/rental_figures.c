@@ -6,6 +6,7 @@
  * read again after the balance and the pair is kept only when the record did
  * not move (at most a few tries; a record moves once per block at most). */
 #include "rental_figures.h"
+#include "routes_rentals_internal.h"
 
 #include <string.h>
 
@@ -36,22 +37,6 @@ void cpc_rental_figures_compute(const struct cpc_rental *rec, uint64_t escrow,
         out->minutes_left = escrow / out->minute_cost;
 }
 
-/* The record of raw into *rec: 1, 0 none, -1 with err. */
-static int record(struct cpc_node *n, const uint8_t raw[32], const char *id, struct cpc_rental *rec,
-                  struct cpc_err *err)
-{
-    uint8_t key[33];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    int rc = cpc_node_obj_get(n, key, cpc_key_rental(key, raw), &b);
-    if (rc == 0 && cpc_rental_decode(rec, raw, b.data, b.len) != 0)
-        rc = cpc_err_set(err, CPC_ERR_INVALID, "rental %s: corrupt record", id);
-    else if (rc != 0 && rc != CPC_ERR_NOT_FOUND)
-        cpc_err_set(err, rc, "reading rental %s", id);
-    cpc_buf_free(&b);
-    return rc == 0 ? 1 : rc == CPC_ERR_NOT_FOUND ? 0 : -1;
-}
-
 int cpc_rental_figures_read(struct cpc_node *n, const char *id, struct cpc_rental_figures *out,
                             struct cpc_err *err)
 {
@@ -62,10 +47,10 @@ int cpc_rental_figures_read(struct cpc_node *n, const char *id, struct cpc_renta
     struct cpc_rental a, b;
     struct cpc_account acc;
     memset(&acc, 0, sizeof acc);
-    int found = record(n, raw, id, &a, err);
+    int found = cpc__rental_chain_record(n, id, &a, NULL, err);
     for (int tries = 0; found == 1 && tries < 4; tries++) {
         cpc_node_account(n, esc, &acc);
-        found = record(n, raw, id, &b, err);
+        found = cpc__rental_chain_record(n, id, &b, NULL, err);
         if (found != 1)
             break;
         if (a.settled_ms == b.settled_ms && a.status == b.status && a.deposit == b.deposit &&

@@ -33,19 +33,6 @@
 #include "rental_bodies.h"
 #include "routes_rentals_internal.h"
 
-/* 1 when the tx of hash (64 hex) is in the mempool, else 0. */
-static int pending(struct cpc_node *n, const char *hash)
-{
-    uint8_t h[32];
-    struct cpc_tx tx;
-    if (strlen(hash) != 64 || cpc_hex_decode_exact(h, 32, hash) != 0)
-        return 0;
-    memset(&tx, 0, sizeof tx);
-    int rc = cpc_mempool_get(n->mempool, h, &tx);
-    cpc_tx_clear(&tx);
-    return rc != CPC_ERR_NOT_FOUND;
-}
-
 /* hours x 60 x cost, or 0 when above INT64_MAX. */
 static uint64_t amount_for(uint32_t hours, uint64_t cost)
 {
@@ -125,7 +112,7 @@ static void extend_locked(struct cpc_http_req *req, struct cpc_http_res *res,
                                   "the rental is not open yet (no block took it)");
     if (rec.status == CPC_RENTAL_ENDED)
         return cpc_http_res_error(res, 409, "already_ended", "the rental has ended");
-    if (r->end_tx[0] && pending(n, r->end_tx))
+    if (r->end_tx[0] && cpc__rental_tx_pending(n, r->end_tx))
         return cpc_http_res_error(res, 409, "ending", "a RENTAL_END of this rental is pending");
     if (w.linked_address[0])
         return cpc_http_res_error(res, 409, "wallet_linked",

@@ -28,40 +28,12 @@
 #include "routes_rentals_internal.h"
 #include "worker_auth.h"
 
-/* The caller's own rental {id} into *r: p, or NULL answered (404 for another's). */
-static struct cpc_platform *own_rental(struct cpc_http_req *req, struct cpc_http_res *res,
-                                       uint32_t scope, struct cpc_prental *r)
-{
-    struct cpc_platform *p = cpc__auth_plat(req);
-    struct cpc_puser u;
-    if (!p) {
-        cpc_http_res_error(res, 503, "unavailable", "this node has no platform accounts");
-        return NULL;
-    }
-    if (cpc__auth_bearer(req, res, p, &u, scope) != 0)
-        return NULL;
-    const char *id = req->n_params ? req->params[0] : "";
-    uint8_t raw[32];
-    struct cpc_err err = {0};
-    int rc = strlen(id) == 64 && cpc_hex_decode_exact(raw, 32, id) == 0
-                 ? cpc_pstore_rental_get(p->store, id, r, &err)
-                 : CPC_ERR_NOT_FOUND;
-    if (rc == CPC_ERR_NOT_FOUND || (rc == 0 && r->user != u.id)) {
-        cpc_http_res_error(res, 404, "not_found", "no such rental");
-        return NULL;
-    }
-    if (rc != 0) {
-        cpc__auth_internal(res, &err);
-        return NULL;
-    }
-    return p;
-}
-
 void cpc_h_rental_reboot(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_prental *r = malloc(sizeof *r);
+    struct cpc_puser u;
     struct cpc_err err = {0};
-    struct cpc_platform *p = r ? own_rental(req, res, CPC_SCOPE_ACCOUNT, r) : NULL;
+    struct cpc_platform *p = r ? cpc__rental_own(req, res, CPC_SCOPE_ACCOUNT, &u, r) : NULL;
     struct cpc_rental rec;
     uint64_t seq = 0;
     int found = p ? cpc__rental_chain_record(req->app, r->id, &rec, NULL, &err) : 0;
@@ -86,8 +58,9 @@ void cpc_h_rental_reboot(struct cpc_http_req *req, struct cpc_http_res *res)
 void cpc_h_rental_logs(struct cpc_http_req *req, struct cpc_http_res *res)
 {
     struct cpc_prental *r = malloc(sizeof *r);
+    struct cpc_puser u;
     struct cpc_err err = {0};
-    struct cpc_platform *p = r ? own_rental(req, res, CPC_SCOPE_READ, r) : NULL;
+    struct cpc_platform *p = r ? cpc__rental_own(req, res, CPC_SCOPE_READ, &u, r) : NULL;
     struct cpc_porder_state o;
     char *tail = NULL;
     int rc = p ? cpc_pstore_orders_get(p->store, r->id, &o, &tail, &err) : 0;

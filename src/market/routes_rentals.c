@@ -654,8 +654,7 @@ void cpc_h_rental_connection(struct cpc_http_req *req, struct cpc_http_res *res)
     free(r);
 }
 
-/* 1 when the tx of hash (64 hex) is in the mempool, else 0. */
-static int tx_pending(struct cpc_node *n, const char *hash)
+int cpc__rental_tx_pending(struct cpc_node *n, const char *hash)
 {
     uint8_t h[32];
     struct cpc_tx tx;
@@ -686,7 +685,7 @@ static void end_rental(struct cpc_http_req *req, struct cpc_http_res *res,
         cpc_http_res_error(res, 409, "not_open", "the rental is not open yet (no block took it)");
     } else if (rec.status == CPC_RENTAL_ENDED) {
         cpc_http_res_error(res, 409, "already_ended", "the rental has ended");
-    } else if (r->end_tx[0] && tx_pending(n, r->end_tx)) {
+    } else if (r->end_tx[0] && cpc__rental_tx_pending(n, r->end_tx)) {
         cpc_http_res_error(res, 409, "ending", "a RENTAL_END of this rental is pending: tx %s",
                            r->end_tx);
     } else if (w.linked_address[0]) {

@@ -29,6 +29,9 @@ int cpc__rental_chain_record(struct cpc_node *n, const char *id, struct cpc_rent
  * object, or NULL with err. */
 json_t *cpc__rental_json(struct cpc_node *n, struct cpc_platform *p, const struct cpc_prental *r,
                          struct cpc_err *err);
+/* 1 when the tx of hash (64 hex) is in the mempool (or the lookup ran out of memory:
+ * better "pending" than a second send), else 0. */
+int cpc__rental_tx_pending(struct cpc_node *n, const char *hash);
 /* The caller (scope) and its own rental {id} into *u and *r: the platform, or NULL
  * answered (404 for another user's rental, as for a missing one). */
 struct cpc_platform *cpc__rental_own(struct cpc_http_req *req, struct cpc_http_res *res,
