@@ -79,7 +79,7 @@ static char g_home[64];
 static struct cpc_node g_node;
 static uint64_t g_now = 1700000000000ull; /* 2023-11-14, moved by every input */
 static int64_t g_pending_id, g_ok_id, g_totp_id;
-static void *volatile g_keep[2];
+static void *volatile g_keep[3];
 static int g_trace; /* FUZZ_AUTH_TRACE=1: print each answer (debugging seeds) */
 
 static uint64_t fuzz_clock(void *arg)
@@ -105,7 +105,7 @@ static void cleanup(void)
 {
     cpc_platform_free(g_node.platform);
     g_node.platform = NULL;
-    g_keep[0] = g_keep[1] = NULL;
+    g_keep[0] = g_keep[1] = g_keep[2] = NULL;
     remove_home();
 }
 
@@ -230,6 +230,7 @@ static void setup(void)
      * scan: keep its heap children reachable from a global as well. */
     g_keep[0] = g_node.platform->store;
     g_keep[1] = g_node.platform->mailer;
+    g_keep[2] = g_node.platform->webhooks;
     /* Everything the home holds (config, platform.key) has been read and the
      * store is in memory: remove the home now, so even a crash (which exits
      * without atexit) leaves nothing under /tmp. */
