@@ -21,6 +21,8 @@
 #include "core/keys.h"
 #include "core/market.h"
 #include "core/state.h"
+#include "core/tx.h"
+#include "node/consensus.h"
 #include "market/scheduler.h"
 
 /* A node with extra appended to [platform], its scheduler on the fixture's clock. */
@@ -147,6 +149,51 @@ static inline void labels(json_t *j, char *out, size_t cap)
         size_t len = strlen(out);
         snprintf(out + len, cap - len, "%s%s", i ? "," : "", str(json_array_get(arr, i), "cpu"));
     }
+}
+
+/* ---- ledger reads and blocks for the rental and money tests ---- */
+
+/* The committed account of addr (cpc1...). */
+static inline struct cpc_account account_of(struct fixture *f, const char *addr)
+{
+    uint8_t a[20];
+    struct cpc_account acc;
+    assert_int_equal(cpc_address_decode(a, addr), 0);
+    cpc_node_account(&f->node, a, &acc);
+    return acc;
+}
+
+static inline uint64_t treasury_balance(struct fixture *f)
+{
+    struct cpc_account acc;
+    cpc_node_account(&f->node, f->node.params.treasury, &acc);
+    return acc.balance;
+}
+
+/* The custodial wallet address of the user of token tok. */
+static inline void wallet_of(struct fixture *f, const char *tok, char out[64])
+{
+    expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
+    snprintf(out, 64, "%s", str(f->last, "address"));
+}
+
+/* The fee of a tx of type at the chain's minimum gas price. */
+static inline uint64_t fee_of(struct fixture *f, enum cpc_tx_type type)
+{
+    struct cpc_tx tx;
+    memset(&tx, 0, sizeof tx);
+    tx.type = type;
+    tx.gas_price = f->node.params.min_gas_price;
+    uint64_t fee = 0;
+    assert_int_equal(cpc_tx_fee(&tx, &fee), 0);
+    return fee;
+}
+
+/* One block from the mempool at time_ms. */
+static inline void produce_at(struct fixture *f, uint64_t time_ms)
+{
+    struct cpc_err err = {0};
+    assert_int_equal(cpc_produce_block(&f->node, time_ms, &err), 0);
 }
 
 #endif

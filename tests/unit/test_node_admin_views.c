@@ -40,12 +40,6 @@ static void sign_in(struct fixture *f, const char *email, char out[2048])
     json_decref(j);
 }
 
-static void wallet_of(struct fixture *f, const char *tok, char out[64])
-{
-    expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
-    snprintf(out, 64, "%s", str(f->last, "address"));
-}
-
 static int64_t me(struct fixture *f, const char *tok)
 {
     expect(f, http_ex(f, "GET", "/me", NULL, tok, NULL, NULL), 200, NULL);
@@ -246,19 +240,6 @@ static void test_admin_servers(void **state)
     assert_string_equal(str(us, "city"), "Austin");
     assert_int_equal(num(us, "online"), 0);
     expect(f, http_ex(f, "GET", "/admin/servers/locations", NULL, w.cust, NULL, NULL), 403, NULL);
-}
-
-static uint64_t treasury_balance(struct fixture *f)
-{
-    struct cpc_account acc;
-    cpc_node_account(&f->node, f->node.params.treasury, &acc);
-    return acc.balance;
-}
-
-static void produce_at(struct fixture *f, uint64_t time_ms)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, time_ms, &err), 0);
 }
 
 /* GET the CSV at path as the admin: the sum of its commission column; checks the header. */

@@ -37,35 +37,12 @@ struct world {
     struct cpc_key k;
 };
 
-static void wallet_of(struct fixture *f, const char *tok, char out[64])
-{
-    expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
-    snprintf(out, 64, "%s", str(f->last, "address"));
-}
-
-static uint64_t fee_of(struct fixture *f, enum cpc_tx_type type)
-{
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = type;
-    tx.gas_price = f->node.params.min_gas_price;
-    uint64_t fee = 0;
-    assert_int_equal(cpc_tx_fee(&tx, &fee), 0);
-    return fee;
-}
-
 /* A block time on a minute boundary after the last block: the chain files a rental's
  * next minute at ceil((settled + 1 minute) / 1 minute), so a rental opened on a boundary
  * has minute k paid by any block from opened + k minutes on. */
 static uint64_t open_time(struct fixture *f)
 {
     return (f->node.latest.time_ms / CPC_RENTAL_MINUTE_MS + 1) * CPC_RENTAL_MINUTE_MS;
-}
-
-static void produce_at(struct fixture *f, uint64_t time_ms)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, time_ms, &err), 0);
 }
 
 static void sign_in(struct fixture *f, const char *email, char out[2048])

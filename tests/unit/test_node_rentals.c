@@ -30,46 +30,6 @@ struct world {
     struct cpc_key ka, kb;
 };
 
-static struct cpc_account account_of(struct fixture *f, const char *addr)
-{
-    uint8_t a[20];
-    struct cpc_account acc;
-    assert_int_equal(cpc_address_decode(a, addr), 0);
-    cpc_node_account(&f->node, a, &acc);
-    return acc;
-}
-
-static uint64_t treasury_balance(struct fixture *f)
-{
-    struct cpc_account acc;
-    cpc_node_account(&f->node, f->node.params.treasury, &acc);
-    return acc.balance;
-}
-
-static void wallet_of(struct fixture *f, const char *tok, char out[64])
-{
-    expect(f, http_ex(f, "GET", "/me/wallet", NULL, tok, NULL, NULL), 200, NULL);
-    snprintf(out, 64, "%s", str(f->last, "address"));
-}
-
-static uint64_t fee_of(struct fixture *f, enum cpc_tx_type type)
-{
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = type;
-    tx.gas_price = f->node.params.min_gas_price;
-    uint64_t fee = 0;
-    assert_int_equal(cpc_tx_fee(&tx, &fee), 0);
-    return fee;
-}
-
-/* One block from the mempool at time_ms. */
-static void produce_at(struct fixture *f, uint64_t time_ms)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, time_ms, &err), 0);
-}
-
 /* Provider with servers A (RTX 4090, online), B (RTX 4090, cheaper, online), C (RTX 4090,
  * cheapest, no worker: offline); a customer and another user; workers up last (the
  * scheduler's clock moves with every login window). */

@@ -97,23 +97,6 @@ static void check_hit(const struct rx_hit *h, const char *secret, const char *ty
     json_decref(b);
 }
 
-static void produce_at(struct fixture *f, uint64_t time_ms)
-{
-    struct cpc_err err = {0};
-    assert_int_equal(cpc_produce_block(&f->node, time_ms, &err), 0);
-}
-
-static uint64_t fee_of(struct fixture *f, enum cpc_tx_type type)
-{
-    struct cpc_tx tx;
-    memset(&tx, 0, sizeof tx);
-    tx.type = type;
-    tx.gas_price = f->node.params.min_gas_price;
-    uint64_t fee = 0;
-    assert_int_equal(cpc_tx_fee(&tx, &fee), 0);
-    return fee;
-}
-
 static void test_rental_events(void **state)
 {
     struct fixture *f = *state;
