@@ -8,6 +8,7 @@
 #include "../node/routes_chain.h"
 #include "../platform/auth_http.h"
 #include "../market/routes_worker.h"
+#include "../market/routes_workers.h"
 #include "../market/blobs.h"
 #include "../market/routes_legacy.h"
 #include "../market/routes_marketplace.h"
@@ -72,6 +73,8 @@ static const struct cpc_route routes[] = {
     {"GET", "/market/job/{job_id}", cpc_h_market_job, 0, 0},
     {"GET", "/market/job/{job_id}/resources", cpc_h_market_job_resources, 0, 0},
     {"GET", "/market/worker/{address}", cpc_h_market_worker, 0, CPC_ROUTE_RESERVED},
+    /* the workers leaderboard (routes_workers.c) */
+    {"GET", "/market/workers", cpc_h_market_workers, 0, 0},
     {"GET", "/market/synthetic", cpc_h_market_synthetic, 0, CPC_ROUTE_RESERVED},
     /* marketplace (routes_marketplace.c): drafts, quotes, confirm/cancel, views */
     {"POST", "/marketplace/jobs", cpc_h_mp_jobs_post, CPC_MP_BODY_MAX, 0},
