@@ -1,0 +1,114 @@
+// JobPage.tsx — /explorer/job/:id: a compute job (GET /market/job/{id}), its
+// money and its tasks a page at a time; each task opens to show who answered
+// it and the chain's verdict (TaskDetail). Refetched when a block commits.
+import { Fragment, useState } from 'react';
+import { useParams } from 'react-router-dom';
+import {
+  Alert, Button, Chip, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow, Typography,
+} from '@mui/material';
+import { useSession } from '../../api/session';
+import { ApiError } from '../../api/client';
+import { Empty, ErrorAlert, Loading, Page } from '../../components/common';
+import { useApi } from '../../lib/useApi';
+import { useEvents } from '../../lib/sse';
+import { Fields, Figures } from './Figures';
+import { AddressLink, BlockLink, Mono } from './links';
+import { cpc } from './money';
+import { TaskDetail } from './TaskDetail';
+import type { Job } from './types';
+import { committerVerdict, replicaVerdict, verdictColor } from './verdicts';
+
+function TaskVerdicts({ job, i }: { job: Job; i: number }) {
+  const t = job.tasks[i];
+  const vs = t.results.length ? t.results.map((r) => replicaVerdict(t.status, r.state)) : t.worker ? [committerVerdict(t.status)] : [];
+  if (!vs.length) return <>—</>;
+  return <>{vs.map((v, k) => <Chip key={k} size="small" label={v} color={verdictColor(v)} variant="outlined" sx={{ mr: 0.5 }} />)}</>;
+}
+
+export default function JobPage() {
+  const { id = '' } = useParams();
+  const { api } = useSession();
+  const valid = /^[0-9a-f]{64}$/i.test(id);
+  const [page, setPage] = useState(0);
+  const [size, setSize] = useState(50);
+  const [open, setOpen] = useState<string | null>(null);
+  const job = useApi(() => (valid ? api.get<Job>(`/market/job/${id.toLowerCase()}`, { offset: page * size, limit: size }) : null), [api, id, page, size, valid]);
+  useEvents(['block'], () => {
+    if (job.data && job.data.status === 'active') job.reload();
+  });
+  const j = job.data;
+  const total = typeof j?.contract.tasks === 'number' ? j.contract.tasks : (j ? j.offset + j.tasks.length : 0);
+  return (
+    <Page title="Job">
+      {!valid ? <Alert severity="warning">“{id}” is not a job id (64 hexadecimal characters).</Alert>
+        : job.loading && !j ? <Loading label="Loading the job…" />
+        : job.error instanceof ApiError && job.error.status === 404 ? <Alert severity="info">No job has the id <Mono>{id}</Mono>.</Alert>
+        : job.error ? <ErrorAlert error={job.error} onRetry={job.reload} />
+        : j ? (
+          <>
+            <Figures label="Job figures" items={[
+              { label: 'Status', value: j.status },
+              { label: 'Tasks done', value: `${j.tasks_done} / ${total}` },
+              { label: 'Kind', value: String(j.contract.kind ?? '—') },
+              { label: 'Reward per task', value: cpc(j.contract.reward) },
+              { label: 'Paid to workers', value: cpc(j.money?.paid) },
+              { label: 'Escrowed', value: cpc(j.money?.escrowed) },
+            ]} />
+            <Fields label="Job record" rows={[
+              ['Job id', <Mono key="i">{j.id}</Mono>],
+              ['Creator', <AddressLink key="c" address={j.creator} full />],
+              ['Escrow account', <AddressLink key="e" address={j.escrow} full />],
+              ['Created at block', <BlockLink key="b" height={j.created_height} />],
+              ['Deadline block', String(j.deadline_height)],
+              ['Replication', String(j.contract.replication ?? 1)],
+              ['Task counts', Object.entries(j.task_counts).map(([k, v]) => `${v} ${k}`).join(', ') + ' (this page)'],
+              ['Refund', cpc(j.money?.refund)],
+              ['Commission', cpc(j.money?.commission)],
+            ]} />
+            <Paper variant="outlined" component="section" aria-labelledby="job-tasks">
+              <Typography id="job-tasks" variant="h6" component="h2" sx={{ p: 1.5, pb: 0 }}>Tasks</Typography>
+              {j.tasks.length === 0 ? <Empty>No tasks on this page.</Empty> : (
+                <TableContainer sx={{ overflowX: 'auto' }}>
+                  <Table size="small" aria-labelledby="job-tasks">
+                    <TableHead>
+                      <TableRow><TableCell>#</TableCell><TableCell>Status</TableCell><TableCell>Workers</TableCell><TableCell>Verdicts</TableCell><TableCell>Details</TableCell></TableRow>
+                    </TableHead>
+                    <TableBody>
+                      {j.tasks.map((t, i) => (
+                        <Fragment key={t.id}>
+                          <TableRow>
+                            <TableCell>{t.index}</TableCell>
+                            <TableCell>{t.status}</TableCell>
+                            <TableCell>
+                              {t.results.length ? t.results.map((r) => <div key={r.worker}><AddressLink address={r.worker} /></div>)
+                                : t.worker ? <AddressLink address={t.worker} /> : '—'}
+                            </TableCell>
+                            <TableCell><TaskVerdicts job={j} i={i} /></TableCell>
+                            <TableCell>
+                              <Button size="small" aria-expanded={open === t.id} aria-label={`${open === t.id ? 'Hide' : 'Show'} task ${t.index}`}
+                                onClick={() => setOpen(open === t.id ? null : t.id)}>
+                                {open === t.id ? 'Hide' : 'Show'}
+                              </Button>
+                            </TableCell>
+                          </TableRow>
+                          {open === t.id && (
+                            <TableRow>
+                              <TableCell colSpan={5}><TaskDetail id={t.id} /></TableCell>
+                            </TableRow>
+                          )}
+                        </Fragment>
+                      ))}
+                    </TableBody>
+                  </Table>
+                </TableContainer>
+              )}
+              <TablePagination
+                component="div" count={total} page={page} rowsPerPage={size} rowsPerPageOptions={[25, 50, 100, 250]}
+                onPageChange={(_, p) => setPage(p)} onRowsPerPageChange={(e) => { setSize(Number(e.target.value)); setPage(0); }}
+              />
+            </Paper>
+          </>
+        ) : null}
+    </Page>
+  );
+}
