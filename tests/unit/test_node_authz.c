@@ -89,6 +89,7 @@ static const struct rule RULES[] = {
     {"GET", "/market/task/{task_id}", PUBLIC, KEY_ANY},
     {"GET", "/market/job/{job_id}", PUBLIC, KEY_ANY},
     {"GET", "/market/job/{job_id}/resources", PUBLIC, KEY_ANY},
+    {"GET", "/market/job/{job_id}/txs", PUBLIC, KEY_ANY},
     {"GET", "/market/worker/{address}", PUBLIC, KEY_ANY},
     {"GET", "/market/workers", PUBLIC, KEY_ANY},
     {"GET", "/market/synthetic", PUBLIC, KEY_ANY},

@@ -12,6 +12,7 @@ import { useApi } from '../../lib/useApi';
 import { useEvents } from '../../lib/sse';
 import { Fields, Figures } from './Figures';
 import { Mono } from './links';
+import { asBlockHeader } from './liveLists';
 import { balanceOf, cpc } from './money';
 import { txDirection } from './txSummary';
 import { TxTable } from './TxTable';
@@ -48,7 +49,11 @@ export default function AccountPage() {
   const [size, setSize] = useState(25);
   const acc = useApi(() => api.get<Account>(`/account/${address}`), [api, address]);
   const txs = useApi(() => api.get<AccountTxs>(`/account/${address}/txs`, { limit: size, offset: page * size }), [api, address, page, size]);
-  useEvents(['block'], () => {
+  // a block with txs may concern this account; every 10th block also catches
+  // what settles at block end without a tx (rental minutes, job refunds)
+  useEvents(['block'], (d) => {
+    const b = asBlockHeader(d);
+    if (!b || (b.n_txs === 0 && b.height % 10 !== 0)) return;
     acc.reload();
     if (page === 0) txs.reload();
   });

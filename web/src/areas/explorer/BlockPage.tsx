@@ -9,6 +9,7 @@ import { ApiError } from '../../api/client';
 import { Empty, ErrorAlert, Loading, Page } from '../../components/common';
 import { formatTime } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
+import { useEvents } from '../../lib/sse';
 import { Fields } from './Figures';
 import { AddressLink, BlockLink, Mono } from './links';
 import { TxTable } from './TxTable';
@@ -36,13 +37,17 @@ function BlockByHash({ hash }: { hash: string }) {
 function BlockView({ id }: { id: string }) {
   const { api } = useSession();
   const block = useApi(() => api.get<Block>(`/block/${id}`), [api, id]);
-  if (block.loading && !block.data) return <Loading label="Loading the block…" />;
+  // a block past the tip: shown as soon as the chain reaches it
+  useEvents(['block'], () => {
+    if (block.error instanceof ApiError && block.error.status === 404) block.reload();
+  });
   if (block.error) {
     if (block.error instanceof ApiError && block.error.status === 404) {
-      return <Alert severity="info">There is no block {id} yet: the chain is not that high.</Alert>;
+      return <Alert severity="info">There is no block {id} yet: the chain is not that high. It appears here once the chain reaches it.</Alert>;
     }
     return <ErrorAlert error={block.error} onRetry={block.reload} />;
   }
+  if (block.loading && !block.data) return <Loading label="Loading the block…" />;
   const b = block.data;
   if (!b) return null;
   const h = b.header;

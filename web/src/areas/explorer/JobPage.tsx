@@ -13,6 +13,7 @@ import { useApi } from '../../lib/useApi';
 import { useEvents } from '../../lib/sse';
 import { Fields, Figures } from './Figures';
 import { AddressLink, BlockLink, Mono } from './links';
+import { asBlockHeader } from './liveLists';
 import { cpc } from './money';
 import { TaskDetail } from './TaskDetail';
 import type { Job } from './types';
@@ -33,8 +34,11 @@ export default function JobPage() {
   const [size, setSize] = useState(50);
   const [open, setOpen] = useState<string | null>(null);
   const job = useApi(() => (valid ? api.get<Job>(`/market/job/${id.toLowerCase()}`, { offset: page * size, limit: size }) : null), [api, id, page, size, valid]);
-  useEvents(['block'], () => {
-    if (job.data && job.data.status === 'active') job.reload();
+  // an active job changes with the txs that answer it, and at its deadline
+  useEvents(['block'], (d) => {
+    const b = asBlockHeader(d);
+    if (!b || !job.data || job.data.status !== 'active') return;
+    if (b.n_txs > 0 || b.height >= job.data.deadline_height) job.reload();
   });
   const j = job.data;
   const total = typeof j?.contract.tasks === 'number' ? j.contract.tasks : (j ? j.offset + j.tasks.length : 0);
