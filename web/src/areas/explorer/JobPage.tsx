@@ -1,14 +1,16 @@
 // JobPage.tsx — /explorer/job/:id: a compute job (GET /market/job/{id}), its
-// money and its tasks a page at a time; each task opens to show who answered
-// it and the chain's verdict (TaskDetail). Refetched when a block commits.
-import { Fragment, useState } from 'react';
+// money and its tasks a page at a time, each with who answered it, the chain's
+// verdict and the block (GET /market/job/{id}/txs); a task opens to show its
+// record and the txs (TaskDetail). Refetched when a block may change it.
+import { Fragment, useMemo, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import {
-  Alert, Button, Chip, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow, Typography,
+  Alert, Button, Chip, Paper, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TablePagination, TableRow, Typography,
 } from '@mui/material';
 import { useSession } from '../../api/session';
 import { ApiError } from '../../api/client';
 import { Empty, ErrorAlert, Loading, Page } from '../../components/common';
+import { formatTime } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
 import { useEvents } from '../../lib/sse';
 import { Fields, Figures } from './Figures';
@@ -16,14 +18,36 @@ import { AddressLink, BlockLink, Mono } from './links';
 import { asBlockHeader } from './liveLists';
 import { cpc } from './money';
 import { TaskDetail } from './TaskDetail';
-import type { Job } from './types';
-import { committerVerdict, replicaVerdict, verdictColor } from './verdicts';
+import { answersByTask, type Answer } from './jobAnswers';
+import type { BlocksPage, Job, Tx } from './types';
+import { verdictColor } from './verdicts';
 
-function TaskVerdicts({ job, i }: { job: Job; i: number }) {
-  const t = job.tasks[i];
-  const vs = t.results.length ? t.results.map((r) => replicaVerdict(t.status, r.state)) : t.worker ? [committerVerdict(t.status)] : [];
-  if (!vs.length) return <>—</>;
-  return <>{vs.map((v, k) => <Chip key={k} size="small" label={v} color={verdictColor(v)} variant="outlined" sx={{ mr: 0.5 }} />)}</>;
+const TXS_WINDOW = 200;
+
+interface JobTxs {
+  job_id: string;
+  count: number;
+  truncated: boolean;
+  txs: Tx[];
+}
+
+function AnswerCell({ answers, times }: { answers: Answer[] | undefined; times: Map<number, number> }) {
+  if (!answers?.length) return <>—</>;
+  return (
+    <>
+      {answers.map((a) => (
+        <Stack key={a.hash} direction="row" spacing={1} sx={{ alignItems: 'center', flexWrap: 'wrap', py: 0.25 }}>
+          <AddressLink address={a.by} />
+          <Chip size="small" label={a.verdict} color={verdictColor(a.verdict)} variant="outlined" />
+          {a.height !== null && (
+            <span title={times.has(a.height) ? formatTime(times.get(a.height)) : undefined}>
+              block <BlockLink height={a.height} />
+            </span>
+          )}
+        </Stack>
+      ))}
+    </>
+  );
 }
 
 export default function JobPage() {
@@ -40,6 +64,12 @@ export default function JobPage() {
     if (!b || !job.data || job.data.status !== 'active') return;
     if (b.n_txs > 0 || b.height >= job.data.deadline_height) job.reload();
   });
+  const txs = useApi(() => (valid ? api.get<JobTxs>(`/market/job/${id.toLowerCase()}/txs`, { limit: TXS_WINDOW }) : null), [api, id, valid, job.data]);
+  const answers = useMemo(() => answersByTask(txs.data?.txs ?? [], job.data?.tasks ?? []), [txs.data, job.data]);
+  // the times of the blocks that hold answers (one page of headers from the first)
+  const first = useMemo(() => Math.min(...(txs.data?.txs ?? []).map((t) => t.height ?? Infinity)), [txs.data]);
+  const headers = useApi(() => (Number.isFinite(first) ? api.get<BlocksPage>('/blocks', { from: first, limit: 100 }) : null), [api, first]);
+  const times = useMemo(() => new Map((headers.data?.blocks ?? []).map((b) => [b.height, b.time])), [headers.data]);
   const j = job.data;
   const total = typeof j?.contract.tasks === 'number' ? j.contract.tasks : (j ? j.offset + j.tasks.length : 0);
   return (
@@ -71,23 +101,23 @@ export default function JobPage() {
             ]} />
             <Paper variant="outlined" component="section" aria-labelledby="job-tasks">
               <Typography id="job-tasks" variant="h6" component="h2" sx={{ p: 1.5, pb: 0 }}>Tasks</Typography>
+              {txs.error && <ErrorAlert error={txs.error} onRetry={txs.reload} />}
+              {txs.data && (txs.data.truncated || txs.data.count >= TXS_WINDOW) && (
+                <Alert severity="info" sx={{ mx: 1.5 }}>Answers: only the job's latest {TXS_WINDOW} transactions are read; older answers are not shown.</Alert>
+              )}
               {j.tasks.length === 0 ? <Empty>No tasks on this page.</Empty> : (
                 <TableContainer sx={{ overflowX: 'auto' }}>
                   <Table size="small" aria-labelledby="job-tasks">
                     <TableHead>
-                      <TableRow><TableCell>#</TableCell><TableCell>Status</TableCell><TableCell>Workers</TableCell><TableCell>Verdicts</TableCell><TableCell>Details</TableCell></TableRow>
+                      <TableRow><TableCell>#</TableCell><TableCell>Status</TableCell><TableCell>Answers (worker, verdict, block)</TableCell><TableCell>Details</TableCell></TableRow>
                     </TableHead>
                     <TableBody>
-                      {j.tasks.map((t, i) => (
+                      {j.tasks.map((t) => (
                         <Fragment key={t.id}>
                           <TableRow>
                             <TableCell>{t.index}</TableCell>
                             <TableCell>{t.status}</TableCell>
-                            <TableCell>
-                              {t.results.length ? t.results.map((r) => <div key={r.worker}><AddressLink address={r.worker} /></div>)
-                                : t.worker ? <AddressLink address={t.worker} /> : '—'}
-                            </TableCell>
-                            <TableCell><TaskVerdicts job={j} i={i} /></TableCell>
+                            <TableCell><AnswerCell answers={answers.get(t.id.toLowerCase())} times={times} /></TableCell>
                             <TableCell>
                               <Button size="small" aria-expanded={open === t.id} aria-label={`${open === t.id ? 'Hide' : 'Show'} task ${t.index}`}
                                 onClick={() => setOpen(open === t.id ? null : t.id)}>
@@ -97,7 +127,7 @@ export default function JobPage() {
                           </TableRow>
                           {open === t.id && (
                             <TableRow>
-                              <TableCell colSpan={5}><TaskDetail id={t.id} /></TableCell>
+                              <TableCell colSpan={4}><TaskDetail id={t.id} answers={answers.get(t.id.toLowerCase()) ?? []} times={times} /></TableCell>
                             </TableRow>
                           )}
                         </Fragment>

@@ -1,39 +1,19 @@
 // TaskDetail.tsx — one task of a job, opened from the job page: its record
-// (GET /market/task) and, for each worker that answered it, the verdict and
-// when it was recorded: the worker's tx naming this task, found among its
-// latest 100 txs (GET /account/{worker}/txs), with its block.
+// (GET /market/task: kind, challenge, replicas and their results) and every
+// answer to it, with the tx that carried it, its block and the verdict.
 import { Alert, Chip, Stack, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography } from '@mui/material';
 import { useSession } from '../../api/session';
 import { ErrorAlert, Loading } from '../../components/common';
+import { formatTime } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
+import type { Answer } from './jobAnswers';
 import { AddressLink, BlockLink, Mono, TxLink } from './links';
-import type { AccountTxs, Task, Tx } from './types';
-import { committerVerdict, replicaVerdict, verdictColor, type Verdict } from './verdicts';
+import type { Task } from './types';
+import { verdictColor } from './verdicts';
 
-const WORKER_TX_WINDOW = 100;
-
-interface Answer {
-  worker: string;
-  verdict: Verdict;
-  resultHash?: string;
-  txs: Tx[];
-}
-
-async function answersOf(get: <T>(p: string, q?: Record<string, number>) => Promise<T>, task: Task): Promise<Answer[]> {
-  const rows: Omit<Answer, 'txs'>[] = task.results.length
-    ? task.results.map((r) => ({ worker: r.worker, verdict: replicaVerdict(task.status, r.state), resultHash: r.result_hash }))
-    : task.worker ? [{ worker: task.worker, verdict: committerVerdict(task.status) }] : [];
-  return Promise.all(rows.map(async (r) => {
-    const list = await get<AccountTxs>(`/account/${r.worker}/txs`, { limit: WORKER_TX_WINDOW }).catch(() => null);
-    const txs = (list?.txs ?? []).filter((t) => t.payload && (t.payload as { task_id?: unknown }).task_id === task.id);
-    return { ...r, txs };
-  }));
-}
-
-export function TaskDetail({ id }: { id: string }) {
+export function TaskDetail({ id, answers, times }: { id: string; answers: Answer[]; times: Map<number, number> }) {
   const { api } = useSession();
   const task = useApi(() => api.get<Task>(`/market/task/${id}`), [api, id]);
-  const answers = useApi(() => (task.data ? answersOf((p, q) => api.get(p, q), task.data) : null), [api, task.data]);
   if (task.loading && !task.data) return <Loading label="Loading the task…" />;
   if (task.error) return <ErrorAlert error={task.error} onRetry={task.reload} />;
   const t = task.data;
@@ -45,37 +25,32 @@ export function TaskDetail({ id }: { id: string }) {
         {t.attempts ? ` · ${t.attempts} rejected attempt${t.attempts === 1 ? '' : 's'}` : ''}
         {t.challenge ? ` · challenged rows ${t.challenge.rows.join(', ')}, reveal by block ${t.challenge.reveal_deadline}` : ''}
       </Typography>
-      {answers.loading && !answers.data ? <Loading label="Looking up the workers' answers…" />
-        : answers.error ? <ErrorAlert error={answers.error} onRetry={answers.reload} />
-        : !answers.data?.length ? <Alert severity="info">No worker has answered this task yet{t.attempts ? ' (earlier answers were rejected and cleared)' : ''}.</Alert>
-        : (
-          <TableContainer sx={{ overflowX: 'auto' }}>
-            <Table size="small" aria-label={`Answers to task ${t.index}`}>
-              <TableHead>
-                <TableRow><TableCell>Worker</TableCell><TableCell>Verdict</TableCell><TableCell>Recorded by</TableCell><TableCell>Block</TableCell><TableCell>Result</TableCell></TableRow>
-              </TableHead>
-              <TableBody>
-                {answers.data.map((a) => (
-                  <TableRow key={a.worker}>
-                    <TableCell><AddressLink address={a.worker} /></TableCell>
-                    <TableCell><Chip size="small" label={a.verdict} color={verdictColor(a.verdict)} variant="outlined" /></TableCell>
-                    <TableCell>
-                      {a.txs.length ? (
-                        <Stack spacing={0.5}>
-                          {a.txs.map((x) => <span key={x.hash}>{x.tx_type} <TxLink hash={x.hash} /> ({x.status})</span>)}
-                        </Stack>
-                      ) : `not among the worker's latest ${WORKER_TX_WINDOW} txs`}
-                    </TableCell>
-                    <TableCell>
-                      {a.txs.length && a.txs[0].height !== null ? <BlockLink height={a.txs[0].height} /> : t.commit_height ? <BlockLink height={t.commit_height} /> : '—'}
-                    </TableCell>
-                    <TableCell>{a.resultHash ? <Mono>{a.resultHash}</Mono> : '—'}</TableCell>
-                  </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          </TableContainer>
-        )}
+      {t.results.some((r) => r.result_hash) && (
+        <Typography variant="body2">
+          Results: {t.results.filter((r) => r.result_hash).map((r) => <span key={r.worker}><AddressLink address={r.worker} /> <Mono>{r.result_hash!}</Mono>{' '}</span>)}
+        </Typography>
+      )}
+      {answers.length === 0 ? <Alert severity="info">No answer to this task is on chain yet.</Alert> : (
+        <TableContainer sx={{ overflowX: 'auto' }}>
+          <Table size="small" aria-label={`Answers to task ${t.index}`}>
+            <TableHead>
+              <TableRow><TableCell>By</TableCell><TableCell>Tx</TableCell><TableCell>Verdict</TableCell><TableCell>Block</TableCell><TableCell>Time</TableCell><TableCell>Reason</TableCell></TableRow>
+            </TableHead>
+            <TableBody>
+              {answers.map((a) => (
+                <TableRow key={a.hash}>
+                  <TableCell><AddressLink address={a.by} /></TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{a.txType} <TxLink hash={a.hash} /></TableCell>
+                  <TableCell><Chip size="small" label={a.verdict} color={verdictColor(a.verdict)} variant="outlined" /></TableCell>
+                  <TableCell>{a.height !== null ? <BlockLink height={a.height} /> : 'pending'}</TableCell>
+                  <TableCell sx={{ whiteSpace: 'nowrap' }}>{a.height !== null && times.has(a.height) ? formatTime(times.get(a.height)) : '—'}</TableCell>
+                  <TableCell>{a.error ?? '—'}</TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
     </Stack>
   );
 }
