@@ -73,6 +73,7 @@ export default function TxPage() {
               ['Block', t.height === null ? 'not in a block yet (in the mempool)' : <span key="b"><BlockLink height={t.height} />{t.index !== undefined ? `, position ${t.index}` : ''}</span>],
               ['Type', t.tx_type],
               ['Summary', txSummary(t)],
+              ...(t.tx_type === 'JOB_CREATE' && t.status === 'success' ? [['Job', <JobLink key="j" id={t.hash} full />] as [string, JSX.Element]] : []),
               ['From', <AddressLink key="f" address={t.from} full />],
               ['Nonce', String(t.nonce)],
               ['Gas price', `${t.gas_price} base units per gas`],

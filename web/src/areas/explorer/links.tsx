@@ -4,6 +4,8 @@ import { Link } from '@mui/material';
 import { shortHash } from '../../lib/format';
 
 const mono = { fontFamily: 'ui-monospace, SFMono-Regular, Menlo, monospace', wordBreak: 'break-all' } as const;
+/** a shortened hash stays on one line: tables scroll sideways instead */
+const short = { fontFamily: mono.fontFamily, whiteSpace: 'nowrap' } as const;
 
 export function BlockLink({ height }: { height: number }) {
   return (
@@ -15,7 +17,7 @@ export function BlockLink({ height }: { height: number }) {
 
 export function TxLink({ hash, full }: { hash: string; full?: boolean }) {
   return (
-    <Link component={RouterLink} to={`/explorer/tx/${hash}`} title={hash} aria-label={`Transaction ${hash}`} sx={mono}>
+    <Link component={RouterLink} to={`/explorer/tx/${hash}`} title={hash} aria-label={`Transaction ${hash}`} sx={full ? mono : short}>
       {full ? hash : shortHash(hash)}
     </Link>
   );
@@ -23,7 +25,7 @@ export function TxLink({ hash, full }: { hash: string; full?: boolean }) {
 
 export function AddressLink({ address, full }: { address: string; full?: boolean }) {
   return (
-    <Link component={RouterLink} to={`/explorer/account/${address}`} title={address} aria-label={`Account ${address}`} sx={mono}>
+    <Link component={RouterLink} to={`/explorer/account/${address}`} title={address} aria-label={`Account ${address}`} sx={full ? mono : short}>
       {full ? address : shortHash(address)}
     </Link>
   );
@@ -31,7 +33,7 @@ export function AddressLink({ address, full }: { address: string; full?: boolean
 
 export function JobLink({ id, full }: { id: string; full?: boolean }) {
   return (
-    <Link component={RouterLink} to={`/explorer/job/${id}`} title={id} aria-label={`Job ${id}`} sx={mono}>
+    <Link component={RouterLink} to={`/explorer/job/${id}`} title={id} aria-label={`Job ${id}`} sx={full ? mono : short}>
       {full ? id : shortHash(id)}
     </Link>
   );
