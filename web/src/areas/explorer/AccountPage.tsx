@@ -3,7 +3,7 @@
 // at a time (newest first). Refetched when a block commits, not on a timer.
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
-import { Alert, Chip, Paper, TablePagination, Typography } from '@mui/material';
+import { Alert, Box, Chip, Paper, TablePagination, Typography } from '@mui/material';
 import { useSession } from '../../api/session';
 import { ApiError } from '../../api/client';
 import { CopyButton, Empty, ErrorAlert, Loading, Page } from '../../components/common';
@@ -28,8 +28,8 @@ function WorkerRecord({ address }: { address: string }) {
   const r = w.data;
   if (!r) return null;
   return (
-    <Paper variant="outlined" component="section" aria-labelledby="worker-record" sx={{ mb: 2 }}>
-      <Typography id="worker-record" variant="h6" component="h2" sx={{ p: 1.5, pb: 0 }}>Worker</Typography>
+    <Box component="section" aria-labelledby="worker-record">
+      <Typography id="worker-record" variant="h6" component="h2" sx={{ mb: 1 }}>Worker</Typography>
       <Fields label="Worker record" rows={[
         ['Reputation', formatPercent(r.score / 1000)],
         ['Results', `${r.accepted} accepted, ${r.rejected} rejected, ${r.timed_out} timed out`],
@@ -38,7 +38,7 @@ function WorkerRecord({ address }: { address: string }) {
         ['Machine', `${r.cpu_cores} CPU cores${r.gpu_count ? `, ${r.gpu_count} × ${r.gpu_model || 'GPU'} (${r.vram_gb} GB)` : ''}`],
         ['Registered at block', String(r.registered_height)],
       ]} />
-    </Paper>
+    </Box>
   );
 }
 

@@ -10,7 +10,7 @@ export function Figures({ items, label }: { items: { label: string; value: React
       {items.map((i) => (
         <Paper key={i.label} variant="outlined" sx={{ p: 1.5 }}>
           <Typography component="dt" variant="caption" color="text.secondary">{i.label}</Typography>
-          <Typography component="dd" variant="h6" sx={{ m: 0, wordBreak: 'break-word' }}>{i.value}</Typography>
+          <Typography component="dd" variant="h6" sx={{ m: 0, wordBreak: 'break-word', fontSize: { xs: '1rem', sm: '1.15rem' } }}>{i.value}</Typography>
         </Paper>
       ))}
     </Box>
