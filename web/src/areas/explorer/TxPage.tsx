@@ -2,8 +2,8 @@
 // did and every address, job and block it names linked. A 64-hex string that
 // is no tx may be a job id or a block hash (the search box sends all three
 // here), so a 404 looks for those before saying nothing matched.
-import { Link as RouterLink, useParams } from 'react-router-dom';
-import { Alert, Link, Stack } from '@mui/material';
+import { useParams } from 'react-router-dom';
+import { Alert, Stack, Typography } from '@mui/material';
 import { useSession } from '../../api/session';
 import { ApiError } from '../../api/client';
 import { ErrorAlert, Loading, Page } from '../../components/common';
@@ -59,6 +59,9 @@ export default function TxPage() {
     if (tx.data?.status === 'pending') tx.reload();
   });
   const t = tx.data;
+  const height = t?.height ?? null;
+  const header = useApi(() => (height !== null ? api.get<BlocksPage>('/blocks', { from: height, limit: 1 }) : null), [api, height]);
+  const time = header.data?.blocks[0]?.time;
   return (
     <Page title="Transaction">
       {!valid ? <Alert severity="warning">“{hash}” is not a transaction hash (64 hexadecimal characters).</Alert>
@@ -71,6 +74,7 @@ export default function TxPage() {
               ['Hash', <Mono key="h">{t.hash}</Mono>],
               ['Status', <Stack key="s" direction="row" spacing={1} sx={{ alignItems: 'center' }}><StatusChip status={t.status} />{t.error ? <span>{t.error}</span> : null}</Stack>],
               ['Block', t.height === null ? 'not in a block yet (in the mempool)' : <span key="b"><BlockLink height={t.height} />{t.index !== undefined ? `, position ${t.index}` : ''}</span>],
+              ['Time', time ? formatTime(time) : t.height === null ? 'pending' : '—'],
               ['Type', t.tx_type],
               ['Summary', txSummary(t)],
               ...(t.tx_type === 'JOB_CREATE' && t.status === 'success' ? [['Job', <JobLink key="j" id={t.hash} full />] as [string, JSX.Element]] : []),
@@ -82,21 +86,13 @@ export default function TxPage() {
               ['Chain', t.chain_id ?? '—'],
             ]} />
             {Object.keys(t.payload ?? {}).length > 0 && (
-              <Fields label="Payload" rows={Object.entries(t.payload).map(([k, v]) => [k, payloadValue(k, v)])} />
+              <>
+                <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Payload</Typography>
+                <Fields label="Payload" rows={Object.entries(t.payload).map(([k, v]) => [k, payloadValue(k, v)])} />
+              </>
             )}
-            {t.height !== null && <BlockTime height={t.height} />}
           </>
         ) : null}
     </Page>
   );
-}
-
-/** The time of the tx's block (one header). */
-function BlockTime({ height }: { height: number }) {
-  const { api } = useSession();
-  const b = useApi(() => api.get<BlocksPage>('/blocks', { from: height, limit: 1 }), [api, height]);
-  const time = b.data?.blocks[0]?.time;
-  return time ? (
-    <Link component={RouterLink} to={`/explorer/block/${height}`} variant="body2">Committed {formatTime(time)}</Link>
-  ) : null;
 }
