@@ -116,6 +116,10 @@ describe('explorer', () => {
     await answers.getByText('SUBMIT_RESULT').waitFor();
     await answers.getByRole('link', { name: /^Block \d+$/ }).waitFor();
     await b.shot('explorer-job');
+    // the same page in the other theme: chips and links stay readable
+    await page.getByRole('button', { name: /Switch to the (dark|light) theme/ }).click();
+    await b.shot('explorer-job-other-theme');
+    await page.getByRole('button', { name: /Switch to the (dark|light) theme/ }).click();
   });
 
   it('ranks the registered worker on the leaderboard', async () => {
