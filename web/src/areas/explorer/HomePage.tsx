@@ -1,7 +1,7 @@
 // HomePage.tsx — the explorer's front page: headline figures from /status and
 // the latest blocks and txs, kept current by GET /events (no polling): a new
 // block is on screen as soon as the node publishes it.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   Box, Chip, Paper, Table, TableBody, TableCell, TableContainer, TableHead, TableRow, Typography,
 } from '@mui/material';
@@ -35,6 +35,8 @@ export default function HomePage() {
   const [error, setError] = useState<unknown>();
   const [now, setNow] = useState(() => Date.now());
   const [live, setLive] = useState<BlockHeader>();
+  const blocksRef = useRef(blocks);
+  blocksRef.current = blocks;
 
   const load = useCallback(async () => {
     setError(undefined);
@@ -59,6 +61,9 @@ export default function HomePage() {
     if (event === 'block') {
       const b = asBlockHeader(data);
       if (!b) return;
+      // a gap (the stream dropped and reconnected): fetch the page again
+      const top = blocksRef.current[0]?.height;
+      if (top !== undefined && b.height > top + 1) void load();
       setBlocks((cur) => mergeBlocks(cur, [b]));
       setLive(b);
       setNow(Date.now());
