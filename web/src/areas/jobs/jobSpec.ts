@@ -5,7 +5,7 @@
 // messages use ("contract.params.bits", "request.type"), so the page can put
 // each error next to its field; the node checks everything again.
 import { parseCpc } from '../../lib/format';
-import { prefixError } from './vanity';
+import { prefixError } from './vanityPrefix';
 
 export const CONTRACT_KINDS = ['hashpow', 'matmul', 'vanity', 'exec'] as const;
 export type ContractKind = (typeof CONTRACT_KINDS)[number];

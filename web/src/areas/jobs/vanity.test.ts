@@ -2,8 +2,9 @@
 // (src/core/keys.c, bech32.c, kind_vanity.c). The vectors were printed by the
 // real code: cpc_pubkey_address for the key's own address, and
 // cpc_vanity_search / cpc_vanity_address (the reference executor) for x and
-// the address of P + x·G; the first address was also checked with
-// `cpc-cli keys import` + `keys show`.
+// the address of P + x·G. `cpc-cli keys import NAME -` + `keys show` gave the
+// same addresses for the first three keys, and for FULL_KEY (sk + x of the
+// first vector) the address P + x·G gave: the key file format imports too.
 import { describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import {
@@ -19,6 +20,8 @@ const VECTORS = [
   { sk: '440000000000000000000000000000000000000000000000000000000000000a', pub: '02a2d7b98803146389b953a82bffe72ba86f08d78de7c1a3af954923a2945f154f', address: 'cpc10jpltyhxgv0tk3a0kfhp7gyw4r7jrdh694z825', prefix: '0', x: '050000000000000000000000000000000000000000000000000000000000002a', vanity: 'cpc10jufjpaup72cfyvwrsguleyzxqftn222qcmkh4' },
   { sk: '550000000000000000000000000000000000000000000000000000000000000b', pub: '02365dc6dc034c04bd51e88f131850becf25dd043cf7c59a6e1d9d2a2fde17b9cf', address: 'cpc13lg8qdatka3sw3kqvc002lgt34hkwfegayddu9', prefix: 'l', x: '050000000000000000000000000000000000000000000000000000000000001b', vanity: 'cpc1l5rxjc5pp85hmrtq74wz7xe83krcetygad2x2t' },
 ];
+
+const FULL_KEY = '1600000000000000000000000000000000000000000000000000000000000008';
 
 const N = secp256k1.CURVE.n;
 const hex32 = (k: bigint) => k.toString(16).padStart(64, '0');
@@ -49,6 +52,11 @@ describe('sk + x (mod n)', () => {
     const out = completeVanity(hexToBytes(v.sk), hexToBytes(v.x), v.prefix);
     expect(out.address).toBe(v.vanity);
     expect(bytesToHex(out.secretKey)).toBe(bytesToHex(full));
+  });
+
+  it('gives the key cpc-cli imports as the vanity address', () => {
+    expect(bytesToHex(combineKeys(hexToBytes(VECTORS[0].sk), hexToBytes(VECTORS[0].x)))).toBe(FULL_KEY);
+    expect(addressOfSecretKey(hexToBytes(FULL_KEY))).toBe(VECTORS[0].vanity);
   });
 
   it('wraps around the curve order', () => {
