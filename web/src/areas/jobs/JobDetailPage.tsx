@@ -16,7 +16,7 @@ import { formatCpc, formatTime, shortHash } from '../../lib/format';
 import { useSubmit } from '../../components/form';
 import { CopyButton, Empty, ErrorAlert, Loading, Page } from '../../components/common';
 import { jobState, QuoteTable, StateChip, TaskProgress } from './parts';
-import { logText, resultsFile, taskOutcome } from './jobView';
+import { acceptedResults, logText, resultsFile, taskOutcome } from './jobView';
 import type { Draft, JobLogs, JobResources, MarketJob } from './types';
 
 const TASK_PAGE = 100;
@@ -131,6 +131,7 @@ export default function JobDetailPage() {
   const canExtend = d.status === 'confirmed' && d.job_status === 'active';
   const m = market.data;
   const res = resources.data;
+  const logged = acceptedResults(logs.data);
 
   return (
     <Page
@@ -189,7 +190,7 @@ export default function JobDetailPage() {
                   </TableHead>
                   <TableBody>
                     {m.tasks.map((t) => {
-                      const o = taskOutcome(t);
+                      const o = taskOutcome(t, logged.get(t.id));
                       return (
                         <TableRow key={t.id}>
                           <TableCell>{t.index}</TableCell>
@@ -219,7 +220,7 @@ export default function JobDetailPage() {
                     <Button disabled={taskOffset + TASK_PAGE >= m.contract.tasks} onClick={() => setTaskOffset(taskOffset + TASK_PAGE)}>Next tasks</Button>
                   </>
                 )}
-                <Button onClick={() => download(`job-${m.id.slice(0, 12)}-results.json`, resultsFile(m))}>Download results (JSON)</Button>
+                <Button onClick={() => download(`job-${m.id.slice(0, 12)}-results.json`, resultsFile(m, logged))}>Download results (JSON)</Button>
               </Stack>
             </>
           )}

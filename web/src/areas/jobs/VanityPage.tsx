@@ -17,7 +17,8 @@ import {
   bytesToHex, completeVanity, expectedTries, generateKeyPair, hexToBytes, prefixError, ADDRESS_HRP, VANITY_MAX_PREFIX,
 } from './vanity';
 import { keyFileText, pendingOrderText, parsePendingOrder } from './vanityFiles';
-import type { ConfirmAnswer, Draft, DraftCreated, MarketJob, QuoteAnswer } from './types';
+import { acceptedResults } from './jobView';
+import type { ConfirmAnswer, Draft, DraftCreated, JobLogs, QuoteAnswer } from './types';
 
 interface Order {
   prefix: string;
@@ -175,41 +176,40 @@ function WaitStep({ order, onResult, onUnconfirmed }: { order: Order; onResult: 
   const { api } = useSession();
   const path = `/marketplace/jobs/${encodeURIComponent(order.draftId)}`;
   const draft = useApi(() => api.get<Draft>(path), [api, path]);
-  const jobId = draft.data?.job ? draft.data.job_id : null;
-  const market = useApi(() => (jobId ? api.get<MarketJob>(`/market/job/${jobId}`, { limit: 10 }) : null), [api, jobId]);
+  const onChain = !!draft.data?.job;
+  // the task record keeps no vanity result: the accepted SUBMIT_RESULT in the log has x
+  const logs = useApi(() => (onChain ? api.get<JobLogs>(`${path}/logs`) : null), [api, path, onChain]);
   const [error, setError] = useState<string>();
   const finished = useRef(false);
   useEvents(['block'], () => {
     if (finished.current) return;
     draft.reload();
-    if (jobId) market.reload();
+    if (onChain) logs.reload();
   });
   useEffect(() => {
-    if (finished.current || !market.data) return;
-    for (const t of market.data.tasks) {
-      for (const r of t.results) {
-        if (r.state !== 'result' || !r.result_hash) continue;
-        try {
-          const out = completeVanity(order.secretKey, hexToBytes(r.result_hash), order.prefix);
-          finished.current = true;
-          onResult({ address: out.address, secretKey: out.secretKey });
-          return;
-        } catch (e) {
-          setError(`task ${t.index}: ${e instanceof Error ? e.message : String(e)}`);
-        }
+    if (finished.current || !logs.data) return;
+    for (const [task, x] of acceptedResults(logs.data)) {
+      try {
+        const out = completeVanity(order.secretKey, hexToBytes(x), order.prefix);
+        finished.current = true;
+        onResult({ address: out.address, secretKey: out.secretKey });
+        return;
+      } catch (e) {
+        setError(`task ${task}: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
-  }, [market.data, order, onResult]);
+  }, [logs.data, order, onResult]);
   const d = draft.data;
   useEffect(() => {
     if (d?.status === 'draft') onUnconfirmed();
   }, [d?.status, onUnconfirmed]);
-  const ended = (d?.job_status && d.job_status !== 'active') || (d?.status === 'cancelled' && !d.job);
+  // a completed job's result is read from its log: only a job that ended otherwise has none
+  const ended = d?.job_status === 'cancelled' || d?.job_status === 'expired' || (d?.status === 'cancelled' && !d.job);
   return (
     <Paper variant="outlined" sx={{ p: 2 }} component="section" aria-labelledby="vw-title">
       <Typography id="vw-title" variant="h6" component="h2" gutterBottom>Searching for {ADDRESS_HRP}1{order.prefix}…</Typography>
       <ErrorAlert error={draft.error} onRetry={draft.reload} />
-      <ErrorAlert error={market.error} onRetry={market.reload} />
+      <ErrorAlert error={logs.error} onRetry={logs.reload} />
       {error && <Alert severity="error">{error}</Alert>}
       {d?.tx?.status === 'failed' ? (
         <Alert severity="error">The job could not be created: {d.tx.error}</Alert>

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkContract, parseJobSpec } from './jobSpec';
 import { buildJobBody, initialForm } from './jobForm';
-import { logText, taskOutcome } from './jobView';
+import { acceptedResults, logText, taskOutcome } from './jobView';
 import type { TaskRecord } from './types';
 
 const hashpow = { kind: 'hashpow', params: { bits: 12 }, tasks: 2, reward: 100000000, deadline: 100, max_budget: 220000000 };
@@ -109,6 +109,16 @@ describe('job view', () => {
       { worker: 'a', state: 'revealed', result_hash: 'bb' }, { worker: 'b', state: 'revealed', result_hash: 'cc' }, { worker: 'c', state: 'revealed', result_hash: 'cc' },
     ] }));
     expect(majority.result).toBe('cc');
+  });
+  it('reads accepted results from the log (the record of a vanity task keeps none)', () => {
+    const logs = { id: 'd', job_id: 'j', job: 'on_chain' as const, count: 3, truncated: false, events: [
+      { height: 9, index: 0, status: 'success', event: 'result', payload: { task_id: 'u1', result_hash: 'good' } },
+      { height: 8, index: 0, status: 'failed', event: 'result', payload: { task_id: 'u1', result_hash: 'bad' } },
+      { height: 7, index: 0, status: 'success', event: 'created', payload: {} },
+    ] };
+    expect([...acceptedResults(logs)]).toEqual([['u1', 'good']]);
+    expect(taskOutcome(task({ id: 'u1', status: 'done' }), 'good').result).toBe('good');
+    expect(taskOutcome(task({ id: 'u1', status: 'open' }), 'good').result).toBeUndefined();
   });
   it('writes the log as text', () => {
     const t = logText({ id: 'd', job_id: 'j1', job: 'on_chain', count: 1, truncated: false, events: [

@@ -9,8 +9,21 @@ export interface TaskOutcome {
   result?: string;
 }
 
-/** The chain's verdict on a task, from its record (docs/market.md "Results by kind"). */
-export function taskOutcome(t: TaskRecord): TaskOutcome {
+/** Accepted results by task id, from the job's log: a hashpow or vanity task's
+ * record does not keep its result, the SUBMIT_RESULT that settled it does. */
+export function acceptedResults(l: JobLogs | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of l?.events ?? []) {
+    if (e.event !== 'result' || e.status !== 'success') continue;
+    const p = (e.payload ?? {}) as Record<string, unknown>;
+    if (typeof p.task_id === 'string' && typeof p.result_hash === 'string' && !out.has(p.task_id)) out.set(p.task_id, p.result_hash);
+  }
+  return out;
+}
+
+/** The chain's verdict on a task, from its record (docs/market.md "Results by kind");
+ * `logged` is its accepted result from the log when the record keeps none. */
+export function taskOutcome(t: TaskRecord, logged?: string): TaskOutcome {
   const accepted = t.results.filter((r) => r.state === 'result' || r.state === 'revealed');
   const rejected = t.results.filter((r) => r.state === 'rejected').length;
   const committed = t.results.filter((r) => r.state === 'committed').length;
@@ -39,6 +52,7 @@ export function taskOutcome(t: TaskRecord): TaskOutcome {
   let result: string | undefined;
   let best = 0;
   for (const [h, c] of counts) if (c > best) [result, best] = [h, c];
+  if (!result && t.status === 'done' && logged) result = logged;
   return { verdict, result };
 }
 
@@ -66,7 +80,7 @@ export function logText(l: JobLogs): string {
 }
 
 /** Every task of the page with its outcome, as a JSON document. */
-export function resultsFile(m: MarketJob): string {
+export function resultsFile(m: MarketJob, logged: Map<string, string> = new Map()): string {
   return JSON.stringify(
     {
       job_id: m.id,
@@ -74,7 +88,7 @@ export function resultsFile(m: MarketJob): string {
       params: m.contract.params,
       status: m.status,
       tasks_done: m.tasks_done,
-      tasks: m.tasks.map((t) => ({ index: t.index, task_id: t.id, status: t.status, ...taskOutcome(t), replicas: t.results })),
+      tasks: m.tasks.map((t) => ({ index: t.index, task_id: t.id, status: t.status, ...taskOutcome(t, logged.get(t.id)), replicas: t.results })),
     },
     null,
     2,
