@@ -232,8 +232,8 @@ function DoneStep({ done }: { done: Done }) {
   return (
     <Paper variant="outlined" sx={{ p: 2 }} component="section" aria-labelledby="vd-title">
       <Typography id="vd-title" variant="h6" component="h2" gutterBottom>Your address</Typography>
-      <Typography sx={{ fontFamily: 'monospace', wordBreak: 'break-all', fontSize: 18 }} data-testid="vanity-address">
-        {done.address} <CopyButton text={done.address} label="Copy the address" />
+      <Typography sx={{ fontFamily: 'monospace', wordBreak: 'break-all', fontSize: 18 }}>
+        <span data-testid="vanity-address">{done.address}</span> <CopyButton text={done.address} label="Copy the address" />
       </Typography>
       <Alert severity="success" sx={{ my: 2 }}>
         The key was checked here: sk + x gives this address, and it starts as ordered. Nobody else has it — not the
