@@ -91,4 +91,21 @@ describe('jobs', () => {
     await page.getByRole('button', { name: 'Hide the secret key' }).click();
     await b.shot('jobs-vanity-address');
   });
+
+  it('fits a 375 px wide screen', async () => {
+    const { page } = b;
+    await page.setViewportSize({ width: 375, height: 740 });
+    try {
+      for (const [path, heading] of [['/my/jobs', 'My jobs'], ['/my/jobs/new', 'New job'], ['/vanity', 'Vanity address']]) {
+        // still signed in from the tests above (sign-ins are limited to 5 a minute)
+        await page.goto(net.url + path);
+        await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, path).toBeLessThanOrEqual(0);
+      }
+      await b.shot('jobs-vanity-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 860 });
+    }
+  });
 });

@@ -268,14 +268,14 @@ export default function VanityPage() {
     return () => window.removeEventListener('beforeunload', warn);
   }, [order, stage]);
   const steps = ['Prefix', 'Quote', 'Search', 'Address'];
-  const active = { form: 0, quote: 1, wait: 2, done: 3 }[stage];
+  const active = { form: 0, quote: 1, wait: 2, done: steps.length }[stage];
   return (
     <Page title="Vanity address">
       <Typography variant="body2" sx={{ mb: 2 }}>
         Buy an address that starts with the letters you choose. Split-key: workers search with your public key only, so
         the address's secret key is known to your browser alone.
       </Typography>
-      <Stepper activeStep={active} sx={{ mb: 3, flexWrap: 'wrap' }} aria-label="Progress of the order">
+      <Stepper activeStep={active} alternativeLabel sx={{ mb: 3 }} aria-label="Progress of the order">
         {steps.map((l) => <Step key={l}><StepLabel>{l}</StepLabel></Step>)}
       </Stepper>
       {stage !== 'form' && stage !== 'done' && order && <KeyDownloads order={order} />}
