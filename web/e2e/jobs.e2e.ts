@@ -108,4 +108,29 @@ describe('jobs', () => {
       await page.setViewportSize({ width: 1280, height: 860 });
     }
   });
+
+  it('extends and cancels a running job', async () => {
+    const { page } = b;
+    await worker.stop(); // nobody computes: the job stays active
+    await page.goto(`${net.url}/my/jobs/new`);
+    await page.getByLabel('Difficulty (leading zero bits)').fill('8');
+    await page.getByLabel('Tasks', { exact: true }).fill('1');
+    await page.getByRole('button', { name: 'Get a quote' }).click();
+    await page.getByRole('button', { name: 'Confirm and pay' }).click();
+    await page.waitForURL(/\/my\/jobs\/[0-9a-f-]{36}$/);
+    await page.getByText('active', { exact: true }).first().waitFor({ timeout: 30_000 });
+    const blocks = page.getByText(/^created at \d+, deadline \d+$/);
+    const deadline = async () => Number(/deadline (\d+)/.exec((await blocks.textContent()) ?? '')?.[1]);
+    const before = await deadline();
+    await page.getByRole('button', { name: 'Extend' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Extend the job' });
+    await dialog.getByLabel('Blocks to add').fill('50');
+    await dialog.getByRole('button', { name: 'Extend' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(deadline, { timeout: 30_000 }).toBe(before + 50);
+    await page.getByRole('button', { name: 'Cancel job' }).click();
+    await page.getByRole('dialog', { name: 'Cancel this job?' }).getByRole('button', { name: 'Cancel the job' }).click();
+    await page.getByText('cancelled', { exact: true }).first().waitFor({ timeout: 30_000 });
+    await b.shot('jobs-cancelled');
+  });
 });

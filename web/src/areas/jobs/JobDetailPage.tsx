@@ -95,6 +95,7 @@ export default function JobDetailPage() {
   const resources = useApi(() => (d && d.status !== 'draft' ? api.get<JobResources>(`${path}/resources`) : null), [api, path, d?.status]);
   const logs = useApi(() => (d && d.status !== 'draft' ? api.get<JobLogs>(`${path}/logs`) : null), [api, path, d?.status]);
   const [extendOpen, setExtendOpen] = useState(false);
+  const [cancelOpen, setCancelOpen] = useState(false);
   const act = useSubmit([]);
 
   const live = !d || d.status === 'draft' ? false : !d.job_status || d.job_status === 'active' || d.tx?.status === 'pending';
@@ -114,6 +115,7 @@ export default function JobDetailPage() {
   };
   const cancel = () =>
     act.run(async () => {
+      setCancelOpen(false);
       await api.post(`${path}/cancel`, {});
       reloadAll();
     });
@@ -140,7 +142,7 @@ export default function JobDetailPage() {
         <>
           {d.status === 'draft' && <Button variant="contained" onClick={confirm} disabled={act.busy}>Confirm and pay</Button>}
           {canExtend && <Button onClick={() => setExtendOpen(true)}>Extend</Button>}
-          {canCancel && <Button color="error" onClick={cancel} disabled={act.busy}>{d.status === 'draft' ? 'Cancel draft' : 'Cancel job'}</Button>}
+          {canCancel && <Button color="error" onClick={d.status === 'draft' ? cancel : () => setCancelOpen(true)} disabled={act.busy}>{d.status === 'draft' ? 'Cancel draft' : 'Cancel job'}</Button>}
         </>
       }
     >
@@ -269,6 +271,18 @@ export default function JobDetailPage() {
       )}
 
       <Button component={RouterLink} to="/my/jobs">Back to my jobs</Button>
+      <Dialog open={cancelOpen} onClose={() => setCancelOpen(false)} aria-labelledby="cancel-title">
+        <DialogTitle id="cancel-title">Cancel this job?</DialogTitle>
+        <DialogContent>
+          <Typography variant="body2">
+            Open tasks close and what is left in escrow goes back to your wallet. Results already paid stay paid.
+          </Typography>
+        </DialogContent>
+        <DialogActions>
+          <Button onClick={() => setCancelOpen(false)}>Keep the job</Button>
+          <Button color="error" variant="contained" onClick={cancel} disabled={act.busy}>Cancel the job</Button>
+        </DialogActions>
+      </Dialog>
       {extendOpen && (
         <ExtendDialog id={d.id} open={extendOpen} onClose={() => setExtendOpen(false)} onDone={() => { setExtendOpen(false); reloadAll(); }} />
       )}
