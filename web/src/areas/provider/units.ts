@@ -5,15 +5,16 @@
 import { formatCpc, parseCpc } from '../../lib/format';
 
 /** An amount of base units from the API as a decimal string. */
-export function unitsOf(v: number | string | null | undefined): string {
+export function unitsOf(v: number | string | bigint | null | undefined): string {
   if (v === null || v === undefined) return '0';
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'string') return /^-?[0-9]+$/.test(v) ? v : '0';
   if (!Number.isFinite(v)) return '0';
   return BigInt(Math.trunc(v)).toString();
 }
 
 /** An API amount shown as "12.5 CPC". */
-export function cpc(v: number | string | null | undefined, maxFrac = 9): string {
+export function cpc(v: number | string | bigint | null | undefined, maxFrac = 9): string {
   return formatCpc(unitsOf(v), { maxFrac });
 }
 

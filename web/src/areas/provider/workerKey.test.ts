@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { secp256k1 } from '@noble/curves/secp256k1';
 import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils';
 import { bindingDigest, parseWorkerKey, signBinding, WorkerKeyError } from './workerKey';
 
 const seckey = '11'.repeat(32);
@@ -40,7 +40,7 @@ describe('signBinding', () => {
     expect(bytesToHex(bindingDigest(id, 42))).toBe(bytesToHex(digest));
     const sig = secp256k1.Signature.fromCompact(b.signature);
     expect(sig.hasHighS()).toBe(false);
-    expect(secp256k1.verify(b.signature, digest, pubkey)).toBe(true);
-    expect(secp256k1.verify(b.signature, bindingDigest(id, 43), pubkey)).toBe(false);
+    expect(secp256k1.verify(hexToBytes(b.signature), digest, hexToBytes(pubkey))).toBe(true);
+    expect(secp256k1.verify(hexToBytes(b.signature), bindingDigest(id, 43), hexToBytes(pubkey))).toBe(false);
   });
 });
