@@ -10,8 +10,8 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
 import { formatPercent, shortHash } from '../../lib/format';
-import { useEvents } from '../../lib/sse';
 import { useApi } from '../../lib/useApi';
+import { useBlockRefresh } from './liveRefresh';
 import { incomeRows, incomeTotal, type IncomeGroup, type IncomeRow } from './series';
 import { cpc } from './units';
 import type { ProviderRentals, ProviderStats, StatsPeriod } from './types';
@@ -53,7 +53,7 @@ function IncomeChart({ rows }: { rows: IncomeRow[] }) {
 function RentalsTable() {
   const { api } = useSession();
   const rentals = useApi(() => api.get<ProviderRentals>('/provider/rentals', { limit: 100 }), [api]);
-  useEvents(['block'], () => rentals.reload());
+  useBlockRefresh(rentals.reload, 20_000);
   if (rentals.error) return <ErrorAlert error={rentals.error} onRetry={rentals.reload} />;
   if (!rentals.data) return <Loading label="Loading rentals…" />;
   if (rentals.data.rentals.length === 0) return <Empty>No rentals on your servers yet.</Empty>;
@@ -101,7 +101,7 @@ export default function EarningsPage() {
   const [period, setPeriod] = useState<StatsPeriod>('month');
   const [group, setGroup] = useState<IncomeGroup>('day');
   const stats = useApi(() => api.get<ProviderStats>('/provider/stats', { period }), [api, period]);
-  useEvents(['block'], () => stats.reload());
+  useBlockRefresh(stats.reload, 20_000);
   const rows = stats.data ? incomeRows(stats.data, group) : [];
 
   return (

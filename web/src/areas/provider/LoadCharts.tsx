@@ -28,6 +28,8 @@ function latest(rows: LoadRow[], key: Metric['key']): number | null {
 export function LoadCharts({ rows, step }: { rows: LoadRow[]; step: 'minute' | 'hour' }) {
   const theme = useTheme();
   const axis = { fill: theme.palette.text.secondary, fontSize: 12 };
+  // Few samples (a worker just started, or gaps): dots, since a lone sample draws no line.
+  const sparse = rows.filter((r) => r.gpu !== null).length < 120;
   return (
     <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, gap: 2 }}>
       {METRICS.map((m) => {
@@ -48,7 +50,7 @@ export function LoadCharts({ rows, step }: { rows: LoadRow[]; step: 'minute' | '
                     formatter={(v) => [`${v} ${m.unit}`, m.title]}
                     contentStyle={{ background: theme.palette.background.paper, border: `1px solid ${theme.palette.divider}`, color: theme.palette.text.primary }}
                   />
-                  <Line type="monotone" dataKey={m.key} stroke={theme.palette[m.color].main} dot={false} isAnimationActive={false} connectNulls={false} strokeWidth={2} />
+                  <Line type="monotone" dataKey={m.key} stroke={theme.palette[m.color].main} dot={sparse ? { r: 2.5, fill: theme.palette[m.color].main } : false} isAnimationActive={false} connectNulls={false} strokeWidth={2} />
                 </LineChart>
               </ResponsiveContainer>
             </Box>

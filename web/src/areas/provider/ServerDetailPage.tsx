@@ -5,8 +5,8 @@ import { Link as RouterLink, useParams } from 'react-router-dom';
 import { Box, Button, Link, Paper, Stack, ToggleButton, ToggleButtonGroup, Typography } from '@mui/material';
 import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
-import { useEvents } from '../../lib/sse';
 import { useApi } from '../../lib/useApi';
+import { useBlockRefresh } from './liveRefresh';
 import { LoadCharts } from './LoadCharts';
 import { LOAD_RANGES, loadQuery, loadRows, type LoadRange } from './series';
 import { ServerFormDialog } from './ServerFormDialog';
@@ -52,10 +52,10 @@ export default function ServerDetailPage() {
     return api.get<ServerStats>(`/provider/servers/${encodeURIComponent(id)}/stats`, loadQuery(range, Date.now()));
   }, [api, id, range]);
   // Status with every block; the samples are per minute, so the charts at most once a minute.
-  useEvents(['block'], () => {
+  useBlockRefresh(() => {
     server.reload();
     if (Date.now() - lastStats.current >= 60_000) stats.reload();
-  });
+  }, 5000);
 
   const s = server.data;
   const rows = stats.data ? loadRows(stats.data) : [];

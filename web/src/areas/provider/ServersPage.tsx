@@ -10,8 +10,8 @@ import {
 import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
 import { shortHash } from '../../lib/format';
-import { useEvents } from '../../lib/sse';
 import { useApi } from '../../lib/useApi';
+import { useBlockRefresh } from './liveRefresh';
 import { ServerFormDialog, type Saved } from './ServerFormDialog';
 import { WorkerCommand } from './WorkerCommand';
 import { cpc } from './units';
@@ -60,7 +60,7 @@ function DeleteDialog({ server, onClose, onDeleted }: { server: ProviderServer; 
 export default function ServersPage() {
   const { api } = useSession();
   const list = useApi(() => api.get<ServerList>('/provider/servers'), [api]);
-  useEvents(['block'], () => list.reload());
+  useBlockRefresh(list.reload, 3000);
   const [editing, setEditing] = useState<ProviderServer | 'new' | null>(null);
   const [deleting, setDeleting] = useState<ProviderServer | null>(null);
   const [justBound, setJustBound] = useState<Saved | null>(null);
@@ -153,7 +153,7 @@ export default function ServersPage() {
           <Box sx={{ mt: 1 }}>
             <Typography variant="body2" color="text.secondary">
               {servers.length} of at most {list.data.max_servers} servers. Status follows each worker's heartbeats and
-              updates with every block.
+              updates as blocks commit.
             </Typography>
           </Box>
         </>

@@ -9,8 +9,8 @@ import {
 import { useSession } from '../../api/session';
 import { CopyButton, Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
 import { formatTime, shortHash } from '../../lib/format';
-import { useEvents } from '../../lib/sse';
 import { useApi } from '../../lib/useApi';
+import { useBlockRefresh } from './liveRefresh';
 import { WithdrawForm } from './WithdrawForm';
 import { maskDestination, WITHDRAWAL_METHODS } from './withdrawal';
 import { cpc } from './units';
@@ -42,10 +42,10 @@ function Transactions({ address }: { address: string }) {
   const { api } = useSession();
   const [limit, setLimit] = useState(TX_PAGE);
   const txs = useApi(() => api.get<AccountTxs>(`/account/${encodeURIComponent(address)}/txs`, { limit }), [api, address, limit]);
-  useEvents(['block'], () => txs.reload());
+  useBlockRefresh(txs.reload, 10_000);
   if (txs.error) return <ErrorAlert error={txs.error} onRetry={txs.reload} />;
   if (!txs.data) return <Loading label="Loading transactions…" />;
-  if (txs.data.txs.length === 0) return <Empty>No transactions yet: rent income arrives here minute by minute.</Empty>;
+  if (txs.data.txs.length === 0) return <Empty>No transactions yet.</Empty>;
   return (
     <>
       <TableContainer component={Paper} sx={{ overflowX: 'auto' }}>
@@ -138,10 +138,10 @@ export default function WalletPage() {
   const balance = useApi(() => api.get<AccountBalance>('/account/balance'), [api]);
   const withdrawals = useApi(() => api.get<Withdrawals>('/provider/withdrawals', { limit: 100 }), [api]);
   const [requested, setRequested] = useState(false);
-  useEvents(['block'], () => {
+  useBlockRefresh(() => {
     balance.reload();
     withdrawals.reload();
-  });
+  }, 10_000);
   const address = wallet.data?.address;
 
   return (

@@ -2,6 +2,7 @@
 // is locked until an operator approves or rejects it.
 import { useState, type FormEvent } from 'react';
 import { Button, MenuItem, Stack, TextField } from '@mui/material';
+import { ApiError } from '../../api/client';
 import { useSession } from '../../api/session';
 import { ErrorAlert } from '../../components/common';
 import { useSubmit } from '../../components/form';
@@ -10,6 +11,7 @@ import { WITHDRAWAL_METHODS } from './withdrawal';
 import type { Withdrawal, WithdrawalMethod } from './types';
 
 const FIELDS = ['amount_cpc', 'amount', 'method', 'destination'] as const;
+const AMOUNT_CODES = ['insufficient_funds', 'invalid_amount'];
 
 export function WithdrawForm({ available, onDone }: { available?: string; onDone: (w: Withdrawal) => void }) {
   const { api } = useSession();
@@ -27,9 +29,15 @@ export function WithdrawForm({ available, onDone }: { available?: string; onDone
       sub.setFieldError('amount_cpc', (err as Error).message);
       return;
     }
-    const w = await sub.run(() =>
-      api.post<Withdrawal>('/provider/withdrawals', { amount_cpc: amount.trim().replace(/,/g, ''), method, destination: destination.trim() }),
-    );
+    const w = await sub.run(async () => {
+      try {
+        return await api.post<Withdrawal>('/provider/withdrawals', { amount_cpc: amount.trim().replace(/,/g, ''), method, destination: destination.trim() });
+      } catch (err) {
+        // Errors about the amount that do not name the field in their message still belong next to it.
+        if (err instanceof ApiError && AMOUNT_CODES.includes(err.code)) throw new ApiError(err.status, err.code, err.message, 'amount_cpc');
+        throw err;
+      }
+    });
     if (w) {
       setAmount('');
       setDestination('');
@@ -37,7 +45,7 @@ export function WithdrawForm({ available, onDone }: { available?: string; onDone
     }
   };
   const amountProps = sub.fieldProps('amount_cpc', available ? `Available: ${available}` : undefined);
-  if (!amountProps.helperText && sub.fieldErrors.amount) Object.assign(amountProps, { error: true, helperText: sub.fieldErrors.amount });
+  if (sub.fieldErrors.amount) Object.assign(amountProps, { error: true, helperText: sub.fieldErrors.amount });
 
   return (
     <form onSubmit={submit} noValidate aria-label="Request a withdrawal">
