@@ -99,10 +99,10 @@ describe('provider cabinet', () => {
     await page.getByRole('heading', { name: 'Provider wallet' }).waitFor();
     await page.getByText('25 CPC').first().waitFor({ timeout: 30_000 });
     await page.getByLabel(/^Amount/).fill('5');
-    await page.getByLabel(/^Destination/).fill('0x12');
+    await page.getByLabel(/^Destination/).fill('T12');
     await page.getByRole('button', { name: 'Request withdrawal' }).click();
     await page.getByText(/destination must be/).waitFor();
-    await page.getByLabel(/^Destination/).fill('0x52908400098527886E0F7030069857D2E4169EE7');
+    await page.getByLabel(/^Destination/).fill('TJRabPrwbZy45sbavfcjinPJC18kjpRTv8');
     await page.getByRole('button', { name: 'Request withdrawal' }).click();
     const pending = page.getByRole('table', { name: 'Withdrawal requests' }).getByRole('row').filter({ hasText: '5 CPC' });
     await pending.getByText('pending').waitFor();
