@@ -109,4 +109,19 @@ describe('provider cabinet', () => {
     await page.getByText('20 CPC').first().waitFor();
     await b.shot('provider-wallet');
   });
+
+  it('reads in the dark theme and fits a 375 px wide phone', async () => {
+    const { page } = b;
+    await page.goto(`${net.url}/cabinet/servers`);
+    await page.getByRole('row').filter({ hasText: 'RTX 4090' }).waitFor();
+    await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
+    await b.shot('provider-servers-dark');
+    await page.getByRole('button', { name: 'Switch to the light theme' }).click();
+    await page.setViewportSize({ width: 375, height: 740 });
+    await page.getByRole('table', { name: 'My servers' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await b.shot('provider-servers-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
 });
