@@ -91,7 +91,7 @@ export function TwoFactorCard() {
         </Box>
         <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
           <Typography variant="body2">Key:</Typography>
-          <Typography variant="body2" sx={mono} data-testid="totp-secret">{setup.secret}</Typography>
+          <Typography variant="body2" component="code" sx={mono} aria-label="Two-factor key">{setup.secret}</Typography>
           <CopyButton text={setup.secret} label="Copy the key" />
         </Stack>
         <TextField label="Code from the app" autoComplete="one-time-code" required value={code} sx={{ maxWidth: 240 }}
