@@ -60,6 +60,17 @@ describe('auth', () => {
     expect(base32Decode('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ').toString()).toBe('12345678901234567890');
   });
 
+  it('confirms from a link that carries the email and the code', async () => {
+    const { page } = b;
+    const other = `link-${Date.now()}@e2e.test`;
+    await net.api('POST', '/auth/register', { email: other, password: PASSWORD });
+    const code = await net.confirmationCode(other);
+    await page.goto(`${net.url}/verify-email?email=${encodeURIComponent(other)}&code=${code}`);
+    await page.waitForURL(/\/signin$/);
+    await page.getByText('Your email is confirmed').waitFor();
+    expect(await page.getByRole('textbox', { name: 'Email', exact: true }).inputValue()).toBe(other);
+  });
+
   it('signs up, confirms the email with the mailed code and signs in', async () => {
     const { page } = b;
     await page.goto(`${net.url}/signup`);

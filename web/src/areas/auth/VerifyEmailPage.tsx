@@ -1,7 +1,8 @@
 // VerifyEmailPage.tsx — /verify-email?email=: the six-digit code from the
 // sign-up mail (POST /auth/verify), a resend button (POST /auth/verify/resend),
-// then the sign-in page with a message.
-import { useState } from 'react';
+// then the sign-in page with a message. A link with both ?email= and ?code=
+// confirms at once, so a mail can link here.
+import { useEffect, useRef, useState } from 'react';
 import { Link as RouterLink, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
 import { Alert, Button, Link, Stack, TextField, Typography } from '@mui/material';
 import { useSession } from '../../api/session';
@@ -18,13 +19,14 @@ export function VerifyEmailPage() {
   const loc = useLocation();
   const [params] = useSearchParams();
   const [email, setEmail] = useState(params.get('email') ?? '');
-  const [code, setCode] = useState('');
+  const [code, setCode] = useState(params.get('code') ?? '');
   const [info, setInfo] = useState(readNotice(loc.state).notice);
   const s = useSubmit(['email', 'code'], 'verify');
   const resend = useSubmit(['email'], 'resend');
 
   const submit = () => {
     setInfo(undefined);
+    s.clear();
     if (!email.trim()) return s.setFieldError('email', 'Enter the email you signed up with');
     const digits = code.replace(/\s+/g, '');
     if (!/^\d{6}$/.test(digits)) return s.setFieldError('code', 'Enter the 6 digits from the email');
@@ -43,6 +45,15 @@ export function VerifyEmailPage() {
       setInfo(`If ${email.trim()} has an account waiting for confirmation, a new code is on its way. The previous code no longer works.`);
     });
   };
+
+  // a link that carries both the email and the code submits once by itself
+  const linked = useRef(!!(params.get('email') && params.get('code')));
+  useEffect(() => {
+    if (!linked.current) return;
+    linked.current = false;
+    submit();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   return (
     <AuthCard
