@@ -183,4 +183,25 @@ describe('auth', () => {
     await page.getByText('No API keys yet.').waitFor();
     expect((await fetch(`${net.url}/me`, { headers: { 'X-API-Key': secret } })).status).toBe(401);
   });
+
+  it('resets a forgotten password with the token from the mail', async () => {
+    const { page } = b;
+    await page.goto(`${net.url}/forgot-password`);
+    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(email);
+    await page.getByRole('button', { name: 'Send reset token' }).click();
+    await page.getByText(/a reset token is on its way/).waitFor();
+    await page.getByRole('link', { name: 'Enter the token' }).click();
+    await page.waitForURL(/\/reset-password\?email=/);
+    const token = (await net.mail(email, /reset token is: ([0-9a-f]{64})/))[1];
+    await page.getByRole('textbox', { name: 'Reset token', exact: true }).fill(token);
+    await page.getByRole('textbox', { name: 'New password', exact: true }).fill('Another pass 2025');
+    await page.getByRole('textbox', { name: 'Repeat the new password', exact: true }).fill('Another pass 2025');
+    await b.shot('auth-reset-password');
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    // every session ended, this browser's too: the sign-in page, with the email filled in
+    await page.waitForURL(/\/signin$/);
+    await page.getByText(/Your password is changed/).waitFor();
+    expect(await page.getByRole('textbox', { name: 'Email', exact: true }).inputValue()).toBe(email);
+    expect(await page.getByRole('button', { name: 'Sign out', exact: true }).count()).toBe(0);
+  });
 });
