@@ -70,7 +70,7 @@ export function Layout({ areas }: { areas: Area[] }) {
         return (
           <List key={a.id} dense subheader={<ListSubheader component="div">{a.title}</ListSubheader>}>
             {items.map((i) => (
-              <ListItemButton key={i.to} component={NavLink} to={i.to} end={i.to === '/'} onClick={() => setOpen(false)}
+              <ListItemButton key={i.to} component={NavLink} to={i.to} end onClick={() => setOpen(false)}
                 sx={{ '&.active': { bgcolor: 'action.selected' } }}>
                 <ListItemText primary={i.label} />
               </ListItemButton>
