@@ -1,7 +1,7 @@
 // GpuFilterForm.tsx — the GPU search's filter form: every filter and sort of
 // GET /market/gpu. It edits a draft; "Search" puts the draft in the URL.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { Button, MenuItem, Stack, TextField } from '@mui/material';
+import { Box, Button, MenuItem, Stack, TextField } from '@mui/material';
 import { formatCpc, parseCpc } from '../../lib/format';
 import { clean, PAGE_SIZES, SORTS, STATUSES, type GpuFilters } from './gpuFilters';
 import type { Locations, ModelPrices } from './types';
@@ -111,34 +111,34 @@ export function GpuFilterForm({ value, onSearch, prices, locations }: {
 
   return (
     <Stack component="form" onSubmit={submit} aria-label="GPU search filters" spacing={1.5} sx={{ mb: 2 }}>
-      <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1.5} useFlexGap sx={{ flexWrap: 'wrap' }}>
-        <TextField select {...props('model', 'GPU model')} sx={{ minWidth: 160 }}>
+      <Box sx={{ display: 'grid', gap: 1.5, gridTemplateColumns: { xs: '1fr 1fr', sm: 'repeat(auto-fill, minmax(150px, 1fr))' } }}>
+        <TextField select {...props('model', 'GPU model')}>
           <MenuItem value="">Any model</MenuItem>
           {models.map((m) => <MenuItem key={m} value={m}>{m}</MenuItem>)}
         </TextField>
-        <TextField {...props('min_price', 'Min price (CPC/h)')} inputProps={{ inputMode: 'decimal' }} sx={{ width: { sm: 150 } }} />
-        <TextField {...props('max_price', 'Max price (CPC/h)')} inputProps={{ inputMode: 'decimal' }} sx={{ width: { sm: 150 } }} />
-        <TextField {...props('min_vram', 'Min VRAM (GB)')} inputProps={{ inputMode: 'numeric' }} sx={{ width: { sm: 130 } }} />
-        <TextField {...props('min_count', 'Min GPUs')} inputProps={{ inputMode: 'numeric' }} sx={{ width: { sm: 110 } }} />
-        <TextField select {...props('country', 'Country')} sx={{ minWidth: 120 }}>
+        <TextField {...props('min_price', 'Min price (CPC/h)')} inputProps={{ inputMode: 'decimal' }} />
+        <TextField {...props('max_price', 'Max price (CPC/h)')} inputProps={{ inputMode: 'decimal' }} />
+        <TextField {...props('min_vram', 'Min VRAM (GB)')} inputProps={{ inputMode: 'numeric' }} />
+        <TextField {...props('min_count', 'Min GPUs')} inputProps={{ inputMode: 'numeric' }} />
+        <TextField select {...props('country', 'Country')}>
           <MenuItem value="">Any country</MenuItem>
           {(d.country && !countries.includes(d.country) ? [d.country, ...countries] : countries).map((c) => (
             <MenuItem key={c} value={c}>{c}</MenuItem>
           ))}
         </TextField>
-        <TextField {...props('city', 'City')} inputProps={{ list: 'gpu-city-list', maxLength: 64 }} sx={{ width: { sm: 160 } }} />
+        <TextField {...props('city', 'City')} inputProps={{ list: 'gpu-city-list', maxLength: 64 }} />
         <datalist id="gpu-city-list">{cities.map((c) => <option key={c} value={c} />)}</datalist>
-        <TextField select {...props('status', 'Status')} sx={{ minWidth: 120 }}>
+        <TextField select {...props('status', 'Status')}>
           <MenuItem value="">Any status</MenuItem>
           {STATUSES.map((s) => <MenuItem key={s} value={s}>{s}</MenuItem>)}
         </TextField>
-        <TextField select {...props('sort', 'Sort by')} sx={{ minWidth: 150 }}>
+        <TextField select {...props('sort', 'Sort by')}>
           {SORTS.map((s) => <MenuItem key={s} value={s}>{s === 'price' ? 'Cheapest first' : 'Fastest first'}</MenuItem>)}
         </TextField>
-        <TextField select {...props('limit', 'Per page')} sx={{ minWidth: 100 }}>
+        <TextField select {...props('limit', 'Per page')}>
           {PAGE_SIZES.map((n) => <MenuItem key={n} value={String(n)}>{n}</MenuItem>)}
         </TextField>
-      </Stack>
+      </Box>
       <Stack direction="row" spacing={1}>
         <Button type="submit" variant="contained">Search</Button>
         <Button type="button" onClick={() => onSearch({})}>Clear filters</Button>

@@ -10,7 +10,7 @@ import type { GpuServer } from './types';
 
 /** Text for screen readers only. */
 export const visuallyHidden = {
-  border: 0, clip: 'rect(0 0 0 0)', height: 1, width: 1, margin: -1, overflow: 'hidden', padding: 0, position: 'absolute', whiteSpace: 'nowrap',
+  border: 0, clip: 'rect(0 0 0 0)', height: '1px', width: '1px', margin: '-1px', overflow: 'hidden', padding: 0, position: 'absolute', whiteSpace: 'nowrap',
 } as const;
 
 export function gpuTitle(s: GpuServer): string {

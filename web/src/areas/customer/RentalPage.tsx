@@ -6,12 +6,12 @@ import { Alert, Box, Card, CardContent, Link, Stack, Table, TableBody, TableCell
 import { useSession } from '../../api/session';
 import { ErrorAlert, Loading, Page } from '../../components/common';
 import { formatCpc, formatTime } from '../../lib/format';
-import { useEvents } from '../../lib/sse';
 import { useApi } from '../../lib/useApi';
 import { ConnectionCard } from './ConnectionCard';
 import { RentalActions } from './RentalActions';
 import { RentalLogs } from './RentalLogs';
 import { RentalStatus } from './RentalStatus';
+import { useBlockReload } from './liveReload';
 import { END_REASONS, msOf, provisioningText } from './rentalText';
 import type { Rental, RentalOrder } from './types';
 
@@ -62,7 +62,7 @@ export default function RentalPage() {
   const order = (loc.state as { order?: RentalOrder } | null)?.order;
   const [version, setVersion] = useState(0);
   const rental = useApi(() => api.get<Rental>(`/rentals/${encodeURIComponent(id)}`), [id, version]);
-  useEvents(['block'], () => setVersion((v) => v + 1));
+  useBlockReload(rental.reload, 5_000);
   const r = rental.data;
   const live = r && (r.status === 'open' || r.status === 'pending');
 

@@ -8,8 +8,8 @@ import {
 import { useSession } from '../../api/session';
 import { CopyButton, Empty, ErrorAlert, Loading, Page, QrCode } from '../../components/common';
 import { formatCpc, shortHash } from '../../lib/format';
-import { useEvents } from '../../lib/sse';
 import { useApi } from '../../lib/useApi';
+import { useBlockReload } from './liveReload';
 import { txAmount } from './walletTx';
 import type { Balance, DepositInfo, LedgerTxs } from './types';
 
@@ -67,7 +67,7 @@ function Transactions({ address }: { address: string }) {
   const [params, setParams] = useSearchParams();
   const offset = /^[0-9]{1,6}$/.test(params.get('offset') ?? '') ? Number(params.get('offset')) : 0;
   const txs = useApi(() => api.get<LedgerTxs>(`/account/${address}/txs`, { limit: LIMIT, offset: offset || undefined }), [address, offset]);
-  useEvents(['block'], () => txs.reload());
+  useBlockReload(txs.reload, 10_000);
   const rows = txs.data?.txs ?? [];
   const page = (o: number) => setParams(o > 0 ? { offset: String(o) } : {});
   return (
@@ -125,7 +125,7 @@ export default function WalletPage() {
   const { api } = useSession();
   const balance = useApi(() => api.get<Balance>('/account/balance'), []);
   const deposit = useApi(() => api.post<DepositInfo>('/account/deposit', {}), []);
-  useEvents(['block'], () => balance.reload());
+  useBlockReload(balance.reload, 10_000);
   return (
     <Page title="Wallet" actions={<Button component={RouterLink} to="/my/invoices">Invoices</Button>}>
       <ErrorAlert error={balance.error} onRetry={balance.reload} />
