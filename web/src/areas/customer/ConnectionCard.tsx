@@ -11,7 +11,7 @@ function Row({ label, value }: { label: string; value: string }) {
   return (
     <Stack direction="row" spacing={1} sx={{ alignItems: 'center', minWidth: 0 }}>
       <Typography component="dt" variant="body2" sx={{ width: 90, flexShrink: 0, color: 'text.secondary' }}>{label}</Typography>
-      <Box component="dd" sx={{ m: 0, fontFamily: 'monospace', wordBreak: 'break-all', minWidth: 0 }} aria-label={label}>{value}</Box>
+      <Box component="dd" sx={{ m: 0, fontFamily: 'monospace', overflowWrap: 'anywhere', minWidth: 0 }} aria-label={label}>{value}</Box>
       <CopyButton text={value} label={`Copy the ${label.toLowerCase()}`} />
     </Stack>
   );

@@ -41,7 +41,7 @@ export default function GpuDetailPage() {
             <TableRow><TableCell component="th" scope="row">CPU</TableCell><TableCell>{d.cpu || '—'}</TableCell></TableRow>
             <TableRow><TableCell component="th" scope="row">Memory</TableCell><TableCell>{d.ram_gb} GB RAM, {d.disk_gb} GB disk</TableCell></TableRow>
             <TableRow><TableCell component="th" scope="row">Location</TableCell><TableCell>{placeOf(d)}</TableCell></TableRow>
-            <TableRow><TableCell component="th" scope="row">Server id</TableCell><TableCell sx={{ wordBreak: 'break-all' }}>{d.id}</TableCell></TableRow>
+            <TableRow><TableCell component="th" scope="row">Server id</TableCell><TableCell sx={{ overflowWrap: 'anywhere' }}>{d.id}</TableCell></TableRow>
           </TableBody>
         </Table>
       )}

@@ -15,7 +15,7 @@ function Fig({ label, children }: { label: string; children: ReactNode }) {
   return (
     <TableRow>
       <TableCell component="th" scope="row" sx={{ color: 'text.secondary', width: 200 }}>{label}</TableCell>
-      <TableCell sx={{ wordBreak: 'break-all' }}>{children}</TableCell>
+      <TableCell sx={{ overflowWrap: 'anywhere' }}>{children}</TableCell>
     </TableRow>
   );
 }
@@ -38,7 +38,7 @@ export default function InvoicePage() {
         <Stack spacing={2} sx={{ mt: 1 }}>
           <Card variant="outlined">
             <CardContent>
-              <Typography variant="h6" component="h2" sx={{ wordBreak: 'break-all' }}>{i.id}</Typography>
+              <Typography variant="h6" component="h2" sx={{ overflowWrap: 'anywhere' }}>{i.id}</Typography>
               <Table size="small" aria-label="Invoice details">
                 <TableBody>
                   <Fig label="Status">{i.status}{i.job_status ? ` (job ${i.job_status})` : ''}</Fig>

@@ -5,7 +5,7 @@ import { Link as RouterLink, useLocation, useParams } from 'react-router-dom';
 import { Alert, Box, Card, CardContent, Link, Stack, Table, TableBody, TableCell, TableRow, Typography } from '@mui/material';
 import { useSession } from '../../api/session';
 import { ErrorAlert, Loading, Page } from '../../components/common';
-import { formatCpc, formatTime } from '../../lib/format';
+import { formatCpc, formatTime, shortHash } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
 import { ConnectionCard } from './ConnectionCard';
 import { RentalActions } from './RentalActions';
@@ -22,7 +22,7 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
   return (
     <TableRow>
       <TableCell component="th" scope="row" sx={{ width: 180, color: 'text.secondary' }}>{label}</TableCell>
-      <TableCell sx={{ wordBreak: 'break-all' }}>{children}</TableCell>
+      <TableCell sx={{ overflowWrap: 'anywhere' }}>{children}</TableCell>
     </TableRow>
   );
 }
@@ -31,7 +31,12 @@ function Figures({ r }: { r: Rental }) {
   return (
     <Table size="small" aria-label="Rental details">
       <TableBody>
-        <Row label="Status"><RentalStatus status={r.status} />{r.end_reason ? ` (${END_REASONS[r.end_reason] ?? r.end_reason})` : ''}</Row>
+        <Row label="Status">
+          <Stack direction="row" spacing={1} sx={{ alignItems: 'center', flexWrap: 'wrap' }}>
+            <RentalStatus status={r.status} />
+            {r.end_reason && <Typography variant="body2">({END_REASONS[r.end_reason] ?? r.end_reason})</Typography>}
+          </Stack>
+        </Row>
         <Row label="Machine">{provisioningText(r)}</Row>
         <Row label="Image">{r.image}</Row>
         <Row label="Ordered">{formatTime(msOf(r.created_at))} for {r.hours} h</Row>
@@ -67,7 +72,7 @@ export default function RentalPage() {
   const live = r && (r.status === 'open' || r.status === 'pending');
 
   return (
-    <Page title="Rental">
+    <Page title={`Rental ${shortHash(id, 8, 4)}`}>
       <Link component={RouterLink} to="/my/rentals">← My rentals</Link>
       {order && order.id === id && r?.status === 'pending' && (
         <Alert severity="info" sx={{ mt: 1 }}>

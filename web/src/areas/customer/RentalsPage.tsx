@@ -49,7 +49,7 @@ export default function RentalsPage() {
                   <TableCell><Link component={RouterLink} to={`/my/rentals/${r.id}`} sx={{ fontFamily: 'monospace' }} aria-label={`Rental ${r.id}`}>{shortHash(r.id)}</Link></TableCell>
                   <TableCell><RentalStatus status={r.status} /></TableCell>
                   <TableCell>{provisioningText(r)}</TableCell>
-                  <TableCell sx={{ maxWidth: 240, wordBreak: 'break-all' }}>{r.image}</TableCell>
+                  <TableCell sx={{ maxWidth: 240, overflowWrap: 'anywhere' }}>{r.image}</TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatTime(msOf(r.created_at))}</TableCell>
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>{r.status === 'open' ? formatTime(r.funded_until_ms) : '—'}</TableCell>
                   <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{r.escrow_left !== undefined ? formatCpc(r.escrow_left) : '—'}</TableCell>

@@ -46,13 +46,13 @@ function DepositCard({ d }: { d: DepositInfo }) {
           <Box sx={{ minWidth: 0 }}>
             <Typography variant="body2" color="text.secondary">Your address on {d.chain_id}</Typography>
             <Stack direction="row" sx={{ alignItems: 'center' }}>
-              <Typography sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }} data-testid="deposit-address">{d.address}</Typography>
+              <Typography sx={{ fontFamily: 'monospace', overflowWrap: 'anywhere' }} data-testid="deposit-address">{d.address}</Typography>
               <CopyButton text={d.address} label="Copy the deposit address" />
             </Stack>
             <Typography variant="body2" sx={{ mt: 1 }}>{d.note}</Typography>
             <Typography variant="body2" sx={{ mt: 1 }}>From the command line:</Typography>
             <Stack direction="row" sx={{ alignItems: 'center' }}>
-              <Box component="code" sx={{ fontSize: 13, wordBreak: 'break-all', bgcolor: 'action.hover', p: 0.5, borderRadius: 0.5 }}>{d.how}</Box>
+              <Box component="code" sx={{ fontSize: 13, overflowWrap: 'anywhere', bgcolor: 'action.hover', p: 0.5, borderRadius: 0.5 }}>{d.how}</Box>
               <CopyButton text={d.how} label="Copy the command" />
             </Stack>
           </Box>
