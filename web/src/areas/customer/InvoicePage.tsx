@@ -14,7 +14,7 @@ import type { Amount, Invoice } from './types';
 function Fig({ label, children }: { label: string; children: ReactNode }) {
   return (
     <TableRow>
-      <TableCell component="th" scope="row" sx={{ color: 'text.secondary', width: 200 }}>{label}</TableCell>
+      <TableCell component="th" scope="row" sx={{ color: 'text.secondary', width: { xs: 110, sm: 200 } }}>{label}</TableCell>
       <TableCell sx={{ overflowWrap: 'anywhere' }}>{children}</TableCell>
     </TableRow>
   );

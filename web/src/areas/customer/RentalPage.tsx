@@ -21,7 +21,7 @@ const RentalStatsChart = lazy(() => import('./RentalStatsChart').then((m) => ({ 
 function Row({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <TableRow>
-      <TableCell component="th" scope="row" sx={{ width: 180, color: 'text.secondary' }}>{label}</TableCell>
+      <TableCell component="th" scope="row" sx={{ width: { xs: 110, sm: 180 }, color: 'text.secondary' }}>{label}</TableCell>
       <TableCell sx={{ overflowWrap: 'anywhere' }}>{children}</TableCell>
     </TableRow>
   );
