@@ -1,0 +1,117 @@
+// The customer area in Debian's chromium against a real cpcd and a real
+// cpc-worker: a customer with a deposit finds a provider's online server with
+// the search filters (kept in the URL), rents it through the rent dialog (its
+// deposit preview equal to what the node holds), sees the connection details
+// on the rental's page, and ends the rental after a confirm.
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { binDir, freePort, Net, openBrowser, openSignedIn, waitFor, PASSWORD, type Account, type Browsing, type Worker } from './harness';
+
+const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl e2e@customer';
+
+let net: Net;
+let b: Browsing;
+let worker: Worker;
+let customer: Account;
+let serverId: string;
+let port: number;
+
+interface Listed { id: string; status: string }
+
+/** List a server as `email`'s with cpc-cli (which grants the provider role), bound to `worker` when given. */
+async function listServer(email: string, args: string[], w?: Worker): Promise<string> {
+  await net.signup(email);
+  const home = join(net.dir, `cli-${email.split('@')[0]}`);
+  mkdirSync(join(home, 'keyring'), { recursive: true });
+  chmodSync(home, 0o700);
+  chmodSync(join(home, 'keyring'), 0o700);
+  const cli = join(binDir, 'cpc-cli');
+  net.run(cli, ['--home', home, '--node', net.url, 'login', '--email', email], `${PASSWORD}\n`);
+  const bind: string[] = [];
+  if (w) {
+    copyFileSync(w.keyFile, join(home, 'keyring', 'w1.json'));
+    chmodSync(join(home, 'keyring', 'w1.json'), 0o600);
+    bind.push('--worker-key', 'w1');
+  }
+  const out = net.run(cli, ['--home', home, '--node', net.url, 'server', 'add', ...args, ...bind, '-o', 'json']);
+  return (JSON.parse(out) as { id: string }).id;
+}
+
+beforeAll(async () => {
+  net = await Net.start();
+  worker = await net.worker('w1');
+  worker.start();
+  port = await freePort();
+  serverId = await listServer('gpu-provider@e2e.test', ['--model', 'RTX 4090', '--gpus', '2', '--vram', '24', '--price', '0.5',
+    '--host', '127.0.0.1', '--ports', `${port}-${port + 4}`, '--country', 'DE', '--city', 'Berlin', '--cpu', 'e2e: CPU only, no GPU'], worker);
+  // a decoy the filters must leave out: another provider's machine with no worker (offline)
+  await listServer('idle-provider@e2e.test', ['--model', 'T4', '--gpus', '1', '--vram', '16', '--price', '0.1',
+    '--host', '127.0.0.2', '--ports', '23000-23004', '--country', 'FR', '--city', 'Paris']);
+  customer = await net.signup('renter@e2e.test');
+  await net.deposit(customer, '50');
+  await waitFor('the provider\u2019s server online', async () =>
+    (await net.api<Listed>('GET', `/market/gpu/${serverId}`, undefined, customer.token)).status === 'online', 60_000, 500);
+  b = await openBrowser();
+});
+
+afterAll(async () => {
+  await b?.close();
+  await worker?.stop();
+  await net?.stop();
+});
+
+describe('customer area', () => {
+  it('finds an online server with a filter, rents it and shows how to connect', async () => {
+    const { page } = b;
+    await openSignedIn(page, net, customer, '/gpus');
+    // unfiltered, both servers are listed
+    await page.getByRole('button', { name: /^Rent 2 × RTX 4090 in Berlin, DE/ }).waitFor();
+    await expect.poll(() => page.getByText('1 × T4').count()).toBeGreaterThan(0);
+
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'online' }).click();
+    await page.getByRole('combobox', { name: 'GPU model' }).click();
+    await page.getByRole('option', { name: 'RTX 4090', exact: true }).click();
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(/\/gpus\?model=RTX\+4090&status=online$/);
+    // the search lives in the URL: a reload runs it again
+    await page.reload();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Status' }).textContent()).toBe('online');
+    const rent = page.getByRole('button', { name: /^Rent 2 × RTX 4090 in Berlin, DE/ });
+    await rent.waitFor();
+    expect(await page.getByText('1 × T4').count()).toBe(0);
+
+    await rent.click();
+    const dialog = page.getByRole('dialog', { name: /^Rent 2 × RTX 4090/ });
+    await dialog.getByLabel('Hours').fill('2');
+    await dialog.getByLabel('SSH public key').fill('ssh-ed25519 not-a-key');
+    await dialog.getByRole('button', { name: 'Rent now' }).click();
+    await dialog.getByText(/not complete base64/).waitFor();
+    await dialog.getByLabel('SSH public key').fill(SSH_KEY);
+    // 0.5 CPC per GPU-hour × 2 GPUs: rate ceil(1e9 / 60) = 16,666,667 a minute, commission
+    // 1,666,666; 2 h × 60 × 18,333,333 = 2,199,999,960 base units
+    await expect.poll(() => dialog.getByTestId('deposit').textContent()).toBe('2.19999996 CPC');
+    await b.shot('customer-rent-dialog');
+    await dialog.getByRole('button', { name: 'Rent now' }).click();
+
+    await page.waitForURL(/\/my\/rentals\/[0-9a-f]{64}$/);
+    const id = page.url().split('/').pop() as string;
+    const rental = await net.api<{ deposit?: number; status: string }>('GET', `/rentals/${id}`, undefined, customer.token);
+    const conn = page.getByRole('region', { name: 'Connection' });
+    await expect.poll(() => conn.getByLabel('Host', { exact: true }).textContent()).toBe('127.0.0.1');
+    expect(await conn.getByLabel('Port', { exact: true }).textContent()).toBe(String(port));
+    expect(await conn.getByLabel('User', { exact: true }).textContent()).toBe('cpc');
+    expect(await conn.getByLabel('Command', { exact: true }).textContent()).toBe(`ssh -p ${port} cpc@127.0.0.1`);
+    await conn.getByRole('button', { name: 'Copy the command' }).waitFor();
+    await page.locator('[data-status="open"]').waitFor({ timeout: 30_000 });
+    const opened = await net.api<{ deposit: number }>('GET', `/rentals/${id}`, undefined, customer.token);
+    expect(opened.deposit ?? rental.deposit).toBe(2_199_999_960);
+    await b.shot('customer-rental-connection');
+
+    await page.getByRole('button', { name: 'End rental' }).click();
+    await page.getByRole('dialog', { name: 'End this rental?' }).getByRole('button', { name: 'End rental' }).click();
+    await page.locator('[data-status="ended"]').waitFor({ timeout: 30_000 });
+    await page.getByText(/ended by you/).waitFor();
+  });
+});
