@@ -6,7 +6,8 @@
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { binDir, freePort, Net, openBrowser, openSignedIn, waitFor, PASSWORD, type Account, type Browsing, type Worker } from './harness';
+import type { Page } from 'playwright-core';
+import { binDir, freePort, Net, openBrowser, waitFor, PASSWORD, type Account, type Browsing, type Worker } from './harness';
 
 const SSH_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl e2e@customer';
 
@@ -19,23 +20,35 @@ let port: number;
 
 interface Listed { id: string; status: string }
 
-/** List a server as `email`'s with cpc-cli (which grants the provider role), bound to `worker` when given. */
-async function listServer(email: string, args: string[], w?: Worker): Promise<string> {
+/** A provider's cpc-cli home, signed in (cpcd allows 5 logins a minute per address: the
+ * test signs in 4 times in all). */
+async function providerCli(email: string, w: Worker): Promise<(args: string[]) => string> {
   await net.signup(email);
-  const home = join(net.dir, `cli-${email.split('@')[0]}`);
+  const home = join(net.dir, 'provider-cli');
   mkdirSync(join(home, 'keyring'), { recursive: true });
   chmodSync(home, 0o700);
   chmodSync(join(home, 'keyring'), 0o700);
+  copyFileSync(w.keyFile, join(home, 'keyring', 'w1.json'));
+  chmodSync(join(home, 'keyring', 'w1.json'), 0o600);
   const cli = join(binDir, 'cpc-cli');
   net.run(cli, ['--home', home, '--node', net.url, 'login', '--email', email], `${PASSWORD}\n`);
-  const bind: string[] = [];
-  if (w) {
-    copyFileSync(w.keyFile, join(home, 'keyring', 'w1.json'));
-    chmodSync(join(home, 'keyring', 'w1.json'), 0o600);
-    bind.push('--worker-key', 'w1');
-  }
-  const out = net.run(cli, ['--home', home, '--node', net.url, 'server', 'add', ...args, ...bind, '-o', 'json']);
-  return (JSON.parse(out) as { id: string }).id;
+  return (args) => net.run(cli, ['--home', home, '--node', net.url, ...args]);
+}
+
+/** List a server with `server add` (which grants the provider role); its id. */
+function listServer(cli: (args: string[]) => string, args: string[]): string {
+  return (JSON.parse(cli(['server', 'add', ...args, '-o', 'json'])) as { id: string }).id;
+}
+
+/** Open `path` signed in with the session `who` got at sign-up (no extra login). */
+async function openAs(page: Page, who: Account, path: string): Promise<void> {
+  await page.goto(`${net.url}/favicon.svg`);
+  await page.evaluate((s) => localStorage.setItem('cpc.session', JSON.stringify(s)), {
+    access_token: who.login.access_token,
+    refresh_token: who.login.refresh_token,
+    expires_at: Date.now() + (who.login.expires_in - 30) * 1000,
+  });
+  await page.goto(net.url + path);
 }
 
 beforeAll(async () => {
@@ -43,10 +56,11 @@ beforeAll(async () => {
   worker = await net.worker('w1');
   worker.start();
   port = await freePort();
-  serverId = await listServer('gpu-provider@e2e.test', ['--model', 'RTX 4090', '--gpus', '2', '--vram', '24', '--price', '0.5',
-    '--host', '127.0.0.1', '--ports', `${port}-${port + 4}`, '--country', 'DE', '--city', 'Berlin', '--cpu', 'e2e: CPU only, no GPU'], worker);
-  // a decoy the filters must leave out: another provider's machine with no worker (offline)
-  await listServer('idle-provider@e2e.test', ['--model', 'T4', '--gpus', '1', '--vram', '16', '--price', '0.1',
+  const cli = await providerCli('gpu-provider@e2e.test', worker);
+  serverId = listServer(cli, ['--model', 'RTX 4090', '--gpus', '2', '--vram', '24', '--price', '0.5',
+    '--host', '127.0.0.1', '--ports', `${port}-${port + 4}`, '--country', 'DE', '--city', 'Berlin', '--cpu', 'e2e: CPU only, no GPU', '--worker-key', 'w1']);
+  // a decoy the filters must leave out: a machine with no worker (offline)
+  listServer(cli, ['--model', 'T4', '--gpus', '1', '--vram', '16', '--price', '0.1',
     '--host', '127.0.0.2', '--ports', '23000-23004', '--country', 'FR', '--city', 'Paris']);
   customer = await net.signup('renter@e2e.test');
   await net.deposit(customer, '50');
@@ -64,7 +78,7 @@ afterAll(async () => {
 describe('customer area', () => {
   it('finds an online server with a filter, rents it and shows how to connect', async () => {
     const { page } = b;
-    await openSignedIn(page, net, customer, '/gpus');
+    await openAs(page, customer, '/gpus');
     // unfiltered, both servers are listed
     await page.getByRole('button', { name: /^Rent 2 × RTX 4090 in Berlin, DE/ }).waitFor();
     await expect.poll(() => page.getByText('1 × T4').count()).toBeGreaterThan(0);
