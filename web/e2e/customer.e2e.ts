@@ -128,4 +128,28 @@ describe('customer area', () => {
     await page.locator('[data-status="ended"]').waitFor({ timeout: 30_000 });
     await page.getByText(/ended by you/).waitFor();
   });
+
+  it('shows the wallet: balance, the deposit address as a QR code, the transactions', async () => {
+    const { page } = b;
+    await page.goto(`${net.url}/my/wallet`);
+    const bal = await net.api<{ address: string }>('GET', '/account/balance', undefined, customer.token);
+    await expect.poll(() => page.getByTestId('deposit-address').textContent()).toBe(bal.address);
+    await page.getByRole('img', { name: `QR code of your deposit address ${bal.address}` }).waitFor();
+    const txs = page.getByRole('table', { name: 'Wallet transactions' });
+    await txs.getByRole('cell', { name: 'RENTAL_OPEN' }).waitFor();
+    await txs.getByRole('cell', { name: '+50 CPC' }).waitFor();
+    await b.shot('customer-wallet');
+  });
+
+  it('lists the rental\u2019s invoice and opens its printable copy in a sandboxed frame', async () => {
+    const { page } = b;
+    await page.goto(`${net.url}/my/invoices`);
+    await page.getByRole('link', { name: /^Invoice rent-[0-9a-f]{64}$/ }).click();
+    await page.getByRole('table', { name: 'Invoice lines' }).getByText('Total charged').waitFor();
+    await page.getByRole('button', { name: 'Print' }).click();
+    const frame = page.frameLocator('iframe[title$="printable"]');
+    await frame.getByText(/Invoice rent-[0-9a-f]{64}/).first().waitFor();
+    expect(await page.locator('iframe[title$="printable"]').getAttribute('sandbox')).toBe('allow-same-origin allow-modals');
+    await b.shot('customer-invoice-print');
+  });
 });
