@@ -2,7 +2,8 @@
 // cpc-worker: a customer with a deposit finds a provider's online server with
 // the search filters (kept in the URL), rents it through the rent dialog (its
 // deposit preview equal to what the node holds), sees the connection details
-// on the rental's page, and ends the rental after a confirm.
+// on the rental's page, extends and reboots it, ends it after a confirm, then
+// finds the money in its wallet and the rental's printable invoice.
 import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +123,19 @@ describe('customer area', () => {
     const opened = await net.api<{ deposit: number }>('GET', `/rentals/${id}`, undefined, customer.token);
     expect(opened.deposit ?? rental.deposit).toBe(2_199_999_960);
     await b.shot('customer-rental-connection');
+
+    // one more hour at the record's rate: 60 × 18,333,333 more in escrow once a block takes it
+    await page.getByRole('button', { name: 'Extend' }).click();
+    const extend = page.getByRole('dialog', { name: 'Extend the rental' });
+    await extend.getByLabel('Hours to add').fill('1');
+    await extend.getByText('1.09999998 CPC').waitFor();
+    await extend.getByRole('button', { name: 'Extend' }).click();
+    await page.getByText(/^Extension sent: 1.09999998 CPC for 60 more minutes/).waitFor();
+    await waitFor('the extension on chain', async () =>
+      (await net.api<{ deposit?: number }>('GET', `/rentals/${id}`, undefined, customer.token)).deposit === 3_299_999_940, 30_000, 500);
+    await page.getByRole('button', { name: 'Reboot' }).click();
+    await page.getByRole('dialog', { name: 'Reboot the machine?' }).getByRole('button', { name: 'Reboot' }).click();
+    await page.getByText(/^Reboot ordered/).waitFor();
 
     await page.getByRole('button', { name: 'End rental' }).click();
     await page.getByRole('dialog', { name: 'End this rental?' }).getByRole('button', { name: 'End rental' }).click();
