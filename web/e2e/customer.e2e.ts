@@ -127,6 +127,12 @@ describe('customer area', () => {
     // one more hour at the record's rate: 60 × 18,333,333 more in escrow once a block takes it
     await page.getByRole('button', { name: 'Extend' }).click();
     const extend = page.getByRole('dialog', { name: 'Extend the rental' });
+    // 720 h cost 792 CPC: more than the wallet holds, so the node answers 402
+    await extend.getByLabel('Hours to add').fill('720');
+    await extend.getByRole('button', { name: 'Extend' }).click();
+    await extend.getByRole('alert').getByText(/^Not enough funds/).waitFor();
+    expect(await extend.getByRole('link', { name: 'Add funds in your wallet' }).getAttribute('href')).toBe('/my/wallet');
+    await b.shot('customer-extend-insufficient-funds');
     await extend.getByLabel('Hours to add').fill('1');
     await extend.getByText('1.09999998 CPC').waitFor();
     await extend.getByRole('button', { name: 'Extend' }).click();
