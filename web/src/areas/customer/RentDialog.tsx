@@ -1,6 +1,6 @@
 // RentDialog.tsx — order a rental of one server: hours, SSH public key, image;
 // a price preview in BigInt base units; POST /rentals, then the rental's page.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link as RouterLink, useNavigate } from 'react-router-dom';
 import {
   Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Link, Stack, TextField, Typography,
@@ -55,6 +55,12 @@ export function RentDialog({ server, onClose }: { server: GpuServer | null; onCl
   const [key, setKey] = useState('');
   const [image, setImage] = useState('');
   const sub = useSubmit(FIELDS, 'rent');
+  // a fresh dialog for each server: the last order's errors do not carry over (the key does)
+  const clear = sub.clear;
+  useEffect(() => {
+    if (server) clear();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [server?.id]);
   const balance = useApi(() => (server && me ? api.get<Balance>('/account/balance') : null), [server?.id, me?.id]);
   const h = hoursOf(hours);
   let preview: PricePreview | null = null;
