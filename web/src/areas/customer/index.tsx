@@ -1,9 +1,44 @@
-// The Customer area: routes and menu entries (see ../area.ts).
+// The Customer area: GPU rental by the hour and the money behind it — the
+// catalogue (/gpus), my rentals, my wallet and my invoices (see ../area.ts).
+// Pages load lazily, each behind its own Suspense so the shell stays on screen.
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import type { Area } from '../area';
+import { Loading } from '../../components/common';
+import { RequireRole } from '../../components/RequireRole';
+
+const GpuSearchPage = lazy(() => import('./GpuSearchPage'));
+const GpuDetailPage = lazy(() => import('./GpuDetailPage'));
+const RentalsPage = lazy(() => import('./RentalsPage'));
+const RentalPage = lazy(() => import('./RentalPage'));
+const WalletPage = lazy(() => import('./WalletPage'));
+const InvoicesPage = lazy(() => import('./InvoicesPage'));
+const InvoicePage = lazy(() => import('./InvoicePage'));
+
+function page(C: LazyExoticComponent<ComponentType>, signedIn = false) {
+  const el = (
+    <Suspense fallback={<Loading />}>
+      <C />
+    </Suspense>
+  );
+  return signedIn ? <RequireRole>{el}</RequireRole> : el;
+}
 
 export const customerArea: Area = {
   id: 'customer',
   title: 'Customer',
-  nav: [],
-  routes: [],
+  nav: [
+    { label: 'Rent a GPU', to: '/gpus', who: 'public' },
+    { label: 'My rentals', to: '/my/rentals', who: 'signed-in' },
+    { label: 'Wallet', to: '/my/wallet', who: 'signed-in' },
+    { label: 'Invoices', to: '/my/invoices', who: 'signed-in' },
+  ],
+  routes: [
+    { path: 'gpus', element: page(GpuSearchPage) },
+    { path: 'gpus/:id', element: page(GpuDetailPage) },
+    { path: 'my/rentals', element: page(RentalsPage, true) },
+    { path: 'my/rentals/:id', element: page(RentalPage, true) },
+    { path: 'my/wallet', element: page(WalletPage, true) },
+    { path: 'my/invoices', element: page(InvoicesPage, true) },
+    { path: 'my/invoices/:id', element: page(InvoicePage, true) },
+  ],
 };
