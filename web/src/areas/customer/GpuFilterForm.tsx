@@ -111,7 +111,7 @@ export function GpuFilterForm({ value, onSearch, prices, locations }: {
 
   return (
     <Stack component="form" onSubmit={submit} aria-label="GPU search filters" spacing={1.5} sx={{ mb: 2 }}>
-      <Box sx={{ display: 'grid', gap: 1.5, gridTemplateColumns: { xs: '1fr 1fr', sm: 'repeat(auto-fill, minmax(150px, 1fr))' } }}>
+      <Box sx={{ display: 'grid', gap: 1.5, gridTemplateColumns: { xs: 'repeat(2, minmax(0, 1fr))', sm: 'repeat(auto-fill, minmax(150px, 1fr))' } }}>
         <TextField select {...props('model', 'GPU model')}>
           <MenuItem value="">Any model</MenuItem>
           {models.map((m) => <MenuItem key={m} value={m}>{m}</MenuItem>)}

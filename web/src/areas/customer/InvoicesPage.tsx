@@ -6,7 +6,7 @@ import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page } from '../../components/common';
 import { formatCpc, formatTime, shortHash } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockReload } from './liveReload';
+import { useBlockRefresh } from '../../lib/live';
 import { msOf } from './rentalText';
 import type { InvoiceList } from './types';
 
@@ -19,7 +19,7 @@ export default function InvoicesPage() {
   const kind = (KINDS as readonly string[]).includes(params.get('kind') ?? '') ? (params.get('kind') as string) : '';
   const offset = /^[0-9]{1,4}$/.test(params.get('offset') ?? '') ? Number(params.get('offset')) : 0;
   const list = useApi(() => api.get<InvoiceList>('/account/invoices', { kind: kind || undefined, limit: LIMIT, offset: offset || undefined }), [kind, offset]);
-  useBlockReload(list.reload, 15_000);
+  useBlockRefresh(list.reload, 15_000);
   const rows = list.data?.invoices ?? [];
   const go = (k: string, o: number) => {
     const p: Record<string, string> = {};

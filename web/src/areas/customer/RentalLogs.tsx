@@ -5,13 +5,13 @@ import { useSession } from '../../api/session';
 import { ErrorAlert, Loading } from '../../components/common';
 import { formatTime } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockReload } from './liveReload';
+import { useBlockRefresh } from '../../lib/live';
 import type { RentalLogs as Logs } from './types';
 
 export function RentalLogs({ id, version }: { id: string; version: string }) {
   const { api } = useSession();
   const logs = useApi(() => api.get<Logs>(`/rentals/${id}/logs`), [id, version]);
-  useBlockReload(logs.reload, 30_000);
+  useBlockRefresh(logs.reload, 30_000);
   return (
     <Card variant="outlined" component="section" aria-labelledby="logs-title">
       <CardContent>

@@ -11,7 +11,7 @@ import { ConnectionCard } from './ConnectionCard';
 import { RentalActions } from './RentalActions';
 import { RentalLogs } from './RentalLogs';
 import { RentalStatus } from './RentalStatus';
-import { useBlockReload } from './liveReload';
+import { useBlockRefresh } from '../../lib/live';
 import { END_REASONS, msOf, provisioningText } from './rentalText';
 import type { Rental, RentalOrder } from './types';
 
@@ -67,7 +67,7 @@ export default function RentalPage() {
   const order = (loc.state as { order?: RentalOrder } | null)?.order;
   const [version, setVersion] = useState(0);
   const rental = useApi(() => api.get<Rental>(`/rentals/${encodeURIComponent(id)}`), [id, version]);
-  useBlockReload(rental.reload, 5_000);
+  useBlockRefresh(rental.reload, 5_000);
   const r = rental.data;
   const live = r && (r.status === 'open' || r.status === 'pending');
 
@@ -85,7 +85,7 @@ export default function RentalPage() {
       {rental.loading && !r && <Loading />}
       {r && (
         <Stack spacing={2} sx={{ mt: 1 }}>
-          <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', lg: '1fr 1fr' }, alignItems: 'start' }}>
+          <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'repeat(2, minmax(0, 1fr))' }, alignItems: 'start' }}>
             <Card variant="outlined" component="section" aria-labelledby="rental-title">
               <CardContent>
                 <Typography id="rental-title" variant="h6" component="h2" gutterBottom>Details</Typography>

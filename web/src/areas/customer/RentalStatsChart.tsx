@@ -6,7 +6,7 @@ import { useSession } from '../../api/session';
 import { ErrorAlert, Loading } from '../../components/common';
 import { formatTime } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockReload } from './liveReload';
+import { useBlockRefresh } from '../../lib/live';
 import type { RentalStats } from './types';
 
 function hhmm(ms: number): string {
@@ -17,7 +17,7 @@ export function RentalStatsChart({ id, version }: { id: string; version: string 
   const { api } = useSession();
   const theme = useTheme();
   const stats = useApi(() => api.get<RentalStats>(`/rentals/${id}/stats`), [id, version]);
-  useBlockReload(stats.reload, 60_000);
+  useBlockRefresh(stats.reload, 60_000);
   const pts = stats.data?.points ?? [];
   const last = pts[pts.length - 1];
   return (

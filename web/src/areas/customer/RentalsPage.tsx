@@ -6,7 +6,7 @@ import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page } from '../../components/common';
 import { formatCpc, formatTime, shortHash } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockReload } from './liveReload';
+import { useBlockRefresh } from '../../lib/live';
 import { msOf, provisioningText } from './rentalText';
 import { RentalStatus } from './RentalStatus';
 import type { RentalList } from './types';
@@ -18,7 +18,7 @@ export default function RentalsPage() {
   const [params, setParams] = useSearchParams();
   const offset = /^[0-9]{1,6}$/.test(params.get('offset') ?? '') ? Number(params.get('offset')) : 0;
   const list = useApi(() => api.get<RentalList>('/rentals', { limit: LIMIT, offset: offset || undefined }), [offset]);
-  useBlockReload(list.reload, 10_000);
+  useBlockRefresh(list.reload, 10_000);
   const rows = list.data?.rentals ?? [];
   const page = (o: number) => setParams(o > 0 ? { offset: String(o) } : {});
 

@@ -9,7 +9,7 @@ import { useSession } from '../../api/session';
 import { CopyButton, Empty, ErrorAlert, Loading, Page, QrCode } from '../../components/common';
 import { formatCpc, shortHash } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockReload } from './liveReload';
+import { useBlockRefresh } from '../../lib/live';
 import { txAmount } from './walletTx';
 import type { Balance, DepositInfo, LedgerTxs } from './types';
 
@@ -67,7 +67,7 @@ function Transactions({ address }: { address: string }) {
   const [params, setParams] = useSearchParams();
   const offset = /^[0-9]{1,6}$/.test(params.get('offset') ?? '') ? Number(params.get('offset')) : 0;
   const txs = useApi(() => api.get<LedgerTxs>(`/account/${address}/txs`, { limit: LIMIT, offset: offset || undefined }), [address, offset]);
-  useBlockReload(txs.reload, 10_000);
+  useBlockRefresh(txs.reload, 10_000);
   const rows = txs.data?.txs ?? [];
   const page = (o: number) => setParams(o > 0 ? { offset: String(o) } : {});
   return (
@@ -125,14 +125,14 @@ export default function WalletPage() {
   const { api } = useSession();
   const balance = useApi(() => api.get<Balance>('/account/balance'), []);
   const deposit = useApi(() => api.post<DepositInfo>('/account/deposit', {}), []);
-  useBlockReload(balance.reload, 10_000);
+  useBlockRefresh(balance.reload, 10_000);
   return (
     <Page title="Wallet" actions={<Button component={RouterLink} to="/my/invoices">Invoices</Button>}>
       <ErrorAlert error={balance.error} onRetry={balance.reload} />
       <ErrorAlert error={deposit.error} onRetry={deposit.reload} />
       {(balance.loading && !balance.data) || (deposit.loading && !deposit.data) ? <Loading /> : null}
       <Stack spacing={2}>
-        <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', md: 'minmax(260px, 1fr) 2fr' }, alignItems: 'start' }}>
+        <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'minmax(260px, 1fr) 2fr' }, alignItems: 'start' }}>
           {balance.data && <BalanceCard b={balance.data} />}
           {deposit.data && <DepositCard d={deposit.data} />}
         </Box>

@@ -21,7 +21,7 @@ export function Fields({ rows, label }: { rows: [string, ReactNode][]; label: st
   return (
     <Paper variant="outlined" sx={{ p: { xs: 1.5, sm: 2 }, mb: 2 }}>
       <Box component="dl" aria-label={label}
-        sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: '180px 1fr' }, columnGap: 2, rowGap: { xs: 0.25, sm: 1 }, m: 0 }}>
+        sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', sm: '180px minmax(0, 1fr)' }, columnGap: 2, rowGap: { xs: 0.25, sm: 1 }, m: 0 }}>
         {rows.map(([k, v]) => (
           <Box key={k} sx={{ display: 'contents' }}>
             <Typography component="dt" variant="body2" color="text.secondary" sx={{ mt: { xs: 1, sm: 0 } }}>{k}</Typography>

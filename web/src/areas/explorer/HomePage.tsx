@@ -90,7 +90,7 @@ export default function HomePage() {
         ]} />
       )}
       {!s && status.loading && <Loading label="Loading the chain's status…" />}
-      <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', lg: '1fr 1fr' }, gap: 2 }}>
+      <Box sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'repeat(2, minmax(0, 1fr))' }, gap: 2 }}>
         <Paper variant="outlined" component="section" aria-labelledby="latest-blocks">
           <Typography id="latest-blocks" variant="h6" component="h2" sx={{ p: 1.5, pb: 0 }}>Latest blocks</Typography>
           {error ? <ErrorAlert error={error} onRetry={() => void load()} /> : null}

@@ -9,9 +9,9 @@ import {
   Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Link, Paper, Stack, Table, TableBody, TableCell,
   TableHead, TableRow, TextField, Typography,
 } from '@mui/material';
+import { useBlockRefresh } from '../../lib/live';
 import { useSession } from '../../api/session';
 import { useApi } from '../../lib/useApi';
-import { useEvents } from '../../lib/sse';
 import { formatCpc, formatTime, shortHash } from '../../lib/format';
 import { useSubmit } from '../../components/form';
 import { CopyButton, Empty, ErrorAlert, Loading, Page } from '../../components/common';
@@ -99,13 +99,13 @@ export default function JobDetailPage() {
   const act = useSubmit([]);
 
   const live = !d || d.status === 'draft' ? false : !d.job_status || d.job_status === 'active' || d.tx?.status === 'pending';
-  useEvents(['block'], () => {
+  useBlockRefresh(() => {
     if (!live) return;
     draft.reload();
     if (jobId) market.reload();
     resources.reload();
     logs.reload();
-  });
+  }, 5000);
 
   const reloadAll = () => {
     draft.reload();
@@ -153,7 +153,7 @@ export default function JobDetailPage() {
           <StateChip {...st} />
           {d.tasks !== undefined && d.tasks_done !== undefined && <TaskProgress done={d.tasks_done} total={d.tasks} />}
         </Stack>
-        <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'max-content 1fr' }, columnGap: 2, m: 0, '& dd': { m: 0, mb: 1, wordBreak: 'break-all' }, '& dt': { color: 'text.secondary' } }}>
+        <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', sm: 'max-content minmax(0, 1fr)' }, columnGap: 2, m: 0, '& dd': { m: 0, mb: 1, wordBreak: 'break-all' }, '& dt': { color: 'text.secondary' } }}>
           <dt>Draft</dt><dd>{d.id} <CopyButton text={d.id} label="Copy the draft id" /></dd>
           {d.job_id && (<><dt>Job id</dt><dd>{d.job_id} <CopyButton text={d.job_id} label="Copy the job id" /></dd></>)}
           <dt>Kind</dt><dd>{d.contract?.kind ?? '—'}</dd>

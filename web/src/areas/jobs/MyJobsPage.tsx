@@ -5,9 +5,9 @@
 import { useState } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import { Box, Button, Link, Stack, Table, TableBody, TableCell, TableHead, TableRow, Typography } from '@mui/material';
+import { useBlockRefresh } from '../../lib/live';
 import { useSession } from '../../api/session';
 import { useApi } from '../../lib/useApi';
-import { useEvents } from '../../lib/sse';
 import { formatCpc, formatTime, shortHash } from '../../lib/format';
 import { Empty, ErrorAlert, Loading, Page } from '../../components/common';
 import { jobState, StateChip, TaskProgress, useWallet } from './parts';
@@ -26,9 +26,9 @@ function JobRow({ item }: { item: DraftListItem }) {
   const { api } = useSession();
   const onChain = item.status !== 'draft' && !!item.job_id;
   const detail = useApi(() => (onChain ? api.get<Draft>(`/marketplace/jobs/${encodeURIComponent(item.id)}`) : null), [api, item.id, onChain]);
-  useEvents(['block'], () => {
+  useBlockRefresh(() => {
     if (onChain && running(detail.data)) detail.reload();
-  });
+  }, 5000);
   const d = detail.data;
   const st = jobState(item.status, d);
   return (
@@ -65,9 +65,9 @@ export default function MyJobsPage() {
     [api, owner, offset],
   );
   // a new block may confirm a draft or end a job: the list's statuses follow
-  useEvents(['block'], () => {
+  useBlockRefresh(() => {
     if (owner) list.reload();
-  });
+  }, 5000);
   const jobs = list.data?.jobs ?? [];
   return (
     <Page

@@ -6,8 +6,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import { Alert, Box, Button, Link, Paper, Stack, Step, StepLabel, Stepper, TextField, Typography } from '@mui/material';
+import { useBlockRefresh } from '../../lib/live';
 import { useSession } from '../../api/session';
-import { useEvents } from '../../lib/sse';
 import { useApi } from '../../lib/useApi';
 import { useSubmit } from '../../components/form';
 import { CopyButton, ErrorAlert, Loading, Page } from '../../components/common';
@@ -181,11 +181,11 @@ function WaitStep({ order, onResult, onUnconfirmed }: { order: Order; onResult: 
   const logs = useApi(() => (onChain ? api.get<JobLogs>(`${path}/logs`) : null), [api, path, onChain]);
   const [error, setError] = useState<string>();
   const finished = useRef(false);
-  useEvents(['block'], () => {
+  useBlockRefresh(() => {
     if (finished.current) return;
     draft.reload();
     if (onChain) logs.reload();
-  });
+  }, 3000);
   useEffect(() => {
     if (finished.current || !logs.data) return;
     for (const [task, x] of acceptedResults(logs.data)) {

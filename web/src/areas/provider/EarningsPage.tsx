@@ -11,7 +11,7 @@ import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
 import { formatPercent, shortHash } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockRefresh } from './liveRefresh';
+import { useBlockRefresh } from '../../lib/live';
 import { incomeRows, incomeTotal, type IncomeGroup, type IncomeRow } from './series';
 import { cpc } from './units';
 import type { ProviderRentals, ProviderStats, StatsPeriod } from './types';

@@ -31,7 +31,7 @@ export function LoadCharts({ rows, step }: { rows: LoadRow[]; step: 'minute' | '
   // Few samples (a worker just started, or gaps): dots, since a lone sample draws no line.
   const sparse = rows.filter((r) => r.gpu !== null).length < 120;
   return (
-    <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', md: '1fr 1fr' }, gap: 2 }}>
+    <Box sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', md: 'repeat(2, minmax(0, 1fr))' }, gap: 2 }}>
       {METRICS.map((m) => {
         const last = latest(rows, m.key);
         return (

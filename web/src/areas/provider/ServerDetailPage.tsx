@@ -6,7 +6,7 @@ import { Box, Button, Link, Paper, Stack, ToggleButton, ToggleButtonGroup, Typog
 import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
 import { useApi } from '../../lib/useApi';
-import { useBlockRefresh } from './liveRefresh';
+import { useBlockRefresh } from '../../lib/live';
 import { LoadCharts } from './LoadCharts';
 import { LOAD_RANGES, loadQuery, loadRows, type LoadRange } from './series';
 import { ServerFormDialog } from './ServerFormDialog';
@@ -29,7 +29,7 @@ function Facts({ s }: { s: ProviderServer }) {
     ['Listed', s.created_at],
   ];
   return (
-    <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: 'max-content 1fr' }, columnGap: 3, rowGap: 0.5, m: 0 }}>
+    <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', sm: 'max-content minmax(0, 1fr)' }, columnGap: 3, rowGap: 0.5, m: 0 }}>
       {rows.map(([k, v]) => (
         <Box key={k} sx={{ display: 'contents' }}>
           <Typography component="dt" variant="body2" color="text.secondary">{k}</Typography>

@@ -107,7 +107,7 @@ export function ServerFormDialog({ server, onClose, onSaved }: { server?: Provid
       <form onSubmit={submit} noValidate>
         <DialogTitle id="server-form-title">{title}</DialogTitle>
         <DialogContent>
-          <Box sx={{ display: 'grid', gridTemplateColumns: { xs: '1fr', sm: '1fr 1fr' }, gap: 2, pt: 1 }}>
+          <Box sx={{ display: 'grid', gridTemplateColumns: { xs: 'minmax(0, 1fr)', sm: 'repeat(2, minmax(0, 1fr))' }, gap: 2, pt: 1 }}>
             <TextField select label={LABELS.gpu_model} value={form.gpu_model} onChange={set('gpu_model')} {...sub.fieldProps('gpu_model')}>
               {GPU_MODELS.map((m) => (
                 <MenuItem key={m} value={m}>{m}</MenuItem>

@@ -11,7 +11,7 @@ import { useSession } from '../../api/session';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
 import { shortHash } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockRefresh } from './liveRefresh';
+import { useBlockRefresh } from '../../lib/live';
 import { ServerFormDialog, type Saved } from './ServerFormDialog';
 import { WorkerCommand } from './WorkerCommand';
 import { cpc } from './units';

@@ -10,7 +10,7 @@ import { useSession } from '../../api/session';
 import { CopyButton, Empty, ErrorAlert, Loading, Page, StatusDot } from '../../components/common';
 import { formatTime, shortHash } from '../../lib/format';
 import { useApi } from '../../lib/useApi';
-import { useBlockRefresh } from './liveRefresh';
+import { useBlockRefresh } from '../../lib/live';
 import { WithdrawForm } from './WithdrawForm';
 import { maskDestination, WITHDRAWAL_METHODS } from './withdrawal';
 import { cpc } from './units';

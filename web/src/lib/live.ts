@@ -1,8 +1,8 @@
-// liveRefresh.ts — refetch a view when blocks commit (SSE), at most once per
+// live.ts — refetch a view when blocks commit (SSE), at most once per
 // `minGapMs`: the API allows 100 requests a minute per signed-in user, and a
 // devnet commits a block every second, so each view spends its share only.
 import { useRef } from 'react';
-import { useEvents } from '../../lib/sse';
+import { useEvents } from './sse';
 
 /** Whether a refresh may run at `now` after one at `last` (pure, for tests). */
 export function refreshDue(last: number, now: number, minGapMs: number): boolean {
