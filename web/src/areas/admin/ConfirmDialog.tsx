@@ -19,6 +19,7 @@ export function ConfirmDialog({ open, title, confirm, danger, busy, error, onCon
   return (
     <Dialog open={open} onClose={busy ? undefined : onClose} aria-labelledby="confirm-title" fullWidth maxWidth="sm">
       <form
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
           onConfirm();
