@@ -23,7 +23,7 @@ function Stat({ label, value }: { label: string; value: string }) {
     <Card variant="outlined" sx={{ flex: '1 1 140px' }}>
       <CardContent sx={{ py: 1.5, '&:last-child': { pb: 1.5 } }}>
         <Typography variant="body2" sx={{ color: 'text.secondary' }}>{label}</Typography>
-        <Typography variant="h6" component="p" aria-label={`${label}: ${value}`}>{value}</Typography>
+        <Typography variant="h6" component="p">{value}</Typography>
       </CardContent>
     </Card>
   );

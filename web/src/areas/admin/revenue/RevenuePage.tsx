@@ -16,6 +16,7 @@ import { Empty, ErrorAlert, Loading, Page } from '../../../components/common';
 import type { FinanceAnswer, FinanceGroup } from '../types';
 import { cpcText } from '../money';
 import { saveText } from '../download';
+import { BucketTable } from './BucketTable';
 import { csvFileName, financeSeries, lastDays, periodOf, type FinancePoint, type Period } from './finance';
 
 function Total({ label, value }: { label: string; value: string }) {
@@ -152,6 +153,7 @@ export default function RevenuePage() {
                   </ResponsiveContainer>
                 </div>
               </Paper>
+              <BucketTable series={series} />
             </Stack>
           )}
         </>
