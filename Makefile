@@ -22,11 +22,12 @@ build-asan: deps
 	@cmake -S . -B build-asan $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCPC_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 
-run: build
+run: build web
 	@WORKERS=$(WORKERS) ./scripts/devnet.sh
 
 # The clang tree (fuzz-smoke) first, so ctest's summary stays the last line.
-test: build-asan fuzz-smoke
+# The dashboard is built first: ctest runs its unit and browser tests (web.*).
+test: build-asan fuzz-smoke web
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
@@ -61,8 +62,9 @@ fuzz: build-fuzz
 fuzz-smoke: build-fuzz
 	@./scripts/fuzz.sh build-fuzz/bin $(FUZZ_SMOKE_SECONDS)
 
+# The web dashboard (web/, React + Vite) into web/dist, which cpcd serves at /.
 web:
-	@echo "The dashboard arrives with the dashboard issue; nothing to build yet."
+	@./scripts/web.sh
 
 clean:
 	rm -rf build build-asan build-fuzz cpcd cpc-cli cpc-worker

@@ -4,6 +4,7 @@
 # openssh-server is for the worker's sandbox rentals (src/worker/provision_sandbox.c),
 # which run their own /usr/sbin/sshd in bubblewrap: when this script installs it,
 # the system's ssh service is neither started (policy-rc.d) nor enabled.
+# chromium runs the dashboard's browser tests (web/e2e, Playwright).
 set -euo pipefail
 
 PKGS=(
@@ -15,7 +16,12 @@ PKGS=(
   libopenblas-dev libdnnl-dev bubblewrap
   python3-aiosmtpd python3-yaml
   openssh-server openssh-client
+  zlib1g-dev
+  chromium fonts-liberation
 )
+# Node.js and npm build the dashboard (web/); a machine that already has a
+# Node.js (Debian's or NodeSource's, which bundles npm) keeps it.
+if ! command -v node >/dev/null 2>&1; then PKGS+=(nodejs npm); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

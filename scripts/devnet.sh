@@ -32,13 +32,18 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 echo "devnet: home $HOME_DIR, API $NODE"
-"$BIN/cpcd" --home "$HOME_DIR" --listen "$LISTEN" &
+"$BIN/cpcd" --home "$HOME_DIR" --listen "$LISTEN" --web-dir "$PWD/web/dist" &
 pids+=($!)
 for _ in $(seq 1 100); do
   if curl -fsS "$NODE/status" >/dev/null 2>&1; then break; fi
   sleep 0.1
 done
 faucet=$("$BIN/cpc-cli" keys show faucet | jq -r .address)
+if [ -f web/dist/index.html ]; then
+  echo "devnet: dashboard $NODE/  (sign in with the accounts listed below)"
+else
+  echo "devnet: dashboard not built (make web); the API is at $NODE/"
+fi
 echo "devnet: faucet $faucet  (try: ./cpc-cli tx send ADDR 100 --from faucet)"
 
 if ! grep -q '^\[provision\]' "$HOME_DIR/config" 2>/dev/null; then

@@ -7,6 +7,7 @@
 
 #include "../common/log.h"
 #include "../http/httpd.h"
+#include "../http/static_site.h"
 #include "../market/blobs.h"
 #include "../market/lease_cache.h"
 #include "../market/market_sync.h"
@@ -17,6 +18,7 @@
 #include "../market/worker_auth.h"
 #include "../platform/platform.h"
 #include "routes.h"
+#include "web.h"
 
 /* The producer's hook: the scheduler follows the committed market records
  * (off chain); on failure a restart rebuilds it from the state. Then the
@@ -75,6 +77,7 @@ int cpc_daemon_open(struct cpc_node *n, const struct cpc_node_config *cfg, struc
         return rc;
     if (!(n->blobs = cpc_blobs_new(n, &bc)))
         return cpc_err_set(err, CPC_ERR_NOMEM, "out of memory");
+    cpc_daemon_web_open(n);
     return cpc_legacy_new(&n->legacy, n->cfg.home, err);
 }
 
@@ -96,6 +99,7 @@ static int start_http(struct cpc_node *n, struct cpc_err *err)
         .reserved_connections = (unsigned)n->cfg.http_reserved_connections,
         .request_timeout_s = (unsigned)n->cfg.http_request_timeout_s,
         .response_timeout_s = (unsigned)n->cfg.http_response_timeout_s,
+        .fallback = cpc_daemon_web_fallback,
     };
     size_t n_routes = 0;
     const struct cpc_route *routes = cpc_daemon_routes(&n_routes);
@@ -148,6 +152,8 @@ void cpc_daemon_close(struct cpc_node *n)
     cpc_platform_free(n->platform);
     cpc_blobs_free(n->blobs);
     cpc_legacy_free(n->legacy);
+    cpc_static_site_free(n->web);
+    n->web = NULL;
     n->scheduler = NULL;
     n->worker_auth = NULL;
     n->lease_cache = NULL;

@@ -41,6 +41,8 @@ static void usage(FILE *f)
             "  --mempool-max N     most pending transactions (default 100000)\n"
             "  --chain-id ID       chain id for a new home (default cpc-devnet-1)\n"
             "  --log-level LEVEL   error|warn|info|debug (default info)\n"
+            "  --web-dir DIR       the dashboard's built files, served at / (default web/dist,\n"
+            "                      or [web] dir in the config; '' serves the API alone)\n"
             "  --quiet-empty       log empty blocks at debug level only\n"
             "  -h, --help          show this help\n"
             "  --version           print the version\n");
@@ -48,7 +50,7 @@ static void usage(FILE *f)
 
 struct args {
     const char *cmd, *sub, *email;
-    const char *home, *listen, *block_time, *mempool_max, *chain_id, *log_level;
+    const char *home, *listen, *block_time, *mempool_max, *chain_id, *log_level, *web_dir;
     int quiet_empty;
 };
 
@@ -95,6 +97,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             take(argc, argv, &i, "--mempool-max", &a->mempool_max) ||
             take(argc, argv, &i, "--chain-id", &a->chain_id) ||
             take(argc, argv, &i, "--log-level", &a->log_level) ||
+            take(argc, argv, &i, "--web-dir", &a->web_dir) ||
             take(argc, argv, &i, "--email", &a->email))
             continue;
         if (cmd_seen && !strcmp(a->cmd, "admin") && !a->sub && !strcmp(argv[i], "create")) {
@@ -175,6 +178,8 @@ int main(int argc, char **argv)
         snprintf(cfg.listen, sizeof cfg.listen, "%s", a.listen);
     if (a.log_level)
         snprintf(cfg.log_level, sizeof cfg.log_level, "%s", a.log_level);
+    if (a.web_dir)
+        snprintf(cfg.web_dir, sizeof cfg.web_dir, "%s", a.web_dir);
     if ((a.block_time && parse_ms(a.block_time, &cfg.block_time_ms, "--block-time") != 0) ||
         (a.mempool_max && parse_ms(a.mempool_max, &cfg.mempool_max, "--mempool-max") != 0))
         return 2;

@@ -44,7 +44,7 @@
 #define BODY_TX_BATCH (8u << 20)
 
 static const struct cpc_route routes[] = {
-    {"GET", "/", cpc_h_index, 0, 0},
+    {"GET", "/", cpc_h_index, 0, CPC_ROUTE_PAGE}, /* browsers get the dashboard (web.h) */
     {"GET", "/status", cpc_h_status, 0, CPC_ROUTE_RESERVED},
     {"GET", "/block/{id}", cpc_h_block, 0, CPC_ROUTE_RESERVED},
     {"GET", "/blocks", cpc_h_blocks, 0, 0},

@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +85,32 @@ const char *cpc_http_req_header(const struct cpc_http_req *req, const char *name
     if (!req || !req->conn || !name)
         return NULL;
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+int cpc_http_header_accepts(const char *h, const char *token)
+{
+    size_t tl = strlen(token);
+    for (const char *p = h; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len >= tl && strncasecmp(p, token, tl) == 0 &&
+            (len == tl || p[tl] == ';' || p[tl] == ' ')) {
+            const char *q = memchr(p, ';', len);
+            const char *qv = q ? strstr(q, "q=") : NULL;
+            if (!qv || qv >= p + len || strtod(qv + 2, NULL) > 0)
+                return 1;
+        }
+        p = end;
+    }
+    return 0;
+}
+
+int cpc_http_req_wants_html(const struct cpc_http_req *req)
+{
+    const char *a = cpc_http_req_header(req, "Accept");
+    return a && cpc_http_header_accepts(a, "text/html");
 }
 
 int cpc_http_req_query_uint(const struct cpc_http_req *req, struct cpc_http_res *res,
@@ -416,17 +443,21 @@ static enum MHD_Result refuse_body(struct req_state *st, struct MHD_Connection *
     return cpc__queue_error(st, conn, 413, "too_large", msg, NULL, 1);
 }
 
+static enum MHD_Result queue_answer(struct req_state *st, struct MHD_Connection *conn,
+                                    struct cpc_http_res *resp);
+
 static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *conn,
                                 const char *method)
 {
     struct cpc_httpd *d = st->d;
     const struct cpc_route *hit = st->route;
-    if (!hit)
+    int get_like = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    if (!hit && !(get_like && d->fallback && path_ok(st)))
         return answer_no_route(st, conn, method, 0);
     char buf[CPC__HTTP_MAX_PATH + 1];
     struct cpc_http_req req = {0};
-    if (!cpc_route_match(hit->pattern, st->raw_path, buf, sizeof buf, req.params,
-                         &req.n_params))
+    if (hit && !cpc_route_match(hit->pattern, st->raw_path, buf, sizeof buf, req.params,
+                                &req.n_params))
         return cpc__queue_error(st, conn, 500, "internal_error", "route lookup changed", NULL, 0);
     /* the request is complete: its answer may take the longer timeout */
     MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, d->response_timeout_s);
@@ -446,7 +477,26 @@ static enum MHD_Result dispatch(struct req_state *st, struct MHD_Connection *con
     struct cpc_http_res res = {0};
     res.status = 200;
     res.content_type = "application/json";
+    if (!hit || ((hit->flags & CPC_ROUTE_PAGE) && d->fallback && cpc_http_req_wants_html(&req))) {
+        /* no route, or a browser asking a page route for a page: the fallback
+         * (the dashboard's files), else the route or the usual 404/405 */
+        if (d->fallback(&req, &res))
+            return queue_answer(st, conn, &res);
+        cpc__res_clear(&res);
+        res.status = 200;
+        res.content_type = "application/json";
+        if (!hit)
+            return answer_no_route(st, conn, method, 0);
+    }
     hit->handler(&req, &res);
+    return queue_answer(st, conn, &res);
+}
+
+/* Queue a handler's answer: deferred, an SSE stream or a plain body. */
+static enum MHD_Result queue_answer(struct req_state *st, struct MHD_Connection *conn,
+                                    struct cpc_http_res *resp)
+{
+    struct cpc_http_res res = *resp;
 
     enum MHD_Result ret;
     if (res.defer.poll && !res.body && !res.sse) {
@@ -709,6 +759,7 @@ int cpc_httpd_start(struct cpc_httpd **out, const struct cpc_route *routes, size
     atomic_init(&d->open_conns, 0);
     d->app = opts->app;
     d->metrics = opts->metrics;
+    d->fallback = opts->fallback;
 
     unsigned threads = opts->threads;
     if (threads == 0) {

@@ -58,6 +58,12 @@ const char *cpc_http_req_query(const struct cpc_http_req *req, const char *key);
 /* Request header value or NULL (belongs to the request). */
 const char *cpc_http_req_header(const struct cpc_http_req *req, const char *name);
 
+/* Whether a comma-separated header value (Accept, Accept-Encoding) lists
+ * token with a q-value other than 0; case-insensitive. header may be NULL. */
+int cpc_http_header_accepts(const char *header, const char *token);
+/* Whether the request is a browser asking for a page (Accept lists text/html). */
+int cpc_http_req_wants_html(const struct cpc_http_req *req);
+
 struct cpc_http_res;
 /* ?key= as a decimal integer in min..max into *out (def when absent). 0, or -1
  * with res answered 400 naming the range. req, res and key are borrowed. */
@@ -65,7 +71,7 @@ int cpc_http_req_query_uint(const struct cpc_http_req *req, struct cpc_http_res 
                             const char *key, uint64_t def, uint64_t min, uint64_t max,
                             uint64_t *out);
 
-#define CPC_HTTP_MAX_HEADERS 8
+#define CPC_HTTP_MAX_HEADERS 12
 
 struct cpc_http_res {
     int status;                      /* HTTP status, default 200 */
@@ -122,6 +128,8 @@ typedef void (*cpc_http_handler)(struct cpc_http_req *req, struct cpc_http_res *
 
 /* cpc_route.flags */
 #define CPC_ROUTE_RESERVED 1u    /* also served on the reserved connections */
+#define CPC_ROUTE_PAGE 2u        /* a browser's page request (Accept lists text/html)
+                                  * goes to opts.fallback first (GET / : the dashboard) */
 
 struct cpc_route {
     const char *method;      /* "GET", "POST", ... */
@@ -145,6 +153,10 @@ struct cpc_httpd_opts {
     unsigned reserved_connections; /* [64], below max_connections */
     unsigned request_timeout_s;    /* [10] */
     unsigned response_timeout_s;   /* [60] */
+    /* Answers GET and HEAD requests that no route serves (and page requests
+     * to CPC_ROUTE_PAGE routes) before they get a 404/405: returns 1 when it
+     * filled res, 0 to let them. NULL: none. Runs on a pool thread. */
+    int (*fallback)(struct cpc_http_req *req, struct cpc_http_res *res);
 };
 
 #define CPC_HTTPD_DEFAULT_MAX_CONNECTIONS 4096

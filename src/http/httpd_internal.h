@@ -63,6 +63,7 @@ struct cpc_httpd {
     atomic_uint open_conns;    /* connections MHD has started and not yet closed */
     void *app;
     struct cpc_metrics *metrics;
+    int (*fallback)(struct cpc_http_req *req, struct cpc_http_res *res);
     uint16_t port;
     atomic_int stopping;
     pthread_mutex_t hubs_mu;

@@ -32,6 +32,7 @@ struct cpc_consensus_ops;
 struct cpc_scheduler;
 struct cpc_worker_auth;
 struct cpc_platform;
+struct cpc_static_site;
 
 struct cpc_node_config {
     char home[CPC_PATH_MAX];
@@ -49,6 +50,8 @@ struct cpc_node_config {
     uint64_t http_request_timeout_s;    /* 10 */
     uint64_t http_response_timeout_s;   /* 60 */
     char log_level[16];          /* default info */
+    char web_dir[CPC_PATH_MAX];  /* [web] dir: the dashboard's built files, served at /;
+                                  * default "web/dist" (relative to the working folder) */
     bool quiet_empty_blocks;     /* log empty blocks at debug level only */
 };
 
@@ -85,6 +88,7 @@ struct cpc_node {
     struct cpc_lease_cache *lease_cache; /* leases signed here (market/lease_cache.h) */
     struct cpc_rental_watch *rental_watch; /* low-funds emails (market/rental_watch.h) */
     struct cpc_market_sync *market_sync; /* marketplace connectors; NULL = off (market/market_sync.h) */
+    struct cpc_static_site *web;        /* the dashboard's files; NULL = not built (http/static_site.h) */
 
     /* Set by the daemon before cpc_node_start. on_block: called by the producer
      * after each committed block with its delta (the scheduler follows the

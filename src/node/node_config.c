@@ -33,6 +33,7 @@ int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct c
     snprintf(cfg->home, sizeof cfg->home, "%s", home);
     snprintf(cfg->listen, sizeof cfg->listen, "127.0.0.1:8000");
     snprintf(cfg->log_level, sizeof cfg->log_level, "info");
+    snprintf(cfg->web_dir, sizeof cfg->web_dir, "web/dist");
     cfg->block_time_ms = 1000;
     cfg->mempool_max = 100000;
     cfg->mempool_future_per_account = 64;
@@ -48,6 +49,8 @@ int cpc_node_config_load(struct cpc_node_config *cfg, const char *home, struct c
         snprintf(cfg->listen, sizeof cfg->listen, "%s", v);
     if ((v = cpc_config_get(c, "node", "log_level")))
         snprintf(cfg->log_level, sizeof cfg->log_level, "%s", v);
+    if ((v = cpc_config_get(c, "web", "dir")))
+        snprintf(cfg->web_dir, sizeof cfg->web_dir, "%s", v);
     if ((rc = cpc_config_get_u64(c, "node", "block_time_ms", cfg->block_time_ms,
                                  &cfg->block_time_ms, err)) != 0 ||
         (rc = cpc_config_get_u64(c, "node", "mempool_max", cfg->mempool_max,
