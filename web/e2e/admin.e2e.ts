@@ -1,0 +1,70 @@
+// The admin console in Debian's chromium against a real cpcd: a provider
+// with a balance asks for a withdrawal through the API, the admin approves it
+// on /console/withdrawals and the row shows approved with its transaction;
+// the fleet page draws the provider's GPUs on the offline world map.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Net, openBrowser, openSignedIn, waitFor, type Account, type Browsing } from './harness';
+
+let net: Net;
+let b: Browsing;
+let admin: Account;
+let provider: Account;
+
+beforeAll(async () => {
+  net = await Net.start();
+  b = await openBrowser();
+  admin = await net.admin();
+  provider = await net.signup('provider@e2e.test');
+  await net.api('PATCH', '/me', { roles: ['provider'] }, provider.token);
+  await net.deposit(provider, '10');
+});
+
+afterAll(async () => {
+  await b?.close();
+  await net?.stop();
+});
+
+describe('admin console', () => {
+  it('approves a withdrawal and shows its transaction', async () => {
+    const w = await net.api<{ id: string; status: string }>('POST', '/provider/withdrawals',
+      { amount_cpc: '2.5', method: 'card', destination: '4242424242424242' }, provider.token);
+    expect(w.status).toBe('pending');
+
+    const { page } = b;
+    await openSignedIn(page, net, admin, '/console/withdrawals');
+    await page.getByRole('heading', { name: 'Withdrawals' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: '4242424242424242' });
+    await expect.poll(() => row.textContent()).toContain('2.5 CPC');
+    await row.getByRole('button', { name: 'Approve' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Approve this withdrawal?' });
+    await dialog.getByRole('button', { name: 'Approve and send' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    await expect.poll(() => row.textContent()).toContain('approved');
+    const tx = row.getByRole('link', { name: /^Transaction [0-9a-f]{64}$/ });
+    const href = await tx.getAttribute('href');
+    expect(href).toMatch(/^\/explorer\/tx\/[0-9a-f]{64}$/);
+    await b.shot('admin-withdrawal-approved');
+
+    // the node agrees, and the approved view lists it with the same tx
+    const done = await net.api<{ withdrawals: { id: string; tx_hash: string }[] }>('GET', '/admin/withdrawals?status=approved', undefined, admin.token);
+    expect(done.withdrawals.find((x) => x.id === w.id)?.tx_hash).toBe(href!.slice('/explorer/tx/'.length));
+    await page.getByRole('button', { name: 'Approved' }).click();
+    await page.getByRole('row').filter({ hasText: '4242424242424242' }).getByRole('link', { name: /^Transaction / }).waitFor();
+  });
+
+  it('draws the fleet on the world map', async () => {
+    await net.api('POST', '/provider/servers', {
+      gpu_model: 'RTX 4090', gpu_count: 4, vram_gb: 24, ram_gb: 64, disk_gb: 500, host: 'gpu1.example.com',
+      ssh_port_min: 40000, ssh_port_max: 40100, country: 'DE', city: 'Berlin', price_per_gpu_hour: 1_000_000_000,
+    }, provider.token);
+    const { page } = b;
+    await page.goto(`${net.url}/console/fleet`);
+    await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    await page.getByRole('table', { name: 'Servers' }).getByRole('row').filter({ hasText: 'RTX 4090' }).waitFor();
+    const marker = page.getByRole('img', { name: 'DE (Berlin): 4 GPUs on 1 server, 0 online' });
+    await marker.waitFor();
+    await waitFor('the map drawn', async () => (await page.locator('svg[aria-labelledby="fleet-map-title"] path').count()) > 100);
+    await b.shot('admin-fleet-map');
+  });
+});
