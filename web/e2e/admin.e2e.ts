@@ -1,7 +1,9 @@
 // The admin console in Debian's chromium against a real cpcd: a provider
 // with a balance asks for a withdrawal through the API, the admin approves it
 // on /console/withdrawals and the row shows approved with its transaction;
-// the fleet page draws the provider's GPUs on the offline world map.
+// the fleet page draws the provider's GPUs on the offline world map; the
+// users page checks and sets a commission; the revenue CSV downloads.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Net, openBrowser, openSignedIn, waitFor, type Account, type Browsing } from './harness';
 
@@ -66,5 +68,38 @@ describe('admin console', () => {
     await marker.waitFor();
     await waitFor('the map drawn', async () => (await page.locator('svg[aria-labelledby="fleet-map-title"] path').count()) > 100);
     await b.shot('admin-fleet-map');
+  });
+
+  it('sets a provider commission, checked next to the field', async () => {
+    const { page } = b;
+    await page.goto(`${net.url}/console/users`);
+    await page.getByLabel('Email or user id').fill('provider@e2e.test');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('button', { name: 'Manage provider@e2e.test' }).click();
+    const dialog = page.getByRole('dialog', { name: 'provider@e2e.test' });
+    await dialog.getByText(/^Now 10 %/).waitFor();
+    const field = dialog.getByLabel('New commission (%)');
+    await field.fill('60');
+    await dialog.getByRole('button', { name: 'Set commission' }).click();
+    await dialog.getByText('at most 50 %').waitFor();
+    await field.fill('12.5');
+    await dialog.getByRole('button', { name: 'Set commission' }).click();
+    await dialog.getByRole('link', { name: /^Transaction [0-9a-f]{64}$/ }).waitFor();
+    await b.shot('admin-user-commission');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  it('downloads the revenue CSV with the bearer token', async () => {
+    const { page } = b;
+    await page.goto(`${net.url}/console/revenue`);
+    await page.getByRole('group', { name: 'Totals' }).waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^computechain-revenue-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}-by-day\.csv$/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv.split('\r\n')[0]).toBe('period,from,to,minutes,gross,provider_income,commission,payouts');
+    await b.shot('admin-revenue');
   });
 });

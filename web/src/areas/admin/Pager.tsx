@@ -13,7 +13,7 @@ export function Pager({ offset, limit, shown, onOffset, label }: {
   return (
     <Stack component="nav" aria-label={`Pages of ${label}`} direction="row" spacing={1} sx={{ mt: 1, alignItems: 'center', justifyContent: 'flex-end' }}>
       <Typography variant="body2" sx={{ color: 'text.secondary' }}>
-        {shown ? `${offset + 1}–${offset + shown}` : 'none'}
+        {shown ? `${offset + 1}–${offset + shown}` : ''}
       </Typography>
       <Button size="small" disabled={offset === 0} onClick={() => onOffset(Math.max(0, offset - limit))} aria-label={`Previous ${label}`}>
         Previous

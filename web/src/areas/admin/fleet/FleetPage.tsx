@@ -17,6 +17,8 @@ import { fleetCounts, meanLoad } from './fleetStats';
 const WorldMap = lazy(() => import('./WorldMap'));
 const LIMIT = 50;
 const BUSY_SCAN = 200;
+/** a select whose empty value ("Any") shows as a value, not as a placeholder */
+const SHOW_ANY = { inputLabel: { shrink: true }, select: { displayEmpty: true } };
 
 function Stat({ label, value }: { label: string; value: string }) {
   return (
@@ -68,8 +70,7 @@ export default function FleetPage() {
         <Stat label="Busy" value={busyText} />
         <Stat label="Offline" value={counts ? String(counts.offline) : '—'} />
         <Stat label="GPUs" value={counts ? String(counts.gpus) : '—'} />
-        <Stat label="Mean GPU load (listed)" value={load ? `${load.gpu.toFixed(0)} %` : '—'} />
-        <Stat label="Mean CPU load (listed)" value={load ? `${load.cpu.toFixed(0)} %` : '—'} />
+        <Stat label="Load GPU / CPU (listed)" value={load ? `${load.gpu.toFixed(0)} % / ${load.cpu.toFixed(0)} %` : '—'} />
       </Stack>
       <ErrorAlert error={locations.error ?? busy.error} onRetry={() => { locations.reload(); busy.reload(); }} />
 
@@ -89,7 +90,7 @@ export default function FleetPage() {
 
       <Typography variant="h6" component="h2" sx={{ mb: 1 }}>Servers</Typography>
       <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1.5} sx={{ mb: 1.5 }}>
-        <TextField select size="small" label="Status" value={status} onChange={filter(setStatus)} sx={{ minWidth: 140 }} id="fleet-status">
+        <TextField select size="small" label="Status" value={status} onChange={filter(setStatus)} sx={{ minWidth: 140 }} id="fleet-status" slotProps={SHOW_ANY}>
           <MenuItem value="">Any</MenuItem>
           <MenuItem value="online">Online</MenuItem>
           <MenuItem value="busy">Busy</MenuItem>

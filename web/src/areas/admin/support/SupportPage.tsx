@@ -80,7 +80,7 @@ export default function SupportPage() {
   const list = useApi(() => api.get<TicketsAnswer>('/admin/support/tickets', { status, limit: LIMIT, offset }), [api, status, offset]);
   return (
     <Page title="Support">
-      <TextField select size="small" id="tickets-status" label="Tickets" value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }} sx={{ mb: 2, minWidth: 160 }}>
+      <TextField select size="small" id="tickets-status" label="Tickets" value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }} sx={{ mb: 2, minWidth: 160 }} slotProps={{ inputLabel: { shrink: true }, select: { displayEmpty: true } }}>
         <MenuItem value="open">Open</MenuItem>
         <MenuItem value="pending">Pending (answered)</MenuItem>
         <MenuItem value="closed">Closed</MenuItem>

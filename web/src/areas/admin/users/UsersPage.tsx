@@ -13,6 +13,8 @@ import { Pager } from '../Pager';
 import { UserDialog } from './UserDialog';
 
 const LIMIT = 50;
+/** a select whose empty value ("Any") shows as a value, not as a placeholder */
+const SHOW_ANY = { inputLabel: { shrink: true }, select: { displayEmpty: true } };
 
 export default function UsersPage() {
   const { api } = useSession();
@@ -39,13 +41,13 @@ export default function UsersPage() {
         }}
       >
         <TextField size="small" id="users-q" label="Email or user id" value={q} onChange={(e) => setQ(e.target.value)} />
-        <TextField select size="small" id="users-role" label="Role" value={role} onChange={(e) => { setRole(e.target.value); setOffset(0); }} sx={{ minWidth: 140 }}>
+        <TextField select size="small" id="users-role" label="Role" value={role} onChange={(e) => { setRole(e.target.value); setOffset(0); }} sx={{ minWidth: 140 }} slotProps={SHOW_ANY}>
           <MenuItem value="">Any</MenuItem>
           <MenuItem value="provider">Provider</MenuItem>
           <MenuItem value="customer">Customer</MenuItem>
           <MenuItem value="admin">Admin</MenuItem>
         </TextField>
-        <TextField select size="small" id="users-status" label="Status" value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }} sx={{ minWidth: 140 }}>
+        <TextField select size="small" id="users-status" label="Status" value={status} onChange={(e) => { setStatus(e.target.value); setOffset(0); }} sx={{ minWidth: 140 }} slotProps={SHOW_ANY}>
           <MenuItem value="">Any</MenuItem>
           <MenuItem value="active">Active</MenuItem>
           <MenuItem value="blocked">Blocked</MenuItem>
