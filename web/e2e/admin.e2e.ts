@@ -102,4 +102,18 @@ describe('admin console', () => {
     expect(csv.split('\r\n')[0]).toBe('period,from,to,minutes,gross,provider_income,commission,payouts');
     await b.shot('admin-revenue');
   });
+
+  it('fits a 375 px wide phone, tables scrolling in their box', async () => {
+    const { page } = b;
+    await page.setViewportSize({ width: 375, height: 740 });
+    for (const path of ['/console/withdrawals', '/console/fleet', '/console/users', '/console/audit']) {
+      await page.goto(net.url + path);
+      await page.getByRole('heading', { level: 1 }).waitFor();
+      await page.getByRole('table').or(page.getByRole('note')).first().waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await b.shot('admin-audit-phone');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
 });

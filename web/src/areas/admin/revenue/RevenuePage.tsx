@@ -128,8 +128,8 @@ export default function RevenuePage() {
                       <YAxis tick={axis} stroke={p.divider} width={60} />
                       <Tooltip formatter={exact} contentStyle={tooltipStyle} />
                       <Legend />
-                      <Bar dataKey="provider_income" name={NAMES.provider_income} stackId="gross" fill={p.primary.main} />
-                      <Bar dataKey="commission" name={NAMES.commission} stackId="gross" fill={p.secondary.main} />
+                      <Bar dataKey="provider_income" name={NAMES.provider_income} stackId="gross" fill={p.primary.main} isAnimationActive={false} />
+                      <Bar dataKey="commission" name={NAMES.commission} stackId="gross" fill={p.secondary.main} isAnimationActive={false} />
                     </BarChart>
                   </ResponsiveContainer>
                 </div>
@@ -147,8 +147,8 @@ export default function RevenuePage() {
                       <YAxis tick={axis} stroke={p.divider} width={60} />
                       <Tooltip formatter={exact} contentStyle={tooltipStyle} />
                       <Legend />
-                      <Line type="monotone" dataKey="commission" name={NAMES.commission} stroke={p.secondary.main} dot={false} />
-                      <Line type="monotone" dataKey="payouts" name={NAMES.payouts} stroke={p.warning.main} dot={false} />
+                      <Line type="monotone" dataKey="commission" name={NAMES.commission} stroke={p.secondary.main} dot={{ r: 2 }} isAnimationActive={false} />
+                      <Line type="monotone" dataKey="payouts" name={NAMES.payouts} stroke={p.warning.main} dot={{ r: 2 }} isAnimationActive={false} />
                     </LineChart>
                   </ResponsiveContainer>
                 </div>

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { Alert, Button, Stack, TextField, Typography } from '@mui/material';
 import { useSession } from '../../../api/session';
 import { useApi } from '../../../lib/useApi';
+import { useEvents } from '../../../lib/sse';
 import { useSubmit } from '../../../components/form';
 import { ErrorAlert, Loading } from '../../../components/common';
 import type { Commission, CommissionSet } from '../types';
@@ -17,6 +18,10 @@ export function CommissionSection({ userId }: { userId: number }) {
   const [percent, setPercent] = useState('');
   const [done, setDone] = useState<CommissionSet>();
   const submit = useSubmit(['bps'], `commission-${userId}`);
+  // a new commission is on the chain a block or so later: read it again then
+  useEvents(['block'], () => {
+    if (done && current.data?.bps !== done.bps) current.reload();
+  });
 
   if (current.loading && !current.data) return <Loading />;
   if (current.error) return <ErrorAlert error={current.error} onRetry={current.reload} />;
