@@ -55,7 +55,7 @@ export default function AuditPage() {
                   <TableCell sx={{ whiteSpace: 'nowrap' }}>{formatTime(e.ms)}</TableCell>
                   <TableCell>{e.user === null ? '—' : `#${e.user}`}</TableCell>
                   <TableCell sx={{ fontFamily: 'monospace' }}>{e.event}</TableCell>
-                  <TableCell sx={{ wordBreak: 'break-word' }}>{e.detail ?? '—'}</TableCell>
+                  <TableCell sx={{ minWidth: 260, maxWidth: 560, wordBreak: 'break-word' }}>{e.detail ?? '—'}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

@@ -82,7 +82,7 @@ export default function UsersPage() {
                 {list.data.users.map((u) => (
                   <TableRow key={u.id}>
                     <TableCell>{u.id}</TableCell>
-                    <TableCell sx={{ wordBreak: 'break-all' }}>{u.email}</TableCell>
+                    <TableCell sx={{ wordBreak: 'break-all', minWidth: 180 }}>{u.email}</TableCell>
                     <TableCell>{u.display_name ?? '—'}</TableCell>
                     <TableCell>{u.roles.join(', ')}</TableCell>
                     <TableCell>{u.email_verified ? 'verified' : 'not verified'}</TableCell>

@@ -111,7 +111,7 @@ export default function WithdrawalsPage() {
                     <TableCell>#{w.user_id}</TableCell>
                     <TableCell align="right" sx={{ whiteSpace: 'nowrap' }}>{cpcText(w.amount, w.amount_cpc)}</TableCell>
                     <TableCell>{w.method}</TableCell>
-                    <TableCell sx={{ fontFamily: 'monospace', wordBreak: 'break-all' }}>{w.destination}</TableCell>
+                    <TableCell sx={{ fontFamily: 'monospace', wordBreak: 'break-all', minWidth: 160 }}>{w.destination}</TableCell>
                     <TableCell><StatusDot status={w.status} /></TableCell>
                     <TableCell>
                       {w.tx_hash ? <TxLink hash={w.tx_hash} /> : w.reason ? <Typography variant="body2">{w.reason}</Typography> : '—'}
