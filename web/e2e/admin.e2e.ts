@@ -103,6 +103,21 @@ describe('admin console', () => {
     await b.shot('admin-revenue');
   });
 
+  it('answers a support ticket and the user sees the reply', async () => {
+    const t = await net.api<{ id: number }>('POST', '/support/tickets', { subject: 'Payout card', body: 'When does my payout arrive?' }, provider.token);
+    const { page } = b;
+    await page.goto(`${net.url}/console/support`);
+    await page.getByRole('button', { name: /Payout card/ }).click();
+    await page.getByText('When does my payout arrive?').waitFor();
+    await page.getByLabel('Reply').fill('It was sent today; the bank takes a day.');
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByRole('list', { name: 'Messages' }).getByText('It was sent today; the bank takes a day.').waitFor();
+    const seen = await net.api<{ status: string; thread: { from: string; body: string }[] }>('GET', `/support/tickets/${t.id}`, undefined, provider.token);
+    expect(seen.status).toBe('pending');
+    expect(seen.thread.at(-1)).toMatchObject({ from: 'support', body: 'It was sent today; the bank takes a day.' });
+    await b.shot('admin-support-reply');
+  });
+
   it('fits a 375 px wide phone, tables scrolling in their box', async () => {
     const { page } = b;
     await page.setViewportSize({ width: 375, height: 740 });

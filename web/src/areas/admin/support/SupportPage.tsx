@@ -8,11 +8,13 @@ import {
 import { useSession } from '../../../api/session';
 import { useApi } from '../../../lib/useApi';
 import { useSubmit } from '../../../components/form';
+import { formatTime } from '../../../lib/format';
 import { Empty, ErrorAlert, Loading, Page } from '../../../components/common';
 import type { Ticket, TicketsAnswer, TicketStatus, TicketThread } from '../types';
 import { Pager } from '../Pager';
 
 const LIMIT = 20;
+const when = (iso: string) => formatTime(Date.parse(iso));
 
 function Thread({ id, onChanged }: { id: number; onChanged: () => void }) {
   const { api } = useSession();
@@ -50,11 +52,11 @@ function Thread({ id, onChanged }: { id: number; onChanged: () => void }) {
         </TextField>
       </Stack>
       <ErrorAlert error={status.formError} />
-      <Typography variant="body2" sx={{ color: 'text.secondary' }}>From user #{tk.user_id}, opened {tk.created_at}</Typography>
+      <Typography variant="body2" sx={{ color: 'text.secondary' }}>From user #{tk.user_id}, opened {when(tk.created_at)}</Typography>
       <Stack spacing={1} component="ol" sx={{ listStyle: 'none', p: 0, m: 0 }} aria-label="Messages">
         {tk.thread.map((m) => (
           <Box component="li" key={m.id} sx={{ p: 1.5, borderRadius: 1, bgcolor: m.from === 'support' ? 'action.selected' : 'action.hover' }}>
-            <Typography variant="caption" sx={{ color: 'text.secondary' }}>{m.from === 'support' ? 'Support' : `User #${m.author_id}`} · {m.created_at}</Typography>
+            <Typography variant="caption" sx={{ color: 'text.secondary' }}>{m.from === 'support' ? 'Support' : `User #${m.author_id}`} · {when(m.created_at)}</Typography>
             <Typography variant="body2" sx={{ whiteSpace: 'pre-wrap', wordBreak: 'break-word' }}>{m.body}</Typography>
           </Box>
         ))}
@@ -97,7 +99,7 @@ export default function SupportPage() {
             <List dense aria-label="Tickets">
               {list.data.tickets.map((t) => (
                 <ListItemButton key={t.id} selected={open === t.id} onClick={() => setOpen(t.id)}>
-                  <ListItemText primary={`#${t.id} ${t.subject}`} secondary={`${t.status} · ${t.messages} messages · ${t.updated_at}`} />
+                  <ListItemText primary={`#${t.id} ${t.subject}`} secondary={`${t.status} · ${t.messages} messages · ${when(t.updated_at)}`} />
                 </ListItemButton>
               ))}
             </List>
