@@ -44,8 +44,13 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-async function settle() {
-  for (let i = 0; i < 5; i++) await act(async () => { await new Promise((r) => setTimeout(r, 0)); });
+/** Let React and the fake node run until `ok` holds (a busy machine may need many turns). */
+async function until(what: string, ok: () => boolean, timeoutMs = 10_000) {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await act(async () => { await new Promise((r) => setTimeout(r, 10)); });
+  }
 }
 
 function button(name: string): HTMLButtonElement {
@@ -68,7 +73,7 @@ async function mount() {
       </SessionProvider>,
     );
   });
-  await settle();
+  await until('the queue', () => !!document.querySelector('[data-withdrawal="w1"]'));
   return node;
 }
 
@@ -79,9 +84,10 @@ describe('withdrawal queue page', () => {
     expect(row.textContent).toContain('2.5 CPC');
     expect(row.textContent).toContain('pending');
     await act(async () => button('Approve').click());
+    await until('the dialog', () => !!document.querySelector('[role="dialog"]'));
     expect(document.querySelector('[role="dialog"]')?.textContent).toContain('Approve this withdrawal?');
     await act(async () => button('Approve and send').click());
-    await settle();
+    await until('the approved row', () => !!document.querySelector('[data-withdrawal="w1"] a'));
     expect(node.calls.some((c) => c.method === 'POST' && c.path === '/admin/withdrawals/w1/approve')).toBe(true);
     const after = document.querySelector('[data-withdrawal="w1"]')!;
     expect(after.textContent).toContain('approved');
@@ -93,10 +99,11 @@ describe('withdrawal queue page', () => {
   it('wants a reason before rejecting', async () => {
     const node = await mount();
     await act(async () => button('Reject').click());
+    await until('the dialog', () => !!document.querySelector('[role="dialog"] form'));
     await act(async () => {
       (document.querySelector('[role="dialog"] form') as HTMLFormElement).requestSubmit();
     });
-    expect(document.getElementById('reject-reason-helper-text')?.textContent).toMatch(/say why/);
+    await until('the field error', () => /say why/.test(document.getElementById('reject-reason-helper-text')?.textContent ?? ''));
     expect(node.calls.some((c) => c.path.endsWith('/reject'))).toBe(false);
   });
 });
