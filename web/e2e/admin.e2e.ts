@@ -68,6 +68,13 @@ describe('admin console', () => {
     await marker.waitFor();
     await waitFor('the map drawn', async () => (await page.locator('svg[aria-labelledby="fleet-map-title"] path').count()) > 100);
     await b.shot('admin-fleet-map');
+    // the map takes the theme's colours: readable in the dark theme too
+    const fill = () => page.locator('svg[aria-labelledby="fleet-map-title"] > path').first().getAttribute('fill');
+    const light = await fill();
+    await page.getByRole('button', { name: /Switch to the (dark|light) theme/ }).click();
+    await expect.poll(fill).not.toBe(light);
+    await b.shot('admin-fleet-map-other-theme');
+    await page.getByRole('button', { name: /Switch to the (dark|light) theme/ }).click();
   });
 
   it('sets a provider commission, checked next to the field', async () => {
