@@ -8,6 +8,8 @@
 #include "../node/routes_chain.h"
 #include "../platform/auth_http.h"
 #include "../market/routes_worker.h"
+#include "../market/routes_workers.h"
+#include "../market/routes_job_txs.h"
 #include "../market/blobs.h"
 #include "../market/routes_legacy.h"
 #include "../market/routes_marketplace.h"
@@ -71,7 +73,10 @@ static const struct cpc_route routes[] = {
     {"GET", "/market/task/{task_id}", cpc_h_market_task, 0, CPC_ROUTE_RESERVED},
     {"GET", "/market/job/{job_id}", cpc_h_market_job, 0, 0},
     {"GET", "/market/job/{job_id}/resources", cpc_h_market_job_resources, 0, 0},
+    {"GET", "/market/job/{job_id}/txs", cpc_h_market_job_txs, 0, 0}, /* routes_job_txs.c */
     {"GET", "/market/worker/{address}", cpc_h_market_worker, 0, CPC_ROUTE_RESERVED},
+    /* the workers leaderboard (routes_workers.c) */
+    {"GET", "/market/workers", cpc_h_market_workers, 0, 0},
     {"GET", "/market/synthetic", cpc_h_market_synthetic, 0, CPC_ROUTE_RESERVED},
     /* marketplace (routes_marketplace.c): drafts, quotes, confirm/cancel, views */
     {"POST", "/marketplace/jobs", cpc_h_mp_jobs_post, CPC_MP_BODY_MAX, 0},

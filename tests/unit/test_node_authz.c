@@ -89,7 +89,9 @@ static const struct rule RULES[] = {
     {"GET", "/market/task/{task_id}", PUBLIC, KEY_ANY},
     {"GET", "/market/job/{job_id}", PUBLIC, KEY_ANY},
     {"GET", "/market/job/{job_id}/resources", PUBLIC, KEY_ANY},
+    {"GET", "/market/job/{job_id}/txs", PUBLIC, KEY_ANY},
     {"GET", "/market/worker/{address}", PUBLIC, KEY_ANY},
+    {"GET", "/market/workers", PUBLIC, KEY_ANY},
     {"GET", "/market/synthetic", PUBLIC, KEY_ANY},
     /* marketplace: reads are public; writes take an optional session token
      * (or a signed request), which names the owner; money moves only by a

@@ -19,6 +19,40 @@ function visible(item: NavItem, roles: string[] | undefined): boolean {
   return item.who === 'signed-in' || roles.includes(item.who);
 }
 
+/** The chain search: a height, an address or a tx hash (lib/search.ts). */
+function SearchBox({ onDone }: { onDone: () => void }) {
+  const nav = useNavigate();
+  const [q, setQ] = useState('');
+  const [bad, setBad] = useState(false);
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault();
+    const to = searchTarget(q);
+    if (to) {
+      nav(to);
+      setQ('');
+      setBad(false);
+      onDone();
+    } else if (q.trim()) {
+      nav(`/explorer/search?q=${encodeURIComponent(q.trim())}`);
+      onDone();
+    } else setBad(true);
+  };
+  return (
+    <Box component="form" role="search" onSubmit={onSearch} sx={{ flex: 1, mx: { md: 2 }, maxWidth: 520 }}>
+      <InputBase
+        value={q}
+        onChange={(e) => {
+          setQ(e.target.value);
+          setBad(false);
+        }}
+        placeholder="Address, tx hash or height"
+        inputProps={{ 'aria-label': 'Search the chain by address, tx hash or block height', 'aria-invalid': bad }}
+        sx={{ width: '100%', px: 1.5, py: 0.25, borderRadius: 1, bgcolor: 'rgba(255,255,255,0.15)', color: 'inherit' }}
+      />
+    </Box>
+  );
+}
+
 export function Layout({ areas }: { areas: Area[] }) {
   const theme = useTheme();
   const wide = useMediaQuery(theme.breakpoints.up('md'));
@@ -26,27 +60,17 @@ export function Layout({ areas }: { areas: Area[] }) {
   const { me, signOut } = useSession();
   const { mode, toggle } = useThemeMode();
   const nav = useNavigate();
-  const [q, setQ] = useState('');
-
-  const onSearch = (e: FormEvent) => {
-    e.preventDefault();
-    const to = searchTarget(q);
-    if (to) {
-      nav(to);
-      setQ('');
-    }
-  };
-
   const menu = (
     <Box component="nav" aria-label="Main menu" sx={{ width: DRAWER }}>
       <Toolbar />
+      {!wide && <Box sx={{ p: 1, bgcolor: 'primary.main', color: 'primary.contrastText' }}><SearchBox onDone={() => setOpen(false)} /></Box>}
       {areas.map((a) => {
         const items = a.nav.filter((i) => visible(i, me?.roles));
         if (!items.length) return null;
         return (
           <List key={a.id} dense subheader={<ListSubheader component="div">{a.title}</ListSubheader>}>
             {items.map((i) => (
-              <ListItemButton key={i.to} component={NavLink} to={i.to} end={i.to === '/'} onClick={() => setOpen(false)}
+              <ListItemButton key={i.to} component={NavLink} to={i.to} end onClick={() => setOpen(false)}
                 sx={{ '&.active': { bgcolor: 'action.selected' } }}>
                 <ListItemText primary={i.label} />
               </ListItemButton>
@@ -73,15 +97,7 @@ export function Layout({ areas }: { areas: Area[] }) {
           <Typography variant="h6" component={RouterLink} to="/" sx={{ color: 'inherit', textDecoration: 'none', whiteSpace: 'nowrap' }}>
             ComputeChain
           </Typography>
-          <Box component="form" role="search" onSubmit={onSearch} sx={{ flex: 1, mx: { xs: 0.5, sm: 2 }, maxWidth: 520 }}>
-            <InputBase
-              value={q}
-              onChange={(e) => setQ(e.target.value)}
-              placeholder="Address, tx hash or height"
-              inputProps={{ 'aria-label': 'Search the chain by address, tx hash or block height' }}
-              sx={{ width: '100%', px: 1.5, py: 0.25, borderRadius: 1, bgcolor: 'rgba(255,255,255,0.15)', color: 'inherit' }}
-            />
-          </Box>
+          {wide ? <SearchBox onDone={() => setOpen(false)} /> : <Box sx={{ flex: 1 }} />}
           <Tooltip title={mode === 'dark' ? 'Light theme' : 'Dark theme'}>
             <IconButton color="inherit" aria-label={mode === 'dark' ? 'Switch to the light theme' : 'Switch to the dark theme'} onClick={toggle}>
               <span aria-hidden>{mode === 'dark' ? '☀' : '☾'}</span>

@@ -69,7 +69,11 @@ export function CopyButton({ text, label = 'Copy' }: { text: string; label?: str
           setTimeout(() => setDone(false), 1500);
         }}
       >
-        <span aria-hidden style={{ fontSize: 14 }}>{done ? '✓' : '⧉'}</span>
+        {done ? (
+          <svg aria-hidden width="16" height="16" viewBox="0 0 24 24"><path fill="currentColor" d="M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z" /></svg>
+        ) : (
+          <svg aria-hidden width="16" height="16" viewBox="0 0 24 24"><path fill="currentColor" d="M16 1H4a2 2 0 0 0-2 2v14h2V3h12zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2m0 16H8V7h11z" /></svg>
+        )}
       </IconButton>
     </Tooltip>
   );

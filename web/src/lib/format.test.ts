@@ -25,6 +25,11 @@ describe('formatCpc', () => {
     expect(() => formatCpc('1.5')).toThrow(RangeError);
     expect(() => formatCpc('abc')).toThrow(RangeError);
     expect(() => formatCpc(0.5)).toThrow(RangeError);
+    expect(() => formatCpc(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('shows a JSON number above 2^53 as it arrived, not an error', () => {
+    expect(formatCpc(2 ** 60)).toBe('1,152,921,504.606846976 CPC');
   });
 });
 

@@ -8,7 +8,9 @@ const UNIT = 10n ** BigInt(CPC_DECIMALS);
 function toBig(v: string | number | bigint): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v)) throw new RangeError(`amount ${v} is not a safe integer`);
+    // JSON numbers above 2^53 arrive already rounded by JSON.parse: shown as
+    // they came rather than refused (the ledger's exact figure is in its string fields)
+    if (!Number.isInteger(v)) throw new RangeError(`amount ${v} is not an integer of base units`);
     return BigInt(v);
   }
   if (!/^-?[0-9]+$/.test(v)) throw new RangeError(`amount "${v}" is not an integer of base units`);
