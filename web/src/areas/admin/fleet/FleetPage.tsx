@@ -7,7 +7,7 @@ import {
 } from '@mui/material';
 import { useSession } from '../../../api/session';
 import { useApi } from '../../../lib/useApi';
-import { useEvents } from '../../../lib/sse';
+import { useBlockRefresh } from '../useBlockRefresh';
 import { formatCpc, formatDuration, shortHash } from '../../../lib/format';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../../components/common';
 import type { LocationsAnswer, ServersAnswer } from '../types';
@@ -47,7 +47,7 @@ export default function FleetPage() {
   );
   const locations = useApi(() => api.get<LocationsAnswer>('/admin/servers/locations'), [api]);
   const busy = useApi(() => api.get<ServersAnswer>('/admin/servers', { status: 'busy', limit: BUSY_SCAN }), [api]);
-  useEvents(['block'], () => {
+  useBlockRefresh(() => {
     servers.reload();
     locations.reload();
     busy.reload();

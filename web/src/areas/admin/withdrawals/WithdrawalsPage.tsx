@@ -8,7 +8,7 @@ import {
 } from '@mui/material';
 import { useSession } from '../../../api/session';
 import { useApi } from '../../../lib/useApi';
-import { useEvents } from '../../../lib/sse';
+import { useBlockRefresh } from '../useBlockRefresh';
 import { formatTime } from '../../../lib/format';
 import { useSubmit } from '../../../components/form';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../../components/common';
@@ -31,7 +31,7 @@ export default function WithdrawalsPage() {
   const [reason, setReason] = useState('');
   const submit = useSubmit(['reason'], 'reject');
   const list = useApi(() => api.get<WithdrawalsAnswer>('/admin/withdrawals', { status: view, limit: LIMIT, offset }), [api, view, offset]);
-  useEvents(['block'], () => list.reload());
+  useBlockRefresh(list.reload);
 
   const open = (d: Decision) => {
     submit.clear();
