@@ -11,7 +11,8 @@
  * status filter needs the live status, so the filtered ids are read in pages
  * of 200 until the page is full, at most CPC_ADMIN_SERVERS_SCAN_MAX servers
  * (then "scan_truncated": true). The map groups every server by (country,
- * city) with how many are online (busy included), for a dashboard to draw.
+ * city) with how many are online (busy included) and how many GPUs they
+ * hold, for a dashboard to draw.
  * Who may call: an admin's session (API keys 403). Cost: a few reads per
  * server listed, or per server on the map.
  */
@@ -182,10 +183,10 @@ static int place_cmp(const void *a, const void *b)
     return c ? c : strcmp(x->city, y->city);
 }
 
-/* Count the online servers of each place (places sorted; count reused as online). */
+/* Count the online servers and the GPUs of each place (places sorted). */
 static int count_online(struct cpc_node *n, struct cpc_platform *p,
                         struct cpc_pserver_place *places, size_t np, uint64_t *online,
-                        int *truncated, struct cpc_err *err)
+                        uint64_t *gpus, int *truncated, struct cpc_err *err)
 {
     char(*ids)[37] = calloc(CHUNK, sizeof *ids);
     if (!ids)
@@ -203,12 +204,13 @@ static int count_online(struct cpc_node *n, struct cpc_platform *p,
             struct cpc_pserver_place key;
             if (cpc_pstore_server_get(p->store, ids[i], &r, err) != 0)
                 continue;
-            if (!strcmp(cpc__server_view_status(n, &r), "offline"))
-                continue;
             snprintf(key.country, sizeof key.country, "%s", r.country);
             snprintf(key.city, sizeof key.city, "%s", r.city);
             struct cpc_pserver_place *hit = bsearch(&key, places, np, sizeof *places, place_cmp);
-            if (hit)
+            if (!hit)
+                continue;
+            gpus[hit - places] += r.gpu_count;
+            if (strcmp(cpc__server_view_status(n, &r), "offline"))
                 online[hit - places]++;
         }
     }
@@ -223,24 +225,26 @@ void cpc_h_admin_server_locations(struct cpc_http_req *req, struct cpc_http_res 
         return;
     struct cpc_pserver_place *places = calloc(CPC_ADMIN_PLACES_MAX, sizeof *places);
     uint64_t *online = calloc(CPC_ADMIN_PLACES_MAX, sizeof *online);
+    uint64_t *gpus = calloc(CPC_ADMIN_PLACES_MAX, sizeof *gpus);
     size_t np = 0;
     int truncated = 0;
     struct cpc_err err = {0};
-    int rc = places && online ? cpc_pstore_server_locations(p->store, places,
+    int rc = places && online && gpus ? cpc_pstore_server_locations(p->store, places,
                                                             CPC_ADMIN_PLACES_MAX, &np, &err)
                               : cpc_err_set(&err, CPC_ERR_NOMEM, "out of memory");
     if (rc == 0) {
         qsort(places, np, sizeof *places, place_cmp);
-        rc = count_online(req->app, p, places, np, online, &truncated, &err);
+        rc = count_online(req->app, p, places, np, online, gpus, &truncated, &err);
     }
     json_t *arr = json_array();
     for (size_t i = 0; rc == 0 && i < np; i++)
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I}", "country",
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:I}", "country",
                                              places[i].country, "city", places[i].city, "count",
                                              (json_int_t)places[i].count, "online",
-                                             (json_int_t)online[i]));
+                                             (json_int_t)online[i], "gpus", (json_int_t)gpus[i]));
     free(places);
     free(online);
+    free(gpus);
     if (rc != 0) {
         json_decref(arr);
         return cpc__auth_internal(res, &err);

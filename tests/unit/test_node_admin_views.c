@@ -237,8 +237,10 @@ static void test_admin_servers(void **state)
     assert_string_equal(str(de, "country"), "DE");
     assert_int_equal(num(de, "count"), 1);
     assert_int_equal(num(de, "online"), 1);
+    assert_int_equal(num(de, "gpus"), 1);
     assert_string_equal(str(us, "city"), "Austin");
     assert_int_equal(num(us, "online"), 0);
+    assert_int_equal(num(us, "gpus"), 2); /* offline GPUs are on the map too */
     expect(f, http_ex(f, "GET", "/admin/servers/locations", NULL, w.cust, NULL, NULL), 403, NULL);
 }
 
