@@ -15,6 +15,7 @@ const DRAWER = 232;
 
 function visible(item: NavItem, roles: string[] | undefined): boolean {
   if (item.who === 'public') return true;
+  if (item.who === 'signed-out') return !roles;
   if (!roles) return false;
   return item.who === 'signed-in' || roles.includes(item.who);
 }

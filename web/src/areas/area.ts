@@ -7,8 +7,8 @@ import type { Role } from '../api/session';
 export interface NavItem {
   label: string;
   to: string;
-  /** who sees the entry: a role, anyone signed in, or everyone */
-  who: Role | 'signed-in' | 'public';
+  /** who sees the entry: a role, anyone signed in, only visitors signed out, or everyone */
+  who: Role | 'signed-in' | 'signed-out' | 'public';
 }
 
 export interface Area {

@@ -34,8 +34,8 @@ export const authArea: Area = {
   id: 'auth',
   title: 'Account',
   nav: [
-    { label: 'Sign in', to: '/signin', who: 'public' },
-    { label: 'Sign up', to: '/signup', who: 'public' },
+    { label: 'Sign in', to: '/signin', who: 'signed-out' },
+    { label: 'Sign up', to: '/signup', who: 'signed-out' },
     { label: 'Profile', to: '/settings/profile', who: 'signed-in' },
     { label: 'Security', to: '/settings/security', who: 'signed-in' },
     { label: 'Sign-in history', to: '/settings/logins', who: 'signed-in' },

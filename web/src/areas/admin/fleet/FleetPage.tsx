@@ -7,7 +7,7 @@ import {
 } from '@mui/material';
 import { useSession } from '../../../api/session';
 import { useApi } from '../../../lib/useApi';
-import { useBlockRefresh } from '../useBlockRefresh';
+import { useBlockRefresh } from '../../../lib/live';
 import { formatCpc, formatDuration, shortHash } from '../../../lib/format';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../../components/common';
 import type { LocationsAnswer, ServersAnswer } from '../types';

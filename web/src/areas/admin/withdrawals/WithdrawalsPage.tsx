@@ -8,7 +8,7 @@ import {
 } from '@mui/material';
 import { useSession } from '../../../api/session';
 import { useApi } from '../../../lib/useApi';
-import { useBlockRefresh } from '../useBlockRefresh';
+import { useBlockRefresh } from '../../../lib/live';
 import { formatTime } from '../../../lib/format';
 import { useSubmit } from '../../../components/form';
 import { Empty, ErrorAlert, Loading, Page, StatusDot } from '../../../components/common';

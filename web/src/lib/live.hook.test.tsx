@@ -22,9 +22,9 @@ beforeAll(() => {
 afterEach(() => vi.useRealTimers());
 
 describe('useBlockRefresh', () => {
-  it('refreshes on a block, then at most once per gap, trailing', async () => {
+  it('refreshes at most once per gap, with one trailing refresh, never right after loading', async () => {
     vi.useFakeTimers();
-    const { useBlockRefresh } = await import('./useBlockRefresh');
+    const { useBlockRefresh } = await import('./live');
     const refresh = vi.fn();
     function Probe() {
       useBlockRefresh(refresh, 1000);
@@ -32,7 +32,9 @@ describe('useBlockRefresh', () => {
     }
     const root = createRoot(document.createElement('div'));
     act(() => root.render(<Probe />));
-    act(block);
+    act(block); // the view has just loaded: no refetch yet, one at the gap's end
+    expect(refresh).toHaveBeenCalledTimes(0);
+    act(() => vi.advanceTimersByTime(1000));
     expect(refresh).toHaveBeenCalledTimes(1);
     act(block);
     act(block);
