@@ -22,5 +22,5 @@ if [ -f dist/index.html ] && [ -z "$(find src index.html public package.json vit
 fi
 echo "web: building web/dist"
 npm run --silent build
-gz=$(find dist/assets -name '*.js' -newer package.json -print0 | xargs -0 cat | gzip -9 | wc -c)
-echo "web: built web/dist ($(find dist -type f | wc -l) files; scripts $((gz / 1024)) kB gzip)"
+
+echo "web: built web/dist ($(find dist -type f | wc -l) files)"; node scripts/bundle-size.mjs | tail -1 || true

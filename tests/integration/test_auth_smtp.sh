@@ -32,30 +32,7 @@ HOME_DIR="$T_DIR/home"
 MAIL_DIR="$T_DIR/mail"
 mkdir -p "$MAIL_DIR"
 
-cat >"$T_DIR/sink.py" <<'EOF'
-# SMTP sink: every message goes to DIR/<n>.eml; runs until killed.
-import sys, time, os, itertools
-from aiosmtpd.controller import Controller
-out, port = sys.argv[1], int(sys.argv[2])
-seq = itertools.count(1)
-class Sink:
-    async def handle_DATA(self, server, session, envelope):
-        n = next(seq)
-        tmp = os.path.join(out, "%d.tmp" % n)
-        with open(tmp, "wb") as f:
-            f.write(b"X-Rcpt: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
-            f.write(envelope.original_content or envelope.content)
-        os.rename(tmp, os.path.join(out, "%d.eml" % n))
-        return "250 OK"
-c = Controller(Sink(), hostname="127.0.0.1", port=port)
-c.start()
-open(os.path.join(out, "ready"), "w").close()
-try:
-    while True:
-        time.sleep(3600)
-finally:
-    c.stop()
-EOF
+SINK="$(cd "$(dirname "$0")/../tools" && pwd)/smtp_sink.py" # writes N.eml, touches ready
 
 "$CPC_BIN/cpcd" init --home "$HOME_DIR" >/dev/null 2>&1 || { fail "cpcd init"; finish; }
 cat >>"$HOME_DIR/config" <<EOF
@@ -88,7 +65,7 @@ for _ in $(seq 1 100); do grep -q "failed (try 1)" "$NODE_LOG" && break; sleep 0
 check "delivery failed while the server was down, and was kept for retry" grep -q "failed (try 1)" "$NODE_LOG"
 
 # --- the server comes up: the queued mail arrives on the next retry ---
-"$PY" "$T_DIR/sink.py" "$MAIL_DIR" "$SMTP_PORT" >>"$T_DIR/sink.log" 2>&1 &
+"$PY" "$SINK" "$MAIL_DIR" "$SMTP_PORT" >>"$T_DIR/sink.log" 2>&1 &
 for _ in $(seq 1 100); do [ -e "$MAIL_DIR/ready" ] && break; sleep 0.1; done
 check "SMTP sink is listening" test -e "$MAIL_DIR/ready"
 for _ in $(seq 1 200); do [ -e "$MAIL_DIR/1.eml" ] && break; sleep 0.1; done

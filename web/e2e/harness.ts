@@ -119,7 +119,7 @@ export class Net {
     while (smtpPort === port) smtpPort = await freePort();
     const net = new Net(dir, port);
     mkdirSync(net.mailDir);
-    net.spawn('smtp', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', [join(here, 'smtp_sink.py'), net.mailDir, String(smtpPort)]);
+    net.spawn('smtp', existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3', [join(repoRoot, 'tests', 'tools', 'smtp_sink.py'), net.mailDir, String(smtpPort)]);
     await waitFor('the SMTP sink', () => existsSync(join(net.mailDir, 'ready')), 15_000);
 
     net.run(join(binDir, 'cpcd'), ['init', '--home', net.home]);

@@ -2,7 +2,9 @@
 // finance and support" and "Money in and out"). Amounts are integers of base
 // units; they arrive as JSON numbers and are shown through formatCpc.
 
-export type Amount = number | string;
+import type { Amount, ServerSpec } from '../../api/types';
+
+export type { Amount };
 
 export interface Paged {
   limit: number;
@@ -19,16 +21,7 @@ export interface ServerLoad {
   temp_c: number;
 }
 
-export interface AdminServer {
-  id: string;
-  gpu_model: string;
-  gpu_count: number;
-  vram_gb: number;
-  cpu: string;
-  ram_gb: number;
-  disk_gb: number;
-  country: string;
-  city: string;
+export interface AdminServer extends ServerSpec {
   price_per_hour: Amount;
   status: ServerStatus;
   host?: string;

@@ -3,22 +3,15 @@
 // Amounts are integers of base units; JSON numbers on the wire, read with
 // units() (money.ts) before any arithmetic.
 
-export type Amount = number | string;
+import type { Amount, ServerSpec } from '../../api/types';
+
+export type { Amount };
 
 export type ServerStatus = 'online' | 'busy' | 'offline';
 
 /** One row of GET /market/gpu, and GET /market/gpu/{id}. */
-export interface GpuServer {
-  id: string;
-  gpu_model: string;
-  gpu_count: number;
-  vram_gb: number;
+export interface GpuServer extends ServerSpec {
   cuda_cores: number;
-  cpu: string;
-  ram_gb: number;
-  disk_gb: number;
-  country: string;
-  city: string;
   /** what the customer pays per hour for the whole server, commission included */
   price_per_hour: Amount;
   score: number;

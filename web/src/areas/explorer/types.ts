@@ -2,6 +2,9 @@
 // (docs/api.md, docs/protocol.md). Amounts arrive as JSON integers of base
 // units; ones above 2^53 lose precision in JSON.parse, so pages show them
 // through money.ts, which says when a figure is approximate.
+import type { JobMoney } from '../../api/types';
+
+export type { JobMoney };
 
 export interface ChainStatus {
   chain_id: string;
@@ -121,15 +124,6 @@ export interface Task {
   challenge?: { commit_height: number; block_hash: string; seed: string; rows: number[]; reveal_deadline: number };
 }
 
-export interface JobMoney {
-  escrowed: number;
-  paid: number;
-  bonus_paid: number;
-  commission: number;
-  refund: number;
-  results_paid: number;
-  bonus_results: number;
-}
 
 export interface Job {
   id: string;

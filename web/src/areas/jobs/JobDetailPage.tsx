@@ -10,6 +10,7 @@ import {
   TableHead, TableRow, TextField, Typography,
 } from '@mui/material';
 import { useBlockRefresh } from '../../lib/live';
+import { saveText } from '../../lib/download';
 import { useSession } from '../../api/session';
 import { useApi } from '../../lib/useApi';
 import { formatCpc, formatTime, shortHash } from '../../lib/format';
@@ -29,17 +30,6 @@ function Section({ title, children }: { title: string; children: React.ReactNode
       {children}
     </Paper>
   );
-}
-
-function download(name: string, text: string, type = 'application/json') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function ExtendDialog({ id, open, onClose, onDone }: { id: string; open: boolean; onClose: () => void; onDone: () => void }) {
@@ -222,7 +212,7 @@ export default function JobDetailPage() {
                     <Button disabled={taskOffset + TASK_PAGE >= m.contract.tasks} onClick={() => setTaskOffset(taskOffset + TASK_PAGE)}>Next tasks</Button>
                   </>
                 )}
-                <Button onClick={() => download(`job-${m.id.slice(0, 12)}-results.json`, resultsFile(m, logged))}>Download results (JSON)</Button>
+                <Button onClick={() => saveText(`job-${m.id.slice(0, 12)}-results.json`, resultsFile(m, logged), 'application/json')}>Download results (JSON)</Button>
               </Stack>
             </>
           )}
@@ -264,7 +254,7 @@ export default function JobDetailPage() {
               <Box component="pre" tabIndex={0} aria-label="Job log" sx={{ m: 0, p: 1, bgcolor: 'action.hover', borderRadius: 1, overflow: 'auto', maxHeight: 360, fontSize: 12 }}>
                 {logText(logs.data)}
               </Box>
-              <Button sx={{ mt: 1 }} onClick={() => logs.data && download(`job-${id.slice(0, 8)}-log.txt`, logText(logs.data), 'text/plain')}>Download the log</Button>
+              <Button sx={{ mt: 1 }} onClick={() => logs.data && saveText(`job-${id.slice(0, 8)}-log.txt`, logText(logs.data), 'text/plain')}>Download the log</Button>
             </>
           )}
         </Section>

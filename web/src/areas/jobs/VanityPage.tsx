@@ -7,6 +7,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link as RouterLink } from 'react-router-dom';
 import { Alert, Box, Button, Link, Paper, Stack, Step, StepLabel, Stepper, TextField, Typography } from '@mui/material';
 import { useBlockRefresh } from '../../lib/live';
+import { saveText } from '../../lib/download';
 import { useSession } from '../../api/session';
 import { useApi } from '../../lib/useApi';
 import { useSubmit } from '../../components/form';
@@ -30,17 +31,6 @@ interface Order {
 interface Done {
   address: string;
   secretKey: Uint8Array;
-}
-
-function save(name: string, text: string) {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function OrderForm({ onOrdered }: { onOrdered: (o: Order, resumed: boolean) => void }) {
@@ -134,7 +124,7 @@ function KeyDownloads({ order }: { order: Order }) {
   return (
     <Alert severity="warning" sx={{ my: 2 }}>
       The secret key of this order exists only in this tab. Keep a copy until the address is delivered:{' '}
-      <Button size="small" onClick={() => save(`vanity-order-${order.draftId.slice(0, 8)}.json`, pendingOrderText(order))}>
+      <Button size="small" onClick={() => saveText(`vanity-order-${order.draftId.slice(0, 8)}.json`, pendingOrderText(order), 'text/plain')}>
         Download the pending order
       </Button>
     </Alert>
@@ -240,7 +230,7 @@ function DoneStep({ done }: { done: Done }) {
         worker, not the node. Save it now: it is gone when you leave this page.
       </Alert>
       <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1}>
-        <Button variant="contained" onClick={() => save(file, keyFileText(hex))}>Download the secret key</Button>
+        <Button variant="contained" onClick={() => saveText(file, keyFileText(hex), 'text/plain')}>Download the secret key</Button>
         <Button onClick={() => setShow((v) => !v)} aria-expanded={show}>{show ? 'Hide' : 'Show'} the secret key</Button>
       </Stack>
       {show && (

@@ -1,6 +1,9 @@
 // types.ts — the answers of the marketplace and market routes the jobs pages read
 // (docs/api.md "Marketplace"; src/market/routes_marketplace*.c, src/core/market_codec.c).
 // Amounts are integers of base units (10^9 per CPC) as the node sends them.
+import type { JobMoney } from '../../api/types';
+
+export type { JobMoney };
 
 export type DraftStatus = 'draft' | 'confirmed' | 'cancelled';
 export type JobStatus = 'active' | 'completed' | 'cancelled' | 'expired';
@@ -74,15 +77,6 @@ export interface DraftCreated {
   contract: Contract;
 }
 
-export interface JobMoney {
-  escrowed: number;
-  paid: number;
-  bonus_paid: number;
-  commission: number;
-  refund: number;
-  results_paid: number;
-  bonus_results: number;
-}
 
 export interface JobRecord {
   id: string;

@@ -2,20 +2,13 @@
 // "GPU servers", "Server statistics", "Rental money", "Money").
 // Amounts are integers of base units (10^9 per CPC); JSON gives them as numbers.
 
+import type { ServerSpec } from '../../api/types';
+
 export type ServerStatus = 'online' | 'offline' | 'busy' | 'maintenance';
 
 /** A server as its owner sees it (GET /provider/servers). */
-export interface ProviderServer {
-  id: string;
-  gpu_model: string;
-  gpu_count: number;
-  vram_gb: number;
+export interface ProviderServer extends ServerSpec {
   cuda_cores: number;
-  cpu: string;
-  ram_gb: number;
-  disk_gb: number;
-  country: string;
-  city: string;
   /** what the customer pays for the whole server an hour, commission included */
   price_per_hour: number;
   score: number;

@@ -15,7 +15,7 @@ import { useSubmit } from '../../../components/form';
 import { Empty, ErrorAlert, Loading, Page } from '../../../components/common';
 import type { FinanceAnswer, FinanceGroup } from '../types';
 import { cpcText } from '../money';
-import { saveText } from '../download';
+import { saveText } from '../../../lib/download';
 import { BucketTable } from './BucketTable';
 import { csvFileName, financeSeries, lastDays, periodOf, type FinancePoint, type Period } from './finance';
 

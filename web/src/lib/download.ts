@@ -1,5 +1,5 @@
-// download.ts — save text the page fetched (with the bearer token, so not a
-// plain link) as a file, through a Blob URL.
+// download.ts — save text the page made or fetched (with the bearer token, so
+// not a plain link) as a file, through a Blob URL.
 
 export function saveText(fileName: string, text: string, type = 'text/csv;charset=utf-8'): void {
   const url = URL.createObjectURL(new Blob([text], { type }));

@@ -1,6 +1,7 @@
 # smtp_sink.py OUTDIR PORT — a real SMTP server on 127.0.0.1 (aiosmtpd) that
 # writes each message to OUTDIR/N.eml (with an X-Rcpt: line first) and
-# touches OUTDIR/ready once it listens. Used by the browser tests (harness.ts).
+# touches OUTDIR/ready once it listens. Used by the integration tests and the
+# dashboard's browser tests (web/e2e/harness.ts).
 import itertools, os, sys, time
 from aiosmtpd.controller import Controller
 
