@@ -130,7 +130,7 @@ static const struct cpc_route routes[] = {
     /* platform accounts (routes_auth.c) */
     {"POST", "/auth/register", cpc_h_auth_register, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/verify", cpc_h_auth_verify, CPC_AUTH_BODY_MAX, 0},
-    {"GET", "/auth/verify", cpc_h_auth_verify_link, 0, 0},
+    {"GET", "/auth/verify", cpc_h_auth_verify_link, 0, CPC_ROUTE_PAGE}, /* the mail's link */
     {"POST", "/auth/verify/resend", cpc_h_auth_verify_resend, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/login", cpc_h_auth_login, CPC_AUTH_BODY_MAX, 0},
     {"POST", "/auth/refresh", cpc_h_auth_refresh, CPC_AUTH_BODY_MAX, 0},

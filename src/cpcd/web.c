@@ -50,13 +50,12 @@ int cpc_daemon_web_fallback(struct cpc_http_req *req, struct cpc_http_res *res)
     const struct cpc_node *n = req->app;
     if (n->web)
         return cpc_static_site_answer(n->web, req, res);
-    if (!cpc_http_req_wants_html(req))
+    /* not built: a browser at / learns how to build it; anything else is
+     * the API's (a page route such as the mail's GET /auth/verify answers) */
+    if (strcmp(req->path, "/") != 0 || !cpc_http_req_wants_html(req))
         return 0;
-    const char *last = strrchr(req->path, '/');
-    if (last && strchr(last, '.'))
-        return 0; /* an asset of a page that is not there */
-    cpc_http_res_text(res, strcmp(req->path, "/") == 0 ? 200 : 404, "text/html; charset=utf-8",
-                      missing_page, sizeof missing_page - 1);
+    cpc_http_res_text(res, 200, "text/html; charset=utf-8", missing_page,
+                      sizeof missing_page - 1);
     cpc_http_res_header(res, "Cache-Control", "no-cache");
     cpc_http_res_header(res, "X-Content-Type-Options", "nosniff");
     return 1;

@@ -5,8 +5,10 @@
  * then answers the GET and HEAD requests no API route serves: the
  * dashboard's files, and index.html for a browser's page request to a
  * client-side route; GET / is the route index for API clients and the
- * dashboard for browsers (CPC_ROUTE_PAGE). Without a build, a browser
- * asking for a page gets a plain page that says how to build it. */
+ * dashboard for browsers (CPC_ROUTE_PAGE), and so is the confirmation
+ * mail's GET /auth/verify link (the page confirms and says so). Without a
+ * build, a browser at / gets a plain page that says how to build it, and
+ * every other request is the API's. */
 #ifndef CPC_CPCD_WEB_H
 #define CPC_CPCD_WEB_H
 

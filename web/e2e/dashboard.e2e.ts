@@ -3,7 +3,7 @@
 // API path, the theme switches, and the page fits a 375 px wide phone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Net, openBrowser, type Browsing } from './harness';
-import { routePaths } from '../src/routes';
+import { pageRoutes, routePaths } from '../src/routes';
 
 let net: Net;
 let b: Browsing;
@@ -29,13 +29,23 @@ describe('dashboard', () => {
     const index = await net.api<{ routes: string[] }>('GET', '/');
     const apiGets = index.routes.filter((r) => r.startsWith('GET ')).map((r) => r.slice(4)).filter((p) => p !== '/');
     expect(apiGets.length).toBeGreaterThan(50);
-    const client = routePaths().filter((p) => p !== '/' && !p.includes('*'));
+    const client = routePaths().filter((p) => p !== '/' && !p.includes('*') && !pageRoutes.includes(p));
     const clashes: string[] = [];
     for (const p of client) {
       const sample = p.replace(/:[A-Za-z_]+/g, 'x1');
       for (const a of apiGets) if (apiMatches(a, sample)) clashes.push(`${p} ~ GET ${a}`);
     }
     expect(clashes).toEqual([]);
+  });
+
+  it('hands the page routes to a browser and their JSON to an API client', async () => {
+    for (const p of pageRoutes) {
+      const html = await fetch(`${net.url}${p}?email=a%40b.test&code=123456`, { headers: { Accept: 'text/html' } });
+      expect(html.status).toBe(200);
+      expect(await html.text()).toContain('<div id="root">');
+      const json = await fetch(`${net.url}${p}?email=a%40b.test&code=123456`);
+      expect(json.headers.get('content-type')).toContain('application/json');
+    }
   });
 
   it('is served at / to a browser and JSON to an API client', async () => {

@@ -11,6 +11,10 @@ import { jobsArea } from './areas/jobs';
 import { adminArea } from './areas/admin';
 import { explorerArea } from './areas/explorer';
 
+/** API GET routes that cpcd hands to a browser as a page (CPC_ROUTE_PAGE in
+ * src/cpcd/routes.c): the links of the node's mails, opened in a browser. */
+export const pageRoutes = ['/auth/verify'];
+
 export const areas = [explorerArea, customerArea, jobsArea, providerArea, adminArea, authArea];
 
 function NotFound() {

@@ -22,6 +22,8 @@ const routes: RouteObject[] = [
   { path: '/signin', element: page(() => import('./SignInPage'), 'SignInPage') },
   { path: '/signup', element: page(() => import('./SignUpPage'), 'SignUpPage') },
   { path: '/verify-email', element: page(() => import('./VerifyEmailPage'), 'VerifyEmailPage') },
+  // the confirmation mail's link: an API route that cpcd gives browsers as a page (pageRoutes)
+  { path: '/auth/verify', element: page(() => import('./VerifyEmailPage'), 'VerifyEmailPage') },
   { path: '/forgot-password', element: page(() => import('./ForgotPasswordPage'), 'ForgotPasswordPage') },
   { path: '/reset-password', element: page(() => import('./ResetPasswordPage'), 'ResetPasswordPage') },
   { path: '/settings/security', element: page(() => import('./SecurityPage'), 'SecurityPage', true) },
