@@ -7,7 +7,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-all: build
+all: build web
 
 deps:
 	@./scripts/deps.sh
