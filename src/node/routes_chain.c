@@ -89,9 +89,20 @@ static int block_height_param(struct cpc_http_req *req, struct cpc_http_res *res
         *h = cpc_node_height(n);
         return 0;
     }
+    uint8_t hash[32];
+    if (strlen(id) == 64 && cpc_hex_decode_exact(hash, sizeof hash, id) == 0) {
+        struct cpc_err err = {0};
+        int rc = cpc_store_block_height_by_hash(n->store, hash, h, &err);
+        if (rc == CPC_ERR_NOT_FOUND)
+            cpc_http_res_error(res, 404, "not_found", "no block has hash %s", id);
+        else if (rc != 0)
+            cpc_http_res_from_err(res, &err);
+        return rc == 0 ? 0 : -1;
+    }
     if (cpc_parse_u64(id, h) != 0) {
         cpc_http_res_error(res, 400, "invalid_argument",
-                           "block id must be a height or \"latest\", got %.40s", id);
+                           "block id must be a height, a block hash (64 hex) or \"latest\", "
+                           "got %.40s", id);
         return -1;
     }
     return 0;

@@ -62,6 +62,10 @@ int cpc_store_get_header(struct cpc_store *s, uint64_t height, struct cpc_block_
 /* Full block with txs and results (caller frees with cpc_block_clear). CPC_ERR_NOT_FOUND if absent. */
 int cpc_store_get_block(struct cpc_store *s, uint64_t height, struct cpc_block *b,
                         struct cpc_err *err);
+/* Height of the block whose header hash is hash into *height. CPC_ERR_NOT_FOUND
+ * if no stored block has it. hash is borrowed. */
+int cpc_store_block_height_by_hash(struct cpc_store *s, const uint8_t hash[32], uint64_t *height,
+                                   struct cpc_err *err);
 /* Block JSON as block.h documents it (new reference). CPC_ERR_NOT_FOUND if absent. */
 int cpc_store_get_block_json(struct cpc_store *s, uint64_t height, json_t **out,
                              struct cpc_err *err);

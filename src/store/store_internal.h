@@ -44,6 +44,7 @@ enum cpc__store_rstmt {
     R_ACCOUNT,
     R_TX_COUNT,
     R_OBJECTS,
+    R_HEIGHT_BY_HASH,
     R__COUNT
 };
 

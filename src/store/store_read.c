@@ -267,6 +267,35 @@ int cpc_store_get_block_json(struct cpc_store *s, uint64_t height, json_t **out,
     return block_json(s, height, out, NULL, err);
 }
 
+int cpc_store_block_height_by_hash(struct cpc_store *s, const uint8_t hash[32], uint64_t *height,
+                                   struct cpc_err *err)
+{
+    if (!s || !hash || !height)
+        return cpc_err_set(err, CPC_ERR_INVALID, "cpc_store_block_height_by_hash: bad arguments");
+    struct cpc__store_reader *r = cpc__store_reader_get(s);
+    sqlite3_stmt *st = r->st[R_HEIGHT_BY_HASH];
+    int rc = sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
+    if (rc != SQLITE_OK) {
+        rc = cpc__store_sqlerr(err, r->db, rc, "finding a block by hash");
+        goto out;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *height = (uint64_t)sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else if (rc == SQLITE_DONE) {
+        char hex[65];
+        cpc_hex_encode(hex, hash, 32);
+        rc = cpc_err_set(err, CPC_ERR_NOT_FOUND, "store: no block has hash %s", hex);
+    } else {
+        rc = cpc__store_sqlerr(err, r->db, rc, "finding a block by hash");
+    }
+out:
+    cpc__store_stmt_done(st);
+    cpc__store_reader_put(s, r);
+    return rc;
+}
+
 int cpc_store_get_block(struct cpc_store *s, uint64_t height, struct cpc_block *b,
                         struct cpc_err *err)
 {

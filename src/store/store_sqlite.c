@@ -58,6 +58,8 @@ const char *const cpc__store_rsql[R__COUNT] = {
     [R_ACCOUNT] = "SELECT balance, nonce, stake FROM accounts WHERE address = ?1",
     [R_TX_COUNT] = "SELECT count(*) FROM txs",
     [R_OBJECTS] = "SELECT key, value FROM objects",
+    /* blocks.hash is UNIQUE: its automatic index answers this */
+    [R_HEIGHT_BY_HASH] = "SELECT height FROM blocks WHERE hash = ?1",
 };
 
 int cpc__store_sqlerr(struct cpc_err *err, sqlite3 *db, int rc, const char *what)

@@ -173,6 +173,23 @@ static void test_status_and_blocks(void **state)
     assert_int_equal(http(f, "GET", "/block/99", NULL, &j), 404);
     assert_string_equal(err_code(j), "not_found");
     json_decref(j);
+    /* a block by its hash (the explorer's links and search) */
+    assert_int_equal(http(f, "GET", "/status", NULL, &j), 200);
+    char path[96];
+    snprintf(path, sizeof path, "/block/%s",
+             json_string_value(json_object_get(j, "latest_block_hash")));
+    json_decref(j);
+    assert_int_equal(http(f, "GET", path, NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "header"), "height")), 2);
+    json_decref(j);
+    assert_int_equal(http(f, "GET", "/block/00000000000000000000000000000000000000000000000000000000000000ff",
+                          NULL, &j), 404);
+    assert_string_equal(err_code(j), "not_found");
+    json_decref(j);
+    path[strlen(path) - 1] = '\0'; /* 63 hex digits: neither a hash nor a height */
+    assert_int_equal(http(f, "GET", path, NULL, &j), 400);
+    assert_non_null(strstr(err_msg(j), "block hash"));
+    json_decref(j);
     assert_int_equal(http(f, "GET", "/block/-1", NULL, &j), 400);
     json_decref(j);
     assert_int_equal(http(f, "GET", "/nope", NULL, &j), 404);

@@ -134,6 +134,13 @@ describe('explorer', () => {
     await b.shot('explorer-workers');
   });
 
+  it('opens any block from its hash, however old', async () => {
+    const first = (await net.api<{ blocks: { hash: string; height: number }[] }>('GET', '/blocks?from=1&limit=1')).blocks[0];
+    await b.page.goto(`${net.url}/explorer/block/${first.hash}`);
+    await b.page.waitForURL(/\/explorer\/block\/1$/);
+    await b.page.getByText(first.hash).first().waitFor();
+  });
+
   it('says why a query matched nothing', async () => {
     const { page } = b;
     await page.goto(`${net.url}/`);

@@ -1,7 +1,6 @@
 // BlockPage.tsx — /explorer/block/:id: a block by height ("latest" too) with
-// its txs. The API finds blocks by height only, so a block hash is looked up
-// among the latest 100 blocks (GET /blocks) and the page says so when it is
-// not there.
+// its txs. A block hash is looked up with GET /block/{hash} and the page moves
+// to the block's height.
 import { Link as RouterLink, Navigate, useParams } from 'react-router-dom';
 import { Alert, Button, Paper, Stack, Typography } from '@mui/material';
 import { useSession } from '../../api/session';
@@ -13,25 +12,17 @@ import { useEvents } from '../../lib/sse';
 import { Fields } from './Figures';
 import { AddressLink, BlockLink, Mono } from './links';
 import { TxTable } from './TxTable';
-import type { Block, BlocksPage } from './types';
-
-const HASH_WINDOW = 100;
+import type { Block } from './types';
 
 function BlockByHash({ hash }: { hash: string }) {
   const { api } = useSession();
-  const found = useApi(async () => {
-    const page = await api.get<BlocksPage>('/blocks', { limit: HASH_WINDOW });
-    return page.blocks.find((b) => b.hash === hash) ?? null;
-  }, [api, hash]);
+  const found = useApi(() => api.get<Block>(`/block/${hash}`), [api, hash]);
   if (found.loading && found.data === undefined) return <Loading label="Looking for the block…" />;
+  if (found.error instanceof ApiError && found.error.status === 404)
+    return <Alert severity="info">No block has hash <Mono>{hash}</Mono> on this chain.</Alert>;
   if (found.error) return <ErrorAlert error={found.error} onRetry={found.reload} />;
-  if (found.data) return <Navigate to={`/explorer/block/${found.data.height}`} replace />;
-  return (
-    <Alert severity="info">
-      No block with hash <Mono>{hash}</Mono> among the latest {HASH_WINDOW} blocks. The node looks blocks up by
-      height; an older block is found from its height, or from one of its transactions.
-    </Alert>
-  );
+  if (found.data) return <Navigate to={`/explorer/block/${found.data.header.height}`} replace />;
+  return null;
 }
 
 function BlockView({ id }: { id: string }) {

@@ -15,7 +15,7 @@ import { AddressLink, BlockLink, JobLink, Mono } from './links';
 import { cpc } from './money';
 import { txSummary } from './txSummary';
 import { StatusChip } from './TxTable';
-import type { BlocksPage, Tx } from './types';
+import type { Block, BlocksPage, Tx } from './types';
 
 function payloadValue(key: string, v: unknown) {
   if (typeof v === 'string' && v.startsWith('cpc1')) return <AddressLink address={v} full />;
@@ -26,13 +26,13 @@ function payloadValue(key: string, v: unknown) {
   return <Mono>{JSON.stringify(v)}</Mono>;
 }
 
-/** When the hash is no tx: is it a job, or one of the latest blocks? */
+/** When the hash is no tx: is it a job, or a block? */
 function NotATx({ hash }: { hash: string }) {
   const { api } = useSession();
   const other = useApi(async () => {
     const [job, blocks] = await Promise.all([
       api.get<{ id: string }>(`/market/job/${hash}`, { limit: 1 }).then(() => true, () => false),
-      api.get<BlocksPage>('/blocks', { limit: 100 }).then((p) => p.blocks.find((b) => b.hash === hash)?.height ?? null, () => null),
+      api.get<Block>(`/block/${hash}`).then((b) => b.header.height, () => null),
     ]);
     return { job, block: blocks };
   }, [api, hash]);
@@ -42,8 +42,8 @@ function NotATx({ hash }: { hash: string }) {
   if (d && d.block !== null) return <Alert severity="info">This is not a transaction but the hash of block <BlockLink height={d.block} />.</Alert>;
   return (
     <Alert severity="info">
-      Nothing has the hash <Mono>{hash}</Mono>: no transaction (committed or pending), no job, and no block among the
-      latest 100. A transaction sent a moment ago appears once the node admits it.
+      Nothing has the hash <Mono>{hash}</Mono>: no transaction (committed or pending), no job and no block. A
+      transaction sent a moment ago appears once the node admits it.
     </Alert>
   );
 }
