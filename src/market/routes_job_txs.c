@@ -8,40 +8,12 @@
  * most CPC_JOB_TXS_MAX txs answered. */
 #include "routes_job_txs.h"
 
-#include <string.h>
-
-#include "../core/hex.h"
 #include "../core/market.h"
 #include "../node/node.h"
 #include "../store/store_market.h"
+#include "routes_worker.h"
 
 #define JOB_TXS_DEFAULT 100
-
-/* The job record the path names: 0, or -1 with the answer set. */
-static int path_job(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t id[32],
-                    struct cpc_job *job)
-{
-    const char *p = req->n_params ? req->params[0] : "";
-    if (strlen(p) != 64 || cpc_hex_decode_exact(id, 32, p) != 0) {
-        cpc_http_res_error(res, 400, "invalid_argument", "job id must be 64 hex characters");
-        return -1;
-    }
-    uint8_t key[CPC_KEY_MAX];
-    struct cpc_buf b;
-    cpc_buf_init(&b);
-    struct cpc_err err = {0};
-    int rc = cpc_node_obj_get(req->app, key, cpc_key_job(key, id), &b);
-    if (rc == 0)
-        rc = cpc_job_decode(job, b.data, b.len, &err);
-    cpc_buf_free(&b);
-    if (rc == CPC_ERR_NOT_FOUND)
-        cpc_http_res_error(res, 404, "not_found", "job %s not found", p);
-    else if (rc == CPC_ERR_NOMEM)
-        cpc_http_res_error(res, 500, "out_of_memory", "out of memory");
-    else if (rc != 0)
-        cpc_http_res_error(res, 500, "internal_error", "job %s: %s", p, err.msg);
-    return rc == 0 ? 0 : -1;
-}
 
 void cpc_h_market_job_txs(struct cpc_http_req *req, struct cpc_http_res *res)
 {
@@ -51,7 +23,7 @@ void cpc_h_market_job_txs(struct cpc_http_req *req, struct cpc_http_res *res)
     uint64_t limit;
     if (cpc_http_req_query_uint(req, res, "limit", JOB_TXS_DEFAULT, 1, CPC_JOB_TXS_MAX, &limit) !=
             0 ||
-        path_job(req, res, id, &job) != 0)
+        cpc_market_path_job(req, res, id, &job) != 0)
         return;
     uint64_t to = job.created_height + job.contract.deadline_blocks + CPC_REVEAL_WINDOW + 1;
     if (to < job.created_height)

@@ -666,10 +666,8 @@ void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res)
     cpc_http_res_json(res, 200, j);
 }
 
-/* The job the path names ({id}, 64 hex) into id and *job. 0, or -1 with the
- * answer set (400 for a bad id, 404 for an unknown job, else the store's error). */
-static int path_job(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t id[32],
-                    struct cpc_job *job)
+int cpc_market_path_job(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t id[32],
+                        struct cpc_job *job)
 {
     if (path_job_id(req, res, id) != 0)
         return -1;
@@ -687,7 +685,7 @@ void cpc_h_market_job(struct cpc_http_req *req, struct cpc_http_res *res)
     struct cpc_node *n = node_of(req);
     uint8_t id[32];
     struct cpc_job job;
-    if (path_job(req, res, id, &job) != 0)
+    if (cpc_market_path_job(req, res, id, &job) != 0)
         return;
     struct cpc_err err = {0};
     int rc;
@@ -746,7 +744,7 @@ void cpc_h_market_job_resources(struct cpc_http_req *req, struct cpc_http_res *r
     struct cpc_node *n = node_of(req);
     uint8_t id[32];
     struct cpc_job job;
-    if (path_job(req, res, id, &job) != 0)
+    if (cpc_market_path_job(req, res, id, &job) != 0)
         return;
     json_t *r = cpc_scheduler_job_resources(n->scheduler, id);
     if (!r)

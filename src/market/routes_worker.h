@@ -57,6 +57,12 @@ void cpc_h_worker_status(struct cpc_http_req *req, struct cpc_http_res *res);
  * /market/worker/{address} */
 void cpc_h_market_task(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_market_job(struct cpc_http_req *req, struct cpc_http_res *res);
+/* The job the path's first parameter names (64 hex) into id and *job (the
+ * caller's storage; nothing to free). 0, or -1 with res answered: 400 for a
+ * bad id, 404 for an unknown job, else the store's error. */
+struct cpc_job;
+int cpc_market_path_job(struct cpc_http_req *req, struct cpc_http_res *res, uint8_t id[32],
+                        struct cpc_job *job);
 void cpc_h_market_job_resources(struct cpc_http_req *req, struct cpc_http_res *res);
 void cpc_h_market_worker(struct cpc_http_req *req, struct cpc_http_res *res);
 /* GET /market/synthetic: {"enabled":false} or the params + enabled, height */
