@@ -416,7 +416,7 @@ static void release_silent(struct cpc_scheduler *s)
         if (!s->workers.e[k].key)
             continue;
         struct sworker *w = s->workers.e[k].val;
-        if (w->n_leases && now > w->last_seen_ms + s->o.heartbeat_timeout_ms)
+        if (w->n_leases && !cpc__sched_worker_online(s, w, now))
             drop_all_worker_leases(w);
     }
 }

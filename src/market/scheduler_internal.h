@@ -97,4 +97,11 @@ struct cpc_scheduler {
 /* The scheduler's clock (opts.clock_ms), in milliseconds. */
 uint64_t cpc__sched_now_ms(struct cpc_scheduler *s);
 
+/* Whether w was heard from within the heartbeat timeout at now (s->mu held). */
+static inline bool cpc__sched_worker_online(const struct cpc_scheduler *s,
+                                            const struct sworker *w, uint64_t now)
+{
+    return now <= w->last_seen_ms + s->o.heartbeat_timeout_ms;
+}
+
 #endif

@@ -57,7 +57,7 @@ json_t *cpc_scheduler_job_resources(struct cpc_scheduler *s, const uint8_t job_i
             continue;
         json_t *e = json_pack("{s:o, s:I, s:b, s:o}", "address", addr_json(w->rec.addr), "score",
                               (json_int_t)cpc_worker_score(&w->rec), "online",
-                              now <= w->last_seen_ms + s->o.heartbeat_timeout_ms, "tasks", tasks);
+                              cpc__sched_worker_online(s, w, now), "tasks", tasks);
         json_array_append_new(workers, e);
     }
     if (workers)
@@ -81,7 +81,7 @@ json_t *cpc_scheduler_worker_status(struct cpc_scheduler *s,
         for (size_t i = 0; i < w->n_leases; i++)
             json_array_append_new(leases, lease_json(&w->leases[i], 1));
         json_object_set_new(o, "online",
-                            json_boolean(now <= w->last_seen_ms + s->o.heartbeat_timeout_ms));
+                            json_boolean(cpc__sched_worker_online(s, w, now)));
         json_object_set_new(o, "score", json_integer(cpc_worker_score(&w->rec)));
         json_object_set_new(o, "last_seen_ms", json_integer((json_int_t)w->last_seen_ms));
         json_object_set_new(o, "max_leases", json_integer(s->o.worker_max_leases));
@@ -106,7 +106,7 @@ bool cpc_scheduler_worker_online(struct cpc_scheduler *s,
 {
     pthread_mutex_lock(&s->mu);
     struct sworker *w = cpc__smap_get(&s->workers, worker);
-    bool on = w && cpc__sched_now_ms(s) <= w->last_seen_ms + s->o.heartbeat_timeout_ms;
+    bool on = w && cpc__sched_worker_online(s, w, cpc__sched_now_ms(s));
     pthread_mutex_unlock(&s->mu);
     return on;
 }

@@ -90,7 +90,7 @@ json_t *cpc_scheduler_workers_page(struct cpc_scheduler *s, enum cpc_sched_worke
         r->score = cpc_worker_score(&w->rec);
         r->last_seen_ms = w->last_seen_ms;
         r->n_leases = (uint32_t)w->n_leases;
-        r->online = now <= w->last_seen_ms + s->o.heartbeat_timeout_ms;
+        r->online = cpc__sched_worker_online(s, w, now);
     }
     pthread_mutex_unlock(&s->mu);
 
