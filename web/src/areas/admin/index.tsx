@@ -4,7 +4,7 @@
 import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
 import type { RouteObject } from 'react-router-dom';
 import type { Area } from '../area';
-import { RequireRole } from '../../components/RequireRole';
+import { lazyPage } from '../page';
 
 const FleetPage = lazy(() => import('./fleet/FleetPage'));
 const UsersPage = lazy(() => import('./users/UsersPage'));
@@ -14,7 +14,7 @@ const AuditPage = lazy(() => import('./audit/AuditPage'));
 const SupportPage = lazy(() => import('./support/SupportPage'));
 
 function adminRoute(path: string, Page: LazyExoticComponent<ComponentType>): RouteObject {
-  return { path, element: <RequireRole role="admin"><Page /></RequireRole> };
+  return { path, element: lazyPage(Page, 'admin') };
 }
 
 export const adminArea: Area = {

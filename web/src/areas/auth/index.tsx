@@ -1,21 +1,15 @@
 // The Account area: sign-up, sign-in, password recovery and the signed-in
 // settings pages (security, sign-in history, API keys, profile). Routes and
 // menu entries (see ../area.ts); every page loads lazily.
-import { lazy, Suspense, type ComponentType, type ReactNode } from 'react';
+import { lazy, type ComponentType, type ReactNode } from 'react';
 import type { RouteObject } from 'react-router-dom';
 import type { Area } from '../area';
-import { Loading } from '../../components/common';
-import { RequireRole } from '../../components/RequireRole';
+import { lazyPage } from '../page';
 
-/** A lazily loaded page export, shown with its own loading state. */
+/** A page module's named export, loaded lazily (see ../page.tsx). */
 function page<M>(load: () => Promise<M>, name: keyof M, signedIn = false): ReactNode {
   const C = lazy(() => load().then((m) => ({ default: m[name] as ComponentType })));
-  const el = (
-    <Suspense fallback={<Loading />}>
-      <C />
-    </Suspense>
-  );
-  return signedIn ? <RequireRole>{el}</RequireRole> : el;
+  return lazyPage(C, signedIn ? 'signed-in' : 'public');
 }
 
 const routes: RouteObject[] = [

@@ -1,10 +1,9 @@
 // The Customer area: GPU rental by the hour and the money behind it — the
 // catalogue (/gpus), my rentals, my wallet and my invoices (see ../area.ts).
 // Pages load lazily, each behind its own Suspense so the shell stays on screen.
-import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
 import type { Area } from '../area';
-import { Loading } from '../../components/common';
-import { RequireRole } from '../../components/RequireRole';
+import { lazyPage } from '../page';
 
 const GpuSearchPage = lazy(() => import('./GpuSearchPage'));
 const GpuDetailPage = lazy(() => import('./GpuDetailPage'));
@@ -14,14 +13,7 @@ const WalletPage = lazy(() => import('./WalletPage'));
 const InvoicesPage = lazy(() => import('./InvoicesPage'));
 const InvoicePage = lazy(() => import('./InvoicePage'));
 
-function page(C: LazyExoticComponent<ComponentType>, signedIn = false) {
-  const el = (
-    <Suspense fallback={<Loading />}>
-      <C />
-    </Suspense>
-  );
-  return signedIn ? <RequireRole>{el}</RequireRole> : el;
-}
+const page = (C: LazyExoticComponent<ComponentType>, signedIn = false) => lazyPage(C, signedIn ? 'signed-in' : 'public');
 
 export const customerArea: Area = {
   id: 'customer',

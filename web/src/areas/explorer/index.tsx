@@ -1,8 +1,8 @@
 // The Explorer area: routes and menu entries (see ../area.ts). Public pages:
 // the chain's front page at /, and everything else under /explorer/.
-import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
 import type { Area } from '../area';
-import { Loading } from '../../components/common';
+import { lazyPage } from '../page';
 
 const HomePage = lazy(() => import('./HomePage'));
 const BlockPage = lazy(() => import('./BlockPage'));
@@ -13,13 +13,7 @@ const JobsPage = lazy(() => import('./JobsPage'));
 const WorkersPage = lazy(() => import('./WorkersPage'));
 const SearchPage = lazy(() => import('./SearchPage'));
 
-function page(C: LazyExoticComponent<ComponentType>) {
-  return (
-    <Suspense fallback={<Loading />}>
-      <C />
-    </Suspense>
-  );
-}
+const page = (C: LazyExoticComponent<ComponentType>) => lazyPage(C);
 
 export const explorerArea: Area = {
   id: 'explorer',
